@@ -1,0 +1,92 @@
+/* emu386 public API: an i386 CPU with its own guest address space.
+ * One E386Cpu is self-contained; several can live in one process. */
+#ifndef E386_H
+#define E386_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct E386Cpu E386Cpu;
+
+enum e386_reg {
+    E386_EAX, E386_ECX, E386_EDX, E386_EBX, E386_ESP, E386_EBP, E386_ESI, E386_EDI,
+    E386_EIP, E386_EFLAGS,
+    E386_ES, E386_CS, E386_SS, E386_DS, E386_FS, E386_GS, /* selectors */
+    E386_NREGS
+};
+
+/* Guest page protection bits (4 KiB pages). */
+enum { E386_PROT_READ = 1, E386_PROT_WRITE = 2, E386_PROT_EXEC = 4 };
+
+/* Why e386_run() returned. */
+enum e386_exit_reason {
+    E386_EXIT_INSN_LIMIT,  /* the instruction budget ran out */
+    E386_EXIT_INTERRUPT,   /* INT n / INT3 / INTO: eip is after the instruction */
+    E386_EXIT_EXCEPTION,   /* a fault or trap: see e386_exit.vector */
+    E386_EXIT_HLT,         /* HLT executed (system mode) */
+    E386_EXIT_STOP,        /* e386_stop() was called, or a hook asked to stop */
+};
+
+typedef struct e386_exit {
+    int reason;           /* enum e386_exit_reason */
+    int vector;           /* exception or interrupt vector */
+    int has_error_code;
+    uint32_t error_code;
+    uint32_t fault_addr;  /* CR2 for #PF */
+    uint32_t fault_eip;   /* EIP of the instruction that faulted or trapped */
+} e386_exit;
+
+/* Optional callback for INT n (software interrupts).  Return 1 if handled
+ * (execution continues at the next instruction), 0 to make e386_run return
+ * E386_EXIT_INTERRUPT.  Used by user mode for int $0x80. */
+typedef int (*e386_int_hook)(E386Cpu *cpu, int vector, void *opaque);
+
+E386Cpu *e386_cpu_new(void);
+void e386_cpu_free(E386Cpu *cpu);
+void e386_cpu_reset_user(E386Cpu *cpu); /* flat 32-bit protected mode, CPL 3 */
+
+uint32_t e386_reg_read(const E386Cpu *cpu, int reg);
+/* Writing a segment register performs a real descriptor load; returns 0 or
+ * -1 if the selector is not valid (no exception is raised). */
+int e386_reg_write(E386Cpu *cpu, int reg, uint32_t value);
+uint32_t e386_seg_base(const E386Cpu *cpu, int sreg); /* sreg: 0..5 = ES..GS */
+
+/* Guest memory.  Addresses and sizes must be 4 KiB aligned.  New pages read
+ * as zero.  Mapping over existing pages replaces them. */
+int e386_mem_map(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot);
+int e386_mem_unmap(E386Cpu *cpu, uint32_t addr, uint32_t size);
+int e386_mem_protect(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot);
+int e386_mem_is_mapped(const E386Cpu *cpu, uint32_t addr);
+int e386_mem_prot(const E386Cpu *cpu, uint32_t addr); /* -1 if unmapped */
+/* Host-side copies that ignore protection; return 0, or -1 if any page is
+ * unmapped (nothing copied then). */
+int e386_mem_read(E386Cpu *cpu, uint32_t addr, void *buf, size_t len);
+int e386_mem_write(E386Cpu *cpu, uint32_t addr, const void *buf, size_t len);
+/* Host pointer to a guest range that lies inside one page, or NULL. */
+void *e386_mem_ptr(E386Cpu *cpu, uint32_t addr, size_t len);
+
+/* Descriptor tables used by user mode: the CPU owns private GDT and LDT
+ * images (the guest cannot address them).  index is the descriptor number. */
+int e386_gdt_set(E386Cpu *cpu, unsigned index, uint32_t lo, uint32_t hi);
+int e386_gdt_get(const E386Cpu *cpu, unsigned index, uint32_t *lo, uint32_t *hi);
+int e386_ldt_set(E386Cpu *cpu, unsigned index, uint32_t lo, uint32_t hi);
+int e386_ldt_get(const E386Cpu *cpu, unsigned index, uint32_t *lo, uint32_t *hi);
+unsigned e386_ldt_entries(const E386Cpu *cpu);
+
+/* Run until the budget of guest instructions is spent (0 = unlimited), an
+ * exception, an unhandled interrupt, or a stop request. */
+int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *exit);
+void e386_stop(E386Cpu *cpu); /* safe to call from a hook or signal handler */
+void e386_set_int_hook(E386Cpu *cpu, e386_int_hook hook, void *opaque);
+uint64_t e386_insn_count(const E386Cpu *cpu);
+
+/* x87 state as seen by signal frames (FSAVE 108-byte image, 32-bit form). */
+void e386_fpu_save(E386Cpu *cpu, uint8_t out[108]);
+void e386_fpu_restore(E386Cpu *cpu, const uint8_t in[108]);
+
+/* Statistics for tests and benchmarks. */
+typedef struct e386_stats {
+    uint64_t tb_translated, tb_flushes, tb_invalidated, chain_hits;
+} e386_stats;
+void e386_get_stats(const E386Cpu *cpu, e386_stats *st);
+
+#endif

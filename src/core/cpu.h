@@ -1,0 +1,313 @@
+/* Internal CPU state and the helpers every instruction family uses. */
+#ifndef E386_CPU_H
+#define E386_CPU_H
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include "e386.h"
+#include "fpu/softfloat.h"
+
+/* ---- EFLAGS ---- */
+enum {
+    F_CF = 1u << 0, F_PF = 1u << 2, F_AF = 1u << 4, F_ZF = 1u << 6,
+    F_SF = 1u << 7, F_TF = 1u << 8, F_IF = 1u << 9, F_DF = 1u << 10,
+    F_OF = 1u << 11, F_IOPL = 3u << 12, F_NT = 1u << 14, F_RF = 1u << 16,
+    F_VM = 1u << 17, F_AC = 1u << 18, F_ID = 1u << 21,
+};
+#define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+
+/* ---- exceptions ---- */
+enum { EX_DE = 0, EX_DB = 1, EX_BP = 3, EX_OF = 4, EX_BR = 5, EX_UD = 6, EX_NM = 7,
+       EX_DF = 8, EX_TS = 10, EX_NP = 11, EX_SS = 12, EX_GP = 13, EX_PF = 14, EX_MF = 16 };
+
+/* ---- segments ---- */
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_NONE = 7 };
+
+typedef struct Seg {
+    uint16_t sel;
+    uint32_t base;
+    uint32_t limit;  /* byte-granular effective limit */
+    uint32_t flags;  /* descriptor high dword bits 8..23 (type, S, DPL, P, AVL, D/B, G) */
+    uint8_t valid;   /* 0 for a null selector loaded in protected mode */
+    uint8_t flat;    /* base 0, limit 4G, expand-up, usable for read+write: skip checks */
+} Seg;
+#define DESC_TYPE(f) (((f) >> 8) & 0xf)
+#define DESC_S(f)    (((f) >> 12) & 1)
+#define DESC_DPL(f)  (((f) >> 13) & 3)
+#define DESC_P(f)    (((f) >> 15) & 1)
+#define DESC_DB(f)   (((f) >> 22) & 1)
+#define DESC_G(f)    (((f) >> 23) & 1)
+
+/* ---- lazy condition codes ----
+ * cc_op says how the arithmetic flags follow from cc_dst (result), cc_src1
+ * and cc_src2 (operands), all masked to cc_size bytes.  CC_EFLAGS means they
+ * sit in cpu->eflags.
+ *   ADD/SUB   dst = a +/- b            src1 = a, src2 = b
+ *   ADC/SBB   dst = a +/- b +/- cin    src1 = a, src2 = b (cin = dst-a-b / a-b-dst)
+ *   LOGIC     dst                      CF = OF = AF = 0
+ *   INC/DEC   dst = a +/- 1            src1 = a, src2 = CF before (kept)
+ *   NEG       dst = -a                 src1 = a
+ *   SHL/SHR/SAR: dst, src1 = operand, src2 = count (1..31, count 0 sets nothing)
+ *   MUL       dst = low half           src1 = nonzero when CF = OF = 1 */
+enum {
+    CC_EFLAGS, CC_ADD, CC_ADC, CC_SUB, CC_SBB, CC_LOGIC, CC_INC, CC_DEC,
+    CC_NEG, CC_SHL, CC_SHR, CC_SAR, CC_MUL, CC_NKINDS
+};
+
+/* ---- guest memory: a two-level page map of 4 KiB pages ---- */
+enum { PG_READ = 1, PG_WRITE = 2, PG_EXEC = 4, PG_CODE = 8 /* holds translated code */ };
+typedef struct Page {
+    uint8_t *host;   /* NULL: unmapped */
+    uint32_t flags;
+    uint32_t region; /* index into Mem.regions (owner of the host block) */
+} Page;
+typedef struct Region { uint8_t *host; size_t size; uint32_t live; } Region;
+typedef struct Mem {
+    Page *l1[1024];
+    Region *regions;
+    uint32_t nregions, cap_regions;
+} Mem;
+
+/* ---- decoded instructions ---- */
+typedef struct E386Op E386Op;
+typedef const E386Op *(*OpFn)(E386Cpu *cpu, const E386Op *op);
+struct E386Op {
+    OpFn fn;
+    uint32_t eip;     /* address (offset in CS) of this instruction */
+    uint32_t disp;    /* displacement of the memory operand */
+    uint32_t imm;     /* first immediate (sign-extended where the table says) */
+    uint32_t imm2;    /* second immediate: far selector, ENTER level */
+    uint16_t opcode;  /* 0x000-0x0ff one byte, 0x100-0x1ff 0F-prefixed */
+    uint8_t len;      /* instruction length in bytes */
+    uint8_t size;     /* operand width in bytes: 1, 2 or 4 */
+    uint8_t opsize;   /* effective operand size: 2 or 4 */
+    uint8_t adsize;   /* effective address size: 2 or 4 */
+    uint8_t seg;      /* segment for the memory operand (default or override) */
+    uint8_t mod, reg, rm; /* ModRM fields; mod == 3: register operand */
+    uint8_t base, index, scale; /* EA: registers (8 = none), scale shift */
+    uint8_t rep;      /* 0, 0xf3 (REP/REPE), 0xf2 (REPNE) */
+    uint8_t lock;
+    uint8_t sub;      /* the table's per-opcode parameter (ALU op, cc, reg, ...) */
+    uint8_t last;     /* last instruction of its block */
+};
+#define EA_NONE 8
+
+/* ---- translation blocks ---- */
+typedef struct Tb Tb;
+struct Tb {
+    uint32_t pc;        /* linear address of the first instruction */
+    uint32_t cs_base;
+    uint32_t key;       /* TB_* mode bits the block was translated under */
+    uint32_t size;      /* bytes of guest code covered */
+    uint32_t page[2];   /* guest page numbers covered (page[1] == page[0] if one) */
+    uint16_t nops, ninsns;
+    uint8_t valid;
+    Tb *hash_next;      /* chain in the lookup hash */
+    Tb *page_next[2];   /* chains in the per-page lists */
+    Tb *link[2];        /* chained successors (taken, fall-through) */
+    E386Op *ops;
+};
+enum { TB_CODE32 = 1, TB_SS32 = 2, TB_TF = 4, TB_CPL3 = 8, TB_FLAT = 16, TB_PE = 32 };
+
+typedef struct TbCache TbCache;
+
+/* ---- x87 ---- */
+typedef struct Fpu {
+    F80 st[8];        /* physical registers R0..R7 */
+    uint16_t cw, sw;  /* sw: TOP kept in bits 11..13 */
+    uint16_t tw;      /* full tag word, 2 bits per physical register */
+    uint16_t fop;
+    uint32_t fip, fdp;
+    uint16_t fcs, fds;
+} Fpu;
+
+/* ---- the CPU ---- */
+struct E386Cpu {
+    uint32_t r[8];      /* EAX ECX EDX EBX ESP EBP ESI EDI */
+    uint32_t eip;
+    uint32_t eflags;    /* arithmetic bits valid only when cc_op == CC_EFLAGS */
+    uint32_t cc_op, cc_size, cc_dst, cc_src1, cc_src2;
+    Seg seg[6];
+    uint8_t cpl, pe;
+    uint8_t inhibit_irq; /* MOV SS / POP SS shadow: no #DB after the next instruction */
+    uint32_t cr0, cr2, cr3, cr4;
+    Fpu fpu;
+
+    Mem mem;
+    /* user-mode private descriptor tables (see e386_gdt_set) */
+    uint32_t gdt[32][2];
+    uint32_t (*ldt)[2];
+    unsigned ldt_count;
+
+    TbCache *tbc;
+    Tb *cur_tb;         /* the block being executed */
+    Tb *last_tb;        /* block that left through an unchained direct jump */
+    int last_slot;
+    const E386Op *cur;  /* the op being executed, for precise faults */
+    volatile int exit_request;  /* leave the block after the current op */
+    volatile int stop_request;  /* e386_stop(): leave e386_run */
+    int in_run;
+    jmp_buf *jmp;
+    e386_exit exit;
+    e386_int_hook int_hook;
+    void *int_hook_opaque;
+    uint64_t icount, budget_end;
+    uint64_t tsc_offset;
+    e386_stats stats;
+};
+
+/* ---- exceptions (core/exc.c): never return ---- */
+_Noreturn void raise_exc(E386Cpu *cpu, int vector);
+_Noreturn void raise_exc_err(E386Cpu *cpu, int vector, uint32_t err);
+_Noreturn void raise_pf(E386Cpu *cpu, uint32_t lin, uint32_t err);
+/* INT n, INT3, INTO: a trap after the instruction; eip = next */
+_Noreturn void raise_soft_int(E386Cpu *cpu, const E386Op *op, int vector);
+
+/* ---- registers ---- */
+static inline uint32_t reg_get(const E386Cpu *cpu, int r, int size) {
+    if (size == 4) return cpu->r[r];
+    if (size == 2) return cpu->r[r] & 0xffff;
+    return r < 4 ? cpu->r[r] & 0xff : (cpu->r[r - 4] >> 8) & 0xff;
+}
+static inline void reg_set(E386Cpu *cpu, int r, int size, uint32_t v) {
+    if (size == 4) cpu->r[r] = v;
+    else if (size == 2) cpu->r[r] = (cpu->r[r] & 0xffff0000u) | (v & 0xffff);
+    else if (r < 4) cpu->r[r] = (cpu->r[r] & 0xffffff00u) | (v & 0xff);
+    else cpu->r[r - 4] = (cpu->r[r - 4] & 0xffff00ffu) | ((v & 0xff) << 8);
+}
+static inline uint32_t size_mask(int size) {
+    return size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu;
+}
+static inline uint32_t sign_bit(int size) { return 1u << (size * 8 - 1); }
+static inline uint32_t sext(uint32_t v, int size) {
+    return size == 1 ? (uint32_t)(int32_t)(int8_t)v
+         : size == 2 ? (uint32_t)(int32_t)(int16_t)v : v;
+}
+
+/* ---- flags (core/flags.c) ---- */
+static inline void cc_set(E386Cpu *cpu, int op, int size, uint32_t dst, uint32_t s1, uint32_t s2) {
+    cpu->cc_op = op; cpu->cc_size = size; cpu->cc_dst = dst; cpu->cc_src1 = s1; cpu->cc_src2 = s2;
+}
+uint32_t cc_flags(E386Cpu *cpu);            /* the 6 arithmetic flags */
+int cc_carry(E386Cpu *cpu);
+int cc_cond(E386Cpu *cpu, int cc);          /* condition 0..15 (jcc encoding) */
+/* set the given arithmetic flag bits to the values in v, keep the others */
+void cc_write(E386Cpu *cpu, uint32_t mask, uint32_t v);
+uint32_t get_eflags(E386Cpu *cpu);          /* the whole register */
+/* write EFLAGS honouring which bits may change at this CPL/IOPL; mask limits
+ * the bits touched (0xffff for 16-bit POPF). */
+void set_eflags(E386Cpu *cpu, uint32_t v, uint32_t mask);
+int parity8(uint32_t v);
+
+/* ---- memory (core/mem.c) ----
+ * Linear-address accesses with page checks; a failing access raises #PF. */
+uint32_t lin_read_slow(E386Cpu *cpu, uint32_t lin, int size);
+void lin_write_slow(E386Cpu *cpu, uint32_t lin, int size, uint32_t v);
+static inline uint32_t lin_read(E386Cpu *cpu, uint32_t lin, int size);
+static inline void lin_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v);
+/* check that [lin, lin+len) is writable (for multi-part stores); raises #PF */
+void lin_check_write(E386Cpu *cpu, uint32_t lin, uint32_t len);
+/* supervisor (implicit) access to the descriptor tables: no fault, 0 on success */
+int sys_read_desc(E386Cpu *cpu, uint16_t sel, uint32_t desc[2]);
+int sys_write_desc(E386Cpu *cpu, uint16_t sel, const uint32_t desc[2]);
+void mem_smc_write(E386Cpu *cpu, uint32_t lin, uint32_t len); /* invalidate code */
+
+static inline uint32_t ld_le(const uint8_t *p, int size) {
+    switch (size) {
+    case 1: return p[0];
+    case 2: return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+    default: return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    }
+}
+static inline void st_le(uint8_t *p, int size, uint32_t v) {
+    p[0] = (uint8_t)v;
+    if (size >= 2) p[1] = (uint8_t)(v >> 8);
+    if (size == 4) { p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
+}
+
+/* Fast paths: an access inside one mapped page with the right rights and,
+ * for writes, no translated code on it.  Everything else goes slow. */
+static inline Page *mem_page_any(Mem *m, uint32_t lin) {
+    Page *l2 = m->l1[lin >> 22];
+    return l2 ? &l2[(lin >> 12) & 1023] : NULL;
+}
+static inline uint32_t lin_read(E386Cpu *cpu, uint32_t lin, int size) {
+    Page *p = mem_page_any(&cpu->mem, lin);
+    if (p && (p->flags & PG_READ) && (lin & 0xfff) + (uint32_t)size <= 0x1000)
+        return ld_le(p->host + (lin & 0xfff), size);
+    return lin_read_slow(cpu, lin, size);
+}
+static inline void lin_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v) {
+    Page *p = mem_page_any(&cpu->mem, lin);
+    if (p && (p->flags & (PG_WRITE | PG_CODE)) == PG_WRITE && (lin & 0xfff) + (uint32_t)size <= 0x1000)
+        st_le(p->host + (lin & 0xfff), size, v);
+    else
+        lin_write_slow(cpu, lin, size, v);
+}
+
+Page *mem_page(Mem *m, uint32_t lin); /* NULL if unmapped */
+void mem_free_all(Mem *m);
+
+/* ---- segmented access (core/seg.c) ----
+ * seg_lin checks the segment's limit and rights and returns base+off. */
+uint32_t seg_lin(E386Cpu *cpu, int seg, uint32_t off, uint32_t len, int write);
+static inline uint32_t seg_lin_fast(E386Cpu *cpu, int seg, uint32_t off, uint32_t len, int write) {
+    if (cpu->seg[seg].flat) return off;
+    return seg_lin(cpu, seg, off, len, write);
+}
+static inline uint32_t seg_read(E386Cpu *cpu, int seg, uint32_t off, int size) {
+    return lin_read(cpu, seg_lin_fast(cpu, seg, off, size, 0), size);
+}
+static inline void seg_write(E386Cpu *cpu, int seg, uint32_t off, int size, uint32_t v) {
+    lin_write(cpu, seg_lin_fast(cpu, seg, off, size, 1), size, v);
+}
+/* load a segment register with full protected-mode checks (raises #GP/#NP/#SS) */
+void load_seg(E386Cpu *cpu, int seg, uint16_t sel);
+/* load CS for a far transfer; checks code segment, privilege */
+void load_cs(E386Cpu *cpu, uint16_t sel, uint32_t eip);
+void seg_load_cache(Seg *s, uint16_t sel, const uint32_t desc[2]);
+
+/* ---- operands (core/operand.c) ---- */
+uint32_t op_ea(E386Cpu *cpu, const E386Op *op);  /* offset of the memory operand */
+/* linear address of the memory operand, checked for a size-byte access */
+static inline uint32_t op_lin(E386Cpu *cpu, const E386Op *op, int size, int write) {
+    return seg_lin_fast(cpu, op->seg, op_ea(cpu, op), size, write);
+}
+static inline uint32_t rm_read(E386Cpu *cpu, const E386Op *op, int size) {
+    if (op->mod == 3) return reg_get(cpu, op->rm, size);
+    return lin_read(cpu, op_lin(cpu, op, size, 0), size);
+}
+static inline void rm_write(E386Cpu *cpu, const E386Op *op, int size, uint32_t v) {
+    if (op->mod == 3) reg_set(cpu, op->rm, size, v);
+    else lin_write(cpu, op_lin(cpu, op, size, 1), size, v);
+}
+
+/* ---- stack (core/stack.c): honours SS.B for ESP vs SP ---- */
+void push(E386Cpu *cpu, int size, uint32_t v);
+uint32_t pop(E386Cpu *cpu, int size);
+uint32_t stack_peek(E386Cpu *cpu, int size, uint32_t offset); /* read at SP+offset */
+static inline uint32_t sp_get(const E386Cpu *cpu) {
+    return (cpu->seg[SEG_SS].flags & (1u << 22)) ? cpu->r[4] : (cpu->r[4] & 0xffff);
+}
+static inline void sp_set(E386Cpu *cpu, uint32_t v) {
+    if (cpu->seg[SEG_SS].flags & (1u << 22)) cpu->r[4] = v;
+    else cpu->r[4] = (cpu->r[4] & 0xffff0000u) | (v & 0xffff);
+}
+
+/* ---- control flow (core/exec.c) ----
+ * Handlers return the next op to run: op + 1 to fall through, or the
+ * result of one of these to leave the block. */
+const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t target, int slot);
+const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target);
+static inline uint32_t next_eip(const E386Op *op) { return op->eip + op->len; }
+/* instruction ended the block state-wise (mode change): exit to the loop */
+const E386Op *end_block(E386Cpu *cpu, uint32_t eip);
+void tb_invalidate_page(E386Cpu *cpu, uint32_t page);
+void tb_flush(E386Cpu *cpu);
+TbCache *tb_cache_new(void);
+void tb_cache_free(TbCache *c);
+
+/* ---- x87 helpers (cpu/x87.c) ---- */
+void fpu_reset(Fpu *f);
+
+#endif

@@ -1,0 +1,45 @@
+/* Raising exceptions: record what happened and unwind to e386_run.
+ * Faults report the EIP of the instruction being executed (cpu->cur);
+ * before any op runs (while translating) cpu->eip is that instruction. */
+#include "core/cpu.h"
+
+static _Noreturn void unwind(E386Cpu *cpu, int reason, int vector, int has_err,
+                             uint32_t err, uint32_t eip)
+{
+    cpu->exit.reason = reason;
+    cpu->exit.vector = vector;
+    cpu->exit.has_error_code = has_err;
+    cpu->exit.error_code = err;
+    cpu->exit.fault_eip = eip;
+    cpu->eip = eip;
+    longjmp(*cpu->jmp, 1);
+}
+
+static uint32_t fault_eip(E386Cpu *cpu)
+{
+    return cpu->cur ? cpu->cur->eip : cpu->eip;
+}
+
+void raise_exc(E386Cpu *cpu, int vector)
+{
+    unwind(cpu, E386_EXIT_EXCEPTION, vector, 0, 0, fault_eip(cpu));
+}
+
+void raise_exc_err(E386Cpu *cpu, int vector, uint32_t err)
+{
+    unwind(cpu, E386_EXIT_EXCEPTION, vector, 1, err, fault_eip(cpu));
+}
+
+void raise_pf(E386Cpu *cpu, uint32_t lin, uint32_t err)
+{
+    cpu->cr2 = lin;
+    cpu->exit.fault_addr = lin;
+    unwind(cpu, E386_EXIT_EXCEPTION, EX_PF, 1, err, fault_eip(cpu));
+}
+
+void raise_soft_int(E386Cpu *cpu, const E386Op *op, int vector)
+{
+    /* INT n, INT3 and INTO are traps: the saved EIP is the next one. */
+    cpu->exit.fault_addr = op->eip;
+    unwind(cpu, E386_EXIT_INTERRUPT, vector, 0, 0, next_eip(op));
+}

@@ -1,0 +1,326 @@
+/* The execution engine: translation blocks of pre-decoded ops, a cache
+ * indexed by linear address (= physical in user mode) and mode key,
+ * direct chaining between blocks, per-page invalidation for
+ * self-modifying code, and the run loop. */
+#include <stdlib.h>
+#include "core/cpu.h"
+#include "core/decode.h"
+
+enum {
+    TB_MAX_INSNS = 64,
+    TB_HASH = 1 << 14,
+    PAGE_HASH = 1 << 12,
+    POOL_TBS = 1 << 15,
+    POOL_OPS = 1 << 19,   /* fixed budget: the cache is flushed whole when full */
+};
+
+typedef struct TbRef TbRef;
+struct TbRef { Tb *tb; uint32_t page; TbRef *next; };
+
+struct TbCache {
+    Tb *hash[TB_HASH];
+    TbRef *pages[PAGE_HASH];
+    Tb tbs[POOL_TBS];
+    TbRef refs[POOL_TBS][2];
+    uint32_t ntbs, nops;
+    E386Op ops[POOL_OPS];
+};
+
+static uint32_t tb_hash(uint32_t pc) { return (pc ^ (pc >> 14)) & (TB_HASH - 1); }
+static uint32_t page_hash(uint32_t page) { return page & (PAGE_HASH - 1); }
+
+TbCache *tb_cache_new(void) { return calloc(1, sizeof(TbCache)); }
+void tb_cache_free(TbCache *c) { free(c); }
+
+static void clear_code_flags(E386Cpu *cpu)
+{
+    for (int i = 0; i < 1024; i++)
+        if (cpu->mem.l1[i])
+            for (int j = 0; j < 1024; j++)
+                cpu->mem.l1[i][j].flags &= ~(uint32_t)PG_CODE;
+}
+
+void tb_flush(E386Cpu *cpu)
+{
+    TbCache *c = cpu->tbc;
+    memset(c->hash, 0, sizeof c->hash);
+    memset(c->pages, 0, sizeof c->pages);
+    c->ntbs = c->nops = 0;
+    cpu->last_tb = NULL;
+    cpu->stats.tb_flushes++;
+    clear_code_flags(cpu);
+}
+
+static void tb_unlink_hash(TbCache *c, Tb *tb)
+{
+    for (Tb **pp = &c->hash[tb_hash(tb->pc)]; *pp; pp = &(*pp)->hash_next)
+        if (*pp == tb) {
+            *pp = tb->hash_next;
+            return;
+        }
+}
+
+/* Invalidate the blocks that overlap [lin, lin+len) on one page (len 0:
+ * all blocks of the page).  The page stays a code page while any valid
+ * block remains on it. */
+static void invalidate_range(E386Cpu *cpu, uint32_t page, uint32_t lin, uint32_t len)
+{
+    TbCache *c = cpu->tbc;
+    int remaining = 0;
+    for (TbRef **pp = &c->pages[page_hash(page)]; *pp;) {
+        TbRef *r = *pp;
+        Tb *tb = r->tb;
+        if (!tb->valid) { /* drop stale refs as we go */
+            *pp = r->next;
+            continue;
+        }
+        if (r->page == page) {
+            if (len == 0 || (lin < tb->pc + tb->size && tb->pc < lin + len)) {
+                tb->valid = 0;
+                tb_unlink_hash(c, tb);
+                cpu->stats.tb_invalidated++;
+                if (tb == cpu->cur_tb)
+                    cpu->exit_request = 1; /* finish this op, then retranslate */
+                *pp = r->next;
+                continue;
+            }
+            remaining = 1;
+        }
+        pp = &r->next;
+    }
+    if (!remaining) {
+        Page *p = mem_page(&cpu->mem, page << 12);
+        if (p)
+            p->flags &= ~(uint32_t)PG_CODE;
+    }
+}
+
+void tb_invalidate_page(E386Cpu *cpu, uint32_t page)
+{
+    invalidate_range(cpu, page, 0, 0);
+}
+
+void mem_smc_write(E386Cpu *cpu, uint32_t lin, uint32_t len)
+{
+    uint32_t last = lin + len - 1;
+    invalidate_range(cpu, lin >> 12, lin, len);
+    if ((last >> 12) != (lin >> 12))
+        invalidate_range(cpu, last >> 12, lin, len);
+}
+
+static uint32_t cpu_key(const E386Cpu *cpu)
+{
+    uint32_t k = 0;
+    if (DESC_DB(cpu->seg[SEG_CS].flags)) k |= TB_CODE32;
+    if (DESC_DB(cpu->seg[SEG_SS].flags)) k |= TB_SS32;
+    if (cpu->eflags & F_TF) k |= TB_TF;
+    if (cpu->cpl == 3) k |= TB_CPL3;
+    if (cpu->pe) k |= TB_PE;
+    return k;
+}
+
+/* The op placed after the last instruction of a block that did not end in
+ * a control transfer: continue at its eip, chained through slot 1. */
+static const E386Op *op_block_end(E386Cpu *cpu, const E386Op *op)
+{
+    return jump_direct(cpu, op, op->eip, 1);
+}
+
+/* A fault found while decoding an instruction that is not the first one of
+ * its block ends the block before it; as the first one, it is raised here,
+ * before anything ran, with cpu->eip at that instruction. */
+static _Noreturn void decode_fault(E386Cpu *cpu, const DecodeFault *f)
+{
+    cpu->cur = NULL;
+    if (f->vector == EX_PF)
+        raise_pf(cpu, f->addr, f->err);
+    if (f->has_err)
+        raise_exc_err(cpu, f->vector, f->err);
+    raise_exc(cpu, f->vector);
+}
+
+static void tb_add_page_ref(TbCache *c, Tb *tb, int k, uint32_t page)
+{
+    TbRef *r = &c->refs[tb - c->tbs][k];
+    r->tb = tb;
+    r->page = page;
+    r->next = c->pages[page_hash(page)];
+    c->pages[page_hash(page)] = r;
+}
+
+static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t key)
+{
+    TbCache *c = cpu->tbc;
+    if (c->ntbs == POOL_TBS || c->nops + TB_MAX_INSNS + 1 > POOL_OPS)
+        tb_flush(cpu);
+    Tb *tb = &c->tbs[c->ntbs];
+    E386Op *ops = &c->ops[c->nops];
+    int code32 = (key & TB_CODE32) != 0;
+    int max = (key & TB_TF) ? 1 : TB_MAX_INSNS;
+    uint32_t cs_base = cpu->seg[SEG_CS].base, eip = cpu->eip, first_page = pc >> 12;
+    int n = 0, ends = 0;
+    for (;;) {
+        const OpInfo *info;
+        unsigned dec;
+        DecodeFault fault;
+        if (decode_insn(cpu, eip, code32, &ops[n], &info, &dec, &fault) != DEC_OK) {
+            if (n == 0)
+                decode_fault(cpu, &fault);
+            break;
+        }
+        uint32_t lin_end = cs_base + eip + ops[n].len - 1;
+        eip += ops[n].len;
+        if (!code32) eip &= 0xffff;
+        n++;
+        ends = (dec & D_END) != 0;
+        if (ends || n >= max || (lin_end >> 12) != first_page ||
+            ((cs_base + eip) >> 12) != first_page)
+            break;
+    }
+    E386Op *last = &ops[n - 1];
+    last->last = 1;
+    if (!ends) {
+        /* fall through to the next instruction */
+        ops[n] = (E386Op){ .fn = op_block_end, .eip = eip, .opsize = code32 ? 4 : 2 };
+        n++;
+    }
+    uint32_t size = cs_base + last->eip + last->len - pc;
+    *tb = (Tb){ .pc = pc, .cs_base = cs_base, .key = key, .size = size,
+                .page = { first_page, (pc + size - 1) >> 12 },
+                .nops = (uint16_t)n, .ninsns = (uint16_t)(last - ops + 1),
+                .valid = 1, .ops = ops };
+    c->ntbs++;
+    c->nops += (uint32_t)n;
+    tb->hash_next = c->hash[tb_hash(pc)];
+    c->hash[tb_hash(pc)] = tb;
+    for (int k = 0; k < 2; k++) {
+        if (k == 1 && tb->page[1] == tb->page[0])
+            break;
+        tb_add_page_ref(c, tb, k, tb->page[k]);
+        Page *p = mem_page(&cpu->mem, tb->page[k] << 12);
+        if (p)
+            p->flags |= PG_CODE;
+    }
+    cpu->stats.tb_translated++;
+    return tb;
+}
+
+static Tb *tb_find(E386Cpu *cpu)
+{
+    uint32_t pc = cpu->seg[SEG_CS].base + cpu->eip, key = cpu_key(cpu);
+    for (Tb *tb = cpu->tbc->hash[tb_hash(pc)]; tb; tb = tb->hash_next)
+        if (tb->pc == pc && tb->key == key && tb->cs_base == cpu->seg[SEG_CS].base)
+            return tb;
+    return translate(cpu, pc, key);
+}
+
+const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t target, int slot)
+{
+    (void)op;
+    cpu->eip = target;
+    Tb *tb = cpu->cur_tb, *next = tb->link[slot];
+    if (next && next->valid && !cpu->exit_request && cpu->icount < cpu->budget_end &&
+        tb->valid && !(tb->key & TB_TF)) {
+        cpu->cur_tb = next;
+        cpu->icount += next->ninsns;
+        cpu->stats.chain_hits++;
+        return next->ops;
+    }
+    cpu->last_tb = tb;
+    cpu->last_slot = slot;
+    return NULL;
+}
+
+const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target)
+{
+    cpu->eip = target;
+    cpu->last_tb = NULL;
+    return NULL;
+}
+
+const E386Op *end_block(E386Cpu *cpu, uint32_t eip)
+{
+    return jump_indirect(cpu, eip);
+}
+
+/* Run ops from the current block on, through chained blocks, until a
+ * block exit.  Returns normally; faults longjmp out of here. */
+static void run_chain(E386Cpu *cpu, const E386Op *op)
+{
+    for (;;) {
+        cpu->cur = op;
+        const E386Op *next = op->fn(cpu, op);
+        if (!next)
+            break;
+        if (cpu->exit_request) {
+            /* the op finished; account only for what ran */
+            Tb *tb = cpu->cur_tb;
+            cpu->icount -= (uint64_t)(tb->ninsns - (next - tb->ops));
+            cpu->eip = next->eip;
+            cpu->last_tb = NULL;
+            break;
+        }
+        op = next;
+    }
+    cpu->cur = NULL;
+}
+
+int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
+{
+    jmp_buf jb, *saved = cpu->jmp;
+    cpu->jmp = &jb;
+    cpu->budget_end = max_insns ? cpu->icount + max_insns : UINT64_MAX;
+    cpu->last_tb = NULL;
+    cpu->cur = NULL;
+    cpu->cur_tb = NULL;
+    volatile int reason = -1;
+    if (setjmp(jb)) {
+        /* a fault or INT: cpu->exit and cpu->eip are set */
+        Tb *tb = cpu->cur_tb;
+        if (tb && cpu->cur && cpu->cur >= tb->ops && cpu->cur < tb->ops + tb->nops)
+            cpu->icount -= (uint64_t)(tb->ninsns - (cpu->cur - tb->ops));
+        if (cpu->exit.reason == E386_EXIT_INTERRUPT)
+            cpu->icount++; /* INT n completed */
+        cpu->cur = NULL;
+        cpu->cur_tb = NULL;
+        cpu->last_tb = NULL;
+        if (cpu->exit.reason == E386_EXIT_INTERRUPT && cpu->int_hook &&
+            cpu->int_hook(cpu, cpu->exit.vector, cpu->int_hook_opaque)) {
+            /* handled (a system call): go on */
+        } else {
+            reason = cpu->exit.reason;
+        }
+    }
+    while (reason < 0) {
+        if (cpu->stop_request) {
+            cpu->stop_request = 0;
+            cpu->exit.reason = reason = E386_EXIT_STOP;
+            break;
+        }
+        if (cpu->icount >= cpu->budget_end) {
+            cpu->exit.reason = reason = E386_EXIT_INSN_LIMIT;
+            break;
+        }
+        cpu->exit_request = 0;
+        Tb *tb = tb_find(cpu);
+        if (cpu->last_tb && cpu->last_tb->valid && tb->key == cpu->last_tb->key)
+            cpu->last_tb->link[cpu->last_slot] = tb;
+        cpu->last_tb = NULL;
+        int tf = (tb->key & TB_TF) != 0;
+        cpu->inhibit_irq = 0;
+        cpu->cur_tb = tb;
+        cpu->icount += tb->ninsns;
+        run_chain(cpu, tb->ops);
+        cpu->cur_tb = NULL;
+        if (tf && !cpu->inhibit_irq) {
+            /* single-step trap after the instruction (not after MOV SS) */
+            cpu->exit = (e386_exit){ E386_EXIT_EXCEPTION, EX_DB, 0, 0, 0, cpu->eip };
+            reason = E386_EXIT_EXCEPTION;
+        }
+    }
+    cpu->exit_request = 0;
+    cpu->jmp = saved;
+    if (out)
+        *out = cpu->exit;
+    return reason;
+}

@@ -1,0 +1,248 @@
+/* Guest memory for user mode: a two-level map of 4 KiB guest pages onto
+ * host blocks from the guest allocator.  All guest accesses go through
+ * lin_read/lin_write (cpu.h); this file has their slow paths, the mapping
+ * calls of the public API and the self-modifying-code hook. */
+#include <stdlib.h>
+#include "core/cpu.h"
+#include "mem/galloc.h"
+
+Page *mem_page(Mem *m, uint32_t lin)
+{
+    Page *p = mem_page_any(m, lin);
+    return p && p->host ? p : NULL;
+}
+
+static uint32_t pf_err(E386Cpu *cpu, Page *p, int write)
+{
+    return (p && p->host ? 1u : 0u) | (write ? 2u : 0u) | (cpu->cpl == 3 ? 4u : 0u);
+}
+
+uint32_t lin_read_slow(E386Cpu *cpu, uint32_t lin, int size)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < size; i++) {
+        uint32_t a = lin + (uint32_t)i;
+        Page *p = mem_page(&cpu->mem, a);
+        if (!p || !(p->flags & PG_READ))
+            raise_pf(cpu, a, pf_err(cpu, p, 0));
+        v |= (uint32_t)p->host[a & 0xfff] << (8 * i);
+    }
+    return v;
+}
+
+void lin_check_write(E386Cpu *cpu, uint32_t lin, uint32_t len)
+{
+    if (len == 0)
+        return;
+    uint32_t last = lin + len - 1;
+    for (uint32_t a = lin;; a = (a | 0xfff) + 1) {
+        Page *p = mem_page(&cpu->mem, a);
+        if (!p || !(p->flags & PG_WRITE))
+            raise_pf(cpu, a, pf_err(cpu, p, 1));
+        if ((a >> 12) == (last >> 12))
+            break;
+    }
+}
+
+void lin_write_slow(E386Cpu *cpu, uint32_t lin, int size, uint32_t v)
+{
+    lin_check_write(cpu, lin, (uint32_t)size); /* all or nothing */
+    for (int i = 0; i < size; i++) {
+        uint32_t a = lin + (uint32_t)i;
+        Page *p = mem_page(&cpu->mem, a);
+        p->host[a & 0xfff] = (uint8_t)(v >> (8 * i));
+    }
+    uint32_t last = lin + (uint32_t)size - 1;
+    Page *p0 = mem_page(&cpu->mem, lin), *p1 = mem_page(&cpu->mem, last);
+    if ((p0->flags | p1->flags) & PG_CODE)
+        mem_smc_write(cpu, lin, (uint32_t)size);
+}
+
+/* ---- regions: host blocks shared by consecutive guest pages ---- */
+
+static uint32_t region_new(Mem *m, uint8_t *host, size_t size, uint32_t pages)
+{
+    uint32_t i;
+    for (i = 0; i < m->nregions; i++)
+        if (!m->regions[i].host)
+            break;
+    if (i == m->nregions) {
+        if (m->nregions == m->cap_regions) {
+            uint32_t cap = m->cap_regions ? m->cap_regions * 2 : 16;
+            Region *r = realloc(m->regions, cap * sizeof *r);
+            if (!r)
+                return UINT32_MAX;
+            m->regions = r;
+            m->cap_regions = cap;
+        }
+        m->nregions++;
+    }
+    m->regions[i] = (Region){ host, size, pages };
+    return i;
+}
+
+static void page_release(Mem *m, Page *p)
+{
+    if (!p->host)
+        return;
+    Region *r = &m->regions[p->region];
+    if (--r->live == 0) {
+        e386_gfree(r->host, r->size);
+        r->host = NULL;
+    }
+    *p = (Page){ NULL, 0, 0 };
+}
+
+static uint32_t prot_flags(int prot)
+{
+    uint32_t f = 0;
+    if (prot & (E386_PROT_READ | E386_PROT_EXEC | E386_PROT_WRITE)) f |= PG_READ;
+    if (prot & E386_PROT_WRITE) f |= PG_WRITE;
+    if (prot & (E386_PROT_EXEC | E386_PROT_READ)) f |= PG_EXEC; /* i386 has no NX */
+    return f;
+}
+
+static int range_ok(uint32_t addr, uint32_t size)
+{
+    return !(addr & 0xfff) && !(size & 0xfff) && size && (uint64_t)addr + size <= (1ull << 32);
+}
+
+/* Forget translations on a page whose mapping changes. */
+static void page_changed(E386Cpu *cpu, uint32_t a, Page *p)
+{
+    if (p && (p->flags & PG_CODE))
+        tb_invalidate_page(cpu, a >> 12);
+}
+
+int e386_mem_map(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot)
+{
+    Mem *m = &cpu->mem;
+    if (!range_ok(addr, size))
+        return -1;
+    uint32_t pages = size >> 12;
+    for (uint32_t i = 0; i < pages; i++) { /* second-level tables first */
+        uint32_t a = addr + (i << 12);
+        if (!m->l1[a >> 22] && !(m->l1[a >> 22] = calloc(1024, sizeof(Page))))
+            return -1;
+    }
+    uint8_t *host = e386_galloc(size, 4096);
+    if (!host)
+        return -1;
+    uint32_t reg = region_new(m, host, size, pages);
+    if (reg == UINT32_MAX) {
+        e386_gfree(host, size);
+        return -1;
+    }
+    uint32_t flags = prot_flags(prot);
+    for (uint32_t i = 0; i < pages; i++) {
+        uint32_t a = addr + (i << 12);
+        Page *p = mem_page_any(m, a);
+        page_changed(cpu, a, p);
+        page_release(m, p);
+        *p = (Page){ host + ((size_t)i << 12), flags, reg };
+    }
+    return 0;
+}
+
+int e386_mem_unmap(E386Cpu *cpu, uint32_t addr, uint32_t size)
+{
+    if (!range_ok(addr, size))
+        return -1;
+    for (uint64_t a = addr; a < (uint64_t)addr + size; a += 4096) {
+        Page *p = mem_page_any(&cpu->mem, (uint32_t)a);
+        if (p) {
+            page_changed(cpu, (uint32_t)a, p);
+            page_release(&cpu->mem, p);
+        }
+    }
+    return 0;
+}
+
+int e386_mem_protect(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot)
+{
+    if (!range_ok(addr, size))
+        return -1;
+    for (uint64_t a = addr; a < (uint64_t)addr + size; a += 4096)
+        if (!mem_page(&cpu->mem, (uint32_t)a))
+            return -1;
+    for (uint64_t a = addr; a < (uint64_t)addr + size; a += 4096) {
+        Page *p = mem_page(&cpu->mem, (uint32_t)a);
+        page_changed(cpu, (uint32_t)a, p);
+        p->flags = prot_flags(prot) | (p->flags & PG_CODE);
+    }
+    return 0;
+}
+
+int e386_mem_is_mapped(const E386Cpu *cpu, uint32_t addr)
+{
+    return mem_page((Mem *)&cpu->mem, addr) != NULL;
+}
+
+int e386_mem_prot(const E386Cpu *cpu, uint32_t addr)
+{
+    Page *p = mem_page((Mem *)&cpu->mem, addr);
+    if (!p)
+        return -1;
+    return (p->flags & PG_READ ? E386_PROT_READ | E386_PROT_EXEC : 0) |
+           (p->flags & PG_WRITE ? E386_PROT_WRITE : 0);
+}
+
+static int host_copy(E386Cpu *cpu, uint32_t addr, uint8_t *buf, size_t len, int write)
+{
+    if (len == 0)
+        return 0;
+    if ((uint64_t)addr + len > (1ull << 32))
+        return -1;
+    for (uint64_t a = addr & ~0xfffu; a < (uint64_t)addr + len; a += 4096)
+        if (!mem_page(&cpu->mem, (uint32_t)a))
+            return -1;
+    size_t done = 0;
+    while (done < len) {
+        uint32_t a = addr + (uint32_t)done;
+        size_t n = 4096 - (a & 0xfff);
+        if (n > len - done) n = len - done;
+        Page *p = mem_page(&cpu->mem, a);
+        if (write) {
+            memcpy(p->host + (a & 0xfff), buf + done, n);
+            if (p->flags & PG_CODE)
+                mem_smc_write(cpu, a, (uint32_t)n);
+        } else {
+            memcpy(buf + done, p->host + (a & 0xfff), n);
+        }
+        done += n;
+    }
+    return 0;
+}
+
+int e386_mem_read(E386Cpu *cpu, uint32_t addr, void *buf, size_t len)
+{
+    return host_copy(cpu, addr, buf, len, 0);
+}
+
+int e386_mem_write(E386Cpu *cpu, uint32_t addr, const void *buf, size_t len)
+{
+    return host_copy(cpu, addr, (uint8_t *)buf, len, 1);
+}
+
+void *e386_mem_ptr(E386Cpu *cpu, uint32_t addr, size_t len)
+{
+    Page *p = mem_page(&cpu->mem, addr);
+    if (!p || len > 4096 - (addr & 0xfff))
+        return NULL;
+    return p->host + (addr & 0xfff);
+}
+
+void mem_free_all(Mem *m)
+{
+    for (int i = 0; i < 1024; i++) {
+        if (!m->l1[i])
+            continue;
+        for (int j = 0; j < 1024; j++)
+            page_release(m, &m->l1[i][j]);
+        free(m->l1[i]);
+        m->l1[i] = NULL;
+    }
+    free(m->regions);
+    m->regions = NULL;
+    m->nregions = m->cap_regions = 0;
+}

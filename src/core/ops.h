@@ -1,0 +1,12 @@
+/* Declarations of every instruction handler named in opcodes.inc. */
+#ifndef E386_OPS_H
+#define E386_OPS_H
+#include "core/cpu.h"
+#define OP(code, name, h, dec, size, sub, cpu, fr, fw) \
+    const E386Op *op_##h(E386Cpu *, const E386Op *);
+#define GRP(grp, reg, name, h, dec, size, sub, cpu, fr, fw) \
+    const E386Op *op_##h(E386Cpu *, const E386Op *);
+#include "core/opcodes.inc"
+#undef OP
+#undef GRP
+#endif
