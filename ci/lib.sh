@@ -1,0 +1,39 @@
+# Shared helpers for the ci/ scripts (sourced, not run).
+set -euo pipefail
+E386_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+# Packages every build and test needs on Debian 12.  gcc-multilib conflicts
+# with Debian's cross compilers, so the i386 runtime is named directly.
+E386_BASE_PACKAGES="build-essential cmake pkg-config check python3 lib32gcc-12-dev libc6-dev-i386 libcapstone-dev"
+
+# ensure_packages PKG...: install what is missing when root, else say exactly
+# what to run and fail.
+ensure_packages() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" = 0 ]; then
+        echo "ci: installing ${missing[*]}"
+        if [ ! -e /tmp/.e386-apt-updated ]; then
+            apt-get update -qq && touch /tmp/.e386-apt-updated
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "ci: missing packages; run:  sudo apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+}
+
+# configure_build DIR [cmake args...]
+configure_build() {
+    local dir=$1; shift
+    cmake -S "$E386_ROOT" -B "$dir" -DE386_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir" -j"$JOBS"
+}
+
+run_ctest() {
+    (cd "$1" && ctest --output-on-failure -j"$JOBS" "${@:2}")
+}
