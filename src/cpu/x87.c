@@ -1,0 +1,770 @@
+/* x87 instructions: stack, tags, status/control words and the D8-DF escape
+ * decoding.  All arithmetic is done by the soft-float module (src/fpu/);
+ * no host floating point is used. */
+#include "core/cpu.h"
+#include "core/ops.h"
+
+enum { SW_IE = 1, SW_DE = 2, SW_ZE = 4, SW_OE = 8, SW_UE = 16, SW_PE = 32, SW_SF = 64,
+       SW_ES = 128, SW_C0 = 1 << 8, SW_C1 = 1 << 9, SW_C2 = 1 << 10, SW_C3 = 1 << 14,
+       SW_B = 1 << 15 };
+enum { TAG_VALID, TAG_ZERO, TAG_SPECIAL, TAG_EMPTY };
+
+static const F80 f80_indefinite = { 0xc000000000000000ull, 0xffff };
+static const F80 f80_one = { 0x8000000000000000ull, 0x3fff };
+static const F80 f80_zero = { 0, 0 };
+
+void fpu_reset(Fpu *f)
+{
+    memset(f, 0, sizeof *f);
+    f->cw = 0x037f;
+    f->tw = 0xffff;
+}
+
+static int fp_top(const Fpu *f) { return (f->sw >> 11) & 7; }
+static void set_top(Fpu *f, int t) { f->sw = (uint16_t)((f->sw & ~0x3800) | ((t & 7) << 11)); }
+static int phys(const Fpu *f, int i) { return (fp_top(f) + i) & 7; }
+static int tag_of(const Fpu *f, int p) { return (f->tw >> (2 * p)) & 3; }
+static int is_empty(const Fpu *f, int i) { return tag_of(f, phys(f, i)) == TAG_EMPTY; }
+
+static int classify_tag(F80 v)
+{
+    int e = v.sexp & 0x7fff;
+    if (e == 0x7fff) return TAG_SPECIAL;
+    if (e == 0) return v.mant ? TAG_SPECIAL : TAG_ZERO;
+    return (v.mant >> 63) ? TAG_VALID : TAG_SPECIAL;
+}
+
+static void set_reg(Fpu *f, int i, F80 v)
+{
+    int p = phys(f, i);
+    f->st[p] = v;
+    f->tw = (uint16_t)((f->tw & ~(3 << (2 * p))) | (classify_tag(v) << (2 * p)));
+}
+
+static void set_empty(Fpu *f, int i)
+{
+    f->tw |= (uint16_t)(3 << (2 * phys(f, i)));
+}
+
+static void fpu_pop(Fpu *f)
+{
+    set_empty(f, 0);
+    set_top(f, fp_top(f) + 1);
+}
+
+/* ---- exceptions ---- */
+
+/* Merge new exception flags; an unmasked one sets ES and B, and is
+ * delivered as #MF by the next waiting instruction.  Returns nonzero when
+ * an unmasked invalid/zero-divide/denormal means "do not store". */
+static int fpu_except(Fpu *f, unsigned flags)
+{
+    f->sw |= (uint16_t)(flags & 0x7f);
+    if (f->sw & ~f->cw & 0x3f)
+        f->sw |= SW_ES | SW_B;
+    return (flags & ~f->cw & (SW_IE | SW_DE | SW_ZE)) != 0;
+}
+
+static void fpu_wait_check(E386Cpu *cpu)
+{
+    if (cpu->fpu.sw & SW_ES)
+        raise_exc(cpu, EX_MF);
+}
+
+static SfCtx ctx_of(const Fpu *f)
+{
+    SfCtx c;
+    memset(&c, 0, sizeof c);
+    c.rc = (uint8_t)((f->cw >> 10) & 3);
+    c.pc = (uint8_t)((f->cw >> 8) & 3);
+    return c;
+}
+
+/* Finish an arithmetic op: flags into SW, C1 = rounded up.  Returns 1 if
+ * the result may be stored. */
+static int fpu_done(Fpu *f, const SfCtx *c)
+{
+    f->sw &= (uint16_t)~SW_C1;
+    if (c->c1)
+        f->sw |= SW_C1;
+    return !fpu_except(f, c->flags);
+}
+
+/* Stack underflow: reading an empty register. */
+static int underflow(Fpu *f)
+{
+    f->sw &= (uint16_t)~SW_C1;
+    return !fpu_except(f, SW_IE | SW_SF);
+}
+
+static void fpu_push(Fpu *f, F80 v)
+{
+    if (!is_empty(f, 7)) { /* overflow */
+        f->sw |= SW_C1;
+        if (fpu_except(f, SW_IE | SW_SF))
+            return;
+        v = f80_indefinite;
+    }
+    set_top(f, fp_top(f) - 1);
+    set_reg(f, 0, v);
+}
+
+static void set_cc(Fpu *f, unsigned c3, unsigned c2, unsigned c1, unsigned c0)
+{
+    f->sw = (uint16_t)((f->sw & ~(SW_C0 | SW_C1 | SW_C2 | SW_C3)) | (c0 ? SW_C0 : 0) |
+                       (c1 ? SW_C1 : 0) | (c2 ? SW_C2 : 0) | (c3 ? SW_C3 : 0));
+}
+
+/* ---- memory operands ---- */
+
+enum { M_F32, M_I32, M_F64, M_I16 }; /* the D8/DA/DC/DE arithmetic sources */
+
+static F80 load_mem(E386Cpu *cpu, const E386Op *op, int kind, SfCtx *c)
+{
+    uint32_t lin = op_lin(cpu, op, kind == M_F64 ? 8 : kind == M_I16 ? 2 : 4, 0);
+    switch (kind) {
+    case M_F32: return sf_from_f32(c, lin_read(cpu, lin, 4));
+    case M_I32: return sf_from_i64((int32_t)lin_read(cpu, lin, 4));
+    case M_I16: return sf_from_i64((int16_t)lin_read(cpu, lin, 2));
+    default: {
+        uint64_t lo = lin_read(cpu, lin, 4), hi = lin_read(cpu, lin + 4, 4);
+        return sf_from_f64(c, lo | hi << 32);
+    }
+    }
+}
+
+static uint64_t read64(E386Cpu *cpu, uint32_t lin)
+{
+    uint64_t lo = lin_read(cpu, lin, 4);
+    return lo | (uint64_t)lin_read(cpu, lin + 4, 4) << 32;
+}
+
+static void write64(E386Cpu *cpu, uint32_t lin, uint64_t v)
+{
+    lin_check_write(cpu, lin, 8);
+    lin_write(cpu, lin, 4, (uint32_t)v);
+    lin_write(cpu, lin + 4, 4, (uint32_t)(v >> 32));
+}
+
+static F80 read80(E386Cpu *cpu, uint32_t lin)
+{
+    F80 v;
+    v.mant = read64(cpu, lin);
+    v.sexp = (uint16_t)lin_read(cpu, lin + 8, 2);
+    return v;
+}
+
+static void write80(E386Cpu *cpu, uint32_t lin, F80 v)
+{
+    lin_check_write(cpu, lin, 10);
+    write64(cpu, lin, v.mant);
+    lin_write(cpu, lin + 8, 2, v.sexp);
+}
+
+/* ---- arithmetic ---- */
+
+static F80 arith(SfCtx *c, int which, F80 a, F80 b)
+{
+    switch (which) { /* the ModRM reg order of D8/DC: add mul com comp sub subr div divr */
+    case 0: return sf_add(c, a, b);
+    case 1: return sf_mul(c, a, b);
+    case 4: return sf_sub(c, a, b);
+    case 5: return sf_sub(c, b, a);
+    case 6: return sf_div(c, a, b);
+    default: return sf_div(c, b, a);
+    }
+}
+
+static void compare(Fpu *f, SfCtx *c, F80 a, F80 b, int quiet)
+{
+    int r = sf_compare(c, a, b, quiet);
+    fpu_except(f, c->flags);
+    set_cc(f, r == SF_EQ || r == SF_UN, r == SF_UN, 0, r == SF_LT || r == SF_UN);
+}
+
+/* ST(0) op= source, or FCOM/FCOMP; source from memory or ST(i). */
+static void arith_st0(E386Cpu *cpu, int which, F80 src, int src_empty)
+{
+    Fpu *f = &cpu->fpu;
+    SfCtx c = ctx_of(f);
+    if (is_empty(f, 0) || src_empty) {
+        if (which == 2 || which == 3) {
+            if (underflow(f))
+                set_cc(f, 1, 1, 0, 1);
+            if (which == 3) fpu_pop(f);
+        } else if (underflow(f)) {
+            set_reg(f, 0, f80_indefinite);
+        }
+        return;
+    }
+    F80 a = f->st[phys(f, 0)];
+    if (which == 2 || which == 3) {
+        compare(f, &c, a, src, 0);
+        if (which == 3)
+            fpu_pop(f);
+        return;
+    }
+    F80 r = arith(&c, which, a, src);
+    if (fpu_done(f, &c))
+        set_reg(f, 0, r);
+}
+
+/* ST(i) op= ST(0) (DC/DE register forms, reversed sub/div as the SDM lists). */
+static void arith_sti(E386Cpu *cpu, int which, int i, int pop)
+{
+    Fpu *f = &cpu->fpu;
+    SfCtx c = ctx_of(f);
+    if (is_empty(f, 0) || is_empty(f, i)) {
+        if (underflow(f))
+            set_reg(f, i, f80_indefinite);
+    } else {
+        static const int swap[8] = { 0, 1, 2, 3, 5, 4, 7, 6 };
+        F80 r = arith(&c, swap[which], f->st[phys(f, i)], f->st[phys(f, 0)]);
+        /* DC E0+i is FSUBR ST(i),ST(0) = ST(0)-ST(i): arith(5) gives b-a */
+        if (fpu_done(f, &c))
+            set_reg(f, i, r);
+    }
+    if (pop)
+        fpu_pop(f);
+}
+
+static void store_int(E386Cpu *cpu, const E386Op *op, int bits, int pop)
+{
+    Fpu *f = &cpu->fpu;
+    SfCtx c = ctx_of(f);
+    uint32_t lin = op_lin(cpu, op, (uint32_t)bits / 8, 1);
+    int64_t v;
+    if (is_empty(f, 0)) {
+        if (!underflow(f))
+            return;
+        v = bits == 16 ? -32768 : bits == 32 ? INT32_MIN : INT64_MIN;
+    } else {
+        v = sf_to_int(&c, f->st[phys(f, 0)], bits, 0);
+        if (!fpu_done(f, &c))
+            return;
+    }
+    if (bits == 64)
+        write64(cpu, lin, (uint64_t)v);
+    else
+        lin_write(cpu, lin, bits / 8, (uint32_t)v);
+    if (pop)
+        fpu_pop(f);
+}
+
+static void store_float(E386Cpu *cpu, const E386Op *op, int kind, int pop)
+{
+    Fpu *f = &cpu->fpu;
+    SfCtx c = ctx_of(f);
+    uint32_t lin = op_lin(cpu, op, kind == 80 ? 10 : (uint32_t)kind / 8, 1);
+    F80 v = f->st[phys(f, 0)];
+    if (is_empty(f, 0)) {
+        if (!underflow(f))
+            return;
+        v = f80_indefinite;
+    }
+    if (kind == 80) {
+        write80(cpu, lin, v);
+    } else if (kind == 32) {
+        uint32_t r = sf_to_f32(&c, v);
+        if (!fpu_done(f, &c)) return;
+        lin_write(cpu, lin, 4, r);
+    } else {
+        uint64_t r = sf_to_f64(&c, v);
+        if (!fpu_done(f, &c)) return;
+        write64(cpu, lin, r);
+    }
+    if (pop)
+        fpu_pop(f);
+}
+
+/* ---- environment ---- */
+
+static uint16_t full_tag_word(const Fpu *f)
+{
+    uint16_t tw = 0;
+    for (int p = 0; p < 8; p++) {
+        int t = tag_of(f, p) == TAG_EMPTY ? TAG_EMPTY : classify_tag(f->st[p]);
+        tw |= (uint16_t)(t << (2 * p));
+    }
+    return tw;
+}
+
+static void store_env(E386Cpu *cpu, uint32_t lin, int size32)
+{
+    Fpu *f = &cpu->fpu;
+    /* 32-bit protected-mode layout; reserved upper halves are stored as ones */
+    uint32_t v[7] = { 0xffff0000u | f->cw, 0xffff0000u | f->sw, 0xffff0000u | full_tag_word(f),
+                      f->fip, f->fcs | (uint32_t)(f->fop & 0x7ff) << 16, f->fdp,
+                      0xffff0000u | f->fds };
+    if (size32) {
+        lin_check_write(cpu, lin, 28);
+        for (int i = 0; i < 7; i++)
+            lin_write(cpu, lin + 4 * (uint32_t)i, 4, v[i]);
+    } else {
+        lin_check_write(cpu, lin, 14);
+        for (int i = 0; i < 7; i++)
+            lin_write(cpu, lin + 2 * (uint32_t)i, 2, v[i]);
+    }
+}
+
+static void load_env(E386Cpu *cpu, uint32_t lin, int size32)
+{
+    Fpu *f = &cpu->fpu;
+    uint32_t v[7];
+    for (int i = 0; i < 7; i++)
+        v[i] = size32 ? lin_read(cpu, lin + 4 * (uint32_t)i, 4) : lin_read(cpu, lin + 2 * (uint32_t)i, 2);
+    f->cw = (uint16_t)v[0];
+    f->sw = (uint16_t)v[1];
+    f->tw = (uint16_t)v[2]; /* only "empty" matters; other tags recomputed */
+    for (int p = 0; p < 8; p++)
+        if (tag_of(f, p) != TAG_EMPTY)
+            f->tw = (uint16_t)((f->tw & ~(3 << (2 * p))) | (classify_tag(f->st[p]) << (2 * p)));
+    f->fip = v[3];
+    f->fcs = (uint16_t)v[4];
+    f->fop = (uint16_t)((v[4] >> 16) & 0x7ff);
+    f->fdp = v[5];
+    f->fds = (uint16_t)v[6];
+    fpu_except(f, 0);
+    if (!(f->sw & ~f->cw & 0x3f))
+        f->sw &= (uint16_t)~(SW_ES | SW_B);
+}
+
+static void fsave(E386Cpu *cpu, uint32_t lin, int size32)
+{
+    uint32_t envsz = size32 ? 28 : 14;
+    lin_check_write(cpu, lin, envsz + 80);
+    store_env(cpu, lin, size32);
+    for (int i = 0; i < 8; i++)
+        write80(cpu, lin + envsz + 10 * (uint32_t)i, cpu->fpu.st[phys(&cpu->fpu, i)]);
+    fpu_reset(&cpu->fpu);
+}
+
+static void frstor(E386Cpu *cpu, uint32_t lin, int size32)
+{
+    uint32_t envsz = size32 ? 28 : 14;
+    F80 regs[8];
+    for (int i = 0; i < 8; i++)
+        regs[i] = read80(cpu, lin + envsz + 10 * (uint32_t)i);
+    load_env(cpu, lin, size32);
+    for (int i = 0; i < 8; i++)
+        cpu->fpu.st[phys(&cpu->fpu, i)] = regs[i];
+    load_env(cpu, lin, size32); /* recompute tags from the new contents */
+}
+
+void e386_fpu_save(E386Cpu *cpu, uint8_t out[108])
+{
+    Fpu *f = &cpu->fpu;
+    uint32_t v[7] = { 0xffff0000u | f->cw, 0xffff0000u | f->sw, 0xffff0000u | full_tag_word(f),
+                      f->fip, f->fcs | (uint32_t)(f->fop & 0x7ff) << 16, f->fdp, 0xffff0000u | f->fds };
+    for (int i = 0; i < 7; i++)
+        st_le(out + 4 * i, 4, v[i]);
+    for (int i = 0; i < 8; i++) {
+        F80 r = f->st[phys(f, i)];
+        st_le(out + 28 + 10 * i, 4, (uint32_t)r.mant);
+        st_le(out + 32 + 10 * i, 4, (uint32_t)(r.mant >> 32));
+        st_le(out + 36 + 10 * i, 2, r.sexp);
+    }
+}
+
+void e386_fpu_restore(E386Cpu *cpu, const uint8_t in[108])
+{
+    Fpu *f = &cpu->fpu;
+    f->cw = (uint16_t)ld_le(in, 2);
+    f->sw = (uint16_t)ld_le(in + 4, 2);
+    f->tw = (uint16_t)ld_le(in + 8, 2);
+    f->fip = ld_le(in + 12, 4);
+    f->fcs = (uint16_t)ld_le(in + 16, 2);
+    f->fop = (uint16_t)(ld_le(in + 18, 2) & 0x7ff);
+    f->fdp = ld_le(in + 20, 4);
+    f->fds = (uint16_t)ld_le(in + 24, 2);
+    for (int i = 0; i < 8; i++) {
+        F80 r;
+        r.mant = ld_le(in + 28 + 10 * i, 4) | (uint64_t)ld_le(in + 32 + 10 * i, 4) << 32;
+        r.sexp = (uint16_t)ld_le(in + 36 + 10 * i, 2);
+        f->st[phys(f, i)] = r;
+    }
+    for (int p = 0; p < 8; p++)
+        if (tag_of(f, p) != TAG_EMPTY)
+            f->tw = (uint16_t)((f->tw & ~(3 << (2 * p))) | (classify_tag(f->st[p]) << (2 * p)));
+}
+
+
+/* ---- the escape opcodes ---- */
+
+static void fcomi(E386Cpu *cpu, int i, int quiet, int pop)
+{
+    Fpu *f = &cpu->fpu;
+    SfCtx c = ctx_of(f);
+    int r = SF_UN;
+    if (is_empty(f, 0) || is_empty(f, i)) {
+        if (!underflow(f))
+            goto out;
+    } else {
+        r = sf_compare(&c, f->st[phys(f, 0)], f->st[phys(f, i)], quiet);
+        if (fpu_except(f, c.flags))
+            goto out;
+    }
+    f->sw &= (uint16_t)~SW_C1;
+    cc_write(cpu, F_ARITH, (r == SF_EQ || r == SF_UN ? F_ZF : 0) |
+                               (r == SF_UN ? F_PF : 0) | (r == SF_LT || r == SF_UN ? F_CF : 0));
+out:
+    if (pop)
+        fpu_pop(f);
+}
+
+static void fxch(Fpu *f, int i)
+{
+    if (is_empty(f, 0) || is_empty(f, i)) {
+        if (!underflow(f))
+            return;
+        if (is_empty(f, 0)) set_reg(f, 0, f80_indefinite);
+        if (is_empty(f, i)) set_reg(f, i, f80_indefinite);
+    }
+    F80 a = f->st[phys(f, 0)], b = f->st[phys(f, i)];
+    set_reg(f, 0, b);
+    set_reg(f, i, a);
+    f->sw &= (uint16_t)~SW_C1;
+}
+
+/* D9 E0-FF and the other one-operand forms on ST(0) */
+static void unary(E386Cpu *cpu, int code)
+{
+    Fpu *f = &cpu->fpu;
+    SfCtx c = ctx_of(f);
+    F80 a = f->st[phys(f, 0)], r, r2;
+    int empty0 = is_empty(f, 0);
+    switch (code) {
+    case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e: {
+        static const int which[7] = { SF_C_ONE, SF_C_L2T, SF_C_L2E, SF_C_PI, SF_C_LG2, SF_C_LN2, SF_C_ZERO };
+        fpu_push(f, sf_const(&c, which[code - 0x28]));
+        f->sw &= (uint16_t)~SW_C1;
+        return;
+    }
+    case 0x36: set_top(f, fp_top(f) - 1); f->sw &= (uint16_t)~SW_C1; return; /* fdecstp */
+    case 0x37: set_top(f, fp_top(f) + 1); f->sw &= (uint16_t)~SW_C1; return; /* fincstp */
+    case 0x25: { /* fxam: works on empty registers too */
+        int cls = empty0 ? 0x4100 : sf_classify(a);
+        set_cc(f, (cls >> 14) & 1, (cls >> 10) & 1, a.sexp >> 15, (cls >> 8) & 1);
+        return;
+    }
+    }
+    if (empty0) {
+        if (underflow(f)) {
+            set_reg(f, 0, f80_indefinite);
+            if (code == 0x24) set_cc(f, 1, 1, 0, 1);
+        }
+        return;
+    }
+    switch (code) {
+    case 0x20: a.sexp ^= 0x8000; set_reg(f, 0, a); f->sw &= (uint16_t)~SW_C1; return; /* fchs */
+    case 0x21: a.sexp &= 0x7fff; set_reg(f, 0, a); f->sw &= (uint16_t)~SW_C1; return; /* fabs */
+    case 0x24: compare(f, &c, a, f80_zero, 0); return; /* ftst */
+    case 0x30: r = sf_f2xm1(&c, a); break;
+    case 0x3a: r = sf_sqrt(&c, a); break;
+    case 0x3c: r = sf_round_to_int(&c, a); break;
+    case 0x3e: case 0x3f: { /* fsin, fcos */
+        int out = code == 0x3e ? sf_fsin(&c, a, &r) : sf_fcos(&c, a, &r);
+        if (out) { set_cc(f, (f->sw >> 14) & 1, 1, 0, f->sw >> 8 & 1); return; }
+        if (fpu_done(f, &c)) set_reg(f, 0, r);
+        f->sw &= (uint16_t)~SW_C2;
+        return;
+    }
+    case 0x32: /* fptan */
+        if (sf_fptan(&c, a, &r)) { f->sw |= SW_C2; return; }
+        if (!fpu_done(f, &c)) return;
+        f->sw &= (uint16_t)~SW_C2;
+        set_reg(f, 0, r);
+        fpu_push(f, f80_one);
+        return;
+    case 0x3b: /* fsincos */
+        if (sf_fsincos(&c, a, &r, &r2)) { f->sw |= SW_C2; return; }
+        if (!fpu_done(f, &c)) return;
+        f->sw &= (uint16_t)~SW_C2;
+        set_reg(f, 0, r);
+        fpu_push(f, r2);
+        return;
+    case 0x34: /* fxtract */
+        sf_xtract(&c, a, &r, &r2);
+        if (!fpu_done(f, &c)) return;
+        set_reg(f, 0, r);
+        fpu_push(f, r2);
+        return;
+    default: { /* two-operand forms with ST(1) */
+        if (is_empty(f, 1)) {
+            if (underflow(f)) {
+                if (code == 0x31 || code == 0x33 || code == 0x39) { set_reg(f, 1, f80_indefinite); fpu_pop(f); }
+                else set_reg(f, 0, f80_indefinite);
+            }
+            return;
+        }
+        F80 b = f->st[phys(f, 1)];
+        switch (code) {
+        case 0x31: r = sf_fyl2x(&c, a, b); break;
+        case 0x39: r = sf_fyl2xp1(&c, a, b); break;
+        case 0x33: r = sf_fpatan(&c, b, a); break;
+        case 0x3d: r = sf_scale(&c, a, b); if (fpu_done(f, &c)) set_reg(f, 0, r); return;
+        default: { /* 0x35 fprem1, 0x38 fprem */
+            uint32_t q = 0;
+            int partial = 0;
+            r = sf_prem(&c, a, b, code == 0x35, &q, &partial);
+            if (!fpu_done(f, &c)) return;
+            set_reg(f, 0, r);
+            set_cc(f, (q >> 1) & 1, partial, q & 1, (q >> 2) & 1);
+            return;
+        }
+        }
+        if (fpu_done(f, &c)) set_reg(f, 1, r);
+        fpu_pop(f);
+        return;
+    }
+    }
+    if (fpu_done(f, &c))
+        set_reg(f, 0, r);
+}
+
+static void record_ip(E386Cpu *cpu, const E386Op *op, int mem)
+{
+    Fpu *f = &cpu->fpu;
+    f->fip = op->eip;
+    f->fcs = cpu->seg[SEG_CS].sel;
+    f->fop = (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
+    if (mem) {
+        f->fdp = op_ea(cpu, op);
+        f->fds = cpu->seg[op->seg].sel;
+    }
+}
+
+static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
+{
+    Fpu *f = &cpu->fpu;
+    int esc = op->sub, reg = op->reg;
+    int size32 = op->opsize == 4;
+    /* the no-wait control forms: FNSTENV FNSTCW FNSAVE FNSTSW (and FLDCW/FLDENV) */
+    if (esc == 1 && reg >= 4) {
+        uint32_t lin;
+        switch (reg) {
+        case 4: lin = op_lin(cpu, op, size32 ? 28 : 14, 0); load_env(cpu, lin, size32); break;
+        case 5: /* fldcw: pending exceptions now unmasked become ES */
+            f->cw = (uint16_t)rm_read(cpu, op, 2);
+            if (f->sw & ~f->cw & 0x3f) f->sw |= SW_ES | SW_B;
+            else f->sw &= (uint16_t)~(SW_ES | SW_B);
+            break;
+        case 6: lin = op_lin(cpu, op, size32 ? 28 : 14, 1); store_env(cpu, lin, size32); f->cw |= 0x3f; break;
+        default: rm_write(cpu, op, 2, f->cw); break;
+        }
+        return op + 1;
+    }
+    if (esc == 5 && (reg == 4 || reg == 6 || reg == 7)) {
+        uint32_t n = size32 ? 108 : 94;
+        if (reg == 4) frstor(cpu, op_lin(cpu, op, n, 0), size32);
+        else if (reg == 6) fsave(cpu, op_lin(cpu, op, n, 1), size32);
+        else rm_write(cpu, op, 2, f->sw);
+        return op + 1;
+    }
+    fpu_wait_check(cpu);
+    SfCtx c = ctx_of(f);
+    switch (esc) {
+    case 0: case 2: case 4: case 6: { /* arithmetic with a memory source */
+        static const int kind[4] = { M_F32, M_I32, M_F64, M_I16 };
+        F80 src = load_mem(cpu, op, kind[esc / 2], &c);
+        if (fpu_except(f, c.flags)) return op + 1;
+        arith_st0(cpu, reg, src, 0);
+        break;
+    }
+    case 1:
+        if (reg == 0) {
+            F80 v = load_mem(cpu, op, M_F32, &c);
+            if (!fpu_except(f, c.flags)) fpu_push(f, v);
+        } else if (reg == 2 || reg == 3) {
+            store_float(cpu, op, 32, reg == 3);
+        } else {
+            raise_exc(cpu, EX_UD);
+        }
+        break;
+    case 3:
+        switch (reg) {
+        case 0: fpu_push(f, load_mem(cpu, op, M_I32, &c)); break;
+        case 2: case 3: store_int(cpu, op, 32, reg == 3); break;
+        case 5: fpu_push(f, read80(cpu, op_lin(cpu, op, 10, 0))); break;
+        case 7: store_float(cpu, op, 80, 1); break;
+        default: raise_exc(cpu, EX_UD); /* FISTTP is SSE3 */
+        }
+        break;
+    case 5:
+        if (reg == 0) {
+            F80 v = load_mem(cpu, op, M_F64, &c);
+            if (!fpu_except(f, c.flags)) fpu_push(f, v);
+        } else if (reg == 2 || reg == 3) {
+            store_float(cpu, op, 64, reg == 3);
+        } else {
+            raise_exc(cpu, EX_UD);
+        }
+        break;
+    default: /* DF */
+        switch (reg) {
+        case 0: fpu_push(f, load_mem(cpu, op, M_I16, &c)); break;
+        case 2: case 3: store_int(cpu, op, 16, reg == 3); break;
+        case 4: { /* fbld */
+            uint32_t lin = op_lin(cpu, op, 10, 0);
+            uint8_t b[10];
+            for (int i = 0; i < 10; i++) b[i] = (uint8_t)lin_read(cpu, lin + (uint32_t)i, 1);
+            fpu_push(f, sf_from_bcd(b));
+            break;
+        }
+        case 5: fpu_push(f, sf_from_i64((int64_t)read64(cpu, op_lin(cpu, op, 8, 0)))); break;
+        case 6: { /* fbstp */
+            uint32_t lin = op_lin(cpu, op, 10, 1);
+            uint8_t b[10];
+            if (is_empty(f, 0)) {
+                if (!underflow(f)) break;
+                static const uint8_t ind[10] = { 0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff };
+                memcpy(b, ind, 10);
+            } else {
+                sf_to_bcd(&c, f->st[phys(f, 0)], b);
+                if (!fpu_done(f, &c)) break;
+            }
+            lin_check_write(cpu, lin, 10);
+            for (int i = 0; i < 10; i++) lin_write(cpu, lin + (uint32_t)i, 1, b[i]);
+            fpu_pop(f);
+            break;
+        }
+        case 7: store_int(cpu, op, 64, 1); break;
+        default: raise_exc(cpu, EX_UD);
+        }
+    }
+    record_ip(cpu, op, 1);
+    return op + 1;
+}
+
+static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
+{
+    Fpu *f = &cpu->fpu;
+    int esc = op->sub, reg = op->reg, i = op->rm;
+    /* no-wait forms first: FNCLEX, FNINIT, FNSTSW AX, and the 287 no-ops */
+    if (esc == 3 && reg == 4) {
+        if (i == 2) f->sw &= 0x7f00;          /* fnclex */
+        else if (i == 3) fpu_reset(f);        /* fninit */
+        else if (i > 4) raise_exc(cpu, EX_UD);
+        return op + 1;                        /* feni/fdisi/fsetpm: no-ops */
+    }
+    if (esc == 7 && reg == 4) {
+        if (i != 0) raise_exc(cpu, EX_UD);
+        reg_set(cpu, 0, 2, f->sw);            /* fnstsw ax */
+        return op + 1;
+    }
+    fpu_wait_check(cpu);
+    switch (esc) {
+    case 0:
+        arith_st0(cpu, reg, f->st[phys(f, i)], is_empty(f, i));
+        break;
+    case 1:
+        switch (reg) {
+        case 0: { /* fld st(i) */
+            F80 v = f->st[phys(f, i)];
+            if (is_empty(f, i)) { if (!underflow(f)) break; v = f80_indefinite; }
+            fpu_push(f, v);
+            break;
+        }
+        case 1: fxch(f, i); break;
+        case 2: if (i != 0) raise_exc(cpu, EX_UD); break; /* fnop */
+        case 3: raise_exc(cpu, EX_UD);
+        default: {
+            int code = (reg << 3 | i);
+            if (code == 0x22 || code == 0x23 || code == 0x26 || code == 0x27 || code == 0x2f)
+                raise_exc(cpu, EX_UD);
+            unary(cpu, code);
+        }
+        }
+        break;
+    case 2: case 3:
+        if (reg < 4) { /* fcmovcc */
+            static const int cc[4] = { 2, 4, 6, 10 }; /* b e be u */
+            int cond = cc_cond(cpu, cc[reg] | (esc == 3));
+            if (is_empty(f, 0) || is_empty(f, i)) {
+                if (underflow(f)) set_reg(f, 0, f80_indefinite);
+            } else {
+                f->sw &= (uint16_t)~SW_C1;
+                if (cond) set_reg(f, 0, f->st[phys(f, i)]);
+            }
+        } else if (esc == 2 && reg == 5 && i == 1) { /* fucompp */
+            SfCtx c = ctx_of(f);
+            if (is_empty(f, 0) || is_empty(f, 1)) {
+                if (underflow(f)) set_cc(f, 1, 1, 0, 1);
+            } else {
+                compare(f, &c, f->st[phys(f, 0)], f->st[phys(f, 1)], 1);
+            }
+            fpu_pop(f);
+            fpu_pop(f);
+        } else if (esc == 3 && (reg == 5 || reg == 6)) {
+            fcomi(cpu, i, reg == 5, 0);
+        } else {
+            raise_exc(cpu, EX_UD);
+        }
+        break;
+    case 4:
+        if (reg == 2 || reg == 3) /* aliases of fcom/fcomp */
+            arith_st0(cpu, reg, f->st[phys(f, i)], is_empty(f, i));
+        else
+            arith_sti(cpu, reg, i, 0);
+        break;
+    case 5:
+        switch (reg) {
+        case 0: set_empty(f, i); break; /* ffree */
+        case 1: fxch(f, i); break;
+        case 2: case 3:
+            if (is_empty(f, 0)) { if (!underflow(f)) break; set_reg(f, i, f80_indefinite); }
+            else set_reg(f, i, f->st[phys(f, 0)]);
+            if (reg == 3) fpu_pop(f);
+            break;
+        case 4: case 5: { /* fucom, fucomp */
+            SfCtx c = ctx_of(f);
+            if (is_empty(f, 0) || is_empty(f, i)) {
+                if (underflow(f)) set_cc(f, 1, 1, 0, 1);
+            } else {
+                compare(f, &c, f->st[phys(f, 0)], f->st[phys(f, i)], 1);
+            }
+            if (reg == 5) fpu_pop(f);
+            break;
+        }
+        default: raise_exc(cpu, EX_UD);
+        }
+        break;
+    case 6:
+        if (reg == 3) {
+            if (i != 1) raise_exc(cpu, EX_UD);
+            arith_st0(cpu, 3, f->st[phys(f, 1)], is_empty(f, 1)); /* fcompp: compare, pop */
+            fpu_pop(f);
+        } else if (reg == 2) {
+            arith_st0(cpu, 3, f->st[phys(f, i)], is_empty(f, i));
+        } else {
+            arith_sti(cpu, reg, i, 1);
+        }
+        break;
+    default: /* DF */
+        if (reg == 5 || reg == 6) fcomi(cpu, i, reg == 5, 1);
+        else if (reg == 0) { set_empty(f, i); fpu_pop(f); } /* ffreep */
+        else if (reg == 1) fxch(f, i);
+        else if (reg == 2 || reg == 3) {
+            if (is_empty(f, 0)) { if (!underflow(f)) break; set_reg(f, i, f80_indefinite); }
+            else set_reg(f, i, f->st[phys(f, 0)]);
+            fpu_pop(f);
+        } else raise_exc(cpu, EX_UD);
+    }
+    record_ip(cpu, op, 0);
+    return op + 1;
+}
+
+const E386Op *op_fpu_esc(E386Cpu *cpu, const E386Op *op)
+{
+    if (cpu->cr0 & 0xc) /* EM or TS: device not available */
+        raise_exc(cpu, EX_NM);
+    return op->mod == 3 ? esc_reg(cpu, op) : esc_mem(cpu, op);
+}
+
+const E386Op *op_fwait(E386Cpu *cpu, const E386Op *op)
+{
+    if ((cpu->cr0 & 0xa) == 0xa) /* MP and TS */
+        raise_exc(cpu, EX_NM);
+    fpu_wait_check(cpu);
+    return op + 1;
+}
