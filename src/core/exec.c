@@ -301,7 +301,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
             cpu->exit.reason = reason = E386_EXIT_INSN_LIMIT;
             break;
         }
-        cpu->exit_request = 0;
+        cpu->exit_request = cpu->stop_request; /* a stop may race with this */
         Tb *tb = tb_find(cpu);
         if (cpu->last_tb && cpu->last_tb->valid && tb->key == cpu->last_tb->key)
             cpu->last_tb->link[cpu->last_slot] = tb;

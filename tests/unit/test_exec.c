@@ -1,0 +1,202 @@
+/* The execution engine through the public API: running code, the
+ * instruction budget, precise faults, the interrupt hook, self-modifying
+ * code, chaining statistics, and two CPUs in one process. */
+#include <check.h>
+#include <stdlib.h>
+#include "e386.h"
+
+enum { CODE = 0x10000, DATA = 0x20000 };
+
+static E386Cpu *cpu_with_code(const uint8_t *code, size_t n)
+{
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_ptr_nonnull(cpu);
+    ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x2000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
+    ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
+    ck_assert_int_eq(e386_mem_write(cpu, CODE, code, n), 0);
+    e386_reg_write(cpu, E386_EIP, CODE);
+    e386_reg_write(cpu, E386_ESP, DATA + 0x1000);
+    return cpu;
+}
+
+/* mov ecx,1000; xor eax,eax; L: add eax,ecx; loop L; int3 */
+static const uint8_t sum_loop[] = { 0xb9, 0xe8, 0x03, 0, 0, 0x31, 0xc0, 0x01, 0xc8, 0xe2, 0xfc, 0xcc };
+
+START_TEST(test_loop_and_chaining)
+{
+    E386Cpu *cpu = cpu_with_code(sum_loop, sizeof sum_loop);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_int_eq(ex.vector, 3);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 500500);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EIP), CODE + sizeof sum_loop);
+    ck_assert_uint_eq(e386_insn_count(cpu), 2 + 2 * 1000 + 1);
+    e386_stats st;
+    e386_get_stats(cpu, &st);
+    ck_assert_uint_gt(st.chain_hits, 900); /* the loop ran chained */
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+START_TEST(test_budget)
+{
+    E386Cpu *cpu = cpu_with_code(sum_loop, sizeof sum_loop);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 100, &ex), E386_EXIT_INSN_LIMIT);
+    ck_assert_uint_ge(e386_insn_count(cpu), 100);
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 500500);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+/* inc eax; inc eax; mov [0x5000],eax (unmapped); inc eax */
+START_TEST(test_precise_page_fault)
+{
+    static const uint8_t code[] = { 0x40, 0x40, 0xa3, 0x00, 0x50, 0, 0, 0x40 };
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_EXCEPTION);
+    ck_assert_int_eq(ex.vector, 14);
+    ck_assert_uint_eq(ex.fault_eip, CODE + 2);
+    ck_assert_uint_eq(ex.fault_addr, 0x5000);
+    ck_assert_uint_eq(ex.error_code, 2 | 4); /* not present, write, user */
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EIP), CODE + 2);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 2);
+    ck_assert_uint_eq(e386_insn_count(cpu), 2);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+/* A divide error reports the DIV, not the next instruction. */
+START_TEST(test_precise_divide_error)
+{
+    static const uint8_t code[] = { 0x31, 0xc9, 0xf7, 0xf1, 0x90 }; /* xor ecx,ecx; div ecx */
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_EXCEPTION);
+    ck_assert_int_eq(ex.vector, 0);
+    ck_assert_uint_eq(ex.fault_eip, CODE + 2);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+static int hook_calls;
+static int count_hook(E386Cpu *cpu, int vector, void *opaque)
+{
+    (void)opaque;
+    if (vector != 0x80)
+        return 0;
+    hook_calls++;
+    e386_reg_write(cpu, E386_EAX, e386_reg_read(cpu, E386_EAX) + 1);
+    return 1;
+}
+
+/* int $0x80 three times, then int3: the hook handles the first three */
+START_TEST(test_int_hook)
+{
+    static const uint8_t code[] = { 0xcd, 0x80, 0xcd, 0x80, 0xcd, 0x80, 0xcc };
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    hook_calls = 0;
+    e386_set_int_hook(cpu, count_hook, NULL);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_int_eq(ex.vector, 3);
+    ck_assert_int_eq(hook_calls, 3);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 3);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+/* A store into the very next instruction: the CPU must run the new bytes.
+ *   mov byte [CODE+8], 0x40   (c6 05 08 00 01 00 40)   7 bytes
+ *   nop                        (90) at CODE+7
+ *   nop                        (90) at CODE+8 -> becomes inc eax
+ *   int3 */
+START_TEST(test_smc_next_instruction)
+{
+    static const uint8_t code[] = { 0xc6, 0x05, 0x08, 0x00, 0x01, 0x00, 0x40, 0x90, 0x90, 0xcc };
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 1);
+    /* run the same code again: the patched byte stays patched */
+    e386_reg_write(cpu, E386_EIP, CODE);
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 2);
+    e386_stats st;
+    e386_get_stats(cpu, &st);
+    ck_assert_uint_ge(st.tb_invalidated, 1);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+/* Patching code from the host side (a loader, a debugger) is seen too. */
+START_TEST(test_host_write_invalidates)
+{
+    static const uint8_t code[] = { 0x40, 0xcc }; /* inc eax; int3 */
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    e386_exit ex;
+    e386_run(cpu, 0, &ex);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 1);
+    uint8_t dec = 0x48;
+    e386_mem_write(cpu, CODE, &dec, 1);
+    e386_reg_write(cpu, E386_EIP, CODE);
+    e386_run(cpu, 0, &ex);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 0);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+/* Two CPUs in one process do not share anything. */
+START_TEST(test_two_cpus)
+{
+    E386Cpu *a = cpu_with_code(sum_loop, sizeof sum_loop);
+    static const uint8_t other[] = { 0xb8, 0x07, 0, 0, 0, 0xcc }; /* mov eax,7; int3 */
+    E386Cpu *b = cpu_with_code(other, sizeof other);
+    e386_exit ex;
+    e386_run(a, 50, &ex);
+    e386_run(b, 0, &ex);
+    e386_run(a, 0, &ex);
+    ck_assert_uint_eq(e386_reg_read(a, E386_EAX), 500500);
+    ck_assert_uint_eq(e386_reg_read(b, E386_EAX), 7);
+    e386_cpu_free(a);
+    e386_cpu_free(b);
+}
+END_TEST
+
+/* Executing from a page without execute permission (unmapped) faults at
+ * the target, with the fetch error code. */
+START_TEST(test_fetch_fault_eip)
+{
+    static const uint8_t code[] = { 0xe9, 0xfb, 0xff, 0x0e, 0x00 }; /* jmp to CODE+0xf0000 */
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_EXCEPTION);
+    ck_assert_int_eq(ex.vector, 14);
+    ck_assert_uint_eq(ex.fault_eip, CODE + 5 + 0xefffb);
+    ck_assert_uint_eq(ex.fault_addr, ex.fault_eip);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("exec");
+    TCase *tc = tcase_create("exec");
+    tcase_add_test(tc, test_loop_and_chaining);
+    tcase_add_test(tc, test_budget);
+    tcase_add_test(tc, test_precise_page_fault);
+    tcase_add_test(tc, test_precise_divide_error);
+    tcase_add_test(tc, test_int_hook);
+    tcase_add_test(tc, test_smc_next_instruction);
+    tcase_add_test(tc, test_host_write_invalidates);
+    tcase_add_test(tc, test_two_cpus);
+    tcase_add_test(tc, test_fetch_fault_eip);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
