@@ -1,0 +1,211 @@
+/* Control transfers: JMP Jcc CALL RET LOOP JCXZ, far JMP/CALL/RET, INT,
+ * INTO, INT3, IRET, HLT. */
+#include "core/ops.h"
+
+static uint32_t rel_target(const E386Op *op)
+{
+    uint32_t t = next_eip(op) + op->imm;
+    return op->opsize == 2 ? (t & 0xffff) : t;
+}
+
+const E386Op *op_jmp_J(E386Cpu *cpu, const E386Op *op)
+{
+    return jump_direct(cpu, op, rel_target(op), 0);
+}
+
+const E386Op *op_jcc_J(E386Cpu *cpu, const E386Op *op)
+{
+    if (cc_cond(cpu, op->sub))
+        return jump_direct(cpu, op, rel_target(op), 0);
+    return jump_direct(cpu, op, next_eip(op), 1);
+}
+
+const E386Op *op_call_J(E386Cpu *cpu, const E386Op *op)
+{
+    push(cpu, op->size, next_eip(op));
+    return jump_direct(cpu, op, rel_target(op), 0);
+}
+
+/* A near target beyond the CS limit faults before anything changes. */
+static void check_cs_limit(E386Cpu *cpu, uint32_t eip)
+{
+    Seg *cs = &cpu->seg[SEG_CS];
+    if (!cs->flat && eip > cs->limit)
+        raise_exc_err(cpu, EX_GP, 0);
+}
+
+const E386Op *op_ret(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size;
+    uint32_t eip = stack_peek(cpu, size, 0);
+    if (size == 2)
+        eip &= 0xffff;
+    check_cs_limit(cpu, eip);
+    sp_set(cpu, sp_get(cpu) + (uint32_t)size + (op->sub ? (op->imm & 0xffff) : 0));
+    return jump_indirect(cpu, eip);
+}
+
+const E386Op *op_jmp_E(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t eip = rm_read(cpu, op, op->size);
+    check_cs_limit(cpu, eip);
+    return jump_indirect(cpu, eip);
+}
+
+const E386Op *op_call_E(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t eip = rm_read(cpu, op, op->size);
+    check_cs_limit(cpu, eip);
+    push(cpu, op->size, next_eip(op));
+    return jump_indirect(cpu, eip);
+}
+
+const E386Op *op_loop(E386Cpu *cpu, const E386Op *op)
+{
+    int as = op->adsize;
+    uint32_t c = (reg_get(cpu, 1, as) - 1) & size_mask(as);
+    reg_set(cpu, 1, as, c);
+    int take = c != 0;
+    if (op->sub == 0) take = take && !cc_cond(cpu, 4); /* loopnz */
+    if (op->sub == 1) take = take && cc_cond(cpu, 4);  /* loopz */
+    if (take)
+        return jump_direct(cpu, op, rel_target(op), 0);
+    return jump_direct(cpu, op, next_eip(op), 1);
+}
+
+const E386Op *op_jcxz(E386Cpu *cpu, const E386Op *op)
+{
+    if (reg_get(cpu, 1, op->adsize) == 0)
+        return jump_direct(cpu, op, rel_target(op), 0);
+    return jump_direct(cpu, op, next_eip(op), 1);
+}
+
+/* ---- far transfers (same privilege level only: user mode) ---- */
+
+static const E386Op *far_jump(E386Cpu *cpu, uint16_t sel, uint32_t eip, int size)
+{
+    if (size == 2)
+        eip &= 0xffff;
+    load_cs(cpu, sel, eip);
+    return jump_indirect(cpu, cpu->eip);
+}
+
+static const E386Op *far_call(E386Cpu *cpu, const E386Op *op, uint16_t sel, uint32_t eip)
+{
+    int size = op->size;
+    uint32_t n = 2 * (uint32_t)size, sp = (sp_get(cpu) - n);
+    if (!((cpu->seg[SEG_SS].flags >> 22) & 1))
+        sp &= 0xffff;
+    lin_check_write(cpu, seg_lin_fast(cpu, SEG_SS, sp, n, 1), n);
+    uint16_t old_cs = cpu->seg[SEG_CS].sel;
+    uint32_t ret = next_eip(op);
+    Seg saved = cpu->seg[SEG_CS];
+    if (size == 2)
+        eip &= 0xffff;
+    load_cs(cpu, sel, eip); /* faults before the stack changes */
+    uint32_t new_eip = cpu->eip;
+    Seg new_cs = cpu->seg[SEG_CS];
+    cpu->seg[SEG_CS] = saved;
+    push(cpu, size, old_cs);
+    push(cpu, size, ret);
+    cpu->seg[SEG_CS] = new_cs;
+    return jump_indirect(cpu, new_eip);
+}
+
+const E386Op *op_jmp_far_A(E386Cpu *cpu, const E386Op *op)
+{
+    return far_jump(cpu, (uint16_t)op->imm2, op->imm, op->size);
+}
+
+const E386Op *op_call_far_A(E386Cpu *cpu, const E386Op *op)
+{
+    return far_call(cpu, op, (uint16_t)op->imm2, op->imm);
+}
+
+static void read_farptr(E386Cpu *cpu, const E386Op *op, uint32_t *off, uint16_t *sel)
+{
+    if (op->mod == 3)
+        raise_exc(cpu, EX_UD);
+    uint32_t ea = op_ea(cpu, op);
+    *off = seg_read(cpu, op->seg, ea, op->size);
+    *sel = (uint16_t)seg_read(cpu, op->seg, (ea + (uint32_t)op->size) & (op->adsize == 2 ? 0xffff : 0xffffffffu), 2);
+}
+
+const E386Op *op_jmp_far_E(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t off;
+    uint16_t sel;
+    read_farptr(cpu, op, &off, &sel);
+    return far_jump(cpu, sel, off, op->size);
+}
+
+const E386Op *op_call_far_E(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t off;
+    uint16_t sel;
+    read_farptr(cpu, op, &off, &sel);
+    return far_call(cpu, op, sel, off);
+}
+
+const E386Op *op_retf(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size;
+    uint32_t eip = stack_peek(cpu, size, 0);
+    uint16_t sel = (uint16_t)stack_peek(cpu, size, (uint32_t)size);
+    if (cpu->pe && (sel & 3) != cpu->cpl)
+        raise_exc_err(cpu, EX_GP, sel & 0xfffc); /* no outer-level returns in user mode */
+    if (size == 2)
+        eip &= 0xffff;
+    load_cs(cpu, sel, eip);
+    sp_set(cpu, sp_get(cpu) + 2 * (uint32_t)size + (op->sub ? (op->imm & 0xffff) : 0));
+    return jump_indirect(cpu, cpu->eip);
+}
+
+const E386Op *op_iret(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size;
+    uint32_t eip = stack_peek(cpu, size, 0);
+    uint16_t sel = (uint16_t)stack_peek(cpu, size, (uint32_t)size);
+    uint32_t fl = stack_peek(cpu, size, 2 * (uint32_t)size);
+    if (cpu->pe && ((get_eflags(cpu) & F_NT) || (sel & 3) != cpu->cpl))
+        raise_exc_err(cpu, EX_GP, sel & 0xfffc); /* task return / outer level */
+    if (size == 2)
+        eip &= 0xffff;
+    load_cs(cpu, sel, eip);
+    sp_set(cpu, sp_get(cpu) + 3 * (uint32_t)size);
+    set_eflags(cpu, fl, size == 2 ? 0xffffu : 0xffffffffu);
+    return jump_indirect(cpu, cpu->eip);
+}
+
+const E386Op *op_int_I(E386Cpu *cpu, const E386Op *op)
+{
+    raise_soft_int(cpu, op, (int)(op->imm & 0xff));
+}
+
+const E386Op *op_int3(E386Cpu *cpu, const E386Op *op)
+{
+    raise_soft_int(cpu, op, EX_BP);
+}
+
+const E386Op *op_into(E386Cpu *cpu, const E386Op *op)
+{
+    if (cc_cond(cpu, 0))
+        raise_soft_int(cpu, op, EX_OF);
+    return jump_direct(cpu, op, next_eip(op), 1);
+}
+
+/* ICEBP (F1): a debug trap after the instruction. */
+const E386Op *op_icebp(E386Cpu *cpu, const E386Op *op)
+{
+    raise_soft_int(cpu, op, EX_DB);
+}
+
+const E386Op *op_hlt(E386Cpu *cpu, const E386Op *op)
+{
+    if (cpu->pe && cpu->cpl != 0)
+        raise_exc_err(cpu, EX_GP, 0);
+    cpu->eip = next_eip(op);
+    cpu->exit.reason = E386_EXIT_HLT;
+    e386_stop(cpu);
+    return jump_indirect(cpu, next_eip(op));
+}

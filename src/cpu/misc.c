@@ -1,0 +1,282 @@
+/* Data movement and the small instructions: MOV, LEA, XCHG, MOVZX/MOVSX,
+ * CBW/CWD, LAHF/SAHF, flag operations, XLAT, CMOVcc, SETcc, CMPXCHG,
+ * XADD, CMPXCHG8B, CPUID, RDTSC, NOP, UD2, port I/O. */
+#include "core/ops.h"
+
+const E386Op *op_mov_EG(E386Cpu *cpu, const E386Op *op)
+{
+    rm_write(cpu, op, op->size, reg_get(cpu, op->reg, op->size));
+    return op + 1;
+}
+
+const E386Op *op_mov_GE(E386Cpu *cpu, const E386Op *op)
+{
+    reg_set(cpu, op->reg, op->size, rm_read(cpu, op, op->size));
+    return op + 1;
+}
+
+const E386Op *op_mov_RI(E386Cpu *cpu, const E386Op *op)
+{
+    reg_set(cpu, op->sub, op->size, op->imm);
+    return op + 1;
+}
+
+const E386Op *op_mov_EI(E386Cpu *cpu, const E386Op *op)
+{
+    rm_write(cpu, op, op->size, op->imm);
+    return op + 1;
+}
+
+const E386Op *op_mov_AO(E386Cpu *cpu, const E386Op *op)
+{
+    reg_set(cpu, 0, op->size, seg_read(cpu, op->seg, op->imm, op->size));
+    return op + 1;
+}
+
+const E386Op *op_mov_OA(E386Cpu *cpu, const E386Op *op)
+{
+    seg_write(cpu, op->seg, op->imm, op->size, reg_get(cpu, 0, op->size));
+    return op + 1;
+}
+
+const E386Op *op_lea(E386Cpu *cpu, const E386Op *op)
+{
+    if (op->mod == 3)
+        raise_exc(cpu, EX_UD);
+    reg_set(cpu, op->reg, op->size, op_ea(cpu, op));
+    return op + 1;
+}
+
+const E386Op *op_xchg_EG(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size;
+    uint32_t g = reg_get(cpu, op->reg, size);
+    if (op->mod == 3) {
+        reg_set(cpu, op->reg, size, reg_get(cpu, op->rm, size));
+        reg_set(cpu, op->rm, size, g);
+    } else {
+        uint32_t lin = op_lin(cpu, op, (uint32_t)size, 1);
+        uint32_t v = lin_read(cpu, lin, size);
+        lin_write(cpu, lin, size, g);
+        reg_set(cpu, op->reg, size, v);
+    }
+    return op + 1;
+}
+
+const E386Op *op_xchg_AR(E386Cpu *cpu, const E386Op *op)
+{
+    if (op->sub == 0) /* NOP, PAUSE */
+        return op + 1;
+    uint32_t a = reg_get(cpu, 0, op->size);
+    reg_set(cpu, 0, op->size, reg_get(cpu, op->sub, op->size));
+    reg_set(cpu, op->sub, op->size, a);
+    return op + 1;
+}
+
+/* The row's size is the source width; the destination is the operand size. */
+const E386Op *op_movzx(E386Cpu *cpu, const E386Op *op)
+{
+    reg_set(cpu, op->reg, op->opsize, rm_read(cpu, op, op->size));
+    return op + 1;
+}
+
+const E386Op *op_movsx(E386Cpu *cpu, const E386Op *op)
+{
+    reg_set(cpu, op->reg, op->opsize, sext(rm_read(cpu, op, op->size), op->size));
+    return op + 1;
+}
+
+const E386Op *op_cbw(E386Cpu *cpu, const E386Op *op)
+{
+    int half = op->size / 2;
+    reg_set(cpu, 0, op->size, sext(reg_get(cpu, 0, half), half));
+    return op + 1;
+}
+
+const E386Op *op_cwd(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t a = reg_get(cpu, 0, op->size);
+    reg_set(cpu, 2, op->size, (a & sign_bit(op->size)) ? 0xffffffffu : 0);
+    return op + 1;
+}
+
+const E386Op *op_lahf(E386Cpu *cpu, const E386Op *op)
+{
+    reg_set(cpu, 4, 1, (get_eflags(cpu) & 0xd5) | 2);
+    return op + 1;
+}
+
+const E386Op *op_sahf(E386Cpu *cpu, const E386Op *op)
+{
+    cc_write(cpu, F_CF | F_PF | F_AF | F_ZF | F_SF, reg_get(cpu, 4, 1));
+    return op + 1;
+}
+
+static int iopl_ok(E386Cpu *cpu)
+{
+    return !cpu->pe || cpu->cpl <= ((cpu->eflags >> 12) & 3);
+}
+
+const E386Op *op_flagop(E386Cpu *cpu, const E386Op *op)
+{
+    switch (op->sub) {
+    case 0: cc_write(cpu, F_CF, cc_carry(cpu) ? 0 : F_CF); break; /* cmc */
+    case 1: cc_write(cpu, F_CF, 0); break;
+    case 2: cc_write(cpu, F_CF, F_CF); break;
+    case 3: case 4:
+        if (!iopl_ok(cpu))
+            raise_exc_err(cpu, EX_GP, 0);
+        if (op->sub == 3) cpu->eflags &= ~F_IF;
+        else cpu->eflags |= F_IF;
+        break;
+    case 5: cpu->eflags &= ~F_DF; break;
+    default: cpu->eflags |= F_DF; break;
+    }
+    return end_block(cpu, next_eip(op));
+}
+
+const E386Op *op_xlat(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t off = cpu->r[3] + reg_get(cpu, 0, 1);
+    if (op->adsize == 2)
+        off &= 0xffff;
+    reg_set(cpu, 0, 1, seg_read(cpu, op->seg, off, 1));
+    return op + 1;
+}
+
+const E386Op *op_cmov(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t v = rm_read(cpu, op, op->size); /* read (and fault) either way */
+    if (cc_cond(cpu, op->sub))
+        reg_set(cpu, op->reg, op->size, v);
+    return op + 1;
+}
+
+const E386Op *op_setcc(E386Cpu *cpu, const E386Op *op)
+{
+    rm_write(cpu, op, 1, (uint32_t)cc_cond(cpu, op->sub));
+    return op + 1;
+}
+
+const E386Op *op_cmpxchg(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size;
+    uint32_t m = size_mask(size), lin = 0, dst;
+    if (op->mod == 3) {
+        dst = reg_get(cpu, op->rm, size);
+    } else {
+        lin = op_lin(cpu, op, (uint32_t)size, 1);
+        dst = lin_read(cpu, lin, size);
+    }
+    uint32_t acc = reg_get(cpu, 0, size);
+    cc_set(cpu, CC_SUB, size, (acc - dst) & m, acc, dst);
+    /* the destination is always written (the old value when unequal) */
+    uint32_t nv = acc == dst ? reg_get(cpu, op->reg, size) : dst;
+    if (op->mod == 3)
+        reg_set(cpu, op->rm, size, nv);
+    else
+        lin_write(cpu, lin, size, nv);
+    if (acc != dst)
+        reg_set(cpu, 0, size, dst);
+    return op + 1;
+}
+
+const E386Op *op_xadd(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size;
+    uint32_t m = size_mask(size), lin = 0, dst;
+    if (op->mod == 3) {
+        dst = reg_get(cpu, op->rm, size);
+    } else {
+        lin = op_lin(cpu, op, (uint32_t)size, 1);
+        dst = lin_read(cpu, lin, size);
+    }
+    uint32_t src = reg_get(cpu, op->reg, size), sum = (dst + src) & m;
+    cc_set(cpu, CC_ADD, size, sum, dst, src);
+    if (op->mod == 3) {
+        reg_set(cpu, op->reg, size, dst);
+        reg_set(cpu, op->rm, size, sum);
+    } else {
+        lin_write(cpu, lin, size, sum);
+        reg_set(cpu, op->reg, size, dst);
+    }
+    return op + 1;
+}
+
+const E386Op *op_cmpxchg8b(E386Cpu *cpu, const E386Op *op)
+{
+    if (op->mod == 3)
+        raise_exc(cpu, EX_UD);
+    uint32_t lin = op_lin(cpu, op, 8, 1);
+    lin_check_write(cpu, lin, 8);
+    uint32_t lo = lin_read(cpu, lin, 4), hi = lin_read(cpu, lin + 4, 4);
+    int eq = lo == cpu->r[0] && hi == cpu->r[2];
+    if (eq) {
+        lin_write(cpu, lin, 4, cpu->r[3]);
+        lin_write(cpu, lin + 4, 4, cpu->r[1]);
+    } else {
+        lin_write(cpu, lin, 4, lo); /* written back either way */
+        lin_write(cpu, lin + 4, 4, hi);
+        cpu->r[0] = lo;
+        cpu->r[2] = hi;
+    }
+    cc_write(cpu, F_ZF, eq ? F_ZF : 0);
+    return op + 1;
+}
+
+/* CPUID reports exactly what emu386 implements: an i686 with an x87 FPU,
+ * TSC, CMPXCHG8B and CMOV.  Vendor "Emu386Emu386". */
+const E386Op *op_cpuid(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t leaf = cpu->r[0];
+    uint32_t a = 0, b = 0, c = 0, d = 0;
+    if (leaf == 0) {
+        a = 1;
+        b = 0x38756d45; /* "Emu3" */
+        d = 0x6d453638; /* "86Em" */
+        c = 0x36383375; /* "u386" */
+    } else if (leaf == 1) {
+        a = 0x0631;     /* family 6, model 3, stepping 1 */
+        d = (1u << 0) | (1u << 4) | (1u << 8) | (1u << 15); /* FPU TSC CX8 CMOV */
+    }
+    cpu->r[0] = a;
+    cpu->r[3] = b;
+    cpu->r[1] = c;
+    cpu->r[2] = d;
+    return op + 1;
+}
+
+/* The time stamp counter is derived from the instruction count, so runs
+ * are deterministic. */
+const E386Op *op_rdtsc(E386Cpu *cpu, const E386Op *op)
+{
+    uint64_t t = (cpu->icount + (uint64_t)(op - cpu->cur_tb->ops)) * 2 + cpu->tsc_offset;
+    if ((cpu->cr4 & 4) && cpu->cpl != 0) /* CR4.TSD */
+        raise_exc_err(cpu, EX_GP, 0);
+    cpu->r[0] = (uint32_t)t;
+    cpu->r[2] = (uint32_t)(t >> 32);
+    return op + 1;
+}
+
+const E386Op *op_nop_E(E386Cpu *cpu, const E386Op *op)
+{
+    (void)cpu;
+    return op + 1;
+}
+
+const E386Op *op_ud(E386Cpu *cpu, const E386Op *op)
+{
+    (void)op;
+    raise_exc(cpu, EX_UD);
+}
+
+/* Port I/O: there is no I/O bus in user mode; at CPL > IOPL it faults as
+ * on hardware (no I/O permission bitmap is modelled). */
+const E386Op *op_in_out(E386Cpu *cpu, const E386Op *op)
+{
+    if (!iopl_ok(cpu))
+        raise_exc_err(cpu, EX_GP, 0);
+    if (op->sub == 0 || op->sub == 2)
+        reg_set(cpu, 0, op->size, size_mask(op->size)); /* floating bus */
+    return op + 1;
+}

@@ -1,0 +1,133 @@
+/* PUSH POP PUSHA POPA PUSHF POPF ENTER LEAVE. */
+#include "core/ops.h"
+
+static int ss32(const E386Cpu *cpu) { return (cpu->seg[SEG_SS].flags >> 22) & 1; }
+
+/* linear address of SS:(SP - n) for checking multi-part pushes up front */
+static void check_push(E386Cpu *cpu, uint32_t n)
+{
+    uint32_t sp = sp_get(cpu) - n;
+    if (!ss32(cpu))
+        sp &= 0xffff;
+    lin_check_write(cpu, seg_lin_fast(cpu, SEG_SS, sp, n, 1), n);
+}
+
+const E386Op *op_push_R(E386Cpu *cpu, const E386Op *op)
+{
+    push(cpu, op->size, reg_get(cpu, op->sub, op->size)); /* PUSH ESP: old value */
+    return op + 1;
+}
+
+const E386Op *op_pop_R(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t v = pop(cpu, op->size);
+    reg_set(cpu, op->sub, op->size, v); /* POP ESP: the popped value wins */
+    return op + 1;
+}
+
+const E386Op *op_push_I(E386Cpu *cpu, const E386Op *op)
+{
+    push(cpu, op->size, op->imm);
+    return op + 1;
+}
+
+const E386Op *op_push_E(E386Cpu *cpu, const E386Op *op)
+{
+    push(cpu, op->size, rm_read(cpu, op, op->size));
+    return op + 1;
+}
+
+/* POP r/m: the address is computed with ESP already incremented, and a
+ * fault on the store leaves ESP unchanged. */
+const E386Op *op_pop_E(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size;
+    uint32_t old = cpu->r[4];
+    uint32_t v = pop(cpu, size);
+    if (op->mod == 3) {
+        reg_set(cpu, op->rm, size, v);
+        return op + 1;
+    }
+    uint32_t lin = op_lin(cpu, op, (uint32_t)size, 1);
+    uint32_t now = cpu->r[4];
+    cpu->r[4] = old;
+    lin_check_write(cpu, lin, (uint32_t)size);
+    cpu->r[4] = now;
+    lin_write(cpu, lin, size, v);
+    return op + 1;
+}
+
+const E386Op *op_pusha(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size;
+    uint32_t sp = cpu->r[4];
+    check_push(cpu, 8 * (uint32_t)size);
+    for (int r = 0; r < 8; r++)
+        push(cpu, size, r == 4 ? sp : cpu->r[r]);
+    return op + 1;
+}
+
+const E386Op *op_popa(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size;
+    uint32_t v[8];
+    for (int r = 0; r < 8; r++) /* read all first: a fault changes nothing */
+        v[r] = stack_peek(cpu, size, (uint32_t)(size * (7 - r)));
+    for (int r = 0; r < 8; r++)
+        if (r != 4)
+            reg_set(cpu, r, size, v[r]);
+    sp_set(cpu, sp_get(cpu) + 8 * (uint32_t)size);
+    return op + 1;
+}
+
+const E386Op *op_pushf(E386Cpu *cpu, const E386Op *op)
+{
+    /* VM and RF are not copied into the pushed image */
+    push(cpu, op->size, get_eflags(cpu) & ~(F_VM | F_RF));
+    return op + 1;
+}
+
+const E386Op *op_popf(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t v = pop(cpu, op->size);
+    set_eflags(cpu, v, op->size == 2 ? 0xffffu : 0xffffffffu);
+    return end_block(cpu, next_eip(op)); /* TF may have changed */
+}
+
+const E386Op *op_enter(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size;
+    uint32_t level = op->imm2 & 31, alloc = op->imm & 0xffff;
+    uint32_t mask = ss32(cpu) ? 0xffffffffu : 0xffffu;
+    uint32_t bp = cpu->r[5];
+    /* check the whole frame before writing anything */
+    check_push(cpu, (uint32_t)size * (level + 1));
+    uint32_t sp = (sp_get(cpu) - (uint32_t)size) & mask;
+    seg_write(cpu, SEG_SS, sp, size, bp);
+    uint32_t frame = sp;
+    if (level) {
+        uint32_t ebp = bp;
+        for (uint32_t i = 1; i < level; i++) {
+            ebp = (ebp - (uint32_t)size) & mask;
+            uint32_t v = seg_read(cpu, SEG_SS, ebp, size);
+            sp = (sp - (uint32_t)size) & mask;
+            seg_write(cpu, SEG_SS, sp, size, v);
+        }
+        sp = (sp - (uint32_t)size) & mask;
+        seg_write(cpu, SEG_SS, sp, size, frame);
+    }
+    if (alloc)
+        seg_lin_fast(cpu, SEG_SS, (sp - alloc) & mask, alloc, 1);
+    reg_set(cpu, 5, size, frame);
+    sp_set(cpu, sp - alloc);
+    return op + 1;
+}
+
+const E386Op *op_leave(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t bp = ss32(cpu) ? cpu->r[5] : (cpu->r[5] & 0xffff);
+    uint32_t v = seg_read(cpu, SEG_SS, bp, op->size);
+    sp_set(cpu, bp + (uint32_t)op->size);
+    reg_set(cpu, 5, op->size, v);
+    return op + 1;
+}
