@@ -1,0 +1,103 @@
+/* MUL IMUL DIV IDIV.  Products and quotients use 64-bit host integers,
+ * which every C11 host has. */
+#include "core/ops.h"
+
+/* the accumulator pair for a width: AX (=AL,AH), DX:AX, EDX:EAX */
+static uint64_t acc_get(E386Cpu *cpu, int size)
+{
+    if (size == 1) return cpu->r[0] & 0xffff;
+    if (size == 2) return (uint64_t)(cpu->r[2] & 0xffff) << 16 | (cpu->r[0] & 0xffff);
+    return (uint64_t)cpu->r[2] << 32 | cpu->r[0];
+}
+
+static void acc_set(E386Cpu *cpu, int size, uint32_t lo, uint32_t hi)
+{
+    if (size == 1) {
+        reg_set(cpu, 0, 2, (lo & 0xff) | (hi & 0xff) << 8);
+    } else {
+        reg_set(cpu, 0, size, lo);
+        reg_set(cpu, 2, size, hi);
+    }
+}
+
+const E386Op *op_mul_E(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size, bits = size * 8;
+    uint64_t p = (uint64_t)reg_get(cpu, 0, size) * rm_read(cpu, op, size);
+    uint32_t lo = (uint32_t)p & size_mask(size), hi = (uint32_t)(p >> bits) & size_mask(size);
+    acc_set(cpu, size, lo, hi);
+    cc_set(cpu, CC_MUL, size, lo, hi != 0, 0);
+    return op + 1;
+}
+
+/* signed product of two width-sized values, and whether it overflows */
+static int64_t smul(int size, uint32_t a, uint32_t b, int *ovf)
+{
+    int64_t p = (int64_t)(int32_t)sext(a, size) * (int64_t)(int32_t)sext(b, size);
+    int64_t lo = (int64_t)(int32_t)sext((uint32_t)p & size_mask(size), size);
+    *ovf = p != lo;
+    return p;
+}
+
+const E386Op *op_imul_E(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size, ovf;
+    int64_t p = smul(size, reg_get(cpu, 0, size), rm_read(cpu, op, size), &ovf);
+    uint32_t lo = (uint32_t)p & size_mask(size);
+    acc_set(cpu, size, lo, (uint32_t)((uint64_t)p >> (size * 8)) & size_mask(size));
+    cc_set(cpu, CC_MUL, size, lo, (uint32_t)ovf, 0);
+    return op + 1;
+}
+
+const E386Op *op_imul_GE(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size, ovf;
+    int64_t p = smul(size, reg_get(cpu, op->reg, size), rm_read(cpu, op, size), &ovf);
+    uint32_t lo = (uint32_t)p & size_mask(size);
+    reg_set(cpu, op->reg, size, lo);
+    cc_set(cpu, CC_MUL, size, lo, (uint32_t)ovf, 0);
+    return op + 1;
+}
+
+const E386Op *op_imul_GEI(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size, ovf;
+    int64_t p = smul(size, rm_read(cpu, op, size), op->imm, &ovf);
+    uint32_t lo = (uint32_t)p & size_mask(size);
+    reg_set(cpu, op->reg, size, lo);
+    cc_set(cpu, CC_MUL, size, lo, (uint32_t)ovf, 0);
+    return op + 1;
+}
+
+/* Flags after DIV/IDIV are undefined; they are left as they were. */
+const E386Op *op_div_E(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size;
+    uint64_t d = rm_read(cpu, op, size);
+    if (d == 0)
+        raise_exc(cpu, EX_DE);
+    uint64_t n = acc_get(cpu, size), q = n / d, r = n % d;
+    if (q > size_mask(size))
+        raise_exc(cpu, EX_DE);
+    acc_set(cpu, size, (uint32_t)q, (uint32_t)r);
+    return op + 1;
+}
+
+const E386Op *op_idiv_E(E386Cpu *cpu, const E386Op *op)
+{
+    int size = op->size, bits = size * 8;
+    int64_t d = (int32_t)sext(rm_read(cpu, op, size), size);
+    if (d == 0)
+        raise_exc(cpu, EX_DE);
+    uint64_t raw = acc_get(cpu, size);
+    /* sign-extend the 2*bits dividend */
+    int64_t n = bits == 32 ? (int64_t)raw : (int64_t)(raw << (64 - 2 * bits)) >> (64 - 2 * bits);
+    if (d == -1 && n == INT64_MIN)
+        raise_exc(cpu, EX_DE); /* the one host overflow: always a #DE here */
+    int64_t q = n / d, r = n % d;
+    int64_t lo = -((int64_t)1 << (bits - 1)), hi = ((int64_t)1 << (bits - 1)) - 1;
+    if (q < lo || q > hi)
+        raise_exc(cpu, EX_DE);
+    acc_set(cpu, size, (uint32_t)q, (uint32_t)r);
+    return op + 1;
+}

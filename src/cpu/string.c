@@ -1,0 +1,180 @@
+/* MOVS CMPS STOS LODS SCAS INS OUTS, with REP/REPE/REPNE.
+ * Registers are updated per iteration, so a fault in the middle leaves
+ * ECX/ESI/EDI at the faulting element.  Long loops give control back every
+ * few thousand iterations by restarting the instruction. */
+#include "core/ops.h"
+
+enum { CHUNK = 4096 };
+
+typedef struct StrCtx {
+    int size, as;       /* element size, address size */
+    uint32_t amask;
+    int32_t step;       /* +size or -size by DF */
+} StrCtx;
+
+static StrCtx str_ctx(E386Cpu *cpu, const E386Op *op)
+{
+    StrCtx s;
+    s.size = op->size;
+    s.as = op->adsize;
+    s.amask = size_mask(op->adsize);
+    s.step = (cpu->eflags & F_DF) ? -op->size : op->size;
+    return s;
+}
+
+static uint32_t idx(E386Cpu *cpu, const StrCtx *s, int r) { return cpu->r[r] & s->amask; }
+
+static void advance(E386Cpu *cpu, const StrCtx *s, int r)
+{
+    reg_set(cpu, r, s->as, cpu->r[r] + (uint32_t)s->step);
+}
+
+/* The common loop driver: run body up to CHUNK times (once when
+ * single-stepping), honour the REP prefix and its termination condition. */
+typedef int (*StrBody)(E386Cpu *cpu, const E386Op *op, const StrCtx *s);
+
+static const E386Op *str_run(E386Cpu *cpu, const E386Op *op, StrBody body, int cond)
+{
+    StrCtx s = str_ctx(cpu, op);
+    if (!op->rep) {
+        body(cpu, op, &s);
+        return op + 1;
+    }
+    int budget = (cpu->eflags & F_TF) ? 1 : CHUNK;
+    while (budget-- > 0) {
+        if (reg_get(cpu, 1, s.as) == 0)
+            return op + 1;
+        int eq = body(cpu, op, &s);
+        reg_set(cpu, 1, s.as, cpu->r[1] - 1);
+        if (cond && (op->rep == 0xf3 ? !eq : eq))
+            return op + 1;
+    }
+    if (reg_get(cpu, 1, s.as) == 0)
+        return op + 1;
+    return end_block(cpu, op->eip); /* more to do: restart this instruction */
+}
+
+static int do_movs(E386Cpu *cpu, const E386Op *op, const StrCtx *s)
+{
+    uint32_t v = seg_read(cpu, op->seg, idx(cpu, s, 6), s->size);
+    seg_write(cpu, SEG_ES, idx(cpu, s, 7), s->size, v);
+    advance(cpu, s, 6);
+    advance(cpu, s, 7);
+    return 0;
+}
+
+static int do_cmps(E386Cpu *cpu, const E386Op *op, const StrCtx *s)
+{
+    uint32_t a = seg_read(cpu, op->seg, idx(cpu, s, 6), s->size);
+    uint32_t b = seg_read(cpu, SEG_ES, idx(cpu, s, 7), s->size);
+    cc_set(cpu, CC_SUB, s->size, (a - b) & size_mask(s->size), a, b);
+    advance(cpu, s, 6);
+    advance(cpu, s, 7);
+    return a == b;
+}
+
+static int do_stos(E386Cpu *cpu, const E386Op *op, const StrCtx *s)
+{
+    (void)op;
+    seg_write(cpu, SEG_ES, idx(cpu, s, 7), s->size, reg_get(cpu, 0, s->size));
+    advance(cpu, s, 7);
+    return 0;
+}
+
+static int do_lods(E386Cpu *cpu, const E386Op *op, const StrCtx *s)
+{
+    reg_set(cpu, 0, s->size, seg_read(cpu, op->seg, idx(cpu, s, 6), s->size));
+    advance(cpu, s, 6);
+    return 0;
+}
+
+static int do_scas(E386Cpu *cpu, const E386Op *op, const StrCtx *s)
+{
+    (void)op;
+    uint32_t a = reg_get(cpu, 0, s->size);
+    uint32_t b = seg_read(cpu, SEG_ES, idx(cpu, s, 7), s->size);
+    cc_set(cpu, CC_SUB, s->size, (a - b) & size_mask(s->size), a, b);
+    advance(cpu, s, 7);
+    return a == b;
+}
+
+/* REP MOVSB/MOVSD and STOSB/STOSD forward in flat segments: whole runs
+ * inside one source and one destination page at a time. */
+static const E386Op *fast_rep(E386Cpu *cpu, const E386Op *op, int movs)
+{
+    int size = op->size;
+    uint32_t n = cpu->r[1];
+    Page *sp = NULL, *dp;
+    uint32_t si = cpu->r[6], di = cpu->r[7];
+    uint32_t room = (0x1000 - (di & 0xfff)) / (uint32_t)size;
+    if (movs) {
+        uint32_t r2 = (0x1000 - (si & 0xfff)) / (uint32_t)size;
+        if (r2 < room) room = r2;
+        sp = mem_page(&cpu->mem, si);
+    }
+    dp = mem_page(&cpu->mem, di);
+    if (room > n) room = n;
+    if (room == 0 || !dp || (dp->flags & (PG_WRITE | PG_CODE)) != PG_WRITE ||
+        (movs && (!sp || !(sp->flags & PG_READ) || di - si < (uint32_t)size)))
+        return NULL; /* take the general path for this element */
+    uint8_t *d = dp->host + (di & 0xfff);
+    if (movs) {
+        const uint8_t *src = sp->host + (si & 0xfff);
+        /* byte-wise forward copy keeps overlapping-move semantics */
+        for (uint32_t i = 0; i < room * (uint32_t)size; i++)
+            d[i] = src[i];
+        cpu->r[6] = si + room * (uint32_t)size;
+    } else {
+        uint32_t v = cpu->r[0];
+        for (uint32_t i = 0; i < room; i++)
+            st_le(d + i * (uint32_t)size, size, v);
+    }
+    cpu->r[7] = di + room * (uint32_t)size;
+    cpu->r[1] = n - room;
+    return op;
+}
+
+static int fast_ok(E386Cpu *cpu, const E386Op *op)
+{
+    return op->rep && op->adsize == 4 && !(cpu->eflags & (F_DF | F_TF)) &&
+           cpu->seg[SEG_ES].flat && (op->size == 1 || op->size == 4);
+}
+
+const E386Op *op_movs(E386Cpu *cpu, const E386Op *op)
+{
+    if (fast_ok(cpu, op) && cpu->seg[op->seg].flat) {
+        for (int i = 0; i < 64 && cpu->r[1]; i++)
+            if (!fast_rep(cpu, op, 1))
+                break;
+        if (cpu->r[1] == 0)
+            return op + 1;
+    }
+    return str_run(cpu, op, do_movs, 0);
+}
+
+const E386Op *op_stos(E386Cpu *cpu, const E386Op *op)
+{
+    if (fast_ok(cpu, op)) {
+        for (int i = 0; i < 64 && cpu->r[1]; i++)
+            if (!fast_rep(cpu, op, 0))
+                break;
+        if (cpu->r[1] == 0)
+            return op + 1;
+    }
+    return str_run(cpu, op, do_stos, 0);
+}
+
+const E386Op *op_cmps(E386Cpu *cpu, const E386Op *op) { return str_run(cpu, op, do_cmps, 1); }
+const E386Op *op_lods(E386Cpu *cpu, const E386Op *op) { return str_run(cpu, op, do_lods, 0); }
+const E386Op *op_scas(E386Cpu *cpu, const E386Op *op) { return str_run(cpu, op, do_scas, 1); }
+
+/* INS/OUTS: no I/O bus in user mode; CPL > IOPL faults as on hardware. */
+static const E386Op *io_string(E386Cpu *cpu)
+{
+    if (cpu->pe && cpu->cpl > ((cpu->eflags >> 12) & 3))
+        raise_exc_err(cpu, EX_GP, 0);
+    raise_exc(cpu, EX_UD);
+}
+
+const E386Op *op_ins(E386Cpu *cpu, const E386Op *op) { (void)op; return io_string(cpu); }
+const E386Op *op_outs(E386Cpu *cpu, const E386Op *op) { (void)op; return io_string(cpu); }
