@@ -104,10 +104,10 @@ static uint32_t fetch(Fetch *f, int n)
     return v;
 }
 
-static void decode_modrm(Fetch *f, E386Op *op, int *def_ss)
+static void decode_modrm(Fetch *f, E386Op *op, int *def_ss, int reg_only)
 {
     uint32_t m = fetch8(f);
-    op->mod = (uint8_t)(m >> 6);
+    op->mod = (uint8_t)(reg_only ? 3 : m >> 6);
     op->reg = (uint8_t)((m >> 3) & 7);
     op->rm = (uint8_t)(m & 7);
     op->base = op->index = EA_NONE;
@@ -183,7 +183,7 @@ int decode_insn(E386Cpu *cpu, uint32_t eip, int code32, E386Op *op,
     int def_ss = 0;
     op->base = op->index = EA_NONE;
     if (pi->dec & D_M)
-        decode_modrm(&f, op, &def_ss);
+        decode_modrm(&f, op, &def_ss, (pi->dec & D_MR) != 0);
     if (pi->dec & D_GRP)
         i = &groups[pi->sub][op->reg];
     if (f.failed)
@@ -215,7 +215,7 @@ int decode_insn(E386Cpu *cpu, uint32_t eip, int code32, E386Op *op,
     op->fn = i->fn;
     op->len = (uint8_t)f.pos;
     op->eip = eip;
-    if (op->lock && !lockable(i, op)) {
+    if ((op->lock && !lockable(i, op)) || ((dec & D_MEM) && op->mod == 3)) {
         *fault = (DecodeFault){ EX_UD, 0, 0, 0 };
         return DEC_FAULT;
     }

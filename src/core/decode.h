@@ -6,7 +6,7 @@
 enum {
     D_M = 1 << 0, D_I8 = 1 << 1, D_I8S = 1 << 2, D_IZ = 1 << 3, D_IW = 1 << 4,
     D_AP = 1 << 5, D_MO = 1 << 6, D_EN = 1 << 7, D_J8 = 1 << 8, D_JZ = 1 << 9,
-    D_GRP = 1 << 10, D_END = 1 << 11,
+    D_GRP = 1 << 10, D_END = 1 << 11, D_MR = 1 << 12, D_MEM = 1 << 13,
 };
 enum { FL_CF = 1, FL_ZF = 2, FL_OF = 4, FL_DF = 8, FL_ALL = 0x3f,
        FL_NOCF = FL_ALL & ~FL_CF, FL_NOOF = FL_ALL & ~FL_OF };
