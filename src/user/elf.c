@@ -1,0 +1,242 @@
+/* ELF32 i386 loader: validate everything, then map PT_LOAD segments. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "user/user.h"
+
+enum { PT_LOAD_ = 1, PT_INTERP_ = 3, PT_PHDR_ = 6, ET_EXEC_ = 2, ET_DYN_ = 3, EM_386_ = 3 };
+enum { MAX_ELF = 256u << 20 };
+
+void put_le(uint8_t *b, int size, uint64_t v)
+{
+    for (int i = 0; i < size; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+}
+
+uint64_t get_le(const uint8_t *b, int size)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < size; i++)
+        v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+#define U16(o) ((uint32_t)get_le(buf + (o), 2))
+#define U32(o) ((uint32_t)get_le(buf + (o), 4))
+
+typedef struct Phdr { uint32_t type, offset, vaddr, filesz, memsz, flags, align; } Phdr;
+
+static int fail(char *err, size_t n, const char *msg)
+{
+    snprintf(err, n, "%s", msg);
+    return -1;
+}
+
+static int seg_prot(uint32_t pf)
+{
+    return (pf & 4 ? E386_PROT_READ : 0) | (pf & 2 ? E386_PROT_WRITE : 0) | (pf & 1 ? E386_PROT_EXEC : 0);
+}
+
+static int parse_phdrs(const uint8_t *buf, size_t len, Phdr *ph, uint32_t *phnum_out,
+                       ElfImage *img, int *is_dyn, char *err, size_t errlen)
+{
+    if (len < 52)
+        return fail(err, errlen, "file too short for an ELF header");
+    if (memcmp(buf, "\177ELF", 4) != 0)
+        return fail(err, errlen, "not an ELF file");
+    if (buf[4] != 1)
+        return fail(err, errlen, "not a 32-bit ELF file");
+    if (buf[5] != 1)
+        return fail(err, errlen, "not a little-endian ELF file");
+    if (buf[6] != 1)
+        return fail(err, errlen, "unsupported ELF version");
+    uint32_t type = U16(16), machine = U16(18);
+    if (machine != EM_386_) {
+        snprintf(err, errlen, "not an i386 ELF executable (e_machine %u)", machine);
+        return -1;
+    }
+    if (type != ET_EXEC_ && type != ET_DYN_)
+        return fail(err, errlen, "not an executable or shared object (e_type)");
+    uint32_t phoff = U32(28), phentsize = U16(42), phnum = U16(44);
+    if (phentsize != 32)
+        return fail(err, errlen, "bad program header entry size");
+    if (phnum == 0 || phnum > 128)
+        return fail(err, errlen, "bad number of program headers");
+    if (phoff > len || (uint64_t)phnum * 32 > len - phoff)
+        return fail(err, errlen, "program headers lie outside the file");
+    uint64_t lo = UINT64_MAX, hi = 0;
+    int nload = 0;
+    img->interp[0] = 0;
+    img->phdr = 0;
+    for (uint32_t i = 0; i < phnum; i++) {
+        const uint8_t *p = buf + phoff + 32 * i;
+        Phdr h = { (uint32_t)get_le(p, 4), (uint32_t)get_le(p + 4, 4), (uint32_t)get_le(p + 8, 4),
+                   (uint32_t)get_le(p + 16, 4), (uint32_t)get_le(p + 20, 4),
+                   (uint32_t)get_le(p + 24, 4), (uint32_t)get_le(p + 28, 4) };
+        ph[i] = h;
+        if (h.type == PT_LOAD_) {
+            if (h.filesz > h.memsz)
+                return fail(err, errlen, "segment file size exceeds its memory size");
+            if ((uint64_t)h.offset + h.filesz > len)
+                return fail(err, errlen, "segment data lies outside the file");
+            if ((h.vaddr & 0xfff) != (h.offset & 0xfff))
+                return fail(err, errlen, "segment address and file offset are not congruent");
+            if ((uint64_t)h.vaddr + h.memsz > USER_STACK_TOP - USER_STACK_SIZE)
+                return fail(err, errlen, "segment reaches into the stack or kernel area");
+            if (h.vaddr < lo) lo = h.vaddr & ~0xfffu;
+            if ((uint64_t)h.vaddr + h.memsz > hi) hi = (uint64_t)h.vaddr + h.memsz;
+            if (h.offset == 0 || (phoff >= h.offset && phoff - h.offset < h.filesz))
+                if (!img->phdr) img->phdr = h.vaddr + (phoff - h.offset);
+            nload++;
+        } else if (h.type == PT_INTERP_) {
+            if (h.filesz < 2 || h.filesz >= sizeof img->interp || (uint64_t)h.offset + h.filesz > len)
+                return fail(err, errlen, "bad PT_INTERP");
+            memcpy(img->interp, buf + h.offset, h.filesz);
+            img->interp[h.filesz - 1] = 0;
+        } else if (h.type == PT_PHDR_) {
+            img->phdr = h.vaddr;
+        }
+    }
+    if (nload == 0)
+        return fail(err, errlen, "no loadable segments");
+    img->lo = (uint32_t)lo;
+    img->hi = (uint32_t)((hi + 0xfff) & ~(uint64_t)0xfff);
+    img->entry = U32(24);
+    img->phnum = phnum;
+    img->phent = 32;
+    *phnum_out = phnum;
+    *is_dyn = type == ET_DYN_;
+    return 0;
+}
+
+/* Map every PT_LOAD at bias.  Pages shared by two segments keep the
+ * contents of both and the union of their rights. */
+static int map_segments(E386Cpu *cpu, const uint8_t *buf, const Phdr *ph, uint32_t phnum,
+                        uint32_t bias, char *err, size_t errlen)
+{
+    for (uint32_t i = 0; i < phnum; i++) {
+        const Phdr *h = &ph[i];
+        if (h->type != PT_LOAD_ || h->memsz == 0)
+            continue;
+        uint32_t start = (h->vaddr + bias) & ~0xfffu;
+        uint32_t end = (h->vaddr + bias + h->memsz + 0xfff) & ~0xfffu;
+        for (uint32_t a = start; a < end; a += 0x1000)
+            if (!e386_mem_is_mapped(cpu, a) &&
+                e386_mem_map(cpu, a, 0x1000, E386_PROT_READ | E386_PROT_WRITE) != 0)
+                return fail(err, errlen, "out of memory mapping a segment");
+        if (h->filesz && e386_mem_write(cpu, h->vaddr + bias, buf + h->offset, h->filesz) != 0)
+            return fail(err, errlen, "cannot write segment");
+    }
+    for (uint32_t i = 0; i < phnum; i++) { /* final rights, after all copies */
+        const Phdr *h = &ph[i];
+        if (h->type != PT_LOAD_ || h->memsz == 0)
+            continue;
+        uint32_t start = (h->vaddr + bias) & ~0xfffu;
+        uint32_t end = (h->vaddr + bias + h->memsz + 0xfff) & ~0xfffu;
+        for (uint32_t a = start; a < end; a += 0x1000) {
+            int prot = seg_prot(h->flags);
+            for (uint32_t j = 0; j < i; j++) { /* union with earlier segments on this page */
+                const Phdr *o = &ph[j];
+                if (o->type == PT_LOAD_ && o->memsz && a < ((o->vaddr + bias + o->memsz + 0xfff) & ~0xfffu) &&
+                    a >= ((o->vaddr + bias) & ~0xfffu))
+                    prot |= seg_prot(o->flags);
+            }
+            e386_mem_protect(cpu, a, 0x1000, prot);
+        }
+    }
+    return 0;
+}
+
+int elf_load_buffer(E386Cpu *cpu, const uint8_t *buf, size_t len, int is_interp,
+                    ElfImage *img, char *err, size_t errlen)
+{
+    Phdr ph[128];
+    uint32_t phnum;
+    int dyn;
+    uint32_t want = img->bias; /* for ET_DYN: where the caller wants it */
+    if (parse_phdrs(buf, len, ph, &phnum, img, &dyn, err, errlen) != 0)
+        return -1;
+    if (is_interp && img->interp[0])
+        img->interp[0] = 0; /* the loader itself needs no loader */
+    uint32_t bias = dyn ? want - img->lo : 0;
+    if (dyn && (uint64_t)want + (img->hi - img->lo) > USER_STACK_TOP - USER_STACK_SIZE)
+        return fail(err, errlen, "no room for the image");
+    if (map_segments(cpu, buf, ph, phnum, bias, err, errlen) != 0)
+        return -1;
+    img->bias = bias;
+    img->entry += bias;
+    img->phdr += bias;
+    img->lo += bias;
+    img->hi += bias;
+    return 0;
+}
+
+int elf_probe(const uint8_t *buf, size_t len, ElfImage *img, int *dyn, char *err, size_t errlen)
+{
+    Phdr ph[128];
+    uint32_t phnum;
+    return parse_phdrs(buf, len, ph, &phnum, img, dyn, err, errlen);
+}
+
+int elf_load_file(UserProc *p, const char *path, int is_interp, ElfImage *img,
+                  char *err, size_t errlen)
+{
+    char full[4096];
+    const char *open_path = path;
+    if (p->sysroot && path[0] == '/') {
+        snprintf(full, sizeof full, "%s%s", p->sysroot, path);
+        if (access(full, R_OK) == 0)
+            open_path = full;
+    }
+    int fd = open(open_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_ELF) {
+        close(fd);
+        snprintf(err, errlen, "%s: not a regular file of a plausible size", path);
+        return -1;
+    }
+    size_t len = (size_t)st.st_size;
+    uint8_t *buf = malloc(len ? len : 1);
+    size_t got = 0;
+    while (buf && got < len) {
+        ssize_t n = read(fd, buf + got, len - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (!buf || got != len) {
+        free(buf);
+        snprintf(err, errlen, "%s: read error", path);
+        return -1;
+    }
+    int dyn = 0;
+    ElfImage probe;
+    int rc = elf_probe(buf, len, &probe, &dyn, err, errlen);
+    if (rc == 0) {
+        img->bias = 0;
+        if (dyn) {
+            uint32_t span = probe.hi - probe.lo;
+            uint32_t base = is_interp ? 0 : 0x56555000u;
+            if (!base || e386_mem_is_mapped(p->cpu, base))
+                base = user_find_free(p, span);
+            if (!base) {
+                free(buf);
+                return fail(err, errlen, "no address space left for the image");
+            }
+            img->bias = base;
+        }
+        rc = elf_load_buffer(p->cpu, buf, len, is_interp, img, err, errlen);
+    }
+    free(buf);
+    return rc;
+}

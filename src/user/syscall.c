@@ -1,0 +1,93 @@
+/* The Linux i386 system call layer: entry from int $0x80, the guest
+ * memory helpers, and the dispatch to the areas (fs, proc). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "user/syscall.h"
+
+int32_t host_err(void) { return -errno; }
+
+int g_read(UserProc *p, uint32_t addr, void *buf, size_t len)
+{
+    return e386_mem_read(p->cpu, addr, buf, len) == 0 ? 0 : -EFAULT;
+}
+
+/* Guest writes honour the page rights: the kernel would fault too. */
+int g_write(UserProc *p, uint32_t addr, const void *buf, size_t len)
+{
+    for (uint64_t a = addr & ~0xfffu; a < (uint64_t)addr + len; a += 4096) {
+        int prot = e386_mem_prot(p->cpu, (uint32_t)a);
+        if (prot < 0 || !(prot & E386_PROT_WRITE))
+            return -EFAULT;
+    }
+    return e386_mem_write(p->cpu, addr, buf, len) == 0 ? 0 : -EFAULT;
+}
+
+int g_put32(UserProc *p, uint32_t addr, uint32_t v)
+{
+    uint8_t b[4];
+    put_le(b, 4, v);
+    return e386_mem_write(p->cpu, addr, b, 4) == 0 ? 0 : -EFAULT;
+}
+
+int g_get32(UserProc *p, uint32_t addr, uint32_t *v)
+{
+    uint8_t b[4];
+    if (e386_mem_read(p->cpu, addr, b, 4) != 0)
+        return -EFAULT;
+    *v = (uint32_t)get_le(b, 4);
+    return 0;
+}
+
+int g_strdup(UserProc *p, uint32_t addr, char *out, size_t max)
+{
+    for (size_t i = 0; i < max; i++) {
+        uint8_t c;
+        if (e386_mem_read(p->cpu, addr + (uint32_t)i, &c, 1) != 0)
+            return -EFAULT;
+        out[i] = (char)c;
+        if (!c)
+            return 0;
+    }
+    return -ENAMETOOLONG;
+}
+
+int32_t user_do_syscall(UserProc *p, uint32_t nr, const uint32_t a[6])
+{
+    int32_t ret;
+    if (sys_fs(p, nr, a, &ret) || sys_proc(p, nr, a, &ret))
+        return ret;
+    if (p->debug_unimp && nr < 512 * 8 && !(p->unimp_seen[nr / 8 % 512] & (1 << (nr % 8)))) {
+        p->unimp_seen[nr / 8 % 512] |= (uint8_t)(1 << (nr % 8));
+        fprintf(stderr, "emu386-user: unimplemented syscall %u\n", nr);
+    }
+    return -ENOSYS;
+}
+
+/* The interrupt hook: int $0x80 is a system call, handled in the loop. */
+int user_syscall(E386Cpu *cpu, int vector, void *opaque)
+{
+    UserProc *p = opaque;
+    if (vector != 0x80)
+        return 0;
+    uint32_t nr = e386_reg_read(cpu, E386_EAX);
+    uint32_t a[6] = { e386_reg_read(cpu, E386_EBX), e386_reg_read(cpu, E386_ECX),
+                      e386_reg_read(cpu, E386_EDX), e386_reg_read(cpu, E386_ESI),
+                      e386_reg_read(cpu, E386_EDI), e386_reg_read(cpu, E386_EBP) };
+    if (nr == 119 || nr == 173) { /* sigreturn: registers come from the frame */
+        if (sys_sigreturn(p, nr == 173) != 0) {
+            GuestSiginfo si = { .signo = 11, .code = 0x80 };
+            user_raise(p, &si);
+        }
+        e386_stop(cpu);
+        return 1;
+    }
+    int32_t r = user_do_syscall(p, nr, a);
+    if (p->debug_syscall)
+        fprintf(stderr, "emu386-user: syscall %u (%#x, %#x, %#x) = %d\n", nr, a[0], a[1], a[2], r);
+    e386_reg_write(cpu, E386_EAX, (uint32_t)r);
+    if (p->exited || p->sigpending || p->host_pending)
+        e386_stop(cpu); /* leave the run loop to exit or deliver */
+    return 1;
+}

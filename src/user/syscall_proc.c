@@ -1,0 +1,393 @@
+/* Process, memory, time, identity and descriptor-table system calls. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "user/syscall.h"
+
+/* struct user_desc -> descriptor, as the kernel's fill_ldt does */
+static void user_desc_to_desc(const uint8_t *u, uint32_t *lo, uint32_t *hi, int *empty)
+{
+    uint32_t base = (uint32_t)get_le(u + 4, 4), limit = (uint32_t)get_le(u + 8, 4);
+    uint32_t f = (uint32_t)get_le(u + 12, 4);
+    uint32_t seg32 = f & 1, contents = (f >> 1) & 3, ro = (f >> 3) & 1, pages = (f >> 4) & 1,
+             notp = (f >> 5) & 1, usable = (f >> 6) & 1;
+    *empty = base == 0 && limit == 0 && contents == 0 && ro == 1 && seg32 == 0 && pages == 0 &&
+             notp == 1 && usable == 0;
+    *lo = ((base & 0xffff) << 16) | (limit & 0xffff);
+    *hi = (base & 0xff000000u) | ((base >> 16) & 0xff) | (limit & 0xf0000u) | ((ro ^ 1) << 9) |
+          (contents << 10) | ((notp ^ 1) << 15) | (seg32 << 22) | (pages << 23) | (usable << 20) |
+          0x7000u; /* S = 1, DPL 3 */
+}
+
+static void desc_to_user_desc(uint32_t idx, uint32_t lo, uint32_t hi, uint8_t *u)
+{
+    uint32_t base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
+    uint32_t limit = (lo & 0xffff) | (hi & 0xf0000u);
+    uint32_t f = ((hi >> 22) & 1) | (((hi >> 10) & 3) << 1) | ((((hi >> 9) & 1) ^ 1) << 3) |
+                 (((hi >> 23) & 1) << 4) | ((((hi >> 15) & 1) ^ 1) << 5) | (((hi >> 20) & 1) << 6);
+    put_le(u, 4, idx);
+    put_le(u + 4, 4, base);
+    put_le(u + 8, 4, limit);
+    put_le(u + 12, 4, f);
+}
+
+static int32_t set_thread_area(UserProc *p, uint32_t addr)
+{
+    uint8_t u[16];
+    if (g_read(p, addr, u, 16))
+        return -EFAULT;
+    uint32_t idx = (uint32_t)get_le(u, 4), lo, hi;
+    int empty;
+    if (idx == 0xffffffffu) { /* pick a free TLS slot (GDT 6..8) */
+        for (idx = 6; idx <= 8; idx++) {
+            uint32_t l, h;
+            e386_gdt_get(p->cpu, idx, &l, &h);
+            if (!(l | h))
+                break;
+        }
+        if (idx > 8)
+            return -ESRCH;
+        uint8_t b[4];
+        put_le(b, 4, idx);
+        if (g_write(p, addr, b, 4))
+            return -EFAULT;
+    }
+    if (idx < 6 || idx > 8)
+        return -EINVAL;
+    user_desc_to_desc(u, &lo, &hi, &empty);
+    if ((hi >> 10 & 3) == 3 && !empty) /* contents 3: conforming code, refused */
+        return -EINVAL;
+    e386_gdt_set(p->cpu, idx, empty ? 0 : lo, empty ? 0 : hi);
+    return 0;
+}
+
+static int32_t get_thread_area(UserProc *p, uint32_t addr)
+{
+    uint32_t idx, lo, hi;
+    if (g_get32(p, addr, &idx))
+        return -EFAULT;
+    if (idx < 6 || idx > 8)
+        return -EINVAL;
+    e386_gdt_get(p->cpu, idx, &lo, &hi);
+    uint8_t u[16];
+    desc_to_user_desc(idx, lo, hi, u);
+    return g_write(p, addr, u, 16);
+}
+
+static int32_t modify_ldt(UserProc *p, uint32_t func, uint32_t ptr, uint32_t count)
+{
+    if (func == 0 || func == 2) { /* read the LDT (2: the default, empty one) */
+        unsigned n = func == 0 ? e386_ldt_entries(p->cpu) : 0;
+        uint32_t bytes = n * 8 < count ? n * 8 : count;
+        for (uint32_t i = 0; i < bytes / 8; i++) {
+            uint32_t lo, hi;
+            e386_ldt_get(p->cpu, i, &lo, &hi);
+            uint8_t b[8];
+            put_le(b, 4, lo);
+            put_le(b + 4, 4, hi);
+            if (g_write(p, ptr + 8 * i, b, 8))
+                return -EFAULT;
+        }
+        return (int32_t)bytes;
+    }
+    if (func != 1 && func != 0x11)
+        return -ENOSYS;
+    if (count != 16)
+        return -EINVAL;
+    uint8_t u[16];
+    if (g_read(p, ptr, u, 16))
+        return -EFAULT;
+    uint32_t idx = (uint32_t)get_le(u, 4), lo, hi;
+    if (idx >= 8192)
+        return -EINVAL;
+    int empty;
+    user_desc_to_desc(u, &lo, &hi, &empty);
+    uint32_t contents = (hi >> 10) & 3;
+    if (contents == 3 && (func == 1 || !((hi >> 15) & 1)))
+        return -EINVAL;
+    if (func == 1 && !((hi >> 20) & 1))
+        hi &= ~(1u << 20); /* old mode: no 'useable' bit */
+    /* an empty descriptor (or base/limit 0 in old mode) clears the entry */
+    if (empty || (func == 1 && !(lo | (hi & 0xff0f00ffu))))
+        lo = hi = 0;
+    return e386_ldt_set(p->cpu, idx, lo, hi) ? -ENOMEM : 0;
+}
+
+static int32_t put_timespec(UserProc *p, uint32_t addr, const struct timespec *ts, int bits64)
+{
+    uint8_t b[16];
+    if (bits64) {
+        put_le(b, 8, (uint64_t)ts->tv_sec);
+        put_le(b + 8, 8, (uint64_t)ts->tv_nsec);
+        return g_write(p, addr, b, 16);
+    }
+    put_le(b, 4, (uint32_t)ts->tv_sec);
+    put_le(b + 4, 4, (uint32_t)ts->tv_nsec);
+    return g_write(p, addr, b, 8);
+}
+
+static int get_timespec(UserProc *p, uint32_t addr, struct timespec *ts, int bits64)
+{
+    uint8_t b[16];
+    if (g_read(p, addr, b, bits64 ? 16 : 8))
+        return -EFAULT;
+    ts->tv_sec = bits64 ? (time_t)get_le(b, 8) : (time_t)(int32_t)get_le(b, 4);
+    ts->tv_nsec = bits64 ? (long)get_le(b + 8, 8) : (long)(int32_t)get_le(b + 4, 4);
+    return 0;
+}
+
+static int32_t do_uname(UserProc *p, uint32_t addr)
+{
+    struct utsname u;
+    if (uname(&u))
+        return host_err();
+    char b[6 * 65];
+    memset(b, 0, sizeof b);
+    snprintf(b, 65, "%s", u.sysname);
+    snprintf(b + 65, 65, "%s", u.nodename);
+    snprintf(b + 130, 65, "%s", u.release);
+    snprintf(b + 195, 65, "%s", u.version);
+    snprintf(b + 260, 65, "i686");
+    snprintf(b + 325, 65, "%s", u.domainname);
+    return g_write(p, addr, b, sizeof b);
+}
+
+static int32_t do_wait4(UserProc *p, int32_t pid, uint32_t status, int options, uint32_t rusage)
+{
+    int st = 0;
+    pid_t r = wait4(pid, &st, options, NULL);
+    if (r < 0)
+        return host_err();
+    if (status && r > 0 && g_put32(p, status, (uint32_t)st))
+        return -EFAULT;
+    if (rusage) {
+        uint8_t z[72] = { 0 };
+        if (g_write(p, rusage, z, sizeof z))
+            return -EFAULT;
+    }
+    return r;
+}
+
+/* execve: start a fresh emulator on the new program. */
+static int32_t do_execve(UserProc *p, uint32_t path_a, uint32_t argv_a, uint32_t envp_a)
+{
+    char path[4096];
+    int r = g_strdup(p, path_a, path, sizeof path);
+    if (r)
+        return r;
+    if (access(path, X_OK) != 0)
+        return host_err();
+    enum { MAXARG = 4096 };
+    char **argv = calloc(MAXARG + 6, sizeof *argv), **envp = calloc(MAXARG + 1, sizeof *envp);
+    int32_t ret = -E2BIG;
+    int n = 0, ne = 0;
+    if (!argv || !envp)
+        goto out;
+    argv[n++] = p->self_path;
+    if (p->sysroot) {
+        argv[n++] = "-L";
+        argv[n++] = (char *)p->sysroot;
+    }
+    argv[n++] = "--";
+    argv[n++] = path;
+    for (uint32_t i = 1; argv_a; i++) { /* argv[0] is replaced by the path */
+        uint32_t ptr;
+        if (g_get32(p, argv_a + 4 * i, &ptr)) { ret = -EFAULT; goto out; }
+        if (!ptr) break;
+        if (n >= MAXARG) goto out;
+        argv[n] = malloc(65536);
+        if (!argv[n] || g_strdup(p, ptr, argv[n], 65536)) { free(argv[n]); argv[n] = NULL; ret = -EFAULT; goto out; }
+        n++;
+    }
+    for (uint32_t i = 0; envp_a; i++) {
+        uint32_t ptr;
+        if (g_get32(p, envp_a + 4 * i, &ptr)) { ret = -EFAULT; goto out; }
+        if (!ptr) break;
+        if (ne >= MAXARG) goto out;
+        envp[ne] = malloc(65536);
+        if (!envp[ne] || g_strdup(p, ptr, envp[ne], 65536)) { free(envp[ne]); envp[ne] = NULL; ret = -EFAULT; goto out; }
+        ne++;
+    }
+    fflush(NULL);
+    execve(p->self_path, argv, envp);
+    ret = host_err();
+out:
+    if (argv)
+        for (int i = p->sysroot ? 5 : 3; i < n; i++)
+            free(argv[i]);
+    if (envp)
+        for (int i = 0; i < ne; i++)
+            free(envp[i]);
+    free(argv);
+    free(envp);
+    return ret;
+}
+
+int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
+{
+    int32_t r = 0;
+    struct timespec ts;
+    switch (nr) {
+    case 1: case 252: /* exit, exit_group */
+        p->exited = 1;
+        p->exit_status = (int)(a[0] & 0xff);
+        break;
+    case 45: r = sys_brk(p, a[0]); break;
+    case 90: { /* old mmap: a pointer to six arguments */
+        uint32_t v[6];
+        for (int i = 0; i < 6; i++)
+            if (g_get32(p, a[0] + 4 * (uint32_t)i, &v[i])) { r = -EFAULT; goto done; }
+        r = (v[5] & 0xfff) ? -EINVAL : sys_mmap2(p, v[0], v[1], (int)v[2], (int)v[3], (int)v[4], v[5]);
+        break;
+    }
+    case 192: r = sys_mmap2(p, a[0], a[1], (int)a[2], (int)a[3], (int)a[4], (uint64_t)a[5] << 12); break;
+    case 91: r = sys_munmap(p, a[0], a[1]); break;
+    case 125: r = sys_mprotect(p, a[0], a[1], (int)a[2]); break;
+    case 163: r = sys_mremap(p, a[0], a[1], a[2], (int)a[3], a[4]); break;
+    case 219: r = 0; break; /* madvise: advice only */
+    case 20: r = getpid(); break;
+    case 224: r = getpid(); break; /* gettid: one thread */
+    case 64: r = getppid(); break;
+    case 24: case 199: r = (int32_t)getuid(); break;
+    case 47: case 200: r = (int32_t)getgid(); break;
+    case 49: case 201: r = (int32_t)geteuid(); break;
+    case 50: case 202: r = (int32_t)getegid(); break;
+    case 65: r = getpgrp(); break;
+    case 132: r = getpgid((pid_t)a[0]); if (r < 0) r = host_err(); break;
+    case 57: r = setpgid((pid_t)a[0], (pid_t)a[1]) ? host_err() : 0; break;
+    case 66: r = setsid(); if (r < 0) r = host_err(); break;
+    case 122: r = do_uname(p, a[0]); break;
+    case 355: { /* getrandom */
+        uint32_t n = a[1] > 256 ? 256 : a[1];
+        uint8_t b[256];
+        ssize_t got = getrandom(b, n, (unsigned)(a[2] & 3));
+        r = got < 0 ? host_err() : g_write(p, a[0], b, (size_t)got) ? -EFAULT : (int32_t)got;
+        break;
+    }
+    case 13: { /* time */
+        time_t t = time(NULL);
+        if (a[0] && g_put32(p, a[0], (uint32_t)t)) { r = -EFAULT; break; }
+        r = (int32_t)t;
+        break;
+    }
+    case 78: { /* gettimeofday */
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        uint8_t b[8];
+        put_le(b, 4, (uint32_t)tv.tv_sec);
+        put_le(b + 4, 4, (uint32_t)tv.tv_usec);
+        r = a[0] ? g_write(p, a[0], b, 8) : 0;
+        break;
+    }
+    case 265: case 403: /* clock_gettime(64) */
+        if (clock_gettime((clockid_t)a[0], &ts)) { r = host_err(); break; }
+        r = put_timespec(p, a[1], &ts, nr == 403);
+        break;
+    case 266: case 406: /* clock_getres(64) */
+        if (clock_getres((clockid_t)a[0], &ts)) { r = host_err(); break; }
+        r = a[1] ? put_timespec(p, a[1], &ts, nr == 406) : 0;
+        break;
+    case 162: /* nanosleep */
+        if ((r = get_timespec(p, a[0], &ts, 0)))
+            break;
+        r = nanosleep(&ts, NULL) ? host_err() : 0;
+        break;
+    case 267: case 407: /* clock_nanosleep(64) */
+        if ((r = get_timespec(p, a[2], &ts, nr == 407)))
+            break;
+        r = -clock_nanosleep((clockid_t)a[0], (int)a[1], &ts, NULL);
+        break;
+    case 243: r = set_thread_area(p, a[0]); break;
+    case 244: r = get_thread_area(p, a[0]); break;
+    case 123: r = modify_ldt(p, a[0], a[1], a[2]); break;
+    case 258: r = getpid(); break; /* set_tid_address */
+    case 311: r = 0; break;        /* set_robust_list: one thread, nothing to do */
+    case 386: r = -ENOSYS; break;  /* rseq */
+    case 76: case 191: case 340: { /* getrlimit, ugetrlimit, prlimit64 */
+        int res = (int)(nr == 340 ? a[1] : a[0]);
+        uint32_t out = nr == 340 ? a[3] : a[1];
+        struct rlimit rl;
+        if (nr == 340 && a[0] && (pid_t)a[0] != getpid()) { r = -EPERM; break; }
+        if (nr == 340 && a[2]) { r = 0; } /* setting limits is ignored */
+        if (getrlimit(res, &rl)) { r = host_err(); break; }
+        if (!out) break;
+        uint8_t b[16];
+        if (nr == 340) {
+            put_le(b, 8, rl.rlim_cur == RLIM_INFINITY ? ~0ull : rl.rlim_cur);
+            put_le(b + 8, 8, rl.rlim_max == RLIM_INFINITY ? ~0ull : rl.rlim_max);
+            r = g_write(p, out, b, 16);
+        } else {
+            put_le(b, 4, rl.rlim_cur > 0xffffffffu ? 0xffffffffu : rl.rlim_cur);
+            put_le(b + 4, 4, rl.rlim_max > 0xffffffffu ? 0xffffffffu : rl.rlim_max);
+            r = g_write(p, out, b, 8);
+        }
+        break;
+    }
+    case 158: sched_yield(); break;
+    case 240: { /* futex, single-threaded: WAIT on an unchanged word would hang forever */
+        uint32_t op = a[1] & 0x7f, v;
+        if (op == 0 || op == 9) {
+            if (g_get32(p, a[0], &v)) { r = -EFAULT; break; }
+            r = v != a[2] ? -EAGAIN : -EDEADLK;
+        } else if (op == 1 || op == 10) {
+            r = 0;
+        } else {
+            r = -ENOSYS;
+        }
+        break;
+    }
+    case 2: case 190: /* fork, vfork (as fork) */
+        fflush(NULL);
+        r = fork();
+        if (r < 0) r = host_err();
+        break;
+    case 120: /* clone: only fork-like uses */
+        if ((a[0] & ~0xffu & ~0x01000000u & ~0x00200000u & ~0x00100000u) != 0) { r = -ENOSYS; break; }
+        fflush(NULL);
+        r = fork();
+        if (r < 0) r = host_err();
+        if (r == 0 && a[1]) e386_reg_write(p->cpu, E386_ESP, a[1]);
+        break;
+    case 11: r = do_execve(p, a[0], a[1], a[2]); break;
+    case 114: r = do_wait4(p, (int32_t)a[0], a[1], (int)a[2], a[3]); break;
+    case 7: r = do_wait4(p, (int32_t)a[0], a[1], (int)a[2], 0); break;
+    case 37: case 238: case 270: { /* kill, tkill, tgkill */
+        int32_t pid = (int32_t)(nr == 270 ? a[1] : a[0]);
+        int sig = (int)(nr == 270 ? a[2] : a[1]);
+        if (sig < 0 || sig >= USER_NSIG) { r = -EINVAL; break; }
+        if (pid == getpid() || (nr == 37 && pid == 0 && 0)) {
+            if (sig) {
+                GuestSiginfo si = { .signo = sig, .code = nr == 37 ? 0 : -6, .pid = getpid(), .uid = (int)getuid() };
+                user_raise(p, &si);
+            }
+            r = 0;
+        } else {
+            r = kill(pid, sig) ? host_err() : 0;
+        }
+        break;
+    }
+    case 174: r = sys_rt_sigaction(p, (int)a[0], a[1], a[2], a[3]); break;
+    case 67: r = sys_sigaction_old(p, (int)a[0], a[1], a[2]); break;
+    case 175: r = sys_rt_sigprocmask(p, (int)a[0], a[1], a[2], a[3]); break;
+    case 126: r = sys_rt_sigprocmask(p, (int)a[0], a[1], a[2], 4); break;
+    case 186: r = sys_sigaltstack(p, a[0], a[1]); break;
+    case 27: r = (int32_t)alarm(a[0]); break;
+    case 29: pause(); r = -EINTR; break;
+    default:
+        return 0;
+    }
+done:
+    *ret = r;
+    return 1;
+}
