@@ -42,11 +42,11 @@ static const Enc encodings[] = {
     { "0f0b",                  1, 1, 2, 4, 4, 0, 0, 0, N, N, 0, SEG_DS, 0, 0, 0 },          /* ud2 decodes; runs #UD */
     { "a178563412",            1, 1, 5, 4, 4, 0, 0, 0, N, N, 0, SEG_DS, 0, 0x12345678, 0 }, /* mov eax,[moffs32] */
     { "67a13412",              1, 1, 4, 4, 2, 0, 0, 0, N, N, 0, SEG_DS, 0, 0x1234, 0 },     /* mov eax,[moffs16] */
-    { "f001c0",                1, EX_UD },                                                   /* lock on a register */
-    { "f03900",                1, EX_UD },                                                   /* lock cmp */
-    { "0f0e",                  1, EX_UD },                                                   /* no such opcode here */
-    { "ffff",                  1, EX_UD },                                                   /* grp5 /7 */
-    { "6666666666666666666666666666669090", 1, EX_GP },                                      /* longer than 15 */
+    { .bytes = "f001c0", .code32 = 1, .ok = EX_UD },                                                   /* lock on a register */
+    { .bytes = "f03900", .code32 = 1, .ok = EX_UD },                                                   /* lock cmp */
+    { .bytes = "0f0e", .code32 = 1, .ok = EX_UD },                                                   /* no such opcode here */
+    { .bytes = "ffff", .code32 = 1, .ok = EX_UD },                                                   /* grp5 /7 */
+    { .bytes = "6666666666666666666666666666669090", .code32 = 1, .ok = EX_GP },                                      /* longer than 15 */
 };
 
 static E386Cpu *cpu_with(const char *hex, uint32_t *len)
