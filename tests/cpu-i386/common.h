@@ -25,9 +25,9 @@ static const uint32_t boundary[] = {
 static const uint32_t flag_inputs[] = { 0, CF, ALLF };
 #define NFLAGIN (sizeof flag_inputs / sizeof flag_inputs[0])
 
-static uint32_t mask_size(int size) { return size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu; }
+static inline uint32_t mask_size(int size) { return size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu; }
 
-static void show(const char *op, int size, uint32_t a, uint32_t b, uint32_t fin, uint32_t r,
+static inline void show(const char *op, int size, uint32_t a, uint32_t b, uint32_t fin, uint32_t r,
                  uint32_t f, uint32_t defined)
 {
     printf("%-6s %c a=%08x b=%08x fi=%03x r=%08x f=%03x\n", op, "?bw?l"[size], a & mask_size(size),
