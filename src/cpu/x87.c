@@ -104,6 +104,8 @@ static void fpu_push(Fpu *f, F80 v)
         if (fpu_except(f, SW_IE | SW_SF))
             return;
         v = f80_indefinite;
+    } else {
+        f->sw &= (uint16_t)~SW_C1;
     }
     set_top(f, fp_top(f) - 1);
     set_reg(f, 0, v);
@@ -264,6 +266,7 @@ static void store_float(E386Cpu *cpu, const E386Op *op, int kind, int pop)
     }
     if (kind == 80) {
         write80(cpu, lin, v);
+        f->sw &= (uint16_t)~SW_C1;
     } else if (kind == 32) {
         uint32_t r = sf_to_f32(&c, v);
         if (!fpu_done(f, &c)) return;
