@@ -32,7 +32,9 @@ typedef struct e386_exit {
     int has_error_code;
     uint32_t error_code;
     uint32_t fault_addr;  /* CR2 for #PF */
-    uint32_t fault_eip;   /* EIP of the instruction that faulted or trapped */
+    uint32_t fault_eip;   /* the EIP saved for the exception: the faulting
+                             instruction for faults, the next one for traps */
+    uint32_t insn_eip;    /* start of the instruction that faulted or trapped */
 } e386_exit;
 
 /* Optional callback for INT n (software interrupts).  Return 1 if handled

@@ -162,6 +162,8 @@ _Noreturn void raise_exc_err(E386Cpu *cpu, int vector, uint32_t err);
 _Noreturn void raise_pf(E386Cpu *cpu, uint32_t lin, uint32_t err);
 /* INT n, INT3, INTO: a trap after the instruction; eip = next */
 _Noreturn void raise_soft_int(E386Cpu *cpu, const E386Op *op, int vector);
+/* an exception that is a trap (ICEBP's #DB): eip = next */
+_Noreturn void raise_trap(E386Cpu *cpu, const E386Op *op, int vector);
 
 /* ---- registers ---- */
 static inline uint32_t reg_get(const E386Cpu *cpu, int r, int size) {

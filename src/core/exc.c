@@ -6,6 +6,7 @@
 static _Noreturn void unwind(E386Cpu *cpu, int reason, int vector, int has_err,
                              uint32_t err, uint32_t eip)
 {
+    cpu->exit.insn_eip = cpu->cur ? cpu->cur->eip : cpu->eip;
     cpu->exit.reason = reason;
     cpu->exit.vector = vector;
     cpu->exit.has_error_code = has_err;
@@ -40,6 +41,10 @@ void raise_pf(E386Cpu *cpu, uint32_t lin, uint32_t err)
 void raise_soft_int(E386Cpu *cpu, const E386Op *op, int vector)
 {
     /* INT n, INT3 and INTO are traps: the saved EIP is the next one. */
-    cpu->exit.fault_addr = op->eip;
     unwind(cpu, E386_EXIT_INTERRUPT, vector, 0, 0, next_eip(op));
+}
+
+void raise_trap(E386Cpu *cpu, const E386Op *op, int vector)
+{
+    unwind(cpu, E386_EXIT_EXCEPTION, vector, 0, 0, next_eip(op));
 }

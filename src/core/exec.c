@@ -314,7 +314,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         cpu->cur_tb = NULL;
         if (tf && !cpu->inhibit_irq) {
             /* single-step trap after the instruction (not after MOV SS) */
-            cpu->exit = (e386_exit){ E386_EXIT_EXCEPTION, EX_DB, 0, 0, 0, cpu->eip };
+            cpu->exit = (e386_exit){ E386_EXIT_EXCEPTION, EX_DB, 0, 0, 0, cpu->eip, cpu->eip };
             reason = E386_EXIT_EXCEPTION;
         }
     }

@@ -12,9 +12,11 @@ Page *mem_page(Mem *m, uint32_t lin)
     return p && p->host ? p : NULL;
 }
 
+/* P is clear for unmapped pages and for pages without any access
+ * (PROT_NONE, which Linux keeps not-present too). */
 static uint32_t pf_err(E386Cpu *cpu, Page *p, int write)
 {
-    return (p && p->host ? 1u : 0u) | (write ? 2u : 0u) | (cpu->cpl == 3 ? 4u : 0u);
+    return (p && p->host && (p->flags & PG_READ) ? 1u : 0u) | (write ? 2u : 0u) | (cpu->cpl == 3 ? 4u : 0u);
 }
 
 uint32_t lin_read_slow(E386Cpu *cpu, uint32_t lin, int size)

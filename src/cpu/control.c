@@ -197,7 +197,7 @@ const E386Op *op_into(E386Cpu *cpu, const E386Op *op)
 /* ICEBP (F1): a debug trap after the instruction. */
 const E386Op *op_icebp(E386Cpu *cpu, const E386Op *op)
 {
-    raise_soft_int(cpu, op, EX_DB);
+    raise_trap(cpu, op, EX_DB);
 }
 
 const E386Op *op_hlt(E386Cpu *cpu, const E386Op *op)

@@ -20,6 +20,10 @@ int user_run(UserProc *p)
                 fprintf(stderr, "emu386-user: %s %d at eip %#x (error %#x, address %#x)\n",
                         r == E386_EXIT_EXCEPTION ? "exception" : "interrupt", ex.vector,
                         ex.fault_eip, ex.error_code, ex.fault_addr);
+            /* Linux's IDT gates for INT n are DPL 0 except 3, 4 and 0x80:
+             * those raise #GP at the INT instruction itself */
+            if (r == E386_EXIT_INTERRUPT && ex.vector != 3 && ex.vector != 4 && ex.vector != 0x80)
+                e386_reg_write(p->cpu, E386_EIP, ex.insn_eip);
             user_fault(p, &ex);
         }
         else if (r == E386_EXIT_HLT)

@@ -88,7 +88,8 @@ void user_fault(UserProc *p, const e386_exit *ex)
     case 11: case 12: si.signo = SIGBUS; si.code = 0x80; break;
     case 14:
         si.signo = SIGSEGV;
-        si.code = (ex->error_code & 1) ? 2 : 1; /* SEGV_ACCERR : SEGV_MAPERR */
+        /* Linux decides by the mapping, not the P bit */
+        si.code = e386_mem_is_mapped(p->cpu, ex->fault_addr) ? 2 : 1; /* SEGV_ACCERR : SEGV_MAPERR */
         si.addr = ex->fault_addr;
         si.cr2 = ex->fault_addr;
         break;
