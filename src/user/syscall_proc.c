@@ -27,7 +27,7 @@ static void user_desc_to_desc(const uint8_t *u, uint32_t *lo, uint32_t *hi, int 
     *lo = ((base & 0xffff) << 16) | (limit & 0xffff);
     *hi = (base & 0xff000000u) | ((base >> 16) & 0xff) | (limit & 0xf0000u) | ((ro ^ 1) << 9) |
           (contents << 10) | ((notp ^ 1) << 15) | (seg32 << 22) | (pages << 23) | (usable << 20) |
-          0x7000u; /* S = 1, DPL 3 */
+          0x7100u; /* S = 1, DPL 3, and accessed, as Linux sets it so RO mappings work */
 }
 
 static void desc_to_user_desc(uint32_t idx, uint32_t lo, uint32_t hi, uint8_t *u)
@@ -87,19 +87,25 @@ static int32_t get_thread_area(UserProc *p, uint32_t addr)
 
 static int32_t modify_ldt(UserProc *p, uint32_t func, uint32_t ptr, uint32_t count)
 {
-    if (func == 0 || func == 2) { /* read the LDT (2: the default, empty one) */
+    if (func == 0 || func == 2) {
+        /* read the LDT (2: the default, empty one); as Linux, the rest of
+         * the buffer is zero-filled and the whole count is returned */
         unsigned n = func == 0 ? e386_ldt_entries(p->cpu) : 0;
-        uint32_t bytes = n * 8 < count ? n * 8 : count;
-        for (uint32_t i = 0; i < bytes / 8; i++) {
-            uint32_t lo, hi;
-            e386_ldt_get(p->cpu, i, &lo, &hi);
+        if (count > 8192 * 8)
+            count = 8192 * 8;
+        if (n == 0 && func == 0)
+            return 0;
+        for (uint32_t o = 0; o < count; o += 8) {
+            uint32_t lo = 0, hi = 0;
             uint8_t b[8];
+            if (o / 8 < n)
+                e386_ldt_get(p->cpu, o / 8, &lo, &hi);
             put_le(b, 4, lo);
             put_le(b + 4, 4, hi);
-            if (g_write(p, ptr + 8 * i, b, 8))
+            if (g_write(p, ptr + o, b, count - o < 8 ? count - o : 8))
                 return -EFAULT;
         }
-        return (int32_t)bytes;
+        return (int32_t)count;
     }
     if (func != 1 && func != 0x11)
         return -ENOSYS;
