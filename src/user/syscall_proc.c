@@ -388,6 +388,14 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     case 175: r = sys_rt_sigprocmask(p, (int)a[0], a[1], a[2], a[3]); break;
     case 126: r = sys_rt_sigprocmask(p, (int)a[0], a[1], a[2], 4); break;
     case 186: r = sys_sigaltstack(p, a[0], a[1]); break;
+    case 73: case 176: { /* sigpending, rt_sigpending */
+        uint8_t b[8];
+        uint32_t size = nr == 73 ? 4 : a[1];
+        if (size != 4 && size != 8) { r = -EINVAL; break; }
+        put_le(b, 8, p->sigpending);
+        r = g_write(p, a[0], b, size);
+        break;
+    }
     case 27: r = (int32_t)alarm(a[0]); break;
     case 29: pause(); r = -EINTR; break;
     default:
