@@ -192,7 +192,25 @@ static inline void cc_set(E386Cpu *cpu, int op, int size, uint32_t dst, uint32_t
 }
 uint32_t cc_flags(E386Cpu *cpu);            /* the 6 arithmetic flags */
 int cc_carry(E386Cpu *cpu);
-int cc_cond(E386Cpu *cpu, int cc);          /* condition 0..15 (jcc encoding) */
+int cc_cond_slow(E386Cpu *cpu, int cc);
+/* condition 0..15 (jcc encoding); compare-and-branch without building EFLAGS */
+static inline int cc_cond(E386Cpu *cpu, int cc)
+{
+    if (cpu->cc_op == CC_SUB && cpu->cc_size == 4) {
+        uint32_t a = cpu->cc_src1, b = cpu->cc_src2;
+        int r;
+        switch (cc >> 1) {
+        case 1: r = a < b; break;
+        case 2: r = a == b; break;
+        case 3: r = a <= b; break;
+        case 6: r = (int32_t)a < (int32_t)b; break;
+        case 7: r = (int32_t)a <= (int32_t)b; break;
+        default: return cc_cond_slow(cpu, cc);
+        }
+        return (cc & 1) ? !r : r;
+    }
+    return cc_cond_slow(cpu, cc);
+}
 /* set the given arithmetic flag bits to the values in v, keep the others */
 void cc_write(E386Cpu *cpu, uint32_t mask, uint32_t v);
 uint32_t get_eflags(E386Cpu *cpu);          /* the whole register */
@@ -270,7 +288,16 @@ void load_cs(E386Cpu *cpu, uint16_t sel, uint32_t eip);
 void seg_load_cache(Seg *s, uint16_t sel, const uint32_t desc[2]);
 
 /* ---- operands (core/operand.c) ---- */
-uint32_t op_ea(E386Cpu *cpu, const E386Op *op);  /* offset of the memory operand */
+/* offset of the memory operand */
+static inline uint32_t op_ea(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t a = op->disp;
+    if (op->base != EA_NONE)
+        a += cpu->r[op->base];
+    if (op->index != EA_NONE)
+        a += cpu->r[op->index] << op->scale;
+    return op->adsize == 2 ? (a & 0xffff) : a;
+}
 /* linear address of the memory operand, checked for a size-byte access */
 static inline uint32_t op_lin(E386Cpu *cpu, const E386Op *op, int size, int write) {
     return seg_lin_fast(cpu, op->seg, op_ea(cpu, op), size, write);

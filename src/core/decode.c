@@ -219,6 +219,7 @@ int decode_insn(E386Cpu *cpu, uint32_t eip, int code32, E386Op *op,
         *fault = (DecodeFault){ EX_UD, 0, 0, 0 };
         return DEC_FAULT;
     }
+    op->fn = alu_specialize(op);
     *info = i;
     *dec_out = dec;
     return DEC_OK;

@@ -219,8 +219,9 @@ const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t target, int s
     (void)op;
     cpu->eip = target;
     Tb *tb = cpu->cur_tb, *next = tb->link[slot];
-    if (next && next->valid && !cpu->exit_request && cpu->icount < cpu->budget_end &&
-        tb->valid && !(tb->key & TB_TF)) {
+    /* single-step blocks are never linked (see e386_run); an invalidated
+     * current block has set exit_request */
+    if (next && next->valid && !cpu->exit_request && cpu->icount < cpu->budget_end) {
         cpu->cur_tb = next;
         cpu->icount += next->ninsns;
         cpu->stats.chain_hits++;
@@ -303,7 +304,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         }
         cpu->exit_request = cpu->stop_request; /* a stop may race with this */
         Tb *tb = tb_find(cpu);
-        if (cpu->last_tb && cpu->last_tb->valid && tb->key == cpu->last_tb->key)
+        if (cpu->last_tb && cpu->last_tb->valid && tb->key == cpu->last_tb->key && !(tb->key & TB_TF))
             cpu->last_tb->link[cpu->last_slot] = tb;
         cpu->last_tb = NULL;
         int tf = (tb->key & TB_TF) != 0;

@@ -94,7 +94,7 @@ int cc_carry(E386Cpu *cpu)
     }
 }
 
-int cc_cond(E386Cpu *cpu, int cc)
+int cc_cond_slow(E386Cpu *cpu, int cc)
 {
     int r;
     /* the common compare-and-branch cases without building EFLAGS */

@@ -9,4 +9,7 @@
 #include "core/opcodes.inc"
 #undef OP
 #undef GRP
+
+/* translation-time specialisation of the common 32-bit ALU forms */
+OpFn alu_specialize(const E386Op *op);
 #endif

@@ -151,3 +151,74 @@ const E386Op *op_test_EI(E386Cpu *cpu, const E386Op *op)
     test(cpu, op->size, rm_read(cpu, op, op->size), op->imm);
     return op + 1;
 }
+
+/* ---- specialised 32-bit register forms ----
+ * The decoder asks alu_specialize() for a handler with the operation and
+ * width fixed at translation time; the generic handlers above stay the
+ * reference and cover everything else. */
+
+static inline uint32_t alu32(E386Cpu *cpu, int opn, uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    switch (opn) {
+    case ALU_ADD: r = a + b; cc_set(cpu, CC_ADD, 4, r, a, b); return r;
+    case ALU_SUB: case ALU_CMP: r = a - b; cc_set(cpu, CC_SUB, 4, r, a, b); return r;
+    case ALU_AND: r = a & b; break;
+    case ALU_OR: r = a | b; break;
+    default: r = a ^ b; break;
+    }
+    cc_set(cpu, CC_LOGIC, 4, r, 0, 0);
+    return r;
+}
+
+#define ALU_FAST(opn, tag)                                                                     \
+    static const E386Op *rr_##tag(E386Cpu *cpu, const E386Op *op)                              \
+    {                                                                                          \
+        uint32_t r = alu32(cpu, opn, cpu->r[op->rm], cpu->r[op->reg]);                         \
+        if (opn != ALU_CMP)                                                                    \
+            cpu->r[op->rm] = r;                                                                \
+        return op + 1;                                                                         \
+    }                                                                                          \
+    static const E386Op *gr_##tag(E386Cpu *cpu, const E386Op *op)                              \
+    {                                                                                          \
+        uint32_t r = alu32(cpu, opn, cpu->r[op->reg], cpu->r[op->rm]);                         \
+        if (opn != ALU_CMP)                                                                    \
+            cpu->r[op->reg] = r;                                                               \
+        return op + 1;                                                                         \
+    }                                                                                          \
+    static const E386Op *ri_##tag(E386Cpu *cpu, const E386Op *op)                              \
+    {                                                                                          \
+        uint32_t r = alu32(cpu, opn, cpu->r[op->rm], op->imm);                                 \
+        if (opn != ALU_CMP)                                                                    \
+            cpu->r[op->rm] = r;                                                                \
+        return op + 1;                                                                         \
+    }                                                                                          \
+    static const E386Op *ai_##tag(E386Cpu *cpu, const E386Op *op)                              \
+    {                                                                                          \
+        uint32_t r = alu32(cpu, opn, cpu->r[0], op->imm);                                      \
+        if (opn != ALU_CMP)                                                                    \
+            cpu->r[0] = r;                                                                     \
+        return op + 1;                                                                         \
+    }
+
+ALU_FAST(ALU_ADD, add)
+ALU_FAST(ALU_OR, or)
+ALU_FAST(ALU_AND, and)
+ALU_FAST(ALU_SUB, sub)
+ALU_FAST(ALU_XOR, xor)
+ALU_FAST(ALU_CMP, cmp)
+
+OpFn alu_specialize(const E386Op *op)
+{
+    /* indexed by the ALU operation; ADC and SBB (NULL) stay generic */
+    static const OpFn rr[8] = { rr_add, rr_or, NULL, NULL, rr_and, rr_sub, rr_xor, rr_cmp };
+    static const OpFn gr[8] = { gr_add, gr_or, NULL, NULL, gr_and, gr_sub, gr_xor, gr_cmp };
+    static const OpFn ri[8] = { ri_add, ri_or, NULL, NULL, ri_and, ri_sub, ri_xor, ri_cmp };
+    static const OpFn ai[8] = { ai_add, ai_or, NULL, NULL, ai_and, ai_sub, ai_xor, ai_cmp };
+    if (op->size != 4 || op->sub > 7)
+        return op->fn;
+    const OpFn *t = op->fn == op_alu_AI ? ai
+                  : op->mod != 3 ? NULL
+                  : op->fn == op_alu_EG ? rr : op->fn == op_alu_GE ? gr : op->fn == op_alu_EI ? ri : NULL;
+    return t && t[op->sub] ? t[op->sub] : op->fn;
+}
