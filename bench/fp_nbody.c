@@ -34,7 +34,7 @@ int main(int argc, char **argv)
         { 15.37, -25.91, 0.17, 0.979, 0.594, -0.034, 0.002 },
     };
     double e0 = energy(b, 5);
-    for (int step = 0; step < 40000 * scale; step++) {
+    for (int step = 0; step < 200000 * scale; step++) {
         for (int i = 0; i < 5; i++)
             for (int j = i + 1; j < 5; j++) {
                 double dx = b[i].x - b[j].x, dy = b[i].y - b[j].y, dz = b[i].z - b[j].z;

@@ -10,7 +10,7 @@ int main(int argc, char **argv)
     unsigned n = 2000000;
     unsigned char *comp = malloc(n);
     unsigned long long sum = 0;
-    for (int round = 0; round < 6 * scale; round++) {
+    for (int round = 0; round < 30 * scale; round++) {
         memset(comp, 0, n);
         for (unsigned i = 2; i * i < n; i++)
             if (!comp[i])

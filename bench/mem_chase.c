@@ -28,7 +28,7 @@ int main(int argc, char **argv)
     unsigned long long sum = 0;
     char *a = malloc(1 << 20), *b = malloc(1 << 20);
     memset(a, 1, 1 << 20);
-    for (int round = 0; round < 4 * scale; round++) {
+    for (int round = 0; round < 30 * scale; round++) {
         Node *p = &nodes[0];
         for (unsigned k = 0; k < N; k++) {
             sum += p->v;
