@@ -40,6 +40,7 @@ void e386_cpu_reset_user(E386Cpu *cpu)
     cpu->eip = 0;
     cpu->eflags = 0x202;
     cpu->cc_op = CC_EFLAGS;
+    cpu->cc_size = 4;
     cpu->cpl = 3;
     cpu->pe = 1;
     cpu->cr0 = 0x80000033u; /* PG PE MP ET NE as Linux runs user code */

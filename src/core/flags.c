@@ -23,6 +23,8 @@ static uint32_t szp(uint32_t r, int size)
 
 uint32_t cc_flags(E386Cpu *cpu)
 {
+    if (cpu->cc_op == CC_EFLAGS) /* cc_size is meaningless then (0 after reset) */
+        return cpu->eflags & F_ARITH;
     int size = (int)cpu->cc_size;
     uint32_t m = size_mask(size), sb = sign_bit(size);
     uint32_t r = cpu->cc_dst & m, a = cpu->cc_src1 & m, b = cpu->cc_src2 & m;

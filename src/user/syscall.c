@@ -13,14 +13,23 @@ int g_read(UserProc *p, uint32_t addr, void *buf, size_t len)
     return e386_mem_read(p->cpu, addr, buf, len) == 0 ? 0 : -EFAULT;
 }
 
-/* Guest writes honour the page rights: the kernel would fault too. */
-int g_write(UserProc *p, uint32_t addr, const void *buf, size_t len)
+int g_writable(UserProc *p, uint32_t addr, size_t len)
 {
+    if ((uint64_t)addr + len > (1ull << 32))
+        return -EFAULT;
     for (uint64_t a = addr & ~0xfffu; a < (uint64_t)addr + len; a += 4096) {
         int prot = e386_mem_prot(p->cpu, (uint32_t)a);
         if (prot < 0 || !(prot & E386_PROT_WRITE))
             return -EFAULT;
     }
+    return 0;
+}
+
+/* Guest writes honour the page rights: the kernel would fault too. */
+int g_write(UserProc *p, uint32_t addr, const void *buf, size_t len)
+{
+    if (g_writable(p, addr, len))
+        return -EFAULT;
     return e386_mem_write(p->cpu, addr, buf, len) == 0 ? 0 : -EFAULT;
 }
 

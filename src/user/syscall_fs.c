@@ -63,6 +63,9 @@ static int32_t rw(UserProc *p, int fd, uint32_t buf, uint32_t len, int write_, i
 {
     if (len > INT32_MAX)
         len = INT32_MAX;
+    /* check the guest buffer first: a bad one must not consume input */
+    if (!write_ && len && g_writable(p, buf, len))
+        return -EFAULT;
     uint8_t *tmp = malloc(len < IO_CHUNK ? (len ? len : 1) : IO_CHUNK);
     if (!tmp)
         return -ENOMEM;

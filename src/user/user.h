@@ -78,6 +78,7 @@ int32_t user_do_syscall(UserProc *p, uint32_t nr, const uint32_t a[6]);
 /* guest memory helpers that fail with -EFAULT instead of crashing */
 int g_read(UserProc *p, uint32_t addr, void *buf, size_t len);
 int g_write(UserProc *p, uint32_t addr, const void *buf, size_t len);
+int g_writable(UserProc *p, uint32_t addr, size_t len); /* 0 or -EFAULT */
 int g_put32(UserProc *p, uint32_t addr, uint32_t v);
 int g_get32(UserProc *p, uint32_t addr, uint32_t *v);
 int g_strdup(UserProc *p, uint32_t addr, char *out, size_t max); /* 0 ok, -EFAULT, -ENAMETOOLONG */
