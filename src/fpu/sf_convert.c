@@ -65,9 +65,7 @@ static uint64_t to_ieee(SfCtx *c, F80 a, int fbits, int emax, int bias)
     if (sf_is_inf(a))
         return sign | inf;
     if (sf_is_zero(a))
-        return sign;
-    if (sf_is_denormal(a))
-        c->flags |= SF_DE;
+        return sign; /* stores signal no DE for a denormal source (x87) */
     int e;
     uint64_t m = sf_norm(a, &e);
     int32_t eo;
@@ -150,9 +148,7 @@ int64_t sf_to_int(SfCtx *c, F80 a, int bits, int truncate)
         c->flags |= SF_IE;
         return indefinite;
     }
-    if (sf_is_denormal(a))
-        c->flags |= SF_DE;
-    int inexact, up;
+    int inexact, up; /* FIST signals no DE for a denormal source */
     F80 r = round_int(c, a, truncate ? 3 : c->rc, &inexact, &up);
     if (sf_is_zero(r)) {
         if (inexact) { c->flags |= SF_PE; c->c1 = (uint8_t)up; }

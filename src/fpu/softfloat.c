@@ -66,8 +66,29 @@ uint64_t sf_round(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t lo, int p
                   int32_t *eout)
 {
     c->c1 = 0;
+    /* The x87 detects tininess after rounding: a value just below the
+     * smallest normal that rounds up to it (at an unbounded exponent) is
+     * not tiny. */
     int tiny = e < 1;
-    if (tiny) { /* denormalise: the result keeps exponent field 0 */
+    if (e == 0 && ((hi | (p == 64 ? 0 : ~0ull >> p)) == ~0ull)) {
+        int d = 64 - p;
+        uint64_t m = d ? (~0ull >> (64 - d)) : 0, rem = hi & m;
+        int gt, eq;
+        if (d) {
+            uint64_t half = 1ull << (d - 1);
+            gt = rem > half || (rem == half && lo);
+            eq = rem == half && !lo;
+        } else {
+            gt = lo > SF_INT_BIT;
+            eq = lo == SF_INT_BIT;
+        }
+        int inexact0 = rem || lo, up = 0;
+        if (inexact0)
+            up = c->rc == 0 ? (gt || (eq && ((hi >> d) & 1))) : c->rc == 1 ? sign : c->rc == 2 ? !sign : 0;
+        if (up)
+            tiny = 0;
+    }
+    if (e < 1) { /* denormalise: the result keeps exponent field 0 */
         U128 v = { hi, lo };
         v = u128_shr_sticky(v, 1 - e);
         hi = v.hi;
@@ -150,10 +171,17 @@ int sf_nan_operands(SfCtx *c, F80 a, F80 b, int two, F80 *r)
     F80 qa = a, qb = b;
     qa.mant |= 1ull << 62;
     qb.mant |= 1ull << 62;
-    if (na && nb) /* the larger significand wins; on a tie, the first */
-        *r = (qb.mant > qa.mant) ? qb : qa;
-    else
+    if (na && nb) {
+        /* SDM table 4-7: a QNaN beats an SNaN; two of a kind: the larger
+         * significand; on a tie, the first */
+        int sa = sf_is_snan(a), sb = sf_is_snan(b);
+        if (sa != sb)
+            *r = sa ? qb : qa;
+        else
+            *r = (qb.mant > qa.mant) ? qb : qa;
+    } else {
         *r = na ? qa : qb;
+    }
     return 1;
 }
 
@@ -169,6 +197,8 @@ static F80 add_sub(SfCtx *c, F80 a, F80 b, int negate_b)
     if (sf_nan_operands(c, a, b, 1, &r))
         return r;
     int sa = sf_sign(a), sb = sf_sign(b) ^ negate_b;
+    denormal_check(c, a); /* also when the other operand is infinite */
+    denormal_check(c, b);
     if (sf_is_inf(a) || sf_is_inf(b)) {
         if (sf_is_inf(a) && sf_is_inf(b) && sa != sb) {
             c->flags |= SF_IE;
@@ -176,8 +206,6 @@ static F80 add_sub(SfCtx *c, F80 a, F80 b, int negate_b)
         }
         return sf_is_inf(a) ? sf_inf(sa) : sf_inf(sb);
     }
-    denormal_check(c, a);
-    denormal_check(c, b);
     c->c1 = 0;
     if (sf_is_zero(a) && sf_is_zero(b))
         return sf_zero(sa == sb ? sa : c->rc == 1);
@@ -284,8 +312,7 @@ F80 sf_div(SfCtx *c, F80 a, F80 b)
             c->flags |= SF_IE;
             return sf_indefinite();
         }
-        denormal_check(c, a);
-        c->flags |= SF_ZE;
+        c->flags |= SF_ZE; /* no DE for a denormal dividend here (as the x87) */
         return sf_inf(s);
     }
     denormal_check(c, a);
