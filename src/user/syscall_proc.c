@@ -192,6 +192,8 @@ static int32_t do_execve(UserProc *p, uint32_t path_a, uint32_t argv_a, uint32_t
     int r = g_strdup(p, path_a, path, sizeof path);
     if (r)
         return r;
+    if (strcmp(path, "/proc/self/exe") == 0) /* the guest program, not us */
+        snprintf(path, sizeof path, "%s", p->exe_path);
     if (access(path, X_OK) != 0)
         return host_err();
     enum { MAXARG = 4096 };
