@@ -8,24 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SYS_modify_ldt 123
-struct user_desc {
-    unsigned int entry_number, base_addr, limit;
-    unsigned int seg_32bit : 1, contents : 2, read_exec_only : 1, limit_in_pages : 1,
-        seg_not_present : 1, useable : 1;
-};
-
-static int set_ldt(int entry, uint32_t base, uint32_t limit, int code, int seg32)
-{
-    struct user_desc d;
-    memset(&d, 0, sizeof d);
-    d.entry_number = (unsigned)entry;
-    d.base_addr = base;
-    d.limit = limit;
-    d.seg_32bit = (unsigned)seg32;
-    d.contents = code ? 2 : 0;
-    return (int)syscall(SYS_modify_ldt, 1, &d, sizeof d);
-}
+#include "ldt.h"
 
 uint16_t data16[64];
 
@@ -71,8 +54,8 @@ int main(void)
 {
     for (int i = 0; i < 64; i++)
         data16[i] = (uint16_t)(0x100 * i + 7);
-    printf("code16 ldt: %d\n", set_ldt(0, (uint32_t)(uintptr_t)code16_start, 0xffff, 1, 0));
-    printf("data16 ldt: %d\n", set_ldt(1, (uint32_t)(uintptr_t)data16, 0xff, 0, 0));
+    printf("code16 ldt: %d\n", set_ldt(0, (uint32_t)(uintptr_t)code16_start, 0xffff, 0, 2, 0, 0, 0));
+    printf("data16 ldt: %d\n", set_ldt(1, (uint32_t)(uintptr_t)data16, 0xff, 0, 0, 0, 0, 0));
     static struct __attribute__((packed)) { uint32_t off; uint16_t sel; } target = { 0, 0x07 };
     uint32_t eax, ecx, edx, esi, edi;
     __asm__ volatile("push %%es\n\tpush %%ebp\n\tmovw $0x0f, %%ax\n\tmovw %%ax, %%es\n\t"

@@ -3,36 +3,11 @@
  * selectors, LAR LSL VERR VERW ARPL, LDS/LES/LFS/LGS/LSS, overrides, and
  * the TLS segment glibc set up in %gs. */
 #define _GNU_SOURCE
-#define SYS_modify_ldt 123 /* i386 */
-#include <unistd.h>
+#include "ldt.h"
 #include "sys_common.h"
 #include "common.h"
 
-/* the kernel's struct user_desc (asm/ldt.h), spelled out so no i386
- * kernel headers are needed */
-struct user_desc {
-    unsigned int entry_number, base_addr, limit;
-    unsigned int seg_32bit : 1, contents : 2, read_exec_only : 1, limit_in_pages : 1,
-        seg_not_present : 1, useable : 1;
-};
-
 static uint8_t area[8192] __attribute__((aligned(4096)));
-
-static int set_ldt(int entry, uint32_t base, uint32_t limit, int pages, int contents, int ro, int seg32, int notp)
-{
-    struct user_desc d;
-    memset(&d, 0, sizeof d);
-    d.entry_number = (unsigned)entry;
-    d.base_addr = base;
-    d.limit = limit;
-    d.seg_32bit = (unsigned)seg32;
-    d.contents = (unsigned)contents;
-    d.read_exec_only = (unsigned)ro;
-    d.limit_in_pages = (unsigned)pages;
-    d.seg_not_present = (unsigned)notp;
-    d.useable = 0; /* 64-bit kernels drop AVL: leave it out of the comparison */
-    return (int)syscall(SYS_modify_ldt, 1, &d, sizeof d);
-}
 
 #define SEL(e) ((uint16_t)((e) << 3 | 7))
 

@@ -1,6 +1,7 @@
 /* Decoder: lengths and fields for a table of encodings, and instruction
  * lengths cross-checked against Capstone on random byte strings. */
 #include <check.h>
+#include "unit_main.h"
 #include <capstone/capstone.h>
 #include <stdlib.h>
 #include "core/decode.h"
@@ -179,9 +180,5 @@ int main(void)
     tcase_add_test(tc, test_fetch_fault);
     tcase_add_test(tc, test_capstone_lengths);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -1,6 +1,7 @@
 /* The ELF loader: a minimal valid image loads; every class of malformed
  * input is refused with its message and nothing crashes. */
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include <string.h>
 #include "user/user.h"
@@ -132,9 +133,5 @@ int main(void)
     tcase_add_loop_test(tc, test_malformed, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, test_every_truncation);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -2,6 +2,7 @@
  * instruction budget, precise faults, the interrupt hook, self-modifying
  * code, chaining statistics, and two CPUs in one process. */
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include "e386.h"
 
@@ -194,9 +195,5 @@ int main(void)
     tcase_add_test(tc, test_two_cpus);
     tcase_add_test(tc, test_fetch_fault_eip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -2,6 +2,7 @@
  * lazily computed flags equal flags computed directly from the
  * definition, and every jcc condition agrees with its EFLAGS formula. */
 #include <check.h>
+#include "unit_main.h"
 #include <stdlib.h>
 #include "core/cpu.h"
 
@@ -149,9 +150,5 @@ int main(void)
     tcase_add_test(tc, test_conditions);
     tcase_add_test(tc, test_write_and_eflags);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

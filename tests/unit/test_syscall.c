@@ -3,6 +3,7 @@
  * guest pointers, descriptor-table calls, unknown calls. */
 #define _GNU_SOURCE
 #include <check.h>
+#include "unit_main.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -178,9 +179,5 @@ int main(void)
     tcase_add_test(tc, test_ldt_and_tls);
     tcase_add_test(tc, test_unknown_and_identity);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }
