@@ -311,6 +311,23 @@ static inline void rm_write(E386Cpu *cpu, const E386Op *op, int size, uint32_t v
     else lin_write(cpu, op_lin(cpu, op, size, 1), size, v);
 }
 
+/* Read-modify-write of the ModRM operand: the address is computed and
+ * checked for writing once; *lin is then handed back to rm_put. */
+static inline uint32_t rm_get_rmw(E386Cpu *cpu, const E386Op *op, int size, uint32_t *lin)
+{
+    if (op->mod == 3)
+        return reg_get(cpu, op->rm, size);
+    *lin = op_lin(cpu, op, (uint32_t)size, 1);
+    return lin_read(cpu, *lin, size);
+}
+static inline void rm_put_rmw(E386Cpu *cpu, const E386Op *op, int size, uint32_t lin, uint32_t v)
+{
+    if (op->mod == 3)
+        reg_set(cpu, op->rm, size, v);
+    else
+        lin_write(cpu, lin, size, v);
+}
+
 /* ---- stack (core/stack.c): honours SS.B for ESP vs SP ---- */
 void push(E386Cpu *cpu, int size, uint32_t v);
 uint32_t pop(E386Cpu *cpu, int size);

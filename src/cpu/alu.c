@@ -37,16 +37,13 @@ static uint32_t alu(E386Cpu *cpu, int opn, int size, uint32_t a, uint32_t b)
 static void alu_rm(E386Cpu *cpu, const E386Op *op, int opn, uint32_t b)
 {
     int size = op->size;
-    if (op->mod == 3) {
-        uint32_t r = alu(cpu, opn, size, reg_get(cpu, op->rm, size), b);
-        if (opn != ALU_CMP)
-            reg_set(cpu, op->rm, size, r);
+    if (opn == ALU_CMP) { /* only reads */
+        alu(cpu, opn, size, rm_read(cpu, op, size), b);
         return;
     }
-    uint32_t lin = op_lin(cpu, op, (uint32_t)size, opn != ALU_CMP);
-    uint32_t r = alu(cpu, opn, size, lin_read(cpu, lin, size), b);
-    if (opn != ALU_CMP)
-        lin_write(cpu, lin, size, r);
+    uint32_t lin = 0;
+    uint32_t r = alu(cpu, opn, size, rm_get_rmw(cpu, op, size, &lin), b);
+    rm_put_rmw(cpu, op, size, lin, r);
 }
 
 const E386Op *op_alu_EG(E386Cpu *cpu, const E386Op *op)
@@ -102,13 +99,8 @@ const E386Op *op_dec_R(E386Cpu *cpu, const E386Op *op)
 static void unary_rm(E386Cpu *cpu, const E386Op *op, int kind)
 {
     int size = op->size;
-    uint32_t lin = 0, a, r, m = size_mask(size);
-    if (op->mod == 3) {
-        a = reg_get(cpu, op->rm, size);
-    } else {
-        lin = op_lin(cpu, op, (uint32_t)size, 1);
-        a = lin_read(cpu, lin, size);
-    }
+    uint32_t lin = 0, r, m = size_mask(size);
+    uint32_t a = rm_get_rmw(cpu, op, size, &lin);
     switch (kind) {
     case 0: r = incdec(cpu, size, a, 0); break;
     case 1: r = incdec(cpu, size, a, 1); break;
@@ -118,10 +110,7 @@ static void unary_rm(E386Cpu *cpu, const E386Op *op, int kind)
         cc_set(cpu, CC_NEG, size, r, a, 0);
         break;
     }
-    if (op->mod == 3)
-        reg_set(cpu, op->rm, size, r);
-    else
-        lin_write(cpu, lin, size, r);
+    rm_put_rmw(cpu, op, size, lin, r);
 }
 
 const E386Op *op_inc_E(E386Cpu *cpu, const E386Op *op) { unary_rm(cpu, op, 0); return op + 1; }

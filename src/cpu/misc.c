@@ -161,21 +161,12 @@ const E386Op *op_setcc(E386Cpu *cpu, const E386Op *op)
 const E386Op *op_cmpxchg(E386Cpu *cpu, const E386Op *op)
 {
     int size = op->size;
-    uint32_t m = size_mask(size), lin = 0, dst;
-    if (op->mod == 3) {
-        dst = reg_get(cpu, op->rm, size);
-    } else {
-        lin = op_lin(cpu, op, (uint32_t)size, 1);
-        dst = lin_read(cpu, lin, size);
-    }
+    uint32_t m = size_mask(size), lin = 0;
+    uint32_t dst = rm_get_rmw(cpu, op, size, &lin);
     uint32_t acc = reg_get(cpu, 0, size);
     cc_set(cpu, CC_SUB, size, (acc - dst) & m, acc, dst);
     /* the destination is always written (the old value when unequal) */
-    uint32_t nv = acc == dst ? reg_get(cpu, op->reg, size) : dst;
-    if (op->mod == 3)
-        reg_set(cpu, op->rm, size, nv);
-    else
-        lin_write(cpu, lin, size, nv);
+    rm_put_rmw(cpu, op, size, lin, acc == dst ? reg_get(cpu, op->reg, size) : dst);
     if (acc != dst)
         reg_set(cpu, 0, size, dst);
     return op + 1;
@@ -184,22 +175,17 @@ const E386Op *op_cmpxchg(E386Cpu *cpu, const E386Op *op)
 const E386Op *op_xadd(E386Cpu *cpu, const E386Op *op)
 {
     int size = op->size;
-    uint32_t m = size_mask(size), lin = 0, dst;
-    if (op->mod == 3) {
-        dst = reg_get(cpu, op->rm, size);
-    } else {
-        lin = op_lin(cpu, op, (uint32_t)size, 1);
-        dst = lin_read(cpu, lin, size);
-    }
+    uint32_t m = size_mask(size), lin = 0;
+    uint32_t dst = rm_get_rmw(cpu, op, size, &lin);
     uint32_t src = reg_get(cpu, op->reg, size), sum = (dst + src) & m;
     cc_set(cpu, CC_ADD, size, sum, dst, src);
-    if (op->mod == 3) {
+    /* registers: the sum wins if both name one register; memory: store
+     * first, so a faulting store changes no register */
+    if (op->mod == 3)
         reg_set(cpu, op->reg, size, dst);
-        reg_set(cpu, op->rm, size, sum);
-    } else {
-        lin_write(cpu, lin, size, sum);
+    rm_put_rmw(cpu, op, size, lin, sum);
+    if (op->mod != 3)
         reg_set(cpu, op->reg, size, dst);
-    }
     return op + 1;
 }
 

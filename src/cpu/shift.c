@@ -86,13 +86,8 @@ static const E386Op *double_shift(E386Cpu *cpu, const E386Op *op, int left)
 {
     int size = op->size;
     uint32_t count = (op->sub ? cpu->r[1] : op->imm) & 0x1f;
-    uint32_t lin = 0, dst;
-    if (op->mod == 3) {
-        dst = reg_get(cpu, op->rm, size);
-    } else {
-        lin = op_lin(cpu, op, (uint32_t)size, 1);
-        dst = lin_read(cpu, lin, size);
-    }
+    uint32_t lin = 0;
+    uint32_t dst = rm_get_rmw(cpu, op, size, &lin);
     if (count == 0)
         return op + 1;
     uint32_t src = reg_get(cpu, op->reg, size), m = size_mask(size), sb = sign_bit(size), r, cf;
@@ -121,10 +116,7 @@ static const E386Op *double_shift(E386Cpu *cpu, const E386Op *op, int left)
     uint32_t of = ((r ^ dst) & sb) != 0;
     cc_set(cpu, CC_LOGIC, size, r, 0, 0);
     cc_write(cpu, F_CF | F_OF | F_AF, (cf ? F_CF : 0) | (of ? F_OF : 0));
-    if (op->mod == 3)
-        reg_set(cpu, op->rm, size, r);
-    else
-        lin_write(cpu, lin, size, r);
+    rm_put_rmw(cpu, op, size, lin, r);
     return op + 1;
 }
 

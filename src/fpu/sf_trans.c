@@ -31,11 +31,9 @@ static F80 expm1_series(SfCtx *w, F80 t)
     return sum;
 }
 
-/* ln(m) = 2 atanh((m-1)/(m+1)) */
-static F80 ln_series(SfCtx *w, F80 m)
+/* 2 atanh(s) = ln((1+s)/(1-s)) for |s| <= 1/3, by its series */
+static F80 two_atanh(SfCtx *w, F80 s)
 {
-    F80 one = k_int(1);
-    F80 s = sf_div(w, sf_sub(w, m, one), sf_add(w, m, one));
     F80 s2 = sf_mul(w, s, s), term = s, sum = s;
     for (int n = 3; n < 200; n += 2) {
         term = sf_mul(w, term, s2);
@@ -45,6 +43,13 @@ static F80 ln_series(SfCtx *w, F80 m)
         sum = ns;
     }
     return sf_add(w, sum, sum);
+}
+
+/* ln(m) = 2 atanh((m-1)/(m+1)) */
+static F80 ln_series(SfCtx *w, F80 m)
+{
+    F80 one = k_int(1);
+    return two_atanh(w, sf_div(w, sf_sub(w, m, one), sf_add(w, m, one)));
 }
 
 static F80 log2_of(SfCtx *w, F80 x) /* x > 0, finite */
@@ -121,15 +126,7 @@ F80 sf_fyl2xp1(SfCtx *c, F80 x, F80 y)
     F80 one = k_int(1), ln2 = sf_make(0, SF_BIAS - 1, 0xb17217f7d1cf79acull);
     /* ln(1+x) = 2 atanh(x / (2 + x)) keeps precision for small x */
     F80 s = sf_div(&w, x, sf_add(&w, sf_add(&w, one, one), x));
-    F80 s2 = sf_mul(&w, s, s), term = s, sum = s;
-    for (int n = 3; n < 200; n += 2) {
-        term = sf_mul(&w, term, s2);
-        F80 ns = sf_add(&w, sum, sf_div(&w, term, k_int(n)));
-        if (ns.mant == sum.mant && ns.sexp == sum.sexp)
-            break;
-        sum = ns;
-    }
-    F80 l = sf_div(&w, sf_add(&w, sum, sum), ln2);
+    F80 l = sf_div(&w, two_atanh(&w, s), ln2);
     return finish(c, &w, sf_mul(c, y, l));
 }
 
@@ -147,24 +144,13 @@ static F80 reduce(SfCtx *w, F80 x, int *quad)
     return r;
 }
 
-static F80 sin_series(SfCtx *w, F80 x)
+/* sum of term_k with term_{k+1} = -term_k x^2 / ((n+1)(n+2)), n += 2:
+ * sin from (x, n = 1), cos from (1, n = 0) */
+static F80 taylor_alt(SfCtx *w, F80 x, F80 first, int n)
 {
-    F80 x2 = sf_mul(w, x, x), term = x, sum = x;
-    for (int n = 2; n < 60; n += 2) {
-        term = sf_div(w, sf_mul(w, term, x2), k_int(-(int64_t)n * (n + 1)));
-        F80 ns = sf_add(w, sum, term);
-        if (ns.mant == sum.mant && ns.sexp == sum.sexp)
-            break;
-        sum = ns;
-    }
-    return sum;
-}
-
-static F80 cos_series(SfCtx *w, F80 x)
-{
-    F80 x2 = sf_mul(w, x, x), term = k_int(1), sum = term;
-    for (int n = 1; n < 60; n += 2) {
-        term = sf_div(w, sf_mul(w, term, x2), k_int(-(int64_t)n * (n + 1)));
+    F80 x2 = sf_mul(w, x, x), term = first, sum = first;
+    for (; n < 60; n += 2) {
+        term = sf_div(w, sf_mul(w, term, x2), k_int(-(int64_t)(n + 1) * (n + 2)));
         F80 ns = sf_add(w, sum, term);
         if (ns.mant == sum.mant && ns.sexp == sum.sexp)
             break;
@@ -205,7 +191,7 @@ int sf_fsincos(SfCtx *c, F80 x, F80 *s, F80 *co)
     SfCtx w = work();
     int quad;
     F80 r = reduce(&w, x, &quad);
-    F80 sn = sin_series(&w, r), cs = cos_series(&w, r);
+    F80 sn = taylor_alt(&w, r, r, 1), cs = taylor_alt(&w, r, k_int(1), 0);
     F80 rs[4] = { sn, cs, sn, cs }, rc[4] = { cs, sn, cs, sn };
     *s = rs[quad];
     *co = rc[quad];
