@@ -27,6 +27,18 @@ ensure_packages() {
     fi
 }
 
+# enable_arch DEBARCH: let apt install that architecture's packages
+enable_arch() {
+    if ! dpkg --print-foreign-architectures | grep -qx "$1"; then
+        if [ "$(id -u)" != 0 ]; then
+            echo "ci: run: sudo dpkg --add-architecture $1 && sudo apt-get update" >&2
+            exit 1
+        fi
+        dpkg --add-architecture "$1"
+        rm -f /tmp/.e386-apt-updated
+    fi
+}
+
 # configure_build DIR [cmake args...]
 configure_build() {
     local dir=$1; shift
