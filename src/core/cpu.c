@@ -7,6 +7,7 @@ E386Cpu *e386_cpu_new(void)
     E386Cpu *cpu = calloc(1, sizeof *cpu);
     if (!cpu)
         return NULL;
+    galloc_init(&cpu->mem.alloc);
     cpu->tbc = tb_cache_new();
     if (!cpu->tbc) {
         free(cpu);

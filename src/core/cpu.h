@@ -6,6 +6,7 @@
 #include <string.h>
 #include "e386.h"
 #include "fpu/softfloat.h"
+#include "mem/galloc.h"
 
 /* ---- EFLAGS ---- */
 enum {
@@ -63,6 +64,7 @@ typedef struct Page {
 } Page;
 typedef struct Region { uint8_t *host; size_t size; uint32_t live; } Region;
 typedef struct Mem {
+    GuestAlloc alloc;  /* where the host blocks come from */
     Page *l1[1024];
     Region *regions;
     uint32_t nregions, cap_regions;

@@ -1,5 +1,10 @@
 /* Lazy condition codes: the arithmetic flags are computed from the last
- * flag-setting operation only when somebody reads them. */
+ * flag-setting operation only when somebody reads them.
+ *
+ * Flags the SDM leaves undefined get the values an Intel P6-family CPU
+ * produces (measured on the host with tests/cpu-i386 built unmasked):
+ * SHL's OF comes from the first one-bit step whatever the count, MUL
+ * clears ZF and AF, shifts clear AF. */
 #include "core/cpu.h"
 
 int parity8(uint32_t v)
@@ -11,14 +16,16 @@ int parity8(uint32_t v)
     return !(v & 1);
 }
 
-static uint32_t szp(uint32_t r, int size)
+static uint32_t szp(uint32_t r, uint32_t sb)
 {
-    uint32_t f = 0;
-    r &= size_mask(size);
-    if (r == 0) f |= F_ZF;
-    if (r & sign_bit(size)) f |= F_SF;
-    if (parity8(r)) f |= F_PF;
-    return f;
+    return (r == 0 ? F_ZF : 0) | (r & sb ? F_SF : 0) | (parity8(r) ? F_PF : 0);
+}
+
+/* arithmetic right shift by 0..31 without relying on the host's >> of
+ * negative numbers (implementation-defined in C) */
+static uint32_t sar32(uint32_t v, uint32_t n)
+{
+    return (v >> n) | ((v & 0x80000000u) ? ~(0xffffffffu >> n) : 0);
 }
 
 uint32_t cc_flags(E386Cpu *cpu)
@@ -28,57 +35,47 @@ uint32_t cc_flags(E386Cpu *cpu)
     int size = (int)cpu->cc_size;
     uint32_t m = size_mask(size), sb = sign_bit(size);
     uint32_t r = cpu->cc_dst & m, a = cpu->cc_src1 & m, b = cpu->cc_src2 & m;
-    uint32_t f;
+    uint32_t f = szp(r, sb);
     switch (cpu->cc_op) {
-    case CC_EFLAGS:
-        return cpu->eflags & F_ARITH;
     case CC_ADD: case CC_ADC: {
+        /* the carry in is whatever is left of r - a - b: 0 or 1 */
         uint32_t cin = cpu->cc_op == CC_ADC ? ((r - a - b) & m) : 0;
-        f = szp(r, size) | ((a ^ b ^ r) & 0x10);
+        f |= (a ^ b ^ r) & F_AF;
         if (r < a || (cin && r == a)) f |= F_CF;
         if ((~(a ^ b) & (a ^ r)) & sb) f |= F_OF;
         return f;
     }
     case CC_SUB: case CC_SBB: {
         uint32_t bin = cpu->cc_op == CC_SBB ? ((a - b - r) & m) : 0;
-        f = szp(r, size) | ((a ^ b ^ r) & 0x10);
+        f |= (a ^ b ^ r) & F_AF;
         if (a < b || (bin && a == b)) f |= F_CF;
         if (((a ^ b) & (a ^ r)) & sb) f |= F_OF;
         return f;
     }
     case CC_LOGIC:
-        return szp(r, size);
-    case CC_INC:
-        f = szp(r, size) | ((a ^ r) & 0x10) | (b ? F_CF : 0);
-        if (r == sb) f |= F_OF;
         return f;
-    case CC_DEC:
-        f = szp(r, size) | ((a ^ r) & 0x10) | (b ? F_CF : 0);
-        if (r == sb - 1) f |= F_OF;
+    case CC_INC: case CC_DEC: /* b holds the CF from before */
+        f |= ((a ^ r) & F_AF) | (b ? F_CF : 0);
+        if (r == (cpu->cc_op == CC_INC ? sb : sb - 1)) f |= F_OF;
         return f;
     case CC_NEG:
-        f = szp(r, size) | ((a ^ r) & 0x10);
+        f |= (a ^ r) & F_AF;
         if (a) f |= F_CF;
         if (r == sb) f |= F_OF;
         return f;
-    case CC_SHL: /* b = count 1..31 */
-        f = szp(r, size);
+    case CC_SHL: /* b = count 1..31; CF is 0 once everything is shifted out */
         if (b <= (uint32_t)size * 8 && ((a << (b - 1)) & sb)) f |= F_CF;
-        if (((r & sb) != 0) != ((f & F_CF) != 0)) f |= F_OF;
+        if ((a ^ (a << 1)) & sb) f |= F_OF;
         return f;
     case CC_SHR:
-        f = szp(r, size);
         if ((a >> (b - 1)) & 1) f |= F_CF;
-        if (a & sb) f |= F_OF; /* OF = MSB of the original operand */
+        if (a & sb) f |= F_OF; /* the MSB of the original operand */
         return f;
-    case CC_SAR: {
-        f = szp(r, size);
-        int32_t sa = (int32_t)sext(a, size);
-        if (((uint32_t)(sa >> (b - 1 > 31 ? 31 : b - 1))) & 1) f |= F_CF;
+    case CC_SAR: /* OF = 0 */
+        if (sar32(sext(a, size), b - 1) & 1) f |= F_CF;
         return f;
-    }
-    case CC_MUL:
-        f = szp(r, size);
+    case CC_MUL: /* P6: SF and PF from the low half, ZF and AF clear */
+        f &= ~F_ZF;
         if (cpu->cc_src1) f |= F_CF | F_OF;
         return f;
     }
@@ -87,56 +84,81 @@ uint32_t cc_flags(E386Cpu *cpu)
 
 int cc_carry(E386Cpu *cpu)
 {
-    uint32_t m = size_mask((int)cpu->cc_size);
+    uint32_t m;
     switch (cpu->cc_op) {
-    case CC_ADD: return (cpu->cc_dst & m) < (cpu->cc_src1 & m);
-    case CC_SUB: return (cpu->cc_src1 & m) < (cpu->cc_src2 & m);
+    case CC_EFLAGS: return (cpu->eflags & F_CF) != 0;
     case CC_LOGIC: return 0;
+    case CC_INC: case CC_DEC: return cpu->cc_src2 != 0;
+    case CC_ADD:
+        m = size_mask((int)cpu->cc_size);
+        return (cpu->cc_dst & m) < (cpu->cc_src1 & m);
+    case CC_SUB:
+        m = size_mask((int)cpu->cc_size);
+        return (cpu->cc_src1 & m) < (cpu->cc_src2 & m);
     default: return (cc_flags(cpu) & F_CF) != 0;
+    }
+}
+
+/* The conditions, by cc >> 1: O B Z BE S P L LE. */
+static int cond_of_flags(uint32_t f, int c)
+{
+    int cf = (f & F_CF) != 0, zf = (f & F_ZF) != 0, sf = (f & F_SF) != 0, of = (f & F_OF) != 0;
+    switch (c) {
+    case 0: return of;
+    case 1: return cf;
+    case 2: return zf;
+    case 3: return cf || zf;
+    case 4: return sf;
+    case 5: return (f & F_PF) != 0;
+    case 6: return sf != of;
+    default: return zf || sf != of;
+    }
+}
+
+/* Condition c straight from the lazy operands, or -1 if it needs EFLAGS.
+ * After SUB and LOGIC every condition is direct; after anything else ZF,
+ * SF and PF still follow from the result alone (MUL's ZF is always clear),
+ * so jz/js/jp never build the whole of EFLAGS. */
+static int cond_direct(E386Cpu *cpu, int c)
+{
+    int op = (int)cpu->cc_op, size = (int)cpu->cc_size;
+    if (op == CC_EFLAGS)
+        return -1;
+    uint32_t m = size_mask(size), sb = sign_bit(size), res = cpu->cc_dst & m;
+    int zf = res == 0 && op != CC_MUL, sf = (res & sb) != 0;
+    switch (c) {
+    case 2: return zf;
+    case 4: return sf;
+    case 5: return parity8(res);
+    }
+    if (op == CC_LOGIC) /* CF = OF = 0 */
+        return c == 0 || c == 1 ? 0 : c == 3 ? zf : c == 6 ? sf : (zf || sf);
+    if (op != CC_SUB)
+        return -1;
+    uint32_t a = cpu->cc_src1 & m, b = cpu->cc_src2 & m;
+    int of = (((a ^ b) & (a ^ res)) & sb) != 0;
+    switch (c) {
+    case 0: return of;
+    case 1: return a < b;
+    case 3: return a <= b;
+    case 6: return sf != of;
+    default: return zf || sf != of;
     }
 }
 
 int cc_cond_slow(E386Cpu *cpu, int cc)
 {
-    int r;
-    /* the common compare-and-branch cases without building EFLAGS */
-    if (cpu->cc_op == CC_SUB || cpu->cc_op == CC_LOGIC) {
-        int size = (int)cpu->cc_size;
-        uint32_t m = size_mask(size);
-        uint32_t res = cpu->cc_dst & m;
-        switch (cc >> 1) {
-        case 2: r = res == 0; return (cc & 1) ? !r : r;
-        case 4: r = (res & sign_bit(size)) != 0; return (cc & 1) ? !r : r;
-        }
-        if (cpu->cc_op == CC_SUB) {
-            uint32_t a = cpu->cc_src1 & m, b = cpu->cc_src2 & m;
-            int32_t sa = (int32_t)sext(a, size), sb2 = (int32_t)sext(b, size);
-            switch (cc >> 1) {
-            case 1: r = a < b; return (cc & 1) ? !r : r;
-            case 3: r = a <= b; return (cc & 1) ? !r : r;
-            case 6: r = sa < sb2; return (cc & 1) ? !r : r;
-            case 7: r = sa <= sb2; return (cc & 1) ? !r : r;
-            }
-        }
-    }
-    uint32_t f = cc_flags(cpu);
-    switch (cc >> 1) {
-    case 0: r = (f & F_OF) != 0; break;
-    case 1: r = (f & F_CF) != 0; break;
-    case 2: r = (f & F_ZF) != 0; break;
-    case 3: r = (f & (F_CF | F_ZF)) != 0; break;
-    case 4: r = (f & F_SF) != 0; break;
-    case 5: r = (f & F_PF) != 0; break;
-    case 6: r = ((f & F_SF) != 0) != ((f & F_OF) != 0); break;
-    default: r = (f & F_ZF) || (((f & F_SF) != 0) != ((f & F_OF) != 0)); break;
-    }
+    int r = cond_direct(cpu, cc >> 1);
+    if (r < 0)
+        r = cond_of_flags(cc_flags(cpu), cc >> 1);
     return (cc & 1) ? !r : r;
 }
 
 void cc_write(E386Cpu *cpu, uint32_t mask, uint32_t v)
 {
-    uint32_t f = cc_flags(cpu);
     mask &= F_ARITH;
+    /* replacing every arithmetic flag needs nothing from the lazy state */
+    uint32_t f = mask == F_ARITH ? 0 : cc_flags(cpu);
     cpu->eflags = (cpu->eflags & ~F_ARITH) | (f & ~mask) | (v & mask);
     cpu->cc_op = CC_EFLAGS;
 }
@@ -148,14 +170,16 @@ uint32_t get_eflags(E386Cpu *cpu)
 
 void set_eflags(E386Cpu *cpu, uint32_t v, uint32_t mask)
 {
-    /* what this privilege level may change: IOPL only at CPL 0, IF only
-     * when CPL <= IOPL; VM and RF are never set by POPF. */
+    /* What this privilege level may change: IOPL only at CPL 0, IF only
+     * when CPL <= IOPL; VM and RF never change this way.  AC and ID are
+     * free, so CPUID detection works. */
     uint32_t can = F_ARITH | F_TF | F_DF | F_NT | F_AC | F_ID;
     int iopl = (int)((cpu->eflags >> 12) & 3);
     if (cpu->cpl == 0) can |= F_IOPL;
     if (cpu->cpl <= iopl) can |= F_IF;
     can &= mask;
     uint32_t cur = get_eflags(cpu);
+    /* bit 1 reads as one; bits 3, 5 and 15 as zero */
     cpu->eflags = ((cur & ~can) | (v & can) | 2u) & ~(uint32_t)(1u << 3 | 1u << 5 | 1u << 15);
     cpu->cc_op = CC_EFLAGS;
 }

@@ -4,7 +4,6 @@
  * calls of the public API and the self-modifying-code hook. */
 #include <stdlib.h>
 #include "core/cpu.h"
-#include "mem/galloc.h"
 
 Page *mem_page(Mem *m, uint32_t lin)
 {
@@ -89,7 +88,7 @@ static void page_release(Mem *m, Page *p)
         return;
     Region *r = &m->regions[p->region];
     if (--r->live == 0) {
-        e386_gfree(r->host, r->size);
+        galloc_free(&m->alloc, r->host, r->size);
         r->host = NULL;
     }
     *p = (Page){ NULL, 0, 0 };
@@ -127,12 +126,12 @@ int e386_mem_map(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot)
         if (!m->l1[a >> 22] && !(m->l1[a >> 22] = calloc(1024, sizeof(Page))))
             return -1;
     }
-    uint8_t *host = e386_galloc(size, 4096);
+    uint8_t *host = galloc_alloc(&m->alloc, size, 4096, "e386_mem_map");
     if (!host)
         return -1;
     uint32_t reg = region_new(m, host, size, pages);
     if (reg == UINT32_MAX) {
-        e386_gfree(host, size);
+        galloc_free(&m->alloc, host, size);
         return -1;
     }
     uint32_t flags = prot_flags(prot);
@@ -247,4 +246,5 @@ void mem_free_all(Mem *m)
     free(m->regions);
     m->regions = NULL;
     m->nregions = m->cap_regions = 0;
+    galloc_destroy(&m->alloc);
 }

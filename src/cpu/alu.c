@@ -1,49 +1,56 @@
-/* ADD OR ADC SBB AND SUB XOR CMP, INC DEC NEG NOT, TEST. */
+/* ADD OR ADC SBB AND SUB XOR CMP, INC DEC NEG NOT, TEST.
+ *
+ * Read-modify-write forms store the result before recording the flags:
+ * a store that faults (read-only page) must leave EFLAGS untouched. */
 #include "core/ops.h"
 
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 
-/* One ALU operation in the ModRM reg order; records the flags lazily. */
-static uint32_t alu(E386Cpu *cpu, int opn, int size, uint32_t a, uint32_t b)
+/* the lazy-flag kind of each operation, in the ModRM reg order */
+static const uint8_t alu_cc[8] = { CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
+
+/* a op b on size-masked operands; reads CF for ADC/SBB */
+static uint32_t alu_calc(E386Cpu *cpu, int opn, int size, uint32_t a, uint32_t b)
 {
-    uint32_t m = size_mask(size), r, c;
-    a &= m;
-    b &= m;
+    uint32_t r;
     switch (opn) {
-    case ALU_ADD: r = (a + b) & m; cc_set(cpu, CC_ADD, size, r, a, b); return r;
+    case ALU_ADD: r = a + b; break;
     case ALU_OR: r = a | b; break;
-    case ALU_ADC:
-        c = (uint32_t)cc_carry(cpu);
-        r = (a + b + c) & m;
-        cc_set(cpu, CC_ADC, size, r, a, b);
-        return r;
-    case ALU_SBB:
-        c = (uint32_t)cc_carry(cpu);
-        r = (a - b - c) & m;
-        cc_set(cpu, CC_SBB, size, r, a, b);
-        return r;
+    case ALU_ADC: r = a + b + (uint32_t)cc_carry(cpu); break;
+    case ALU_SBB: r = a - b - (uint32_t)cc_carry(cpu); break;
     case ALU_AND: r = a & b; break;
     case ALU_XOR: r = a ^ b; break;
-    default: /* SUB, CMP */
-        r = (a - b) & m;
-        cc_set(cpu, CC_SUB, size, r, a, b);
-        return r;
+    default: r = a - b; break; /* SUB, CMP */
     }
-    cc_set(cpu, CC_LOGIC, size, r, 0, 0);
-    return r;
+    return r & size_mask(size);
 }
 
-/* r/m op= value: a read-modify-write of the ModRM operand (CMP only reads). */
+/* dst op= b where dst is the ModRM operand (CMP only reads it) */
 static void alu_rm(E386Cpu *cpu, const E386Op *op, int opn, uint32_t b)
 {
     int size = op->size;
-    if (opn == ALU_CMP) { /* only reads */
-        alu(cpu, opn, size, rm_read(cpu, op, size), b);
+    uint32_t lin = 0;
+    b &= size_mask(size);
+    if (opn == ALU_CMP) {
+        uint32_t a = rm_read(cpu, op, size);
+        cc_set(cpu, CC_SUB, size, alu_calc(cpu, opn, size, a, b), a, b);
         return;
     }
-    uint32_t lin = 0;
-    uint32_t r = alu(cpu, opn, size, rm_get_rmw(cpu, op, size, &lin), b);
+    uint32_t a = rm_get_rmw(cpu, op, size, &lin);
+    uint32_t r = alu_calc(cpu, opn, size, a, b);
     rm_put_rmw(cpu, op, size, lin, r);
+    cc_set(cpu, alu_cc[opn], size, r, a, b);
+}
+
+/* dst op= b where dst is register reg (the accumulator for the AI forms) */
+static void alu_reg(E386Cpu *cpu, int reg, int opn, int size, uint32_t b)
+{
+    uint32_t a = reg_get(cpu, reg, size);
+    b &= size_mask(size);
+    uint32_t r = alu_calc(cpu, opn, size, a, b);
+    if (opn != ALU_CMP)
+        reg_set(cpu, reg, size, r);
+    cc_set(cpu, alu_cc[opn], size, r, a, b);
 }
 
 const E386Op *op_alu_EG(E386Cpu *cpu, const E386Op *op)
@@ -54,18 +61,13 @@ const E386Op *op_alu_EG(E386Cpu *cpu, const E386Op *op)
 
 const E386Op *op_alu_GE(E386Cpu *cpu, const E386Op *op)
 {
-    int size = op->size;
-    uint32_t r = alu(cpu, op->sub, size, reg_get(cpu, op->reg, size), rm_read(cpu, op, size));
-    if (op->sub != ALU_CMP)
-        reg_set(cpu, op->reg, size, r);
+    alu_reg(cpu, op->reg, op->sub, op->size, rm_read(cpu, op, op->size));
     return op + 1;
 }
 
 const E386Op *op_alu_AI(E386Cpu *cpu, const E386Op *op)
 {
-    uint32_t r = alu(cpu, op->sub, op->size, reg_get(cpu, 0, op->size), op->imm);
-    if (op->sub != ALU_CMP)
-        reg_set(cpu, 0, op->size, r);
+    alu_reg(cpu, 0, op->sub, op->size, op->imm);
     return op + 1;
 }
 
@@ -75,48 +77,50 @@ const E386Op *op_alu_EI(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
-/* INC/DEC keep CF: it is saved into the lazy state. */
-static uint32_t incdec(E386Cpu *cpu, int size, uint32_t a, int dec)
+/* INC/DEC keep CF: it is saved into the lazy state (src2). */
+static void incdec_flags(E386Cpu *cpu, int size, uint32_t a, uint32_t r, uint32_t cf, int dec)
 {
-    uint32_t cf = (uint32_t)cc_carry(cpu);
+    cc_set(cpu, dec ? CC_DEC : CC_INC, size, r, a, cf);
+}
+
+static void incdec_reg(E386Cpu *cpu, const E386Op *op, int dec)
+{
+    int size = op->size;
+    uint32_t cf = (uint32_t)cc_carry(cpu), a = reg_get(cpu, op->sub, size);
     uint32_t r = (dec ? a - 1 : a + 1) & size_mask(size);
-    cc_set(cpu, dec ? CC_DEC : CC_INC, size, r, a & size_mask(size), cf);
-    return r;
+    reg_set(cpu, op->sub, size, r);
+    incdec_flags(cpu, size, a, r, cf, dec);
 }
 
-const E386Op *op_inc_R(E386Cpu *cpu, const E386Op *op)
-{
-    reg_set(cpu, op->sub, op->size, incdec(cpu, op->size, reg_get(cpu, op->sub, op->size), 0));
-    return op + 1;
-}
+const E386Op *op_inc_R(E386Cpu *cpu, const E386Op *op) { incdec_reg(cpu, op, 0); return op + 1; }
+const E386Op *op_dec_R(E386Cpu *cpu, const E386Op *op) { incdec_reg(cpu, op, 1); return op + 1; }
 
-const E386Op *op_dec_R(E386Cpu *cpu, const E386Op *op)
-{
-    reg_set(cpu, op->sub, op->size, incdec(cpu, op->size, reg_get(cpu, op->sub, op->size), 1));
-    return op + 1;
-}
+enum { U_INC, U_DEC, U_NOT, U_NEG };
 
 static void unary_rm(E386Cpu *cpu, const E386Op *op, int kind)
 {
     int size = op->size;
-    uint32_t lin = 0, r, m = size_mask(size);
+    uint32_t lin = 0, m = size_mask(size), r;
+    uint32_t cf = kind <= U_DEC ? (uint32_t)cc_carry(cpu) : 0;
     uint32_t a = rm_get_rmw(cpu, op, size, &lin);
     switch (kind) {
-    case 0: r = incdec(cpu, size, a, 0); break;
-    case 1: r = incdec(cpu, size, a, 1); break;
-    case 2: r = ~a & m; break; /* NOT: no flags */
-    default:
-        r = (0u - a) & m;
-        cc_set(cpu, CC_NEG, size, r, a, 0);
-        break;
+    case U_INC: r = (a + 1) & m; break;
+    case U_DEC: r = (a - 1) & m; break;
+    case U_NOT: r = ~a & m; break;
+    default: r = (0u - a) & m; break;
     }
     rm_put_rmw(cpu, op, size, lin, r);
+    if (kind <= U_DEC)
+        incdec_flags(cpu, size, a, r, cf, kind == U_DEC);
+    else if (kind == U_NEG)
+        cc_set(cpu, CC_NEG, size, r, a, 0);
+    /* NOT changes no flags */
 }
 
-const E386Op *op_inc_E(E386Cpu *cpu, const E386Op *op) { unary_rm(cpu, op, 0); return op + 1; }
-const E386Op *op_dec_E(E386Cpu *cpu, const E386Op *op) { unary_rm(cpu, op, 1); return op + 1; }
-const E386Op *op_not_E(E386Cpu *cpu, const E386Op *op) { unary_rm(cpu, op, 2); return op + 1; }
-const E386Op *op_neg_E(E386Cpu *cpu, const E386Op *op) { unary_rm(cpu, op, 3); return op + 1; }
+const E386Op *op_inc_E(E386Cpu *cpu, const E386Op *op) { unary_rm(cpu, op, U_INC); return op + 1; }
+const E386Op *op_dec_E(E386Cpu *cpu, const E386Op *op) { unary_rm(cpu, op, U_DEC); return op + 1; }
+const E386Op *op_not_E(E386Cpu *cpu, const E386Op *op) { unary_rm(cpu, op, U_NOT); return op + 1; }
+const E386Op *op_neg_E(E386Cpu *cpu, const E386Op *op) { unary_rm(cpu, op, U_NEG); return op + 1; }
 
 static void test(E386Cpu *cpu, int size, uint32_t a, uint32_t b)
 {
@@ -143,71 +147,71 @@ const E386Op *op_test_EI(E386Cpu *cpu, const E386Op *op)
 
 /* ---- specialised 32-bit register forms ----
  * The decoder asks alu_specialize() for a handler with the operation and
- * width fixed at translation time; the generic handlers above stay the
- * reference and cover everything else. */
+ * the operand form fixed at translation time; with both constant the
+ * compiler folds alu32() down to one operation.  The generic handlers
+ * above stay the reference and cover everything else (ADC/SBB too). */
 
-static inline uint32_t alu32(E386Cpu *cpu, int opn, uint32_t a, uint32_t b)
+enum { FORM_RR, FORM_GR, FORM_RI, FORM_AI };
+
+static inline const E386Op *alu32(E386Cpu *cpu, const E386Op *op, int opn, int form)
 {
+    int dst = form == FORM_RR || form == FORM_RI ? op->rm : form == FORM_GR ? op->reg : 0;
+    uint32_t a = cpu->r[dst];
+    uint32_t b = form == FORM_RR ? cpu->r[op->reg] : form == FORM_GR ? cpu->r[op->rm] : op->imm;
     uint32_t r;
     switch (opn) {
-    case ALU_ADD: r = a + b; cc_set(cpu, CC_ADD, 4, r, a, b); return r;
-    case ALU_SUB: case ALU_CMP: r = a - b; cc_set(cpu, CC_SUB, 4, r, a, b); return r;
-    case ALU_AND: r = a & b; break;
+    case ALU_ADD: r = a + b; break;
     case ALU_OR: r = a | b; break;
-    default: r = a ^ b; break;
+    case ALU_AND: r = a & b; break;
+    case ALU_XOR: r = a ^ b; break;
+    default: r = a - b; break;
     }
-    cc_set(cpu, CC_LOGIC, 4, r, 0, 0);
-    return r;
+    if (opn != ALU_CMP)
+        cpu->r[dst] = r;
+    cc_set(cpu, alu_cc[opn], 4, r, a, b);
+    return op + 1;
 }
 
-#define ALU_FAST(opn, tag)                                                                     \
-    static const E386Op *rr_##tag(E386Cpu *cpu, const E386Op *op)                              \
-    {                                                                                          \
-        uint32_t r = alu32(cpu, opn, cpu->r[op->rm], cpu->r[op->reg]);                         \
-        if (opn != ALU_CMP)                                                                    \
-            cpu->r[op->rm] = r;                                                                \
-        return op + 1;                                                                         \
-    }                                                                                          \
-    static const E386Op *gr_##tag(E386Cpu *cpu, const E386Op *op)                              \
-    {                                                                                          \
-        uint32_t r = alu32(cpu, opn, cpu->r[op->reg], cpu->r[op->rm]);                         \
-        if (opn != ALU_CMP)                                                                    \
-            cpu->r[op->reg] = r;                                                               \
-        return op + 1;                                                                         \
-    }                                                                                          \
-    static const E386Op *ri_##tag(E386Cpu *cpu, const E386Op *op)                              \
-    {                                                                                          \
-        uint32_t r = alu32(cpu, opn, cpu->r[op->rm], op->imm);                                 \
-        if (opn != ALU_CMP)                                                                    \
-            cpu->r[op->rm] = r;                                                                \
-        return op + 1;                                                                         \
-    }                                                                                          \
-    static const E386Op *ai_##tag(E386Cpu *cpu, const E386Op *op)                              \
-    {                                                                                          \
-        uint32_t r = alu32(cpu, opn, cpu->r[0], op->imm);                                      \
-        if (opn != ALU_CMP)                                                                    \
-            cpu->r[0] = r;                                                                     \
-        return op + 1;                                                                         \
-    }
-
-ALU_FAST(ALU_ADD, add)
-ALU_FAST(ALU_OR, or)
-ALU_FAST(ALU_AND, and)
-ALU_FAST(ALU_SUB, sub)
-ALU_FAST(ALU_XOR, xor)
-ALU_FAST(ALU_CMP, cmp)
+static const E386Op *add_rr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADD, FORM_RR); }
+static const E386Op *or_rr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_OR, FORM_RR); }
+static const E386Op *and_rr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_AND, FORM_RR); }
+static const E386Op *sub_rr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SUB, FORM_RR); }
+static const E386Op *xor_rr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_XOR, FORM_RR); }
+static const E386Op *cmp_rr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_CMP, FORM_RR); }
+static const E386Op *add_gr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADD, FORM_GR); }
+static const E386Op *or_gr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_OR, FORM_GR); }
+static const E386Op *and_gr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_AND, FORM_GR); }
+static const E386Op *sub_gr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SUB, FORM_GR); }
+static const E386Op *xor_gr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_XOR, FORM_GR); }
+static const E386Op *cmp_gr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_CMP, FORM_GR); }
+static const E386Op *add_ri(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADD, FORM_RI); }
+static const E386Op *or_ri(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_OR, FORM_RI); }
+static const E386Op *and_ri(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_AND, FORM_RI); }
+static const E386Op *sub_ri(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SUB, FORM_RI); }
+static const E386Op *xor_ri(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_XOR, FORM_RI); }
+static const E386Op *cmp_ri(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_CMP, FORM_RI); }
+static const E386Op *add_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADD, FORM_AI); }
+static const E386Op *or_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_OR, FORM_AI); }
+static const E386Op *and_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_AND, FORM_AI); }
+static const E386Op *sub_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SUB, FORM_AI); }
+static const E386Op *xor_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_XOR, FORM_AI); }
+static const E386Op *cmp_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_CMP, FORM_AI); }
 
 OpFn alu_specialize(const E386Op *op)
 {
-    /* indexed by the ALU operation; ADC and SBB (NULL) stay generic */
-    static const OpFn rr[8] = { rr_add, rr_or, NULL, NULL, rr_and, rr_sub, rr_xor, rr_cmp };
-    static const OpFn gr[8] = { gr_add, gr_or, NULL, NULL, gr_and, gr_sub, gr_xor, gr_cmp };
-    static const OpFn ri[8] = { ri_add, ri_or, NULL, NULL, ri_and, ri_sub, ri_xor, ri_cmp };
-    static const OpFn ai[8] = { ai_add, ai_or, NULL, NULL, ai_and, ai_sub, ai_xor, ai_cmp };
+    /* [form][ALU operation]; ADC and SBB (NULL) stay generic */
+    static const OpFn fast[4][8] = {
+        [FORM_RR] = { add_rr, or_rr, NULL, NULL, and_rr, sub_rr, xor_rr, cmp_rr },
+        [FORM_GR] = { add_gr, or_gr, NULL, NULL, and_gr, sub_gr, xor_gr, cmp_gr },
+        [FORM_RI] = { add_ri, or_ri, NULL, NULL, and_ri, sub_ri, xor_ri, cmp_ri },
+        [FORM_AI] = { add_ai, or_ai, NULL, NULL, and_ai, sub_ai, xor_ai, cmp_ai },
+    };
     if (op->size != 4 || op->sub > 7)
         return op->fn;
-    const OpFn *t = op->fn == op_alu_AI ? ai
-                  : op->mod != 3 ? NULL
-                  : op->fn == op_alu_EG ? rr : op->fn == op_alu_GE ? gr : op->fn == op_alu_EI ? ri : NULL;
-    return t && t[op->sub] ? t[op->sub] : op->fn;
+    int form = op->fn == op_alu_AI ? FORM_AI
+             : op->mod != 3 ? -1
+             : op->fn == op_alu_EG ? FORM_RR
+             : op->fn == op_alu_GE ? FORM_GR
+             : op->fn == op_alu_EI ? FORM_RI : -1;
+    return form >= 0 && fast[form][op->sub] ? fast[form][op->sub] : op->fn;
 }

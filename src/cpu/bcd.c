@@ -70,12 +70,14 @@ const E386Op *op_aam(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
+/* Intel does AL + AH * base as an 8-bit ADD: CF, OF and AF (undefined
+ * in the SDM) come out of that addition. */
 const E386Op *op_aad(E386Cpu *cpu, const E386Op *op)
 {
-    uint32_t ax = reg_get(cpu, 0, 2);
-    uint32_t al = ((ax & 0xff) + (ax >> 8) * (op->imm & 0xff)) & 0xff;
+    uint32_t ax = reg_get(cpu, 0, 2), lo = ax & 0xff, prod = ((ax >> 8) * (op->imm & 0xff)) & 0xff;
+    uint32_t al = (lo + prod) & 0xff;
     reg_set(cpu, 0, 2, al);
-    cc_set(cpu, CC_LOGIC, 1, al, 0, 0);
+    cc_set(cpu, CC_ADD, 1, al, lo, prod);
     return op + 1;
 }
 

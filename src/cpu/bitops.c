@@ -53,27 +53,34 @@ const E386Op *op_bt_EI(E386Cpu *cpu, const E386Op *op)
     return bit_test(cpu, op, op->imm & 0xff, 0);
 }
 
+/* Flags as Intel leaves them (all but ZF undefined in the SDM): a zero
+ * source gives ZF = PF = 1, otherwise only PF, from the bit index. */
 const E386Op *op_bsf_bsr(E386Cpu *cpu, const E386Op *op)
 {
     int size = op->size;
     uint32_t v = rm_read(cpu, op, size);
     if (v == 0) { /* destination unchanged */
-        cc_write(cpu, F_ZF, F_ZF);
+        cc_write(cpu, F_ARITH, F_ZF | F_PF);
         return op + 1;
     }
-    int i;
+    uint32_t i;
     if (op->sub == 0)
         for (i = 0; !(v & (1u << i)); i++) {}
     else
-        for (i = size * 8 - 1; !(v & (1u << i)); i--) {}
-    reg_set(cpu, op->reg, size, (uint32_t)i);
-    cc_write(cpu, F_ZF, 0);
+        for (i = (uint32_t)size * 8 - 1; !(v & (1u << i)); i--) {}
+    reg_set(cpu, op->reg, size, i);
+    cc_write(cpu, F_ARITH, parity8(i) ? F_PF : 0);
     return op + 1;
 }
 
+/* With an operand-size prefix the SDM says undefined; Intel clears the
+ * low 16 bits. */
 const E386Op *op_bswap(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t v = cpu->r[op->sub];
-    cpu->r[op->sub] = (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
+    if (op->opsize == 2)
+        cpu->r[op->sub] = v & 0xffff0000u;
+    else
+        cpu->r[op->sub] = (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
     return op + 1;
 }

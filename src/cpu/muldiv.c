@@ -83,21 +83,24 @@ const E386Op *op_div_E(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
+/* Signed division on magnitudes, so that no host signed overflow or
+ * implementation-defined shift is involved; the remainder takes the
+ * dividend's sign. */
 const E386Op *op_idiv_E(E386Cpu *cpu, const E386Op *op)
 {
     int size = op->size, bits = size * 8;
-    int64_t d = (int32_t)sext(rm_read(cpu, op, size), size);
-    if (d == 0)
+    uint32_t dv = rm_read(cpu, op, size), m = size_mask(size);
+    if (dv == 0)
         raise_exc(cpu, EX_DE);
-    uint64_t raw = acc_get(cpu, size);
-    /* sign-extend the 2*bits dividend */
-    int64_t n = bits == 32 ? (int64_t)raw : (int64_t)(raw << (64 - 2 * bits)) >> (64 - 2 * bits);
-    if (d == -1 && n == INT64_MIN)
-        raise_exc(cpu, EX_DE); /* the one host overflow: always a #DE here */
-    int64_t q = n / d, r = n % d;
-    int64_t lo = -((int64_t)1 << (bits - 1)), hi = ((int64_t)1 << (bits - 1)) - 1;
-    if (q < lo || q > hi)
+    uint64_t n = acc_get(cpu, size), nmask = (uint64_t)m << bits | m;
+    int nneg = (int)(n >> (2 * bits - 1)) & 1, dneg = (dv & sign_bit(size)) != 0;
+    uint64_t un = nneg ? (0 - n) & nmask : n, ud = dneg ? (0u - dv) & m : dv;
+    uint64_t uq = un / ud, ur = un % ud;
+    int qneg = nneg != dneg;
+    /* the quotient must fit: up to 2^(bits-1) when negative, one less when not */
+    if (uq > ((uint64_t)1 << (bits - 1)) - (qneg ? 0 : 1))
         raise_exc(cpu, EX_DE);
-    acc_set(cpu, size, (uint32_t)q, (uint32_t)r);
+    uint32_t q = (uint32_t)(qneg ? 0 - uq : uq), r = (uint32_t)(nneg ? 0 - ur : ur);
+    acc_set(cpu, size, q & m, r & m);
     return op + 1;
 }

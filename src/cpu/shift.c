@@ -1,78 +1,82 @@
-/* ROL ROR RCL RCR SHL SHR SAL SAR, SHLD SHRD. */
+/* ROL ROR RCL RCR SHL SHR SAL SAR, SHLD SHRD.
+ *
+ * The count is masked to 5 bits; a zero count changes no flags.  Where
+ * the SDM leaves OF undefined (counts above 1) we produce what Intel P6
+ * and later processors do: OF as if the operand had been shifted by one.
+ * Results are stored before the flags change, so a faulting store leaves
+ * EFLAGS alone. */
 #include "core/ops.h"
 
 enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 
-/* Shift a by count (already masked to 5 bits, nonzero); sets the flags. */
-static uint32_t shift(E386Cpu *cpu, int kind, int size, uint32_t a, uint32_t count)
+/* the lazy-flag kind of each plain shift (rotates set CF/OF directly) */
+static const uint8_t shift_cc[8] = { 0, 0, 0, 0, CC_SHL, CC_SHR, CC_SHL, CC_SAR };
+
+static uint32_t szp(uint32_t r, uint32_t sb)
 {
-    int bits = size * 8;
-    uint32_t m = size_mask(size), sb = sign_bit(size), r;
-    a &= m;
+    return (r == 0 ? F_ZF : 0) | (r & sb ? F_SF : 0) | (parity8(r) ? F_PF : 0);
+}
+
+/* rotate the low w bits of v left by n (0 < n < w <= 33) */
+static uint64_t rotl_w(uint64_t v, uint32_t n, uint32_t w)
+{
+    return ((v << n) | (v >> (w - n))) & (((uint64_t)1 << w) - 1);
+}
+
+/* a shifted by n (1..31, and for RCL/RCR already reduced mod width+1);
+ * for rotates *flags gets the new CF and OF. */
+static uint32_t shift_calc(int kind, int size, uint32_t a, uint32_t n, uint32_t cin, uint32_t *flags)
+{
+    uint32_t w = (uint32_t)size * 8, m = size_mask(size), msb = a >> (w - 1), r, cf, of;
     switch (kind) {
     case SH_SHL: case SH_SAL:
-        r = count >= 32 ? 0 : (a << count) & m;
-        cc_set(cpu, CC_SHL, size, r, a, count);
-        return r;
+        return (a << n) & m;
     case SH_SHR:
-        r = a >> count;
-        cc_set(cpu, CC_SHR, size, r, a, count);
-        return r;
-    case SH_SAR:
-        r = (uint32_t)((int32_t)sext(a, size) >> count) & m;
-        cc_set(cpu, CC_SAR, size, r, a, count);
-        return r;
-    case SH_ROL: case SH_ROR: {
-        uint32_t c = count % (uint32_t)bits;
-        if (kind == SH_ROL)
-            r = c ? ((a << c) | (a >> (bits - (int)c))) & m : a;
-        else
-            r = c ? ((a >> c) | (a << (bits - (int)c))) & m : a;
-        uint32_t cf = kind == SH_ROL ? (r & 1) : ((r & sb) != 0);
-        uint32_t of = kind == SH_ROL ? (((r & sb) != 0) ^ cf)
-                                     : (((r & sb) != 0) ^ ((r & (sb >> 1)) != 0));
-        cc_write(cpu, F_CF | F_OF, (cf ? F_CF : 0) | (of ? F_OF : 0));
-        return r;
-    }
-    default: { /* RCL, RCR: rotate through CF, count mod width+1 */
-        uint32_t c = size == 4 ? count : count % (uint32_t)(bits + 1);
-        uint32_t cf = (uint32_t)cc_carry(cpu);
-        r = a;
-        for (uint32_t i = 0; i < c; i++) {
-            uint32_t out;
-            if (kind == SH_RCL) {
-                out = (r & sb) != 0;
-                r = ((r << 1) | cf) & m;
-            } else {
-                out = r & 1;
-                r = (r >> 1) | (cf ? sb : 0);
-            }
-            cf = out;
-        }
-        uint32_t of = kind == SH_RCL ? (((r & sb) != 0) ^ cf)
-                                     : (((r & sb) != 0) ^ ((r & (sb >> 1)) != 0));
-        if (c)
-            cc_write(cpu, F_CF | F_OF, (cf ? F_CF : 0) | (of ? F_OF : 0));
-        return r;
+        return a >> n;
+    case SH_SAR: /* shift the sign in without the host's signed >> */
+        return ((sext(a, size) >> n) | (msb ? ~(0xffffffffu >> n) : 0)) & m;
+    case SH_ROL: /* CF and OF change even when n is a multiple of w */
+        r = n % w ? (uint32_t)rotl_w(a, n % w, w) : a;
+        cf = r & 1;
+        of = msb ^ ((a >> (w - 2)) & 1);
+        break;
+    case SH_ROR:
+        r = n % w ? (uint32_t)rotl_w(a, w - n % w, w) : a;
+        cf = r >> (w - 1);
+        of = msb ^ (a & 1);
+        break;
+    default: { /* RCL, RCR: rotate the (w+1)-bit value CF:a */
+        uint64_t v = rotl_w((uint64_t)cin << w | a, kind == SH_RCL ? n : w + 1 - n, w + 1);
+        r = (uint32_t)v & m;
+        cf = (uint32_t)(v >> w) & 1;
+        of = kind == SH_RCL ? msb ^ ((a >> (w - 2)) & 1) : msb ^ cin;
+        break;
     }
     }
+    *flags = (cf ? F_CF : 0) | (of ? F_OF : 0);
+    return r;
 }
 
 static const E386Op *shift_rm(E386Cpu *cpu, const E386Op *op, uint32_t count)
 {
-    int size = op->size;
+    int size = op->size, kind = op->sub;
+    uint32_t lin = 0, flags = 0;
+    uint32_t a = rm_get_rmw(cpu, op, size, &lin);
     count &= 0x1f;
-    if (op->mod == 3) {
-        if (count)
-            reg_set(cpu, op->rm, size, shift(cpu, op->sub, size, reg_get(cpu, op->rm, size), count));
+    if (kind == SH_RCL || kind == SH_RCR)
+        count %= (uint32_t)size * 8 + 1;
+    if (count == 0) { /* nothing changes, but the access is still checked */
+        if (op->mod != 3)
+            lin_check_write(cpu, lin, (uint32_t)size);
         return op + 1;
     }
-    uint32_t lin = op_lin(cpu, op, (uint32_t)size, 1);
-    uint32_t a = lin_read(cpu, lin, size);
-    if (count)
-        lin_write(cpu, lin, size, shift(cpu, op->sub, size, a, count));
+    uint32_t cin = kind == SH_RCL || kind == SH_RCR ? (uint32_t)cc_carry(cpu) : 0;
+    uint32_t r = shift_calc(kind, size, a, count, cin, &flags);
+    rm_put_rmw(cpu, op, size, lin, r);
+    if (kind >= SH_SHL)
+        cc_set(cpu, shift_cc[kind], size, r, a, count);
     else
-        lin_check_write(cpu, lin, (uint32_t)size); /* a zero count still checks the access */
+        cc_write(cpu, F_CF | F_OF, flags);
     return op + 1;
 }
 
@@ -80,43 +84,37 @@ const E386Op *op_shift_E1(E386Cpu *cpu, const E386Op *op) { return shift_rm(cpu,
 const E386Op *op_shift_ECL(E386Cpu *cpu, const E386Op *op) { return shift_rm(cpu, op, cpu->r[1] & 0xff); }
 const E386Op *op_shift_EI(E386Cpu *cpu, const E386Op *op) { return shift_rm(cpu, op, op->imm); }
 
-/* SHLD/SHRD.  16-bit forms with counts above 16 are undefined; we shift the
- * pattern dst:src:dst, which is what P6-family processors produce. */
+/* SHLD/SHRD: shift dst, filling from src.  The pair is laid out in a
+ * 64-bit value; the 16-bit forms use the 48-bit pattern dst:src:dst,
+ * which is what Intel processors produce for counts above 16 (results
+ * the SDM calls undefined).  AF is cleared, as on Intel. */
 static const E386Op *double_shift(E386Cpu *cpu, const E386Op *op, int left)
 {
     int size = op->size;
+    uint32_t w = (uint32_t)size * 8, m = size_mask(size);
     uint32_t count = (op->sub ? cpu->r[1] : op->imm) & 0x1f;
     uint32_t lin = 0;
     uint32_t dst = rm_get_rmw(cpu, op, size, &lin);
-    if (count == 0)
+    if (count == 0) {
+        if (op->mod != 3)
+            lin_check_write(cpu, lin, (uint32_t)size);
         return op + 1;
-    uint32_t src = reg_get(cpu, op->reg, size), m = size_mask(size), sb = sign_bit(size), r, cf;
-    if (size == 4) {
-        if (left) {
-            uint64_t v = (uint64_t)dst << 32 | src;
-            r = (uint32_t)((v << count) >> 32);
-            cf = (dst >> (32 - count)) & 1;
-        } else {
-            uint64_t v = (uint64_t)src << 32 | dst;
-            r = (uint32_t)(v >> count);
-            cf = (dst >> (count - 1)) & 1;
-        }
-    } else {
-        /* the 48-bit pattern: dst (high), src, dst (low) */
-        uint64_t v = (uint64_t)dst << 32 | (uint64_t)src << 16 | dst;
-        if (left) {
-            r = (uint32_t)((v << count) >> 32) & m;
-            cf = (uint32_t)(v >> (48 - count)) & 1;
-        } else {
-            uint64_t w = (uint64_t)dst << 32 | (uint64_t)src << 16 | dst;
-            r = (uint32_t)(w >> count) & m;
-            cf = (uint32_t)(w >> (count - 1)) & 1;
-        }
     }
-    uint32_t of = ((r ^ dst) & sb) != 0;
-    cc_set(cpu, CC_LOGIC, size, r, 0, 0);
-    cc_write(cpu, F_CF | F_OF | F_AF, (cf ? F_CF : 0) | (of ? F_OF : 0));
+    uint32_t src = reg_get(cpu, op->reg, size), msb = dst >> (w - 1), r, cf, of;
+    uint64_t d = dst, s = src, v;
+    if (left) { /* left-justified, so the result is the top w bits */
+        v = size == 4 ? d << 32 | s : d << 48 | s << 32 | d << 16;
+        r = (uint32_t)((v << count) >> (64 - w));
+        cf = (uint32_t)(v >> (64 - count)) & 1;
+        of = msb ^ ((dst >> (w - 2)) & 1);
+    } else {
+        v = size == 4 ? s << 32 | d : d << 32 | s << 16 | d;
+        r = (uint32_t)(v >> count) & m;
+        cf = (uint32_t)(v >> (count - 1)) & 1;
+        of = msb ^ (src & 1);
+    }
     rm_put_rmw(cpu, op, size, lin, r);
+    cc_write(cpu, F_ARITH, szp(r, sign_bit(size)) | (cf ? F_CF : 0) | (of ? F_OF : 0));
     return op + 1;
 }
 

@@ -1,35 +1,129 @@
+/* Guest memory blocks on anonymous mappings, with an optional registry
+ * that enforces matched allocate/free pairs (see galloc.h). */
 #define _DEFAULT_SOURCE
 #include "mem/galloc.h"
-#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <valgrind/memcheck.h>
 
-/* mmap gives page alignment; larger alignments over-allocate and trim the
- * ends so the block itself is an exact mapping munmap can take back. */
-void *e386_galloc(size_t size, size_t align)
+static size_t page_size(void) { return (size_t)sysconf(_SC_PAGESIZE); }
+
+static int env_on(const char *name)
 {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    const char *v = getenv(name);
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+void galloc_init(GuestAlloc *ga)
+{
+    memset(ga, 0, sizeof *ga);
+    ga->valgrind_safe = RUNNING_ON_VALGRIND || env_on("E386_VALGRIND_SAFE");
+#if defined(E386_GALLOC_CHECKED) || defined(__SANITIZE_ADDRESS__)
+    ga->checked = 1;
+#endif
+    if (ga->valgrind_safe || env_on("E386_GALLOC_CHECK"))
+        ga->checked = 1;
+}
+
+static _Noreturn void die(const char *what, const void *ptr, size_t size, const GallocBlock *b)
+{
+    fprintf(stderr, "emu386: guest allocator: %s: block %p size %zu", what, ptr, size);
+    if (b)
+        fprintf(stderr, " (allocated by %s with size %zu)", b->who, b->size);
+    fprintf(stderr, "\n");
+    abort();
+}
+
+static GallocBlock *find(GuestAlloc *ga, const void *ptr)
+{
+    for (size_t i = 0; i < ga->nlive; i++)
+        if (ga->live[i].ptr == ptr)
+            return &ga->live[i];
+    return NULL;
+}
+
+void *galloc_alloc(GuestAlloc *ga, size_t size, size_t align, const char *who)
+{
+    size_t page = page_size();
     if (size == 0 || size > SIZE_MAX - align - page)
         return NULL;
     size = (size + page - 1) & ~(page - 1);
+    void *p, *map;
+    size_t map_size;
     if (align <= page) {
-        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        return p == MAP_FAILED ? NULL : p;
+        map_size = size;
+        map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (map == MAP_FAILED)
+            return NULL;
+        p = map;
+    } else {
+        map_size = size + align;
+        uint8_t *raw = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (raw == MAP_FAILED)
+            return NULL;
+        uintptr_t start = ((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1);
+        p = (void *)start;
+        map = raw;
+        if (!ga->valgrind_safe) { /* trim to an exact mapping munmap(p, size) can take */
+            size_t head = start - (uintptr_t)raw, tail = map_size - head - size;
+            if (head) munmap(raw, head);
+            if (tail) munmap((uint8_t *)start + size, tail);
+            map = p;
+            map_size = size;
+        }
     }
-    size_t total = size + align;
-    uint8_t *raw = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED)
-        return NULL;
-    uintptr_t start = ((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1);
-    size_t head = start - (uintptr_t)raw, tail = total - head - size;
-    if (head) munmap(raw, head);
-    if (tail) munmap((uint8_t *)start + size, tail);
-    return (void *)start;
+    if (ga->checked) {
+        if (ga->nlive == ga->cap) {
+            size_t cap = ga->cap ? ga->cap * 2 : 16;
+            GallocBlock *n = realloc(ga->live, cap * sizeof *n);
+            if (!n) {
+                munmap(map, map_size);
+                return NULL;
+            }
+            ga->live = n;
+            ga->cap = cap;
+        }
+        ga->live[ga->nlive++] = (GallocBlock){ p, size, map, map_size, who };
+    }
+    if (ga->valgrind_safe) /* track the block like a heap block: leaks show */
+        VALGRIND_MALLOCLIKE_BLOCK(p, size, 0, 1);
+    ga->bytes += size;
+    return p;
 }
 
-void e386_gfree(void *ptr, size_t size)
+void galloc_free(GuestAlloc *ga, void *ptr, size_t size)
 {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    if (ptr)
-        munmap(ptr, (size + page - 1) & ~(page - 1));
+    if (!ptr)
+        return;
+    size_t page = page_size();
+    size = (size + page - 1) & ~(page - 1);
+    void *map = ptr;
+    size_t map_size = size;
+    if (ga->checked) {
+        GallocBlock *b = find(ga, ptr);
+        if (!b)
+            die("free of a pointer it never gave out (or a double free)", ptr, size, NULL);
+        if (b->size != size)
+            die("free with the wrong size", ptr, size, b);
+        map = b->map;
+        map_size = b->map_size;
+        *b = ga->live[--ga->nlive];
+    }
+    if (ga->valgrind_safe)
+        VALGRIND_FREELIKE_BLOCK(ptr, 0);
+    ga->bytes -= size;
+    munmap(map, map_size);
+}
+
+void galloc_destroy(GuestAlloc *ga)
+{
+    if (ga->checked && ga->nlive)
+        die("blocks still allocated when the allocator was destroyed", ga->live[0].ptr,
+            ga->live[0].size, &ga->live[0]);
+    free(ga->live);
+    ga->live = NULL;
+    ga->nlive = ga->cap = 0;
 }
