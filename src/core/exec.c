@@ -1,8 +1,10 @@
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 /* The execution engine: translation blocks of pre-decoded ops, a cache
  * indexed by linear address (= physical in user mode) and mode key,
  * direct chaining between blocks, per-page invalidation for
  * self-modifying code, and the run loop. */
 #include <stdlib.h>
+#include <sys/mman.h>
 #include "core/cpu.h"
 #include "core/decode.h"
 
@@ -29,8 +31,20 @@ struct TbCache {
 static uint32_t tb_hash(uint32_t pc) { return (pc ^ (pc >> 14)) & (TB_HASH - 1); }
 static uint32_t page_hash(uint32_t page) { return page & (PAGE_HASH - 1); }
 
-TbCache *tb_cache_new(void) { return calloc(1, sizeof(TbCache)); }
-void tb_cache_free(TbCache *c) { free(c); }
+/* The cache is large and mostly untouched: an anonymous mapping is zero
+ * by construction and only costs what is used (calloc would clear it all
+ * under MALLOC_PERTURB_). */
+TbCache *tb_cache_new(void)
+{
+    void *p = mmap(NULL, sizeof(TbCache), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void tb_cache_free(TbCache *c)
+{
+    if (c)
+        munmap(c, sizeof(TbCache));
+}
 
 static void clear_code_flags(E386Cpu *cpu)
 {
