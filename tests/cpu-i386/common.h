@@ -33,4 +33,26 @@ static inline void show(const char *op, int size, uint32_t a, uint32_t b, uint32
     printf("%-6s %c a=%08x b=%08x fi=%03x r=%08x f=%03x\n", op, "?bw?l"[size], a & mask_size(size),
            b, fin & ALLF, r & mask_size(size), f & defined);
 }
+
+/* The flags the SDM defines after common instruction kinds; anything else
+ * is undefined and differs between CPUs, so it is masked before printing. */
+#define DEF_ARITH ALLF                   /* ADD ADC SUB SBB CMP NEG INC DEC CMPXCHG XADD */
+#define DEF_LOGIC (ALLF & ~AF)           /* AND OR XOR TEST (CF = OF = 0) */
+#define DEF_MUL (CF | OF)                /* MUL IMUL */
+#define DEF_BITSCAN ZF                   /* BSF BSR */
+#define DEF_BT CF                        /* BT BTS BTR BTC */
+#define DEF_SHIFT1 (ALLF & ~AF)          /* shift by 1 */
+#define DEF_SHIFTN (CF | PF | ZF | SF)   /* shift by 2..size-1 */
+
+/* Asm fragments around an instruction: load EFLAGS from operand [fin]
+ * before it, store EFLAGS into operand [f] after it.  Use them as
+ *   __asm__ volatile(SET_FLAGS "addl %[b], %[a]" GET_FLAGS
+ *                    : [a] "+r"(a), [f] "=&r"(f) : [b] "r"(b), [fin] "r"(fin) : "cc");
+ * [f] must be an early-clobber register ("=&r") since it is written
+ * while the inputs may still be live. */
+#define SET_FLAGS "push %[fin]\n\tpopf\n\t"
+#define GET_FLAGS "\n\tpushf\n\tpop %[f]"
+
+/* a 32-bit value as an unsigned number of the given byte size */
+static inline uint32_t trunc_size(uint32_t v, int size) { return v & mask_size(size); }
 #endif

@@ -1,9 +1,17 @@
 #!/usr/bin/env python3
-"""The cpu-i386 suite: build every t_*.c as a static i386 program, run it
-natively (the reference, on an x86 host) and under emu386-user, and compare
-the whole output with each other and with the committed golden file.
+"""The cpu-i386 suite: build every t_*.c / t_*.S as a static i386 program,
+run it natively (the reference, on an x86 host) and under emu386-user, and
+compare the whole output (stdout plus an exit status line) with each other
+and with the committed golden file golden/<name>.txt.
 
-Golden files are only ever written from native runs (--update-golden)."""
+Modes:
+  native  emu386 against the native run (x86 hosts only).  Without --emu,
+          the native run is checked against the golden files instead.
+  golden  emu386 against the golden files (any host).
+  both    both of the above.
+
+Golden files are only ever written from native runs on a real x86 CPU
+(--update-golden), and only when two native runs print the same text."""
 import argparse
 import difflib
 import glob
@@ -12,96 +20,206 @@ import platform
 import shlex
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+GOLDEN = os.path.join(HERE, "golden")
 CFLAGS = ["-O1", "-static", "-fno-pie", "-no-pie", "-Wall", "-fno-strict-aliasing"]
+TIMEOUT = 600
+DIFF_LINES = 30
 
 
-def run(cmd, timeout=600):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    return p.stdout.decode("latin-1") + "exit=%d\n" % p.returncode, p.stderr.decode("latin-1")
+def say(msg):
+    print("cpu-i386: " + msg, flush=True)
 
 
-def first_diff(name, a, b, la, lb):
-    d = list(difflib.unified_diff(a.splitlines(), b.splitlines(), la, lb, n=1, lineterm=""))
-    print("cpu-i386: %s differs (%s vs %s):" % (name, la, lb))
-    for line in d[:30]:
+def host_runs_i386():
+    return sys.platform.startswith("linux") and platform.machine() in (
+        "x86_64", "amd64", "i386", "i486", "i586", "i686")
+
+
+def run(cmd):
+    """Run one program; its output is stdout plus a final exit status line."""
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           stdin=subprocess.DEVNULL, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode("latin-1")
+        return out + "timeout after %ds\n" % TIMEOUT, (e.stderr or b"").decode("latin-1")
+    except OSError as e:
+        return "cannot run %s: %s\n" % (cmd[0], e.strerror), ""
+    status = ("exit=%d" % p.returncode if p.returncode >= 0
+              else "killed by signal %d" % -p.returncode)
+    return p.stdout.decode("latin-1") + status + "\n", p.stderr.decode("latin-1")
+
+
+def count_differences(a, b):
+    """Number of differing lines between two outputs."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b))
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in sm.get_opcodes() if tag != "equal")
+
+
+def compare(name, ref, got, ref_label, got_label):
+    """Returns (lines compared, differing lines); prints the first differences."""
+    a, b = ref.splitlines(), got.splitlines()
+    if a == b:
+        return len(a), 0
+    ndiff = count_differences(a, b)
+    say("%s: %s differs from %s in %d lines:" % (name, got_label, ref_label, ndiff))
+    d = list(difflib.unified_diff(a, b, ref_label, got_label, n=1, lineterm=""))
+    for line in d[:DIFF_LINES]:
         print("   " + line)
-    if len(d) > 30:
-        print("   ... %d more diff lines" % (len(d) - 30))
+    if len(d) > DIFF_LINES:
+        print("   ... %d more diff lines" % (len(d) - DIFF_LINES))
+    return len(a), ndiff
+
+
+class Builder:
+    """Compiles test programs; without a working i386 compiler, falls back to
+    binaries already present in the build directory (cross hosts)."""
+
+    def __init__(self, build_dir):
+        self.build_dir = build_dir
+        self.cc = shlex.split(os.environ.get("CC_I386", "gcc -m32"))
+        self.cc_ok = self._probe()
+        if not self.cc_ok:
+            say("NOTE: no working i386 compiler (%s); using prebuilt programs in %s"
+                % (" ".join(self.cc), build_dir))
+
+    def _probe(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "probe.c")
+            with open(src, "w") as f:
+                f.write("int main(void) { return 0; }\n")
+            try:
+                r = subprocess.run(self.cc + CFLAGS + ["-o", os.path.join(tmp, "probe"), src],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            except OSError:
+                return False
+            return r.returncode == 0
+
+    def build(self, src):
+        """Returns (path of the program, error text or None)."""
+        name = os.path.splitext(os.path.basename(src))[0]
+        binary = os.path.join(self.build_dir, name)
+        if not self.cc_ok:
+            if os.path.exists(binary):
+                return binary, None
+            return binary, "no i386 compiler and no prebuilt %s" % binary
+        deps = [src] + glob.glob(os.path.join(HERE, "*.h"))
+        if os.path.exists(binary) and os.path.getmtime(binary) >= max(map(os.path.getmtime, deps)):
+            return binary, None
+        r = subprocess.run(self.cc + CFLAGS + ["-I", HERE, "-o", binary, src],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            if os.path.exists(binary):
+                os.unlink(binary)  # never run a stale program
+            return binary, r.stdout.decode("latin-1")
+        return binary, None
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--emu")
+    ap.add_argument("--emu", help="path of emu386-user (optional in native mode)")
     ap.add_argument("--emu-wrapper", default="", help='e.g. "qemu-s390x -L /usr/s390x-linux-gnu"')
     ap.add_argument("--mode", choices=["native", "golden", "both"], default="both")
-    ap.add_argument("--update-golden", action="store_true")
-    ap.add_argument("--only", action="append")
+    ap.add_argument("--update-golden", action="store_true",
+                    help="rewrite golden files from native runs (x86 hosts only)")
+    ap.add_argument("--only", action="append", metavar="NAME",
+                    help="run only this program (t_alu or alu); may be repeated")
     args = ap.parse_args()
 
     os.makedirs(args.build_dir, exist_ok=True)
-    cc = shlex.split(os.environ.get("CC_I386", "gcc -m32"))
-    native_ok = platform.machine() in ("x86_64", "i386", "i486", "i586", "i686")
-    sources = sorted(glob.glob(os.path.join(HERE, "t_*.c")))
-    if args.only:
-        sources = [s for s in sources if os.path.basename(s)[:-2] in args.only]
-    if not native_ok and args.mode in ("native", "both"):
-        print("cpu-i386: SKIPPING native comparison: this %s host cannot run i386 code; "
-              "comparing against golden files only" % platform.machine())
+    native_ok = host_runs_i386()
     if args.update_golden and not native_ok:
-        sys.exit("cpu-i386: golden files can only be produced on a real x86 CPU")
-    if not args.update_golden and not args.emu:
-        sys.exit("cpu-i386: --emu is required")
+        sys.exit("cpu-i386: golden files can only be produced by native runs on a real x86 CPU")
+    if not args.emu and not args.update_golden and args.mode != "native":
+        sys.exit("cpu-i386: --emu is required in mode %s" % args.mode)
+    if args.mode == "native" and not native_ok:
+        say("SKIPPING: mode native needs a host that runs i386 code (this is %s %s); "
+            "nothing was tested" % (sys.platform, platform.machine()))
+        sys.exit(77)
+    if args.mode == "both" and not native_ok:
+        say("SKIPPING the native comparison: this %s host cannot run i386 code; "
+            "comparing against golden files only" % platform.machine())
 
+    sources = sorted(glob.glob(os.path.join(HERE, "t_*.c")) + glob.glob(os.path.join(HERE, "t_*.S")))
+    if args.only:
+        wanted = {n if n.startswith("t_") else "t_" + n for n in args.only}
+        sources = [s for s in sources if os.path.splitext(os.path.basename(s))[0] in wanted]
+        missing = wanted - {os.path.splitext(os.path.basename(s))[0] for s in sources}
+        if missing:
+            sys.exit("cpu-i386: no such program: %s" % ", ".join(sorted(missing)))
+
+    builder = Builder(args.build_dir)
+    emu_cmd = shlex.split(args.emu_wrapper) + [args.emu] if args.emu else None
+    # (label, lines compared, differing lines) per kind of comparison
+    totals = {}
     passed = failed = 0
-    lines = {"native": 0, "golden": 0}
     for src in sources:
-        name = os.path.basename(src)[:-2]
-        binary = os.path.join(args.build_dir, name)
-        if not os.path.exists(binary) or os.path.getmtime(binary) < max(
-                os.path.getmtime(src), os.path.getmtime(os.path.join(HERE, "common.h"))):
-            r = subprocess.run(cc + CFLAGS + ["-I", HERE, "-o", binary, src],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            if r.returncode != 0 and not os.path.exists(binary):
-                print("cpu-i386: FAIL %s: cannot compile:\n%s" % (name, r.stdout.decode()))
+        name = os.path.splitext(os.path.basename(src))[0]
+        binary, err = builder.build(src)
+        if err:
+            say("FAIL %s: cannot build:\n%s" % (name, err.rstrip()))
+            failed += 1
+            continue
+        golden_path = os.path.join(GOLDEN, name + ".txt")
+
+        if args.update_golden:
+            first, ferr = run([binary])
+            second, _ = run([binary])
+            if first != second:
+                compare(name, first, second, "native run 1", "native run 2")
+                say("FAIL %s: native output is not stable; golden file left alone" % name)
                 failed += 1
                 continue
-        golden_path = os.path.join(HERE, "golden", name + ".txt")
-        native = None
-        if native_ok and (args.mode in ("native", "both") or args.update_golden):
-            native, _ = run([binary])
-            if args.update_golden:
-                with open(golden_path, "w") as f:
-                    f.write(native)
-                print("cpu-i386: wrote %s (%d lines)" % (golden_path, native.count("\n")))
-                passed += 1
-                continue
-        emu, err = run(shlex.split(args.emu_wrapper) + [args.emu, binary])
+            os.makedirs(GOLDEN, exist_ok=True)
+            with open(golden_path, "w") as f:
+                f.write(first)
+            say("wrote %s (%d lines)" % (os.path.relpath(golden_path), first.count("\n")))
+            if not first.endswith("exit=0\n"):
+                say("WARNING %s: native run ended with %s" % (name, first.splitlines()[-1]))
+            passed += 1
+            continue
+
+        native = run([binary])[0] if native_ok and args.mode in ("native", "both") else None
+        golden = None
+        if os.path.exists(golden_path):
+            with open(golden_path, encoding="latin-1") as f:
+                golden = f.read()
+        emu, emu_err = run(emu_cmd + [binary]) if emu_cmd else (None, "")
+
+        checks = []  # (comparison label, reference, reference label, output, output label)
+        if emu is not None:
+            if native is not None:
+                checks.append(("emu386 vs native", native, "native", emu, "emu386"))
+            if args.mode in ("golden", "both"):
+                checks.append(("emu386 vs golden", golden, "golden", emu, "emu386"))
+        else:
+            checks.append(("native vs golden", golden, "golden", native, "native"))
+
         ok = True
-        if native is not None:
-            lines["native"] += native.count("\n")
-            if native != emu:
-                first_diff(name, native, emu, "native", "emu386")
+        for label, ref, ref_label, got, got_label in checks:
+            t = totals.setdefault(label, [0, 0])
+            if ref is None:
+                say("FAIL %s: no golden file %s (make it with --update-golden on an x86 host)"
+                    % (name, os.path.relpath(golden_path)))
                 ok = False
-        if args.mode in ("golden", "both"):
-            if not os.path.exists(golden_path):
-                print("cpu-i386: FAIL %s: no golden file %s" % (name, golden_path))
-                ok = False
-            else:
-                golden = open(golden_path).read()
-                lines["golden"] += golden.count("\n")
-                if golden != emu:
-                    first_diff(name, golden, emu, "golden", "emu386")
-                    ok = False
-        if not ok and err.strip():
-            print("   stderr: " + err.strip().splitlines()[0])
+                continue
+            n, d = compare(name, ref, got, ref_label, got_label)
+            t[0] += n
+            t[1] += d
+            ok = ok and d == 0
+        if not ok and emu_err.strip():
+            print("   emu386 stderr: " + "\n   ".join(emu_err.strip().splitlines()[:5]))
         passed += ok
         failed += not ok
-    for mode in ("native", "golden"):
-        if lines[mode]:
-            print("cpu-i386: %d lines compared against %s, %d programs differ" % (lines[mode], mode, failed))
+
+    for label, (n, d) in totals.items():
+        say("%d lines compared, %d differences (%s)" % (n, d, label))
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed or passed == 0 else 0)
 

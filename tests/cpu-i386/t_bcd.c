@@ -23,15 +23,24 @@ int main(void)
         { "aam16", aam16, SF | ZF | PF }, { "aad16", aad16, SF | ZF | PF },
         { "aam7", aam7, SF | ZF | PF }, { "aad3", aad3, SF | ZF | PF },
     };
+    /* AH = 0x12, then AH = 0xff and 0x00 for the AH increment/decrement of AAA/AAS
+     * (and to check DAA/DAS leave AH alone); the bits above AX must survive */
+    static const uint32_t ahs[3] = { 0x1200, 0xff00, 0x0000 };
     for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++)
-        for (uint32_t al = 0; al < 256; al++)
-            for (uint32_t k = 0; k < 4; k++) {
-                uint32_t fin = (k & 1 ? CF : 0) | (k & 2 ? AF : 0), f;
-                uint32_t ax = 0x1200 | al | (o >= 4 ? (al * 7 & 0xff) << 8 : 0);
-                if (o >= 4 && k)
-                    continue; /* flags in do not matter for AAM/AAD */
-                uint32_t r = ops[o].f(ax, fin, &f);
-                printf("%-5s ax=%04x fi=%03x r=%04x f=%03x\n", ops[o].n, ax, fin, r & 0xffff, f & ops[o].def);
-            }
+        for (int h = 0; h < (o >= 4 ? 1 : 3); h++)
+            for (uint32_t al = 0; al < 256; al++)
+                for (uint32_t k = 0; k < 4; k++) {
+                    uint32_t fin = (k & 1 ? CF : 0) | (k & 2 ? AF : 0), f;
+                    uint32_t ax = ahs[h] | al | (o >= 4 ? (al * 7 & 0xff) << 8 : 0);
+                    if (o >= 4 && k)
+                        continue; /* flags in do not matter for AAM/AAD */
+                    if (h && al % 3 != 0 && (al & 0xf) < 0xa && al < 0xf0)
+                        continue; /* a sample is enough away from the carries */
+                    uint32_t r = ops[o].f(0xa5a50000u | ax, fin, &f);
+                    printf("%-5s ax=%04x fi=%03x r=%04x f=%03x", ops[o].n, ax, fin, r & 0xffff, f & ops[o].def);
+                    if (h)
+                        printf(" hi=%04x", r >> 16);
+                    printf("\n");
+                }
     return 0;
 }

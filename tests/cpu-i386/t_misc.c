@@ -3,17 +3,24 @@
  * LAHF SAHF, PUSHF/POPF, ENTER LEAVE, LOOP JECXZ, XLAT, CPUID, RDTSC. */
 #include "common.h"
 
+/* each condition as SETcc, short Jcc (7x), near Jcc (0f 8x), CMOVcc on a
+ * 32-bit register, a 16-bit register and memory */
+static uint32_t cmov_src = 0x33334444;
 #define COND(cc)                                                                               \
     static void cond_##cc(uint32_t fin)                                                        \
     {                                                                                          \
-        uint32_t set = 0, j = 0, cm = 0x1111;                                                  \
+        uint32_t set = 0, j = 0, jn = 0, cm = 0x1111, cw = 0x55556666, cmm = 0x7777;            \
         __asm__ volatile("push %[fin]\n\tpopf\n\tset" #cc " %b[set]\n\t"                       \
                          "j" #cc " 1f\n\tjmp 2f\n1:\tmovl $1, %[j]\n2:\n\t"                    \
-                         "push %[fin]\n\tpopf\n\tcmov" #cc " %[two], %[cm]"                    \
-                         : [set] "+q"(set), [j] "+r"(j), [cm] "+r"(cm)                         \
-                         : [fin] "r"(fin), [two] "r"(0x2222)                                   \
+                         "%{disp32%} j" #cc " 3f\n\tjmp 4f\n3:\tmovl $1, %[jn]\n4:\n\t"      \
+                         "push %[fin]\n\tpopf\n\tcmov" #cc " %[two], %[cm]\n\t"                 \
+                         "cmov" #cc "w %w[two], %w[cw]\n\tcmov" #cc " %[src], %[cmm]"            \
+                         : [set] "+q"(set), [j] "+m"(j), [jn] "+m"(jn), [cm] "+r"(cm),         \
+                           [cw] "+r"(cw), [cmm] "+r"(cmm)                                      \
+                         : [fin] "r"(fin), [two] "r"(0x22222222), [src] "m"(cmov_src)          \
                          : "cc");                                                              \
-        printf("cc %-2s f=%03x set=%u j=%u cmov=%04x\n", #cc, fin, set, j, cm);                \
+        printf("cc %-2s f=%03x set=%u j=%u jn=%u cmov=%08x %08x %08x\n", #cc, fin, set, j, jn, cm, \
+               cw, cmm);                                                                       \
     }
 COND(o) COND(no) COND(b) COND(ae) COND(e) COND(ne) COND(be) COND(a)
 COND(s) COND(ns) COND(p) COND(np) COND(l) COND(ge) COND(le) COND(g)
@@ -62,6 +69,23 @@ static void atomics(void)
                              : [x] "+r"(xw), [y] "+r"(yw), [f] "=&r"(f) : : "cc");
             printf("xaddw %08x %08x -> %08x %08x f=%03x\n", boundary[i], boundary[k], xw, yw, f & ALLF);
         }
+    for (size_t i = 0; i < NBOUND; i += 3)
+        for (size_t k = 0; k < NBOUND; k += 4) {
+            uint32_t dst = boundary[i], eax = boundary[k], f;
+            if (k == 8)
+                eax = dst; /* an equal case */
+            uint32_t eax_in = eax;
+            __asm__ volatile("cmpxchgw %w[s], %w[d]\n\tpushf\n\tpop %[f]"
+                             : [d] "+r"(dst), "+a"(eax), [f] "=&r"(f) : [s] "r"(0xabcd1234) : "cc");
+            printf("cmpxchgw d=%08x a=%08x -> d=%08x a=%08x f=%03x\n", boundary[i], eax_in, dst, eax, f & ALLF);
+            uint32_t m = boundary[i], r = boundary[k];
+            __asm__ volatile("xchgl %[r], %[m]" : [m] "+m"(m), [r] "+r"(r));
+            uint32_t mw = boundary[i], rw = boundary[k];
+            __asm__ volatile("xchgw %w[r], %[m]" : [m] "+m"(mw), [r] "+r"(rw));
+            uint32_t ax = boundary[i], cx = boundary[k];
+            __asm__ volatile("xchgw %%ax, %%cx" : "+a"(ax), "+c"(cx)); /* the 66 9x form */
+            printf("xchg m %08x %08x w %08x %08x ax,cx %08x %08x\n", m, r, mw, rw, ax, cx);
+        }
     static uint64_t q;
     for (int eq = 0; eq < 2; eq++) {
         q = 0x1122334455667788ull;
@@ -74,6 +98,18 @@ static void atomics(void)
 }
 
 uint32_t table[64]; /* referenced by name from asm */
+
+/* an operand written for inline asm, printed as the assembler sees it */
+static void print_asm_form(const char *what, const char *form, uint32_t r)
+{
+    int n = printf("%s ", what);
+    for (; *form; form++, n++)
+        if (!(form[0] == '%' && form[1] == '%'))
+            putchar(*form);
+        else
+            n--;
+    printf("%*s %08x\n", n < 24 ? 24 - n : 0, "", r);
+}
 
 static void addressing(void)
 {
@@ -97,6 +133,34 @@ static void addressing(void)
     printf("lea16 [bx+di] wraps %08x\n", r);
     __asm__("push %%ebp\n\tmovl $0x8000, %%ebp\n\taddr16 leal -2(%%bp), %0\n\tpop %%ebp" : "=a"(r));
     printf("lea16 [bp-2] %08x\n", r);
+    __asm__("leal 0x12345678, %0" : "=r"(r)); printf("lea d32 %08x\n", r);
+    __asm__("leal (,%1,1), %0" : "=r"(r) : "r"(i)); printf("lea (,i,1) %08x\n", r);
+    __asm__("leal -4(,%1,2), %0" : "=r"(r) : "r"(i)); printf("lea -4(,i,2) %08x\n", r);
+    __asm__("leal 0x7fffffff(%1,%2,4), %0" : "=r"(r) : "r"(b), "r"(i)); printf("lea d32(b,i,4) %08x\n", r);
+    __asm__("leal -0x80(%1,%2,1), %0" : "=r"(r) : "r"(b), "r"(i)); printf("lea -80(b,i) %08x\n", r);
+    __asm__("push %%ebp\n\tmovl %1, %%ebp\n\tleal (%%ebp), %0\n\tpop %%ebp" : "=r"(r) : "r"(b));
+    printf("lea (ebp) %08x\n", r); /* mod 01 with a zero disp8: mod 00 rm 101 means disp32 */
+    __asm__("push %%ebp\n\tmovl %1, %%ebp\n\tleal 0x100(%%ebp,%2,2), %0\n\tpop %%ebp" : "=r"(r) : "r"(b), "r"(i));
+    printf("lea d32(ebp,i,2) %08x\n", r);
+    __asm__("leal 4(%%esp,%1,1), %0\n\tsubl %%esp, %0" : "=r"(r) : "r"(i)); printf("lea 4(esp,i) %08x\n", r);
+    __asm__("leal -1(%%esp), %0\n\tsubl %%esp, %0" : "=r"(r)); printf("lea -1(esp) %08x\n", r);
+    /* every 16-bit r/m form, with no displacement, disp8 and disp16;
+     * BX=ff00 BP=f0f0 SI=0123 DI=7ffe so sums wrap at 64K */
+#define LEA16(form)                                                                               \
+    __asm__("push %%ebp\n\tmovl $0xabcdf0f0, %%ebp\n\taddr16 leal " form ", %0\n\tpop %%ebp"     \
+            : "=a"(r) : "b"(0x1234ff00), "S"(0x55550123), "D"(0x66667ffe));                    \
+    print_asm_form("lea16", form, r);
+    LEA16("(%%bx,%%si)") LEA16("(%%bx,%%di)") LEA16("(%%bp,%%si)") LEA16("(%%bp,%%di)")
+    LEA16("(%%si)") LEA16("(%%di)") LEA16("0x1234") LEA16("(%%bx)")
+    LEA16("-3(%%bx,%%si)") LEA16("0x7f(%%bx,%%di)") LEA16("-0x80(%%bp,%%si)") LEA16("1(%%bp,%%di)")
+    LEA16("-1(%%si)") LEA16("2(%%di)") LEA16("0(%%bp)") LEA16("0x10(%%bx)")
+    LEA16("0x1234(%%bx,%%si)") LEA16("-0x2000(%%bx,%%di)") LEA16("0x8000(%%bp,%%si)")
+    LEA16("0x4321(%%bp,%%di)") LEA16("0xfedd(%%si)") LEA16("0x8002(%%di)") LEA16("0x0f10(%%bp)")
+    LEA16("0x00ff(%%bx)")
+    /* a 16-bit destination keeps the register's upper half */
+    r = 0xdeadbeef;
+    __asm__("leaw 0x1234(%1,%2,2), %w0" : "+r"(r) : "r"(0x10000u), "r"(0x8000u));
+    printf("leaw %08x\n", r);
     for (int k = 0; k < 64; k++)
         table[k] = 0x100u * (uint32_t)k + 1;
     uint32_t idx = 9;
@@ -120,6 +184,14 @@ static void moves(void)
         __asm__("movzbw %b1, %w0" : "+r"(mzw) : "q"(v));
         printf("mov %08x zb=%08x zw=%08x sb=%08x sw=%08x cbw=%08x cwde=%08x cwd=%08x:%08x cdq=%08x zbw=%08x\n",
                v, zb, zw, sb, sw, cbw, cwde, cwd_d, cwd_a, cdq_d, mzw);
+        static uint32_t m;
+        uint32_t msb = 0xffffffff, msw, mzb, mzwm;
+        m = v;
+        __asm__("movsbw %1, %w0" : "+r"(msb) : "m"(*(uint8_t *)&m));
+        __asm__("movswl %1, %0" : "=r"(msw) : "m"(*(uint16_t *)&m));
+        __asm__("movzbl %1, %0" : "=r"(mzb) : "m"(*((uint8_t *)&m + 1)));
+        __asm__("movzwl %1, %0" : "=r"(mzwm) : "m"(*((uint16_t *)&m + 1)));
+        printf("movm %08x sbw=%08x swl=%08x zb1=%08x zw1=%08x\n", v, msb, msw, mzb, mzwm);
         uint32_t x = v, y = 0xabcdef01;
         __asm__("xchgl %0, %1" : "+r"(x), "+r"(y));
         uint32_t xb = v, yb = 0xabcdef01;
@@ -171,6 +243,22 @@ static void loops(void)
         __asm__ volatile("1:\tincl %1\n\tcmpl $2, %1\n\tloopne 1b" : "+c"(c), "+r"(z) : : "cc");
         printf("loop n=%u iterations=%u loopne stop=%u ecx=%u\n", n, k, z, c);
     }
+    /* LOOPE runs while ZF = 1: the body compares the counter with 3 */
+    for (uint32_t n = 1; n < 7; n++) {
+        uint32_t c = n, k = 0;
+        __asm__ volatile("1:\tincl %1\n\tcmpl $3, %1\n\tsetb %%dl\n\tcmpb $1, %%dl\n\tloope 1b"
+                         : "+c"(c), "+r"(k) : : "edx", "cc");
+        printf("loope n=%u iterations=%u ecx=%u\n", n, k, c);
+    }
+    /* 16-bit address size: LOOP and JCXZ use CX and keep ECX's upper half */
+    static const uint32_t cxs[] = { 0x00010003, 0xffff0000, 0x12340001, 0x00000002 };
+    for (size_t i = 0; i < sizeof cxs / sizeof cxs[0]; i++) {
+        uint32_t c = cxs[i], k = 0, z = 0;
+        __asm__ volatile("addr16 jecxz 2f\n1:\tincl %1\n\taddr16 loop 1b\n2:" : "+c"(c), "+r"(k));
+        uint32_t c2 = cxs[i];
+        __asm__ volatile("movl $7, %1\n\taddr16 jecxz 1f\n\tmovl $0, %1\n1:" : "+c"(c2), "=&r"(z));
+        printf("loopw ecx=%08x iterations=%u -> %08x jcxz=%u\n", cxs[i], k, c, z == 7);
+    }
     static const uint8_t xt[256] = { [0] = 9, [7] = 77, [255] = 0xee };
     for (uint32_t al = 0; al < 256; al += 7) {
         uint32_t eax = 0xabcd0000u | al;
@@ -188,8 +276,12 @@ int main(void)
     for (int l = 0; l < 4; l++)
         enter_test(l);
     loops();
-    uint32_t a = 1, b, c, d;
-    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+    /* CPUID: only facts every i686-class CPU and emu386 agree on */
+    uint32_t a = 0, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    printf("cpuid 0: max leaf >= 1: %d\n", a >= 1);
+    a = 1, c = 0;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
     printf("cpuid 1: fpu=%u tsc=%u cx8=%u cmov=%u\n", d & 1, (d >> 4) & 1, (d >> 8) & 1, (d >> 15) & 1);
     uint32_t lo1, hi1, lo2, hi2;
     __asm__ volatile("rdtsc" : "=a"(lo1), "=d"(hi1));
