@@ -90,7 +90,6 @@ struct E386Op {
     uint8_t rep;      /* 0, 0xf3 (REP/REPE), 0xf2 (REPNE) */
     uint8_t lock;
     uint8_t sub;      /* the table's per-opcode parameter (ALU op, cc, reg, ...) */
-    uint8_t last;     /* last instruction of its block */
 };
 #define EA_NONE 8
 
@@ -109,7 +108,7 @@ struct Tb {
     Tb *link[2];        /* chained successors (taken, fall-through) */
     E386Op *ops;
 };
-enum { TB_CODE32 = 1, TB_SS32 = 2, TB_TF = 4, TB_CPL3 = 8, TB_FLAT = 16, TB_PE = 32 };
+enum { TB_CODE32 = 1, TB_SS32 = 2, TB_TF = 4, TB_CPL3 = 8, TB_PE = 32 };
 
 typedef struct TbCache TbCache;
 

@@ -192,7 +192,6 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t key)
             break;
     }
     E386Op *last = &ops[n - 1];
-    last->last = 1;
     if (!ends) {
         /* fall through to the next instruction */
         ops[n] = (E386Op){ .fn = op_block_end, .eip = eip, .opsize = code32 ? 4 : 2 };
