@@ -49,14 +49,14 @@ F80 sf_from_f64(SfCtx *c, uint64_t b)
 
 static uint64_t to_ieee(SfCtx *c, F80 a, int fbits, int emax, int bias)
 {
-    int s = sf_sign(a);
-    uint64_t sign = (uint64_t)s << (fbits + (emax == 0xff ? 8 : 11));
     uint64_t inf = (uint64_t)emax << fbits;
     c->c1 = 0;
     if (sf_is_unsupported(a)) {
         c->flags |= SF_IE;
         a = sf_indefinite();
     }
+    int s = sf_sign(a);
+    uint64_t sign = (uint64_t)s << (fbits + (emax == 0xff ? 8 : 11));
     if (sf_is_nan(a)) {
         if (sf_is_snan(a))
             c->flags |= SF_IE;
@@ -193,6 +193,7 @@ void sf_to_bcd(SfCtx *c, F80 a, uint8_t out[10])
         for (int i = 0; i < 10; i++)
             out[i] = ind[i];
         c->flags &= (uint16_t)~SF_PE;
+        c->c1 = 0;
         return;
     }
     for (int i = 0; i < 9; i++) {
@@ -219,12 +220,23 @@ int sf_classify(F80 a)
     return C2;
 }
 
+/* FSCALE and FPREM results are exact unless they leave the exponent range:
+ * rounded at 64 bits whatever the precision control says */
+static F80 round64(SfCtx *c, int sign, int32_t e, uint64_t m)
+{
+    int32_t eo;
+    uint64_t r = sf_round(c, sign, e, m, 0, 64, 0x7fff, &eo);
+    return sf_make(sign, eo, r);
+}
+
 F80 sf_scale(SfCtx *c, F80 a, F80 b)
 {
     F80 r;
     if (sf_nan_operands(c, a, b, 1, &r))
         return r;
     if (sf_is_inf(b)) {
+        if (sf_is_denormal(a))
+            c->flags |= SF_DE;
         if ((sf_sign(b) && sf_is_inf(a)) || (!sf_sign(b) && sf_is_zero(a))) {
             c->flags |= SF_IE;
             return sf_indefinite();
@@ -239,13 +251,19 @@ F80 sf_scale(SfCtx *c, F80 a, F80 b)
     }
     if (sf_is_denormal(a) || sf_is_denormal(b))
         c->flags |= SF_DE;
-    int64_t n = sf_to_int(&(SfCtx){ 3, 3, 0, 0 }, b, 64, 1);
-    if (n > 100000) n = 100000;
-    if (n < -100000) n = -100000;
+    /* the scale is b truncated to an integer; beyond +-2^20 the result
+     * overflows or underflows in every case, so clamp there */
+    int32_t n = 0;
+    int eb = sf_exp(b) - SF_BIAS;
+    if (eb >= 20)
+        n = 1 << 20;
+    else if (eb >= 0)
+        n = (int32_t)(b.mant >> (63 - eb));
+    if (sf_sign(b))
+        n = -n;
     int e;
     uint64_t m = sf_norm(a, &e);
-    c->c1 = 0;
-    return sf_round_pack(c, sf_sign(a), e + (int32_t)n, m, 0);
+    return round64(c, sf_sign(a), e + n, m);
 }
 
 void sf_xtract(SfCtx *c, F80 a, F80 *exp, F80 *sig)
@@ -289,6 +307,8 @@ F80 sf_prem(SfCtx *c, F80 a, F80 b, int ieee, uint32_t *quot, int *partial)
     }
     if (sf_is_denormal(a) || sf_is_denormal(b))
         c->flags |= SF_DE;
+    if (sf_exp(a) == 0 && (a.mant >> 63))
+        a.sexp |= 1; /* a pseudo-denormal comes back normalised */
     if (sf_is_zero(a) || sf_is_inf(b))
         return a;
     int ea, eb;
@@ -301,7 +321,7 @@ F80 sf_prem(SfCtx *c, F80 a, F80 b, int ieee, uint32_t *quot, int *partial)
     if (d >= 64) { /* partial: reduce by a multiple 2^(d - n) with 32 <= n <= 63 */
         int n = 32 + (d % 32);
         int shift = d - n;
-        uint64_t rem = ma;
+        uint64_t rem = ma >= mb ? ma - mb : ma;
         /* remainder of ma * 2^n / mb, then scaled back */
         for (int i = 0; i < n; i++) {
             int carry = (int)(rem >> 63);
@@ -313,8 +333,7 @@ F80 sf_prem(SfCtx *c, F80 a, F80 b, int ieee, uint32_t *quot, int *partial)
         if (rem == 0)
             return sf_zero(sf_sign(a));
         int sh = sf_clz64(rem);
-        c->c1 = 0;
-        return sf_round_pack(c, sf_sign(a), eb + shift - sh, rem << sh, 0);
+        return round64(c, sf_sign(a), eb + shift - sh, rem << sh);
     }
     /* full reduction: q = trunc(a / b), rem = a - q*b at b's scale */
     uint64_t rem = ma, q = 0;
@@ -348,8 +367,7 @@ F80 sf_prem(SfCtx *c, F80 a, F80 b, int ieee, uint32_t *quot, int *partial)
     if (rem == 0)
         return sf_zero(sf_sign(a));
     int sh = sf_clz64(rem);
-    c->c1 = 0;
-    return sf_round_pack(c, s, re - sh, rem << sh, 0);
+    return round64(c, s, re - sh, rem << sh);
 }
 
 F80 sf_const(SfCtx *c, int which)
@@ -365,7 +383,7 @@ F80 sf_const(SfCtx *c, int which)
         { 0xb17217f7d1cf79abull, -1, 3 },           /* ln(2) */
         { 0, 0, 0 },                                /* 0 */
     };
-    c->c1 = 0;
+    c->c1 = 0; /* the constants never report a rounding in C1 */
     if (which == SF_C_ZERO)
         return sf_zero(0);
     uint64_t lo = (uint64_t)k[which].below << 62 | 1;
@@ -375,7 +393,5 @@ F80 sf_const(SfCtx *c, int which)
     SfCtx t = *c;
     t.pc = 3;
     t.flags = 0;
-    F80 r = sf_round_pack(&t, 0, SF_BIAS + k[which].e, k[which].m, lo);
-    c->c1 = t.c1;
-    return r;
+    return sf_round_pack(&t, 0, SF_BIAS + k[which].e, k[which].m, lo);
 }

@@ -42,4 +42,24 @@ int sf_precision(const SfCtx *c);
  * unsupported encoding. */
 int sf_nan_operands(SfCtx *c, F80 a, F80 b, int two, F80 *r);
 void sf_mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo);
+
+/* 128-bit significand values for the transcendental kernels (sf_wide.c):
+ * (-1)^sign * m * 2^(exp - 127), m.hi bit 63 set, or zero (m == 0). */
+typedef struct W { int sign; int32_t exp; U128 m; } W;
+typedef struct WConst { uint64_t hi, lo; int32_t exp; } WConst;
+static inline int w_is_zero(W a) { return !(a.m.hi | a.m.lo); }
+W w_from_f80(F80 a);
+W w_from_int(int64_t v);
+W w_const(const WConst *k);
+W w_scale(W a, int32_t n);
+W w_neg(W a);
+W w_add(W a, W b);
+W w_sub(W a, W b);
+W w_mul(W a, W b);
+W w_div(W a, W b);
+F80 w_to_f80(SfCtx *c, W a, int exact);
+W w_two_atanh(W s);
+W w_sincos_series(W r, int odd);
+W w_atan_series(W t);
+W w_expm1_series(W t);
 #endif

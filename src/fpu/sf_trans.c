@@ -1,71 +1,32 @@
-/* Transcendental instructions, computed with the soft-float operations in
- * 64-bit precision (series after argument reduction).  Deterministic on
- * every host; accurate to a few ulps, not yet to the last bit of a real
- * x87 (the x87 issue replaces these with a higher-precision kernel). */
+/* The x87 transcendental instructions.  Special operands (NaNs, zeros,
+ * infinities, out of range) follow the SDM tables; finite operands are
+ * evaluated with 128-bit significands (sf_wide.c) and rounded once to 64
+ * bits under RC (precision control does not apply to these instructions).
+ * Trigonometric arguments are reduced by the x87's own 66-bit pi, exactly,
+ * so large arguments give what the hardware gives, not the true sine. */
 #include "fpu/sf_internal.h"
 
-static SfCtx work(void)
-{
-    SfCtx w = { 0, 3, 0, 0 };
-    return w;
-}
+static const WConst k_ln2 = { 0xb17217f7d1cf79abull, 0xc9e3b39803f2f6afull, -1 };
+static const WConst k_log2e = { 0xb8aa3b295c17f0bbull, 0xbe87fed0691d3e89ull, 0 };
+static const WConst k_pi = { 0xc90fdaa22168c234ull, 0xc4c6628b80dc1cd1ull, 1 };
+static const WConst k_atan16[16] = { /* atan(k/16), k = 1..16 */
+    { 0xffaaddb967ef4e36ull, 0xcb2792dc0e2e0d51ull, -5 }, { 0xfeadd4d5617b6e32ull, 0xc897989f3e888ef8ull, -4 },
+    { 0xbdcbda5e72d81134ull, 0x7b0b4f881c9c7488ull, -3 }, { 0xfadbafc96406eb15ull, 0x6dc79ef5f7a217e6ull, -3 },
+    { 0x9b13b9b83f5e5e69ull, 0xc5abb498d27af328ull, -2 }, { 0xb7b0ca0f26f78473ull, 0x8aa32122dcfe4483ull, -2 },
+    { 0xd327761e611fe5b6ull, 0x427c95e9001e7136ull, -2 }, { 0xed63382b0dda7b45ull, 0x6fe445ecbc3a8d03ull, -2 },
+    { 0x832bf4a6d9867e2aull, 0x4b6a09cb61a515c1ull, -1 }, { 0x8f005d5ef7f59f9bull, 0x5c835e1665c43748ull, -1 },
+    { 0x9a2f80e671bdda20ull, 0x4226f8e2204ff3bdull, -1 }, { 0xa4bc7d1934f70924ull, 0x19a87f2a457dac9full, -1 },
+    { 0xaeac4c38b4d8c080ull, 0x14725e2f3e52070aull, -1 }, { 0xb8053e2bc2319e73ull, 0xcb2da55210a4443dull, -1 },
+    { 0xc0ce85b8ac526640ull, 0x89dd62c46e92fa25ull, -1 }, { 0xc90fdaa22168c234ull, 0xc4c6628b80dc1cd1ull, -1 },
+};
+/* the x87's pi for argument reduction: pi truncated to 66 bits, as
+ * 0x3243f6a8885a308d3 * 2^-64 */
+static const uint64_t pi66_hi = 0x3, pi66_lo = 0x243f6a8885a308d3ull;
 
-static F80 k_int(int64_t v) { return sf_from_i64(v); }
-
-static F80 pi_over(int log2div) /* pi / 2^log2div */
+static void denormal_check(SfCtx *c, F80 a)
 {
-    return sf_make(0, SF_BIAS + 1 - log2div, 0xc90fdaa22168c235ull);
-}
-
-/* exp(t) - 1 for |t| <= ln 2, by its Taylor series */
-static F80 expm1_series(SfCtx *w, F80 t)
-{
-    F80 term = t, sum = t;
-    for (int n = 2; n < 40; n++) {
-        term = sf_div(w, sf_mul(w, term, t), k_int(n));
-        F80 ns = sf_add(w, sum, term);
-        if (ns.mant == sum.mant && ns.sexp == sum.sexp)
-            break;
-        sum = ns;
-    }
-    return sum;
-}
-
-/* 2 atanh(s) = ln((1+s)/(1-s)) for |s| <= 1/3, by its series */
-static F80 two_atanh(SfCtx *w, F80 s)
-{
-    F80 s2 = sf_mul(w, s, s), term = s, sum = s;
-    for (int n = 3; n < 200; n += 2) {
-        term = sf_mul(w, term, s2);
-        F80 ns = sf_add(w, sum, sf_div(w, term, k_int(n)));
-        if (ns.mant == sum.mant && ns.sexp == sum.sexp)
-            break;
-        sum = ns;
-    }
-    return sf_add(w, sum, sum);
-}
-
-/* ln(m) = 2 atanh((m-1)/(m+1)) */
-static F80 ln_series(SfCtx *w, F80 m)
-{
-    F80 one = k_int(1);
-    return two_atanh(w, sf_div(w, sf_sub(w, m, one), sf_add(w, m, one)));
-}
-
-static F80 log2_of(SfCtx *w, F80 x) /* x > 0, finite */
-{
-    int e;
-    uint64_t m = sf_norm(x, &e);
-    F80 mant = sf_make(0, SF_BIAS, m); /* [1, 2) */
-    F80 ln2 = sf_make(0, SF_BIAS - 1, 0xb17217f7d1cf79acull);
-    return sf_add(w, k_int(e - SF_BIAS), sf_div(w, ln_series(w, mant), ln2));
-}
-
-static F80 finish(SfCtx *c, SfCtx *w, F80 r)
-{
-    c->flags |= (uint16_t)(w->flags & SF_PE);
-    c->c1 = w->c1;
-    return r;
+    if (sf_is_denormal(a))
+        c->flags |= SF_DE;
 }
 
 F80 sf_f2xm1(SfCtx *c, F80 a)
@@ -77,11 +38,42 @@ F80 sf_f2xm1(SfCtx *c, F80 a)
         return a;
     if (sf_is_inf(a))
         return sf_sign(a) ? sf_make(1, SF_BIAS, SF_INT_BIT) : a;
-    if (sf_is_denormal(a))
-        c->flags |= SF_DE;
-    SfCtx w = work();
-    F80 ln2 = sf_make(0, SF_BIAS - 1, 0xb17217f7d1cf79acull);
-    return finish(c, &w, expm1_series(&w, sf_mul(&w, a, ln2)));
+    denormal_check(c, a);
+    /* defined for |x| <= 1; beyond, the x87 returns the operand (and
+     * 2^-1 - 1 for -1), signalling PE */
+    if (sf_exp(a) >= SF_BIAS) {
+        c->flags |= SF_PE;
+        c->c1 = 0;
+        if (a.sexp == 0xbfff && a.mant == SF_INT_BIT)
+            return sf_make(1, SF_BIAS - 1, SF_INT_BIT);
+        return a;
+    }
+    W t = w_mul(w_from_f80(a), w_const(&k_ln2));
+    int k = 0;
+    while (t.exp > -9) { /* e^2u - 1 = (e^u - 1)(e^u - 1 + 2) */
+        t = w_scale(t, -1);
+        k++;
+    }
+    W u = w_expm1_series(t);
+    while (k--)
+        u = w_mul(u, w_add(u, w_from_int(2)));
+    return w_to_f80(c, u, 0);
+}
+
+/* log2(x) for a finite x > 0 */
+static W w_log2(F80 x)
+{
+    int e;
+    uint64_t m = sf_norm(x, &e);
+    e -= SF_BIAS;
+    W mw = w_from_f80(sf_make(0, SF_BIAS, m)); /* [1, 2) */
+    if (m > 0xb504f333f9de6484ull) {          /* above sqrt 2: use m/2 */
+        mw = w_scale(mw, -1);
+        e++;
+    }
+    W one = w_from_int(1);
+    W ln = w_two_atanh(w_div(w_sub(mw, one), w_add(mw, one)));
+    return w_add(w_from_int(e), w_mul(ln, w_const(&k_log2e)));
 }
 
 F80 sf_fyl2x(SfCtx *c, F80 x, F80 y)
@@ -94,19 +86,42 @@ F80 sf_fyl2x(SfCtx *c, F80 x, F80 y)
         return sf_indefinite();
     }
     if (sf_is_zero(x)) {
-        if (sf_is_zero(y)) { c->flags |= SF_IE; return sf_indefinite(); }
-        c->flags |= SF_ZE;
+        if (sf_is_zero(y)) {
+            c->flags |= SF_IE;
+            return sf_indefinite();
+        }
+        if (sf_is_inf(y))
+            return sf_inf(!sf_sign(y));
+        c->flags |= SF_ZE; /* no DE for a denormal y here */
         return sf_inf(!sf_sign(y));
     }
-    if (sf_is_inf(x))
-        return sf_is_zero(y) ? (c->flags |= SF_IE, sf_indefinite()) : sf_inf(sf_sign(y));
-    if (sf_is_denormal(x) || sf_is_denormal(y))
-        c->flags |= SF_DE;
-    SfCtx w = work();
-    F80 l = log2_of(&w, x);
-    if (sf_is_inf(y))
-        return sf_is_zero(l) ? (c->flags |= SF_IE, sf_indefinite()) : sf_inf(sf_sign(y) ^ sf_sign(l));
-    return finish(c, &w, sf_mul(c, y, l));
+    if (sf_is_inf(x)) {
+        if (sf_is_zero(y)) {
+            c->flags |= SF_IE;
+            return sf_indefinite();
+        }
+        denormal_check(c, y);
+        return sf_inf(sf_sign(y));
+    }
+    denormal_check(c, x);
+    denormal_check(c, y);
+    W l = w_log2(x);
+    if (sf_is_inf(y)) {
+        if (w_is_zero(l)) {
+            c->flags |= SF_IE;
+            return sf_indefinite();
+        }
+        return sf_inf(sf_sign(y) ^ l.sign);
+    }
+    if (w_is_zero(l) || sf_is_zero(y))
+        return sf_zero(sf_sign(y) ^ l.sign);
+    /* log2 of a power of two is exact; the x87 signals PE all the same */
+    int exact = (x.mant << 1) == 0 || (sf_exp(x) == 0 && !(x.mant & (x.mant - 1)));
+    c->flags |= SF_PE;
+    r = w_to_f80(c, w_mul(l, w_from_f80(y)), exact);
+    if (sf_exp(r) == 0) /* and UE for a tiny one */
+        c->flags |= SF_UE;
+    return r;
 }
 
 F80 sf_fyl2xp1(SfCtx *c, F80 x, F80 y)
@@ -114,141 +129,271 @@ F80 sf_fyl2xp1(SfCtx *c, F80 x, F80 y)
     F80 r;
     if (sf_nan_operands(c, x, y, 1, &r))
         return r;
-    if (sf_is_zero(x))
-        return sf_zero(sf_sign(x) ^ sf_sign(y));
-    if (sf_is_inf(x) || sf_is_inf(y)) {
+    if ((sf_is_inf(x) && (sf_sign(x) || sf_is_zero(y))) || (sf_is_inf(y) && sf_is_zero(x))) {
         c->flags |= SF_IE;
         return sf_indefinite();
     }
-    if (sf_is_denormal(x) || sf_is_denormal(y))
-        c->flags |= SF_DE;
-    SfCtx w = work();
-    F80 one = k_int(1), ln2 = sf_make(0, SF_BIAS - 1, 0xb17217f7d1cf79acull);
-    /* ln(1+x) = 2 atanh(x / (2 + x)) keeps precision for small x */
-    F80 s = sf_div(&w, x, sf_add(&w, sf_add(&w, one, one), x));
-    F80 l = sf_div(&w, two_atanh(&w, s), ln2);
-    return finish(c, &w, sf_mul(c, y, l));
+    denormal_check(c, x);
+    denormal_check(c, y);
+    if (sf_is_inf(x)) /* log2(+inf) = +inf */
+        return sf_inf(sf_sign(y));
+    if (sf_is_inf(y))
+        return sf_inf(sf_sign(y) ^ sf_sign(x));
+    if (sf_is_zero(x) || sf_is_zero(y))
+        return sf_zero(sf_sign(x) ^ sf_sign(y));
+    /* ln(1+x) = 2 atanh(x / (2 + x)) keeps every bit of a small x */
+    W xw = w_from_f80(x);
+    W s = w_div(xw, w_add(w_from_int(2), xw));
+    W l = w_mul(w_two_atanh(s), w_const(&k_log2e));
+    return w_to_f80(c, w_mul(l, w_from_f80(y)), 0);
 }
 
-/* Reduce x by pi/2: r in [-pi/4, pi/4], *quad = quotient mod 4. */
-static F80 reduce(SfCtx *w, F80 x, int *quad)
+/* 192-bit integers, least significant word first */
+typedef struct U192 { uint64_t w[3]; } U192;
+
+static U192 u192_shl(U192 a, int n) /* 0 <= n < 192 */
 {
-    uint32_t q;
-    int partial;
-    F80 r = x;
-    *quad = 0;
-    do {
-        r = sf_prem(w, r, pi_over(1), 1, &q, &partial);
-    } while (partial);
-    *quad = (int)(q & 3);
+    U192 r = { { 0, 0, 0 } };
+    int words = n / 64, bits = n % 64;
+    for (int i = 2; i >= words; i--) {
+        uint64_t v = a.w[i - words] << bits;
+        if (bits && i - words - 1 >= 0)
+            v |= a.w[i - words - 1] >> (64 - bits);
+        r.w[i] = v;
+    }
+    return r;
+}
+static int u192_ge(U192 a, U192 b)
+{
+    for (int i = 2; i >= 0; i--)
+        if (a.w[i] != b.w[i])
+            return a.w[i] > b.w[i];
+    return 1;
+}
+static U192 u192_sub(U192 a, U192 b)
+{
+    U192 r;
+    uint64_t borrow = 0;
+    for (int i = 0; i < 3; i++) {
+        uint64_t d = a.w[i] - b.w[i];
+        uint64_t b2 = a.w[i] < b.w[i];
+        r.w[i] = d - borrow;
+        borrow = b2 | (d < borrow);
+    }
     return r;
 }
 
-/* sum of term_k with term_{k+1} = -term_k x^2 / ((n+1)(n+2)), n += 2:
- * sin from (x, n = 1), cos from (1, n = 0) */
-static F80 taylor_alt(SfCtx *w, F80 x, F80 first, int n)
+/* |x| = r + q * pi66/2 exactly, with r in [-pi66/4, pi66/4]; returns r
+ * and the low bits of q.  Requires |x| < 2^63. */
+static W trig_reduce(F80 x, unsigned *q)
 {
-    F80 x2 = sf_mul(w, x, x), term = first, sum = first;
-    for (; n < 60; n += 2) {
-        term = sf_div(w, sf_mul(w, term, x2), k_int(-(int64_t)(n + 1) * (n + 2)));
-        F80 ns = sf_add(w, sum, term);
-        if (ns.mant == sum.mant && ns.sexp == sum.sexp)
-            break;
-        sum = ns;
+    int e;
+    *q = 0;
+    x.sexp &= 0x7fff;
+    if (sf_is_zero(x) || sf_exp(x) < SF_BIAS - 1)
+        return w_from_f80(x);
+    uint64_t m = sf_norm(x, &e);
+    /* fixed point in units of 2^-128: |x| = m * 2^(e - bias - 63) */
+    U192 X = { { m, 0, 0 } }, D = { { pi66_lo, pi66_hi, 0 } };
+    X = u192_shl(X, e - SF_BIAS - 63 + 128);
+    D = u192_shl(D, 63); /* pi66/2 = P * 2^-65 */
+    uint64_t quo = 0;
+    for (int bit = 63; bit >= 0; bit--) {
+        U192 d = u192_shl(D, bit);
+        if (u192_ge(X, d)) {
+            X = u192_sub(X, d);
+            quo |= 1ull << bit;
+        }
     }
-    return sum;
+    int neg = 0;
+    if (u192_ge(u192_shl(X, 1), D)) { /* nearer the next multiple */
+        X = u192_sub(D, X);
+        neg = 1;
+        quo++;
+    }
+    *q = (unsigned)(quo & 3);
+    /* |r| = X * 2^-128 as a W: X's leading bit L becomes bit 127 */
+    W r = { neg, 0, { 0, 0 } };
+    int L = 191;
+    while (L >= 0 && !((X.w[L / 64] >> (L % 64)) & 1))
+        L--;
+    if (L < 0)
+        return r;
+    U192 n = u192_shl(X, 191 - L);
+    r.m.hi = n.w[2];
+    r.m.lo = n.w[1];
+    r.exp = L - 128;
+    return r;
 }
 
-static int trig_range(SfCtx *c, F80 x)
+static int trig_special(SfCtx *c, F80 x, F80 *r)
 {
+    if (sf_nan_operands(c, x, x, 0, r))
+        return 1;
     if (sf_is_inf(x)) {
         c->flags |= SF_IE;
-        return -1;
+        *r = sf_indefinite();
+        return 1;
     }
-    return sf_exp(x) >= SF_BIAS + 63; /* |x| >= 2^63: out of range, C2 */
+    return 0;
+}
+
+static int out_of_range(F80 x) { return sf_exp(x) >= SF_BIAS + 63; }
+
+/* Below 2^-68 the x87 returns sin x = x and cos x = 1 unrounded (PE,
+ * C1 clear) in every rounding mode. */
+static int trig_tiny(SfCtx *c, F80 *x)
+{
+    if (sf_exp(*x) >= SF_BIAS - 68)
+        return 0;
+    if (sf_exp(*x) == 0 && (x->mant >> 63))
+        x->sexp |= 1; /* a pseudo-denormal comes back normalised */
+    else if (sf_exp(*x) == 0)
+        c->flags |= SF_UE; /* a denormal result */
+    c->flags |= SF_PE;
+    c->c1 = 0;
+    return 1;
+}
+
+/* sin and cos of x (finite, in range) as 128-bit values */
+static void w_sincos(F80 x, W *s, W *co)
+{
+    unsigned q;
+    W r = trig_reduce(x, &q);
+    W sn = w_sincos_series(r, 1), cs = w_sincos_series(r, 0);
+    switch (q) {
+    case 0: *s = sn; *co = cs; break;
+    case 1: *s = cs; *co = w_neg(sn); break;
+    case 2: *s = w_neg(sn); *co = w_neg(cs); break;
+    default: *s = w_neg(cs); *co = sn; break;
+    }
+    if (sf_sign(x))
+        *s = w_neg(*s);
 }
 
 int sf_fsincos(SfCtx *c, F80 x, F80 *s, F80 *co)
 {
-    if (sf_nan_operands(c, x, x, 0, s)) {
+    if (trig_special(c, x, s)) {
         *co = *s;
         return 0;
     }
-    int rr = trig_range(c, x);
-    if (rr < 0) {
-        *s = *co = sf_indefinite();
-        return 0;
-    }
-    if (rr)
+    if (out_of_range(x))
         return 1;
     if (sf_is_zero(x)) {
         *s = x;
-        *co = k_int(1);
+        *co = sf_from_i64(1);
         return 0;
     }
-    if (sf_is_denormal(x))
-        c->flags |= SF_DE;
-    SfCtx w = work();
-    int quad;
-    F80 r = reduce(&w, x, &quad);
-    F80 sn = taylor_alt(&w, r, r, 1), cs = taylor_alt(&w, r, k_int(1), 0);
-    F80 rs[4] = { sn, cs, sn, cs }, rc[4] = { cs, sn, cs, sn };
-    *s = rs[quad];
-    *co = rc[quad];
-    if (quad == 2 || quad == 3) s->sexp ^= 0x8000;
-    if (quad == 1 || quad == 2) co->sexp ^= 0x8000;
-    c->flags |= SF_PE;
+    denormal_check(c, x);
+    if (trig_tiny(c, &x)) {
+        *s = x;
+        *co = sf_from_i64(1);
+        return 0;
+    }
+    W ws, wc;
+    w_sincos(x, &ws, &wc);
+    *s = w_to_f80(c, ws, 0);
+    *co = w_to_f80(c, wc, 0); /* C1 tells how the cosine was rounded */
     return 0;
 }
 
 int sf_fsin(SfCtx *c, F80 x, F80 *r)
 {
-    F80 co;
-    return sf_fsincos(c, x, r, &co);
+    if (trig_special(c, x, r))
+        return 0;
+    if (out_of_range(x))
+        return 1;
+    if (sf_is_zero(x)) {
+        *r = x;
+        return 0;
+    }
+    denormal_check(c, x);
+    if (trig_tiny(c, &x)) {
+        *r = x;
+        return 0;
+    }
+    W ws, wc;
+    w_sincos(x, &ws, &wc);
+    *r = w_to_f80(c, ws, 0);
+    return 0;
 }
 
 int sf_fcos(SfCtx *c, F80 x, F80 *r)
 {
-    F80 s;
-    return sf_fsincos(c, x, &s, r);
+    if (trig_special(c, x, r))
+        return 0;
+    if (out_of_range(x))
+        return 1;
+    if (sf_is_zero(x)) {
+        *r = sf_from_i64(1);
+        return 0;
+    }
+    denormal_check(c, x);
+    uint16_t flags = c->flags;
+    if (trig_tiny(c, &x)) {
+        c->flags = flags | SF_PE; /* cos x = 1 is not tiny */
+        *r = sf_from_i64(1);
+        return 0;
+    }
+    W ws, wc;
+    w_sincos(x, &ws, &wc);
+    *r = w_to_f80(c, wc, 0);
+    return 0;
 }
 
 int sf_fptan(SfCtx *c, F80 x, F80 *t)
 {
-    F80 s, co;
-    int out = sf_fsincos(c, x, &s, &co);
-    if (out)
-        return out;
-    if (sf_is_nan(s)) {
-        *t = s;
+    if (trig_special(c, x, t))
         return 0;
-    }
+    if (out_of_range(x))
+        return 1;
     if (sf_is_zero(x)) {
         *t = x;
         return 0;
     }
-    SfCtx w = work();
-    *t = sf_div(&w, s, co);
-    c->flags |= SF_PE;
+    denormal_check(c, x);
+    W ws, wc;
+    w_sincos(x, &ws, &wc);
+    /* Tiny arguments, as the x87 does them: below 2^-68 the result is x
+     * itself (PE, no rounding in any mode); up to 2^-33 the x87's value is
+     * x(1 - d) for a tiny d, below the true tan x = x(1 + x^2/3 + ...). */
+    int ex = sf_exp(x);
+    if (trig_tiny(c, &x)) {
+        *t = x;
+        return 0;
+    }
+    if (ex < SF_BIAS - 33) {
+        W wx = w_from_f80(x);
+        W d = w_scale(w_from_int(wx.sign ? 1 : -1), wx.exp - 200);
+        *t = w_to_f80(c, w_add(wx, d), 0);
+        return 0;
+    }
+    unsigned q;
+    W r = trig_reduce(x, &q);
+    if (r.exp < -30 && !(q & 1)) { /* tan r = r + r^3/3 + 2r^5/15 + ... */
+        W r3 = w_mul(r, w_mul(r, r));
+        ws = w_add(r, w_div(r3, w_from_int(3)));
+        if (sf_sign(x))
+            ws = w_neg(ws);
+        *t = w_to_f80(c, ws, 0);
+        return 0;
+    }
+    *t = w_to_f80(c, w_div(ws, wc), 0);
     return 0;
 }
 
-/* atan(z) for |z| <= 1 after two argument halvings */
-static F80 atan_small(SfCtx *w, F80 z)
+/* atan(z) for 0 <= z <= 1: atan(k/16) + atan((z - k/16) / (1 + z k/16)) */
+static W w_atan01(W z)
 {
-    F80 one = k_int(1);
-    for (int i = 0; i < 2; i++) /* atan z = 2 atan(z / (1 + sqrt(1 + z^2))) */
-        z = sf_div(w, z, sf_add(w, one, sf_sqrt(w, sf_add(w, one, sf_mul(w, z, z)))));
-    F80 z2 = sf_mul(w, z, z), term = z, sum = z;
-    for (int n = 3; n < 400; n += 2) {
-        term = sf_mul(w, term, z2);
-        term.sexp ^= 0x8000;
-        F80 ns = sf_add(w, sum, sf_div(w, term, k_int(n)));
-        if (ns.mant == sum.mant && ns.sexp == sum.sexp)
-            break;
-        sum = ns;
-    }
-    return sf_mul(w, sum, k_int(4));
+    if (w_is_zero(z) || z.exp < -5)
+        return w_atan_series(z);
+    int sh = 63 - (z.exp + 5); /* z * 32 = hi >> sh, with z.exp <= 0 */
+    int k = (int)(((z.m.hi >> sh) + 1) >> 1);
+    if (k == 0)
+        return w_atan_series(z);
+    W ck = w_scale(w_from_int(k), -4);
+    W t = w_div(w_sub(z, ck), w_add(w_from_int(1), w_mul(z, ck)));
+    return w_add(w_const(&k_atan16[k - 1]), w_atan_series(t));
 }
 
 F80 sf_fpatan(SfCtx *c, F80 y, F80 x)
@@ -256,32 +401,49 @@ F80 sf_fpatan(SfCtx *c, F80 y, F80 x)
     F80 r;
     if (sf_nan_operands(c, y, x, 1, &r))
         return r;
-    if (sf_is_denormal(x) || sf_is_denormal(y))
-        c->flags |= SF_DE;
+    denormal_check(c, x);
+    denormal_check(c, y);
     int sy = sf_sign(y), sx = sf_sign(x);
-    SfCtx w = work();
-    F80 pi = pi_over(0), half = pi_over(1), quarter = pi_over(2);
+    W pi = w_const(&k_pi), half = w_scale(pi, -1), a;
     if (sf_is_zero(y)) {
-        r = sx ? pi : sf_zero(0);
+        if (!sx) {
+            c->c1 = 0;
+            return sf_zero(sy);
+        }
+        a = pi;
     } else if (sf_is_inf(y) && sf_is_inf(x)) {
-        r = sx ? sf_mul(&w, quarter, k_int(3)) : quarter;
+        a = w_scale(pi, -2);
+        if (sx)
+            a = w_sub(pi, a);
     } else if (sf_is_inf(y) || sf_is_zero(x)) {
-        r = half;
+        a = half;
     } else if (sf_is_inf(x)) {
-        r = sx ? pi : sf_zero(0);
+        if (!sx) {
+            c->c1 = 0;
+            return sf_zero(sy);
+        }
+        a = pi;
     } else {
-        F80 ay = y, ax = x;
-        ay.sexp &= 0x7fff;
-        ax.sexp &= 0x7fff;
-        int swap = sf_compare(&w, ay, ax, 1) == SF_GT;
-        F80 z = swap ? sf_div(&w, ax, ay) : sf_div(&w, ay, ax);
-        r = atan_small(&w, z);
-        if (swap) r = sf_sub(&w, half, r);
-        if (sx) r = sf_sub(&w, pi, r);
-        c->flags |= SF_PE;
+        W ay = w_from_f80(y), ax = w_from_f80(x);
+        ay.sign = ax.sign = 0;
+        int swap = ay.exp > ax.exp || (ay.exp == ax.exp && (ay.m.hi > ax.m.hi));
+        W z = swap ? w_div(ax, ay) : w_div(ay, ax);
+        if (!swap && !sx && z.exp < -40) {
+            /* the x87 gives atan z = z for z < 2^-40 (rounded as z, PE) */
+            c->flags |= SF_PE;
+            z.sign = sy;
+            r = w_to_f80(c, z, !(z.m.lo | (z.m.hi & 0xffffffffffull)));
+            if (sf_exp(r) == 0)
+                c->flags |= SF_UE;
+            return r;
+        }
+        a = w_atan01(z);
+        if (swap)
+            a = w_sub(half, a);
+        if (sx)
+            a = w_sub(pi, a);
     }
     if (sy)
-        r.sexp ^= 0x8000;
-    c->c1 = 0;
-    return r;
+        a = w_neg(a);
+    return w_to_f80(c, a, 0);
 }

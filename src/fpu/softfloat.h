@@ -51,7 +51,10 @@ F80 sf_from_bcd(const uint8_t bcd[10]);
 void sf_to_bcd(SfCtx *c, F80 a, uint8_t out[10]);
 F80 sf_const(SfCtx *c, int which);
 
-/* transcendentals (src/fpu/sf_trans.c) */
+/* Transcendentals (src/fpu/sf_trans.c, kernels in sf_wide.c).  The trig
+ * functions return 1 when |x| >= 2^63 (C2 set, operand left as it is).
+ * FPTAN: when *tan comes back a NaN (NaN or infinite operand) the x87
+ * pushes that NaN instead of 1.0.  FSINCOS: C1 describes the cosine. */
 F80 sf_f2xm1(SfCtx *c, F80 a);
 F80 sf_fyl2x(SfCtx *c, F80 x, F80 y);
 F80 sf_fyl2xp1(SfCtx *c, F80 x, F80 y);
