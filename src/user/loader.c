@@ -1,6 +1,7 @@
 /* Process start-up: load the program (and its loader), build the initial
  * stack as Linux does: argc, argv, envp, auxv, strings. */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,9 @@ int user_setup(UserProc *p, const char *path, int argc, char **argv, char **envp
     memset(&interp, 0, sizeof interp);
     if (elf_load_file(p, path, 0, &exe, err, errlen) != 0)
         return -1;
-    snprintf(p->exe_path, sizeof p->exe_path, "%s", path);
+    /* the kernel's /proc/self/exe is absolute; static glibc asserts so */
+    char abs[PATH_MAX];
+    snprintf(p->exe_path, sizeof p->exe_path, "%s", realpath(path, abs) ? abs : path);
     uint32_t entry = exe.entry;
     if (exe.interp[0]) {
         char ierr[256];

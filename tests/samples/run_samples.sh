@@ -31,10 +31,11 @@ for src in "$SRC"/*.c; do
         if ! $CC_I386 $flags -o "$bin" "$src" 2>"$bin.cc.log"; then
             echo "samples: FAIL $name ($kind): cannot compile"; cat "$bin.cc.log"; fail=$((fail + 1)); continue
         fi
-        $WRAP "$EMU" "$bin" >"$bin.emu.out" 2>"$bin.emu.err"
+        # started by a relative path, as from a shell: ./name
+        (cd "$BUILD" && $WRAP "$EMU" "./$name-$kind") >"$bin.emu.out" 2>"$bin.emu.err"
         echo "exit=$?" >>"$bin.emu.out"
         if [ $native_ok = 1 ]; then
-            "$bin" >"$bin.native.out" 2>/dev/null
+            (cd "$BUILD" && "./$name-$kind") >"$bin.native.out" 2>/dev/null
             echo "exit=$?" >>"$bin.native.out"
         else
             echo "samples: SKIP $name ($kind): this host cannot run i386 code natively" >&2
