@@ -84,6 +84,8 @@ uint64_t e386_insn_count(const E386Cpu *cpu);
 /* x87 state as seen by signal frames (FSAVE 108-byte image, 32-bit form). */
 void e386_fpu_save(E386Cpu *cpu, uint8_t out[108]);
 void e386_fpu_restore(E386Cpu *cpu, const uint8_t in[108]);
+/* FNINIT's state: what a Linux signal handler starts with. */
+void e386_fpu_init(E386Cpu *cpu);
 
 /* Statistics for tests and benchmarks. */
 typedef struct e386_stats {

@@ -61,6 +61,8 @@ void e386_cpu_reset_user(E386Cpu *cpu)
     cpu->inhibit_irq = 0;
 }
 
+void e386_fpu_init(E386Cpu *cpu) { fpu_reset(&cpu->fpu); }
+
 uint32_t e386_reg_read(const E386Cpu *cpu, int reg)
 {
     if (reg >= E386_EAX && reg <= E386_EDI)

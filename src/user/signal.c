@@ -72,6 +72,22 @@ void user_raise(UserProc *p, const GuestSiginfo *info)
     p->sigpending |= bit(sig);
 }
 
+/* si_code of an x87 #MF, as fpu__exception_code() derives it: the first
+ * pending unmasked exception in the order IE, ZE, OE, DE/UE, PE. */
+static int fpu_si_code(E386Cpu *cpu)
+{
+    uint8_t img[108];
+    e386_fpu_save(cpu, img);
+    unsigned cw = (unsigned)get_le(img, 2), sw = (unsigned)get_le(img + 4, 2);
+    unsigned err = sw & ~cw;
+    if (err & 0x01) return 7;  /* FPE_FLTINV */
+    if (err & 0x04) return 3;  /* FPE_FLTDIV */
+    if (err & 0x08) return 4;  /* FPE_FLTOVF */
+    if (err & 0x12) return 5;  /* FPE_FLTUND */
+    if (err & 0x20) return 6;  /* FPE_FLTRES */
+    return 0;
+}
+
 /* The fault mapping of arch/x86/kernel/traps.c. */
 void user_fault(UserProc *p, const e386_exit *ex)
 {
@@ -93,7 +109,12 @@ void user_fault(UserProc *p, const e386_exit *ex)
         si.addr = ex->fault_addr;
         si.cr2 = ex->fault_addr;
         break;
-    case 16: si.signo = SIGFPE; si.code = 7; si.addr = ex->fault_eip; break; /* FPE_FLTINV */
+    case 16:
+        si.signo = SIGFPE;
+        si.code = fpu_si_code(p->cpu);
+        si.addr = ex->fault_eip;
+        si.err = 0;
+        break;
     default:
         if (ex->reason == E386_EXIT_INTERRUPT) { /* INT n through a DPL-0 gate: #GP */
             si.trapno = 13;
@@ -153,7 +174,7 @@ static void fill_fpstate(UserProc *p, uint8_t *fp)
 {
     memset(fp, 0, FPSTATE_SIZE);
     e386_fpu_save(p->cpu, fp); /* the FSAVE image: 108 bytes */
-    put_le(fp + 108, 2, 0);      /* status */
+    put_le(fp + 108, 2, get_le(fp + 4, 2)); /* status: the status word, as Linux stores it */
     put_le(fp + 110, 2, 0xffff); /* magic: no FXSR data follows */
 }
 
@@ -222,6 +243,9 @@ static int setup_frame(UserProc *p, int sig, const GuestSiginfo *si)
         return -1;
     e386_reg_write(p->cpu, E386_ESP, frame);
     e386_reg_write(p->cpu, E386_EIP, sa->handler);
+    /* Linux starts every handler with a fresh FPU (fpu__clear_user_states):
+     * a handler for an x87 #MF must not take the pending exception again. */
+    e386_fpu_init(p->cpu);
     e386_reg_write(p->cpu, E386_EAX, (uint32_t)sig);
     if (rt) {
         e386_reg_write(p->cpu, E386_EDX, frame + 16);
