@@ -226,35 +226,6 @@ static W trig_reduce(F80 x, unsigned *q)
     return r;
 }
 
-static int trig_special(SfCtx *c, F80 x, F80 *r)
-{
-    if (sf_nan_operands(c, x, x, 0, r))
-        return 1;
-    if (sf_is_inf(x)) {
-        c->flags |= SF_IE;
-        *r = sf_indefinite();
-        return 1;
-    }
-    return 0;
-}
-
-static int out_of_range(F80 x) { return sf_exp(x) >= SF_BIAS + 63; }
-
-/* Below 2^-68 the x87 returns sin x = x and cos x = 1 unrounded (PE,
- * C1 clear) in every rounding mode. */
-static int trig_tiny(SfCtx *c, F80 *x)
-{
-    if (sf_exp(*x) >= SF_BIAS - 68)
-        return 0;
-    if (sf_exp(*x) == 0 && (x->mant >> 63))
-        x->sexp |= 1; /* a pseudo-denormal comes back normalised */
-    else if (sf_exp(*x) == 0)
-        c->flags |= SF_UE; /* a denormal result */
-    c->flags |= SF_PE;
-    c->c1 = 0;
-    return 1;
-}
-
 /* sin and cos of x (finite, in range) as 128-bit values */
 static void w_sincos(F80 x, W *s, W *co)
 {
@@ -271,44 +242,51 @@ static void w_sincos(F80 x, W *s, W *co)
         *s = w_neg(*s);
 }
 
-int sf_fsincos(SfCtx *c, F80 x, F80 *s, F80 *co)
+/* The operand checks the four trigonometric instructions share: 1 when
+ * *r (and the return value *ret) is final. */
+static int trig_prologue(SfCtx *c, F80 x, F80 *r, int *ret)
 {
-    if (trig_special(c, x, s)) {
-        *co = *s;
-        return 0;
-    }
-    if (out_of_range(x))
+    *ret = 0;
+    if (sf_nan_operands(c, x, x, 0, r))
         return 1;
-    if (sf_is_zero(x)) {
-        *s = x;
-        *co = sf_from_i64(1);
-        return 0;
+    if (sf_is_inf(x)) {
+        c->flags |= SF_IE;
+        *r = sf_indefinite();
+        return 1;
+    }
+    if (sf_exp(x) >= SF_BIAS + 63) { /* out of range: C2, operand kept */
+        *ret = 1;
+        return 1;
     }
     denormal_check(c, x);
-    if (trig_tiny(c, &x)) {
+    return 0;
+}
+
+int sf_fsincos(SfCtx *c, F80 x, F80 *s, F80 *co)
+{
+    int ret;
+    if (trig_prologue(c, x, s, &ret)) {
+        *co = *s;
+        return ret;
+    }
+    if (sf_is_zero(x)) {
         *s = x;
         *co = sf_from_i64(1);
         return 0;
     }
     W ws, wc;
     w_sincos(x, &ws, &wc);
-    *s = w_to_f80(c, ws, 0);
-    *co = w_to_f80(c, wc, 0); /* C1 tells how the cosine was rounded */
+    *co = w_to_f80(c, wc, 0);
+    *s = w_to_f80(c, ws, 0); /* C1 tells how the sine was rounded */
     return 0;
 }
 
 int sf_fsin(SfCtx *c, F80 x, F80 *r)
 {
-    if (trig_special(c, x, r))
-        return 0;
-    if (out_of_range(x))
-        return 1;
+    int ret;
+    if (trig_prologue(c, x, r, &ret))
+        return ret;
     if (sf_is_zero(x)) {
-        *r = x;
-        return 0;
-    }
-    denormal_check(c, x);
-    if (trig_tiny(c, &x)) {
         *r = x;
         return 0;
     }
@@ -320,18 +298,10 @@ int sf_fsin(SfCtx *c, F80 x, F80 *r)
 
 int sf_fcos(SfCtx *c, F80 x, F80 *r)
 {
-    if (trig_special(c, x, r))
-        return 0;
-    if (out_of_range(x))
-        return 1;
+    int ret;
+    if (trig_prologue(c, x, r, &ret))
+        return ret;
     if (sf_is_zero(x)) {
-        *r = sf_from_i64(1);
-        return 0;
-    }
-    denormal_check(c, x);
-    uint16_t flags = c->flags;
-    if (trig_tiny(c, &x)) {
-        c->flags = flags | SF_PE; /* cos x = 1 is not tiny */
         *r = sf_from_i64(1);
         return 0;
     }
@@ -343,43 +313,48 @@ int sf_fcos(SfCtx *c, F80 x, F80 *r)
 
 int sf_fptan(SfCtx *c, F80 x, F80 *t)
 {
-    if (trig_special(c, x, t))
-        return 0;
-    if (out_of_range(x))
-        return 1;
+    int ret;
+    if (trig_prologue(c, x, t, &ret))
+        return ret;
     if (sf_is_zero(x)) {
         *t = x;
         return 0;
     }
-    denormal_check(c, x);
-    W ws, wc;
-    w_sincos(x, &ws, &wc);
-    /* Tiny arguments, as the x87 does them: below 2^-68 the result is x
-     * itself (PE, no rounding in any mode); up to 2^-33 the x87's value is
-     * x(1 - d) for a tiny d, below the true tan x = x(1 + x^2/3 + ...). */
-    int ex = sf_exp(x);
-    if (trig_tiny(c, &x)) {
-        *t = x;
-        return 0;
-    }
-    if (ex < SF_BIAS - 33) {
-        W wx = w_from_f80(x);
-        W d = w_scale(w_from_int(wx.sign ? 1 : -1), wx.exp - 200);
-        *t = w_to_f80(c, w_add(wx, d), 0);
-        return 0;
-    }
     unsigned q;
     W r = trig_reduce(x, &q);
+    W wt;
     if (r.exp < -30 && !(q & 1)) { /* tan r = r + r^3/3 + 2r^5/15 + ... */
         W r3 = w_mul(r, w_mul(r, r));
-        ws = w_add(r, w_div(r3, w_from_int(3)));
+        wt = w_add(r, w_div(r3, w_from_int(3)));
         if (sf_sign(x))
-            ws = w_neg(ws);
-        *t = w_to_f80(c, ws, 0);
-        return 0;
+            wt = w_neg(wt);
+    } else {
+        W ws, wc;
+        w_sincos(x, &ws, &wc);
+        wt = w_div(ws, wc);
     }
-    *t = w_to_f80(c, w_div(ws, wc), 0);
+    *t = w_to_f80(c, wt, 0);
     return 0;
+}
+
+/* The x87's arctangent lies a little below the true angle (measured: of
+ * the results that differ from the correctly rounded one, nearly all are
+ * smaller in magnitude, the true value being within ~2^-6 ulp above a
+ * rounding boundary).  The model: the magnitude less one unit in the 70th
+ * significant bit (2^-6 ulp of the 64-bit result), then rounded. */
+static W atan_bias(W a)
+{
+    const uint64_t unit = 1ull << (128 - 70);
+    if (w_is_zero(a))
+        return a;
+    a.m.hi -= a.m.lo < unit;
+    a.m.lo -= unit;
+    if (!(a.m.hi >> 63)) { /* was 2^127 + less than a unit: renormalise */
+        a.m.hi = a.m.hi << 1 | a.m.lo >> 63;
+        a.m.lo <<= 1;
+        a.exp--;
+    }
+    return a;
 }
 
 /* atan(z) for 0 <= z <= 1: atan(k/16) + atan((z - k/16) / (1 + z k/16)) */
@@ -428,15 +403,6 @@ F80 sf_fpatan(SfCtx *c, F80 y, F80 x)
         ay.sign = ax.sign = 0;
         int swap = ay.exp > ax.exp || (ay.exp == ax.exp && (ay.m.hi > ax.m.hi));
         W z = swap ? w_div(ax, ay) : w_div(ay, ax);
-        if (!swap && !sx && z.exp < -40) {
-            /* the x87 gives atan z = z for z < 2^-40 (rounded as z, PE) */
-            c->flags |= SF_PE;
-            z.sign = sy;
-            r = w_to_f80(c, z, !(z.m.lo | (z.m.hi & 0xffffffffffull)));
-            if (sf_exp(r) == 0)
-                c->flags |= SF_UE;
-            return r;
-        }
         a = w_atan01(z);
         if (swap)
             a = w_sub(half, a);
@@ -445,5 +411,5 @@ F80 sf_fpatan(SfCtx *c, F80 y, F80 x)
     }
     if (sy)
         a = w_neg(a);
-    return w_to_f80(c, a, 0);
+    return w_to_f80(c, atan_bias(a), 0);
 }
