@@ -3,6 +3,7 @@
  * no host floating point is used. */
 #include "core/cpu.h"
 #include "core/ops.h"
+#include "fpu/sf_internal.h"
 
 enum { SW_IE = 1, SW_DE = 2, SW_ZE = 4, SW_OE = 8, SW_UE = 16, SW_PE = 32, SW_SF = 64,
        SW_ES = 128, SW_C0 = 1 << 8, SW_C1 = 1 << 9, SW_C2 = 1 << 10, SW_C3 = 1 << 14,
@@ -77,17 +78,29 @@ static SfCtx ctx_of(const Fpu *f)
     memset(&c, 0, sizeof c);
     c.rc = (uint8_t)((f->cw >> 10) & 3);
     c.pc = (uint8_t)((f->cw >> 8) & 3);
+    c.flags = (uint16_t)((f->cw & SW_OE ? 0 : SF_TRAP_OE) | (f->cw & SW_UE ? 0 : SF_TRAP_UE));
     return c;
 }
 
-/* Finish an arithmetic op: flags into SW, C1 = rounded up.  Returns 1 if
- * the result may be stored. */
+/* Finish an operation: flags into SW, C1 = rounded up.  An unmasked
+ * invalid-operand, denormal or zero-divide exception is raised before the
+ * computation (as the x87 does, measured): only it is reported, C1 is
+ * cleared, and the destination and TOP are left alone: no store, no pop.  Unmasked
+ * OE/UE results come back re-biased from the soft-float module and are
+ * stored like any other.  Returns 1 if the result may be stored. */
 static int fpu_done(Fpu *f, const SfCtx *c)
 {
+    unsigned pre = c->flags & (SW_IE | SW_DE | SW_ZE);
+    if (pre & ~f->cw) {
+        f->sw &= (uint16_t)~SW_C1;
+        fpu_except(f, pre);
+        return 0;
+    }
     f->sw &= (uint16_t)~SW_C1;
     if (c->c1)
         f->sw |= SW_C1;
-    return !fpu_except(f, c->flags);
+    fpu_except(f, c->flags);
+    return 1;
 }
 
 /* Stack underflow: reading an empty register. */
@@ -133,6 +146,22 @@ static F80 load_mem(E386Cpu *cpu, const E386Op *op, int kind, SfCtx *c)
         return sf_from_f64(c, lo | hi << 32);
     }
     }
+}
+
+/* An arithmetic or compare source from memory.  The x87 takes a single or
+ * double operand as it is: a signalling NaN stays signalling for the
+ * operation's NaN rules, and a denormal one raises DE only where the
+ * operation checks for denormals (not when it is invalid, divides by
+ * zero or meets a NaN).  *den tells the caller. */
+static F80 load_src(E386Cpu *cpu, const E386Op *op, int kind, int *den)
+{
+    SfCtx t;
+    memset(&t, 0, sizeof t);
+    F80 v = load_mem(cpu, op, kind, &t);
+    *den = (t.flags & SF_DE) != 0;
+    if (t.flags & SF_IE)
+        v.mant &= ~(1ull << 62);
+    return v;
 }
 
 static uint64_t read64(E386Cpu *cpu, uint32_t lin)
@@ -184,8 +213,16 @@ static void compare(Fpu *f, SfCtx *c, F80 a, F80 b, int quiet)
     set_cc(f, r == SF_EQ || r == SF_UN, r == SF_UN, 0, r == SF_LT || r == SF_UN);
 }
 
-/* ST(0) op= source, or FCOM/FCOMP; source from memory or ST(i). */
-static void arith_st0(E386Cpu *cpu, int which, F80 src, int src_empty)
+/* The DE a denormal single/double memory source raised (see load_src). */
+static void src_denormal(SfCtx *c, F80 a, int den)
+{
+    if (den && !(c->flags & (SF_IE | SF_ZE)) && !sf_is_nan(a))
+        c->flags |= SF_DE;
+}
+
+/* ST(0) op= source, or FCOM/FCOMP; source from memory (den: a denormal
+ * single/double) or ST(i). */
+static void arith_st0(E386Cpu *cpu, int which, F80 src, int src_empty, int den)
 {
     Fpu *f = &cpu->fpu;
     SfCtx c = ctx_of(f);
@@ -207,6 +244,7 @@ static void arith_st0(E386Cpu *cpu, int which, F80 src, int src_empty)
         return;
     }
     F80 r = arith(&c, which, a, src);
+    src_denormal(&c, a, den);
     if (fpu_done(f, &c))
         set_reg(f, 0, r);
 }
@@ -217,14 +255,16 @@ static void arith_sti(E386Cpu *cpu, int which, int i, int pop)
     Fpu *f = &cpu->fpu;
     SfCtx c = ctx_of(f);
     if (is_empty(f, 0) || is_empty(f, i)) {
-        if (underflow(f))
-            set_reg(f, i, f80_indefinite);
+        if (!underflow(f))
+            return; /* unmasked: no pop either */
+        set_reg(f, i, f80_indefinite);
     } else {
         static const int swap[8] = { 0, 1, 2, 3, 5, 4, 7, 6 };
         F80 r = arith(&c, swap[which], f->st[phys(f, i)], f->st[phys(f, 0)]);
         /* DC E0+i is FSUBR ST(i),ST(0) = ST(0)-ST(i): arith(5) gives b-a */
-        if (fpu_done(f, &c))
-            set_reg(f, i, r);
+        if (!fpu_done(f, &c))
+            return;
+        set_reg(f, i, r);
     }
     if (pop)
         fpu_pop(f);
@@ -569,9 +609,9 @@ static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
     switch (esc) {
     case 0: case 2: case 4: case 6: { /* arithmetic with a memory source */
         static const int kind[4] = { M_F32, M_I32, M_F64, M_I16 };
-        F80 src = load_mem(cpu, op, kind[esc / 2], &c);
-        if (fpu_except(f, c.flags)) return op + 1;
-        arith_st0(cpu, reg, src, 0);
+        int den;
+        F80 src = load_src(cpu, op, kind[esc / 2], &den);
+        arith_st0(cpu, reg, src, 0, den);
         break;
     }
     case 1:
@@ -658,7 +698,7 @@ static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
     fpu_wait_check(cpu);
     switch (esc) {
     case 0:
-        arith_st0(cpu, reg, f->st[phys(f, i)], is_empty(f, i));
+        arith_st0(cpu, reg, f->st[phys(f, i)], is_empty(f, i), 0);
         break;
     case 1:
         switch (reg) {
@@ -706,7 +746,7 @@ static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
         break;
     case 4:
         if (reg == 2 || reg == 3) /* aliases of fcom/fcomp */
-            arith_st0(cpu, reg, f->st[phys(f, i)], is_empty(f, i));
+            arith_st0(cpu, reg, f->st[phys(f, i)], is_empty(f, i), 0);
         else
             arith_sti(cpu, reg, i, 0);
         break;
@@ -735,10 +775,10 @@ static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
     case 6:
         if (reg == 3) {
             if (i != 1) raise_exc(cpu, EX_UD);
-            arith_st0(cpu, 3, f->st[phys(f, 1)], is_empty(f, 1)); /* fcompp: compare, pop */
+            arith_st0(cpu, 3, f->st[phys(f, 1)], is_empty(f, 1), 0); /* fcompp: compare, pop */
             fpu_pop(f);
         } else if (reg == 2) {
-            arith_st0(cpu, 3, f->st[phys(f, i)], is_empty(f, i));
+            arith_st0(cpu, 3, f->st[phys(f, i)], is_empty(f, i), 0);
         } else {
             arith_sti(cpu, reg, i, 1);
         }

@@ -4,6 +4,16 @@
 #include "fpu/softfloat.h"
 
 #define SF_BIAS 16383
+
+/* Requests from the x87 layer, carried in SfCtx.flags above the exception
+ * bits: OE / UE is unmasked.  The x87 then delivers an overflowing or
+ * tiny result bound for the extended format (sf_round with emax 0x7fff)
+ * rounded at an unbounded exponent and re-biased into range by
+ * SF_WRAP_BIAS, and signals UE on tininess alone, exact result or not.
+ * (A memory destination is not written at all; x87.c sees to that.) */
+#define SF_TRAP_OE 0x4000
+#define SF_TRAP_UE 0x8000
+#define SF_WRAP_BIAS 24576
 #define SF_INT_BIT 0x8000000000000000ull
 
 typedef struct U128 { uint64_t hi, lo; } U128;

@@ -88,7 +88,11 @@ uint64_t sf_round(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t lo, int p
         if (up)
             tiny = 0;
     }
-    if (e < 1) { /* denormalise: the result keeps exponent field 0 */
+    int wrap = emax == 0x7fff; /* an extended destination can take a re-biased result */
+    int trap_ue = tiny && (c->flags & SF_TRAP_UE);
+    if (trap_ue)
+        c->flags |= SF_UE;
+    if (e < 1 && !(trap_ue && wrap)) { /* denormalise: the result keeps exponent field 0 */
         U128 v = { hi, lo };
         v = u128_shr_sticky(v, 1 - e);
         hi = v.hi;
@@ -130,8 +134,17 @@ uint64_t sf_round(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t lo, int p
         c->flags |= SF_UE;
     if (inexact)
         c->flags |= SF_PE;
+    if (trap_ue && wrap) {
+        *eout = e + SF_WRAP_BIAS;
+        return hi;
+    }
     if (!(hi & SF_INT_BIT)) { /* still denormal (or zero) */
         *eout = 0;
+        return hi;
+    }
+    if (e >= emax && wrap && (c->flags & SF_TRAP_OE)) {
+        c->flags |= SF_OE;
+        *eout = e - SF_WRAP_BIAS;
         return hi;
     }
     if (e >= emax) {
