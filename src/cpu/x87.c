@@ -124,6 +124,22 @@ static void fpu_push(Fpu *f, F80 v)
     set_reg(f, 0, v);
 }
 
+/* FXTRACT (and FPTAN, FSINCOS) replace ST(0) and push a second result.
+ * The x87 checks for a full stack first: IE, SF, C1 = 1 and, masked, two
+ * indefinites where ST(0) was and above it; unmasked, nothing changes. */
+static int two_results_overflow(Fpu *f)
+{
+    if (is_empty(f, 7))
+        return 0;
+    f->sw |= SW_C1;
+    if (fpu_except(f, SW_IE | SW_SF))
+        return 1;
+    set_reg(f, 0, f80_indefinite);
+    set_top(f, fp_top(f) - 1);
+    set_reg(f, 0, f80_indefinite);
+    return 1;
+}
+
 static void set_cc(Fpu *f, unsigned c3, unsigned c2, unsigned c1, unsigned c0)
 {
     f->sw = (uint16_t)((f->sw & ~(SW_C0 | SW_C1 | SW_C2 | SW_C3)) | (c0 ? SW_C0 : 0) |
@@ -495,6 +511,10 @@ static void unary(E386Cpu *cpu, int code)
         if (underflow(f)) {
             set_reg(f, 0, f80_indefinite);
             if (code == 0x24) set_cc(f, 1, 1, 0, 1);
+            if (code == 0x34) { /* fxtract: the second indefinite is pushed */
+                set_top(f, fp_top(f) - 1);
+                set_reg(f, 0, f80_indefinite);
+            }
         }
         return;
     }
@@ -527,6 +547,7 @@ static void unary(E386Cpu *cpu, int code)
         fpu_push(f, r2);
         return;
     case 0x34: /* fxtract */
+        if (two_results_overflow(f)) return;
         sf_xtract(&c, a, &r, &r2);
         if (!fpu_done(f, &c)) return;
         set_reg(f, 0, r);

@@ -309,15 +309,15 @@ F80 sf_prem(SfCtx *c, F80 a, F80 b, int ieee, uint32_t *quot, int *partial)
         c->flags |= SF_DE;
     if (sf_exp(a) == 0 && (a.mant >> 63))
         a.sexp |= 1; /* a pseudo-denormal comes back normalised */
-    if (sf_is_zero(a) || sf_is_inf(b))
+    if (sf_is_zero(a))
         return a;
     int ea, eb;
     uint64_t ma = sf_norm(a, &ea), mb = sf_norm(b, &eb);
     int d = ea - eb;
-    if (d < 0) {
-        if (!ieee || d < -1)
-            return a;
-    }
+    /* a itself, through the rounding so that a denormal one is tiny (UE
+     * unmasked: re-biased, as the x87 does) */
+    if (sf_is_inf(b) || (d < 0 && (!ieee || d < -1)))
+        return round64(c, sf_sign(a), ea, ma);
     if (d >= 64) { /* partial: reduce by a multiple 2^(d - n) with 32 <= n <= 63 */
         int n = 32 + (d % 32);
         int shift = d - n;

@@ -92,7 +92,14 @@ uint64_t sf_round(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t lo, int p
     int trap_ue = tiny && (c->flags & SF_TRAP_UE);
     if (trap_ue)
         c->flags |= SF_UE;
-    if (e < 1 && !(trap_ue && wrap)) { /* denormalise: the result keeps exponent field 0 */
+    int rebias = trap_ue && wrap;
+    if (rebias && e + SF_WRAP_BIAS < 1) {
+        /* too tiny even re-biased (FSCALE): zero in every rounding mode */
+        c->flags |= SF_UE | SF_PE;
+        *eout = 0;
+        return 0;
+    }
+    if (e < 1 && !rebias) { /* denormalise: the result keeps exponent field 0 */
         U128 v = { hi, lo };
         v = u128_shr_sticky(v, 1 - e);
         hi = v.hi;
@@ -134,7 +141,7 @@ uint64_t sf_round(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t lo, int p
         c->flags |= SF_UE;
     if (inexact)
         c->flags |= SF_PE;
-    if (trap_ue && wrap) {
+    if (rebias) {
         *eout = e + SF_WRAP_BIAS;
         return hi;
     }
@@ -144,6 +151,12 @@ uint64_t sf_round(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t lo, int p
     }
     if (e >= emax && wrap && (c->flags & SF_TRAP_OE)) {
         c->flags |= SF_OE;
+        if (e - SF_WRAP_BIAS >= emax) { /* too large even re-biased: infinity */
+            c->flags |= SF_PE;
+            c->c1 = 1;
+            *eout = emax;
+            return SF_INT_BIT;
+        }
         *eout = e - SF_WRAP_BIAS;
         return hi;
     }
