@@ -309,6 +309,20 @@ static void store_int(E386Cpu *cpu, const E386Op *op, int bits, int pop)
         fpu_pop(f);
 }
 
+/* fpu_done for a single/double memory destination: with OE or UE
+ * unmasked and raised, the x87 writes nothing, does not pop and reports
+ * that exception alone (no PE), C1 = 0. */
+static int store_done(Fpu *f, const SfCtx *c)
+{
+    unsigned post = c->flags & (SW_OE | SW_UE);
+    if ((post & ~f->cw) && !(c->flags & (SW_IE | SW_DE | SW_ZE) & ~f->cw)) {
+        f->sw &= (uint16_t)~SW_C1;
+        fpu_except(f, post);
+        return 0;
+    }
+    return fpu_done(f, c);
+}
+
 static void store_float(E386Cpu *cpu, const E386Op *op, int kind, int pop)
 {
     Fpu *f = &cpu->fpu;
@@ -325,11 +339,11 @@ static void store_float(E386Cpu *cpu, const E386Op *op, int kind, int pop)
         f->sw &= (uint16_t)~SW_C1;
     } else if (kind == 32) {
         uint32_t r = sf_to_f32(&c, v);
-        if (!fpu_done(f, &c)) return;
+        if (!store_done(f, &c)) return;
         lin_write(cpu, lin, 4, r);
     } else {
         uint64_t r = sf_to_f64(&c, v);
-        if (!fpu_done(f, &c)) return;
+        if (!store_done(f, &c)) return;
         write64(cpu, lin, r);
     }
     if (pop)
@@ -471,6 +485,21 @@ out:
         fpu_pop(f);
 }
 
+/* FST/FSTP ST(i) */
+static void fst_reg(Fpu *f, int i, int pop)
+{
+    if (is_empty(f, 0)) {
+        if (!underflow(f))
+            return;
+        set_reg(f, i, f80_indefinite);
+    } else {
+        set_reg(f, i, f->st[phys(f, 0)]);
+        f->sw &= (uint16_t)~SW_C1;
+    }
+    if (pop)
+        fpu_pop(f);
+}
+
 static void fxch(Fpu *f, int i)
 {
     if (is_empty(f, 0) || is_empty(f, i)) {
@@ -495,8 +524,7 @@ static void unary(E386Cpu *cpu, int code)
     switch (code) {
     case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e: {
         static const int which[7] = { SF_C_ONE, SF_C_L2T, SF_C_L2E, SF_C_PI, SF_C_LG2, SF_C_LN2, SF_C_ZERO };
-        fpu_push(f, sf_const(&c, which[code - 0x28]));
-        f->sw &= (uint16_t)~SW_C1;
+        fpu_push(f, sf_const(&c, which[code - 0x28])); /* C1 from the push */
         return;
     }
     case 0x36: set_top(f, fp_top(f) - 1); f->sw &= (uint16_t)~SW_C1; return; /* fdecstp */
@@ -598,6 +626,16 @@ static void record_ip(E386Cpu *cpu, const E386Op *op, int mem)
     }
 }
 
+/* FLD m32/m64: an unmasked IE (SNaN) loads nothing; an unmasked DE still
+ * loads the value (measured). */
+static int load_ok(Fpu *f, const SfCtx *c)
+{
+    if (!is_empty(f, 7))
+        return 1; /* a stack overflow takes precedence: fpu_push reports it */
+    fpu_except(f, c->flags);
+    return !(c->flags & SW_IE & ~f->cw);
+}
+
 static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
 {
     Fpu *f = &cpu->fpu;
@@ -638,7 +676,7 @@ static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
     case 1:
         if (reg == 0) {
             F80 v = load_mem(cpu, op, M_F32, &c);
-            if (!fpu_except(f, c.flags)) fpu_push(f, v);
+            if (load_ok(f, &c)) fpu_push(f, v);
         } else if (reg == 2 || reg == 3) {
             store_float(cpu, op, 32, reg == 3);
         } else {
@@ -657,7 +695,7 @@ static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
     case 5:
         if (reg == 0) {
             F80 v = load_mem(cpu, op, M_F64, &c);
-            if (!fpu_except(f, c.flags)) fpu_push(f, v);
+            if (load_ok(f, &c)) fpu_push(f, v);
         } else if (reg == 2 || reg == 3) {
             store_float(cpu, op, 64, reg == 3);
         } else {
@@ -746,9 +784,8 @@ static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
             int cond = cc_cond(cpu, cc[reg] | (esc == 3));
             if (is_empty(f, 0) || is_empty(f, i)) {
                 if (underflow(f)) set_reg(f, 0, f80_indefinite);
-            } else {
-                f->sw &= (uint16_t)~SW_C1;
-                if (cond) set_reg(f, 0, f->st[phys(f, i)]);
+            } else if (cond) { /* C1 is left as it was (measured) */
+                set_reg(f, 0, f->st[phys(f, i)]);
             }
         } else if (esc == 2 && reg == 5 && i == 1) { /* fucompp */
             SfCtx c = ctx_of(f);
@@ -773,13 +810,9 @@ static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
         break;
     case 5:
         switch (reg) {
-        case 0: set_empty(f, i); break; /* ffree */
+        case 0: set_empty(f, i); f->sw &= (uint16_t)~SW_C1; break; /* ffree */
         case 1: fxch(f, i); break;
-        case 2: case 3:
-            if (is_empty(f, 0)) { if (!underflow(f)) break; set_reg(f, i, f80_indefinite); }
-            else set_reg(f, i, f->st[phys(f, 0)]);
-            if (reg == 3) fpu_pop(f);
-            break;
+        case 2: case 3: fst_reg(f, i, reg == 3); break;
         case 4: case 5: { /* fucom, fucomp */
             SfCtx c = ctx_of(f);
             if (is_empty(f, 0) || is_empty(f, i)) {
@@ -806,13 +839,10 @@ static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
         break;
     default: /* DF */
         if (reg == 5 || reg == 6) fcomi(cpu, i, reg == 5, 1);
-        else if (reg == 0) { set_empty(f, i); fpu_pop(f); } /* ffreep */
+        else if (reg == 0) { set_empty(f, i); fpu_pop(f); f->sw &= (uint16_t)~SW_C1; } /* ffreep */
         else if (reg == 1) fxch(f, i);
-        else if (reg == 2 || reg == 3) {
-            if (is_empty(f, 0)) { if (!underflow(f)) break; set_reg(f, i, f80_indefinite); }
-            else set_reg(f, i, f->st[phys(f, 0)]);
-            fpu_pop(f);
-        } else raise_exc(cpu, EX_UD);
+        else if (reg == 2 || reg == 3) fst_reg(f, i, 1);
+        else raise_exc(cpu, EX_UD);
     }
     record_ip(cpu, op, 0);
     return op + 1;
