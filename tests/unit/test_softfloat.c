@@ -97,6 +97,8 @@ START_TEST(test_trans_against_x87)
            sft_ops[op].name, compared, exact, (unsigned long long)worst, bad, c1, ue);
     fflush(stdout);
     ck_assert_int_eq(bad, 0);
+    ck_assert_msg(c1 * 100 <= compared * SFT_C1_BUDGET, "%s: C1_INTERNAL needed by %d of %d results", sft_ops[op].name,
+                  c1, compared);
 }
 END_TEST
 
