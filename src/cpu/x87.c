@@ -222,12 +222,6 @@ static F80 arith(SfCtx *c, int which, F80 a, F80 b)
     }
 }
 
-static void compare(Fpu *f, SfCtx *c, F80 a, F80 b, int quiet)
-{
-    int r = sf_compare(c, a, b, quiet);
-    fpu_except(f, c->flags);
-    set_cc(f, r == SF_EQ || r == SF_UN, r == SF_UN, 0, r == SF_LT || r == SF_UN);
-}
 
 /* The DE a denormal single/double memory source raised (see load_src). */
 static void src_denormal(SfCtx *c, F80 a, int den)
@@ -236,29 +230,51 @@ static void src_denormal(SfCtx *c, F80 a, int den)
         c->flags |= SF_DE;
 }
 
+/* The compares: ST(0) with b (empty: either operand is).  The FCOM family
+ * sets C3 C2 C0 and clears C1; the FCOMI family sets ZF PF CF, clears OF
+ * SF AF and leaves C1 alone but for a stack underflow.  The x87 writes the
+ * result (unordered for a NaN or an empty operand) also when the
+ * exception is unmasked, but then does not pop (measured). */
+static void do_compare(E386Cpu *cpu, F80 b, int empty, int quiet, int den, int eflags, int pops)
+{
+    Fpu *f = &cpu->fpu;
+    SfCtx c = ctx_of(f);
+    int r = SF_UN, stop;
+    if (empty) {
+        stop = !underflow(f);
+    } else {
+        F80 a = f->st[phys(f, 0)];
+        r = sf_compare(&c, a, b, quiet);
+        src_denormal(&c, a, den);
+        stop = fpu_except(f, c.flags);
+        if (!eflags)
+            f->sw &= (uint16_t)~SW_C1;
+    }
+    if (eflags)
+        cc_write(cpu, F_ARITH, (r == SF_EQ || r == SF_UN ? F_ZF : 0) | (r == SF_UN ? F_PF : 0) |
+                                   (r == SF_LT || r == SF_UN ? F_CF : 0));
+    else
+        set_cc(f, r == SF_EQ || r == SF_UN, r == SF_UN, 0, r == SF_LT || r == SF_UN);
+    while (!stop && pops-- > 0)
+        fpu_pop(f);
+}
+
 /* ST(0) op= source, or FCOM/FCOMP; source from memory (den: a denormal
  * single/double) or ST(i). */
 static void arith_st0(E386Cpu *cpu, int which, F80 src, int src_empty, int den)
 {
     Fpu *f = &cpu->fpu;
     SfCtx c = ctx_of(f);
+    if (which == 2 || which == 3) {
+        do_compare(cpu, src, is_empty(f, 0) || src_empty, 0, den, 0, which == 3);
+        return;
+    }
     if (is_empty(f, 0) || src_empty) {
-        if (which == 2 || which == 3) {
-            if (underflow(f))
-                set_cc(f, 1, 1, 0, 1);
-            if (which == 3) fpu_pop(f);
-        } else if (underflow(f)) {
+        if (underflow(f))
             set_reg(f, 0, f80_indefinite);
-        }
         return;
     }
     F80 a = f->st[phys(f, 0)];
-    if (which == 2 || which == 3) {
-        compare(f, &c, a, src, 0);
-        if (which == 3)
-            fpu_pop(f);
-        return;
-    }
     F80 r = arith(&c, which, a, src);
     src_denormal(&c, a, den);
     if (fpu_done(f, &c))
@@ -467,22 +483,7 @@ void e386_fpu_restore(E386Cpu *cpu, const uint8_t in[108])
 static void fcomi(E386Cpu *cpu, int i, int quiet, int pop)
 {
     Fpu *f = &cpu->fpu;
-    SfCtx c = ctx_of(f);
-    int r = SF_UN;
-    if (is_empty(f, 0) || is_empty(f, i)) {
-        if (!underflow(f))
-            goto out;
-    } else {
-        r = sf_compare(&c, f->st[phys(f, 0)], f->st[phys(f, i)], quiet);
-        if (fpu_except(f, c.flags))
-            goto out;
-    }
-    f->sw &= (uint16_t)~SW_C1;
-    cc_write(cpu, F_ARITH, (r == SF_EQ || r == SF_UN ? F_ZF : 0) |
-                               (r == SF_UN ? F_PF : 0) | (r == SF_LT || r == SF_UN ? F_CF : 0));
-out:
-    if (pop)
-        fpu_pop(f);
+    do_compare(cpu, f->st[phys(f, i)], is_empty(f, 0) || is_empty(f, i), quiet, 0, 1, pop);
 }
 
 /* FST/FSTP ST(i) */
@@ -535,10 +536,13 @@ static void unary(E386Cpu *cpu, int code)
         return;
     }
     }
+    if (code == 0x24 && empty0) {
+        do_compare(cpu, f80_zero, 1, 0, 0, 0, 0);
+        return;
+    }
     if (empty0) {
         if (underflow(f)) {
             set_reg(f, 0, f80_indefinite);
-            if (code == 0x24) set_cc(f, 1, 1, 0, 1);
             if (code == 0x34) { /* fxtract: the second indefinite is pushed */
                 set_top(f, fp_top(f) - 1);
                 set_reg(f, 0, f80_indefinite);
@@ -549,7 +553,7 @@ static void unary(E386Cpu *cpu, int code)
     switch (code) {
     case 0x20: a.sexp ^= 0x8000; set_reg(f, 0, a); f->sw &= (uint16_t)~SW_C1; return; /* fchs */
     case 0x21: a.sexp &= 0x7fff; set_reg(f, 0, a); f->sw &= (uint16_t)~SW_C1; return; /* fabs */
-    case 0x24: compare(f, &c, a, f80_zero, 0); return; /* ftst */
+    case 0x24: do_compare(cpu, f80_zero, 0, 0, 0, 0, 0); return; /* ftst */
     case 0x30: r = sf_f2xm1(&c, a); break;
     case 0x3a: r = sf_sqrt(&c, a); break;
     case 0x3c: r = sf_round_to_int(&c, a); break;
@@ -788,14 +792,7 @@ static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
                 set_reg(f, 0, f->st[phys(f, i)]);
             }
         } else if (esc == 2 && reg == 5 && i == 1) { /* fucompp */
-            SfCtx c = ctx_of(f);
-            if (is_empty(f, 0) || is_empty(f, 1)) {
-                if (underflow(f)) set_cc(f, 1, 1, 0, 1);
-            } else {
-                compare(f, &c, f->st[phys(f, 0)], f->st[phys(f, 1)], 1);
-            }
-            fpu_pop(f);
-            fpu_pop(f);
+            do_compare(cpu, f->st[phys(f, 1)], is_empty(f, 0) || is_empty(f, 1), 1, 0, 0, 2);
         } else if (esc == 3 && (reg == 5 || reg == 6)) {
             fcomi(cpu, i, reg == 5, 0);
         } else {
@@ -813,24 +810,16 @@ static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
         case 0: set_empty(f, i); f->sw &= (uint16_t)~SW_C1; break; /* ffree */
         case 1: fxch(f, i); break;
         case 2: case 3: fst_reg(f, i, reg == 3); break;
-        case 4: case 5: { /* fucom, fucomp */
-            SfCtx c = ctx_of(f);
-            if (is_empty(f, 0) || is_empty(f, i)) {
-                if (underflow(f)) set_cc(f, 1, 1, 0, 1);
-            } else {
-                compare(f, &c, f->st[phys(f, 0)], f->st[phys(f, i)], 1);
-            }
-            if (reg == 5) fpu_pop(f);
+        case 4: case 5: /* fucom, fucomp */
+            do_compare(cpu, f->st[phys(f, i)], is_empty(f, 0) || is_empty(f, i), 1, 0, 0, reg == 5);
             break;
-        }
         default: raise_exc(cpu, EX_UD);
         }
         break;
     case 6:
         if (reg == 3) {
             if (i != 1) raise_exc(cpu, EX_UD);
-            arith_st0(cpu, 3, f->st[phys(f, 1)], is_empty(f, 1), 0); /* fcompp: compare, pop */
-            fpu_pop(f);
+            do_compare(cpu, f->st[phys(f, 1)], is_empty(f, 0) || is_empty(f, 1), 0, 0, 0, 2); /* fcompp */
         } else if (reg == 2) {
             arith_st0(cpu, 3, f->st[phys(f, i)], is_empty(f, i), 0);
         } else {

@@ -133,7 +133,7 @@ static void pr_in(int n)
 }
 
 /* "name cw=.... <inputs> -> <state>" */
-static void run_op(const Op *op, int nin, uint16_t swmask, int nout)
+static __attribute__((unused)) void run_op(const Op *op, int nin, uint16_t swmask, int nout)
 {
     op->fn();
     printf("%s cw=%04x", op->name, g_in.cw);
