@@ -39,15 +39,19 @@ F80 sf_f2xm1(SfCtx *c, F80 a)
     if (sf_is_inf(a))
         return sf_sign(a) ? sf_make(1, SF_BIAS, SF_INT_BIT) : a;
     denormal_check(c, a);
-    /* defined for |x| <= 1; beyond, the x87 returns the operand (and
-     * 2^-1 - 1 for -1), signalling PE */
-    if (sf_exp(a) >= SF_BIAS) {
+    /* defined for |x| <= 1; beyond, the x87 returns the operand, and
+     * exactly 2^-1 - 1 for -1, signalling PE.  +1 is computed like any
+     * other argument (AMD: a value just below 1, so RD and RZ give
+     * 1 - 2^-64 and RN, RU 1 with C1 set). */
+    if (sf_exp(a) >= SF_BIAS && !(a.sexp == 0x3fff && a.mant == SF_INT_BIT)) {
         c->flags |= SF_PE;
         c->c1 = 0;
         if (a.sexp == 0xbfff && a.mant == SF_INT_BIT)
             return sf_make(1, SF_BIAS - 1, SF_INT_BIT);
         return a;
     }
+    if (sf_exp(a) == SF_BIAS) /* +1: just below 1, whatever the kernel's last bits */
+        return w_to_f80(c, w_sub(w_from_int(1), w_scale(w_from_int(1), -120)), 0);
     W t = w_mul(w_from_f80(a), w_const(&k_ln2));
     int k = 0;
     while (t.exp > -9) { /* e^2u - 1 = (e^u - 1)(e^u - 1 + 2) */
