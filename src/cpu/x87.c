@@ -66,6 +66,13 @@ static int fpu_except(Fpu *f, unsigned flags)
     return (flags & ~f->cw & (SW_IE | SW_DE | SW_ZE)) != 0;
 }
 
+/* The control word as stored: bit 6 reads as one, bits 7 and 13-15 as
+ * zero (measured). */
+static uint16_t cw_value(uint32_t v)
+{
+    return (uint16_t)((v & 0x1f3f) | 0x40);
+}
+
 static void fpu_wait_check(E386Cpu *cpu)
 {
     if (cpu->fpu.sw & SW_ES)
@@ -543,11 +550,13 @@ static void unary(E386Cpu *cpu, int code)
     if (empty0) {
         if (underflow(f)) {
             set_reg(f, 0, f80_indefinite);
-            if (code == 0x34) { /* fxtract: the second indefinite is pushed */
+            if (code == 0x34 || code == 0x32 || code == 0x3b) { /* the second indefinite */
                 set_top(f, fp_top(f) - 1);
                 set_reg(f, 0, f80_indefinite);
             }
         }
+        if (code == 0x32 || code == 0x3b || code == 0x3e || code == 0x3f)
+            f->sw &= (uint16_t)~SW_C2;
         return;
     }
     switch (code) {
@@ -564,26 +573,24 @@ static void unary(E386Cpu *cpu, int code)
         f->sw &= (uint16_t)~SW_C2;
         return;
     }
-    case 0x32: /* fptan */
-        if (sf_fptan(&c, a, &r)) { f->sw |= SW_C2; return; }
-        if (!fpu_done(f, &c)) return;
-        f->sw &= (uint16_t)~SW_C2;
-        set_reg(f, 0, r);
-        fpu_push(f, f80_one);
-        return;
-    case 0x3b: /* fsincos */
-        if (sf_fsincos(&c, a, &r, &r2)) { f->sw |= SW_C2; return; }
-        if (!fpu_done(f, &c)) return;
-        f->sw &= (uint16_t)~SW_C2;
-        set_reg(f, 0, r);
-        fpu_push(f, r2);
-        return;
-    case 0x34: /* fxtract */
+    case 0x32: case 0x3b: case 0x34: /* fptan, fsincos, fxtract: two results */
+        if (code != 0x34)
+            f->sw &= (uint16_t)~SW_C2;
         if (two_results_overflow(f)) return;
-        sf_xtract(&c, a, &r, &r2);
+        if (code == 0x32) {
+            if (sf_fptan(&c, a, &r)) { f->sw |= SW_C2; return; }
+            r2 = sf_is_nan(r) ? r : f80_one; /* a NaN operand: the NaN twice (measured) */
+        } else if (code == 0x3b) {
+            if (sf_fsincos(&c, a, &r, &r2)) { f->sw |= SW_C2; return; }
+        } else {
+            sf_xtract(&c, a, &r, &r2);
+        }
         if (!fpu_done(f, &c)) return;
         set_reg(f, 0, r);
-        fpu_push(f, r2);
+        /* the push cannot overflow (checked above) and keeps the C1 of
+         * the result (fpu_push would clear it) */
+        set_top(f, fp_top(f) - 1);
+        set_reg(f, 0, r2);
         return;
     default: { /* two-operand forms with ST(1) */
         if (is_empty(f, 1)) {
@@ -651,11 +658,16 @@ static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
         switch (reg) {
         case 4: lin = op_lin(cpu, op, size32 ? 28 : 14, 0); load_env(cpu, lin, size32); break;
         case 5: /* fldcw: pending exceptions now unmasked become ES */
-            f->cw = (uint16_t)rm_read(cpu, op, 2);
+            f->cw = cw_value(rm_read(cpu, op, 2));
             if (f->sw & ~f->cw & 0x3f) f->sw |= SW_ES | SW_B;
             else f->sw &= (uint16_t)~(SW_ES | SW_B);
             break;
-        case 6: lin = op_lin(cpu, op, size32 ? 28 : 14, 1); store_env(cpu, lin, size32); f->cw |= 0x3f; break;
+        case 6: /* fnstenv, then every exception is masked: nothing pending */
+            lin = op_lin(cpu, op, size32 ? 28 : 14, 1);
+            store_env(cpu, lin, size32);
+            f->cw |= 0x3f;
+            f->sw &= (uint16_t)~(SW_ES | SW_B);
+            break;
         default: rm_write(cpu, op, 2, f->cw); break;
         }
         return op + 1;

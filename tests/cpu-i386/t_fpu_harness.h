@@ -84,7 +84,7 @@ static void st_init(uint16_t cw, int top, int n, const X *regs)
     }
 }
 
-static void st_init2(uint16_t cw, X a, X b)
+static __attribute__((unused)) void st_init2(uint16_t cw, X a, X b)
 {
     X r[2] = { a, b };
     st_init(cw, 0, 2, r);
@@ -116,7 +116,7 @@ static int in_empty(int i)
     return ((g_in.tw >> (2 * p)) & 3) == 3;
 }
 
-static void mark_empty(int i)
+static __attribute__((unused)) void mark_empty(int i)
 {
     int p = (((g_in.sw >> 11) & 7) + i) & 7;
     g_in.tw |= (uint16_t)(3u << (2 * p));
