@@ -409,7 +409,7 @@ static void load_env(E386Cpu *cpu, uint32_t lin, int size32)
     uint32_t v[7];
     for (int i = 0; i < 7; i++)
         v[i] = size32 ? lin_read(cpu, lin + 4 * (uint32_t)i, 4) : lin_read(cpu, lin + 2 * (uint32_t)i, 2);
-    f->cw = (uint16_t)v[0];
+    f->cw = cw_value(v[0]);
     f->sw = (uint16_t)v[1];
     f->tw = (uint16_t)v[2]; /* only "empty" matters; other tags recomputed */
     for (int p = 0; p < 8; p++)

@@ -159,7 +159,7 @@ int main(void)
     static const uint16_t tws[] = { 0x0000, 0xffff, 0x5555, 0xaaaa, 0x3f0c, 0xfffc };
     static const uint16_t sws[][2] = { { 0x037f, 0x0000 }, { 0x037f, 0x0080 }, { 0x037f, 0xb8a1 },
                                        { 0x0370, 0x0001 }, { 0x0370, 0x0081 }, { 0x0340, 0x7f20 },
-                                       { 0x0b7f, 0x3d44 } };
+                                       { 0x0b7f, 0x3d44 }, { 0xffff, 0x0000 }, { 0xe0c0, 0x0000 } };
     for (int size32 = 1; size32 >= 0; size32--)
         for (size_t t = 0; t < sizeof tws / sizeof tws[0]; t++)
             for (size_t w = 0; w < sizeof sws / sizeof sws[0]; w++) {

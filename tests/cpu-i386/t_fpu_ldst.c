@@ -139,6 +139,11 @@ int main(void)
             run_load(0, &ldv32[i + (c & 1)], 2, lcw[c]);
             run_load(1, &ldv64[i + (c & 1)], 2, lcw[c]);
         }
+    /* integer loads are exact whatever PC and RC say */
+    for (int c = 4; c < NRCPC; c += 3)
+        for (int l = 4; l < 6; l++)
+            for (size_t i = 5; i < sizeof ldvi / sizeof ldvi[0]; i++)
+                run_load(l, &ldvi[i], 1, rc_pc[c]);
     /* FLD ST(i): valid, empty source, full stack */
     static const Op ldr[] = { { "fld st1", ld_st1 }, { "fld st0", ld_st0 } };
     for (int u = 0; u < 2; u++)
