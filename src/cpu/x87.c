@@ -92,9 +92,9 @@ static SfCtx ctx_of(const Fpu *f)
 /* Finish an operation: flags into SW, C1 = rounded up.  An unmasked
  * invalid-operand, denormal or zero-divide exception is raised before the
  * computation (as the x87 does, measured): only it is reported, C1 is
- * cleared, and the destination and TOP are left alone: no store, no pop.  Unmasked
- * OE/UE results come back re-biased from the soft-float module and are
- * stored like any other.  Returns 1 if the result may be stored. */
+ * cleared, and the destination and TOP are left alone: no store, no pop.
+ * Unmasked OE/UE results come back re-biased from the soft-float module
+ * and are stored like any other.  Returns 1 if the result may be stored. */
 static int fpu_done(Fpu *f, const SfCtx *c)
 {
     unsigned pre = c->flags & (SW_IE | SW_DE | SW_ZE);

@@ -26,6 +26,9 @@ FOP(clexw, "fclex") FOP(init, "fninit") FOP(initw, "finit") FOP(wait_, "fwait")
 /* after FNSTENV every exception is masked: a division by zero is not trapped */
 FOP(stenv_div, "fnstenv g_img\n\tfdiv %%st(1), %%st")
 FOP(ldcw_stsw, "fldcw g_mem\n\tfnstsw %%ax")
+/* with exceptions pending: once FNSTENV or FNCLEX has cleared ES, a
+ * waiting instruction raises no #MF (FLDCW itself would) */
+FOP(stenv_wait, "fnstenv g_img\n\tfwait") FOP(clex_wait, "fnclex\n\tfwait")
 FOP(f_tan, "fptan") FOP(f_sincos, "fsincos") FOP(f_xtract, "fxtract") FOP(f_sin, "fsin") FOP(f_cos, "fcos")
 
 static void pr_after(void)
@@ -143,6 +146,8 @@ int main(void)
         }
         run("fnclex", clex, s, 0, 0, 0);
         run("fninit", init, s, 0, 0, 0);
+        run("fnstenv+fwait", stenv_wait, s, 1, 1, 0);
+        run("fnclex+fwait", clex_wait, s, 0, 0, 0);
     }
     /* FLDCW: reserved bits, unmasking raised exceptions (ES without #MF) */
     static const uint16_t cwv[] = { 0x0000, 0x037f, 0xffff, 0x0f7f, 0x1b7f, 0x0040, 0xe0c0, 0x037e, 0x035f,
