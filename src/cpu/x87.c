@@ -785,7 +785,7 @@ static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
         }
         case 1: fxch(f, i); break;
         case 2: if (i != 0) raise_exc(cpu, EX_UD); break; /* fnop */
-        case 3: raise_exc(cpu, EX_UD);
+        case 3: fst_reg(f, i, 1); break; /* fstp1: the undocumented alias of fstp st(i) */
         default: {
             int code = (reg << 3 | i);
             if (code == 0x22 || code == 0x23 || code == 0x26 || code == 0x27 || code == 0x2f)

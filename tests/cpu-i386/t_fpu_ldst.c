@@ -20,6 +20,14 @@ FOP(kln2, "fldln2") FOP(kz, "fldz")
 FOP(cmovb, "fcmovb %%st(1), %%st") FOP(cmove, "fcmove %%st(1), %%st") FOP(cmovbe, "fcmovbe %%st(1), %%st")
 FOP(cmovu, "fcmovu %%st(1), %%st") FOP(cmovnb, "fcmovnb %%st(1), %%st") FOP(cmovne, "fcmovne %%st(1), %%st")
 FOP(cmovnbe, "fcmovnbe %%st(1), %%st") FOP(cmovnu, "fcmovnu %%st(1), %%st")
+/* the undocumented aliases every x87 since the 387 executes: FSTP1 (D9
+ * D8+i), FCOM2 (DC D0+i), FCOMP3 (DC D8+i), FCOMP5 (DE D0+i), FXCH4 (DD
+ * C8+i), FXCH7 (DF C8+i), FSTP8/FSTP9 (DF D0+i, DF D8+i); and the 8087's
+ * FENI, FDISI and the 287's FSETPM, no-ops */
+FOP(al_fstp1, ".byte 0xd9, 0xd9") FOP(al_fcom2, ".byte 0xdc, 0xd1") FOP(al_fcomp3, ".byte 0xdc, 0xd9")
+FOP(al_fcomp5, ".byte 0xde, 0xd1") FOP(al_fxch4, ".byte 0xdd, 0xc9") FOP(al_fxch7, ".byte 0xdf, 0xc9")
+FOP(al_fstp8, ".byte 0xdf, 0xd1") FOP(al_fstp9, ".byte 0xdf, 0xd9") FOP(al_feni, ".byte 0xdb, 0xe0")
+FOP(al_fdisi, ".byte 0xdb, 0xe1") FOP(al_fsetpm, ".byte 0xdb, 0xe4")
 
 /* loads: the memory size of each */
 static const struct { Op op; int size; } loads[] = {
@@ -218,6 +226,20 @@ int main(void)
                 }
                 g_in.sw |= 0x0200;
                 run_op(&sops[o], 4, SW_ARITH, 4);
+            }
+    static const Op aops[] = { { "fstp1 st1", al_fstp1 }, { "fcom2 st1", al_fcom2 },
+                               { "fcomp3 st1", al_fcomp3 }, { "fcomp5 st1", al_fcomp5 },
+                               { "fxch4 st1", al_fxch4 }, { "fxch7 st1", al_fxch7 },
+                               { "fstp8 st1", al_fstp8 }, { "fstp9 st1", al_fstp9 }, { "feni", al_feni },
+                               { "fdisi", al_fdisi }, { "fsetpm", al_fsetpm } };
+    for (int u = 0; u < 2; u++)
+        for (size_t o = 0; o < sizeof aops / sizeof aops[0]; o++)
+            for (int k = 0; k < 3; k++) {
+                st_init(u ? 0x0340 : 0x037f, 5, 3, sr + k);
+                if (k == 2)
+                    mark_empty(1);
+                g_in.sw |= 0x4700;
+                run_op(&aops[o], 3, o == 1 || o == 2 || o == 3 ? SW_ALL : SW_ARITH, 3);
             }
     /* the constants: every rounding mode and precision, and onto a full stack */
     static const Op kops[] = { { "fld1", k1 }, { "fldl2t", kl2t }, { "fldl2e", kl2e }, { "fldpi", kpi },
