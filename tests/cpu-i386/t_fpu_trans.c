@@ -11,7 +11,11 @@
  * FSINCOS r is ST(1), the tangent or the sine, and r1 is ST(0), 1.0 or the
  * cosine), sw the status word after it, C3 C2 C1 C0, SF and the exception
  * flags (ES, B and TOP masked).  An out-of-range FSIN/FCOS/FSINCOS/FPTAN
- * (C2 set) leaves the operand where it was: r is that operand.
+ * (C2 set) leaves the operand where it was: r is that operand.  FSINCOS
+ * lines end with fsin_c1 and fcos_c1, C1 after FSIN and after FCOS of the
+ * same operand and control word: C1 after FSINCOS is the sine's on AMD
+ * (and emu386), the cosine's on Intel, and the runner's vendor rule
+ * FSINCOS_C1 checks that each CPU's C1 is one of its own two.
  *
  * The last bit of these results differs between x87 vendors, so the
  * runner compares this program with the native CPU within 1 ulp and with
@@ -252,7 +256,8 @@ static const uint16_t cws[] = { 0x037f, 0x077f, 0x0b7f, 0x0f7f, 0x037f, 0x077f, 
                                 0x0a7f, 0x047f };
 #define NCW (sizeof cws / sizeof cws[0])
 
-static void pr(const char *op, uint16_t cw, const Ext *a, const Ext *b, const Ext *r, const Ext *r1, uint16_t sw)
+static void pr(const char *op, uint16_t cw, const Ext *a, const Ext *b, const Ext *r, const Ext *r1, uint16_t sw,
+               int fsin_c1, int fcos_c1)
 {
     printf("%-8s cw=%04x a=%04x:%016llx", op, cw, a->e, (unsigned long long)a->m);
     if (b)
@@ -260,7 +265,10 @@ static void pr(const char *op, uint16_t cw, const Ext *a, const Ext *b, const Ex
     printf(" r=%04x:%016llx", r->e, (unsigned long long)r->m);
     if (r1)
         printf(" r1=%04x:%016llx", r1->e, (unsigned long long)r1->m);
-    printf(" sw=%04x\n", sw & 0x477f);
+    printf(" sw=%04x", sw & 0x477f);
+    if (fsin_c1 >= 0)
+        printf(" fsin_c1=%d fcos_c1=%d", fsin_c1, fcos_c1);
+    printf("\n");
 }
 
 /* one operand, one result */
@@ -278,6 +286,18 @@ static void pr(const char *op, uint16_t cw, const Ext *a, const Ext *b, const Ex
                      "fstpt %[r]\n\tfninit"                                                        \
                      : [r] "=m"(r), [sw] "=m"(sw) : [a] "m"(a), [b] "m"(b), [cw] "m"(cw) : "memory")
 
+/* the status word after FSIN (cos 0) or FCOS (cos 1) of a, for FSINCOS's C1 */
+static uint16_t one_sw(Ext a, uint16_t cw, int cos)
+{
+    Ext r;
+    uint16_t sw;
+    if (cos)
+        UN("fcos");
+    else
+        UN("fsin");
+    return sw;
+}
+
 enum { F2XM1, FYL2X, FYL2XP1, FPTAN, FSIN, FCOS, FSINCOS, FPATAN, NOPS };
 static const char *const names[NOPS] = { "f2xm1", "fyl2x", "fyl2xp1", "fptan", "fsin", "fcos", "fsincos", "fpatan" };
 
@@ -285,6 +305,7 @@ static void run(int op, int i)
 {
     Ext a, b = { 0, 0 }, r = { 0, 0 }, r1 = { 0, 0 };
     uint16_t sw = 0, cw = cws[below(NCW)];
+    int fsin_c1 = -1, fcos_c1 = -1;
     switch (op) {
     case F2XM1: a = f2xm1_arg(i); UN("f2xm1"); break;
     case FYL2X: a = log_x(i); b = log_y(); BIN("fyl2x"); break;
@@ -292,14 +313,19 @@ static void run(int op, int i)
     case FPTAN: a = trig_arg(i); UN2("fptan"); break;
     case FSIN: a = trig_arg(i); UN("fsin"); break;
     case FCOS: a = trig_arg(i); UN("fcos"); break;
-    case FSINCOS: a = trig_arg(i); UN2("fsincos"); break;
+    case FSINCOS:
+        a = trig_arg(i);
+        fsin_c1 = (one_sw(a, cw, 0) >> 9) & 1;
+        fcos_c1 = (one_sw(a, cw, 1) >> 9) & 1;
+        UN2("fsincos");
+        break;
     default: atan_args(i, &b, &a); BIN("fpatan"); break; /* ST(1) = y, ST(0) = x */
     }
     int two_ops = op == FYL2X || op == FYL2XP1 || op == FPATAN;
     int two_res = (op == FPTAN || op == FSINCOS) && !(sw & 0x0400);
     if ((op == FPTAN || op == FSINCOS) && (sw & 0x0400))
         r = r1; /* out of range: only the operand is on the stack */
-    pr(names[op], cw, &a, two_ops ? &b : NULL, &r, two_res ? &r1 : NULL, sw);
+    pr(names[op], cw, &a, two_ops ? &b : NULL, &r, two_res ? &r1 : NULL, sw, op == FSINCOS && two_res ? fsin_c1 : -1, fcos_c1);
 }
 
 int main(void)
