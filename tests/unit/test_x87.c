@@ -1,0 +1,153 @@
+/* The x87 instruction layer through the public API: a state is set with
+ * e386_fpu_restore (FSAVE image), a few instructions run, the state is
+ * read back with e386_fpu_save.  Regression checks for bugs first found
+ * with tests/cpu-i386/t_fpu_*.c against a real CPU (the expected values
+ * are those the AMD EPYC gave there); these run on every host. */
+#include <check.h>
+#include "unit_main.h"
+#include <string.h>
+#include "e386.h"
+
+enum { CODE = 0x10000, DATA = 0x20000 };
+
+typedef struct { uint64_t m; uint16_t e; } X;
+
+static const X snan = { 0xa000000000000000ull, 0x7fff }, qnan = { 0xc000000000000001ull, 0x7fff };
+static const X one = { 0x8000000000000000ull, 0x3fff }, maxv = { 0xffffffffffffffffull, 0x7ffe };
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static void put_x(uint8_t *p, X x)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(x.m >> (8 * i));
+    put16(p + 8, x.e);
+}
+
+static X get_x(const uint8_t *p)
+{
+    X x = { 0, get16(p + 8) };
+    for (int i = 0; i < 8; i++)
+        x.m |= (uint64_t)p[i] << (8 * i);
+    return x;
+}
+
+/* Run code (ending in INT3) on an FPU with control word cw, TOP 0 and
+ * ST(0)..ST(n-1) = regs; *img gets the FSAVE image after it.  Returns the
+ * exit reason. */
+static int run_fpu(const uint8_t *code, size_t len, uint16_t cw, int n, const X *regs, uint8_t img[108],
+                   e386_exit *ex)
+{
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_ptr_nonnull(cpu);
+    ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_EXEC), 0);
+    ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
+    ck_assert_int_eq(e386_mem_write(cpu, CODE, code, len), 0);
+    e386_reg_write(cpu, E386_EIP, CODE);
+    e386_reg_write(cpu, E386_ESP, DATA + 0x1000);
+    memset(img, 0, 108);
+    put16(img, cw);
+    uint16_t tw = 0xffff;
+    for (int i = 0; i < n; i++) {
+        tw &= (uint16_t)~(3u << (2 * i));
+        put_x(img + 28 + 10 * i, regs[i]);
+    }
+    put16(img + 8, tw);
+    e386_fpu_restore(cpu, img);
+    int r = e386_run(cpu, 100, ex);
+    e386_fpu_save(cpu, img);
+    e386_cpu_free(cpu);
+    return r;
+}
+
+static int top_of(const uint8_t *img) { return (get16(img + 4) >> 11) & 7; }
+
+/* fadd st,st(1) overflowing with OE unmasked: the result is stored with
+ * its exponent re-biased by 24576 (it was the masked infinity). */
+START_TEST(test_unmasked_overflow_rebiased)
+{
+    static const uint8_t code[] = { 0xd8, 0xc1, 0xcc };
+    const X regs[2] = { maxv, { 0xc000000000000000ull, 0x7ffe } };
+    uint8_t img[108];
+    e386_exit ex;
+    ck_assert_int_eq(run_fpu(code, sizeof code, 0x0377, 2, regs, img, &ex), E386_EXIT_INTERRUPT);
+    X r = get_x(img + 28);
+    ck_assert_uint_eq(r.e, 0x1fff);
+    ck_assert_uint_eq(r.m, 0xe000000000000000ull);
+    ck_assert_uint_eq(get16(img + 4), 0x82a8); /* B ES PE OE, C1 = rounded up */
+}
+END_TEST
+
+/* faddp with an SNaN and IE unmasked: nothing stored and no pop. */
+START_TEST(test_unmasked_invalid_no_pop)
+{
+    static const uint8_t code[] = { 0xde, 0xc1, 0xcc };
+    const X regs[2] = { snan, one };
+    uint8_t img[108];
+    e386_exit ex;
+    ck_assert_int_eq(run_fpu(code, sizeof code, 0x037e, 2, regs, img, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_int_eq(top_of(img), 0);
+    ck_assert_uint_eq(get_x(img + 38).e, one.e);
+    ck_assert_uint_eq(get16(img + 4) & 0x3ff, 0x81);
+}
+END_TEST
+
+/* fptan of a QNaN pushes the NaN, not 1.0. */
+START_TEST(test_fptan_nan_pushes_nan)
+{
+    static const uint8_t code[] = { 0xd9, 0xf2, 0xcc };
+    uint8_t img[108];
+    e386_exit ex;
+    ck_assert_int_eq(run_fpu(code, sizeof code, 0x037f, 1, &qnan, img, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_int_eq(top_of(img), 7);
+    for (int i = 0; i < 2; i++) {
+        X r = get_x(img + 28 + 10 * i);
+        ck_assert_uint_eq(r.e, qnan.e);
+        ck_assert_uint_eq(r.m, qnan.m);
+    }
+}
+END_TEST
+
+/* fstp1 (D9 D8+i), the undocumented alias of fstp st(i): no #UD. */
+START_TEST(test_fstp1_alias)
+{
+    static const uint8_t code[] = { 0xd9, 0xd9, 0xcc };
+    const X regs[2] = { maxv, one };
+    uint8_t img[108];
+    e386_exit ex;
+    ck_assert_int_eq(run_fpu(code, sizeof code, 0x037f, 2, regs, img, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_int_eq(top_of(img), 1);
+    ck_assert_uint_eq(get_x(img + 28).e, maxv.e);
+}
+END_TEST
+
+/* fdiv by zero with ZE unmasked, then fnstenv (which masks everything and
+ * so clears ES) and fwait: no #MF; without the fnstenv, fwait faults. */
+START_TEST(test_fnstenv_clears_es)
+{
+    static const uint8_t code[] = { 0xd8, 0xf1, 0xd9, 0x35, 0x00, 0x00, 0x02, 0x00, 0x9b, 0xcc };
+    static const uint8_t nostenv[] = { 0xd8, 0xf1, 0x9b, 0xcc };
+    const X regs[2] = { one, { 0, 0 } };
+    uint8_t img[108];
+    e386_exit ex;
+    ck_assert_int_eq(run_fpu(code, sizeof code, 0x037b, 2, regs, img, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(get16(img), 0x037f);
+    ck_assert_uint_eq(get16(img + 4) & 0x80ff, 0x0004);
+    ck_assert_int_eq(run_fpu(nostenv, sizeof nostenv, 0x037b, 2, regs, img, &ex), E386_EXIT_EXCEPTION);
+    ck_assert_int_eq(ex.vector, 16);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("x87");
+    TCase *tc = tcase_create("x87");
+    tcase_add_test(tc, test_unmasked_overflow_rebiased);
+    tcase_add_test(tc, test_unmasked_invalid_no_pop);
+    tcase_add_test(tc, test_fptan_nan_pushes_nan);
+    tcase_add_test(tc, test_fstp1_alias);
+    tcase_add_test(tc, test_fnstenv_clears_es);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
