@@ -3,7 +3,10 @@
  * evaluated with 128-bit significands (sf_wide.c) and rounded once to 64
  * bits under RC (precision control does not apply to these instructions).
  * Trigonometric arguments are reduced by the x87's own 66-bit pi, exactly,
- * so large arguments give what the hardware gives, not the true sine. */
+ * so large arguments give what the hardware gives, not the true sine.
+ * The model (one for every host, docs/fpu.md): the true value rounded
+ * once, tiny arguments included; FSINCOS's C1 is the sine's; FPATAN a
+ * little below the true angle. */
 #include "fpu/sf_internal.h"
 
 static const WConst k_ln2 = { 0xb17217f7d1cf79abull, 0xc9e3b39803f2f6afull, -1 };
