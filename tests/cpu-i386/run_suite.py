@@ -17,6 +17,7 @@ import difflib
 import glob
 import os
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -151,8 +152,9 @@ def compare_trans(name, ref, got, ref_label, got_label):
         op, fx = fields(x)
         op2, fy = fields(y)
         for label, f in ((ref_label, fx), (got_label, fy)):
-            if f and "fsin_c1" in f and "sw" in f and int(f["sw"], 16) & SW_PE:
-                c1 = str((int(f["sw"], 16) >> 9) & 1)
+            sw = int(f["sw"], 16) if f and "fsin_c1" in f and re.fullmatch("[0-9a-f]{4}", f.get("sw", "")) else 0
+            if sw & SW_PE:
+                c1 = str((sw >> 9) & 1)
                 t = own_c1[label]
                 t[0] += 1
                 t[1] += c1 == f["fsin_c1"]
