@@ -54,7 +54,8 @@ F80 sf_const(SfCtx *c, int which);
 /* Transcendentals (src/fpu/sf_trans.c, kernels in sf_wide.c).  The trig
  * functions return 1 when |x| >= 2^63 (C2 set, operand left as it is).
  * FPTAN: when *tan comes back a NaN (NaN or infinite operand) the x87
- * pushes that NaN instead of 1.0.  FSINCOS: C1 describes the cosine. */
+ * pushes that NaN instead of 1.0.  FSINCOS: C1 describes the sine (as on
+ * AMD; Intel reports the cosine's, see docs/fpu.md). */
 F80 sf_f2xm1(SfCtx *c, F80 a);
 F80 sf_fyl2x(SfCtx *c, F80 x, F80 y);
 F80 sf_fyl2xp1(SfCtx *c, F80 x, F80 y);
