@@ -555,7 +555,7 @@ static void unary(E386Cpu *cpu, int code)
                 set_reg(f, 0, f80_indefinite);
             }
         }
-        if (code == 0x32 || code == 0x3b || code == 0x3e || code == 0x3f)
+        if (code == 0x32 || code == 0x3b || code == 0x3e || code == 0x3f || code == 0x35 || code == 0x38)
             f->sw &= (uint16_t)~SW_C2;
         return;
     }
@@ -594,6 +594,8 @@ static void unary(E386Cpu *cpu, int code)
         return;
     default: { /* two-operand forms with ST(1) */
         if (is_empty(f, 1)) {
+            if (code == 0x35 || code == 0x38)
+                f->sw &= (uint16_t)~SW_C2;
             if (underflow(f)) {
                 if (code == 0x31 || code == 0x33 || code == 0x39) { set_reg(f, 1, f80_indefinite); fpu_pop(f); }
                 else set_reg(f, 0, f80_indefinite);
@@ -610,9 +612,11 @@ static void unary(E386Cpu *cpu, int code)
             uint32_t q = 0;
             int partial = 0;
             r = sf_prem(&c, a, b, code == 0x35, &q, &partial);
+            f->sw &= (uint16_t)~SW_C2;
             if (!fpu_done(f, &c)) return;
             set_reg(f, 0, r);
-            set_cc(f, (q >> 1) & 1, partial, q & 1, (q >> 2) & 1);
+            if (!sf_is_nan(r)) /* a NaN result leaves C0 and C3 (C1 = C2 = 0) */
+                set_cc(f, (q >> 1) & 1, partial, q & 1, (q >> 2) & 1);
             return;
         }
         }
@@ -637,14 +641,17 @@ static void record_ip(E386Cpu *cpu, const E386Op *op, int mem)
     }
 }
 
-/* FLD m32/m64: an unmasked IE (SNaN) loads nothing; an unmasked DE still
- * loads the value (measured). */
+/* FLD m32/m64: an unmasked IE (SNaN) loads nothing and clears C1; an
+ * unmasked DE still loads the value (measured). */
 static int load_ok(Fpu *f, const SfCtx *c)
 {
     if (!is_empty(f, 7))
         return 1; /* a stack overflow takes precedence: fpu_push reports it */
     fpu_except(f, c->flags);
-    return !(c->flags & SW_IE & ~f->cw);
+    if (!(c->flags & SW_IE & ~f->cw))
+        return 1;
+    f->sw &= (uint16_t)~SW_C1;
+    return 0;
 }
 
 static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
@@ -778,9 +785,13 @@ static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
     case 1:
         switch (reg) {
         case 0: { /* fld st(i) */
-            F80 v = f->st[phys(f, i)];
-            if (is_empty(f, i)) { if (!underflow(f)) break; v = f80_indefinite; }
-            fpu_push(f, v);
+            if (is_empty(f, i)) { /* the underflow alone, C1 = 0, whatever ST(7) holds */
+                if (!underflow(f)) break;
+                set_top(f, fp_top(f) - 1);
+                set_reg(f, 0, f80_indefinite);
+                break;
+            }
+            fpu_push(f, f->st[phys(f, i)]);
             break;
         }
         case 1: fxch(f, i); break;

@@ -59,6 +59,8 @@ static void pr_mem(int size)
         printf("%02x", g_mem[i]);
 }
 
+static uint16_t load_cc; /* condition codes before a load */
+
 static void run_load(int l, const void *v, int n_before, uint16_t cw)
 {
     static const X before[8] = { { 0xc000000000000000ull, 0x4000 }, { 0x8000000000000000ull, 0xbfff },
@@ -66,8 +68,11 @@ static void run_load(int l, const void *v, int n_before, uint16_t cw)
     memset(g_mem, 0, sizeof g_mem);
     memcpy(g_mem, v, (size_t)loads[l].size);
     st_init(cw, 4, n_before, before);
+    g_in.sw |= load_cc;
     loads[l].op.fn();
     printf("%s cw=%04x", loads[l].op.name, cw);
+    if (load_cc)
+        printf(" cc=%x", load_cc >> 8);
     pr_mem(loads[l].size);
     printf(" n=%d ->", n_before);
     pr_state(SW_ARITH, 2);
@@ -142,11 +147,13 @@ int main(void)
         }
     /* single-exception control words for the loads that raise */
     static const uint16_t lcw[] = { 0x037e, 0x037d, 0x0f7f, 0x007f };
+    load_cc = 0x0200; /* C1 set before */
     for (int c = 0; c < 4; c++)
         for (size_t i = 0; i < sizeof ldv32 / sizeof ldv32[0]; i += 2) {
             run_load(0, &ldv32[i + (c & 1)], 2, lcw[c]);
             run_load(1, &ldv64[i + (c & 1)], 2, lcw[c]);
         }
+    load_cc = 0;
     /* integer loads are exact whatever PC and RC say */
     for (int c = 4; c < NRCPC; c += 3)
         for (int l = 4; l < 6; l++)
