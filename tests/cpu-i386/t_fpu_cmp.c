@@ -14,6 +14,10 @@ FOP(tst, "ftst") FOP(xam, "fxam")
 FOP(com_s, "fcoms g_mem") FOP(comp_s, "fcomps g_mem") FOP(com_l, "fcoml g_mem") FOP(comp_l, "fcompl g_mem")
 FOP(icom_s, "ficoms g_mem") FOP(icomp_s, "ficomps g_mem") FOP(icom_l, "ficoml g_mem")
 FOP(icomp_l, "ficompl g_mem")
+/* FCOMI's flags read right after by SETcc/SBB (lazy flag consumers) */
+FOP(comi_set1, "fcomi %%st(1), %%st\n\tsetbe %%al\n\tsetp %%ah")
+FOP(comi_set2, "fucomip %%st(1), %%st\n\tsete %%al\n\tseta %%ah")
+FOP(comi_sbb, "fucomi %%st(1), %%st\n\tsbbl %%eax, %%eax")
 
 static const Op regops[] = {
     { "fcom st1", com1 }, { "fucom st1", ucom1 }, { "fcomi st1", comi }, { "fucomi st1", ucomi },
@@ -128,6 +132,18 @@ int main(void)
                 for (int t = 0; t < 6; t += 2)
                     run_mem(m, memv[memops[m].kind][v], ucw[u], &ux[t]);
         }
+    /* FCOMI results consumed by SETcc and SBB */
+    static const Op sops[] = { { "fcomi+setbe,setp", comi_set1 }, { "fucomip+sete,seta", comi_set2 },
+                               { "fucomi+sbb", comi_sbb } };
+    static const int sv[] = { 0, 1, 2, 11, 12, 13, 16, 18, 19, 20 };
+    for (int o = 0; o < 3; o++)
+        for (int i = 0; i < 10; i++)
+            for (int j = 0; j < 10; j += 3) {
+                g_eax_in = 0x5a5a5a5a;
+                st_init2(0x037f, edge[sv[i]], edge[sv[j]]);
+                run_cmp(&sops[o], 2);
+                printf("  eax=%08x\n", g_eax);
+            }
     /* FTST and FXAM: every edge operand, both signs, empty */
     static const Op un[] = { { "ftst", tst }, { "fxam", xam } };
     for (int o = 0; o < 2; o++)

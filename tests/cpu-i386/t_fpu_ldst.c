@@ -28,6 +28,12 @@ FOP(al_fstp1, ".byte 0xd9, 0xd9") FOP(al_fcom2, ".byte 0xdc, 0xd1") FOP(al_fcomp
 FOP(al_fcomp5, ".byte 0xde, 0xd1") FOP(al_fxch4, ".byte 0xdd, 0xc9") FOP(al_fxch7, ".byte 0xdf, 0xc9")
 FOP(al_fstp8, ".byte 0xdf, 0xd1") FOP(al_fstp9, ".byte 0xdf, 0xd9") FOP(al_feni, ".byte 0xdb, 0xe0")
 FOP(al_fdisi, ".byte 0xdb, 0xe1") FOP(al_fsetpm, ".byte 0xdb, 0xe4")
+/* FCMOVcc right after an integer instruction: the flags it reads are the
+ * emulator's lazily computed ones */
+FOP(lz_cmpb, "cmpl $2, %%eax\n\tfcmovb %%st(1), %%st") FOP(lz_cmpbe, "cmpl $2, %%eax\n\tfcmovnbe %%st(1), %%st")
+FOP(lz_adde, "addl $-2, %%eax\n\tfcmove %%st(1), %%st") FOP(lz_subu, "subl $3, %%eax\n\tfcmovu %%st(1), %%st")
+FOP(lz_testnu, "testl $0x0f, %%eax\n\tfcmovnu %%st(1), %%st") FOP(lz_incne, "incl %%eax\n\tfcmovne %%st(1), %%st")
+FOP(lz_shlb, "shll $31, %%eax\n\tfcmovb %%st(1), %%st") FOP(lz_negbe, "negl %%eax\n\tfcmovbe %%st(1), %%st")
 
 /* loads: the memory size of each */
 static const struct { Op op; int size; } loads[] = {
@@ -285,5 +291,18 @@ int main(void)
             }
     }
     g_fl_in = 0;
+    static const Op lops[] = { { "cmp 2 fcmovb", lz_cmpb }, { "cmp 2 fcmovnbe", lz_cmpbe },
+                               { "add -2 fcmove", lz_adde }, { "sub 3 fcmovu", lz_subu },
+                               { "test f fcmovnu", lz_testnu }, { "inc fcmovne", lz_incne },
+                               { "shl 31 fcmovb", lz_shlb }, { "neg fcmovbe", lz_negbe } };
+    static const uint32_t eaxs[] = { 0, 1, 2, 3, 5, 0xffffffff, 0x80000000, 0x7fffffff };
+    for (size_t o = 0; o < sizeof lops / sizeof lops[0]; o++)
+        for (size_t k = 0; k < sizeof eaxs / sizeof eaxs[0]; k++) {
+            g_eax_in = eaxs[k];
+            st_init2(0x037f, sr[1], sr[3]);
+            printf("eax=%08x ", eaxs[k]);
+            run_op(&lops[o], 2, SW_ARITH, 2);
+        }
+    g_eax_in = 0;
     return 0;
 }
