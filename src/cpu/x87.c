@@ -548,7 +548,12 @@ static void unary(E386Cpu *cpu, int code)
         return;
     }
     if (empty0) {
-        if (underflow(f)) {
+        if (!underflow(f)) {
+            /* unmasked: nothing stored, nothing popped */
+        } else if (code == 0x31 || code == 0x33 || code == 0x39) {
+            set_reg(f, 1, f80_indefinite); /* fyl2x fpatan fyl2xp1: into ST(1), popped */
+            fpu_pop(f);
+        } else {
             set_reg(f, 0, f80_indefinite);
             if (code == 0x34 || code == 0x32 || code == 0x3b) { /* the second indefinite */
                 set_top(f, fp_top(f) - 1);
@@ -620,7 +625,8 @@ static void unary(E386Cpu *cpu, int code)
             return;
         }
         }
-        if (fpu_done(f, &c)) set_reg(f, 1, r);
+        if (!fpu_done(f, &c)) return; /* unmasked: no pop either */
+        set_reg(f, 1, r);
         fpu_pop(f);
         return;
     }

@@ -30,6 +30,7 @@ FOP(ldcw_stsw, "fldcw g_mem\n\tfnstsw %%ax")
  * waiting instruction raises no #MF (FLDCW itself would) */
 FOP(stenv_wait, "fnstenv g_img\n\tfwait") FOP(clex_wait, "fnclex\n\tfwait")
 FOP(f_tan, "fptan") FOP(f_sincos, "fsincos") FOP(f_xtract, "fxtract") FOP(f_sin, "fsin") FOP(f_cos, "fcos")
+FOP(f_yl2x, "fyl2x") FOP(f_yl2xp1, "fyl2xp1") FOP(f_patan, "fpatan") FOP(f_2xm1, "f2xm1")
 
 static void pr_after(void)
 {
@@ -199,6 +200,35 @@ int main(void)
             st_init(tcw[c], 1, 0, NULL);
             g_in.sw |= 0x4700;
             run_op(&two[o], 1, mask, 3);
+        }
+    /* the other transcendentals on special operands only (their finite
+     * results are t_fpu_trans's): what is popped and stored when the
+     * exception is masked and when it is not */
+    static const Op tr[] = { { "fyl2x", f_yl2x }, { "fyl2xp1", f_yl2xp1 }, { "fpatan", f_patan },
+                             { "f2xm1", f_2xm1 } };
+    static const X ts[] = { { 0xc000000000000001ull, 0x7fff }, { 0xa000000000000000ull, 0xffff },
+                            { 0x8000000000000000ull, 0x7fff }, { 0x8000000000000000ull, 0xffff },
+                            { 0x4000000000000000ull, 0x4000 }, { 0, 0 }, { 0, 0x8000 } };
+    static const uint16_t trcw[] = { 0x037f, 0x037e, 0x037b, 0x0340 };
+    for (int o = 0; o < 4; o++)
+        for (int c = 0; c < 4; c++) {
+            for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+                for (size_t j = 0; j < 3; j++) {
+                    X r[2] = { ts[i], j == 0 ? ts[0] : j == 1 ? ts[1] : ts[2] };
+                    st_init(trcw[c], 1, 2, r);
+                    g_in.sw |= 0x4700;
+                    run_op(&tr[o], 2, SW_ARITH, 2);
+                }
+            X r[2] = { ts[2], ts[2] }; /* ST(0) or ST(1) empty */
+            st_init(trcw[c], 1, 1, r);
+            run_op(&tr[o], 2, SW_ARITH, 2);
+            st_init(trcw[c], 1, 2, r);
+            mark_empty(0);
+            run_op(&tr[o], 2, SW_ARITH, 2);
+            /* a denormal with DE unmasked: nothing computed */
+            X d[2] = { { 0x4000000000000000ull, 0x0000 }, { 0x8000000000000000ull, 0x3fff } };
+            st_init(trcw[c] & ~0x0002, 1, 2, d);
+            run_op(&tr[o], 2, SW_ARITH, 2);
         }
     return 0;
 }
