@@ -229,7 +229,6 @@ static F80 arith(SfCtx *c, int which, F80 a, F80 b)
     }
 }
 
-
 /* The DE a denormal single/double memory source raised (see load_src). */
 static void src_denormal(SfCtx *c, F80 a, int den)
 {
@@ -385,13 +384,32 @@ static uint16_t full_tag_word(const Fpu *f)
     return tw;
 }
 
+/* The environment in the 32-bit protected-mode layout; reserved upper
+ * halves are stored as ones.  The 16-bit layout keeps the low halves. */
+static void env_words(const Fpu *f, uint32_t v[7])
+{
+    v[0] = 0xffff0000u | f->cw;
+    v[1] = 0xffff0000u | f->sw;
+    v[2] = 0xffff0000u | full_tag_word(f);
+    v[3] = f->fip;
+    v[4] = f->fcs | (uint32_t)(f->fop & 0x7ff) << 16;
+    v[5] = f->fdp;
+    v[6] = 0xffff0000u | f->fds;
+}
+
+/* After a load of the tag word: only "empty" counts, the other tags are
+ * recomputed from the register contents. */
+static void retag(Fpu *f)
+{
+    for (int p = 0; p < 8; p++)
+        if (tag_of(f, p) != TAG_EMPTY)
+            f->tw = (uint16_t)((f->tw & ~(3 << (2 * p))) | (classify_tag(f->st[p]) << (2 * p)));
+}
+
 static void store_env(E386Cpu *cpu, uint32_t lin, int size32)
 {
-    Fpu *f = &cpu->fpu;
-    /* 32-bit protected-mode layout; reserved upper halves are stored as ones */
-    uint32_t v[7] = { 0xffff0000u | f->cw, 0xffff0000u | f->sw, 0xffff0000u | full_tag_word(f),
-                      f->fip, f->fcs | (uint32_t)(f->fop & 0x7ff) << 16, f->fdp,
-                      0xffff0000u | f->fds };
+    uint32_t v[7];
+    env_words(&cpu->fpu, v);
     if (size32) {
         lin_check_write(cpu, lin, 28);
         for (int i = 0; i < 7; i++)
@@ -411,10 +429,8 @@ static void load_env(E386Cpu *cpu, uint32_t lin, int size32)
         v[i] = size32 ? lin_read(cpu, lin + 4 * (uint32_t)i, 4) : lin_read(cpu, lin + 2 * (uint32_t)i, 2);
     f->cw = cw_value(v[0]);
     f->sw = (uint16_t)v[1];
-    f->tw = (uint16_t)v[2]; /* only "empty" matters; other tags recomputed */
-    for (int p = 0; p < 8; p++)
-        if (tag_of(f, p) != TAG_EMPTY)
-            f->tw = (uint16_t)((f->tw & ~(3 << (2 * p))) | (classify_tag(f->st[p]) << (2 * p)));
+    f->tw = (uint16_t)v[2];
+    retag(f);
     f->fip = v[3];
     f->fcs = (uint16_t)v[4];
     f->fop = (uint16_t)((v[4] >> 16) & 0x7ff);
@@ -450,8 +466,8 @@ static void frstor(E386Cpu *cpu, uint32_t lin, int size32)
 void e386_fpu_save(E386Cpu *cpu, uint8_t out[108])
 {
     Fpu *f = &cpu->fpu;
-    uint32_t v[7] = { 0xffff0000u | f->cw, 0xffff0000u | f->sw, 0xffff0000u | full_tag_word(f),
-                      f->fip, f->fcs | (uint32_t)(f->fop & 0x7ff) << 16, f->fdp, 0xffff0000u | f->fds };
+    uint32_t v[7];
+    env_words(f, v);
     for (int i = 0; i < 7; i++)
         st_le(out + 4 * i, 4, v[i]);
     for (int i = 0; i < 8; i++) {
@@ -479,9 +495,7 @@ void e386_fpu_restore(E386Cpu *cpu, const uint8_t in[108])
         r.sexp = (uint16_t)ld_le(in + 36 + 10 * i, 2);
         f->st[phys(f, i)] = r;
     }
-    for (int p = 0; p < 8; p++)
-        if (tag_of(f, p) != TAG_EMPTY)
-            f->tw = (uint16_t)((f->tw & ~(3 << (2 * p))) | (classify_tag(f->st[p]) << (2 * p)));
+    retag(f);
 }
 
 
