@@ -679,7 +679,10 @@ static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
     Fpu *f = &cpu->fpu;
     int esc = op->sub, reg = op->reg;
     int size32 = op->opsize == 4;
-    /* the no-wait control forms: FNSTENV FNSTCW FNSAVE FNSTSW (and FLDCW/FLDENV) */
+    /* the control forms: FNSTENV FNSTCW FNSAVE FNSTSW do not wait; FLDENV,
+     * FLDCW and FRSTOR do (a pending exception faults on them, measured) */
+    if ((esc == 1 && (reg == 4 || reg == 5)) || (esc == 5 && reg == 4))
+        fpu_wait_check(cpu);
     if (esc == 1 && reg >= 4) {
         uint32_t lin;
         switch (reg) {

@@ -155,6 +155,33 @@ START_TEST(test_fnstenv_clears_es)
 }
 END_TEST
 
+/* FLDCW, FLDENV and FRSTOR are waiting instructions: with an unmasked
+ * exception pending they raise #MF themselves, at their own EIP (on the
+ * AMD EPYC as on Intel); emu386 executed them. */
+START_TEST(test_fldcw_fldenv_frstor_wait)
+{
+    /* fdiv st,st(1) by zero with ZE unmasked; then the instruction; int3 */
+    static const uint8_t fldcw[] = { 0xd8, 0xf1, 0xd9, 0x2d, 0x00, 0x00, 0x02, 0x00, 0xcc };
+    static const uint8_t fldenv[] = { 0xd8, 0xf1, 0xd9, 0x25, 0x00, 0x00, 0x02, 0x00, 0xcc };
+    static const uint8_t frstor[] = { 0xd8, 0xf1, 0xdd, 0x25, 0x00, 0x00, 0x02, 0x00, 0xcc };
+    static const uint8_t fnstcw[] = { 0xd8, 0xf1, 0xd9, 0x3d, 0x00, 0x00, 0x02, 0x00, 0xcc };
+    const uint8_t *code[4] = { fldcw, fldenv, frstor, fnstcw };
+    const X regs[2] = { one, { 0, 0 } };
+    uint8_t img[108];
+    for (int k = 0; k < 4; k++) {
+        e386_exit ex;
+        int r = run_fpu(code[k], sizeof fldcw, 0x037b, 2, regs, img, &ex);
+        if (k == 3) { /* the no-wait FNSTCW runs on */
+            ck_assert_int_eq(r, E386_EXIT_INTERRUPT);
+            continue;
+        }
+        ck_assert_int_eq(r, E386_EXIT_EXCEPTION);
+        ck_assert_int_eq(ex.vector, 16);
+        ck_assert_uint_eq(ex.fault_eip, CODE + 2);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("x87");
@@ -165,6 +192,7 @@ int main(void)
     tcase_add_test(tc, test_fptan_fsincos_keep_c1);
     tcase_add_test(tc, test_fstp1_alias);
     tcase_add_test(tc, test_fnstenv_clears_es);
+    tcase_add_test(tc, test_fldcw_fldenv_frstor_wait);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
