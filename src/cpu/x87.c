@@ -1,39 +1,13 @@
 /* x87 instructions: stack, tags, status/control words and the D8-DF escape
  * decoding.  All arithmetic is done by the soft-float module (src/fpu/);
  * no host floating point is used. */
-#include "core/cpu.h"
 #include "core/ops.h"
+#include "cpu/x87.h"
 #include "fpu/sf_internal.h"
-
-enum { SW_IE = 1, SW_DE = 2, SW_ZE = 4, SW_OE = 8, SW_UE = 16, SW_PE = 32, SW_SF = 64,
-       SW_ES = 128, SW_C0 = 1 << 8, SW_C1 = 1 << 9, SW_C2 = 1 << 10, SW_C3 = 1 << 14,
-       SW_B = 1 << 15 };
-enum { TAG_VALID, TAG_ZERO, TAG_SPECIAL, TAG_EMPTY };
 
 static const F80 f80_indefinite = { 0xc000000000000000ull, 0xffff };
 static const F80 f80_one = { 0x8000000000000000ull, 0x3fff };
 static const F80 f80_zero = { 0, 0 };
-
-void fpu_reset(Fpu *f)
-{
-    memset(f, 0, sizeof *f);
-    f->cw = 0x037f;
-    f->tw = 0xffff;
-}
-
-static int fp_top(const Fpu *f) { return (f->sw >> 11) & 7; }
-static void set_top(Fpu *f, int t) { f->sw = (uint16_t)((f->sw & ~0x3800) | ((t & 7) << 11)); }
-static int phys(const Fpu *f, int i) { return (fp_top(f) + i) & 7; }
-static int tag_of(const Fpu *f, int p) { return (f->tw >> (2 * p)) & 3; }
-static int is_empty(const Fpu *f, int i) { return tag_of(f, phys(f, i)) == TAG_EMPTY; }
-
-static int classify_tag(F80 v)
-{
-    int e = v.sexp & 0x7fff;
-    if (e == 0x7fff) return TAG_SPECIAL;
-    if (e == 0) return v.mant ? TAG_SPECIAL : TAG_ZERO;
-    return (v.mant >> 63) ? TAG_VALID : TAG_SPECIAL;
-}
 
 static void set_reg(Fpu *f, int i, F80 v)
 {
@@ -51,26 +25,6 @@ static void fpu_pop(Fpu *f)
 {
     set_empty(f, 0);
     set_top(f, fp_top(f) + 1);
-}
-
-/* ---- exceptions ---- */
-
-/* Merge new exception flags; an unmasked one sets ES and B, and is
- * delivered as #MF by the next waiting instruction.  Returns nonzero when
- * an unmasked invalid/zero-divide/denormal means "do not store". */
-static int fpu_except(Fpu *f, unsigned flags)
-{
-    f->sw |= (uint16_t)(flags & 0x7f);
-    if (f->sw & ~f->cw & 0x3f)
-        f->sw |= SW_ES | SW_B;
-    return (flags & ~f->cw & (SW_IE | SW_DE | SW_ZE)) != 0;
-}
-
-/* The control word as stored: bit 6 reads as one, bits 7 and 13-15 as
- * zero (measured). */
-static uint16_t cw_value(uint32_t v)
-{
-    return (uint16_t)((v & 0x1f3f) | 0x40);
 }
 
 static void fpu_wait_check(E386Cpu *cpu)
@@ -185,34 +139,6 @@ static F80 load_src(E386Cpu *cpu, const E386Op *op, int kind, int *den)
     if (t.flags & SF_IE)
         v.mant &= ~(1ull << 62);
     return v;
-}
-
-static uint64_t read64(E386Cpu *cpu, uint32_t lin)
-{
-    uint64_t lo = lin_read(cpu, lin, 4);
-    return lo | (uint64_t)lin_read(cpu, lin + 4, 4) << 32;
-}
-
-static void write64(E386Cpu *cpu, uint32_t lin, uint64_t v)
-{
-    lin_check_write(cpu, lin, 8);
-    lin_write(cpu, lin, 4, (uint32_t)v);
-    lin_write(cpu, lin + 4, 4, (uint32_t)(v >> 32));
-}
-
-static F80 read80(E386Cpu *cpu, uint32_t lin)
-{
-    F80 v;
-    v.mant = read64(cpu, lin);
-    v.sexp = (uint16_t)lin_read(cpu, lin + 8, 2);
-    return v;
-}
-
-static void write80(E386Cpu *cpu, uint32_t lin, F80 v)
-{
-    lin_check_write(cpu, lin, 10);
-    write64(cpu, lin, v.mant);
-    lin_write(cpu, lin + 8, 2, v.sexp);
 }
 
 /* ---- arithmetic ---- */
@@ -371,133 +297,6 @@ static void store_float(E386Cpu *cpu, const E386Op *op, int kind, int pop)
     if (pop)
         fpu_pop(f);
 }
-
-/* ---- environment ---- */
-
-static uint16_t full_tag_word(const Fpu *f)
-{
-    uint16_t tw = 0;
-    for (int p = 0; p < 8; p++) {
-        int t = tag_of(f, p) == TAG_EMPTY ? TAG_EMPTY : classify_tag(f->st[p]);
-        tw |= (uint16_t)(t << (2 * p));
-    }
-    return tw;
-}
-
-/* The environment in the 32-bit protected-mode layout; reserved upper
- * halves are stored as ones.  The 16-bit layout keeps the low halves. */
-static void env_words(const Fpu *f, uint32_t v[7])
-{
-    v[0] = 0xffff0000u | f->cw;
-    v[1] = 0xffff0000u | f->sw;
-    v[2] = 0xffff0000u | full_tag_word(f);
-    v[3] = f->fip;
-    v[4] = f->fcs | (uint32_t)(f->fop & 0x7ff) << 16;
-    v[5] = f->fdp;
-    v[6] = 0xffff0000u | f->fds;
-}
-
-/* After a load of the tag word: only "empty" counts, the other tags are
- * recomputed from the register contents. */
-static void retag(Fpu *f)
-{
-    for (int p = 0; p < 8; p++)
-        if (tag_of(f, p) != TAG_EMPTY)
-            f->tw = (uint16_t)((f->tw & ~(3 << (2 * p))) | (classify_tag(f->st[p]) << (2 * p)));
-}
-
-static void store_env(E386Cpu *cpu, uint32_t lin, int size32)
-{
-    uint32_t v[7];
-    env_words(&cpu->fpu, v);
-    if (size32) {
-        lin_check_write(cpu, lin, 28);
-        for (int i = 0; i < 7; i++)
-            lin_write(cpu, lin + 4 * (uint32_t)i, 4, v[i]);
-    } else {
-        lin_check_write(cpu, lin, 14);
-        for (int i = 0; i < 7; i++)
-            lin_write(cpu, lin + 2 * (uint32_t)i, 2, v[i]);
-    }
-}
-
-static void load_env(E386Cpu *cpu, uint32_t lin, int size32)
-{
-    Fpu *f = &cpu->fpu;
-    uint32_t v[7];
-    for (int i = 0; i < 7; i++)
-        v[i] = size32 ? lin_read(cpu, lin + 4 * (uint32_t)i, 4) : lin_read(cpu, lin + 2 * (uint32_t)i, 2);
-    f->cw = cw_value(v[0]);
-    f->sw = (uint16_t)v[1];
-    f->tw = (uint16_t)v[2];
-    retag(f);
-    f->fip = v[3];
-    f->fcs = (uint16_t)v[4];
-    f->fop = (uint16_t)((v[4] >> 16) & 0x7ff);
-    f->fdp = v[5];
-    f->fds = (uint16_t)v[6];
-    fpu_except(f, 0);
-    if (!(f->sw & ~f->cw & 0x3f))
-        f->sw &= (uint16_t)~(SW_ES | SW_B);
-}
-
-static void fsave(E386Cpu *cpu, uint32_t lin, int size32)
-{
-    uint32_t envsz = size32 ? 28 : 14;
-    lin_check_write(cpu, lin, envsz + 80);
-    store_env(cpu, lin, size32);
-    for (int i = 0; i < 8; i++)
-        write80(cpu, lin + envsz + 10 * (uint32_t)i, cpu->fpu.st[phys(&cpu->fpu, i)]);
-    fpu_reset(&cpu->fpu);
-}
-
-static void frstor(E386Cpu *cpu, uint32_t lin, int size32)
-{
-    uint32_t envsz = size32 ? 28 : 14;
-    F80 regs[8];
-    for (int i = 0; i < 8; i++)
-        regs[i] = read80(cpu, lin + envsz + 10 * (uint32_t)i);
-    load_env(cpu, lin, size32);
-    for (int i = 0; i < 8; i++)
-        cpu->fpu.st[phys(&cpu->fpu, i)] = regs[i];
-    load_env(cpu, lin, size32); /* recompute tags from the new contents */
-}
-
-void e386_fpu_save(E386Cpu *cpu, uint8_t out[108])
-{
-    Fpu *f = &cpu->fpu;
-    uint32_t v[7];
-    env_words(f, v);
-    for (int i = 0; i < 7; i++)
-        st_le(out + 4 * i, 4, v[i]);
-    for (int i = 0; i < 8; i++) {
-        F80 r = f->st[phys(f, i)];
-        st_le(out + 28 + 10 * i, 4, (uint32_t)r.mant);
-        st_le(out + 32 + 10 * i, 4, (uint32_t)(r.mant >> 32));
-        st_le(out + 36 + 10 * i, 2, r.sexp);
-    }
-}
-
-void e386_fpu_restore(E386Cpu *cpu, const uint8_t in[108])
-{
-    Fpu *f = &cpu->fpu;
-    f->cw = (uint16_t)ld_le(in, 2);
-    f->sw = (uint16_t)ld_le(in + 4, 2);
-    f->tw = (uint16_t)ld_le(in + 8, 2);
-    f->fip = ld_le(in + 12, 4);
-    f->fcs = (uint16_t)ld_le(in + 16, 2);
-    f->fop = (uint16_t)(ld_le(in + 18, 2) & 0x7ff);
-    f->fdp = ld_le(in + 20, 4);
-    f->fds = (uint16_t)ld_le(in + 24, 2);
-    for (int i = 0; i < 8; i++) {
-        F80 r;
-        r.mant = ld_le(in + 28 + 10 * i, 4) | (uint64_t)ld_le(in + 32 + 10 * i, 4) << 32;
-        r.sexp = (uint16_t)ld_le(in + 36 + 10 * i, 2);
-        f->st[phys(f, i)] = r;
-    }
-    retag(f);
-}
-
 
 /* ---- the escape opcodes ---- */
 
@@ -686,7 +485,7 @@ static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
     if (esc == 1 && reg >= 4) {
         uint32_t lin;
         switch (reg) {
-        case 4: lin = op_lin(cpu, op, size32 ? 28 : 14, 0); load_env(cpu, lin, size32); break;
+        case 4: lin = op_lin(cpu, op, size32 ? 28 : 14, 0); x87_load_env(cpu, lin, size32); break;
         case 5: /* fldcw: pending exceptions now unmasked become ES */
             f->cw = cw_value(rm_read(cpu, op, 2));
             if (f->sw & ~f->cw & 0x3f) f->sw |= SW_ES | SW_B;
@@ -694,7 +493,7 @@ static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
             break;
         case 6: /* fnstenv, then every exception is masked: nothing pending */
             lin = op_lin(cpu, op, size32 ? 28 : 14, 1);
-            store_env(cpu, lin, size32);
+            x87_store_env(cpu, lin, size32);
             f->cw |= 0x3f;
             f->sw &= (uint16_t)~(SW_ES | SW_B);
             break;
@@ -704,8 +503,8 @@ static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
     }
     if (esc == 5 && (reg == 4 || reg == 6 || reg == 7)) {
         uint32_t n = size32 ? 108 : 94;
-        if (reg == 4) frstor(cpu, op_lin(cpu, op, n, 0), size32);
-        else if (reg == 6) fsave(cpu, op_lin(cpu, op, n, 1), size32);
+        if (reg == 4) x87_frstor(cpu, op_lin(cpu, op, n, 0), size32);
+        else if (reg == 6) x87_fsave(cpu, op_lin(cpu, op, n, 1), size32);
         else rm_write(cpu, op, 2, f->sw);
         return op + 1;
     }

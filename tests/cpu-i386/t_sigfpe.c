@@ -19,10 +19,13 @@
 static const double d_one = 1.0, d_zero = 0.0, d_neg = -1.0, d_huge = 1e300, d_tiny = 1e-300,
                     d_three = 3.0, d_denorm = 4.9e-324;
 static uint16_t cw_in;
-static volatile int resumed_ok;
+static volatile int resumed_ok, calls;
 static sigjmp_buf jb;
 static char env_buf[28];
-static int use_longjmp;
+/* how the handler ends: 0 clear the exception in the saved status word and
+ * return, 1 siglongjmp, 2 mask it in the saved control word and return
+ * (sigreturn's restore then has it flagged but masked: nothing pending) */
+static int mode;
 
 /* Each case: load operands, unmask, run the excepting instruction at
  * <name>_op, then a waiting instruction at <name>_wait that takes the #MF.
@@ -86,10 +89,12 @@ static void on_fpe(int sig, siginfo_t *si, void *ctx)
            (unsigned)(fp->sw & 0xffff), (unsigned)(fp->status & 0xffff), fp->ipoff == (uintptr_t)cur->op,
            cw_now, sw_now);
     fflush(stdout);
-    if (use_longjmp)
+    if (mode == 1 || ++calls > 2) /* (a second trap: leave, do not loop) */
         siglongjmp(jb, 1);
-    /* clear the exception in the saved state: the retried instruction goes on */
-    fp->sw &= ~0x80ffu;
+    if (mode == 0)
+        fp->sw &= ~0x80ffu; /* the retried instruction goes on */
+    else
+        fp->cw |= 0x3f;
     resumed_ok = 1;
 }
 
@@ -100,17 +105,18 @@ int main(void)
     sa.sa_sigaction = on_fpe;
     sa.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigaction(SIGFPE, &sa, NULL);
-    for (int lj = 0; lj < 2; lj++) {
-        use_longjmp = lj;
+    for (mode = 0; mode < 3; mode++) {
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
             cur = &cases[i];
             cw_in = cur->cw;
-            resumed_ok = 0;
+            resumed_ok = calls = 0;
             if (sigsetjmp(jb, 1) == 0) {
                 cur->fn();
-                printf("%-18s %s\n", cur->name, resumed_ok ? "resumed after the handler" : "no SIGFPE");
+                printf("%-18s %s (handler ran %d times)\n", cur->name,
+                       resumed_ok ? "resumed after the handler" : "no SIGFPE", calls);
             } else {
-                printf("%-18s left the handler by siglongjmp\n", cur->name);
+                printf("%-18s left the handler by siglongjmp (handler ran %d times)\n", cur->name,
+                       mode == 1 ? 1 : calls);
             }
         }
     }
