@@ -52,6 +52,7 @@ int sf_precision(const SfCtx *c);
  * unsupported encoding. */
 int sf_nan_operands(SfCtx *c, F80 a, F80 b, int two, F80 *r);
 void sf_mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo);
+void u128_mul256(U128 a, U128 b, uint64_t w[4]); /* exact; w[3] most significant */
 
 /* 128-bit significand values for the transcendental kernels (sf_wide.c):
  * (-1)^sign * m * 2^(exp - 127), m.hi bit 63 set, or zero (m == 0). */

@@ -352,33 +352,15 @@ int sf_fcos(SfCtx *c, F80 x, F80 *r)
  * operand, PE set (and UE if it is denormal).  *exact tells that case. */
 static const uint64_t k_tscale_hi = 0x17, k_tscale_lo = 0x3e4b4bddef8f3458ull;
 
-static void acc4(uint64_t w[4], int i, uint64_t v) /* w[i..3] += v */
-{
-    for (; i < 4 && v; i++) {
-        w[i] += v;
-        v = w[i] < v;
-    }
-}
-
 static W tan_scaled_arg(W r, int *exact)
 {
-    uint64_t w[4] = { 0, 0, 0, 0 }, h, l;
+    uint64_t w[4];
     *exact = 0;
     if (w_is_zero(r))
         return r;
     /* r.m * k, exactly: 256 bits, in [2^195, 2^197) */
-    sf_mul64(r.m.lo, k_tscale_lo, &h, &l);
-    acc4(w, 0, l);
-    acc4(w, 1, h);
-    sf_mul64(r.m.hi, k_tscale_lo, &h, &l);
-    acc4(w, 1, l);
-    acc4(w, 2, h);
-    sf_mul64(r.m.lo, k_tscale_hi, &h, &l);
-    acc4(w, 1, l);
-    acc4(w, 2, h);
-    sf_mul64(r.m.hi, k_tscale_hi, &h, &l);
-    acc4(w, 2, l);
-    acc4(w, 3, h);
+    const U128 k = { k_tscale_hi, k_tscale_lo };
+    u128_mul256(r.m, k, w);
     int sh = 0;
     if (!(w[3] >> 4)) { /* below 2^196: normalise, so that bits 129..196 are the 68 kept */
         w[3] = w[3] << 1 | w[2] >> 63;

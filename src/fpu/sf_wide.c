@@ -123,37 +123,41 @@ W w_add(W a, W b)
 
 W w_sub(W a, W b) { return w_add(a, w_neg(b)); }
 
+static void acc_words(uint64_t w[4], int i, uint64_t v) /* w[i..3] += v */
+{
+    for (; i < 4 && v; i++) {
+        w[i] += v;
+        v = w[i] < v;
+    }
+}
+
+/* a * b exactly, w[3] the most significant word */
+void u128_mul256(U128 a, U128 b, uint64_t w[4])
+{
+    const uint64_t x[2] = { a.lo, a.hi }, y[2] = { b.lo, b.hi };
+    w[0] = w[1] = w[2] = w[3] = 0;
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            uint64_t h, l;
+            sf_mul64(x[i], y[j], &h, &l);
+            acc_words(w, i + j, l);
+            acc_words(w, i + j + 1, h);
+        }
+}
+
 W w_mul(W a, W b)
 {
     if (w_is_zero(a) || w_is_zero(b)) {
         W z = { 0, 0, { 0, 0 } };
         return z;
     }
-    uint64_t hh_h, hh_l, hl_h, hl_l, lh_h, lh_l, ll_h, ll_l;
-    sf_mul64(a.m.hi, b.m.hi, &hh_h, &hh_l);
-    sf_mul64(a.m.hi, b.m.lo, &hl_h, &hl_l);
-    sf_mul64(a.m.lo, b.m.hi, &lh_h, &lh_l);
-    sf_mul64(a.m.lo, b.m.lo, &ll_h, &ll_l);
-    (void)ll_l;
-    /* the 256-bit product, words p3..p0; p0 only feeds carries */
-    uint64_t p1 = ll_h, c2 = 0, p2 = hh_l, p3 = hh_h;
-    p1 += hl_l;
-    c2 += p1 < hl_l;
-    p1 += lh_l;
-    c2 += p1 < lh_l;
-    uint64_t t = p2 + hl_h;
-    uint64_t c3 = t < p2;
-    p2 = t + lh_h;
-    c3 += p2 < t;
-    t = p2 + c2;
-    c3 += t < p2;
-    p2 = t;
-    p3 += c3;
-    U128 m = { p3, p2 };
+    uint64_t p[4];
+    u128_mul256(a.m, b.m, p);
+    U128 m = { p[3], p[2] };
     int32_t e = a.exp + b.exp + 1;
-    if (!(p3 >> 63)) { /* product in [1, 2): one more bit from p1 */
+    if (!(p[3] >> 63)) { /* product in [1, 2): one more bit from p[1] */
         m = u_shl(m, 1);
-        m.lo |= p1 >> 63;
+        m.lo |= p[1] >> 63;
         e--;
     }
     W r = { a.sign ^ b.sign, e, m };

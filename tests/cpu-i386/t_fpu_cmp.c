@@ -31,12 +31,7 @@ static int is_comi(Fn fn) { return fn == comi || fn == comip || fn == ucomi || f
 static void run_cmp(const Op *op, int nin)
 {
     g_fl_in = 0x8d7; /* OF SF ZF AF PF CF all set before */
-    op->fn();
-    printf("%s cw=%04x", op->name, g_in.cw);
-    if (g_in.sw & 0x4700)
-        printf(" cc=%x", (g_in.sw >> 8) & 0x47);
-    pr_in(nin);
-    printf(" ->");
+    run_head(op, nin);
     if (is_comi(op->fn))
         printf(" fl=%03x", g_fl & 0x8d5);
     pr_state(SW_ALL, 2);

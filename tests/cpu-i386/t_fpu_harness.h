@@ -132,8 +132,8 @@ static void pr_in(int n)
     }
 }
 
-/* "name cw=.... <inputs> -> <state>" */
-static __attribute__((unused)) void run_op(const Op *op, int nin, uint16_t swmask, int nout)
+/* run op and print "name cw=.... [cc=..] <inputs> ->" */
+static void run_head(const Op *op, int nin)
 {
     op->fn();
     printf("%s cw=%04x", op->name, g_in.cw);
@@ -141,6 +141,12 @@ static __attribute__((unused)) void run_op(const Op *op, int nin, uint16_t swmas
         printf(" cc=%x", (g_in.sw >> 8) & 0x47);
     pr_in(nin);
     printf(" ->");
+}
+
+/* "name cw=.... <inputs> -> <state>" */
+static __attribute__((unused)) void run_op(const Op *op, int nin, uint16_t swmask, int nout)
+{
+    run_head(op, nin);
     pr_state(swmask, nout);
     printf("\n");
 }

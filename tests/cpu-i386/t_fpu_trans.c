@@ -143,6 +143,14 @@ static Ext trig_arg(int i)
     }
 }
 
+/* denormal (a quarter) or normal below 2^-70: the same draws for F2XM1 and FYL2XP1 */
+static Ext tiny_arg(int sign)
+{
+    if (below(4) == 0)
+        return mk(sign, 0, rnd64() >> below(64));
+    return rnd_normal(sign, -16382 + (int)below(16382 - 70));
+}
+
 static Ext f2xm1_arg(int i)
 {
     if (i < NSPEC)
@@ -150,9 +158,7 @@ static Ext f2xm1_arg(int i)
     int sign = (int)(rnd() & 1);
     switch (below(6)) {
     case 0:
-        if (below(4) == 0)
-            return mk(sign, 0, rnd64() >> below(64));
-        return rnd_normal(sign, -16382 + (int)below(16382 - 70));
+        return tiny_arg(sign);
     case 1:
         return rnd_normal(sign, -70 + (int)below(64));
     case 2: /* near +-1 and +-1/2 */
@@ -206,9 +212,7 @@ static Ext lnp1_x(int i)
     int sign = (int)(rnd() & 1);
     switch (below(6)) {
     case 0:
-        if (below(4) == 0)
-            return mk(sign, 0, rnd64() >> below(64));
-        return rnd_normal(sign, -16382 + (int)below(16382 - 70));
+        return tiny_arg(sign);
     case 1:
         return rnd_normal(sign, -70 + (int)below(64));
     case 2: /* just below the limit 0.29289321881345247... */
