@@ -1,55 +1,120 @@
 #!/usr/bin/env bash
-# Build the sample programs as i386 ELFs (static and dynamic), run each
-# natively and under emu386-user, and compare stdout and exit status.
+# Build the sample programs as i386 ELFs (static and dynamic), run each under
+# emu386-user and compare stdout plus exit status with every reference this
+# host has:
+#   expected  tests/samples/expected/NAME.txt, recorded from a real CPU
+#             (the x86-64 twin below; see docs/testing.md), on every host;
+#   twin      the same source built -m64 and run natively, live, on x86-64;
+#   native    the i386 build run natively, where the kernel can run i386 code.
+# A reference that cannot run is said so once and never counted as a
+# difference of the emulator.
+#   --update-expected   rewrite expected/ from the x86-64 twin (run twice,
+#                       must be stable); needs an x86-64 host.
 set -u
-EMU= WRAP= BUILD=${TMPDIR:-/tmp}/emu386-samples
+EMU= WRAP= BUILD=${TMPDIR:-/tmp}/emu386-samples UPDATE=0
 while [ $# -gt 0 ]; do
     case $1 in
     --emu) EMU=$2; shift 2 ;;
     --emu-wrapper) WRAP=$2; shift 2 ;; # e.g. "qemu-s390x -L /usr/s390x-linux-gnu"
     --build-dir) BUILD=$2; shift 2 ;;
-    *) echo "usage: $0 --emu PATH [--emu-wrapper CMD] [--build-dir DIR]" >&2; exit 2 ;;
+    --update-expected) UPDATE=1; shift ;;
+    *) echo "usage: $0 --emu PATH [--emu-wrapper CMD] [--build-dir DIR] [--update-expected]" >&2; exit 2 ;;
     esac
 done
-[ -x "$EMU" ] || { echo "samples: emulator '$EMU' not found" >&2; exit 2; }
 SRC=$(cd "$(dirname "$0")" && pwd)
+EXPECTED=$SRC/expected
 CC_I386=${CC_I386:-gcc -m32}
-mkdir -p "$BUILD"
-native_ok=1
-case $(uname -m) in x86_64|i?86) ;; *) native_ok=0 ;; esac
-pass=0 fail=0
+CC_TWIN=${CC_TWIN:-gcc -m64}
+mkdir -p "$BUILD/static" "$BUILD/dynamic" "$BUILD/twin" "$BUILD/native"
+
+# Which live references exist here: asked once, said once.
+if probe=$(bash "$SRC/../lib/host-i386.sh" "$CC_I386"); then native_ok=1; else native_ok=0; fi
+twin_ok=0 twin_why="not an x86-64 host ($(uname -m))"
+if [ "$(uname -m)" = x86_64 ]; then
+    if echo 'int main(void){return 0;}' | $CC_TWIN -x c -o "$BUILD/twin/.probe" - 2>/dev/null &&
+        "$BUILD/twin/.probe"; then
+        twin_ok=1
+    else
+        twin_why="$CC_TWIN cannot build and run a program"
+    fi
+fi
+echo "samples: references: expected files always; x86-64 twin $([ $twin_ok = 1 ] && echo live || echo "skipped: $twin_why");" \
+     "native i386 $([ $native_ok = 1 ] && echo live || echo "skipped: ${probe#no: }")"
+
+# run_in DIR OUT CMD...: run ./NAME from DIR as a shell would; stdout plus
+# an exit line into OUT
+run_in() {
+    local dir=$1 out=$2; shift 2
+    (cd "$dir" && "$@") >"$out" 2>"$out.err" </dev/null
+    echo "exit=$?" >>"$out"
+}
+
+if [ $UPDATE = 1 ]; then
+    [ $twin_ok = 1 ] || { echo "samples: --update-expected needs the x86-64 twin: $twin_why" >&2; exit 1; }
+    mkdir -p "$EXPECTED"
+    for src in "$SRC"/*.c; do
+        name=$(basename "$src" .c)
+        $CC_TWIN -O2 -o "$BUILD/twin/$name" "$src" || exit 1
+        run_in "$BUILD/twin" "$BUILD/twin/$name.1" "./$name"
+        run_in "$BUILD/twin" "$BUILD/twin/$name.2" "./$name"
+        if ! cmp -s "$BUILD/twin/$name.1" "$BUILD/twin/$name.2"; then
+            echo "samples: $name: the twin's output is not stable; expected file left alone" >&2
+            exit 1
+        fi
+        cp "$BUILD/twin/$name.1" "$EXPECTED/$name.txt"
+        echo "samples: wrote expected/$name.txt from the x86-64 twin"
+    done
+    exit 0
+fi
+
+[ -x "$EMU" ] || { echo "samples: emulator '$EMU' not found" >&2; exit 2; }
+EMU=$(cd "$(dirname "$EMU")" && pwd)/$(basename "$EMU") # runs are started from other directories
+declare -A runs diffs
+fail=0 pass=0
+# compare LABEL NAME KIND REF GOT: count one comparison, show a difference
+compare() {
+    runs[$1]=$((${runs[$1]:-0} + 1))
+    if cmp -s "$4" "$5"; then return 0; fi
+    diffs[$1]=$((${diffs[$1]:-0} + 1))
+    echo "samples: FAIL $2 ($3): emu386 differs from $1"
+    diff "$4" "$5" | head -20
+    head -5 "$5.err"
+    return 1
+}
 for src in "$SRC"/*.c; do
     name=$(basename "$src" .c)
     if [ -n "$WRAP" ] && [ "$name" = exec_self ]; then
-        echo "samples: SKIP exec_self: under '$WRAP' the emulator's execve of itself is a foreign binary that qemu-user cannot start without binfmt_misc" >&2
+        echo "samples: SKIP exec_self: under '$WRAP' the emulator's execve of itself is a foreign binary that qemu-user cannot start without binfmt_misc"
         continue
     fi
+    if [ ! -f "$EXPECTED/$name.txt" ]; then
+        echo "samples: FAIL $name: no expected/$name.txt (write it with --update-expected on an x86-64 host)"
+        fail=$((fail + 1)); continue
+    fi
+    if [ $twin_ok = 1 ]; then
+        $CC_TWIN -O2 -o "$BUILD/twin/$name" "$src" && run_in "$BUILD/twin" "$BUILD/twin/$name.out" "./$name"
+    fi
     for kind in static dynamic; do
-        bin=$BUILD/$name-$kind
         flags="-O2"
         [ $kind = static ] && flags="$flags -static"
-        if ! $CC_I386 $flags -o "$bin" "$src" 2>"$bin.cc.log"; then
-            echo "samples: FAIL $name ($kind): cannot compile"; cat "$bin.cc.log"; fail=$((fail + 1)); continue
+        if ! $CC_I386 $flags -o "$BUILD/$kind/$name" "$src" 2>"$BUILD/$kind/$name.cc.log"; then
+            echo "samples: FAIL $name ($kind): cannot compile"; cat "$BUILD/$kind/$name.cc.log"
+            fail=$((fail + 1)); continue
         fi
-        # started by a relative path, as from a shell: ./name
-        (cd "$BUILD" && $WRAP "$EMU" "./$name-$kind") >"$bin.emu.out" 2>"$bin.emu.err"
-        echo "exit=$?" >>"$bin.emu.out"
+        out=$BUILD/$kind/$name.emu
+        run_in "$BUILD/$kind" "$out" $WRAP "$EMU" "./$name"
+        ok=1
+        compare expected "$name" $kind "$EXPECTED/$name.txt" "$out" || ok=0
+        [ $twin_ok = 1 ] && { compare "x86-64 twin" "$name" $kind "$BUILD/twin/$name.out" "$out" || ok=0; }
         if [ $native_ok = 1 ]; then
-            (cd "$BUILD" && "./$name-$kind") >"$bin.native.out" 2>/dev/null
-            echo "exit=$?" >>"$bin.native.out"
-        else
-            echo "samples: SKIP $name ($kind): this host cannot run i386 code natively" >&2
-            continue
+            run_in "$BUILD/$kind" "$BUILD/$kind/$name.native" "./$name"
+            compare "native i386" "$name" $kind "$BUILD/$kind/$name.native" "$out" || ok=0
         fi
-        if cmp -s "$bin.native.out" "$bin.emu.out"; then
-            pass=$((pass + 1))
-        else
-            echo "samples: FAIL $name ($kind): output differs"
-            diff "$bin.native.out" "$bin.emu.out" | head -20
-            head -5 "$bin.emu.err"
-            fail=$((fail + 1))
-        fi
+        if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
     done
+done
+for label in expected "x86-64 twin" "native i386"; do
+    [ -n "${runs[$label]:-}" ] && echo "samples: ${runs[$label]} runs compared, ${diffs[$label]:-0} differences (emu386 vs $label)"
 done
 echo "samples: $pass passed, $fail failed"
 [ $fail -eq 0 ] && [ $pass -gt 0 ]
