@@ -5,6 +5,7 @@
 #define CPU_I386_COMMON_H
 #include <stdint.h>
 #include <stdio.h>
+#include "twin.h"
 
 #define CF 0x0001u
 #define PF 0x0004u
@@ -50,8 +51,8 @@ static inline void show(const char *op, int size, uint32_t a, uint32_t b, uint32
  *                    : [a] "+r"(a), [f] "=&r"(f) : [b] "r"(b), [fin] "r"(fin) : "cc");
  * [f] must be an early-clobber register ("=&r") since it is written
  * while the inputs may still be live. */
-#define SET_FLAGS "push %[fin]\n\tpopf\n\t"
-#define GET_FLAGS "\n\tpushf\n\tpop %[f]"
+#define SET_FLAGS "push %" RQ "[fin]\n\tpopf\n\t"
+#define GET_FLAGS "\n\tpushf\n\tpop %" RQ "[f]"
 
 /* a 32-bit value as an unsigned number of the given byte size */
 static inline uint32_t trunc_size(uint32_t v, int size) { return v & mask_size(size); }

@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
 """The cpu-i386 suite: build every t_*.c / t_*.S as a static i386 program,
-run it natively (the reference, on an x86 host) and under emu386-user, and
-compare the whole output (stdout plus an exit status line) with each other
-and with the committed golden file golden/<name>.txt.
+run it under emu386-user, and compare the whole output (stdout plus an exit
+status line) with every reference the host has:
 
-Modes:
-  native  emu386 against the native run (x86 hosts only).  Without --emu,
-          the native run is checked against the golden files instead.
-  golden  emu386 against the golden files (any host).
-  both    both of the above.
+  native  the same i386 program run natively: only where a probe program
+          built by $CC_I386 starts and prints what it should (x86 hosts
+          whose kernel runs i386 code);
+  twin    the program's x86-64 twin (twin.h), built by $CC_X86_64 -m64 and
+          run natively on an x86-64 host, compared with emu386's output
+          minus the lines of the i386-only parts (TWIN_DROP);
+  golden  the committed golden/<name>.txt (any host).
 
-Golden files are only ever written from native runs on a real x86 CPU
-(--update-golden), and only when two native runs print the same text."""
+--mode both (the default, run by ctest) uses every reference available and
+says in one line why one is missing; --mode native, twin or golden uses
+that one only (native and twin exit 77 when the host has no such
+reference).  Without --emu, modes native and twin check their reference
+against the golden files instead.
+
+Golden files are only ever written from a real x86 CPU (--update-golden):
+the native run, or on hosts without one the x86-64 twin where it covers
+the whole program, and only when two runs print the same text."""
 import argparse
 import difflib
 import glob
@@ -21,7 +29,6 @@ import re
 import shlex
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden")
@@ -32,11 +39,6 @@ DIFF_LINES = 30
 
 def say(msg):
     print("cpu-i386: " + msg, flush=True)
-
-
-def host_runs_i386():
-    return sys.platform.startswith("linux") and platform.machine() in (
-        "x86_64", "amd64", "i386", "i486", "i586", "i686")
 
 
 def run(cmd):
@@ -228,75 +230,155 @@ def compare_trans(name, ref, got, ref_label, got_label):
 EMU_GOLDEN = {"t_fpu_trans": compare_trans}
 
 
+# Programs built a second time with gcc -m64 as x86-64 twins (twin.h), with
+# the line prefixes of their i386-only parts, which the twin leaves out by
+# #if !TWIN.  Before emu386's i386 output is compared with the twin's, every
+# line that starts with one of the prefixes is dropped; everything else must
+# match line for line.
+TWIN_DROP = {
+    "t_alu": (), "t_bitops": (), "t_muldiv": (), "t_shift": (),
+    "t_fpu": (), "t_fpu_arith": (), "t_fpu_cmp": (), "t_fpu_env": (), "t_fpu_ldst": (),
+    "t_fpu_misc": (), "t_fpu_rand": (), "t_fpu_trans": (),
+    "t_misc": ("lea16 ", "enter level ", "loopw "),  # 16-bit addressing, ENTER on the 32-bit stack
+    "t_string": ("a16", "a32_movsl "),               # 16-bit addressing, LDT data segments
+    "t_smc": ("store-ahead ",),                      # 0x40 (INC EAX) is a REX prefix in 64-bit mode
+}
+# the others, and why they have no twin (the golden files still check them)
+GOLDEN_ONLY = {
+    "t_bcd": "DAA DAS AAA AAS AAM AAD do not exist in 64-bit mode",
+    "t_code16": "16-bit code segments and far transfers",
+    "t_seg": "segment loads, the LDT, LDS/LES, ARPL",
+    "t_exceptions": "i386 signal frames (EIP, trap numbers, INTO, BOUND)",
+    "t_signals": "i386 signal frames and sigreturn",
+    "t_sigfpe": "the i386 FPU signal frame",
+    "t_singlestep": "i386 EIPs and 32-bit-only instructions in the stepped code",
+}
+
+
+def twin_filter(name, text):
+    """The i386 output without the lines of the program's i386-only parts."""
+    drop = TWIN_DROP[name]
+    if not drop:
+        return text
+    return "".join(l for l in text.splitlines(True) if not l.startswith(drop))
+
+
+PROBE_SRC = '#include <stdio.h>\nint main(void) { puts("cpu-i386 probe"); return 0; }\n'
+PROBE_OUT = "cpu-i386 probe\nexit=0\n"
+
+
 class Builder:
-    """Compiles test programs; without a working i386 compiler, falls back to
-    binaries already present in the build directory (cross hosts)."""
+    """Compiles test programs for one target (i386, or the x86-64 twins).
+    Without a working i386 compiler it falls back to binaries already in
+    the build directory (cross hosts)."""
 
-    def __init__(self, build_dir):
-        self.build_dir = build_dir
-        self.cc = shlex.split(os.environ.get("CC_I386", "gcc -m32"))
-        self.cc_ok = self._probe()
+    def __init__(self, what, cc, out_dir, extra=()):
+        self.what, self.cc, self.out_dir = what, cc, out_dir
+        self.flags = CFLAGS + list(extra)
+        os.makedirs(out_dir, exist_ok=True)
+        self.probe = os.path.join(out_dir, "probe")
+        with open(self.probe + ".c", "w") as f:
+            f.write(PROBE_SRC)
+        self.cc_err = self._compile(self.probe + ".c", self.probe)
+        self.cc_ok = self.cc_err is None
+
+    def _compile(self, src, binary):
+        """None, or the compiler's complaint."""
+        try:
+            r = subprocess.run(self.cc + self.flags + ["-I", HERE, "-o", binary, src],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        except OSError as e:
+            return "cannot run %s: %s" % (self.cc[0], e.strerror)
+        if r.returncode != 0:
+            if os.path.exists(binary):
+                os.unlink(binary)  # never run a stale program
+            return r.stdout.decode("utf-8", "replace") or "exit status %d" % r.returncode
+        return None
+
+    def why_not_runnable(self, machines):
+        """None when this host runs the target's programs natively: a small
+        program built by the compiler starts and prints what it should.
+        Otherwise the reason, for one line of output."""
+        here = "%s %s" % (sys.platform, platform.machine())
+        if not sys.platform.startswith("linux") or platform.machine() not in machines:
+            return "this is a %s host" % here  # binfmt emulation is no real CPU
         if not self.cc_ok:
-            say("NOTE: no working i386 compiler (%s); using prebuilt programs in %s"
-                % (" ".join(self.cc), build_dir))
-
-    def _probe(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            src = os.path.join(tmp, "probe.c")
-            with open(src, "w") as f:
-                f.write("int main(void) { return 0; }\n")
-            try:
-                r = subprocess.run(self.cc + CFLAGS + ["-o", os.path.join(tmp, "probe"), src],
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            except OSError:
-                return False
-            return r.returncode == 0
+            return "no working %s compiler (%s: %s)" % (self.what, " ".join(self.cc),
+                                                       self.cc_err.strip().splitlines()[0])
+        out, _ = run([self.probe])
+        if out == PROBE_OUT:
+            return None
+        return "its %s probe program did not run (%s)" % (self.what, out.strip().splitlines()[0])
 
     def build(self, src):
         """Returns (path of the program, error text or None)."""
         name = os.path.splitext(os.path.basename(src))[0]
-        binary = os.path.join(self.build_dir, name)
+        binary = os.path.join(self.out_dir, name)
         if not self.cc_ok:
             if os.path.exists(binary):
                 return binary, None
-            return binary, "no i386 compiler and no prebuilt %s" % binary
+            return binary, "no %s compiler and no prebuilt %s" % (self.what, binary)
         deps = [src] + glob.glob(os.path.join(HERE, "*.h"))
         if os.path.exists(binary) and os.path.getmtime(binary) >= max(map(os.path.getmtime, deps)):
             return binary, None
-        r = subprocess.run(self.cc + CFLAGS + ["-I", HERE, "-o", binary, src],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if r.returncode != 0:
-            if os.path.exists(binary):
-                os.unlink(binary)  # never run a stale program
-            return binary, r.stdout.decode("latin-1")
-        return binary, None
+        return binary, self._compile(src, binary)
+
+
+X86 = ("x86_64", "amd64", "i386", "i486", "i586", "i686")
+X86_64 = ("x86_64", "amd64")
+
+
+def did_not_start(out):
+    return out.startswith("cannot run ")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--emu", help="path of emu386-user (optional in native mode)")
+    ap.add_argument("--emu", help="path of emu386-user (optional in modes native and twin)")
     ap.add_argument("--emu-wrapper", default="", help='e.g. "qemu-s390x -L /usr/s390x-linux-gnu"')
-    ap.add_argument("--mode", choices=["native", "golden", "both"], default="both")
+    ap.add_argument("--mode", choices=["native", "twin", "golden", "both"], default="both")
     ap.add_argument("--update-golden", action="store_true",
-                    help="rewrite golden files from native runs (x86 hosts only)")
+                    help="rewrite golden files from native runs (or from whole-program x86-64 twins)")
     ap.add_argument("--only", action="append", metavar="NAME",
                     help="run only this program (t_alu or alu); may be repeated")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print the lines compared per program")
     args = ap.parse_args()
 
     os.makedirs(args.build_dir, exist_ok=True)
-    native_ok = host_runs_i386()
-    if args.update_golden and not native_ok:
-        sys.exit("cpu-i386: golden files can only be produced by native runs on a real x86 CPU")
-    if not args.emu and not args.update_golden and args.mode != "native":
+    if not args.emu and not args.update_golden and args.mode not in ("native", "twin"):
         sys.exit("cpu-i386: --emu is required in mode %s" % args.mode)
-    if args.mode == "native" and not native_ok:
-        say("SKIPPING: mode native needs a host that runs i386 code (this is %s %s); "
-            "nothing was tested" % (sys.platform, platform.machine()))
+
+    # the references this host has: one probe each, one line when one is missing
+    builder = Builder("i386", shlex.split(os.environ.get("CC_I386", "gcc -m32")), args.build_dir)
+    if not builder.cc_ok:
+        say("NOTE: no working i386 compiler (%s); using prebuilt programs in %s"
+            % (" ".join(builder.cc), args.build_dir))
+    want_native = args.mode in ("native", "both") or args.update_golden
+    want_twin = args.mode in ("twin", "both") or args.update_golden
+    no_native = builder.why_not_runnable(X86) if want_native else "not asked for"
+    twins, no_twin = None, "not asked for"
+    if want_twin:
+        twins = Builder("x86-64", shlex.split(os.environ.get("CC_X86_64", "gcc -m64")),
+                        os.path.join(args.build_dir, "twin"), ["-mno-red-zone"])  # the asm pushes
+        no_twin = twins.why_not_runnable(X86_64)
+    use_native, use_twin = no_native is None, no_twin is None
+
+    if args.mode == "native" and not use_native:
+        say("SKIPPING: mode native needs a host that runs i386 code: %s; nothing was tested" % no_native)
         sys.exit(77)
-    if args.mode == "both" and not native_ok:
-        say("SKIPPING the native comparison: this %s host cannot run i386 code; "
-            "comparing against golden files only" % platform.machine())
+    if args.mode == "twin" and not use_twin:
+        say("SKIPPING: mode twin needs an x86-64 host that builds and runs the -m64 twins: %s; "
+            "nothing was tested" % no_twin)
+        sys.exit(77)
+    if args.update_golden and not (use_native or use_twin):
+        sys.exit("cpu-i386: golden files are only produced on a real x86 CPU: %s; %s" % (no_native, no_twin))
+    if args.mode == "both" or args.update_golden:
+        if not use_native:
+            instead = (["the x86-64 twins"] if use_twin else []) + ([] if args.update_golden else ["the golden files"])
+            say("NOTE: no native i386 comparison: %s; using %s instead" % (no_native, " and ".join(instead)))
+        if not use_twin:
+            say("NOTE: no x86-64 twin comparison: %s" % no_twin)
 
     sources = sorted(glob.glob(os.path.join(HERE, "t_*.c")) + glob.glob(os.path.join(HERE, "t_*.S")))
     if args.only:
@@ -305,12 +387,20 @@ def main():
         missing = wanted - {os.path.splitext(os.path.basename(s))[0] for s in sources}
         if missing:
             sys.exit("cpu-i386: no such program: %s" % ", ".join(sorted(missing)))
+    names = [os.path.splitext(os.path.basename(s))[0] for s in sources]
+    unlisted = [n for n in names if n not in TWIN_DROP and n not in GOLDEN_ONLY]
+    if unlisted:  # every program says whether it has a twin
+        sys.exit("cpu-i386: add %s to TWIN_DROP or GOLDEN_ONLY in run_suite.py" % ", ".join(unlisted))
+    if use_twin and not args.update_golden:
+        golden_only = [n for n in names if n in GOLDEN_ONLY]
+        if golden_only:
+            say("no x86-64 twin (32-bit-only, see GOLDEN_ONLY)%s: %s"
+                % ("; the golden files check them" if args.mode == "both" else "", " ".join(golden_only)))
 
-    builder = Builder(args.build_dir)
     emu_cmd = shlex.split(args.emu_wrapper) + [args.emu] if args.emu else None
     # (label, lines compared, differing lines) per kind of comparison
     totals = {}
-    passed = failed = 0
+    passed = failed = skipped = 0
     for src in sources:
         name = os.path.splitext(os.path.basename(src))[0]
         binary, err = builder.build(src)
@@ -318,49 +408,69 @@ def main():
             say("FAIL %s: cannot build:\n%s" % (name, err.rstrip()))
             failed += 1
             continue
+        twin_bin = None
+        if use_twin and name in TWIN_DROP:
+            twin_bin, err = twins.build(src)
+            if err:
+                say("FAIL %s: cannot build its x86-64 twin:\n%s" % (name, err.rstrip()))
+                failed += 1
+                continue
         golden_path = os.path.join(GOLDEN, name + ".txt")
-
         native_compare = EMU_GOLDEN.get(name, compare)
-        if args.update_golden and name in EMU_GOLDEN:
-            if not emu_cmd:
-                say("FAIL %s: its golden file is emu386's output: --update-golden needs --emu" % name)
-                failed += 1
-                continue
-            first, _ = run(emu_cmd + [binary])
-            second, _ = run(emu_cmd + [binary])
-            if first != second:
-                compare(name, first, second, "emu386 run 1", "emu386 run 2")
-                say("FAIL %s: emu386 output is not stable; golden file left alone" % name)
-                failed += 1
-                continue
-            n, d = native_compare(name, run([binary])[0], first, "native", "emu386")
-            if d:
-                say("FAIL %s: emu386 is not within the tolerance of the native CPU; golden file left alone" % name)
-                failed += 1
-                continue
-            with open(golden_path, "w") as f:
-                f.write(first)
-            say("wrote %s from emu386 (%d lines, checked against native)" % (os.path.relpath(golden_path), n))
-            passed += 1
-            continue
+
         if args.update_golden:
-            first, ferr = run([binary])
-            second, _ = run([binary])
-            if first != second:
-                compare(name, first, second, "native run 1", "native run 2")
-                say("FAIL %s: native output is not stable; golden file left alone" % name)
+            # the reference: the native run, else a twin that covers the whole program
+            if use_native:
+                ref_cmd, ref_label = [binary], "native"
+            elif twin_bin and not TWIN_DROP[name]:
+                ref_cmd, ref_label = [twin_bin], "x86-64 twin"
+            else:
+                say("FAIL %s: no native run here, and no x86-64 twin of the whole program; golden file left alone"
+                    % name)
+                failed += 1
+                continue
+            if name in EMU_GOLDEN:
+                if not emu_cmd:
+                    say("FAIL %s: its golden file is emu386's output: --update-golden needs --emu" % name)
+                    failed += 1
+                    continue
+                first, _ = run(emu_cmd + [binary])
+                second, _ = run(emu_cmd + [binary])
+                if first != second:
+                    compare(name, first, second, "emu386 run 1", "emu386 run 2")
+                    say("FAIL %s: emu386 output is not stable; golden file left alone" % name)
+                    failed += 1
+                    continue
+                n, d = native_compare(name, run(ref_cmd)[0], first, ref_label, "emu386")
+                if d:
+                    say("FAIL %s: emu386 is not within the tolerance of the %s; golden file left alone"
+                        % (name, ref_label))
+                    failed += 1
+                    continue
+                with open(golden_path, "w") as f:
+                    f.write(first)
+                say("wrote %s from emu386 (%d lines, checked against the %s)"
+                    % (os.path.relpath(golden_path), n, ref_label))
+                passed += 1
+                continue
+            first, _ = run(ref_cmd)
+            second, _ = run(ref_cmd)
+            if first != second or did_not_start(first):
+                compare(name, first, second, ref_label + " run 1", ref_label + " run 2")
+                say("FAIL %s: %s output is not stable; golden file left alone" % (name, ref_label))
                 failed += 1
                 continue
             os.makedirs(GOLDEN, exist_ok=True)
             with open(golden_path, "w") as f:
                 f.write(first)
-            say("wrote %s (%d lines)" % (os.path.relpath(golden_path), first.count("\n")))
+            say("wrote %s (%d lines, %s)" % (os.path.relpath(golden_path), first.count("\n"), ref_label))
             if not first.endswith("exit=0\n"):
-                say("WARNING %s: native run ended with %s" % (name, first.splitlines()[-1]))
+                say("WARNING %s: %s run ended with %s" % (name, ref_label, first.splitlines()[-1]))
             passed += 1
             continue
 
-        native = run([binary])[0] if native_ok and args.mode in ("native", "both") else None
+        native = run([binary])[0] if use_native else None
+        twin = run([twin_bin])[0] if twin_bin else None
         golden = None
         if os.path.exists(golden_path):
             with open(golden_path, encoding="latin-1") as f:
@@ -371,24 +481,46 @@ def main():
         checks = []
         if emu is not None:
             if native is not None:
-                checks.append(("emu386 vs native", native, "native", emu, "emu386", native_compare))
+                checks.append(("emu386 vs native i386", native, "native", emu, "emu386", native_compare))
+            if twin is not None:
+                checks.append(("emu386 vs x86-64 twin", twin, "x86-64 twin", twin_filter(name, emu),
+                               "emu386", native_compare))
             if args.mode in ("golden", "both"):
                 checks.append(("emu386 vs golden", golden, "golden", emu, "emu386", compare))
         else:  # an emu386-produced golden file is compared with the CPU as emu386 is
-            checks.append(("native vs golden", golden, "golden", native, "native", native_compare))
+            if native is not None:
+                checks.append(("native i386 vs golden", golden, "golden", native, "native", native_compare))
+            if twin is not None and golden is not None:
+                checks.append(("x86-64 twin vs golden", twin_filter(name, golden), "golden", twin,
+                               "x86-64 twin", native_compare))
+            elif twin is not None:
+                checks.append(("x86-64 twin vs golden", None, "golden", twin, "x86-64 twin", native_compare))
 
+        if not checks:  # e.g. a golden-only program in mode twin
+            skipped += 1
+            continue
         ok = True
+        counted = []
         for label, ref, ref_label, got, got_label, compare_fn in checks:
-            t = totals.setdefault(label, [0, 0])
             if ref is None:
                 say("FAIL %s: no golden file %s (make it with --update-golden on an x86 host)"
                     % (name, os.path.relpath(golden_path)))
                 ok = False
                 continue
+            late = [(lb, x) for lb, x in ((ref_label, ref), (got_label, got)) if did_not_start(x)]
+            if late:  # a program that failed to start is no difference between CPUs
+                say("FAIL %s: %s did not start (%s); not counted as differences"
+                    % (name, late[0][0], late[0][1].splitlines()[0]))
+                ok = False
+                continue
             n, d = compare_fn(name, ref, got, ref_label, got_label)
+            t = totals.setdefault(label, [0, 0])
             t[0] += n
             t[1] += d
+            counted.append("%d (%s)" % (n, label))
             ok = ok and d == 0
+        if args.verbose:
+            say("%s: lines compared: %s" % (name, ", ".join(counted) or "none"))
         if not ok and emu_err.strip():
             print("   emu386 stderr: " + "\n   ".join(emu_err.strip().splitlines()[:5]))
         passed += ok
@@ -396,7 +528,8 @@ def main():
 
     for label, (n, d) in totals.items():
         say("%d lines compared, %d differences (%s)" % (n, d, label))
-    print("%d passed, %d failed" % (passed, failed))
+    print("%d passed, %d failed" % (passed, failed)
+          + (", %d with no reference in mode %s" % (skipped, args.mode) if skipped else ""))
     sys.exit(1 if failed or passed == 0 else 0)
 
 

@@ -8,8 +8,8 @@ static uint32_t mem;
     static uint32_t fn(uint32_t a, uint32_t b, uint32_t fin, uint32_t *fout)                   \
     {                                                                                          \
         uint32_t f;                                                                            \
-        __asm__ volatile("push %[fin]\n\tpopf\n\t" insn " %" mod "[b], %" mod "[a]\n\t"       \
-                         "pushf\n\tpop %[f]"                                                   \
+        __asm__ volatile("push %" RQ "[fin]\n\tpopf\n\t" insn " %" mod "[b], %" mod "[a]\n\t"       \
+                         "pushf\n\tpop %" RQ "[f]"                                                   \
                          : [a] "+" cons(a), [f] "=&r"(f)                                       \
                          : [b] cons(b), [fin] "r"(fin)                                         \
                          : "cc");                                                              \
@@ -20,8 +20,8 @@ static uint32_t mem;
     {                                                                                          \
         uint32_t f;                                                                            \
         mem = a;                                                                               \
-        __asm__ volatile("push %[fin]\n\tpopf\n\t" insn " %" mod "[b], %[m]\n\t"               \
-                         "pushf\n\tpop %[f]"                                                   \
+        __asm__ volatile("push %" RQ "[fin]\n\tpopf\n\t" insn " %" mod "[b], %[m]\n\t"               \
+                         "pushf\n\tpop %" RQ "[f]"                                                   \
                          : [m] "+m"(mem), [f] "=&r"(f)                                         \
                          : [b] cons(b), [fin] "r"(fin)                                         \
                          : "cc");                                                              \
@@ -53,7 +53,7 @@ BIN3(add) BIN3(adc) BIN3(sub) BIN3(sbb) BIN3(and) BIN3(or) BIN3(xor) BIN3(cmp) B
     {                                                                                          \
         uint32_t f;                                                                            \
         (void)b;                                                                               \
-        __asm__ volatile("push %[fin]\n\tpopf\n\t" insn " %" mod "[a]\n\tpushf\n\tpop %[f]"     \
+        __asm__ volatile("push %" RQ "[fin]\n\tpopf\n\t" insn " %" mod "[a]\n\tpushf\n\tpop %" RQ "[f]"     \
                          : [a] "+q"(a), [f] "=&r"(f)                                           \
                          : [fin] "r"(fin)                                                      \
                          : "cc");                                                              \
@@ -65,7 +65,7 @@ BIN3(add) BIN3(adc) BIN3(sub) BIN3(sbb) BIN3(and) BIN3(or) BIN3(xor) BIN3(cmp) B
         uint32_t f;                                                                            \
         (void)b;                                                                               \
         mem = a;                                                                               \
-        __asm__ volatile("push %[fin]\n\tpopf\n\t" insn " %[m]\n\tpushf\n\tpop %[f]"            \
+        __asm__ volatile("push %" RQ "[fin]\n\tpopf\n\t" insn " %[m]\n\tpushf\n\tpop %" RQ "[f]"            \
                          : [m] "+m"(mem), [f] "=&r"(f)                                         \
                          : [fin] "r"(fin)                                                      \
                          : "cc");                                                              \

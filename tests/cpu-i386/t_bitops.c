@@ -7,7 +7,7 @@ static uint32_t arr[8];
 #define BTR(fn, insn, mod)                                                                     \
     static uint32_t fn(uint32_t a, uint32_t bit, uint32_t *f)                                  \
     {                                                                                          \
-        __asm__ volatile("push $0\n\tpopf\n\t" insn " %" mod "[b], %" mod "[a]\n\tpushf\n\tpop %[f]" \
+        __asm__ volatile("push $0\n\tpopf\n\t" insn " %" mod "[b], %" mod "[a]\n\tpushf\n\tpop %" RQ "[f]" \
                          : [a] "+r"(a), [f] "=&r"(*f) : [b] "r"(bit) : "cc");                  \
         return a;                                                                              \
     }
@@ -17,7 +17,7 @@ BTR(btrw, "btrw", "w") BTR(btrl, "btrl", "k") BTR(btcw, "btcw", "w") BTR(btcl, "
 #define BTM(fn, insn, mod)                                                                     \
     static void fn(int32_t bit, uint32_t *f)                                                   \
     {                                                                                          \
-        __asm__ volatile("push $0\n\tpopf\n\t" insn " %" mod "[b], %[m]\n\tpushf\n\tpop %[f]"  \
+        __asm__ volatile("push $0\n\tpopf\n\t" insn " %" mod "[b], %[m]\n\tpushf\n\tpop %" RQ "[f]"  \
                          : [m] "+m"(arr[4]), [f] "=&r"(*f) : [b] "r"(bit) : "cc", "memory");   \
     }
 BTM(btml, "btl", "k") BTM(btsml, "btsl", "k") BTM(btrml, "btrl", "k") BTM(btcml, "btcl", "k")
@@ -26,7 +26,7 @@ BTM(btsmw, "btsw", "w")
 #define BTI(fn, insn, imm, mod)                                                                \
     static uint32_t fn(uint32_t a, uint32_t *f)                                                \
     {                                                                                          \
-        __asm__ volatile("push $0\n\tpopf\n\t" insn " $" #imm ", %" mod "[a]\n\tpushf\n\tpop %[f]" \
+        __asm__ volatile("push $0\n\tpopf\n\t" insn " $" #imm ", %" mod "[a]\n\tpushf\n\tpop %" RQ "[f]" \
                          : [a] "+r"(a), [f] "=&r"(*f) : : "cc");                               \
         return a;                                                                              \
     }
@@ -38,7 +38,7 @@ BTI(bti15w, "btsw", 15, "w")
 #define BTMI(fn, insn, imm)                                                                    \
     static void fn(uint32_t *f)                                                                \
     {                                                                                          \
-        __asm__ volatile("push $0\n\tpopf\n\t" insn " $" #imm ", %[m]\n\tpushf\n\tpop %[f]"  \
+        __asm__ volatile("push $0\n\tpopf\n\t" insn " $" #imm ", %[m]\n\tpushf\n\tpop %" RQ "[f]"  \
                          : [m] "+m"(arr[4]), [f] "=&r"(*f) : : "cc", "memory");                \
     }
 BTMI(btmi3, "btl", 3) BTMI(btsmi31, "btsl", 31) BTMI(btrmi36, "btrl", 36) BTMI(btcmi255, "btcl", 255)
@@ -57,10 +57,10 @@ static void far_bits(void)
             uint32_t f, *base = &big[1024];
             int32_t off = offs[i];
             switch (op) {
-            case 0: __asm__ volatile("push $0\n\tpopf\n\tbtl %2, %1\n\tpushf\n\tpop %0" : "=&r"(f), "+m"(*base) : "r"(off) : "cc", "memory"); break;
-            case 1: __asm__ volatile("push $0\n\tpopf\n\tbtsl %2, %1\n\tpushf\n\tpop %0" : "=&r"(f), "+m"(*base) : "r"(off) : "cc", "memory"); break;
-            case 2: __asm__ volatile("push $0\n\tpopf\n\tbtrl %2, %1\n\tpushf\n\tpop %0" : "=&r"(f), "+m"(*base) : "r"(off) : "cc", "memory"); break;
-            default: __asm__ volatile("push $0\n\tpopf\n\tbtcw %w2, %1\n\tpushf\n\tpop %0" : "=&r"(f), "+m"(*base) : "r"(off) : "cc", "memory"); break;
+            case 0: __asm__ volatile("push $0\n\tpopf\n\tbtl %2, %1\n\tpushf\n\tpop %" RQ "0" : "=&r"(f), "+m"(*base) : "r"(off) : "cc", "memory"); break;
+            case 1: __asm__ volatile("push $0\n\tpopf\n\tbtsl %2, %1\n\tpushf\n\tpop %" RQ "0" : "=&r"(f), "+m"(*base) : "r"(off) : "cc", "memory"); break;
+            case 2: __asm__ volatile("push $0\n\tpopf\n\tbtrl %2, %1\n\tpushf\n\tpop %" RQ "0" : "=&r"(f), "+m"(*base) : "r"(off) : "cc", "memory"); break;
+            default: __asm__ volatile("push $0\n\tpopf\n\tbtcw %w2, %1\n\tpushf\n\tpop %" RQ "0" : "=&r"(f), "+m"(*base) : "r"(off) : "cc", "memory"); break;
             }
             printf("farbit op=%d off=%6d f=%03x changed:", op, off, f & DEF_BT);
             for (int k = 0; k < 2048; k++)
@@ -73,25 +73,25 @@ static void far_bits(void)
 static uint32_t bsfl(uint32_t a, uint32_t *f)
 {
     uint32_t r = 0xcccccccc;
-    __asm__ volatile("bsfl %2, %0\n\tpushf\n\tpop %1" : "+r"(r), "=&r"(*f) : "r"(a) : "cc");
+    __asm__ volatile("bsfl %2, %0\n\tpushf\n\tpop %" RQ "1" : "+r"(r), "=&r"(*f) : "r"(a) : "cc");
     return r;
 }
 static uint32_t bsrl(uint32_t a, uint32_t *f)
 {
     uint32_t r = 0xcccccccc;
-    __asm__ volatile("bsrl %2, %0\n\tpushf\n\tpop %1" : "+r"(r), "=&r"(*f) : "r"(a) : "cc");
+    __asm__ volatile("bsrl %2, %0\n\tpushf\n\tpop %" RQ "1" : "+r"(r), "=&r"(*f) : "r"(a) : "cc");
     return r;
 }
 static uint32_t bsfw(uint32_t a, uint32_t *f)
 {
     uint32_t r = 0xcccccccc;
-    __asm__ volatile("bsfw %w2, %w0\n\tpushf\n\tpop %1" : "+r"(r), "=&r"(*f) : "r"(a) : "cc");
+    __asm__ volatile("bsfw %w2, %w0\n\tpushf\n\tpop %" RQ "1" : "+r"(r), "=&r"(*f) : "r"(a) : "cc");
     return r;
 }
 static uint32_t bsrw(uint32_t a, uint32_t *f)
 {
     uint32_t r = 0xcccccccc;
-    __asm__ volatile("bsrw %w2, %w0\n\tpushf\n\tpop %1" : "+r"(r), "=&r"(*f) : "r"(a) : "cc");
+    __asm__ volatile("bsrw %w2, %w0\n\tpushf\n\tpop %" RQ "1" : "+r"(r), "=&r"(*f) : "r"(a) : "cc");
     return r;
 }
 
@@ -152,14 +152,14 @@ int main(void)
     }
     /* every BSWAP encoding (0f c8+r) but ESP */
     {
-        static uint32_t bp; /* static: the asm cannot address it through EBP */
+        static uintptr_t bp; /* static: the asm cannot address it through EBP; the twin swaps all of RBP */
         uint32_t a = 0x01020304, b = 0x11121314, c = 0x21222324, d = 0x31323334, si = 0x41424344,
                  di = 0x51525354;
         bp = 0x61626364;
         __asm__("bswap %%eax\n\tbswap %%ebx\n\tbswap %%ecx\n\tbswap %%edx\n\tbswap %%esi\n\tbswap %%edi\n\t"
-                "xchg %%ebp, %[bp]\n\tbswap %%ebp\n\txchg %%ebp, %[bp]"
+                "xchg %%" BP_REG ", %[bp]\n\tbswap %%ebp\n\txchg %%" BP_REG ", %[bp]"
                 : "+a"(a), "+b"(b), "+c"(c), "+d"(d), "+S"(si), "+D"(di), [bp] "+m"(bp));
-        printf("bswap regs %08x %08x %08x %08x %08x %08x %08x\n", a, b, c, d, si, di, bp);
+        printf("bswap regs %08x %08x %08x %08x %08x %08x %08x\n", a, b, c, d, si, di, (uint32_t)bp);
     }
     static const struct { const char *n; void (*f)(uint32_t *); } mi[] = {
         { "btl $3", btmi3 }, { "btsl $31", btsmi31 }, { "btrl $36", btrmi36 }, { "btcl $255", btcmi255 },
@@ -192,10 +192,10 @@ int main(void)
     for (size_t i = 0; i < NBOUND; i++) {
         uint32_t f, r = 0x77777777;
         arr[0] = boundary[i];
-        __asm__ volatile("bsfl %2, %0\n\tpushf\n\tpop %1" : "+r"(r), "=&r"(f) : "m"(arr[0]) : "cc");
+        __asm__ volatile("bsfl %2, %0\n\tpushf\n\tpop %" RQ "1" : "+r"(r), "=&r"(f) : "m"(arr[0]) : "cc");
         printf("bsfm l a=%08x r=%08x f=%03x\n", boundary[i], boundary[i] ? r : 0, f & DEF_BITSCAN);
         r = 0x77777777;
-        __asm__ volatile("bsrw %2, %w0\n\tpushf\n\tpop %1" : "+r"(r), "=&r"(f) : "m"(arr[0]) : "cc");
+        __asm__ volatile("bsrw %2, %w0\n\tpushf\n\tpop %" RQ "1" : "+r"(r), "=&r"(f) : "m"(arr[0]) : "cc");
         /* the destination's upper half survives a 16-bit BSR with a nonzero source */
         printf("bsrm w a=%08x r=%08x f=%03x\n", boundary[i] & 0xffff, boundary[i] & 0xffff ? r : 0, f & DEF_BITSCAN);
     }

@@ -80,7 +80,7 @@ static void compares(double a, double b)
     uint16_t sw1, sw2;
     uint32_t f1, f2;
     __asm__ volatile("fninit\n\tfldl %[b]\n\tfldl %[a]\n\tfcom %%st(1)\n\tfnstsw %[s1]\n\tfnclex\n\t"
-                     "fucomi %%st(1), %%st\n\tpushf\n\tpop %[f1]\n\tfcomip %%st(1), %%st\n\tpushf\n\tpop %[f2]\n\t"
+                     "fucomi %%st(1), %%st\n\tpushf\n\tpop %" RQ "[f1]\n\tfcomip %%st(1), %%st\n\tpushf\n\tpop %" RQ "[f2]\n\t"
                      "fnstsw %[s2]\n\tfninit"
                      : [s1] "=m"(sw1), [s2] "=m"(sw2), [f1] "=r"(f1), [f2] "=r"(f2)
                      : [a] "m"(a), [b] "m"(b) : "cc");

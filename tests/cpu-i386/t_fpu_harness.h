@@ -10,6 +10,7 @@
 #define T_FPU_HARNESS_H
 #include <stdint.h>
 #include <stdio.h>
+#include "twin.h"
 #include <string.h>
 
 typedef struct { uint64_t m; uint16_t e; } __attribute__((packed)) X;
@@ -32,12 +33,17 @@ uint32_t g_fl_in __attribute__((used)), g_fl __attribute__((used));
 
 /* One instruction (or a short sequence) between FRSTOR and FNSAVE.  EAX
  * and EFLAGS are loaded from g_eax_in/g_fl_in before and saved after. */
+#if TWIN /* no 32-bit PUSH/POP of memory: go through RAX (MOV leaves the flags alone) */
+#define FL_IN "movl g_fl_in, %%eax\n\tpushq %%rax\n\tpopfq\n\tmovl g_eax_in, %%eax\n\t"
+#define FL_OUT "movl %%eax, g_eax\n\tpushfq\n\tpopq %%rax\n\tmovl %%eax, g_fl\n\t"
+#else
+#define FL_IN "movl g_eax_in, %%eax\n\tpushl g_fl_in\n\tpopf\n\t"
+#define FL_OUT "pushf\n\tpopl g_fl\n\tmovl %%eax, g_eax\n\t"
+#endif
 #define FOP(fn, insn)                                                                   \
     static void fn(void)                                                                \
     {                                                                                   \
-        __asm__ volatile("movl g_eax_in, %%eax\n\tpushl g_fl_in\n\tpopf\n\t"            \
-                         "frstor g_in\n\t" insn "\n\t"                                  \
-                         "pushf\n\tpopl g_fl\n\tmovl %%eax, g_eax\n\t"                  \
+        __asm__ volatile(FL_IN "frstor g_in\n\t" insn "\n\t" FL_OUT                    \
                          "fnsave g_out\n\tfninit"                                       \
                          ::: "memory", "cc", "eax");                                    \
     }

@@ -7,7 +7,7 @@
     static void fn(uint32_t a, uint32_t b, uint32_t *lo, uint32_t *hi, uint32_t *f)            \
     {                                                                                          \
         uint32_t eax = a, edx = 0x5555aaaa;                                                    \
-        __asm__ volatile("push $0\n\tpopf\n\t" insn " %" mod "[b]\n\tpushf\n\tpop %[f]"        \
+        __asm__ volatile("push $0\n\tpopf\n\t" insn " %" mod "[b]\n\tpushf\n\tpop %" RQ "[f]"        \
                          : "+a"(eax), "+d"(edx), [f] "=&r"(*f)                                 \
                          : [b] cons(b)                                                         \
                          : "cc");                                                              \
@@ -30,24 +30,24 @@ DIV1(idivb, "idivb", "b", "q") DIV1(idivw, "idivw", "w", "r") DIV1(idivl, "idivl
 
 static uint32_t imul2w(uint32_t a, uint32_t b, uint32_t *f)
 {
-    __asm__ volatile("push $0\n\tpopf\n\timulw %w2, %w0\n\tpushf\n\tpop %1" : "+r"(a), "=&r"(*f) : "r"(b) : "cc");
+    __asm__ volatile("push $0\n\tpopf\n\timulw %w2, %w0\n\tpushf\n\tpop %" RQ "1" : "+r"(a), "=&r"(*f) : "r"(b) : "cc");
     return a;
 }
 static uint32_t imul2l(uint32_t a, uint32_t b, uint32_t *f)
 {
-    __asm__ volatile("push $0\n\tpopf\n\timull %2, %0\n\tpushf\n\tpop %1" : "+r"(a), "=&r"(*f) : "r"(b) : "cc");
+    __asm__ volatile("push $0\n\tpopf\n\timull %2, %0\n\tpushf\n\tpop %" RQ "1" : "+r"(a), "=&r"(*f) : "r"(b) : "cc");
     return a;
 }
 static uint32_t imul3l(uint32_t b, uint32_t *f)
 {
     uint32_t r;
-    __asm__ volatile("push $0\n\tpopf\n\timull $-7, %2, %0\n\tpushf\n\tpop %1" : "=r"(r), "=&r"(*f) : "r"(b) : "cc");
+    __asm__ volatile("push $0\n\tpopf\n\timull $-7, %2, %0\n\tpushf\n\tpop %" RQ "1" : "=r"(r), "=&r"(*f) : "r"(b) : "cc");
     return r;
 }
 static uint32_t imul3w(uint32_t b, uint32_t *f)
 {
     uint32_t r = 0xeeeeeeee;
-    __asm__ volatile("push $0\n\tpopf\n\timulw $300, %w2, %w0\n\tpushf\n\tpop %1" : "+r"(r), "=&r"(*f) : "r"(b) : "cc");
+    __asm__ volatile("push $0\n\tpopf\n\timulw $300, %w2, %w0\n\tpushf\n\tpop %" RQ "1" : "+r"(r), "=&r"(*f) : "r"(b) : "cc");
     return r;
 }
 
@@ -58,7 +58,7 @@ static uint32_t mem;
     {                                                                                          \
         uint32_t eax = a, edx = 0x5555aaaa;                                                    \
         mem = b;                                                                               \
-        __asm__ volatile("push $0\n\tpopf\n\t" insn " %[m]\n\tpushf\n\tpop %[f]"            \
+        __asm__ volatile("push $0\n\tpopf\n\t" insn " %[m]\n\tpushf\n\tpop %" RQ "[f]"            \
                          : "+a"(eax), "+d"(edx), [f] "=&r"(*f) : [m] "m"(mem) : "cc");         \
         *lo = eax;                                                                             \
         *hi = edx;                                                                             \
@@ -120,11 +120,11 @@ static void memory_forms(void)
         for (size_t j = 0; j < NBOUND; j += 3) {
             uint32_t a = boundary[i], f;
             mem = boundary[j];
-            __asm__ volatile("push $0\n\tpopf\n\timull %[m], %[a]\n\tpushf\n\tpop %[f]"
+            __asm__ volatile("push $0\n\tpopf\n\timull %[m], %[a]\n\tpushf\n\tpop %" RQ "[f]"
                              : [a] "+r"(a), [f] "=&r"(f) : [m] "m"(mem) : "cc");
             printf("imul2ml a=%08x b=%08x r=%08x f=%03x\n", boundary[i], boundary[j], a, f & DEF_MUL);
             a = boundary[i];
-            __asm__ volatile("push $0\n\tpopf\n\timulw %[m], %w[a]\n\tpushf\n\tpop %[f]"
+            __asm__ volatile("push $0\n\tpopf\n\timulw %[m], %w[a]\n\tpushf\n\tpop %" RQ "[f]"
                              : [a] "+r"(a), [f] "=&r"(f) : [m] "m"(mem) : "cc");
             printf("imul2mw a=%08x b=%08x r=%08x f=%03x\n", boundary[i], boundary[j], a, f & DEF_MUL);
         }

@@ -5,8 +5,8 @@
     static uint32_t fn(uint32_t a, uint32_t c, uint32_t fin, uint32_t *fout)                   \
     {                                                                                          \
         uint32_t f;                                                                            \
-        __asm__ volatile("push %[fin]\n\tpopf\n\t" insn " %%cl, %" mod "[a]\n\t"               \
-                         "pushf\n\tpop %[f]"                                                   \
+        __asm__ volatile("push %" RQ "[fin]\n\tpopf\n\t" insn " %%cl, %" mod "[a]\n\t"               \
+                         "pushf\n\tpop %" RQ "[f]"                                                   \
                          : [a] "+" cons(a), [f] "=&r"(f)                                       \
                          : "c"(c), [fin] "r"(fin)                                              \
                          : "cc");                                                              \
@@ -20,8 +20,8 @@ SH3(shl) SH3(shr) SH3(sar) SH3(rol) SH3(ror) SH3(rcl) SH3(rcr)
     static uint32_t fn(uint32_t a, uint32_t b, uint32_t c, uint32_t fin, uint32_t *fout)       \
     {                                                                                          \
         uint32_t f;                                                                            \
-        __asm__ volatile("push %[fin]\n\tpopf\n\t" insn " %%cl, %" mod "[b], %" mod "[a]\n\t"  \
-                         "pushf\n\tpop %[f]"                                                   \
+        __asm__ volatile("push %" RQ "[fin]\n\tpopf\n\t" insn " %%cl, %" mod "[b], %" mod "[a]\n\t"  \
+                         "pushf\n\tpop %" RQ "[f]"                                                   \
                          : [a] "+r"(a), [f] "=&r"(f)                                           \
                          : [b] "r"(b), "c"(c), [fin] "r"(fin)                                  \
                          : "cc");                                                              \

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "twin.h"
 
 typedef uint32_t (*Fn)(void);
 
@@ -24,6 +25,7 @@ int main(void)
         memcpy(code + 1, &imm, 4);
         printf("patched call %u: %08x\n", v, f());
     }
+#if !TWIN /* 0x40 is INC EAX only outside 64-bit mode (a REX prefix there) */
     /* a store into the next instruction: the new bytes must run
      *   mov byte [ebx+N], 0x40 (inc eax)   ; N = offset of the nop below
      *   nop                                 ; becomes inc eax
@@ -41,6 +43,7 @@ int main(void)
         __asm__ volatile("call *%1" : "=a"(r) : "r"(p), "b"(p) : "ecx", "edx", "memory");
         printf("store-ahead round %d: eax=%u\n", round, r);
     }
+#endif
     /* a loop that rewrites its own increment each iteration */
     uint8_t *q = code + 128;
     static const uint8_t loop[] = {

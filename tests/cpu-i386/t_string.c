@@ -32,10 +32,11 @@ static void dump(const char *what, uint32_t esi, uint32_t edi, uint32_t ecx, uin
 #define STR(name, insn)                                                                        \
     static void name(int df, uint32_t si_off, uint32_t di_off, uint32_t count, uint32_t eax)   \
     {                                                                                          \
-        uint32_t esi = (uint32_t)(uintptr_t)src + si_off, edi = (uint32_t)(uintptr_t)dst + di_off; \
-        uint32_t ecx = count, f, fin = FLAGS_IN | (df ? DF : 0);                               \
+        /* pointer-sized: the twin's string instructions use all of RSI RDI RCX */             \
+        uintptr_t esi = (uintptr_t)src + si_off, edi = (uintptr_t)dst + di_off, ecx = count;    \
+        uint32_t f, fin = FLAGS_IN | (df ? DF : 0);                                            \
         fill();                                                                                \
-        __asm__ volatile("push %[fin]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[f]\n\tcld"        \
+        __asm__ volatile("push %" RQ "[fin]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %" RQ "[f]\n\tcld"        \
                          : "+S"(esi), "+D"(edi), "+c"(ecx), "+a"(eax), [f] "=&r"(f)            \
                          : [fin] "r"(fin)                                                      \
                          : "cc", "memory");                                                    \
@@ -50,6 +51,7 @@ STR(repe_cmpsb, "repe cmpsb") STR(repne_cmpsb, "repne cmpsb") STR(repe_cmpsl, "r
 STR(repne_scasb, "repne scasb") STR(repe_scasb, "repe scasb") STR(repne_scasw, "repne scasw")
 STR(cmpsb, "cmpsb") STR(scasl, "scasl")
 
+#if !TWIN /* no 16-bit addressing, no LDT data segments in 64-bit mode */
 /* 16-bit addressing: SI/DI/CX wrap at 64K; use small offsets into a
  * buffer placed below 64K is not possible here, so only the count and
  * index registers' upper halves are checked to stay untouched. */
@@ -57,7 +59,7 @@ static void movs16(int df)
 {
     uint32_t esi = 0x12340000u | 0x10, edi = 0x56780000u | 0x20, ecx = 0xabcd0000u, f;
     __asm__ volatile("push $0\n\tpopf\n\ttest %[df], %[df]\n\tjz 1f\n\tstd\n1:\n\t"
-                     "addr16 rep movsb\n\tpushf\n\tpop %[f]\n\tcld"
+                     "addr16 rep movsb\n\tpushf\n\tpop %" RQ "[f]\n\tcld"
                      : "+S"(esi), "+D"(edi), "+c"(ecx), [f] "=&r"(f)
                      : [df] "r"(df)
                      : "cc", "memory");
@@ -146,6 +148,7 @@ static void addr16_strings(void)
     g_f = 0;
     seg_dump("a32_movsl", 0, esi, edi, ecx, 0);
 }
+#endif
 
 int main(void)
 {
@@ -166,18 +169,20 @@ int main(void)
     /* overlapping forward and backward copies inside one buffer */
     for (int shift = 1; shift <= 5; shift++) {
         fill();
-        uint32_t esi = (uint32_t)(uintptr_t)dst, edi = esi + (uint32_t)shift, ecx = 20;
+        uintptr_t esi = (uintptr_t)dst, edi = esi + (uint32_t)shift, ecx = 20;
         __asm__ volatile("cld\n\trep movsb" : "+S"(esi), "+D"(edi), "+c"(ecx) : : "memory");
         dump("overlap_fwd", esi, edi, ecx, 0, 0);
         fill();
-        esi = (uint32_t)(uintptr_t)dst + 8;
+        esi = (uintptr_t)dst + 8;
         edi = esi - (uint32_t)shift;
         ecx = 5;
         __asm__ volatile("cld\n\trep movsl" : "+S"(esi), "+D"(edi), "+c"(ecx) : : "memory");
         dump("overlap_l", esi, edi, ecx, 0, 0);
     }
+#if !TWIN
     movs16(0);
     movs16(1);
     addr16_strings();
+#endif
     return 0;
 }
