@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Run each benchmark natively, under qemu-i386 and under emu386-user, side
-# by side in one run, and print the slowdown ratios and their geometric
-# means, plus the peak RSS of a hello world.  Not part of the test suites.
+# Run each benchmark under qemu-i386 and emu386-user (and natively where
+# this host runs i386 code), interleaved per repetition so machine load hits
+# all runners alike.  Prints the best wall and CPU (user+sys) time of each,
+# the emu386 slowdown ratios and their geometric means, plus the peak RSS
+# of a hello world.  Not part of the test suites.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 EMU=$HERE/../build/emu386-user BUILD=${TMPDIR:-/tmp}/emu386-bench REPS=3
@@ -22,33 +24,61 @@ for p in $PROGS hello; do
     gcc -m32 -O2 -static -o "$BUILD/$p" "$HERE/$p.c"
 done
 
-best() { # best wall time of REPS runs of "$@", checksum into $BUILD/out
-    local b=
-    for _ in $(seq "$REPS"); do
-        local t
-        /usr/bin/time -o "$BUILD/time" -f %e "$@" >"$BUILD/out" 2>/dev/null
-        t=$(tail -1 "$BUILD/time")
-        if [ -z "$b" ] || awk "BEGIN{exit !($t < $b)}"; then b=$t; fi
-    done
-    echo "$b"
-}
+# One probe decides whether the native column is measured.  "env" is the
+# native runner's prefix so that every runner is "PREFIX PROGRAM".
+declare -A PFX=([native]=env [qemu]=qemu-i386 [emu386]=$EMU)
+RUNNERS="qemu emu386" NATIVE=
+if probe=$(bash "$HERE/../tests/lib/host-i386.sh"); then
+    RUNNERS="native $RUNNERS" NATIVE=1
+    echo "native i386: measured (this host runs i386 code)"
+else
+    echo "native i386: not measured: ${probe#no: }"
+fi
 
-printf "%-10s %8s %8s %8s %10s %10s\n" program native qemu emu386 emu/native emu/qemu
-gn=0 gq=0 n=0
+min() { awk -v a="$1" -v b="$2" 'BEGIN{print (a == "" || b + 0 < a + 0) ? b : a}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", (a > 0 ? a : 0.01) / (b > 0 ? b : 0.01)}'; }
+gm() { awk 'BEGIN{for (i = 1; i < ARGC; i++) s += log(ARGV[i]); printf "%.2f", exp(s / (ARGC - 1))}' "$@"; }
+
+# T[wall|cpu,PROG,RUNNER] = best of REPS; every run's checksum must match.
+declare -A T
 for p in $PROGS; do
-    tn=$(best "$BUILD/$p"); cn=$(cat "$BUILD/out")
-    tq=$(best qemu-i386 "$BUILD/$p"); cq=$(cat "$BUILD/out")
-    te=$(best "$EMU" "$BUILD/$p"); ce=$(cat "$BUILD/out")
-    if [ "$cn" != "$cq" ] || [ "$cn" != "$ce" ]; then
-        echo "bench: $p printed different results: native '$cn' qemu '$cq' emu386 '$ce'" >&2
-        exit 1
-    fi
-    rn=$(awk "BEGIN{printf \"%.2f\", $te / ($tn > 0 ? $tn : 0.01)}")
-    rq=$(awk "BEGIN{printf \"%.2f\", $te / ($tq > 0 ? $tq : 0.01)}")
-    printf "%-10s %8s %8s %8s %10s %10s\n" "$p" "$tn" "$tq" "$te" "$rn" "$rq"
-    gn=$(awk "BEGIN{print $gn + log($rn)}"); gq=$(awk "BEGIN{print $gq + log($rq)}"); n=$((n + 1))
+    ref='' refby=''
+    for _ in $(seq "$REPS"); do
+        for r in $RUNNERS; do
+            /usr/bin/time -o "$BUILD/time" -f "%e %U %S" "${PFX[$r]}" "$BUILD/$p" >"$BUILD/out" 2>/dev/null ||
+                { echo "bench: $p failed under $r" >&2; exit 1; }
+            read -r w u s < <(tail -1 "$BUILD/time")
+            T[wall,$p,$r]=$(min "${T[wall,$p,$r]:-}" "$w")
+            T[cpu,$p,$r]=$(min "${T[cpu,$p,$r]:-}" "$(awk "BEGIN{printf \"%.2f\", $u + $s}")")
+            out=$(cat "$BUILD/out")
+            [ -n "$refby" ] || { ref=$out refby=$r; }
+            if [ "$out" != "$ref" ]; then
+                echo "bench: $p printed different results: $refby '$ref', $r '$out'" >&2
+                exit 1
+            fi
+        done
+    done
 done
-printf "%-10s %8s %8s %8s %10.2f %10.2f\n" geomean "" "" "" "$(awk "BEGIN{print exp($gn / $n)}")" "$(awk "BEGIN{print exp($gq / $n)}")"
+
+row() { printf "%-10s %8s %8s %8s %10s %10s\n" "$@"; }
+for m in wall cpu; do
+    echo
+    if [ $m = wall ]; then echo "wall-clock seconds, best of $REPS"; else echo "CPU seconds (user+sys), best of $REPS"; fi
+    row program native qemu emu386 emu/native emu/qemu
+    rns=() rqs=()
+    for p in $PROGS; do
+        tn=- rn=-
+        tq=${T[$m,$p,qemu]} te=${T[$m,$p,emu386]}
+        if [ -n "$NATIVE" ]; then
+            tn=${T[$m,$p,native]} rn=$(ratio "$te" "$tn"); rns+=("$rn")
+        fi
+        rq=$(ratio "$te" "$tq"); rqs+=("$rq")
+        row "$p" "$tn" "$tq" "$te" "$rn" "$rq"
+    done
+    gn=-; [ -z "$NATIVE" ] || gn=$(gm "${rns[@]}")
+    row geomean "" "" "" "$gn" "$(gm "${rqs[@]}")"
+done
+echo
 /usr/bin/time -o "$BUILD/time" -f %M qemu-i386 "$BUILD/hello" >/dev/null; rq=$(tail -1 "$BUILD/time")
 /usr/bin/time -o "$BUILD/time" -f %M "$EMU" "$BUILD/hello" >/dev/null; re=$(tail -1 "$BUILD/time")
 echo "hello world peak RSS: qemu-i386 ${rq} KiB, emu386-user ${re} KiB"
