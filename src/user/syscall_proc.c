@@ -130,7 +130,7 @@ static int32_t modify_ldt(UserProc *p, uint32_t func, uint32_t ptr, uint32_t cou
     return e386_ldt_set(p->cpu, idx, lo, hi) ? -ENOMEM : 0;
 }
 
-static int32_t put_timespec(UserProc *p, uint32_t addr, const struct timespec *ts, int bits64)
+int32_t user_put_timespec(UserProc *p, uint32_t addr, const struct timespec *ts, int bits64)
 {
     uint8_t b[16];
     if (bits64) {
@@ -143,7 +143,7 @@ static int32_t put_timespec(UserProc *p, uint32_t addr, const struct timespec *t
     return g_write(p, addr, b, 8);
 }
 
-static int get_timespec(UserProc *p, uint32_t addr, struct timespec *ts, int bits64)
+int32_t user_get_timespec(UserProc *p, uint32_t addr, struct timespec *ts, int bits64)
 {
     uint8_t b[16];
     if (g_read(p, addr, b, bits64 ? 16 : 8))
@@ -300,19 +300,19 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     }
     case 265: case 403: /* clock_gettime(64) */
         if (clock_gettime((clockid_t)a[0], &ts)) { r = host_err(); break; }
-        r = put_timespec(p, a[1], &ts, nr == 403);
+        r = user_put_timespec(p, a[1], &ts, nr == 403);
         break;
     case 266: case 406: /* clock_getres(64) */
         if (clock_getres((clockid_t)a[0], &ts)) { r = host_err(); break; }
-        r = a[1] ? put_timespec(p, a[1], &ts, nr == 406) : 0;
+        r = a[1] ? user_put_timespec(p, a[1], &ts, nr == 406) : 0;
         break;
     case 162: /* nanosleep */
-        if ((r = get_timespec(p, a[0], &ts, 0)))
+        if ((r = user_get_timespec(p, a[0], &ts, 0)))
             break;
         r = nanosleep(&ts, NULL) ? host_err() : 0;
         break;
     case 267: case 407: /* clock_nanosleep(64) */
-        if ((r = get_timespec(p, a[2], &ts, nr == 407)))
+        if ((r = user_get_timespec(p, a[2], &ts, nr == 407)))
             break;
         r = -clock_nanosleep((clockid_t)a[0], (int)a[1], &ts, NULL);
         break;
@@ -359,12 +359,14 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         fflush(NULL);
         r = fork();
         if (r < 0) r = host_err();
+        if (r == 0) user_timers_forget(p);
         break;
     case 120: /* clone: only fork-like uses */
         if ((a[0] & ~0xffu & ~0x01000000u & ~0x00200000u & ~0x00100000u) != 0) { r = -ENOSYS; break; }
         fflush(NULL);
         r = fork();
         if (r < 0) r = host_err();
+        if (r == 0) user_timers_forget(p);
         if (r == 0 && a[1]) e386_reg_write(p->cpu, E386_ESP, a[1]);
         break;
     case 11: r = do_execve(p, a[0], a[1], a[2]); break;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include "e386.h"
 
-enum { USER_STACK_TOP = 0xc0000000u, USER_STACK_SIZE = 8u << 20, USER_NSIG = 65 };
+enum { USER_STACK_TOP = 0xc0000000u, USER_STACK_SIZE = 8u << 20, USER_NSIG = 65, USER_NTIMERS = 32 };
 
 typedef struct GuestSigaction {
     uint32_t handler, flags, restorer;
@@ -41,6 +41,7 @@ typedef struct UserProc {
     volatile int host_pending;                 /* set from host signal handlers */
     volatile sig_atomic_t host_sig[USER_NSIG];
     void (*host_handler)(int); /* the program's handler that calls user_host_signal */
+    struct UserTimer *timers; /* POSIX timers, USER_NTIMERS of them once one is made */
 } UserProc;
 
 /* elf.c */
@@ -84,6 +85,11 @@ int g_get32(UserProc *p, uint32_t addr, uint32_t *v);
 int g_strdup(UserProc *p, uint32_t addr, char *out, size_t max); /* 0 ok, -EFAULT, -ENAMETOOLONG */
 void put_le(uint8_t *b, int size, uint64_t v);
 uint64_t get_le(const uint8_t *b, int size);
+
+/* syscall_timer.c: delete the host timers and free the table; after a
+ * fork the child has no timers (Linux does not inherit them) */
+void user_timers_free(UserProc *p);
+void user_timers_forget(UserProc *p);
 
 /* signal.c */
 void user_signal_init(UserProc *p);

@@ -6,6 +6,7 @@
 #include "unit_main.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -152,6 +153,52 @@ START_TEST(test_ldt_and_tls)
 }
 END_TEST
 
+/* timer_create was ENOSYS, and Check (every unit test here) arms its test
+ * timeout with it: the i386 build of the unit tests could not run under
+ * emu386-user at all ("Error in call to timer_create"). */
+START_TEST(test_timer_create_for_check_timeouts)
+{
+    UserProc *p = proc();
+    uint8_t sev[16] = { 0 };
+    put_le(sev + 4, 4, SIGALRM);
+    put_le(sev + 8, 4, 1); /* SIGEV_NONE: armed, never fires */
+    ck_assert_int_eq(e386_mem_write(p->cpu, 0x10000, sev, 16), 0);
+    ck_assert_int_eq(sc(p, 259, 1 /* CLOCK_MONOTONIC */, 0x10000, 0x10100, 0, 0, 0), 0);
+    uint32_t id = 99;
+    ck_assert_int_eq(g_get32(p, 0x10100, &id), 0);
+    ck_assert_uint_lt(id, USER_NTIMERS);
+    uint8_t its[16] = { 0 };
+    put_le(its + 8, 4, 100); /* it_value: 100 s, no interval */
+    ck_assert_int_eq(e386_mem_write(p->cpu, 0x10200, its, 16), 0);
+    ck_assert_int_eq(sc(p, 260, id, 0, 0x10200, 0x10300, 0, 0), 0); /* timer_settime, old value out */
+    ck_assert_int_eq(sc(p, 261, id, 0x10400, 0, 0, 0, 0), 0);        /* timer_gettime */
+    uint32_t sec = 0;
+    ck_assert_int_eq(g_get32(p, 0x10408, &sec), 0);
+    ck_assert(sec >= 98 && sec <= 100);
+    /* an i386 timer_settime64 takes 64-bit fields */
+    uint8_t its64[32] = { 0 };
+    put_le(its64 + 16, 8, 50);
+    ck_assert_int_eq(e386_mem_write(p->cpu, 0x10500, its64, 32), 0);
+    ck_assert_int_eq(sc(p, 409, id, 0, 0x10500, 0, 0, 0), 0);
+    ck_assert_int_eq(sc(p, 408, id, 0x10600, 0, 0, 0, 0), 0);
+    ck_assert_int_eq(g_get32(p, 0x10610, &sec), 0);
+    ck_assert(sec >= 48 && sec <= 50);
+    /* bad ids, bad pointers, undeliverable signals */
+    ck_assert_int_eq(sc(p, 260, 12345, 0, 0x10200, 0, 0, 0), -EINVAL);
+    ck_assert_int_eq(sc(p, 260, id, 0, 0xfffffff0u, 0, 0, 0), -EFAULT);
+    ck_assert_int_eq(sc(p, 260, id, 0, 0x10200, 0x20000, 0, 0), -EFAULT); /* read-only old value */
+    ck_assert_int_eq(sc(p, 259, 1, 0x10000, 0x20000, 0, 0, 0), -EFAULT);
+    put_le(sev + 4, 4, SIGSEGV);
+    put_le(sev + 8, 4, 0);
+    ck_assert_int_eq(e386_mem_write(p->cpu, 0x10000, sev, 16), 0);
+    ck_assert_int_eq(sc(p, 259, 1, 0x10000, 0x10100, 0, 0, 0), -EINVAL);
+    ck_assert_int_eq(sc(p, 263, id, 0, 0, 0, 0, 0), 0); /* timer_delete */
+    ck_assert_int_eq(sc(p, 263, id, 0, 0, 0, 0, 0), -EINVAL);
+    user_timers_free(p);
+    done(p);
+}
+END_TEST
+
 START_TEST(test_unknown_and_identity)
 {
     UserProc *p = proc();
@@ -178,6 +225,7 @@ int main(void)
     tcase_add_test(tc, test_read_write_fault);
     tcase_add_test(tc, test_ldt_and_tls);
     tcase_add_test(tc, test_unknown_and_identity);
+    tcase_add_test(tc, test_timer_create_for_check_timeouts);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
