@@ -46,6 +46,21 @@ configure_build() {
     cmake --build "$dir" -j"$JOBS"
 }
 
+# run_ctest DIR [ctest args...]: run the suites, then repeat each suite's
+# verdict lines (which references ran, lines compared, anything skipped and
+# why) from ctest's log, so a green run says what it compared.
 run_ctest() {
-    (cd "$1" && ctest --output-on-failure -j"$JOBS" "${@:2}")
+    local rc=0
+    (cd "$1" && ctest --output-on-failure -j"$JOBS" "${@:2}") || rc=$?
+    awk '/^[0-9]+\/[0-9]+ Testing: / { test = $3 }
+         /^(cpu-i386|samples|selfvirt): .*(compared|references|NOTE|SKIP|no x86-64 twin)/ { print "  [" test "] " $0 }' \
+        "$1/Testing/Temporary/LastTest.log" 2>/dev/null
+    return $rc
+}
+
+# host_runs_i386: true when this host executes i386 code natively (asks
+# tests/lib/host-i386.sh, which every suite uses); its one-line verdict
+# is left in HOST_I386.
+host_runs_i386() {
+    HOST_I386=$(bash "$E386_ROOT/tests/lib/host-i386.sh")
 }
