@@ -4,6 +4,7 @@
 #define E386_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct E386Cpu E386Cpu;
 
@@ -24,6 +25,7 @@ enum e386_exit_reason {
     E386_EXIT_EXCEPTION,   /* a fault or trap: see e386_exit.vector */
     E386_EXIT_HLT,         /* HLT executed (system mode) */
     E386_EXIT_STOP,        /* e386_stop() was called, or a hook asked to stop */
+    E386_EXIT_SHUTDOWN,    /* system mode: triple fault (the machine resets or stops) */
 };
 
 typedef struct e386_exit {
@@ -92,5 +94,57 @@ typedef struct e386_stats {
     uint64_t tb_translated, tb_flushes, tb_invalidated, chain_hits;
 } e386_stats;
 void e386_get_stats(const E386Cpu *cpu, e386_stats *st);
+
+/* ---- System mode ----
+ * A system-mode CPU runs bare-metal code: its memory map is physical
+ * memory (RAM, ROM, MMIO; unassigned addresses read as all ones and ignore
+ * writes), the guest's own descriptor tables and paging are honoured,
+ * exceptions and interrupts are delivered through the guest's IVT/IDT
+ * (they never make e386_run return, except a triple fault), and IN/OUT go
+ * to the machine's callbacks.  e386_mem_map() and friends map physical
+ * pages in this mode. */
+typedef struct e386_sys_ops {
+    /* port I/O; size is 1, 2 or 4 (an access the CPU splits is not merged) */
+    uint32_t (*io_read)(void *opaque, uint16_t port, int size);
+    void (*io_write)(void *opaque, uint16_t port, int size, uint32_t value);
+    /* the INTA cycle: the vector of the interrupt the controller delivers
+     * (called only while the INTR line is high and EFLAGS.IF is set) */
+    int (*intr_ack)(void *opaque);
+    /* the machine's virtual clock in ns, for RDTSC (1 GHz TSC) */
+    uint64_t (*clock_ns)(void *opaque);
+} e386_sys_ops;
+
+/* Make cpu a system-mode CPU in the power-on state: real mode, CS F000
+ * with base FFFF0000, EIP FFF0, EDX the CPUID signature, paging off, IF 0,
+ * x87 initialised.  Memory already mapped stays mapped.  0 or -1. */
+int e386_system_init(E386Cpu *cpu, const e386_sys_ops *ops, void *opaque);
+void e386_system_reset(E386Cpu *cpu); /* RESET: as at power on, memory kept */
+/* The INTR pin (a level: the interrupt controller holds it while it has a
+ * pending interrupt) and the NMI pin (an edge).  Safe between e386_run
+ * calls and from the I/O callbacks. */
+void e386_set_irq(E386Cpu *cpu, int level);
+void e386_nmi(E386Cpu *cpu);
+/* e386_run returns E386_EXIT_HLT when the CPU halts; the next e386_run
+ * resumes after the HLT only once an interrupt (INTR with IF set, or NMI)
+ * is taken, and returns E386_EXIT_HLT again at once otherwise. */
+int e386_halted(const E386Cpu *cpu);
+
+/* Physical aliases and MMIO.  e386_mem_alias makes [dst, dst+size) show
+ * the host memory of the mapped pages [src, src+size) (a ROM seen at two
+ * addresses); the memory lives until its last mapping goes.  MMIO ranges
+ * call the handlers with the offset into the range; size 1, 2 or 4. */
+int e386_mem_alias(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot);
+typedef uint32_t (*e386_mmio_read_fn)(void *opaque, uint32_t offset, int size);
+typedef void (*e386_mmio_write_fn)(void *opaque, uint32_t offset, int size, uint32_t value);
+int e386_mmio_map(E386Cpu *cpu, uint32_t addr, uint32_t size, e386_mmio_read_fn rd,
+                  e386_mmio_write_fn wr, void *opaque);
+
+/* Logs (-d): what the CPU reports, to f.  in_asm hands each newly
+ * translated instruction's bytes to disasm (the program links a
+ * disassembler; the library has none). */
+enum { E386_LOG_INT = 1, E386_LOG_CPU = 2, E386_LOG_EXEC = 4, E386_LOG_IN_ASM = 8 };
+typedef void (*e386_disasm_fn)(void *opaque, FILE *f, uint32_t lin, const uint8_t *code, size_t len,
+                               int code32);
+void e386_set_log(E386Cpu *cpu, int mask, FILE *f, e386_disasm_fn disasm, void *opaque);
 
 #endif
