@@ -58,17 +58,40 @@ enum {
 /* ---- guest memory: a two-level page map of 4 KiB pages ---- */
 enum { PG_READ = 1, PG_WRITE = 2, PG_EXEC = 4, PG_CODE = 8 /* holds translated code */ };
 typedef struct Page {
-    uint8_t *host;   /* NULL: unmapped */
+    uint8_t *host;   /* NULL: unmapped, or MMIO (PG_MMIO) */
     uint32_t flags;
-    uint32_t region; /* index into Mem.regions (owner of the host block) */
+    uint32_t region; /* index into Mem.regions (owner of the host block), or Mem.mmio */
 } Page;
+enum { PG_MMIO = 16 }; /* system mode: device registers, region = Mem.mmio index */
+typedef struct Mmio {
+    uint32_t base, size;
+    e386_mmio_read_fn rd;
+    e386_mmio_write_fn wr;
+    void *opaque;
+} Mmio;
 typedef struct Region { uint8_t *host; size_t size; uint32_t live; } Region;
 typedef struct Mem {
     GuestAlloc alloc;  /* where the host blocks come from */
     Page *l1[1024];
     Region *regions;
     uint32_t nregions, cap_regions;
+    Mmio *mmio;
+    uint32_t nmmio;
+    int phys_bus; /* system mode: unassigned reads give all ones, ROM writes are dropped */
 } Mem;
+
+/* ---- the soft TLB (system mode with paging, core/paging.c) ----
+ * One direct-mapped TLB per privilege (supervisor, user): a linear page
+ * whose read (write) tag matches is RAM at host + offset and may be read
+ * (written) at that privilege without a walk.  Write tags are only given
+ * to pages that are dirty already and hold no translated code. */
+enum { TLB_SIZE = 1024, TLB_INVALID = 1 };
+typedef struct TlbEntry {
+    uint32_t rtag, wtag;  /* linear page address, or TLB_INVALID */
+    uint32_t phys;        /* physical page address */
+    uint8_t global;
+    uint8_t *host;
+} TlbEntry;
 
 /* ---- decoded instructions ---- */
 typedef struct E386Op E386Op;
@@ -97,10 +120,11 @@ struct E386Op {
 typedef struct Tb Tb;
 struct Tb {
     uint32_t pc;        /* linear address of the first instruction */
+    uint32_t phys_pc;   /* its physical address: the cache's index */
     uint32_t cs_base;
     uint32_t key;       /* TB_* mode bits the block was translated under */
     uint32_t size;      /* bytes of guest code covered */
-    uint32_t page[2];   /* guest page numbers covered (page[1] == page[0] if one) */
+    uint32_t page[2];   /* physical page numbers covered (page[1] == page[0] if one) */
     uint16_t nops, ninsns;
     uint8_t valid;
     Tb *hash_next;      /* chain in the lookup hash */
@@ -108,7 +132,7 @@ struct Tb {
     Tb *link[2];        /* chained successors (taken, fall-through) */
     E386Op *ops;
 };
-enum { TB_CODE32 = 1, TB_SS32 = 2, TB_TF = 4, TB_CPL3 = 8, TB_PE = 32 };
+enum { TB_CODE32 = 1, TB_SS32 = 2, TB_TF = 4, TB_CPL3 = 8, TB_PE = 32, TB_ONE = 64 /* one instruction: an interrupt shadow */ };
 
 typedef struct TbCache TbCache;
 
@@ -131,8 +155,12 @@ struct E386Cpu {
     Seg seg[6];
     uint8_t cpl, pe;
     uint8_t inhibit_irq; /* MOV SS / POP SS shadow: no #DB after the next instruction */
+    uint8_t irq_shadow;  /* STI (IF 0 -> 1): no interrupt before the next instruction */
     uint32_t cr0, cr2, cr3, cr4;
+    uint8_t paging;     /* CR0.PG: linear addresses go through the TLB */
+    uint8_t tlb_large;  /* a 4 MiB page is cached: INVLPG flushes all */
     Fpu fpu;
+    TlbEntry tlb[2][TLB_SIZE];
 
     Mem mem;
     /* user-mode private descriptor tables (see e386_gdt_set) */
@@ -155,6 +183,23 @@ struct E386Cpu {
     uint64_t icount, budget_end;
     uint64_t tsc_offset;
     e386_stats stats;
+
+    /* system mode (core/system.c) */
+    uint8_t sys;              /* e386_system_init was called */
+    uint8_t halted;           /* HLT: waiting for an interrupt */
+    volatile uint8_t irq_level, nmi_pending;
+    uint8_t nmi_blocked;      /* from NMI delivery to the next IRET */
+    int delivering;           /* vector being delivered (-1: none): #DF, triple fault */
+    uint8_t deliver_ext;      /* it is an external event: EXT in error codes */
+    e386_sys_ops sys_ops;
+    void *sys_opaque;
+    struct { uint32_t base, limit; } gdtr, idtr;
+    Seg ldtr, tr;             /* system segment registers (flags: the type) */
+    uint32_t dr[8];
+    int log_mask;
+    FILE *log;
+    e386_disasm_fn disasm;
+    void *disasm_opaque;
 };
 
 /* ---- exceptions (core/exc.c): never return ---- */
@@ -247,18 +292,36 @@ static inline void st_le(uint8_t *p, int size, uint32_t v) {
 }
 
 /* Fast paths: an access inside one mapped page with the right rights and,
- * for writes, no translated code on it.  Everything else goes slow. */
+ * for writes, no translated code on it.  Everything else goes slow.  With
+ * paging (system mode) the soft TLB of the current privilege decides. */
 static inline Page *mem_page_any(Mem *m, uint32_t lin) {
     Page *l2 = m->l1[lin >> 22];
     return l2 ? &l2[(lin >> 12) & 1023] : NULL;
 }
+static inline TlbEntry *tlb_entry(E386Cpu *cpu, uint32_t lin) {
+    return &cpu->tlb[cpu->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+}
 static inline uint32_t lin_read(E386Cpu *cpu, uint32_t lin, int size) {
+    if (cpu->paging) {
+        TlbEntry *e = tlb_entry(cpu, lin);
+        if (e->rtag == (lin & ~0xfffu) && (lin & 0xfff) + (uint32_t)size <= 0x1000)
+            return ld_le(e->host + (lin & 0xfff), size);
+        return lin_read_slow(cpu, lin, size);
+    }
     Page *p = mem_page_any(&cpu->mem, lin);
     if (p && (p->flags & PG_READ) && (lin & 0xfff) + (uint32_t)size <= 0x1000)
         return ld_le(p->host + (lin & 0xfff), size);
     return lin_read_slow(cpu, lin, size);
 }
 static inline void lin_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v) {
+    if (cpu->paging) {
+        TlbEntry *e = tlb_entry(cpu, lin);
+        if (e->wtag == (lin & ~0xfffu) && (lin & 0xfff) + (uint32_t)size <= 0x1000)
+            st_le(e->host + (lin & 0xfff), size, v);
+        else
+            lin_write_slow(cpu, lin, size, v);
+        return;
+    }
     Page *p = mem_page_any(&cpu->mem, lin);
     if (p && (p->flags & (PG_WRITE | PG_CODE)) == PG_WRITE && (lin & 0xfff) + (uint32_t)size <= 0x1000)
         st_le(p->host + (lin & 0xfff), size, v);
@@ -353,6 +416,53 @@ void tb_invalidate_page(E386Cpu *cpu, uint32_t page);
 void tb_flush(E386Cpu *cpu);
 TbCache *tb_cache_new(void);
 void tb_cache_free(TbCache *c);
+
+/* ---- paging (core/paging.c) ---- */
+enum { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2, ACC_SUPER = 4 /* implicit supervisor access */ };
+/* linear -> physical for an access kind; 0, or -1 with the #PF error code
+ * in *err (nothing raised, CR2 untouched) */
+int mmu_translate(E386Cpu *cpu, uint32_t lin, int acc, uint32_t *phys, uint32_t *err);
+/* the same, raising #PF on failure */
+uint32_t mmu_phys(E386Cpu *cpu, uint32_t lin, int acc);
+/* the physical address of code at lin (TLB first): 0, or -1 with *err */
+static inline int code_phys(E386Cpu *cpu, uint32_t lin, uint32_t *pa, uint32_t *err) {
+    TlbEntry *e = tlb_entry(cpu, lin);
+    if (e->rtag == (lin & ~0xfffu)) {
+        *pa = e->phys | (lin & 0xfff);
+        return 0;
+    }
+    return mmu_translate(cpu, lin, ACC_EXEC, pa, err);
+}
+void tlb_flush_all(E386Cpu *cpu);
+void tlb_flush_nonglobal(E386Cpu *cpu);
+void tlb_protect_code(E386Cpu *cpu, uint32_t phys_page); /* drop write tags of a new code page */
+/* physical bus accesses (core/mem.c) */
+uint32_t bus_read(E386Cpu *cpu, uint32_t pa, int size);
+void bus_write(E386Cpu *cpu, uint32_t pa, int size, uint32_t v);
+
+/* ---- system mode (core/system.c) ---- */
+/* Deliver the exception or interrupt recorded in cpu->exit through the
+ * IVT/IDT (called by e386_run after the unwind); returns -1 to go on, or
+ * E386_EXIT_SHUTDOWN on a triple fault.  May raise (longjmp) again. */
+int sys_deliver_exit(E386Cpu *cpu);
+/* Take a pending NMI or INTR between instructions; 1 if one was taken. */
+int sys_take_interrupt(E386Cpu *cpu);
+/* implicit supervisor accesses (descriptor tables, TSS, IDT) */
+uint32_t sys_read(E386Cpu *cpu, uint32_t lin, int size);
+void sys_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v);
+/* ports */
+uint32_t io_in(E386Cpu *cpu, uint16_t port, int size);
+void io_out(E386Cpu *cpu, uint16_t port, int size, uint32_t v);
+/* may this CPL touch these ports (IOPL, and in protected mode the TSS bitmap)? */
+void io_check(E386Cpu *cpu, uint16_t port, int size);
+/* load the cache of a stack segment for privilege level dpl, with the
+ * checks of an inner-level interrupt (vec EX_TS) or an outer return (EX_GP) */
+void sys_check_stack_seg(E386Cpu *cpu, uint16_t sel, unsigned dpl, Seg *out, int vec, uint32_t ext);
+/* a CR0/CR3/CR4 write: mode, paging and TLB consequences */
+void sys_set_cr(E386Cpu *cpu, int n, uint32_t v);
+void sys_invlpg(E386Cpu *cpu, uint32_t lin);
+int sys_rdmsr(E386Cpu *cpu, uint32_t msr, uint64_t *v); /* 0, or -1: #GP */
+int sys_wrmsr(E386Cpu *cpu, uint32_t msr, uint64_t v);
 
 /* ---- x87 helpers (cpu/x87.c) ---- */
 void fpu_reset(Fpu *f);

@@ -84,8 +84,17 @@ static uint32_t fetch8(Fetch *f)
         f->failed = 1;
         return 0;
     }
-    uint32_t lin = cs->base + off;
-    Page *p = mem_page(&cpu->mem, lin);
+    uint32_t lin = cs->base + off, pa = lin, err;
+    if (cpu->paging && code_phys(cpu, lin, &pa, &err)) {
+        *f->fault = (DecodeFault){ EX_PF, 1, err, lin };
+        f->failed = 1;
+        return 0;
+    }
+    Page *p = mem_page(&cpu->mem, pa);
+    if ((!p || !(p->flags & PG_EXEC)) && cpu->mem.phys_bus) {
+        f->pos++; /* the bus floats: code from unassigned or MMIO space reads as all ones */
+        return 0xff;
+    }
     if (!p || !(p->flags & PG_EXEC)) {
         uint32_t err = (p ? 1u : 0u) | (cpu->cpl == 3 ? 4u : 0u);
         *f->fault = (DecodeFault){ EX_PF, 1, err, lin };
@@ -93,7 +102,7 @@ static uint32_t fetch8(Fetch *f)
         return 0;
     }
     f->pos++;
-    return p->host[lin & 0xfff];
+    return p->host[pa & 0xfff];
 }
 
 static uint32_t fetch(Fetch *f, int n)

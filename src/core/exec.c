@@ -89,7 +89,13 @@ static void invalidate_range(E386Cpu *cpu, uint32_t page, uint32_t lin, uint32_t
             continue;
         }
         if (r->page == page) {
-            if (len == 0 || (lin < tb->pc + tb->size && tb->pc < lin + len)) {
+            /* the bytes of the block on this physical page */
+            uint32_t start = page == tb->page[0] ? tb->phys_pc : page << 12;
+            uint32_t end = page == tb->page[0] && tb->page[1] == tb->page[0]
+                               ? tb->phys_pc + tb->size
+                               : page == tb->page[0] ? (page << 12) + 0x1000
+                                                     : start + ((tb->pc + tb->size) & 0xfff);
+            if (len == 0 || (lin < end && start < lin + len)) {
                 tb->valid = 0;
                 tb_unlink_hash(c, tb);
                 cpu->stats.tb_invalidated++;
@@ -162,7 +168,36 @@ static void tb_add_page_ref(TbCache *c, Tb *tb, int k, uint32_t page)
     c->pages[page_hash(page)] = r;
 }
 
-static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t key)
+static void log_insn(E386Cpu *cpu, uint32_t lin, unsigned len, int code32)
+{
+    uint8_t code[16];
+    if (e386_mem_read(cpu, lin, code, len) != 0)
+        memset(code, 0xff, sizeof code);
+    if (cpu->disasm) {
+        cpu->disasm(cpu->disasm_opaque, cpu->log, lin, code, len, code32);
+        return;
+    }
+    fprintf(cpu->log, "%08x: ", lin);
+    for (unsigned i = 0; i < len; i++)
+        fprintf(cpu->log, "%02x", code[i]);
+    fputc('\n', cpu->log);
+}
+
+static void log_block(E386Cpu *cpu, const Tb *tb)
+{
+    if (cpu->log_mask & E386_LOG_CPU)
+        fprintf(cpu->log,
+                "cpu: eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x ebp=%08x esp=%08x\n"
+                "     eip=%08x eflags=%08x cpl=%d cs=%04x ss=%04x ds=%04x es=%04x cr0=%08x cr3=%08x\n",
+                cpu->r[0], cpu->r[3], cpu->r[1], cpu->r[2], cpu->r[6], cpu->r[7], cpu->r[5], cpu->r[4],
+                cpu->eip, get_eflags(cpu), cpu->cpl, cpu->seg[SEG_CS].sel, cpu->seg[SEG_SS].sel,
+                cpu->seg[SEG_DS].sel, cpu->seg[SEG_ES].sel, cpu->cr0, cpu->cr3);
+    if (cpu->log_mask & E386_LOG_EXEC)
+        fprintf(cpu->log, "exec: %04x:%08x lin=%08x insns=%u\n", cpu->seg[SEG_CS].sel, cpu->eip, tb->pc,
+                tb->ninsns);
+}
+
+static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
 {
     TbCache *c = cpu->tbc;
     if (c->ntbs == POOL_TBS || c->nops + TB_MAX_INSNS + 1 > POOL_OPS)
@@ -170,7 +205,7 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t key)
     Tb *tb = &c->tbs[c->ntbs];
     E386Op *ops = &c->ops[c->nops];
     int code32 = (key & TB_CODE32) != 0;
-    int max = (key & TB_TF) ? 1 : TB_MAX_INSNS;
+    int max = (key & (TB_TF | TB_ONE)) ? 1 : TB_MAX_INSNS;
     uint32_t cs_base = cpu->seg[SEG_CS].base, eip = cpu->eip, first_page = pc >> 12;
     int n = 0, ends = 0;
     for (;;) {
@@ -182,6 +217,8 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t key)
                 decode_fault(cpu, &fault);
             break;
         }
+        if (cpu->log_mask & E386_LOG_IN_ASM)
+            log_insn(cpu, cs_base + eip, ops[n].len, code32);
         uint32_t lin_end = cs_base + eip + ops[n].len - 1;
         eip += ops[n].len;
         if (!code32) eip &= 0xffff;
@@ -197,34 +234,50 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t key)
         ops[n] = (E386Op){ .fn = op_block_end, .eip = eip, .opsize = code32 ? 4 : 2 };
         n++;
     }
-    uint32_t size = cs_base + last->eip + last->len - pc;
-    *tb = (Tb){ .pc = pc, .cs_base = cs_base, .key = key, .size = size,
-                .page = { first_page, (pc + size - 1) >> 12 },
+    uint32_t size = cs_base + last->eip + last->len - pc, last_pa = pc + size - 1, err;
+    if (cpu->paging && code_phys(cpu, pc + size - 1, &last_pa, &err))
+        last_pa = phys_pc; /* cannot happen: the byte was just fetched */
+    *tb = (Tb){ .pc = pc, .phys_pc = phys_pc, .cs_base = cs_base, .key = key, .size = size,
+                .page = { phys_pc >> 12, last_pa >> 12 },
                 .nops = (uint16_t)n, .ninsns = (uint16_t)(last - ops + 1),
                 .valid = 1, .ops = ops };
     c->ntbs++;
     c->nops += (uint32_t)n;
-    tb->hash_next = c->hash[tb_hash(pc)];
-    c->hash[tb_hash(pc)] = tb;
+    tb->hash_next = c->hash[tb_hash(phys_pc)];
+    c->hash[tb_hash(phys_pc)] = tb;
     for (int k = 0; k < 2; k++) {
         if (k == 1 && tb->page[1] == tb->page[0])
             break;
         tb_add_page_ref(c, tb, k, tb->page[k]);
         Page *p = mem_page(&cpu->mem, tb->page[k] << 12);
-        if (p)
+        if (p && !(p->flags & PG_CODE)) {
             p->flags |= PG_CODE;
+            tlb_protect_code(cpu, tb->page[k]); /* its writes must now see SMC */
+        }
     }
     cpu->stats.tb_translated++;
     return tb;
 }
 
-static Tb *tb_find(E386Cpu *cpu)
+/* Blocks are found by physical address (so a changed mapping of a
+ * linear page never runs stale code) and the state they assume. */
+static Tb *tb_find(E386Cpu *cpu, uint32_t extra_key)
 {
-    uint32_t pc = cpu->seg[SEG_CS].base + cpu->eip, key = cpu_key(cpu);
-    for (Tb *tb = cpu->tbc->hash[tb_hash(pc)]; tb; tb = tb->hash_next)
-        if (tb->pc == pc && tb->key == key && tb->cs_base == cpu->seg[SEG_CS].base)
-            return tb;
-    return translate(cpu, pc, key);
+    uint32_t pc = cpu->seg[SEG_CS].base + cpu->eip, key = cpu_key(cpu) | extra_key;
+    uint32_t phys = pc, err;
+    if (cpu->paging && code_phys(cpu, pc, &phys, &err))
+        return translate(cpu, pc, pc, key); /* raises the #PF from the decoder */
+    for (Tb *tb = cpu->tbc->hash[tb_hash(phys)]; tb; tb = tb->hash_next) {
+        if (tb->phys_pc != phys || tb->pc != pc || tb->key != key || tb->cs_base != cpu->seg[SEG_CS].base)
+            continue;
+        if (cpu->paging && tb->page[1] != tb->page[0]) { /* its second page must map the same */
+            uint32_t pa2;
+            if (code_phys(cpu, pc + tb->size - 1, &pa2, &err) || (pa2 >> 12) != tb->page[1])
+                continue;
+        }
+        return tb;
+    }
+    return translate(cpu, pc, phys, key);
 }
 
 const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t target, int slot)
@@ -298,8 +351,11 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         cpu->cur = NULL;
         cpu->cur_tb = NULL;
         cpu->last_tb = NULL;
-        if (cpu->exit.reason == E386_EXIT_INTERRUPT && cpu->int_hook &&
-            cpu->int_hook(cpu, cpu->exit.vector, cpu->int_hook_opaque)) {
+        if (cpu->sys) {
+            /* exceptions and INT n go to the guest's handlers */
+            reason = sys_deliver_exit(cpu);
+        } else if (cpu->exit.reason == E386_EXIT_INTERRUPT && cpu->int_hook &&
+                   cpu->int_hook(cpu, cpu->exit.vector, cpu->int_hook_opaque)) {
             /* handled (a system call): go on */
         } else {
             reason = cpu->exit.reason;
@@ -316,10 +372,31 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
             break;
         }
         cpu->exit_request = cpu->stop_request; /* a stop may race with this */
-        Tb *tb = tb_find(cpu);
-        if (cpu->last_tb && cpu->last_tb->valid && tb->key == cpu->last_tb->key && !(tb->key & TB_TF))
+        uint32_t extra_key = 0;
+        if (cpu->sys) {
+            /* interrupts are taken between instructions, never in the
+             * shadow of STI or MOV SS: then one instruction runs first */
+            int shadow = cpu->inhibit_irq || cpu->irq_shadow;
+            cpu->irq_shadow = 0;
+            if (!shadow && (cpu->nmi_pending || cpu->irq_level))
+                sys_take_interrupt(cpu);
+            if (cpu->halted) {
+                cpu->exit.reason = reason = E386_EXIT_HLT;
+                break;
+            }
+            if (shadow && (cpu->nmi_pending || cpu->irq_level))
+                extra_key = TB_ONE;
+        }
+        Tb *tb = tb_find(cpu, extra_key);
+        /* with paging, chain only inside one linear page: a mapping
+         * change can never redirect a chained jump */
+        if (cpu->last_tb && cpu->last_tb->valid && tb->key == cpu->last_tb->key &&
+            !(tb->key & (TB_TF | TB_ONE)) && !(cpu->log_mask & (E386_LOG_EXEC | E386_LOG_CPU)) &&
+            (!cpu->paging || (tb->pc >> 12) == (cpu->last_tb->pc >> 12)))
             cpu->last_tb->link[cpu->last_slot] = tb;
         cpu->last_tb = NULL;
+        if (cpu->log_mask)
+            log_block(cpu, tb);
         int tf = (tb->key & TB_TF) != 0;
         cpu->inhibit_irq = 0;
         cpu->cur_tb = tb;
@@ -329,7 +406,12 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         if (tf && !cpu->inhibit_irq) {
             /* single-step trap after the instruction (not after MOV SS) */
             cpu->exit = (e386_exit){ E386_EXIT_EXCEPTION, EX_DB, 0, 0, 0, cpu->eip, cpu->eip };
-            reason = E386_EXIT_EXCEPTION;
+            if (cpu->sys) {
+                cpu->dr[6] |= 0x4000; /* BS */
+                reason = sys_deliver_exit(cpu);
+            } else {
+                reason = E386_EXIT_EXCEPTION;
+            }
         }
     }
     cpu->exit_request = 0;

@@ -18,8 +18,104 @@ static uint32_t pf_err(E386Cpu *cpu, Page *p, int write)
     return (p && p->host && (p->flags & PG_READ) ? 1u : 0u) | (write ? 2u : 0u) | (cpu->cpl == 3 ? 4u : 0u);
 }
 
+/* System mode: the physical bus.  MMIO goes to its device, whole when the
+ * access stays inside the page; unassigned addresses read as all ones and
+ * drop writes, and so do writes to ROM. */
+uint32_t bus_read(E386Cpu *cpu, uint32_t pa, int size)
+{
+    Page *p = mem_page_any(&cpu->mem, pa);
+    if (p && (p->flags & PG_MMIO) && (pa & 0xfff) + (uint32_t)size <= 0x1000) {
+        Mmio *m = &cpu->mem.mmio[p->region];
+        return m->rd ? m->rd(m->opaque, pa - m->base, size) & size_mask(size) : size_mask(size);
+    }
+    uint32_t v = 0;
+    for (int i = 0; i < size; i++) {
+        uint32_t a = pa + (uint32_t)i;
+        Page *q = mem_page_any(&cpu->mem, a);
+        uint32_t b = 0xff;
+        if (q && q->host && (q->flags & PG_READ))
+            b = q->host[a & 0xfff];
+        else if (q && (q->flags & PG_MMIO))
+            b = bus_read(cpu, a, 1);
+        v |= b << (8 * i);
+    }
+    return v;
+}
+
+void bus_write(E386Cpu *cpu, uint32_t pa, int size, uint32_t v)
+{
+    Page *p = mem_page_any(&cpu->mem, pa);
+    if (p && (p->flags & PG_MMIO) && (pa & 0xfff) + (uint32_t)size <= 0x1000) {
+        Mmio *m = &cpu->mem.mmio[p->region];
+        if (m->wr)
+            m->wr(m->opaque, pa - m->base, size, v & size_mask(size));
+        return;
+    }
+    for (int i = 0; i < size; i++) {
+        uint32_t a = pa + (uint32_t)i;
+        Page *q = mem_page_any(&cpu->mem, a);
+        if (q && q->host && (q->flags & PG_WRITE)) {
+            q->host[a & 0xfff] = (uint8_t)(v >> (8 * i));
+            if (q->flags & PG_CODE)
+                mem_smc_write(cpu, a, 1);
+        } else if (q && (q->flags & PG_MMIO)) {
+            bus_write(cpu, a, 1, (v >> (8 * i)) & 0xff);
+        }
+    }
+}
+
+/* With paging: translate each page the access touches (all before any
+ * byte of a write), then go to the bus. */
+static uint32_t paged_read(E386Cpu *cpu, uint32_t lin, int size, int acc)
+{
+    uint32_t last = lin + (uint32_t)size - 1;
+    uint32_t p0 = mmu_phys(cpu, lin, acc);
+    if ((last >> 12) == (lin >> 12))
+        return bus_read(cpu, p0, size);
+    uint32_t p1 = mmu_phys(cpu, last, acc), v = 0;
+    for (int i = 0; i < size; i++) {
+        uint32_t a = lin + (uint32_t)i;
+        uint32_t pa = ((a >> 12) == (lin >> 12) ? p0 & ~0xfffu : p1 & ~0xfffu) | (a & 0xfff);
+        v |= bus_read(cpu, pa, 1) << (8 * i);
+    }
+    return v;
+}
+
+static void paged_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v, int acc)
+{
+    uint32_t last = lin + (uint32_t)size - 1;
+    uint32_t p0 = mmu_phys(cpu, lin, acc | ACC_WRITE);
+    if ((last >> 12) == (lin >> 12)) {
+        bus_write(cpu, p0, size, v);
+        return;
+    }
+    uint32_t p1 = mmu_phys(cpu, last, acc | ACC_WRITE);
+    for (int i = 0; i < size; i++) {
+        uint32_t a = lin + (uint32_t)i;
+        uint32_t pa = ((a >> 12) == (lin >> 12) ? p0 & ~0xfffu : p1 & ~0xfffu) | (a & 0xfff);
+        bus_write(cpu, pa, 1, (v >> (8 * i)) & 0xff);
+    }
+}
+
+uint32_t sys_read(E386Cpu *cpu, uint32_t lin, int size)
+{
+    return cpu->paging ? paged_read(cpu, lin, size, ACC_SUPER) : lin_read(cpu, lin, size);
+}
+
+void sys_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v)
+{
+    if (cpu->paging)
+        paged_write(cpu, lin, size, v, ACC_SUPER);
+    else
+        lin_write(cpu, lin, size, v);
+}
+
 uint32_t lin_read_slow(E386Cpu *cpu, uint32_t lin, int size)
 {
+    if (cpu->paging)
+        return paged_read(cpu, lin, size, ACC_READ);
+    if (cpu->mem.phys_bus)
+        return bus_read(cpu, lin, size);
     uint32_t v = 0;
     for (int i = 0; i < size; i++) {
         uint32_t a = lin + (uint32_t)i;
@@ -35,6 +131,17 @@ void lin_check_write(E386Cpu *cpu, uint32_t lin, uint32_t len)
 {
     if (len == 0)
         return;
+    if (cpu->paging) { /* every page must be writable: translate (and dirty) them */
+        uint32_t last = lin + len - 1;
+        for (uint32_t a = lin;; a = (a | 0xfff) + 1) {
+            mmu_phys(cpu, a, ACC_WRITE);
+            if ((a >> 12) == (last >> 12))
+                break;
+        }
+        return;
+    }
+    if (cpu->mem.phys_bus)
+        return;
     uint32_t last = lin + len - 1;
     for (uint32_t a = lin;; a = (a | 0xfff) + 1) {
         Page *p = mem_page(&cpu->mem, a);
@@ -47,6 +154,14 @@ void lin_check_write(E386Cpu *cpu, uint32_t lin, uint32_t len)
 
 void lin_write_slow(E386Cpu *cpu, uint32_t lin, int size, uint32_t v)
 {
+    if (cpu->paging) {
+        paged_write(cpu, lin, size, v, 0);
+        return;
+    }
+    if (cpu->mem.phys_bus) {
+        bus_write(cpu, lin, size, v);
+        return;
+    }
     lin_check_write(cpu, lin, (uint32_t)size); /* all or nothing */
     for (int i = 0; i < size; i++) {
         uint32_t a = lin + (uint32_t)i;
@@ -84,8 +199,10 @@ static uint32_t region_new(Mem *m, uint8_t *host, size_t size, uint32_t pages)
 
 static void page_release(Mem *m, Page *p)
 {
-    if (!p->host)
+    if (!p->host) {
+        *p = (Page){ NULL, 0, 0 }; /* MMIO or nothing */
         return;
+    }
     Region *r = &m->regions[p->region];
     if (--r->live == 0) {
         galloc_free(&m->alloc, r->host, r->size);
@@ -142,6 +259,58 @@ int e386_mem_map(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot)
         page_release(m, p);
         *p = (Page){ host + ((size_t)i << 12), flags, reg };
     }
+    return 0;
+}
+
+static int l2_alloc(Mem *m, uint32_t addr, uint32_t pages)
+{
+    for (uint32_t i = 0; i < pages; i++) {
+        uint32_t a = addr + (i << 12);
+        if (!m->l1[a >> 22] && !(m->l1[a >> 22] = calloc(1024, sizeof(Page))))
+            return -1;
+    }
+    return 0;
+}
+
+int e386_mem_alias(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot)
+{
+    Mem *m = &cpu->mem;
+    if (!range_ok(dst, size) || !range_ok(src, size))
+        return -1;
+    for (uint64_t a = src; a < (uint64_t)src + size; a += 4096)
+        if (!mem_page(m, (uint32_t)a))
+            return -1;
+    if (l2_alloc(m, dst, size >> 12))
+        return -1;
+    for (uint32_t off = 0; off < size; off += 4096) {
+        Page sp = *mem_page(m, src + off);
+        Page *dp = mem_page_any(m, dst + off);
+        m->regions[sp.region].live++; /* before a release that may drop the same region */
+        page_changed(cpu, dst + off, dp);
+        page_release(m, dp);
+        *dp = (Page){ sp.host, prot_flags(prot) | (sp.flags & PG_CODE), sp.region };
+    }
+    return 0;
+}
+
+int e386_mmio_map(E386Cpu *cpu, uint32_t addr, uint32_t size, e386_mmio_read_fn rd,
+                  e386_mmio_write_fn wr, void *opaque)
+{
+    Mem *m = &cpu->mem;
+    if (!range_ok(addr, size) || l2_alloc(m, addr, size >> 12))
+        return -1;
+    Mmio *t = realloc(m->mmio, (m->nmmio + 1) * sizeof *t);
+    if (!t)
+        return -1;
+    m->mmio = t;
+    t[m->nmmio] = (Mmio){ addr, size, rd, wr, opaque };
+    for (uint32_t off = 0; off < size; off += 4096) {
+        Page *p = mem_page_any(m, addr + off);
+        page_changed(cpu, addr + off, p);
+        page_release(m, p);
+        *p = (Page){ NULL, PG_MMIO, m->nmmio };
+    }
+    m->nmmio++;
     return 0;
 }
 
@@ -245,6 +414,9 @@ void mem_free_all(Mem *m)
     }
     free(m->regions);
     m->regions = NULL;
+    free(m->mmio);
+    m->mmio = NULL;
+    m->nmmio = 0;
     m->nregions = m->cap_regions = 0;
     galloc_destroy(&m->alloc);
 }

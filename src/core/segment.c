@@ -7,8 +7,36 @@
  * User mode keeps the GDT and LDT private to the emulator (the guest
  * cannot address them); this is the one place that knows where they are. */
 
+/* System mode: the guest's own GDT and LDT, read and written with
+ * supervisor rights; -1 when the selector is beyond the table's limit. */
+static int guest_desc_addr(E386Cpu *cpu, uint16_t sel, uint32_t *lin)
+{
+    uint32_t base, limit, off = sel & 0xfff8u;
+    if (sel & 4) {
+        if ((cpu->ldtr.sel & 0xfffc) == 0 || !cpu->ldtr.valid)
+            return -1;
+        base = cpu->ldtr.base;
+        limit = cpu->ldtr.limit;
+    } else {
+        base = cpu->gdtr.base;
+        limit = cpu->gdtr.limit;
+    }
+    if (off + 7 > limit)
+        return -1;
+    *lin = base + off;
+    return 0;
+}
+
 int sys_read_desc(E386Cpu *cpu, uint16_t sel, uint32_t desc[2])
 {
+    if (cpu->sys) {
+        uint32_t lin;
+        if (guest_desc_addr(cpu, sel, &lin))
+            return -1;
+        desc[0] = sys_read(cpu, lin, 4);
+        desc[1] = sys_read(cpu, lin + 4, 4);
+        return 0;
+    }
     unsigned idx = sel >> 3;
     if (sel & 4) {
         if (idx >= cpu->ldt_count)
@@ -26,6 +54,14 @@ int sys_read_desc(E386Cpu *cpu, uint16_t sel, uint32_t desc[2])
 
 int sys_write_desc(E386Cpu *cpu, uint16_t sel, const uint32_t desc[2])
 {
+    if (cpu->sys) {
+        uint32_t lin;
+        if (guest_desc_addr(cpu, sel, &lin))
+            return -1;
+        sys_write(cpu, lin, 4, desc[0]);
+        sys_write(cpu, lin + 4, 4, desc[1]);
+        return 0;
+    }
     unsigned idx = sel >> 3;
     uint32_t *d;
     if (sel & 4) {
@@ -118,8 +154,12 @@ uint32_t seg_lin(E386Cpu *cpu, int seg, uint32_t off, uint32_t len, int write)
 {
     Seg *s = &cpu->seg[seg];
     int vec = seg == SEG_SS ? EX_SS : EX_GP;
-    if (!cpu->pe)
+    if (!cpu->pe) { /* real mode: no rights, but the cached limit (unreal mode raises it) */
+        uint32_t end = off + len - 1;
+        if (end < off || end > s->limit)
+            raise_exc_err(cpu, vec, 0);
         return s->base + off;
+    }
     if (!s->valid)
         raise_exc_err(cpu, vec, 0);
     unsigned type = DESC_TYPE(s->flags);
@@ -159,11 +199,17 @@ static void set_accessed(E386Cpu *cpu, uint16_t sel, uint32_t d[2])
 void load_seg(E386Cpu *cpu, int seg, uint16_t sel)
 {
     Seg *s = &cpu->seg[seg];
-    if (!cpu->pe) {
+    if (!cpu->pe || (cpu->eflags & F_VM)) {
+        /* real mode keeps the cached limit and rights (unreal mode);
+         * v86 mode sets them as the 386 does */
         s->sel = sel;
         s->base = (uint32_t)sel << 4;
         s->valid = 1;
         s->flat = 0;
+        if (cpu->eflags & F_VM) {
+            s->limit = 0xffff;
+            s->flags = 0xf300u; /* present, DPL 3, read/write data */
+        }
         return;
     }
     unsigned rpl = sel & 3, cpl = cpu->cpl;
@@ -201,7 +247,9 @@ void load_seg(E386Cpu *cpu, int seg, uint16_t sel)
 void load_cs(E386Cpu *cpu, uint16_t sel, uint32_t eip)
 {
     Seg *cs = &cpu->seg[SEG_CS];
-    if (!cpu->pe) {
+    if (!cpu->pe || (cpu->eflags & F_VM)) {
+        if (eip > cs->limit)
+            raise_exc_err(cpu, EX_GP, 0);
         cs->sel = sel;
         cs->base = (uint32_t)sel << 4;
         cpu->eip = eip;

@@ -147,13 +147,82 @@ const E386Op *op_call_far_E(E386Cpu *cpu, const E386Op *op)
     return far_call(cpu, op, sel, off);
 }
 
+/* After a return to an outer level: data segment registers whose
+ * descriptors the new CPL may not use become null (SDM, RET/IRET). */
+static void null_inner_segs(E386Cpu *cpu)
+{
+    static const int segs[] = { SEG_ES, SEG_DS, SEG_FS, SEG_GS };
+    for (int i = 0; i < 4; i++) {
+        Seg *s = &cpu->seg[segs[i]];
+        unsigned type = DESC_TYPE(s->flags);
+        int conforming_code = (type & 0xc) == 0xc;
+        if (s->valid && !conforming_code && DESC_DPL(s->flags) < cpu->cpl)
+            *s = (Seg){ .sel = 0 };
+    }
+}
+
+/* The code segment of a return to privilege level RPL(sel) (> CPL):
+ * checked completely before anything changes. */
+static void check_return_cs(E386Cpu *cpu, uint16_t sel, uint32_t eip, Seg *out)
+{
+    uint32_t d[2];
+    unsigned rpl = sel & 3;
+    if ((sel & 0xfffc) == 0)
+        raise_exc_err(cpu, EX_GP, 0);
+    if (sys_read_desc(cpu, sel, d) != 0)
+        raise_exc_err(cpu, EX_GP, sel & 0xfffc);
+    unsigned type = DESC_TYPE(d[1]), dpl = DESC_DPL(d[1]);
+    if (!DESC_S(d[1]) || !(type & 8) || ((type & 4) ? dpl > rpl : dpl != rpl))
+        raise_exc_err(cpu, EX_GP, sel & 0xfffc);
+    if (!DESC_P(d[1]))
+        raise_exc_err(cpu, EX_NP, sel & 0xfffc);
+    seg_load_cache(out, sel, d);
+    if (eip > out->limit)
+        raise_exc_err(cpu, EX_GP, 0);
+    if (!(d[1] & (1u << 8))) {
+        d[1] |= 1u << 8;
+        sys_write_desc(cpu, sel, d);
+    }
+}
+
+/* The far return and IRET to an outer privilege level: the outer SS:ESP
+ * follow CS:EIP (and EFLAGS) on the stack at offset off; extra is RETF's
+ * immediate, released from the outer stack too. */
+static void return_outer(E386Cpu *cpu, int size, uint16_t sel, uint32_t eip, uint32_t off, uint32_t extra,
+                         uint32_t fl, int set_fl)
+{
+    uint32_t esp = stack_peek(cpu, size, off);
+    uint16_t ss_sel = (uint16_t)stack_peek(cpu, size, off + (uint32_t)size);
+    unsigned rpl = sel & 3;
+    Seg cs, ss;
+    check_return_cs(cpu, sel, eip, &cs);
+    sys_check_stack_seg(cpu, ss_sel, rpl, &ss, EX_GP, 0);
+    if (set_fl) /* with the privileges of the level being left */
+        set_eflags(cpu, fl, size == 2 ? 0xffffu : 0xffffffffu);
+    cpu->seg[SEG_CS] = cs;
+    cpu->seg[SEG_SS] = ss;
+    cpu->cpl = (uint8_t)rpl;
+    cpu->eip = eip;
+    esp += extra;
+    if (DESC_DB(ss.flags)) cpu->r[4] = esp;
+    else cpu->r[4] = (cpu->r[4] & 0xffff0000u) | (esp & 0xffff);
+    null_inner_segs(cpu);
+}
+
 const E386Op *op_retf(E386Cpu *cpu, const E386Op *op)
 {
     int size = op->size;
     uint32_t eip = stack_peek(cpu, size, 0);
     uint16_t sel = (uint16_t)stack_peek(cpu, size, (uint32_t)size);
+    uint32_t imm = op->sub ? (op->imm & 0xffff) : 0;
+    if (cpu->sys && cpu->pe && !(cpu->eflags & F_VM) && (sel & 3) > cpu->cpl) {
+        if (size == 2)
+            eip &= 0xffff;
+        return_outer(cpu, size, sel, eip, 2 * (uint32_t)size + imm, imm, 0, 0);
+        return jump_indirect(cpu, cpu->eip);
+    }
     if (cpu->pe && (sel & 3) != cpu->cpl)
-        raise_exc_err(cpu, EX_GP, sel & 0xfffc); /* no outer-level returns in user mode */
+        raise_exc_err(cpu, EX_GP, sel & 0xfffc); /* to an inner level: never */
     if (size == 2)
         eip &= 0xffff;
     load_cs(cpu, sel, eip);
@@ -167,6 +236,13 @@ const E386Op *op_iret(E386Cpu *cpu, const E386Op *op)
     uint32_t eip = stack_peek(cpu, size, 0);
     uint16_t sel = (uint16_t)stack_peek(cpu, size, (uint32_t)size);
     uint32_t fl = stack_peek(cpu, size, 2 * (uint32_t)size);
+    cpu->nmi_blocked = 0; /* any IRET ends NMI blocking */
+    if (cpu->sys && cpu->pe && !(cpu->eflags & F_VM) && !(get_eflags(cpu) & F_NT) && (sel & 3) > cpu->cpl) {
+        if (size == 2)
+            eip &= 0xffff;
+        return_outer(cpu, size, sel, eip, 3 * (uint32_t)size, 0, fl, 1);
+        return jump_indirect(cpu, cpu->eip);
+    }
     if (cpu->pe && ((get_eflags(cpu) & F_NT) || (sel & 3) != cpu->cpl))
         raise_exc_err(cpu, EX_GP, sel & 0xfffc); /* task return / outer level */
     if (size == 2)
@@ -204,6 +280,10 @@ const E386Op *op_hlt(E386Cpu *cpu, const E386Op *op)
 {
     if (cpu->pe && cpu->cpl != 0)
         raise_exc_err(cpu, EX_GP, 0);
+    if (cpu->sys) { /* wait in e386_run's loop for an interrupt */
+        cpu->halted = 1;
+        return jump_indirect(cpu, next_eip(op));
+    }
     cpu->eip = next_eip(op);
     cpu->exit.reason = E386_EXIT_HLT;
     e386_stop(cpu);

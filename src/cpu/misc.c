@@ -126,8 +126,13 @@ const E386Op *op_flagop(E386Cpu *cpu, const E386Op *op)
     case 3: case 4:
         if (!iopl_ok(cpu))
             raise_exc_err(cpu, EX_GP, 0);
-        if (op->sub == 3) cpu->eflags &= ~F_IF;
-        else cpu->eflags |= F_IF;
+        if (op->sub == 3) {
+            cpu->eflags &= ~F_IF;
+        } else {
+            if (!(cpu->eflags & F_IF))
+                cpu->irq_shadow = 1; /* interrupts wait one instruction */
+            cpu->eflags |= F_IF;
+        }
         break;
     case 5: cpu->eflags &= ~F_DF; break;
     default: cpu->eflags |= F_DF; break;
@@ -224,6 +229,8 @@ const E386Op *op_cpuid(E386Cpu *cpu, const E386Op *op)
     } else if (leaf == 1) {
         a = 0x0631;     /* family 6, model 3, stepping 1 */
         d = (1u << 0) | (1u << 4) | (1u << 8) | (1u << 15); /* FPU TSC CX8 CMOV */
+        if (cpu->sys)
+            d |= 1u << 5; /* MSR: RDMSR/WRMSR exist in system mode */
     }
     cpu->r[0] = a;
     cpu->r[3] = b;
@@ -237,8 +244,10 @@ const E386Op *op_cpuid(E386Cpu *cpu, const E386Op *op)
 const E386Op *op_rdtsc(E386Cpu *cpu, const E386Op *op)
 {
     uint64_t t = (cpu->icount + (uint64_t)(op - cpu->cur_tb->ops)) * 2 + cpu->tsc_offset;
-    if ((cpu->cr4 & 4) && cpu->cpl != 0) /* CR4.TSD */
+    if ((cpu->cr4 & 4) && cpu->cpl != 0 && cpu->pe) /* CR4.TSD */
         raise_exc_err(cpu, EX_GP, 0);
+    if (cpu->sys && cpu->sys_ops.clock_ns) /* the machine's virtual clock, 1 GHz */
+        t = cpu->sys_ops.clock_ns(cpu->sys_opaque) + cpu->tsc_offset;
     cpu->r[0] = (uint32_t)t;
     cpu->r[2] = (uint32_t)(t >> 32);
     return op + 1;
@@ -256,13 +265,17 @@ const E386Op *op_ud(E386Cpu *cpu, const E386Op *op)
     raise_exc(cpu, EX_UD);
 }
 
-/* Port I/O: there is no I/O bus in user mode; at CPL > IOPL it faults as
- * on hardware (no I/O permission bitmap is modelled). */
+/* Port I/O: IN/OUT with an immediate port (sub 0/1) or DX (2/3).  The
+ * permission check (IOPL, the TSS bitmap) comes first; user mode has no
+ * I/O bus, so a permitted IN reads a floating bus there. */
 const E386Op *op_in_out(E386Cpu *cpu, const E386Op *op)
 {
-    if (!iopl_ok(cpu))
-        raise_exc_err(cpu, EX_GP, 0);
+    uint16_t port = (uint16_t)(op->sub >= 2 ? cpu->r[2] : op->imm & 0xff);
+    io_check(cpu, port, op->size);
     if (op->sub == 0 || op->sub == 2)
-        reg_set(cpu, 0, op->size, size_mask(op->size)); /* floating bus */
-    return op + 1;
+        reg_set(cpu, 0, op->size, io_in(cpu, port, op->size));
+    else
+        io_out(cpu, port, op->size, reg_get(cpu, 0, op->size));
+    /* a device may have raised an interrupt: look at it after this */
+    return cpu->sys ? end_block(cpu, next_eip(op)) : op + 1;
 }

@@ -136,7 +136,7 @@ static const E386Op *fast_rep(E386Cpu *cpu, const E386Op *op, int movs)
 
 static int fast_ok(E386Cpu *cpu, const E386Op *op)
 {
-    return op->rep && op->adsize == 4 && !(cpu->eflags & (F_DF | F_TF)) &&
+    return op->rep && op->adsize == 4 && !(cpu->eflags & (F_DF | F_TF)) && !cpu->paging &&
            cpu->seg[SEG_ES].flat && (op->size == 1 || op->size == 4);
 }
 
@@ -168,13 +168,33 @@ const E386Op *op_cmps(E386Cpu *cpu, const E386Op *op) { return str_run(cpu, op, 
 const E386Op *op_lods(E386Cpu *cpu, const E386Op *op) { return str_run(cpu, op, do_lods, 0); }
 const E386Op *op_scas(E386Cpu *cpu, const E386Op *op) { return str_run(cpu, op, do_scas, 1); }
 
-/* INS/OUTS: no I/O bus in user mode; CPL > IOPL faults as on hardware. */
-static const E386Op *io_string(E386Cpu *cpu)
+/* INS/OUTS: the I/O permission check (IOPL, TSS bitmap) comes first;
+ * user mode has no I/O bus, so there they end in #UD once permitted. */
+static int do_ins(E386Cpu *cpu, const E386Op *op, const StrCtx *s)
 {
-    if (cpu->pe && cpu->cpl > ((cpu->eflags >> 12) & 3))
-        raise_exc_err(cpu, EX_GP, 0);
-    raise_exc(cpu, EX_UD);
+    (void)op;
+    uint16_t port = (uint16_t)cpu->r[2];
+    uint32_t lin = seg_lin_fast(cpu, SEG_ES, idx(cpu, s, 7), (uint32_t)s->size, 1);
+    lin_check_write(cpu, lin, (uint32_t)s->size); /* a fault before the port is read */
+    lin_write(cpu, lin, s->size, io_in(cpu, port, s->size));
+    advance(cpu, s, 7);
+    return 0;
 }
 
-const E386Op *op_ins(E386Cpu *cpu, const E386Op *op) { (void)op; return io_string(cpu); }
-const E386Op *op_outs(E386Cpu *cpu, const E386Op *op) { (void)op; return io_string(cpu); }
+static int do_outs(E386Cpu *cpu, const E386Op *op, const StrCtx *s)
+{
+    io_out(cpu, (uint16_t)cpu->r[2], s->size, seg_read(cpu, op->seg, idx(cpu, s, 6), s->size));
+    advance(cpu, s, 6);
+    return 0;
+}
+
+static const E386Op *io_string(E386Cpu *cpu, const E386Op *op, StrBody body)
+{
+    io_check(cpu, (uint16_t)cpu->r[2], op->size);
+    if (!cpu->sys)
+        raise_exc(cpu, EX_UD);
+    return str_run(cpu, op, body, 0);
+}
+
+const E386Op *op_ins(E386Cpu *cpu, const E386Op *op) { return io_string(cpu, op, do_ins); }
+const E386Op *op_outs(E386Cpu *cpu, const E386Op *op) { return io_string(cpu, op, do_outs); }

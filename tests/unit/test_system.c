@@ -1,0 +1,349 @@
+/* System mode through the public API: the power-on state, real-mode
+ * interrupts through the IVT, HLT woken by INTR, the switch to protected
+ * mode, paging with a page fault delivered through the IDT (error code,
+ * CR2, the frame, accessed and dirty bits), MMIO and the floating bus.
+ * The guest code is hand-assembled; each byte sequence says what it is. */
+#include <check.h>
+#include "unit_main.h"
+#include <stdlib.h>
+#include <string.h>
+#include "e386.h"
+
+typedef struct PortWrite { uint16_t port; int size; uint32_t v; } PortWrite;
+typedef struct Bus {
+    int nout;
+    PortWrite out[32];
+    int vector;       /* what INTA answers */
+    int acks;
+    E386Cpu *cpu;
+    uint32_t mmio_last_off, mmio_last_v;
+    int mmio_writes;
+} Bus;
+
+static uint32_t io_read(void *o, uint16_t port, int size)
+{
+    (void)o;
+    (void)port; /* nothing answers: the bus floats */
+    return size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffffu;
+}
+
+static void io_write(void *o, uint16_t port, int size, uint32_t v)
+{
+    Bus *b = o;
+    if (b->nout < 32)
+        b->out[b->nout++] = (PortWrite){ port, size, v };
+}
+
+static int intr_ack(void *o)
+{
+    Bus *b = o;
+    b->acks++;
+    e386_set_irq(b->cpu, 0); /* an edge-triggered controller drops INTR on INTA */
+    return b->vector;
+}
+
+static uint64_t clock_ns(void *o)
+{
+    (void)o;
+    return 1000;
+}
+
+static const e386_sys_ops ops = { io_read, io_write, intr_ack, clock_ns };
+
+static E386Cpu *machine(Bus *b)
+{
+    memset(b, 0, sizeof *b);
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_ptr_nonnull(cpu);
+    b->cpu = cpu;
+    ck_assert_int_eq(e386_mem_map(cpu, 0, 0x100000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
+    ck_assert_int_eq(e386_system_init(cpu, &ops, b), 0);
+    return cpu;
+}
+
+static void put(E386Cpu *cpu, uint32_t addr, const void *bytes, size_t n)
+{
+    ck_assert_int_eq(e386_mem_write(cpu, addr, bytes, n), 0);
+}
+
+static uint32_t get32(E386Cpu *cpu, uint32_t addr)
+{
+    uint8_t b[4];
+    ck_assert_int_eq(e386_mem_read(cpu, addr, b, 4), 0);
+    return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* start real-mode code at 0000:ip with SS:SP 0000:8000 */
+static void start_real(E386Cpu *cpu, uint16_t ip)
+{
+    ck_assert_int_eq(e386_reg_write(cpu, E386_CS, 0), 0);
+    e386_reg_write(cpu, E386_EIP, ip);
+    e386_reg_write(cpu, E386_SS, 0);
+    e386_reg_write(cpu, E386_ESP, 0x8000);
+}
+
+START_TEST(test_power_on_state)
+{
+    Bus b;
+    E386Cpu *cpu = machine(&b);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EIP), 0xfff0);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_CS), 0xf000);
+    ck_assert_uint_eq(e386_seg_base(cpu, 1), 0xffff0000u);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EDX), 0x0631);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EFLAGS), 2);
+    /* nothing at the reset vector: the floating bus reads FF FF ..., an
+     * invalid opcode, and with the IVT's vector 6 (0000:0000) pointing at
+     * zeros ("add [bx+si], al" forever) the CPU just runs: it must not
+     * fault out of e386_run */
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 1000, &ex), E386_EXIT_INSN_LIMIT);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+START_TEST(test_real_mode_int_and_iret)
+{
+    Bus b;
+    E386Cpu *cpu = machine(&b);
+    static const uint8_t ivt21[] = { 0x00, 0x20, 0x00, 0x00 };  /* 0000:2000 */
+    static const uint8_t main_code[] = {
+        0xcd, 0x21,       /* int 0x21 */
+        0xb0, 0x42,       /* mov al, 'B' */
+        0xe6, 0xe9,       /* out 0xe9, al */
+        0xf4,             /* hlt */
+    };
+    static const uint8_t handler[] = {
+        0xb0, 0x41,       /* mov al, 'A' */
+        0xe6, 0xe9,       /* out 0xe9, al */
+        0xcf,             /* iret */
+    };
+    put(cpu, 0x21 * 4, ivt21, sizeof ivt21);
+    put(cpu, 0x1000, main_code, sizeof main_code);
+    put(cpu, 0x2000, handler, sizeof handler);
+    start_real(cpu, 0x1000);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_HLT);
+    ck_assert_int_eq(b.nout, 2);
+    ck_assert_uint_eq(b.out[0].port, 0xe9);
+    ck_assert_uint_eq(b.out[0].v, 'A');
+    ck_assert_uint_eq(b.out[1].v, 'B');
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EIP), 0x1007);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ESP), 0x8000);
+    ck_assert(e386_halted(cpu));
+    /* halted with IF clear and nothing pending: it stays halted */
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_HLT);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+START_TEST(test_hlt_woken_by_intr_after_sti_shadow)
+{
+    Bus b;
+    E386Cpu *cpu = machine(&b);
+    static const uint8_t ivt8[] = { 0x00, 0x30, 0x00, 0x00 };  /* 0000:3000 */
+    static const uint8_t main_code[] = {
+        0xfb,             /* sti */
+        0xf4,             /* hlt */
+        0xb0, 0x43,       /* mov al, 'C' */
+        0xe6, 0xe9,       /* out 0xe9, al */
+        0xfa,             /* cli */
+        0xf4,             /* hlt */
+    };
+    static const uint8_t handler[] = { 0xb0, 0x49, 0xe6, 0xe9, 0xcf }; /* 'I', iret */
+    put(cpu, 8 * 4, ivt8, sizeof ivt8);
+    put(cpu, 0x1000, main_code, sizeof main_code);
+    put(cpu, 0x3000, handler, sizeof handler);
+    start_real(cpu, 0x1000);
+    b.vector = 8;
+    /* INTR is already high: STI's shadow lets HLT execute first, so the
+     * return address pushed is the instruction after HLT */
+    e386_set_irq(cpu, 1);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_HLT);
+    ck_assert_int_eq(b.acks, 1);
+    ck_assert_int_eq(b.nout, 2);
+    ck_assert_uint_eq(b.out[0].v, 'I');
+    ck_assert_uint_eq(b.out[1].v, 'C');
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EIP), 0x1008);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+/* Real mode -> protected mode -> paging; a read of a not-present page
+ * faults into the IDT's #PF handler, which reports the error code and
+ * CR2 on port 0xE9. */
+START_TEST(test_protected_mode_paging_page_fault)
+{
+    Bus b;
+    E386Cpu *cpu = machine(&b);
+    static const uint8_t gdt[] = {
+        0, 0, 0, 0, 0, 0, 0, 0,
+        0xff, 0xff, 0x00, 0x00, 0x00, 0x9a, 0xcf, 0x00, /* 0x08: flat 32-bit code */
+        0xff, 0xff, 0x00, 0x00, 0x00, 0x92, 0xcf, 0x00, /* 0x10: flat data */
+    };
+    static const uint8_t gdtr[] = { 23, 0, 0x00, 0x05, 0, 0 };     /* limit 23, base 0x500 */
+    static const uint8_t idtr[] = { 0xff, 0, 0x00, 0x08, 0, 0 };   /* limit 255, base 0x800 */
+    static const uint8_t pf_gate[] = { 0x00, 0x30, 0x08, 0x00, 0x00, 0x8e, 0x00, 0x00 }; /* 08:3000, int gate */
+    static const uint8_t code[] = {
+        0x0f, 0x01, 0x16, 0x00, 0x06,        /* 1000 lgdt [0x600] */
+        0x0f, 0x01, 0x1e, 0x10, 0x06,        /* 1005 lidt [0x610] */
+        0x0f, 0x20, 0xc0,                    /* 100a mov eax, cr0 */
+        0x66, 0x83, 0xc8, 0x01,              /* 100d or eax, 1 */
+        0x0f, 0x22, 0xc0,                    /* 1011 mov cr0, eax */
+        0x66, 0xea, 0x1c, 0x10, 0, 0, 0x08, 0, /* 1014 jmp dword 0x08:0x101c */
+        0x66, 0xb8, 0x10, 0x00,              /* 101c mov ax, 0x10 */
+        0x8e, 0xd8,                          /* 1020 mov ds, ax */
+        0x8e, 0xd0,                          /* 1022 mov ss, ax */
+        0xbc, 0x00, 0x80, 0x00, 0x00,        /* 1024 mov esp, 0x8000 */
+        0xb8, 0x00, 0x00, 0x01, 0x00,        /* 1029 mov eax, 0x10000 */
+        0x0f, 0x22, 0xd8,                    /* 102e mov cr3, eax */
+        0x0f, 0x20, 0xc0,                    /* 1031 mov eax, cr0 */
+        0x0d, 0x00, 0x00, 0x00, 0x80,        /* 1034 or eax, 0x80000000 */
+        0x0f, 0x22, 0xc0,                    /* 1039 mov cr0, eax */
+        0xa1, 0x00, 0x00, 0x04, 0x00,        /* 103c mov eax, [0x40000]: not present */
+        0xf4,                                /* 1041 hlt */
+    };
+    static const uint8_t handler[] = {
+        0x58,                                /* pop eax (the error code) */
+        0xe6, 0xe9,                          /* out 0xe9, al */
+        0x0f, 0x20, 0xd0,                    /* mov eax, cr2 */
+        0xe7, 0xe9,                          /* out 0xe9, eax */
+        0xc7, 0x05, 0x00, 0x00, 0x03, 0x00, 0x55, 0, 0, 0, /* mov dword [0x30000], 0x55 */
+        0xf4,                                /* hlt */
+    };
+    put(cpu, 0x500, gdt, sizeof gdt);
+    put(cpu, 0x600, gdtr, sizeof gdtr);
+    put(cpu, 0x610, idtr, sizeof idtr);
+    put(cpu, 0x800 + 14 * 8, pf_gate, sizeof pf_gate);
+    put(cpu, 0x1000, code, sizeof code);
+    put(cpu, 0x3000, handler, sizeof handler);
+    /* page directory at 0x10000, one table at 0x11000 mapping the first
+     * MiB one to one (P|RW), except 0x40000 */
+    uint8_t pde[4] = { 0x03, 0x10, 0x01, 0x00 }; /* 0x11003 */
+    put(cpu, 0x10000, pde, 4);
+    for (uint32_t pg = 0; pg < 256; pg++) {
+        uint32_t pte = pg == 0x40 ? 0 : (pg << 12) | 3;
+        uint8_t e[4] = { (uint8_t)pte, (uint8_t)(pte >> 8), (uint8_t)(pte >> 16), 0 };
+        put(cpu, 0x11000 + pg * 4, e, 4);
+    }
+    start_real(cpu, 0x1000);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_HLT);
+    ck_assert_int_eq(b.nout, 2);
+    ck_assert_uint_eq(b.out[0].size, 1);
+    ck_assert_uint_eq(b.out[0].v, 0);          /* not present, read, supervisor */
+    ck_assert_uint_eq(b.out[1].size, 4);
+    ck_assert_uint_eq(b.out[1].v, 0x40000);    /* CR2 */
+    /* the frame below the error code: EIP of the faulting MOV, CS, EFLAGS */
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ESP), 0x7ff4);
+    ck_assert_uint_eq(get32(cpu, 0x7ff4), 0x103c);
+    ck_assert_uint_eq(get32(cpu, 0x7ff8), 0x08);
+    ck_assert_uint_eq(get32(cpu, 0x7ffc) & 0x202, 0x202 & get32(cpu, 0x7ffc));
+    /* accessed and dirty bits as the CPU sets them */
+    ck_assert_uint_eq(get32(cpu, 0x10000), 0x11023);        /* PDE: A */
+    ck_assert_uint_eq(get32(cpu, 0x11000 + 1 * 4), 0x1023); /* code page: A, not D */
+    ck_assert_uint_eq(get32(cpu, 0x11000 + 7 * 4), 0x7063); /* stack page: A and D */
+    ck_assert_uint_eq(get32(cpu, 0x11000 + 0x30 * 4), 0x30063);
+    ck_assert_uint_eq(get32(cpu, 0x30000), 0x55);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+static uint32_t mmio_rd(void *o, uint32_t off, int size)
+{
+    (void)o;
+    return 0xabcd0000u | (off << 4) | (uint32_t)size;
+}
+
+static void mmio_wr(void *o, uint32_t off, int size, uint32_t v)
+{
+    Bus *b = o;
+    (void)size;
+    b->mmio_last_off = off;
+    b->mmio_last_v = v;
+    b->mmio_writes++;
+}
+
+/* Flat 32-bit protected mode: a GDT at 0x500 (0x08 code, 0x10 data),
+ * then code from 0x1000 that loads it, sets PE, jumps to 0x101c and loads
+ * DS and SS; the test's own code follows at 0x1029. */
+static void enter_flat_pm(E386Cpu *cpu)
+{
+    static const uint8_t gdt[] = {
+        0, 0, 0, 0, 0, 0, 0, 0,
+        0xff, 0xff, 0x00, 0x00, 0x00, 0x9a, 0xcf, 0x00,
+        0xff, 0xff, 0x00, 0x00, 0x00, 0x92, 0xcf, 0x00,
+    };
+    static const uint8_t gdtr[] = { 23, 0, 0x00, 0x05, 0, 0 };
+    static const uint8_t code[] = {
+        0x0f, 0x01, 0x16, 0x00, 0x06,          /* 1000 lgdt [0x600] */
+        0x90, 0x90, 0x90, 0x90, 0x90,          /* 1005 */
+        0x0f, 0x20, 0xc0,                      /* 100a mov eax, cr0 */
+        0x66, 0x83, 0xc8, 0x01,                /* 100d or eax, 1 */
+        0x0f, 0x22, 0xc0,                      /* 1011 mov cr0, eax */
+        0x66, 0xea, 0x1c, 0x10, 0, 0, 0x08, 0, /* 1014 jmp dword 0x08:0x101c */
+        0x66, 0xb8, 0x10, 0x00,                /* 101c mov ax, 0x10 */
+        0x8e, 0xd8,                            /* 1020 mov ds, ax */
+        0x8e, 0xd0,                            /* 1022 mov ss, ax */
+        0xbc, 0x00, 0x80, 0x00, 0x00,          /* 1024 mov esp, 0x8000 */
+    };
+    put(cpu, 0x500, gdt, sizeof gdt);
+    put(cpu, 0x600, gdtr, sizeof gdtr);
+    put(cpu, 0x1000, code, sizeof code);
+    start_real(cpu, 0x1000);
+}
+
+START_TEST(test_mmio_alias_and_floating_bus)
+{
+    Bus b;
+    E386Cpu *cpu = machine(&b);
+    ck_assert_int_eq(e386_mmio_map(cpu, 0xfee00000u, 0x1000, mmio_rd, mmio_wr, &b), 0);
+    /* a ROM seen twice: the alias shows the same bytes, and drops writes */
+    ck_assert_int_eq(e386_mem_map(cpu, 0xffff0000u, 0x10000, E386_PROT_READ | E386_PROT_EXEC), 0);
+    ck_assert_int_eq(e386_mem_alias(cpu, 0xf0000, 0xffff0000u, 0x10000, E386_PROT_READ | E386_PROT_EXEC), 0);
+    static const uint8_t rom[] = { 0x11, 0x22, 0x33, 0x44 };
+    ck_assert_int_eq(e386_mem_write(cpu, 0xffff0000u + 0x100, rom, sizeof rom), 0);
+    enter_flat_pm(cpu);
+    static const uint8_t code[] = {
+        0xbb, 0x00, 0x00, 0xe0, 0xfe,        /* 1029 mov ebx, 0xfee00000 */
+        0x8b, 0x43, 0x10,                    /* 102e mov eax, [ebx+0x10]: MMIO read, 4 bytes */
+        0xe7, 0xe9,                          /* 1031 out 0xe9, eax */
+        0x66, 0x89, 0x43, 0x22,              /* 1033 mov [ebx+0x22], ax: MMIO write, 2 bytes */
+        0xbb, 0x00, 0x00, 0x00, 0xc0,        /* 1037 mov ebx, 0xc0000000: unassigned */
+        0xc7, 0x03, 0x78, 0x56, 0x34, 0x12,  /* 103c mov dword [ebx], 0x12345678: dropped */
+        0x8b, 0x03,                          /* 1042 mov eax, [ebx] */
+        0xe7, 0xe9,                          /* 1044 out 0xe9, eax */
+        0xc6, 0x05, 0x00, 0x01, 0x0f, 0x00, 0x99, /* 1046 mov byte [0xf0100], 0x99: ROM, dropped */
+        0xa1, 0x00, 0x01, 0x0f, 0x00,        /* 104d mov eax, [0xf0100] */
+        0xe7, 0xe9,                          /* 1052 out 0xe9, eax */
+        0xe4, 0x34,                          /* 1054 in al, 0x34 */
+        0xe6, 0xe9,                          /* 1056 out 0xe9, al */
+        0xf4,                                /* 1058 hlt */
+    };
+    put(cpu, 0x1029, code, sizeof code);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_HLT);
+    ck_assert_int_eq(b.nout, 4);
+    ck_assert_uint_eq(b.out[0].v, 0xabcd0104u);  /* offset 0x10, size 4 */
+    ck_assert_int_eq(b.mmio_writes, 1);
+    ck_assert_uint_eq(b.mmio_last_off, 0x22);
+    ck_assert_uint_eq(b.mmio_last_v, 0x0104);
+    ck_assert_uint_eq(b.out[1].v, 0xffffffffu);  /* nothing answers */
+    ck_assert_uint_eq(b.out[2].v, 0x44332211u);  /* the ROM is unchanged */
+    ck_assert_uint_eq(b.out[3].v, 0xff);         /* unclaimed port */
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("system");
+    TCase *tc = tcase_create("system");
+    tcase_add_test(tc, test_power_on_state);
+    tcase_add_test(tc, test_real_mode_int_and_iret);
+    tcase_add_test(tc, test_hlt_woken_by_intr_after_sti_shadow);
+    tcase_add_test(tc, test_protected_mode_paging_page_fault);
+    tcase_add_test(tc, test_mmio_alias_and_floating_bus);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
