@@ -5,7 +5,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 # Packages every build and test needs on Debian 12.  gcc-multilib conflicts
 # with Debian's cross compilers, so the i386 runtime is named directly.
-E386_BASE_PACKAGES="build-essential cmake pkg-config check python3 lib32gcc-12-dev libc6-dev-i386 libcapstone-dev valgrind"
+# nasm builds the bare-metal test kernels, Bochs is their oracle (tests/system).
+E386_BASE_PACKAGES="build-essential cmake pkg-config check python3 lib32gcc-12-dev libc6-dev-i386 libcapstone-dev valgrind nasm bochs bochs-term"
 
 # ensure_packages PKG...: install what is missing when root, else say exactly
 # what to run and fail.
