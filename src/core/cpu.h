@@ -382,6 +382,8 @@ static inline uint32_t rm_get_rmw(E386Cpu *cpu, const E386Op *op, int size, uint
     if (op->mod == 3)
         return reg_get(cpu, op->rm, size);
     *lin = op_lin(cpu, op, (uint32_t)size, 1);
+    if (cpu->paging) /* the read is made with write intent: #PF(W), pages dirtied first */
+        lin_check_write(cpu, *lin, (uint32_t)size);
     return lin_read(cpu, *lin, size);
 }
 static inline void rm_put_rmw(E386Cpu *cpu, const E386Op *op, int size, uint32_t lin, uint32_t v)
@@ -458,6 +460,11 @@ void io_check(E386Cpu *cpu, uint16_t port, int size);
 /* load the cache of a stack segment for privilege level dpl, with the
  * checks of an inner-level interrupt (vec EX_TS) or an outer return (EX_GP) */
 void sys_check_stack_seg(E386Cpu *cpu, uint16_t sel, unsigned dpl, Seg *out, int vec, uint32_t ext);
+/* the inner stack for privilege level dpl from the current TSS (#TS) */
+void sys_tss_stack(E386Cpu *cpu, unsigned dpl, uint16_t *ss, uint32_t *esp, uint32_t ext);
+/* the linear address of the next push of size bytes onto a stack segment
+ * cache ss at *sp (updated); #SS(err) when it does not fit */
+uint32_t sys_frame_slot(E386Cpu *cpu, const Seg *ss, uint32_t *sp, int size, uint32_t err);
 /* a CR0/CR3/CR4 write: mode, paging and TLB consequences */
 void sys_set_cr(E386Cpu *cpu, int n, uint32_t v);
 void sys_invlpg(E386Cpu *cpu, uint32_t lin);

@@ -67,7 +67,7 @@ void tb_flush(E386Cpu *cpu)
 
 static void tb_unlink_hash(TbCache *c, Tb *tb)
 {
-    for (Tb **pp = &c->hash[tb_hash(tb->pc)]; *pp; pp = &(*pp)->hash_next)
+    for (Tb **pp = &c->hash[tb_hash(tb->phys_pc)]; *pp; pp = &(*pp)->hash_next)
         if (*pp == tb) {
             *pp = tb->hash_next;
             return;
@@ -171,8 +171,11 @@ static void tb_add_page_ref(TbCache *c, Tb *tb, int k, uint32_t page)
 static void log_insn(E386Cpu *cpu, uint32_t lin, unsigned len, int code32)
 {
     uint8_t code[16];
-    if (e386_mem_read(cpu, lin, code, len) != 0)
-        memset(code, 0xff, sizeof code);
+    for (unsigned i = 0; i < len && i < sizeof code; i++) { /* through paging, as fetched */
+        uint32_t pa = lin + i, err;
+        if ((cpu->paging && code_phys(cpu, lin + i, &pa, &err)) || e386_mem_read(cpu, pa, &code[i], 1))
+            code[i] = 0xff;
+    }
     if (cpu->disasm) {
         cpu->disasm(cpu->disasm_opaque, cpu->log, lin, code, len, code32);
         return;

@@ -72,7 +72,7 @@ static uint32_t paged_read(E386Cpu *cpu, uint32_t lin, int size, int acc)
     uint32_t p0 = mmu_phys(cpu, lin, acc);
     if ((last >> 12) == (lin >> 12))
         return bus_read(cpu, p0, size);
-    uint32_t p1 = mmu_phys(cpu, last, acc), v = 0;
+    uint32_t p1 = mmu_phys(cpu, last & ~0xfffu, acc), v = 0; /* CR2: the page's first byte */
     for (int i = 0; i < size; i++) {
         uint32_t a = lin + (uint32_t)i;
         uint32_t pa = ((a >> 12) == (lin >> 12) ? p0 & ~0xfffu : p1 & ~0xfffu) | (a & 0xfff);
@@ -89,7 +89,7 @@ static void paged_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v, int ac
         bus_write(cpu, p0, size, v);
         return;
     }
-    uint32_t p1 = mmu_phys(cpu, last, acc | ACC_WRITE);
+    uint32_t p1 = mmu_phys(cpu, last & ~0xfffu, acc | ACC_WRITE);
     for (int i = 0; i < size; i++) {
         uint32_t a = lin + (uint32_t)i;
         uint32_t pa = ((a >> 12) == (lin >> 12) ? p0 & ~0xfffu : p1 & ~0xfffu) | (a & 0xfff);

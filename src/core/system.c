@@ -114,8 +114,8 @@ void io_check(E386Cpu *cpu, uint16_t port, int size)
         return;
     if (!(cpu->eflags & F_VM) && cpu->cpl <= ((cpu->eflags >> 12) & 3))
         return;
-    if (!cpu->sys || (DESC_TYPE(cpu->tr.flags) & 7) != 1 || !(DESC_TYPE(cpu->tr.flags) & 8) ||
-        cpu->tr.limit < 0x67)
+    unsigned type = DESC_TYPE(cpu->tr.flags); /* a 32-bit TSS, available or busy */
+    if (!cpu->sys || (type != 9 && type != 11) || cpu->tr.limit < 0x67)
         raise_exc_err(cpu, EX_GP, 0);
     uint32_t base = sys_read(cpu, cpu->tr.base + 0x66, 2);
     uint32_t at = base + port / 8u;
@@ -164,7 +164,7 @@ static void real_deliver(E386Cpu *cpu, int vec, uint32_t ret_eip)
 
 /* Where a push of size bytes at *sp goes in the stack segment ss (limit
  * and expand-down checked; a failure is #SS with error code err). */
-static uint32_t frame_slot(E386Cpu *cpu, const Seg *ss, uint32_t *sp, int size, uint32_t err)
+uint32_t sys_frame_slot(E386Cpu *cpu, const Seg *ss, uint32_t *sp, int size, uint32_t err)
 {
     int big = DESC_DB(ss->flags);
     uint32_t n = (*sp - (uint32_t)size) & (big ? 0xffffffffu : 0xffffu);
@@ -187,7 +187,7 @@ static void delivery_desc(E386Cpu *cpu, uint16_t sel, uint32_t d[2], int vec, ui
 }
 
 /* The inner-level stack for privilege level dpl from the current TSS. */
-static void tss_stack(E386Cpu *cpu, unsigned dpl, uint16_t *ss, uint32_t *esp, uint32_t ext)
+void sys_tss_stack(E386Cpu *cpu, unsigned dpl, uint16_t *ss, uint32_t *esp, uint32_t ext)
 {
     int tss32 = (DESC_TYPE(cpu->tr.flags) & 8) != 0;
     uint32_t at = tss32 ? 4 + dpl * 8 : 2 + dpl * 4, len = tss32 ? 6 : 4;
@@ -266,7 +266,7 @@ static void prot_deliver(E386Cpu *cpu, int vec, int kind, int has_err, uint32_t 
             raise_exc_err(cpu, EX_GP, serr); /* v86 mode is not implemented yet */
         uint16_t nss;
         uint32_t nesp;
-        tss_stack(cpu, new_cpl, &nss, &nesp, ext);
+        sys_tss_stack(cpu, new_cpl, &nss, &nesp, ext);
         sys_check_stack_seg(cpu, nss, new_cpl, &ss, EX_TS, ext);
         sp = nesp;
         frame[n++] = cpu->seg[SEG_SS].sel;
@@ -283,7 +283,7 @@ static void prot_deliver(E386Cpu *cpu, int vec, int kind, int has_err, uint32_t 
     uint32_t ss_err = new_cpl < cpu->cpl ? (ss.sel & 0xfffcu) | ext : ext;
     uint32_t at[6], probe = sp;
     for (int i = 0; i < n; i++)
-        at[i] = frame_slot(cpu, &ss, &probe, size, ss_err);
+        at[i] = sys_frame_slot(cpu, &ss, &probe, size, ss_err);
     for (int i = 0; i < n; i++)
         lin_write(cpu, at[i], size, frame[i]);
     if (!(d[1] & (1u << 8))) {
@@ -329,6 +329,7 @@ int sys_deliver_exit(E386Cpu *cpu)
     int vec = ex->vector;
     if (ex->reason == E386_EXIT_INTERRUPT) {
         cpu->delivering = vec + 256; /* a software interrupt: benign */
+        cpu->eip = ex->insn_eip; /* a fault while delivering it is the INT's */
         deliver(cpu, vec, EV_SOFT, 0, 0, ex->fault_eip);
         return -1;
     }

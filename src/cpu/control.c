@@ -82,8 +82,93 @@ const E386Op *op_jcxz(E386Cpu *cpu, const E386Op *op)
 
 /* ---- far transfers (same privilege level only: user mode) ---- */
 
-static const E386Op *far_jump(E386Cpu *cpu, uint16_t sel, uint32_t eip, int size)
+/* A far JMP or CALL through a call gate (system mode): the gate's DPL
+ * guards it, its target code segment decides the level; a CALL to a more
+ * privileged non-conforming segment switches to the TSS's stack for that
+ * level and copies the gate's parameter count of words or dwords. */
+static const E386Op *through_gate(E386Cpu *cpu, const E386Op *op, uint16_t gsel, const uint32_t g[2], int call)
 {
+    unsigned gtype = DESC_TYPE(g[1]), gdpl = DESC_DPL(g[1]), cpl = cpu->cpl;
+    if (gdpl < cpl || gdpl < (gsel & 3u))
+        raise_exc_err(cpu, EX_GP, gsel & 0xfffc);
+    if (!DESC_P(g[1]))
+        raise_exc_err(cpu, EX_NP, gsel & 0xfffc);
+    int size = (gtype & 8) ? 4 : 2;
+    unsigned nparams = g[1] & 0x1f;
+    uint16_t sel = (uint16_t)(g[0] >> 16);
+    uint32_t off = (g[0] & 0xffff) | (size == 4 ? g[1] & 0xffff0000u : 0), d[2];
+    if ((sel & 0xfffc) == 0)
+        raise_exc_err(cpu, EX_GP, 0);
+    if (sys_read_desc(cpu, sel, d) != 0)
+        raise_exc_err(cpu, EX_GP, sel & 0xfffc);
+    unsigned type = DESC_TYPE(d[1]), dpl = DESC_DPL(d[1]);
+    int conforming = (type & 4) != 0;
+    if (!DESC_S(d[1]) || !(type & 8) || dpl > cpl || (!call && !conforming && dpl != cpl))
+        raise_exc_err(cpu, EX_GP, sel & 0xfffc);
+    if (!DESC_P(d[1]))
+        raise_exc_err(cpu, EX_NP, sel & 0xfffc);
+    unsigned new_cpl = !conforming && dpl < cpl ? dpl : cpl;
+    Seg cs, ss = cpu->seg[SEG_SS];
+    seg_load_cache(&cs, (uint16_t)((sel & 0xfffc) | new_cpl), d);
+    if (off > cs.limit)
+        raise_exc_err(cpu, EX_GP, 0);
+    uint32_t sp = cpu->r[4];
+    if (call) {
+        uint32_t frame[36], at[36];
+        int n = 0;
+        uint32_t ss_err = 0;
+        if (new_cpl < cpl) {
+            uint16_t nss;
+            uint32_t nesp;
+            sys_tss_stack(cpu, new_cpl, &nss, &nesp, 0);
+            sys_check_stack_seg(cpu, nss, new_cpl, &ss, EX_TS, 0);
+            ss_err = nss & 0xfffc;
+            frame[n++] = cpu->seg[SEG_SS].sel;
+            frame[n++] = cpu->r[4];
+            for (unsigned i = nparams; i-- > 0;) /* the highest parameter first: same layout */
+                frame[n++] = stack_peek(cpu, size, i * (uint32_t)size);
+            sp = nesp;
+        }
+        frame[n++] = cpu->seg[SEG_CS].sel;
+        frame[n++] = next_eip(op);
+        uint32_t probe = sp;
+        for (int i = 0; i < n; i++)
+            at[i] = sys_frame_slot(cpu, &ss, &probe, size, ss_err);
+        for (int i = 0; i < n; i++)
+            lin_write(cpu, at[i], size, frame[i]);
+        sp = probe;
+    }
+    if (!(d[1] & (1u << 8))) {
+        d[1] |= 1u << 8;
+        sys_write_desc(cpu, sel, d);
+    }
+    cpu->seg[SEG_SS] = ss;
+    if (DESC_DB(ss.flags)) cpu->r[4] = sp;
+    else cpu->r[4] = (cpu->r[4] & 0xffff0000u) | (sp & 0xffff);
+    cpu->seg[SEG_CS] = cs;
+    cpu->cpl = (uint8_t)new_cpl;
+    return jump_indirect(cpu, off);
+}
+
+/* System-mode far transfers name a call gate (types 4 and 12) or, with
+ * task switching not implemented yet, a TSS or task gate: #GP for now. */
+static int is_gate(E386Cpu *cpu, uint16_t sel, uint32_t d[2])
+{
+    if (!cpu->sys || !cpu->pe || (cpu->eflags & F_VM) || (sel & 0xfffc) == 0 || sys_read_desc(cpu, sel, d))
+        return 0;
+    if (DESC_S(d[1]))
+        return 0;
+    unsigned type = DESC_TYPE(d[1]);
+    if (type != 4 && type != 12)
+        raise_exc_err(cpu, EX_GP, sel & 0xfffc);
+    return 1;
+}
+
+static const E386Op *far_jump(E386Cpu *cpu, const E386Op *op, uint16_t sel, uint32_t eip, int size)
+{
+    uint32_t g[2];
+    if (is_gate(cpu, sel, g))
+        return through_gate(cpu, op, sel, g, 0);
     if (size == 2)
         eip &= 0xffff;
     load_cs(cpu, sel, eip);
@@ -92,6 +177,9 @@ static const E386Op *far_jump(E386Cpu *cpu, uint16_t sel, uint32_t eip, int size
 
 static const E386Op *far_call(E386Cpu *cpu, const E386Op *op, uint16_t sel, uint32_t eip)
 {
+    uint32_t g[2];
+    if (is_gate(cpu, sel, g))
+        return through_gate(cpu, op, sel, g, 1);
     int size = op->size;
     uint32_t n = 2 * (uint32_t)size, sp = (sp_get(cpu) - n);
     if (!((cpu->seg[SEG_SS].flags >> 22) & 1))
@@ -114,7 +202,7 @@ static const E386Op *far_call(E386Cpu *cpu, const E386Op *op, uint16_t sel, uint
 
 const E386Op *op_jmp_far_A(E386Cpu *cpu, const E386Op *op)
 {
-    return far_jump(cpu, (uint16_t)op->imm2, op->imm, op->size);
+    return far_jump(cpu, op, (uint16_t)op->imm2, op->imm, op->size);
 }
 
 const E386Op *op_call_far_A(E386Cpu *cpu, const E386Op *op)
@@ -136,7 +224,7 @@ const E386Op *op_jmp_far_E(E386Cpu *cpu, const E386Op *op)
     uint32_t off;
     uint16_t sel;
     read_farptr(cpu, op, &off, &sel);
-    return far_jump(cpu, sel, off, op->size);
+    return far_jump(cpu, op, sel, off, op->size);
 }
 
 const E386Op *op_call_far_E(E386Cpu *cpu, const E386Op *op)

@@ -97,7 +97,7 @@ const E386Op *op_lar_lsl(E386Cpu *cpu, const E386Op *op)
     }
     uint32_t v;
     if (op->sub == 0) {
-        v = d[1] & 0x00f0ff00u;
+        v = d[1] & 0x00ffff00u; /* P6 (and Bochs) include limit 19:16, "x" in the SDM's 00FxFF00H */
     } else {
         Seg s;
         seg_load_cache(&s, sel, d);
