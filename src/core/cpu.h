@@ -465,6 +465,10 @@ void sys_tss_stack(E386Cpu *cpu, unsigned dpl, uint16_t *ss, uint32_t *esp, uint
 /* the linear address of the next push of size bytes onto a stack segment
  * cache ss at *sp (updated); #SS(err) when it does not fit */
 uint32_t sys_frame_slot(E386Cpu *cpu, const Seg *ss, uint32_t *sp, int size, uint32_t err);
+/* a task switch to the TSS named by sel (core/task.c); ret_eip is saved
+ * as the outgoing task's EIP; has_err pushes err on the new task's stack */
+enum { TASK_JMP, TASK_CALL, TASK_INT, TASK_IRET };
+void task_switch(E386Cpu *cpu, uint16_t sel, int src, uint32_t ret_eip, int has_err, uint32_t err);
 /* a CR0/CR3/CR4 write: mode, paging and TLB consequences */
 void sys_set_cr(E386Cpu *cpu, int n, uint32_t v);
 void sys_invlpg(E386Cpu *cpu, uint32_t lin);

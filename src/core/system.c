@@ -230,15 +230,17 @@ static void prot_deliver(E386Cpu *cpu, int vec, int kind, int has_err, uint32_t 
     uint32_t lo = sys_read(cpu, cpu->idtr.base + (uint32_t)vec * 8, 4);
     uint32_t hi = sys_read(cpu, cpu->idtr.base + (uint32_t)vec * 8 + 4, 4);
     unsigned type = (hi >> 8) & 0x1f, gdpl = (hi >> 13) & 3;
-    /* interrupt and trap gates, 16- and 32-bit (S = 0); task gates (5)
-     * need task switching, which is not implemented yet: #GP like an
-     * invalid gate until it is */
-    if (type != 6 && type != 7 && type != 14 && type != 15)
+    /* task gates, and interrupt and trap gates, 16- and 32-bit (S = 0) */
+    if (type != 5 && type != 6 && type != 7 && type != 14 && type != 15)
         raise_exc_err(cpu, EX_GP, gerr);
     if (kind == EV_SOFT && gdpl < cpu->cpl)
         raise_exc_err(cpu, EX_GP, gerr);
     if (!(hi & 0x8000))
         raise_exc_err(cpu, EX_NP, gerr);
+    if (type == 5) {
+        task_switch(cpu, (uint16_t)(lo >> 16), TASK_INT, ret_eip, has_err, err);
+        return;
+    }
     int big = (type & 8) != 0, size = big ? 4 : 2;
     uint16_t sel = (uint16_t)(lo >> 16);
     uint32_t off = big ? (lo & 0xffff) | (hi & 0xffff0000u) : lo & 0xffff;
@@ -259,20 +261,25 @@ static void prot_deliver(E386Cpu *cpu, int vec, int kind, int has_err, uint32_t 
     uint32_t fl = get_eflags(cpu);
     Seg ss = cpu->seg[SEG_SS];
     uint32_t sp = cpu->r[4];
-    uint32_t frame[6];
+    uint32_t frame[10];
     int n = 0;
+    int from_v86 = (fl & F_VM) != 0;
+    if (from_v86 && new_cpl != 0) /* the v86 monitor runs at ring 0 */
+        raise_exc_err(cpu, EX_GP, serr);
     if (new_cpl < cpu->cpl) {
-        if (fl & F_VM)
-            raise_exc_err(cpu, EX_GP, serr); /* v86 mode is not implemented yet */
         uint16_t nss;
         uint32_t nesp;
         sys_tss_stack(cpu, new_cpl, &nss, &nesp, ext);
         sys_check_stack_seg(cpu, nss, new_cpl, &ss, EX_TS, ext);
         sp = nesp;
+        if (from_v86) { /* the v86 segment registers go on the ring-0 stack too */
+            frame[n++] = cpu->seg[SEG_GS].sel;
+            frame[n++] = cpu->seg[SEG_FS].sel;
+            frame[n++] = cpu->seg[SEG_DS].sel;
+            frame[n++] = cpu->seg[SEG_ES].sel;
+        }
         frame[n++] = cpu->seg[SEG_SS].sel;
         frame[n++] = cpu->r[4];
-    } else if (fl & F_VM) {
-        raise_exc_err(cpu, EX_GP, serr);
     }
     frame[n++] = fl;
     frame[n++] = cpu->seg[SEG_CS].sel;
@@ -281,7 +288,7 @@ static void prot_deliver(E386Cpu *cpu, int vec, int kind, int has_err, uint32_t 
         frame[n++] = err;
     /* every slot is checked before anything is written or committed */
     uint32_t ss_err = new_cpl < cpu->cpl ? (ss.sel & 0xfffcu) | ext : ext;
-    uint32_t at[6], probe = sp;
+    uint32_t at[10], probe = sp;
     for (int i = 0; i < n; i++)
         at[i] = sys_frame_slot(cpu, &ss, &probe, size, ss_err);
     for (int i = 0; i < n; i++)
@@ -299,6 +306,10 @@ static void prot_deliver(E386Cpu *cpu, int vec, int kind, int has_err, uint32_t 
     cpu->seg[SEG_CS] = cs;
     cpu->cpl = (uint8_t)new_cpl;
     cpu->eip = off;
+    if (from_v86) /* the monitor starts with null data segments */
+        for (int sr = 0; sr < 6; sr++)
+            if (sr != SEG_CS && sr != SEG_SS)
+                cpu->seg[sr] = (Seg){ .sel = 0 };
     clear_flags(cpu, F_TF | F_NT | F_RF | F_VM | (type & 1 ? 0 : F_IF));
 }
 

@@ -150,25 +150,38 @@ static const E386Op *through_gate(E386Cpu *cpu, const E386Op *op, uint16_t gsel,
     return jump_indirect(cpu, off);
 }
 
-/* System-mode far transfers name a call gate (types 4 and 12) or, with
- * task switching not implemented yet, a TSS or task gate: #GP for now. */
-static int is_gate(E386Cpu *cpu, uint16_t sel, uint32_t d[2])
+/* System-mode far JMP/CALL to a system descriptor: a call gate (types 4
+ * and 12) returns 1 with the gate in d; a TSS (1, 9) or a task gate (5)
+ * switches tasks here and returns 2; anything else is #GP. */
+static int far_system(E386Cpu *cpu, const E386Op *op, uint16_t sel, uint32_t d[2], int call)
 {
     if (!cpu->sys || !cpu->pe || (cpu->eflags & F_VM) || (sel & 0xfffc) == 0 || sys_read_desc(cpu, sel, d))
         return 0;
     if (DESC_S(d[1]))
         return 0;
-    unsigned type = DESC_TYPE(d[1]);
-    if (type != 4 && type != 12)
+    unsigned type = DESC_TYPE(d[1]), dpl = DESC_DPL(d[1]);
+    if (type == 4 || type == 12)
+        return 1;
+    if (type != 1 && type != 9 && type != 5)
         raise_exc_err(cpu, EX_GP, sel & 0xfffc);
-    return 1;
+    if (dpl < cpu->cpl || dpl < (sel & 3u))
+        raise_exc_err(cpu, EX_GP, sel & 0xfffc);
+    if (type == 5) { /* a task gate names the TSS */
+        if (!DESC_P(d[1]))
+            raise_exc_err(cpu, EX_NP, sel & 0xfffc);
+        sel = (uint16_t)(d[0] >> 16);
+    }
+    task_switch(cpu, sel, call ? TASK_CALL : TASK_JMP, next_eip(op), 0, 0);
+    return 2;
 }
 
 static const E386Op *far_jump(E386Cpu *cpu, const E386Op *op, uint16_t sel, uint32_t eip, int size)
 {
     uint32_t g[2];
-    if (is_gate(cpu, sel, g))
-        return through_gate(cpu, op, sel, g, 0);
+    switch (far_system(cpu, op, sel, g, 0)) {
+    case 1: return through_gate(cpu, op, sel, g, 0);
+    case 2: return jump_indirect(cpu, cpu->eip);
+    }
     if (size == 2)
         eip &= 0xffff;
     load_cs(cpu, sel, eip);
@@ -178,8 +191,10 @@ static const E386Op *far_jump(E386Cpu *cpu, const E386Op *op, uint16_t sel, uint
 static const E386Op *far_call(E386Cpu *cpu, const E386Op *op, uint16_t sel, uint32_t eip)
 {
     uint32_t g[2];
-    if (is_gate(cpu, sel, g))
-        return through_gate(cpu, op, sel, g, 1);
+    switch (far_system(cpu, op, sel, g, 1)) {
+    case 1: return through_gate(cpu, op, sel, g, 1);
+    case 2: return jump_indirect(cpu, cpu->eip);
+    }
     int size = op->size;
     uint32_t n = 2 * (uint32_t)size, sp = (sp_get(cpu) - n);
     if (!((cpu->seg[SEG_SS].flags >> 22) & 1))
@@ -309,7 +324,7 @@ const E386Op *op_retf(E386Cpu *cpu, const E386Op *op)
         return_outer(cpu, size, sel, eip, 2 * (uint32_t)size + imm, imm, 0, 0);
         return jump_indirect(cpu, cpu->eip);
     }
-    if (cpu->pe && (sel & 3) != cpu->cpl)
+    if (cpu->pe && !(cpu->eflags & F_VM) && (sel & 3) != cpu->cpl)
         raise_exc_err(cpu, EX_GP, sel & 0xfffc); /* to an inner level: never */
     if (size == 2)
         eip &= 0xffff;
@@ -318,14 +333,51 @@ const E386Op *op_retf(E386Cpu *cpu, const E386Op *op)
     return jump_indirect(cpu, cpu->eip);
 }
 
+/* v86 mode without VME: INT n, PUSHF, POPF, IRET, CLI and STI need
+ * IOPL 3, else #GP(0) to the ring-0 monitor.  INT3 and INTO do not. */
+static int v86_iopl_ok(const E386Cpu *cpu)
+{
+    return !(cpu->eflags & F_VM) || ((cpu->eflags >> 12) & 3) == 3;
+}
+
 const E386Op *op_iret(E386Cpu *cpu, const E386Op *op)
 {
     int size = op->size;
+    cpu->nmi_blocked = 0; /* any IRET ends NMI blocking */
+    if (cpu->sys && cpu->pe && !(cpu->eflags & F_VM) && (get_eflags(cpu) & F_NT)) {
+        /* return to the task in the back link: nothing is popped */
+        task_switch(cpu, (uint16_t)sys_read(cpu, cpu->tr.base, 2), TASK_IRET, next_eip(op), 0, 0);
+        return jump_indirect(cpu, cpu->eip);
+    }
+    if (!v86_iopl_ok(cpu))
+        raise_exc_err(cpu, EX_GP, 0);
     uint32_t eip = stack_peek(cpu, size, 0);
     uint16_t sel = (uint16_t)stack_peek(cpu, size, (uint32_t)size);
     uint32_t fl = stack_peek(cpu, size, 2 * (uint32_t)size);
-    cpu->nmi_blocked = 0; /* any IRET ends NMI blocking */
-    if (cpu->sys && cpu->pe && !(cpu->eflags & F_VM) && !(get_eflags(cpu) & F_NT) && (sel & 3) > cpu->cpl) {
+    if (cpu->eflags & F_VM) { /* at IOPL 3: as in real mode; IOPL and VM stay */
+        load_cs(cpu, sel, size == 2 ? eip & 0xffff : eip);
+        sp_set(cpu, sp_get(cpu) + 3 * (uint32_t)size);
+        set_eflags(cpu, fl, size == 2 ? 0xffffu : 0xffffffffu);
+        return jump_indirect(cpu, cpu->eip);
+    }
+    if (cpu->sys && cpu->pe && cpu->cpl == 0 && size == 4 && (fl & F_VM)) {
+        /* to virtual-8086 mode: EIP CS EFLAGS ESP SS ES DS FS GS */
+        uint32_t v[9];
+        for (int i = 0; i < 9; i++)
+            v[i] = stack_peek(cpu, 4, 4 * (uint32_t)i);
+        if ((v[0] & 0xffff0000u) != 0 && v[0] > 0xffff)
+            raise_exc_err(cpu, EX_GP, 0);
+        cpu->eflags = (fl | 2u) & ~(uint32_t)(1u << 3 | 1u << 5 | 1u << 15);
+        cpu->cc_op = CC_EFLAGS;
+        cpu->cpl = 3;
+        static const int order[6] = { SEG_CS, SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS };
+        static const int slot[6] = { 1, 4, 5, 6, 7, 8 };
+        for (int i = 0; i < 6; i++)
+            load_seg(cpu, order[i], (uint16_t)v[slot[i]]); /* v86 style: base = sel << 4 */
+        cpu->r[4] = v[3];
+        return jump_indirect(cpu, v[0] & 0xffff);
+    }
+    if (cpu->sys && cpu->pe && !(get_eflags(cpu) & F_NT) && (sel & 3) > cpu->cpl) {
         if (size == 2)
             eip &= 0xffff;
         return_outer(cpu, size, sel, eip, 3 * (uint32_t)size, 0, fl, 1);
@@ -343,6 +395,8 @@ const E386Op *op_iret(E386Cpu *cpu, const E386Op *op)
 
 const E386Op *op_int_I(E386Cpu *cpu, const E386Op *op)
 {
+    if (!v86_iopl_ok(cpu))
+        raise_exc_err(cpu, EX_GP, 0);
     raise_soft_int(cpu, op, (int)(op->imm & 0xff));
 }
 

@@ -87,7 +87,7 @@ static int desc_visible(E386Cpu *cpu, uint16_t sel, uint32_t d[2], int lsl)
 
 const E386Op *op_lar_lsl(E386Cpu *cpu, const E386Op *op)
 {
-    if (!cpu->pe)
+    if (!cpu->pe || (cpu->eflags & F_VM))
         raise_exc(cpu, EX_UD);
     uint16_t sel = (uint16_t)rm_read(cpu, op, 2);
     uint32_t d[2];
@@ -136,7 +136,7 @@ static void load_system_seg(E386Cpu *cpu, int tr, uint16_t sel)
 
 const E386Op *op_grp6(E386Cpu *cpu, const E386Op *op)
 {
-    if (!cpu->pe)
+    if (!cpu->pe || (cpu->eflags & F_VM))
         raise_exc(cpu, EX_UD);
     switch (op->sub) {
     case 0: case 1: { /* SLDT, STR (user mode loads neither: 0) */
@@ -222,7 +222,7 @@ const E386Op *op_grp7(E386Cpu *cpu, const E386Op *op)
 
 const E386Op *op_arpl(E386Cpu *cpu, const E386Op *op)
 {
-    if (!cpu->pe)
+    if (!cpu->pe || (cpu->eflags & F_VM))
         raise_exc(cpu, EX_UD);
     uint32_t dst = rm_read(cpu, op, 2), src = reg_get(cpu, op->reg, 2);
     if ((dst & 3) < (src & 3)) {

@@ -82,6 +82,8 @@ const E386Op *op_popa(E386Cpu *cpu, const E386Op *op)
 
 const E386Op *op_pushf(E386Cpu *cpu, const E386Op *op)
 {
+    if ((cpu->eflags & F_VM) && ((cpu->eflags >> 12) & 3) != 3)
+        raise_exc_err(cpu, EX_GP, 0); /* IOPL-sensitive in v86 mode */
     /* VM and RF are not copied into the pushed image */
     push(cpu, op->size, get_eflags(cpu) & ~(F_VM | F_RF));
     return op + 1;
@@ -89,6 +91,8 @@ const E386Op *op_pushf(E386Cpu *cpu, const E386Op *op)
 
 const E386Op *op_popf(E386Cpu *cpu, const E386Op *op)
 {
+    if ((cpu->eflags & F_VM) && ((cpu->eflags >> 12) & 3) != 3)
+        raise_exc_err(cpu, EX_GP, 0);
     uint32_t v = pop(cpu, op->size);
     set_eflags(cpu, v, op->size == 2 ? 0xffffu : 0xffffffffu);
     return end_block(cpu, next_eip(op)); /* TF may have changed */
