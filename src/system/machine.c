@@ -1,0 +1,159 @@
+/* The board: memory map, devices and their wiring (docs/system.md). */
+#include "system/machine.h"
+#include <stdlib.h>
+#include <string.h>
+#include "system/ram.h"
+
+/* ---- the CPU's view of the board (e386_sys_ops) ---- */
+
+static uint32_t m_io_read(void *opaque, uint16_t port, int size)
+{
+    return iobus_read(&((Machine *)opaque)->io, port, size);
+}
+
+static void m_io_write(void *opaque, uint16_t port, int size, uint32_t value)
+{
+    iobus_write(&((Machine *)opaque)->io, port, size, value);
+}
+
+static int m_intr_ack(void *opaque) { return pic_intr_ack(&((Machine *)opaque)->pic); }
+
+static uint64_t m_clock_ns(void *opaque) { return vclock_now(&((Machine *)opaque)->clock); }
+
+static const e386_sys_ops machine_ops = { m_io_read, m_io_write, m_intr_ack, m_clock_ns };
+
+/* The PIC's INT pin is the CPU's INTR: forwarded as it changes, also in
+ * the middle of an I/O instruction. */
+static void m_set_intr(void *opaque, int n, int level)
+{
+    (void)n;
+    e386_set_irq(((Machine *)opaque)->cpu, level);
+}
+
+static void m_debug_exit(void *opaque, int status) { machine_request_exit(opaque, status); }
+
+void machine_request_exit(Machine *m, int status)
+{
+    m->exit_requested = true;
+    m->exit_status = status;
+    e386_stop(m->cpu);
+}
+
+/* ---- memory ---- */
+
+/* The ROM: read-only at the top of 4 GiB, its last 128 KiB seen again
+ * just below 1 MiB where the reset code's real-mode far jumps land. */
+static int map_bios(Machine *m, const BiosImage *img, char *err, size_t errlen)
+{
+    const int rx = E386_PROT_READ | E386_PROT_EXEC;
+    uint32_t rom = bios_rom_size(img);
+    uint32_t base = (uint32_t)(0x100000000ull - rom);
+    uint32_t alias = rom < BIOS_LOW_ALIAS ? rom : BIOS_LOW_ALIAS;
+    /* mapped writable only long enough to copy the image in; the padding
+     * below a size that is not a 4 KiB multiple stays zero */
+    if (e386_mem_map(m->cpu, base, rom, rx | E386_PROT_WRITE) < 0 ||
+        e386_mem_write(m->cpu, (uint32_t)(0x100000000ull - img->size), img->data, img->size) < 0 ||
+        e386_mem_protect(m->cpu, base, rom, rx) < 0 ||
+        e386_mem_alias(m->cpu, RAM_HOLE_END - alias, (uint32_t)(0x100000000ull - alias), alias, rx) < 0) {
+        snprintf(err, errlen, "cannot map the %u KiB BIOS ROM", rom >> 10);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- devices ---- */
+
+static int add_device(Machine *m, Device *d, char *err, size_t errlen)
+{
+    if (m->ndev == MACHINE_MAX_DEVICES) {
+        snprintf(err, errlen, "%s: too many devices", d->id);
+        return -1;
+    }
+    if (device_realize(d, &m->host, err, errlen) < 0)
+        return -1;
+    m->dev[m->ndev++] = d;
+    return 0;
+}
+
+static int build_devices(Machine *m, char *err, size_t errlen)
+{
+    DevClock clk = { m_clock_ns, m };
+    /* init first (cannot fail, wires everything), realize after: a device
+     * may drive a line into another during its realize-time reset */
+    pic_init(&m->pic, "pic", (IrqLine){ m_set_intr, m, 0 });
+    pit_init(&m->pit, "pit", (IrqLine){ pic_set_irq, &m->pic, 0 }, clk);
+    portb_init(&m->portb, "port61", &m->pit, clk);
+    post_init(&m->post, "post");
+    debugcon_init(&m->debugcon, "debugcon", 0xE9, m->cfg.console ? m->cfg.console : stdout);
+    debugexit_init(&m->debugexit, "debug-exit", m_debug_exit, m);
+    /* Interrupt sources before the PIC: the PIC's reset then clears the
+     * requests their own resets raised, as ICW1 would. */
+    Device *order[] = { &m->pit.dev, &m->portb.dev, &m->pic.dev,
+                        &m->post.dev, &m->debugcon.dev, &m->debugexit.dev };
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (add_device(m, order[i], err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
+Machine *machine_new(const MachineConfig *cfg, const BiosImage *bios, char *err, size_t errlen)
+{
+    Machine *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    m->cfg = *cfg;
+    if (!m->cfg.log)
+        m->cfg.log = stderr;
+    vclock_init(&m->clock);
+    iobus_init(&m->io);
+    m->io.log = m->cfg.log;
+    m->io.log_unimp = (cfg->dev_log & DEV_LOG_UNIMP) != 0;
+    m->host = (DeviceHost){ &m->io, m->cfg.log, cfg->dev_log };
+    m->ips = 100000000u; /* a first guess; measured from the first slice on */
+    m->cpu = e386_cpu_new();
+    if (!m->cpu) {
+        snprintf(err, errlen, "out of memory");
+        free(m);
+        return NULL;
+    }
+    if (e386_system_init(m->cpu, &machine_ops, m) < 0) {
+        snprintf(err, errlen, "cannot put the CPU in system mode");
+        goto fail;
+    }
+    if (ram_map(m->cpu, cfg->ram_size, err, errlen) < 0 || map_bios(m, bios, err, errlen) < 0 ||
+        build_devices(m, err, errlen) < 0)
+        goto fail;
+    if (cfg->cpu_log)
+        e386_set_log(m->cpu, cfg->cpu_log, m->cfg.log, cfg->disasm, cfg->disasm_opaque);
+    machine_reset(m);
+    return m;
+fail:
+    machine_free(m);
+    return NULL;
+}
+
+void machine_free(Machine *m)
+{
+    if (!m)
+        return;
+    for (int i = m->ndev - 1; i >= 0; i--)
+        device_unrealize(m->dev[i]);
+    e386_cpu_free(m->cpu); /* RAM and ROM go back with the address space */
+    free(m);
+}
+
+void machine_reset(Machine *m)
+{
+    for (int i = 0; i < m->ndev; i++)
+        device_reset(m->dev[i]);
+    e386_system_reset(m->cpu);
+    e386_set_irq(m->cpu, pic_intr_level(&m->pic));
+}
+
+void machine_dump_state(const Machine *m, FILE *out)
+{
+    for (int i = 0; i < m->ndev; i++)
+        device_dump_state(m->dev[i], out);
+}

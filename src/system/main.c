@@ -1,0 +1,205 @@
+/* emu386-system: run firmware-style code on the PC of docs/system.md. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "system/machine.h"
+#include "system/ram.h"
+#ifdef E386_HAVE_CAPSTONE
+#include <capstone/capstone.h>
+#endif
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: emu386-system -bios FILE [options]\n"
+               "  -bios FILE    firmware image, ending at 0xFFFFFFFF (at most 16 MiB)\n"
+               "  -m SIZE       RAM size, with a K, M or G suffix (default 32M; bare number: MiB)\n"
+               "  -no-reboot    a triple fault ends the run (status 3) instead of resetting\n"
+               "  -d LIST       logs, comma-separated: post,int,cpu,exec,in_asm,unimp (-d help)\n"
+               "  -D FILE       write the logs to FILE instead of stderr\n"
+               "  -icount N     reserved: deterministic instruction-counted time (not yet)\n"
+               "  -h, --help    this help\n"
+               "  --version     print the version\n"
+               "The guest ends the run by writing its exit status to port 0xF4.\n");
+}
+
+/* The -d items: CPU logs and device logs. */
+static const struct {
+    const char *name;
+    int cpu;
+    unsigned dev;
+    const char *what;
+} log_items[] = {
+    { "post", 0, DEV_LOG_POST, "each POST code written to port 0x80" },
+    { "int", E386_LOG_INT, 0, "interrupts and exceptions, triple-fault resets" },
+    { "cpu", E386_LOG_CPU, 0, "the CPU state before each translation block" },
+    { "exec", E386_LOG_EXEC, 0, "each translation block executed" },
+    { "in_asm", E386_LOG_IN_ASM, 0, "each guest instruction translated, disassembled" },
+    { "unimp", 0, DEV_LOG_UNIMP, "accesses to I/O ports no device claims" },
+};
+enum { NLOG_ITEMS = sizeof log_items / sizeof log_items[0] };
+
+static int parse_log(const char *list, MachineConfig *cfg)
+{
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        if (n == 4 && !strncmp(p, "help", 4)) {
+            for (int i = 0; i < NLOG_ITEMS; i++)
+                printf("%-7s %s\n", log_items[i].name, log_items[i].what);
+            exit(0);
+        }
+        int i = 0;
+        while (i < NLOG_ITEMS && (strlen(log_items[i].name) != n || strncmp(p, log_items[i].name, n)))
+            i++;
+        if (i == NLOG_ITEMS) {
+            fprintf(stderr, "emu386-system: unknown -d item '%.*s' (try -d help)\n", (int)n, p);
+            return -1;
+        }
+        cfg->cpu_log |= log_items[i].cpu;
+        cfg->dev_log |= log_items[i].dev;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+/* -d in_asm: Capstone when the build found it, hex bytes otherwise. */
+typedef struct Disasm {
+#ifdef E386_HAVE_CAPSTONE
+    csh cs[2]; /* 16- and 32-bit code */
+    bool ok[2];
+#endif
+    int unused;
+} Disasm;
+
+static void disasm_insn(void *opaque, FILE *f, uint32_t lin, const uint8_t *code, size_t len,
+                        int code32)
+{
+    Disasm *d = opaque;
+    (void)d;
+#ifdef E386_HAVE_CAPSTONE
+    int k = code32 != 0;
+    cs_insn *insn;
+    if (d->ok[k] && cs_disasm(d->cs[k], code, len, lin, 1, &insn) == 1) {
+        fprintf(f, "0x%08x:  %-7s %s\n", (unsigned)lin, insn->mnemonic, insn->op_str);
+        cs_free(insn, 1);
+        return;
+    }
+#else
+    (void)code32;
+#endif
+    fprintf(f, "0x%08x: ", (unsigned)lin);
+    for (size_t i = 0; i < len; i++)
+        fprintf(f, " %02x", code[i]);
+    fputc('\n', f);
+}
+
+static void disasm_open(Disasm *d)
+{
+    memset(d, 0, sizeof *d);
+#ifdef E386_HAVE_CAPSTONE
+    d->ok[0] = cs_open(CS_ARCH_X86, CS_MODE_16, &d->cs[0]) == CS_ERR_OK;
+    d->ok[1] = cs_open(CS_ARCH_X86, CS_MODE_32, &d->cs[1]) == CS_ERR_OK;
+#endif
+}
+
+static void disasm_close(Disasm *d)
+{
+#ifdef E386_HAVE_CAPSTONE
+    for (int k = 0; k < 2; k++)
+        if (d->ok[k])
+            cs_close(&d->cs[k]);
+#endif
+    (void)d;
+}
+
+int main(int argc, char **argv)
+{
+    MachineConfig cfg = { .ram_size = RAM_DEFAULT_SIZE };
+    const char *bios_path = NULL, *log_path = NULL;
+    char err[512];
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!strcmp(o, "--version")) {
+            puts("emu386-system 0.1");
+            return 0;
+        }
+        if (!strcmp(o, "-no-reboot")) {
+            cfg.no_reboot = true;
+            continue;
+        }
+        if (strcmp(o, "-bios") && strcmp(o, "-m") && strcmp(o, "-d") && strcmp(o, "-D") &&
+            strcmp(o, "-icount")) {
+            fprintf(stderr, "emu386-system: unknown option '%s'\n", o);
+            usage(stderr);
+            return 2;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "emu386-system: %s needs an argument\n", o);
+            usage(stderr);
+            return 2;
+        }
+        const char *v = argv[++i];
+        if (!strcmp(o, "-bios")) {
+            bios_path = v;
+        } else if (!strcmp(o, "-m")) {
+            if (ram_parse_size(v, &cfg.ram_size, err, sizeof err) < 0) {
+                fprintf(stderr, "emu386-system: -m: %s\n", err);
+                return 2;
+            }
+        } else if (!strcmp(o, "-d")) {
+            if (parse_log(v, &cfg) < 0)
+                return 2;
+        } else if (!strcmp(o, "-D")) {
+            log_path = v;
+        } else {
+            fprintf(stderr, "emu386-system: -icount is reserved and not implemented yet "
+                            "(time follows the host clock)\n");
+            return 2;
+        }
+    }
+    if (!bios_path) {
+        fprintf(stderr, "emu386-system: no firmware: give -bios FILE\n");
+        usage(stderr);
+        return 2;
+    }
+    BiosImage bios;
+    if (bios_load_file(bios_path, &bios, err, sizeof err) < 0) {
+        fprintf(stderr, "emu386-system: %s\n", err);
+        return 1;
+    }
+    FILE *log = NULL;
+    if (log_path && !(log = fopen(log_path, "w"))) {
+        fprintf(stderr, "emu386-system: cannot open log file '%s'\n", log_path);
+        bios_image_free(&bios);
+        return 1;
+    }
+    cfg.log = log;
+    Disasm dis;
+    disasm_open(&dis);
+    cfg.disasm = disasm_insn;
+    cfg.disasm_opaque = &dis;
+    Machine *m = machine_new(&cfg, &bios, err, sizeof err);
+    bios_image_free(&bios);
+    int status;
+    if (!m) {
+        fprintf(stderr, "emu386-system: %s\n", err);
+        status = 1;
+    } else {
+        char msg[256];
+        status = machine_run(m, msg, sizeof msg);
+        if (msg[0])
+            fprintf(stderr, "emu386-system: %s\n", msg);
+        machine_free(m);
+    }
+    disasm_close(&dis);
+    if (log)
+        fclose(log);
+    return status;
+}
