@@ -80,7 +80,7 @@ typedef struct Mem {
     int phys_bus; /* system mode: unassigned reads give all ones, ROM writes are dropped */
 } Mem;
 
-/* ---- the soft TLB (system mode with paging, core/paging.c) ----
+/* ---- the soft TLB (system mode, core/paging.c) ----
  * One direct-mapped TLB per privilege (supervisor, user): a linear page
  * whose read (write) tag matches is RAM at host + offset and may be read
  * (written) at that privilege without a walk.  Write tags are only given
@@ -157,7 +157,7 @@ struct E386Cpu {
     uint8_t inhibit_irq; /* MOV SS / POP SS shadow: no #DB after the next instruction */
     uint8_t irq_shadow;  /* STI (IF 0 -> 1): no interrupt before the next instruction */
     uint32_t cr0, cr2, cr3, cr4;
-    uint8_t paging;     /* CR0.PG: linear addresses go through the TLB */
+    uint8_t softmmu;    /* system mode: every access goes through the TLB (paging when CR0.PG) */
     uint8_t tlb_large;  /* a 4 MiB page is cached: INVLPG flushes all */
     Fpu fpu;
     TlbEntry tlb[2][TLB_SIZE];
@@ -293,7 +293,7 @@ static inline void st_le(uint8_t *p, int size, uint32_t v) {
 
 /* Fast paths: an access inside one mapped page with the right rights and,
  * for writes, no translated code on it.  Everything else goes slow.  With
- * paging (system mode) the soft TLB of the current privilege decides. */
+ * the soft MMU (system mode) the TLB of the current privilege decides. */
 static inline Page *mem_page_any(Mem *m, uint32_t lin) {
     Page *l2 = m->l1[lin >> 22];
     return l2 ? &l2[(lin >> 12) & 1023] : NULL;
@@ -302,7 +302,7 @@ static inline TlbEntry *tlb_entry(E386Cpu *cpu, uint32_t lin) {
     return &cpu->tlb[cpu->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
 }
 static inline uint32_t lin_read(E386Cpu *cpu, uint32_t lin, int size) {
-    if (cpu->paging) {
+    if (cpu->softmmu) {
         TlbEntry *e = tlb_entry(cpu, lin);
         if (e->rtag == (lin & ~0xfffu) && (lin & 0xfff) + (uint32_t)size <= 0x1000)
             return ld_le(e->host + (lin & 0xfff), size);
@@ -314,7 +314,7 @@ static inline uint32_t lin_read(E386Cpu *cpu, uint32_t lin, int size) {
     return lin_read_slow(cpu, lin, size);
 }
 static inline void lin_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v) {
-    if (cpu->paging) {
+    if (cpu->softmmu) {
         TlbEntry *e = tlb_entry(cpu, lin);
         if (e->wtag == (lin & ~0xfffu) && (lin & 0xfff) + (uint32_t)size <= 0x1000)
             st_le(e->host + (lin & 0xfff), size, v);
@@ -382,7 +382,7 @@ static inline uint32_t rm_get_rmw(E386Cpu *cpu, const E386Op *op, int size, uint
     if (op->mod == 3)
         return reg_get(cpu, op->rm, size);
     *lin = op_lin(cpu, op, (uint32_t)size, 1);
-    if (cpu->paging) /* the read is made with write intent: #PF(W), pages dirtied first */
+    if (cpu->softmmu) /* paging reads with write intent: #PF(W), pages dirtied first */
         lin_check_write(cpu, *lin, (uint32_t)size);
     return lin_read(cpu, *lin, size);
 }

@@ -85,7 +85,7 @@ static uint32_t fetch8(Fetch *f)
         return 0;
     }
     uint32_t lin = cs->base + off, pa = lin, err;
-    if (cpu->paging && code_phys(cpu, lin, &pa, &err)) {
+    if (cpu->softmmu && code_phys(cpu, lin, &pa, &err)) {
         *f->fault = (DecodeFault){ EX_PF, 1, err, lin };
         f->failed = 1;
         return 0;

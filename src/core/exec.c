@@ -173,7 +173,7 @@ static void log_insn(E386Cpu *cpu, uint32_t lin, unsigned len, int code32)
     uint8_t code[16];
     for (unsigned i = 0; i < len && i < sizeof code; i++) { /* through paging, as fetched */
         uint32_t pa = lin + i, err;
-        if ((cpu->paging && code_phys(cpu, lin + i, &pa, &err)) || e386_mem_read(cpu, pa, &code[i], 1))
+        if ((cpu->softmmu && code_phys(cpu, lin + i, &pa, &err)) || e386_mem_read(cpu, pa, &code[i], 1))
             code[i] = 0xff;
     }
     if (cpu->disasm) {
@@ -238,7 +238,7 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
         n++;
     }
     uint32_t size = cs_base + last->eip + last->len - pc, last_pa = pc + size - 1, err;
-    if (cpu->paging && code_phys(cpu, pc + size - 1, &last_pa, &err))
+    if (cpu->softmmu && code_phys(cpu, pc + size - 1, &last_pa, &err))
         last_pa = phys_pc; /* cannot happen: the byte was just fetched */
     *tb = (Tb){ .pc = pc, .phys_pc = phys_pc, .cs_base = cs_base, .key = key, .size = size,
                 .page = { phys_pc >> 12, last_pa >> 12 },
@@ -268,12 +268,12 @@ static Tb *tb_find(E386Cpu *cpu, uint32_t extra_key)
 {
     uint32_t pc = cpu->seg[SEG_CS].base + cpu->eip, key = cpu_key(cpu) | extra_key;
     uint32_t phys = pc, err;
-    if (cpu->paging && code_phys(cpu, pc, &phys, &err))
+    if (cpu->softmmu && code_phys(cpu, pc, &phys, &err))
         return translate(cpu, pc, pc, key); /* raises the #PF from the decoder */
     for (Tb *tb = cpu->tbc->hash[tb_hash(phys)]; tb; tb = tb->hash_next) {
         if (tb->phys_pc != phys || tb->pc != pc || tb->key != key || tb->cs_base != cpu->seg[SEG_CS].base)
             continue;
-        if (cpu->paging && tb->page[1] != tb->page[0]) { /* its second page must map the same */
+        if (cpu->softmmu && tb->page[1] != tb->page[0]) { /* its second page must map the same */
             uint32_t pa2;
             if (code_phys(cpu, pc + tb->size - 1, &pa2, &err) || (pa2 >> 12) != tb->page[1])
                 continue;
@@ -395,7 +395,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
          * change can never redirect a chained jump */
         if (cpu->last_tb && cpu->last_tb->valid && tb->key == cpu->last_tb->key &&
             !(tb->key & (TB_TF | TB_ONE)) && !(cpu->log_mask & (E386_LOG_EXEC | E386_LOG_CPU)) &&
-            (!cpu->paging || (tb->pc >> 12) == (cpu->last_tb->pc >> 12)))
+            (!cpu->softmmu || (tb->pc >> 12) == (cpu->last_tb->pc >> 12)))
             cpu->last_tb->link[cpu->last_slot] = tb;
         cpu->last_tb = NULL;
         if (cpu->log_mask)

@@ -99,12 +99,12 @@ static void paged_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v, int ac
 
 uint32_t sys_read(E386Cpu *cpu, uint32_t lin, int size)
 {
-    return cpu->paging ? paged_read(cpu, lin, size, ACC_SUPER) : lin_read(cpu, lin, size);
+    return cpu->softmmu ? paged_read(cpu, lin, size, ACC_SUPER) : lin_read(cpu, lin, size);
 }
 
 void sys_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v)
 {
-    if (cpu->paging)
+    if (cpu->softmmu)
         paged_write(cpu, lin, size, v, ACC_SUPER);
     else
         lin_write(cpu, lin, size, v);
@@ -112,7 +112,7 @@ void sys_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v)
 
 uint32_t lin_read_slow(E386Cpu *cpu, uint32_t lin, int size)
 {
-    if (cpu->paging)
+    if (cpu->softmmu)
         return paged_read(cpu, lin, size, ACC_READ);
     if (cpu->mem.phys_bus)
         return bus_read(cpu, lin, size);
@@ -131,7 +131,7 @@ void lin_check_write(E386Cpu *cpu, uint32_t lin, uint32_t len)
 {
     if (len == 0)
         return;
-    if (cpu->paging) { /* every page must be writable: translate (and dirty) them */
+    if (cpu->softmmu) { /* every page must be writable: translate (and dirty) them */
         uint32_t last = lin + len - 1;
         for (uint32_t a = lin;; a = (a | 0xfff) + 1) {
             mmu_phys(cpu, a, ACC_WRITE);
@@ -154,7 +154,7 @@ void lin_check_write(E386Cpu *cpu, uint32_t lin, uint32_t len)
 
 void lin_write_slow(E386Cpu *cpu, uint32_t lin, int size, uint32_t v)
 {
-    if (cpu->paging) {
+    if (cpu->softmmu) {
         paged_write(cpu, lin, size, v, 0);
         return;
     }

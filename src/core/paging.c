@@ -26,6 +26,12 @@ int mmu_translate(E386Cpu *cpu, uint32_t lin, int acc, uint32_t *phys, uint32_t 
 {
     int write = (acc & ACC_WRITE) != 0;
     int user = cpu->cpl == 3 && !(acc & ACC_SUPER);
+    if (!(cpu->cr0 & 0x80000000u)) { /* paging off: linear is physical */
+        if (!(acc & ACC_SUPER))
+            tlb_fill(cpu, lin, lin, user, 1, 0);
+        *phys = lin;
+        return 0;
+    }
     uint32_t pde_addr = (cpu->cr3 & 0xfffff000u) | ((lin >> 20) & 0xffc);
     uint32_t pde = bus_read(cpu, pde_addr, 4);
     uint32_t fault = (write ? PF_W : 0) | (user ? PF_U : 0);
@@ -95,7 +101,7 @@ void tlb_flush_nonglobal(E386Cpu *cpu) { tlb_flush_if(cpu, 1); }
 
 void tlb_protect_code(E386Cpu *cpu, uint32_t phys_page)
 {
-    if (!cpu->paging)
+    if (!cpu->softmmu)
         return;
     for (int u = 0; u < 2; u++)
         for (int i = 0; i < TLB_SIZE; i++)

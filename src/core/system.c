@@ -46,7 +46,7 @@ void e386_system_reset(E386Cpu *cpu)
     cpu->delivering = -1;
     cpu->inhibit_irq = 0;
     cpu->tsc_offset = 0;
-    cpu->paging = 0;
+    cpu->softmmu = 1;
     tlb_flush_all(cpu);
     tb_flush(cpu);
 }
@@ -396,7 +396,6 @@ void sys_set_cr(E386Cpu *cpu, int n, uint32_t v)
         cpu->pe = v & CR0_PE;
         if (!cpu->pe)
             cpu->cpl = 0;
-        cpu->paging = (v & CR0_PG) != 0;
         if ((old ^ v) & (CR0_PG | CR0_WP | CR0_PE))
             tlb_flush_all(cpu);
         break;

@@ -130,10 +130,9 @@ void task_switch(E386Cpu *cpu, uint16_t sel, int src, uint32_t ret_eip, int has_
         cpu->r[i] = n_gpr[i];
     cpu->eflags = (n_fl | 2u) & ~(uint32_t)(1u << 3 | 1u << 5 | 1u << 15);
     cpu->cc_op = CC_EFLAGS;
-    if (nl == &TSS32 && cpu->paging && n_cr3 != cpu->cr3)
+    /* CR3 from a 32-bit TSS when paging is on and it differs (as Bochs) */
+    if (nl == &TSS32 && (cpu->cr0 & 0x80000000u) && (n_cr3 & 0xfffff018u) != cpu->cr3)
         sys_set_cr(cpu, 3, n_cr3);
-    else if (nl == &TSS32)
-        cpu->cr3 = n_cr3 & 0xfffff018u;
     /* selectors first (a fault shows them), caches after the checks */
     for (int i = 0; i < 6; i++)
         cpu->seg[tss_sreg[i]] = (Seg){ .sel = n_sreg[i] };

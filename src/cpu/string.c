@@ -136,7 +136,7 @@ static const E386Op *fast_rep(E386Cpu *cpu, const E386Op *op, int movs)
 
 static int fast_ok(E386Cpu *cpu, const E386Op *op)
 {
-    return op->rep && op->adsize == 4 && !(cpu->eflags & (F_DF | F_TF)) && !cpu->paging &&
+    return op->rep && op->adsize == 4 && !(cpu->eflags & (F_DF | F_TF)) && !cpu->softmmu &&
            cpu->seg[SEG_ES].flat && (op->size == 1 || op->size == 4);
 }
 
