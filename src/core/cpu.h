@@ -196,6 +196,9 @@ struct E386Cpu {
     struct { uint32_t base, limit; } gdtr, idtr;
     Seg ldtr, tr;             /* system segment registers (flags: the type) */
     uint32_t dr[8];
+    uint8_t dbg_exec, dbg_data; /* breakpoints of each kind are enabled in DR7 */
+    uint8_t db_hits;            /* data breakpoints hit by the current instruction */
+    uint8_t rf_loaded;          /* this instruction loaded RF (IRET): keep it */
     int log_mask;
     FILE *log;
     e386_disasm_fn disasm;
@@ -469,6 +472,12 @@ uint32_t sys_frame_slot(E386Cpu *cpu, const Seg *ss, uint32_t *sp, int size, uin
  * as the outgoing task's EIP; has_err pushes err on the new task's stack */
 enum { TASK_JMP, TASK_CALL, TASK_INT, TASK_IRET };
 void task_switch(E386Cpu *cpu, uint16_t sel, int src, uint32_t ret_eip, int has_err, uint32_t err);
+/* debug registers (core/debug.c) */
+void dbg_update(E386Cpu *cpu);
+uint32_t dbg_exec_match(const E386Cpu *cpu, uint32_t lin);
+int dbg_data_page(const E386Cpu *cpu, uint32_t lin);
+void dbg_data_access(E386Cpu *cpu, uint32_t lin, int size, int write);
+void dbg_general_detect(E386Cpu *cpu);
 /* a CR0/CR3/CR4 write: mode, paging and TLB consequences */
 void sys_set_cr(E386Cpu *cpu, int n, uint32_t v);
 void sys_invlpg(E386Cpu *cpu, uint32_t lin);

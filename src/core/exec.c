@@ -389,6 +389,19 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
             }
             if (shadow && (cpu->nmi_pending || cpu->irq_level))
                 extra_key = TB_ONE;
+            if (cpu->dbg_exec || cpu->dbg_data)
+                extra_key = TB_ONE; /* breakpoints are checked per instruction */
+            if (cpu->dbg_exec && !(cpu->eflags & F_RF)) {
+                uint32_t hits = dbg_exec_match(cpu, cpu->seg[SEG_CS].base + cpu->eip);
+                if (hits) { /* an instruction breakpoint: a fault before it runs */
+                    cpu->dr[6] = (cpu->dr[6] & ~0xfu) | hits;
+                    cpu->exit = (e386_exit){ E386_EXIT_EXCEPTION, EX_DB, 0, 0, 0, cpu->eip, cpu->eip };
+                    reason = sys_deliver_exit(cpu);
+                    continue;
+                }
+            }
+            cpu->db_hits = 0;
+            cpu->rf_loaded = 0;
         }
         Tb *tb = tb_find(cpu, extra_key);
         /* with paging, chain only inside one linear page: a mapping
@@ -406,11 +419,19 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         cpu->icount += tb->ninsns;
         run_chain(cpu, tb->ops);
         cpu->cur_tb = NULL;
-        if (tf && !cpu->inhibit_irq) {
-            /* single-step trap after the instruction (not after MOV SS) */
+        if (cpu->sys && !cpu->rf_loaded)
+            cpu->eflags &= ~(uint32_t)F_RF; /* RF lasts one instruction */
+        int data_bp = cpu->sys && cpu->db_hits && !cpu->inhibit_irq;
+        if ((tf && !cpu->inhibit_irq) || data_bp) {
+            /* single-step and data breakpoints: one trap after the
+             * instruction (not in the shadow of MOV SS) */
             cpu->exit = (e386_exit){ E386_EXIT_EXCEPTION, EX_DB, 0, 0, 0, cpu->eip, cpu->eip };
             if (cpu->sys) {
-                cpu->dr[6] |= 0x4000; /* BS */
+                if (data_bp)
+                    cpu->dr[6] = (cpu->dr[6] & ~0xfu) | cpu->db_hits;
+                if (tf)
+                    cpu->dr[6] |= 0x4000; /* BS */
+                cpu->db_hits = 0;
                 reason = sys_deliver_exit(cpu);
             } else {
                 reason = E386_EXIT_EXCEPTION;

@@ -68,6 +68,8 @@ void bus_write(E386Cpu *cpu, uint32_t pa, int size, uint32_t v)
  * byte of a write), then go to the bus. */
 static uint32_t paged_read(E386Cpu *cpu, uint32_t lin, int size, int acc)
 {
+    if (cpu->dbg_data && !(acc & ACC_SUPER))
+        dbg_data_access(cpu, lin, size, 0);
     uint32_t last = lin + (uint32_t)size - 1;
     uint32_t p0 = mmu_phys(cpu, lin, acc);
     if ((last >> 12) == (lin >> 12))
@@ -83,6 +85,8 @@ static uint32_t paged_read(E386Cpu *cpu, uint32_t lin, int size, int acc)
 
 static void paged_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v, int acc)
 {
+    if (cpu->dbg_data && !(acc & ACC_SUPER))
+        dbg_data_access(cpu, lin, size, 1);
     uint32_t last = lin + (uint32_t)size - 1;
     uint32_t p0 = mmu_phys(cpu, lin, acc | ACC_WRITE);
     if ((last >> 12) == (lin >> 12)) {

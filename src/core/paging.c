@@ -14,6 +14,8 @@ static void tlb_fill(E386Cpu *cpu, uint32_t lin, uint32_t phys, int user, int wr
     Page *p = mem_page_any(&cpu->mem, phys);
     if (!p || !p->host || !(p->flags & PG_READ))
         return; /* MMIO, ROM-less holes: always the slow path */
+    if (cpu->dbg_data && dbg_data_page(cpu, lin))
+        return; /* a data breakpoint: every access must be seen */
     TlbEntry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
     e->rtag = lin & ~0xfffu;
     e->wtag = writable && (p->flags & (PG_WRITE | PG_CODE)) == PG_WRITE ? lin & ~0xfffu : TLB_INVALID;

@@ -37,6 +37,7 @@ void e386_system_reset(E386Cpu *cpu)
     memset(cpu->dr, 0, sizeof cpu->dr);
     cpu->dr[6] = 0xffff0ff0u;
     cpu->dr[7] = 0x400;
+    cpu->dbg_exec = cpu->dbg_data = 0;
     /* the x87 after RESET (SDM table 9-1): CW 0x0040, all registers +0 */
     fpu_reset(&cpu->fpu);
     cpu->fpu.cw = 0x0040;
@@ -411,6 +412,7 @@ void sys_set_cr(E386Cpu *cpu, int n, uint32_t v)
         if ((cpu->cr4 ^ v) & 0x90) /* PSE, PGE */
             tlb_flush_all(cpu);
         cpu->cr4 = v;
+        dbg_update(cpu);
     }
 }
 

@@ -333,6 +333,16 @@ const E386Op *op_retf(E386Cpu *cpu, const E386Op *op)
     return jump_indirect(cpu, cpu->eip);
 }
 
+/* A 32-bit IRET loads RF (POPF never does): it lets a debugger resume at
+ * an instruction breakpoint without hitting it again. */
+static void iret_rf(E386Cpu *cpu, int size, uint32_t fl)
+{
+    if (cpu->sys && size == 4 && (fl & F_RF)) {
+        cpu->eflags |= F_RF;
+        cpu->rf_loaded = 1;
+    }
+}
+
 /* v86 mode without VME: INT n, PUSHF, POPF, IRET, CLI and STI need
  * IOPL 3, else #GP(0) to the ring-0 monitor.  INT3 and INTO do not. */
 static int v86_iopl_ok(const E386Cpu *cpu)
@@ -358,6 +368,7 @@ const E386Op *op_iret(E386Cpu *cpu, const E386Op *op)
         load_cs(cpu, sel, size == 2 ? eip & 0xffff : eip);
         sp_set(cpu, sp_get(cpu) + 3 * (uint32_t)size);
         set_eflags(cpu, fl, size == 2 ? 0xffffu : 0xffffffffu);
+        iret_rf(cpu, size, fl);
         return jump_indirect(cpu, cpu->eip);
     }
     if (cpu->sys && cpu->pe && cpu->cpl == 0 && size == 4 && (fl & F_VM)) {
@@ -369,6 +380,7 @@ const E386Op *op_iret(E386Cpu *cpu, const E386Op *op)
             raise_exc_err(cpu, EX_GP, 0);
         cpu->eflags = (fl | 2u) & ~(uint32_t)(1u << 3 | 1u << 5 | 1u << 15);
         cpu->cc_op = CC_EFLAGS;
+        cpu->rf_loaded = (fl & F_RF) != 0;
         cpu->cpl = 3;
         static const int order[6] = { SEG_CS, SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS };
         static const int slot[6] = { 1, 4, 5, 6, 7, 8 };
@@ -381,6 +393,7 @@ const E386Op *op_iret(E386Cpu *cpu, const E386Op *op)
         if (size == 2)
             eip &= 0xffff;
         return_outer(cpu, size, sel, eip, 3 * (uint32_t)size, 0, fl, 1);
+        iret_rf(cpu, size, fl);
         return jump_indirect(cpu, cpu->eip);
     }
     if (cpu->pe && ((get_eflags(cpu) & F_NT) || (sel & 3) != cpu->cpl))
@@ -390,6 +403,7 @@ const E386Op *op_iret(E386Cpu *cpu, const E386Op *op)
     load_cs(cpu, sel, eip);
     sp_set(cpu, sp_get(cpu) + 3 * (uint32_t)size);
     set_eflags(cpu, fl, size == 2 ? 0xffffu : 0xffffffffu);
+    iret_rf(cpu, size, fl);
     return jump_indirect(cpu, cpu->eip);
 }
 

@@ -298,11 +298,14 @@ const E386Op *op_mov_crdr(E386Cpu *cpu, const E386Op *op)
             raise_exc(cpu, EX_UD);
         n += 2;
     }
+    dbg_general_detect(cpu);
     if (write) {
         uint32_t v = cpu->r[op->rm];
         if (n == 6) v = (v & 0xe00f) | 0xffff0ff0u;
         if (n == 7) v = (v & 0xffff2bffu) | 0x400;
         cpu->dr[n] = v;
+        if (n <= 3 || n == 7)
+            dbg_update(cpu);
     } else {
         cpu->r[op->rm] = cpu->dr[n];
     }
