@@ -17,10 +17,10 @@
 #include <unistd.h>
 #include "user/syscall.h"
 
-enum { IO_CHUNK = 1 << 16, MAX_IOV = 1024 };
+enum { IO_CHUNK = 1 << 16 };
 
 /* Guest open flags (i386 = generic) to host flags. */
-static int open_flags(uint32_t g)
+int user_open_flags(uint32_t g)
 {
     static const struct { uint32_t g; int h; } map[] = {
         { 0100, O_CREAT }, { 0200, O_EXCL }, { 0400, O_NOCTTY }, { 01000, O_TRUNC },
@@ -35,7 +35,7 @@ static int open_flags(uint32_t g)
     return h; /* O_LARGEFILE (0100000) is implied on the host */
 }
 
-static int guest_path(UserProc *p, uint32_t addr, char *out)
+int user_guest_path(UserProc *p, uint32_t addr, char *out)
 {
     int r = g_strdup(p, addr, out, PATH_MAX);
     if (r)
@@ -57,61 +57,35 @@ static const char *sysroot_path(UserProc *p, const char *path, char *buf)
     return path;
 }
 
-static int guest_dirfd(uint32_t fd) { return (int32_t)fd == -100 ? AT_FDCWD : (int)fd; }
+int user_guest_dirfd(uint32_t fd) { return (int32_t)fd == -100 ? AT_FDCWD : (int)fd; }
 
-static int32_t rw(UserProc *p, int fd, uint32_t buf, uint32_t len, int write_, int64_t off)
+static int32_t rw(UserProc *p, int fd, uint32_t buf, uint32_t len, int write_, int has_off, int64_t off)
 {
-    if (len > INT32_MAX)
-        len = INT32_MAX;
-    /* check the guest buffer first: a bad one must not consume input */
-    if (!write_ && len && g_writable(p, buf, len))
-        return -EFAULT;
-    uint8_t *tmp = malloc(len < IO_CHUNK ? (len ? len : 1) : IO_CHUNK);
-    if (!tmp)
-        return -ENOMEM;
-    int32_t total = 0;
-    while ((uint32_t)total < len) {
-        uint32_t n = len - (uint32_t)total > IO_CHUNK ? IO_CHUNK : len - (uint32_t)total;
-        ssize_t r;
-        if (write_) {
-            if (g_read(p, buf + (uint32_t)total, tmp, n)) { r = -1; errno = EFAULT; }
-            else r = off < 0 ? write(fd, tmp, n) : pwrite(fd, tmp, n, off + total);
-        } else {
-            r = off < 0 ? read(fd, tmp, n) : pread(fd, tmp, n, off + total);
-            if (r > 0 && g_write(p, buf + (uint32_t)total, tmp, (size_t)r)) { r = -1; errno = EFAULT; }
-        }
-        if (r < 0) {
-            if (total == 0)
-                total = host_err();
-            break;
-        }
-        total += (int32_t)r;
-        if ((uint32_t)r < n)
-            break; /* short transfer: return what we have */
+    if (has_off && off < 0) /* checked before the descriptor, as Linux does */
+        return -EINVAL;
+    GuestIov v = { buf, len > USER_MAX_RW ? USER_MAX_RW : len };
+    if ((uint64_t)v.base + v.len > 0xffffe000u || (!write_ && v.len && g_writable(p, v.base, v.len))) {
+        int32_t e = user_fd_mode_check(fd, write_);
+        return e ? e : -EFAULT; /* EBADF wins over EFAULT */
     }
-    free(tmp);
-    return total;
+    return user_vio(p, fd, &v, 1, v.len, write_, has_off, off, 0);
 }
 
 static int32_t rwv(UserProc *p, int fd, uint32_t iov, uint32_t cnt, int write_)
 {
-    if (cnt > MAX_IOV)
-        return -EINVAL;
-    int32_t total = 0;
-    for (uint32_t i = 0; i < cnt; i++) {
-        uint32_t base, len;
-        if (g_get32(p, iov + 8 * i, &base) || g_get32(p, iov + 8 * i + 4, &len))
-            return total ? total : -EFAULT;
-        if (len == 0)
-            continue;
-        int32_t r = rw(p, fd, base, len, write_, -1);
-        if (r < 0)
-            return total ? total : r;
-        total += r;
-        if ((uint32_t)r < len)
-            break;
+    GuestIov *v;
+    uint32_t total;
+    int32_t r = user_iov_import(p, iov, cnt, &v, &total);
+    if (r == 0 && !write_ && user_iov_writable(p, v, cnt, total))
+        r = -EFAULT;
+    if (r) {
+        int32_t e = user_fd_mode_check(fd, write_);
+        free(v);
+        return e ? e : r;
     }
-    return total;
+    r = user_vio(p, fd, v, cnt, total, write_, 0, 0, 0);
+    free(v);
+    return r;
 }
 
 /* struct stat64 of i386, 96 bytes */
@@ -139,10 +113,25 @@ static int32_t put_stat64(UserProc *p, uint32_t addr, const struct stat *st)
     return g_write(p, addr, b, sizeof b);
 }
 
+/* Only the writable head of the buffer is offered to the host: entries
+ * the host returned could not be put back, so a fault must be known
+ * before they are read (Linux: entries up to the fault, or EFAULT). */
 static int32_t guest_getdents64(UserProc *p, int fd, uint32_t buf, uint32_t len)
 {
     if (len > IO_CHUNK)
         len = IO_CHUNK;
+    uint32_t ok = 0;
+    while (ok < len && g_writable(p, buf + ok, 1) == 0)
+        ok = ok + (0x1000 - ((buf + ok) & 0xfff));
+    if (ok > len)
+        ok = len;
+    if (ok == 0 && len) {
+        int fl = fcntl(fd, F_GETFD);
+        return fl < 0 ? -EBADF : -EFAULT;
+    }
+    int short_buf = ok < len;
+    if (short_buf)
+        len = ok;
     uint8_t *host = malloc(len), *out = malloc(len);
     if (!host || !out) {
         free(host);
@@ -153,6 +142,8 @@ static int32_t guest_getdents64(UserProc *p, int fd, uint32_t buf, uint32_t len)
     int32_t ret;
     if (n < 0) {
         ret = host_err();
+        if (ret == -EINVAL && short_buf) /* the next entry would have faulted */
+            ret = -EFAULT;
     } else {
         /* linux_dirent64 is the same shape everywhere; re-encode little-endian */
         long o = 0;
@@ -219,26 +210,130 @@ static int32_t do_ioctl(UserProc *p, int fd, uint32_t req, uint32_t arg)
         put_le(b + 6, 2, w.ws_ypixel);
         return g_write(p, arg, b, sizeof b);
     }
-    case 0x541b: { /* FIONREAD */
+    case 0x5414: { /* TIOCSWINSZ */
+        uint8_t b[8];
+        if (g_read(p, arg, b, sizeof b))
+            return -EFAULT;
+        struct winsize w = { (unsigned short)get_le(b, 2), (unsigned short)get_le(b + 2, 2),
+                             (unsigned short)get_le(b + 4, 2), (unsigned short)get_le(b + 6, 2) };
+        return ioctl(fd, TIOCSWINSZ, &w) ? host_err() : 0;
+    }
+    /* results go through g_wput32: a read-only guest page is EFAULT, as
+     * the kernel's put_user would make it */
+    case 0x541b: case 0x5411: { /* FIONREAD, TIOCOUTQ */
         int n;
-        if (ioctl(fd, FIONREAD, &n) != 0)
+        if (ioctl(fd, req == 0x541b ? FIONREAD : TIOCOUTQ, &n) != 0)
             return host_err();
-        return g_put32(p, arg, (uint32_t)n);
+        return g_wput32(p, arg, (uint32_t)n);
     }
     case 0x540f: { /* TIOCGPGRP */
         pid_t g = tcgetpgrp(fd);
-        return g < 0 ? host_err() : g_put32(p, arg, (uint32_t)g);
+        return g < 0 ? host_err() : g_wput32(p, arg, (uint32_t)g);
     }
+    case 0x5429: { /* TIOCGSID */
+        pid_t sid = tcgetsid(fd);
+        return sid < 0 ? host_err() : g_wput32(p, arg, (uint32_t)sid);
+    }
+    case 0x5410: case 0x5421: case 0x5452: case 0x5431 + 0x40040000: { /* TIOCSPGRP FIONBIO FIOASYNC TIOCSPTLCK */
+        uint32_t v;
+        if (g_get32(p, arg, &v))
+            return -EFAULT;
+        int iv = (int)v;
+        unsigned long hreq = req == 0x5410 ? TIOCSPGRP : req == 0x5421 ? FIONBIO : req == 0x5452 ? FIOASYNC : TIOCSPTLCK;
+        return ioctl(fd, hreq, &iv) ? host_err() : 0;
+    }
+    case 0x5430 + 0x80040000: { /* TIOCGPTN */
+        unsigned n;
+        if (ioctl(fd, TIOCGPTN, &n) != 0)
+            return host_err();
+        return g_wput32(p, arg, n);
+    }
+    case 0x5441: { /* TIOCGPTPEER: arg is open flags */
+        int r = ioctl(fd, TIOCGPTPEER, user_open_flags(arg));
+        return r < 0 ? host_err() : r;
+    }
+    case 0x5451: return ioctl(fd, FIOCLEX) ? host_err() : 0;
+    case 0x5450: return ioctl(fd, FIONCLEX) ? host_err() : 0;
+    case 0x540e: return ioctl(fd, TIOCSCTTY, (int)arg) ? host_err() : 0;
+    case 0x5422: return ioctl(fd, TIOCNOTTY) ? host_err() : 0;
     default:
         return -ENOTTY;
     }
 }
 
-static int32_t do_fcntl(UserProc *p, int fd, uint32_t cmd, uint32_t arg)
+/* Record locks.  i386 struct flock: short type, short whence, long start,
+ * long len, int pid (16 bytes); struct flock64: the same with 64-bit start
+ * and len at offsets 4 and 12, pid at 20 (24 bytes, 4-byte alignment). */
+static int32_t do_lock(UserProc *p, int fd, int hcmd, uint32_t arg, int is64)
 {
-    (void)p;
+    uint8_t b[24];
+    size_t size = is64 ? 24 : 16;
+    if (g_read(p, arg, b, size))
+        return -EFAULT;
+    static const short types[3] = { F_RDLCK, F_WRLCK, F_UNLCK };
+    uint32_t gt = (uint32_t)get_le(b, 2);
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = gt < 3 ? types[gt] : (short)-1; /* the host refuses an unknown type */
+    fl.l_whence = (short)(int16_t)get_le(b + 2, 2);
+    fl.l_start = is64 ? (off_t)(int64_t)get_le(b + 4, 8) : (off_t)(int32_t)get_le(b + 4, 4);
+    fl.l_len = is64 ? (off_t)(int64_t)get_le(b + 12, 8) : (off_t)(int32_t)get_le(b + 8, 4);
+    if (fcntl(fd, hcmd, &fl) != 0)
+        return host_err();
+    if (hcmd != F_GETLK && hcmd != F_OFD_GETLK)
+        return 0;
+    uint32_t t = fl.l_type == F_RDLCK ? 0 : fl.l_type == F_WRLCK ? 1 : 2;
+    if (!is64 && (fl.l_start > INT32_MAX || fl.l_len > INT32_MAX))
+        return -EOVERFLOW;
+    put_le(b, 2, t);
+    put_le(b + 2, 2, (uint16_t)fl.l_whence);
+    if (is64) {
+        put_le(b + 4, 8, (uint64_t)fl.l_start);
+        put_le(b + 12, 8, (uint64_t)fl.l_len);
+        put_le(b + 20, 4, (uint32_t)fl.l_pid);
+    } else {
+        put_le(b + 4, 4, (uint32_t)fl.l_start);
+        put_le(b + 8, 4, (uint32_t)fl.l_len);
+        put_le(b + 12, 4, (uint32_t)fl.l_pid);
+    }
+    return g_write(p, arg, b, size);
+}
+
+/* The guest O_* status bits F_GETFL reports, the reverse of user_open_flags. */
+static uint32_t guest_status_flags(int f)
+{
+    static const struct { int h; uint32_t g; } map[] = {
+        { O_APPEND, 02000 }, { O_NONBLOCK, 04000 }, { O_DSYNC, 010000 }, { O_ASYNC, 020000 },
+        { O_DIRECT, 040000 }, { O_NOATIME, 01000000 }, { O_SYNC, 04010000 },
+    };
+    uint32_t g = (uint32_t)(f & 3);
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if ((f & map[i].h) == map[i].h)
+            g |= map[i].g;
+    return g | 0100000; /* O_LARGEFILE */
+}
+
+static int32_t do_fcntl(UserProc *p, int fd, uint32_t cmd, uint32_t arg, int is_fcntl64)
+{
     int r;
     switch (cmd) {
+    case 5: return do_lock(p, fd, F_GETLK, arg, 0);
+    case 6: return do_lock(p, fd, F_SETLK, arg, 0);
+    case 7: return do_lock(p, fd, F_SETLKW, arg, 0);
+    case 12: case 13: case 14: /* the 64-bit forms exist only in fcntl64 */
+        if (!is_fcntl64)
+            return -EINVAL;
+        return do_lock(p, fd, cmd == 12 ? F_GETLK : cmd == 13 ? F_SETLK : F_SETLKW, arg, 1);
+    case 36: case 37: case 38: /* F_OFD_*: always struct flock64 on i386 */
+        return do_lock(p, fd, cmd == 36 ? F_OFD_GETLK : cmd == 37 ? F_OFD_SETLK : F_OFD_SETLKW, arg, 1);
+    case 8: case 9: case 10: case 11: case 1024: case 1025: case 1026: case 1031: case 1032:
+    case 1033: case 1034: { /* int-valued: SETOWN GETOWN SETSIG GETSIG (SET/GET)LEASE NOTIFY PIPE_SZ SEALS */
+        int h = cmd == 8 ? F_SETOWN : cmd == 9 ? F_GETOWN : cmd == 10 ? F_SETSIG : cmd == 11 ? F_GETSIG
+              : cmd == 1024 ? F_SETLEASE : cmd == 1025 ? F_GETLEASE : cmd == 1026 ? F_NOTIFY
+              : cmd == 1031 ? F_SETPIPE_SZ : cmd == 1032 ? F_GETPIPE_SZ : cmd == 1033 ? F_ADD_SEALS : F_GET_SEALS;
+        r = fcntl(fd, h, (int)arg);
+        return r < 0 ? host_err() : r;
+    }
     case 0: case 1030: /* F_DUPFD, F_DUPFD_CLOEXEC */
         r = fcntl(fd, cmd == 0 ? F_DUPFD : F_DUPFD_CLOEXEC, (int)arg);
         return r < 0 ? host_err() : r;
@@ -248,14 +343,12 @@ static int32_t do_fcntl(UserProc *p, int fd, uint32_t cmd, uint32_t arg)
     case 2: return fcntl(fd, F_SETFD, (int)arg) < 0 ? host_err() : 0;
     case 3: {
         int f = fcntl(fd, F_GETFL);
-        if (f < 0)
-            return host_err();
-        uint32_t g = (uint32_t)(f & 3);
-        if (f & O_APPEND) g |= 02000;
-        if (f & O_NONBLOCK) g |= 04000;
-        return (int32_t)(g | 0100000); /* O_LARGEFILE */
+        return f < 0 ? host_err() : (int32_t)guest_status_flags(f);
     }
-    case 4: return fcntl(fd, F_SETFL, open_flags(arg)) < 0 ? host_err() : 0;
+    case 4: {
+        int h = user_open_flags(arg) | (arg & 020000 ? O_ASYNC : 0);
+        return fcntl(fd, F_SETFL, h) < 0 ? host_err() : 0;
+    }
     default: return -EINVAL;
     }
 }
@@ -266,18 +359,18 @@ int sys_fs(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     int32_t r;
     struct stat st;
     switch (nr) {
-    case 3: r = rw(p, (int)a[0], a[1], a[2], 0, -1); break;
-    case 4: r = rw(p, (int)a[0], a[1], a[2], 1, -1); break;
-    case 180: r = rw(p, (int)a[0], a[1], a[2], 0, (int64_t)(a[3] | (uint64_t)a[4] << 32)); break;
-    case 181: r = rw(p, (int)a[0], a[1], a[2], 1, (int64_t)(a[3] | (uint64_t)a[4] << 32)); break;
+    case 3: r = rw(p, (int)a[0], a[1], a[2], 0, 0, 0); break;
+    case 4: r = rw(p, (int)a[0], a[1], a[2], 1, 0, 0); break;
+    case 180: r = rw(p, (int)a[0], a[1], a[2], 0, 1, (int64_t)(a[3] | (uint64_t)a[4] << 32)); break;
+    case 181: r = rw(p, (int)a[0], a[1], a[2], 1, 1, (int64_t)(a[3] | (uint64_t)a[4] << 32)); break;
     case 145: r = rwv(p, (int)a[0], a[1], a[2], 0); break;
     case 146: r = rwv(p, (int)a[0], a[1], a[2], 1); break;
     case 5: case 295: { /* open, openat */
-        int dirfd = nr == 5 ? AT_FDCWD : guest_dirfd(a[0]);
+        int dirfd = nr == 5 ? AT_FDCWD : user_guest_dirfd(a[0]);
         uint32_t pa = nr == 5 ? a[0] : a[1], fl = nr == 5 ? a[1] : a[2], mode = nr == 5 ? a[2] : a[3];
-        if ((r = guest_path(p, pa, path)))
+        if ((r = user_guest_path(p, pa, path)))
             break;
-        r = openat(dirfd, sysroot_path(p, path, rootbuf), open_flags(fl), (mode_t)mode);
+        r = openat(dirfd, sysroot_path(p, path, rootbuf), user_open_flags(fl), (mode_t)mode);
         if (r < 0) r = host_err();
         break;
     }
@@ -301,20 +394,20 @@ int sys_fs(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
             rc = fstat((int)a[0], &st);
         } else {
             uint32_t pa = nr == 300 ? a[1] : a[0];
-            if ((r = guest_path(p, pa, path)))
+            if ((r = user_guest_path(p, pa, path)))
                 break;
             int flags = nr == 196 ? AT_SYMLINK_NOFOLLOW : 0;
             if (nr == 300)
                 flags = (a[3] & 0x100 ? AT_SYMLINK_NOFOLLOW : 0) | (a[3] & 0x1000 ? AT_EMPTY_PATH : 0);
-            rc = fstatat(nr == 300 ? guest_dirfd(a[0]) : AT_FDCWD, sysroot_path(p, path, rootbuf), &st, flags);
+            rc = fstatat(nr == 300 ? user_guest_dirfd(a[0]) : AT_FDCWD, sysroot_path(p, path, rootbuf), &st, flags);
         }
         r = rc ? host_err() : put_stat64(p, nr == 300 ? a[2] : a[1], &st);
         break;
     }
     case 33: case 307: /* access, faccessat */
-        if ((r = guest_path(p, nr == 33 ? a[0] : a[1], path)))
+        if ((r = user_guest_path(p, nr == 33 ? a[0] : a[1], path)))
             break;
-        r = faccessat(nr == 33 ? AT_FDCWD : guest_dirfd(a[0]), sysroot_path(p, path, rootbuf),
+        r = faccessat(nr == 33 ? AT_FDCWD : user_guest_dirfd(a[0]), sysroot_path(p, path, rootbuf),
                       (int)(nr == 33 ? a[1] : a[2]), 0) ? host_err() : 0;
         break;
     case 183: /* getcwd */
@@ -323,23 +416,25 @@ int sys_fs(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         r = g_write(p, a[0], path, strlen(path) + 1);
         if (!r) r = (int32_t)strlen(path) + 1;
         break;
-    case 12: r = (r = guest_path(p, a[0], path)) ? r : chdir(path) ? host_err() : 0; break;
+    case 12: r = (r = user_guest_path(p, a[0], path)) ? r : chdir(path) ? host_err() : 0; break;
     case 133: r = fchdir((int)a[0]) ? host_err() : 0; break;
-    case 39: r = (r = guest_path(p, a[0], path)) ? r : mkdir(path, (mode_t)a[1]) ? host_err() : 0; break;
-    case 40: r = (r = guest_path(p, a[0], path)) ? r : rmdir(path) ? host_err() : 0; break;
-    case 10: r = (r = guest_path(p, a[0], path)) ? r : unlink(path) ? host_err() : 0; break;
-    case 301:
-        r = (r = guest_path(p, a[1], path)) ? r : unlinkat(guest_dirfd(a[0]), path, a[2] & 0x200 ? AT_REMOVEDIR : 0) ? host_err() : 0;
+    case 39: r = (r = user_guest_path(p, a[0], path)) ? r : mkdir(path, (mode_t)a[1]) ? host_err() : 0; break;
+    case 40: r = (r = user_guest_path(p, a[0], path)) ? r : rmdir(path) ? host_err() : 0; break;
+    case 10: r = (r = user_guest_path(p, a[0], path)) ? r : unlink(path) ? host_err() : 0; break;
+    case 301: /* unlinkat: any flag but AT_REMOVEDIR is EINVAL, before the path */
+        if (a[2] & ~0x200u) { r = -EINVAL; break; }
+        r = (r = user_guest_path(p, a[1], path)) ? r : unlinkat(user_guest_dirfd(a[0]), path, a[2] ? AT_REMOVEDIR : 0) ? host_err() : 0;
         break;
     case 38:
-        if ((r = guest_path(p, a[0], path)) || (r = guest_path(p, a[1], path2)))
+        if ((r = user_guest_path(p, a[0], path)) || (r = user_guest_path(p, a[1], path2)))
             break;
         r = rename(path, path2) ? host_err() : 0;
         break;
-    case 15: r = (r = guest_path(p, a[0], path)) ? r : chmod(path, (mode_t)a[1]) ? host_err() : 0; break;
+    case 15: r = (r = user_guest_path(p, a[0], path)) ? r : chmod(path, (mode_t)a[1]) ? host_err() : 0; break;
     case 94: r = fchmod((int)a[0], (mode_t)a[1]) ? host_err() : 0; break;
     case 85: case 305: { /* readlink, readlinkat */
         uint32_t pa = nr == 85 ? a[0] : a[1], buf = nr == 85 ? a[1] : a[2], sz = nr == 85 ? a[2] : a[3];
+        if ((int32_t)sz <= 0) { r = -EINVAL; break; } /* before the path, as Linux */
         if ((r = g_strdup(p, pa, path, PATH_MAX)))
             break;
         ssize_t n;
@@ -347,7 +442,7 @@ int sys_fs(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
             n = (ssize_t)strlen(p->exe_path);
             memcpy(path2, p->exe_path, (size_t)n);
         } else {
-            n = readlinkat(nr == 85 ? AT_FDCWD : guest_dirfd(a[0]), path, path2, sizeof path2);
+            n = readlinkat(nr == 85 ? AT_FDCWD : user_guest_dirfd(a[0]), path, path2, sizeof path2);
         }
         if (n < 0) { r = host_err(); break; }
         if ((uint32_t)n > sz) n = (ssize_t)sz;
@@ -356,13 +451,13 @@ int sys_fs(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         break;
     }
     case 220: r = guest_getdents64(p, (int)a[0], a[1], a[2]); break;
-    case 55: case 221: r = do_fcntl(p, (int)a[0], a[1], a[2]); break;
+    case 55: case 221: r = do_fcntl(p, (int)a[0], a[1], a[2], nr == 221); break;
     case 41: r = dup((int)a[0]); if (r < 0) r = host_err(); break;
     case 63: r = dup2((int)a[0], (int)a[1]); if (r < 0) r = host_err(); break;
     case 330: r = dup3((int)a[0], (int)a[1], a[2] & 02000000 ? O_CLOEXEC : 0); if (r < 0) r = host_err(); break;
     case 42: case 331: { /* pipe, pipe2 */
         int fds[2];
-        if (pipe2(fds, nr == 331 ? open_flags(a[1]) & (O_CLOEXEC | O_NONBLOCK) : 0)) { r = host_err(); break; }
+        if (pipe2(fds, nr == 331 ? user_open_flags(a[1]) & (O_CLOEXEC | O_NONBLOCK) : 0)) { r = host_err(); break; }
         uint8_t b[8];
         put_le(b, 4, (uint32_t)fds[0]);
         put_le(b + 4, 4, (uint32_t)fds[1]);
@@ -372,25 +467,6 @@ int sys_fs(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     }
     case 54: r = do_ioctl(p, (int)a[0], a[1], a[2]); break;
     case 60: r = (int32_t)umask((mode_t)a[0]); break;
-    case 168: { /* poll */
-        uint32_t n = a[1];
-        if (n > 1024) { r = -EINVAL; break; }
-        struct pollfd fds[1024];
-        uint8_t b[8];
-        for (uint32_t i = 0; i < n; i++) {
-            if (g_read(p, a[0] + 8 * i, b, 8)) { r = -EFAULT; goto done; }
-            fds[i].fd = (int)get_le(b, 4);
-            fds[i].events = (short)get_le(b + 4, 2);
-            fds[i].revents = 0;
-        }
-        r = poll(fds, n, (int)a[2]);
-        if (r < 0) { r = host_err(); break; }
-        for (uint32_t i = 0; i < n; i++) {
-            put_le(b, 2, (uint16_t)fds[i].revents);
-            if (g_write(p, a[0] + 8 * i + 6, b, 2)) { r = -EFAULT; break; }
-        }
-        break;
-    }
     case 383: r = -ENOSYS; break; /* statx: glibc falls back to fstatat64 */
     case 118: r = fsync((int)a[0]) ? host_err() : 0; break;
     case 93: r = ftruncate((int)a[0], (off_t)(int32_t)a[1]) ? host_err() : 0; break;
@@ -398,7 +474,6 @@ int sys_fs(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     default:
         return 0;
     }
-done:
     *ret = r;
     return 1;
 }

@@ -172,16 +172,17 @@ static int32_t do_uname(UserProc *p, uint32_t addr)
 static int32_t do_wait4(UserProc *p, int32_t pid, uint32_t status, int options, uint32_t rusage)
 {
     int st = 0;
-    pid_t r = wait4(pid, &st, options, NULL);
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    pid_t r = wait4(pid, &st, options, &ru);
     if (r < 0)
         return host_err();
-    if (status && r > 0 && g_put32(p, status, (uint32_t)st))
+    /* as Linux, the child is reaped even when the status cannot be stored;
+     * a read-only page is EFAULT (g_wput32, not g_put32) */
+    if (status && r > 0 && g_wput32(p, status, (uint32_t)st))
         return -EFAULT;
-    if (rusage) {
-        uint8_t z[72] = { 0 };
-        if (g_write(p, rusage, z, sizeof z))
-            return -EFAULT;
-    }
+    if (rusage && r > 0 && user_put_rusage(p, rusage, &ru))
+        return -EFAULT;
     return r;
 }
 
@@ -251,7 +252,10 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         p->exited = 1;
         p->exit_status = (int)(a[0] & 0xff);
         break;
-    case 45: r = sys_brk(p, a[0]); break;
+    case 45: /* brk: beyond the user range it fails (returns the old break)
+              * instead of wrapping the page rounding to 0 */
+        r = a[0] >= USER_STACK_TOP ? (int32_t)p->brk_cur : sys_brk(p, a[0]);
+        break;
     case 90: { /* old mmap: a pointer to six arguments */
         uint32_t v[6];
         for (int i = 0; i < 6; i++)
@@ -261,8 +265,22 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     }
     case 192: r = sys_mmap2(p, a[0], a[1], (int)a[2], (int)a[3], (int)a[4], (uint64_t)a[5] << 12); break;
     case 91: r = sys_munmap(p, a[0], a[1]); break;
-    case 125: r = sys_mprotect(p, a[0], a[1], (int)a[2]); break;
-    case 163: r = sys_mremap(p, a[0], a[1], a[2], (int)a[3], a[4]); break;
+    case 125: { /* mprotect: the order of Linux's checks */
+        uint32_t grows = a[2] & 0x03000000u, prot = a[2] & ~grows;
+        if (grows == 0x03000000u || (a[0] & 0xfff)) { r = -EINVAL; break; }
+        if (a[1] == 0) { r = 0; break; }
+        if ((uint64_t)a[0] + ((a[1] + 0xfffull) & ~0xfffull) > 0xffffffffull) { r = -ENOMEM; break; }
+        if (prot & ~0xfu) { r = -EINVAL; break; } /* READ WRITE EXEC SEM */
+        r = sys_mprotect(p, a[0], a[1], (int)(prot & 7));
+        break;
+    }
+    case 163: /* mremap: unknown flags, FIXED without MAYMOVE, unaligned: EINVAL */
+        if ((a[3] & ~7u) || (a[3] & 3) == 2 || ((a[3] & 4) && (!(a[3] & 1) || a[1] != a[2])) || (a[0] & 0xfff)) {
+            r = -EINVAL;
+            break;
+        }
+        r = sys_mremap(p, a[0], a[1], a[2], (int)a[3], a[4]);
+        break;
     case 219: r = 0; break; /* madvise: advice only */
     case 20: r = getpid(); break;
     case 224: r = getpid(); break; /* gettid: one thread */
@@ -277,15 +295,17 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     case 66: r = setsid(); if (r < 0) r = host_err(); break;
     case 122: r = do_uname(p, a[0]); break;
     case 355: { /* getrandom */
+        /* NONBLOCK 1, RANDOM 2, INSECURE 4; RANDOM with INSECURE is EINVAL */
+        if ((a[2] & ~7u) || (a[2] & 6) == 6) { r = -EINVAL; break; }
         uint32_t n = a[1] > 256 ? 256 : a[1];
         uint8_t b[256];
-        ssize_t got = getrandom(b, n, (unsigned)(a[2] & 3));
+        ssize_t got = getrandom(b, n, (unsigned)a[2]);
         r = got < 0 ? host_err() : g_write(p, a[0], b, (size_t)got) ? -EFAULT : (int32_t)got;
         break;
     }
     case 13: { /* time */
         time_t t = time(NULL);
-        if (a[0] && g_put32(p, a[0], (uint32_t)t)) { r = -EFAULT; break; }
+        if (a[0] && g_wput32(p, a[0], (uint32_t)t)) { r = -EFAULT; break; }
         r = (int32_t)t;
         break;
     }
@@ -322,22 +342,40 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     case 258: r = getpid(); break; /* set_tid_address */
     case 311: r = 0; break;        /* set_robust_list: one thread, nothing to do */
     case 386: r = -ENOSYS; break;  /* rseq */
-    case 76: case 191: case 340: { /* getrlimit, ugetrlimit, prlimit64 */
+    case 75: case 76: case 191: case 340: { /* setrlimit, getrlimit, ugetrlimit, prlimit64 */
         int res = (int)(nr == 340 ? a[1] : a[0]);
-        uint32_t out = nr == 340 ? a[3] : a[1];
-        struct rlimit rl;
-        if (nr == 340 && a[0] && (pid_t)a[0] != getpid()) { r = -EPERM; break; }
-        if (nr == 340 && a[2]) { r = 0; } /* setting limits is ignored */
-        if (getrlimit(res, &rl)) { r = host_err(); break; }
-        if (!out) break;
+        uint32_t in = nr == 340 ? a[2] : nr == 75 ? a[1] : 0, out = nr == 340 ? a[3] : nr == 75 ? 0 : a[1];
+        struct rlimit rl, nl;
         uint8_t b[16];
+        if (nr == 340 && a[0] && (pid_t)a[0] != getpid()) { r = -EPERM; break; }
+        if (in) { /* 32-bit limits: all ones is RLIM_INFINITY */
+            if (g_read(p, in, b, nr == 340 ? 16 : 8)) { r = -EFAULT; break; }
+            uint64_t c = nr == 340 ? get_le(b, 8) : get_le(b, 4), m = nr == 340 ? get_le(b + 8, 8) : get_le(b + 4, 4);
+            uint64_t inf = nr == 340 ? ~0ull : 0xffffffffull;
+            nl.rlim_cur = c == inf ? RLIM_INFINITY : (rlim_t)c;
+            nl.rlim_max = m == inf ? RLIM_INFINITY : (rlim_t)m;
+        }
+        if ((unsigned)res >= 16) { r = -EINVAL; break; }
+        if (getrlimit(res, &rl)) { r = host_err(); break; }
+        if (in) {
+            if (nl.rlim_cur > nl.rlim_max) { r = -EINVAL; break; }
+            /* the limits on memory would bind the emulator itself, not just
+             * the guest: checked, then not applied */
+            int mem = res == RLIMIT_AS || res == RLIMIT_DATA || res == RLIMIT_STACK || res == RLIMIT_MEMLOCK;
+            if (mem ? nl.rlim_max > rl.rlim_max && geteuid() != 0 : setrlimit(res, &nl) != 0) {
+                r = mem ? -EPERM : host_err();
+                break;
+            }
+        }
+        if (!out) break;
         if (nr == 340) {
             put_le(b, 8, rl.rlim_cur == RLIM_INFINITY ? ~0ull : rl.rlim_cur);
             put_le(b + 8, 8, rl.rlim_max == RLIM_INFINITY ? ~0ull : rl.rlim_max);
             r = g_write(p, out, b, 16);
-        } else {
-            put_le(b, 4, rl.rlim_cur > 0xffffffffu ? 0xffffffffu : rl.rlim_cur);
-            put_le(b + 4, 4, rl.rlim_max > 0xffffffffu ? 0xffffffffu : rl.rlim_max);
+        } else { /* the old getrlimit's infinity is 0x7fffffff */
+            uint64_t lim = nr == 76 ? 0x7fffffffu : 0xffffffffu;
+            put_le(b, 4, rl.rlim_cur > lim ? lim : rl.rlim_cur);
+            put_le(b + 4, 4, rl.rlim_max > lim ? lim : rl.rlim_max);
             r = g_write(p, out, b, 8);
         }
         break;
