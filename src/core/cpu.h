@@ -160,7 +160,6 @@ struct E386Cpu {
     uint8_t softmmu;    /* system mode: every access goes through the TLB (paging when CR0.PG) */
     uint8_t tlb_large;  /* a 4 MiB page is cached: INVLPG flushes all */
     Fpu fpu;
-    TlbEntry tlb[2][TLB_SIZE];
 
     Mem mem;
     /* user-mode private descriptor tables (see e386_gdt_set) */
@@ -203,6 +202,7 @@ struct E386Cpu {
     FILE *log;
     e386_disasm_fn disasm;
     void *disasm_opaque;
+    TlbEntry tlb[2][TLB_SIZE]; /* last: large, and away from the hot registers */
 };
 
 /* ---- exceptions (core/exc.c): never return ---- */
