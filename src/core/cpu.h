@@ -198,6 +198,8 @@ struct E386Cpu {
     uint8_t dbg_exec, dbg_data; /* breakpoints of each kind are enabled in DR7 */
     uint8_t db_hits;            /* data breakpoints hit by the current instruction */
     uint8_t rf_loaded;          /* this instruction loaded RF (IRET): keep it */
+    uint8_t db_carry;           /* data breakpoints hit in a MOV SS shadow: after the next one */
+    uint8_t push_rf;            /* delivering a fault: RF in the pushed EFLAGS */
     int log_mask;
     FILE *log;
     e386_disasm_fn disasm;

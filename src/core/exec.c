@@ -400,7 +400,8 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
                     continue;
                 }
             }
-            cpu->db_hits = 0;
+            cpu->db_hits = cpu->db_carry;
+            cpu->db_carry = 0;
             cpu->rf_loaded = 0;
         }
         Tb *tb = tb_find(cpu, extra_key);
@@ -421,7 +422,11 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         cpu->cur_tb = NULL;
         if (cpu->sys && !cpu->rf_loaded)
             cpu->eflags &= ~(uint32_t)F_RF; /* RF lasts one instruction */
-        int data_bp = cpu->sys && cpu->db_hits && !cpu->inhibit_irq;
+        if (cpu->sys && cpu->db_hits && cpu->inhibit_irq) {
+            cpu->db_carry = cpu->db_hits; /* MOV SS: reported after the next instruction */
+            cpu->db_hits = 0;
+        }
+        int data_bp = cpu->sys && cpu->db_hits;
         if ((tf && !cpu->inhibit_irq) || data_bp) {
             /* single-step and data breakpoints: one trap after the
              * instruction (not in the shadow of MOV SS) */

@@ -55,11 +55,12 @@ int sys_read_desc(E386Cpu *cpu, uint16_t sel, uint32_t desc[2])
 int sys_write_desc(E386Cpu *cpu, uint16_t sel, const uint32_t desc[2])
 {
     if (cpu->sys) {
+        /* the CPU only ever updates the access byte (accessed, busy) and
+         * writes that byte alone: a #PF there reports its address */
         uint32_t lin;
         if (guest_desc_addr(cpu, sel, &lin))
             return -1;
-        sys_write(cpu, lin, 4, desc[0]);
-        sys_write(cpu, lin + 4, 4, desc[1]);
+        sys_write(cpu, lin + 5, 1, (desc[1] >> 8) & 0xff);
         return 0;
     }
     unsigned idx = sel >> 3;

@@ -259,7 +259,7 @@ static void prot_deliver(E386Cpu *cpu, int vec, int kind, int has_err, uint32_t 
     seg_load_cache(&cs, (uint16_t)((sel & 0xfffc) | new_cpl), d);
     if (off > cs.limit)
         raise_exc_err(cpu, EX_GP, ext);
-    uint32_t fl = get_eflags(cpu);
+    uint32_t fl = get_eflags(cpu) | (cpu->push_rf ? F_RF : 0);
     Seg ss = cpu->seg[SEG_SS];
     uint32_t sp = cpu->r[4];
     uint32_t frame[10];
@@ -292,8 +292,11 @@ static void prot_deliver(E386Cpu *cpu, int vec, int kind, int has_err, uint32_t 
     uint32_t at[10], probe = sp;
     for (int i = 0; i < n; i++)
         at[i] = sys_frame_slot(cpu, &ss, &probe, size, ss_err);
-    for (int i = 0; i < n; i++)
-        lin_write(cpu, at[i], size, frame[i]);
+    for (int i = 0; i < n; i++) /* at the new privilege: supervisor writes below ring 3 */
+        if (new_cpl < 3)
+            sys_write(cpu, at[i], size, frame[i]);
+        else
+            lin_write(cpu, at[i], size, frame[i]);
     if (!(d[1] & (1u << 8))) {
         d[1] |= 1u << 8;
         sys_write_desc(cpu, sel, d);
@@ -312,6 +315,15 @@ static void prot_deliver(E386Cpu *cpu, int vec, int kind, int has_err, uint32_t 
             if (sr != SEG_CS && sr != SEG_SS)
                 cpu->seg[sr] = (Seg){ .sel = 0 };
     clear_flags(cpu, F_TF | F_NT | F_RF | F_VM | (type & 1 ? 0 : F_IF));
+}
+
+/* Faults push EFLAGS with RF set, so that IRET restarts the faulting
+ * instruction without an instruction breakpoint firing again (SDM
+ * 17.3.1.1); #DB itself does not, traps and interrupts do not (Bochs too). */
+static int fault_class(int vec)
+{
+    return vec == EX_DE || vec == EX_BR || vec == EX_UD || vec == EX_NM || (vec >= EX_TS && vec <= EX_PF) ||
+           vec == EX_MF || vec == 17;
 }
 
 static void deliver(E386Cpu *cpu, int vec, int kind, int has_err, uint32_t err, uint32_t ret_eip)
@@ -342,6 +354,7 @@ int sys_deliver_exit(E386Cpu *cpu)
     if (ex->reason == E386_EXIT_INTERRUPT) {
         cpu->delivering = vec + 256; /* a software interrupt: benign */
         cpu->eip = ex->insn_eip; /* a fault while delivering it is the INT's */
+        cpu->eflags &= ~(uint32_t)F_RF; /* INT n completed: RF is gone from the image */
         deliver(cpu, vec, EV_SOFT, 0, 0, ex->fault_eip);
         return -1;
     }
@@ -357,7 +370,9 @@ int sys_deliver_exit(E386Cpu *cpu)
         has_err = 1;
     }
     cpu->delivering = vec;
+    cpu->push_rf = fault_class(vec);
     deliver(cpu, vec, EV_EXC, has_err, err, ex->fault_eip);
+    cpu->push_rf = 0;
     return -1;
 }
 

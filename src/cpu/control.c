@@ -134,8 +134,11 @@ static const E386Op *through_gate(E386Cpu *cpu, const E386Op *op, uint16_t gsel,
         uint32_t probe = sp;
         for (int i = 0; i < n; i++)
             at[i] = sys_frame_slot(cpu, &ss, &probe, size, ss_err);
-        for (int i = 0; i < n; i++)
-            lin_write(cpu, at[i], size, frame[i]);
+        for (int i = 0; i < n; i++) /* at the new privilege: supervisor writes below ring 3 */
+            if (new_cpl < 3)
+                sys_write(cpu, at[i], size, frame[i]);
+            else
+                lin_write(cpu, at[i], size, frame[i]);
         sp = probe;
     }
     if (!(d[1] & (1u << 8))) {

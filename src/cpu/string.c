@@ -48,6 +48,8 @@ static const E386Op *str_run(E386Cpu *cpu, const E386Op *op, StrBody body, int c
         reg_set(cpu, 1, s.as, cpu->r[1] - 1);
         if (cond && (op->rep == 0xf3 ? !eq : eq))
             return op + 1;
+        if (cpu->db_hits) /* a data breakpoint: the trap comes after this iteration */
+            break;
     }
     if (reg_get(cpu, 1, s.as) == 0)
         return op + 1;
