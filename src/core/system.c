@@ -329,6 +329,9 @@ static int fault_class(int vec)
 static void deliver(E386Cpu *cpu, int vec, int kind, int has_err, uint32_t err, uint32_t ret_eip)
 {
     log_event(cpu, vec, kind, has_err, err, ret_eip);
+    /* a delivery counts as a step: a guest whose handler faults again at
+     * once still uses up its instruction budget, so e386_run returns */
+    cpu->icount++;
     cpu->deliver_ext = kind != EV_SOFT;
     cpu->halted = 0;
     if (cpu->pe)

@@ -335,6 +335,25 @@ START_TEST(test_mmio_alias_and_floating_bus)
 }
 END_TEST
 
+/* A #UD handler that is itself UD2 faults forever without completing an
+ * instruction: e386_run must still return when its budget is spent (it
+ * counted only completed instructions, so emu386-system hung). */
+START_TEST(test_fault_loop_uses_the_budget)
+{
+    Bus b;
+    E386Cpu *cpu = machine(&b);
+    static const uint8_t ivt6[] = { 0x00, 0x10, 0x00, 0x00 }; /* 0000:1000 */
+    static const uint8_t ud2[] = { 0x0f, 0x0b };
+    put(cpu, 6 * 4, ivt6, sizeof ivt6);
+    put(cpu, 0x1000, ud2, sizeof ud2);
+    start_real(cpu, 0x1000);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 1000, &ex), E386_EXIT_INSN_LIMIT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ESP), 0x8000 - 6 * 1000);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("system");
@@ -344,6 +363,7 @@ int main(void)
     tcase_add_test(tc, test_hlt_woken_by_intr_after_sti_shadow);
     tcase_add_test(tc, test_protected_mode_paging_page_fault);
     tcase_add_test(tc, test_mmio_alias_and_floating_bus);
+    tcase_add_test(tc, test_fault_loop_uses_the_budget);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
