@@ -54,7 +54,7 @@ run_ctest() {
     local rc=0
     (cd "$1" && ctest --output-on-failure -j"$JOBS" "${@:2}") || rc=$?
     awk '/^[0-9]+\/[0-9]+ Testing: / { test = $3 }
-         /^(cpu-i386|samples|selfvirt): .*(compared|references|NOTE|SKIP|no x86-64 twin)/ { print "  [" test "] " $0 }' \
+         /^(cpu-i386|samples|selfvirt|system|usermode): .*(compared|references|NOTE|SKIP|no x86-64 twin|subset|oracle)/ { print "  [" test "] " $0 }' \
         "$1/Testing/Temporary/LastTest.log" 2>/dev/null
     return $rc
 }

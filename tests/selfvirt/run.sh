@@ -28,6 +28,15 @@ fi
 # groups that are cheap enough (about a hundred times slower than one
 # level of emulation; the big sweeps run one level deep in cpu-i386).
 CPU_SUBSET="signals sigfpe exceptions smc seg code16 singlestep bitops misc fpu_env fpu"
+# When the host emulator is itself slow -- under qemu-user on a cross host,
+# or an -O0 coverage build (E386_SELFVIRT_SUBSET=small) -- three levels of
+# emulation multiply: keep the programs that reach the most host code per
+# instruction (signals, faults, segments, 16-bit code, SMC, the x87
+# environment) and leave the integer and x87 sweeps to cpu-i386.
+if [ -n "$HOST_WRAP" ] || [ "${E386_SELFVIRT_SUBSET:-}" = small ]; then
+    CPU_SUBSET="signals sigfpe exceptions smc seg code16 singlestep fpu_env"
+    echo "selfvirt: the host emulator is slow here: the small subset ($CPU_SUBSET)"
+fi
 WRAP="$HOST_WRAP${HOST_WRAP:+ }$HOST_EMU"
 echo "selfvirt: $GUEST_EMU (i386) under $WRAP"
 fail=0
