@@ -229,8 +229,8 @@ const E386Op *op_cpuid(E386Cpu *cpu, const E386Op *op)
     } else if (leaf == 1) {
         a = 0x0631;     /* family 6, model 3, stepping 1 */
         d = (1u << 0) | (1u << 4) | (1u << 8) | (1u << 15); /* FPU TSC CX8 CMOV */
-        if (cpu->sys)
-            d |= 1u << 5; /* MSR: RDMSR/WRMSR exist in system mode */
+        if (cpu->sys) /* system mode adds what it implements: DE PSE MSR PGE */
+            d |= (1u << 2) | (1u << 3) | (1u << 5) | (1u << 13);
     }
     cpu->r[0] = a;
     cpu->r[3] = b;

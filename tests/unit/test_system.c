@@ -354,6 +354,27 @@ START_TEST(test_fault_loop_uses_the_budget)
 }
 END_TEST
 
+/* CPUID reports exactly what system mode implements: a P6 without SSE */
+START_TEST(test_cpuid_features)
+{
+    Bus b;
+    E386Cpu *cpu = machine(&b);
+    static const uint8_t code[] = {
+        0x66, 0xb8, 0x01, 0x00, 0x00, 0x00, /* mov eax, 1 */
+        0x0f, 0xa2,                         /* cpuid */
+        0xf4,                               /* hlt */
+    };
+    put(cpu, 0x1000, code, sizeof code);
+    start_real(cpu, 0x1000);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_HLT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 0x0631);
+    /* FPU DE PSE TSC MSR CX8 PGE CMOV */
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EDX), 0x0000a13du);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("system");
@@ -364,6 +385,7 @@ int main(void)
     tcase_add_test(tc, test_protected_mode_paging_page_fault);
     tcase_add_test(tc, test_mmio_alias_and_floating_bus);
     tcase_add_test(tc, test_fault_loop_uses_the_budget);
+    tcase_add_test(tc, test_cpuid_features);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
