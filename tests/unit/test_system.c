@@ -354,6 +354,108 @@ START_TEST(test_fault_loop_uses_the_budget)
 }
 END_TEST
 
+static void put32(E386Cpu *cpu, uint32_t addr, uint32_t v)
+{
+    uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+    put(cpu, addr, b, 4);
+}
+
+/* The soft TLB keeps what the architecture lets it keep: a changed PTE is
+ * not seen until INVLPG, a global page survives a CR3 reload, and clearing
+ * CR4.PGE flushes everything. */
+START_TEST(test_tlb_invlpg_and_global_pages)
+{
+    Bus b;
+    E386Cpu *cpu = machine(&b);
+    enter_flat_pm(cpu);
+    put32(cpu, 0x10000, 0x11003);
+    for (uint32_t pg = 0; pg < 256; pg++)
+        put32(cpu, 0x11000 + pg * 4, (pg << 12) | 3);
+    put32(cpu, 0x50000, 0x11111111);
+    put32(cpu, 0x60000, 0x22222222);
+    put32(cpu, 0x70000, 0x33333333);
+    static const uint8_t code[] = {
+        0xb8, 0x00, 0x00, 0x01, 0x00,                   /* mov eax, 0x10000 */
+        0x0f, 0x22, 0xd8,                               /* mov cr3, eax */
+        0x0f, 0x20, 0xc0, 0x0d, 0, 0, 0, 0x80, 0x0f, 0x22, 0xc0, /* paging on */
+        0xa1, 0x00, 0x00, 0x05, 0x00, 0xe7, 0xe9,       /* out [0x50000]: 1111 */
+        0xc7, 0x05, 0x40, 0x11, 0x01, 0x00, 0x03, 0x00, 0x06, 0x00, /* PTE 0x50 -> 0x60000 */
+        0xa1, 0x00, 0x00, 0x05, 0x00, 0xe7, 0xe9,       /* still 1111: the TLB */
+        0x0f, 0x01, 0x3d, 0x00, 0x00, 0x05, 0x00,       /* invlpg [0x50000] */
+        0xa1, 0x00, 0x00, 0x05, 0x00, 0xe7, 0xe9,       /* 2222 */
+        0x0f, 0x20, 0xe0, 0x0d, 0x80, 0, 0, 0, 0x0f, 0x22, 0xe0, /* CR4.PGE on */
+        0xc7, 0x05, 0x40, 0x11, 0x01, 0x00, 0x03, 0x01, 0x06, 0x00, /* PTE: global */
+        0x0f, 0x01, 0x3d, 0x00, 0x00, 0x05, 0x00,       /* invlpg */
+        0xa1, 0x00, 0x00, 0x05, 0x00, 0xe7, 0xe9,       /* 2222, cached as global */
+        0xc7, 0x05, 0x40, 0x11, 0x01, 0x00, 0x03, 0x00, 0x07, 0x00, /* PTE -> 0x70000 */
+        0x0f, 0x20, 0xd8, 0x0f, 0x22, 0xd8,             /* reload CR3 */
+        0xa1, 0x00, 0x00, 0x05, 0x00, 0xe7, 0xe9,       /* still 2222: global */
+        0x0f, 0x20, 0xe0, 0x25, 0x7f, 0xff, 0xff, 0xff, 0x0f, 0x22, 0xe0, /* CR4.PGE off */
+        0xa1, 0x00, 0x00, 0x05, 0x00, 0xe7, 0xe9,       /* 3333 */
+        0xf4,
+    };
+    put(cpu, 0x1029, code, sizeof code);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_HLT);
+    static const uint32_t want[] = { 0x11111111, 0x11111111, 0x22222222, 0x22222222, 0x22222222, 0x33333333 };
+    ck_assert_int_eq(b.nout, 6);
+    for (int i = 0; i < 6; i++)
+        ck_assert_uint_eq(b.out[i].v, want[i]);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+/* JMP to a TSS and back: the outgoing state is saved, the incoming one
+ * loaded, busy bits follow the JMPs, TR and CR0.TS are set. */
+START_TEST(test_task_switch_by_jmp)
+{
+    Bus b;
+    E386Cpu *cpu = machine(&b);
+    enter_flat_pm(cpu);
+    /* TSS descriptors 0x18 (base 0x2000) and 0x20 (base 0x2100), type 9 */
+    put32(cpu, 0x500 + 0x18, 0x20000067);
+    put32(cpu, 0x500 + 0x1c, 0x00008900);
+    put32(cpu, 0x500 + 0x20, 0x21000067);
+    put32(cpu, 0x500 + 0x24, 0x00008900);
+    static const uint8_t gdtr[] = { 0x27, 0 };
+    put(cpu, 0x600, gdtr, 2);
+    uint32_t tb = 0x2100; /* task B's TSS */
+    put32(cpu, tb + 0x20, 0x1100);   /* EIP */
+    put32(cpu, tb + 0x24, 2);        /* EFLAGS */
+    put32(cpu, tb + 0x28, 0xb0b0);   /* EAX */
+    put32(cpu, tb + 0x38, 0x9000);   /* ESP */
+    put32(cpu, tb + 0x48, 0x10);     /* ES */
+    put32(cpu, tb + 0x4c, 0x08);     /* CS */
+    put32(cpu, tb + 0x50, 0x10);     /* SS */
+    put32(cpu, tb + 0x54, 0x10);     /* DS */
+    static const uint8_t task_a[] = {
+        0x66, 0xb8, 0x18, 0x00,             /* 1029 mov ax, 0x18 */
+        0x0f, 0x00, 0xd8,                   /* 102d ltr ax */
+        0xb8, 0xa0, 0xa0, 0x00, 0x00,       /* 1030 mov eax, 0xa0a0 */
+        0xea, 0, 0, 0, 0, 0x20, 0x00,       /* 1035 jmp 0x20:0 (task B) */
+        0xe7, 0xe9,                         /* 103c out 0xe9, eax: back in A */
+        0xf4,                               /* 103e hlt */
+    };
+    static const uint8_t task_b[] = {
+        0xe7, 0xe9,                         /* 1100 out 0xe9, eax */
+        0xea, 0, 0, 0, 0, 0x18, 0x00,       /* 1102 jmp 0x18:0 (task A) */
+    };
+    put(cpu, 0x1029, task_a, sizeof task_a);
+    put(cpu, 0x1100, task_b, sizeof task_b);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_HLT);
+    ck_assert_int_eq(b.nout, 2);
+    ck_assert_uint_eq(b.out[0].v, 0xb0b0);
+    ck_assert_uint_eq(b.out[1].v, 0xa0a0);
+    ck_assert_uint_eq(get32(cpu, 0x2000 + 0x20), 0x103c); /* A saved after its JMP */
+    ck_assert_uint_eq(get32(cpu, 0x2100 + 0x20), 0x1109); /* B too */
+    ck_assert_uint_eq(get32(cpu, 0x2100 + 0x28), 0xb0b0);
+    ck_assert_uint_eq((get32(cpu, 0x500 + 0x1c) >> 8) & 0xf, 0xb); /* A busy */
+    ck_assert_uint_eq((get32(cpu, 0x500 + 0x24) >> 8) & 0xf, 0x9); /* B available */
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 /* CPUID reports exactly what system mode implements: a P6 without SSE */
 START_TEST(test_cpuid_features)
 {
@@ -386,6 +488,8 @@ int main(void)
     tcase_add_test(tc, test_mmio_alias_and_floating_bus);
     tcase_add_test(tc, test_fault_loop_uses_the_budget);
     tcase_add_test(tc, test_cpuid_features);
+    tcase_add_test(tc, test_tlb_invlpg_and_global_pages);
+    tcase_add_test(tc, test_task_switch_by_jmp);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
