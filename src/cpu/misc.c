@@ -215,17 +215,20 @@ const E386Op *op_cmpxchg8b(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
-/* CPUID reports exactly what emu386 implements: an i686 with an x87 FPU,
- * TSC, CMPXCHG8B and CMOV.  Vendor "Emu386Emu386". */
+/* CPUID: the vendor and signature of a P6 (GenuineIntel, family 6 model
+ * 3, as Bochs's p2_klamath, the system-mode oracle, so guests take their
+ * known-CPU paths), and as features exactly what emu386 implements: the
+ * x87, TSC, CMPXCHG8B and CMOV; system mode adds DE PSE MSR PGE.  No MMX,
+ * SSE, SEP, MCE, PAE or APIC until they exist. */
 const E386Op *op_cpuid(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t leaf = cpu->r[0];
     uint32_t a = 0, b = 0, c = 0, d = 0;
     if (leaf == 0) {
         a = 1;
-        b = 0x38756d45; /* "Emu3" */
-        d = 0x6d453638; /* "86Em" */
-        c = 0x36383375; /* "u386" */
+        b = 0x756e6547; /* "Genu" */
+        d = 0x49656e69; /* "ineI" */
+        c = 0x6c65746e; /* "ntel" */
     } else if (leaf == 1) {
         a = 0x0631;     /* family 6, model 3, stepping 1 */
         d = (1u << 0) | (1u << 4) | (1u << 8) | (1u << 15); /* FPU TSC CX8 CMOV */

@@ -32,6 +32,14 @@ static void m_set_intr(void *opaque, int n, int level)
 
 static void m_debug_exit(void *opaque, int status) { machine_request_exit(opaque, status); }
 
+static void m_reset_request(void *opaque) { machine_request_reset(opaque); }
+
+void machine_request_reset(Machine *m)
+{
+    m->reset_requested = true;
+    e386_stop(m->cpu); /* after the OUT that pulsed the line */
+}
+
 void machine_request_exit(Machine *m, int status)
 {
     m->exit_requested = true;
@@ -75,9 +83,34 @@ static int add_device(Machine *m, Device *d, char *err, size_t errlen)
     return 0;
 }
 
+/* The serial ports' backends, before the UARTs that use them. */
+static int open_serial(Machine *m, char *err, size_t errlen)
+{
+    for (int i = 0; i < MACHINE_NSERIAL; i++) {
+        const char *spec = m->cfg.serial[i];
+        if (!spec)
+            continue;
+        if (i && m->cfg.serial[0] && !strcmp(spec, "stdio") && !strcmp(m->cfg.serial[0], "stdio")) {
+            snprintf(err, errlen, "-serial stdio: stdio can back only one serial port");
+            return -1;
+        }
+        char e[256];
+        if (!(m->serial[i] = chardev_open(spec, e, sizeof e))) {
+            snprintf(err, errlen, "-serial %s (COM%d): %s", spec, i + 1, e);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int build_devices(Machine *m, char *err, size_t errlen)
 {
     DevClock clk = { m_clock_ns, m };
+    static const uint16_t com_base[MACHINE_NSERIAL] = { 0x3F8, 0x2F8 };
+    static const int com_irq[MACHINE_NSERIAL] = { 4, 3 };
+    static const char *const com_id[MACHINE_NSERIAL] = { "com1", "com2" };
+    if (open_serial(m, err, errlen) < 0)
+        return -1;
     /* init first (cannot fail, wires everything), realize after: a device
      * may drive a line into another during its realize-time reset */
     pic_init(&m->pic, "pic", (IrqLine){ m_set_intr, m, 0 });
@@ -86,9 +119,22 @@ static int build_devices(Machine *m, char *err, size_t errlen)
     post_init(&m->post, "post");
     debugcon_init(&m->debugcon, "debugcon", 0xE9, m->cfg.console ? m->cfg.console : stdout);
     debugexit_init(&m->debugexit, "debug-exit", m_debug_exit, m);
+    rtc_init(&m->rtc, "rtc", (IrqLine){ pic_set_irq, &m->pic, 8 }, clk, m->clock.wall_origin,
+             m->cfg.ram_size);
+    for (int i = 0; i < MACHINE_NSERIAL; i++) {
+        UartBackend be = { NULL, NULL, NULL };
+        if (m->serial[i])
+            be = (UartBackend){ chardev_write_cb, chardev_read_cb, m->serial[i] };
+        uart_init(&m->uart[i], com_id[i], com_base[i], (IrqLine){ pic_set_irq, &m->pic, com_irq[i] },
+                  clk, be);
+    }
+    i8042_init(&m->kbc, "i8042", (IrqLine){ pic_set_irq, &m->pic, 1 },
+               (IrqLine){ pic_set_irq, &m->pic, 12 }, m_reset_request, m);
+    port92_init(&m->port92, "port92", m_reset_request, m);
     /* Interrupt sources before the PIC: the PIC's reset then clears the
      * requests their own resets raised, as ICW1 would. */
-    Device *order[] = { &m->pit.dev, &m->portb.dev, &m->pic.dev,
+    Device *order[] = { &m->pit.dev, &m->portb.dev, &m->rtc.dev, &m->uart[0].dev,
+                        &m->uart[1].dev, &m->kbc.dev, &m->pic.dev, &m->port92.dev,
                         &m->post.dev, &m->debugcon.dev, &m->debugexit.dev };
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
         if (add_device(m, order[i], err, errlen) < 0)
@@ -122,8 +168,17 @@ Machine *machine_new(const MachineConfig *cfg, const BiosImage *bios, char *err,
         snprintf(err, errlen, "cannot put the CPU in system mode");
         goto fail;
     }
-    if (ram_map(m->cpu, cfg->ram_size, err, errlen) < 0 || map_bios(m, bios, err, errlen) < 0 ||
-        build_devices(m, err, errlen) < 0)
+    if (cfg->icount) /* before any device reads the clock */
+        vclock_set_icount(&m->clock, m->cpu, cfg->icount_shift);
+    LinuxPlan plan;
+    if (!bios && !cfg->kernel) {
+        snprintf(err, errlen, "no firmware and no kernel to run");
+        goto fail;
+    }
+    if (cfg->kernel && linux_boot_plan(cfg->kernel, cfg->ram_size, &plan, err, errlen) < 0)
+        goto fail;
+    if (ram_map(m->cpu, cfg->ram_size, err, errlen) < 0 ||
+        (bios && map_bios(m, bios, err, errlen) < 0) || build_devices(m, err, errlen) < 0)
         goto fail;
     if (cfg->cpu_log)
         e386_set_log(m->cpu, cfg->cpu_log, m->cfg.log, cfg->disasm, cfg->disasm_opaque);
@@ -140,6 +195,8 @@ void machine_free(Machine *m)
         return;
     for (int i = m->ndev - 1; i >= 0; i--)
         device_unrealize(m->dev[i]);
+    for (int i = 0; i < MACHINE_NSERIAL; i++)
+        chardev_close(m->serial[i]); /* restores the terminal (stdio) */
     e386_cpu_free(m->cpu); /* RAM and ROM go back with the address space */
     free(m);
 }
@@ -150,6 +207,13 @@ void machine_reset(Machine *m)
         device_reset(m->dev[i]);
     e386_system_reset(m->cpu);
     e386_set_irq(m->cpu, pic_intr_level(&m->pic));
+    /* -kernel: no firmware to run, so a reset loads the kernel again, as
+     * QEMU's -kernel does; machine_new checked that it fits this RAM */
+    if (m->cfg.kernel) {
+        char err[256];
+        if (linux_boot_enter(m->cpu, m->cfg.kernel, m->cfg.ram_size, err, sizeof err) < 0)
+            fprintf(m->cfg.log, "emu386-system: %s\n", err);
+    }
 }
 
 void machine_dump_state(const Machine *m, FILE *out)

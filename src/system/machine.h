@@ -4,16 +4,23 @@
 #ifndef E386_SYSTEM_MACHINE_H
 #define E386_SYSTEM_MACHINE_H
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include "dev/debugcon.h"
 #include "dev/debugexit.h"
 #include "dev/device.h"
+#include "dev/i8042.h"
 #include "dev/pic.h"
 #include "dev/pit.h"
+#include "dev/port92.h"
 #include "dev/portb.h"
 #include "dev/post.h"
+#include "dev/rtc.h"
+#include "dev/uart.h"
 #include "e386.h"
 #include "system/bios.h"
+#include "system/chardev.h"
+#include "system/linux.h"
 #include "system/vclock.h"
 
 /* Exit statuses of machine_run besides the guest's own (port 0xF4). */
@@ -28,9 +35,22 @@ typedef struct MachineConfig {
     FILE *console;          /* port 0xE9 output; NULL: stdout */
     e386_disasm_fn disasm;  /* -d in_asm */
     void *disasm_opaque;
+    /* -kernel: boot this Linux kernel by the 32-bit boot protocol instead
+     * of running a BIOS (machine_new's bios is then NULL); borrowed, it
+     * must outlive the machine (every reset loads it again). */
+    const LinuxBoot *kernel;
+    /* The serial ports' backends (chardev.h specs), COM1 then COM2; NULL:
+     * nothing connected (the UART is there, its bytes go nowhere). */
+    const char *serial[2];
+    /* -icount: time from the instruction count, 2^icount_shift ns each */
+    bool icount;
+    unsigned icount_shift;
+    /* Set by the program's SIGINT/SIGTERM handler to the signal number:
+     * the run ends (status 128 + signal) at the next slice.  NULL: none. */
+    volatile sig_atomic_t *stop_signal;
 } MachineConfig;
 
-enum { MACHINE_MAX_DEVICES = 8 };
+enum { MACHINE_MAX_DEVICES = 16, MACHINE_NSERIAL = 2 };
 
 typedef struct Machine {
     MachineConfig cfg;
@@ -44,25 +64,37 @@ typedef struct Machine {
     PostState post;
     DebugconState debugcon;
     DebugExitState debugexit;
+    RtcState rtc;
+    UartState uart[MACHINE_NSERIAL];
+    Chardev *serial[MACHINE_NSERIAL];
+    I8042State kbc;
+    Port92State port92;
     Device *dev[MACHINE_MAX_DEVICES]; /* realize order; reset and unrealize walk it */
     int ndev;
     bool exit_requested;
+    bool reset_requested; /* the guest pulsed the reset line (8042, port 0x92) */
     int exit_status;
     uint64_t ips;    /* guest instructions per second, measured: sizes slices */
     uint64_t resets; /* triple-fault resets so far */
 } Machine;
 
 /* A machine with cfg's RAM and bios's ROM, reset and ready to run; NULL
- * with a message in err.  The image is copied: the caller frees it. */
+ * with a message in err.  The image is copied: the caller frees it.
+ * bios may be NULL when cfg->kernel is set (no ROM then). */
 Machine *machine_new(const MachineConfig *cfg, const BiosImage *bios, char *err, size_t errlen);
 void machine_free(Machine *m);
-/* RESET: every device and the CPU to their power-on state; memory kept. */
+/* RESET: every device and the CPU to their power-on state; memory kept
+ * (with -kernel the kernel, initrd and boot_params are written again and
+ * the CPU starts at the boot trampoline). */
 void machine_reset(Machine *m);
 /* Run until the guest or the machine ends the run; the exit status for
  * the program, with msg set when the machine (not the guest) ended it. */
 int machine_run(Machine *m, char *msg, size_t msglen);
 /* Stop the run with this status (port 0xF4; later the monitor's quit). */
 void machine_request_exit(Machine *m, int status);
+/* The guest pulsed the CPU reset line: the run loop resets the machine
+ * after the current instruction (with -no-reboot the run ends, status 0). */
+void machine_request_reset(Machine *m);
 /* Every device's state as "device.field=value" lines. */
 void machine_dump_state(const Machine *m, FILE *out);
 #endif

@@ -12,15 +12,49 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: emu386-system -bios FILE [options]\n"
+               "       emu386-system -kernel bzImage [-initrd FILE] [-append CMDLINE] [options]\n"
                "  -bios FILE    firmware image, ending at 0xFFFFFFFF (at most 16 MiB)\n"
+               "  -kernel FILE  boot a Linux bzImage by the 32-bit boot protocol, no BIOS\n"
+               "  -initrd FILE  the initial ramdisk for -kernel\n"
+               "  -append LINE  the kernel command line for -kernel\n"
                "  -m SIZE       RAM size, with a K, M or G suffix (default 32M; bare number: MiB)\n"
                "  -no-reboot    a triple fault ends the run (status 3) instead of resetting\n"
                "  -d LIST       logs, comma-separated: post,int,cpu,exec,in_asm,unimp (-d help)\n"
                "  -D FILE       write the logs to FILE instead of stderr\n"
-               "  -icount N     reserved: deterministic instruction-counted time (not yet)\n"
+               "  -icount N     deterministic time: 2^N ns per guest instruction (N 0-10;\n"
+               "                also shift=N); HLT skips to the next timer, nothing sleeps\n"
+               "  -serial DEV   backend of the next serial port (COM1, then COM2): stdio,\n"
+               "                file:PATH, unix:PATH,server, null or none (default: COM1 stdio)\n"
+               "  -nographic    accepted for QEMU compatibility (there is no display)\n"
                "  -h, --help    this help\n"
                "  --version     print the version\n"
                "The guest ends the run by writing its exit status to port 0xF4.\n");
+}
+
+/* SIGINT/SIGTERM: the signal's number, polled by the main loop each slice
+ * (MachineConfig.stop_signal), which then ends the run in order: the
+ * terminal is restored and every device freed on the normal path.  This is
+ * the program's one piece of static mutable state: a signal handler can
+ * reach nothing else, and the library itself keeps none. */
+static volatile sig_atomic_t stop_signal_no;
+
+static void on_stop_signal(int sig) { stop_signal_no = sig; }
+
+/* -icount N or -icount shift=N */
+static int parse_icount(const char *v, MachineConfig *cfg)
+{
+    if (!strncmp(v, "shift=", 6))
+        v += 6;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || n < 0 || n > VCLOCK_MAX_SHIFT) {
+        fprintf(stderr, "emu386-system: -icount: want a shift from 0 to %d (2^N ns per "
+                        "instruction), not '%s'\n", VCLOCK_MAX_SHIFT, v);
+        return -1;
+    }
+    cfg->icount = true;
+    cfg->icount_shift = (unsigned)n;
+    return 0;
 }
 
 /* The -d items: CPU logs and device logs. */
@@ -119,7 +153,9 @@ int main(int argc, char **argv)
 {
     MachineConfig cfg = { .ram_size = RAM_DEFAULT_SIZE };
     const char *bios_path = NULL, *log_path = NULL;
+    const char *kernel_path = NULL, *initrd_path = NULL, *append = NULL;
     char err[512];
+    int nserial = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
@@ -134,8 +170,11 @@ int main(int argc, char **argv)
             cfg.no_reboot = true;
             continue;
         }
+        if (!strcmp(o, "-nographic"))
+            continue; /* serial on stdio is already the default */
         if (strcmp(o, "-bios") && strcmp(o, "-m") && strcmp(o, "-d") && strcmp(o, "-D") &&
-            strcmp(o, "-icount")) {
+            strcmp(o, "-icount") && strcmp(o, "-kernel") && strcmp(o, "-initrd") &&
+            strcmp(o, "-append") && strcmp(o, "-serial")) {
             fprintf(stderr, "emu386-system: unknown option '%s'\n", o);
             usage(stderr);
             return 2;
@@ -148,6 +187,12 @@ int main(int argc, char **argv)
         const char *v = argv[++i];
         if (!strcmp(o, "-bios")) {
             bios_path = v;
+        } else if (!strcmp(o, "-kernel")) {
+            kernel_path = v;
+        } else if (!strcmp(o, "-initrd")) {
+            initrd_path = v;
+        } else if (!strcmp(o, "-append")) {
+            append = v;
         } else if (!strcmp(o, "-m")) {
             if (ram_parse_size(v, &cfg.ram_size, err, sizeof err) < 0) {
                 fprintf(stderr, "emu386-system: -m: %s\n", err);
@@ -158,34 +203,69 @@ int main(int argc, char **argv)
                 return 2;
         } else if (!strcmp(o, "-D")) {
             log_path = v;
-        } else {
-            fprintf(stderr, "emu386-system: -icount is reserved and not implemented yet "
-                            "(time follows the host clock)\n");
+        } else if (!strcmp(o, "-serial")) {
+            if (nserial == MACHINE_NSERIAL) {
+                fprintf(stderr, "emu386-system: -serial: at most %d serial ports\n", MACHINE_NSERIAL);
+                return 2;
+            }
+            cfg.serial[nserial++] = v;
+        } else if (parse_icount(v, &cfg) < 0) {
             return 2;
         }
     }
-    if (!bios_path) {
-        fprintf(stderr, "emu386-system: no firmware: give -bios FILE\n");
+    /* -kernel replaces the firmware: both at once is refused, as is
+     * -initrd or -append without -kernel */
+    if (bios_path && kernel_path) {
+        fprintf(stderr, "emu386-system: -bios and -kernel exclude each other (-kernel boots "
+                        "Linux without firmware)\n");
+        return 2;
+    }
+    if (!kernel_path && (initrd_path || append)) {
+        fprintf(stderr, "emu386-system: %s needs -kernel\n", initrd_path ? "-initrd" : "-append");
+        return 2;
+    }
+    if (!bios_path && !kernel_path) {
+        fprintf(stderr, "emu386-system: no firmware: give -bios FILE or -kernel FILE\n");
         usage(stderr);
         return 2;
     }
-    BiosImage bios;
-    if (bios_load_file(bios_path, &bios, err, sizeof err) < 0) {
-        fprintf(stderr, "emu386-system: %s\n", err);
-        return 1;
+    BiosImage bios = { NULL, 0 };
+    LinuxBoot kernel;
+    if (kernel_path) {
+        /* read and checked, and placed in this RAM, before any machine exists */
+        LinuxPlan plan;
+        if (linux_boot_load(kernel_path, initrd_path, append, &kernel, err, sizeof err) < 0)
+            goto bad_file;
+        if (linux_boot_plan(&kernel, cfg.ram_size, &plan, err, sizeof err) < 0) {
+            linux_boot_free(&kernel);
+            goto bad_file;
+        }
+        cfg.kernel = &kernel;
+    } else if (bios_load_file(bios_path, &bios, err, sizeof err) < 0) {
+        goto bad_file;
     }
     FILE *log = NULL;
     if (log_path && !(log = fopen(log_path, "w"))) {
         fprintf(stderr, "emu386-system: cannot open log file '%s'\n", log_path);
         bios_image_free(&bios);
+        if (cfg.kernel)
+            linux_boot_free(&kernel);
         return 1;
     }
     cfg.log = log;
+    if (!nserial)
+        cfg.serial[0] = "stdio";
+    cfg.stop_signal = &stop_signal_no;
+    signal(SIGINT, on_stop_signal);
+    signal(SIGTERM, on_stop_signal);
+#ifdef SIGPIPE
+    signal(SIGPIPE, SIG_IGN); /* a serial socket's client that went away is an EPIPE */
+#endif
     Disasm dis;
     disasm_open(&dis);
     cfg.disasm = disasm_insn;
     cfg.disasm_opaque = &dis;
-    Machine *m = machine_new(&cfg, &bios, err, sizeof err);
+    Machine *m = machine_new(&cfg, kernel_path ? NULL : &bios, err, sizeof err);
     bios_image_free(&bios);
     int status;
     if (!m) {
@@ -199,7 +279,12 @@ int main(int argc, char **argv)
         machine_free(m);
     }
     disasm_close(&dis);
+    if (cfg.kernel)
+        linux_boot_free(&kernel);
     if (log)
         fclose(log);
     return status;
+bad_file:
+    fprintf(stderr, "emu386-system: %s\n", err);
+    return 1;
 }

@@ -1,13 +1,19 @@
 /* The main loop: the CPU runs in slices between which time advances.
  *
  * A slice ends after a budget of instructions sized so that it ends near
- * the next timer deadline (from the measured instructions per second),
- * never longer than RUN_MAX_SLICE instructions.  Before each slice the
- * devices catch up with the virtual clock and the PIC's output is handed
- * to the CPU.  HLT sleeps until the next deadline; a halted CPU that
- * nothing can wake ends the run instead of spinning or hanging. */
+ * the next device deadline (from the measured instructions per second, or
+ * exactly under -icount, where time is the instruction count), never
+ * longer than RUN_MAX_SLICE instructions.  Before each slice the devices
+ * catch up with the virtual clock, the serial ports take their backends'
+ * input, and the PIC's output is handed to the CPU.  HLT waits for the
+ * next deadline or for serial input (under -icount it skips to the
+ * deadline at once); a halted CPU that nothing can wake ends the run
+ * instead of spinning or hanging. */
 #include <inttypes.h>
 #include "system/machine.h"
+
+/* The PIC input of each serial port (the board's wiring, machine.c). */
+static const int uart_irq[MACHINE_NSERIAL] = { 4, 3 };
 
 enum {
     RUN_MAX_SLICE = 100000, /* bounds the timer latency when no deadline is near */
@@ -18,13 +24,59 @@ enum {
 static void catch_up(Machine *m, uint64_t now)
 {
     pit_advance(&m->pit, now);
+    rtc_advance(&m->rtc, now);
+    for (int i = 0; i < MACHINE_NSERIAL; i++)
+        uart_poll(&m->uart[i], now);
     e386_set_irq(m->cpu, pic_intr_level(&m->pic));
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+/* The next moment a device raises an interrupt by itself; with
+ * deliverable_only, only those the PIC would pass on to the CPU now (what
+ * can end a HLT). */
+static uint64_t next_deadline(const Machine *m, uint64_t now, bool deliverable_only)
+{
+    uint64_t d = VCLOCK_NO_DEADLINE;
+    if (!deliverable_only || pic_would_interrupt(&m->pic, 0))
+        d = earliest(d, pit_next_deadline(&m->pit, now));
+    if (!deliverable_only || pic_would_interrupt(&m->pic, 8))
+        d = earliest(d, rtc_next_deadline(&m->rtc, now));
+    for (int i = 0; i < MACHINE_NSERIAL; i++)
+        if (!deliverable_only || pic_would_interrupt(&m->pic, uart_irq[i]))
+            d = earliest(d, uart_next_deadline(&m->uart[i]));
+    return d;
+}
+
+/* The backends whose input would interrupt the CPU now: their fds. */
+static int input_fds(const Machine *m, int *fds)
+{
+    int n = 0;
+    for (int i = 0; i < MACHINE_NSERIAL; i++) {
+        if (!m->serial[i] || !uart_rx_can_interrupt(&m->uart[i]) ||
+            !pic_would_interrupt(&m->pic, uart_irq[i]))
+            continue;
+        int fd = chardev_input_fd(m->serial[i]);
+        if (fd >= 0)
+            fds[n++] = fd;
+    }
+    return n;
+}
+
+/* The program's SIGINT/SIGTERM handler asked to stop: 0 if not. */
+static int stop_signal(const Machine *m)
+{
+    return m->cfg.stop_signal ? (int)*m->cfg.stop_signal : 0;
 }
 
 static uint64_t slice_budget(const Machine *m, uint64_t now, uint64_t deadline)
 {
-    if (deadline == PIT_NO_DEADLINE)
+    if (deadline == VCLOCK_NO_DEADLINE)
         return RUN_MAX_SLICE;
+    if (m->clock.icount) { /* exact: the slice ends on the deadline's instruction */
+        uint64_t n = vclock_insns_until(&m->clock, now, deadline);
+        return n < RUN_MAX_SLICE ? n : RUN_MAX_SLICE;
+    }
     if (deadline <= now)
         return RUN_MIN_SLICE;
     uint64_t dt = deadline - now;
@@ -50,10 +102,11 @@ static int interrupts_enabled(const Machine *m)
     return (e386_reg_read(m->cpu, E386_EFLAGS) & 0x200) != 0;
 }
 
-/* HLT: sleep until an interrupt can be taken.  0 to run on; -1 (msg set)
+/* HLT: wait until an interrupt can be taken.  0 to run on; -1 (msg set)
  * when nothing can ever wake the CPU: with IF clear only an NMI could, and
- * no device of this machine raises one; with IF set, only IRQ 0 can come,
- * and not if the PIT is stopped or the PIC would not pass it on. */
+ * no device of this machine raises one; with IF set, only a device
+ * deadline the PIC would pass on (the PIT, the RTC, a UART's transmitter
+ * or timeout) or input for a serial port whose interrupt is enabled. */
 static int wait_for_interrupt(Machine *m, char *msg, size_t msglen)
 {
     for (;;) {
@@ -66,19 +119,39 @@ static int wait_for_interrupt(Machine *m, char *msg, size_t msglen)
         catch_up(m, now);
         if (pic_intr_level(&m->pic))
             return 0;
-        uint64_t deadline = pit_next_deadline(&m->pit, now);
-        if (deadline == PIT_NO_DEADLINE || !pic_would_interrupt(&m->pic, 0)) {
+        uint64_t deadline = next_deadline(m, now, true);
+        int fds[MACHINE_NSERIAL];
+        int nfds = input_fds(m, fds);
+        if (deadline == VCLOCK_NO_DEADLINE && nfds == 0) {
+            bool pit_runs = pit_next_deadline(&m->pit, now) != PIT_NO_DEADLINE;
             snprintf(msg, msglen,
                      "CPU halted and no interrupt can wake it (timer %s, IRQ 0 %s; EIP %08" PRIx32 ")",
-                     deadline == PIT_NO_DEADLINE ? "stopped" : "running",
+                     pit_runs ? "running" : "stopped",
                      pic_would_interrupt(&m->pic, 0) ? "deliverable" : "masked or blocked",
                      e386_reg_read(m->cpu, E386_EIP));
             return -1;
         }
-        vclock_sleep_until(&m->clock, deadline);
-        if (m->exit_requested)
+        if (m->clock.icount && deadline != VCLOCK_NO_DEADLINE)
+            vclock_sleep_until(&m->clock, deadline); /* time skips to the deadline */
+        else
+            vclock_wait_input(&m->clock, deadline, fds, nfds);
+        if (m->exit_requested || stop_signal(m))
             return 0;
     }
+}
+
+/* The guest pulsed the reset line: 1 to run on after the reset, 0 when
+ * -no-reboot makes it the end of the run. */
+static int guest_reset(Machine *m)
+{
+    m->reset_requested = false;
+    if (m->cfg.no_reboot)
+        return 0;
+    m->resets++;
+    if (m->cfg.cpu_log & (E386_LOG_INT | E386_LOG_CPU))
+        fprintf(m->cfg.log, "reset requested by the guest: machine reset #%" PRIu64 "\n", m->resets);
+    machine_reset(m);
+    return 1;
 }
 
 int machine_run(Machine *m, char *msg, size_t msglen)
@@ -86,17 +159,28 @@ int machine_run(Machine *m, char *msg, size_t msglen)
     msg[0] = '\0';
     m->exit_requested = false;
     for (;;) {
+        int sig = stop_signal(m);
+        if (sig) {
+            snprintf(msg, msglen, "terminating on signal %d", sig);
+            return 128 + sig;
+        }
         uint64_t now = vclock_now(&m->clock);
         catch_up(m, now);
-        uint64_t budget = slice_budget(m, now, pit_next_deadline(&m->pit, now));
+        uint64_t budget = slice_budget(m, now, next_deadline(m, now, false));
         uint64_t before = e386_insn_count(m->cpu);
         e386_exit ex;
         int r = e386_run(m->cpu, budget, &ex);
         if (m->exit_requested)
             return m->exit_status;
+        if (m->reset_requested) {
+            if (!guest_reset(m))
+                return 0;
+            continue;
+        }
         switch (r) {
         case E386_EXIT_INSN_LIMIT:
-            measure(m, e386_insn_count(m->cpu) - before, vclock_now(&m->clock) - now);
+            if (!m->clock.icount)
+                measure(m, e386_insn_count(m->cpu) - before, vclock_now(&m->clock) - now);
             break;
         case E386_EXIT_HLT:
             if (wait_for_interrupt(m, msg, msglen) < 0)

@@ -1,0 +1,73 @@
+/* The 16550A UART of a PC serial port (COM1 at 0x3F8 on IRQ 4, COM2 at
+ * 0x2F8 on IRQ 3; the board chooses): 16-byte receive and transmit FIFOs,
+ * the four interrupt sources in the datasheet's priority, the divisor
+ * latch, modem control and status with the loopback mode, and the PC's
+ * OUT2 gate of the IRQ line.
+ *
+ * The UART reaches its host side only through a UartBackend (two byte
+ * callbacks): it never knows what is behind them.  Transmitted bytes go to
+ * the backend at once, even one written with the FIFO full (a real chip
+ * would lose it; a guest that writes without polling LSR keeps its
+ * output); the transmitter's timing (THRE, TEMT, the THRE
+ * interrupt) follows virtual time at the programmed rate, with a character
+ * taking at most UART_MAX_CHAR_NS, so a guest never waits long and a
+ * polled console stays fast (docs/system.md).  Received bytes are taken
+ * from the backend only while the FIFO has room: what the guest does not
+ * read yet stays with the backend, nothing is lost. */
+#ifndef E386_DEV_UART_H
+#define E386_DEV_UART_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "dev/device.h"
+
+#define UART_CLOCK_HZ 1843200u /* the PC's crystal: divisor 1 is 115200 baud */
+#define UART_MAX_CHAR_NS 1000u /* the loose pacing: at least 1 Mchar/s */
+#define UART_NO_DEADLINE UINT64_MAX
+enum { UART_FIFO_SIZE = 16 };
+
+typedef struct UartBackend {
+    size_t (*write)(void *opaque, const uint8_t *buf, size_t n);
+    size_t (*read)(void *opaque, uint8_t *buf, size_t n); /* what is there now, never waits */
+    void *opaque;
+} UartBackend;
+
+typedef struct UartState {
+    Device dev;
+    uint8_t rx_fifo[UART_FIFO_SIZE]; /* received bytes, rx_count of them from rx_head */
+    uint8_t rx_head, rx_count;
+    uint8_t ier, lcr, mcr, fcr, scr;
+    uint8_t lsr_err;       /* LSR bits 1-4 (OE PE FE BI), cleared by reading LSR */
+    uint8_t msr;           /* lines (bits 4-7) and deltas (0-3, cleared by reading MSR) */
+    uint16_t divisor;
+    bool thr_ipending;     /* the THRE interrupt is pending */
+    bool thre_armed;       /* the transmit FIFO will empty at thre_at_ns */
+    bool rx_timeout;       /* the character timeout interrupt is pending */
+    bool irq_level;        /* the IRQ line as driven */
+    uint64_t tx_end_ns;    /* when the transmitter has sent everything queued */
+    uint64_t thre_at_ns;
+    uint64_t rx_last_ns;   /* the receive FIFO's last activity (timeout) */
+    uint64_t tx_bytes, rx_bytes;
+    uint64_t tx_overflow;  /* bytes written with the FIFO (THR) full: sent anyway */
+    uint16_t base;         /* wiring, not state: the ports */
+    IrqLine irq;
+    DevClock clock;
+    UartBackend be;
+} UartState;
+
+/* init cannot fail: ports base..base+7, the IRQ line (the PIC input), the
+ * clock and the backend (a NULL callback: nothing connected). */
+void uart_init(UartState *s, const char *id, uint16_t base, IrqLine irq, DevClock clock,
+               UartBackend be);
+/* Take input from the backend (as much as the FIFO takes), bring the
+ * transmitter and the timeout up to now; the main loop calls it each slice. */
+void uart_poll(UartState *s, uint64_t now_ns);
+/* When an interrupt condition next arises by itself (THRE, the receive
+ * timeout), or UART_NO_DEADLINE. */
+uint64_t uart_next_deadline(const UartState *s);
+/* Would received data interrupt the CPU (IER, OUT2, not loopback)?  The
+ * machine waits for backend input in HLT only then. */
+bool uart_rx_can_interrupt(const UartState *s);
+/* The time one character takes at the current settings (capped). */
+uint64_t uart_char_ns(const UartState *s);
+#endif
