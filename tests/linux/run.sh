@@ -83,12 +83,7 @@ case $? in
 esac
 eval "$kit_env"
 
-icount_opt=()
-if "$emu" --help 2>&1 | grep -q -- '-icount N.*deterministic'; then
-    icount_opt=(-icount "$icount")
-else
-    echo "NOTE: linux: this emu386-system has no -icount: the runs follow the host clock and may differ"
-fi
+icount_opt=(-icount "$icount") # deterministic virtual time: the two runs must agree
 append="console=ttyS0 noapic nolapic acpi=off panic=-1"
 
 boot() { # n
