@@ -20,9 +20,10 @@ int main(void)
     ftruncate(fd, 4096);
     struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 100, .l_len = 50 };
     show("parent F_SETLK write 100+50", fcntl(fd, F_SETLK, &fl));
-    int go[2], done[2];
+    int go[2], done[2], bye[2];
     pipe(go);
     pipe(done);
+    pipe(bye); /* the child holds its locks until the parent has looked */
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
@@ -45,6 +46,7 @@ int main(void)
         show("child F_SETLK bad pointer", fcntl(cfd, F_SETLK, (struct flock *)8));
         fflush(stdout);
         write(done[1], "d", 1);
+        read(bye[0], &q, 1);
         _exit(0);
     }
     char c;
@@ -57,6 +59,7 @@ int main(void)
     struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
     show("parent F_GETLK", fcntl(fd, F_GETLK, &q));
     printf("parent sees %s start %ld len %ld by child %d\n", tname(q.l_type), (long)q.l_start, (long)q.l_len, q.l_pid == pid);
+    write(bye[1], "b", 1);
     int st;
     waitpid(pid, &st, 0);
     printf("child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
