@@ -420,13 +420,16 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         cpu->icount += tb->ninsns;
         run_chain(cpu, tb->ops);
         cpu->cur_tb = NULL;
-        if (cpu->sys && !cpu->rf_loaded)
-            cpu->eflags &= ~(uint32_t)F_RF; /* RF lasts one instruction */
-        if (cpu->sys && cpu->db_hits && cpu->inhibit_irq) {
-            cpu->db_carry = cpu->db_hits; /* MOV SS: reported after the next instruction */
-            cpu->db_hits = 0;
+        int data_bp = 0;
+        if (cpu->sys) { /* one test on the user-mode path */
+            if (!cpu->rf_loaded)
+                cpu->eflags &= ~(uint32_t)F_RF; /* RF lasts one instruction */
+            if (cpu->db_hits && cpu->inhibit_irq) {
+                cpu->db_carry = cpu->db_hits; /* MOV SS: reported after the next instruction */
+                cpu->db_hits = 0;
+            }
+            data_bp = cpu->db_hits != 0;
         }
-        int data_bp = cpu->sys && cpu->db_hits;
         if ((tf && !cpu->inhibit_irq) || data_bp) {
             /* single-step and data breakpoints: one trap after the
              * instruction (not in the shadow of MOV SS) */
