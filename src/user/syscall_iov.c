@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -122,6 +123,36 @@ static ssize_t host_xfer(int fd, uint8_t *buf, size_t n, int write_, int has_off
     return write_ ? write(fd, buf, n) : read(fd, buf, n);
 }
 
+/* eventfd and timerfd transfer a host-endian 64-bit counter; the guest's
+ * is little-endian.  On a big-endian host such 8-byte transfers are
+ * converted (the fd's kind from /proc/self/fd: no state to keep). */
+static int host_counter_fd(int fd)
+{
+    static const union { uint16_t u; uint8_t b[2]; } one = { 1 };
+    if (one.b[0]) /* a little-endian host: the bytes already agree */
+        return 0;
+    char path[40], link[40];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    if (n < 0)
+        return 0;
+    link[n] = '\0';
+    return !strcmp(link, "anon_inode:[eventfd]") || !strcmp(link, "anon_inode:[timerfd]");
+}
+
+static void counter_host_to_le(uint8_t b[8])
+{
+    uint64_t v;
+    memcpy(&v, b, 8);
+    put_le(b, 8, v);
+}
+
+static void counter_le_to_host(uint8_t b[8])
+{
+    uint64_t v = get_le(b, 8);
+    memcpy(b, &v, 8);
+}
+
 int32_t user_vio(UserProc *p, int fd, const GuestIov *v, uint32_t cnt, uint32_t total, int write_,
                  int has_off, int64_t off, int rwf)
 {
@@ -145,7 +176,12 @@ int32_t user_vio(UserProc *p, int fd, const GuestIov *v, uint32_t cnt, uint32_t 
             r = -1;
             errno = EFAULT;
         } else {
+            int counter = n >= 8 && done == 0 && host_counter_fd(fd);
+            if (counter && write_)
+                counter_le_to_host(tmp);
             r = host_xfer(fd, tmp, n, write_, has_off, off + done, rwf);
+            if (counter && !write_ && r == 8)
+                counter_host_to_le(tmp);
             if (r > 0 && !write_ && iov_copy(p, v, cnt, tmp, done, (uint32_t)r, 1)) {
                 r = -1;
                 errno = EFAULT;
