@@ -11,24 +11,28 @@
 #   --update-expected   rewrite expected/ from the x86-64 twin (run twice,
 #                       must be stable); needs an x86-64 host.
 set -u
+# The same driver runs tests/usermode (--src, --kinds, --label).
 EMU= WRAP= BUILD=${TMPDIR:-/tmp}/emu386-samples UPDATE=0
+SRC=$(cd "$(dirname "$0")" && pwd) KINDS="static dynamic" LABEL=samples
 while [ $# -gt 0 ]; do
     case $1 in
+    --src) SRC=$(cd "$2" && pwd); shift 2 ;;
+    --kinds) KINDS=$2; shift 2 ;;
+    --label) LABEL=$2; shift 2 ;;
     --emu) EMU=$2; shift 2 ;;
     --emu-wrapper) WRAP=$2; shift 2 ;; # e.g. "qemu-s390x -L /usr/s390x-linux-gnu"
     --build-dir) BUILD=$2; shift 2 ;;
     --update-expected) UPDATE=1; shift ;;
-    *) echo "usage: $0 --emu PATH [--emu-wrapper CMD] [--build-dir DIR] [--update-expected]" >&2; exit 2 ;;
+    *) echo "usage: $0 --emu PATH [--emu-wrapper CMD] [--build-dir DIR] [--update-expected] [--src DIR --kinds LIST --label NAME]" >&2; exit 2 ;;
     esac
 done
-SRC=$(cd "$(dirname "$0")" && pwd)
 EXPECTED=$SRC/expected
 CC_I386=${CC_I386:-gcc -m32}
 CC_TWIN=${CC_TWIN:-gcc -m64}
-mkdir -p "$BUILD/static" "$BUILD/dynamic" "$BUILD/twin" "$BUILD/native"
+for d in $KINDS twin native; do mkdir -p "$BUILD/$d"; done
 
 # Which live references exist here: asked once, said once.
-if probe=$(bash "$SRC/../lib/host-i386.sh" "$CC_I386"); then native_ok=1; else native_ok=0; fi
+if probe=$(bash "$(dirname "$0")/../lib/host-i386.sh" "$CC_I386"); then native_ok=1; else native_ok=0; fi
 twin_ok=0 twin_why="not an x86-64 host ($(uname -m))"
 if [ "$(uname -m)" = x86_64 ]; then
     if echo 'int main(void){return 0;}' | $CC_TWIN -x c -o "$BUILD/twin/.probe" - 2>/dev/null &&
@@ -38,7 +42,7 @@ if [ "$(uname -m)" = x86_64 ]; then
         twin_why="$CC_TWIN cannot build and run a program"
     fi
 fi
-echo "samples: references: expected files always; x86-64 twin $([ $twin_ok = 1 ] && echo live || echo "skipped: $twin_why");" \
+echo "$LABEL: references: expected files always; x86-64 twin $([ $twin_ok = 1 ] && echo live || echo "skipped: $twin_why");" \
      "native i386 $([ $native_ok = 1 ] && echo live || echo "skipped: ${probe#no: }")"
 
 # run_in DIR OUT CMD...: run ./NAME from DIR as a shell would; stdout plus
@@ -50,7 +54,7 @@ run_in() {
 }
 
 if [ $UPDATE = 1 ]; then
-    [ $twin_ok = 1 ] || { echo "samples: --update-expected needs the x86-64 twin: $twin_why" >&2; exit 1; }
+    [ $twin_ok = 1 ] || { echo "$LABEL: --update-expected needs the x86-64 twin: $twin_why" >&2; exit 1; }
     mkdir -p "$EXPECTED"
     for src in "$SRC"/*.c; do
         name=$(basename "$src" .c)
@@ -58,16 +62,16 @@ if [ $UPDATE = 1 ]; then
         run_in "$BUILD/twin" "$BUILD/twin/$name.1" "./$name"
         run_in "$BUILD/twin" "$BUILD/twin/$name.2" "./$name"
         if ! cmp -s "$BUILD/twin/$name.1" "$BUILD/twin/$name.2"; then
-            echo "samples: $name: the twin's output is not stable; expected file left alone" >&2
+            echo "$LABEL: $name: the twin's output is not stable; expected file left alone" >&2
             exit 1
         fi
         cp "$BUILD/twin/$name.1" "$EXPECTED/$name.txt"
-        echo "samples: wrote expected/$name.txt from the x86-64 twin"
+        echo "$LABEL: wrote expected/$name.txt from the x86-64 twin"
     done
     exit 0
 fi
 
-[ -x "$EMU" ] || { echo "samples: emulator '$EMU' not found" >&2; exit 2; }
+[ -x "$EMU" ] || { echo "$LABEL: emulator '$EMU' not found" >&2; exit 2; }
 EMU=$(cd "$(dirname "$EMU")" && pwd)/$(basename "$EMU") # runs are started from other directories
 declare -A runs diffs
 fail=0 pass=0
@@ -76,7 +80,7 @@ compare() {
     runs[$1]=$((${runs[$1]:-0} + 1))
     if cmp -s "$4" "$5"; then return 0; fi
     diffs[$1]=$((${diffs[$1]:-0} + 1))
-    echo "samples: FAIL $2 ($3): emu386 differs from $1"
+    echo "$LABEL: FAIL $2 ($3): emu386 differs from $1"
     diff "$4" "$5" | head -20
     head -5 "$5.err"
     return 1
@@ -84,21 +88,21 @@ compare() {
 for src in "$SRC"/*.c; do
     name=$(basename "$src" .c)
     if [[ "$WRAP" == qemu-* ]] && [ "$name" = exec_self ]; then
-        echo "samples: SKIP exec_self: under '$WRAP' the emulator's execve of itself is a foreign binary that qemu-user cannot start without binfmt_misc"
+        echo "$LABEL: SKIP exec_self: under '$WRAP' the emulator's execve of itself is a foreign binary that qemu-user cannot start without binfmt_misc"
         continue
     fi
     if [ ! -f "$EXPECTED/$name.txt" ]; then
-        echo "samples: FAIL $name: no expected/$name.txt (write it with --update-expected on an x86-64 host)"
+        echo "$LABEL: FAIL $name: no expected/$name.txt (write it with --update-expected on an x86-64 host)"
         fail=$((fail + 1)); continue
     fi
     if [ $twin_ok = 1 ]; then
         $CC_TWIN -O2 -o "$BUILD/twin/$name" "$src" && run_in "$BUILD/twin" "$BUILD/twin/$name.out" "./$name"
     fi
-    for kind in static dynamic; do
+    for kind in $KINDS; do
         flags="-O2"
         [ $kind = static ] && flags="$flags -static"
         if ! $CC_I386 $flags -o "$BUILD/$kind/$name" "$src" 2>"$BUILD/$kind/$name.cc.log"; then
-            echo "samples: FAIL $name ($kind): cannot compile"; cat "$BUILD/$kind/$name.cc.log"
+            echo "$LABEL: FAIL $name ($kind): cannot compile"; cat "$BUILD/$kind/$name.cc.log"
             fail=$((fail + 1)); continue
         fi
         out=$BUILD/$kind/$name.emu
@@ -114,7 +118,7 @@ for src in "$SRC"/*.c; do
     done
 done
 for label in expected "x86-64 twin" "native i386"; do
-    [ -n "${runs[$label]:-}" ] && echo "samples: ${runs[$label]} runs compared, ${diffs[$label]:-0} differences (emu386 vs $label)"
+    [ -n "${runs[$label]:-}" ] && echo "$LABEL: ${runs[$label]} runs compared, ${diffs[$label]:-0} differences (emu386 vs $label)"
 done
-echo "samples: $pass passed, $fail failed"
+echo "$LABEL: $pass passed, $fail failed"
 [ $fail -eq 0 ] && [ $pass -gt 0 ]

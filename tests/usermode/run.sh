@@ -1,37 +1,25 @@
 #!/usr/bin/env bash
 # The user-mode system call programs (sockets, select/poll, record locks,
-# accounting, the *at family): each is built as a static i386 ELF
-# (gcc -m32 -O2 -static), run under emu386-user, and its stdout plus exit
-# status compared with every reference this host has:
-#   expected  tests/usermode/expected/NAME.txt, recorded from a real CPU
-#             (the x86-64 twin below; see docs/testing.md), on every host;
-#   twin      the same source built -m64 and run natively, live, on x86-64;
-#   native    the i386 build run natively, where the kernel can run i386 code.
-# A reference that cannot run is said so once and never counted as a
-# difference of the emulator.
-#   --update-expected   rewrite expected/ from the x86-64 twin (run twice,
-#                       must be stable); needs an x86-64 host.
+# accounting, the *at family), built as static i386 ELFs and run under
+# emu386-user, compared with every reference this host has (expected files
+# from the x86-64 twin, the live twin, native i386 where it runs) by the
+# samples' driver, tests/samples/run_samples.sh, which takes the same
+# options (--emu, --emu-wrapper, --build-dir, --update-expected).
 set -u
-EMU= WRAP= BUILD=${TMPDIR:-/tmp}/emu386-samples UPDATE=0
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=${TMPDIR:-/tmp}/emu386-usermode
+args=("$@")
 while [ $# -gt 0 ]; do
     case $1 in
-    --emu) EMU=$2; shift 2 ;;
-    --emu-wrapper) WRAP=$2; shift 2 ;; # e.g. "qemu-s390x -L /usr/s390x-linux-gnu"
     --build-dir) BUILD=$2; shift 2 ;;
-    --update-expected) UPDATE=1; shift ;;
-    *) echo "usage: $0 --emu PATH [--emu-wrapper CMD] [--build-dir DIR] [--update-expected]" >&2; exit 2 ;;
+    *) shift ;;
     esac
 done
-SRC=$(cd "$(dirname "$0")" && pwd)
-EXPECTED=$SRC/expected
-CC_I386=${CC_I386:-gcc -m32}
-CC_TWIN=${CC_TWIN:-gcc -m64}
-mkdir -p "$BUILD/static" "$BUILD/twin" "$BUILD/native"
-
 # Some hosts ship the i386 C library headers but not the i386 kernel uapi
 # <asm/...> headers that <sys/socket.h> includes.  x86's uapi asm headers
 # serve both widths (they test __i386__), so the host's own are borrowed,
 # searched last.
+CC_I386=${CC_I386:-gcc -m32}
 if ! echo '#include <sys/socket.h>' | $CC_I386 -E -x c - >/dev/null 2>&1; then
     for asm in /usr/include/x86_64-linux-gnu/asm /usr/include/i386-linux-gnu/asm; do
         if [ -d "$asm" ]; then
@@ -42,90 +30,6 @@ if ! echo '#include <sys/socket.h>' | $CC_I386 -E -x c - >/dev/null 2>&1; then
         fi
     done
 fi
-
-# Which live references exist here: asked once, said once.
-if probe=$(bash "$SRC/../lib/host-i386.sh" "$CC_I386"); then native_ok=1; else native_ok=0; fi
-twin_ok=0 twin_why="not an x86-64 host ($(uname -m))"
-if [ "$(uname -m)" = x86_64 ]; then
-    if echo 'int main(void){return 0;}' | $CC_TWIN -x c -o "$BUILD/twin/.probe" - 2>/dev/null &&
-        "$BUILD/twin/.probe"; then
-        twin_ok=1
-    else
-        twin_why="$CC_TWIN cannot build and run a program"
-    fi
-fi
-echo "usermode: references: expected files always; x86-64 twin $([ $twin_ok = 1 ] && echo live || echo "skipped: $twin_why");" \
-     "native i386 $([ $native_ok = 1 ] && echo live || echo "skipped: ${probe#no: }")"
-
-# run_in DIR OUT CMD...: run ./NAME from DIR as a shell would; stdout plus
-# an exit line into OUT
-run_in() {
-    local dir=$1 out=$2; shift 2
-    (cd "$dir" && "$@") >"$out" 2>"$out.err" </dev/null
-    echo "exit=$?" >>"$out"
-}
-
-if [ $UPDATE = 1 ]; then
-    [ $twin_ok = 1 ] || { echo "usermode: --update-expected needs the x86-64 twin: $twin_why" >&2; exit 1; }
-    mkdir -p "$EXPECTED"
-    for src in "$SRC"/*.c; do
-        name=$(basename "$src" .c)
-        $CC_TWIN -O2 -o "$BUILD/twin/$name" "$src" || exit 1
-        run_in "$BUILD/twin" "$BUILD/twin/$name.1" "./$name"
-        run_in "$BUILD/twin" "$BUILD/twin/$name.2" "./$name"
-        if ! cmp -s "$BUILD/twin/$name.1" "$BUILD/twin/$name.2"; then
-            echo "usermode: $name: the twin's output is not stable; expected file left alone" >&2
-            exit 1
-        fi
-        cp "$BUILD/twin/$name.1" "$EXPECTED/$name.txt"
-        echo "usermode: wrote expected/$name.txt from the x86-64 twin"
-    done
-    exit 0
-fi
-
-[ -x "$EMU" ] || { echo "usermode: emulator '$EMU' not found" >&2; exit 2; }
-EMU=$(cd "$(dirname "$EMU")" && pwd)/$(basename "$EMU") # runs are started from other directories
-declare -A runs diffs
-fail=0 pass=0
-# compare LABEL NAME KIND REF GOT: count one comparison, show a difference
-compare() {
-    runs[$1]=$((${runs[$1]:-0} + 1))
-    if cmp -s "$4" "$5"; then return 0; fi
-    diffs[$1]=$((${diffs[$1]:-0} + 1))
-    echo "usermode: FAIL $2 ($3): emu386 differs from $1"
-    diff "$4" "$5" | head -20
-    head -5 "$5.err"
-    return 1
-}
-for src in "$SRC"/*.c; do
-    name=$(basename "$src" .c)
-    if [ ! -f "$EXPECTED/$name.txt" ]; then
-        echo "usermode: FAIL $name: no expected/$name.txt (write it with --update-expected on an x86-64 host)"
-        fail=$((fail + 1)); continue
-    fi
-    if [ $twin_ok = 1 ]; then
-        $CC_TWIN -O2 -o "$BUILD/twin/$name" "$src" && run_in "$BUILD/twin" "$BUILD/twin/$name.out" "./$name"
-    fi
-    for kind in static; do
-        flags="-O2 -static"
-        if ! $CC_I386 $flags -o "$BUILD/$kind/$name" "$src" 2>"$BUILD/$kind/$name.cc.log"; then
-            echo "usermode: FAIL $name ($kind): cannot compile"; cat "$BUILD/$kind/$name.cc.log"
-            fail=$((fail + 1)); continue
-        fi
-        out=$BUILD/$kind/$name.emu
-        run_in "$BUILD/$kind" "$out" $WRAP "$EMU" "./$name"
-        ok=1
-        compare expected "$name" $kind "$EXPECTED/$name.txt" "$out" || ok=0
-        [ $twin_ok = 1 ] && { compare "x86-64 twin" "$name" $kind "$BUILD/twin/$name.out" "$out" || ok=0; }
-        if [ $native_ok = 1 ]; then
-            run_in "$BUILD/$kind" "$BUILD/$kind/$name.native" "./$name"
-            compare "native i386" "$name" $kind "$BUILD/$kind/$name.native" "$out" || ok=0
-        fi
-        if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
-    done
-done
-for label in expected "x86-64 twin" "native i386"; do
-    [ -n "${runs[$label]:-}" ] && echo "usermode: ${runs[$label]} runs compared, ${diffs[$label]:-0} differences (emu386 vs $label)"
-done
-echo "usermode: $pass passed, $fail failed"
-[ $fail -eq 0 ] && [ $pass -gt 0 ]
+export CC_I386
+exec bash "$HERE/../samples/run_samples.sh" --src "$HERE" --kinds static --label usermode \
+    --build-dir "$BUILD" "${args[@]}"
