@@ -21,7 +21,6 @@ Golden files are only ever written from a real x86 CPU (--update-golden):
 the native run, or on hosts without one the x86-64 twin where it covers
 the whole program, and only when two runs print the same text."""
 import argparse
-import difflib
 import glob
 import os
 import platform
@@ -29,6 +28,9 @@ import re
 import shlex
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import textdiff  # noqa: E402 (the shared comparison, tests/lib)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden")
@@ -56,27 +58,9 @@ def run(cmd):
     return p.stdout.decode("latin-1") + status + "\n", p.stderr.decode("latin-1")
 
 
-def count_differences(a, b):
-    """Number of differing lines between two outputs."""
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b))
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in sm.get_opcodes() if tag != "equal")
-
-
 def compare(name, ref, got, ref_label, got_label):
     """Returns (lines compared, differing lines); prints the first differences."""
-    a, b = ref.splitlines(), got.splitlines()
-    if a == b:
-        return len(a), 0
-    ndiff = count_differences(a, b)
-    say("%s: %s differs from %s in %d lines:" % (name, got_label, ref_label, ndiff))
-    d = list(difflib.unified_diff(a, b, ref_label, got_label, n=1, lineterm=""))
-    for line in d[:DIFF_LINES]:
-        print("   " + line)
-    if len(d) > DIFF_LINES:
-        print("   ... %d more diff lines" % (len(d) - DIFF_LINES))
-    return len(a), ndiff
+    return textdiff.compare(say, name, ref, got, ref_label, got_label)
 
 
 # --- t_fpu_trans: the x87 transcendentals against the native CPU -----------

@@ -23,7 +23,6 @@ Exit status: 0 all compared lines equal, 1 differences, 77 nothing could
 be compared (no emu386-system, no Bochs)."""
 import argparse
 import concurrent.futures
-import difflib
 import glob
 import os
 import re
@@ -32,10 +31,12 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import textdiff  # noqa: E402 (the shared comparison, tests/lib)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden")
 TIMEOUT = 120
-DIFF_LINES = 30
 
 BOCHSRC = """\
 # written by tests/system/run.py for one test kernel
@@ -176,26 +177,9 @@ class Bochs:
         return out + end + "\n", err
 
 
-def count_differences(a, b):
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b))
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in sm.get_opcodes() if tag != "equal")
-
-
 def compare(name, ref, got, ref_label, got_label):
     """Returns (lines compared, differing lines); prints the first differences."""
-    a, b = ref.splitlines(), got.splitlines()
-    if a == b:
-        return len(a), 0
-    ndiff = count_differences(a, b)
-    say("%s: %s differs from %s in %d lines:" % (name, got_label, ref_label, ndiff))
-    d = list(difflib.unified_diff(a, b, ref_label, got_label, n=1, lineterm=""))
-    for line in d[:DIFF_LINES]:
-        print("   " + line)
-    if len(d) > DIFF_LINES:
-        print("   ... %d more diff lines" % (len(d) - DIFF_LINES))
-    return len(a), ndiff
+    return textdiff.compare(say, name, ref, got, ref_label, got_label)
 
 
 PROBE = """%include "lib.inc"
