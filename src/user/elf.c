@@ -96,8 +96,9 @@ static int parse_phdrs(const uint8_t *buf, size_t len, Phdr *ph, uint32_t *phnum
         } else if (h.type == PT_INTERP_) {
             if (h.filesz < 2 || h.filesz >= sizeof img->interp || (uint64_t)h.offset + h.filesz > len)
                 return fail(err, errlen, "bad PT_INTERP");
+            if (buf[h.offset + h.filesz - 1] != 0) /* load_elf_binary(): ENOEXEC */
+                return fail(err, errlen, "PT_INTERP is not NUL-terminated");
             memcpy(img->interp, buf + h.offset, h.filesz);
-            img->interp[h.filesz - 1] = 0;
         } else if (h.type == PT_PHDR_) {
             img->phdr = h.vaddr;
         }
@@ -193,7 +194,9 @@ int elf_load_file(UserProc *p, const char *path, int is_interp, ElfImage *img,
         if (access(full, R_OK) == 0)
             open_path = full;
     }
-    int fd = open(open_path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; anything
+     * but a regular file is refused below (Linux: EACCES) */
+    int fd = open(open_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;

@@ -23,6 +23,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: emu386-user [options] program [args...]\n"
                "  -L dir        sysroot for the dynamic loader and libraries\n"
+               "  -0 argv0      the program's argv[0] (default: its path)\n"
                "  -d list       debug output: syscall, unimp, fault\n"
                "  -E var=value  set a variable in the guest environment\n"
                "  -U var        remove a variable from the guest environment\n"
@@ -36,6 +37,7 @@ int main(int argc, char **argv)
     UserProc *p = &proc;
     int i = 1;
     char **env = NULL;
+    const char *argv0 = NULL;
     size_t nenv = 0;
     for (char **e = environ; *e; e++)
         nenv++;
@@ -53,6 +55,8 @@ int main(int argc, char **argv)
         const char *v = argv[++i];
         if (!strcmp(o, "-L")) {
             p->sysroot = v;
+        } else if (!strcmp(o, "-0")) {
+            argv0 = v;
         } else if (!strcmp(o, "-d")) {
             p->debug_syscall = strstr(v, "syscall") != NULL;
             p->debug_unimp = strstr(v, "unimp") != NULL || p->debug_syscall;
@@ -87,8 +91,11 @@ int main(int argc, char **argv)
     p->host_handler = on_host_signal;
     the_proc = p;
     char err[512];
-    if (user_setup(p, argv[i], argc - i, argv + i, env, err, sizeof err) != 0) {
-        fprintf(stderr, "emu386-user: %s: %s\n", argv[i], err);
+    char *prog = argv[i];
+    if (argv0)
+        argv[i] = (char *)argv0; /* the guest's argv[0]; the path is prog */
+    if (user_setup(p, prog, argc - i, argv + i, env, err, sizeof err) != 0) {
+        fprintf(stderr, "emu386-user: %s: %s\n", prog, err);
         e386_cpu_free(p->cpu);
         free(env);
         return 126;

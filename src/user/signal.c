@@ -12,7 +12,8 @@
 #include "user/user.h"
 
 enum { SA_SIGINFO_ = 4, SA_ONSTACK_ = 0x08000000, SA_RESTORER_ = 0x04000000,
-       SA_NODEFER_ = 0x40000000, SA_RESETHAND_ = 0x80000000u };
+       SA_NODEFER_ = 0x40000000, SA_RESETHAND_ = 0x80000000u, SA_RESTART_ = 0x10000000 };
+enum { SS_AUTODISARM_ = 1u << 31 };
 enum { SIG_DFL_ = 0, SIG_IGN_ = 1 };
 enum { SC_SIZE = 88, FPSTATE_SIZE = 624, SIGINFO_SIZE = 128, UC_SIZE = 20 + SC_SIZE + 8 };
 
@@ -56,7 +57,9 @@ static void mirror_on_host(UserProc *p, int sig, uint32_t handler)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = handler == SIG_DFL_ ? SIG_DFL : handler == SIG_IGN_ ? SIG_IGN : p->host_handler;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
+    /* no SA_RESTART: a blocking host call must return EINTR so that the
+     * guest's own SA_RESTART decides (user_deliver_pending) */
+    sa.sa_flags = 0;
     sigaction(sig, &sa, NULL);
 }
 
@@ -95,9 +98,19 @@ void user_fault(UserProc *p, const e386_exit *ex)
     memset(&si, 0, sizeof si);
     si.trapno = ex->vector;
     si.err = ex->has_error_code ? ex->error_code : 0;
-    switch (ex->vector) {
+    /* INT n reaches a vector's own handler only through Linux's three
+     * DPL-3 gates (3, 4, 0x80); any other vector is #GP at the INT with
+     * the IDT selector as error code, whatever exception it names */
+    int vec = ex->vector;
+    if (ex->reason == E386_EXIT_INTERRUPT && vec != 3 && vec != 4 && vec != 0x80)
+        vec = -1;
+    switch (vec) {
     case 0: si.signo = SIGFPE; si.code = 1; si.addr = ex->fault_eip; break; /* FPE_INTDIV */
-    case 1: si.signo = SIGTRAP; si.code = ex->reason == E386_EXIT_INTERRUPT ? 0x80 : 2; break; /* TRAP_TRACE */
+    case 1: /* TRAP_TRACE, at the next instruction as send_sigtrap() reports it */
+        si.signo = SIGTRAP;
+        si.code = 2;
+        si.addr = e386_reg_read(p->cpu, E386_EIP);
+        break;
     case 3: si.signo = SIGTRAP; si.code = 0x80; break; /* SI_KERNEL */
     case 4: case 5: si.signo = SIGSEGV; si.code = 0x80; break;
     case 6: si.signo = SIGILL; si.code = 2; si.addr = ex->fault_eip; break; /* ILL_ILLOPN */
@@ -116,7 +129,7 @@ void user_fault(UserProc *p, const e386_exit *ex)
         si.err = 0;
         break;
     default:
-        if (ex->reason == E386_EXIT_INTERRUPT) { /* INT n through a DPL-0 gate: #GP */
+        if (vec < 0) { /* INT n through a DPL-0 gate: #GP */
             si.trapno = 13;
             si.err = (uint32_t)ex->vector * 8 + 2;
         }
@@ -232,7 +245,7 @@ static int setup_frame(UserProc *p, int sig, const GuestSiginfo *si)
         put_u32(u, 0, 0);                 /* uc_flags */
         put_u32(u, 4, 0);                 /* uc_link */
         put_u32(u, 8, p->alt_sp);
-        put_u32(u, 12, p->alt_size ? (on_alt ? 0 : 1) : 2); /* SS_ONSTACK / SS_DISABLE */
+        put_u32(u, 12, (p->alt_size ? (on_alt ? 0u : 1u) : 2u) | (uint32_t)p->alt_flags);
         put_u32(u, 16, p->alt_size);
         fill_sigcontext(p, u + 20, si, fpaddr, oldmask);
         put_le(u + 20 + SC_SIZE, 8, oldmask);
@@ -243,6 +256,12 @@ static int setup_frame(UserProc *p, int sig, const GuestSiginfo *si)
         return -1;
     e386_reg_write(p->cpu, E386_ESP, frame);
     e386_reg_write(p->cpu, E386_EIP, sa->handler);
+    /* SS_AUTODISARM: the handler runs with the alternate stack disabled;
+     * rt_sigreturn puts back the one saved in uc_stack */
+    if ((sa->flags & SA_ONSTACK_) && on_alt && (p->alt_flags & SS_AUTODISARM_)) {
+        p->alt_sp = p->alt_size = 0;
+        p->alt_flags = 0;
+    }
     /* Linux starts every handler with a fresh FPU (fpu__clear_user_states):
      * a handler for an x87 #MF must not take the pending exception again. */
     e386_fpu_init(p->cpu);
@@ -266,6 +285,30 @@ static int setup_frame(UserProc *p, int sig, const GuestSiginfo *si)
         mirror_on_host(p, sig, SIG_DFL_);
     }
     return 0;
+}
+
+/* The calls signal(7) says are never restarted after a handler, even
+ * with SA_RESTART (Linux returns -EINTR or -ERESTARTNOHAND for them). */
+static int never_restarted(uint32_t nr)
+{
+    switch (nr) {
+    case 29: case 72: case 179:             /* pause, sigsuspend, rt_sigsuspend */
+    case 82: case 142: case 168:            /* select, _newselect, poll */
+    case 308: case 309: case 413: case 414: /* pselect6, ppoll (+ time64) */
+    case 256: case 319: case 441:           /* epoll_wait, epoll_pwait, epoll_pwait2 */
+    case 162: case 267: case 407:           /* nanosleep, clock_nanosleep (+ time64) */
+    case 177: case 421:                     /* rt_sigtimedwait (+ time64) */
+    case 117: case 247: case 420:           /* ipc (msgrcv, semop), io_getevents, semtimedop_time64 */
+        return 1;
+    }
+    return 0;
+}
+
+/* Re-issue the interrupted int $0x80: EIP back on it, EAX the number. */
+static void restart_syscall_insn(UserProc *p)
+{
+    e386_reg_write(p->cpu, E386_EIP, e386_reg_read(p->cpu, E386_EIP) - 2);
+    e386_reg_write(p->cpu, E386_EAX, p->restart_nr);
 }
 
 void user_deliver_pending(UserProc *p)
@@ -298,10 +341,19 @@ void user_deliver_pending(UserProc *p)
                 continue;
             die_by_signal(p, sig);
         }
+        if (p->restart_pending) { /* the interrupted call, before the frame saves EIP */
+            p->restart_pending = 0;
+            if ((sa->flags & SA_RESTART_) && !never_restarted(p->restart_nr))
+                restart_syscall_insn(p);
+        }
         if (setup_frame(p, sig, &p->siginfo[sig]) != 0) {
             /* no room for the frame: SIGSEGV with the default action */
             die_by_signal(p, SIGSEGV);
         }
+    }
+    if (p->restart_pending) { /* no handler ran (blocked, ignored): as if never interrupted */
+        p->restart_pending = 0;
+        restart_syscall_insn(p);
     }
 }
 
@@ -346,6 +398,24 @@ int32_t sys_sigreturn(UserProc *p, int rt)
         if (g_read(p, fpaddr, fp, sizeof fp))
             return -1;
         e386_fpu_restore(p->cpu, fp);
+    }
+    if (rt) { /* restore_altstack(): uc_stack as a sigaltstack call would set it */
+        uint8_t st[12];
+        if (g_read(p, frame + 16 + SIGINFO_SIZE + 8, st, 12))
+            return -1;
+        uint32_t ssp = (uint32_t)get_le(st, 4), sfl = (uint32_t)get_le(st + 4, 4);
+        uint32_t ssz = (uint32_t)get_le(st + 8, 4), mode = sfl & ~SS_AUTODISARM_;
+        uint32_t nsp = e386_reg_read(p->cpu, E386_ESP);
+        int on = p->alt_size && nsp - p->alt_sp < p->alt_size;
+        /* errors are ignored, as the kernel ignores them here */
+        if (!on && mode == 2) {
+            p->alt_sp = p->alt_size = 0;
+            p->alt_flags = 0;
+        } else if (!on && (mode == 0 || mode == 1) && ssz >= 2048) {
+            p->alt_sp = ssp;
+            p->alt_size = ssz;
+            p->alt_flags = (int)(sfl & SS_AUTODISARM_);
+        }
     }
     p->sigblocked = mask & ~UNBLOCKABLE;
     return 0;
@@ -452,7 +522,7 @@ int32_t sys_sigaltstack(UserProc *p, uint32_t ss, uint32_t oss)
         uint32_t sp = e386_reg_read(p->cpu, E386_ESP);
         int on = p->alt_size && sp - p->alt_sp < p->alt_size;
         put_le(b, 4, p->alt_sp);
-        put_le(b + 4, 4, p->alt_size ? (on ? 1 : 0) : 2);
+        put_le(b + 4, 4, (p->alt_size ? (on ? 1u : 0u) : 2u) | (uint32_t)p->alt_flags);
         put_le(b + 8, 4, p->alt_size);
         if (g_write(p, oss, b, 12))
             return -EFAULT;
@@ -461,15 +531,24 @@ int32_t sys_sigaltstack(UserProc *p, uint32_t ss, uint32_t oss)
         if (g_read(p, ss, b, 12))
             return -EFAULT;
         uint32_t flags = (uint32_t)get_le(b + 4, 4), size = (uint32_t)get_le(b + 8, 4);
-        if (flags & 2) { /* SS_DISABLE */
+        /* do_sigaltstack(): SS_ONSTACK (1), SS_DISABLE (2) or 0, plus
+         * SS_AUTODISARM; not while running on the alternate stack */
+        uint32_t mode = flags & ~SS_AUTODISARM_;
+        if (mode != 0 && mode != 1 && mode != 2)
+            return -EINVAL;
+        uint32_t sp = e386_reg_read(p->cpu, E386_ESP);
+        if (p->alt_size && sp - p->alt_sp < p->alt_size)
+            return -EPERM;
+        if (mode == 2) {
             p->alt_sp = p->alt_size = 0;
+            p->alt_flags = 0;
         } else {
-            if (size < 2048)
+            if (size < 2048) /* MINSIGSTKSZ */
                 return -ENOMEM;
             p->alt_sp = (uint32_t)get_le(b, 4);
             p->alt_size = size;
+            p->alt_flags = (int)(flags & SS_AUTODISARM_);
         }
-        p->alt_flags = 0;
     }
     return 0;
 }

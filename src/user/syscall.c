@@ -98,6 +98,8 @@ int user_syscall(E386Cpu *cpu, int vector, void *opaque)
     if (p->debug_syscall)
         fprintf(stderr, "emu386-user: syscall %u (%#x, %#x, %#x) = %d\n", nr, a[0], a[1], a[2], r);
     e386_reg_write(cpu, E386_EAX, (uint32_t)r);
+    p->restart_pending = r == -EINTR && p->host_pending;
+    p->restart_nr = nr;
     if (p->exited || p->sigpending || p->host_pending)
         e386_stop(cpu); /* leave the run loop to exit or deliver */
     return 1;

@@ -1,6 +1,7 @@
 /* Process, memory, time, identity and descriptor-table system calls. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -122,8 +123,8 @@ static int32_t modify_ldt(UserProc *p, uint32_t func, uint32_t ptr, uint32_t cou
     uint32_t contents = (hi >> 10) & 3;
     if (contents == 3 && (func == 1 || !((hi >> 15) & 1)))
         return -EINVAL;
-    if (func == 1 && !((hi >> 20) & 1))
-        hi &= ~(1u << 20); /* old mode: no 'useable' bit */
+    if (func == 1)
+        hi &= ~(1u << 20); /* old mode: write_ldt() clears the AVL ('useable') bit */
     /* an empty descriptor (or base/limit 0 in old mode) clears the entry */
     if (empty || (func == 1 && !(lo | (hi & 0xff0f00ffu))))
         lo = hi = 0;
@@ -187,60 +188,74 @@ static int32_t do_wait4(UserProc *p, int32_t pid, uint32_t status, int options, 
 }
 
 /* execve: start a fresh emulator on the new program. */
-static int32_t do_execve(UserProc *p, uint32_t path_a, uint32_t argv_a, uint32_t envp_a)
+enum {
+    CLONE_VM_ = 0x100, CLONE_FS_ = 0x200, CLONE_FILES_ = 0x400, CLONE_SIGHAND_ = 0x800,
+    CLONE_PIDFD_ = 0x1000, CLONE_VFORK_ = 0x4000, CLONE_THREAD_ = 0x10000,
+    CLONE_NEWNS_ = 0x20000, CLONE_SETTLS_ = 0x80000, CLONE_PARENT_SETTID_ = 0x100000,
+    CLONE_CHILD_CLEARTID_ = 0x200000, CLONE_DETACHED_ = 0x400000,
+    CLONE_CHILD_SETTID_ = 0x1000000, CLONE_NEWUSER_ = 0x10000000, CLONE_NEWPID_ = 0x20000000,
+};
+
+/* clone(flags, newsp, parent_tid, tls, child_tid), the i386 argument
+ * order.  Linux's own checks of flag combinations come first (EINVAL);
+ * what runs is a host fork: a new process with a copy of the guest.
+ * CLONE_VM is supported only with CLONE_VFORK (vfork, posix_spawn): the
+ * parent waits, as vfork's does, until the child has called execve or
+ * exited (a close-on-exec pipe tells).  Threads (CLONE_VM alone) are not
+ * implemented yet: ENOSYS. */
+static int32_t do_clone(UserProc *p, uint32_t flags, uint32_t newsp, uint32_t parent_tid,
+                        uint32_t tls, uint32_t child_tid)
 {
-    char path[4096];
-    int r = g_strdup(p, path_a, path, sizeof path);
-    if (r)
-        return r;
-    if (strcmp(path, "/proc/self/exe") == 0) /* the guest program, not us */
-        snprintf(path, sizeof path, "%s", p->exe_path);
-    if (access(path, X_OK) != 0)
+    if ((flags & (CLONE_NEWNS_ | CLONE_FS_)) == (CLONE_NEWNS_ | CLONE_FS_) ||
+        (flags & (CLONE_NEWUSER_ | CLONE_FS_)) == (CLONE_NEWUSER_ | CLONE_FS_) ||
+        ((flags & CLONE_THREAD_) && !(flags & CLONE_SIGHAND_)) ||
+        ((flags & CLONE_SIGHAND_) && !(flags & CLONE_VM_)) ||
+        ((flags & CLONE_THREAD_) && (flags & (CLONE_NEWUSER_ | CLONE_NEWPID_))) ||
+        ((flags & CLONE_PIDFD_) && (flags & (CLONE_PARENT_SETTID_ | CLONE_DETACHED_ | CLONE_THREAD_))))
+        return -EINVAL;
+    int vfork_ = (flags & CLONE_VFORK_) != 0;
+    if ((flags & CLONE_VM_) && !vfork_)
+        return -ENOSYS; /* threads */
+    uint32_t unsupported = CLONE_FS_ | CLONE_FILES_ | CLONE_SIGHAND_ | CLONE_PIDFD_ | CLONE_THREAD_ |
+                           0xfe000000u /* namespaces, CLONE_IO */ | CLONE_NEWNS_;
+    if (flags & unsupported)
+        return -ENOSYS;
+    uint8_t tdesc[16];
+    if ((flags & CLONE_SETTLS_) && g_read(p, tls, tdesc, sizeof tdesc))
+        return -EFAULT;
+    int gate[2] = { -1, -1 };
+    if (vfork_ && pipe2(gate, O_CLOEXEC) != 0)
         return host_err();
-    enum { MAXARG = 4096 };
-    char **argv = calloc(MAXARG + 6, sizeof *argv), **envp = calloc(MAXARG + 1, sizeof *envp);
-    int32_t ret = -E2BIG;
-    int n = 0, ne = 0;
-    if (!argv || !envp)
-        goto out;
-    argv[n++] = p->self_path;
-    if (p->sysroot) {
-        argv[n++] = "-L";
-        argv[n++] = (char *)p->sysroot;
-    }
-    argv[n++] = "--";
-    argv[n++] = path;
-    for (uint32_t i = 1; argv_a; i++) { /* argv[0] is replaced by the path */
-        uint32_t ptr;
-        if (g_get32(p, argv_a + 4 * i, &ptr)) { ret = -EFAULT; goto out; }
-        if (!ptr) break;
-        if (n >= MAXARG) goto out;
-        argv[n] = malloc(65536);
-        if (!argv[n] || g_strdup(p, ptr, argv[n], 65536)) { free(argv[n]); argv[n] = NULL; ret = -EFAULT; goto out; }
-        n++;
-    }
-    for (uint32_t i = 0; envp_a; i++) {
-        uint32_t ptr;
-        if (g_get32(p, envp_a + 4 * i, &ptr)) { ret = -EFAULT; goto out; }
-        if (!ptr) break;
-        if (ne >= MAXARG) goto out;
-        envp[ne] = malloc(65536);
-        if (!envp[ne] || g_strdup(p, ptr, envp[ne], 65536)) { free(envp[ne]); envp[ne] = NULL; ret = -EFAULT; goto out; }
-        ne++;
-    }
     fflush(NULL);
-    execve(p->self_path, argv, envp);
-    ret = host_err();
-out:
-    if (argv)
-        for (int i = p->sysroot ? 5 : 3; i < n; i++)
-            free(argv[i]);
-    if (envp)
-        for (int i = 0; i < ne; i++)
-            free(envp[i]);
-    free(argv);
-    free(envp);
-    return ret;
+    pid_t pid = fork();
+    if (pid < 0) {
+        int32_t e = host_err();
+        if (vfork_)
+            close(gate[0]), close(gate[1]);
+        return e;
+    }
+    if (pid == 0) {
+        user_timers_forget(p);
+        if (vfork_)
+            close(gate[0]); /* gate[1] stays open until execve or exit */
+        if (newsp)
+            e386_reg_write(p->cpu, E386_ESP, newsp);
+        if (flags & CLONE_SETTLS_)
+            set_thread_area(p, tls);
+        if (flags & CLONE_CHILD_SETTID_)
+            g_put32(p, child_tid, (uint32_t)getpid());
+        return 0;
+    }
+    if (flags & CLONE_PARENT_SETTID_)
+        g_put32(p, parent_tid, (uint32_t)pid);
+    if (vfork_) {
+        close(gate[1]);
+        char c;
+        while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+            ;
+        close(gate[0]);
+    }
+    return pid;
 }
 
 int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
@@ -393,21 +408,10 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         }
         break;
     }
-    case 2: case 190: /* fork, vfork (as fork) */
-        fflush(NULL);
-        r = fork();
-        if (r < 0) r = host_err();
-        if (r == 0) user_timers_forget(p);
-        break;
-    case 120: /* clone: only fork-like uses */
-        if ((a[0] & ~0xffu & ~0x01000000u & ~0x00200000u & ~0x00100000u) != 0) { r = -ENOSYS; break; }
-        fflush(NULL);
-        r = fork();
-        if (r < 0) r = host_err();
-        if (r == 0) user_timers_forget(p);
-        if (r == 0 && a[1]) e386_reg_write(p->cpu, E386_ESP, a[1]);
-        break;
-    case 11: r = do_execve(p, a[0], a[1], a[2]); break;
+    case 2: r = do_clone(p, 17 /* SIGCHLD */, 0, 0, 0, 0); break; /* fork */
+    case 190: r = do_clone(p, CLONE_VM_ | CLONE_VFORK_ | 17, 0, 0, 0, 0); break; /* vfork */
+    case 120: r = do_clone(p, a[0], a[1], a[2], a[3], a[4]); break;
+    case 11: r = sys_execve(p, a[0], a[1], a[2]); break;
     case 114: r = do_wait4(p, (int32_t)a[0], a[1], (int)a[2], a[3]); break;
     case 7: r = do_wait4(p, (int32_t)a[0], a[1], (int)a[2], 0); break;
     case 37: case 238: case 270: { /* kill, tkill, tgkill */

@@ -38,6 +38,11 @@ typedef struct UserProc {
     GuestSiginfo siginfo[USER_NSIG];
     uint32_t alt_sp, alt_size;
     int alt_flags;
+    /* A system call that a host signal interrupted (-EINTR): restarted
+     * after the signal unless a guest handler without SA_RESTART runs
+     * (Linux's -ERESTARTSYS), see user_deliver_pending(). */
+    int restart_pending;
+    uint32_t restart_nr;
     volatile int host_pending;                 /* set from host signal handlers */
     volatile sig_atomic_t host_sig[USER_NSIG];
     void (*host_handler)(int); /* the program's handler that calls user_host_signal */
