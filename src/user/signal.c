@@ -224,7 +224,9 @@ static int setup_frame(UserProc *p, int sig, const GuestSiginfo *si)
     uint8_t fp[FPSTATE_SIZE];
     memset(buf, 0, sizeof buf);
     fill_fpstate(p, fp);
-    uint64_t oldmask = p->sigblocked;
+    /* the frame restores the caller's mask, not a ppoll/pselect one */
+    uint64_t oldmask = p->restore_sigmask ? p->saved_sigblocked : p->sigblocked;
+    p->restore_sigmask = 0;
     uint32_t ret = (sa->flags & SA_RESTORER_) ? sa->restorer : 0;
     if (!rt) {
         uint32_t retcode = frame + 4 + 4 + SC_SIZE + FPSTATE_SIZE + 4;
@@ -355,6 +357,40 @@ void user_deliver_pending(UserProc *p)
         p->restart_pending = 0;
         restart_syscall_insn(p);
     }
+    if (p->restore_sigmask) { /* no handler took the temporary mask over */
+        p->restore_sigmask = 0;
+        p->sigblocked = p->saved_sigblocked;
+    }
+}
+
+int32_t user_read_sigmask(UserProc *p, uint32_t set, uint32_t size, uint64_t *mask, int *has)
+{
+    uint8_t b[8];
+    *has = set != 0;
+    if (!set)
+        return 0;
+    if (size != 8)
+        return -EINVAL;
+    if (g_read(p, set, b, 8))
+        return -EFAULT;
+    *mask = get_le(b, 8);
+    return 0;
+}
+
+int user_sigmask_begin(UserProc *p, uint64_t mask)
+{
+    p->saved_sigblocked = p->sigblocked;
+    p->restore_sigmask = 1;
+    p->sigblocked = mask & ~UNBLOCKABLE;
+    return (p->sigpending & ~p->sigblocked) != 0;
+}
+
+void user_sigmask_end(UserProc *p, int32_t r)
+{
+    if (r == -EINTR && (p->host_pending || (p->sigpending & ~p->sigblocked)))
+        return; /* user_deliver_pending() puts it back */
+    p->sigblocked = p->saved_sigblocked;
+    p->restore_sigmask = 0;
 }
 
 int32_t sys_sigreturn(UserProc *p, int rt)

@@ -13,6 +13,7 @@ int sys_net(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret);   /* s
 int sys_path(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret);  /* syscall_path.c */
 int sys_io(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret);    /* syscall_io.c */
 int sys_ident(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret); /* syscall_ident.c */
+int sys_event(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret); /* syscall_event.c */
 int32_t host_err(void); /* -errno of the last failed host call */
 int32_t sys_execve(UserProc *p, uint32_t path, uint32_t argv, uint32_t envp); /* execve.c */
 /* struct timespec in guest memory, 32- or 64-bit time fields */

@@ -113,6 +113,35 @@ static int32_t put_stat64(UserProc *p, uint32_t addr, const struct stat *st)
     return g_write(p, addr, b, sizeof b);
 }
 
+/* The pre-LFS i386 struct stat, 64 bytes (stat, lstat, fstat): as the
+ * kernel's cp_new_stat(), EOVERFLOW for an inode number, link count or
+ * size that does not fit, ids above 65535 shown as 65534. */
+static int32_t put_stat_old(UserProc *p, uint32_t addr, const struct stat *st)
+{
+    uint8_t b[64];
+    if ((uint64_t)st->st_ino > 0xffffffffu || (uint64_t)st->st_nlink > 0xffff ||
+        (uint64_t)st->st_size > 0x7fffffff)
+        return -EOVERFLOW;
+    memset(b, 0, sizeof b);
+    put_le(b + 0, 4, (uint32_t)st->st_dev);
+    put_le(b + 4, 4, (uint32_t)st->st_ino);
+    put_le(b + 8, 2, st->st_mode);
+    put_le(b + 10, 2, (uint32_t)st->st_nlink);
+    put_le(b + 12, 2, st->st_uid > 0xffff ? 65534 : st->st_uid);
+    put_le(b + 14, 2, st->st_gid > 0xffff ? 65534 : st->st_gid);
+    put_le(b + 16, 4, (uint32_t)st->st_rdev);
+    put_le(b + 20, 4, (uint32_t)st->st_size);
+    put_le(b + 24, 4, (uint32_t)st->st_blksize);
+    put_le(b + 28, 4, (uint32_t)st->st_blocks);
+    put_le(b + 32, 4, (uint32_t)st->st_atim.tv_sec);
+    put_le(b + 36, 4, (uint32_t)st->st_atim.tv_nsec);
+    put_le(b + 40, 4, (uint32_t)st->st_mtim.tv_sec);
+    put_le(b + 44, 4, (uint32_t)st->st_mtim.tv_nsec);
+    put_le(b + 48, 4, (uint32_t)st->st_ctim.tv_sec);
+    put_le(b + 52, 4, (uint32_t)st->st_ctim.tv_nsec);
+    return g_write(p, addr, b, sizeof b);
+}
+
 /* Only the writable head of the buffer is offered to the host: entries
  * the host returned could not be put back, so a fault must be known
  * before they are read (Linux: entries up to the fault, or EFAULT). */
@@ -402,6 +431,19 @@ int sys_fs(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
             rc = fstatat(nr == 300 ? user_guest_dirfd(a[0]) : AT_FDCWD, sysroot_path(p, path, rootbuf), &st, flags);
         }
         r = rc ? host_err() : put_stat64(p, nr == 300 ? a[2] : a[1], &st);
+        break;
+    }
+    case 106: case 107: case 108: { /* stat lstat fstat: the old struct */
+        int rc;
+        if (nr == 108) {
+            rc = fstat((int)a[0], &st);
+        } else {
+            if ((r = user_guest_path(p, a[0], path)))
+                break;
+            rc = fstatat(AT_FDCWD, sysroot_path(p, path, rootbuf), &st,
+                         nr == 107 ? AT_SYMLINK_NOFOLLOW : 0);
+        }
+        r = rc ? host_err() : put_stat_old(p, a[1], &st);
         break;
     }
     case 33: case 307: /* access, faccessat */

@@ -1,4 +1,5 @@
-/* Waiting and moving data: poll, ppoll, select, pselect6, the vectored
+/* Waiting and moving data: poll, ppoll, select, pselect6 (their signal
+ * masks through user_sigmask_begin/end), the vectored
  * positional calls, sendfile, eventfd, memfd, fallocate, fadvise, sync. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -91,18 +92,6 @@ static void write_timeout_left(UserProc *p, uint32_t addr, int kind, int64_t dea
         struct timespec ts = { (time_t)(left / 1000000000), (long)(left % 1000000000) };
         user_put_timespec(p, addr, &ts, kind == TMO_TS64);
     }
-}
-
-/* pselect6/ppoll sigmask: validated; the temporary mask itself is not
- * applied (the signal layer has no saved-mask restore yet). */
-static int32_t check_sigmask(UserProc *p, uint32_t set, uint32_t size)
-{
-    uint8_t b[8];
-    if (set && size != 8)
-        return -EINVAL;
-    if (set && g_read(p, set, b, 8))
-        return -EFAULT;
-    return 0;
 }
 
 static int32_t do_poll(UserProc *p, uint32_t addr, uint32_t n, int64_t deadline)
@@ -201,16 +190,24 @@ static int32_t do_pselect(UserProc *p, const uint32_t a[6], int kind)
     int32_t r = read_timeout(p, a[4], kind, &deadline);
     if (r)
         return r;
+    uint64_t mask = 0;
+    int has = 0;
     if (a[5]) { /* { const sigset_t *ss; size_t ss_len; } */
         uint32_t ss, len;
         if (g_get32(p, a[5], &ss) || g_get32(p, a[5] + 4, &len))
             return -EFAULT;
-        if ((r = check_sigmask(p, ss, len)))
+        if ((r = user_read_sigmask(p, ss, len, &mask, &has)))
             return r;
+    }
+    if (has && user_sigmask_begin(p, mask)) {
+        user_sigmask_end(p, -EINTR);
+        return -EINTR;
     }
     uint32_t sets[3] = { a[1], a[2], a[3] };
     r = do_select(p, a[0], sets, deadline);
     write_timeout_left(p, a[4], kind, deadline);
+    if (has)
+        user_sigmask_end(p, r);
     return r;
 }
 
@@ -277,10 +274,20 @@ int sys_io(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         break;
     case 309: case 414: { /* ppoll, ppoll_time64 */
         int kind = nr == 414 ? TMO_TS64 : TMO_TS32;
-        if ((r = read_timeout(p, a[2], kind, &deadline)) || (r = check_sigmask(p, a[3], a[4])))
+        uint64_t mask;
+        int has;
+        if ((r = read_timeout(p, a[2], kind, &deadline)) ||
+            (r = user_read_sigmask(p, a[3], a[4], &mask, &has)))
             break;
+        if (has && user_sigmask_begin(p, mask)) {
+            user_sigmask_end(p, -EINTR);
+            r = -EINTR;
+            break;
+        }
         r = do_poll(p, a[0], a[1], deadline);
         write_timeout_left(p, a[2], kind, deadline);
+        if (has)
+            user_sigmask_end(p, r);
         break;
     }
     case 142: { /* _newselect */

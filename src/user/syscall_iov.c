@@ -123,9 +123,11 @@ static ssize_t host_xfer(int fd, uint8_t *buf, size_t n, int write_, int has_off
     return write_ ? write(fd, buf, n) : read(fd, buf, n);
 }
 
-/* eventfd and timerfd transfer a host-endian 64-bit counter; the guest's
- * is little-endian.  On a big-endian host such 8-byte transfers are
- * converted (the fd's kind from /proc/self/fd: no state to keep). */
+/* eventfd and timerfd transfer a host-endian 64-bit counter, inotify
+ * host-endian event headers; the guest's are little-endian.  On a
+ * big-endian host those reads and writes are converted (the fd's kind
+ * from /proc/self/fd: no state to keep).  0: no conversion, 1: a
+ * counter, 2: inotify events. */
 static int host_counter_fd(int fd)
 {
     static const union { uint16_t u; uint8_t b[2]; } one = { 1 };
@@ -137,7 +139,21 @@ static int host_counter_fd(int fd)
     if (n < 0)
         return 0;
     link[n] = '\0';
-    return !strcmp(link, "anon_inode:[eventfd]") || !strcmp(link, "anon_inode:[timerfd]");
+    if (!strcmp(link, "anon_inode:[eventfd]") || !strcmp(link, "anon_inode:[timerfd]"))
+        return 1;
+    return !strcmp(link, "anon_inode:inotify") ? 2 : 0;
+}
+
+/* struct inotify_event: wd, mask, cookie, len (then len bytes of name) */
+static void inotify_host_to_le(uint8_t *b, size_t n)
+{
+    for (size_t off = 0; off + 16 <= n;) {
+        uint32_t h[4];
+        memcpy(h, b + off, 16);
+        for (int i = 0; i < 4; i++)
+            put_le(b + off + 4 * i, 4, h[i]);
+        off += 16 + (size_t)h[3];
+    }
 }
 
 static void counter_host_to_le(uint8_t b[8])
@@ -176,12 +192,14 @@ int32_t user_vio(UserProc *p, int fd, const GuestIov *v, uint32_t cnt, uint32_t 
             r = -1;
             errno = EFAULT;
         } else {
-            int counter = n >= 8 && done == 0 && host_counter_fd(fd);
-            if (counter && write_)
+            int kind = n >= 8 && done == 0 ? host_counter_fd(fd) : 0;
+            if (kind == 1 && write_)
                 counter_le_to_host(tmp);
             r = host_xfer(fd, tmp, n, write_, has_off, off + done, rwf);
-            if (counter && !write_ && r == 8)
+            if (kind == 1 && !write_ && r == 8)
                 counter_host_to_le(tmp);
+            if (kind == 2 && !write_ && r > 0)
+                inotify_host_to_le(tmp, (size_t)r);
             if (r > 0 && !write_ && iov_copy(p, v, cnt, tmp, done, (uint32_t)r, 1)) {
                 r = -1;
                 errno = EFAULT;

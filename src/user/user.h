@@ -43,6 +43,11 @@ typedef struct UserProc {
      * (Linux's -ERESTARTSYS), see user_deliver_pending(). */
     int restart_pending;
     uint32_t restart_nr;
+    /* ppoll/pselect6/epoll_pwait's temporary mask: the caller's mask, put
+     * back when the call returns, or once the handler of the signal that
+     * interrupted it has its frame (Linux's restore_saved_sigmask) */
+    int restore_sigmask;
+    uint64_t saved_sigblocked;
     volatile int host_pending;                 /* set from host signal handlers */
     volatile sig_atomic_t host_sig[USER_NSIG];
     void (*host_handler)(int); /* the program's handler that calls user_host_signal */
@@ -105,6 +110,15 @@ int32_t sys_rt_sigaction(UserProc *p, int sig, uint32_t act, uint32_t oact, uint
 int32_t sys_sigaction_old(UserProc *p, int sig, uint32_t act, uint32_t oact);
 int32_t sys_rt_sigprocmask(UserProc *p, int how, uint32_t set, uint32_t oset, uint32_t size);
 int32_t sys_sigaltstack(UserProc *p, uint32_t ss, uint32_t oss);
+/* Read a guest sigset argument (NULL allowed: *has = 0): EINVAL for a
+ * size other than 8, EFAULT for a bad address. */
+int32_t user_read_sigmask(UserProc *p, uint32_t set, uint32_t size, uint64_t *mask, int *has);
+/* Block mask for the duration of a wait; 1 when a guest signal is
+ * already deliverable under it (the call returns EINTR at once). */
+int user_sigmask_begin(UserProc *p, uint64_t mask);
+/* The wait returned r: the caller's mask is back, unless r is -EINTR and
+ * a handler is about to run under the temporary one. */
+void user_sigmask_end(UserProc *p, int32_t r);
 int32_t sys_sigreturn(UserProc *p, int rt);
 void user_host_signal(UserProc *p, int sig);
 

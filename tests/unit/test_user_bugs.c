@@ -459,6 +459,70 @@ START_TEST(test_signal_with_sa_restart_restarts_blocking_read)
 }
 END_TEST
 
+/* epoll with the packed 12-byte i386 epoll_event (events, then data) */
+START_TEST(test_epoll_event_is_packed_12_bytes)
+{
+    UserProc *p = proc();
+    int ep = sc(p, 329, 02000000 /* EPOLL_CLOEXEC */, 0, 0, 0, 0);
+    ck_assert_int_ge(ep, 0);
+    ck_assert_int_eq(sc(p, 329, 1, 0, 0, 0, 0), -EINVAL);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    put32(p, DATA, 1 /* EPOLLIN */);
+    put32(p, DATA + 4, 0x55667788);
+    put32(p, DATA + 8, 0x11223344);
+    ck_assert_int_eq(sc(p, 255, (uint32_t)ep, 1 /* ADD */, (uint32_t)fds[0], DATA, 0), 0);
+    ck_assert_int_eq(write(fds[1], "x", 1), 1);
+    ck_assert_int_eq(sc(p, 256, (uint32_t)ep, DATA + 0x100, 4, 1000, 0), 1);
+    ck_assert_uint_eq(get32(p, DATA + 0x100), 1);
+    ck_assert_uint_eq(get32(p, DATA + 0x104), 0x55667788);
+    ck_assert_uint_eq(get32(p, DATA + 0x108), 0x11223344);
+    ck_assert_int_eq(sc(p, 256, (uint32_t)ep, DATA + 0x100, 0, 0, 0), -EINVAL);
+    ck_assert_int_eq(sc(p, 256, (uint32_t)ep, 0x40000000, 1, 0, 0), -EFAULT);
+    close(fds[0]);
+    close(fds[1]);
+    close(ep);
+    done(p);
+}
+END_TEST
+
+/* timerfd with the i386 32-bit itimerspec; the counter read little-endian */
+START_TEST(test_timerfd_fires_and_reads_its_count)
+{
+    UserProc *p = proc();
+    int fd = sc(p, 322, 1 /* CLOCK_MONOTONIC */, 0, 0, 0, 0);
+    ck_assert_int_ge(fd, 0);
+    put32(p, DATA, 0);
+    put32(p, DATA + 4, 0);
+    put32(p, DATA + 8, 0);
+    put32(p, DATA + 12, 1000000); /* 1 ms, once */
+    ck_assert_int_eq(sc(p, 325, (uint32_t)fd, 0, DATA, 0, 0), 0);
+    ck_assert_int_eq(sc(p, 3, (uint32_t)fd, DATA + 0x40, 8, 0, 0), 8);
+    ck_assert_uint_eq(get32(p, DATA + 0x40), 1);
+    ck_assert_uint_eq(get32(p, DATA + 0x44), 0);
+    ck_assert_int_eq(sc(p, 326, (uint32_t)fd, DATA + 0x80, 0, 0, 0), 0);
+    ck_assert_uint_eq(get32(p, DATA + 0x88), 0); /* disarmed */
+    ck_assert_int_eq(sc(p, 322, 1, 0x10, 0, 0, 0), -EINVAL);
+    close(fd);
+    done(p);
+}
+END_TEST
+
+/* the old 64-byte struct stat of stat/lstat/fstat (106-108) */
+START_TEST(test_old_stat_layout)
+{
+    UserProc *p = proc();
+    poke(p, DATA + 0x200, "/", 2);
+    ck_assert_int_eq(sc(p, 106, DATA + 0x200, DATA, 0, 0, 0), 0);
+    struct stat st;
+    ck_assert_int_eq(stat("/", &st), 0);
+    ck_assert_uint_eq(get32(p, DATA + 4), (uint32_t)st.st_ino);
+    ck_assert_uint_eq(get32(p, DATA + 8) & 0xffff, st.st_mode);
+    ck_assert_uint_eq(get32(p, DATA + 40), (uint32_t)st.st_mtim.tv_sec);
+    done(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("user_bugs");
@@ -475,6 +539,9 @@ int main(void)
     tcase_add_test(tc, test_execve_script_with_host_interpreter_runs_natively);
     tcase_add_test(tc, test_signal_without_sa_restart_interrupts_blocking_read);
     tcase_add_test(tc, test_signal_with_sa_restart_restarts_blocking_read);
+    tcase_add_test(tc, test_epoll_event_is_packed_12_bytes);
+    tcase_add_test(tc, test_timerfd_fires_and_reads_its_count);
+    tcase_add_test(tc, test_old_stat_layout);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
