@@ -116,4 +116,8 @@ void jbuf_printf(JsonBuf *b, const char *fmt, ...)
 void json_write(JsonBuf *b, const JsonValue *v);
 /* A quoted JSON string of n bytes, escaped as json_write does. */
 void json_write_string(JsonBuf *b, const char *s, size_t n);
+/* The length of the well-formed UTF-8 sequence at s (n bytes left), 0 if
+ * there is none (RFC 3629: no overlong forms, no surrogates, nothing
+ * above U+10FFFF). */
+size_t json_utf8_seq(const unsigned char *s, size_t n);
 #endif

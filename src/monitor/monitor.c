@@ -671,18 +671,19 @@ static int cmd_info(MonCall *c)
 }
 
 static const MonCommand builtin[] = {
-    { "qmp_capabilities", NULL, "finish the capabilities negotiation (QMP)", cmd_qmp_capabilities, NULL,
-      { { "enable", MON_ARG_ANY, true, "capabilities to enable (none are offered)" } }, MON_CMD_PRECAPS },
-    { "query-commands", NULL, "the QMP commands", cmd_query_commands, NULL, { { NULL } }, 0 },
-    { "query-version", "info version", "the emulator's version", cmd_query_version, print_version,
-      { { NULL } }, 0 },
-    { "human-monitor-command", NULL, "run a human monitor command line, return its output", cmd_hmc,
-      NULL,
-      { { "command-line", MON_ARG_STR, false, "the line" },
-        { "cpu-index", MON_ARG_INT, true, "ignored: one CPU" } }, 0 },
-    { NULL, "help", "list the commands, or one", cmd_help, NULL,
-      { { "command", MON_ARG_REST, true, "a command" } }, 0 },
-    { NULL, "info", "list the info subcommands", cmd_info, NULL, { { NULL } }, 0 },
+    { .name = "qmp_capabilities", .help = "finish the capabilities negotiation (QMP)",
+      .fn = cmd_qmp_capabilities, .flags = MON_CMD_PRECAPS,
+      .args = { { "enable", MON_ARG_ANY, true, "capabilities to enable (none are offered)" } } },
+    { .name = "query-commands", .help = "the QMP commands", .fn = cmd_query_commands },
+    { .name = "query-version", .hmp = "info version", .help = "the emulator's version",
+      .fn = cmd_query_version, .print = print_version },
+    { .name = "human-monitor-command", .help = "run a human monitor command line, return its output",
+      .fn = cmd_hmc,
+      .args = { { "command-line", MON_ARG_STR, false, "the line" },
+                { "cpu-index", MON_ARG_INT, true, "ignored: one CPU" } } },
+    { .hmp = "help", .help = "list the commands, or one", .fn = cmd_help,
+      .args = { { "command", MON_ARG_REST, true, "a command" } } },
+    { .hmp = "info", .help = "list the info subcommands", .fn = cmd_info },
 };
 
 Monitor *monitor_new(void)

@@ -144,15 +144,16 @@ static int cmd_info_state(MonCall *c)
 }
 
 static const MonCommand machine_cmds[] = {
-    { "query-status", "info status", "the VM's run state", cmd_query_status, print_status, { { NULL } }, 0 },
-    { "stop", "stop", "stop the VM (its clock stands still)", cmd_stop, NULL, { { NULL } }, 0 },
-    { "cont", "cont", "resume the VM (also after -S)", cmd_cont, NULL, { { NULL } }, 0 },
-    { "system_reset", "system_reset", "reset the machine (memory kept)", cmd_system_reset, NULL,
-      { { NULL } }, 0 },
-    { "quit", "quit", "end emu386-system (status 0)", cmd_quit, NULL, { { NULL } }, 0 },
-    { NULL, "info registers", "the CPU's registers", cmd_info_registers, NULL, { { NULL } }, 0 },
-    { NULL, "info state", "every device's described state (machine_dump_state)", cmd_info_state, NULL,
-      { { NULL } }, 0 },
+    { .name = "query-status", .hmp = "info status", .help = "the VM's run state",
+      .fn = cmd_query_status, .print = print_status },
+    { .name = "stop", .hmp = "stop", .help = "stop the VM (its clock stands still)", .fn = cmd_stop },
+    { .name = "cont", .hmp = "cont", .help = "resume the VM (also after -S)", .fn = cmd_cont },
+    { .name = "system_reset", .hmp = "system_reset", .help = "reset the machine (memory kept)",
+      .fn = cmd_system_reset },
+    { .name = "quit", .hmp = "quit", .help = "end emu386-system (status 0)", .fn = cmd_quit },
+    { .hmp = "info registers", .help = "the CPU's registers", .fn = cmd_info_registers },
+    { .hmp = "info state", .help = "every device's described state (machine_dump_state)",
+      .fn = cmd_info_state },
 };
 
 int machine_monitor_attach(Machine *m, struct Monitor *mon)

@@ -49,14 +49,16 @@ static int cmd_add(MonCall *c)
 }
 
 static const MonCommand rows[] = {
-    { "x-echo", "echo", "echo the arguments", cmd_echo, NULL,
-      { { "name", MON_ARG_STR, false, "a name" },
-        { "n", MON_ARG_INT, true, "a number" },
-        { "flag", MON_ARG_BOOL, true, "a flag" } }, 0 },
-    { "x-fail", "info fail", "always fails", cmd_fail, NULL, { { "id", MON_ARG_STR, true, "an id" } }, 0 },
-    { "x-add", "xadd", "driver,key=value...", cmd_add, NULL,
-      { { "driver", MON_ARG_KEYVAL, false, "the driver" } }, MON_CMD_EXTRA_ARGS },
-    { NULL, "say", "the rest of the line", cmd_add, NULL, { { "text", MON_ARG_REST, true, "text" } }, 0 },
+    { .name = "x-echo", .hmp = "echo", .help = "echo the arguments", .fn = cmd_echo,
+      .args = { { "name", MON_ARG_STR, false, "a name" },
+                { "n", MON_ARG_INT, true, "a number" },
+                { "flag", MON_ARG_BOOL, true, "a flag" } } },
+    { .name = "x-fail", .hmp = "info fail", .help = "always fails", .fn = cmd_fail,
+      .args = { { "id", MON_ARG_STR, true, "an id" } } },
+    { .name = "x-add", .hmp = "xadd", .help = "driver,key=value...", .fn = cmd_add,
+      .args = { { "driver", MON_ARG_KEYVAL, false, "the driver" } }, .flags = MON_CMD_EXTRA_ARGS },
+    { .hmp = "say", .help = "the rest of the line", .fn = cmd_add,
+      .args = { { "text", MON_ARG_REST, true, "text" } } },
 };
 
 static Monitor *new_monitor(Thing *t)
@@ -201,7 +203,7 @@ START_TEST(test_registration)
     dup = rows[0];
     dup.name = "x-other";
     ck_assert_int_eq(monitor_register(mon, &dup, &u), -1);
-    MonCommand none = { NULL, NULL, "nothing", cmd_add, NULL, { { NULL } }, 0 };
+    MonCommand none = { .help = "nothing", .fn = cmd_add };
     ck_assert_int_eq(monitor_register(mon, &none, &u), -1);
     char *r = qmp(mon, "{\"execute\": \"query-commands\"}");
     ck_assert_msg(strstr(r, "{\"name\": \"x-echo\"}") && strstr(r, "{\"name\": \"human-monitor-command\"}") &&
