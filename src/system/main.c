@@ -277,6 +277,18 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (cfg.start_paused && !mons.n) {
+        fprintf(stderr, "emu386-system: -S needs a monitor to continue from (-qmp or -monitor)\n");
+        return 2;
+    }
+    bool mon_stdio = false;
+    for (int i = 0; i < mons.n; i++)
+        mon_stdio |= !strcmp(mons.spec[i], "stdio");
+    for (int i = 0; i < nserial; i++)
+        if (mon_stdio && !strcmp(cfg.serial[i], "stdio")) {
+            fprintf(stderr, "emu386-system: stdio cannot be both -monitor and -serial\n");
+            return 2;
+        }
     BiosImage bios = { NULL, 0 };
     LinuxBoot kernel;
     if (kernel_path) {
@@ -301,18 +313,6 @@ int main(int argc, char **argv)
         return 1;
     }
     cfg.log = log;
-    if (cfg.start_paused && !mons.n) {
-        fprintf(stderr, "emu386-system: -S needs a monitor to continue from (-qmp or -monitor)\n");
-        return 2;
-    }
-    bool mon_stdio = false;
-    for (int i = 0; i < mons.n; i++)
-        mon_stdio |= !strcmp(mons.spec[i], "stdio");
-    for (int i = 0; i < nserial; i++)
-        if (mon_stdio && !strcmp(cfg.serial[i], "stdio")) {
-            fprintf(stderr, "emu386-system: stdio cannot be both -monitor and -serial\n");
-            return 2;
-        }
     if (!nserial) /* with the monitor on stdio, COM1 has nothing (as QEMU's vc) */
         cfg.serial[0] = mon_stdio ? "null" : "stdio";
     cfg.stop_signal = &stop_signal_no;

@@ -43,9 +43,20 @@ class Qmp:
     """One QMP connection: replies by request, events kept in order."""
 
     def __init__(self, addr, family=socket.AF_UNIX):
-        self.sock = socket.socket(family, socket.SOCK_STREAM)
-        self.sock.settimeout(HANG)
-        self.sock.connect(addr)
+        # the socket file appears at bind(), a moment before listen():
+        # a refused connection is retried (within the hang guard)
+        end = time.monotonic() + HANG
+        while True:
+            self.sock = socket.socket(family, socket.SOCK_STREAM)
+            self.sock.settimeout(HANG)
+            try:
+                self.sock.connect(addr)
+                break
+            except (ConnectionRefusedError, FileNotFoundError):
+                self.sock.close()
+                if time.monotonic() > end:
+                    raise
+                time.sleep(0.01)
         self.buf = b""
         self.events = []
         self.greeting = self.recv()
