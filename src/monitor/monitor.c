@@ -100,6 +100,8 @@ static const MonEntry *find_hmp(const Monitor *mon, const char *name)
 
 int monitor_register(Monitor *mon, const MonCommand *cmd, void *opaque)
 {
+    if (!mon)
+        return 0; /* no monitor: nobody to serve, nothing to refuse */
     if (!cmd || !cmd->fn || (!cmd->name && !cmd->hmp) || (cmd->name && find_qmp(mon, cmd->name)) ||
         (cmd->hmp && find_hmp(mon, cmd->hmp)))
         return -1;
@@ -126,7 +128,7 @@ int monitor_register_table(Monitor *mon, const MonCommand *rows, size_t n, void 
 void monitor_unregister(Monitor *mon, void *opaque)
 {
     size_t k = 0;
-    if (!opaque)
+    if (!mon || !opaque)
         return; /* the monitor's own rows */
     for (size_t i = 0; i < mon->ncmds; i++)
         if (mon->cmds[i].opaque != opaque)
@@ -138,6 +140,10 @@ void monitor_unregister(Monitor *mon, void *opaque)
 
 void monitor_event(Monitor *mon, const char *name, JsonValue *data)
 {
+    if (!mon) {
+        json_free(data);
+        return;
+    }
     struct timeval tv;
     gettimeofday(&tv, NULL);
     JsonValue *ev = json_object(), *ts = json_object();

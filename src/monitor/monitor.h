@@ -105,11 +105,15 @@ void monitor_wait_clients(Monitor *mon);
 bool monitor_uses_stdio(const Monitor *mon);
 
 /* ---- the command table ---- */
-/* Add rows; each is borrowed (static tables) and called with opaque.  A
- * name already taken, on either face, is refused (-1). */
+/* Add rows; each is borrowed (static tables) and called with opaque
+ * (non-NULL: it names the rows for monitor_unregister).  A name already
+ * taken, on either face, is refused (-1).  mon may be NULL (the machine
+ * has no monitor): then nothing happens and the answer is 0, so a module
+ * registers and emits without asking whether there is a monitor. */
 int monitor_register(Monitor *mon, const MonCommand *cmd, void *opaque);
 int monitor_register_table(Monitor *mon, const MonCommand *rows, size_t n, void *opaque);
-/* Remove the rows registered with this opaque (a module going away). */
+/* Remove the rows registered with this opaque (a module going away);
+ * mon may be NULL. */
 void monitor_unregister(Monitor *mon, void *opaque);
 
 /* ---- inside a handler ---- */
@@ -131,7 +135,8 @@ bool mon_arg_bool(const MonCall *c, const char *name, bool dflt);
 /* ---- events ---- */
 /* Send {"event": name, "data": data, "timestamp": {...}} to every QMP
  * client past negotiation; data (may be NULL) is taken.  Callable from
- * anywhere, also inside a handler (the event then precedes the reply). */
+ * anywhere, also inside a handler (the event then precedes the reply);
+ * mon may be NULL (data is freed). */
 void monitor_event(Monitor *mon, const char *name, JsonValue *data);
 
 /* ---- the main loop's side ---- */

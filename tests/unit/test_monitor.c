@@ -218,6 +218,10 @@ START_TEST(test_registration)
     ck_assert(strstr(r, "\"return\"") != NULL);
     free(r);
     ck_assert_int_eq(monitor_register(mon, &rows[0], &u), 0); /* the name is free again */
+    /* no monitor at all: registering, unregistering and events are no-ops */
+    ck_assert_int_eq(monitor_register_table(NULL, rows, 2, &u), 0);
+    monitor_unregister(NULL, &u);
+    monitor_event(NULL, "NOBODY", json_object()); /* the data is freed (ASan/Valgrind legs) */
     monitor_free(mon);
 }
 END_TEST
