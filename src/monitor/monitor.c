@@ -371,6 +371,7 @@ static const char *next_word(const char *p, char *w, size_t cap, bool *bad)
             p++;
         }
         if (*p != '"') {
+            w[n] = '\0'; /* the caller may still look at the word */
             *bad = true;
             return NULL;
         }
@@ -472,7 +473,7 @@ static const MonEntry *hmp_lookup(Monitor *mon, const char *line, const char **r
     char w2[MON_MAX_LINE];
     w2[0] = '\0';
     const char *q = next_word(p, w2, sizeof w2, &bad);
-    size_t l1 = strlen(word), l2 = strlen(w2);
+    size_t l1 = strlen(word), l2 = q ? strlen(w2) : 0;
     if (q && l1 + 1 + l2 < sizeof two) {
         memcpy(two, word, l1);
         two[l1] = ' ';
@@ -501,8 +502,11 @@ void monitor_hmp_line(Monitor *mon, const char *line, JsonBuf *out)
         return;
     }
     bool bad = false;
-    if (!next_word(line, word, sizeof word, &bad))
-        return; /* an empty line */
+    if (!next_word(line, word, sizeof word, &bad)) {
+        if (bad)
+            jbuf_puts(out, "Error: unterminated quote\n");
+        return; /* else an empty line */
+    }
     const MonEntry *e = hmp_lookup(mon, line, &rest, word, sizeof word);
     if (!e) {
         jbuf_printf(out, "unknown command: '%s' (try 'help')\n", word);
@@ -545,8 +549,9 @@ void monitor_hmp_line(Monitor *mon, const char *line, JsonBuf *out)
             goto fail;
         json_set(args, a->name, v);
     }
-    if (next_word(rest, word, sizeof word, &bad) || bad) {
-        mon_error(&c, MON_ERR_GENERIC, "too many arguments");
+    const char *extra = next_word(rest, word, sizeof word, &bad);
+    if (bad || extra) {
+        mon_error(&c, MON_ERR_GENERIC, bad ? "unterminated quote" : "too many arguments");
         goto fail;
     }
     if (run_call(&c, args) < 0)

@@ -284,6 +284,24 @@ START_TEST(test_hmp)
 }
 END_TEST
 
+/* The bug: an unterminated quote in an HMP line's second word left that
+ * word without its NUL, and the lookup of "first second" as a two-word
+ * command ran strlen over it (Valgrind: a conditional jump on
+ * uninitialised bytes).  The quote is now refused with the word
+ * terminated; the Valgrind leg runs this. */
+START_TEST(test_hmp_unterminated_quote_uninitialised_read_regression)
+{
+    Thing t = { 0 };
+    Monitor *mon = new_monitor(&t);
+    hmp_is(mon, "echo \"open", "Error: unterminated quote\n");
+    hmp_is(mon, "info \"fail", "Error: unterminated quote\n");
+    hmp_is(mon, "\"echo", "Error: unterminated quote\n");
+    hmp_is(mon, "echo \"\"", "echo  -1 off\n{\"name\": \"\"}\n");
+    ck_assert_int_eq(t.calls, 1);
+    monitor_free(mon);
+}
+END_TEST
+
 /* ---- a real session over a UNIX socket ---- */
 
 static int connect_to(const char *path)
@@ -496,6 +514,7 @@ int main(void)
     tcase_add_test(tc, test_negotiation);
     tcase_add_test(tc, test_registration);
     tcase_add_test(tc, test_hmp);
+    tcase_add_test(tc, test_hmp_unterminated_quote_uninitialised_read_regression);
     tcase_add_test(tc, test_socket_session);
     tcase_add_test(tc, test_hmp_socket);
     tcase_add_test(tc, test_listener_specs);
