@@ -104,7 +104,10 @@ static int interrupts_enabled(const Machine *m)
 }
 
 /* ---- the monitor (machine_mon.c, docs/monitor.md) ---- */
-enum { RUN_MAX_MON_FDS = 32 };
+enum {
+    RUN_MAX_MON_FDS = 32,
+    RUN_MONITOR_IDLE_MS = 500, /* a hang guard against a signal racing the poll */
+};
 
 /* A halted CPU that only the monitor can wake (system_reset, quit): one
  * wait on the monitor, then back to the main loop, which halts again. */
@@ -112,7 +115,7 @@ static int monitor_idle(Machine *m)
 {
     machine_monitor_service(m, true);
     if (m->run_state == MACHINE_RUNNING && !m->exit_requested)
-        monitor_poll(m->mon, 500);
+        monitor_poll(m->mon, RUN_MONITOR_IDLE_MS);
     return 0;
 }
 
@@ -138,7 +141,7 @@ static int wait_for_interrupt(Machine *m, char *msg, size_t msglen)
         uint64_t deadline = next_deadline(m, now, true);
         int fds[MACHINE_NSERIAL + RUN_MAX_MON_FDS];
         int nfds = input_fds(m, fds);
-        if (m->mon && (!interrupts_enabled(m) || (deadline == VCLOCK_NO_DEADLINE && nfds == 0)))
+        if (m->mon && deadline == VCLOCK_NO_DEADLINE && nfds == 0)
             return monitor_idle(m); /* only the monitor can wake it: wait on it */
         if (deadline == VCLOCK_NO_DEADLINE && nfds == 0) {
             bool pit_runs = pit_next_deadline(&m->pit, now) != PIT_NO_DEADLINE;
