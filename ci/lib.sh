@@ -5,8 +5,9 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 # Packages every build and test needs on Debian 12.  gcc-multilib conflicts
 # with Debian's cross compilers, so the i386 runtime is named directly.
-# nasm builds the bare-metal test kernels, Bochs is their oracle (tests/system).
-E386_BASE_PACKAGES="build-essential cmake pkg-config check python3 lib32gcc-12-dev libc6-dev-i386 libcapstone-dev valgrind nasm bochs bochs-term"
+# nasm builds the bare-metal test kernels, Bochs is their oracle (tests/system);
+# pytest and socat drive the monitor suite (tests/monitor).
+E386_BASE_PACKAGES="build-essential cmake pkg-config check python3 lib32gcc-12-dev libc6-dev-i386 libcapstone-dev valgrind nasm bochs bochs-term python3-pytest socat"
 
 # ensure_packages PKG...: install what is missing when root, else say exactly
 # what to run and fail.
@@ -61,7 +62,7 @@ run_ctest() {
     fi
     (cd "$1" && ctest --output-on-failure -j"$JOBS" ${exclude:+-E "$exclude"}) || rc=$?
     awk '/^[0-9]+\/[0-9]+ Testing: / { test = $3 }
-         /^(cpu-i386|samples|selfvirt|system|usermode|linux): .*(compared|references|NOTE|SKIP|no x86-64 twin|subset|oracle|boots|identical|transcript)/ { print "  [" test "] " $0 }' \
+         /^(cpu-i386|samples|selfvirt|system|usermode|linux|monitor): .*(compared|references|NOTE|SKIP|no x86-64 twin|subset|oracle|boots|identical|transcript)/ { print "  [" test "] " $0 }' \
         "$1/Testing/Temporary/LastTest.log" 2>/dev/null
     return $rc
 }

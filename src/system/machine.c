@@ -183,6 +183,10 @@ Machine *machine_new(const MachineConfig *cfg, const BiosImage *bios, char *err,
     if (cfg->cpu_log)
         e386_set_log(m->cpu, cfg->cpu_log, m->cfg.log, cfg->disasm, cfg->disasm_opaque);
     machine_reset(m);
+    if (cfg->monitor && machine_monitor_attach(m, cfg->monitor) < 0) { /* machine_mon.c */
+        snprintf(err, errlen, "cannot register the machine's monitor commands");
+        goto fail;
+    }
     return m;
 fail:
     machine_free(m);
@@ -193,6 +197,7 @@ void machine_free(Machine *m)
 {
     if (!m)
         return;
+    machine_monitor_detach(m);
     for (int i = m->ndev - 1; i >= 0; i--)
         device_unrealize(m->dev[i]);
     for (int i = 0; i < MACHINE_NSERIAL; i++)

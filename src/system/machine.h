@@ -48,6 +48,9 @@ typedef struct MachineConfig {
     /* Set by the program's SIGINT/SIGTERM handler to the signal number:
      * the run ends (status 128 + signal) at the next slice.  NULL: none. */
     volatile sig_atomic_t *stop_signal;
+    /* ---- the monitor (machine_mon.c, docs/monitor.md) ---- */
+    struct Monitor *monitor; /* NULL: none; borrowed, it outlives the machine */
+    bool start_paused;       /* -S: no instruction runs before `cont` */
 } MachineConfig;
 
 enum { MACHINE_MAX_DEVICES = 16, MACHINE_NSERIAL = 2 };
@@ -76,7 +79,15 @@ typedef struct Machine {
     int exit_status;
     uint64_t ips;    /* guest instructions per second, measured: sizes slices */
     uint64_t resets; /* triple-fault resets so far */
+    /* ---- the monitor (machine_mon.c) ---- */
+    struct Monitor *mon;      /* cfg.monitor once its commands are registered */
+    int run_state;            /* MACHINE_RUNNING, _PAUSED or _PRELAUNCH */
+    uint64_t mon_polled_ns;   /* host time the monitor was last looked at */
+    uint64_t paused_ns;       /* host time the VM stopped: its clock stands still */
+    bool quit_by_monitor;
 } Machine;
+
+enum { MACHINE_RUNNING, MACHINE_PAUSED, MACHINE_PRELAUNCH };
 
 /* A machine with cfg's RAM and bios's ROM, reset and ready to run; NULL
  * with a message in err.  The image is copied: the caller frees it.
@@ -97,4 +108,22 @@ void machine_request_exit(Machine *m, int status);
 void machine_request_reset(Machine *m);
 /* Every device's state as "device.field=value" lines. */
 void machine_dump_state(const Machine *m, FILE *out);
+
+/* ---- the monitor (machine_mon.c, docs/monitor.md) ---- */
+/* Register the board's commands on mon (machine_new does it for
+ * cfg.monitor; machine_free takes them away).  -1 if a name is taken. */
+int machine_monitor_attach(Machine *m, struct Monitor *mon);
+void machine_monitor_detach(Machine *m);
+/* stop / cont: the VM's clock stands still while it is stopped; STOP and
+ * RESUME events.  Nothing happens (no event) if already in that state. */
+void machine_pause(Machine *m);
+void machine_resume(Machine *m);
+/* The run loop, between slices: the monitor is looked at (at most once a
+ * millisecond unless now is set), and while the VM is stopped this blocks
+ * in the monitor's poll until cont, quit or a signal. */
+void machine_monitor_service(Machine *m, bool now);
+/* The monitor fds a halted CPU also waits on (0 without a monitor). */
+int machine_monitor_fds(const Machine *m, int *fds, int max);
+/* The run ended with status: the SHUTDOWN event. */
+void machine_monitor_exit(Machine *m, int status);
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "monitor/monitor.h"
 #include "system/machine.h"
 #include "system/ram.h"
 #ifdef E386_HAVE_CAPSTONE
@@ -26,6 +27,10 @@ static void usage(FILE *f)
                "  -serial DEV   backend of the next serial port (COM1, then COM2): stdio,\n"
                "                file:PATH, unix:PATH,server, null or none (default: COM1 stdio)\n"
                "  -nographic    accepted for QEMU compatibility (there is no display)\n"
+               "  -qmp DEV      a QMP monitor: unix:PATH,server[,nowait|,wait] or\n"
+               "                tcp:127.0.0.1:PORT,server[,nowait|,wait] (docs/monitor.md)\n"
+               "  -monitor DEV  the human monitor: stdio or unix:PATH,server[,nowait|,wait]\n"
+               "  -S            start stopped: nothing runs before the monitor's cont\n"
                "  -h, --help    this help\n"
                "  --version     print the version\n"
                "The guest ends the run by writing its exit status to port 0xF4.\n");
@@ -149,8 +154,40 @@ static void disasm_close(Disasm *d)
     (void)d;
 }
 
+/* -qmp / -monitor: the monitor's front ends, opened before the machine
+ * (a ",wait" listener blocks for its first client); NULL with a message
+ * when there is none or one cannot be opened (*bad set). */
+enum { MAX_MONITORS = 8 };
+typedef struct MonSpecs {
+    const char *kind[MAX_MONITORS], *spec[MAX_MONITORS];
+    int n;
+} MonSpecs;
+
+static Monitor *open_monitor(const MonSpecs *ms, bool *bad)
+{
+    *bad = false;
+    if (!ms->n)
+        return NULL;
+    Monitor *mon = monitor_new();
+    char err[512];
+    if (!mon) {
+        fprintf(stderr, "emu386-system: out of memory\n");
+        *bad = true;
+        return NULL;
+    }
+    for (int i = 0; i < ms->n; i++)
+        if (monitor_add_listener(mon, ms->kind[i], ms->spec[i], err, sizeof err) < 0) {
+            fprintf(stderr, "emu386-system: %s\n", err);
+            monitor_free(mon);
+            *bad = true;
+            return NULL;
+        }
+    return mon;
+}
+
 int main(int argc, char **argv)
 {
+    MonSpecs mons = { { NULL }, { NULL }, 0 };
     MachineConfig cfg = { .ram_size = RAM_DEFAULT_SIZE };
     const char *bios_path = NULL, *log_path = NULL;
     const char *kernel_path = NULL, *initrd_path = NULL, *append = NULL;
@@ -172,9 +209,13 @@ int main(int argc, char **argv)
         }
         if (!strcmp(o, "-nographic"))
             continue; /* serial on stdio is already the default */
+        if (!strcmp(o, "-S")) {
+            cfg.start_paused = true;
+            continue;
+        }
         if (strcmp(o, "-bios") && strcmp(o, "-m") && strcmp(o, "-d") && strcmp(o, "-D") &&
             strcmp(o, "-icount") && strcmp(o, "-kernel") && strcmp(o, "-initrd") &&
-            strcmp(o, "-append") && strcmp(o, "-serial")) {
+            strcmp(o, "-append") && strcmp(o, "-serial") && strcmp(o, "-qmp") && strcmp(o, "-monitor")) {
             fprintf(stderr, "emu386-system: unknown option '%s'\n", o);
             usage(stderr);
             return 2;
@@ -209,6 +250,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             cfg.serial[nserial++] = v;
+        } else if (!strcmp(o, "-qmp") || !strcmp(o, "-monitor")) {
+            if (mons.n == MAX_MONITORS) {
+                fprintf(stderr, "emu386-system: at most %d monitors\n", MAX_MONITORS);
+                return 2;
+            }
+            mons.kind[mons.n] = o[1] == 'q' ? "qmp" : "hmp";
+            mons.spec[mons.n++] = v;
         } else if (parse_icount(v, &cfg) < 0) {
             return 2;
         }
@@ -229,6 +277,18 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (cfg.start_paused && !mons.n) {
+        fprintf(stderr, "emu386-system: -S needs a monitor to continue from (-qmp or -monitor)\n");
+        return 2;
+    }
+    bool mon_stdio = false;
+    for (int i = 0; i < mons.n; i++)
+        mon_stdio |= !strcmp(mons.spec[i], "stdio");
+    for (int i = 0; i < nserial; i++)
+        if (mon_stdio && !strcmp(cfg.serial[i], "stdio")) {
+            fprintf(stderr, "emu386-system: stdio cannot be both -monitor and -serial\n");
+            return 2;
+        }
     BiosImage bios = { NULL, 0 };
     LinuxBoot kernel;
     if (kernel_path) {
@@ -253,14 +313,27 @@ int main(int argc, char **argv)
         return 1;
     }
     cfg.log = log;
-    if (!nserial)
-        cfg.serial[0] = "stdio";
+    if (!nserial) /* with the monitor on stdio, COM1 has nothing (as QEMU's vc) */
+        cfg.serial[0] = mon_stdio ? "null" : "stdio";
     cfg.stop_signal = &stop_signal_no;
     signal(SIGINT, on_stop_signal);
     signal(SIGTERM, on_stop_signal);
 #ifdef SIGPIPE
     signal(SIGPIPE, SIG_IGN); /* a serial socket's client that went away is an EPIPE */
 #endif
+    bool mon_bad;
+    Monitor *mon = open_monitor(&mons, &mon_bad);
+    if (mon_bad) {
+        bios_image_free(&bios);
+        if (cfg.kernel)
+            linux_boot_free(&kernel);
+        if (log)
+            fclose(log);
+        return 1;
+    }
+    if (mon)
+        monitor_wait_clients(mon);
+    cfg.monitor = mon;
     Disasm dis;
     disasm_open(&dis);
     cfg.disasm = disasm_insn;
@@ -278,6 +351,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "emu386-system: %s\n", msg);
         machine_free(m);
     }
+    monitor_free(mon); /* the last replies and SHUTDOWN go out first */
     disasm_close(&dis);
     if (cfg.kernel)
         linux_boot_free(&kernel);

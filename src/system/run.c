@@ -10,6 +10,7 @@
  * deadline at once); a halted CPU that nothing can wake ends the run
  * instead of spinning or hanging. */
 #include <inttypes.h>
+#include "monitor/monitor.h"
 #include "system/machine.h"
 
 /* The PIC input of each serial port (the board's wiring, machine.c). */
@@ -102,6 +103,22 @@ static int interrupts_enabled(const Machine *m)
     return (e386_reg_read(m->cpu, E386_EFLAGS) & 0x200) != 0;
 }
 
+/* ---- the monitor (machine_mon.c, docs/monitor.md) ---- */
+enum {
+    RUN_MAX_MON_FDS = 32,
+    RUN_MONITOR_IDLE_MS = 500, /* a hang guard against a signal racing the poll */
+};
+
+/* A halted CPU that only the monitor can wake (system_reset, quit): one
+ * wait on the monitor, then back to the main loop, which halts again. */
+static int monitor_idle(Machine *m)
+{
+    machine_monitor_service(m, true);
+    if (m->run_state == MACHINE_RUNNING && !m->exit_requested)
+        monitor_poll(m->mon, RUN_MONITOR_IDLE_MS);
+    return 0;
+}
+
 /* HLT: wait until an interrupt can be taken.  0 to run on; -1 (msg set)
  * when nothing can ever wake the CPU: with IF clear only an NMI could, and
  * no device of this machine raises one; with IF set, only a device
@@ -110,6 +127,8 @@ static int interrupts_enabled(const Machine *m)
 static int wait_for_interrupt(Machine *m, char *msg, size_t msglen)
 {
     for (;;) {
+        if (!interrupts_enabled(m) && m->mon)
+            return monitor_idle(m);
         if (!interrupts_enabled(m)) {
             snprintf(msg, msglen, "CPU halted with interrupts disabled (EIP %08" PRIx32 ")",
                      e386_reg_read(m->cpu, E386_EIP));
@@ -120,8 +139,10 @@ static int wait_for_interrupt(Machine *m, char *msg, size_t msglen)
         if (pic_intr_level(&m->pic))
             return 0;
         uint64_t deadline = next_deadline(m, now, true);
-        int fds[MACHINE_NSERIAL];
+        int fds[MACHINE_NSERIAL + RUN_MAX_MON_FDS];
         int nfds = input_fds(m, fds);
+        if (m->mon && deadline == VCLOCK_NO_DEADLINE && nfds == 0)
+            return monitor_idle(m); /* only the monitor can wake it: wait on it */
         if (deadline == VCLOCK_NO_DEADLINE && nfds == 0) {
             bool pit_runs = pit_next_deadline(&m->pit, now) != PIT_NO_DEADLINE;
             snprintf(msg, msglen,
@@ -133,8 +154,13 @@ static int wait_for_interrupt(Machine *m, char *msg, size_t msglen)
         }
         if (m->clock.icount && deadline != VCLOCK_NO_DEADLINE)
             vclock_sleep_until(&m->clock, deadline); /* time skips to the deadline */
-        else
-            vclock_wait_input(&m->clock, deadline, fds, nfds);
+        else {
+            nfds += machine_monitor_fds(m, fds + nfds, RUN_MAX_MON_FDS);
+            if (vclock_wait_input(&m->clock, deadline, fds, nfds) && m->mon) {
+                machine_monitor_service(m, true); /* a request: the main loop takes over */
+                return 0;
+            }
+        }
         if (m->exit_requested || stop_signal(m))
             return 0;
     }
@@ -154,7 +180,7 @@ static int guest_reset(Machine *m)
     return 1;
 }
 
-int machine_run(Machine *m, char *msg, size_t msglen)
+static int run_loop(Machine *m, char *msg, size_t msglen)
 {
     msg[0] = '\0';
     m->exit_requested = false;
@@ -163,6 +189,13 @@ int machine_run(Machine *m, char *msg, size_t msglen)
         if (sig) {
             snprintf(msg, msglen, "terminating on signal %d", sig);
             return 128 + sig;
+        }
+        if (m->mon) { /* the monitor: may stop the VM here until cont */
+            machine_monitor_service(m, false);
+            if (m->exit_requested)
+                return m->exit_status;
+            if (m->run_state != MACHINE_RUNNING)
+                continue; /* a signal ended the wait */
         }
         uint64_t now = vclock_now(&m->clock);
         catch_up(m, now);
@@ -208,4 +241,11 @@ int machine_run(Machine *m, char *msg, size_t msglen)
             return MACHINE_EXIT_HALTED;
         }
     }
+}
+
+int machine_run(Machine *m, char *msg, size_t msglen)
+{
+    int status = run_loop(m, msg, msglen);
+    machine_monitor_exit(m, status); /* the SHUTDOWN event */
+    return status;
 }
