@@ -26,6 +26,8 @@
 /* Exit statuses of machine_run besides the guest's own (port 0xF4). */
 enum { MACHINE_EXIT_HALTED = 1, MACHINE_EXIT_TRIPLE_FAULT = 3 };
 
+struct Machine;
+
 typedef struct MachineConfig {
     uint32_t ram_size;
     bool no_reboot;         /* a triple fault stops instead of resetting */
@@ -48,6 +50,15 @@ typedef struct MachineConfig {
     /* Set by the program's SIGINT/SIGTERM handler to the signal number:
      * the run ends (status 128 + signal) at the next slice.  NULL: none. */
     volatile sig_atomic_t *stop_signal;
+    /* Migration (src/migration): the machine will be loaded from a stream,
+     * so its first reset leaves RAM alone (no -kernel load: a page the
+     * stream does not carry must stay zero). */
+    bool incoming;
+    /* Called between two slices, while the CPU is not running: where a
+     * snapshot is taken (-savevm-at-insn) and later the monitor's
+     * requests are served.  NULL: none. */
+    void (*slice_hook)(struct Machine *m, void *opaque);
+    void *slice_opaque;
 } MachineConfig;
 
 enum { MACHINE_MAX_DEVICES = 16, MACHINE_NSERIAL = 2 };
@@ -76,6 +87,8 @@ typedef struct Machine {
     int exit_status;
     uint64_t ips;    /* guest instructions per second, measured: sizes slices */
     uint64_t resets; /* triple-fault resets so far */
+    uint32_t rom_size;  /* the BIOS ROM below 4 GiB (0 with -kernel): the stream checks it */
+    bool load_failed;   /* a refused stream wrote RAM: machine_run will not run this machine */
 } Machine;
 
 /* A machine with cfg's RAM and bios's ROM, reset and ready to run; NULL
