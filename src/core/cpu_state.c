@@ -108,7 +108,7 @@ static const StateSkip unmigrated[] = {
     MEMBER(cur, "inside e386_run only"),
     MEMBER(exit_request, "a request to the running loop, cleared when e386_run returns"),
     MEMBER(stop_request, "a request to the running loop; the destination's own"),
-    MEMBER(in_run, "inside e386_run only"),
+    MEMBER(in_run, "never set by the engine: nothing to carry"),
     MEMBER(jmp, "inside e386_run only (host stack)"),
     MEMBER(exit, "the report of the last e386_run return: output, not state"),
     MEMBER(int_hook, "wiring (user mode's system call hook)"),
@@ -266,7 +266,7 @@ int e386_cpu_state_check(const E386CpuState *st, char *err, size_t errlen)
 
 int e386_cpu_state_load(E386Cpu *cpu, const E386CpuState *st, char *err, size_t errlen)
 {
-    if (cpu->in_run) {
+    if (cpu->jmp) { /* set only while e386_run (or a register write) is on the stack */
         snprintf(err, errlen, "cpu: cannot load state while it runs");
         return -1;
     }

@@ -76,6 +76,38 @@ START_TEST(test_cpu_state_roundtrip_every_field)
 }
 END_TEST
 
+/* A load from inside the run (an interrupt hook) is refused: the engine
+ * is using the state it would replace. */
+static int load_in_hook(E386Cpu *cpu, int vector, void *opaque)
+{
+    (void)vector;
+    E386CpuState st;
+    e386_cpu_state_save(cpu, &st);
+    char err[256];
+    *(int *)opaque = e386_cpu_state_load(cpu, &st, err, sizeof err) == -1 && strstr(err, "while it runs");
+    return 0;
+}
+
+START_TEST(test_cpu_state_load_refused_while_running)
+{
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_int_eq(e386_mem_map(cpu, 0x1000, 0x1000, E386_PROT_READ | E386_PROT_EXEC), 0);
+    static const uint8_t code[] = { 0xCD, 0x80 }; /* int 0x80 */
+    ck_assert_int_eq(e386_mem_write(cpu, 0x1000, code, sizeof code), 0);
+    e386_reg_write(cpu, E386_EIP, 0x1000);
+    int refused = 0;
+    e386_set_int_hook(cpu, load_in_hook, &refused);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 10, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_int_eq(refused, 1);
+    E386CpuState st; /* and between runs it is fine */
+    e386_cpu_state_save(cpu, &st);
+    char err[256];
+    ck_assert_msg(e386_cpu_state_load(cpu, &st, err, sizeof err) == 0, "%s", err);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 /* Save a running machine, load it into another, compare everything, run
  * both on and compare their output and state again. */
 START_TEST(test_roundtrip_two_machines)
@@ -347,6 +379,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_crc32_known_vector);
     tcase_add_test(tc, test_cpu_state_roundtrip_every_field);
+    tcase_add_test(tc, test_cpu_state_load_refused_while_running);
     tcase_add_test(tc, test_roundtrip_two_machines);
     tcase_add_test(tc, test_stream_is_stable);
     tcase_add_test(tc, test_zero_pages_not_sent);
