@@ -147,4 +147,20 @@ typedef void (*e386_disasm_fn)(void *opaque, FILE *f, uint32_t lin, const uint8_
                                int code32);
 void e386_set_log(E386Cpu *cpu, int mask, FILE *f, e386_disasm_fn disasm, void *opaque);
 
+/* ---- Snapshots and migration (core/cpu_state.c) ----
+ * The CPU's architectural state as one plain struct (core/cpu_state.h)
+ * that a StateDesc (dev/state.h) describes whole: the migration stream,
+ * the monitor's dumps and the tests walk that one description.  Save
+ * materialises EFLAGS from the lazy flags and stores the x87 registers as
+ * 80-bit images; load refuses (-1, message) a state the CPU could never
+ * be in, changes nothing then, and otherwise drops the translation cache
+ * and the soft TLB, which are rebuilt from the new state.  The INTR pin is
+ * not CPU state: the machine drives it again after a load. */
+typedef struct E386CpuState E386CpuState;
+struct StateDesc;
+const struct StateDesc *e386_cpu_state_desc(void);
+void e386_cpu_state_save(const E386Cpu *cpu, E386CpuState *st);
+int e386_cpu_state_check(const E386CpuState *st, char *err, size_t errlen);
+int e386_cpu_state_load(E386Cpu *cpu, const E386CpuState *st, char *err, size_t errlen);
+
 #endif

@@ -66,6 +66,7 @@ static int map_bios(Machine *m, const BiosImage *img, char *err, size_t errlen)
         snprintf(err, errlen, "cannot map the %u KiB BIOS ROM", rom >> 10);
         return -1;
     }
+    m->rom_size = rom;
     return 0;
 }
 
@@ -187,6 +188,7 @@ Machine *machine_new(const MachineConfig *cfg, const BiosImage *bios, char *err,
         snprintf(err, errlen, "cannot register the machine's monitor commands");
         goto fail;
     }
+    m->cfg.incoming = false; /* a later reset (after the load) boots the kernel again */
     return m;
 fail:
     machine_free(m);
@@ -214,7 +216,7 @@ void machine_reset(Machine *m)
     e386_set_irq(m->cpu, pic_intr_level(&m->pic));
     /* -kernel: no firmware to run, so a reset loads the kernel again, as
      * QEMU's -kernel does; machine_new checked that it fits this RAM */
-    if (m->cfg.kernel) {
+    if (m->cfg.kernel && !m->cfg.incoming) {
         char err[256];
         if (linux_boot_enter(m->cpu, m->cfg.kernel, m->cfg.ram_size, err, sizeof err) < 0)
             fprintf(m->cfg.log, "emu386-system: %s\n", err);

@@ -26,6 +26,8 @@
 /* Exit statuses of machine_run besides the guest's own (port 0xF4). */
 enum { MACHINE_EXIT_HALTED = 1, MACHINE_EXIT_TRIPLE_FAULT = 3 };
 
+struct Machine;
+
 typedef struct MachineConfig {
     uint32_t ram_size;
     bool no_reboot;         /* a triple fault stops instead of resetting */
@@ -51,6 +53,15 @@ typedef struct MachineConfig {
     /* ---- the monitor (machine_mon.c, docs/monitor.md) ---- */
     struct Monitor *monitor; /* NULL: none; borrowed, it outlives the machine */
     bool start_paused;       /* -S: no instruction runs before `cont` */
+    /* Migration (src/migration): the machine will be loaded from a stream,
+     * so its first reset leaves RAM alone (no -kernel load: a page the
+     * stream does not carry must stay zero). */
+    bool incoming;
+    /* Called between two slices, while the CPU is not running: where a
+     * snapshot is taken (-savevm-at-insn) and later the monitor's
+     * requests are served.  NULL: none. */
+    void (*slice_hook)(struct Machine *m, void *opaque);
+    void *slice_opaque;
 } MachineConfig;
 
 enum { MACHINE_MAX_DEVICES = 16, MACHINE_NSERIAL = 2 };
@@ -85,6 +96,8 @@ typedef struct Machine {
     uint64_t mon_polled_ns;   /* host time the monitor was last looked at */
     uint64_t paused_ns;       /* host time the VM stopped: its clock stands still */
     bool quit_by_monitor;
+    uint32_t rom_size;  /* the BIOS ROM below 4 GiB (0 with -kernel): the stream checks it */
+    bool load_failed;   /* a refused stream wrote RAM: machine_run will not run this machine */
 } Machine;
 
 enum { MACHINE_RUNNING, MACHINE_PAUSED, MACHINE_PRELAUNCH };

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "monitor/monitor.h"
+#include "migration/migration.h"
 #include "system/machine.h"
 #include "system/ram.h"
 #ifdef E386_HAVE_CAPSTONE
@@ -31,6 +32,12 @@ static void usage(FILE *f)
                "                tcp:127.0.0.1:PORT,server[,nowait|,wait] (docs/monitor.md)\n"
                "  -monitor DEV  the human monitor: stdio or unix:PATH,server[,nowait|,wait]\n"
                "  -S            start stopped: nothing runs before the monitor's cont\n"
+               "  -loadvm FILE  resume the machine saved in FILE (same -m, -bios/-kernel, -icount)\n"
+               "  -incoming URI wait for a migration stream, load it, then run: file:PATH,\n"
+               "                unix:PATH, tcp:127.0.0.1:PORT, fd:N, exec:COMMAND\n"
+               "  -savevm-at-insn N DEST  save the machine to DEST (a file or a URI as for\n"
+               "                -incoming) at the first slice boundary after N instructions,\n"
+               "                and run on (docs/migration.md)\n"
                "  -h, --help    this help\n"
                "  --version     print the version\n"
                "The guest ends the run by writing its exit status to port 0xF4.\n");
@@ -44,6 +51,39 @@ static void usage(FILE *f)
 static volatile sig_atomic_t stop_signal_no;
 
 static void on_stop_signal(int sig) { stop_signal_no = sig; }
+
+/* -savevm-at-insn N DEST: a snapshot between two slices, the machine
+ * running on whatever happens to it. */
+typedef struct SaveAt {
+    uint64_t insn;
+    const char *dest;
+    bool done;
+} SaveAt;
+
+static void save_at_hook(Machine *m, void *opaque)
+{
+    SaveAt *s = opaque;
+    uint64_t n = e386_insn_count(m->cpu);
+    if (s->done || n < s->insn)
+        return;
+    s->done = true;
+    MigStats st;
+    char err[512];
+    if (machine_migrate(m, s->dest, &st, err, sizeof err) < 0) {
+        fprintf(stderr, "emu386-system: saving the machine to %s failed: %s (it runs on)\n", s->dest, err);
+        return;
+    }
+    fprintf(stderr, "emu386-system: saved the machine to %s at instruction %llu: %llu bytes, %llu pages "
+            "sent, %llu zero pages not sent\n", s->dest, (unsigned long long)n,
+            (unsigned long long)st.bytes, (unsigned long long)st.pages_data,
+            (unsigned long long)st.pages_skipped);
+}
+
+static void incoming_ready(void *opaque, const char *uri)
+{
+    (void)opaque;
+    fprintf(stderr, "emu386-system: waiting for the migration stream on %s\n", uri);
+}
 
 /* -icount N or -icount shift=N */
 static int parse_icount(const char *v, MachineConfig *cfg)
@@ -193,8 +233,25 @@ int main(int argc, char **argv)
     const char *kernel_path = NULL, *initrd_path = NULL, *append = NULL;
     char err[512];
     int nserial = 0;
+    const char *incoming = NULL;
+    SaveAt save_at = { 0, NULL, false };
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
+        if (!strcmp(o, "-savevm-at-insn")) {
+            char *end;
+            if (i + 2 >= argc) {
+                fprintf(stderr, "emu386-system: -savevm-at-insn needs N and DEST\n");
+                return 2;
+            }
+            unsigned long long n = strtoull(argv[i + 1], &end, 10);
+            if (end == argv[i + 1] || *end || argv[i + 1][0] == '-') {
+                fprintf(stderr, "emu386-system: -savevm-at-insn: bad instruction count '%s'\n", argv[i + 1]);
+                return 2;
+            }
+            save_at = (SaveAt){ n, argv[i + 2], false };
+            i += 2;
+            continue;
+        }
         if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
             usage(stdout);
             return 0;
@@ -215,7 +272,8 @@ int main(int argc, char **argv)
         }
         if (strcmp(o, "-bios") && strcmp(o, "-m") && strcmp(o, "-d") && strcmp(o, "-D") &&
             strcmp(o, "-icount") && strcmp(o, "-kernel") && strcmp(o, "-initrd") &&
-            strcmp(o, "-append") && strcmp(o, "-serial") && strcmp(o, "-qmp") && strcmp(o, "-monitor")) {
+            strcmp(o, "-append") && strcmp(o, "-serial") && strcmp(o, "-qmp") && strcmp(o, "-monitor") &&
+            strcmp(o, "-loadvm") && strcmp(o, "-incoming")) {
             fprintf(stderr, "emu386-system: unknown option '%s'\n", o);
             usage(stderr);
             return 2;
@@ -234,6 +292,12 @@ int main(int argc, char **argv)
             initrd_path = v;
         } else if (!strcmp(o, "-append")) {
             append = v;
+        } else if (!strcmp(o, "-loadvm") || !strcmp(o, "-incoming")) {
+            if (incoming) {
+                fprintf(stderr, "emu386-system: one -loadvm or -incoming at most\n");
+                return 2;
+            }
+            incoming = v; /* -loadvm FILE is -incoming file:FILE (a bare path is a file) */
         } else if (!strcmp(o, "-m")) {
             if (ram_parse_size(v, &cfg.ram_size, err, sizeof err) < 0) {
                 fprintf(stderr, "emu386-system: -m: %s\n", err);
@@ -338,11 +402,20 @@ int main(int argc, char **argv)
     disasm_open(&dis);
     cfg.disasm = disasm_insn;
     cfg.disasm_opaque = &dis;
+    cfg.incoming = incoming != NULL;
+    if (save_at.dest) {
+        cfg.slice_hook = save_at_hook;
+        cfg.slice_opaque = &save_at;
+    }
     Machine *m = machine_new(&cfg, kernel_path ? NULL : &bios, err, sizeof err);
     bios_image_free(&bios);
     int status;
     if (!m) {
         fprintf(stderr, "emu386-system: %s\n", err);
+        status = 1;
+    } else if (incoming && machine_incoming(m, incoming, incoming_ready, NULL, NULL, err, sizeof err) < 0) {
+        fprintf(stderr, "emu386-system: incoming migration refused: %s\n", err);
+        machine_free(m);
         status = 1;
     } else {
         char msg[256];

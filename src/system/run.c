@@ -184,7 +184,16 @@ static int run_loop(Machine *m, char *msg, size_t msglen)
 {
     msg[0] = '\0';
     m->exit_requested = false;
+    if (m->load_failed) {
+        snprintf(msg, msglen, "the machine's state was not loaded completely: not running it");
+        return MACHINE_EXIT_HALTED;
+    }
     for (;;) {
+        if (m->cfg.slice_hook) {
+            m->cfg.slice_hook(m, m->cfg.slice_opaque);
+            if (m->exit_requested)
+                return m->exit_status;
+        }
         int sig = stop_signal(m);
         if (sig) {
             snprintf(msg, msglen, "terminating on signal %d", sig);

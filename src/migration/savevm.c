@@ -1,0 +1,583 @@
+/* The stream of a whole machine: header, RAM, CPU, clock, devices, end
+ * (docs/migration.md has the format byte by byte). */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/cpu_state.h"
+#include "migration/crc32.h"
+#include "migration/migration.h"
+#include "migration/vmstate.h"
+#include "system/ram.h"
+
+/* ---- the clock ---- */
+
+static const StateField clock_fields[] = {
+    STATE_U8(MigClockState, icount, 1),
+    STATE_U8(MigClockState, shift, 1),
+    STATE_U64(MigClockState, insn_origin, 1),
+    STATE_U64(MigClockState, warp_ns, 1),
+    STATE_U64(MigClockState, now_ns, 1),
+    STATE_U64(MigClockState, wall_origin, 1),
+};
+static const StateDesc clock_desc = { "clock", 1, clock_fields, STATE_NFIELDS(clock_fields) };
+
+const StateDesc *mig_clock_desc(void) { return &clock_desc; }
+
+void mig_clock_save(VClock *c, MigClockState *st)
+{
+    memset(st, 0, sizeof *st);
+    st->icount = c->icount;
+    st->shift = (uint8_t)c->shift;
+    st->insn_origin = c->insn_origin;
+    st->warp_ns = c->warp_ns;
+    st->now_ns = vclock_now(c);
+    st->wall_origin = (uint64_t)c->wall_origin;
+}
+
+int mig_clock_check(const VClock *c, const MigClockState *st, char *err, size_t errlen)
+{
+    if (st->icount > 1 || st->shift > VCLOCK_MAX_SHIFT) {
+        snprintf(err, errlen, "clock: impossible state (icount %u, shift %u)", st->icount, st->shift);
+        return -1;
+    }
+    if (st->icount != c->icount || (st->icount && st->shift != c->shift)) {
+        char src[32], dst[32];
+        snprintf(src, sizeof src, st->icount ? "-icount %u" : "host time", st->shift);
+        snprintf(dst, sizeof dst, c->icount ? "-icount %u" : "host time", c->shift);
+        snprintf(err, errlen, "clock: the stream was saved under %s, this machine runs under %s: start "
+                 "the destination with the source's -icount", src, dst);
+        return -1;
+    }
+    return 0;
+}
+
+/* Time goes on from where the source stopped: under -icount from the
+ * same instruction count (restored with the CPU) and warp, in host time
+ * by moving the origin so that now reads the saved time. */
+void mig_clock_load(VClock *c, const MigClockState *st)
+{
+    c->wall_origin = (int64_t)st->wall_origin;
+    if (c->icount) {
+        c->insn_origin = st->insn_origin;
+        c->warp_ns = st->warp_ns;
+    } else {
+        c->last = 0;
+        uint64_t t = vclock_now(c);
+        c->origin_ns += t - st->now_ns; /* modulo 2^64: host - origin becomes now_ns */
+    }
+    c->last = st->now_ns;
+}
+
+/* ---- RAM ---- */
+
+static bool page_is_zero(const uint8_t *p)
+{
+    return p[0] == 0 && !memcmp(p, p + 1, MIG_PAGE_SIZE - 1);
+}
+
+/* The RAM of -m size: [0, 640K) and [1M, size) (ram.c), in pages. */
+static bool page_in_ram(uint32_t ram_size, uint32_t pn)
+{
+    uint64_t a = (uint64_t)pn * MIG_PAGE_SIZE;
+    uint32_t low = ram_size < RAM_HOLE_START ? ram_size : RAM_HOLE_START;
+    return a < low || (a >= RAM_HOLE_END && a < ram_size);
+}
+
+static uint8_t *ram_page(Machine *m, uint32_t pn)
+{
+    return e386_mem_ptr(m->cpu, pn * MIG_PAGE_SIZE, MIG_PAGE_SIZE);
+}
+
+static void section_header(MigWriter *w, uint32_t id, uint32_t version, uint32_t len)
+{
+    mig_put_u32(w, id);
+    mig_put_u32(w, version);
+    mig_put_u32(w, len);
+}
+
+static void flush_batch(MigWriter *w, Machine *m, const uint32_t *pn, const uint8_t *kind, uint32_t n)
+{
+    if (!n)
+        return;
+    uint32_t len = 4;
+    for (uint32_t i = 0; i < n; i++)
+        len += 5 + (kind[i] == MIG_PAGE_DATA ? MIG_PAGE_SIZE : 0);
+    section_header(w, MIG_SEC_RAM, 1, len);
+    mig_put_u32(w, n);
+    for (uint32_t i = 0; i < n; i++) {
+        mig_put_u32(w, pn[i]);
+        mig_put_u8(w, kind[i]);
+        if (kind[i] == MIG_PAGE_DATA)
+            mig_put(w, ram_page(m, pn[i]), MIG_PAGE_SIZE);
+    }
+}
+
+void mig_save_ram(MigWriter *w, Machine *m, const uint64_t *dirty, bool zero_markers, MigStats *st)
+{
+    uint32_t pn[MIG_RAM_BATCH];
+    uint8_t kind[MIG_RAM_BATCH];
+    uint32_t n = 0, npages = m->cfg.ram_size / MIG_PAGE_SIZE;
+    for (uint32_t p = 0; p < npages && !w->failed; p++) {
+        if (!page_in_ram(m->cfg.ram_size, p) || (dirty && !(dirty[p / 64] >> (p % 64) & 1)))
+            continue;
+        const uint8_t *h = ram_page(m, p);
+        if (!h)
+            continue;
+        bool zero = page_is_zero(h);
+        if (zero && !zero_markers) {
+            st->pages_skipped++;
+            continue;
+        }
+        pn[n] = p;
+        kind[n] = zero ? MIG_PAGE_ZERO : MIG_PAGE_DATA;
+        if (zero)
+            st->pages_zero++;
+        else
+            st->pages_data++;
+        if (++n == MIG_RAM_BATCH) {
+            flush_batch(w, m, pn, kind, n);
+            n = 0;
+        }
+    }
+    flush_batch(w, m, pn, kind, n);
+}
+
+/* The ROM's size and CRC: the destination must run the same firmware. */
+static uint32_t rom_crc(Machine *m)
+{
+    uint32_t crc = 0;
+    for (uint64_t a = 0x100000000ull - m->rom_size; a < 0x100000000ull; a += MIG_PAGE_SIZE) {
+        const uint8_t *h = e386_mem_ptr(m->cpu, (uint32_t)a, MIG_PAGE_SIZE);
+        if (h)
+            crc = mig_crc32(crc, h, MIG_PAGE_SIZE);
+    }
+    return crc;
+}
+
+static uint32_t header_flags(const Machine *m)
+{
+    return (m->clock.icount ? MIG_HDR_ICOUNT : 0) | (m->cfg.kernel ? MIG_HDR_KERNEL : 0);
+}
+
+/* ---- save ---- */
+
+static void put_desc_section(MigWriter *w, uint32_t id, const StateDesc *d, const void *base,
+                             const char *name)
+{
+    size_t nlen = name ? strlen(name) : 0;
+    uint32_t len = (uint32_t)(vmstate_size(d, d->version) + (name ? 1 + nlen : 0));
+    section_header(w, id, d->version, len);
+    if (name) {
+        mig_put_u8(w, (uint8_t)nlen);
+        mig_put(w, name, nlen);
+    }
+    vmstate_put(w, d, base, d->version);
+}
+
+int machine_save(Machine *m, MigWriter *w, MigStats *st, char *err, size_t errlen)
+{
+    MigStats local;
+    if (!st)
+        st = &local;
+    memset(st, 0, sizeof *st);
+    uint64_t start = w->bytes;
+    mig_put(w, MIG_MAGIC, MIG_MAGIC_LEN);
+    mig_put_u32(w, MIG_VERSION);
+    mig_put_u32(w, MIG_HEADER_CONFIG);
+    mig_put_u32(w, m->cfg.ram_size);
+    mig_put_u32(w, m->rom_size);
+    mig_put_u32(w, rom_crc(m));
+    mig_put_u32(w, header_flags(m));
+    mig_put_u32(w, m->clock.icount ? m->clock.shift : 0);
+
+    mig_save_ram(w, m, NULL, false, st);
+
+    E386CpuState cs;
+    e386_cpu_state_save(m->cpu, &cs);
+    put_desc_section(w, MIG_SEC_CPU, e386_cpu_state_desc(), &cs, NULL);
+    MigClockState ck;
+    mig_clock_save(&m->clock, &ck);
+    put_desc_section(w, MIG_SEC_CLOCK, &clock_desc, &ck, NULL);
+    for (int i = 0; i < m->ndev; i++) {
+        const Device *d = m->dev[i];
+        if (d->cls->state)
+            put_desc_section(w, MIG_SEC_DEVICE, d->cls->state, d, d->id);
+    }
+    section_header(w, MIG_SEC_END, 1, 4);
+    mig_put_u32(w, w->crc);
+    st->bytes = w->bytes - start;
+    if (mig_writer_flush(w) < 0) {
+        snprintf(err, errlen, "%s", w->err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- load ---- */
+
+enum { PH_RAM, PH_CPU, PH_CLOCK, PH_DEVICE, PH_END };
+
+typedef struct Staged {
+    Device *dev;
+    uint32_t version;
+    uint8_t *payload; /* the fields, as in the stream */
+    size_t len;
+} Staged;
+
+typedef struct Loader {
+    Machine *m;
+    MigReader *r;
+    MigStats *st;
+    int phase;
+    bool have_cpu, have_clock;
+    E386CpuState cpu;
+    MigClockState clock;
+    Staged dev[MACHINE_MAX_DEVICES];
+} Loader;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static int fail(Loader *L, const char *fmt, ...)
+{
+    char msg[MIG_ERR];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mig_reader_fail(L->r, "%s (at byte %" PRIu64 ")", msg, L->r->offset);
+    return -1;
+}
+
+static int load_header(Loader *L)
+{
+    MigReader *r = L->r;
+    Machine *m = L->m;
+    uint8_t magic[MIG_MAGIC_LEN];
+    uint32_t version, hlen, ram, rom, crc, flags, shift;
+    if (mig_get(r, magic, sizeof magic) < 0)
+        return -1;
+    if (memcmp(magic, MIG_MAGIC, MIG_MAGIC_LEN)) {
+        mig_reader_fail(r, "not an emu386 migration stream (bad magic)");
+        return -1;
+    }
+    if (mig_get_u32(r, &version) < 0)
+        return -1;
+    if (version != MIG_VERSION) {
+        mig_reader_fail(r, "stream version %" PRIu32 ", this emu386 reads version %d", version, MIG_VERSION);
+        return -1;
+    }
+    if (mig_get_u32(r, &hlen) < 0)
+        return -1;
+    if (hlen != MIG_HEADER_CONFIG) {
+        mig_reader_fail(r, "header of %" PRIu32 " bytes, version %d has %d", hlen, MIG_VERSION,
+                        MIG_HEADER_CONFIG);
+        return -1;
+    }
+    if (mig_get_u32(r, &ram) < 0 || mig_get_u32(r, &rom) < 0 || mig_get_u32(r, &crc) < 0 ||
+        mig_get_u32(r, &flags) < 0 || mig_get_u32(r, &shift) < 0)
+        return -1;
+    if (ram != m->cfg.ram_size) {
+        mig_reader_fail(r, "the stream's machine has %" PRIu32 " KiB of RAM, this one %" PRIu32
+                        " KiB: start the destination with the same -m", ram >> 10, m->cfg.ram_size >> 10);
+        return -1;
+    }
+    if (flags & ~(uint32_t)(MIG_HDR_ICOUNT | MIG_HDR_KERNEL)) {
+        mig_reader_fail(r, "unknown header flags %08" PRIx32, flags);
+        return -1;
+    }
+    if (flags != header_flags(m) || shift != (m->clock.icount ? m->clock.shift : 0)) {
+        mig_reader_fail(r, "the stream's machine was started with other options (-kernel or -bios, "
+                        "-icount): start the destination with the source's");
+        return -1;
+    }
+    if (rom != m->rom_size || crc != rom_crc(m)) {
+        mig_reader_fail(r, "the stream's machine ran another BIOS image (%" PRIu32 " KiB, CRC %08" PRIx32
+                        "): start the destination with the same -bios", rom >> 10, crc);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_ram(Loader *L, uint32_t len)
+{
+    MigReader *r = L->r;
+    uint32_t n;
+    if (len < 4)
+        return fail(L, "RAM section of %" PRIu32 " bytes", len);
+    if (mig_get_u32(r, &n) < 0)
+        return -1;
+    uint64_t left = len - 4;
+    if ((uint64_t)n * 5 > left)
+        return fail(L, "RAM section: %" PRIu32 " pages cannot fit in %" PRIu64 " bytes", n, left);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t pn;
+        uint8_t kind;
+        if (left < 5)
+            return fail(L, "RAM section: page record %" PRIu32 " past its length %" PRIu32, i, len);
+        if (mig_get_u32(r, &pn) < 0 || mig_get_u8(r, &kind) < 0)
+            return -1;
+        left -= 5;
+        if (!page_in_ram(L->m->cfg.ram_size, pn))
+            return fail(L, "RAM section: page %" PRIu32 " is not RAM of this %" PRIu32 " KiB machine", pn,
+                        L->m->cfg.ram_size >> 10);
+        uint8_t *h = ram_page(L->m, pn);
+        if (!h)
+            return fail(L, "RAM section: page %" PRIu32 " is not mapped", pn);
+        if (kind == MIG_PAGE_ZERO) {
+            /* never written when it is zero already (a fresh destination) */
+            if (!page_is_zero(h)) {
+                L->m->load_failed = true;
+                memset(h, 0, MIG_PAGE_SIZE);
+                L->st->pages_zeroed++;
+            }
+            L->st->pages_zero++;
+        } else if (kind == MIG_PAGE_DATA) {
+            if (left < MIG_PAGE_SIZE)
+                return fail(L, "RAM section: page %" PRIu32 " data past the section's length %" PRIu32, pn, len);
+            L->m->load_failed = true; /* until the end section says it all arrived */
+            if (mig_get(r, h, MIG_PAGE_SIZE) < 0)
+                return -1;
+            left -= MIG_PAGE_SIZE;
+            L->st->pages_data++;
+        } else {
+            return fail(L, "RAM section: unknown page kind %u for page %" PRIu32, kind, pn);
+        }
+    }
+    if (left)
+        return fail(L, "RAM section: %" PRIu64 " bytes left over after %" PRIu32 " pages", left, n);
+    return 0;
+}
+
+/* Read a described section's fields into payload and check each value
+ * against its field (state_set into a scratch element). */
+static uint8_t *load_fields(Loader *L, const StateDesc *d, uint32_t version, uint32_t len, const char *what)
+{
+    if (version == 0 || version > d->version) {
+        fail(L, "%s: section version %" PRIu32 ", this emu386 reads 1 to %" PRIu32, what, version,
+             d->version);
+        return NULL;
+    }
+    size_t want = vmstate_size(d, version);
+    if (len != want) {
+        fail(L, "%s: section of %" PRIu32 " bytes, its description has %zu", what, len, want);
+        return NULL;
+    }
+    uint8_t *p = malloc(want ? want : 1);
+    if (!p) {
+        mig_reader_fail(L->r, "out of memory");
+        return NULL;
+    }
+    if (mig_get(L->r, p, want) < 0) {
+        free(p);
+        return NULL;
+    }
+    char err[MIG_ERR];
+    if (vmstate_check(d, version, p, want, what, err, sizeof err) < 0) {
+        mig_reader_fail(L->r, "%s", err);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static int load_cpu(Loader *L, uint32_t version, uint32_t len)
+{
+    const StateDesc *d = e386_cpu_state_desc();
+    uint8_t *p = load_fields(L, d, version, len, "cpu");
+    if (!p)
+        return -1;
+    e386_cpu_state_save(L->m->cpu, &L->cpu); /* fields newer than the stream keep ours */
+    vmstate_apply(d, version, p, &L->cpu);
+    free(p);
+    char err[MIG_ERR];
+    if (e386_cpu_state_check(&L->cpu, err, sizeof err) < 0) {
+        mig_reader_fail(L->r, "%s", err);
+        return -1;
+    }
+    L->have_cpu = true;
+    return 0;
+}
+
+static int load_clock(Loader *L, uint32_t version, uint32_t len)
+{
+    uint8_t *p = load_fields(L, &clock_desc, version, len, "clock");
+    if (!p)
+        return -1;
+    mig_clock_save(&L->m->clock, &L->clock);
+    vmstate_apply(&clock_desc, version, p, &L->clock);
+    free(p);
+    char err[MIG_ERR];
+    if (mig_clock_check(&L->m->clock, &L->clock, err, sizeof err) < 0) {
+        mig_reader_fail(L->r, "%s", err);
+        return -1;
+    }
+    L->have_clock = true;
+    return 0;
+}
+
+static int load_device(Loader *L, uint32_t version, uint32_t len)
+{
+    uint8_t nlen;
+    char name[256];
+    if (len < 1)
+        return fail(L, "device section of %" PRIu32 " bytes", len);
+    if (mig_get_u8(L->r, &nlen) < 0)
+        return -1;
+    if (nlen == 0 || (uint32_t)nlen + 1 > len)
+        return fail(L, "device section: a name of %u bytes in a %" PRIu32 "-byte section", nlen, len);
+    if (mig_get(L->r, name, nlen) < 0)
+        return -1;
+    name[nlen] = '\0';
+    for (int i = 0; i < nlen; i++)
+        if (name[i] < 0x21 || name[i] > 0x7e)
+            return fail(L, "device section: a name that is not printable");
+    int k = 0;
+    while (k < L->m->ndev && (!L->m->dev[k]->cls->state || strcmp(L->m->dev[k]->id, name)))
+        k++;
+    if (k == L->m->ndev)
+        return fail(L, "device section for '%s', which this machine does not have", name);
+    if (L->dev[k].payload)
+        return fail(L, "a second section for device '%s'", name);
+    Device *dev = L->m->dev[k];
+    uint8_t *p = load_fields(L, dev->cls->state, version, len - 1 - nlen, dev->id);
+    if (!p)
+        return -1;
+    L->dev[k] = (Staged){ dev, version, p, len - 1u - nlen };
+    return 0;
+}
+
+/* Everything checked: the staged state goes in.  A device's post_load may
+ * still refuse a combination of values: then every device gets its own
+ * state back and nothing of the CPU or the clock has changed. */
+static int commit(Loader *L, char *err, size_t errlen)
+{
+    Machine *m = L->m;
+    uint8_t *backup[MACHINE_MAX_DEVICES] = { 0 };
+    int rc = 0, k;
+    for (k = 0; k < m->ndev && rc == 0; k++) {
+        Staged *s = &L->dev[k];
+        if (!s->payload)
+            continue;
+        const StateDesc *d = s->dev->cls->state;
+        backup[k] = vmstate_encode(d, s->dev);
+        if (!backup[k]) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+            break;
+        }
+        vmstate_apply(d, s->version, s->payload, s->dev);
+        if (s->dev->cls->post_load && s->dev->cls->post_load(s->dev, err, errlen) < 0)
+            rc = -1;
+    }
+    if (rc < 0) {
+        for (int i = 0; i < k; i++)
+            if (backup[i])
+                vmstate_apply(L->dev[i].dev->cls->state, L->dev[i].dev->cls->state->version, backup[i],
+                              L->dev[i].dev);
+    } else {
+        rc = e386_cpu_state_load(m->cpu, &L->cpu, err, errlen);
+        if (rc == 0) {
+            mig_clock_load(&m->clock, &L->clock);
+            e386_set_irq(m->cpu, pic_intr_level(&m->pic));
+        }
+    }
+    for (int i = 0; i < m->ndev; i++)
+        free(backup[i]);
+    return rc;
+}
+
+int machine_load(Machine *m, MigReader *r, MigStats *st, char *err, size_t errlen)
+{
+    MigStats local;
+    if (!st)
+        st = &local;
+    memset(st, 0, sizeof *st);
+    Loader *L = calloc(1, sizeof *L);
+    if (!L) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    L->m = m;
+    L->r = r;
+    L->st = st;
+    int rc = load_header(L);
+    while (rc == 0) {
+        uint32_t id, version, len;
+        if (mig_get_u32(r, &id) < 0 || mig_get_u32(r, &version) < 0 || mig_get_u32(r, &len) < 0) {
+            rc = -1;
+            break;
+        }
+        static const int phase_of[] = { [MIG_SEC_RAM] = PH_RAM, [MIG_SEC_CPU] = PH_CPU,
+                                        [MIG_SEC_CLOCK] = PH_CLOCK, [MIG_SEC_DEVICE] = PH_DEVICE,
+                                        [MIG_SEC_END] = PH_END };
+        if (id < MIG_SEC_RAM || id > MIG_SEC_END) {
+            rc = fail(L, "unknown section id %" PRIu32, id);
+            break;
+        }
+        int ph = phase_of[id];
+        if ((ph == PH_CPU && L->have_cpu) || (ph == PH_CLOCK && L->have_clock)) {
+            rc = fail(L, "a second %s section", ph == PH_CPU ? "cpu" : "clock");
+            break;
+        }
+        if (ph < L->phase) {
+            rc = fail(L, "section id %" PRIu32 " out of order (RAM, cpu, clock, devices, end)", id);
+            break;
+        }
+        L->phase = ph;
+        if (id == MIG_SEC_RAM) {
+            rc = version == 1 ? load_ram(L, len)
+                              : fail(L, "RAM section version %" PRIu32 ", this emu386 reads 1", version);
+        } else if (id == MIG_SEC_CPU) {
+            rc = load_cpu(L, version, len);
+        } else if (id == MIG_SEC_CLOCK) {
+            rc = load_clock(L, version, len);
+        } else if (id == MIG_SEC_DEVICE) {
+            rc = load_device(L, version, len);
+        } else {
+            uint32_t want = r->crc, got;
+            if (version != 1 || len != 4) {
+                rc = fail(L, "end section version %" PRIu32 " length %" PRIu32 " (want 1, 4)", version, len);
+                break;
+            }
+            if (mig_get_u32(r, &got) < 0) {
+                rc = -1;
+                break;
+            }
+            if (got != want) {
+                mig_reader_fail(r, "checksum mismatch: the stream says %08" PRIx32 ", its bytes give %08" PRIx32,
+                                got, want);
+                rc = -1;
+                break;
+            }
+            break;
+        }
+    }
+    if (rc == 0) {
+        const char *missing = !L->have_cpu ? "cpu" : !L->have_clock ? "clock" : NULL;
+        for (int k = 0; !missing && k < m->ndev; k++)
+            if (m->dev[k]->cls->state && !L->dev[k].payload)
+                missing = m->dev[k]->id;
+        if (missing) {
+            mig_reader_fail(r, "the stream has no section for %s", missing);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && r->fd < 0 && !mig_reader_at_eof(r)) {
+        mig_reader_fail(r, "%zu bytes after the end section", r->mem_len - (size_t)r->offset);
+        rc = -1;
+    }
+    if (rc < 0)
+        snprintf(err, errlen, "%s", r->failed ? r->err : "bad stream");
+    else if (commit(L, err, errlen) == 0)
+        m->load_failed = false;
+    else
+        rc = -1;
+    st->bytes = r->offset;
+    for (int k = 0; k < MACHINE_MAX_DEVICES; k++)
+        free(L->dev[k].payload);
+    free(L);
+    return rc;
+}
