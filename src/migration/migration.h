@@ -47,6 +47,10 @@ typedef struct MigStats {
     uint64_t pages_zeroed;   /* destination: pages a marker had to clear */
 } MigStats;
 
+/* Whether page pn is RAM of a machine with ram_size bytes (not the hole
+ * from 640 KiB to 1 MiB, not past the end). */
+bool mig_page_in_ram(uint32_t ram_size, uint32_t pn);
+
 /* Write the whole machine (stop-and-copy): header, every RAM page that is
  * not zero, the CPU, the clock, every device, the end section.  The
  * machine is only read.  0, or -1 with err (a write error). */
@@ -58,6 +62,15 @@ int machine_save(Machine *m, MigWriter *w, MigStats *st, char *err, size_t errle
  * destination may hold an older copy) instead of skipping it (the first
  * round: the destination's RAM is zero by construction). */
 void mig_save_ram(MigWriter *w, Machine *m, const uint64_t *dirty, bool zero_markers, MigStats *st);
+/* The same, in steps (live rounds between slices): from page *cursor on,
+ * at most max_pages records; *cursor is left after the last page looked
+ * at (npages when the pass is over).  The records written. */
+uint32_t mig_save_ram_step(MigWriter *w, Machine *m, const uint64_t *dirty, bool zero_markers,
+                           uint32_t *cursor, uint32_t max_pages, MigStats *st);
+/* machine_save in pieces, for live pre-copy: the header; then RAM
+ * sections; then the CPU, clock, device and end sections. */
+void mig_save_header(MigWriter *w, Machine *m);
+void mig_save_state(MigWriter *w, Machine *m);
 
 /* Read a stream into m, which must be a fresh machine built with the same
  * configuration (-m, -bios or -kernel, -icount); 0, or -1 with err (and m
@@ -79,6 +92,10 @@ int mig_open_out(MigConn *c, const char *uri, char *err, size_t errlen);
  * accepts connections, and waits for one peer. */
 int mig_open_in(MigConn *c, const char *uri, void (*ready)(void *opaque, const char *uri),
                 void *opaque, char *err, size_t errlen);
+/* mig_open_in in two halves: listen (unix/tcp; the other kinds are
+ * opened at once), then wait for the peer (nothing to do for them). */
+int mig_listen_in(MigConn *c, const char *uri, char *err, size_t errlen);
+int mig_accept_in(MigConn *c, const char *uri, char *err, size_t errlen);
 /* 0, or -1 with err when an exec: command failed. */
 int mig_close(MigConn *c, char *err, size_t errlen);
 
@@ -90,4 +107,9 @@ int machine_migrate(Machine *m, const char *uri, MigStats *st, char *err, size_t
  * names the URI later) and load it into m. */
 int machine_incoming(Machine *m, const char *uri, void (*ready)(void *opaque, const char *uri),
                      void *opaque, MigStats *st, char *err, size_t errlen);
+/* The same from a connection mig_listen_in opened (-incoming defer: the
+ * monitor's migrate-incoming listens, the main loop then waits); c is
+ * closed in every case. */
+int machine_incoming_conn(Machine *m, MigConn *c, const char *uri, MigStats *st, char *err,
+                          size_t errlen);
 #endif

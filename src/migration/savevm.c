@@ -78,7 +78,7 @@ static bool page_is_zero(const uint8_t *p)
 }
 
 /* The RAM of -m size: [0, 640K) and [1M, size) (ram.c), in pages. */
-static bool page_in_ram(uint32_t ram_size, uint32_t pn)
+bool mig_page_in_ram(uint32_t ram_size, uint32_t pn)
 {
     uint64_t a = (uint64_t)pn * MIG_PAGE_SIZE;
     uint32_t low = ram_size < RAM_HOLE_START ? ram_size : RAM_HOLE_START;
@@ -114,13 +114,14 @@ static void flush_batch(MigWriter *w, Machine *m, const uint32_t *pn, const uint
     }
 }
 
-void mig_save_ram(MigWriter *w, Machine *m, const uint64_t *dirty, bool zero_markers, MigStats *st)
+uint32_t mig_save_ram_step(MigWriter *w, Machine *m, const uint64_t *dirty, bool zero_markers,
+                           uint32_t *cursor, uint32_t max_pages, MigStats *st)
 {
     uint32_t pn[MIG_RAM_BATCH];
     uint8_t kind[MIG_RAM_BATCH];
-    uint32_t n = 0, npages = m->cfg.ram_size / MIG_PAGE_SIZE;
-    for (uint32_t p = 0; p < npages && !w->failed; p++) {
-        if (!page_in_ram(m->cfg.ram_size, p) || (dirty && !(dirty[p / 64] >> (p % 64) & 1)))
+    uint32_t n = 0, sent = 0, npages = m->cfg.ram_size / MIG_PAGE_SIZE, p = *cursor;
+    for (; p < npages && sent < max_pages && !w->failed; p++) {
+        if (!mig_page_in_ram(m->cfg.ram_size, p) || (dirty && !(dirty[p / 64] >> (p % 64) & 1)))
             continue;
         const uint8_t *h = ram_page(m, p);
         if (!h)
@@ -136,12 +137,21 @@ void mig_save_ram(MigWriter *w, Machine *m, const uint64_t *dirty, bool zero_mar
             st->pages_zero++;
         else
             st->pages_data++;
+        sent++;
         if (++n == MIG_RAM_BATCH) {
             flush_batch(w, m, pn, kind, n);
             n = 0;
         }
     }
     flush_batch(w, m, pn, kind, n);
+    *cursor = p;
+    return sent;
+}
+
+void mig_save_ram(MigWriter *w, Machine *m, const uint64_t *dirty, bool zero_markers, MigStats *st)
+{
+    uint32_t cursor = 0;
+    mig_save_ram_step(w, m, dirty, zero_markers, &cursor, UINT32_MAX, st);
 }
 
 /* The ROM's size and CRC: the destination must run the same firmware. */
@@ -176,13 +186,8 @@ static void put_desc_section(MigWriter *w, uint32_t id, const StateDesc *d, cons
     vmstate_put(w, d, base, d->version);
 }
 
-int machine_save(Machine *m, MigWriter *w, MigStats *st, char *err, size_t errlen)
+void mig_save_header(MigWriter *w, Machine *m)
 {
-    MigStats local;
-    if (!st)
-        st = &local;
-    memset(st, 0, sizeof *st);
-    uint64_t start = w->bytes;
     mig_put(w, MIG_MAGIC, MIG_MAGIC_LEN);
     mig_put_u32(w, MIG_VERSION);
     mig_put_u32(w, MIG_HEADER_CONFIG);
@@ -191,9 +196,10 @@ int machine_save(Machine *m, MigWriter *w, MigStats *st, char *err, size_t errle
     mig_put_u32(w, rom_crc(m));
     mig_put_u32(w, header_flags(m));
     mig_put_u32(w, m->clock.icount ? m->clock.shift : 0);
+}
 
-    mig_save_ram(w, m, NULL, false, st);
-
+void mig_save_state(MigWriter *w, Machine *m)
+{
     E386CpuState cs;
     e386_cpu_state_save(m->cpu, &cs);
     put_desc_section(w, MIG_SEC_CPU, e386_cpu_state_desc(), &cs, NULL);
@@ -207,6 +213,18 @@ int machine_save(Machine *m, MigWriter *w, MigStats *st, char *err, size_t errle
     }
     section_header(w, MIG_SEC_END, 1, 4);
     mig_put_u32(w, w->crc);
+}
+
+int machine_save(Machine *m, MigWriter *w, MigStats *st, char *err, size_t errlen)
+{
+    MigStats local;
+    if (!st)
+        st = &local;
+    memset(st, 0, sizeof *st);
+    uint64_t start = w->bytes;
+    mig_save_header(w, m);
+    mig_save_ram(w, m, NULL, false, st);
+    mig_save_state(w, m);
     st->bytes = w->bytes - start;
     if (mig_writer_flush(w) < 0) {
         snprintf(err, errlen, "%s", w->err);
@@ -320,7 +338,7 @@ static int load_ram(Loader *L, uint32_t len)
         if (mig_get_u32(r, &pn) < 0 || mig_get_u8(r, &kind) < 0)
             return -1;
         left -= 5;
-        if (!page_in_ram(L->m->cfg.ram_size, pn))
+        if (!mig_page_in_ram(L->m->cfg.ram_size, pn))
             return fail(L, "RAM section: page %" PRIu32 " is not RAM of this %" PRIu32 " KiB machine", pn,
                         L->m->cfg.ram_size >> 10);
         uint8_t *h = ram_page(L->m, pn);

@@ -26,7 +26,7 @@ void mig_writer_free(MigWriter *w)
 {
     free(w->mem);
     w->mem = NULL;
-    w->mem_len = w->mem_cap = 0;
+    w->mem_len = w->mem_cap = w->mem_off = 0;
 }
 
 static void w_fail(MigWriter *w, const char *what, int e)
@@ -108,6 +108,25 @@ int mig_writer_flush(MigWriter *w)
 {
     drain(w);
     return w->failed ? -1 : 0;
+}
+
+size_t mig_writer_pending(MigWriter *w, const uint8_t **p)
+{
+    drain(w);
+    *p = w->mem ? w->mem + w->mem_off : NULL;
+    return w->mem_len - w->mem_off;
+}
+
+void mig_writer_consume(MigWriter *w, size_t n)
+{
+    w->mem_off += n < w->mem_len - w->mem_off ? n : w->mem_len - w->mem_off;
+    if (w->mem_off == w->mem_len) {
+        w->mem_off = w->mem_len = 0;
+    } else if (w->mem_off > w->mem_cap / 2) { /* keep the queue from creeping up the buffer */
+        memmove(w->mem, w->mem + w->mem_off, w->mem_len - w->mem_off);
+        w->mem_len -= w->mem_off;
+        w->mem_off = 0;
+    }
 }
 
 void mig_reader_init_fd(MigReader *r, int fd)

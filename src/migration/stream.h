@@ -16,6 +16,7 @@ typedef struct MigWriter {
     int fd;              /* -1: memory (mem, grown as needed) */
     uint8_t *mem;
     size_t mem_len, mem_cap;
+    size_t mem_off;      /* memory sink: bytes before it were taken (mig_writer_consume) */
     uint8_t buf[MIG_BUF];
     size_t len;
     uint32_t crc;        /* of every byte put so far */
@@ -34,6 +35,10 @@ void mig_put_u32(MigWriter *w, uint32_t v);
 void mig_put_u64(MigWriter *w, uint64_t v);
 /* Everything buffered to the fd: 0, or -1 with w->err. */
 int mig_writer_flush(MigWriter *w);
+/* The memory sink as a queue (live migration hands it to a socket piece
+ * by piece): the bytes put and not taken yet, and taking n of them. */
+size_t mig_writer_pending(MigWriter *w, const uint8_t **p);
+void mig_writer_consume(MigWriter *w, size_t n);
 
 typedef struct MigReader {
     int fd;              /* -1: memory */

@@ -169,8 +169,7 @@ static int listen_on(MigConn *c, int fd, const struct sockaddr *sa, socklen_t le
     return 0;
 }
 
-int mig_open_in(MigConn *c, const char *uri, void (*ready)(void *opaque, const char *uri), void *opaque,
-                char *err, size_t errlen)
+int mig_listen_in(MigConn *c, const char *uri, char *err, size_t errlen)
 {
     conn_reset(c);
     const char *v;
@@ -211,8 +210,13 @@ int mig_open_in(MigConn *c, const char *uri, void (*ready)(void *opaque, const c
         mig_close(c, NULL, 0);
         return -1;
     }
-    if (ready)
-        ready(opaque, uri);
+    return 0;
+}
+
+int mig_accept_in(MigConn *c, const char *uri, char *err, size_t errlen)
+{
+    if (c->listen_fd < 0)
+        return 0; /* file, fd, exec: open already */
     do
         c->fd = accept(c->listen_fd, NULL, NULL);
     while (c->fd < 0 && errno == EINTR);
@@ -224,6 +228,16 @@ int mig_open_in(MigConn *c, const char *uri, void (*ready)(void *opaque, const c
     close(c->listen_fd);
     c->listen_fd = -1;
     return 0;
+}
+
+int mig_open_in(MigConn *c, const char *uri, void (*ready)(void *opaque, const char *uri), void *opaque,
+                char *err, size_t errlen)
+{
+    if (mig_listen_in(c, uri, err, errlen) < 0)
+        return -1;
+    if (ready && c->listen_fd >= 0)
+        ready(opaque, uri);
+    return mig_accept_in(c, uri, err, errlen);
 }
 
 int mig_close(MigConn *c, char *err, size_t errlen)
@@ -272,19 +286,17 @@ int machine_migrate(Machine *m, const char *uri, MigStats *st, char *err, size_t
     return rc;
 }
 
-int machine_incoming(Machine *m, const char *uri, void (*ready)(void *opaque, const char *uri),
-                     void *opaque, MigStats *st, char *err, size_t errlen)
+int machine_incoming_conn(Machine *m, MigConn *c, const char *uri, MigStats *st, char *err, size_t errlen)
 {
-    MigConn c;
-    if (mig_open_in(&c, uri, ready, opaque, err, errlen) < 0)
+    if (mig_accept_in(c, uri, err, errlen) < 0)
         return -1;
     MigReader *r = malloc(sizeof *r);
     if (!r) {
         snprintf(err, errlen, "out of memory");
-        mig_close(&c, NULL, 0);
+        mig_close(c, NULL, 0);
         return -1;
     }
-    mig_reader_init_fd(r, c.fd);
+    mig_reader_init_fd(r, c->fd);
     int rc = machine_load(m, r, st, err, errlen);
     /* a regular file must end with the end section */
     if (rc == 0 && !scheme(uri, "unix:") && !scheme(uri, "tcp:") && !scheme(uri, "fd:") &&
@@ -295,9 +307,20 @@ int machine_incoming(Machine *m, const char *uri, void (*ready)(void *opaque, co
     }
     free(r);
     char cerr[MIG_ERR];
-    if (mig_close(&c, cerr, sizeof cerr) < 0 && rc == 0) {
+    if (mig_close(c, cerr, sizeof cerr) < 0 && rc == 0) {
         snprintf(err, errlen, "%s", cerr);
         rc = -1;
     }
     return rc;
+}
+
+int machine_incoming(Machine *m, const char *uri, void (*ready)(void *opaque, const char *uri),
+                     void *opaque, MigStats *st, char *err, size_t errlen)
+{
+    MigConn c;
+    if (mig_listen_in(&c, uri, err, errlen) < 0)
+        return -1;
+    if (ready && c.listen_fd >= 0)
+        ready(opaque, uri);
+    return machine_incoming_conn(m, &c, uri, st, err, errlen);
 }

@@ -96,11 +96,17 @@ typedef struct Machine {
     uint64_t mon_polled_ns;   /* host time the monitor was last looked at */
     uint64_t paused_ns;       /* host time the VM stopped: its clock stands still */
     bool quit_by_monitor;
+    /* a live migration is in progress (src/migration/live.c): a stopped
+     * VM's monitor wait returns at once so the slice hook goes on with it */
+    bool mig_busy;
     uint32_t rom_size;  /* the BIOS ROM below 4 GiB (0 with -kernel): the stream checks it */
     bool load_failed;   /* a refused stream wrote RAM: machine_run will not run this machine */
 } Machine;
 
-enum { MACHINE_RUNNING, MACHINE_PAUSED, MACHINE_PRELAUNCH };
+/* query-status names them: running, paused, prelaunch, postmigrate (the
+ * source after a completed migration), inmigrate (-incoming defer before
+ * the stream arrived) */
+enum { MACHINE_RUNNING, MACHINE_PAUSED, MACHINE_PRELAUNCH, MACHINE_POSTMIGRATE, MACHINE_INMIGRATE };
 
 /* A machine with cfg's RAM and bios's ROM, reset and ready to run; NULL
  * with a message in err.  The image is copied: the caller frees it.
@@ -131,6 +137,9 @@ void machine_monitor_detach(Machine *m);
  * RESUME events.  Nothing happens (no event) if already in that state. */
 void machine_pause(Machine *m);
 void machine_resume(Machine *m);
+/* A completed migration: the VM stops (STOP) in state postmigrate; cont
+ * would run it on here, as QEMU's, quit ends it. */
+void machine_postmigrate(Machine *m);
 /* The run loop, between slices: the monitor is looked at (at most once a
  * millisecond unless now is set), and while the VM is stopped this blocks
  * in the monitor's poll until cont, quit or a signal. */

@@ -22,7 +22,8 @@ static uint64_t host_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static const char *const state_names[] = { "running", "paused", "prelaunch" };
+static const char *const state_names[] = { "running", "paused", "prelaunch", "postmigrate",
+                                           "inmigrate" };
 
 void machine_pause(Machine *m)
 {
@@ -32,6 +33,12 @@ void machine_pause(Machine *m)
     m->paused_ns = host_ns();
     if (m->mon)
         monitor_event(m->mon, "STOP", NULL);
+}
+
+void machine_postmigrate(Machine *m)
+{
+    machine_pause(m);
+    m->run_state = MACHINE_POSTMIGRATE;
 }
 
 void machine_resume(Machine *m)
@@ -65,8 +72,11 @@ static void print_status(MonCall *c, const JsonValue *ret)
     (void)ret;
     Machine *m = c->opaque;
     mon_printf(c, "VM status: %s\n",
-               m->run_state == MACHINE_RUNNING ? "running"
-               : m->run_state == MACHINE_PAUSED ? "paused" : "paused (prelaunch)");
+               m->run_state == MACHINE_RUNNING       ? "running"
+               : m->run_state == MACHINE_PAUSED      ? "paused"
+               : m->run_state == MACHINE_PRELAUNCH   ? "paused (prelaunch)"
+               : m->run_state == MACHINE_POSTMIGRATE ? "paused (postmigrate)"
+                                                     : "paused (inmigrate)");
 }
 
 static int cmd_stop(MonCall *c)
@@ -190,8 +200,10 @@ void machine_monitor_service(Machine *m, bool now)
         return;
     m->mon_polled_ns = t;
     monitor_poll(m->mon, 0);
-    while (m->run_state != MACHINE_RUNNING && !m->exit_requested && !signalled(m))
+    while (m->run_state != MACHINE_RUNNING && !m->exit_requested && !signalled(m) && !m->mig_busy)
         monitor_poll(m->mon, MON_PAUSED_WAIT_MS);
+    if (m->run_state != MACHINE_RUNNING && m->mig_busy)
+        monitor_poll(m->mon, 1); /* back to the slice hook: the migration's next step */
 }
 
 int machine_monitor_fds(const Machine *m, int *fds, int max)

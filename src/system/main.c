@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "monitor/monitor.h"
+#include "migration/live.h"
 #include "migration/migration.h"
 #include "system/machine.h"
 #include "system/ram.h"
@@ -34,7 +35,8 @@ static void usage(FILE *f)
                "  -S            start stopped: nothing runs before the monitor's cont\n"
                "  -loadvm FILE  resume the machine saved in FILE (same -m, -bios/-kernel, -icount)\n"
                "  -incoming URI wait for a migration stream, load it, then run: file:PATH,\n"
-               "                unix:PATH, tcp:127.0.0.1:PORT, fd:N, exec:COMMAND\n"
+               "                unix:PATH, tcp:127.0.0.1:PORT, fd:N, exec:COMMAND, or defer\n"
+               "                (the monitor's migrate-incoming gives the URI)\n"
                "  -savevm-at-insn N DEST  save the machine to DEST (a file or a URI as for\n"
                "                -incoming) at the first slice boundary after N instructions,\n"
                "                and run on (docs/migration.md)\n"
@@ -77,6 +79,49 @@ static void save_at_hook(Machine *m, void *opaque)
             "sent, %llu zero pages not sent\n", s->dest, (unsigned long long)n,
             (unsigned long long)st.bytes, (unsigned long long)st.pages_data,
             (unsigned long long)st.pages_skipped);
+}
+
+/* What runs between two slices: the -savevm-at-insn snapshot and the
+ * steps of a live migration the monitor started. */
+typedef struct Hooks {
+    SaveAt save_at;
+    MigLive *live;
+} Hooks;
+
+static void slice_hooks(Machine *m, void *opaque)
+{
+    Hooks *h = opaque;
+    if (h->save_at.dest)
+        save_at_hook(m, &h->save_at);
+    if (h->live)
+        mig_live_step(h->live);
+}
+
+/* -incoming defer: wait on the monitor for migrate-incoming (or quit, or
+ * a signal), then for the stream.  0 to run; otherwise the exit status. */
+static int incoming_deferred(Machine *m, MigLive *live, char *err, size_t errlen)
+{
+    live->defer_waiting = true;
+    m->run_state = MACHINE_INMIGRATE;
+    while (!live->defer_ready && !m->exit_requested && !stop_signal_no)
+        monitor_poll(m->mon, 500); /* a hang guard against a signal racing the poll */
+    live->defer_waiting = false;
+    if (m->exit_requested || stop_signal_no) {
+        int status = m->exit_requested ? m->exit_status : 128 + (int)stop_signal_no;
+        machine_monitor_exit(m, status);
+        return status ? status : -1;
+    }
+    fprintf(stderr, "emu386-system: waiting for the migration stream on %s\n", live->defer_uri);
+    if (machine_incoming_conn(m, &live->defer_conn, live->defer_uri, NULL, err, errlen) < 0) {
+        fprintf(stderr, "emu386-system: incoming migration refused: %s\n", err);
+        return 1;
+    }
+    if (m->run_state == MACHINE_INMIGRATE) { /* cont may have come while it waited */
+        m->run_state = m->cfg.start_paused ? MACHINE_PAUSED : MACHINE_RUNNING;
+        if (m->run_state == MACHINE_RUNNING)
+            monitor_event(m->mon, "RESUME", NULL);
+    }
+    return 0;
 }
 
 static void incoming_ready(void *opaque, const char *uri)
@@ -234,6 +279,7 @@ int main(int argc, char **argv)
     char err[512];
     int nserial = 0;
     const char *incoming = NULL;
+    Hooks hooks = { { 0, NULL, false }, NULL };
     SaveAt save_at = { 0, NULL, false };
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
@@ -341,6 +387,12 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    bool defer = incoming && !strcmp(incoming, "defer");
+    if (defer && !mons.n) {
+        fprintf(stderr, "emu386-system: -incoming defer needs a monitor for migrate-incoming (-qmp or "
+                        "-monitor)\n");
+        return 2;
+    }
     if (cfg.start_paused && !mons.n) {
         fprintf(stderr, "emu386-system: -S needs a monitor to continue from (-qmp or -monitor)\n");
         return 2;
@@ -403,25 +455,43 @@ int main(int argc, char **argv)
     cfg.disasm = disasm_insn;
     cfg.disasm_opaque = &dis;
     cfg.incoming = incoming != NULL;
-    if (save_at.dest) {
-        cfg.slice_hook = save_at_hook;
-        cfg.slice_opaque = &save_at;
+    hooks.save_at = save_at;
+    if (save_at.dest || mon) {
+        cfg.slice_hook = slice_hooks;
+        cfg.slice_opaque = &hooks;
     }
     Machine *m = machine_new(&cfg, kernel_path ? NULL : &bios, err, sizeof err);
     bios_image_free(&bios);
-    int status;
+    int status = 0;
+    MigLive live;
+    if (m) {
+        mig_live_init(&live, m);
+        hooks.live = &live;
+        if (mig_monitor_attach(&live, mon) < 0) {
+            fprintf(stderr, "emu386-system: the migration commands could not be registered\n");
+            status = 1;
+        }
+    }
     if (!m) {
         fprintf(stderr, "emu386-system: %s\n", err);
         status = 1;
-    } else if (incoming && machine_incoming(m, incoming, incoming_ready, NULL, NULL, err, sizeof err) < 0) {
+    } else if (status) {
+        /* reported above */
+    } else if (defer && (status = incoming_deferred(m, &live, err, sizeof err)) != 0) {
+        status = status < 0 ? 0 : status;
+    } else if (!defer && incoming &&
+               machine_incoming(m, incoming, incoming_ready, NULL, NULL, err, sizeof err) < 0) {
         fprintf(stderr, "emu386-system: incoming migration refused: %s\n", err);
-        machine_free(m);
         status = 1;
     } else {
         char msg[256];
         status = machine_run(m, msg, sizeof msg);
         if (msg[0])
             fprintf(stderr, "emu386-system: %s\n", msg);
+    }
+    if (m) {
+        mig_live_free(&live);
+        mig_monitor_detach(&live, mon);
         machine_free(m);
     }
     monitor_free(mon); /* the last replies and SHUTDOWN go out first */

@@ -115,7 +115,7 @@ static int monitor_idle(Machine *m)
 {
     machine_monitor_service(m, true);
     if (m->run_state == MACHINE_RUNNING && !m->exit_requested)
-        monitor_poll(m->mon, RUN_MONITOR_IDLE_MS);
+        monitor_poll(m->mon, m->mig_busy ? 1 : RUN_MONITOR_IDLE_MS); /* a migration steps on */
     return 0;
 }
 
