@@ -185,12 +185,12 @@ static int cmd_migrate_incoming(MonCall *c)
 {
     MigLive *L = c->opaque;
     const char *uri = mon_arg_str(c, "uri", "");
-    if (!L->defer_waiting) {
-        mon_error(c, MON_ERR_GENERIC, "migrate-incoming is only for a VM started with -incoming defer");
-        return -1;
-    }
     if (L->defer_ready) {
         mon_error(c, MON_ERR_GENERIC, "The incoming migration has already been started");
+        return -1;
+    }
+    if (!L->defer_waiting) {
+        mon_error(c, MON_ERR_GENERIC, "migrate-incoming is only for a VM started with -incoming defer");
         return -1;
     }
     if (!strcmp(uri, "defer")) {

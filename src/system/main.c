@@ -1,4 +1,6 @@
 /* emu386-system: run firmware-style code on the PC of docs/system.md. */
+#define _POSIX_C_SOURCE 200809L
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +99,8 @@ static void slice_hooks(Machine *m, void *opaque)
         mig_live_step(h->live);
 }
 
+enum { MAX_WAIT_FDS = 32 };
+
 /* -incoming defer: wait on the monitor for migrate-incoming (or quit, or
  * a signal), then for the stream.  0 to run; otherwise the exit status. */
 static int incoming_deferred(Machine *m, MigLive *live, char *err, size_t errlen)
@@ -105,13 +109,30 @@ static int incoming_deferred(Machine *m, MigLive *live, char *err, size_t errlen
     m->run_state = MACHINE_INMIGRATE;
     while (!live->defer_ready && !m->exit_requested && !stop_signal_no)
         monitor_poll(m->mon, 500); /* a hang guard against a signal racing the poll */
-    live->defer_waiting = false;
     if (m->exit_requested || stop_signal_no) {
         int status = m->exit_requested ? m->exit_status : 128 + (int)stop_signal_no;
         machine_monitor_exit(m, status);
         return status ? status : -1;
     }
     fprintf(stderr, "emu386-system: waiting for the migration stream on %s\n", live->defer_uri);
+    /* the monitor answers while no source has connected yet */
+    while (live->defer_conn.listen_fd >= 0 && !m->exit_requested && !stop_signal_no) {
+        struct pollfd pf[1 + MAX_WAIT_FDS];
+        int fds[MAX_WAIT_FDS];
+        int n = monitor_fds(m->mon, fds, MAX_WAIT_FDS);
+        pf[0] = (struct pollfd){ live->defer_conn.listen_fd, POLLIN, 0 };
+        for (int i = 0; i < n; i++)
+            pf[1 + i] = (struct pollfd){ fds[i], POLLIN, 0 };
+        if (poll(pf, (nfds_t)(1 + n), 500) > 0 && (pf[0].revents & (POLLIN | POLLERR | POLLHUP)))
+            break;
+        monitor_poll(m->mon, 0);
+    }
+    if (m->exit_requested || stop_signal_no) {
+        int status = m->exit_requested ? m->exit_status : 128 + (int)stop_signal_no;
+        machine_monitor_exit(m, status);
+        return status ? status : -1;
+    }
+    live->defer_waiting = false;
     if (machine_incoming_conn(m, &live->defer_conn, live->defer_uri, NULL, err, errlen) < 0) {
         fprintf(stderr, "emu386-system: incoming migration refused: %s\n", err);
         return 1;
