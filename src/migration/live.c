@@ -200,7 +200,11 @@ int mig_live_start(MigLive *L, const char *uri, char *err, size_t errlen)
 static ssize_t write_some(int fd, const uint8_t *p, size_t n)
 {
 #ifdef MSG_NOSIGNAL
-    ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+    int flags = MSG_NOSIGNAL;
+#ifdef MSG_DONTWAIT
+    flags |= MSG_DONTWAIT; /* also on a blocking socket given as fd:N */
+#endif
+    ssize_t k = send(fd, p, n, flags);
     if (k >= 0 || errno != ENOTSOCK)
         return k;
 #endif
