@@ -10,6 +10,8 @@
 #include "dev/debugexit.h"
 #include "dev/device.h"
 #include "dev/i8042.h"
+#include "dev/ne2k_pci.h"
+#include "dev/pci_host.h"
 #include "dev/pic.h"
 #include "dev/pit.h"
 #include "dev/port92.h"
@@ -18,6 +20,8 @@
 #include "dev/rtc.h"
 #include "dev/uart.h"
 #include "e386.h"
+#include "mem/galloc.h"
+#include "net/net.h"
 #include "system/bios.h"
 #include "system/chardev.h"
 #include "system/linux.h"
@@ -51,6 +55,8 @@ typedef struct MachineConfig {
 } MachineConfig;
 
 enum { MACHINE_MAX_DEVICES = 16, MACHINE_NSERIAL = 2 };
+/* PCI and network (docs/network.md): hot-pluggable cards at most */
+enum { MACHINE_MAX_NICS = 16 };
 
 typedef struct Machine {
     MachineConfig cfg;
@@ -76,6 +82,12 @@ typedef struct Machine {
     int exit_status;
     uint64_t ips;    /* guest instructions per second, measured: sizes slices */
     uint64_t resets; /* triple-fault resets so far */
+    /* ---- PCI and network (issue 11; src/system/hotplug.h, docs/network.md) ---- */
+    GuestAlloc dev_alloc; /* device-owned guest memory (option ROMs), checked at exit */
+    PciHostState pci;     /* the i440FX host bridge; its bus is pci.bus */
+    Piix3State piix3;
+    NetCtx net;           /* the netdevs, polled between slices */
+    Ne2kPciState *nic[MACHINE_MAX_NICS]; /* -device / device_add cards, owned */
 } Machine;
 
 /* A machine with cfg's RAM and bios's ROM, reset and ready to run; NULL

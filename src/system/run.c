@@ -18,6 +18,8 @@ static const int uart_irq[MACHINE_NSERIAL] = { 4, 3 };
 enum {
     RUN_MAX_SLICE = 100000, /* bounds the timer latency when no deadline is near */
     RUN_MIN_SLICE = 256,    /* the loop's own cost stays small next to the guest's */
+    RUN_MAX_INPUT_FDS = MACHINE_NSERIAL + NET_MAX_POLL,
+    RUN_NET_WAIT_NS = 10000000, /* a HLT wait with netdevs: their timers (slirp) run on */
 };
 
 /* Bring the devices up to now and the CPU's INTR up to date. */
@@ -27,6 +29,7 @@ static void catch_up(Machine *m, uint64_t now)
     rtc_advance(&m->rtc, now);
     for (int i = 0; i < MACHINE_NSERIAL; i++)
         uart_poll(&m->uart[i], now);
+    net_poll(&m->net); /* network backends: frames in and out (issue 11) */
     e386_set_irq(m->cpu, pic_intr_level(&m->pic));
 }
 
@@ -60,6 +63,8 @@ static int input_fds(const Machine *m, int *fds)
         if (fd >= 0)
             fds[n++] = fd;
     }
+    /* network backends: a frame for a card may wake the guest (issue 11) */
+    n += net_input_fds((NetCtx *)&m->net, fds + n, RUN_MAX_INPUT_FDS - n);
     return n;
 }
 
@@ -120,8 +125,11 @@ static int wait_for_interrupt(Machine *m, char *msg, size_t msglen)
         if (pic_intr_level(&m->pic))
             return 0;
         uint64_t deadline = next_deadline(m, now, true);
-        int fds[MACHINE_NSERIAL];
+        int fds[RUN_MAX_INPUT_FDS];
         int nfds = input_fds(m, fds);
+        if (!m->clock.icount && net_active(&m->net) && (deadline == VCLOCK_NO_DEADLINE ||
+                                                       deadline > now + RUN_NET_WAIT_NS))
+            deadline = now + RUN_NET_WAIT_NS; /* issue 11: backends are polled again soon */
         if (deadline == VCLOCK_NO_DEADLINE && nfds == 0) {
             bool pit_runs = pit_next_deadline(&m->pit, now) != PIT_NO_DEADLINE;
             snprintf(msg, msglen,
