@@ -226,7 +226,7 @@ int netdev_del(NetCtx *ctx, const char *id, char *err, size_t errlen)
 
 void net_cleanup(NetCtx *ctx)
 {
-    char e[64];
+    char e[256];
     for (int i = NET_MAX_CLIENTS - 1; i >= 0; i--)
         if (ctx->netdev[i])
             netdev_del(ctx, ctx->netdev[i]->id, e, sizeof e);

@@ -8,13 +8,18 @@
  * timers run on the host's monotonic clock (they pace host connections,
  * not the guest). */
 #define _DEFAULT_SOURCE
+#include "net/backends.h"
+#ifndef E386_HAVE_SLIRP
+/* built without libslirp (CMake says so loudly): -netdev user is refused
+ * by netdev_add with that reason */
+typedef int e386_no_slirp;
+#else
 #include <arpa/inet.h>
 #include <libslirp.h>
 #include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "net/backends.h"
 
 typedef struct SlirpTimer {
     SlirpTimerCb cb;
@@ -292,3 +297,4 @@ NetClient *net_slirp_new(NetCtx *ctx, const char *opts, char *err, size_t errlen
              cfg.restricted ? " restrict=on" : "");
     return &s->nc;
 }
+#endif
