@@ -91,14 +91,16 @@ static int ne2k_pci_realize(Device *dev, DeviceHost *host, char *err, size_t err
     if (pci_register(s->bus, &s->pci, s->devfn, err, errlen) < 0)
         return -1;
     if (s->romfile) {
-        uint8_t *img;
+        uint8_t *img = NULL;
         size_t len;
-        if (read_file(s->romfile, &img, &len, err, errlen) < 0 ||
-            (pci_rom_load(&s->pci, img, len, err, errlen) < 0 && (free(img), 1))) {
+        int r = read_file(s->romfile, &img, &len, err, errlen);
+        if (r == 0)
+            r = pci_rom_load(&s->pci, img, len, err, errlen); /* copied into a galloc block */
+        free(img);
+        if (r < 0) {
             pci_unregister(&s->pci);
             return -1;
         }
-        free(img);
     }
     if (s->netdev[0] && net_attach(s->net, &s->nc, s->netdev, err, errlen) < 0) {
         pci_unregister(&s->pci); /* frees the ROM */
