@@ -9,18 +9,25 @@
 typedef struct HubPort {
     NetClient nc;
     int hubid;
+    bool busy; /* repeating a frame now: a frame coming back (hubs joined in a loop) is dropped */
 } HubPort;
 
 static void hub_receive(NetClient *nc, const uint8_t *buf, size_t len)
 {
     HubPort *me = (HubPort *)nc;
     NetCtx *ctx = nc->ctx;
+    if (me->busy) {
+        nc->dropped++;
+        return;
+    }
+    me->busy = true;
     for (int i = 0; i < NET_MAX_CLIENTS; i++) {
         NetClient *o = ctx->netdev[i];
         if (!o || o == nc || strcmp(o->ops->type, "hubport") || ((HubPort *)o)->hubid != me->hubid)
             continue;
         net_send(o, buf, len);
     }
+    me->busy = false;
 }
 
 static void hub_describe(const NetClient *nc, char *buf, size_t len)

@@ -233,6 +233,14 @@ START_TEST(test_hub_and_pulled_cable)
     ck_assert_int_eq(netdev_add(&ctx, "hubport,id=j,hubid=8,netdev=h3", err, sizeof err), 0);
     net_send(&n[3]->nc, f, 64); /* other (hub 8) -> j -> h3 (hub 7) -> h1 */
     ck_assert_int_eq(n[0]->frames, 1);
+    /* hubs 7 and 8 joined twice: a loop; every frame still ends */
+    net_detach(&n[0]->nc);
+    ck_assert_int_eq(netdev_add(&ctx, "hubport,id=k,hubid=8,netdev=h1", err, sizeof err), 0);
+    net_send(&n[3]->nc, f, 64);
+    uint64_t looped = 0;
+    for (int i = 0; i < NET_MAX_CLIENTS; i++)
+        looped += ctx.netdev[i] ? ctx.netdev[i]->dropped : 0;
+    ck_assert_uint_ge(looped, 1); /* the frame came back to a repeating port and stopped */
     net_cleanup(&ctx);
     for (int i = 0; i < 4; i++)
         free(n[i]);
