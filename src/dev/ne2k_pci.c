@@ -48,59 +48,15 @@ static const NetClientOps nic_ops = {
     .cleanup = nc_cleanup,
 };
 
-/* The whole ROM file, malloc'ed; -1 with a message naming it. */
-static int read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "romfile '%s' cannot be opened", path);
-        return -1;
-    }
-    size_t cap = 65536, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap || cap >= (16u << 20) + 1)
-            break;
-        uint8_t *b = realloc(buf, cap * 2);
-        if (!b) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = b;
-        cap *= 2;
-    }
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    if (!buf || bad || n == 0 || n > (16u << 20)) {
-        snprintf(err, errlen, "romfile '%s': %s", path,
-                 !buf ? "out of memory" : bad ? "read error" : n == 0 ? "empty" : "larger than 16 MiB");
-        free(buf);
-        return -1;
-    }
-    *data = buf;
-    *len = n;
-    return 0;
-}
-
 static int ne2k_pci_realize(Device *dev, DeviceHost *host, char *err, size_t errlen)
 {
     (void)host;
     Ne2kPciState *s = (Ne2kPciState *)dev;
     if (pci_register(s->bus, &s->pci, s->devfn, err, errlen) < 0)
         return -1;
-    if (s->romfile) {
-        uint8_t *img = NULL;
-        size_t len;
-        int r = read_file(s->romfile, &img, &len, err, errlen);
-        if (r == 0)
-            r = pci_rom_load(&s->pci, img, len, err, errlen); /* copied into a galloc block */
-        free(img);
-        if (r < 0) {
-            pci_unregister(&s->pci);
-            return -1;
-        }
+    if (s->romfile && pci_rom_load_file(&s->pci, s->romfile, err, errlen) < 0) {
+        pci_unregister(&s->pci);
+        return -1;
     }
     if (s->netdev[0] && net_attach(s->net, &s->nc, s->netdev, err, errlen) < 0) {
         pci_unregister(&s->pci); /* frees the ROM */

@@ -2,6 +2,7 @@
  * INTx (see pci.h).  Configuration registers follow the PCI Local Bus
  * Specification 3.0, chapter 6. */
 #include "dev/pci.h"
+#include <stdlib.h>
 #include <string.h>
 
 void pci_bus_init(PciBus *bus, IoBus *io, E386Cpu *cpu, GuestAlloc *ga, IrqLine pic,
@@ -301,6 +302,53 @@ int pci_rom_load(PciDevice *d, const uint8_t *image, size_t len, char *err, size
     pci_set32(d->config + PCI_ROM_ADDRESS, 0);
     pci_set32(d->wmask + PCI_ROM_ADDRESS, ~((uint32_t)block - 1) | 1u);
     return 0;
+}
+
+/* The whole ROM file, malloc'ed; -1 with a message naming it. */
+static int read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "romfile '%s' cannot be opened", path);
+        return -1;
+    }
+    size_t cap = 65536, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap || cap >= (16u << 20) + 1)
+            break;
+        uint8_t *b = realloc(buf, cap * 2);
+        if (!b) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = b;
+        cap *= 2;
+    }
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (!buf || bad || n == 0 || n > (16u << 20)) {
+        snprintf(err, errlen, "romfile '%s': %s", path,
+                 !buf ? "out of memory" : bad ? "read error" : n == 0 ? "empty" : "larger than 16 MiB");
+        free(buf);
+        return -1;
+    }
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+int pci_rom_load_file(PciDevice *d, const char *path, char *err, size_t errlen)
+{
+    uint8_t *img = NULL;
+    size_t len;
+    int r = read_file(path, &img, &len, err, errlen);
+    if (r == 0)
+        r = pci_rom_load(d, img, len, err, errlen); /* copied into a galloc block */
+    free(img);
+    return r;
 }
 
 void pci_rom_free(PciDevice *d)

@@ -105,6 +105,9 @@ void pci_bar_init(PciDevice *d, int n, PciBarType type, uint32_t size, const IoR
  * next power of two, at least 2 KiB).  Call from realize after
  * pci_register; -1 with a message on failure. */
 int pci_rom_load(PciDevice *d, const uint8_t *image, size_t len, char *err, size_t errlen);
+/* The same from a file (at most 16 MiB): a missing, unreadable or empty
+ * file is an error naming it. */
+int pci_rom_load_file(PciDevice *d, const char *path, char *err, size_t errlen);
 /* Free the ROM block (galloc_free, same pointer and size); unmaps it first. */
 void pci_rom_free(PciDevice *d);
 

@@ -11,9 +11,24 @@ static const uint8_t fw_pirq[4] = { 10, 10, 11, 11 };
 static int find_nic(const Machine *m, const char *id)
 {
     for (int i = 0; i < MACHINE_MAX_NICS; i++)
-        if (m->nic[i] && !strcmp(m->nic[i]->id, id))
+        if (m->nic[i] && !strcmp(m->nic[i]->dev.id, id))
             return i;
     return -1;
+}
+
+static bool is_rtl8139(const PciDevice *d) { return !strcmp(d->dev.cls->name, "rtl8139"); }
+
+NetClient *hotplug_nic_client(PciDevice *d)
+{
+    return is_rtl8139(d) ? &((Rtl8139State *)d)->nc : &((Ne2kPciState *)d)->nc;
+}
+
+static void nic_free(PciDevice *d)
+{
+    if (is_rtl8139(d))
+        rtl8139_free((Rtl8139State *)d);
+    else
+        ne2k_pci_free((Ne2kPciState *)d);
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -32,8 +47,9 @@ int hotplug_device_add(Machine *m, const char *opts, char *err, size_t errlen)
 {
     static const char *const allowed[] = { "id", "netdev", "mac", "romfile", "addr", NULL };
     size_t tl = strcspn(opts, ",");
-    if (!((tl == 8 && !strncmp(opts, "ne2k_pci", 8)))) {
-        snprintf(err, errlen, "device '%.*s' is not supported (ne2k_pci)", (int)tl, opts);
+    bool rtl = tl == 7 && !strncmp(opts, "rtl8139", 7);
+    if (!rtl && !(tl == 8 && !strncmp(opts, "ne2k_pci", 8))) {
+        snprintf(err, errlen, "device '%.*s' is not supported (ne2k_pci, rtl8139)", (int)tl, opts);
         return -1;
     }
     if (net_opt_check(opts, allowed, err, errlen) < 0)
@@ -49,7 +65,7 @@ int hotplug_device_add(Machine *m, const char *opts, char *err, size_t errlen)
     Ne2kPciConfig cfg = { .mac = { 0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x56 + slot) }, .devfn = -1 };
     int r = net_opt_get(opts, "id", id, sizeof id);
     if (r == -1)
-        snprintf(id, sizeof id, "ne2k_pci.%d", slot);
+        snprintf(id, sizeof id, "%s.%d", rtl ? "rtl8139" : "ne2k_pci", slot);
     if (r == -2 || !id[0] || find_nic(m, id) >= 0) {
         snprintf(err, errlen, "device id '%s' is %s", id, id[0] && r != -2 ? "already in use" : "not valid");
         return -1;
@@ -77,20 +93,27 @@ int hotplug_device_add(Machine *m, const char *opts, char *err, size_t errlen)
         }
         cfg.devfn = (int)s << 3;
     }
-    Ne2kPciState *s = ne2k_pci_new(&cfg, &m->pci.bus, &m->net);
-    if (!s) {
+    PciDevice *d;
+    if (rtl) {
+        Rtl8139Config rc = { cfg.id, { 0 }, cfg.romfile, cfg.netdev, cfg.devfn };
+        memcpy(rc.mac, cfg.mac, 6);
+        d = (PciDevice *)rtl8139_new(&rc, &m->pci.bus, &m->net);
+    } else {
+        d = (PciDevice *)ne2k_pci_new(&cfg, &m->pci.bus, &m->net);
+    }
+    if (!d) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     char e[512];
-    if (device_realize(&s->pci.dev, &m->host, e, sizeof e) < 0) {
+    if (device_realize(&d->dev, &m->host, e, sizeof e) < 0) {
         snprintf(err, errlen, "%s", e);
-        ne2k_pci_free(s);
+        nic_free(d);
         return -1;
     }
-    m->nic[slot] = s;
+    m->nic[slot] = d;
     if (m->cfg.kernel) /* no firmware: the board assigns, as a BIOS would have */
-        pci_assign_device(&s->pci);
+        pci_assign_device(d);
     return 0;
 }
 
@@ -101,10 +124,10 @@ int hotplug_device_del(Machine *m, const char *id, char *err, size_t errlen)
         snprintf(err, errlen, "device '%s' not found", id);
         return -1;
     }
-    Ne2kPciState *s = m->nic[i];
+    PciDevice *d = m->nic[i];
     m->nic[i] = NULL;
-    device_unrealize(&s->pci.dev); /* BARs, INTA, the ROM (galloc_free), the backend */
-    ne2k_pci_free(s);
+    device_unrealize(&d->dev); /* BARs, INTA, the ROM (galloc_free), the backend */
+    nic_free(d);
     return 0;
 }
 
@@ -216,15 +239,15 @@ int hotplug_info_network(Machine *m, char *buf, size_t len, char *err, size_t er
     size_t off = 0;
     buf[0] = '\0';
     for (int i = 0; i < MACHINE_MAX_NICS; i++) {
-        Ne2kPciState *s = m->nic[i];
-        if (!s)
+        if (!m->nic[i])
             continue;
+        NetClient *nc = hotplug_nic_client(m->nic[i]);
         char what[128];
-        s->nc.ops->describe(&s->nc, what, sizeof what);
-        append(buf, len, &off, "%s: %s peer=%s tx=%llu rx=%llu dropped=%llu (no cable: %s)\n", s->id,
-               what, s->nc.peer ? s->nc.peer->id : "(none)", (unsigned long long)s->nc.tx_frames,
-               (unsigned long long)s->nc.rx_frames, (unsigned long long)s->nc.dropped,
-               s->nc.peer ? "no" : "yes");
+        nc->ops->describe(nc, what, sizeof what);
+        append(buf, len, &off, "%s: %s peer=%s tx=%llu rx=%llu dropped=%llu (no cable: %s)\n",
+               m->nic[i]->dev.id, what, nc->peer ? nc->peer->id : "(none)",
+               (unsigned long long)nc->tx_frames, (unsigned long long)nc->rx_frames,
+               (unsigned long long)nc->dropped, nc->peer ? "no" : "yes");
     }
     if (off < len)
         net_describe(&m->net, buf + off, len - off);
@@ -235,7 +258,7 @@ void hotplug_reset(Machine *m)
 {
     for (int i = 0; i < MACHINE_MAX_NICS; i++)
         if (m->nic[i])
-            device_reset(&m->nic[i]->pci.dev);
+            device_reset(&m->nic[i]->dev);
     if (!m->cfg.kernel)
         return; /* a BIOS sets PCI up itself */
     pci_firmware_setup(&m->pci.bus, fw_pirq);
@@ -252,6 +275,6 @@ void hotplug_remove_all(Machine *m)
     char e[256];
     for (int i = MACHINE_MAX_NICS - 1; i >= 0; i--)
         if (m->nic[i])
-            hotplug_device_del(m, m->nic[i]->id, e, sizeof e);
+            hotplug_device_del(m, m->nic[i]->dev.id, e, sizeof e);
     net_cleanup(&m->net);
 }

@@ -19,7 +19,8 @@
 
 typedef struct Machine Machine;
 
-/* "ne2k_pci,id=ID[,netdev=NETDEV][,mac=52:54:00:xx:xx:xx][,romfile=PATH][,addr=SLOT]" */
+/* "ne2k_pci,id=ID[,netdev=NETDEV][,mac=52:54:00:xx:xx:xx][,romfile=PATH][,addr=SLOT]",
+ * or the same with "rtl8139" */
 int hotplug_device_add(Machine *m, const char *opts, char *err, size_t errlen);
 int hotplug_device_del(Machine *m, const char *id, char *err, size_t errlen);
 /* "TYPE,id=ID,..." (docs/network.md: user, socket, tap, hubport) */
@@ -50,6 +51,10 @@ int hotplug_query_pci(Machine *m, HotplugPciInfo *out, int max);
 /* info pci and info network as text (lines ending in '\n'). */
 int hotplug_info_pci(Machine *m, char *buf, size_t len, char *err, size_t errlen);
 int hotplug_info_network(Machine *m, char *buf, size_t len, char *err, size_t errlen);
+
+/* The network side of a card in Machine.nic[]. */
+struct PciDevice;
+struct NetClient *hotplug_nic_client(struct PciDevice *d);
 
 /* For the board (machine.c): the cards' reset and, with -kernel, the
  * firmware's PCI setup; and the end of the machine. */

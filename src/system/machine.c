@@ -235,5 +235,5 @@ void machine_dump_state(const Machine *m, FILE *out)
         device_dump_state(m->dev[i], out);
     for (int i = 0; i < MACHINE_MAX_NICS; i++)
         if (m->nic[i])
-            device_dump_state(&m->nic[i]->pci.dev, out);
+            device_dump_state(&m->nic[i]->dev, out);
 }

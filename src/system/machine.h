@@ -12,6 +12,7 @@
 #include "dev/i8042.h"
 #include "dev/ne2k_pci.h"
 #include "dev/pci_host.h"
+#include "dev/rtl8139.h"
 #include "dev/pic.h"
 #include "dev/pit.h"
 #include "dev/port92.h"
@@ -87,7 +88,7 @@ typedef struct Machine {
     PciHostState pci;     /* the i440FX host bridge; its bus is pci.bus */
     Piix3State piix3;
     NetCtx net;           /* the netdevs, polled between slices */
-    Ne2kPciState *nic[MACHINE_MAX_NICS]; /* -device / device_add cards, owned */
+    PciDevice *nic[MACHINE_MAX_NICS]; /* -device / device_add cards (ne2k_pci, rtl8139), owned */
 } Machine;
 
 /* A machine with cfg's RAM and bios's ROM, reset and ready to run; NULL

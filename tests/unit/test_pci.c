@@ -117,7 +117,7 @@ START_TEST(test_header_bits)
     ck_assert_uint_eq(cfg_read(m, fn, 0x3D, 1), 1); /* INTA */
     cfg_write(m, fn, PCI_COMMAND, 2, 0xFFFF);
     ck_assert_uint_eq(cfg_read(m, fn, PCI_COMMAND, 2), 0x0547);
-    m->nic[0]->pci.config[PCI_STATUS + 1] = 0xF9; /* error bits as a device would set them */
+    m->nic[0]->config[PCI_STATUS + 1] = 0xF9; /* error bits as a device would set them */
     cfg_write(m, fn, PCI_STATUS, 2, 0x0800);      /* clear one */
     ck_assert_uint_eq(cfg_read(m, fn, PCI_STATUS, 2), 0xF100);
     cfg_write(m, fn, PCI_COMMAND, 4, 0xFFFF0000u); /* a dword write clears the rest */
@@ -174,14 +174,14 @@ START_TEST(test_io_bar_decoding)
     cfg_write(m, fn, 0x10, 4, 0x3E0);
     ck_assert_uint_eq(iobus_read(&m->io, 0xD10A, 1), 0xFF);
     ck_assert_uint_eq(iobus_read(&m->io, 0x3FD, 1), lsr);
-    ck_assert(!m->nic[0]->pci.bar[0].mapped);
+    ck_assert(!m->nic[0]->bar[0].mapped);
     /* past 64 KiB: nothing */
     cfg_write(m, fn, 0x10, 4, 0x12340000u);
-    ck_assert(!m->nic[0]->pci.bar[0].mapped);
+    ck_assert(!m->nic[0]->bar[0].mapped);
     cfg_write(m, fn, 0x10, 4, 0xD000);
-    ck_assert(m->nic[0]->pci.bar[0].mapped);
+    ck_assert(m->nic[0]->bar[0].mapped);
     cfg_write(m, fn, PCI_COMMAND, 2, 0);
-    ck_assert(!m->nic[0]->pci.bar[0].mapped);
+    ck_assert(!m->nic[0]->bar[0].mapped);
     ck_assert_uint_eq(iobus_read(&m->io, 0xD00A, 1), 0xFF);
     machine_free(m);
 }
@@ -208,7 +208,7 @@ START_TEST(test_rom_bar_decoding)
     /* over RAM: refused, RAM untouched */
     bus_write(m->cpu, 0x10000, 4, 0xCAFEF00Du);
     cfg_write(m, fn, 0x30, 4, 0x00010001u);
-    ck_assert(!m->nic[0]->pci.bar[PCI_ROM_SLOT].mapped);
+    ck_assert(!m->nic[0]->bar[PCI_ROM_SLOT].mapped);
     ck_assert_uint_eq(bus_read(m->cpu, 0x10000, 4), 0xCAFEF00Du);
     machine_free(m);
     unlink(rom);
@@ -302,7 +302,7 @@ START_TEST(test_hotplug_cycles)
         /* netdev_del then device_del, and the other order */
         if (i & 1) {
             ck_assert_int_eq(hotplug_netdev_del(m, "h", err, sizeof err), 0);
-            ck_assert_ptr_null(m->nic[0]->nc.peer);
+            ck_assert_ptr_null(hotplug_nic_client(m->nic[0])->peer);
             ck_assert_int_eq(hotplug_device_del(m, "nic", err, sizeof err), 0);
         } else {
             ck_assert_int_eq(hotplug_device_del(m, "nic", err, sizeof err), 0);
@@ -402,7 +402,7 @@ START_TEST(test_config_storm)
     }
     ck_assert_uint_eq(bus_read(m->cpu, 0x20000, 4), 0x600DF00Du);
     for (int n = 0; n < 2; n++) {
-        PciDevice *d = &m->nic[n]->pci;
+        PciDevice *d = m->nic[n];
         for (int b = 0; b <= PCI_NBARS; b++) {
             if (!d->bar[b].mapped)
                 continue;
@@ -433,7 +433,7 @@ static Machine *machine_with_rom_nic(void)
     add(m, opts);
     unlink(rom);
     free(rom);
-    ck_assert_ptr_nonnull(m->nic[0]->pci.rom);
+    ck_assert_ptr_nonnull(m->nic[0]->rom);
     return m;
 }
 
@@ -444,7 +444,7 @@ static Machine *machine_with_rom_nic(void)
 START_TEST(test_optionrom_freed_with_wrong_allocator_is_caught)
 {
     Machine *m = machine_with_rom_nic();
-    PciDevice *d = &m->nic[0]->pci;
+    PciDevice *d = m->nic[0];
     munmap(d->rom, d->rom_block); /* the wrong function */
     d->rom = NULL;
     char err[256];
@@ -460,7 +460,7 @@ END_TEST
 START_TEST(test_optionrom_freed_with_wrong_size_is_caught)
 {
     Machine *m = machine_with_rom_nic();
-    PciDevice *d = &m->nic[0]->pci;
+    PciDevice *d = m->nic[0];
     galloc_free(&m->dev_alloc, d->rom, d->rom_size + 8192); /* must abort */
 }
 END_TEST
