@@ -29,7 +29,7 @@ static void usage(FILE *f)
                "  -netdev TYPE,id=ID,...  a network backend: user, socket, tap, hubport\n"
                "                (docs/network.md)\n"
                "  -device ne2k_pci,id=ID[,netdev=ID][,mac=MAC][,romfile=PATH][,addr=SLOT]\n"
-               "                an NE2000 PCI card (RTL8029)\n"
+               "                an NE2000 PCI card (RTL8029); rtl8139 takes the same options\n"
                "  -object filter-dump,id=ID,netdev=ID,file=PATH[,maxlen=N]\n"
                "                record a netdev's frames in a pcap file\n"
                "  -nographic    accepted for QEMU compatibility (there is no display)\n"

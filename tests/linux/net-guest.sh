@@ -1,6 +1,6 @@
 # The guest side of tests/linux/net.sh (busybox sh, run by the kit's
-# /init): the PCI bus as Linux found it, the NE2000's option ROM read
-# through sysfs, then ne2k-pci from the modules net.sh added, a DHCP
+# /init): the PCI bus as Linux found it, the card's option ROM read
+# through sysfs, then ne2k-pci or 8139too from the modules net.sh added, a DHCP
 # lease over -netdev user, and an HTTP fetch from the host's loopback
 # (10.0.2.2) on the port given as e386port= on the kernel command line.
 port=$(sed -n 's/.*e386port=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -16,8 +16,12 @@ for d in /sys/bus/pci/devices/*; do
     echo 0 > "$d/rom"
 done
 echo "== driver"
-insmod /lib/net/8390.ko && insmod /lib/net/ne2k-pci.ko && echo "ne2k-pci loaded"
-dmesg | grep -E "ne2k|eth0" | sed 's/^\[[ 0-9.]*\] //'
+if grep -q 0x8139 /sys/bus/pci/devices/*/device; then
+    insmod /lib/net/mii.ko && insmod /lib/net/8139too.ko && echo "8139too loaded"
+else
+    insmod /lib/net/8390.ko && insmod /lib/net/ne2k-pci.ko && echo "ne2k-pci loaded"
+fi
+dmesg | grep -E "ne2k|8139|eth0" | sed 's/^\[[ 0-9.]*\] //'
 cat > /tmp/dhcp.sh <<'E'
 #!/bin/sh
 case $1 in bound|renew) ifconfig "$interface" "$ip" netmask "$subnet" up; route add default gw "$router" ;; esac
