@@ -165,10 +165,17 @@ START_TEST(test_socket_udp_pair)
     net_init(&a, NULL, NULL);
     char opts[160], err[256];
     int p = free_port() + 100;
-    snprintf(opts, sizeof opts, "socket,id=u1,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d", p + 1, p);
-    ck_assert_msg(netdev_add(&a, opts, err, sizeof err) == 0, "%s", err);
-    snprintf(opts, sizeof opts, "socket,id=u2,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d", p, p + 1);
-    ck_assert_msg(netdev_add(&a, opts, err, sizeof err) == 0, "%s", err);
+    for (int tries = 0; tries < 50; tries++, p += 2) { /* two free ports next to each other */
+        char e[256];
+        snprintf(opts, sizeof opts, "socket,id=u1,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d", p + 1, p);
+        if (netdev_add(&a, opts, err, sizeof err) < 0)
+            continue;
+        snprintf(opts, sizeof opts, "socket,id=u2,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d", p, p + 1);
+        if (netdev_add(&a, opts, err, sizeof err) == 0)
+            break;
+        netdev_del(&a, "u1", e, sizeof e);
+    }
+    ck_assert_msg(netdev_find(&a, "u2") != NULL, "%s", err);
     TestNic *n1 = test_nic("n1"), *n2 = test_nic("n2");
     ck_assert_int_eq(net_attach(&a, &n1->nc, "u1", err, sizeof err), 0);
     ck_assert_int_eq(net_attach(&a, &n2->nc, "u2", err, sizeof err), 0);
