@@ -52,7 +52,7 @@ static uint64_t next_deadline(const Machine *m, uint64_t now, bool deliverable_o
 }
 
 /* The backends whose input would interrupt the CPU now: their fds. */
-static int input_fds(const Machine *m, int *fds)
+static int input_fds(Machine *m, int *fds)
 {
     int n = 0;
     for (int i = 0; i < MACHINE_NSERIAL; i++) {
@@ -64,7 +64,7 @@ static int input_fds(const Machine *m, int *fds)
             fds[n++] = fd;
     }
     /* network backends: a frame for a card may wake the guest (issue 11) */
-    n += net_input_fds((NetCtx *)&m->net, fds + n, RUN_MAX_INPUT_FDS - n);
+    n += net_input_fds(&m->net, fds + n, RUN_MAX_INPUT_FDS - n);
     return n;
 }
 
