@@ -217,6 +217,10 @@ END_TEST
 
 START_TEST(test_link_follows_backend)
 {
+    char info[2048], e[64];
+    ck_assert_int_eq(hotplug_info_network(m, info, sizeof info, e, sizeof e), 0);
+    ck_assert_ptr_nonnull(strstr(info, "rtl: model=rtl8139 macaddr=52:54:00:81:39:01 peer=h1"));
+    ck_assert_ptr_nonnull(strstr(info, "h1: type=hubport hubid=0 peer=rtl"));
     ck_assert_uint_eq(r16(0x64) & 0x04, 0x04); /* BMSR: link up */
     ck_assert_uint_eq(r8(0x58) & 0x04, 0);     /* MSR: LINKB clear */
     w16(0x3C, 0x20);
@@ -233,6 +237,8 @@ START_TEST(test_link_follows_backend)
     w32(0x20, 0x10000);
     w32(0x10, 64);
     ck_assert_uint_eq(hotplug_nic_client(m->nic[0])->dropped, 1);
+    ck_assert_int_eq(hotplug_info_network(m, info, sizeof info, e, sizeof e), 0);
+    ck_assert_ptr_nonnull(strstr(info, "peer=(none) tx=0 rx=0 dropped=1 (no cable: yes)"));
     ck_assert_int_eq(hotplug_device_del(m, "rtl", err, sizeof err), 0);
     ck_assert_uint_eq(m->dev_alloc.nlive, 0);
 }
