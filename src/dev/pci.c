@@ -478,10 +478,10 @@ void pci_set_irq(PciDevice *d, int level)
 
 /* ---- firmware: resource assignment ---- */
 
-/* First fit for a naturally aligned range of size in [lo, hi) beside the
- * BARs of the other devices (assigned in their configuration, decoding or
- * not).  0 if none. */
-static uint32_t first_fit(const PciDevice *me, bool io, uint32_t size, uint32_t lo, uint32_t hi)
+/* First fit for BAR n of me, a naturally aligned range of size in [lo, hi)
+ * beside every other BAR of the bus, the device's own included (as
+ * assigned in the configuration, decoding or not).  0 if none. */
+static uint32_t first_fit(const PciDevice *me, int bar, bool io, uint32_t size, uint32_t lo, uint32_t hi)
 {
     uint64_t cand = ((uint64_t)lo + size - 1) & ~(uint64_t)(size - 1);
     for (int again = 1; again;) {
@@ -490,11 +490,11 @@ static uint32_t first_fit(const PciDevice *me, bool io, uint32_t size, uint32_t 
             return 0;
         for (int f = 0; f < PCI_NDEVFN && !again; f++) {
             const PciDevice *o = me->bus->dev[f];
-            if (!o || o == me)
+            if (!o)
                 continue;
             for (int n = 0; n <= PCI_NBARS && !again; n++) {
                 const PciBar *b = &o->bar[n];
-                if (b->type == PCI_BAR_UNUSED || (b->type == PCI_BAR_IO) != io)
+                if ((o == me && n == bar) || b->type == PCI_BAR_UNUSED || (b->type == PCI_BAR_IO) != io)
                     continue;
                 uint32_t v = pci_get32(o->config + bar_reg(n));
                 uint64_t a = v & (io ? ~3u : n == PCI_ROM_SLOT ? ~0x7FFu : ~0xFu) & ~(b->size - 1);
@@ -520,8 +520,9 @@ int pci_assign_device(PciDevice *d)
         if (b->type == PCI_BAR_UNUSED)
             continue;
         bool io = b->type == PCI_BAR_IO;
-        uint32_t a = io ? first_fit(d, true, b->size, 0xC000, 0x10000)
-                        : first_fit(d, false, b->size, mem_lo, d->bus->mem_hi);
+        pci_config_write(d, bar_reg(n), 4, 0); /* an old address must not block the search */
+        uint32_t a = io ? first_fit(d, n, true, b->size, 0xC000, 0x10000)
+                        : first_fit(d, n, false, b->size, mem_lo, d->bus->mem_hi);
         if (!a) {
             rc = -1;
             continue;

@@ -340,8 +340,19 @@ START_TEST(test_firmware_assignment)
     ck_assert_uint_eq(cfg_read(m, 4 << 3, PCI_INTERRUPT_LINE, 1), 11); /* slot 4: PIRQD */
     ck_assert_uint_eq(cfg_read(m, 3 << 3, PCI_COMMAND, 2), PCI_CMD_IO | PCI_CMD_MEM);
     ck_assert_uint_eq(iobus_read(&m->io, 0xC02A, 1), 0x50);
+    /* a card with a memory BAR and a ROM: neither on the other, nor on the
+     * first cards' (the bug Linux reported as "can't claim; address
+     * conflict" before the fix) */
+    snprintf(opts, sizeof opts, "rtl8139,id=c,romfile=%s", rom);
+    add(m, opts);
+    pci_assign_device(m->nic[2]);
+    uint32_t bar1 = cfg_read(m, 5 << 3, 0x14, 4), rombar = cfg_read(m, 5 << 3, 0x30, 4);
+    ck_assert_uint_eq(bar1, 0xE0004000u);
+    ck_assert_uint_eq(rombar, 0xE0006000u);
+    ck_assert_uint_eq(cfg_read(m, 5 << 3, 0x10, 4), 0xC101); /* 256-byte I/O, aligned */
+    ck_assert(m->nic[2]->bar[1].mapped);
     HotplugPciInfo info[8];
-    ck_assert_int_eq(hotplug_query_pci(m, info, 8), 4);
+    ck_assert_int_eq(hotplug_query_pci(m, info, 8), 5);
     ck_assert_str_eq(info[3].id, "b");
     ck_assert_uint_eq(info[3].bar[0].addr, 0xC020);
     ck_assert(info[3].bar[0].mapped);
