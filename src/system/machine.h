@@ -140,6 +140,8 @@ void machine_dump_state(const Machine *m, FILE *out);
 /* Register the board's commands on mon (machine_new does it for
  * cfg.monitor; machine_free takes them away).  -1 if a name is taken. */
 int machine_monitor_attach(Machine *m, struct Monitor *mon);
+/* The PCI and network commands (machine_net_mon.c), from machine_monitor_attach. */
+int machine_net_monitor_attach(Machine *m, struct Monitor *mon);
 void machine_monitor_detach(Machine *m);
 /* stop / cont: the VM's clock stands still while it is stopped; STOP and
  * RESUME events.  Nothing happens (no event) if already in that state. */
