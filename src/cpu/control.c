@@ -42,14 +42,14 @@ const E386Op *op_ret(E386Cpu *cpu, const E386Op *op)
         eip &= 0xffff;
     check_cs_limit(cpu, eip);
     sp_set(cpu, sp_get(cpu) + (uint32_t)size + (op->sub ? (op->imm & 0xffff) : 0));
-    return jump_indirect(cpu, eip);
+    return jump_near(cpu, eip);
 }
 
 const E386Op *op_jmp_E(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t eip = rm_read(cpu, op, op->size);
     check_cs_limit(cpu, eip);
-    return jump_indirect(cpu, eip);
+    return jump_near(cpu, eip);
 }
 
 const E386Op *op_call_E(E386Cpu *cpu, const E386Op *op)
@@ -57,7 +57,7 @@ const E386Op *op_call_E(E386Cpu *cpu, const E386Op *op)
     uint32_t eip = rm_read(cpu, op, op->size);
     check_cs_limit(cpu, eip);
     push(cpu, op->size, next_eip(op));
-    return jump_indirect(cpu, eip);
+    return jump_near(cpu, eip);
 }
 
 const E386Op *op_loop(E386Cpu *cpu, const E386Op *op)
