@@ -274,6 +274,18 @@ static inline int cc_cond(E386Cpu *cpu, int cc)
         }
         return (cc & 1) ? !r : r;
     }
+    if (cpu->cc_op == CC_LOGIC && cpu->cc_size == 4) { /* TEST, AND, ...: CF = OF = 0 */
+        int32_t d = (int32_t)cpu->cc_dst;
+        int r;
+        switch (cc >> 1) {
+        case 0: case 1: r = 0; break;
+        case 2: case 3: r = d == 0; break;
+        case 4: case 6: r = d < 0; break;
+        case 7: r = d <= 0; break;
+        default: return cc_cond_slow(cpu, cc);
+        }
+        return (cc & 1) ? !r : r;
+    }
     return cc_cond_slow(cpu, cc);
 }
 /* set the given arithmetic flag bits to the values in v, keep the others */
@@ -383,6 +395,16 @@ E386_INLINE uint32_t op_ea(E386Cpu *cpu, const E386Op *op)
         a += cpu->r[op->index] << op->scale;
     return op->adsize == 2 ? (a & 0xffff) : a;
 }
+/* the offset for the two common 32-bit forms the decoder specialises:
+ * base + disp and base + index << scale + disp */
+E386_INLINE uint32_t ea_b(const E386Cpu *cpu, const E386Op *op)
+{
+    return cpu->r[op->base] + op->disp;
+}
+E386_INLINE uint32_t ea_bi(const E386Cpu *cpu, const E386Op *op)
+{
+    return cpu->r[op->base] + (cpu->r[op->index] << op->scale) + op->disp;
+}
 /* linear address of the memory operand, checked for a size-byte access */
 E386_INLINE uint32_t op_lin(E386Cpu *cpu, const E386Op *op, int size, int write) {
     return seg_lin_fast(cpu, op->seg, op_ea(cpu, op), size, write);
@@ -419,6 +441,24 @@ static inline void rm_put_rmw(E386Cpu *cpu, const E386Op *op, int size, uint32_t
 void push(E386Cpu *cpu, int size, uint32_t v);
 uint32_t pop(E386Cpu *cpu, int size);
 uint32_t stack_peek(E386Cpu *cpu, int size, uint32_t offset); /* read at SP+offset */
+/* the same inline for a 32-bit stack (SS.B), the case of every hot push
+ * and pop; a 16-bit stack takes the functions above */
+E386_INLINE void push_fast(E386Cpu *cpu, int size, uint32_t v) {
+    if (!(cpu->seg[SEG_SS].flags & (1u << 22))) {
+        push(cpu, size, v);
+        return;
+    }
+    uint32_t sp = cpu->r[4] - (uint32_t)size;
+    seg_write(cpu, SEG_SS, sp, size, v); /* faults leave ESP alone */
+    cpu->r[4] = sp;
+}
+E386_INLINE uint32_t pop_fast(E386Cpu *cpu, int size) {
+    if (!(cpu->seg[SEG_SS].flags & (1u << 22)))
+        return pop(cpu, size);
+    uint32_t v = seg_read(cpu, SEG_SS, cpu->r[4], size);
+    cpu->r[4] += (uint32_t)size;
+    return v;
+}
 static inline uint32_t sp_get(const E386Cpu *cpu) {
     return (cpu->seg[SEG_SS].flags & (1u << 22)) ? cpu->r[4] : (cpu->r[4] & 0xffff);
 }
@@ -430,7 +470,24 @@ static inline void sp_set(E386Cpu *cpu, uint32_t v) {
 /* ---- control flow (core/exec.c) ----
  * Handlers return the next op to run: op + 1 to fall through, or the
  * result of one of these to leave the block. */
-const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t target, int slot);
+const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot);
+/* a direct jump through exit slot 0 (taken) or 1 (fall-through): the
+ * linked successor when nothing asks to leave and it needs no TLB check
+ * (the same linear page, or no paging); jump_direct_slow otherwise */
+E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t target, int slot)
+{
+    (void)op;
+    cpu->eip = target;
+    Tb *tb = cpu->cur_tb, *next = tb->link[slot];
+    if (next && next->valid && !cpu->exit_request && cpu->icount < cpu->budget_end &&
+        (!cpu->softmmu || (!next->spans && !((next->pc ^ tb->pc) & ~0xfffu)))) {
+        cpu->cur_tb = next;
+        cpu->icount += next->ninsns;
+        cpu->stats.chain_hits++;
+        return next->ops;
+    }
+    return jump_direct_slow(cpu, target, slot);
+}
 const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target);
 /* a near indirect transfer (RET, JMP/CALL r/m): may go straight on to the
  * target's block when the main loop would have nothing else to do */

@@ -313,9 +313,8 @@ static Tb *tb_find(E386Cpu *cpu, uint32_t extra_key)
     return tb;
 }
 
-const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t target, int slot)
+const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot)
 {
-    (void)op;
     cpu->eip = target;
     Tb *tb = cpu->cur_tb, *next = tb->link[slot];
     /* single-step blocks are never linked (see e386_run); an invalidated
@@ -323,7 +322,7 @@ const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t target, int s
      * another linear page (or spilling into one) is followed only while
      * the TLB still maps its pages as when it was translated. */
     if (next && next->valid && !cpu->exit_request && cpu->icount < cpu->budget_end &&
-        (!cpu->softmmu || (!next->spans && !((next->pc ^ tb->pc) & ~0xfffu)) || tb_mapped(cpu, next))) {
+        (!cpu->softmmu || tb_mapped(cpu, next))) {
         cpu->cur_tb = next;
         cpu->icount += next->ninsns;
         cpu->stats.chain_hits++;

@@ -10,17 +10,6 @@
  * handler; both run the same programs in the suites. */
 #include "core/ops.h"
 
-/* the two address forms: base + disp, base + index << scale + disp */
-E386_INLINE uint32_t ea_b(const E386Cpu *cpu, const E386Op *op)
-{
-    return cpu->r[op->base] + op->disp;
-}
-
-E386_INLINE uint32_t ea_bi(const E386Cpu *cpu, const E386Op *op)
-{
-    return cpu->r[op->base] + (cpu->r[op->index] << op->scale) + op->disp;
-}
-
 /* ---- MOV r32, r/m32 and MOV r/m32, r32 ---- */
 
 static const E386Op *op_mov_ld32_b(E386Cpu *cpu, const E386Op *op)
