@@ -10,9 +10,9 @@
 
 enum {
     TB_MAX_INSNS = 64,
-    TB_HASH = 1 << 14,
+    TB_HASH = 1 << 16,
     PAGE_HASH = 1 << 12,
-    JMP_CACHE = 1 << 12,  /* direct-mapped: linear pc -> the block last found there */
+    JMP_CACHE = 1 << 14,  /* direct-mapped: linear pc -> the block last found there */
     POOL_TBS = 1 << 15,
     POOL_OPS = 1 << 19,   /* fixed budget: the cache is flushed whole when full */
 };
@@ -30,7 +30,7 @@ struct TbCache {
     E386Op ops[POOL_OPS];
 };
 
-static uint32_t tb_hash(uint32_t pc) { return (pc ^ (pc >> 14)) & (TB_HASH - 1); }
+static uint32_t tb_hash(uint32_t pc) { return (pc ^ (pc >> 16)) & (TB_HASH - 1); }
 static uint32_t page_hash(uint32_t page) { return page & (PAGE_HASH - 1); }
 static uint32_t jmp_hash(uint32_t pc) { return (pc ^ (pc >> 12)) & (JMP_CACHE - 1); }
 
@@ -268,7 +268,7 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
 
 /* Does the TLB (no walk) map the linear page of lin to physical page
  * page?  A miss answers no: the caller then takes the main loop's way. */
-static int tlb_maps(E386Cpu *cpu, uint32_t lin, uint32_t page)
+static inline int tlb_maps(E386Cpu *cpu, uint32_t lin, uint32_t page)
 {
     const TlbEntry *e = tlb_entry(cpu, lin);
     return e->rtag == (lin & ~0xfffu) && tlb_aux(cpu, lin)->phys == page << 12;
@@ -277,7 +277,7 @@ static int tlb_maps(E386Cpu *cpu, uint32_t lin, uint32_t page)
 /* A block reached without tb_find (a chained jump into another linear
  * page, the jump cache): every linear page it covers must still map the
  * physical pages it was translated from. */
-static int tb_mapped(E386Cpu *cpu, const Tb *tb)
+static inline int tb_mapped(E386Cpu *cpu, const Tb *tb)
 {
     return tlb_maps(cpu, tb->pc, tb->page[0]) &&
            (!tb->spans || tlb_maps(cpu, tb->pc + tb->size - 1, tb->page[1]));

@@ -1,4 +1,4 @@
-/* MOV and MOVZX specialised at translation time.
+/* MOV, MOVZX and LEA specialised at translation time.
  *
  * The reference handlers (misc.c) decide per execution whether the
  * operand is a register or memory, its width and which address parts
@@ -103,6 +103,20 @@ static const E386Op *op_movzx32_16_b(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
+/* ---- LEA r32, [base + disp] and [base + index << scale + disp] ---- */
+
+static const E386Op *op_lea32_b(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->reg] = ea_b(cpu, op);
+    return op + 1;
+}
+
+static const E386Op *op_lea32_bi(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->reg] = ea_bi(cpu, op);
+    return op + 1;
+}
+
 enum { FORM_REG, FORM_B, FORM_BI, FORM_OTHER };
 
 static int ea_form(const E386Op *op)
@@ -135,6 +149,11 @@ OpFn mov_specialize(const E386Op *op)
     } else if (f == op_mov_EI) {
         if (op->size == 4 && form == FORM_B)
             return op_mov_sti32_b;
+    } else if (f == op_lea && op->size == 4) {
+        if (form == FORM_B)
+            return op_lea32_b;
+        if (form == FORM_BI)
+            return op_lea32_bi;
     } else if (f == op_movzx && op->opsize == 4) {
         if (op->size == 1 && form == FORM_B)
             return op_movzx32_8_b;
