@@ -8,6 +8,15 @@
 #include "fpu/softfloat.h"
 #include "mem/galloc.h"
 
+/* The memory fast paths below must be inlined into the handlers (a call
+ * per guest access costs more than the access); other compilers get the
+ * plain hint. */
+#if defined(__GNUC__)
+#define E386_INLINE static inline __attribute__((always_inline))
+#else
+#define E386_INLINE static inline
+#endif
+
 /* ---- EFLAGS ---- */
 enum {
     F_CF = 1u << 0, F_PF = 1u << 2, F_AF = 1u << 4, F_ZF = 1u << 6,
@@ -31,6 +40,7 @@ typedef struct Seg {
     uint32_t flags;  /* descriptor high dword bits 8..23 (type, S, DPL, P, AVL, D/B, G) */
     uint8_t valid;   /* 0 for a null selector loaded in protected mode */
     uint8_t flat;    /* base 0, limit 4G, expand-up, usable for read+write: skip checks */
+    uint8_t wide;    /* the same with any base: base + offset, only wrap-around checked */
 } Seg;
 #define DESC_TYPE(f) (((f) >> 8) & 0xf)
 #define DESC_S(f)    (((f) >> 12) & 1)
@@ -86,12 +96,14 @@ typedef struct Mem {
  * (written) at that privilege without a walk.  Write tags are only given
  * to pages that are dirty already and hold no translated code. */
 enum { TLB_SIZE = 1024, TLB_INVALID = 1 };
-typedef struct TlbEntry {
+typedef struct TlbEntry { /* 16 bytes on 64-bit hosts: what every access reads */
     uint32_t rtag, wtag;  /* linear page address, or TLB_INVALID */
-    uint32_t phys;        /* physical page address */
-    uint8_t global;
     uint8_t *host;
 } TlbEntry;
+typedef struct TlbAux {   /* the rest, beside it: fills, code lookups, flushes */
+    uint32_t phys;        /* physical page address */
+    uint8_t global;
+} TlbAux;
 
 /* ---- decoded instructions ---- */
 typedef struct E386Op E386Op;
@@ -127,6 +139,7 @@ struct Tb {
     uint32_t page[2];   /* physical page numbers covered (page[1] == page[0] if one) */
     uint16_t nops, ninsns;
     uint8_t valid;
+    uint8_t spans;      /* its code covers two linear pages */
     Tb *hash_next;      /* chain in the lookup hash */
     Tb *page_next[2];   /* chains in the per-page lists */
     Tb *link[2];        /* chained successors (taken, fall-through) */
@@ -205,6 +218,7 @@ struct E386Cpu {
     e386_disasm_fn disasm;
     void *disasm_opaque;
     TlbEntry tlb[2][TLB_SIZE]; /* last: large, and away from the hot registers */
+    TlbAux tlb_aux[2][TLB_SIZE];
 };
 
 /* ---- exceptions (core/exc.c): never return ---- */
@@ -260,6 +274,18 @@ static inline int cc_cond(E386Cpu *cpu, int cc)
         }
         return (cc & 1) ? !r : r;
     }
+    if (cpu->cc_op == CC_LOGIC && cpu->cc_size == 4) { /* TEST, AND, ...: CF = OF = 0 */
+        int32_t d = (int32_t)cpu->cc_dst;
+        int r;
+        switch (cc >> 1) {
+        case 0: case 1: r = 0; break;
+        case 2: case 3: r = d == 0; break;
+        case 4: case 6: r = d < 0; break;
+        case 7: r = d <= 0; break;
+        default: return cc_cond_slow(cpu, cc);
+        }
+        return (cc & 1) ? !r : r;
+    }
     return cc_cond_slow(cpu, cc);
 }
 /* set the given arithmetic flag bits to the values in v, keep the others */
@@ -274,8 +300,8 @@ int parity8(uint32_t v);
  * Linear-address accesses with page checks; a failing access raises #PF. */
 uint32_t lin_read_slow(E386Cpu *cpu, uint32_t lin, int size);
 void lin_write_slow(E386Cpu *cpu, uint32_t lin, int size, uint32_t v);
-static inline uint32_t lin_read(E386Cpu *cpu, uint32_t lin, int size);
-static inline void lin_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v);
+E386_INLINE uint32_t lin_read(E386Cpu *cpu, uint32_t lin, int size);
+E386_INLINE void lin_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v);
 /* check that [lin, lin+len) is writable (for multi-part stores); raises #PF */
 void lin_check_write(E386Cpu *cpu, uint32_t lin, uint32_t len);
 /* supervisor (implicit) access to the descriptor tables: no fault, 0 on success */
@@ -283,14 +309,14 @@ int sys_read_desc(E386Cpu *cpu, uint16_t sel, uint32_t desc[2]);
 int sys_write_desc(E386Cpu *cpu, uint16_t sel, const uint32_t desc[2]);
 void mem_smc_write(E386Cpu *cpu, uint32_t lin, uint32_t len); /* invalidate code */
 
-static inline uint32_t ld_le(const uint8_t *p, int size) {
+E386_INLINE uint32_t ld_le(const uint8_t *p, int size) {
     switch (size) {
     case 1: return p[0];
     case 2: return (uint32_t)p[0] | (uint32_t)p[1] << 8;
     default: return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
     }
 }
-static inline void st_le(uint8_t *p, int size, uint32_t v) {
+E386_INLINE void st_le(uint8_t *p, int size, uint32_t v) {
     p[0] = (uint8_t)v;
     if (size >= 2) p[1] = (uint8_t)(v >> 8);
     if (size == 4) { p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
@@ -299,14 +325,14 @@ static inline void st_le(uint8_t *p, int size, uint32_t v) {
 /* Fast paths: an access inside one mapped page with the right rights and,
  * for writes, no translated code on it.  Everything else goes slow.  With
  * the soft MMU (system mode) the TLB of the current privilege decides. */
-static inline Page *mem_page_any(Mem *m, uint32_t lin) {
+E386_INLINE Page *mem_page_any(Mem *m, uint32_t lin) {
     Page *l2 = m->l1[lin >> 22];
     return l2 ? &l2[(lin >> 12) & 1023] : NULL;
 }
-static inline TlbEntry *tlb_entry(E386Cpu *cpu, uint32_t lin) {
+E386_INLINE TlbEntry *tlb_entry(E386Cpu *cpu, uint32_t lin) {
     return &cpu->tlb[cpu->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
 }
-static inline uint32_t lin_read(E386Cpu *cpu, uint32_t lin, int size) {
+E386_INLINE uint32_t lin_read(E386Cpu *cpu, uint32_t lin, int size) {
     if (cpu->softmmu) {
         TlbEntry *e = tlb_entry(cpu, lin);
         if (e->rtag == (lin & ~0xfffu) && (lin & 0xfff) + (uint32_t)size <= 0x1000)
@@ -318,7 +344,7 @@ static inline uint32_t lin_read(E386Cpu *cpu, uint32_t lin, int size) {
         return ld_le(p->host + (lin & 0xfff), size);
     return lin_read_slow(cpu, lin, size);
 }
-static inline void lin_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v) {
+E386_INLINE void lin_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v) {
     if (cpu->softmmu) {
         TlbEntry *e = tlb_entry(cpu, lin);
         if (e->wtag == (lin & ~0xfffu) && (lin & 0xfff) + (uint32_t)size <= 0x1000)
@@ -340,14 +366,16 @@ void mem_free_all(Mem *m);
 /* ---- segmented access (core/seg.c) ----
  * seg_lin checks the segment's limit and rights and returns base+off. */
 uint32_t seg_lin(E386Cpu *cpu, int seg, uint32_t off, uint32_t len, int write);
-static inline uint32_t seg_lin_fast(E386Cpu *cpu, int seg, uint32_t off, uint32_t len, int write) {
-    if (cpu->seg[seg].flat) return off;
+E386_INLINE uint32_t seg_lin_fast(E386Cpu *cpu, int seg, uint32_t off, uint32_t len, int write) {
+    const Seg *s = &cpu->seg[seg];
+    if (s->flat) return off;
+    if (s->wide && len && off <= ~(len - 1)) return s->base + off; /* FS/GS of a flat kernel */
     return seg_lin(cpu, seg, off, len, write);
 }
-static inline uint32_t seg_read(E386Cpu *cpu, int seg, uint32_t off, int size) {
+E386_INLINE uint32_t seg_read(E386Cpu *cpu, int seg, uint32_t off, int size) {
     return lin_read(cpu, seg_lin_fast(cpu, seg, off, size, 0), size);
 }
-static inline void seg_write(E386Cpu *cpu, int seg, uint32_t off, int size, uint32_t v) {
+E386_INLINE void seg_write(E386Cpu *cpu, int seg, uint32_t off, int size, uint32_t v) {
     lin_write(cpu, seg_lin_fast(cpu, seg, off, size, 1), size, v);
 }
 /* load a segment register with full protected-mode checks (raises #GP/#NP/#SS) */
@@ -358,7 +386,7 @@ void seg_load_cache(Seg *s, uint16_t sel, const uint32_t desc[2]);
 
 /* ---- operands (core/operand.c) ---- */
 /* offset of the memory operand */
-static inline uint32_t op_ea(E386Cpu *cpu, const E386Op *op)
+E386_INLINE uint32_t op_ea(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t a = op->disp;
     if (op->base != EA_NONE)
@@ -367,15 +395,25 @@ static inline uint32_t op_ea(E386Cpu *cpu, const E386Op *op)
         a += cpu->r[op->index] << op->scale;
     return op->adsize == 2 ? (a & 0xffff) : a;
 }
+/* the offset for the two common 32-bit forms the decoder specialises:
+ * base + disp and base + index << scale + disp */
+E386_INLINE uint32_t ea_b(const E386Cpu *cpu, const E386Op *op)
+{
+    return cpu->r[op->base] + op->disp;
+}
+E386_INLINE uint32_t ea_bi(const E386Cpu *cpu, const E386Op *op)
+{
+    return cpu->r[op->base] + (cpu->r[op->index] << op->scale) + op->disp;
+}
 /* linear address of the memory operand, checked for a size-byte access */
-static inline uint32_t op_lin(E386Cpu *cpu, const E386Op *op, int size, int write) {
+E386_INLINE uint32_t op_lin(E386Cpu *cpu, const E386Op *op, int size, int write) {
     return seg_lin_fast(cpu, op->seg, op_ea(cpu, op), size, write);
 }
-static inline uint32_t rm_read(E386Cpu *cpu, const E386Op *op, int size) {
+E386_INLINE uint32_t rm_read(E386Cpu *cpu, const E386Op *op, int size) {
     if (op->mod == 3) return reg_get(cpu, op->rm, size);
     return lin_read(cpu, op_lin(cpu, op, size, 0), size);
 }
-static inline void rm_write(E386Cpu *cpu, const E386Op *op, int size, uint32_t v) {
+E386_INLINE void rm_write(E386Cpu *cpu, const E386Op *op, int size, uint32_t v) {
     if (op->mod == 3) reg_set(cpu, op->rm, size, v);
     else lin_write(cpu, op_lin(cpu, op, size, 1), size, v);
 }
@@ -403,6 +441,24 @@ static inline void rm_put_rmw(E386Cpu *cpu, const E386Op *op, int size, uint32_t
 void push(E386Cpu *cpu, int size, uint32_t v);
 uint32_t pop(E386Cpu *cpu, int size);
 uint32_t stack_peek(E386Cpu *cpu, int size, uint32_t offset); /* read at SP+offset */
+/* the same inline for a 32-bit stack (SS.B), the case of every hot push
+ * and pop; a 16-bit stack takes the functions above */
+E386_INLINE void push_fast(E386Cpu *cpu, int size, uint32_t v) {
+    if (!(cpu->seg[SEG_SS].flags & (1u << 22))) {
+        push(cpu, size, v);
+        return;
+    }
+    uint32_t sp = cpu->r[4] - (uint32_t)size;
+    seg_write(cpu, SEG_SS, sp, size, v); /* faults leave ESP alone */
+    cpu->r[4] = sp;
+}
+E386_INLINE uint32_t pop_fast(E386Cpu *cpu, int size) {
+    if (!(cpu->seg[SEG_SS].flags & (1u << 22)))
+        return pop(cpu, size);
+    uint32_t v = seg_read(cpu, SEG_SS, cpu->r[4], size);
+    cpu->r[4] += (uint32_t)size;
+    return v;
+}
 static inline uint32_t sp_get(const E386Cpu *cpu) {
     return (cpu->seg[SEG_SS].flags & (1u << 22)) ? cpu->r[4] : (cpu->r[4] & 0xffff);
 }
@@ -414,8 +470,28 @@ static inline void sp_set(E386Cpu *cpu, uint32_t v) {
 /* ---- control flow (core/exec.c) ----
  * Handlers return the next op to run: op + 1 to fall through, or the
  * result of one of these to leave the block. */
-const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t target, int slot);
+const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot);
+/* a direct jump through exit slot 0 (taken) or 1 (fall-through): the
+ * linked successor when nothing asks to leave and it needs no TLB check
+ * (the same linear page, or no paging); jump_direct_slow otherwise */
+E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t target, int slot)
+{
+    (void)op;
+    cpu->eip = target;
+    Tb *tb = cpu->cur_tb, *next = tb->link[slot];
+    if (next && next->valid && !cpu->exit_request && cpu->icount < cpu->budget_end &&
+        (!cpu->softmmu || (!next->spans && !((next->pc ^ tb->pc) & ~0xfffu)))) {
+        cpu->cur_tb = next;
+        cpu->icount += next->ninsns;
+        cpu->stats.chain_hits++;
+        return next->ops;
+    }
+    return jump_direct_slow(cpu, target, slot);
+}
 const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target);
+/* a near indirect transfer (RET, JMP/CALL r/m): may go straight on to the
+ * target's block when the main loop would have nothing else to do */
+const E386Op *jump_near(E386Cpu *cpu, uint32_t target);
 static inline uint32_t next_eip(const E386Op *op) { return op->eip + op->len; }
 /* instruction ended the block state-wise (mode change): exit to the loop */
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip);
@@ -432,10 +508,13 @@ int mmu_translate(E386Cpu *cpu, uint32_t lin, int acc, uint32_t *phys, uint32_t 
 /* the same, raising #PF on failure */
 uint32_t mmu_phys(E386Cpu *cpu, uint32_t lin, int acc);
 /* the physical address of code at lin (TLB first): 0, or -1 with *err */
+static inline TlbAux *tlb_aux(E386Cpu *cpu, uint32_t lin) {
+    return &cpu->tlb_aux[cpu->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+}
 static inline int code_phys(E386Cpu *cpu, uint32_t lin, uint32_t *pa, uint32_t *err) {
     TlbEntry *e = tlb_entry(cpu, lin);
     if (e->rtag == (lin & ~0xfffu)) {
-        *pa = e->phys | (lin & 0xfff);
+        *pa = tlb_aux(cpu, lin)->phys | (lin & 0xfff);
         return 0;
     }
     return mmu_translate(cpu, lin, ACC_EXEC, pa, err);

@@ -229,6 +229,8 @@ int decode_insn(E386Cpu *cpu, uint32_t eip, int code32, E386Op *op,
         return DEC_FAULT;
     }
     op->fn = alu_specialize(op);
+    op->fn = mov_specialize(op);
+    op->fn = shift_specialize(op);
     *info = i;
     *dec_out = dec;
     return DEC_OK;

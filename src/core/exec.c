@@ -10,8 +10,9 @@
 
 enum {
     TB_MAX_INSNS = 64,
-    TB_HASH = 1 << 14,
+    TB_HASH = 1 << 16,
     PAGE_HASH = 1 << 12,
+    JMP_CACHE = 1 << 14,  /* direct-mapped: linear pc -> the block last found there */
     POOL_TBS = 1 << 15,
     POOL_OPS = 1 << 19,   /* fixed budget: the cache is flushed whole when full */
 };
@@ -20,6 +21,7 @@ typedef struct TbRef TbRef;
 struct TbRef { Tb *tb; uint32_t page; TbRef *next; };
 
 struct TbCache {
+    Tb *jmp[JMP_CACHE];   /* a hint only: every hit is checked like a hash hit */
     Tb *hash[TB_HASH];
     TbRef *pages[PAGE_HASH];
     Tb tbs[POOL_TBS];
@@ -28,8 +30,9 @@ struct TbCache {
     E386Op ops[POOL_OPS];
 };
 
-static uint32_t tb_hash(uint32_t pc) { return (pc ^ (pc >> 14)) & (TB_HASH - 1); }
+static uint32_t tb_hash(uint32_t pc) { return (pc ^ (pc >> 16)) & (TB_HASH - 1); }
 static uint32_t page_hash(uint32_t page) { return page & (PAGE_HASH - 1); }
+static uint32_t jmp_hash(uint32_t pc) { return (pc ^ (pc >> 12)) & (JMP_CACHE - 1); }
 
 /* The cache is large and mostly untouched: an anonymous mapping is zero
  * by construction and only costs what is used (calloc would clear it all
@@ -57,6 +60,7 @@ static void clear_code_flags(E386Cpu *cpu)
 void tb_flush(E386Cpu *cpu)
 {
     TbCache *c = cpu->tbc;
+    memset(c->jmp, 0, sizeof c->jmp);
     memset(c->hash, 0, sizeof c->hash);
     memset(c->pages, 0, sizeof c->pages);
     c->ntbs = c->nops = 0;
@@ -243,7 +247,7 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
     *tb = (Tb){ .pc = pc, .phys_pc = phys_pc, .cs_base = cs_base, .key = key, .size = size,
                 .page = { phys_pc >> 12, last_pa >> 12 },
                 .nops = (uint16_t)n, .ninsns = (uint16_t)(last - ops + 1),
-                .valid = 1, .ops = ops };
+                .valid = 1, .spans = ((pc ^ (pc + size - 1)) >> 12) != 0, .ops = ops };
     c->ntbs++;
     c->nops += (uint32_t)n;
     tb->hash_next = c->hash[tb_hash(phys_pc)];
@@ -262,35 +266,63 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
     return tb;
 }
 
+/* Does the TLB (no walk) map the linear page of lin to physical page
+ * page?  A miss answers no: the caller then takes the main loop's way. */
+static inline int tlb_maps(E386Cpu *cpu, uint32_t lin, uint32_t page)
+{
+    const TlbEntry *e = tlb_entry(cpu, lin);
+    return e->rtag == (lin & ~0xfffu) && tlb_aux(cpu, lin)->phys == page << 12;
+}
+
+/* A block reached without tb_find (a chained jump into another linear
+ * page, the jump cache): every linear page it covers must still map the
+ * physical pages it was translated from. */
+static inline int tb_mapped(E386Cpu *cpu, const Tb *tb)
+{
+    return tlb_maps(cpu, tb->pc, tb->page[0]) &&
+           (!tb->spans || tlb_maps(cpu, tb->pc + tb->size - 1, tb->page[1]));
+}
+
 /* Blocks are found by physical address (so a changed mapping of a
- * linear page never runs stale code) and the state they assume. */
+ * linear page never runs stale code) and the state they assume.  The
+ * jump cache answers most lookups with one probe. */
 static Tb *tb_find(E386Cpu *cpu, uint32_t extra_key)
 {
     uint32_t pc = cpu->seg[SEG_CS].base + cpu->eip, key = cpu_key(cpu) | extra_key;
     uint32_t phys = pc, err;
     if (cpu->softmmu && code_phys(cpu, pc, &phys, &err))
         return translate(cpu, pc, pc, key); /* raises the #PF from the decoder */
-    for (Tb *tb = cpu->tbc->hash[tb_hash(phys)]; tb; tb = tb->hash_next) {
+    TbCache *c = cpu->tbc;
+    Tb **slot = &c->jmp[jmp_hash(pc)], *tb = *slot;
+    if (tb && tb->valid && tb->phys_pc == phys && tb->pc == pc && tb->key == key &&
+        tb->cs_base == cpu->seg[SEG_CS].base && (!cpu->softmmu || !tb->spans || tb_mapped(cpu, tb)))
+        return tb;
+    for (tb = c->hash[tb_hash(phys)]; tb; tb = tb->hash_next) {
         if (tb->phys_pc != phys || tb->pc != pc || tb->key != key || tb->cs_base != cpu->seg[SEG_CS].base)
             continue;
-        if (cpu->softmmu && tb->page[1] != tb->page[0]) { /* its second page must map the same */
+        if (cpu->softmmu && tb->spans) { /* its second page must map the same */
             uint32_t pa2;
             if (code_phys(cpu, pc + tb->size - 1, &pa2, &err) || (pa2 >> 12) != tb->page[1])
                 continue;
         }
+        *slot = tb;
         return tb;
     }
-    return translate(cpu, pc, phys, key);
+    tb = translate(cpu, pc, phys, key);
+    *slot = tb;
+    return tb;
 }
 
-const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t target, int slot)
+const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot)
 {
-    (void)op;
     cpu->eip = target;
     Tb *tb = cpu->cur_tb, *next = tb->link[slot];
     /* single-step blocks are never linked (see e386_run); an invalidated
-     * current block has set exit_request */
-    if (next && next->valid && !cpu->exit_request && cpu->icount < cpu->budget_end) {
+     * current block has set exit_request.  With paging, a successor in
+     * another linear page (or spilling into one) is followed only while
+     * the TLB still maps its pages as when it was translated. */
+    if (next && next->valid && !cpu->exit_request && cpu->icount < cpu->budget_end &&
+        (!cpu->softmmu || tb_mapped(cpu, next))) {
         cpu->cur_tb = next;
         cpu->icount += next->ninsns;
         cpu->stats.chain_hits++;
@@ -306,6 +338,29 @@ const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target)
     cpu->eip = target;
     cpu->last_tb = NULL;
     return NULL;
+}
+
+/* RET, JMP r/m, CALL r/m: the target's block from the jump cache when the
+ * main loop would do nothing but find it (no event pending, no budget
+ * end, no single-step, breakpoint or log work, and the mode unchanged). */
+const E386Op *jump_near(E386Cpu *cpu, uint32_t target)
+{
+    cpu->eip = target;
+    cpu->last_tb = NULL;
+    const Tb *cur = cpu->cur_tb;
+    if (cpu->exit_request || cpu->icount >= cpu->budget_end || (cur->key & (TB_TF | TB_ONE)) ||
+        cpu->log_mask || (cpu->eflags & F_RF))
+        return NULL;
+    uint32_t pc = cur->cs_base + target;
+    Tb *tb = cpu->tbc->jmp[jmp_hash(pc)];
+    if (!tb || !tb->valid || tb->pc != pc || tb->key != cur->key || tb->cs_base != cur->cs_base)
+        return NULL;
+    if (cpu->softmmu ? !tb_mapped(cpu, tb) : tb->phys_pc != pc)
+        return NULL;
+    cpu->cur_tb = tb;
+    cpu->icount += tb->ninsns;
+    cpu->stats.chain_hits++;
+    return tb->ops;
 }
 
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip)
@@ -407,9 +462,10 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         Tb *tb = tb_find(cpu, extra_key);
         /* with paging, chain only inside one linear page: a mapping
          * change can never redirect a chained jump */
+        /* with paging, jump_direct checks a successor in another linear
+         * page against the TLB each time it follows the link */
         if (cpu->last_tb && cpu->last_tb->valid && tb->key == cpu->last_tb->key &&
-            !(tb->key & (TB_TF | TB_ONE)) && !(cpu->log_mask & (E386_LOG_EXEC | E386_LOG_CPU)) &&
-            (!cpu->softmmu || (tb->pc >> 12) == (cpu->last_tb->pc >> 12)))
+            !(tb->key & (TB_TF | TB_ONE)) && !(cpu->log_mask & (E386_LOG_EXEC | E386_LOG_CPU)))
             cpu->last_tb->link[cpu->last_slot] = tb;
         cpu->last_tb = NULL;
         if (cpu->log_mask)

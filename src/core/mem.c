@@ -24,6 +24,8 @@ static uint32_t pf_err(E386Cpu *cpu, Page *p, int write)
 uint32_t bus_read(E386Cpu *cpu, uint32_t pa, int size)
 {
     Page *p = mem_page_any(&cpu->mem, pa);
+    if (p && p->host && (p->flags & PG_READ) && (pa & 0xfff) + (uint32_t)size <= 0x1000)
+        return ld_le(p->host + (pa & 0xfff), size); /* RAM or ROM: page-table walks */
     if (p && (p->flags & PG_MMIO) && (pa & 0xfff) + (uint32_t)size <= 0x1000) {
         Mmio *m = &cpu->mem.mmio[p->region];
         return m->rd ? m->rd(m->opaque, pa - m->base, size) & size_mask(size) : size_mask(size);
@@ -136,6 +138,8 @@ void lin_check_write(E386Cpu *cpu, uint32_t lin, uint32_t len)
     if (len == 0)
         return;
     if (cpu->softmmu) { /* every page must be writable: translate (and dirty) them */
+        if (tlb_entry(cpu, lin)->wtag == (lin & ~0xfffu) && (lin & 0xfff) + len <= 0x1000)
+            return; /* a write tag: writable and dirty at this privilege already */
         uint32_t last = lin + len - 1;
         for (uint32_t a = lin;; a = (a | 0xfff) + 1) {
             mmu_phys(cpu, a, ACC_WRITE);

@@ -12,4 +12,9 @@
 
 /* translation-time specialisation of the common 32-bit ALU forms */
 OpFn alu_specialize(const E386Op *op);
+/* ... and of the common MOV/MOVZX register and memory forms (cpu/mov_spec.c);
+ * returns op->fn when none applies */
+OpFn mov_specialize(const E386Op *op);
+/* ... and of the 32-bit register shifts and rotates by an immediate (cpu/shift.c) */
+OpFn shift_specialize(const E386Op *op);
 #endif

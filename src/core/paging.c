@@ -17,11 +17,12 @@ static void tlb_fill(E386Cpu *cpu, uint32_t lin, uint32_t phys, int user, int wr
     if (cpu->dbg_data && dbg_data_page(cpu, lin))
         return; /* a data breakpoint: every access must be seen */
     TlbEntry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+    TlbAux *x = &cpu->tlb_aux[user][(lin >> 12) & (TLB_SIZE - 1)];
     e->rtag = lin & ~0xfffu;
     e->wtag = writable && (p->flags & (PG_WRITE | PG_CODE)) == PG_WRITE ? lin & ~0xfffu : TLB_INVALID;
-    e->phys = phys & ~0xfffu;
     e->host = p->host;
-    e->global = (uint8_t)global;
+    x->phys = phys & ~0xfffu;
+    x->global = (uint8_t)global;
 }
 
 int mmu_translate(E386Cpu *cpu, uint32_t lin, int acc, uint32_t *phys, uint32_t *err)
@@ -90,9 +91,10 @@ static void tlb_flush_if(E386Cpu *cpu, int keep_global)
 {
     for (int u = 0; u < 2; u++)
         for (int i = 0; i < TLB_SIZE; i++) {
-            TlbEntry *e = &cpu->tlb[u][i];
-            if (!(keep_global && e->global))
-                *e = (TlbEntry){ TLB_INVALID, TLB_INVALID, 0, 0, NULL };
+            if (!(keep_global && cpu->tlb_aux[u][i].global)) {
+                cpu->tlb[u][i] = (TlbEntry){ TLB_INVALID, TLB_INVALID, NULL };
+                cpu->tlb_aux[u][i] = (TlbAux){ 0, 0 };
+            }
         }
     if (!keep_global)
         cpu->tlb_large = 0;
@@ -107,7 +109,7 @@ void tlb_protect_code(E386Cpu *cpu, uint32_t phys_page)
         return;
     for (int u = 0; u < 2; u++)
         for (int i = 0; i < TLB_SIZE; i++)
-            if (cpu->tlb[u][i].phys == (phys_page << 12))
+            if (cpu->tlb_aux[u][i].phys == (phys_page << 12))
                 cpu->tlb[u][i].wtag = TLB_INVALID;
 }
 
@@ -119,7 +121,9 @@ void sys_invlpg(E386Cpu *cpu, uint32_t lin)
     }
     for (int u = 0; u < 2; u++) {
         TlbEntry *e = &cpu->tlb[u][(lin >> 12) & (TLB_SIZE - 1)];
-        if (e->rtag == (lin & ~0xfffu) || e->wtag == (lin & ~0xfffu))
-            *e = (TlbEntry){ TLB_INVALID, TLB_INVALID, 0, 0, NULL };
+        if (e->rtag == (lin & ~0xfffu) || e->wtag == (lin & ~0xfffu)) {
+            *e = (TlbEntry){ TLB_INVALID, TLB_INVALID, NULL };
+            cpu->tlb_aux[u][(lin >> 12) & (TLB_SIZE - 1)] = (TlbAux){ 0, 0 };
+        }
     }
 }

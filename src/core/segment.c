@@ -146,7 +146,8 @@ void seg_load_cache(Seg *s, uint16_t sel, const uint32_t d[2])
     unsigned type = DESC_TYPE(s->flags);
     int code = (type & 8) != 0;
     int usable = code ? (type & 2) : (type & 2) && !(type & 4); /* readable code / writable expand-up data */
-    s->flat = s->base == 0 && limit == 0xffffffffu && usable && !code;
+    s->wide = limit == 0xffffffffu && usable && !code;
+    s->flat = s->base == 0 && s->wide;
 }
 
 /* ---- access checks ---- */
@@ -206,7 +207,7 @@ void load_seg(E386Cpu *cpu, int seg, uint16_t sel)
         s->sel = sel;
         s->base = (uint32_t)sel << 4;
         s->valid = 1;
-        s->flat = 0;
+        s->flat = s->wide = 0;
         if (cpu->eflags & F_VM) {
             s->limit = 0xffff;
             s->flags = 0xf300u; /* present, DPL 3, read/write data */

@@ -151,13 +151,14 @@ const E386Op *op_test_EI(E386Cpu *cpu, const E386Op *op)
  * compiler folds alu32() down to one operation.  The generic handlers
  * above stay the reference and cover everything else (ADC/SBB too). */
 
-enum { FORM_RR, FORM_GR, FORM_RI, FORM_AI };
+enum { FORM_RR, FORM_GR, FORM_RI, FORM_AI, FORM_GM /* reg op= [base + disp] */ };
 
-static inline const E386Op *alu32(E386Cpu *cpu, const E386Op *op, int opn, int form)
+E386_INLINE const E386Op *alu32(E386Cpu *cpu, const E386Op *op, int opn, int form)
 {
-    int dst = form == FORM_RR || form == FORM_RI ? op->rm : form == FORM_GR ? op->reg : 0;
+    int dst = form == FORM_RR || form == FORM_RI ? op->rm : form == FORM_GR || form == FORM_GM ? op->reg : 0;
+    uint32_t b = form == FORM_RR ? cpu->r[op->reg] : form == FORM_GR ? cpu->r[op->rm]
+               : form == FORM_GM ? seg_read(cpu, op->seg, ea_b(cpu, op), 4) : op->imm;
     uint32_t a = cpu->r[dst];
-    uint32_t b = form == FORM_RR ? cpu->r[op->reg] : form == FORM_GR ? cpu->r[op->rm] : op->imm;
     uint32_t r;
     switch (opn) {
     case ALU_ADD: r = a + b; break;
@@ -197,18 +198,28 @@ static const E386Op *sub_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, AL
 static const E386Op *xor_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_XOR, FORM_AI); }
 static const E386Op *cmp_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_CMP, FORM_AI); }
 
+static const E386Op *add_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADD, FORM_GM); }
+static const E386Op *or_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_OR, FORM_GM); }
+static const E386Op *and_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_AND, FORM_GM); }
+static const E386Op *sub_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SUB, FORM_GM); }
+static const E386Op *xor_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_XOR, FORM_GM); }
+static const E386Op *cmp_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_CMP, FORM_GM); }
+
 OpFn alu_specialize(const E386Op *op)
 {
     /* [form][ALU operation]; ADC and SBB (NULL) stay generic */
-    static const OpFn fast[4][8] = {
+    static const OpFn fast[5][8] = {
         [FORM_RR] = { add_rr, or_rr, NULL, NULL, and_rr, sub_rr, xor_rr, cmp_rr },
         [FORM_GR] = { add_gr, or_gr, NULL, NULL, and_gr, sub_gr, xor_gr, cmp_gr },
         [FORM_RI] = { add_ri, or_ri, NULL, NULL, and_ri, sub_ri, xor_ri, cmp_ri },
         [FORM_AI] = { add_ai, or_ai, NULL, NULL, and_ai, sub_ai, xor_ai, cmp_ai },
+        [FORM_GM] = { add_gm, or_gm, NULL, NULL, and_gm, sub_gm, xor_gm, cmp_gm },
     };
     if (op->size != 4 || op->sub > 7)
         return op->fn;
     int form = op->fn == op_alu_AI ? FORM_AI
+             : op->fn == op_alu_GE && op->mod != 3 && op->adsize == 4 && op->base != EA_NONE &&
+                       op->index == EA_NONE ? FORM_GM
              : op->mod != 3 ? -1
              : op->fn == op_alu_EG ? FORM_RR
              : op->fn == op_alu_GE ? FORM_GR

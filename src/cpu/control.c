@@ -22,7 +22,7 @@ const E386Op *op_jcc_J(E386Cpu *cpu, const E386Op *op)
 
 const E386Op *op_call_J(E386Cpu *cpu, const E386Op *op)
 {
-    push(cpu, op->size, next_eip(op));
+    push_fast(cpu, op->size, next_eip(op));
     return jump_direct(cpu, op, rel_target(op), 0);
 }
 
@@ -37,19 +37,20 @@ static void check_cs_limit(E386Cpu *cpu, uint32_t eip)
 const E386Op *op_ret(E386Cpu *cpu, const E386Op *op)
 {
     int size = op->size;
-    uint32_t eip = stack_peek(cpu, size, 0);
+    int ss32 = (cpu->seg[SEG_SS].flags >> 22) & 1;
+    uint32_t eip = ss32 ? seg_read(cpu, SEG_SS, cpu->r[4], size) : stack_peek(cpu, size, 0);
     if (size == 2)
         eip &= 0xffff;
     check_cs_limit(cpu, eip);
     sp_set(cpu, sp_get(cpu) + (uint32_t)size + (op->sub ? (op->imm & 0xffff) : 0));
-    return jump_indirect(cpu, eip);
+    return jump_near(cpu, eip);
 }
 
 const E386Op *op_jmp_E(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t eip = rm_read(cpu, op, op->size);
     check_cs_limit(cpu, eip);
-    return jump_indirect(cpu, eip);
+    return jump_near(cpu, eip);
 }
 
 const E386Op *op_call_E(E386Cpu *cpu, const E386Op *op)
@@ -57,7 +58,7 @@ const E386Op *op_call_E(E386Cpu *cpu, const E386Op *op)
     uint32_t eip = rm_read(cpu, op, op->size);
     check_cs_limit(cpu, eip);
     push(cpu, op->size, next_eip(op));
-    return jump_indirect(cpu, eip);
+    return jump_near(cpu, eip);
 }
 
 const E386Op *op_loop(E386Cpu *cpu, const E386Op *op)

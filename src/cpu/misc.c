@@ -137,7 +137,11 @@ const E386Op *op_flagop(E386Cpu *cpu, const E386Op *op)
     case 5: cpu->eflags &= ~F_DF; break;
     default: cpu->eflags |= F_DF; break;
     }
-    return end_block(cpu, next_eip(op));
+    /* after STI the main loop takes a pending interrupt (after the
+     * shadow); the others change nothing it looks at */
+    if (op->sub == 4)
+        return end_block(cpu, next_eip(op));
+    return jump_near(cpu, next_eip(op));
 }
 
 const E386Op *op_xlat(E386Cpu *cpu, const E386Op *op)

@@ -120,3 +120,73 @@ static const E386Op *double_shift(E386Cpu *cpu, const E386Op *op, int left)
 
 const E386Op *op_shld(E386Cpu *cpu, const E386Op *op) { return double_shift(cpu, op, 1); }
 const E386Op *op_shrd(E386Cpu *cpu, const E386Op *op) { return double_shift(cpu, op, 0); }
+
+/* ---- translation-time specialisation ----
+ * The 32-bit register forms with an immediate count (the rotates and
+ * shifts of hashes and ciphers): count and kind fixed, no operand
+ * decisions.  The results and flags are shift_calc's, written out. */
+
+static uint32_t ri_count(const E386Op *op) { return op->imm & 0x1f; }
+
+static const E386Op *shl_ri32(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t n = ri_count(op), a = cpu->r[op->rm];
+    if (n) {
+        cpu->r[op->rm] = a << n;
+        cc_set(cpu, CC_SHL, 4, a << n, a, n);
+    }
+    return op + 1;
+}
+
+static const E386Op *shr_ri32(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t n = ri_count(op), a = cpu->r[op->rm];
+    if (n) {
+        cpu->r[op->rm] = a >> n;
+        cc_set(cpu, CC_SHR, 4, a >> n, a, n);
+    }
+    return op + 1;
+}
+
+static const E386Op *sar_ri32(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t n = ri_count(op), a = cpu->r[op->rm];
+    if (n) {
+        uint32_t r = (a >> n) | ((a & 0x80000000u) ? ~(0xffffffffu >> n) : 0);
+        cpu->r[op->rm] = r;
+        cc_set(cpu, CC_SAR, 4, r, a, n);
+    }
+    return op + 1;
+}
+
+static const E386Op *rol_ri32(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t n = ri_count(op), a = cpu->r[op->rm];
+    if (n) {
+        uint32_t r = (a << n) | (a >> (32 - n));
+        uint32_t of = (a >> 31) ^ ((a >> 30) & 1);
+        cpu->r[op->rm] = r;
+        cc_write(cpu, F_CF | F_OF, ((r & 1) ? F_CF : 0) | (of ? F_OF : 0));
+    }
+    return op + 1;
+}
+
+static const E386Op *ror_ri32(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t n = ri_count(op), a = cpu->r[op->rm];
+    if (n) {
+        uint32_t r = (a >> n) | (a << (32 - n));
+        uint32_t of = (a >> 31) ^ (a & 1);
+        cpu->r[op->rm] = r;
+        cc_write(cpu, F_CF | F_OF, ((r >> 31) ? F_CF : 0) | (of ? F_OF : 0));
+    }
+    return op + 1;
+}
+
+OpFn shift_specialize(const E386Op *op)
+{
+    static const OpFn fast[8] = { rol_ri32, ror_ri32, NULL, NULL, shl_ri32, shr_ri32, shl_ri32, sar_ri32 };
+    if (op->fn != op_shift_EI || op->mod != 3 || op->size != 4 || op->sub > 7 || !fast[op->sub])
+        return op->fn;
+    return fast[op->sub];
+}

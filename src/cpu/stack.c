@@ -14,20 +14,20 @@ static void check_push(E386Cpu *cpu, uint32_t n)
 
 const E386Op *op_push_R(E386Cpu *cpu, const E386Op *op)
 {
-    push(cpu, op->size, reg_get(cpu, op->sub, op->size)); /* PUSH ESP: old value */
+    push_fast(cpu, op->size, reg_get(cpu, op->sub, op->size)); /* PUSH ESP: old value */
     return op + 1;
 }
 
 const E386Op *op_pop_R(E386Cpu *cpu, const E386Op *op)
 {
-    uint32_t v = pop(cpu, op->size);
+    uint32_t v = pop_fast(cpu, op->size);
     reg_set(cpu, op->sub, op->size, v); /* POP ESP: the popped value wins */
     return op + 1;
 }
 
 const E386Op *op_push_I(E386Cpu *cpu, const E386Op *op)
 {
-    push(cpu, op->size, op->imm);
+    push_fast(cpu, op->size, op->imm);
     return op + 1;
 }
 
@@ -93,9 +93,13 @@ const E386Op *op_popf(E386Cpu *cpu, const E386Op *op)
 {
     if ((cpu->eflags & F_VM) && ((cpu->eflags >> 12) & 3) != 3)
         raise_exc_err(cpu, EX_GP, 0);
-    uint32_t v = pop(cpu, op->size);
+    uint32_t v = pop(cpu, op->size), old = cpu->eflags;
     set_eflags(cpu, v, op->size == 2 ? 0xffffu : 0xffffffffu);
-    return end_block(cpu, next_eip(op)); /* TF may have changed */
+    /* a new TF changes how blocks are made, a new IF may let a pending
+     * interrupt in: the main loop looks at both; otherwise go straight on */
+    if (((old ^ cpu->eflags) & F_TF) || (~old & cpu->eflags & F_IF))
+        return end_block(cpu, next_eip(op));
+    return jump_near(cpu, next_eip(op));
 }
 
 const E386Op *op_enter(E386Cpu *cpu, const E386Op *op)

@@ -2,6 +2,7 @@
 #include "system/machine.h"
 #include <stdlib.h>
 #include <string.h>
+#include "system/hotplug.h"
 #include "system/ram.h"
 
 /* ---- the CPU's view of the board (e386_sys_ops) ---- */
@@ -132,11 +133,18 @@ static int build_devices(Machine *m, char *err, size_t errlen)
     i8042_init(&m->kbc, "i8042", (IrqLine){ pic_set_irq, &m->pic, 1 },
                (IrqLine){ pic_set_irq, &m->pic, 12 }, m_reset_request, m);
     port92_init(&m->port92, "port92", m_reset_request, m);
+    /* PCI: memory BARs decode above RAM (and above 1 MiB), below the
+     * IO-APIC/BIOS area at 0xFEC00000 */
+    uint32_t pci_lo = m->cfg.ram_size > 0x100000u ? m->cfg.ram_size : 0x100000u;
+    pci_host_init(&m->pci, "i440fx", &m->io, m->cpu, &m->dev_alloc, (IrqLine){ pic_set_irq, &m->pic, 0 },
+                  pci_lo, 0xFEC00000u, m_reset_request, m);
+    piix3_init(&m->piix3, "piix3", &m->pci.bus);
     /* Interrupt sources before the PIC: the PIC's reset then clears the
      * requests their own resets raised, as ICW1 would. */
     Device *order[] = { &m->pit.dev, &m->portb.dev, &m->rtc.dev, &m->uart[0].dev,
                         &m->uart[1].dev, &m->kbc.dev, &m->pic.dev, &m->port92.dev,
-                        &m->post.dev, &m->debugcon.dev, &m->debugexit.dev };
+                        &m->post.dev, &m->debugcon.dev, &m->debugexit.dev, &m->pci.pdev.dev,
+                        &m->piix3.pdev.dev };
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
         if (add_device(m, order[i], err, errlen) < 0)
             return -1;
@@ -154,6 +162,8 @@ Machine *machine_new(const MachineConfig *cfg, const BiosImage *bios, char *err,
     if (!m->cfg.log)
         m->cfg.log = stderr;
     vclock_init(&m->clock);
+    galloc_init(&m->dev_alloc);
+    net_init(&m->net, m_clock_ns, m);
     iobus_init(&m->io);
     m->io.log = m->cfg.log;
     m->io.log_unimp = (cfg->dev_log & DEV_LOG_UNIMP) != 0;
@@ -200,11 +210,13 @@ void machine_free(Machine *m)
     if (!m)
         return;
     machine_monitor_detach(m);
+    hotplug_remove_all(m); /* the cards, then the netdevs */
     for (int i = m->ndev - 1; i >= 0; i--)
         device_unrealize(m->dev[i]);
     for (int i = 0; i < MACHINE_NSERIAL; i++)
         chardev_close(m->serial[i]); /* restores the terminal (stdio) */
     e386_cpu_free(m->cpu); /* RAM and ROM go back with the address space */
+    galloc_destroy(&m->dev_alloc); /* checked builds: aborts on an option ROM not given back */
     free(m);
 }
 
@@ -212,6 +224,7 @@ void machine_reset(Machine *m)
 {
     for (int i = 0; i < m->ndev; i++)
         device_reset(m->dev[i]);
+    hotplug_reset(m); /* the cards; with -kernel the board's firmware duty */
     e386_system_reset(m->cpu);
     e386_set_irq(m->cpu, pic_intr_level(&m->pic));
     /* -kernel: no firmware to run, so a reset loads the kernel again, as
@@ -227,4 +240,7 @@ void machine_dump_state(const Machine *m, FILE *out)
 {
     for (int i = 0; i < m->ndev; i++)
         device_dump_state(m->dev[i], out);
+    for (int i = 0; i < MACHINE_MAX_NICS; i++)
+        if (m->nic[i])
+            device_dump_state(&m->nic[i]->dev, out);
 }

@@ -10,6 +10,9 @@
 #include "dev/debugexit.h"
 #include "dev/device.h"
 #include "dev/i8042.h"
+#include "dev/ne2k_pci.h"
+#include "dev/pci_host.h"
+#include "dev/rtl8139.h"
 #include "dev/pic.h"
 #include "dev/pit.h"
 #include "dev/port92.h"
@@ -18,6 +21,8 @@
 #include "dev/rtc.h"
 #include "dev/uart.h"
 #include "e386.h"
+#include "mem/galloc.h"
+#include "net/net.h"
 #include "system/bios.h"
 #include "system/chardev.h"
 #include "system/linux.h"
@@ -65,6 +70,8 @@ typedef struct MachineConfig {
 } MachineConfig;
 
 enum { MACHINE_MAX_DEVICES = 16, MACHINE_NSERIAL = 2 };
+/* PCI and network (docs/network.md): hot-pluggable cards at most */
+enum { MACHINE_MAX_NICS = 16 };
 
 typedef struct Machine {
     MachineConfig cfg;
@@ -96,11 +103,18 @@ typedef struct Machine {
     uint64_t mon_polled_ns;   /* host time the monitor was last looked at */
     uint64_t paused_ns;       /* host time the VM stopped: its clock stands still */
     bool quit_by_monitor;
+    /* ---- migration (src/migration) ---- */
     /* a live migration is in progress (src/migration/live.c): a stopped
      * VM's monitor wait returns at once so the slice hook goes on with it */
     bool mig_busy;
     uint32_t rom_size;  /* the BIOS ROM below 4 GiB (0 with -kernel): the stream checks it */
     bool load_failed;   /* a refused stream wrote RAM: machine_run will not run this machine */
+    /* ---- PCI and network (issue 11; src/system/hotplug.h, docs/network.md) ---- */
+    GuestAlloc dev_alloc; /* device-owned guest memory (option ROMs), checked at exit */
+    PciHostState pci;     /* the i440FX host bridge; its bus is pci.bus */
+    Piix3State piix3;
+    NetCtx net;           /* the netdevs, polled between slices */
+    PciDevice *nic[MACHINE_MAX_NICS]; /* -device / device_add cards (ne2k_pci, rtl8139), owned */
 } Machine;
 
 /* query-status names them: running, paused, prelaunch, postmigrate (the
@@ -132,6 +146,8 @@ void machine_dump_state(const Machine *m, FILE *out);
 /* Register the board's commands on mon (machine_new does it for
  * cfg.monitor; machine_free takes them away).  -1 if a name is taken. */
 int machine_monitor_attach(Machine *m, struct Monitor *mon);
+/* The PCI and network commands (machine_net_mon.c), from machine_monitor_attach. */
+int machine_net_monitor_attach(Machine *m, struct Monitor *mon);
 void machine_monitor_detach(Machine *m);
 /* stop / cont: the VM's clock stands still while it is stopped; STOP and
  * RESUME events.  Nothing happens (no event) if already in that state. */

@@ -168,7 +168,8 @@ static const MonCommand machine_cmds[] = {
 
 int machine_monitor_attach(Machine *m, struct Monitor *mon)
 {
-    if (monitor_register_table(mon, machine_cmds, sizeof machine_cmds / sizeof machine_cmds[0], m) < 0) {
+    if (monitor_register_table(mon, machine_cmds, sizeof machine_cmds / sizeof machine_cmds[0], m) < 0 ||
+        machine_net_monitor_attach(m, mon) < 0) {
         monitor_unregister(mon, m);
         return -1;
     }

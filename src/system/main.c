@@ -8,6 +8,7 @@
 #include "monitor/monitor.h"
 #include "migration/live.h"
 #include "migration/migration.h"
+#include "system/hotplug.h"
 #include "system/machine.h"
 #include "system/ram.h"
 #ifdef E386_HAVE_CAPSTONE
@@ -30,6 +31,12 @@ static void usage(FILE *f)
                "                also shift=N); HLT skips to the next timer, nothing sleeps\n"
                "  -serial DEV   backend of the next serial port (COM1, then COM2): stdio,\n"
                "                file:PATH, unix:PATH,server, null or none (default: COM1 stdio)\n"
+               "  -netdev TYPE,id=ID,...  a network backend: user, socket, tap, hubport\n"
+               "                (docs/network.md)\n"
+               "  -device ne2k_pci,id=ID[,netdev=ID][,mac=MAC][,romfile=PATH][,addr=SLOT]\n"
+               "                an NE2000 PCI card (RTL8029); rtl8139 takes the same options\n"
+               "  -object filter-dump,id=ID,netdev=ID,file=PATH[,maxlen=N]\n"
+               "                record a netdev's frames in a pcap file\n"
                "  -nographic    accepted for QEMU compatibility (there is no display)\n"
                "  -qmp DEV      a QMP monitor: unix:PATH,server[,nowait|,wait] or\n"
                "                tcp:127.0.0.1:PORT,server[,nowait|,wait] (docs/monitor.md)\n"
@@ -291,6 +298,33 @@ static Monitor *open_monitor(const MonSpecs *ms, bool *bad)
     return mon;
 }
 
+/* -netdev, -object and -device in the order given, netdevs first so a
+ * card can name a backend that comes later on the line (as QEMU). */
+typedef struct NetOpt {
+    char kind; /* 'n'etdev, 'o'bject, 'd'evice */
+    const char *value;
+} NetOpt;
+
+static int add_net_options(Machine *m, const NetOpt *o, int n)
+{
+    static const char order[] = { 'n', 'o', 'd' };
+    char err[512];
+    for (int pass = 0; pass < 3; pass++)
+        for (int i = 0; i < n; i++) {
+            if (o[i].kind != order[pass])
+                continue;
+            int r = pass == 0   ? hotplug_netdev_add(m, o[i].value, err, sizeof err)
+                    : pass == 1 ? hotplug_object_add(m, o[i].value, err, sizeof err)
+                                : hotplug_device_add(m, o[i].value, err, sizeof err);
+            if (r < 0) {
+                fprintf(stderr, "emu386-system: -%s %s: %s\n",
+                        pass == 0 ? "netdev" : pass == 1 ? "object" : "device", o[i].value, err);
+                return -1;
+            }
+        }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     MonSpecs mons = { { NULL }, { NULL }, 0 };
@@ -302,6 +336,9 @@ int main(int argc, char **argv)
     const char *incoming = NULL;
     Hooks hooks = { { 0, NULL, false }, NULL };
     SaveAt save_at = { 0, NULL, false };
+    enum { MAX_NET_OPTS = 64 };
+    NetOpt net_opts[MAX_NET_OPTS];
+    int nnet = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "-savevm-at-insn")) {
@@ -340,7 +377,8 @@ int main(int argc, char **argv)
         if (strcmp(o, "-bios") && strcmp(o, "-m") && strcmp(o, "-d") && strcmp(o, "-D") &&
             strcmp(o, "-icount") && strcmp(o, "-kernel") && strcmp(o, "-initrd") &&
             strcmp(o, "-append") && strcmp(o, "-serial") && strcmp(o, "-qmp") && strcmp(o, "-monitor") &&
-            strcmp(o, "-loadvm") && strcmp(o, "-incoming")) {
+            strcmp(o, "-loadvm") && strcmp(o, "-incoming") && strcmp(o, "-netdev") &&
+            strcmp(o, "-device") && strcmp(o, "-object")) {
             fprintf(stderr, "emu386-system: unknown option '%s'\n", o);
             usage(stderr);
             return 2;
@@ -375,6 +413,15 @@ int main(int argc, char **argv)
                 return 2;
         } else if (!strcmp(o, "-D")) {
             log_path = v;
+        } else if (!strcmp(o, "-netdev") || !strcmp(o, "-device") || !strcmp(o, "-object")) {
+            /* PCI and network (issue 11): applied in order once the machine exists */
+            if (nnet == MAX_NET_OPTS) {
+                fprintf(stderr, "emu386-system: at most %d -netdev/-device/-object options\n",
+                        MAX_NET_OPTS);
+                return 2;
+            }
+            net_opts[nnet].kind = o[1];
+            net_opts[nnet++].value = v;
         } else if (!strcmp(o, "-serial")) {
             if (nserial == MACHINE_NSERIAL) {
                 fprintf(stderr, "emu386-system: -serial: at most %d serial ports\n", MACHINE_NSERIAL);
@@ -498,6 +545,8 @@ int main(int argc, char **argv)
         status = 1;
     } else if (status) {
         /* reported above */
+    } else if (add_net_options(m, net_opts, nnet) < 0) { /* before a stream that may carry them */
+        status = 1;
     } else if (defer && (status = incoming_deferred(m, &live, err, sizeof err)) != 0) {
         status = status < 0 ? 0 : status;
     } else if (!defer && incoming &&

@@ -19,6 +19,8 @@ static const int uart_irq[MACHINE_NSERIAL] = { 4, 3 };
 enum {
     RUN_MAX_SLICE = 100000, /* bounds the timer latency when no deadline is near */
     RUN_MIN_SLICE = 256,    /* the loop's own cost stays small next to the guest's */
+    RUN_MAX_INPUT_FDS = MACHINE_NSERIAL + NET_MAX_POLL,
+    RUN_NET_WAIT_NS = 10000000, /* a HLT wait with netdevs: their timers (slirp) run on */
 };
 
 /* Bring the devices up to now and the CPU's INTR up to date. */
@@ -28,6 +30,7 @@ static void catch_up(Machine *m, uint64_t now)
     rtc_advance(&m->rtc, now);
     for (int i = 0; i < MACHINE_NSERIAL; i++)
         uart_poll(&m->uart[i], now);
+    net_poll(&m->net); /* network backends: frames in and out (issue 11) */
     e386_set_irq(m->cpu, pic_intr_level(&m->pic));
 }
 
@@ -50,7 +53,7 @@ static uint64_t next_deadline(const Machine *m, uint64_t now, bool deliverable_o
 }
 
 /* The backends whose input would interrupt the CPU now: their fds. */
-static int input_fds(const Machine *m, int *fds)
+static int input_fds(Machine *m, int *fds)
 {
     int n = 0;
     for (int i = 0; i < MACHINE_NSERIAL; i++) {
@@ -61,6 +64,8 @@ static int input_fds(const Machine *m, int *fds)
         if (fd >= 0)
             fds[n++] = fd;
     }
+    /* network backends: a frame for a card may wake the guest (issue 11) */
+    n += net_input_fds(&m->net, fds + n, RUN_MAX_INPUT_FDS - n);
     return n;
 }
 
@@ -139,10 +144,13 @@ static int wait_for_interrupt(Machine *m, char *msg, size_t msglen)
         if (pic_intr_level(&m->pic))
             return 0;
         uint64_t deadline = next_deadline(m, now, true);
-        int fds[MACHINE_NSERIAL + RUN_MAX_MON_FDS];
+        int fds[RUN_MAX_INPUT_FDS + RUN_MAX_MON_FDS];
         int nfds = input_fds(m, fds);
         if (m->mon && deadline == VCLOCK_NO_DEADLINE && nfds == 0)
             return monitor_idle(m); /* only the monitor can wake it: wait on it */
+        if (!m->clock.icount && net_active(&m->net) && (deadline == VCLOCK_NO_DEADLINE ||
+                                                       deadline > now + RUN_NET_WAIT_NS))
+            deadline = now + RUN_NET_WAIT_NS; /* issue 11: backends are polled again soon */
         if (deadline == VCLOCK_NO_DEADLINE && nfds == 0) {
             bool pit_runs = pit_next_deadline(&m->pit, now) != PIT_NO_DEADLINE;
             snprintf(msg, msglen,

@@ -792,6 +792,54 @@ static int32_t do_mmsg(UserProc *p, int fd, uint32_t vec, uint32_t vlen, uint32_
     return i ? (int32_t)i : r;
 }
 
+/* recvmmsg: as do_mmsg, and with a timeout (a timespec, 64-bit for
+ * recvmmsg_time64) Linux checks after each datagram -- the first receive
+ * still blocks without end -- and writes the time left back. */
+static int32_t do_recvmmsg(UserProc *p, int fd, uint32_t vec, uint32_t vlen, uint32_t flags,
+                           uint32_t tmo, int bits64)
+{
+    if (!tmo)
+        return do_mmsg(p, fd, vec, vlen, flags, 1);
+    struct timespec ts, now;
+    int32_t r = user_get_timespec(p, tmo, &ts, bits64);
+    if (r)
+        return r;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
+        return -EINVAL;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t deadline = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec +
+                       (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    if (vlen > USER_UIO_MAXIOV)
+        vlen = USER_UIO_MAXIOV;
+    uint32_t i;
+    for (i = 0; i < vlen; i++) {
+        uint32_t f = flags & ~0x10000u; /* MSG_WAITFORONE */
+        if (i > 0 && (flags & 0x10000u))
+            f |= 0x40; /* MSG_DONTWAIT after the first */
+        r = do_recvmsg(p, fd, vec + 32 * i, f);
+        if (r < 0)
+            break;
+        if (g_wput32(p, vec + 32 * i + 28, (uint32_t)r)) {
+            r = -EFAULT;
+            break;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((int64_t)now.tv_sec * 1000000000 + now.tv_nsec >= deadline) {
+            i++;
+            break;
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t left = deadline - ((int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+    if (left < 0)
+        left = 0;
+    ts.tv_sec = (time_t)(left / 1000000000);
+    ts.tv_nsec = (long)(left % 1000000000);
+    if (user_put_timespec(p, tmo, &ts, bits64) && !i)
+        return -EFAULT;
+    return i ? (int32_t)i : r;
+}
+
 /* One entry per socketcall number: the handler takes the guest words. */
 static int32_t net_call(UserProc *p, uint32_t call, const uint32_t *v)
 {
@@ -815,7 +863,7 @@ static int32_t net_call(UserProc *p, uint32_t call, const uint32_t *v)
     case 16: return do_sendmsg(p, fd, v[1], v[2]);
     case 17: return do_recvmsg(p, fd, v[1], v[2]);
     case 18: return do_accept(p, fd, v[1], v[2], v[3]);
-    case 19: return -ENOSYS; /* recvmmsg's timeout is not handled yet */
+    case 19: return do_recvmmsg(p, fd, v[1], v[2], v[3], v[4], 0);
     case 20: return do_mmsg(p, fd, v[1], v[2], v[3], 0);
     default: return -EINVAL;
     }
@@ -846,6 +894,10 @@ int sys_net(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         *ret = net_call(p, direct[nr - 359], a);
     else if (nr == 345) /* sendmmsg */
         *ret = net_call(p, 20, a);
+    else if (nr == 337) /* recvmmsg */
+        *ret = net_call(p, 19, a);
+    else if (nr == 417) /* recvmmsg_time64 */
+        *ret = do_recvmmsg(p, (int)a[0], a[1], a[2], a[3], a[4], 1);
     else
         return 0;
     return 1;

@@ -243,11 +243,11 @@ static int32_t do_clone(UserProc *p, uint32_t flags, uint32_t newsp, uint32_t pa
         if (flags & CLONE_SETTLS_)
             set_thread_area(p, tls);
         if (flags & CLONE_CHILD_SETTID_)
-            g_put32(p, child_tid, (uint32_t)getpid());
+            g_wput32(p, child_tid, (uint32_t)getpid()); /* errors ignored, as schedule_tail() */
         return 0;
     }
     if (flags & CLONE_PARENT_SETTID_)
-        g_put32(p, parent_tid, (uint32_t)pid);
+        g_wput32(p, parent_tid, (uint32_t)pid); /* errors ignored, as kernel_clone() */
     if (vfork_) {
         close(gate[1]);
         char c;

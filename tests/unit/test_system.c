@@ -405,6 +405,51 @@ START_TEST(test_tlb_invlpg_and_global_pages)
 }
 END_TEST
 
+/* Blocks chain across linear pages and RET/CALL r/m find their target
+ * in the jump cache, but only while the TLB maps the target's page as
+ * when it was translated: after the PTE is changed and INVLPG drops the
+ * entry, both the linked CALL rel32 and CALL EAX run the new page. */
+START_TEST(test_cross_page_chain_follows_the_tlb)
+{
+    Bus b;
+    E386Cpu *cpu = machine(&b);
+    enter_flat_pm(cpu);
+    put32(cpu, 0x10000, 0x11003);
+    for (uint32_t pg = 0; pg < 256; pg++)
+        put32(cpu, 0x11000 + pg * 4, (pg << 12) | 3);
+    put32(cpu, 0x11140, 0x60003); /* linear 0x50000 -> 0x60000 */
+    static const uint8_t old_page[] = { 0xb8, 0x11, 0x11, 0x11, 0x11, 0xe7, 0xe9, 0xc3 }; /* out 1111, ret */
+    static const uint8_t new_page[] = { 0xb8, 0x22, 0x22, 0x22, 0x22, 0xe7, 0xe9, 0xc3 }; /* out 2222, ret */
+    put(cpu, 0x60000, old_page, sizeof old_page);
+    put(cpu, 0x70000, new_page, sizeof new_page);
+    static const uint8_t code[] = {
+        0xb8, 0x00, 0x00, 0x01, 0x00,                   /* 1029 mov eax, 0x10000 */
+        0x0f, 0x22, 0xd8,                               /* 102e mov cr3, eax */
+        0x0f, 0x20, 0xc0, 0x0d, 0, 0, 0, 0x80, 0x0f, 0x22, 0xc0, /* 1031 paging on */
+        0xb9, 0x03, 0x00, 0x00, 0x00,                   /* 103c mov ecx, 3 */
+        0xe8, 0xba, 0xef, 0x04, 0x00,                   /* 1041 call 0x50000 */
+        0xb8, 0x00, 0x00, 0x05, 0x00,                   /* 1046 mov eax, 0x50000 */
+        0xff, 0xd0,                                     /* 104b call eax */
+        0x83, 0xf9, 0x02,                               /* 104d cmp ecx, 2 */
+        0x75, 0x11,                                     /* 1050 jne 0x1063 */
+        0xc7, 0x05, 0x40, 0x11, 0x01, 0x00, 0x03, 0x00, 0x07, 0x00, /* 1052 PTE 0x50 -> 0x70000 */
+        0x0f, 0x01, 0x3d, 0x00, 0x00, 0x05, 0x00,       /* 105c invlpg [0x50000] */
+        0x49,                                           /* 1063 dec ecx */
+        0x75, 0xdb,                                     /* 1064 jnz 0x1041 */
+        0xf4,                                           /* 1066 hlt */
+    };
+    put(cpu, 0x1029, code, sizeof code);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_HLT);
+    /* the third time round the CALL rel32 follows its link */
+    static const uint32_t want[] = { 0x11111111, 0x11111111, 0x11111111, 0x11111111, 0x22222222, 0x22222222 };
+    ck_assert_int_eq(b.nout, 6);
+    for (int i = 0; i < 6; i++)
+        ck_assert_uint_eq(b.out[i].v, want[i]);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 /* JMP to a TSS and back: the outgoing state is saved, the incoming one
  * loaded, busy bits follow the JMPs, TR and CR0.TS are set. */
 START_TEST(test_task_switch_by_jmp)
@@ -489,6 +534,7 @@ int main(void)
     tcase_add_test(tc, test_fault_loop_uses_the_budget);
     tcase_add_test(tc, test_cpuid_features);
     tcase_add_test(tc, test_tlb_invlpg_and_global_pages);
+    tcase_add_test(tc, test_cross_page_chain_follows_the_tlb);
     tcase_add_test(tc, test_task_switch_by_jmp);
     suite_add_tcase(s, tc);
     return run_suite(s);

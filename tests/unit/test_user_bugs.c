@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -523,6 +524,47 @@ START_TEST(test_old_stat_layout)
 }
 END_TEST
 
+/* recvmmsg (337) was ENOSYS: a vector of i386 mmsghdr (msghdr + msg_len,
+ * 32 bytes); with a timeout Linux stops after the datagram that finds it
+ * expired */
+static void mmsg_vec(UserProc *p, uint32_t vec, int n)
+{
+    for (int i = 0; i < n; i++) {
+        uint32_t h = vec + 32 * (uint32_t)i, iov = DATA + 0x400 + 8 * (uint32_t)i;
+        for (int k = 0; k < 8; k++)
+            put32(p, h + 4 * (uint32_t)k, 0);
+        put32(p, h + 8, iov);
+        put32(p, h + 12, 1);
+        put32(p, iov, DATA + 0x600 + 16 * (uint32_t)i);
+        put32(p, iov + 4, 16);
+    }
+}
+
+START_TEST(test_recvmmsg_was_enosys)
+{
+    UserProc *p = proc();
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(send(sv[1], "abc", 3, 0), 3);
+    mmsg_vec(p, DATA, 4);
+    ck_assert_int_eq(sc(p, 337, (uint32_t)sv[0], DATA, 4, 0x40 /* MSG_DONTWAIT */, 0), 3);
+    ck_assert_uint_eq(get32(p, DATA + 28), 3);
+    ck_assert_uint_eq(get32(p, DATA + 32 * 2 + 28), 3);
+    /* a zero timeout: the first datagram finds it expired */
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(send(sv[1], "xy", 2, 0), 2);
+    put32(p, DATA + 0x300, 0);
+    put32(p, DATA + 0x304, 0);
+    ck_assert_int_eq(sc(p, 337, (uint32_t)sv[0], DATA, 4, 0, DATA + 0x300), 1);
+    put32(p, DATA + 0x304, 2000000000u); /* tv_nsec out of range */
+    ck_assert_int_eq(sc(p, 337, (uint32_t)sv[0], DATA, 4, 0, DATA + 0x300), -EINVAL);
+    close(sv[0]);
+    close(sv[1]);
+    done(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("user_bugs");
@@ -542,6 +584,7 @@ int main(void)
     tcase_add_test(tc, test_epoll_event_is_packed_12_bytes);
     tcase_add_test(tc, test_timerfd_fires_and_reads_its_count);
     tcase_add_test(tc, test_old_stat_layout);
+    tcase_add_test(tc, test_recvmmsg_was_enosys);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -1,0 +1,166 @@
+/* MOV, MOVZX and LEA specialised at translation time.
+ *
+ * The reference handlers (misc.c) decide per execution whether the
+ * operand is a register or memory, its width and which address parts
+ * exist.  Loads and stores are most of what a kernel runs, so for the
+ * common forms -- 32-bit addressing with a base register, with or without
+ * an index, byte and dword widths -- the decoder picks a handler with
+ * those facts fixed, leaving one inline segment check and one TLB (or
+ * page map) compare per access.  Everything else keeps the reference
+ * handler; both run the same programs in the suites. */
+#include "core/ops.h"
+
+/* ---- MOV r32, r/m32 and MOV r/m32, r32 ---- */
+
+static const E386Op *op_mov_ld32_b(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->reg] = seg_read(cpu, op->seg, ea_b(cpu, op), 4);
+    return op + 1;
+}
+
+static const E386Op *op_mov_ld32_bi(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->reg] = seg_read(cpu, op->seg, ea_bi(cpu, op), 4);
+    return op + 1;
+}
+
+static const E386Op *op_mov_st32_b(E386Cpu *cpu, const E386Op *op)
+{
+    seg_write(cpu, op->seg, ea_b(cpu, op), 4, cpu->r[op->reg]);
+    return op + 1;
+}
+
+static const E386Op *op_mov_st32_bi(E386Cpu *cpu, const E386Op *op)
+{
+    seg_write(cpu, op->seg, ea_bi(cpu, op), 4, cpu->r[op->reg]);
+    return op + 1;
+}
+
+/* MOV r32, r32 in either encoding: 89 /r writes rm, 8B /r writes reg */
+static const E386Op *op_mov_rr32_EG(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->rm] = cpu->r[op->reg];
+    return op + 1;
+}
+
+static const E386Op *op_mov_rr32_GE(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->reg] = cpu->r[op->rm];
+    return op + 1;
+}
+
+/* ---- byte forms (AL..BH by reg_set/reg_get) ---- */
+
+static const E386Op *op_mov_ld8_b(E386Cpu *cpu, const E386Op *op)
+{
+    reg_set(cpu, op->reg, 1, seg_read(cpu, op->seg, ea_b(cpu, op), 1));
+    return op + 1;
+}
+
+static const E386Op *op_mov_ld8_bi(E386Cpu *cpu, const E386Op *op)
+{
+    reg_set(cpu, op->reg, 1, seg_read(cpu, op->seg, ea_bi(cpu, op), 1));
+    return op + 1;
+}
+
+static const E386Op *op_mov_st8_b(E386Cpu *cpu, const E386Op *op)
+{
+    seg_write(cpu, op->seg, ea_b(cpu, op), 1, reg_get(cpu, op->reg, 1));
+    return op + 1;
+}
+
+static const E386Op *op_mov_st8_bi(E386Cpu *cpu, const E386Op *op)
+{
+    seg_write(cpu, op->seg, ea_bi(cpu, op), 1, reg_get(cpu, op->reg, 1));
+    return op + 1;
+}
+
+/* ---- MOV r/m32, imm32 ---- */
+
+static const E386Op *op_mov_sti32_b(E386Cpu *cpu, const E386Op *op)
+{
+    seg_write(cpu, op->seg, ea_b(cpu, op), 4, op->imm);
+    return op + 1;
+}
+
+/* ---- MOVZX r32, r/m8 and r/m16 ---- */
+
+static const E386Op *op_movzx32_8_b(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->reg] = seg_read(cpu, op->seg, ea_b(cpu, op), 1);
+    return op + 1;
+}
+
+static const E386Op *op_movzx32_8_bi(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->reg] = seg_read(cpu, op->seg, ea_bi(cpu, op), 1);
+    return op + 1;
+}
+
+static const E386Op *op_movzx32_16_b(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->reg] = seg_read(cpu, op->seg, ea_b(cpu, op), 2);
+    return op + 1;
+}
+
+/* ---- LEA r32, [base + disp] and [base + index << scale + disp] ---- */
+
+static const E386Op *op_lea32_b(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->reg] = ea_b(cpu, op);
+    return op + 1;
+}
+
+static const E386Op *op_lea32_bi(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->reg] = ea_bi(cpu, op);
+    return op + 1;
+}
+
+enum { FORM_REG, FORM_B, FORM_BI, FORM_OTHER };
+
+static int ea_form(const E386Op *op)
+{
+    if (op->mod == 3)
+        return FORM_REG;
+    if (op->adsize != 4 || op->base == EA_NONE)
+        return FORM_OTHER;
+    return op->index == EA_NONE ? FORM_B : FORM_BI;
+}
+
+OpFn mov_specialize(const E386Op *op)
+{
+    OpFn f = op->fn;
+    int form = ea_form(op);
+    if (f == op_mov_GE || f == op_mov_EG) {
+        int load = f == op_mov_GE;
+        if (op->size == 4) {
+            switch (form) {
+            case FORM_REG: return load ? op_mov_rr32_GE : op_mov_rr32_EG;
+            case FORM_B: return load ? op_mov_ld32_b : op_mov_st32_b;
+            case FORM_BI: return load ? op_mov_ld32_bi : op_mov_st32_bi;
+            }
+        } else if (op->size == 1) {
+            switch (form) {
+            case FORM_B: return load ? op_mov_ld8_b : op_mov_st8_b;
+            case FORM_BI: return load ? op_mov_ld8_bi : op_mov_st8_bi;
+            }
+        }
+    } else if (f == op_mov_EI) {
+        if (op->size == 4 && form == FORM_B)
+            return op_mov_sti32_b;
+    } else if (f == op_lea && op->size == 4) {
+        if (form == FORM_B)
+            return op_lea32_b;
+        if (form == FORM_BI)
+            return op_lea32_bi;
+    } else if (f == op_movzx && op->opsize == 4) {
+        if (op->size == 1 && form == FORM_B)
+            return op_movzx32_8_b;
+        if (op->size == 1 && form == FORM_BI)
+            return op_movzx32_8_bi;
+        if (op->size == 2 && form == FORM_B)
+            return op_movzx32_16_b;
+    }
+    return f;
+}
