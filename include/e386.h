@@ -65,6 +65,20 @@ int e386_mem_prot(const E386Cpu *cpu, uint32_t addr); /* -1 if unmapped */
  * unmapped (nothing copied then). */
 int e386_mem_read(E386Cpu *cpu, uint32_t addr, void *buf, size_t len);
 int e386_mem_write(E386Cpu *cpu, uint32_t addr, const void *buf, size_t len);
+
+/* The dirty log of system mode (live migration, docs/migration.md): once
+ * started, a write to a writable RAM page below npages * 4096 sets the
+ * page's bit, whoever writes it: an instruction (any path: the TLB's fast
+ * path, the slow path, string ops, implicit supervisor writes such as
+ * interrupt frames or accessed bits) or e386_mem_write (device DMA).  Only
+ * the first write to each page after a start or a sync costs a slow
+ * access.  Call between e386_run calls.  0, or -1 out of memory. */
+int e386_dirty_log_start(E386Cpu *cpu, uint32_t npages);
+/* OR the pages written since the start or the last sync into bitmap (bit
+ * n = page n; (npages + 63) / 64 words), forget them and watch them
+ * again; the number of pages. */
+uint64_t e386_dirty_log_sync(E386Cpu *cpu, uint64_t *bitmap);
+void e386_dirty_log_stop(E386Cpu *cpu);
 /* Host pointer to a guest range that lies inside one page, or NULL. */
 void *e386_mem_ptr(E386Cpu *cpu, uint32_t addr, size_t len);
 

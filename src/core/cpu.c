@@ -22,6 +22,7 @@ void e386_cpu_free(E386Cpu *cpu)
     if (!cpu)
         return;
     mem_free_all(&cpu->mem);
+    free(cpu->dirty_log);
     tb_cache_free(cpu->tbc);
     free(cpu->ldt);
     free(cpu);

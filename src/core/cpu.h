@@ -73,6 +73,10 @@ typedef struct Page {
     uint32_t region; /* index into Mem.regions (owner of the host block), or Mem.mmio */
 } Page;
 enum { PG_MMIO = 16 }; /* system mode: device registers, region = Mem.mmio index */
+/* The dirty log (core/dirty.c): not written since the log was armed.  A
+ * TLB fill gives such a page no write tag, so its first write goes slow
+ * (bus_write), which sets its bit in cpu->dirty_log and clears this. */
+enum { PG_LOG = 32 };
 typedef struct Mmio {
     uint32_t base, size;
     e386_mmio_read_fn rd;
@@ -217,6 +221,8 @@ struct E386Cpu {
     FILE *log;
     e386_disasm_fn disasm;
     void *disasm_opaque;
+    uint64_t *dirty_log;   /* e386_dirty_log_*: bit n = physical page n written (NULL: off) */
+    uint32_t dirty_npages; /* pages the log covers */
     TlbEntry tlb[2][TLB_SIZE]; /* last: large, and away from the hot registers */
     TlbAux tlb_aux[2][TLB_SIZE];
 };
@@ -520,6 +526,17 @@ static inline int code_phys(E386Cpu *cpu, uint32_t lin, uint32_t *pa, uint32_t *
     return mmu_translate(cpu, lin, ACC_EXEC, pa, err);
 }
 void tlb_flush_all(E386Cpu *cpu);
+/* The dirty log (core/dirty.c): a write reaching RAM page p at physical
+ * address pa outside the TLB's fast path. */
+static inline void dirty_mark(E386Cpu *cpu, Page *p, uint32_t pa)
+{
+    if (p->flags & PG_LOG) {
+        p->flags &= ~(uint32_t)PG_LOG;
+        uint32_t pn = pa >> 12;
+        if (pn < cpu->dirty_npages)
+            cpu->dirty_log[pn / 64] |= (uint64_t)1 << (pn % 64);
+    }
+}
 void tlb_flush_nonglobal(E386Cpu *cpu);
 void tlb_protect_code(E386Cpu *cpu, uint32_t phys_page); /* drop write tags of a new code page */
 /* physical bus accesses (core/mem.c) */

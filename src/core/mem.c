@@ -58,6 +58,7 @@ void bus_write(E386Cpu *cpu, uint32_t pa, int size, uint32_t v)
         Page *q = mem_page_any(&cpu->mem, a);
         if (q && q->host && (q->flags & PG_WRITE)) {
             q->host[a & 0xfff] = (uint8_t)(v >> (8 * i));
+            dirty_mark(cpu, q, a);
             if (q->flags & PG_CODE)
                 mem_smc_write(cpu, a, 1);
         } else if (q && (q->flags & PG_MMIO)) {
@@ -296,7 +297,7 @@ int e386_mem_alias(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int 
         m->regions[sp.region].live++; /* before a release that may drop the same region */
         page_changed(cpu, dst + off, dp);
         page_release(m, dp);
-        *dp = (Page){ sp.host, prot_flags(prot) | (sp.flags & PG_CODE), sp.region };
+        *dp = (Page){ sp.host, prot_flags(prot) | (sp.flags & (PG_CODE | PG_LOG)), sp.region };
     }
     return 0;
 }
@@ -346,7 +347,7 @@ int e386_mem_protect(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot)
     for (uint64_t a = addr; a < (uint64_t)addr + size; a += 4096) {
         Page *p = mem_page(&cpu->mem, (uint32_t)a);
         page_changed(cpu, (uint32_t)a, p);
-        p->flags = prot_flags(prot) | (p->flags & PG_CODE);
+        p->flags = prot_flags(prot) | (p->flags & (PG_CODE | PG_LOG));
     }
     return 0;
 }
@@ -382,6 +383,7 @@ static int host_copy(E386Cpu *cpu, uint32_t addr, uint8_t *buf, size_t len, int 
         Page *p = mem_page(&cpu->mem, a);
         if (write) {
             memcpy(p->host + (a & 0xfff), buf + done, n);
+            dirty_mark(cpu, p, a); /* device DMA, loaders: the log sees them too */
             if (p->flags & PG_CODE)
                 mem_smc_write(cpu, a, (uint32_t)n);
         } else {

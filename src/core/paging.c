@@ -19,7 +19,9 @@ static void tlb_fill(E386Cpu *cpu, uint32_t lin, uint32_t phys, int user, int wr
     TlbEntry *e = &cpu->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
     TlbAux *x = &cpu->tlb_aux[user][(lin >> 12) & (TLB_SIZE - 1)];
     e->rtag = lin & ~0xfffu;
-    e->wtag = writable && (p->flags & (PG_WRITE | PG_CODE)) == PG_WRITE ? lin & ~0xfffu : TLB_INVALID;
+    /* no write tag on code (SMC checks) or a page the dirty log waits for */
+    e->wtag = writable && (p->flags & (PG_WRITE | PG_CODE | PG_LOG)) == PG_WRITE ? lin & ~0xfffu
+                                                                                : TLB_INVALID;
     e->host = p->host;
     x->phys = phys & ~0xfffu;
     x->global = (uint8_t)global;

@@ -51,11 +51,8 @@ static void set_status(MigLive *L, MigStatus s)
 
 /* ---- the dirty log ---- */
 
-/* Pages the guest (or a device) may have written since the last sync are
- * ORed into bitmap; their count.  Until the core's dirty log is wired in,
- * every RAM page counts as written: correct (nothing written is ever
- * missed), but every round is a whole pass. */
-static uint64_t dirty_sync(MigLive *L, uint64_t *bitmap)
+/* Every RAM page: round 1's set. */
+static uint64_t all_pages(MigLive *L, uint64_t *bitmap)
 {
     uint64_t n = 0;
     for (uint32_t p = 0; p < L->npages; p++)
@@ -66,8 +63,15 @@ static uint64_t dirty_sync(MigLive *L, uint64_t *bitmap)
     return n;
 }
 
-static void dirty_log_start(MigLive *L) { (void)L; }
-static void dirty_log_stop(MigLive *L) { (void)L; }
+/* The pages written since the last sync (the core's dirty log: every
+ * write path of the CPU and e386_mem_write's DMA), ORed into bitmap;
+ * their count. */
+static uint64_t dirty_sync(MigLive *L, uint64_t *bitmap)
+{
+    return e386_dirty_log_sync(L->m->cpu, bitmap);
+}
+
+static void dirty_log_stop(MigLive *L) { e386_dirty_log_stop(L->m->cpu); }
 
 static uint64_t count_from(const uint64_t *bm, uint32_t npages, uint32_t from)
 {
@@ -183,8 +187,12 @@ int mig_live_start(MigLive *L, const char *uri, char *err, size_t errlen)
     mig_save_header(L->w, m);
     /* the log starts before round 1 reads any page: a page written after
      * round 1 sent it is in the next round */
-    dirty_log_start(L);
-    L->round_dirty = dirty_sync(L, L->bitmap);
+    if (e386_dirty_log_start(m->cpu, L->npages) < 0) {
+        snprintf(err, errlen, "out of memory");
+        fail(L, "out of memory (the dirty log)");
+        return -1;
+    }
+    L->round_dirty = all_pages(L, L->bitmap);
     L->remaining = L->round_dirty * MIG_PAGE_SIZE;
     L->cursor = 0;
     L->rounds = 1;
