@@ -12,8 +12,8 @@ query-migrate counts a few rounds, then with a limit it can meet.
 Scenarios: live over unix: and tcp:127.0.0.1 with MALLOC_PERTURB_ on the
 destination; migrate_cancel mid-way (the source runs on, a second migrate
 succeeds); a destination killed mid-stream (failed, error-desc, the source
-runs on to the end); -incoming defer with migrate-incoming; the
-parameters' checks.  Timeouts are hang guards only."""
+runs on to the end); -incoming defer with migrate-incoming; a stopped VM
+migrated (it stays stopped); the parameters' checks.  Timeouts are hang guards only."""
 import json
 import os
 import shlex
@@ -302,3 +302,21 @@ def test_parameters_and_errors(guest, tmp_path):
     q.close()
     p.wait(timeout=HANG)
     assert p.returncode == 0
+
+
+def test_a_stopped_vm_migrates_and_stays_stopped(guest, reference, tmp_path):
+    uri = "unix:%s" % (tmp_path / "mig.sock")
+    dst = start(guest, tmp_path, "dst", "-incoming", uri, env={"MALLOC_PERTURB_": "200"})
+    wait_listening(tmp_path, "dst", dst)
+    p, q = source(guest, tmp_path)
+    q.cmd("stop")
+    q.cmd("migrate", uri=uri)  # the steps go on while the VM is stopped
+    st = q.wait(lambda r: r["status"] != "active", "completed")
+    assert st["status"] == "completed", st
+    assert q.cmd("query-status")["status"] == "postmigrate"
+    q.cmd("quit")
+    q.close()
+    s_status, s_out, s_err = finish(p, tmp_path, "src")
+    d_status, d_out, d_err = finish(dst, tmp_path, "dst")
+    assert s_status == 0 and d_status == 0, s_err + d_err
+    assert "FAIL" not in d_out and s_out + d_out == reference
