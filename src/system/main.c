@@ -1,4 +1,7 @@
 /* emu386-system: run firmware-style code on the PC of docs/system.md. */
+#define _POSIX_C_SOURCE 200809L /* sigaction */
+#include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +42,40 @@ static void usage(FILE *f)
 static volatile sig_atomic_t stop_signal_no;
 
 static void on_stop_signal(int sig) { stop_signal_no = sig; }
+
+/* Without SA_RESTART: a write the host blocks in (the 0xE9 console on a
+ * pipe nobody drains) ends with EINTR on SIGINT/SIGTERM instead of being
+ * restarted, so the loop sees the signal (regression: a guest flooding
+ * -serial stdio into a pipe whose reader stopped reading used to leave
+ * emu386-system deaf to SIGTERM inside write(); tests/robust
+ * stdio_stalled_reader_wedges). */
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN; /* a serial socket's client that went away is an EPIPE */
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* What the serial ports could not deliver, said once at the end. */
+static void report_serial_loss(const Machine *m)
+{
+    for (int i = 0; i < MACHINE_NSERIAL; i++) {
+        if (m->uart[i].tx_lost)
+            fprintf(stderr, "emu386-system: com%d: %" PRIu64 " bytes lost: written to a full "
+                            "transmit FIFO while the backend was not taking bytes\n",
+                    i + 1, m->uart[i].tx_lost);
+        if (m->serial[i] && chardev_dropped(m->serial[i]))
+            fprintf(stderr, "emu386-system: com%d: %" PRIu64 " bytes dropped by the %s backend "
+                            "(no reader, or one that stopped reading)\n",
+                    i + 1, chardev_dropped(m->serial[i]), chardev_kind(m->serial[i]));
+    }
+}
 
 /* -icount N or -icount shift=N */
 static int parse_icount(const char *v, MachineConfig *cfg)
@@ -256,11 +293,7 @@ int main(int argc, char **argv)
     if (!nserial)
         cfg.serial[0] = "stdio";
     cfg.stop_signal = &stop_signal_no;
-    signal(SIGINT, on_stop_signal);
-    signal(SIGTERM, on_stop_signal);
-#ifdef SIGPIPE
-    signal(SIGPIPE, SIG_IGN); /* a serial socket's client that went away is an EPIPE */
-#endif
+    catch_stop_signals();
     Disasm dis;
     disasm_open(&dis);
     cfg.disasm = disasm_insn;
@@ -276,6 +309,8 @@ int main(int argc, char **argv)
         status = machine_run(m, msg, sizeof msg);
         if (msg[0])
             fprintf(stderr, "emu386-system: %s\n", msg);
+        machine_drain_serial(m); /* what a slow reader has not taken yet, unless a signal came */
+        report_serial_loss(m);
         machine_free(m);
     }
     disasm_close(&dis);
