@@ -43,12 +43,12 @@ static volatile sig_atomic_t stop_signal_no;
 
 static void on_stop_signal(int sig) { stop_signal_no = sig; }
 
-/* Without SA_RESTART: a write the host blocks in (the 0xE9 console on a
- * pipe nobody drains) ends with EINTR on SIGINT/SIGTERM instead of being
- * restarted, so the loop sees the signal (regression: a guest flooding
- * -serial stdio into a pipe whose reader stopped reading used to leave
- * emu386-system deaf to SIGTERM inside write(); tests/robust
- * stdio_stalled_reader_wedges). */
+/* Without SA_RESTART: a host write that blocks after all (a terminal whose
+ * poll() said it had room, but not for a newline's CR LF) ends with EINTR
+ * on SIGINT/SIGTERM instead of being restarted, and the loop sees the
+ * signal.  (The serial backends never wait by design: chardev.c; the 0xE9
+ * console still writes through stdio, docs/system.md says where that
+ * falls short.) */
 static void catch_stop_signals(void)
 {
     struct sigaction sa;
