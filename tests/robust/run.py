@@ -408,8 +408,13 @@ def case_unix(ctx, rom, icount, sig):
             icount_opts(icount) + ["-serial", "unix:%s,server" % sock_path, "-serial", "file:com2"])
     c = socket.socket(socket.AF_UNIX)
     try:
-        wait_for(ctx, e.proc, "the socket", lambda: os.path.exists(sock_path))
-        c.connect(sock_path)
+        def connected():  # the path exists after bind(), before listen()
+            try:
+                c.connect(sock_path)
+                return True
+            except (FileNotFoundError, ConnectionRefusedError):
+                return False
+        wait_for(ctx, e.proc, "a connection to the socket", connected)
         got = bytearray()
         while len(got) < 4096:
             b = c.recv(4096 - len(got))
@@ -504,9 +509,9 @@ def main():
             info = fn(ctx, rom)
             print("PASS: robust: %-36s %5.1fs%s" % (name, time.monotonic() - t0,
                                                      "  (%s)" % info if info else ""))
-        except Fail as ex:
+        except (Fail, OSError, ValueError) as ex:
             failed += 1
-            print("FAIL: robust: %s: %s" % (name, ex))
+            print("FAIL: robust: %s: %s: %s" % (name, type(ex).__name__, ex))
         sys.stdout.flush()
     print("robust: %d cases, %d failed" % (ran, failed))
     return 1 if failed or not ran else 0
