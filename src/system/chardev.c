@@ -34,6 +34,7 @@ struct Chardev {
     char *path;           /* unix: unlinked on close */
     uint8_t *outbuf;      /* unix: bytes the client has not taken yet */
     size_t outlen;
+    unsigned full_skips;  /* unix: bytes dropped on a full buffer since the last try */
     uint64_t dropped;
 };
 
@@ -204,6 +205,15 @@ static void unix_write(Chardev *c, const uint8_t *buf, size_t n)
         c->dropped += n; /* nobody listens: as a serial line with no cable */
         return;
     }
+    if (c->outlen == CHARDEV_OUTBUF && c->full_skips < 4096) {
+        /* a client that does not read: the buffer is full, so drop without
+         * a send() per byte; retried every 4096 bytes and every slice
+         * (chardev_read), so a client that reads again is served soon */
+        c->full_skips++;
+        c->dropped += n;
+        return;
+    }
+    c->full_skips = 0;
     unix_flush(c);
     size_t sent = 0;
     if (c->out_fd < 0 || (!c->outlen && unix_send(c, buf, n, &sent) < 0)) {
