@@ -62,7 +62,7 @@ run_ctest() {
     fi
     (cd "$1" && ctest --output-on-failure -j"$JOBS" ${exclude:+-E "$exclude"}) || rc=$?
     awk '/^[0-9]+\/[0-9]+ Testing: / { test = $3 }
-         /^(cpu-i386|samples|selfvirt|system|usermode|linux|monitor): .*(compared|references|NOTE|SKIP|no x86-64 twin|subset|oracle|boots|identical|transcript)/ { print "  [" test "] " $0 }' \
+         /^(cpu-i386|samples|selfvirt|system|usermode|linux|monitor|hotplug|robust): .*(compared|references|NOTE|SKIP|no x86-64 twin|subset|oracle|boots|identical|transcript|cases)/ { print "  [" test "] " $0 }' \
         "$1/Testing/Temporary/LastTest.log" 2>/dev/null
     return $rc
 }
