@@ -117,6 +117,9 @@ static void catch_stop_signals(void)
 /* What the serial ports could not deliver, said once at the end. */
 static void report_serial_loss(const Machine *m)
 {
+    if (m->debugcon.dropped)
+        fprintf(stderr, "emu386-system: port 0xE9: %" PRIu64 " bytes dropped (the console's reader "
+                        "was not taking them)\n", m->debugcon.dropped);
     for (int i = 0; i < MACHINE_NSERIAL; i++) {
         if (m->uart[i].tx_lost)
             fprintf(stderr, "emu386-system: com%d: %" PRIu64 " bytes lost: written to a full "
