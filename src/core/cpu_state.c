@@ -131,6 +131,7 @@ static const StateSkip unmigrated[] = {
     MEMBER(disasm, "the host's -d logging"),
     MEMBER(disasm_opaque, "the host's -d logging"),
     MEMBER(tlb, "the soft TLB: flushed on load and refilled by page walks"),
+    MEMBER(tlb_aux, "the soft TLB's physical addresses and global bits: flushed with it"),
 };
 
 const StateSkip *e386_cpu_migrated(size_t *n)
