@@ -82,6 +82,7 @@ typedef struct Mmio {
     e386_mmio_read_fn rd;
     e386_mmio_write_fn wr;
     void *opaque;
+    uint32_t pages; /* pages that point here: 0 frees the slot for the next e386_mmio_map */
 } Mmio;
 typedef struct Region { uint8_t *host; size_t size; uint32_t live; } Region;
 typedef struct Mem {

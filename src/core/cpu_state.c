@@ -133,7 +133,7 @@ static const StateSkip unmigrated[] = {
     MEMBER(dirty_log, "the source's dirty log of a live migration, host memory"),
     MEMBER(dirty_npages, "the source's dirty log of a live migration"),
     MEMBER(tlb, "the soft TLB: flushed on load and refilled by page walks"),
-    MEMBER(tlb_aux, "the soft TLB's other half: flushed with it"),
+    MEMBER(tlb_aux, "the soft TLB's physical addresses and global bits: flushed with it"),
 };
 
 const StateSkip *e386_cpu_migrated(size_t *n)

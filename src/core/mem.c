@@ -208,8 +208,10 @@ static uint32_t region_new(Mem *m, uint8_t *host, size_t size, uint32_t pages)
 
 static void page_release(Mem *m, Page *p)
 {
-    if (!p->host) {
-        *p = (Page){ NULL, 0, 0 }; /* MMIO or nothing */
+    if (!p->host) { /* MMIO or nothing */
+        if ((p->flags & PG_MMIO) && p->region < m->nmmio && m->mmio[p->region].pages)
+            m->mmio[p->region].pages--;
+        *p = (Page){ NULL, 0, 0 };
         return;
     }
     Region *r = &m->regions[p->region];
@@ -308,18 +310,26 @@ int e386_mmio_map(E386Cpu *cpu, uint32_t addr, uint32_t size, e386_mmio_read_fn 
     Mem *m = &cpu->mem;
     if (!range_ok(addr, size) || l2_alloc(m, addr, size >> 12))
         return -1;
-    Mmio *t = realloc(m->mmio, (m->nmmio + 1) * sizeof *t);
-    if (!t)
-        return -1;
-    m->mmio = t;
-    t[m->nmmio] = (Mmio){ addr, size, rd, wr, opaque };
+    /* a slot no page points at any more is reused: a guest that moves a
+     * BAR in a loop must not grow the table (and host memory) forever */
+    uint32_t slot = 0;
+    while (slot < m->nmmio && m->mmio[slot].pages)
+        slot++;
+    if (slot == m->nmmio) {
+        Mmio *t = realloc(m->mmio, (m->nmmio + 1) * sizeof *t);
+        if (!t)
+            return -1;
+        m->mmio = t;
+        m->nmmio++;
+    }
+    m->mmio[slot] = (Mmio){ addr, size, rd, wr, opaque, 0 };
     for (uint32_t off = 0; off < size; off += 4096) {
         Page *p = mem_page_any(m, addr + off);
         page_changed(cpu, addr + off, p);
         page_release(m, p);
-        *p = (Page){ NULL, PG_MMIO, m->nmmio };
+        *p = (Page){ NULL, PG_MMIO, slot };
+        m->mmio[slot].pages++;
     }
-    m->nmmio++;
     return 0;
 }
 

@@ -128,25 +128,67 @@ static void rx_push(UartState *s, uint8_t b, uint64_t now)
     s->rx_timeout = false;
 }
 
-static void tx_byte(UartState *s, uint8_t b, uint64_t now)
+/* One byte the backend took: the transmitter is busy with it for a
+ * character time (bounded: a flood never queues up time). */
+static void tx_account(UartState *s, uint64_t now, bool full)
 {
-    unsigned cap = fifo_on(s) ? UART_FIFO_SIZE : 1;
-    uint64_t pend = tx_pending(s, now);
-    bool full = pend > cap;
-    if (full) /* a real 16550 would lose this byte; we send it and count it */
-        s->tx_overflow++;
-    if (s->mcr & MCR_LOOP)
-        rx_push(s, b, now); /* SOUT is looped to SIN inside the chip */
-    else if (s->be.write)
-        s->be.write(s->be.opaque, &b, 1);
     s->tx_bytes++;
-    uint64_t c = uart_char_ns(s);
-    if (full) /* the transmitter's time stays bounded: a flood never queues up */
+    if (full)
         return;
+    uint64_t c = uart_char_ns(s);
     s->tx_end_ns = (s->tx_end_ns > now ? s->tx_end_ns : now) + c;
     s->thr_ipending = false;
     s->thre_armed = true;
     s->thre_at_ns = s->tx_end_ns - c; /* the last byte enters the shift register */
+}
+
+/* The backend held the transmitter up: no THRE until it takes the bytes. */
+static void tx_hold(UartState *s, uint8_t b, uint64_t now)
+{
+    s->tx_hold[(s->tx_hold_head + s->tx_held) % UART_FIFO_SIZE] = b;
+    s->tx_held++;
+    s->thr_ipending = false;
+    s->thre_armed = false;
+    s->tx_retry_ns = now + UART_TX_RETRY_NS;
+}
+
+unsigned uart_tx_flush(UartState *s, uint64_t now)
+{
+    while (s->tx_held && s->be.write) {
+        if (!s->be.write(s->be.opaque, &s->tx_hold[s->tx_hold_head], 1)) {
+            s->tx_retry_ns = now + UART_TX_RETRY_NS;
+            break;
+        }
+        s->tx_hold_head = (uint8_t)((s->tx_hold_head + 1) % UART_FIFO_SIZE);
+        s->tx_held--;
+        tx_account(s, now, false);
+    }
+    return s->tx_held;
+}
+
+static void tx_byte(UartState *s, uint8_t b, uint64_t now)
+{
+    unsigned cap = fifo_on(s) ? UART_FIFO_SIZE : 1;
+    if (s->tx_held && !(s->mcr & MCR_LOOP)) {
+        /* held up by the backend: the FIFO fills as on a slow line, and a
+         * byte written to the full FIFO is lost, as on the chip */
+        if (s->tx_held < cap)
+            tx_hold(s, b, now);
+        else
+            s->tx_lost++;
+        return;
+    }
+    uint64_t pend = tx_pending(s, now);
+    bool full = pend > cap;
+    if (s->mcr & MCR_LOOP) {
+        rx_push(s, b, now); /* SOUT is looped to SIN inside the chip */
+    } else if (s->be.write && !s->be.write(s->be.opaque, &b, 1)) {
+        tx_hold(s, b, now);
+        return;
+    }
+    if (full) /* a real 16550 would lose this byte; we sent it and count it */
+        s->tx_overflow++;
+    tx_account(s, now, full);
 }
 
 /* A change of the character time keeps the characters in flight. */
@@ -194,8 +236,9 @@ static uint32_t uart_read(void *opaque, uint32_t off, int size)
     case 4: return s->mcr;
     case 5: {
         uint64_t pend = tx_pending(s, now);
-        v = (s->rx_count ? LSR_DR : 0) | s->lsr_err | (pend <= 1 ? LSR_THRE : 0) |
-            (pend == 0 ? LSR_TEMT : 0);
+        bool held = s->tx_held != 0;
+        v = (s->rx_count ? LSR_DR : 0) | s->lsr_err | (pend <= 1 && !held ? LSR_THRE : 0) |
+            (pend == 0 && !held ? LSR_TEMT : 0);
         s->lsr_err = 0;
         break;
     }
@@ -231,7 +274,8 @@ static void uart_write(void *opaque, uint32_t off, int size, uint32_t value)
             s->ier = v & 0x0F;
             /* enabling the THRE interrupt while THR is empty interrupts at
              * once (Linux's 8250 driver probes exactly this) */
-            if ((s->ier & IER_ETBEI) && !(old & IER_ETBEI) && tx_pending(s, now) <= 1)
+            if ((s->ier & IER_ETBEI) && !(old & IER_ETBEI) && tx_pending(s, now) <= 1 &&
+                !s->tx_held)
                 s->thr_ipending = true;
         }
         break;
@@ -246,6 +290,8 @@ static void uart_write(void *opaque, uint32_t off, int size, uint32_t value)
         }
         if (!was_on || (v & 2))
             rx_clear(s);
+        if (!was_on || (v & 4))
+            s->tx_hold_head = s->tx_held = 0; /* what the backend held is cleared too */
         if ((!was_on || (v & 4)) && tx_pending(s, now) > 1) {
             s->tx_end_ns = now + uart_char_ns(s); /* the shift register finishes its byte */
             s->thre_armed = true;
@@ -268,6 +314,8 @@ static void uart_write(void *opaque, uint32_t off, int size, uint32_t value)
 
 void uart_poll(UartState *s, uint64_t now)
 {
+    if (s->tx_held && !(s->mcr & MCR_LOOP))
+        uart_tx_flush(s, now);
     unsigned cap = fifo_on(s) ? UART_FIFO_SIZE : 1;
     if (s->be.read && !(s->mcr & MCR_LOOP) && s->rx_count < cap) {
         uint8_t buf[UART_FIFO_SIZE];
@@ -283,6 +331,8 @@ uint64_t uart_next_deadline(const UartState *s)
     uint64_t d = UART_NO_DEADLINE;
     if (s->thre_armed)
         d = s->thre_at_ns;
+    if (s->tx_held && s->tx_retry_ns < d)
+        d = s->tx_retry_ns;
     if (fifo_on(s) && s->rx_count && !s->rx_timeout) {
         uint64_t t = s->rx_last_ns + 4 * uart_char_ns(s);
         if (t < d)
@@ -312,6 +362,7 @@ static void uart_reset(Device *dev)
     s->ier = s->lcr = s->mcr = s->fcr = s->lsr_err = 0;
     rx_clear(s);
     s->thr_ipending = s->thre_armed = false;
+    s->tx_hold_head = s->tx_held = 0;
     s->tx_end_ns = s->thre_at_ns = s->rx_last_ns = now;
     s->msr = lines_in(s); /* no deltas after reset */
     uart_update(s, now);
@@ -322,6 +373,8 @@ static int uart_post_load(Device *dev, char *err, size_t errlen)
     const UartState *s = (const UartState *)dev;
     if (s->rx_head >= UART_FIFO_SIZE || s->rx_count > UART_FIFO_SIZE || (s->ier & 0xF0) ||
         (s->mcr & 0xE0) || (s->fcr & 0x36) || (s->lsr_err & ~LSR_ERRS) ||
+        s->tx_hold_head >= UART_FIFO_SIZE || s->tx_held > UART_FIFO_SIZE ||
+        (!(s->fcr & 1) && s->tx_held > 1) ||
         (!(s->fcr & 1) && (s->fcr || s->rx_count > 1))) {
         snprintf(err, errlen, "%s: invalid 16550A state", dev->id);
         return -1;
@@ -340,8 +393,11 @@ static const StateField uart_fields[] = {
     STATE_U64(UartState, tx_end_ns, 1), STATE_U64(UartState, thre_at_ns, 1),
     STATE_U64(UartState, rx_last_ns, 1), STATE_U64(UartState, tx_bytes, 1),
     STATE_U64(UartState, rx_bytes, 1), STATE_U64(UartState, tx_overflow, 1),
+    STATE_BYTES(UartState, tx_hold, UART_FIFO_SIZE, 2), STATE_U8(UartState, tx_hold_head, 2),
+    STATE_U8(UartState, tx_held, 2), STATE_U64(UartState, tx_retry_ns, 2),
+    STATE_U64(UartState, tx_lost, 2),
 };
-static const StateDesc uart_state = { "uart16550a", 1, uart_fields, STATE_NFIELDS(uart_fields) };
+static const StateDesc uart_state = { "uart16550a", 2, uart_fields, STATE_NFIELDS(uart_fields) };
 
 static const DeviceClass uart_class = {
     .name = "uart16550a",

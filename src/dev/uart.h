@@ -11,7 +11,14 @@
  * output); the transmitter's timing (THRE, TEMT, the THRE
  * interrupt) follows virtual time at the programmed rate, with a character
  * taking at most UART_MAX_CHAR_NS, so a guest never waits long and a
- * polled console stays fast (docs/system.md).  Received bytes are taken
+ * polled console stays fast (docs/system.md).  A backend that cannot take
+ * a byte now (its write returns 0: a pipe nobody drains) holds the
+ * transmitter up, as a slow line holds up a real 16550: the byte stays in
+ * the transmit FIFO, THRE and TEMT stay clear, the FIFO takes up to 16
+ * bytes more, and a byte written to the full FIFO is lost and counted
+ * (tx_lost); the held bytes go out when the backend takes them again
+ * (retried each poll and at least every UART_TX_RETRY_NS).  Nothing is
+ * buffered beyond the FIFO and nothing ever waits on the host.  Received bytes are taken
  * from the backend only while the FIFO has room: what the guest does not
  * read yet stays with the backend, nothing is lost. */
 #ifndef E386_DEV_UART_H
@@ -23,10 +30,12 @@
 
 #define UART_CLOCK_HZ 1843200u /* the PC's crystal: divisor 1 is 115200 baud */
 #define UART_MAX_CHAR_NS 1000u /* the loose pacing: at least 1 Mchar/s */
+#define UART_TX_RETRY_NS 1000000u /* a held transmitter retries its backend */
 #define UART_NO_DEADLINE UINT64_MAX
 enum { UART_FIFO_SIZE = 16 };
 
 typedef struct UartBackend {
+    /* the bytes taken now (0: none, try again later), never waits */
     size_t (*write)(void *opaque, const uint8_t *buf, size_t n);
     size_t (*read)(void *opaque, uint8_t *buf, size_t n); /* what is there now, never waits */
     void *opaque;
@@ -49,6 +58,10 @@ typedef struct UartState {
     uint64_t rx_last_ns;   /* the receive FIFO's last activity (timeout) */
     uint64_t tx_bytes, rx_bytes;
     uint64_t tx_overflow;  /* bytes written with the FIFO (THR) full: sent anyway */
+    uint8_t tx_hold[UART_FIFO_SIZE]; /* bytes the backend has not taken yet, */
+    uint8_t tx_hold_head, tx_held;   /* tx_held of them from tx_hold_head */
+    uint64_t tx_retry_ns;  /* when a held transmitter tries its backend again */
+    uint64_t tx_lost;      /* bytes written to a full, held FIFO: lost */
     uint16_t base;         /* wiring, not state: the ports */
     IrqLine irq;
     DevClock clock;
@@ -68,6 +81,9 @@ uint64_t uart_next_deadline(const UartState *s);
 /* Would received data interrupt the CPU (IER, OUT2, not loopback)?  The
  * machine waits for backend input in HLT only then. */
 bool uart_rx_can_interrupt(const UartState *s);
+/* Hand the bytes the backend did not take to it now, as far as it takes
+ * them (the main loop's drain at the end of a run); the count still held. */
+unsigned uart_tx_flush(UartState *s, uint64_t now_ns);
 /* The time one character takes at the current settings (capped). */
 uint64_t uart_char_ns(const UartState *s);
 #endif

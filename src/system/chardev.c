@@ -3,6 +3,8 @@
 #include "system/chardev.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +28,13 @@ struct Chardev {
     int out_fd;           /* stdio: 1; file: the file; unix: the client */
     int listen_fd;        /* unix */
     bool in_eof;          /* stdio: stdin reached its end */
+    bool out_regular;     /* stdio, file: the output is a regular file (never full) */
     bool tty_raw;         /* stdio: the terminal's settings are saved in tio */
     struct termios tio;
     char *path;           /* unix: unlinked on close */
     uint8_t *outbuf;      /* unix: bytes the client has not taken yet */
     size_t outlen;
+    unsigned full_skips;  /* unix: bytes dropped on a full buffer since the last try */
     uint64_t dropped;
 };
 
@@ -45,28 +49,44 @@ static bool fd_readable(int fd)
     return select(fd + 1, &rd, NULL, NULL, &tv) > 0;
 }
 
-static void write_all(int fd, const uint8_t *buf, size_t n)
+/* Output to stdio or a file: what the fd takes now, never waiting.  A
+ * regular file always takes everything (written through); a pipe, socket
+ * or terminal takes a chunk when poll() says it has room (at most
+ * PIPE_BUF bytes, which a pipe with room takes without blocking), else
+ * nothing: the UART then holds its transmitter up (uart.h), so a reader
+ * that stops reading stalls the guest's output, not the emulator, and a
+ * signal still ends the run.  A reader that went away (EPIPE) or an I/O
+ * error drops the bytes, counted: the output is gone, the guest runs on. */
+static size_t fd_write(Chardev *c, const uint8_t *buf, size_t n)
 {
-    while (n) {
-        ssize_t w = write(fd, buf, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                /* someone made the fd non-blocking: wait until it drains */
-                fd_set wr;
-                FD_ZERO(&wr);
-                if (fd < FD_SETSIZE) {
-                    FD_SET(fd, &wr);
-                    select(fd + 1, NULL, &wr, NULL, NULL);
-                    continue;
-                }
-            }
-            return; /* EPIPE, EIO, ...: the output is gone, the guest runs on */
+    size_t done = 0;
+    while (done < n) {
+        size_t chunk = n - done;
+        if (!c->out_regular) {
+            struct pollfd p = { c->out_fd, POLLOUT, 0 };
+            if (poll(&p, 1, 0) <= 0)
+                return done; /* full (or EINTR): try again later */
+            if (!(p.revents & POLLOUT) && !(p.revents & (POLLERR | POLLHUP | POLLNVAL)))
+                return done;
+            if (chunk > PIPE_BUF)
+                chunk = PIPE_BUF;
         }
-        buf += w;
-        n -= (size_t)w;
+        ssize_t w = write(c->out_fd, buf + done, chunk);
+        if (w < 0) {
+            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+                return done;
+            c->dropped += n - done; /* EPIPE, EIO, ENOSPC, ... */
+            return n;
+        }
+        done += (size_t)w;
     }
+    return n;
+}
+
+static bool fd_is_regular(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 /* ---- stdio ---- */
@@ -185,6 +205,15 @@ static void unix_write(Chardev *c, const uint8_t *buf, size_t n)
         c->dropped += n; /* nobody listens: as a serial line with no cable */
         return;
     }
+    if (c->outlen == CHARDEV_OUTBUF && c->full_skips < 4096) {
+        /* a client that does not read: the buffer is full, so drop without
+         * a send() per byte; retried every 4096 bytes and every slice
+         * (chardev_read), so a client that reads again is served soon */
+        c->full_skips++;
+        c->dropped += n;
+        return;
+    }
+    c->full_skips = 0;
     unix_flush(c);
     size_t sent = 0;
     if (c->out_fd < 0 || (!c->outlen && unix_send(c, buf, n, &sent) < 0)) {
@@ -214,6 +243,7 @@ Chardev *chardev_open(const char *spec, char *err, size_t errlen)
         c->kind = CD_STDIO;
         c->in_fd = 0;
         c->out_fd = 1;
+        c->out_regular = fd_is_regular(1);
         stdio_raw(c);
     } else if (!strncmp(spec, "file:", 5)) {
         c->kind = CD_FILE;
@@ -227,6 +257,7 @@ Chardev *chardev_open(const char *spec, char *err, size_t errlen)
             goto fail;
         }
         fcntl(c->out_fd, F_SETFD, FD_CLOEXEC);
+        c->out_regular = fd_is_regular(c->out_fd); /* a FIFO or a device may fill up */
     } else if (!strncmp(spec, "unix:", 5)) {
         c->kind = CD_UNIX;
         /* unix:PATH,server[,nowait|,wait=off]: we never wait for a client */
@@ -301,11 +332,22 @@ size_t chardev_write(Chardev *c, const uint8_t *buf, size_t n)
 {
     switch (c->kind) {
     case CD_STDIO:
-    case CD_FILE: write_all(c->out_fd, buf, n); break;
+    case CD_FILE: return fd_write(c, buf, n);
     case CD_UNIX: unix_write(c, buf, n); break;
     default: break;
     }
     return n;
+}
+
+int chardev_wait_output(const Chardev *c, int timeout_ms)
+{
+    if ((c->kind != CD_STDIO && c->kind != CD_FILE) || c->out_fd < 0)
+        return -1;
+    struct pollfd p = { c->out_fd, POLLOUT, 0 };
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0)
+        return errno == EINTR ? 0 : -1;
+    return r > 0;
 }
 
 size_t chardev_read(Chardev *c, uint8_t *buf, size_t n)

@@ -134,6 +134,9 @@ void machine_reset(Machine *m);
 /* Run until the guest or the machine ends the run; the exit status for
  * the program, with msg set when the machine (not the guest) ended it. */
 int machine_run(Machine *m, char *msg, size_t msglen);
+/* After the run: wait until each serial backend has taken the bytes its
+ * UART still holds (a slow reader), unless a SIGINT/SIGTERM came. */
+void machine_drain_serial(Machine *m);
 /* Stop the run with this status (port 0xF4; later the monitor's quit). */
 void machine_request_exit(Machine *m, int status);
 /* The guest pulsed the CPU reset line: the run loop resets the machine

@@ -1,6 +1,8 @@
 /* emu386-system: run firmware-style code on the PC of docs/system.md. */
-#define _POSIX_C_SOURCE 200809L
+#define _POSIX_C_SOURCE 200809L /* sigaction, poll */
+#include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +158,43 @@ static void incoming_ready(void *opaque, const char *uri)
 {
     (void)opaque;
     fprintf(stderr, "emu386-system: waiting for the migration stream on %s\n", uri);
+}
+
+/* Without SA_RESTART: a host write that blocks after all (a terminal whose
+ * poll() said it had room, but not for a newline's CR LF) ends with EINTR
+ * on SIGINT/SIGTERM instead of being restarted, and the loop sees the
+ * signal.  (The serial backends never wait by design: chardev.c; the 0xE9
+ * console still writes through stdio, docs/system.md says where that
+ * falls short.) */
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN; /* a serial socket's client that went away is an EPIPE */
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* What the serial ports could not deliver, said once at the end. */
+static void report_serial_loss(const Machine *m)
+{
+    if (m->debugcon.dropped)
+        fprintf(stderr, "emu386-system: port 0xE9: %" PRIu64 " bytes dropped (the console's reader "
+                        "was not taking them)\n", m->debugcon.dropped);
+    for (int i = 0; i < MACHINE_NSERIAL; i++) {
+        if (m->uart[i].tx_lost)
+            fprintf(stderr, "emu386-system: com%d: %" PRIu64 " bytes lost: written to a full "
+                            "transmit FIFO while the backend was not taking bytes\n",
+                    i + 1, m->uart[i].tx_lost);
+        if (m->serial[i] && chardev_dropped(m->serial[i]))
+            fprintf(stderr, "emu386-system: com%d: %" PRIu64 " bytes dropped by the %s backend "
+                            "(no reader, or one that stopped reading)\n",
+                    i + 1, chardev_dropped(m->serial[i]), chardev_kind(m->serial[i]));
+    }
 }
 
 /* -icount N or -icount shift=N */
@@ -500,11 +539,7 @@ int main(int argc, char **argv)
     if (!nserial) /* with the monitor on stdio, COM1 has nothing (as QEMU's vc) */
         cfg.serial[0] = mon_stdio ? "null" : "stdio";
     cfg.stop_signal = &stop_signal_no;
-    signal(SIGINT, on_stop_signal);
-    signal(SIGTERM, on_stop_signal);
-#ifdef SIGPIPE
-    signal(SIGPIPE, SIG_IGN); /* a serial socket's client that went away is an EPIPE */
-#endif
+    catch_stop_signals();
     bool mon_bad;
     Monitor *mon = open_monitor(&mons, &mon_bad);
     if (mon_bad) {
@@ -558,6 +593,8 @@ int main(int argc, char **argv)
         status = machine_run(m, msg, sizeof msg);
         if (msg[0])
             fprintf(stderr, "emu386-system: %s\n", msg);
+        machine_drain_serial(m); /* what a slow reader has not taken yet, unless a signal came */
+        report_serial_loss(m);
     }
     if (m) {
         mig_live_free(&live);

@@ -266,3 +266,12 @@ int machine_run(Machine *m, char *msg, size_t msglen)
     machine_monitor_exit(m, status); /* the SHUTDOWN event */
     return status;
 }
+
+void machine_drain_serial(Machine *m)
+{
+    for (int i = 0; i < MACHINE_NSERIAL; i++) {
+        while (m->serial[i] && uart_tx_flush(&m->uart[i], vclock_now(&m->clock)) && !stop_signal(m))
+            if (chardev_wait_output(m->serial[i], 100) < 0)
+                break; /* the 100 ms only bound how late a signal is seen */
+    }
+}

@@ -1,12 +1,14 @@
 /* The character backends: null, file:PATH, stdio (stdin replaced by a
  * pipe here: not a terminal, so no raw mode; input without waiting, its
- * end noticed), unix:PATH,server (a client connects, bytes both ways, a
+ * end noticed; stdout a pipe nobody drains: writes take what fits and
+ * never block), unix:PATH,server (a client connects, bytes both ways, a
  * client that goes away, output dropped with nobody listening, the socket
  * unlinked on close), and the specs refused with a message. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include "unit_main.h"
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,51 @@ START_TEST(test_stdio_from_a_pipe)
     chardev_close(c);
     dup2(saved, 0);
     close(saved);
+}
+END_TEST
+
+/* Regression (tests/robust stdio_stalled_reader_wedges): with stdout a
+ * pipe whose reader stopped reading, chardev_write blocked in write()
+ * and a SIGTERM could not end emu386-system.  Now it takes what the pipe
+ * holds and then says 0; Check's timeout is the hang guard. */
+START_TEST(test_stdio_stalled_reader_does_not_block)
+{
+    int p[2], saved = dup(1);
+    char err[256];
+    ck_assert_int_eq(pipe(p), 0);
+    fflush(stdout);
+    ck_assert_int_eq(dup2(p[1], 1), 1);
+    close(p[1]);
+    Chardev *c = chardev_open("stdio", err, sizeof err);
+    ck_assert_ptr_nonnull(c);
+    uint8_t chunk[1000];
+    memset(chunk, 'z', sizeof chunk);
+    size_t total = 0, took;
+    int rounds = 0;
+    while ((took = chardev_write(c, chunk, sizeof chunk)) == sizeof chunk && rounds < 100000) {
+        total += took;
+        rounds++;
+    }
+    ck_assert_uint_lt(took, sizeof chunk);     /* the pipe filled up: a short count */
+    ck_assert_uint_eq(chardev_write(c, chunk, 1), 0); /* and nothing more, at once */
+    ck_assert_uint_eq(chardev_dropped(c), 0);  /* nothing dropped: the UART holds it */
+    ck_assert_int_eq(chardev_wait_output(c, 0), 0);
+    /* the reader takes some: output goes on */
+    char buf[8192];
+    ck_assert_int_eq(read(p[0], buf, sizeof buf), (int)sizeof buf);
+    ck_assert_int_eq(chardev_wait_output(c, 0), 1);
+    ck_assert_uint_ge(chardev_write(c, chunk, 1), 1);
+    /* the reader goes away: the bytes are dropped and counted, no SIGPIPE
+     * death (emu386-system ignores SIGPIPE; so does this test) */
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    close(p[0]);
+    ck_assert_uint_eq(chardev_write(c, chunk, 10), 10);
+    ck_assert_uint_eq(chardev_dropped(c), 10);
+    signal(SIGPIPE, old);
+    chardev_close(c);
+    dup2(saved, 1);
+    close(saved);
+    (void)total;
 }
 END_TEST
 
@@ -180,6 +227,7 @@ int main(void)
     tcase_add_test(tc, test_null);
     tcase_add_test(tc, test_file);
     tcase_add_test(tc, test_stdio_from_a_pipe);
+    tcase_add_test(tc, test_stdio_stalled_reader_does_not_block);
     tcase_add_test(tc, test_unix_server);
     tcase_add_test(tc, test_bad_specs);
     suite_add_tcase(s, tc);

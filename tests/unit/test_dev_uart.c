@@ -2,8 +2,9 @@
  * the FIFO probe Linux's 8250 driver does, the modem-status loopback, the
  * THRE interrupt (on enabling it with THR empty, after the FIFO drains),
  * receive trigger levels and the character timeout, overrun, interrupt
- * priorities, the OUT2 gate, backpressure on input, and a guest that
- * floods the transmitter. */
+ * priorities, the OUT2 gate, backpressure on input, a guest that floods
+ * the transmitter, and a backend that stops taking bytes (the transmitter
+ * held up: THRE clear, 16 bytes kept, the rest lost and counted). */
 #include <check.h>
 #include "unit_main.h"
 #include <stdlib.h>
@@ -22,6 +23,8 @@ typedef struct Fix {
     size_t nout;
     uint8_t in[256];
     size_t nin, in_pos;
+    size_t out_room; /* with `stalled`: bytes the backend still takes */
+    bool stalled;
 } Fix;
 
 static uint64_t fake_clock(void *opaque) { return ((Fix *)opaque)->now; }
@@ -34,6 +37,11 @@ static void on_irq(void *opaque, int n, int level)
 static size_t be_write(void *opaque, const uint8_t *buf, size_t n)
 {
     Fix *f = opaque;
+    if (f->stalled) {
+        if (n > f->out_room)
+            n = f->out_room;
+        f->out_room -= n;
+    }
     for (size_t i = 0; i < n && f->nout < sizeof f->out; i++)
         f->out[f->nout++] = buf[i];
     return n;
@@ -327,6 +335,61 @@ START_TEST(test_flood_does_not_wedge)
 }
 END_TEST
 
+/* The regression of tests/robust's stdio_stalled_reader_wedges, on the
+ * UART's side: a backend that takes nothing (a pipe nobody drains) must
+ * not make the emulator wait; the UART holds its transmitter up instead. */
+START_TEST(test_backend_stall_holds_transmitter)
+{
+    Fix *f = setup();
+    out8(f, 2, 0x07);                     /* FIFOs on */
+    out8(f, 4, 0x08);                     /* OUT2 */
+    out8(f, 1, 0x02);                     /* ETBEI */
+    in8(f, 2);                            /* the THRE interrupt of enabling it: taken */
+    f->stalled = true;
+    f->out_room = 3;
+    for (int i = 0; i < 40; i++)
+        out8(f, 0, (uint8_t)('a' + i % 26));
+    ck_assert_uint_eq(f->nout, 3);        /* what the backend took */
+    ck_assert_uint_eq(f->u.tx_held, 16);  /* a full FIFO */
+    ck_assert_uint_eq(f->u.tx_lost, 40 - 3 - 16);
+    /* however long it waits, the guest sees a busy transmitter, no THRE
+     * interrupt, and a retry deadline, never a wait on the host */
+    f->now += 1000 * UART_MAX_CHAR_NS;
+    ck_assert_uint_eq(uart_next_deadline(&f->u), f->u.tx_retry_ns);
+    poll_at(f, f->u.tx_retry_ns);
+    ck_assert_uint_eq(in8(f, 5) & 0x60, 0x00);
+    ck_assert_uint_eq(in8(f, 2), 0xC1);   /* no interrupt pending */
+    ck_assert_int_eq(f->level, 0);
+    ck_assert_uint_ge(uart_next_deadline(&f->u), f->now + 1);
+    /* the reader takes 5 more: exactly the next held bytes, in order */
+    f->out_room = 5;
+    poll_at(f, f->now + 1);
+    ck_assert_uint_eq(f->nout, 8);
+    ck_assert_mem_eq(f->out, "abcdefgh", 8);
+    ck_assert_uint_eq(f->u.tx_held, 11);
+    /* the backend drains: everything held goes out, then THRE and its
+     * interrupt come as for any transmitted bytes */
+    f->stalled = false;
+    poll_at(f, f->now + 1);
+    ck_assert_uint_eq(f->nout, 19);
+    ck_assert_mem_eq(f->out + 8, "ijklmnopqrs", 11);
+    ck_assert_uint_eq(f->u.tx_held, 0);
+    poll_at(f, f->now + 20 * UART_MAX_CHAR_NS);
+    ck_assert_uint_eq(in8(f, 5) & 0x60, 0x60);
+    ck_assert_int_eq(f->level, 1);
+    ck_assert_uint_eq(in8(f, 2), 0xC2);
+    /* FCR bit 2 clears what a stalled backend held, as the chip's FIFO */
+    f->stalled = true;
+    f->out_room = 0;
+    out8(f, 0, 'x');
+    ck_assert_uint_eq(f->u.tx_held, 1);
+    out8(f, 2, 0x05);
+    ck_assert_uint_eq(f->u.tx_held, 0);
+    ck_assert_uint_eq(in8(f, 5) & 0x60, 0x60);
+    teardown(f);
+}
+END_TEST
+
 START_TEST(test_reset_and_state)
 {
     Fix *f = setup();
@@ -370,6 +433,7 @@ int main(void)
     tcase_add_test(tc, test_input_backpressure);
     tcase_add_test(tc, test_overrun_and_priorities);
     tcase_add_test(tc, test_flood_does_not_wedge);
+    tcase_add_test(tc, test_backend_stall_holds_transmitter);
     tcase_add_test(tc, test_reset_and_state);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -163,7 +163,9 @@ START_TEST(test_devices_fully_described)
     static const StateSkip post[] = { HEADER(PostState) };
     expect_covered(&m->post.dev, sizeof(PostState), post, 1);
     static const StateSkip con[] = { HEADER(DebugconState), SKIP(DebugconState, out, "the host's output stream"),
-                                     SKIP(DebugconState, port, "configuration: the board's port") };
+                                     SKIP(DebugconState, port, "configuration: the board's port"),
+                                     SKIP(DebugconState, may_block, "what kind of host stream out is"),
+                                     SKIP(DebugconState, dropped, "a host-side count of bytes the stream refused") };
     expect_covered(&m->debugcon.dev, sizeof(DebugconState), con, sizeof con / sizeof con[0]);
     static const StateSkip dex[] = { HEADER(DebugExitState), SKIP(DebugExitState, request, WIRING),
                                      SKIP(DebugExitState, opaque, WIRING) };
