@@ -176,7 +176,7 @@ int mig_live_start(MigLive *L, const char *uri, char *err, size_t errlen)
             fcntl(L->conn.fd, F_SETFL, fl | O_NONBLOCK);
     }
     L->npages = m->cfg.ram_size / MIG_PAGE_SIZE;
-    L->w = malloc(sizeof *L->w);
+    L->w = calloc(1, sizeof *L->w); /* zeroed: teardown may free it before its init */
     L->bitmap = calloc((L->npages + 63) / 64 + 1, sizeof *L->bitmap);
     if (!L->w || !L->bitmap) {
         snprintf(err, errlen, "out of memory");
