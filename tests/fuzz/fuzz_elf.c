@@ -7,8 +7,9 @@
  * real start would do.  The harness only bounds the address span it lets
  * an image ask for (a 3 GiB bss is valid ELF, but mapping it page by page
  * is time, not a finding).  Invariants checked: a probe and a load agree
- * on the entry and the span, the load leaves the image's pages mapped,
- * and an image the probe refused is also refused by the load. */
+ * on the entry, the span and the bias, and an image the probe refused is
+ * also refused by the load (and the reverse, unless the load ran out of
+ * room or memory). */
 #include <string.h>
 #include "fuzz.h"
 #include "user/user.h"
