@@ -31,7 +31,7 @@ enum {
     SYS_MMIO_BASE = 0xa0000,                  /* one page of MMIO */
     SYS_ROM_BASE = 0xffff0000u, SYS_ROM_SIZE = 0x10000,
     SYS_HANDLER = 0xff00,                     /* the IVT's one handler, F000:FF00 */
-    BUDGET = 10000, SYS_BUDGET = 3000, MAX_EXITS = 64,
+    BUDGET = 10000, SYS_BUDGET = 2000, MAX_EXITS = 64,
 };
 
 typedef struct Run {
