@@ -17,7 +17,9 @@
  *      (its reply must parse), then monitor_hmp_line on each line.
  * `quit` only asks the (never running) machine to exit. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +34,7 @@
 static Monitor *mon;
 static Machine *machine;
 static FILE *devnull;
-static char dir[64], qmp_path[128], hmp_path[128];
+static char dir[80], qmp_path[128], hmp_path[128];
 
 static void cleanup(void)
 {
@@ -44,12 +46,37 @@ static void cleanup(void)
         fclose(devnull);
 }
 
+/* A run that crashed (abort: no atexit) leaves its directory behind:
+ * the next run removes those whose process is gone. */
+static void remove_stale_dirs(void)
+{
+    DIR *d = opendir("/tmp");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        long pid;
+        char rest[32];
+        if (sscanf(e->d_name, "emu386-fuzz-qmp.%ld.%31s", &pid, rest) != 2 || pid <= 0 ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[300];
+        snprintf(path, sizeof path, "/tmp/%s/q", e->d_name);
+        unlink(path);
+        snprintf(path, sizeof path, "/tmp/%s/h", e->d_name);
+        unlink(path);
+        snprintf(path, sizeof path, "/tmp/%s", e->d_name);
+        rmdir(path);
+    }
+    if (d)
+        closedir(d);
+}
+
 static void init(void)
 {
     if (mon)
         return;
     char err[256];
-    snprintf(dir, sizeof dir, "/tmp/emu386-fuzz-qmp.XXXXXX");
+    remove_stale_dirs();
+    snprintf(dir, sizeof dir, "/tmp/emu386-fuzz-qmp.%ld.XXXXXX", (long)getpid());
     if (!mkdtemp(dir) || !(mon = monitor_new()) || !(devnull = fopen("/dev/null", "w"))) {
         fprintf(stderr, "fuzz_qmp: setup failed\n");
         abort();
