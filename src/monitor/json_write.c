@@ -119,9 +119,15 @@ void json_write(JsonBuf *b, const JsonValue *v)
     case JSON_NUMBER:
         if (v->u.num.is_int)
             jbuf_printf(b, "%lld", (long long)v->u.num.i);
-        else if (isfinite(v->u.num.d))
-            jbuf_printf(b, "%.17g", v->u.num.d);
-        else
+        else if (isfinite(v->u.num.d)) {
+            /* a double keeps its kind when read back: 1.0 and -0.0 would
+             * print as the integers 1 and 0 (fuzz_qmp: json-double-kind) */
+            char t[40];
+            snprintf(t, sizeof t, "%.17g", v->u.num.d);
+            jbuf_puts(b, t);
+            if (!strpbrk(t, ".eE"))
+                jbuf_puts(b, ".0");
+        } else
             jbuf_puts(b, "null");
         break;
     case JSON_STRING: json_write_string(b, v->u.str.s, v->u.str.len); break;

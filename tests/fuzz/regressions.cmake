@@ -1,0 +1,7 @@
+# One line per bug a fuzzer found and that is fixed:
+#   e386_fuzz_regression(<bug name> <target> <reproducer under tests/fuzz/>)
+# Open crashes in code this branch must not touch live in crashes/ (see
+# crashes/README.md) and are not replayed until they are fixed.
+# json_write printed integral doubles (1.0, -0.0) as the integers 1 and 0,
+# so a written value read back changed kind (and -0.0 lost its sign).
+e386_fuzz_regression(json-double-kind fuzz_qmp corpus/fuzz_qmp/regress-json-double-kind)
