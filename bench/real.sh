@@ -8,11 +8,14 @@
 # otherwise qemu-i386); a workload that fails or differs under emu386 is
 # listed as FAILED, never dropped.  Not part of the test suites.
 #   bash bench/real.sh [--emu PATH] [--reps N] [--quick] [--only a,b] [--list]
+#   bash bench/real.sh --perf DIR [--quick] [--only a,b]: instead of timing,
+#       profile each workload once under emu386 with perf (cpu-clock) and
+#       print its top functions (DIR keeps the perf.data files)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 EMU=$HERE/../build/emu386-user REPS=3 QUICK= ONLY= CACHE=${EMU386_BENCH_CACHE:-$HOME/.cache/emu386-bench}
 usage() { echo "usage: $0 [--emu PATH] [--reps N] [--quick] [--only w1,w2,...] [--cache DIR] [--list]" >&2; exit 2; }
-LIST=
+LIST= PERF=
 while [ $# -gt 0 ]; do
     case $1 in
     --emu) EMU=$2; shift 2 ;;
@@ -21,6 +24,7 @@ while [ $# -gt 0 ]; do
     --only) ONLY=$2; shift 2 ;;
     --cache) CACHE=$2; shift 2 ;;
     --list) LIST=1; shift ;;
+    --perf) PERF=$2; shift 2 ;;
     *) usage ;;
     esac
 done
@@ -112,6 +116,21 @@ prefix() { # RUNNER: sets PFX
     emu386) PFX=("$EMU" -L "$SYS") ;;
     esac
 }
+
+if [ -n "$PERF" ]; then
+    command -v perf >/dev/null || { echo "bench: perf missing: apt-get install linux-perf" >&2; exit 1; }
+    mkdir -p "$PERF"
+    for w in $WORKLOADS; do
+        wl "$w"
+        prefix emu386
+        perf record -q -e cpu-clock -F 1999 -o "$PERF/$w.data" -- "${PFX[@]}" "${CMD[@]}" <"$STDIN" >/dev/null 2>"$PERF/$w.err" ||
+            { echo "== $w: FAILED under emu386: $(tail -1 "$PERF/$w.err")"; continue; }
+        echo "== $w"
+        perf report -i "$PERF/$w.data" --no-children --sort symbol --stdio 2>/dev/null |
+            grep -E '^ +[0-9.]+%' | head -12 | sed -E "s/[ -]+$//"
+    done
+    exit 0
+fi
 
 RUNNERS="qemu emu386" NATIVE= REF=qemu
 if probe=$(bash "$HERE/../tests/lib/host-i386.sh"); then
