@@ -127,7 +127,7 @@ if [ -n "$PERF" ]; then
             { echo "== $w: FAILED under emu386: $(tail -1 "$PERF/$w.err")"; continue; }
         echo "== $w"
         perf report -i "$PERF/$w.data" --no-children --sort symbol --stdio 2>/dev/null |
-            grep -E '^ +[0-9.]+%' | head -12 | sed -E "s/[ -]+$//"
+            grep -E '^ +[0-9.]+%' | head -12 | sed -E "s/[ -]+$//" || true
     done
     exit 0
 fi
