@@ -200,6 +200,32 @@ START_TEST(test_rotate_flags_liveness)
 }
 END_TEST
 
+/* The specialised memory forms of CMP and SUB and the inline condition
+ * tests for byte compares (signed and unsigned orders differ on 0x80). */
+START_TEST(test_alu_memory_forms)
+{
+    /* mov ebx,DATA; xor ecx,ecx; mov dl,0x7f; cmp [ebx+ecx],dl; setb al;
+     * setl ah; inc ecx; cmp byte [ebx+ecx],1; sete dh; sub dword [ebx+4],5;
+     * setc ch; int3 */
+    static const uint8_t code[] = { 0xbb, 0x00, 0x00, 0x02, 0x00, 0x31, 0xc9, 0xb2, 0x7f, 0x38, 0x14, 0x0b,
+                                    0x0f, 0x92, 0xc0, 0x0f, 0x9c, 0xc4, 0x41, 0x80, 0x3c, 0x0b, 0x01,
+                                    0x0f, 0x94, 0xc6, 0x83, 0x6b, 0x04, 0x05, 0x0f, 0x92, 0xc5, 0xcc };
+    static const uint8_t data[8] = { 0x80, 0x01, 0, 0, 3, 0, 0, 0 };
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    ck_assert_int_eq(e386_mem_write(cpu, DATA, data, sizeof data), 0);
+    e386_reg_write(cpu, E386_EAX, 0);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX) & 0xffff, 0x0100); /* not below, less */
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EDX) & 0xffff, 0x017f); /* equal */
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX) & 0xffff, 0x0101); /* 3 - 5 borrows */
+    uint8_t m[4];
+    ck_assert_int_eq(e386_mem_read(cpu, DATA + 4, m, 4), 0);
+    ck_assert_uint_eq(m[0] | m[1] << 8 | m[2] << 16 | (uint32_t)m[3] << 24, 0xfffffffeu);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 START_TEST(test_fetch_fault_eip)
 {
     static const uint8_t code[] = { 0xe9, 0xfb, 0xff, 0x0e, 0x00 }; /* jmp to CODE+0xf0000 */
@@ -227,6 +253,7 @@ int main(void)
     tcase_add_test(tc, test_two_cpus);
     tcase_add_test(tc, test_fetch_fault_eip);
     tcase_add_test(tc, test_rotate_flags_liveness);
+    tcase_add_test(tc, test_alu_memory_forms);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
