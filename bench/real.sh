@@ -70,9 +70,10 @@ if [ -n "$QUICK" ]; then TEXT_SIZE=2097152 LINES=20000; else TEXT_SIZE=20971520 
 IN=$CACHE/inputs
 mkdir -p "$IN"
 TEXT=$IN/text-$TEXT_SIZE.txt SORTIN=$IN/lines-$LINES.txt
-[ -s "$TEXT" ] || python3 "$HERE/real/gen_input.py" text "$TEXT_SIZE" "$TEXT"
-[ -s "$SORTIN" ] || python3 "$HERE/real/gen_input.py" lines "$LINES" "$SORTIN"
-[ -s "$TEXT.gz" ] || gzip -6nc "$TEXT" >"$TEXT.gz"
+# each made aside and renamed, so a concurrent run never reads half a file
+[ -s "$TEXT" ] || { python3 "$HERE/real/gen_input.py" text "$TEXT_SIZE" "$TEXT.$$" && mv -f "$TEXT.$$" "$TEXT"; }
+[ -s "$SORTIN" ] || { python3 "$HERE/real/gen_input.py" lines "$LINES" "$SORTIN.$$" && mv -f "$SORTIN.$$" "$SORTIN"; }
+[ -s "$TEXT.gz" ] || { gzip -6nc "$TEXT" >"$TEXT.gz.$$" && mv -f "$TEXT.gz.$$" "$TEXT.gz"; }
 # the C set, built the way bench/run.sh builds it
 CBIN=${TMPDIR:-/tmp}/emu386-bench-real
 mkdir -p "$CBIN"
@@ -84,8 +85,10 @@ if [ -n "$QUICK" ]; then
 else
     N_BT=15 N_NB=200000 N_SN=300 N_FK=10 N_PY=300000 N_SQL=200000
 fi
+# written aside and renamed: another run may be reading the old file
 SQL=$IN/workload-$N_SQL.sql
-sed "s/@N@/$N_SQL/" "$HERE/real/workload.sql" >"$SQL"
+sed "s/@N@/$N_SQL/" "$HERE/real/workload.sql" >"$SQL.$$"
+if cmp -s "$SQL.$$" "$SQL"; then rm -f "$SQL.$$"; else mv -f "$SQL.$$" "$SQL"; fi
 
 # wl NAME: sets CMD (the guest command line), STDIN and DYN (needs the
 # sysroot's loader natively).
@@ -162,7 +165,9 @@ for w in $WORKLOADS; do
             rc=0
             /usr/bin/time -o "$WORK/time" -f "%e %U %S" "${PFX[@]}" "${CMD[@]}" <"$STDIN" >"$WORK/out" 2>"$WORK/err" || rc=$?
             if [ $rc != 0 ]; then
-                FAIL[$w,$r]="exit $rc: $(grep -v '^Command exited' "$WORK/err" | tail -1)"
+                why=$({ grep -v '^Command exited' "$WORK/err" || true; } | tail -1)
+                [ -n "$why" ] || why=$(grep -i 'signal' "$WORK/time" || true)
+                FAIL[$w,$r]="exit $rc${why:+: $why}"
                 echo "bench: $w FAILED under $r: ${FAIL[$w,$r]}" >&2
                 continue
             fi
