@@ -130,8 +130,19 @@ struct E386Op {
     uint8_t rep;      /* 0, 0xf3 (REP/REPE), 0xf2 (REPNE) */
     uint8_t lock;
     uint8_t sub;      /* the table's per-opcode parameter (ALU op, cc, reg, ...) */
+    uint8_t fx;       /* FX_*: what the handler does to the flags (liveness) */
 };
 #define EA_NONE 8
+/* What a specialised handler does to the arithmetic flags, for the
+ * block's flag-liveness pass (exec.c).  FX_ANY (0, every generic handler):
+ * it may read them, fault or leave the block, so they are live there.
+ * The others never fault: FX_NONE touches no flag, FX_ALL writes all six
+ * and reads none, FX_CO is a rotate by a non-zero count (writes exactly
+ * CF and OF), FX_CO_DEAD a rotate whose CF and OF the pass dropped
+ * because a later op of the block rewrites them first.  FX_INEXACT marks
+ * the ops between such a rotate and that rewrite: after them EFLAGS is not
+ * yet what the guest would see, so the run loop never stops there. */
+enum { FX_ANY, FX_NONE, FX_ALL, FX_CO, FX_CO_DEAD, FX_INEXACT = 0x80 };
 
 /* ---- translation blocks ---- */
 typedef struct Tb Tb;
@@ -265,12 +276,18 @@ static inline void cc_set(E386Cpu *cpu, int op, int size, uint32_t dst, uint32_t
 uint32_t cc_flags(E386Cpu *cpu);            /* the 6 arithmetic flags */
 int cc_carry(E386Cpu *cpu);
 int cc_cond_slow(E386Cpu *cpu, int cc);
-/* condition 0..15 (jcc encoding); compare-and-branch without building EFLAGS */
+/* condition 0..15 (jcc encoding); compare-and-branch without building
+ * EFLAGS.  Operands of any width are compared by their top bits (shifted
+ * up to bit 31), so byte and word compares take the same path. */
 static inline int cc_cond(E386Cpu *cpu, int cc)
 {
-    if (cpu->cc_op == CC_SUB && cpu->cc_size == 4) {
-        uint32_t a = cpu->cc_src1, b = cpu->cc_src2;
-        int r;
+    uint32_t op = cpu->cc_op;
+    if (op == CC_EFLAGS)
+        return cc_cond_slow(cpu, cc);
+    unsigned sh = 32u - 8u * cpu->cc_size;
+    int r;
+    if (op == CC_SUB) {
+        uint32_t a = cpu->cc_src1 << sh, b = cpu->cc_src2 << sh;
         switch (cc >> 1) {
         case 1: r = a < b; break;
         case 2: r = a == b; break;
@@ -281,9 +298,8 @@ static inline int cc_cond(E386Cpu *cpu, int cc)
         }
         return (cc & 1) ? !r : r;
     }
-    if (cpu->cc_op == CC_LOGIC && cpu->cc_size == 4) { /* TEST, AND, ...: CF = OF = 0 */
-        int32_t d = (int32_t)cpu->cc_dst;
-        int r;
+    int32_t d = (int32_t)(cpu->cc_dst << sh);
+    if (op == CC_LOGIC) { /* TEST, AND, ...: CF = OF = 0 */
         switch (cc >> 1) {
         case 0: case 1: r = 0; break;
         case 2: case 3: r = d == 0; break;
@@ -293,6 +309,12 @@ static inline int cc_cond(E386Cpu *cpu, int cc)
         }
         return (cc & 1) ? !r : r;
     }
+    /* after anything else (DEC before a loop branch) ZF and SF are the
+     * result's; MUL's ZF is always clear */
+    if ((cc >> 1) == 2 && op != CC_MUL)
+        return (cc & 1) ? d != 0 : d == 0;
+    if ((cc >> 1) == 4)
+        return (cc & 1) ? d >= 0 : d < 0;
     return cc_cond_slow(cpu, cc);
 }
 /* set the given arithmetic flag bits to the values in v, keep the others */

@@ -228,9 +228,9 @@ int decode_insn(E386Cpu *cpu, uint32_t eip, int code32, E386Op *op,
         *fault = (DecodeFault){ EX_UD, 0, 0, 0 };
         return DEC_FAULT;
     }
-    op->fn = alu_specialize(op);
-    op->fn = mov_specialize(op);
-    op->fn = shift_specialize(op);
+    alu_specialize(op);
+    mov_specialize(op);
+    shift_specialize(op);
     *info = i;
     *dec_out = dec;
     return DEC_OK;

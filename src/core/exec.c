@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include "core/cpu.h"
 #include "core/decode.h"
+#include "core/ops.h"
 
 enum {
     TB_MAX_INSNS = 64,
@@ -204,6 +205,41 @@ static void log_block(E386Cpu *cpu, const Tb *tb)
                 tb->ninsns);
 }
 
+/* Flag liveness, for the rotates of hashes and ciphers: a rotate's CF and
+ * OF are dead when a later op of the block rewrites them before any op
+ * that could read them, fault or leave the block (FX_ANY, and the block's
+ * end, count as readers).  Such a rotate runs without its flag update; the
+ * ops up to the rewrite are marked FX_INEXACT so that the run loop never
+ * stops (for an interrupt or a stop request) where the dropped flags would
+ * show. */
+static void drop_dead_rotate_flags(E386Op *ops, int n)
+{
+    int dead = 0; /* CF and OF are rewritten before anything can see them */
+    for (int i = n - 1; i >= 0; i--) {
+        switch (ops[i].fx) {
+        case FX_ALL: dead = 1; break;
+        case FX_CO:
+            if (dead) {
+                ops[i].fn = shift_rotate_without_flags(ops[i].fn);
+                ops[i].fx = FX_CO_DEAD;
+            }
+            dead = 1;
+            break;
+        case FX_NONE: break;
+        default: dead = 0; break;
+        }
+    }
+    int pending = 0;
+    for (int i = 0; i < n; i++) {
+        if (ops[i].fx == FX_CO_DEAD)
+            pending = 1;
+        else if (ops[i].fx == FX_ALL || ops[i].fx == FX_CO)
+            pending = 0;
+        if (pending)
+            ops[i].fx |= FX_INEXACT;
+    }
+}
+
 static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
 {
     TbCache *c = cpu->tbc;
@@ -241,6 +277,7 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
         ops[n] = (E386Op){ .fn = op_block_end, .eip = eip, .opsize = code32 ? 4 : 2 };
         n++;
     }
+    drop_dead_rotate_flags(ops, n);
     uint32_t size = cs_base + last->eip + last->len - pc, last_pa = pc + size - 1, err;
     if (cpu->softmmu && code_phys(cpu, pc + size - 1, &last_pa, &err))
         last_pa = phys_pc; /* cannot happen: the byte was just fetched */
@@ -377,7 +414,7 @@ static void run_chain(E386Cpu *cpu, const E386Op *op)
         const E386Op *next = op->fn(cpu, op);
         if (!next)
             break;
-        if (cpu->exit_request) {
+        if (cpu->exit_request && !(op->fx & FX_INEXACT)) {
             /* the op finished; account only for what ran */
             Tb *tb = cpu->cur_tb;
             cpu->icount -= (uint64_t)(tb->ninsns - (next - tb->ops));

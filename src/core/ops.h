@@ -10,11 +10,15 @@
 #undef OP
 #undef GRP
 
-/* translation-time specialisation of the common 32-bit ALU forms */
-OpFn alu_specialize(const E386Op *op);
-/* ... and of the common MOV/MOVZX register and memory forms (cpu/mov_spec.c);
- * returns op->fn when none applies */
-OpFn mov_specialize(const E386Op *op);
-/* ... and of the 32-bit register shifts and rotates by an immediate (cpu/shift.c) */
-OpFn shift_specialize(const E386Op *op);
+/* Translation-time specialisation: each may replace op->fn by a handler
+ * with the operation and operand form fixed, and then sets op->fx (FX_*,
+ * core/cpu.h) to what that handler does to the flags; otherwise both stay.
+ * The common ALU forms (cpu/alu.c): */
+void alu_specialize(E386Op *op);
+/* ... the common MOV/MOVZX/LEA register and memory forms (cpu/mov_spec.c) */
+void mov_specialize(E386Op *op);
+/* ... the 32-bit register shifts and rotates by an immediate (cpu/shift.c) */
+void shift_specialize(E386Op *op);
+/* the FX_CO rotate handler f without its flag update (for FX_CO_DEAD) */
+OpFn shift_rotate_without_flags(OpFn f);
 #endif

@@ -205,7 +205,110 @@ static const E386Op *sub_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, AL
 static const E386Op *xor_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_XOR, FORM_GM); }
 static const E386Op *cmp_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_CMP, FORM_GM); }
 
-OpFn alu_specialize(const E386Op *op)
+/* ---- memory forms: [base + disp] and [base + index << scale + disp] ----
+ * CMP of a byte or dword in memory with a register or an immediate, and
+ * the 32-bit read-modify-write forms (ADD/OR/AND/SUB/XOR [mem], r32 or
+ * imm), the operand's address form and the operation fixed.  Each step is
+ * the generic alu_rm's: the address checked for writing once, the
+ * result stored before the flags change. */
+
+E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int size, int bi, int imm)
+{
+    uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op), m = size_mask(size);
+    uint32_t b = imm ? op->imm & m : reg_get(cpu, op->reg, size);
+    if (opn == ALU_CMP) {
+        uint32_t a = seg_read(cpu, op->seg, off, size);
+        cc_set(cpu, CC_SUB, size, (a - b) & m, a, b);
+        return op + 1;
+    }
+    uint32_t lin = seg_lin_fast(cpu, op->seg, off, (uint32_t)size, 1);
+    if (cpu->softmmu) /* paging reads with write intent: #PF(W), pages dirtied first */
+        lin_check_write(cpu, lin, (uint32_t)size);
+    uint32_t a = lin_read(cpu, lin, size), r;
+    switch (opn) {
+    case ALU_ADD: r = a + b; break;
+    case ALU_OR: r = a | b; break;
+    case ALU_AND: r = a & b; break;
+    case ALU_XOR: r = a ^ b; break;
+    default: r = a - b; break;
+    }
+    r &= m;
+    lin_write(cpu, lin, size, r);
+    cc_set(cpu, alu_cc[opn], size, r, a, b);
+    return op + 1;
+}
+
+/* one line per handler: name, operation, width, base+index?, immediate? */
+#define ALU_MEM(name, opn, size, bi, imm) \
+    static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm); }
+ALU_MEM(cmp_mr32_b, ALU_CMP, 4, 0, 0)
+ALU_MEM(cmp_mr32_bi, ALU_CMP, 4, 1, 0)
+ALU_MEM(cmp_mi32_b, ALU_CMP, 4, 0, 1)
+ALU_MEM(cmp_mi32_bi, ALU_CMP, 4, 1, 1)
+ALU_MEM(cmp_mr8_b, ALU_CMP, 1, 0, 0)
+ALU_MEM(cmp_mr8_bi, ALU_CMP, 1, 1, 0)
+ALU_MEM(cmp_mi8_b, ALU_CMP, 1, 0, 1)
+ALU_MEM(cmp_mi8_bi, ALU_CMP, 1, 1, 1)
+ALU_MEM(add_mr32_b, ALU_ADD, 4, 0, 0)
+ALU_MEM(or_mr32_b, ALU_OR, 4, 0, 0)
+ALU_MEM(and_mr32_b, ALU_AND, 4, 0, 0)
+ALU_MEM(sub_mr32_b, ALU_SUB, 4, 0, 0)
+ALU_MEM(xor_mr32_b, ALU_XOR, 4, 0, 0)
+ALU_MEM(add_mi32_b, ALU_ADD, 4, 0, 1)
+ALU_MEM(or_mi32_b, ALU_OR, 4, 0, 1)
+ALU_MEM(and_mi32_b, ALU_AND, 4, 0, 1)
+ALU_MEM(sub_mi32_b, ALU_SUB, 4, 0, 1)
+ALU_MEM(xor_mi32_b, ALU_XOR, 4, 0, 1)
+ALU_MEM(add_mr32_bi, ALU_ADD, 4, 1, 0)
+ALU_MEM(add_mi32_bi, ALU_ADD, 4, 1, 1)
+ALU_MEM(sub_mi32_bi, ALU_SUB, 4, 1, 1)
+#undef ALU_MEM
+
+/* TEST r32, r32 and TEST r8, r8 (the zero and sign tests before a jcc) */
+static const E386Op *test_rr32(E386Cpu *cpu, const E386Op *op)
+{
+    cc_set(cpu, CC_LOGIC, 4, cpu->r[op->rm] & cpu->r[op->reg], 0, 0);
+    return op + 1;
+}
+
+static const E386Op *test_rr8(E386Cpu *cpu, const E386Op *op)
+{
+    cc_set(cpu, CC_LOGIC, 1, reg_get(cpu, op->rm, 1) & reg_get(cpu, op->reg, 1), 0, 0);
+    return op + 1;
+}
+
+enum { MEM_B, MEM_BI, MEM_OTHER };
+
+static int mem_form(const E386Op *op)
+{
+    if (op->mod == 3 || op->adsize != 4 || op->base == EA_NONE || op->lock)
+        return MEM_OTHER;
+    return op->index == EA_NONE ? MEM_B : MEM_BI;
+}
+
+/* [width 1/4][base, base+index][ALU operation] for r/m, reg (EG) and r/m, imm (EI) */
+static OpFn alu_mem_specialize(const E386Op *op)
+{
+    static const OpFn eg32[2][8] = {
+        { add_mr32_b, or_mr32_b, NULL, NULL, and_mr32_b, sub_mr32_b, xor_mr32_b, cmp_mr32_b },
+        { add_mr32_bi, NULL, NULL, NULL, NULL, NULL, NULL, cmp_mr32_bi },
+    };
+    static const OpFn ei32[2][8] = {
+        { add_mi32_b, or_mi32_b, NULL, NULL, and_mi32_b, sub_mi32_b, xor_mi32_b, cmp_mi32_b },
+        { add_mi32_bi, NULL, NULL, NULL, NULL, sub_mi32_bi, NULL, cmp_mi32_bi },
+    };
+    int form = mem_form(op);
+    if (form == MEM_OTHER || op->sub > 7)
+        return NULL;
+    if (op->size == 4)
+        return op->fn == op_alu_EG ? eg32[form][op->sub] : op->fn == op_alu_EI ? ei32[form][op->sub] : NULL;
+    if (op->size == 1 && op->sub == ALU_CMP)
+        return op->fn == op_alu_EG ? (form == MEM_B ? cmp_mr8_b : cmp_mr8_bi)
+             : op->fn == op_alu_EI ? (form == MEM_B ? cmp_mi8_b : cmp_mi8_bi) : NULL;
+    return NULL;
+}
+
+static OpFn alu_pick(const E386Op *op)
 {
     /* [form][ALU operation]; ADC and SBB (NULL) stay generic */
     static const OpFn fast[5][8] = {
@@ -215,6 +318,12 @@ OpFn alu_specialize(const E386Op *op)
         [FORM_AI] = { add_ai, or_ai, NULL, NULL, and_ai, sub_ai, xor_ai, cmp_ai },
         [FORM_GM] = { add_gm, or_gm, NULL, NULL, and_gm, sub_gm, xor_gm, cmp_gm },
     };
+    if (op->fn == op_test_EG && op->mod == 3)
+        return op->size == 4 ? test_rr32 : op->size == 1 ? test_rr8 : op->fn;
+    if ((op->fn == op_alu_EG || op->fn == op_alu_EI) && op->mod != 3) {
+        OpFn f = alu_mem_specialize(op);
+        return f ? f : op->fn;
+    }
     if (op->size != 4 || op->sub > 7)
         return op->fn;
     int form = op->fn == op_alu_AI ? FORM_AI
@@ -225,4 +334,15 @@ OpFn alu_specialize(const E386Op *op)
              : op->fn == op_alu_GE ? FORM_GR
              : op->fn == op_alu_EI ? FORM_RI : -1;
     return form >= 0 && fast[form][op->sub] ? fast[form][op->sub] : op->fn;
+}
+
+void alu_specialize(E386Op *op)
+{
+    OpFn f = alu_pick(op);
+    if (f == op->fn)
+        return;
+    /* the register forms cannot fault and set every flag from the
+     * operands alone */
+    op->fx = op->mod == 3 || op->fn == op_alu_AI ? FX_ALL : FX_ANY;
+    op->fn = f;
 }

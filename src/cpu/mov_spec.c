@@ -83,6 +83,26 @@ static const E386Op *op_mov_sti32_b(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
+static const E386Op *op_mov_sti32_bi(E386Cpu *cpu, const E386Op *op)
+{
+    seg_write(cpu, op->seg, ea_bi(cpu, op), 4, op->imm);
+    return op + 1;
+}
+
+/* ---- MOV r/m8, imm8 (flag arrays, sieves) ---- */
+
+static const E386Op *op_mov_sti8_b(E386Cpu *cpu, const E386Op *op)
+{
+    seg_write(cpu, op->seg, ea_b(cpu, op), 1, op->imm & 0xff);
+    return op + 1;
+}
+
+static const E386Op *op_mov_sti8_bi(E386Cpu *cpu, const E386Op *op)
+{
+    seg_write(cpu, op->seg, ea_bi(cpu, op), 1, op->imm & 0xff);
+    return op + 1;
+}
+
 /* ---- MOVZX r32, r/m8 and r/m16 ---- */
 
 static const E386Op *op_movzx32_8_b(E386Cpu *cpu, const E386Op *op)
@@ -100,6 +120,25 @@ static const E386Op *op_movzx32_8_bi(E386Cpu *cpu, const E386Op *op)
 static const E386Op *op_movzx32_16_b(E386Cpu *cpu, const E386Op *op)
 {
     cpu->r[op->reg] = seg_read(cpu, op->seg, ea_b(cpu, op), 2);
+    return op + 1;
+}
+
+static const E386Op *op_movzx32_16_bi(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->reg] = seg_read(cpu, op->seg, ea_bi(cpu, op), 2);
+    return op + 1;
+}
+
+/* the register forms (AL..BH by reg_get) */
+static const E386Op *op_movzx32_8_r(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->reg] = reg_get(cpu, op->rm, 1);
+    return op + 1;
+}
+
+static const E386Op *op_movzx32_16_r(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->r[op->reg] = cpu->r[op->rm] & 0xffff;
     return op + 1;
 }
 
@@ -128,7 +167,7 @@ static int ea_form(const E386Op *op)
     return op->index == EA_NONE ? FORM_B : FORM_BI;
 }
 
-OpFn mov_specialize(const E386Op *op)
+static OpFn mov_pick(const E386Op *op)
 {
     OpFn f = op->fn;
     int form = ea_form(op);
@@ -149,6 +188,12 @@ OpFn mov_specialize(const E386Op *op)
     } else if (f == op_mov_EI) {
         if (op->size == 4 && form == FORM_B)
             return op_mov_sti32_b;
+        if (op->size == 4 && form == FORM_BI)
+            return op_mov_sti32_bi;
+        if (op->size == 1 && form == FORM_B)
+            return op_mov_sti8_b;
+        if (op->size == 1 && form == FORM_BI)
+            return op_mov_sti8_bi;
     } else if (f == op_lea && op->size == 4) {
         if (form == FORM_B)
             return op_lea32_b;
@@ -161,6 +206,21 @@ OpFn mov_specialize(const E386Op *op)
             return op_movzx32_8_bi;
         if (op->size == 2 && form == FORM_B)
             return op_movzx32_16_b;
+        if (op->size == 2 && form == FORM_BI)
+            return op_movzx32_16_bi;
+        if (form == FORM_REG)
+            return op->size == 1 ? op_movzx32_8_r : op_movzx32_16_r;
     }
     return f;
+}
+
+void mov_specialize(E386Op *op)
+{
+    OpFn f = mov_pick(op);
+    if (f == op->fn)
+        return;
+    /* register moves and LEA touch no flag and cannot fault */
+    op->fx = f == op_mov_rr32_EG || f == op_mov_rr32_GE || f == op_lea32_b || f == op_lea32_bi ||
+                     f == op_movzx32_8_r || f == op_movzx32_16_r ? FX_NONE : FX_ANY;
+    op->fn = f;
 }

@@ -183,10 +183,33 @@ static const E386Op *ror_ri32(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
-OpFn shift_specialize(const E386Op *op)
+/* the rotates for a block that rewrites CF and OF before anything can
+ * read or observe them (FX_CO_DEAD): the same result, no flag work */
+static const E386Op *rol_ri32_nf(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t n = ri_count(op), a = cpu->r[op->rm];
+    cpu->r[op->rm] = (a << n) | (a >> ((32 - n) & 31));
+    return op + 1;
+}
+
+static const E386Op *ror_ri32_nf(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t n = ri_count(op), a = cpu->r[op->rm];
+    cpu->r[op->rm] = (a >> n) | (a << ((32 - n) & 31));
+    return op + 1;
+}
+
+OpFn shift_rotate_without_flags(OpFn f)
+{
+    return f == rol_ri32 ? rol_ri32_nf : f == ror_ri32 ? ror_ri32_nf : f;
+}
+
+void shift_specialize(E386Op *op)
 {
     static const OpFn fast[8] = { rol_ri32, ror_ri32, NULL, NULL, shl_ri32, shr_ri32, shl_ri32, sar_ri32 };
     if (op->fn != op_shift_EI || op->mod != 3 || op->size != 4 || op->sub > 7 || !fast[op->sub])
-        return op->fn;
-    return fast[op->sub];
+        return;
+    op->fn = fast[op->sub];
+    /* a zero count changes nothing; rotates write only CF and OF */
+    op->fx = ri_count(op) == 0 ? FX_NONE : op->sub <= SH_ROR ? FX_CO : FX_ALL;
 }

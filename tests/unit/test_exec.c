@@ -168,6 +168,64 @@ END_TEST
 
 /* Executing from a page without execute permission (unmapped) faults at
  * the target, with the fetch error code. */
+/* Flag liveness: a rotate's CF and OF are dropped only when a later op of
+ * the block rewrites them first; a PUSHF or a fault in between sees them. */
+START_TEST(test_rotate_flags_liveness)
+{
+    /* xor ecx,ecx (ZF=1); mov eax,0x80000001; rol eax,1; pushf; pop edx;
+     * ror eax,4; rol eax,3; xor ebx,ebx; int3 */
+    static const uint8_t live[] = { 0x31, 0xc9, 0xb8, 0x01, 0, 0, 0x80, 0xc1, 0xc0, 0x01, 0x9c, 0x5a,
+                                    0xc1, 0xc8, 0x04, 0xc1, 0xc0, 0x03, 0x31, 0xdb, 0xcc };
+    E386Cpu *cpu = cpu_with_code(live, sizeof live);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    /* rol: 0x00000003, CF = 1, OF = MSB ^ CF = 1; ZF kept from the xor */
+    uint32_t f = e386_reg_read(cpu, E386_EDX);
+    ck_assert_uint_eq(f & 0x8c1, 0x841); /* OF, SF, ZF, CF */
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 0x80000001u);
+    /* the rotates' CF/OF were rewritten by the last xor */
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EFLAGS) & 0x8c1, 0x40);
+    e386_cpu_free(cpu);
+
+    /* mov eax,0x80000001; rol eax,1; mov [0x5000],eax (unmapped: a fault
+     * before the xor that would rewrite CF/OF); xor ebx,ebx */
+    static const uint8_t fault[] = { 0xb8, 0x01, 0, 0, 0x80, 0xc1, 0xc0, 0x01, 0xa3, 0x00, 0x50, 0, 0,
+                                     0x31, 0xdb };
+    cpu = cpu_with_code(fault, sizeof fault);
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_EXCEPTION);
+    ck_assert_int_eq(ex.vector, 14);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 3);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EFLAGS) & 0x801, 0x801);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+/* The specialised memory forms of CMP and SUB and the inline condition
+ * tests for byte compares (signed and unsigned orders differ on 0x80). */
+START_TEST(test_alu_memory_forms)
+{
+    /* mov ebx,DATA; xor ecx,ecx; mov dl,0x7f; cmp [ebx+ecx],dl; setb al;
+     * setl ah; inc ecx; cmp byte [ebx+ecx],1; sete dh; sub dword [ebx+4],5;
+     * setc ch; int3 */
+    static const uint8_t code[] = { 0xbb, 0x00, 0x00, 0x02, 0x00, 0x31, 0xc9, 0xb2, 0x7f, 0x38, 0x14, 0x0b,
+                                    0x0f, 0x92, 0xc0, 0x0f, 0x9c, 0xc4, 0x41, 0x80, 0x3c, 0x0b, 0x01,
+                                    0x0f, 0x94, 0xc6, 0x83, 0x6b, 0x04, 0x05, 0x0f, 0x92, 0xc5, 0xcc };
+    static const uint8_t data[8] = { 0x80, 0x01, 0, 0, 3, 0, 0, 0 };
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    ck_assert_int_eq(e386_mem_write(cpu, DATA, data, sizeof data), 0);
+    e386_reg_write(cpu, E386_EAX, 0);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX) & 0xffff, 0x0100); /* not below, less */
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EDX) & 0xffff, 0x017f); /* equal */
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX) & 0xffff, 0x0101); /* 3 - 5 borrows */
+    uint8_t m[4];
+    ck_assert_int_eq(e386_mem_read(cpu, DATA + 4, m, 4), 0);
+    ck_assert_uint_eq(m[0] | m[1] << 8 | m[2] << 16 | (uint32_t)m[3] << 24, 0xfffffffeu);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 START_TEST(test_fetch_fault_eip)
 {
     static const uint8_t code[] = { 0xe9, 0xfb, 0xff, 0x0e, 0x00 }; /* jmp to CODE+0xf0000 */
@@ -194,6 +252,8 @@ int main(void)
     tcase_add_test(tc, test_host_write_invalidates);
     tcase_add_test(tc, test_two_cpus);
     tcase_add_test(tc, test_fetch_fault_eip);
+    tcase_add_test(tc, test_rotate_flags_liveness);
+    tcase_add_test(tc, test_alu_memory_forms);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
