@@ -15,7 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=${SRC:-$(cd "$HERE/../.." && pwd)}
 : "${CC:=clang}" "${CFLAGS:=}" "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}" "${OUT:?set OUT}"
 WORK=${WORK:-$OUT/build}
-TARGETS="fuzz_cpu fuzz_elf fuzz_syscall fuzz_qmp fuzz_devices"
+TARGETS="fuzz_cpu fuzz_elf fuzz_syscall fuzz_qmp fuzz_devices fuzz_migration"
 mkdir -p "$OUT" "$WORK"
 
 # the library, with the same compiler and flags (no tests, no programs needed)
