@@ -18,7 +18,7 @@
  * host must never crash, leak or hang.
  *
  * Built with -DFUZZ_MIGRATION_SEEDS it is instead the seed generator:
- * `fuzz_migration_seeds DIR` saves small machines running the ROM's
+ * `gen_migration_seeds DIR` saves small machines running the ROM's
  * guest into DIR (how corpus/fuzz_migration/seed-* were made). */
 #include <string.h>
 #include "fuzz.h"
