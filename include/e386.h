@@ -155,8 +155,13 @@ int e386_mmio_map(E386Cpu *cpu, uint32_t addr, uint32_t size, e386_mmio_read_fn 
 
 /* Logs (-d): what the CPU reports, to f.  in_asm hands each newly
  * translated instruction's bytes to disasm (the program links a
- * disassembler; the library has none). */
-enum { E386_LOG_INT = 1, E386_LOG_CPU = 2, E386_LOG_EXEC = 4, E386_LOG_IN_ASM = 8 };
+ * disassembler; the library has none).  op prints each new block's
+ * pre-decoded operations; mmu (system mode) each page walk that fills the
+ * TLB and each page fault it raises.  exec and cpu print one entry per
+ * block executed and turn block chaining off while they are on, so that
+ * no block runs unlogged (docs/bisecting.md diffs two runs' exec logs). */
+enum { E386_LOG_INT = 1, E386_LOG_CPU = 2, E386_LOG_EXEC = 4, E386_LOG_IN_ASM = 8, E386_LOG_OP = 16,
+       E386_LOG_MMU = 32 };
 typedef void (*e386_disasm_fn)(void *opaque, FILE *f, uint32_t lin, const uint8_t *code, size_t len,
                                int code32);
 void e386_set_log(E386Cpu *cpu, int mask, FILE *f, e386_disasm_fn disasm, void *opaque);

@@ -200,9 +200,27 @@ static void log_block(E386Cpu *cpu, const Tb *tb)
                 cpu->r[0], cpu->r[3], cpu->r[1], cpu->r[2], cpu->r[6], cpu->r[7], cpu->r[5], cpu->r[4],
                 cpu->eip, get_eflags(cpu), cpu->cpl, cpu->seg[SEG_CS].sel, cpu->seg[SEG_SS].sel,
                 cpu->seg[SEG_DS].sel, cpu->seg[SEG_ES].sel, cpu->cr0, cpu->cr3);
-    if (cpu->log_mask & E386_LOG_EXEC)
-        fprintf(cpu->log, "exec: %04x:%08x lin=%08x insns=%u\n", cpu->seg[SEG_CS].sel, cpu->eip, tb->pc,
-                tb->ninsns);
+    if (cpu->log_mask & E386_LOG_EXEC) /* n: instructions before the block, where runs diverge */
+        fprintf(cpu->log, "exec: n=%llu %04x:%08x lin=%08x insns=%u\n", (unsigned long long)cpu->icount,
+                cpu->seg[SEG_CS].sel, cpu->eip, tb->pc, tb->ninsns);
+}
+
+/* -d op: the block as the engine will run it, one line per operation
+ * (the decoder's fields; names from the opcode table, n of them). */
+static void log_ops(E386Cpu *cpu, const Tb *tb, const char *const *names, int n)
+{
+    fprintf(cpu->log, "op: block lin=%08x phys=%08x key=%08x ops=%u insns=%u\n", tb->pc, tb->phys_pc, tb->key,
+            tb->nops, tb->ninsns);
+    for (int i = 0; i < tb->nops; i++) {
+        const E386Op *o = &tb->ops[i];
+        fprintf(cpu->log, "op:  %2d eip=%08x %-8s", i, o->eip, i < n ? names[i] : "(end)");
+        if (i < n)
+            fprintf(cpu->log, " len=%u w=%u os=%u as=%u seg=%u mod=%u reg=%u rm=%u ea=%u,%u,%u disp=%08x "
+                    "imm=%08x,%08x rep=%02x lock=%u sub=%u", o->len, o->size, o->opsize, o->adsize, o->seg,
+                    o->mod, o->reg, o->rm, o->base, o->index, o->scale, o->disp, o->imm, o->imm2, o->rep,
+                    o->lock, o->sub);
+        fputc('\n', cpu->log);
+    }
 }
 
 /* Flag liveness, for the rotates of hashes and ciphers: a rotate's CF and
@@ -251,6 +269,7 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
     int max = (key & (TB_TF | TB_ONE)) ? 1 : TB_MAX_INSNS;
     uint32_t cs_base = cpu->seg[SEG_CS].base, eip = cpu->eip, first_page = pc >> 12;
     int n = 0, ends = 0;
+    const char *names[TB_MAX_INSNS]; /* -d op */
     for (;;) {
         const OpInfo *info;
         unsigned dec;
@@ -262,6 +281,7 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
         }
         if (cpu->log_mask & E386_LOG_IN_ASM)
             log_insn(cpu, cs_base + eip, ops[n].len, code32);
+        names[n] = info->name;
         uint32_t lin_end = cs_base + eip + ops[n].len - 1;
         eip += ops[n].len;
         if (!code32) eip &= 0xffff;
@@ -300,6 +320,8 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
         }
     }
     cpu->stats.tb_translated++;
+    if (cpu->log_mask & E386_LOG_OP)
+        log_ops(cpu, tb, names, (int)tb->ninsns);
     return tb;
 }
 

@@ -27,6 +27,22 @@ static void tlb_fill(E386Cpu *cpu, uint32_t lin, uint32_t phys, int user, int wr
     x->global = (uint8_t)global;
 }
 
+/* -d mmu: one line per walk, what it read and what it concluded (a TLB
+ * fill, or the page fault's error code); implicit supervisor accesses
+ * (descriptor tables, TSS) walk without filling the TLB. */
+static int mmu_log(E386Cpu *cpu, uint32_t lin, int acc, uint32_t pde, uint32_t pte, int rc, uint32_t out)
+{
+    if (!(cpu->log_mask & E386_LOG_MMU))
+        return rc;
+    fprintf(cpu->log, "mmu: lin=%08x %s%s cpl=%d cr3=%08x pde=%08x pte=%08x -> ", lin,
+            acc & ACC_WRITE ? "w" : "r", acc & ACC_SUPER ? "s" : "", cpu->cpl, cpu->cr3, pde, pte);
+    if (rc)
+        fprintf(cpu->log, "#PF err=%x\n", out);
+    else
+        fprintf(cpu->log, "pa=%08x%s\n", out, acc & ACC_SUPER ? "" : " tlb fill");
+    return rc;
+}
+
 int mmu_translate(E386Cpu *cpu, uint32_t lin, int acc, uint32_t *phys, uint32_t *err)
 {
     int write = (acc & ACC_WRITE) != 0;
@@ -42,7 +58,7 @@ int mmu_translate(E386Cpu *cpu, uint32_t lin, int acc, uint32_t *phys, uint32_t 
     uint32_t fault = (write ? PF_W : 0) | (user ? PF_U : 0);
     if (!(pde & PTE_P)) {
         *err = fault;
-        return -1;
+        return mmu_log(cpu, lin, acc, pde, 0, -1, *err);
     }
     int large = (pde & PTE_PS) && (cpu->cr4 & 0x10);
     uint32_t pte_addr = 0, pte = pde, rights = pde;
@@ -51,7 +67,7 @@ int mmu_translate(E386Cpu *cpu, uint32_t lin, int acc, uint32_t *phys, uint32_t 
         pte = bus_read(cpu, pte_addr, 4);
         if (!(pte & PTE_P)) {
             *err = fault;
-            return -1;
+            return mmu_log(cpu, lin, acc, pde, pte, -1, *err);
         }
         rights = pde & pte;
     }
@@ -59,7 +75,7 @@ int mmu_translate(E386Cpu *cpu, uint32_t lin, int acc, uint32_t *phys, uint32_t 
      * write; a supervisor write needs R/W only with CR0.WP */
     if ((user && !(rights & PTE_US)) || (write && !(rights & PTE_RW) && (user || (cpu->cr0 & 0x10000)))) {
         *err = fault | PF_P;
-        return -1;
+        return mmu_log(cpu, lin, acc, pde, pte, -1, *err);
     }
     if (!(pde & PTE_A) || (large && write && !(pde & PTE_D))) {
         pde |= PTE_A | (large && write ? PTE_D : 0);
@@ -78,7 +94,7 @@ int mmu_translate(E386Cpu *cpu, uint32_t lin, int acc, uint32_t *phys, uint32_t 
         tlb_fill(cpu, lin, pa, user, writable, (pte & PTE_G) && (cpu->cr4 & 0x80));
     }
     *phys = pa;
-    return 0;
+    return mmu_log(cpu, lin, acc, pde, pte, 0, pa);
 }
 
 uint32_t mmu_phys(E386Cpu *cpu, uint32_t lin, int acc)

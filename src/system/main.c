@@ -8,14 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "monitor/monitor.h"
+#include "progs/disasm.h"
 #include "migration/live.h"
 #include "migration/migration.h"
 #include "system/hotplug.h"
 #include "system/machine.h"
 #include "system/ram.h"
-#ifdef E386_HAVE_CAPSTONE
-#include <capstone/capstone.h>
-#endif
 
 static void usage(FILE *f)
 {
@@ -27,7 +25,9 @@ static void usage(FILE *f)
                "  -append LINE  the kernel command line for -kernel\n"
                "  -m SIZE       RAM size, with a K, M or G suffix (default 32M; bare number: MiB)\n"
                "  -no-reboot    a triple fault ends the run (status 3) instead of resetting\n"
-               "  -d LIST       logs, comma-separated: post,int,cpu,exec,in_asm,unimp (-d help)\n"
+               "  -d LIST       logs, comma-separated: post,int,cpu,exec,in_asm,op,mmu,unimp\n"
+               "                (-d help says what each prints; exec and cpu turn block\n"
+               "                chaining off so that every block is logged)\n"
                "  -D FILE       write the logs to FILE instead of stderr\n"
                "  -icount N     deterministic time: 2^N ns per guest instruction (N 0-10;\n"
                "                also shift=N); HLT skips to the next timer, nothing sleeps\n"
@@ -224,8 +224,12 @@ static const struct {
     { "post", 0, DEV_LOG_POST, "each POST code written to port 0x80" },
     { "int", E386_LOG_INT, 0, "interrupts and exceptions, triple-fault resets" },
     { "cpu", E386_LOG_CPU, 0, "the CPU state before each translation block" },
-    { "exec", E386_LOG_EXEC, 0, "each translation block executed" },
-    { "in_asm", E386_LOG_IN_ASM, 0, "each guest instruction translated, disassembled" },
+    { "exec", E386_LOG_EXEC, 0, "each translation block executed, one line (n= instructions before\n"
+                                "        it, CS:EIP, linear address): chaining is off, every block shows;\n"
+                                "        with -icount two runs diff line by line (docs/bisecting.md)" },
+    { "in_asm", E386_LOG_IN_ASM, 0, "each guest instruction translated, disassembled (Capstone)" },
+    { "op", E386_LOG_OP, 0, "each new block's pre-decoded operations, as the engine runs them" },
+    { "mmu", E386_LOG_MMU, 0, "page walks with paging on: TLB fills and page faults" },
     { "unimp", 0, DEV_LOG_UNIMP, "accesses to I/O ports no device claims" },
 };
 enum { NLOG_ITEMS = sizeof log_items / sizeof log_items[0] };
@@ -254,56 +258,6 @@ static int parse_log(const char *list, MachineConfig *cfg)
             p++;
     }
     return 0;
-}
-
-/* -d in_asm: Capstone when the build found it, hex bytes otherwise. */
-typedef struct Disasm {
-#ifdef E386_HAVE_CAPSTONE
-    csh cs[2]; /* 16- and 32-bit code */
-    bool ok[2];
-#endif
-    int unused;
-} Disasm;
-
-static void disasm_insn(void *opaque, FILE *f, uint32_t lin, const uint8_t *code, size_t len,
-                        int code32)
-{
-    Disasm *d = opaque;
-    (void)d;
-#ifdef E386_HAVE_CAPSTONE
-    int k = code32 != 0;
-    cs_insn *insn;
-    if (d->ok[k] && cs_disasm(d->cs[k], code, len, lin, 1, &insn) == 1) {
-        fprintf(f, "0x%08x:  %-7s %s\n", (unsigned)lin, insn->mnemonic, insn->op_str);
-        cs_free(insn, 1);
-        return;
-    }
-#else
-    (void)code32;
-#endif
-    fprintf(f, "0x%08x: ", (unsigned)lin);
-    for (size_t i = 0; i < len; i++)
-        fprintf(f, " %02x", code[i]);
-    fputc('\n', f);
-}
-
-static void disasm_open(Disasm *d)
-{
-    memset(d, 0, sizeof *d);
-#ifdef E386_HAVE_CAPSTONE
-    d->ok[0] = cs_open(CS_ARCH_X86, CS_MODE_16, &d->cs[0]) == CS_ERR_OK;
-    d->ok[1] = cs_open(CS_ARCH_X86, CS_MODE_32, &d->cs[1]) == CS_ERR_OK;
-#endif
-}
-
-static void disasm_close(Disasm *d)
-{
-#ifdef E386_HAVE_CAPSTONE
-    for (int k = 0; k < 2; k++)
-        if (d->ok[k])
-            cs_close(&d->cs[k]);
-#endif
-    (void)d;
 }
 
 /* -qmp / -monitor: the monitor's front ends, opened before the machine

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "progs/disasm.h"
 #include "user/user.h"
 
 extern char **environ;
@@ -24,11 +25,62 @@ static void usage(FILE *f)
     fprintf(f, "usage: emu386-user [options] program [args...]\n"
                "  -L dir        sysroot for the dynamic loader and libraries\n"
                "  -0 argv0      the program's argv[0] (default: its path)\n"
-               "  -d list       debug output: syscall, unimp, fault\n"
+               "  -d list       logs, comma-separated (-d help says what each prints):\n"
+               "                syscall,unimp,fault,int,in_asm,op,exec,cpu,page\n"
+               "  -D file       write the logs to file instead of stderr\n"
                "  -E var=value  set a variable in the guest environment\n"
                "  -U var        remove a variable from the guest environment\n"
                "  -h            this help\n"
                "  --version     print the version\n");
+}
+
+/* The -d items: the runner's own logs (flags of UserProc) and the CPU's. */
+enum { L_SYSCALL = 1, L_UNIMP = 2, L_FAULT = 4, L_PAGE = 8 };
+static const struct {
+    const char *name;
+    int user, cpu;
+    const char *what;
+} log_items[] = {
+    { "syscall", L_SYSCALL | L_UNIMP, 0, "each system call, its first arguments and result" },
+    { "unimp", L_UNIMP, 0, "each system call number emu386 does not implement (once)" },
+    { "fault", L_FAULT, 0, "each exception or INT the guest raises (before its signal)" },
+    { "int", L_FAULT, 0, "the same as fault (user mode has no IDT of its own)" },
+    { "in_asm", 0, E386_LOG_IN_ASM, "each guest instruction translated, disassembled (Capstone)" },
+    { "op", 0, E386_LOG_OP, "each new block's pre-decoded operations, as the engine runs them" },
+    { "exec", 0, E386_LOG_EXEC, "each translation block executed, one line (n= instructions before\n"
+                                "        it, CS:EIP, linear address): chaining is off, every block shows;\n"
+                                "        two runs diff line by line (docs/bisecting.md)" },
+    { "cpu", 0, E386_LOG_CPU, "the CPU state before each translation block (chaining off too)" },
+    { "page", L_PAGE, 0, "the guest's mappings at start and after each brk/mmap/munmap/mprotect/mremap" },
+};
+enum { NLOG_ITEMS = sizeof log_items / sizeof log_items[0] };
+
+/* 0, 1 after -d help, -1 on an unknown item (message printed) */
+static int parse_log(const char *list, int *user, int *cpu)
+{
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == 4 && !strncmp(p, "help", 4)) {
+            for (int i = 0; i < NLOG_ITEMS; i++)
+                printf("%-7s %s\n", log_items[i].name, log_items[i].what);
+            printf("mmu     (emu386-system only: user mode has no guest page tables)\n");
+            return 1;
+        }
+        int i = 0;
+        while (i < NLOG_ITEMS && (strlen(log_items[i].name) != n || strncmp(p, log_items[i].name, n)))
+            i++;
+        if (i == NLOG_ITEMS) {
+            fprintf(stderr, "emu386-user: unknown -d item '%.*s'%s (try -d help)\n", (int)n, p,
+                    n == 3 && !strncmp(p, "mmu", 3) ? ": page walks exist in emu386-system only" : "");
+            return -1;
+        }
+        *user |= log_items[i].user;
+        *cpu |= log_items[i].cpu;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -38,6 +90,8 @@ int main(int argc, char **argv)
     int i = 1;
     char **env = NULL;
     const char *argv0 = NULL;
+    const char *log_path = NULL;
+    int ulog = 0, cpulog = 0;
     size_t nenv = 0;
     for (char **e = environ; *e; e++)
         nenv++;
@@ -58,9 +112,11 @@ int main(int argc, char **argv)
         } else if (!strcmp(o, "-0")) {
             argv0 = v;
         } else if (!strcmp(o, "-d")) {
-            p->debug_syscall = strstr(v, "syscall") != NULL;
-            p->debug_unimp = strstr(v, "unimp") != NULL || p->debug_syscall;
-            p->debug_fault = strstr(v, "fault") != NULL;
+            int r = parse_log(v, &ulog, &cpulog);
+            if (r)
+                return r < 0 ? 2 : 0;
+        } else if (!strcmp(o, "-D")) {
+            log_path = v;
         } else if (!strcmp(o, "-E")) {
             env[nenv++] = (char *)v;
         } else if (!strcmp(o, "-U")) {
@@ -78,6 +134,14 @@ int main(int argc, char **argv)
     if (i >= argc) {
         usage(stderr);
         return 2;
+    }
+    p->debug_syscall = (ulog & L_SYSCALL) != 0;
+    p->debug_unimp = (ulog & L_UNIMP) != 0;
+    p->debug_fault = (ulog & L_FAULT) != 0;
+    p->debug_page = (ulog & L_PAGE) != 0;
+    if (log_path && !(p->log = fopen(log_path, "w"))) {
+        fprintf(stderr, "emu386-user: -D %s: cannot open it\n", log_path);
+        return 1;
     }
     p->cpu = e386_cpu_new();
     if (!p->cpu) {
@@ -101,8 +165,17 @@ int main(int argc, char **argv)
         return 126;
     }
     free(env);
+    Disasm dis;
+    disasm_open(&dis);
+    if (cpulog) /* after the loader: the log starts at the program's first block */
+        e386_set_log(p->cpu, cpulog, user_log(p), disasm_insn, &dis);
+    if (p->debug_page)
+        user_log_pages(p, "start");
     int status = user_run(p);
     the_proc = NULL;
     e386_cpu_free(p->cpu);
+    disasm_close(&dis);
+    if (p->log)
+        fclose(p->log);
     return status;
 }

@@ -184,3 +184,24 @@ int32_t sys_mremap(UserProc *p, uint32_t old, uint32_t oldlen, uint32_t newlen, 
     e386_mem_unmap(p->cpu, old, os);
     return (int32_t)dst;
 }
+
+/* -d page, in the shape of QEMU's: ranges of pages with one protection.
+ * The CPU's page map is scanned whole (a debug aid: 2^20 lookups). */
+void user_log_pages(UserProc *p, const char *why)
+{
+    FILE *f = user_log(p);
+    fprintf(f, "page: %s\npage: start    end      size     prot\n", why);
+    int cur = -1;
+    uint32_t start = 0;
+    for (uint64_t a = 0; a <= 0x100000000ull; a += 0x1000) {
+        int prot = a < 0x100000000ull ? e386_mem_prot(p->cpu, (uint32_t)a) : -1;
+        if (prot == cur)
+            continue;
+        if (cur >= 0)
+            fprintf(f, "page: %08x-%08x %08x %c%c%c\n", start, (uint32_t)(a - 1), (uint32_t)(a - start),
+                    cur & E386_PROT_READ ? 'r' : '-', cur & E386_PROT_WRITE ? 'w' : '-',
+                    cur & E386_PROT_EXEC ? 'x' : '-');
+        cur = prot;
+        start = (uint32_t)a;
+    }
+}

@@ -17,7 +17,7 @@ int user_run(UserProc *p)
             return p->exit_status;
         if (r == E386_EXIT_EXCEPTION || r == E386_EXIT_INTERRUPT) {
             if (p->debug_fault)
-                fprintf(stderr, "emu386-user: %s %d at eip %#x (error %#x, address %#x)\n",
+                fprintf(user_log(p), "emu386-user: %s %d at eip %#x (error %#x, address %#x)\n",
                         r == E386_EXIT_EXCEPTION ? "exception" : "interrupt", ex.vector,
                         ex.fault_eip, ex.error_code, ex.fault_addr);
             /* Linux's IDT gates for INT n are DPL 0 except 3, 4 and 0x80:

@@ -71,7 +71,7 @@ int32_t user_do_syscall(UserProc *p, uint32_t nr, const uint32_t a[6])
         return ret;
     if (p->debug_unimp && nr < 512 * 8 && !(p->unimp_seen[nr / 8 % 512] & (1 << (nr % 8)))) {
         p->unimp_seen[nr / 8 % 512] |= (uint8_t)(1 << (nr % 8));
-        fprintf(stderr, "emu386-user: unimplemented syscall %u\n", nr);
+        fprintf(user_log(p), "emu386-user: unimplemented syscall %u\n", nr);
     }
     return -ENOSYS;
 }
@@ -96,7 +96,19 @@ int user_syscall(E386Cpu *cpu, int vector, void *opaque)
     }
     int32_t r = user_do_syscall(p, nr, a);
     if (p->debug_syscall)
-        fprintf(stderr, "emu386-user: syscall %u (%#x, %#x, %#x) = %d\n", nr, a[0], a[1], a[2], r);
+        fprintf(user_log(p), "emu386-user: syscall %u (%#x, %#x, %#x) = %d\n", nr, a[0], a[1], a[2], r);
+    if (p->debug_page && (uint32_t)r < 0xfffff001u) { /* the calls that changed the address space */
+        static const struct { uint32_t nr; const char *name; } maps[] = {
+            { 45, "brk" }, { 90, "mmap" }, { 91, "munmap" }, { 125, "mprotect" }, { 163, "mremap" },
+            { 192, "mmap2" },
+        };
+        for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++)
+            if (maps[k].nr == nr) {
+                char why[96];
+                snprintf(why, sizeof why, "after %s(%#x, %#x) = %#x", maps[k].name, a[0], a[1], (uint32_t)r);
+                user_log_pages(p, why);
+            }
+    }
     e386_reg_write(cpu, E386_EAX, (uint32_t)r);
     p->restart_pending = r == -EINTR && p->host_pending;
     p->restart_nr = nr;

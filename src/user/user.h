@@ -29,6 +29,8 @@ typedef struct UserProc {
     uint32_t brk_start, brk_cur;
     uint32_t mmap_hint;
     int debug_syscall, debug_unimp, debug_fault;
+    int debug_page;        /* -d page: the guest's mappings at start and after each change */
+    FILE *log;             /* -D: where the -d logs go; NULL: stderr */
     uint8_t unimp_seen[512];
     int exited, exit_status;
 
@@ -124,4 +126,9 @@ void user_host_signal(UserProc *p, int sig);
 
 /* run loop (run.c): returns the process exit status (as for wait) */
 int user_run(UserProc *p);
+/* The -d logs' stream (-D FILE, or stderr). */
+static inline FILE *user_log(const UserProc *p) { return p->log ? p->log : stderr; }
+/* -d page: the guest's mappings, one line per run of pages with the same
+ * protection, after a title line naming why (start, the call). */
+void user_log_pages(UserProc *p, const char *why);
 #endif

@@ -265,6 +265,74 @@ def run(n):
     return struct.pack("<BBHI", 6, 0, 0, n)
 
 
+# the extended set (bit 3 of op): MMIO, DMA, PCI configuration, frames
+SZ = {1: 0, 2: 0x40, 4: 0x80}
+NE2K_IO, RTL_IO, RTL_MMIO = 0x80, 0x81, 0x83  # sel: 0x80 | BAR << 1 | NIC
+
+
+def mmw(sel, off, v, size=1):
+    return struct.pack("<BBHI", 0x08 | SZ[size], sel, off, v)
+
+
+def mmr(sel, off, size=1):
+    return struct.pack("<BBHI", 0x0a | SZ[size], sel, off, 0)
+
+
+def mmw_raw(addr, v, size=4):
+    return struct.pack("<BBHII", 0x08 | SZ[size], 0, 0, v, addr)
+
+
+def ramw(addr, v, size=4, anywhere=False):
+    return struct.pack("<BBHII", 0x0b | SZ[size], 0x80 if anywhere else 0, 0, v, addr)
+
+
+def cfgw(nic, reg, v, size=4):
+    return struct.pack("<BBHI", 0x0c | SZ[size], nic, reg, v)
+
+
+def cfgr(nic, reg, size=4):
+    return struct.pack("<BBHI", 0x0d | SZ[size], nic, reg, 0)
+
+
+def frame(nic, data):
+    return struct.pack("<BBHI", 0x0e, nic, len(data) - 1, 0) + data
+
+
+def assign():
+    return struct.pack("<BBHI", 0x0f, 0, 0, 0)
+
+
+PKT = bytes([0xff] * 6 + [0x52, 0x54, 0, 0x12, 0x34, 0x56, 0x08, 0x00]) + bytes(range(50))
+
+
+def gen_devices_pci():
+    rtl = (cfgw(1, 4, 0x07, 2) + mmw(RTL_MMIO, 0x37, 0x10) + mmr(RTL_MMIO, 0x37) +
+           b"".join(ramw(0x2000 + 4 * i, 0x01020304 * (i + 1)) for i in range(16)) +
+           mmw(RTL_MMIO, 0x20, 0x2000, 4) + mmw(RTL_MMIO, 0x30, 0x4000, 4) + mmw(RTL_MMIO, 0x44, 0x8f, 4) +
+           mmw(RTL_MMIO, 0x3c, 0xffff, 2) + mmw(RTL_MMIO, 0x37, 0x0c) + mmw(RTL_MMIO, 0x10, 60, 4) +
+           mmr(RTL_MMIO, 0x3e, 2) + mmw(RTL_MMIO, 0x3e, 0xffff, 2) +
+           mmw(RTL_MMIO, 0x24, 0xfffff000, 4) + mmw(RTL_MMIO, 0x14, 100, 4) +  # TX DMA past RAM
+           frame(1, PKT) + mmr(RTL_MMIO, 0x3a, 2) + mmw(RTL_MMIO, 0x38, 0x30, 2) +
+           mmw(RTL_MMIO, 0x30, 0x000ff000, 4) + frame(1, PKT) + frame(1, PKT[:20]) +  # RX ring at RAM's end
+           tick(100000) + run(100) + cfgr(1, 0x14) + cfgw(1, 0x14, 0xffffffff) + cfgr(1, 0x14) +
+           cfgw(1, 0x14, 0xe0100000) + mmr(RTL_MMIO, 0x40, 4) + cfgw(1, 4, 0, 2) + mmr(RTL_MMIO, 0x40, 4) +
+           assign() + mmr(RTL_IO | 0, 0x37) + mmw_raw(0xe0000000, 0x12345678) + ramw(0xfffffff0, 1, 4, True))
+    write("fuzz_devices", "rtl8139-dma", rtl)
+    ne = (cfgw(0, 4, 0x07, 2) + mmw(NE2K_IO, 0, 0x21) + mmw(NE2K_IO, 0x0e, 0x49) + mmw(NE2K_IO, 0x0a, 0) +
+          mmw(NE2K_IO, 0x0b, 0) + mmw(NE2K_IO, 0x0c, 0x1f) + mmw(NE2K_IO, 0x0d, 0) + mmw(NE2K_IO, 1, 0x46) +
+          mmw(NE2K_IO, 2, 0x80) + mmw(NE2K_IO, 3, 0x46) + mmw(NE2K_IO, 0, 0x61) + mmw(NE2K_IO, 7, 0x47) +
+          mmw(NE2K_IO, 0, 0x22) + mmw(NE2K_IO, 0x0f, 0xff) + mmw(NE2K_IO, 7, 0xff) +
+          mmw(NE2K_IO, 8, 0x00) + mmw(NE2K_IO, 9, 0x40) + mmw(NE2K_IO, 0x0a, 64) + mmw(NE2K_IO, 0x0b, 0) +
+          mmw(NE2K_IO, 0, 0x12) + b"".join(mmw(NE2K_IO, 0x10, 0x4142 + i, 2) for i in range(32)) +
+          mmw(NE2K_IO, 4, 0x40) + mmw(NE2K_IO, 5, 64) + mmw(NE2K_IO, 6, 0) + mmw(NE2K_IO, 0, 0x26) +
+          frame(0, PKT) + mmr(NE2K_IO, 7) + mmw(NE2K_IO, 8, 0x00) + mmw(NE2K_IO, 9, 0x47) +
+          mmw(NE2K_IO, 0x0a, 64) + mmw(NE2K_IO, 0, 0x0a) + b"".join(mmr(NE2K_IO, 0x10, 2) for _ in range(32)) +
+          mmr(NE2K_IO, 0x1f) + tick(100000) + run(100) + cfgw(0, 0x10, 0xffffffff) + cfgr(0, 0x10) +
+          cfgw(0, 0x30, 0xffffffff) + cfgr(0, 0x30) + cfgw(0, 0x30, 0xe0200001) + cfgw(0, 4, 0x3, 2) +
+          mmw_raw(0xe0200000, 0) + cfgw(0, 0x3c, 0x0b, 1) + assign())
+    write("fuzz_devices", "ne2k-pci-dma", ne)
+
+
 def gen_devices():
     clean("fuzz_devices")
     pic_init = (outb(0x20, 0x11) + outb(0x21, 0x08) + outb(0x21, 0x04) + outb(0x21, 0x01) +
@@ -287,6 +355,7 @@ def gen_devices():
           outb(0x61, 0x03) + inb(0x61) + outb(0x4d0, 0x20) + outb(0x80, 0x1234, 2) + outb(0x40, 0x12345678, 4) +
           outb(0xf4, 0x01) + struct.pack("<BBHI", 7, 0, 0, 1) + struct.pack("<BBHI", 0, 0, 0x1234, 7) +
           struct.pack("<BBHI", 7, 0, 0, 0))
+    gen_devices_pci()
 
 
 if __name__ == "__main__":
