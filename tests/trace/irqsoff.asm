@@ -1,0 +1,66 @@
+; irqsoff: the irqsoff tracer's test kernel (tests/trace/run.py,
+; docs/tracing.md).  After one STI (the boot's own IF=0 stretch from
+; reset is never measured: its start is unknown, as for Linux's tracer)
+; it runs stretches with IF clear of known lengths, counted in
+; instructions that begin with IF clear (the one that sets IF again
+; included):
+;
+;   w_short  CLI, 10 NOPs, STI                          11
+;   w_popf   PUSHFD, CLI, 50 NOPs, POPFD                51
+;   w_gate   INT 0x40 through an interrupt gate:
+;            30 NOPs and IRETD in h_gate                31
+;   w_trap   INT 0x41 through a trap gate: IF stays set  -
+;   w_loop   CLI, MOV ECX, 1000 x (DEC, JNZ), STI     2002   the maximum
+;   w_long   CLI, 200 NOPs, STI                        201
+;
+; The loop runs through chained blocks and its STI ends a block in the
+; middle, so the count must come from the instruction, not the block.
+%include "lib.inc"
+    bits 32
+
+h_gate:
+    times 30 nop
+h_gate_iret:
+    iretd
+
+h_trap:
+    nop
+    iretd
+
+main:
+    SETGATE 0x40, SEL_CODE, h_gate, 0x8E
+    SETGATE 0x41, SEL_CODE, h_trap, 0x8F
+    sti
+w_short:
+    cli
+    times 10 nop
+w_short_end:
+    sti
+w_popf:
+    pushfd
+w_popf_cli:
+    cli
+    times 50 nop
+w_popf_end:
+    popfd
+w_gate:
+    int 0x40
+w_trap:
+    int 0x41
+w_loop:
+    cli
+    mov ecx, 1000
+w_loop_body:
+    dec ecx
+    jnz w_loop_body
+w_loop_end:
+    sti
+w_long:
+    cli
+    times 200 nop
+w_long_end:
+    sti
+    PRINTF `irqsoff: windows done\n`
+    DONE 0
+
+    ROM_END
