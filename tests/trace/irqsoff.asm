@@ -13,7 +13,9 @@
 ;   w_loop   CLI, MOV ECX, 1000 x (DEC, JNZ), STI     2002   the maximum
 ;   w_long   CLI, 200 NOPs, STI                        201
 ;
-; The loop runs through chained blocks and its STI ends a block in the
+;
+; Built with -DWAIT_AT_END it idles after them (HLT, IF set) for the
+; monitor's test.  The loop runs through chained blocks and its STI ends a block in the
 ; middle, so the count must come from the instruction, not the block.
 %include "lib.inc"
     bits 32
@@ -61,6 +63,13 @@ w_long:
 w_long_end:
     sti
     PRINTF `irqsoff: windows done\n`
+%ifdef WAIT_AT_END
+    ; the monitor's test: wait with IF set (no timer is programmed, so
+    ; nothing wakes it) for the queries and quit
+.idle:
+    hlt
+    jmp .idle
+%endif
     DONE 0
 
     ROM_END
