@@ -42,9 +42,9 @@ void e386_set_if_hook(E386Cpu *cpu, e386_if_fn fn, e386_step_fn step, void *opaq
     cpu->if_opaque = opaque;
     cpu->if_seen = cpu->eflags & F_IF;
     cpu->if_step = cpu->step_hook != NULL;
+    /* armed inside a stretch: it is not measured, so not stepped either
+     * (a Linux boot runs long with IF clear before its first STI) */
     cpu->log_mask &= ~E386_LOG_STEP;
-    if (cpu->if_step && !cpu->if_seen)
-        cpu->log_mask |= E386_LOG_STEP; /* armed inside a stretch: it is not measured, but stepped */
 }
 
 int e386_if_state(const E386Cpu *cpu)
