@@ -8,6 +8,7 @@
 # Deterministic under -icount: the same report every run.  Not part of
 # ctest (two Linux boots, minutes): run by hand to refresh docs/tracing.md.
 #   tests/trace/linux.sh --emu PATH [--out DIR] [--icount N] [--timeout S]
+# (Kernel log lines that fall between the base64 lines are left out.)
 # Exit 0 with the report in DIR/irqsoff.txt (and DIR/System.map); 77 when
 # the kit cannot be fetched; 1 on failure.
 set -u
@@ -41,7 +42,7 @@ kit "$here/kallsyms.sh" "$work/initrd-syms.gz"
 timeout "$timeout_s" "$emu" -m 128M -icount "$icount" -kernel "$KERNEL" -initrd "$INITRD" -append "$append" \
     -no-reboot -serial "file:$work/serial.syms" >/dev/null 2>"$work/err.syms"
 tr -d '\r' <"$work/serial.syms" | sed -n '/^=== kallsyms begin ===$/,/^=== kallsyms end ===$/p' |
-    sed '1d;$d' | base64 -d | gunzip -c >"$out/System.map" ||
+    sed '1d;$d' | grep -E '^[A-Za-z0-9+/=]+$' | base64 -d | gunzip -c >"$out/System.map" ||
     { echo "FAIL: trace linux: no symbols from the first boot: $(tail -c 300 "$work/err.syms")"; exit 1; }
 echo "trace linux: $(wc -l <"$out/System.map") text symbols from /proc/kallsyms"
 
