@@ -105,7 +105,9 @@ static void stretch_end(Irqsoff *t, const e386_if_edge *e)
 void irqsoff_on_edge(void *opaque, const e386_if_edge *e)
 {
     Irqsoff *t = opaque;
-    if (e->cause == E386_IF_RESET) { /* a reset cuts the stretch off: not a latency */
+    /* a reset, or a state loaded from outside (migration), cuts the
+     * stretch off: not a latency, and no start the guest made */
+    if (e->cause == E386_IF_RESET || e->cause == E386_IF_OTHER) {
         t->open = false;
         trace_clear(&t->trace_cur);
         return;

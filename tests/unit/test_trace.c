@@ -161,6 +161,8 @@ START_TEST(test_stretches)
     edge(&t, 0, E386_IF_CLI_STI, 400, 0x500);
     edge(&t, 0, E386_IF_RESET, 405, 0xfff0);       /* a reset: that stretch is gone */
     edge(&t, 1, E386_IF_CLI_STI, 900, 0x600);
+    edge(&t, 0, E386_IF_OTHER, 950, 0x700);       /* a loaded state: no start either */
+    edge(&t, 1, E386_IF_CLI_STI, 5000, 0x800);
     ck_assert_uint_eq(t.count, 3);
     ck_assert(t.have_max);
     ck_assert_uint_eq(t.max.insns, 31);
