@@ -10,6 +10,8 @@
 ;   w_gate   INT 0x40 through an interrupt gate:
 ;            30 NOPs and IRETD in h_gate                31
 ;   w_trap   INT 0x41 through a trap gate: IF stays set  -
+;   w_task   JMP to a TSS whose EFLAGS has IF clear: 20 NOPs
+;            and the JMP back to the kernel's task          21
 ;   w_loop   CLI, MOV ECX, 1000 x (DEC, JNZ), STI     2002   the maximum
 ;   w_long   CLI, 200 NOPs, STI                        201
 ;
@@ -29,9 +31,35 @@ h_trap:
     nop
     iretd
 
+TSS_T equ 0x10000                  ; the second task's TSS (RAM)
+SEL_TSS_T equ SEL_FREE
+
+; the second task: runs with the EFLAGS of its TSS (IF clear), then
+; switches back to the kernel's task, whose saved EFLAGS has IF set
+task_t:
+    times 20 nop
+w_task_back:
+    jmp SEL_TSS0:0
+
 main:
     SETGATE 0x40, SEL_CODE, h_gate, 0x8E
     SETGATE 0x41, SEL_CODE, h_trap, 0x8F
+    ; the second task's TSS: flat CPL-0 code at task_t, EFLAGS 2 (IF clear)
+    mov edi, TSS_T
+    mov ecx, 0x68/4
+    xor eax, eax
+    rep stosd
+    mov dword [TSS_T+0x20], task_t
+    mov dword [TSS_T+0x24], 2
+    mov dword [TSS_T+0x38], 0x8000
+    mov dword [TSS_T+0x4C], SEL_CODE
+    mov dword [TSS_T+0x50], SEL_DATA
+    mov dword [TSS_T+0x48], SEL_DATA
+    mov dword [TSS_T+0x54], SEL_DATA
+    mov dword [TSS_T+0x58], SEL_DATA
+    mov dword [TSS_T+0x5C], SEL_DATA
+    mov word [TSS_T+0x66], 0x68    ; no I/O bitmap
+    SETDESC SEL_TSS_T, TSS_T, 0x67, 0x89, 0x0
     sti
 w_short:
     cli
@@ -49,6 +77,8 @@ w_gate:
     int 0x40
 w_trap:
     int 0x41
+w_task:
+    jmp SEL_TSS_T:0
 w_loop:
     cli
     mov ecx, 1000

@@ -1,8 +1,9 @@
 """The irqsoff tracer on irqsoff.asm (docs/tracing.md): under -icount 3
 (8 ns an instruction) every number is exact and every run the same.  The
 kernel's stretches, in instructions that begin with IF clear: w_short 11,
-w_popf 51, h_gate 31, w_loop 2002 (the maximum), w_long 201; the trap
-gate leaves IF set and makes none."""
+w_popf 51, h_gate 31, w_task 21 (a task switch to a TSS with IF clear
+and back), w_loop 2002 (the maximum), w_long 201; the trap gate leaves IF
+set and makes none."""
 import os
 import re
 import subprocess
@@ -62,7 +63,7 @@ def test_maximum_exact(tmp_path):
     assert "#  => started at: %s\n" % sym(syms, "w_loop") in rep
     assert "#  => ended at:   %s\n" % sym(syms, "w_loop_end") in rep
     assert ("#  => emu386: %d instructions, %d ns, cli at eip 0x%08x" % (MAX_INSNS, lat, syms["w_loop"])) in rep
-    assert "5 stretches measured" in rep
+    assert "6 stretches measured" in rep
     lines = [l for l in rep.splitlines() if not l.startswith("#")]
     assert re.fullmatch(r" guest-0 +0d\.\.\. +0us.: trace_hardirqs_off <-w_loop", lines[0]), lines[0]
     assert re.fullmatch(r" guest-0 +0d\.\.\. +%dus.: trace_hardirqs_on <-w_loop_end" % (lat // 1000),
@@ -116,7 +117,18 @@ def test_gate_stretch(tmp_path):
     recs = re.findall(r"^#  latency: \d+ us \((\d+) ns, (\d+) instructions\) started at: (\S+) ended at: (\S+)$",
                       rep, re.M)
     assert (str(31 * NS), "31", sym(syms, "h_gate"), sym(syms, "h_gate_iret")) in recs
-    assert len(recs) == 4  # and w_popf, w_loop, w_long; not w_short (11), nor the trap gate
+    assert len(recs) == 4  # and w_popf, w_loop, w_long; not w_short (11), w_task (21), nor the trap gate
+
+
+def test_task_switch_stretch(tmp_path):
+    """A JMP to a TSS whose EFLAGS has IF clear starts a stretch at the
+    JMP; the JMP back to the kernel's task (saved with IF set) ends it."""
+    syms = symbols("plain")
+    rep = run_traced(tmp_path, "map=%s,thresh=%d" % (sysmap("plain"), 21 * NS))
+    recs = re.findall(r"^#  latency: \d+ us \((\d+) ns, (\d+) instructions\) started at: (\S+) ended at: (\S+)$",
+                      rep, re.M)
+    assert (str(21 * NS), "21", sym(syms, "w_task"), sym(syms, "w_task_back")) in recs
+    assert len(recs) == 5  # all but w_short
 
 
 def test_bad_options(tmp_path):
@@ -142,7 +154,7 @@ def test_monitor_control(tmp_path):
         end = __import__("time").monotonic() + HANG
         while True:
             r = q.cmd("query-trace-irqsoff")
-            if r["count"] == 5:
+            if r["count"] == 6:
                 break
             assert __import__("time").monotonic() < end, "hang guard: %r" % r
         m = r["max"]
