@@ -1,4 +1,4 @@
-/* System.map parsing and address lookup (symmap.h). */
+/* System.map and ELF .symtab parsing, and address lookup (symmap.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "trace/symmap.h"
 #include <errno.h>
@@ -52,10 +52,66 @@ static int by_addr(const void *a, const void *b)
     return x->name < y->name ? -1 : x->name > y->name;
 }
 
+/* Growing arrays of a map being built. */
+typedef struct Builder {
+    SymMap *m;
+    size_t cap, ncap;
+} Builder;
+
+/* 0, or -1 with a message (the map is then freed) */
+static int add_sym(Builder *b, uint32_t addr, const char *name, size_t nlen, char *err, size_t errlen)
+{
+    SymMap *m = b->m;
+    if (nlen > SYMMAP_MAX_NAME)
+        nlen = SYMMAP_MAX_NAME;
+    if (m->nsyms == SYMMAP_MAX_SYMS) {
+        snprintf(err, errlen, "symbol map: more than %d symbols", SYMMAP_MAX_SYMS);
+        symmap_free(m);
+        return -1;
+    }
+    if (m->nsyms == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 1024;
+        SymEntry *s = realloc(m->syms, nc * sizeof *s);
+        if (!s) goto oom;
+        m->syms = s;
+        b->cap = nc;
+    }
+    if (m->names_len + nlen + 1 > b->ncap) {
+        size_t nc = b->ncap ? b->ncap * 2 : 16384;
+        while (nc < m->names_len + nlen + 1) nc *= 2;
+        char *s = realloc(m->names, nc);
+        if (!s) goto oom;
+        m->names = s;
+        b->ncap = nc;
+    }
+    m->syms[m->nsyms++] = (SymEntry){ addr, (uint32_t)m->names_len };
+    memcpy(m->names + m->names_len, name, nlen);
+    m->names[m->names_len + nlen] = 0;
+    m->names_len += nlen + 1;
+    return 0;
+oom:
+    snprintf(err, errlen, "symbol map: out of memory");
+    symmap_free(m);
+    return -1;
+}
+
+/* Sort by address and keep one name an address. */
+static void finish(SymMap *m)
+{
+    if (m->nsyms) {
+        qsort(m->syms, m->nsyms, sizeof *m->syms, by_addr);
+        size_t k = 1;
+        for (size_t i = 1; i < m->nsyms; i++)
+            if (m->syms[i].addr != m->syms[k - 1].addr)
+                m->syms[k++] = m->syms[i];
+        m->nsyms = k;
+    }
+}
+
 int symmap_parse(SymMap *m, const char *text, size_t len, char *err, size_t errlen)
 {
     *m = (SymMap){ 0 };
-    size_t cap = 0, ncap = 0;
+    Builder b = { m, 0, 0 };
     const char *p = text, *end = text + len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -65,47 +121,71 @@ int symmap_parse(SymMap *m, const char *text, size_t len, char *err, size_t errl
         size_t nlen;
         if (!parse_line(p, le, &addr, &name, &nlen)) {
             if (le > p) m->bad_lines++;
-        } else {
-            if (m->nsyms == SYMMAP_MAX_SYMS) {
-                snprintf(err, errlen, "symbol map: more than %d symbols", SYMMAP_MAX_SYMS);
-                symmap_free(m);
-                return -1;
-            }
-            if (m->nsyms == cap) {
-                size_t nc = cap ? cap * 2 : 1024;
-                SymEntry *s = realloc(m->syms, nc * sizeof *s);
-                if (!s) goto oom;
-                m->syms = s;
-                cap = nc;
-            }
-            if (m->names_len + nlen + 1 > ncap) {
-                size_t nc = ncap ? ncap * 2 : 16384;
-                while (nc < m->names_len + nlen + 1) nc *= 2;
-                char *s = realloc(m->names, nc);
-                if (!s) goto oom;
-                m->names = s;
-                ncap = nc;
-            }
-            m->syms[m->nsyms++] = (SymEntry){ addr, (uint32_t)m->names_len };
-            memcpy(m->names + m->names_len, name, nlen);
-            m->names[m->names_len + nlen] = 0;
-            m->names_len += nlen + 1;
+        } else if (add_sym(&b, addr, name, nlen, err, errlen) < 0) {
+            return -1;
         }
         p = nl ? nl + 1 : end;
     }
-    if (m->nsyms) {
-        qsort(m->syms, m->nsyms, sizeof *m->syms, by_addr);
-        size_t k = 1;
-        for (size_t i = 1; i < m->nsyms; i++)
-            if (m->syms[i].addr != m->syms[k - 1].addr)
-                m->syms[k++] = m->syms[i];
-        m->nsyms = k;
-    }
+    finish(m);
     return 0;
-oom:
-    snprintf(err, errlen, "symbol map: out of memory");
-    symmap_free(m);
-    return -1;
+}
+
+/* ---- ELF: the .symtab of a vmlinux (ELF32, little-endian) ---- */
+
+static uint32_t le16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* [off, off+size) inside a file of len bytes, without overflow */
+static int in_file(uint64_t off, uint64_t size, size_t len) { return off <= len && size <= len - off; }
+
+int symmap_parse_elf(SymMap *m, const uint8_t *f, size_t len, char *err, size_t errlen)
+{
+    *m = (SymMap){ 0 };
+    Builder b = { m, 0, 0 };
+    if (len < 52 || memcmp(f, "\x7f" "ELF", 4) || f[4] != 1 || f[5] != 1) {
+        snprintf(err, errlen, "ELF: not a 32-bit little-endian ELF file");
+        return -1;
+    }
+    uint32_t shoff = le32(f + 32), shentsize = le16(f + 46), shnum = le16(f + 48);
+    if (shentsize < 40 || !in_file(shoff, (uint64_t)shentsize * shnum, len)) {
+        snprintf(err, errlen, "ELF: section headers out of the file");
+        return -1;
+    }
+    for (uint32_t i = 0; i < shnum; i++) {
+        const uint8_t *sh = f + shoff + (size_t)i * shentsize;
+        if (le32(sh + 4) != 2) /* SHT_SYMTAB */
+            continue;
+        uint32_t off = le32(sh + 16), size = le32(sh + 20), link = le32(sh + 24), entsize = le32(sh + 36);
+        if (entsize < 16 || link >= shnum || !in_file(off, size, len)) {
+            snprintf(err, errlen, "ELF: a symbol table out of the file");
+            return -1;
+        }
+        const uint8_t *st = f + shoff + (size_t)link * shentsize;
+        uint32_t stroff = le32(st + 16), strsize = le32(st + 20);
+        if (!in_file(stroff, strsize, len)) {
+            snprintf(err, errlen, "ELF: a string table out of the file");
+            return -1;
+        }
+        const char *strs = (const char *)f + stroff;
+        for (uint32_t k = 0; k + entsize <= size; k += entsize) {
+            const uint8_t *sym = f + off + k;
+            uint32_t name = le32(sym), value = le32(sym + 4), type = sym[12] & 15, shndx = le16(sym + 14);
+            /* functions and plain labels (assembly) of a real section */
+            if ((type != 2 && type != 0) || shndx == 0 || shndx >= 0xff00 || name == 0 || name >= strsize)
+                continue;
+            const char *n = strs + name;
+            size_t nlen = strnlen(n, strsize - name);
+            if (nlen == 0 || nlen == strsize - name) /* not NUL-terminated in its table */
+                continue;
+            if (add_sym(&b, value, n, nlen, err, errlen) < 0)
+                return -1;
+        }
+    }
+    finish(m);
+    return 0;
 }
 
 int symmap_load(SymMap *m, const char *path, char *err, size_t errlen)
@@ -145,7 +225,9 @@ int symmap_load(SymMap *m, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: read error", path);
         goto out;
     }
-    rc = symmap_parse(m, buf, len, err, errlen);
+    /* an ELF file (a vmlinux) by its magic, else a System.map */
+    rc = len >= 4 && !memcmp(buf, "\x7f" "ELF", 4) ? symmap_parse_elf(m, (const uint8_t *)buf, len, err, errlen)
+                                                  : symmap_parse(m, buf, len, err, errlen);
 out:
     free(buf);
     fclose(f);

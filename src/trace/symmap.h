@@ -1,7 +1,8 @@
 /* Guest symbols for the irqsoff tracer's reports: a System.map ("addr
  * type name" a line, as the kernel's build writes it, or a map a test
- * writes from nasm's listing), parsed as hostile input: bounded in size,
- * in symbols and in name length, bad lines skipped and counted. */
+ * writes from nasm's listing) or the symbol table of an ELF file (a
+ * vmlinux), parsed as hostile input: bounded in size, in symbols and in
+ * name length, bad lines skipped and counted. */
 #ifndef E386_TRACE_SYMMAP_H
 #define E386_TRACE_SYMMAP_H
 #include <stddef.h>
@@ -30,7 +31,11 @@ typedef struct SymMap {
  * message (out of memory, too many symbols).  A map with no symbol is
  * valid: every address then prints as hex. */
 int symmap_parse(SymMap *m, const char *text, size_t len, char *err, size_t errlen);
-/* The same from a file. */
+/* The .symtab of an ELF32 little-endian file (a vmlinux): STT_FUNC and
+ * STT_NOTYPE symbols of a real section; every offset, size and string is
+ * checked against the file.  -1 with a message if the headers are bad. */
+int symmap_parse_elf(SymMap *m, const uint8_t *f, size_t len, char *err, size_t errlen);
+/* The same from a file: ELF by its magic, else a System.map. */
 int symmap_load(SymMap *m, const char *path, char *err, size_t errlen);
 void symmap_free(SymMap *m);
 /* The symbol at or below addr: its name and addr - its address, and the

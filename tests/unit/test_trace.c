@@ -1,6 +1,7 @@
 /* The irqsoff tracer's parts on their own (src/trace, docs/tracing.md):
  * the System.map parser against hostile input (garbage, NULs, every
- * truncation, huge names and addresses, no newline), lookups at the
+ * truncation, huge names and addresses, no newline), the ELF .symtab
+ * reader (every truncation, every byte changed), lookups at the
  * edges, the stretch bookkeeping fed edges by hand (maximum, ties,
  * threshold records and their bound, a reset, the trace ring's wrap),
  * and the ftrace formatter's header and lines. */
@@ -116,6 +117,94 @@ START_TEST(test_map_hostile)
     char err[256] = "";
     ck_assert_int_eq(symmap_load(&m, "/nonexistent/System.map", err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/System.map"));
+}
+END_TEST
+
+/* ---- ELF ---- */
+
+static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v) { put16(p, v); put16(p + 2, v >> 16); }
+
+/* A minimal ELF32 file: header, .strtab, .symtab (null, f1 FUNC at
+ * 0xc1000000, lab NOTYPE at 0xc1000040, obj OBJECT (left out), und
+ * undefined (left out)), then three section headers (null, symtab,
+ * strtab).  Its length in *len. */
+static uint8_t *tiny_elf(size_t *len)
+{
+    static const char strs[] = "\0f1\0lab\0obj\0und";
+    enum { STR = 52, SYM = 64, SH = SYM + 5 * 16, N = SH + 3 * 40 };
+    uint8_t *f = calloc(1, N);
+    ck_assert_ptr_nonnull(f);
+    memcpy(f, "\x7f" "ELF", 4);
+    f[4] = 1; /* ELFCLASS32 */
+    f[5] = 1; /* little-endian */
+    f[6] = 1;
+    put16(f + 16, 2);  /* ET_EXEC */
+    put16(f + 18, 3);  /* EM_386 */
+    put32(f + 32, SH); /* e_shoff */
+    put16(f + 40, 52);
+    put16(f + 46, 40); /* e_shentsize */
+    put16(f + 48, 3);  /* e_shnum */
+    memcpy(f + STR, strs, sizeof strs);
+    const struct { uint32_t name, value; uint8_t info; uint16_t shndx; } syms[5] = {
+        { 0, 0, 0, 0 }, { 1, 0xc1000000, 0x12, 1 }, { 4, 0xc1000040, 0x00, 1 },
+        { 8, 0xc1000080, 0x11, 1 }, { 12, 0xc10000c0, 0x12, 0 },
+    };
+    for (int i = 0; i < 5; i++) {
+        put32(f + SYM + 16 * i, syms[i].name);
+        put32(f + SYM + 16 * i + 4, syms[i].value);
+        f[SYM + 16 * i + 12] = syms[i].info;
+        put16(f + SYM + 16 * i + 14, syms[i].shndx);
+    }
+    uint8_t *sh = f + SH + 40; /* [1] .symtab, linked to [2] */
+    put32(sh + 4, 2);
+    put32(sh + 16, SYM);
+    put32(sh + 20, 5 * 16);
+    put32(sh + 24, 2);
+    put32(sh + 36, 16);
+    sh += 40; /* [2] .strtab */
+    put32(sh + 4, 3);
+    put32(sh + 16, STR);
+    put32(sh + 20, sizeof strs);
+    *len = N;
+    return f;
+}
+
+START_TEST(test_elf_symbols)
+{
+    size_t len;
+    uint8_t *f = tiny_elf(&len);
+    SymMap m;
+    char err[256] = "";
+    ck_assert_msg(symmap_parse_elf(&m, f, len, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(m.nsyms, 2);
+    uint32_t off, size;
+    ck_assert_str_eq(symmap_lookup(&m, 0xc1000010, &off, &size), "f1");
+    ck_assert_uint_eq(size, 0x40);
+    ck_assert_str_eq(symmap_lookup(&m, 0xc1000100, &off, &size), "lab");
+    symmap_free(&m);
+    /* hostile: every truncation and every single-byte change parse or
+     * fail with a message, never read outside the buffer (ASan) */
+    for (size_t l = 0; l < len; l++) {
+        uint8_t *t = malloc(l ? l : 1);
+        memcpy(t, f, l);
+        if (symmap_parse_elf(&m, t, l, err, sizeof err) == 0)
+            symmap_free(&m);
+        free(t);
+    }
+    for (size_t i = 0; i < len; i++) {
+        for (int v = 0; v < 3; v++) {
+            uint8_t save = f[i];
+            f[i] = v == 0 ? 0xff : v == 1 ? 0x00 : (uint8_t)(save ^ 0x80);
+            if (symmap_parse_elf(&m, f, len, err, sizeof err) == 0)
+                symmap_free(&m);
+            f[i] = save;
+        }
+    }
+    /* too short for a header: refused with a message */
+    ck_assert_int_eq(symmap_parse_elf(&m, f, 3, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "ELF"));
+    free(f);
 }
 END_TEST
 
@@ -275,6 +364,7 @@ int main(void)
     tcase_set_timeout(tc, 60); /* a hang guard */
     tcase_add_test(tc, test_map_parse);
     tcase_add_test(tc, test_map_hostile);
+    tcase_add_test(tc, test_elf_symbols);
     tcase_add_test(tc, test_stretches);
     tcase_add_test(tc, test_trace_ring);
     tcase_add_test(tc, test_ftrace_format);
