@@ -166,6 +166,30 @@ typedef void (*e386_disasm_fn)(void *opaque, FILE *f, uint32_t lin, const uint8_
                                int code32);
 void e386_set_log(E386Cpu *cpu, int mask, FILE *f, e386_disasm_fn disasm, void *opaque);
 
+/* EFLAGS.IF edges, for the irqsoff tracer (src/trace, docs/tracing.md).
+ * The hook sees every change of IF while it is set: the instruction count
+ * is exact (instructions retired, the changing one included; a delivery
+ * counts as one step, as in e386_insn_count), eip is the instruction that
+ * changed IF (CLI, STI, POPF, IRET, a far jump to a task) or, for an
+ * interrupt, exception or task gate, the handler's first instruction.
+ * With step set, the step hook sees each instruction while IF is clear,
+ * before it runs (the CPU then runs one-instruction blocks: slow, but
+ * only inside the stretches).  NULL fn: off, and nothing on the fast path. */
+enum { E386_IF_CLI_STI, E386_IF_POPF, E386_IF_IRET, E386_IF_GATE, E386_IF_TASK, E386_IF_RESET,
+       E386_IF_OTHER };
+typedef struct e386_if_edge {
+    int on;         /* IF after the edge */
+    int cause;      /* E386_IF_* */
+    uint64_t insns; /* e386_insn_count at the edge */
+    uint32_t eip;
+} e386_if_edge;
+typedef void (*e386_if_fn)(void *opaque, const e386_if_edge *e);
+typedef void (*e386_step_fn)(void *opaque, uint32_t eip, uint64_t insns);
+void e386_set_if_hook(E386Cpu *cpu, e386_if_fn fn, e386_step_fn step, void *opaque);
+/* The CPU's EFLAGS.IF now (a tracer armed while IF is clear waits for
+ * the next edge, as Linux's does) */
+int e386_if_state(const E386Cpu *cpu);
+
 /* ---- Snapshots and migration (core/cpu_state.c) ----
  * The CPU's architectural state as one plain struct (core/cpu_state.h)
  * that a StateDesc (dev/state.h) describes whole: the migration stream,

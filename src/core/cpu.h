@@ -161,6 +161,9 @@ struct Tb {
     Tb *link[2];        /* chained successors (taken, fall-through) */
     E386Op *ops;
 };
+/* a log bit the library sets itself: one-instruction blocks and the step
+ * hook while IF is clear (core/irqedge.c) */
+enum { E386_LOG_STEP = 1 << 8 };
 enum { TB_CODE32 = 1, TB_SS32 = 2, TB_TF = 4, TB_CPL3 = 8, TB_PE = 32, TB_ONE = 64 /* one instruction: an interrupt shadow */ };
 
 typedef struct TbCache TbCache;
@@ -233,6 +236,12 @@ struct E386Cpu {
     FILE *log;
     e386_disasm_fn disasm;
     void *disasm_opaque;
+    /* the IF-edge hook (core/irqedge.c): if_seen is IF as last reported */
+    e386_if_fn if_hook;
+    e386_step_fn step_hook;
+    void *if_opaque;
+    uint32_t if_seen;
+    uint8_t if_step;    /* step_hook wanted: E386_LOG_STEP while IF is clear */
     uint64_t *dirty_log;   /* e386_dirty_log_*: bit n = physical page n written (NULL: off) */
     uint32_t dirty_npages; /* pages the log covers */
     TlbEntry tlb[2][TLB_SIZE]; /* last: large, and away from the hot registers */
@@ -247,6 +256,16 @@ _Noreturn void raise_pf(E386Cpu *cpu, uint32_t lin, uint32_t err);
 _Noreturn void raise_soft_int(E386Cpu *cpu, const E386Op *op, int vector);
 /* an exception that is a trap (ICEBP's #DB): eip = next */
 _Noreturn void raise_trap(E386Cpu *cpu, const E386Op *op, int vector);
+
+/* ---- IF edges (core/irqedge.c) ----
+ * Called wherever IF may change; with no hook it is one load and one
+ * predictable branch.  by: the op that changes it (NULL: between
+ * instructions, as a delivery). */
+void if_edge(E386Cpu *cpu, int cause, const E386Op *by);
+static inline void if_check(E386Cpu *cpu, int cause) {
+    if (cpu->if_hook && ((cpu->eflags ^ cpu->if_seen) & F_IF))
+        if_edge(cpu, cause, cpu->cur);
+}
 
 /* ---- registers ---- */
 static inline uint32_t reg_get(const E386Cpu *cpu, int r, int size) {

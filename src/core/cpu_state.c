@@ -127,6 +127,11 @@ static const StateSkip unmigrated[] = {
     MEMBER(rf_loaded, "per instruction: cleared before each block"),
     MEMBER(push_rf, "inside an event delivery only"),
     MEMBER(log_mask, "the host's -d logging"),
+    MEMBER(if_hook, "the host's irqsoff tracer"),
+    MEMBER(step_hook, "the host's irqsoff tracer"),
+    MEMBER(if_opaque, "the host's irqsoff tracer"),
+    MEMBER(if_seen, "the host's irqsoff tracer: IF as last reported"),
+    MEMBER(if_step, "the host's irqsoff tracer"),
     MEMBER(log, "the host's -d logging"),
     MEMBER(disasm, "the host's -d logging"),
     MEMBER(disasm_opaque, "the host's -d logging"),
@@ -279,6 +284,7 @@ int e386_cpu_state_load(E386Cpu *cpu, const E386CpuState *st, char *err, size_t 
     cpu->eip = st->eip;
     cpu->eflags = st->eflags;
     cpu->cc_op = CC_EFLAGS;
+    if_check(cpu, E386_IF_OTHER);
     cpu->cc_size = 4;
     cpu->cc_dst = cpu->cc_src1 = cpu->cc_src2 = 0;
     for (int i = 0; i < 6; i++)

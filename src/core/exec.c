@@ -193,6 +193,8 @@ static void log_insn(E386Cpu *cpu, uint32_t lin, unsigned len, int code32)
 
 static void log_block(E386Cpu *cpu, const Tb *tb)
 {
+    if (cpu->log_mask & E386_LOG_STEP)
+        cpu->step_hook(cpu->if_opaque, cpu->eip, cpu->icount);
     if (cpu->log_mask & E386_LOG_CPU)
         fprintf(cpu->log,
                 "cpu: eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x ebp=%08x esp=%08x\n"
@@ -489,7 +491,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
             break;
         }
         cpu->exit_request = cpu->stop_request; /* a stop may race with this */
-        uint32_t extra_key = 0;
+        uint32_t extra_key = (cpu->log_mask & E386_LOG_STEP) ? TB_ONE : 0; /* irqsoff trace */
         if (cpu->sys) {
             /* interrupts are taken between instructions, never in the
              * shadow of STI or MOV SS: then one instruction runs first */

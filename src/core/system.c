@@ -22,6 +22,7 @@ void e386_system_reset(E386Cpu *cpu)
     cpu->eip = 0xfff0;
     cpu->eflags = 2;
     cpu->cc_op = CC_EFLAGS;
+    if_check(cpu, E386_IF_RESET);
     cpu->cc_size = 4;
     cpu->cpl = 0;
     cpu->pe = 0;
@@ -84,7 +85,7 @@ int e386_halted(const E386Cpu *cpu) { return cpu->halted; }
 
 void e386_set_log(E386Cpu *cpu, int mask, FILE *f, e386_disasm_fn disasm, void *opaque)
 {
-    cpu->log_mask = f ? mask : 0;
+    cpu->log_mask = (f ? mask : 0) | (cpu->log_mask & E386_LOG_STEP);
     cpu->log = f;
     cpu->disasm = disasm;
     cpu->disasm_opaque = opaque;
@@ -338,6 +339,7 @@ static void deliver(E386Cpu *cpu, int vec, int kind, int has_err, uint32_t err, 
         prot_deliver(cpu, vec, kind, has_err, err, ret_eip);
     else
         real_deliver(cpu, vec, ret_eip);
+    if_check(cpu, E386_IF_GATE); /* a task gate reported its own edge */
     cpu->delivering = -1;
 }
 

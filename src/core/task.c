@@ -124,12 +124,15 @@ void task_switch(E386Cpu *cpu, uint16_t sel, int src, uint32_t ret_eip, int has_
     cpu->cr0 |= 8; /* TS: the x87 state belongs to the old task until saved */
 
     /* the point of no return: from here faults belong to the new task */
+    const E386Op *by = cpu->cur; /* the JMP, CALL or IRET that switches, for IF edges */
     cpu->cur = NULL;
     cpu->eip = n_eip;
     for (int i = 0; i < 8; i++)
         cpu->r[i] = n_gpr[i];
     cpu->eflags = (n_fl | 2u) & ~(uint32_t)(1u << 3 | 1u << 5 | 1u << 15);
     cpu->cc_op = CC_EFLAGS;
+    if (cpu->if_hook && ((cpu->eflags ^ cpu->if_seen) & F_IF))
+        if_edge(cpu, E386_IF_TASK, by);
     /* CR3 from a 32-bit TSS when paging is on and it differs (as Bochs) */
     if (nl == &TSS32 && (cpu->cr0 & 0x80000000u) && (n_cr3 & 0xfffff018u) != cpu->cr3)
         sys_set_cr(cpu, 3, n_cr3);

@@ -373,6 +373,7 @@ const E386Op *op_iret(E386Cpu *cpu, const E386Op *op)
         sp_set(cpu, sp_get(cpu) + 3 * (uint32_t)size);
         set_eflags(cpu, fl, size == 2 ? 0xffffu : 0xffffffffu);
         iret_rf(cpu, size, fl);
+        if_check(cpu, E386_IF_IRET);
         return jump_indirect(cpu, cpu->eip);
     }
     if (cpu->sys && cpu->pe && cpu->cpl == 0 && size == 4 && (fl & F_VM)) {
@@ -391,6 +392,7 @@ const E386Op *op_iret(E386Cpu *cpu, const E386Op *op)
         for (int i = 0; i < 6; i++)
             load_seg(cpu, order[i], (uint16_t)v[slot[i]]); /* v86 style: base = sel << 4 */
         cpu->r[4] = v[3];
+        if_check(cpu, E386_IF_IRET);
         return jump_indirect(cpu, v[0] & 0xffff);
     }
     if (cpu->sys && cpu->pe && !(get_eflags(cpu) & F_NT) && (sel & 3) > cpu->cpl) {
@@ -398,6 +400,7 @@ const E386Op *op_iret(E386Cpu *cpu, const E386Op *op)
             eip &= 0xffff;
         return_outer(cpu, size, sel, eip, 3 * (uint32_t)size, 0, fl, 1);
         iret_rf(cpu, size, fl);
+        if_check(cpu, E386_IF_IRET);
         return jump_indirect(cpu, cpu->eip);
     }
     if (cpu->pe && ((get_eflags(cpu) & F_NT) || (sel & 3) != cpu->cpl))
@@ -408,6 +411,7 @@ const E386Op *op_iret(E386Cpu *cpu, const E386Op *op)
     sp_set(cpu, sp_get(cpu) + 3 * (uint32_t)size);
     set_eflags(cpu, fl, size == 2 ? 0xffffu : 0xffffffffu);
     iret_rf(cpu, size, fl);
+    if_check(cpu, E386_IF_IRET);
     return jump_indirect(cpu, cpu->eip);
 }
 

@@ -133,6 +133,7 @@ const E386Op *op_flagop(E386Cpu *cpu, const E386Op *op)
                 cpu->irq_shadow = 1; /* interrupts wait one instruction */
             cpu->eflags |= F_IF;
         }
+        if_check(cpu, E386_IF_CLI_STI);
         break;
     case 5: cpu->eflags &= ~F_DF; break;
     default: cpu->eflags |= F_DF; break;

@@ -95,6 +95,7 @@ const E386Op *op_popf(E386Cpu *cpu, const E386Op *op)
         raise_exc_err(cpu, EX_GP, 0);
     uint32_t v = pop(cpu, op->size), old = cpu->eflags;
     set_eflags(cpu, v, op->size == 2 ? 0xffffu : 0xffffffffu);
+    if_check(cpu, E386_IF_POPF);
     /* a new TF changes how blocks are made, a new IF may let a pending
      * interrupt in: the main loop looks at both; otherwise go straight on */
     if (((old ^ cpu->eflags) & F_TF) || (~old & cpu->eflags & F_IF))

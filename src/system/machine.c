@@ -4,6 +4,7 @@
 #include <string.h>
 #include "system/hotplug.h"
 #include "system/ram.h"
+#include "system/trace_mon.h"
 
 /* ---- the CPU's view of the board (e386_sys_ops) ---- */
 
@@ -198,6 +199,8 @@ Machine *machine_new(const MachineConfig *cfg, const BiosImage *bios, char *err,
         snprintf(err, errlen, "cannot register the machine's monitor commands");
         goto fail;
     }
+    if (trace_mon_attach(m, cfg->trace_irqsoff, err, errlen) < 0) /* trace_mon.c */
+        goto fail;
     m->cfg.incoming = false; /* a later reset (after the load) boots the kernel again */
     return m;
 fail:
@@ -209,6 +212,7 @@ void machine_free(Machine *m)
 {
     if (!m)
         return;
+    trace_mon_detach(m); /* the -trace-irqsoff report */
     machine_monitor_detach(m);
     hotplug_remove_all(m); /* the cards, then the netdevs */
     for (int i = m->ndev - 1; i >= 0; i--)

@@ -67,6 +67,8 @@ typedef struct MachineConfig {
      * requests are served.  NULL: none. */
     void (*slice_hook)(struct Machine *m, void *opaque);
     void *slice_opaque;
+    /* -trace-irqsoff's value (trace_mon.h); NULL: armed by the monitor only */
+    const char *trace_irqsoff;
 } MachineConfig;
 
 enum { MACHINE_MAX_DEVICES = 16, MACHINE_NSERIAL = 2 };
@@ -115,6 +117,7 @@ typedef struct Machine {
     Piix3State piix3;
     NetCtx net;           /* the netdevs, polled between slices */
     PciDevice *nic[MACHINE_MAX_NICS]; /* -device / device_add cards (ne2k_pci, rtl8139), owned */
+    struct TraceMon *trace; /* the irqsoff tracer (trace_mon.c, docs/tracing.md) */
 } Machine;
 
 /* query-status names them: running, paused, prelaunch, postmigrate (the

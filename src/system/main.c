@@ -48,6 +48,8 @@ static void usage(FILE *f)
                "  -incoming URI wait for a migration stream, load it, then run: file:PATH,\n"
                "                unix:PATH, tcp:127.0.0.1:PORT, fd:N, exec:COMMAND, or defer\n"
                "                (the monitor's migrate-incoming gives the URI)\n"
+               "  -trace-irqsoff [on|file=PATH][,thresh=NS][,map=System.map][,trace=on]\n"
+               "                the irqsoff latency tracer; its report at exit (docs/tracing.md)\n"
                "  -savevm-at-insn N DEST  save the machine to DEST (a file or a URI as for\n"
                "                -incoming) at the first slice boundary after N instructions,\n"
                "                and run on (docs/migration.md)\n"
@@ -371,7 +373,7 @@ int main(int argc, char **argv)
             strcmp(o, "-icount") && strcmp(o, "-kernel") && strcmp(o, "-initrd") &&
             strcmp(o, "-append") && strcmp(o, "-serial") && strcmp(o, "-qmp") && strcmp(o, "-monitor") &&
             strcmp(o, "-loadvm") && strcmp(o, "-incoming") && strcmp(o, "-netdev") &&
-            strcmp(o, "-device") && strcmp(o, "-object")) {
+            strcmp(o, "-device") && strcmp(o, "-object") && strcmp(o, "-trace-irqsoff")) {
             fprintf(stderr, "emu386-system: unknown option '%s'\n", o);
             usage(stderr);
             return 2;
@@ -406,6 +408,8 @@ int main(int argc, char **argv)
                 return 2;
         } else if (!strcmp(o, "-D")) {
             log_path = v;
+        } else if (!strcmp(o, "-trace-irqsoff")) {
+            cfg.trace_irqsoff = v;
         } else if (!strcmp(o, "-netdev") || !strcmp(o, "-device") || !strcmp(o, "-object")) {
             /* PCI and network (issue 11): applied in order once the machine exists */
             if (nnet == MAX_NET_OPTS) {
