@@ -197,6 +197,8 @@ struct E386Cpu {
     e386_exit exit;
     e386_int_hook int_hook;
     void *int_hook_opaque;
+    e386_debug_fn debug_hook;   /* the debugger's per-instruction check (NULL: off) */
+    void *debug_opaque;
     uint64_t icount, budget_end;
     uint64_t tsc_offset;
     e386_stats stats;

@@ -113,6 +113,8 @@ static const StateSkip unmigrated[] = {
     MEMBER(exit, "the report of the last e386_run return: output, not state"),
     MEMBER(int_hook, "wiring (user mode's system call hook)"),
     MEMBER(int_hook_opaque, "wiring"),
+    MEMBER(debug_hook, "wiring (the host's debugger)"),
+    MEMBER(debug_opaque, "wiring (the host's debugger)"),
     MEMBER(budget_end, "set by each e386_run call"),
     MEMBER(stats, "host statistics of this process"),
     MEMBER(sys, "configuration: e386_system_init"),
