@@ -36,10 +36,11 @@ E386Gdb *gdb_new(E386Cpu *cpu, const GdbIo *io, int wait_attach);
 void gdb_free(E386Gdb *g);
 
 enum { GDB_RUN, GDB_KILL };
-/* Between two e386_run calls (run_reason: what the last one returned, or
- * -1 before the first): GDB_RUN to run on, GDB_KILL when the debugger
+/* Between two e386_run calls (and once before the first): reports a stop
+ * the debug hook made, looks for a Ctrl-C, serves the debugger while it
+ * keeps the CPU stopped.  GDB_RUN to run on, GDB_KILL when the debugger
  * killed the program. */
-int gdb_between_runs(E386Gdb *g, int run_reason);
+int gdb_between_runs(E386Gdb *g);
 /* The program ends with status: tell the debugger (W packet). */
 void gdb_report_exit(E386Gdb *g, int status);
 

@@ -206,7 +206,7 @@ static int serve(E386Gdb *g)
     }
 }
 
-int gdb_between_runs(E386Gdb *g, int run_reason)
+int gdb_between_runs(E386Gdb *g)
 {
     if (!g->connected) {
         if (!g->io.accept(g->io.opaque, g->wait_attach))
@@ -217,7 +217,7 @@ int gdb_between_runs(E386Gdb *g, int run_reason)
         gdb_rx_init(&g->rx);
         return serve(g);
     }
-    if (run_reason == E386_EXIT_DEBUG && g->stop != STOP_NONE)
+    if (g->running && g->stop != STOP_NONE) /* the hook stopped it (E386_EXIT_DEBUG) */
         return serve(g);
     /* running: a Ctrl-C (or anything else) from the client? */
     uint8_t buf[512];

@@ -12,14 +12,14 @@ enum { USER_GDB_SLICE = 1000000 };
 /* The debugger between two runs of the CPU.  A forked child does not
  * belong to it (GDB follows the parent): the child lets go of its copy of
  * the stub, which closes only the child's copy of the socket. */
-static int gdb_step(UserProc *p, int reason)
+static int gdb_step(UserProc *p)
 {
     if (p->gdb_pid != (int)getpid()) {
         gdb_free(p->gdb);
         p->gdb = NULL;
         return GDB_RUN;
     }
-    return gdb_between_runs(p->gdb, reason);
+    return gdb_between_runs(p->gdb);
 }
 
 static int exit_status(UserProc *p)
@@ -32,16 +32,15 @@ static int exit_status(UserProc *p)
 int user_run(UserProc *p)
 {
     e386_set_int_hook(p->cpu, user_syscall, p);
-    int r = -1;
     for (;;) {
         user_deliver_pending(p);
         if (p->exited)
             return exit_status(p);
-        if (p->gdb && gdb_step(p, r) == GDB_KILL)
+        if (p->gdb && gdb_step(p) == GDB_KILL)
             return 128 + SIGKILL;
         e386_exit ex;
         /* under the debugger the CPU returns now and then, so a Ctrl-C is seen */
-        r = e386_run(p->cpu, p->gdb ? USER_GDB_SLICE : 0, &ex);
+        int r = e386_run(p->cpu, p->gdb ? USER_GDB_SLICE : 0, &ex);
         if (p->exited)
             return exit_status(p);
         if (r == E386_EXIT_EXCEPTION || r == E386_EXIT_INTERRUPT) {

@@ -1,10 +1,12 @@
 /* The user-mode guest of the gdb suite (built gcc -m32 -static -g -O0):
  * a function to break on, a local to print, a global whose store a
- * watchpoint catches, and an x87 load to read from st0. */
+ * watchpoint catches, an x87 load to read from st0, and a spin the
+ * debugger interrupts and releases. */
 #include <stdio.h>
 
 volatile int counter = 1;
 volatile double third;
+volatile int release; /* the debugger sets it to let main return (the Ctrl-C case) */
 
 int add_twice(int a, int b)
 {
@@ -32,5 +34,8 @@ int main(void)
     bump();
     double d = load_x87();
     printf("r=%d counter=%d d=%g\n", r, counter, d);
+    fflush(stdout);
+    while (!release)
+        ;
     return 7;
 }
