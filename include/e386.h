@@ -107,6 +107,16 @@ uint64_t e386_insn_count(const E386Cpu *cpu);
  * loop and nothing per instruction.  Set it between e386_run calls. */
 typedef int (*e386_debug_fn)(E386Cpu *cpu, uint32_t lin_pc, void *opaque);
 void e386_set_debug_hook(E386Cpu *cpu, e386_debug_fn fn, void *opaque);
+/* The debugger's data watchpoints (system mode; the guest's DR0-DR7 are
+ * separate): slot 0..E386_DEBUG_WATCH_MAX-1 watches [addr, addr+len) for
+ * the kinds of access given (0 clears the slot).  Their pages stay out of
+ * the TLB, so every guest access to them is checked (implicit supervisor
+ * accesses such as descriptor loads are not); an instruction that touched
+ * one completes, then e386_run returns E386_EXIT_DEBUG with exit.vector
+ * the slot, exit.error_code the kinds that hit and exit.fault_addr the
+ * watched address.  0, or -1 (bad slot or range, or a user-mode CPU). */
+enum { E386_WATCH_READ = 1, E386_WATCH_WRITE = 2, E386_DEBUG_WATCH_MAX = 4 };
+int e386_debug_watch(E386Cpu *cpu, int slot, uint32_t addr, uint32_t len, int kinds);
 
 /* x87 state as seen by signal frames (FSAVE 108-byte image, 32-bit form). */
 void e386_fpu_save(E386Cpu *cpu, uint8_t out[108]);

@@ -476,6 +476,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
             cpu->db_hits = cpu->db_carry;
             cpu->db_carry = 0;
             cpu->rf_loaded = 0;
+            cpu->dwatch_hit = 0;
         }
         Tb *tb = tb_find(cpu, extra_key);
         /* with paging, chain only inside one linear page: a mapping
@@ -518,6 +519,13 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
             } else {
                 reason = E386_EXIT_EXCEPTION;
             }
+        }
+        if (cpu->dwatch_hit && reason < 0) { /* the debugger's watchpoint: a stop after the instruction */
+            int s = cpu->dwatch_slot;
+            cpu->exit = (e386_exit){ E386_EXIT_DEBUG, s, 0, cpu->dwatch_hit, cpu->dwatch[s].addr, cpu->eip,
+                                     cpu->eip };
+            cpu->dwatch_hit = 0;
+            reason = E386_EXIT_DEBUG;
         }
     }
     cpu->exit_request = 0;

@@ -17,8 +17,9 @@ enum { STOP_NONE, STOP_ATTACH, STOP_STEP, STOP_SWBREAK, STOP_HWBREAK, STOP_WATCH
 
 typedef struct GdbWatch {
     uint32_t addr, len;
-    int type;                       /* 2 write (the only kind accepted today) */
-    uint8_t old[GDB_WP_MAX_LEN];    /* the bytes as last seen */
+    int type;                       /* 2 write, 3 read, 4 access (as in Z2-Z4) */
+    int slot;                       /* the engine's slot (system mode), or -1: compared by value */
+    uint8_t old[GDB_WP_MAX_LEN];    /* the bytes as last seen (slot -1) */
 } GdbWatch;
 
 struct E386Gdb {
@@ -30,6 +31,7 @@ struct E386Gdb {
     int running;                /* the debugger let the CPU run */
     int stop;                   /* STOP_*: a stop not yet reported */
     uint32_t stop_addr;         /* the watched address of STOP_WATCH */
+    int stop_type;              /* and its Z type: watch, rwatch or awatch */
     int stepping, first;        /* resume state the debug hook reads */
     uint32_t sw[GDB_SW_MAX];
     int nsw;

@@ -43,8 +43,7 @@ int gdb_mem_rw(E386Cpu *cpu, uint32_t lin, uint8_t *buf, size_t len, int write)
     for (size_t done = 0; done < len;) {
         uint32_t a = lin + (uint32_t)done, pa;
         size_t n = 4096 - (a & 0xfff);
-        if (walk(cpu, a, &pa) < 0 || !e386_mem_is_mapped(cpu, pa & ~0xfffu) ||
-            !e386_mem_ptr(cpu, pa & ~0xfffu, 1))
+        if (walk(cpu, a, &pa) < 0 || !e386_mem_ptr(cpu, pa & ~0xfffu, 1)) /* RAM or ROM, not MMIO */
             return -1;
         done += n;
     }
@@ -53,7 +52,8 @@ int gdb_mem_rw(E386Cpu *cpu, uint32_t lin, uint8_t *buf, size_t len, int write)
         size_t n = 4096 - (a & 0xfff);
         if (n > len - done)
             n = len - done;
-        walk(cpu, a, &pa);
+        if (walk(cpu, a, &pa) < 0) /* checked above; the tables cannot change in between */
+            return -1;
         int r = write ? e386_mem_write(cpu, pa, buf + done, n) : e386_mem_read(cpu, pa, buf + done, n);
         if (r < 0)
             return -1;

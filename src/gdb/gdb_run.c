@@ -6,12 +6,16 @@
  * address of each instruction with the set, so the guest cannot see them
  * (checksums of its code, self-modifying code and translated blocks stay
  * as they are).  Write watchpoints compare the watched bytes before each
- * instruction with what they were before the previous one: the stop comes
- * right after the instruction that changed them, as a debug-register trap
- * would, and a store of the value already there is not reported, which is
- * what GDB shows for a `watch` anyway. */
+ * instruction with what they were before the previous one in user mode:
+ * the stop comes right after the instruction that changed them, as a
+ * debug-register trap would, and a store of the value already there is not
+ * reported, which is what GDB shows for a `watch` anyway.  In system mode
+ * the engine watches the accesses themselves (e386_debug_watch, through
+ * the soft MMU's slow path), which also gives read and access watchpoints;
+ * user mode's memory has no such path, so it offers write watchpoints only. */
 #include <stdlib.h>
 #include <string.h>
+#include "core/cpu.h"
 #include "gdb/gdb_int.h"
 #include "gdb/gdb_mem.h"
 
@@ -26,11 +30,14 @@ static int hook(E386Cpu *cpu, uint32_t pc, void *opaque)
     for (int i = 0; i < g->nwp; i++) {
         GdbWatch *w = &g->wp[i];
         uint8_t now[GDB_WP_MAX_LEN];
+        if (w->slot >= 0)
+            continue; /* the engine's */
         if (gdb_mem_rw(g->cpu, w->addr, now, w->len, 0) < 0 || !memcmp(now, w->old, w->len))
             continue;
         memcpy(w->old, now, w->len);
         g->stop = STOP_WATCH;
         g->stop_addr = w->addr;
+        g->stop_type = w->type;
         return 1;
     }
     if (g->stepping) {
@@ -62,10 +69,14 @@ void gdb_resume(E386Gdb *g, int step)
     g->first = 1;
     g->running = 1;
     g->stop = STOP_NONE;
+    int compare = 0;
     for (int i = 0; i < g->nwp; i++)
-        snapshot(g, &g->wp[i]); /* the debugger may have written them */
+        if (g->wp[i].slot < 0) {
+            snapshot(g, &g->wp[i]); /* the debugger may have written them */
+            compare = 1;
+        }
     /* the hook only while something needs it: a plain continue runs at full speed */
-    if (step || g->nsw || g->nhw || g->nwp)
+    if (step || g->nsw || g->nhw || compare)
         e386_set_debug_hook(g->cpu, hook, g);
     else
         e386_set_debug_hook(g->cpu, NULL, NULL);
@@ -98,25 +109,45 @@ int gdb_point_insert(E386Gdb *g, int type, uint32_t addr, uint32_t kind, int *er
             return -1;
         g->hw[g->nhw++] = addr;
         return 0;
-    case 2: {
+    case 2:
+    case 3:
+    case 4: {
+        if (type != 2 && !g->cpu->sys)
+            return 1; /* read and access watchpoints need system mode's memory path */
         if (kind == 0 || kind > GDB_WP_MAX_LEN || (uint64_t)addr + kind > (1ull << 32)) {
             *err = 22; /* EINVAL */
             return -1;
         }
         for (int i = 0; i < g->nwp; i++)
-            if (g->wp[i].addr == addr && g->wp[i].len == kind)
+            if (g->wp[i].addr == addr && g->wp[i].len == kind && g->wp[i].type == type)
                 return 0;
         if (g->nwp == GDB_WP_MAX)
             return -1;
-        GdbWatch *w = &g->wp[g->nwp++];
+        GdbWatch *w = &g->wp[g->nwp];
         w->addr = addr;
         w->len = kind;
         w->type = type;
-        snapshot(g, w);
+        w->slot = -1;
+        if (g->cpu->sys) { /* a free engine slot: there are as many as our watchpoints */
+            int used = 0;
+            for (int i = 0; i < g->nwp; i++)
+                used |= 1 << g->wp[i].slot;
+            for (w->slot = 0; used & (1 << w->slot); w->slot++)
+                ;
+            static const int kinds[5] = { 0, 0, E386_WATCH_WRITE, E386_WATCH_READ,
+                                          E386_WATCH_READ | E386_WATCH_WRITE };
+            if (e386_debug_watch(g->cpu, w->slot, addr, kind, kinds[type]) < 0) {
+                *err = 22;
+                return -1;
+            }
+        } else {
+            snapshot(g, w);
+        }
+        g->nwp++;
         return 0;
     }
     default:
-        return 1; /* read and access watchpoints: not yet (docs/gdb.md) */
+        return 1;
     }
 }
 
@@ -133,8 +164,12 @@ int gdb_point_remove(E386Gdb *g, int type, uint32_t addr, uint32_t kind)
             g->hw[i] = g->hw[--g->nhw];
         return 0;
     case 2:
+    case 3:
+    case 4:
         for (i = 0; i < g->nwp; i++)
-            if (g->wp[i].addr == addr && g->wp[i].len == kind) {
+            if (g->wp[i].addr == addr && g->wp[i].len == kind && g->wp[i].type == type) {
+                if (g->wp[i].slot >= 0)
+                    e386_debug_watch(g->cpu, g->wp[i].slot, 0, 0, 0);
                 g->wp[i] = g->wp[--g->nwp];
                 break;
             }
@@ -156,11 +191,20 @@ E386Gdb *gdb_new(E386Cpu *cpu, const GdbIo *io, int wait_attach)
     return g;
 }
 
+static void clear_points(E386Gdb *g)
+{
+    for (int i = 0; i < g->nwp; i++)
+        if (g->wp[i].slot >= 0)
+            e386_debug_watch(g->cpu, g->wp[i].slot, 0, 0, 0);
+    g->nsw = g->nhw = g->nwp = 0;
+    e386_set_debug_hook(g->cpu, NULL, NULL);
+}
+
 void gdb_free(E386Gdb *g)
 {
     if (!g)
         return;
-    e386_set_debug_hook(g->cpu, NULL, NULL);
+    clear_points(g);
     if (g->connected && g->io.hangup)
         g->io.hangup(g->io.opaque);
     free(g->last);
@@ -173,10 +217,9 @@ static void drop(E386Gdb *g)
     if (g->io.hangup)
         g->io.hangup(g->io.opaque);
     g->connected = g->running = g->stepping = g->no_ack = 0;
-    g->nsw = g->nhw = g->nwp = 0;
+    clear_points(g);
     g->stop = STOP_NONE;
     gdb_rx_init(&g->rx);
-    e386_set_debug_hook(g->cpu, NULL, NULL);
 }
 
 /* Serve the debugger while the CPU is stopped. */
@@ -219,6 +262,18 @@ int gdb_between_runs(E386Gdb *g)
     }
     if (g->running && g->stop != STOP_NONE) /* the hook stopped it (E386_EXIT_DEBUG) */
         return serve(g);
+    const e386_exit *ex = &g->cpu->exit; /* what the last e386_run returned */
+    if (g->running && ex->reason == E386_EXIT_DEBUG && ex->error_code) { /* an engine watchpoint */
+        for (int i = 0; i < g->nwp; i++)
+            if (g->wp[i].slot == ex->vector) {
+                g->stop = STOP_WATCH;
+                g->stop_addr = g->wp[i].addr;
+                g->stop_type = g->wp[i].type;
+            }
+        if (g->stop == STOP_NONE)
+            g->stop = STOP_HWBREAK; /* removed meanwhile: cannot happen between runs; stop anyway */
+        return serve(g);
+    }
     /* running: a Ctrl-C (or anything else) from the client? */
     uint8_t buf[512];
     long n = g->io.read(g->io.opaque, buf, sizeof buf, 0);

@@ -53,7 +53,8 @@ void gdb_send_stop(E386Gdb *g)
         snprintf(b, sizeof b, "T05thread:01;hwbreak:;");
         break;
     case STOP_WATCH:
-        snprintf(b, sizeof b, "T05thread:01;watch:%08x;", (unsigned)g->stop_addr);
+        snprintf(b, sizeof b, "T05thread:01;%s:%08x;",
+                 g->stop_type == 3 ? "rwatch" : g->stop_type == 4 ? "awatch" : "watch", (unsigned)g->stop_addr);
         break;
     default:
         snprintf(b, sizeof b, "T05thread:01;");

@@ -8,7 +8,9 @@
 ; the debugged part runs in a flat code segment (base 0): there EIP is the
 ; linear address, ROMLIN + the label's offset.  PRINTF and DONE read the
 ; image through lib.inc's code segment (base ROMLIN), so the kernel goes
-; back to it before printing.
+; back to it before printing.  In the spin, the debugger's watchpoints
+; on DATA_LIN see the loop's reads of `release` in the same page go by
+; without stopping: only the watched bytes count.
 %include "lib.inc"
     bits 32
 
@@ -54,7 +56,10 @@ bp_here:
     mov ebx, eax
     mov [DATA_LIN + 4], ebx   ; the watched store
 after_store:
-    nop
+    mov ecx, [DATA_LIN]       ; a read for rwatch
+after_read:
+    add dword [DATA_LIN], 1   ; a read and a write for awatch
+after_rmw:
 spin:
     cmp dword [release], 0
     je spin

@@ -257,6 +257,14 @@ x/2wx 0x400000
 print $st0
 info registers fstat ftag
 delete
+rwatch *(int *)0x400000
+continue
+info registers eip ecx
+delete
+awatch *(int *)0x400000
+continue
+info registers eip
+delete
 hbreak *0x%x
 continue
 info registers eip
@@ -315,7 +323,13 @@ def system_tests(args, out_dir):
         r"^0x400000:\s+0x11111111\s+0x00005678$",
         r"^\$1 = 1$",                               # st0 after fld1
         r"^fstat\s+0x3800\s", r"^ftag\s+0x3fff\s",  # TOP 7, R7 valid
-        r"^Hardware assisted breakpoint 3 at 0x%x" % (0xF0000 + sym["spin"]),
+        r"^Hardware read watchpoint 3: \*\(int \*\)0x400000\n\nValue = 286331153$",
+        r"^eip\s+0x%x\s" % (0xF0000 + sym["after_read"]),
+        r"^ecx\s+0x11111111\s",
+        r"^Hardware access \(read/write\) watchpoint 4: \*\(int \*\)0x400000\n\n"
+        r"Old value = 286331153\nNew value = 286331154$",
+        r"^eip\s+0x%x\s" % (0xF0000 + sym["after_rmw"]),
+        r"^Hardware assisted breakpoint \d+ at 0x%x" % (0xF0000 + sym["spin"]),
         r"^eip\s+0x%x\s" % (0xF0000 + sym["spin"]),
         r"exited normally\]",
     ])
