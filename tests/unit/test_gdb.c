@@ -371,6 +371,49 @@ START_TEST(test_paged_memory)
 }
 END_TEST
 
+/* the engine's watch slots (system mode): the instruction completes, then
+ * e386_run stops with the slot, the kinds and the address */
+START_TEST(test_engine_watch)
+{
+    static const e386_sys_ops ops = { io_read, io_write, intr_ack, clock_ns };
+    E386Cpu *user = user_cpu();
+    ck_assert_int_eq(e386_debug_watch(user, 0, 0x1000, 4, E386_WATCH_WRITE), -1); /* user mode */
+    e386_cpu_free(user);
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_ptr_nonnull(cpu);
+    ck_assert_int_eq(e386_mem_map(cpu, 0, 0x100000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
+    ck_assert_int_eq(e386_system_init(cpu, &ops, NULL), 0);
+    ck_assert_int_eq(e386_debug_watch(cpu, -1, 0x2000, 4, E386_WATCH_READ), -1);
+    ck_assert_int_eq(e386_debug_watch(cpu, E386_DEBUG_WATCH_MAX, 0x2000, 4, E386_WATCH_READ), -1);
+    ck_assert_int_eq(e386_debug_watch(cpu, 0, 0x2000, 4, 8), -1);
+    ck_assert_int_eq(e386_debug_watch(cpu, 0, 0x2000, 0, E386_WATCH_READ), -1);
+    ck_assert_int_eq(e386_debug_watch(cpu, 0, 0xfffffffe, 4, E386_WATCH_READ), -1);
+    /* real mode at 0:1000: mov ax,[2000]; nop; mov [2004],ax; hlt */
+    static const uint8_t code[] = { 0xa1, 0x00, 0x20, 0x90, 0xa3, 0x04, 0x20, 0xf4 };
+    ck_assert_int_eq(e386_mem_write(cpu, 0x1000, code, sizeof code), 0);
+    ck_assert_int_eq(e386_reg_write(cpu, E386_CS, 0), 0);
+    ck_assert_int_eq(e386_reg_write(cpu, E386_EIP, 0x1000), 0);
+    ck_assert_int_eq(e386_debug_watch(cpu, 1, 0x2004, 2, E386_WATCH_WRITE), 0);
+    ck_assert_int_eq(e386_debug_watch(cpu, 2, 0x2001, 1, E386_WATCH_READ), 0);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 100, &ex), E386_EXIT_DEBUG);
+    ck_assert_int_eq(ex.vector, 2);
+    ck_assert_uint_eq(ex.error_code, E386_WATCH_READ);
+    ck_assert_uint_eq(ex.fault_addr, 0x2001);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EIP), 0x1003);
+    ck_assert_int_eq(e386_run(cpu, 100, &ex), E386_EXIT_DEBUG);
+    ck_assert_int_eq(ex.vector, 1);
+    ck_assert_uint_eq(ex.error_code, E386_WATCH_WRITE);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EIP), 0x1007);
+    /* cleared: the HLT comes */
+    ck_assert_int_eq(e386_debug_watch(cpu, 1, 0, 0, 0), 0);
+    ck_assert_int_eq(e386_debug_watch(cpu, 2, 0, 0, 0), 0);
+    ck_assert_int_eq(cpu->dbg_data, 0);
+    ck_assert_int_eq(e386_run(cpu, 100, &ex), E386_EXIT_HLT);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gdb");
@@ -385,6 +428,7 @@ int main(void)
     tcase_add_test(tc, test_registers);
     tcase_add_test(tc, test_break_and_step);
     tcase_add_test(tc, test_paged_memory);
+    tcase_add_test(tc, test_engine_watch);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
