@@ -260,7 +260,9 @@ int gdb_between_runs(E386Gdb *g)
         gdb_rx_init(&g->rx);
         return serve(g);
     }
-    if (g->running && g->stop != STOP_NONE) /* the hook stopped it (E386_EXIT_DEBUG) */
+    /* the hook stopped it (E386_EXIT_DEBUG), or a Ctrl-C came right behind
+     * the continue, in the same read */
+    if (g->stop != STOP_NONE)
         return serve(g);
     const e386_exit *ex = &g->cpu->exit; /* what the last e386_run returned */
     if (g->running && ex->reason == E386_EXIT_DEBUG && ex->error_code) { /* an engine watchpoint */

@@ -254,7 +254,10 @@ static int vcont(E386Gdb *g, const char *p)
 {
     while (*p == ';') {
         p++;
-        char a = *p++;
+        char a = *p;
+        if (a != 'c' && a != 'C' && a != 's' && a != 'S')
+            break; /* also the end of the packet: never read past its NUL */
+        p++;
         if (a == 'C' || a == 'S') { /* the signal is not delivered: there is none to give */
             uint32_t sig;
             if (gdb_parse_hex32(&p, &sig) < 0)
@@ -267,12 +270,10 @@ static int vcont(E386Gdb *g, const char *p)
             while (*p && *p != ';')
                 p++;
         }
-        if (ours && (a == 'c' || a == 'C' || a == 's' || a == 'S')) {
+        if (ours) {
             gdb_resume(g, a == 's' || a == 'S');
             return GDB_ACT_RESUME;
         }
-        if (a != 'c' && a != 'C' && a != 's' && a != 'S')
-            break;
     }
     send_err(g, ERR_INVAL);
     return GDB_ACT_NONE;

@@ -187,7 +187,7 @@ START_TEST(test_malformed_packets)
         "p", "p20", "p99", "pffffffff", "p8x", "P8", "P8=", "P8=123", "P8=zz000000", "P20=00000000",
         "G0", "Gzz", "G123",
         "Z0", "Z0,", "Z0,1000", "Z0,1000,", "Z0,zz,1", "Z2,1000,0", "Z2,1000,41", "Z2,ffffffff,2",
-        "cxyz", "s12345678901", "Cxx", "vCont;x", "vCont;", "qXfer:features:read:target.xml:zz,10",
+        "cxyz", "s12345678901", "Cxx", "vCont;x", "vCont;", "vCont;C", "vCont;S;", "vCont;s:2", "qXfer:features:read:target.xml:zz,10",
         "qXfer:features:read:target.xml:100000,10", "qXfer:features:read:other.xml:0,10",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -320,6 +320,10 @@ START_TEST(test_break_and_step)
     ask(g, "c", &act);
     ck_assert_ptr_null(cpu->debug_hook);
     ck_assert_int_eq(e386_run(cpu, 1000, &ex), E386_EXIT_INSN_LIMIT);
+    /* a Ctrl-C in the same read as the continue still stops (SIGINT) */
+    static const uint8_t c_then_intr[] = "$c#63\x03";
+    ck_assert_int_eq(gdb_feed(g, c_then_intr, sizeof c_then_intr - 1), GDB_ACT_RESUME);
+    ck_assert_str_eq(ask(g, "?", NULL), "T02thread:01;");
     /* detach and kill are actions for the runner */
     ask(g, "D", &act);
     ck_assert_int_eq(act, GDB_ACT_DETACH);
