@@ -26,6 +26,7 @@ enum e386_exit_reason {
     E386_EXIT_HLT,         /* HLT executed (system mode) */
     E386_EXIT_STOP,        /* e386_stop() was called, or a hook asked to stop */
     E386_EXIT_SHUTDOWN,    /* system mode: triple fault (the machine resets or stops) */
+    E386_EXIT_DEBUG,       /* the debug hook asked to stop: eip is the next instruction */
 };
 
 typedef struct e386_exit {
@@ -96,6 +97,26 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *exit);
 void e386_stop(E386Cpu *cpu); /* safe to call from a hook or signal handler */
 void e386_set_int_hook(E386Cpu *cpu, e386_int_hook hook, void *opaque);
 uint64_t e386_insn_count(const E386Cpu *cpu);
+
+/* The debugger's hook (the GDB stub, src/gdb/): while one is set the
+ * engine runs one instruction per block and calls it before each
+ * instruction with that instruction's linear address; a nonzero return
+ * ends e386_run with E386_EXIT_DEBUG before the instruction runs.  The
+ * guest sees nothing of it (no DR registers, no TF, no patched code).
+ * Without a hook the engine tests one pointer per return to its main
+ * loop and nothing per instruction.  Set it between e386_run calls. */
+typedef int (*e386_debug_fn)(E386Cpu *cpu, uint32_t lin_pc, void *opaque);
+void e386_set_debug_hook(E386Cpu *cpu, e386_debug_fn fn, void *opaque);
+/* The debugger's data watchpoints (system mode; the guest's DR0-DR7 are
+ * separate): slot 0..E386_DEBUG_WATCH_MAX-1 watches [addr, addr+len) for
+ * the kinds of access given (0 clears the slot).  Their pages stay out of
+ * the TLB, so every guest access to them is checked (implicit supervisor
+ * accesses such as descriptor loads are not); an instruction that touched
+ * one completes, then e386_run returns E386_EXIT_DEBUG with exit.vector
+ * the slot, exit.error_code the kinds that hit and exit.fault_addr the
+ * watched address.  0, or -1 (bad slot or range, or a user-mode CPU). */
+enum { E386_WATCH_READ = 1, E386_WATCH_WRITE = 2, E386_DEBUG_WATCH_MAX = 4 };
+int e386_debug_watch(E386Cpu *cpu, int slot, uint32_t addr, uint32_t len, int kinds);
 
 /* x87 state as seen by signal frames (FSAVE 108-byte image, 32-bit form). */
 void e386_fpu_save(E386Cpu *cpu, uint8_t out[108]);

@@ -211,6 +211,8 @@ struct E386Cpu {
     e386_exit exit;
     e386_int_hook int_hook;
     void *int_hook_opaque;
+    e386_debug_fn debug_hook;   /* the debugger's per-instruction check (NULL: off) */
+    void *debug_opaque;
     uint64_t icount, budget_end;
     uint64_t tsc_offset;
     e386_stats stats;
@@ -232,6 +234,11 @@ struct E386Cpu {
     uint8_t rf_loaded;          /* this instruction loaded RF (IRET): keep it */
     uint8_t db_carry;           /* data breakpoints hit in a MOV SS shadow: after the next one */
     uint8_t push_rf;            /* delivering a fault: RF in the pushed EFLAGS */
+    /* the debugger's watchpoints (e386_debug_watch; core/debug.c) */
+    struct { uint32_t addr, len; uint8_t kinds; } dwatch[E386_DEBUG_WATCH_MAX];
+    uint8_t ndwatch;            /* slots in use: dbg_data is set while any is */
+    uint8_t dwatch_hit;         /* kinds that hit during this instruction */
+    uint8_t dwatch_slot;        /* and the slot they hit */
     int log_mask;
     FILE *log;
     e386_disasm_fn disasm;

@@ -19,7 +19,8 @@ static uint32_t bp_len(const E386Cpu *cpu, int i)
 /* recompute what the engine must watch for after a DR or CR4 write */
 void dbg_update(E386Cpu *cpu)
 {
-    cpu->dbg_exec = cpu->dbg_data = 0;
+    cpu->dbg_exec = 0;
+    cpu->dbg_data = cpu->ndwatch != 0;
     for (int i = 0; i < 4; i++) {
         if (!bp_on(cpu, i))
             continue;
@@ -41,8 +42,33 @@ uint32_t dbg_exec_match(const E386Cpu *cpu, uint32_t lin)
     return hits;
 }
 
+/* a debugger watchpoint overlapping [lin, lin + size) */
+static int dwatch_overlaps(const E386Cpu *cpu, int i, uint32_t lin, uint32_t size)
+{
+    uint32_t a = cpu->dwatch[i].addr, last = a + cpu->dwatch[i].len - 1;
+    return cpu->dwatch[i].kinds && lin <= last && a <= lin + size - 1;
+}
+
+int e386_debug_watch(E386Cpu *cpu, int slot, uint32_t addr, uint32_t len, int kinds)
+{
+    if (!cpu->sys || slot < 0 || slot >= E386_DEBUG_WATCH_MAX || (kinds & ~3) ||
+        (kinds && (len == 0 || (uint64_t)addr + len > (1ull << 32))))
+        return -1;
+    cpu->dwatch[slot].addr = addr;
+    cpu->dwatch[slot].len = kinds ? len : 0;
+    cpu->dwatch[slot].kinds = (uint8_t)kinds;
+    cpu->ndwatch = 0;
+    for (int i = 0; i < E386_DEBUG_WATCH_MAX; i++)
+        cpu->ndwatch += cpu->dwatch[i].kinds != 0;
+    dbg_update(cpu); /* the watched pages leave the TLB */
+    return 0;
+}
+
 int dbg_data_page(const E386Cpu *cpu, uint32_t lin)
 {
+    for (int i = 0; i < E386_DEBUG_WATCH_MAX; i++)
+        if (cpu->dwatch[i].kinds && dwatch_overlaps(cpu, i, lin & ~0xfffu, 0x1000))
+            return 1;
     for (int i = 0; i < 4; i++) {
         unsigned rw = bp_rw(cpu, i);
         if (bp_on(cpu, i) && (rw == 1 || rw == 3)) {
@@ -56,6 +82,12 @@ int dbg_data_page(const E386Cpu *cpu, uint32_t lin)
 
 void dbg_data_access(E386Cpu *cpu, uint32_t lin, int size, int write)
 {
+    for (int i = 0; i < E386_DEBUG_WATCH_MAX; i++)
+        if ((cpu->dwatch[i].kinds & (write ? E386_WATCH_WRITE : E386_WATCH_READ)) &&
+            dwatch_overlaps(cpu, i, lin, (uint32_t)size)) {
+            cpu->dwatch_hit |= write ? E386_WATCH_WRITE : E386_WATCH_READ;
+            cpu->dwatch_slot = (uint8_t)i;
+        }
     for (int i = 0; i < 4; i++) {
         unsigned rw = bp_rw(cpu, i);
         if (!bp_on(cpu, i) || !(rw == 3 || (rw == 1 && write)))

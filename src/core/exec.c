@@ -451,6 +451,12 @@ static void run_chain(E386Cpu *cpu, const E386Op *op)
     cpu->cur = NULL;
 }
 
+void e386_set_debug_hook(E386Cpu *cpu, e386_debug_fn fn, void *opaque)
+{
+    cpu->debug_hook = fn;
+    cpu->debug_opaque = opaque;
+}
+
 int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
 {
     jmp_buf jb, *saved = cpu->jmp;
@@ -516,9 +522,22 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
                     continue;
                 }
             }
+        }
+        if (cpu->debug_hook) {
+            /* the debugger looks at every instruction (after an interrupt
+             * was taken, so a breakpoint on its handler is seen) */
+            extra_key = TB_ONE;
+            if (cpu->debug_hook(cpu, cpu->seg[SEG_CS].base + cpu->eip, cpu->debug_opaque)) {
+                cpu->exit = (e386_exit){ E386_EXIT_DEBUG, 0, 0, 0, 0, cpu->eip, cpu->eip };
+                reason = E386_EXIT_DEBUG;
+                break;
+            }
+        }
+        if (cpu->sys) {
             cpu->db_hits = cpu->db_carry;
             cpu->db_carry = 0;
             cpu->rf_loaded = 0;
+            cpu->dwatch_hit = 0;
         }
         Tb *tb = tb_find(cpu, extra_key);
         /* with paging, chain only inside one linear page: a mapping
@@ -561,6 +580,13 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
             } else {
                 reason = E386_EXIT_EXCEPTION;
             }
+        }
+        if (cpu->dwatch_hit && reason < 0) { /* the debugger's watchpoint: a stop after the instruction */
+            int s = cpu->dwatch_slot;
+            cpu->exit = (e386_exit){ E386_EXIT_DEBUG, s, 0, cpu->dwatch_hit, cpu->dwatch[s].addr, cpu->eip,
+                                     cpu->eip };
+            cpu->dwatch_hit = 0;
+            reason = E386_EXIT_DEBUG;
         }
     }
     cpu->exit_request = 0;

@@ -38,7 +38,8 @@ void e386_system_reset(E386Cpu *cpu)
     memset(cpu->dr, 0, sizeof cpu->dr);
     cpu->dr[6] = 0xffff0ff0u;
     cpu->dr[7] = 0x400;
-    cpu->dbg_exec = cpu->dbg_data = 0;
+    cpu->dbg_exec = 0;
+    cpu->dbg_data = cpu->ndwatch != 0; /* the debugger's watchpoints outlive a guest reset */
     /* the x87 after RESET (SDM table 9-1): CW 0x0040, all registers +0 */
     fpu_reset(&cpu->fpu);
     cpu->fpu.cw = 0x0040;

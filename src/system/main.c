@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gdb/gdb.h"
+#include "gdb/gdb_tcp.h"
 #include "monitor/monitor.h"
 #include "progs/disasm.h"
 #include "migration/live.h"
@@ -43,7 +45,9 @@ static void usage(FILE *f)
                "  -qmp DEV      a QMP monitor: unix:PATH,server[,nowait|,wait] or\n"
                "                tcp:127.0.0.1:PORT,server[,nowait|,wait] (docs/monitor.md)\n"
                "  -monitor DEV  the human monitor: stdio or unix:PATH,server[,nowait|,wait]\n"
-               "  -S            start stopped: nothing runs before the monitor's cont\n"
+               "  -S            start stopped: nothing runs before the monitor's cont (or\n"
+               "                with -gdb, before the debugger's continue)\n"
+               "  -gdb tcp::PORT  a GDB stub on 127.0.0.1:PORT (docs/gdb.md); -s: tcp::1234\n"
                "  -loadvm FILE  resume the machine saved in FILE (same -m, -bios/-kernel, -icount)\n"
                "  -incoming URI wait for a migration stream, load it, then run: file:PATH,\n"
                "                unix:PATH, tcp:127.0.0.1:PORT, fd:N, exec:COMMAND, or defer\n"
@@ -99,11 +103,17 @@ static void save_at_hook(Machine *m, void *opaque)
 typedef struct Hooks {
     SaveAt save_at;
     MigLive *live;
+    E386Gdb *gdb;
 } Hooks;
 
 static void slice_hooks(Machine *m, void *opaque)
 {
     Hooks *h = opaque;
+    if (h->gdb && gdb_between_runs(h->gdb) == GDB_KILL) {
+        m->exit_requested = true; /* GDB's kill ends the run (status 0, as QEMU) */
+        m->exit_status = 0;
+        return;
+    }
     if (h->save_at.dest)
         save_at_hook(m, &h->save_at);
     if (h->live)
@@ -329,7 +339,8 @@ int main(int argc, char **argv)
     char err[512];
     int nserial = 0;
     const char *incoming = NULL;
-    Hooks hooks = { { 0, NULL, false }, NULL };
+    Hooks hooks = { { 0, NULL, false }, NULL, NULL };
+    const char *gdb_spec = NULL;
     SaveAt save_at = { 0, NULL, false };
     enum { MAX_NET_OPTS = 64 };
     NetOpt net_opts[MAX_NET_OPTS];
@@ -367,6 +378,18 @@ int main(int argc, char **argv)
             continue; /* serial on stdio is already the default */
         if (!strcmp(o, "-S")) {
             cfg.start_paused = true;
+            continue;
+        }
+        if (!strcmp(o, "-s")) {
+            gdb_spec = "tcp::1234";
+            continue;
+        }
+        if (!strcmp(o, "-gdb")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "emu386-system: -gdb needs an argument\n");
+                return 2;
+            }
+            gdb_spec = argv[++i];
             continue;
         }
         if (strcmp(o, "-bios") && strcmp(o, "-m") && strcmp(o, "-d") && strcmp(o, "-D") &&
@@ -458,10 +481,23 @@ int main(int argc, char **argv)
                         "-monitor)\n");
         return 2;
     }
-    if (cfg.start_paused && !mons.n) {
-        fprintf(stderr, "emu386-system: -S needs a monitor to continue from (-qmp or -monitor)\n");
+    if (cfg.start_paused && !mons.n && !gdb_spec) {
+        fprintf(stderr, "emu386-system: -S needs a monitor or -gdb to continue from (-qmp or -monitor)\n");
         return 2;
     }
+    /* -S with -gdb: the stub waits for the debugger's continue; the
+     * monitor, when there is one, for its cont as well */
+    bool gdb_wait = cfg.start_paused;
+    if (!mons.n)
+        cfg.start_paused = false;
+    GdbTcp gdb_tcp = { -1, -1, 0 };
+    if (gdb_spec && gdb_tcp_listen(&gdb_tcp, gdb_spec, err, sizeof err) < 0) {
+        fprintf(stderr, "emu386-system: %s\n", err);
+        return 1;
+    }
+    if (gdb_spec)
+        fprintf(stderr, "emu386-system: gdb stub on 127.0.0.1:%d%s\n", gdb_tcp.port,
+                gdb_wait ? ", waiting for it" : "");
     bool mon_stdio = false;
     for (int i = 0; i < mons.n; i++)
         mon_stdio |= !strcmp(mons.spec[i], "stdio");
@@ -517,7 +553,7 @@ int main(int argc, char **argv)
     cfg.disasm_opaque = &dis;
     cfg.incoming = incoming != NULL;
     hooks.save_at = save_at;
-    if (save_at.dest || mon) {
+    if (save_at.dest || mon || gdb_spec) {
         cfg.slice_hook = slice_hooks;
         cfg.slice_opaque = &hooks;
     }
@@ -525,6 +561,15 @@ int main(int argc, char **argv)
     bios_image_free(&bios);
     int status = 0;
     MigLive live;
+    if (m && gdb_spec) {
+        GdbIo io;
+        gdb_tcp_io(&gdb_tcp, &io);
+        hooks.gdb = gdb_new(m->cpu, &io, gdb_wait);
+        if (!hooks.gdb) {
+            fprintf(stderr, "emu386-system: out of memory\n");
+            status = 1;
+        }
+    }
     if (m) {
         mig_live_init(&live, m);
         hooks.live = &live;
@@ -549,11 +594,14 @@ int main(int argc, char **argv)
     } else {
         char msg[256];
         status = machine_run(m, msg, sizeof msg);
+        gdb_report_exit(hooks.gdb, status);
         if (msg[0])
             fprintf(stderr, "emu386-system: %s\n", msg);
         machine_drain_serial(m); /* what a slow reader has not taken yet, unless a signal came */
         report_serial_loss(m);
     }
+    gdb_free(hooks.gdb);
+    gdb_tcp_close(&gdb_tcp);
     if (m) {
         mig_live_free(&live);
         mig_monitor_detach(&live, mon);

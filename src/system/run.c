@@ -251,6 +251,7 @@ static int run_loop(Machine *m, char *msg, size_t msglen)
             machine_reset(m);
             break;
         case E386_EXIT_STOP:
+        case E386_EXIT_DEBUG: /* the GDB stub's hook stopped the CPU: the slice hook reports it */
             break; /* a stop that asked for no exit (a future monitor's pause point) */
         default:
             snprintf(msg, msglen, "unexpected CPU exit %d (vector %d) at EIP %08" PRIx32, r,

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "gdb/gdb.h"
+#include "gdb/gdb_tcp.h"
 #include "progs/disasm.h"
 #include "user/user.h"
 
@@ -30,6 +32,8 @@ static void usage(FILE *f)
                "  -D file       write the logs to file instead of stderr\n"
                "  -E var=value  set a variable in the guest environment\n"
                "  -U var        remove a variable from the guest environment\n"
+               "  -g PORT       wait for GDB on 127.0.0.1:PORT before the first instruction\n"
+               "  -gdb tcp::PORT  the same, in emu386-system's spelling (docs/gdb.md)\n"
                "  -h            this help\n"
                "  --version     print the version\n");
 }
@@ -89,7 +93,7 @@ int main(int argc, char **argv)
     UserProc *p = &proc;
     int i = 1;
     char **env = NULL;
-    const char *argv0 = NULL;
+    const char *argv0 = NULL, *gdb_spec = NULL;
     const char *log_path = NULL;
     int ulog = 0, cpulog = 0;
     size_t nenv = 0;
@@ -117,6 +121,8 @@ int main(int argc, char **argv)
                 return r < 0 ? 2 : 0;
         } else if (!strcmp(o, "-D")) {
             log_path = v;
+        } else if (!strcmp(o, "-g") || !strcmp(o, "-gdb")) {
+            gdb_spec = v;
         } else if (!strcmp(o, "-E")) {
             env[nenv++] = (char *)v;
         } else if (!strcmp(o, "-U")) {
@@ -171,7 +177,26 @@ int main(int argc, char **argv)
         e386_set_log(p->cpu, cpulog, user_log(p), disasm_insn, &dis);
     if (p->debug_page)
         user_log_pages(p, "start");
+    GdbTcp tcp = { -1, -1, 0 };
+    if (gdb_spec) {
+        GdbIo io;
+        if (gdb_tcp_listen(&tcp, gdb_spec, err, sizeof err) < 0) {
+            fprintf(stderr, "emu386-user: %s\n", err);
+            e386_cpu_free(p->cpu);
+            return 1;
+        }
+        fprintf(stderr, "emu386-user: waiting for gdb on 127.0.0.1:%d\n", tcp.port);
+        gdb_tcp_io(&tcp, &io);
+        p->gdb = gdb_new(p->cpu, &io, 1);
+        p->gdb_pid = (int)getpid();
+        if (!p->gdb) {
+            fprintf(stderr, "emu386-user: out of memory\n");
+            return 1;
+        }
+    }
     int status = user_run(p);
+    gdb_free(p->gdb);
+    gdb_tcp_close(&tcp);
     the_proc = NULL;
     e386_cpu_free(p->cpu);
     disasm_close(&dis);

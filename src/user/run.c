@@ -1,8 +1,33 @@
 /* The user-mode run loop: run the CPU, turn what stops it into system
  * calls (handled in the interrupt hook), signals and exit. */
+#define _POSIX_C_SOURCE 200809L /* getpid, SIGKILL */
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
+#include "gdb/gdb.h"
 #include "user/user.h"
+
+enum { USER_GDB_SLICE = 1000000 };
+
+/* The debugger between two runs of the CPU.  A forked child does not
+ * belong to it (GDB follows the parent): the child lets go of its copy of
+ * the stub, which closes only the child's copy of the socket. */
+static int gdb_step(UserProc *p)
+{
+    if (p->gdb_pid != (int)getpid()) {
+        gdb_free(p->gdb);
+        p->gdb = NULL;
+        return GDB_RUN;
+    }
+    return gdb_between_runs(p->gdb);
+}
+
+static int exit_status(UserProc *p)
+{
+    if (p->gdb && p->gdb_pid == (int)getpid())
+        gdb_report_exit(p->gdb, p->exit_status);
+    return p->exit_status;
+}
 
 int user_run(UserProc *p)
 {
@@ -10,11 +35,14 @@ int user_run(UserProc *p)
     for (;;) {
         user_deliver_pending(p);
         if (p->exited)
-            return p->exit_status;
+            return exit_status(p);
+        if (p->gdb && gdb_step(p) == GDB_KILL)
+            return 128 + SIGKILL;
         e386_exit ex;
-        int r = e386_run(p->cpu, 0, &ex);
+        /* under the debugger the CPU returns now and then, so a Ctrl-C is seen */
+        int r = e386_run(p->cpu, p->gdb ? USER_GDB_SLICE : 0, &ex);
         if (p->exited)
-            return p->exit_status;
+            return exit_status(p);
         if (r == E386_EXIT_EXCEPTION || r == E386_EXIT_INTERRUPT) {
             if (p->debug_fault)
                 fprintf(user_log(p), "emu386-user: %s %d at eip %#x (error %#x, address %#x)\n",

@@ -54,6 +54,8 @@ typedef struct UserProc {
     volatile sig_atomic_t host_sig[USER_NSIG];
     void (*host_handler)(int); /* the program's handler that calls user_host_signal */
     struct UserTimer *timers; /* POSIX timers, USER_NTIMERS of them once one is made */
+    struct E386Gdb *gdb;      /* -g/-gdb: the debugger stub (src/gdb), or NULL */
+    int gdb_pid;              /* the host process the debugger is attached to */
 } UserProc;
 
 /* elf.c */
