@@ -341,6 +341,13 @@ static void io_write(void *o, uint16_t p, int s, uint32_t v) { (void)o; (void)p;
 static int intr_ack(void *o) { (void)o; return 8; }
 static uint64_t clock_ns(void *o) { (void)o; return 0; }
 
+/* guest memory is little-endian whatever the host is */
+static int poke32(E386Cpu *cpu, uint32_t addr, uint32_t v)
+{
+    uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+    return e386_mem_write(cpu, addr, b, 4);
+}
+
 START_TEST(test_paged_memory)
 {
     static const e386_sys_ops ops = { io_read, io_write, intr_ack, clock_ns };
@@ -349,11 +356,10 @@ START_TEST(test_paged_memory)
     ck_assert_int_eq(e386_mem_map(cpu, 0, 0x100000, E386_PROT_READ | E386_PROT_WRITE), 0);
     ck_assert_int_eq(e386_system_init(cpu, &ops, NULL), 0);
     uint32_t pde = 0x11000 | 3, pte = 0x20000 | 3, big = 0x00000083;
-    ck_assert_int_eq(e386_mem_write(cpu, 0x10000 + 4 * 1, &pde, 4), 0); /* 4 MiB .. */
-    ck_assert_int_eq(e386_mem_write(cpu, 0x11000, &pte, 4), 0);         /* .. -> 0x20000 */
-    ck_assert_int_eq(e386_mem_write(cpu, 0x10000 + 4 * 2, &big, 4), 0); /* 8 MiB: a 4 MiB page at 0 */
-    uint32_t v = 0xcafef00d;
-    ck_assert_int_eq(e386_mem_write(cpu, 0x20010, &v, 4), 0);
+    ck_assert_int_eq(poke32(cpu, 0x10000 + 4 * 1, pde), 0); /* 4 MiB .. */
+    ck_assert_int_eq(poke32(cpu, 0x11000, pte), 0);         /* .. -> 0x20000 */
+    ck_assert_int_eq(poke32(cpu, 0x10000 + 4 * 2, big), 0); /* 8 MiB: a 4 MiB page at 0 */
+    ck_assert_int_eq(poke32(cpu, 0x20010, 0xcafef00d), 0);
     cpu->cr3 = 0x10000;
     cpu->cr4 |= 0x10; /* PSE */
     cpu->cr0 |= 0x80000001u;
@@ -365,9 +371,10 @@ START_TEST(test_paged_memory)
     ck_assert_int_eq(gdb_mem_rw(cpu, 0x0, b, 4, 0), -1);      /* PDE 0 not present */
     ck_assert_int_eq(gdb_mem_rw(cpu, 0x401000, b, 4, 0), -1); /* PTE not present */
     ck_assert_int_eq(gdb_mem_rw(cpu, 0x400ffe, b, 4, 0), -1); /* runs into it: nothing copied */
-    uint32_t now;
-    ck_assert_int_eq(e386_mem_read(cpu, 0x11000, &now, 4), 0);
-    ck_assert_uint_eq(now, pte); /* no accessed bit */
+    uint8_t raw[4];
+    ck_assert_int_eq(e386_mem_read(cpu, 0x11000, raw, 4), 0);
+    ck_assert_uint_eq(raw[0] | raw[1] << 8 | raw[2] << 16 | (uint32_t)raw[3] << 24, pte); /* no accessed bit */
+    uint32_t now; /* (written and read back in host order: any host) */
     ck_assert_int_eq(gdb_mem_rw(cpu, 0x400010, (uint8_t *)&(uint32_t){ 0x12345678 }, 4, 1), 0);
     ck_assert_int_eq(e386_mem_read(cpu, 0x20010, &now, 4), 0);
     ck_assert_uint_eq(now, 0x12345678);
