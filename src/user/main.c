@@ -104,12 +104,13 @@ int main(int argc, char **argv)
         return 1;
     for (size_t k = 0; k < nenv; k++)
         env[k] = environ[k];
+    int rc = -1; /* an exit status once the options say to stop */
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "--")) { i++; break; }
-        if (!strcmp(o, "-h") || !strcmp(o, "--help")) { usage(stdout); return 0; }
-        if (!strcmp(o, "--version")) { puts("emu386-user 0.1"); return 0; }
-        if (i + 1 >= argc) { usage(stderr); return 2; }
+        if (!strcmp(o, "-h") || !strcmp(o, "--help")) { usage(stdout); rc = 0; break; }
+        if (!strcmp(o, "--version")) { puts("emu386-user 0.1"); rc = 0; break; }
+        if (i + 1 >= argc) { usage(stderr); rc = 2; break; }
         const char *v = argv[++i];
         if (!strcmp(o, "-L")) {
             p->sysroot = v;
@@ -117,8 +118,10 @@ int main(int argc, char **argv)
             argv0 = v;
         } else if (!strcmp(o, "-d")) {
             int r = parse_log(v, &ulog, &cpulog);
-            if (r)
-                return r < 0 ? 2 : 0;
+            if (r) {
+                rc = r < 0 ? 2 : 0;
+                break;
+            }
         } else if (!strcmp(o, "-D")) {
             log_path = v;
         } else if (!strcmp(o, "-g") || !strcmp(o, "-gdb")) {
@@ -133,12 +136,18 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr, "emu386-user: unknown option %s\n", o);
             usage(stderr);
-            return 2;
+            rc = 2;
+            break;
         }
+    }
+    if (rc >= 0) { /* help, version, -d help or a bad option: nothing ran */
+        free(env);
+        return rc;
     }
     env[nenv] = NULL;
     if (i >= argc) {
         usage(stderr);
+        free(env);
         return 2;
     }
     p->debug_syscall = (ulog & L_SYSCALL) != 0;
@@ -147,11 +156,13 @@ int main(int argc, char **argv)
     p->debug_page = (ulog & L_PAGE) != 0;
     if (log_path && !(p->log = fopen(log_path, "w"))) {
         fprintf(stderr, "emu386-user: -D %s: cannot open it\n", log_path);
+        free(env);
         return 1;
     }
     p->cpu = e386_cpu_new();
     if (!p->cpu) {
         fprintf(stderr, "emu386-user: out of memory\n");
+        free(env);
         return 1;
     }
     ssize_t n = readlink("/proc/self/exe", p->self_path, sizeof p->self_path - 1);
