@@ -228,12 +228,17 @@ def test_cancel_leaves_the_source_running_and_a_second_migrate_succeeds(guest, r
     st = q.cmd("query-migrate")
     assert st["status"] == "cancelled" and "cancel" in st["error-desc"], st
     assert q.cmd("query-status")["status"] == "running"
+    # held while the second destination starts: on a loaded machine the
+    # guest could otherwise run to its end meanwhile, leaving nothing to
+    # migrate live (seen in CI: the second migration completed at once)
+    q.cmd("stop")
     status, out, err = finish(dst1, tmp_path, "dst1")
     assert status == 1 and "refused" in err and out == "", (status, err)
     # the second one, to a new destination, with MALLOC_PERTURB_
     uri2 = "unix:%s" % (tmp_path / "two.sock")
     dst2 = start(guest, tmp_path, "dst2", "-incoming", uri2, env={"MALLOC_PERTURB_": "7"})
     wait_listening(tmp_path, "dst2", dst2)
+    q.cmd("cont")
     live_rounds(q, uri2)
     st = converge(q)
     assert q.migration_events().count("cancelled") == 1
