@@ -223,6 +223,17 @@ static void drop(E386Gdb *g)
 }
 
 /* Serve the debugger while the CPU is stopped. */
+/* the client left, detached or killed: the session ends (drop) and the
+ * result is GDB_RUN or GDB_KILL; -1 while it goes on */
+static int ends_session(E386Gdb *g, int act)
+{
+    if (g->connected && act != GDB_ACT_DETACH && act != GDB_ACT_KILL)
+        return -1;
+    int r = g->connected && act == GDB_ACT_KILL ? GDB_KILL : GDB_RUN;
+    drop(g);
+    return r;
+}
+
 static int serve(E386Gdb *g)
 {
     if (g->stop != STOP_ATTACH)
@@ -236,14 +247,9 @@ static int serve(E386Gdb *g)
             return GDB_RUN;
         }
         int act = gdb_feed(g, buf, (size_t)n);
-        if (!g->connected || act == GDB_ACT_DETACH) {
-            drop(g);
-            return GDB_RUN;
-        }
-        if (act == GDB_ACT_KILL) {
-            drop(g);
-            return GDB_KILL;
-        }
+        int end = ends_session(g, act);
+        if (end >= 0)
+            return end;
         if (act == GDB_ACT_RESUME)
             return GDB_RUN;
     }
@@ -285,14 +291,9 @@ int gdb_between_runs(E386Gdb *g)
     }
     if (n > 0) {
         int act = gdb_feed(g, buf, (size_t)n);
-        if (!g->connected || act == GDB_ACT_DETACH) {
-            drop(g);
-            return GDB_RUN;
-        }
-        if (act == GDB_ACT_KILL) {
-            drop(g);
-            return GDB_KILL;
-        }
+        int end = ends_session(g, act);
+        if (end >= 0)
+            return end;
         if (g->stop == STOP_INTR)
             return serve(g);
     }
