@@ -7,7 +7,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # with Debian's cross compilers, so the i386 runtime is named directly.
 # nasm builds the bare-metal test kernels, Bochs is their oracle (tests/system);
 # pytest and socat drive the monitor suite (tests/monitor).
-E386_BASE_PACKAGES="build-essential cmake pkg-config check python3 lib32gcc-12-dev libc6-dev-i386 libcapstone-dev valgrind nasm gdb bochs bochs-term python3-pytest socat libslirp-dev libglib2.0-dev ipxe-qemu"
+E386_BASE_PACKAGES="build-essential cmake pkg-config check python3 lib32gcc-12-dev libc6-dev-i386 libcapstone-dev valgrind nasm gdb bochs bochs-term bochsbios vgabios python3-pytest socat libslirp-dev libglib2.0-dev ipxe-qemu"
 
 # ensure_packages PKG...: install what is missing when root, else say exactly
 # what to run and fail.
