@@ -10,8 +10,12 @@ for d in /sys/bus/pci/devices/*; do
     echo "$(basename "$d") $(cat "$d/vendor"):$(cat "$d/device") class=$(cat "$d/class") irq=$(cat "$d/irq")"
 done
 ls /sys/bus/pci/slots/ 2> /dev/null | sed 's/^/slot /'
-insmod /lib/net/8390.ko && insmod /lib/net/ne2k-pci.ko && echo "ne2k-pci loaded"
-dmesg | grep -iE "shpchp|ne2k|eth0|pci_bus 0000:01|bridge window" | sed 's/^\[[ 0-9.]*\] //'
+if grep -q 0x8139 /sys/bus/pci/devices/*/device; then
+    insmod /lib/net/mii.ko && insmod /lib/net/8139too.ko && echo "8139too loaded"
+else
+    insmod /lib/net/8390.ko && insmod /lib/net/ne2k-pci.ko && echo "ne2k-pci loaded"
+fi
+dmesg | grep -iE "shpchp|ne2k|8139|eth0|pci_bus 0000:01|bridge window" | sed 's/^\[[ 0-9.]*\] //'
 cat > /tmp/dhcp.sh <<'E'
 #!/bin/sh
 case $1 in bound|renew) ifconfig "$interface" "$ip" netmask "$subnet" up; route add default gw "$router" ;; esac
@@ -33,11 +37,11 @@ echo "== unplug now"
 # the slot off after its 5 s blink and the driver's eth0 goes away
 while [ -e /sys/class/net/eth0 ]; do sleep 1; done
 echo "eth0 gone"
-dmesg | grep -iE "shpchp|ne2k" | tail -n 4 | sed 's/^\[[ 0-9.]*\] //'
+dmesg | grep -iE "shpchp|ne2k|8139" | tail -n 4 | sed 's/^\[[ 0-9.]*\] //'
 echo "== plug now"
 while [ ! -e /sys/class/net/eth0 ]; do sleep 1; done
 echo "eth0 back"
-dmesg | grep -iE "shpchp|ne2k|eth0" | tail -n 6 | sed 's/^\[[ 0-9.]*\] //'
+dmesg | grep -iE "shpchp|ne2k|8139|eth0|01:01" | tail -n 12 | sed 's/^\[[ 0-9.]*\] //'
 echo "== fetch 2"
 fetch
 echo "== done"
