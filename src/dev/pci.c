@@ -410,13 +410,31 @@ void pci_unregister(PciDevice *d)
 
 /* ---- INTx ---- */
 
-/* PIIX wiring: slot S's INTx pin P (1-4) is PIRQ link (S - 1 + P - 1) mod 4. */
+/* PIIX wiring: slot S's INTx pin P (1-4) is PIRQ link (S - 1 + P - 1) mod
+ * 4.  Behind a bridge, the pin is first swizzled to the bridge's own (PCI
+ * to PCI Bridge Architecture Specification 1.2, 9.1: device D's pin P
+ * appears on the bridge as ((P - 1 + D) mod 4) + 1), level after level. */
 static int link_of(const PciDevice *d)
 {
     int pin = d->config[PCI_INTERRUPT_PIN];
     if (pin < 1 || pin > 4 || d->devfn < 0)
         return -1;
-    return ((d->devfn >> 3) + pin - 2) & 3;
+    int devfn = d->devfn;
+    for (const PciBus *bus = d->bus; bus && bus->bridge; bus = bus->bridge->bus) {
+        pin = ((pin - 1 + (devfn >> 3)) & 3) + 1;
+        devfn = bus->bridge->devfn;
+        if (devfn < 0)
+            return -1; /* a bridge no longer on a bus */
+    }
+    return ((devfn >> 3) + pin - 2) & 3;
+}
+
+/* The root bus: where the PIRQ links and their router are. */
+static PciBus *root_of(PciBus *bus)
+{
+    while (bus && bus->bridge && bus->bridge->bus)
+        bus = bus->bridge->bus;
+    return bus;
 }
 
 static bool irq_valid(uint8_t irq)
@@ -427,9 +445,10 @@ static bool irq_valid(uint8_t irq)
 uint8_t pci_device_irq(const PciDevice *d)
 {
     int link = link_of(d);
-    if (link < 0 || !d->bus || !d->bus->route)
+    const PciBus *root = root_of(d->bus);
+    if (link < 0 || !root || !root->route)
         return 0xFF;
-    uint8_t irq = d->bus->route(d->bus->route_opaque, link);
+    uint8_t irq = root->route(root->route_opaque, link);
     return irq_valid(irq) ? irq : 0xFF;
 }
 
@@ -460,7 +479,7 @@ static void irq_refresh(PciDevice *d)
         d->config[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTX;
     if (want == d->irq_link)
         return;
-    PciBus *bus = d->bus;
+    PciBus *bus = root_of(d->bus); /* the links are the root's */
     if (d->irq_link >= 0 && bus && bus->link_count[d->irq_link] > 0)
         bus->link_count[d->irq_link]--;
     if (want >= 0)
@@ -512,7 +531,13 @@ int pci_assign_device(PciDevice *d)
 {
     if (!d->bus)
         return -1;
-    uint32_t mem_lo = d->bus->mem_lo > 0xE0000000u ? d->bus->mem_lo : 0xE0000000u;
+    const PciBus *bus = d->bus;
+    uint32_t mem_lo = bus->mem_lo > 0xE0000000u ? bus->mem_lo : 0xE0000000u, mem_hi = bus->mem_hi;
+    uint32_t io_lo = 0xC000, io_hi = 0x10000;
+    if (bus->fw_mem_hi)
+        mem_lo = bus->fw_mem_lo, mem_hi = bus->fw_mem_hi;
+    if (bus->fw_io_hi)
+        io_lo = bus->fw_io_lo, io_hi = bus->fw_io_hi;
     uint16_t cmd = pci_get16(d->config + PCI_COMMAND);
     int rc = 0;
     for (int n = 0; n <= PCI_NBARS; n++) {
@@ -521,8 +546,8 @@ int pci_assign_device(PciDevice *d)
             continue;
         bool io = b->type == PCI_BAR_IO;
         pci_config_write(d, bar_reg(n), 4, 0); /* an old address must not block the search */
-        uint32_t a = io ? first_fit(d, n, true, b->size, 0xC000, 0x10000)
-                        : first_fit(d, n, false, b->size, mem_lo, d->bus->mem_hi);
+        uint32_t a = io ? first_fit(d, n, true, b->size, io_lo, io_hi)
+                        : first_fit(d, n, false, b->size, mem_lo, mem_hi);
         if (!a) {
             rc = -1;
             continue;
@@ -535,4 +560,28 @@ int pci_assign_device(PciDevice *d)
         pci_config_write(d, PCI_INTERRUPT_LINE, 1, irq);
     pci_config_write(d, PCI_COMMAND, 2, cmd);
     return rc;
+}
+
+/* ---- configuration cycles across bridges ---- */
+
+PciDevice *pci_find_function(PciBus *root, int busno, int devfn)
+{
+    if (devfn < 0 || devfn >= PCI_NDEVFN)
+        return NULL;
+    if (busno == 0 && !root->bridge)
+        return root->dev[devfn];
+    for (int f = 0; f < PCI_NDEVFN; f++) {
+        PciDevice *b = root->dev[f];
+        if (!b || !b->secondary || (b->config[PCI_HEADER_TYPE] & 0x7F) != 1)
+            continue;
+        int sec = b->config[PCI_SECONDARY_BUS], sub = b->config[PCI_SUBORDINATE_BUS];
+        PciBus *child = b->secondary;
+        if (busno == sec && sec != 0) {
+            PciDevice *t = child->dev[devfn];
+            return t && (!child->reachable || child->reachable(child, devfn)) ? t : NULL;
+        }
+        if (busno > sec && busno <= sub && sec != 0)
+            return pci_find_function(child, busno, devfn); /* a bridge further down */
+    }
+    return NULL;
 }

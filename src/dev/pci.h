@@ -28,10 +28,15 @@ enum {
     PCI_REVISION = 0x08, PCI_CLASS_PROG = 0x09, PCI_CLASS_DEVICE = 0x0A,
     PCI_CACHE_LINE = 0x0C, PCI_LATENCY = 0x0D, PCI_HEADER_TYPE = 0x0E,
     PCI_BAR0 = 0x10, PCI_SUBSYS_VENDOR = 0x2C, PCI_SUBSYS_ID = 0x2E, PCI_ROM_ADDRESS = 0x30,
-    PCI_INTERRUPT_LINE = 0x3C, PCI_INTERRUPT_PIN = 0x3D,
+    PCI_INTERRUPT_LINE = 0x3C, PCI_INTERRUPT_PIN = 0x3D, PCI_CAPABILITY_LIST = 0x34,
+    /* the type-1 (bridge) header */
+    PCI_PRIMARY_BUS = 0x18, PCI_SECONDARY_BUS = 0x19, PCI_SUBORDINATE_BUS = 0x1A,
+    PCI_SEC_LATENCY = 0x1B, PCI_IO_BASE = 0x1C, PCI_IO_LIMIT = 0x1D, PCI_SEC_STATUS = 0x1E,
+    PCI_MEMORY_BASE = 0x20, PCI_MEMORY_LIMIT = 0x22, PCI_PREF_MEMORY_BASE = 0x24,
+    PCI_BRIDGE_ROM_ADDRESS = 0x38, PCI_BRIDGE_CONTROL = 0x3E,
     /* command bits */
     PCI_CMD_IO = 1, PCI_CMD_MEM = 2, PCI_CMD_MASTER = 4, PCI_CMD_INTX_DISABLE = 0x400,
-    PCI_STATUS_INTX = 8,
+    PCI_STATUS_INTX = 8, PCI_STATUS_CAP_LIST = 0x10,
 };
 
 typedef enum PciBarType { PCI_BAR_UNUSED, PCI_BAR_IO, PCI_BAR_MEM } PciBarType;
@@ -67,6 +72,8 @@ struct PciDevice {
     int irq_link;      /* the PIRQ link it asserted, -1 none */
     /* called after the guest wrote configuration bytes [addr, addr+len) */
     void (*config_written)(PciDevice *d, uint32_t addr, int len);
+    /* a PCI-to-PCI bridge (pci_bridge.c): the bus behind it; NULL otherwise */
+    PciBus *secondary;
 };
 
 /* The PIRQ router's view: link n (0-3 = PIRQA-D) goes to the IRQ this
@@ -85,6 +92,16 @@ struct PciBus {
     int link_count[4];      /* devices asserting each PIRQ link */
     uint16_t irq_driven;    /* PIC inputs the links hold high now */
     FILE *log;              /* -d unimp: BARs that cannot decode */
+    /* A bus behind a bridge (pci_bridge.c): the bridge (NULL on the root
+     * bus), and whether a configuration cycle reaches devfn (a hot-plug
+     * slot the guest has not enabled is isolated from the bus).  INTx of
+     * its devices is swizzled through the bridge to the root's links. */
+    PciDevice *bridge;
+    bool (*reachable)(const PciBus *bus, int devfn);
+    /* Where pci_assign_device places BARs (firmware duty): [lo, hi); a
+     * zero hi means the defaults (I/O from 0xC000, memory from
+     * 0xE0000000 to mem_hi). */
+    uint32_t fw_io_lo, fw_io_hi, fw_mem_lo, fw_mem_hi;
 };
 
 /* The bus a board wires: ports, the CPU's physical space, the allocator
@@ -132,6 +149,11 @@ void pci_update_mappings(PciDevice *d);
 void pci_set_irq(PciDevice *d, int level);
 /* The PIRQ routing changed: drive the PIC inputs again. */
 void pci_bus_update_irqs(PciBus *bus);
+
+/* The function a type-1 configuration cycle for bus busno reaches from
+ * root (bus 0 is root itself; others through the bridges' bus numbers),
+ * or NULL: nothing answers. */
+PciDevice *pci_find_function(PciBus *root, int busno, int devfn);
 
 /* Firmware duty on a -kernel boot (no BIOS): give every BAR of d an
  * address (I/O from 0xC000, memory from the window's base, first fit

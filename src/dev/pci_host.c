@@ -7,8 +7,9 @@
  * reset control register), which is how Linux's probe tells mechanism #1
  * from #2.  CONFDATA at 0xCFC-0xCFF takes any size at any offset: the
  * register is CONFADD's bits 7:2 plus the port's low two bits.  With the
- * enable bit clear, on a bus other than 0 or at an empty device/function,
- * data reads float to all ones and writes vanish. */
+ * enable bit clear, on a bus no bridge forwards to (pci_find_function) or
+ * at an empty device/function, data reads float to all ones and writes
+ * vanish. */
 #include "dev/pci_host.h"
 #include <string.h>
 
@@ -17,10 +18,11 @@ enum { CONFADD_MASK = 0x80FFFFFCu }; /* bits 30:24 and 1:0 are reserved, read 0 
 static PciDevice *target(PciHostState *h, uint32_t *reg)
 {
     uint32_t a = h->config_address;
-    if (!(a & 0x80000000u) || ((a >> 16) & 0xFF) != 0)
+    if (!(a & 0x80000000u))
         return NULL;
     *reg = a & 0xFC;
-    return h->bus.dev[(a >> 8) & 0xFF];
+    /* bus 0 here; other buses through the bridges' bus numbers (type 1) */
+    return pci_find_function(&h->bus, (int)((a >> 16) & 0xFF), (int)((a >> 8) & 0xFF));
 }
 
 static uint32_t host_io_read(void *opaque, uint32_t off, int size)

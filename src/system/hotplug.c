@@ -2,6 +2,7 @@
 #include "system/hotplug.h"
 #include <stdlib.h>
 #include <string.h>
+#include "system/hotplug_bridge.h"
 #include "system/machine.h"
 
 /* The PIRQ links' IRQs the board's firmware programs on a -kernel boot
@@ -45,11 +46,13 @@ static int parse_mac(const char *s, uint8_t mac[6])
 
 int hotplug_device_add(Machine *m, const char *opts, char *err, size_t errlen)
 {
-    static const char *const allowed[] = { "id", "netdev", "mac", "romfile", "addr", NULL };
+    static const char *const allowed[] = { "id", "netdev", "mac", "romfile", "addr", "bus", NULL };
     size_t tl = strcspn(opts, ",");
     bool rtl = tl == 7 && !strncmp(opts, "rtl8139", 7);
+    if (tl == 10 && !strncmp(opts, "pci-bridge", 10))
+        return hotplug_bridge_add(m, opts, err, errlen); /* hotplug_bridge.c */
     if (!rtl && !(tl == 8 && !strncmp(opts, "ne2k_pci", 8))) {
-        snprintf(err, errlen, "device '%.*s' is not supported (ne2k_pci, rtl8139)", (int)tl, opts);
+        snprintf(err, errlen, "device '%.*s' is not supported (ne2k_pci, rtl8139, pci-bridge)", (int)tl, opts);
         return -1;
     }
     if (net_opt_check(opts, allowed, err, errlen) < 0)
@@ -70,6 +73,10 @@ int hotplug_device_add(Machine *m, const char *opts, char *err, size_t errlen)
         snprintf(err, errlen, "device id '%s' is %s", id, id[0] && r != -2 ? "already in use" : "not valid");
         return -1;
     }
+    if (hotplug_bridge_id_taken(m, id)) {
+        snprintf(err, errlen, "device id '%s' is already in use", id);
+        return -1;
+    }
     cfg.id = id;
     if (net_opt_get(opts, "netdev", netdev, sizeof netdev) == 0)
         cfg.netdev = netdev;
@@ -84,7 +91,18 @@ int hotplug_device_add(Machine *m, const char *opts, char *err, size_t errlen)
     }
     if (r == 0)
         cfg.romfile = romfile;
-    if (net_opt_get(opts, "addr", addr, sizeof addr) == 0) {
+    /* bus=BRIDGE: a slot of that bridge, which the guest powers (SHPC) */
+    PciBus *bus = &m->pci.bus;
+    char busid[NET_ID_LEN];
+    bool have_addr = net_opt_get(opts, "addr", addr, sizeof addr) == 0;
+    r = net_opt_get(opts, "bus", busid, sizeof busid);
+    if (r == -2 || (r == 0 && strcmp(busid, "pci.0") &&
+                    hotplug_bridge_place(m, busid, have_addr ? addr : NULL, &bus, &cfg.devfn, err, errlen) < 0)) {
+        if (r == -2)
+            snprintf(err, errlen, "bus= is not a valid id");
+        return -1;
+    }
+    if (have_addr && bus == &m->pci.bus) {
         char *end;
         long s = strtol(addr, &end, 0);
         if (end == addr || (*end && *end != '.') || s < 2 || s >= PCI_NSLOTS) {
@@ -97,9 +115,9 @@ int hotplug_device_add(Machine *m, const char *opts, char *err, size_t errlen)
     if (rtl) {
         Rtl8139Config rc = { cfg.id, { 0 }, cfg.romfile, cfg.netdev, cfg.devfn };
         memcpy(rc.mac, cfg.mac, 6);
-        d = (PciDevice *)rtl8139_new(&rc, &m->pci.bus, &m->net);
+        d = (PciDevice *)rtl8139_new(&rc, bus, &m->net);
     } else {
-        d = (PciDevice *)ne2k_pci_new(&cfg, &m->pci.bus, &m->net);
+        d = (PciDevice *)ne2k_pci_new(&cfg, bus, &m->net);
     }
     if (!d) {
         snprintf(err, errlen, "out of memory");
@@ -112,9 +130,21 @@ int hotplug_device_add(Machine *m, const char *opts, char *err, size_t errlen)
         return -1;
     }
     m->nic[slot] = d;
-    if (m->cfg.kernel) /* no firmware: the board assigns, as a BIOS would have */
+    PciBridgeState *br = hotplug_bridge_of(m, d);
+    if (br)
+        hotplug_bridge_plugged(m, br, d); /* the guest hears of it (SHPC) */
+    else if (m->cfg.kernel) /* no firmware: the board assigns, as a BIOS would have */
         pci_assign_device(d);
     return 0;
+}
+
+void hotplug_remove_card(Machine *m, PciDevice *d)
+{
+    for (int i = 0; i < MACHINE_MAX_NICS; i++)
+        if (m->nic[i] == d)
+            m->nic[i] = NULL;
+    device_unrealize(&d->dev); /* BARs, INTA, the ROM (galloc_free), the backend */
+    nic_free(d);
 }
 
 int hotplug_device_del(Machine *m, const char *id, char *err, size_t errlen)
@@ -125,9 +155,13 @@ int hotplug_device_del(Machine *m, const char *id, char *err, size_t errlen)
         return -1;
     }
     PciDevice *d = m->nic[i];
-    m->nic[i] = NULL;
-    device_unrealize(&d->dev); /* BARs, INTA, the ROM (galloc_free), the backend */
-    nic_free(d);
+    PciBridgeState *br = hotplug_bridge_of(m, d);
+    if (br) { /* ask the guest; the card goes when it lets go (hotplug_bridge_poll) */
+        int r = hotplug_bridge_unplug(m, br, d, err, errlen);
+        if (r != 0)
+            return r;
+    }
+    hotplug_remove_card(m, d); /* a surprise removal on the root bus */
     return 0;
 }
 
@@ -156,15 +190,16 @@ int hotplug_object_del(Machine *m, const char *id, char *err, size_t errlen)
     return net_filter_del(&m->net, id, err, errlen);
 }
 
-int hotplug_query_pci(Machine *m, HotplugPciInfo *out, int max)
+static int query_bus(Machine *m, const PciBus *bus, int busno, HotplugPciInfo *out, int n, int max)
 {
-    int n = 0;
     for (int f = 0; f < PCI_NDEVFN && n < max; f++) {
-        const PciDevice *d = m->pci.bus.dev[f];
+        const PciDevice *d = bus->dev[f];
         if (!d)
             continue;
         HotplugPciInfo *o = &out[n++];
         memset(o, 0, sizeof *o);
+        o->bus = busno;
+        o->unplug_pending = hotplug_bridge_pending(m, d);
         o->slot = f >> 3;
         o->function = f & 7;
         o->vendor = pci_get16(d->config + PCI_VENDOR_ID);
@@ -183,6 +218,15 @@ int hotplug_query_pci(Machine *m, HotplugPciInfo *out, int max)
             o->bar[b].addr = bar->type == PCI_BAR_IO ? v & ~3u : b == PCI_ROM_SLOT ? v & ~0x7FFu : v & ~0xFu;
         }
     }
+    return n;
+}
+
+int hotplug_query_pci(Machine *m, HotplugPciInfo *out, int max)
+{
+    int n = query_bus(m, &m->pci.bus, 0, out, 0, max);
+    for (int k = 0; k < MACHINE_MAX_BRIDGES; k++)
+        if (m->bridge[k]) /* the bus number the guest (or firmware) gave it */
+            n = query_bus(m, &m->bridge[k]->sec, m->bridge[k]->pci.config[PCI_SECONDARY_BUS], out, n, max);
     return n;
 }
 
@@ -226,6 +270,8 @@ int hotplug_info_pci(Machine *m, char *buf, size_t len, char *err, size_t errlen
                    o->bar[b].addr + o->bar[b].size - 1, o->bar[b].mapped ? "" : " (not decoding)");
         }
         append(buf, len, &off, "      id \"%s\"\n", o->id);
+        if (o->unplug_pending)
+            append(buf, len, &off, "      unplug pending: the guest has not released the card\n");
     }
     return 0;
 }
@@ -256,12 +302,18 @@ int hotplug_info_network(Machine *m, char *buf, size_t len, char *err, size_t er
 
 void hotplug_reset(Machine *m)
 {
+    hotplug_bridge_poll(m, true); /* unplug requests complete: no guest is left to answer */
     for (int i = 0; i < MACHINE_MAX_NICS; i++)
         if (m->nic[i])
             device_reset(&m->nic[i]->dev);
+    hotplug_bridge_reset(m); /* after the cards: occupied slots come up enabled */
     if (!m->cfg.kernel)
         return; /* a BIOS sets PCI up itself */
+    /* the root's cards below 0xF0000000, where the bridges' windows begin */
+    m->pci.bus.fw_mem_lo = m->pci.bus.mem_lo > 0xE0000000u ? m->pci.bus.mem_lo : 0xE0000000u;
+    m->pci.bus.fw_mem_hi = 0xF0000000u;
     pci_firmware_setup(&m->pci.bus, fw_pirq);
+    hotplug_bridge_firmware(m); /* bus numbers, windows, the cards behind */
     /* the firmware's ELCR: the routed IRQs are level-triggered */
     uint32_t elcr = iobus_read(&m->io, 0x4D1, 1);
     for (int i = 0; i < 4; i++)
@@ -272,9 +324,9 @@ void hotplug_reset(Machine *m)
 
 void hotplug_remove_all(Machine *m)
 {
-    char e[256];
     for (int i = MACHINE_MAX_NICS - 1; i >= 0; i--)
         if (m->nic[i])
-            hotplug_device_del(m, m->nic[i]->dev.id, e, sizeof e);
+            hotplug_remove_card(m, m->nic[i]);
+    hotplug_bridge_remove_all(m); /* empty now */
     net_cleanup(&m->net);
 }

@@ -244,6 +244,9 @@ void machine_dump_state(const Machine *m, FILE *out)
 {
     for (int i = 0; i < m->ndev; i++)
         device_dump_state(m->dev[i], out);
+    for (int i = 0; i < MACHINE_MAX_BRIDGES; i++) /* -device pci-bridge (hotplug_bridge.c) */
+        if (m->bridge[i])
+            device_dump_state(&m->bridge[i]->pci.dev, out);
     for (int i = 0; i < MACHINE_MAX_NICS; i++)
         if (m->nic[i])
             device_dump_state(&m->nic[i]->dev, out);

@@ -11,6 +11,7 @@
 #include "dev/device.h"
 #include "dev/i8042.h"
 #include "dev/ne2k_pci.h"
+#include "dev/pci_bridge.h"
 #include "dev/pci_host.h"
 #include "dev/rtl8139.h"
 #include "dev/pic.h"
@@ -73,7 +74,7 @@ typedef struct MachineConfig {
 
 enum { MACHINE_MAX_DEVICES = 16, MACHINE_NSERIAL = 2 };
 /* PCI and network (docs/network.md): hot-pluggable cards at most */
-enum { MACHINE_MAX_NICS = 16 };
+enum { MACHINE_MAX_NICS = 16, MACHINE_MAX_BRIDGES = 4 };
 
 typedef struct Machine {
     MachineConfig cfg;
@@ -117,6 +118,9 @@ typedef struct Machine {
     Piix3State piix3;
     NetCtx net;           /* the netdevs, polled between slices */
     PciDevice *nic[MACHINE_MAX_NICS]; /* -device / device_add cards (ne2k_pci, rtl8139), owned */
+    /* -device pci-bridge: SHPC bridges whose slots the guest powers
+     * (hotplug_bridge.c), owned; their cards are in nic[] too */
+    PciBridgeState *bridge[MACHINE_MAX_BRIDGES];
     struct TraceMon *trace; /* the irqsoff tracer (trace_mon.c, docs/tracing.md) */
 } Machine;
 
@@ -154,6 +158,8 @@ void machine_dump_state(const Machine *m, FILE *out);
 int machine_monitor_attach(Machine *m, struct Monitor *mon);
 /* The PCI and network commands (machine_net_mon.c), from machine_monitor_attach. */
 int machine_net_monitor_attach(Machine *m, struct Monitor *mon);
+/* The DEVICE_DELETED event for card id (none without a monitor). */
+void machine_net_device_deleted(Machine *m, const char *id);
 void machine_monitor_detach(Machine *m);
 /* stop / cont: the VM's clock stands still while it is stopped; STOP and
  * RESUME events.  Nothing happens (no event) if already in that state. */

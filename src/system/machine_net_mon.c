@@ -75,15 +75,10 @@ static int cmd_device_add(MonCall *c)
     return hotplug_result(c, hotplug_device_add(c->opaque, opts, err, sizeof err), err, MON_ERR_GENERIC);
 }
 
-static int cmd_device_del(MonCall *c)
+void machine_net_device_deleted(Machine *m, const char *id)
 {
-    Machine *m = c->opaque;
-    const char *id = mon_arg_str(c, "id", "");
-    char err[256];
-    if (hotplug_device_del(m, id, err, sizeof err) < 0)
-        return hotplug_result(c, -1, err, MON_ERR_DEVICE_NOT_FOUND);
-    /* a surprise removal (docs/network.md): the card is gone now, so the
-     * event follows at once */
+    if (!m->mon)
+        return;
     JsonValue *d = json_object();
     if (d) {
         char path[160];
@@ -92,6 +87,21 @@ static int cmd_device_del(MonCall *c)
         json_set_str(d, "path", path);
     }
     monitor_event(m->mon, "DEVICE_DELETED", d);
+}
+
+static int cmd_device_del(MonCall *c)
+{
+    Machine *m = c->opaque;
+    const char *id = mon_arg_str(c, "id", "");
+    char err[256];
+    int r = hotplug_device_del(m, id, err, sizeof err);
+    if (r < 0) /* not found, or a request already pending */
+        return hotplug_result(c, -1, err, strstr(err, "pending") ? MON_ERR_GENERIC : MON_ERR_DEVICE_NOT_FOUND);
+    /* a surprise removal (docs/network.md): the card is gone now, so the
+     * event follows at once; behind a bridge (r == 1) it follows when the
+     * guest released the card (hotplug_bridge_poll) */
+    if (r == 0)
+        machine_net_device_deleted(m, id);
     return 0;
 }
 
@@ -155,6 +165,8 @@ static int cmd_query_pci(MonCall *c)
             json_set_int(d, "irq", p->irq);
         if (p->id[0])
             json_set_str(d, "qdev_id", p->id);
+        if (p->unplug_pending) /* device_del asked the guest, no answer yet */
+            json_set_bool(d, "unplug-pending", true);
         for (int b = 0; b < 7; b++) {
             if (!p->bar[b].type)
                 continue;
@@ -199,10 +211,10 @@ static int cmd_info_pci(MonCall *c) { return cmd_info_text(c, hotplug_info_pci);
 static int cmd_info_network(MonCall *c) { return cmd_info_text(c, hotplug_info_network); }
 
 static const MonCommand net_cmds[] = {
-    { .name = "device_add", .hmp = "device_add", .help = "add a PCI card: ne2k_pci|rtl8139,id=ID[,netdev=N,mac=,romfile=]",
+    { .name = "device_add", .hmp = "device_add", .help = "add a PCI card: ne2k_pci|rtl8139,id=ID[,netdev=N,mac=,romfile=,bus=BRIDGE], or pci-bridge,id=ID",
       .fn = cmd_device_add, .flags = MON_CMD_EXTRA_ARGS,
       .args = { { "driver", MON_ARG_KEYVAL, false, "driver,prop=value,..." } } },
-    { .name = "device_del", .hmp = "device_del", .help = "remove a card at once (surprise removal)",
+    { .name = "device_del", .hmp = "device_del", .help = "remove a card: at once on the root bus (surprise removal), when the guest releases it behind a pci-bridge",
       .fn = cmd_device_del, .args = { { "id", MON_ARG_STR, false, "the device's id" } } },
     { .name = "netdev_add", .hmp = "netdev_add", .help = "add a backend: user|socket|tap|hubport,id=ID,...",
       .fn = cmd_netdev_add, .flags = MON_CMD_EXTRA_ARGS,

@@ -11,6 +11,7 @@
  * instead of spinning or hanging. */
 #include <inttypes.h>
 #include "monitor/monitor.h"
+#include "system/hotplug_bridge.h"
 #include "system/machine.h"
 
 /* The PIC input of each serial port (the board's wiring, machine.c). */
@@ -31,6 +32,7 @@ static void catch_up(Machine *m, uint64_t now)
     for (int i = 0; i < MACHINE_NSERIAL; i++)
         uart_poll(&m->uart[i], now);
     net_poll(&m->net); /* network backends: frames in and out (issue 11) */
+    hotplug_bridge_poll(m, false); /* cards the guest released (SHPC) go now */
     e386_set_irq(m->cpu, pic_intr_level(&m->pic));
 }
 

@@ -4,7 +4,8 @@
 every case checks that the guest keeps running, the monitor keeps
 answering, and that at `quit` every guest block (the option ROMs) went
 back through its own allocator (E386_GALLOC_CHECK=1 aborts otherwise).
-device_del is a surprise removal today: DEVICE_DELETED follows at once."""
+device_del on the root bus is a surprise removal: DEVICE_DELETED follows
+at once; behind a pci-bridge it waits for the guest (the last case)."""
 from conftest import romfile
 
 
@@ -130,4 +131,47 @@ def test_bad_requests_keep_everything_running(guest):
         r = g.q.execute(name, args)
         assert "error" in r, "%s %r was accepted: %r" % (name, args, r)
     g.frames_arrive("after the refused requests")
+    g.quit()
+
+
+def pci_device(q, dev):
+    for bus in q.cmd("query-pci"):
+        for d in bus["devices"]:
+            if d.get("qdev_id") == dev:
+                return d
+    return None
+
+
+def test_unplug_behind_bridge_waits_for_a_guest_that_never_answers(guest):
+    """Behind a pci-bridge, device_del asks the guest (the SHPC's attention
+    button); this guest has no hot-plug driver, so a card it found powered
+    at boot stays, query-pci and info pci say the unplug is pending, a
+    second device_del says so too, and system_reset completes it (no guest
+    is left to answer).  A card hot-added later was never powered by the
+    guest: its device_del is immediate.  docs/network.md."""
+    g = guest("-device", "pci-bridge,id=br0",
+              "-device", "ne2k_pci,id=cold,bus=br0,romfile=%s" % romfile())
+    g.alive("a bridge with a card powered at boot")
+    assert g.q.cmd("device_del", {"id": "cold"}) == {}
+    g.alive("device_del asked the guest")
+    d = pci_device(g.q, "cold")
+    assert d is not None and d.get("unplug-pending") is True, d
+    assert d["bus"] == 0  # no firmware on a -bios boot: bus numbers unprogrammed
+    assert "unplug pending" in g.q.hmp("info pci")
+    r = g.q.execute("device_del", {"id": "cold"})
+    assert "error" in r and "pending" in r["error"]["desc"], r
+    assert not [e for e in g.q.events if e["event"] == "DEVICE_DELETED"]
+    assert g.q.cmd("system_reset") == {}
+    assert g.q.event("DEVICE_DELETED")["data"]["device"] == "cold"
+    assert pci_device(g.q, "cold") is None
+    g.alive("after the reset")
+    assert g.q.cmd("netdev_add", g.netdev_args("n1")) == {}
+    for i in range(50):
+        dev = "hot%d" % i
+        assert g.q.cmd("device_add", {"driver": "ne2k_pci", "id": dev, "netdev": "n1", "bus": "br0",
+                                      "romfile": romfile()}) == {}
+        assert pci_device(g.q, dev).get("unplug-pending") is None
+        assert g.q.cmd("device_del", {"id": dev}) == {}
+        assert g.q.event("DEVICE_DELETED")["data"]["device"] == dev
+    g.alive("50 cycles behind the bridge")
     g.quit()
