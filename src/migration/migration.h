@@ -20,7 +20,8 @@
 
 #define MIG_MAGIC "E386MIG\n"
 enum { MIG_MAGIC_LEN = 8, MIG_VERSION = 1, MIG_HEADER_CONFIG = 20 };
-enum { MIG_SEC_RAM = 1, MIG_SEC_CPU = 2, MIG_SEC_CLOCK = 3, MIG_SEC_DEVICE = 4, MIG_SEC_END = 5 };
+enum { MIG_SEC_RAM = 1, MIG_SEC_CPU = 2, MIG_SEC_CLOCK = 3, MIG_SEC_DEVICE = 4, MIG_SEC_END = 5,
+       MIG_SEC_CARD = 6 /* a PCI card of Machine.nic[], ranked with the devices */ };
 enum { MIG_PAGE_ZERO = 0, MIG_PAGE_DATA = 1 };
 enum { MIG_PAGE_SIZE = 4096, MIG_RAM_BATCH = 256 /* page records per RAM section */ };
 enum { MIG_HDR_ICOUNT = 1, MIG_HDR_KERNEL = 2 };
