@@ -116,6 +116,30 @@ static void flush_batch(MigWriter *w, Machine *m, const uint32_t *pn, const uint
     }
 }
 
+const uint64_t *mig_written_sync(Machine *m)
+{
+    if (m->written)
+        e386_dirty_log_sync(m->cpu, m->written);
+    return m->written;
+}
+
+void mig_written_restart(Machine *m)
+{
+    if (!m->written)
+        return;
+    e386_dirty_log_sync(m->cpu, m->written);
+    if (e386_dirty_log_start(m->cpu, m->cfg.ram_size / MIG_PAGE_SIZE) < 0) {
+        free(m->written);
+        m->written = NULL;
+    }
+}
+
+static void written_mark(Machine *m, uint32_t pn)
+{
+    if (m->written)
+        m->written[pn / 64] |= (uint64_t)1 << (pn % 64);
+}
+
 uint32_t mig_save_ram_step(MigWriter *w, Machine *m, const uint64_t *dirty, bool zero_markers,
                            uint32_t *cursor, uint32_t max_pages, MigStats *st)
 {
@@ -123,8 +147,13 @@ uint32_t mig_save_ram_step(MigWriter *w, Machine *m, const uint64_t *dirty, bool
     uint8_t kind[MIG_RAM_BATCH];
     uint32_t n = 0, sent = 0, npages = m->cfg.ram_size / MIG_PAGE_SIZE, p = *cursor;
     for (; p < npages && sent < max_pages && !w->failed; p++) {
-        if (!mig_page_in_ram(m->cfg.ram_size, p) || (dirty && !(dirty[p / 64] >> (p % 64) & 1)))
+        if (!mig_page_in_ram(m->cfg.ram_size, p))
             continue;
+        if (dirty && !(dirty[p / 64] >> (p % 64) & 1)) {
+            if (!zero_markers)
+                st->pages_skipped++; /* a first pass: never written since power on, zero */
+            continue;
+        }
         const uint8_t *h = ram_page(m, p);
         if (!h)
             continue;
@@ -253,7 +282,7 @@ int machine_save(Machine *m, MigWriter *w, MigStats *st, char *err, size_t errle
     memset(st, 0, sizeof *st);
     uint64_t start = w->bytes;
     mig_save_header(w, m);
-    mig_save_ram(w, m, NULL, false, st);
+    mig_save_ram(w, m, mig_written_sync(m), false, st);
     mig_save_state(w, m);
     st->bytes = w->bytes - start;
     if (mig_writer_flush(w) < 0) {
@@ -383,6 +412,7 @@ static int load_ram(Loader *L, uint32_t len)
         uint8_t *h = ram_page(L->m, pn);
         if (!h)
             return fail(L, "RAM section: page %" PRIu32 " is not mapped", pn);
+        written_mark(L->m, pn); /* written through a host pointer: the dirty log does not see it */
         if (kind == MIG_PAGE_ZERO) {
             /* never written when it is zero already (a fresh destination) */
             if (!page_is_zero(h)) {
