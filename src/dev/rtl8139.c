@@ -461,8 +461,13 @@ static void rtl_reset(Device *dev)
 
 static int rtl_post_load(Device *dev, char *err, size_t errlen)
 {
-    (void)err, (void)errlen;
     Rtl8139State *s = (Rtl8139State *)dev;
+    /* the 93C46's serial state: values its state machine never reaches */
+    if (s->ee_state > EE_READ || s->ee_bits > 16 || s->ee_addr > 63 || s->ee_do > 1 || s->ee_clk > 1) {
+        snprintf(err, errlen, "%s: impossible EEPROM state (state %u, bits %u, address %u)", dev->id,
+                 s->ee_state, s->ee_bits, s->ee_addr);
+        return -1;
+    }
     pci_update_mappings(&s->pci);
     s->irq = !((s->isr & s->imr) != 0);
     update_irq(s);
@@ -489,6 +494,7 @@ static const StateField rtl_fields[] = {
     STATE_U8(Rtl8139State, cr, 1),
     STATE_U8(Rtl8139State, cfg9346, 1),
     STATE_BYTES(Rtl8139State, config, 6, 1),
+    STATE_U16_ARRAY(Rtl8139State, eeprom, 64, 1), /* its address in words 7-9 */
     STATE_U8(Rtl8139State, ee_state, 1),
     STATE_U8(Rtl8139State, ee_bits, 1),
     STATE_U8(Rtl8139State, ee_addr, 1),

@@ -51,6 +51,7 @@ typedef struct StateDesc {
 #define STATE_U64(T, m, ver) STATE_SCALAR_(T, m, ST_U64, uint64_t, ver)
 #define STATE_BOOL(T, m, ver) STATE_SCALAR_(T, m, ST_BOOL, bool, ver)
 #define STATE_U8_ARRAY(T, m, n, ver) STATE_ARRAY_(T, m, ST_U8, uint8_t, n, ver)
+#define STATE_U16_ARRAY(T, m, n, ver) STATE_ARRAY_(T, m, ST_U16, uint16_t, n, ver)
 #define STATE_U32_ARRAY(T, m, n, ver) STATE_ARRAY_(T, m, ST_U32, uint32_t, n, ver)
 #define STATE_BYTES(T, m, n, ver) STATE_ARRAY_(T, m, ST_BYTES, uint8_t, n, ver)
 #define STATE_STRUCT_ARRAY(T, m, n, ET, desc, ver) \

@@ -68,10 +68,22 @@ static uint64_t all_pages(MigLive *L, uint64_t *bitmap)
  * their count. */
 static uint64_t dirty_sync(MigLive *L, uint64_t *bitmap)
 {
-    return e386_dirty_log_sync(L->m->cpu, bitmap);
+    uint64_t n = e386_dirty_log_sync(L->m->cpu, bitmap);
+    if (L->m->written) /* the machine's pages written since power on (savevm.c) */
+        for (uint32_t w = 0; w < (L->npages + 63) / 64; w++)
+            L->m->written[w] |= bitmap[w];
+    return n;
 }
 
-static void dirty_log_stop(MigLive *L) { e386_dirty_log_stop(L->m->cpu); }
+/* The log goes back to tracking the pages written since power on (or
+ * stops, on a machine that does not track them). */
+static void dirty_log_stop(MigLive *L)
+{
+    if (L->m->written)
+        mig_written_restart(L->m);
+    else
+        e386_dirty_log_stop(L->m->cpu);
+}
 
 static uint64_t count_from(const uint64_t *bm, uint32_t npages, uint32_t from)
 {
@@ -185,14 +197,24 @@ int mig_live_start(MigLive *L, const char *uri, char *err, size_t errlen)
     }
     mig_writer_init_mem(L->w);
     mig_save_header(L->w, m);
-    /* the log starts before round 1 reads any page: a page written after
-     * round 1 sent it is in the next round */
+    /* round 1's set: the pages written since power on (the others are
+     * zero: never read), or every page on a machine that does not track
+     * them; then the log starts afresh before round 1 reads any page, so
+     * a page written after round 1 sent it is in the next round */
+    const uint64_t *written = mig_written_sync(m);
     if (e386_dirty_log_start(m->cpu, L->npages) < 0) {
         snprintf(err, errlen, "out of memory");
         fail(L, "out of memory (the dirty log)");
         return -1;
     }
-    L->round_dirty = all_pages(L, L->bitmap);
+    if (written) {
+        memcpy(L->bitmap, written, ((L->npages + 63) / 64) * sizeof *L->bitmap);
+        L->round_dirty = 0;
+        for (uint32_t p = 0; p < L->npages; p++)
+            L->round_dirty += mig_page_in_ram(m->cfg.ram_size, p) && (L->bitmap[p / 64] >> (p % 64) & 1);
+    } else {
+        L->round_dirty = all_pages(L, L->bitmap);
+    }
     L->remaining = L->round_dirty * MIG_PAGE_SIZE;
     L->cursor = 0;
     L->rounds = 1;

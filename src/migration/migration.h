@@ -20,7 +20,8 @@
 
 #define MIG_MAGIC "E386MIG\n"
 enum { MIG_MAGIC_LEN = 8, MIG_VERSION = 1, MIG_HEADER_CONFIG = 20 };
-enum { MIG_SEC_RAM = 1, MIG_SEC_CPU = 2, MIG_SEC_CLOCK = 3, MIG_SEC_DEVICE = 4, MIG_SEC_END = 5 };
+enum { MIG_SEC_RAM = 1, MIG_SEC_CPU = 2, MIG_SEC_CLOCK = 3, MIG_SEC_DEVICE = 4, MIG_SEC_END = 5,
+       MIG_SEC_CARD = 6 /* a PCI card of Machine.nic[], ranked with the devices */ };
 enum { MIG_PAGE_ZERO = 0, MIG_PAGE_DATA = 1 };
 enum { MIG_PAGE_SIZE = 4096, MIG_RAM_BATCH = 256 /* page records per RAM section */ };
 enum { MIG_HDR_ICOUNT = 1, MIG_HDR_KERNEL = 2 };
@@ -67,6 +68,15 @@ void mig_save_ram(MigWriter *w, Machine *m, const uint64_t *dirty, bool zero_mar
  * at (npages when the pass is over).  The records written. */
 uint32_t mig_save_ram_step(MigWriter *w, Machine *m, const uint64_t *dirty, bool zero_markers,
                            uint32_t *cursor, uint32_t max_pages, MigStats *st);
+/* Machine.written, the pages written since power on, brought up to date
+ * from the core's dirty log (NULL: the machine does not track them); a
+ * first pass reads only those pages, the others are zero by construction.
+ * mig_written_restart, after a live migration used the log for its
+ * rounds: what the log holds goes into Machine.written, and the log
+ * starts again over every page (without memory: tracking stops, NULL). */
+const uint64_t *mig_written_sync(Machine *m);
+void mig_written_restart(Machine *m);
+
 /* machine_save in pieces, for live pre-copy: the header; then RAM
  * sections; then the CPU, clock, device and end sections. */
 void mig_save_header(MigWriter *w, Machine *m);

@@ -9,6 +9,8 @@
 #include "migration/crc32.h"
 #include "migration/migration.h"
 #include "migration/vmstate.h"
+#include "net/net.h"
+#include "system/hotplug.h"
 #include "system/ram.h"
 
 /* ---- the clock ---- */
@@ -114,6 +116,30 @@ static void flush_batch(MigWriter *w, Machine *m, const uint32_t *pn, const uint
     }
 }
 
+const uint64_t *mig_written_sync(Machine *m)
+{
+    if (m->written)
+        e386_dirty_log_sync(m->cpu, m->written);
+    return m->written;
+}
+
+void mig_written_restart(Machine *m)
+{
+    if (!m->written)
+        return;
+    e386_dirty_log_sync(m->cpu, m->written);
+    if (e386_dirty_log_start(m->cpu, m->cfg.ram_size / MIG_PAGE_SIZE) < 0) {
+        free(m->written);
+        m->written = NULL;
+    }
+}
+
+static void written_mark(Machine *m, uint32_t pn)
+{
+    if (m->written)
+        m->written[pn / 64] |= (uint64_t)1 << (pn % 64);
+}
+
 uint32_t mig_save_ram_step(MigWriter *w, Machine *m, const uint64_t *dirty, bool zero_markers,
                            uint32_t *cursor, uint32_t max_pages, MigStats *st)
 {
@@ -121,8 +147,13 @@ uint32_t mig_save_ram_step(MigWriter *w, Machine *m, const uint64_t *dirty, bool
     uint8_t kind[MIG_RAM_BATCH];
     uint32_t n = 0, sent = 0, npages = m->cfg.ram_size / MIG_PAGE_SIZE, p = *cursor;
     for (; p < npages && sent < max_pages && !w->failed; p++) {
-        if (!mig_page_in_ram(m->cfg.ram_size, p) || (dirty && !(dirty[p / 64] >> (p % 64) & 1)))
+        if (!mig_page_in_ram(m->cfg.ram_size, p))
             continue;
+        if (dirty && !(dirty[p / 64] >> (p % 64) & 1)) {
+            if (!zero_markers)
+                st->pages_skipped++; /* a first pass: never written since power on, zero */
+            continue;
+        }
         const uint8_t *h = ram_page(m, p);
         if (!h)
             continue;
@@ -186,6 +217,31 @@ static void put_desc_section(MigWriter *w, uint32_t id, const StateDesc *d, cons
     vmstate_put(w, d, base, d->version);
 }
 
+/* A PCI card of Machine.nic[] (docs/migration.md, "Card sections"): its
+ * id and model, its slot, whether its cable had a peer, its option ROM's
+ * block size and contents, then its description's fields. */
+static void put_card_section(MigWriter *w, PciDevice *d)
+{
+    const StateDesc *sd = d->dev.cls->state;
+    const char *id = d->dev.id, *model = d->dev.cls->name;
+    size_t nlen = strlen(id), mlen = strlen(model);
+    uint32_t rom_size = d->rom ? (uint32_t)d->rom_size : 0;
+    NetClient *nc = hotplug_nic_client(d);
+    uint32_t len = (uint32_t)(1 + nlen + 1 + mlen + 2 + 8 + rom_size + vmstate_size(sd, sd->version));
+    section_header(w, MIG_SEC_CARD, sd->version, len);
+    mig_put_u8(w, (uint8_t)nlen);
+    mig_put(w, id, nlen);
+    mig_put_u8(w, (uint8_t)mlen);
+    mig_put(w, model, mlen);
+    mig_put_u8(w, (uint8_t)d->devfn);
+    mig_put_u8(w, nc && nc->peer ? 1 : 0);
+    mig_put_u32(w, d->rom ? (uint32_t)d->rom_block : 0);
+    mig_put_u32(w, rom_size);
+    if (rom_size)
+        mig_put(w, d->rom, rom_size);
+    vmstate_put(w, sd, d, sd->version);
+}
+
 void mig_save_header(MigWriter *w, Machine *m)
 {
     mig_put(w, MIG_MAGIC, MIG_MAGIC_LEN);
@@ -211,6 +267,9 @@ void mig_save_state(MigWriter *w, Machine *m)
         if (d->cls->state)
             put_desc_section(w, MIG_SEC_DEVICE, d->cls->state, d, d->id);
     }
+    for (int i = 0; i < MACHINE_MAX_NICS; i++)
+        if (m->nic[i])
+            put_card_section(w, m->nic[i]);
     section_header(w, MIG_SEC_END, 1, 4);
     mig_put_u32(w, w->crc);
 }
@@ -223,7 +282,7 @@ int machine_save(Machine *m, MigWriter *w, MigStats *st, char *err, size_t errle
     memset(st, 0, sizeof *st);
     uint64_t start = w->bytes;
     mig_save_header(w, m);
-    mig_save_ram(w, m, NULL, false, st);
+    mig_save_ram(w, m, mig_written_sync(m), false, st);
     mig_save_state(w, m);
     st->bytes = w->bytes - start;
     if (mig_writer_flush(w) < 0) {
@@ -242,7 +301,16 @@ typedef struct Staged {
     uint32_t version;
     uint8_t *payload; /* the fields, as in the stream */
     size_t len;
+    /* a card (MIG_SEC_CARD) only: */
+    PciDevice *card;
+    uint8_t *rom;     /* rom_size bytes of the option ROM */
+    uint32_t rom_size;
+    bool link;        /* the source's card had a peer */
 } Staged;
+
+/* Staged entries: the machine's devices (Machine.dev[] order), then its
+ * cards (Machine.nic[] order). */
+enum { STAGED_CARD0 = MACHINE_MAX_DEVICES, STAGED_MAX = MACHINE_MAX_DEVICES + MACHINE_MAX_NICS };
 
 typedef struct Loader {
     Machine *m;
@@ -252,7 +320,7 @@ typedef struct Loader {
     bool have_cpu, have_clock;
     E386CpuState cpu;
     MigClockState clock;
-    Staged dev[MACHINE_MAX_DEVICES];
+    Staged dev[STAGED_MAX];
 } Loader;
 
 #if defined(__GNUC__)
@@ -344,6 +412,7 @@ static int load_ram(Loader *L, uint32_t len)
         uint8_t *h = ram_page(L->m, pn);
         if (!h)
             return fail(L, "RAM section: page %" PRIu32 " is not mapped", pn);
+        written_mark(L->m, pn); /* written through a host pointer: the dirty log does not see it */
         if (kind == MIG_PAGE_ZERO) {
             /* never written when it is zero already (a fresh destination) */
             if (!page_is_zero(h)) {
@@ -436,22 +505,32 @@ static int load_clock(Loader *L, uint32_t version, uint32_t len)
     return 0;
 }
 
+/* A section's name: a length (u8, 1-255) and as many printable ASCII bytes. */
+static int get_name(Loader *L, uint32_t *left, char name[256], const char *what)
+{
+    uint8_t n;
+    if (*left < 1)
+        return fail(L, "%s of %" PRIu32 " bytes", what, *left);
+    if (mig_get_u8(L->r, &n) < 0)
+        return -1;
+    if (n == 0 || (uint32_t)n + 1 > *left)
+        return fail(L, "%s: a name of %u bytes in a %" PRIu32 "-byte section", what, n, *left);
+    if (mig_get(L->r, name, n) < 0)
+        return -1;
+    name[n] = '\0';
+    for (int i = 0; i < n; i++)
+        if (name[i] < 0x21 || name[i] > 0x7e)
+            return fail(L, "%s: a name that is not printable", what);
+    *left -= 1u + n;
+    return 0;
+}
+
 static int load_device(Loader *L, uint32_t version, uint32_t len)
 {
-    uint8_t nlen;
     char name[256];
-    if (len < 1)
-        return fail(L, "device section of %" PRIu32 " bytes", len);
-    if (mig_get_u8(L->r, &nlen) < 0)
+    uint32_t left = len;
+    if (get_name(L, &left, name, "device section") < 0)
         return -1;
-    if (nlen == 0 || (uint32_t)nlen + 1 > len)
-        return fail(L, "device section: a name of %u bytes in a %" PRIu32 "-byte section", nlen, len);
-    if (mig_get(L->r, name, nlen) < 0)
-        return -1;
-    name[nlen] = '\0';
-    for (int i = 0; i < nlen; i++)
-        if (name[i] < 0x21 || name[i] > 0x7e)
-            return fail(L, "device section: a name that is not printable");
     int k = 0;
     while (k < L->m->ndev && (!L->m->dev[k]->cls->state || strcmp(L->m->dev[k]->id, name)))
         k++;
@@ -460,22 +539,106 @@ static int load_device(Loader *L, uint32_t version, uint32_t len)
     if (L->dev[k].payload)
         return fail(L, "a second section for device '%s'", name);
     Device *dev = L->m->dev[k];
-    uint8_t *p = load_fields(L, dev->cls->state, version, len - 1 - nlen, dev->id);
+    uint8_t *p = load_fields(L, dev->cls->state, version, left, dev->id);
     if (!p)
         return -1;
-    L->dev[k] = (Staged){ dev, version, p, len - 1u - nlen };
+    L->dev[k] = (Staged){ .dev = dev, .version = version, .payload = p, .len = left };
     return 0;
 }
 
-/* Everything checked: the staged state goes in.  A device's post_load may
- * still refuse a combination of values: then every device gets its own
- * state back and nothing of the CPU or the clock has changed. */
+/* A card section: the card must be here under the same id, model and
+ * slot, with an option ROM block of the same size (its contents come with
+ * the stream); checked now, put in by commit() with the devices. */
+static int load_card(Loader *L, uint32_t version, uint32_t len)
+{
+    Machine *m = L->m;
+    char id[256], model[256];
+    uint32_t left = len;
+    if (get_name(L, &left, id, "card section") < 0 || get_name(L, &left, model, "card section") < 0)
+        return -1;
+    uint8_t devfn, link;
+    uint32_t rom_block, rom_size;
+    if (left < 10)
+        return fail(L, "card '%s': section of %" PRIu32 " bytes", id, len);
+    if (mig_get_u8(L->r, &devfn) < 0 || mig_get_u8(L->r, &link) < 0 || mig_get_u32(L->r, &rom_block) < 0 ||
+        mig_get_u32(L->r, &rom_size) < 0)
+        return -1;
+    left -= 10;
+    int k = 0;
+    while (k < MACHINE_MAX_NICS && (!m->nic[k] || strcmp(m->nic[k]->dev.id, id)))
+        k++;
+    if (k == MACHINE_MAX_NICS)
+        return fail(L, "the stream has a %s card '%s' (slot %02x.%x), which this machine does not have: add "
+                    "it on the destination (-device %s,id=%s,addr=%u or device_add) before the stream",
+                    model, id, devfn >> 3, devfn & 7, model, id, devfn >> 3);
+    PciDevice *d = m->nic[k];
+    Staged *s = &L->dev[STAGED_CARD0 + k];
+    if (s->payload)
+        return fail(L, "a second section for card '%s'", id);
+    if (strcmp(model, d->dev.cls->name))
+        return fail(L, "card '%s' is a %s here, the stream's is a %s: add the source's model", id,
+                    d->dev.cls->name, model);
+    if (devfn != d->devfn)
+        return fail(L, "card '%s' sits in slot %02x.%x here, in %02x.%x on the source: give it the "
+                    "source's addr=", id, d->devfn >> 3, d->devfn & 7, devfn >> 3, devfn & 7);
+    if (link > 1)
+        return fail(L, "card '%s': link %u is neither 0 nor 1", id, link);
+    uint32_t here = d->rom ? (uint32_t)d->rom_block : 0;
+    if (rom_block != here)
+        return fail(L, "card '%s': an option ROM block of %" PRIu32 " bytes here, %" PRIu32 " in the "
+                    "stream: start the card with the source's romfile=", id, here, rom_block);
+    if (rom_size > rom_block || rom_size > left)
+        return fail(L, "card '%s': %" PRIu32 " bytes of option ROM in a %" PRIu32 "-byte block", id, rom_size,
+                    rom_block);
+    uint8_t *rom = NULL;
+    if (rom_size) {
+        if (!(rom = malloc(rom_size))) {
+            mig_reader_fail(L->r, "out of memory");
+            return -1;
+        }
+        if (mig_get(L->r, rom, rom_size) < 0) {
+            free(rom);
+            return -1;
+        }
+        left -= rom_size;
+    }
+    uint8_t *p = load_fields(L, d->dev.cls->state, version, left, d->dev.id);
+    if (!p) {
+        free(rom);
+        return -1;
+    }
+    *s = (Staged){ &d->dev, version, p, left, d, rom, rom_size, link != 0 };
+    return 0;
+}
+
+/* The option ROM the stream carried replaces ours (same block size): the
+ * bytes past it are zero, written only where they are not already. */
+static void commit_rom(const Staged *s)
+{
+    PciDevice *d = s->card;
+    if (!d->rom)
+        return;
+    if (s->rom_size)
+        memcpy(d->rom, s->rom, s->rom_size);
+    for (size_t a = s->rom_size; a < d->rom_block; a++)
+        if (d->rom[a]) {
+            memset(d->rom + a, 0, d->rom_block - a);
+            break;
+        }
+    d->rom_size = s->rom_size;
+}
+
+/* Everything checked: the staged state goes in, the devices', then the
+ * cards'.  A post_load may still refuse a combination of values: then
+ * every device and card gets its own state back (its post_load run again
+ * on it, so BAR mappings and interrupt lines follow) and nothing of the
+ * CPU, the clock or the option ROMs has changed. */
 static int commit(Loader *L, char *err, size_t errlen)
 {
     Machine *m = L->m;
-    uint8_t *backup[MACHINE_MAX_DEVICES] = { 0 };
+    uint8_t *backup[STAGED_MAX] = { 0 };
     int rc = 0, k;
-    for (k = 0; k < m->ndev && rc == 0; k++) {
+    for (k = 0; k < STAGED_MAX && rc == 0; k++) {
         Staged *s = &L->dev[k];
         if (!s->payload)
             continue;
@@ -491,18 +654,36 @@ static int commit(Loader *L, char *err, size_t errlen)
             rc = -1;
     }
     if (rc < 0) {
-        for (int i = 0; i < k; i++)
-            if (backup[i])
-                vmstate_apply(L->dev[i].dev->cls->state, L->dev[i].dev->cls->state->version, backup[i],
-                              L->dev[i].dev);
+        for (int i = 0; i < k; i++) {
+            Device *dev = L->dev[i].dev;
+            if (!backup[i])
+                continue;
+            vmstate_apply(dev->cls->state, dev->cls->state->version, backup[i], dev);
+            char e2[MIG_ERR];
+            if (dev->cls->post_load)
+                (void)dev->cls->post_load(dev, e2, sizeof e2); /* its own state: accepted before */
+        }
     } else {
         rc = e386_cpu_state_load(m->cpu, &L->cpu, err, errlen);
         if (rc == 0) {
             mig_clock_load(&m->clock, &L->clock);
+            for (k = STAGED_CARD0; k < STAGED_MAX; k++) {
+                Staged *s = &L->dev[k];
+                if (!s->payload)
+                    continue;
+                commit_rom(s);
+                /* the link is this machine's own backend: a card whose
+                 * cable changed on the way sees it as a pulled or plugged
+                 * cable (the RTL8139's LinkChg) */
+                NetClient *nc = hotplug_nic_client(s->card);
+                bool here = nc->peer != NULL;
+                if (here != s->link && nc->ops->link_changed)
+                    nc->ops->link_changed(nc, here);
+            }
             e386_set_irq(m->cpu, pic_intr_level(&m->pic));
         }
     }
-    for (int i = 0; i < m->ndev; i++)
+    for (int i = 0; i < STAGED_MAX; i++)
         free(backup[i]);
     return rc;
 }
@@ -530,8 +711,8 @@ int machine_load(Machine *m, MigReader *r, MigStats *st, char *err, size_t errle
         }
         static const int phase_of[] = { [MIG_SEC_RAM] = PH_RAM, [MIG_SEC_CPU] = PH_CPU,
                                         [MIG_SEC_CLOCK] = PH_CLOCK, [MIG_SEC_DEVICE] = PH_DEVICE,
-                                        [MIG_SEC_END] = PH_END };
-        if (id < MIG_SEC_RAM || id > MIG_SEC_END) {
+                                        [MIG_SEC_END] = PH_END, [MIG_SEC_CARD] = PH_DEVICE };
+        if (id < MIG_SEC_RAM || id > MIG_SEC_CARD) {
             rc = fail(L, "unknown section id %" PRIu32, id);
             break;
         }
@@ -554,6 +735,8 @@ int machine_load(Machine *m, MigReader *r, MigStats *st, char *err, size_t errle
             rc = load_clock(L, version, len);
         } else if (id == MIG_SEC_DEVICE) {
             rc = load_device(L, version, len);
+        } else if (id == MIG_SEC_CARD) {
+            rc = load_card(L, version, len);
         } else {
             uint32_t want = r->crc, got;
             if (version != 1 || len != 4) {
@@ -575,11 +758,16 @@ int machine_load(Machine *m, MigReader *r, MigStats *st, char *err, size_t errle
     }
     if (rc == 0) {
         const char *missing = !L->have_cpu ? "cpu" : !L->have_clock ? "clock" : NULL;
+        bool card = false;
         for (int k = 0; !missing && k < m->ndev; k++)
             if (m->dev[k]->cls->state && !L->dev[k].payload)
                 missing = m->dev[k]->id;
+        for (int k = 0; !missing && k < MACHINE_MAX_NICS; k++)
+            if (m->nic[k] && !L->dev[STAGED_CARD0 + k].payload)
+                missing = m->nic[k]->dev.id, card = true; /* a card the source did not have */
         if (missing) {
-            mig_reader_fail(r, "the stream has no section for %s", missing);
+            mig_reader_fail(r, card ? "the stream has no section for card %s: the source has no such card"
+                                    : "the stream has no section for %s", missing);
             rc = -1;
         }
     }
@@ -594,8 +782,10 @@ int machine_load(Machine *m, MigReader *r, MigStats *st, char *err, size_t errle
     else
         rc = -1;
     st->bytes = r->offset;
-    for (int k = 0; k < MACHINE_MAX_DEVICES; k++)
+    for (int k = 0; k < STAGED_MAX; k++) {
         free(L->dev[k].payload);
+        free(L->dev[k].rom);
+    }
     free(L);
     return rc;
 }

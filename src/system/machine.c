@@ -194,6 +194,17 @@ Machine *machine_new(const MachineConfig *cfg, const BiosImage *bios, char *err,
         goto fail;
     if (cfg->cpu_log)
         e386_set_log(m->cpu, cfg->cpu_log, m->cfg.log, cfg->disasm, cfg->disasm_opaque);
+    /* ---- migration: pages written since power on (docs/migration.md) ----
+     * RAM is zero here by construction; from now on the core's dirty log
+     * sees every write to it, so a migration's first pass reads only the
+     * pages in Machine.written.  Without memory for it: every page is read. */
+    uint32_t npages = cfg->ram_size / 4096u;
+    m->written = calloc((npages + 63) / 64 + 1, sizeof *m->written);
+    if (m->written && e386_dirty_log_start(m->cpu, npages) < 0) {
+        free(m->written);
+        m->written = NULL;
+    }
+    /* ---- */
     machine_reset(m);
     if (cfg->monitor && machine_monitor_attach(m, cfg->monitor) < 0) { /* machine_mon.c */
         snprintf(err, errlen, "cannot register the machine's monitor commands");
@@ -220,6 +231,7 @@ void machine_free(Machine *m)
     for (int i = 0; i < MACHINE_NSERIAL; i++)
         chardev_close(m->serial[i]); /* restores the terminal (stdio) */
     e386_cpu_free(m->cpu); /* RAM and ROM go back with the address space */
+    free(m->written);
     galloc_destroy(&m->dev_alloc); /* checked builds: aborts on an option ROM not given back */
     free(m);
 }

@@ -112,6 +112,9 @@ typedef struct Machine {
     bool mig_busy;
     uint32_t rom_size;  /* the BIOS ROM below 4 GiB (0 with -kernel): the stream checks it */
     bool load_failed;   /* a refused stream wrote RAM: machine_run will not run this machine */
+    /* RAM pages written since power on (bit n: page n), brought up to date
+     * from the core's dirty log by mig_written_sync; NULL: not tracked */
+    uint64_t *written;
     /* ---- PCI and network (issue 11; src/system/hotplug.h, docs/network.md) ---- */
     GuestAlloc dev_alloc; /* device-owned guest memory (option ROMs), checked at exit */
     PciHostState pci;     /* the i440FX host bridge; its bus is pci.bus */

@@ -124,20 +124,43 @@ static void slice_hooks(Machine *m, void *opaque)
 
 enum { MAX_WAIT_FDS = 32 };
 
-/* -incoming defer: wait on the monitor for migrate-incoming (or quit, or
- * a signal), then for the stream.  0 to run; otherwise the exit status. */
-static int incoming_deferred(Machine *m, MigLive *live, char *err, size_t errlen)
+/* The destination's MIGRATION events and query-migrate status, as QEMU's:
+ * setup once it listens, active once the source connected and the stream
+ * is read, then completed or failed. */
+static void incoming_status(MigLive *live, MigStatus s)
 {
-    live->defer_waiting = true;
+    live->status = s;
+    if (live->event)
+        live->event(live->event_opaque, s);
+}
+
+/* An incoming migration on a machine with a monitor: for -incoming defer
+ * wait on the monitor for migrate-incoming (or quit, or a signal); for a
+ * URI, listen on it.  The monitor answers (query-status "inmigrate")
+ * until a source connects; then the stream is read (the monitor waits,
+ * the events go out).  0 to run; otherwise the exit status. */
+static int incoming_with_monitor(Machine *m, MigLive *live, const char *uri, char *err, size_t errlen)
+{
     m->run_state = MACHINE_INMIGRATE;
-    while (!live->defer_ready && !m->exit_requested && !stop_signal_no)
-        monitor_poll(m->mon, 500); /* a hang guard against a signal racing the poll */
-    if (m->exit_requested || stop_signal_no) {
-        int status = m->exit_requested ? m->exit_status : 128 + (int)stop_signal_no;
-        machine_monitor_exit(m, status);
-        return status ? status : -1;
+    if (uri) {
+        if (mig_listen_in(&live->defer_conn, uri, err, errlen) < 0) {
+            fprintf(stderr, "emu386-system: incoming migration refused: %s\n", err);
+            return 1;
+        }
+        snprintf(live->defer_uri, sizeof live->defer_uri, "%s", uri);
+    } else {
+        live->defer_waiting = true;
+        while (!live->defer_ready && !m->exit_requested && !stop_signal_no)
+            monitor_poll(m->mon, 500); /* a hang guard against a signal racing the poll */
+        if (m->exit_requested || stop_signal_no) {
+            int status = m->exit_requested ? m->exit_status : 128 + (int)stop_signal_no;
+            machine_monitor_exit(m, status);
+            return status ? status : -1;
+        }
     }
-    fprintf(stderr, "emu386-system: waiting for the migration stream on %s\n", live->defer_uri);
+    incoming_status(live, MIG_STATUS_SETUP);
+    if (!uri || live->defer_conn.listen_fd >= 0)
+        fprintf(stderr, "emu386-system: waiting for the migration stream on %s\n", live->defer_uri);
     /* the monitor answers while no source has connected yet */
     while (live->defer_conn.listen_fd >= 0 && !m->exit_requested && !stop_signal_no) {
         struct pollfd pf[1 + MAX_WAIT_FDS];
@@ -156,10 +179,14 @@ static int incoming_deferred(Machine *m, MigLive *live, char *err, size_t errlen
         return status ? status : -1;
     }
     live->defer_waiting = false;
-    if (machine_incoming_conn(m, &live->defer_conn, live->defer_uri, NULL, err, errlen) < 0) {
+    incoming_status(live, MIG_STATUS_ACTIVE);
+    if (machine_incoming_conn(m, &live->defer_conn, live->defer_uri, &live->st, err, errlen) < 0) {
+        snprintf(live->error, sizeof live->error, "%s", err);
+        incoming_status(live, MIG_STATUS_FAILED);
         fprintf(stderr, "emu386-system: incoming migration refused: %s\n", err);
         return 1;
     }
+    incoming_status(live, MIG_STATUS_COMPLETED);
     if (m->run_state == MACHINE_INMIGRATE) { /* cont may have come while it waited */
         m->run_state = m->cfg.start_paused ? MACHINE_PAUSED : MACHINE_RUNNING;
         if (m->run_state == MACHINE_RUNNING)
@@ -587,9 +614,10 @@ int main(int argc, char **argv)
         /* reported above */
     } else if (add_net_options(m, net_opts, nnet) < 0) { /* before a stream that may carry them */
         status = 1;
-    } else if (defer && (status = incoming_deferred(m, &live, err, sizeof err)) != 0) {
+    } else if (incoming && mon &&
+               (status = incoming_with_monitor(m, &live, defer ? NULL : incoming, err, sizeof err)) != 0) {
         status = status < 0 ? 0 : status;
-    } else if (!defer && incoming &&
+    } else if (incoming && !mon &&
                machine_incoming(m, incoming, incoming_ready, NULL, NULL, err, sizeof err) < 0) {
         fprintf(stderr, "emu386-system: incoming migration refused: %s\n", err);
         status = 1;

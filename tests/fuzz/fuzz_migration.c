@@ -7,9 +7,9 @@
  *          puts the state into the machine (without it, they test the
  *          checksum path);
  *   bit 1  the destination has an ne2k_pci card (id n0) plugged,
- *   bit 2  and an rtl8139 (id r0) (the stream carries no NIC state yet,
- *          docs/migration.md: the loader must cope with PCI cards it
- *          does not restore);
+ *   bit 2  and an rtl8139 (id r0) (their card sections, docs/migration.md:
+ *          a seed saved without cards is refused by a destination with
+ *          them, "no section for card", unless mutations supply one);
  * the rest is the stream, loaded from memory into a fresh machine (1 MiB,
  * -icount 3, the 4 KiB ROM below, incoming) the way the migration unit
  * tests load one.  A refused stream must come with a message; an

@@ -194,6 +194,80 @@ START_TEST(test_devices_fully_described)
 }
 END_TEST
 
+/* The members of the PciDevice at the start of every PCI function: the
+ * configuration space and INTx level are described by each function; the
+ * rest is configuration made at init, wiring, or derived from the
+ * described configuration space by post_load. */
+#define PCI_SKIPS(T, p, rom_why)                                                                    \
+    SKIP(T, p.dev, "the Device header: class, id, host and realized come from init and realize"),   \
+        SKIP(T, p.bus, WIRING), SKIP(T, p.devfn, "configuration: the slot (a card section checks it)"), \
+        SKIP(T, p.wmask, "configuration: the writable bits, set at init"),                            \
+        SKIP(T, p.w1c, "configuration: the write-1-to-clear bits, set at init"),                      \
+        SKIP(T, p.bar, "types, sizes and ops are configuration from init; mapped and addr follow the " \
+                       "migrated configuration space (pci_update_mappings in post_load)"),          \
+        SKIP(T, p.rom, rom_why), SKIP(T, p.rom_block, rom_why), SKIP(T, p.rom_size, rom_why),        \
+        SKIP(T, p.irq_link, "derived: the link the level asserts, asserted again by post_load"),      \
+        SKIP(T, p.config_written, WIRING)
+
+static const char NO_ROM[] = "this function has no option ROM";
+static const char CARD_ROM[] = "the card section carries the ROM block's size and contents";
+static const char NO_PIN[] = "interrupt pin 0: the level is never raised";
+
+/* The PCI host bridge, the PIIX3 (its PIRQ routes) and the two NICs:
+ * every byte described, or listed. */
+START_TEST(test_pci_devices_fully_described)
+{
+    Machine *m = calloc(1, sizeof *m);
+    pci_host_init(&m->pci, "i440fx", &m->io, NULL, NULL, (IrqLine){ NULL, NULL, 0 }, 0, 0, NULL, NULL);
+    piix3_init(&m->piix3, "piix3", &m->pci.bus);
+    static const StateSkip host[] = {
+        PCI_SKIPS(PciHostState, pdev, NO_ROM), SKIP(PciHostState, pdev.irq_level, NO_PIN),
+        SKIP(PciHostState, bus, "the bus: wiring, the slot table (configuration), link counts and driven "
+                                "IRQs derived from the functions' levels and the PIIX3's routes"),
+        SKIP(PciHostState, reset_request, WIRING), SKIP(PciHostState, reset_opaque, WIRING),
+    };
+    expect_covered(&m->pci.pdev.dev, sizeof(PciHostState), host, sizeof host / sizeof host[0]);
+    static const StateSkip piix3[] = { PCI_SKIPS(Piix3State, pdev, NO_ROM),
+                                       SKIP(Piix3State, pdev.irq_level, NO_PIN) };
+    expect_covered(&m->piix3.pdev.dev, sizeof(Piix3State), piix3, sizeof piix3 / sizeof piix3[0]);
+
+    Ne2kPciConfig nc = { .id = "nic0", .mac = { 0x52, 0x54, 0, 1, 2, 3 }, .romfile = "", .devfn = -1 };
+    Ne2kPciState *ne = ne2k_pci_new(&nc, &m->pci.bus, &m->net);
+    ck_assert_ptr_nonnull(ne);
+    static const StateSkip ne2k[] = {
+        PCI_SKIPS(Ne2kPciState, pci, CARD_ROM),
+        SKIP(Ne2kPciState, nic.set_irq, WIRING), SKIP(Ne2kPciState, nic.send, WIRING),
+        SKIP(Ne2kPciState, nic.opaque, WIRING),
+        SKIP(Ne2kPciState, nc, "the network side: the peer is the destination's own netdev (the card "
+                               "section carries whether there was one), the counters are the host's"),
+        SKIP(Ne2kPciState, net, WIRING), SKIP(Ne2kPciState, bus, WIRING),
+        SKIP(Ne2kPciState, devfn, "configuration: the slot asked for (a card section checks pci.devfn)"),
+        SKIP(Ne2kPciState, id, "configuration: the card section's key"),
+        SKIP(Ne2kPciState, netdev, "configuration: the destination's own -device netdev="),
+        SKIP(Ne2kPciState, romfile, "configuration: the file; its contents travel in the card section"),
+    };
+    expect_covered(&ne->pci.dev, sizeof(Ne2kPciState), ne2k, sizeof ne2k / sizeof ne2k[0]);
+    ne2k_pci_free(ne);
+
+    Rtl8139Config rc = { .id = "nic1", .mac = { 0x52, 0x54, 0, 1, 2, 4 }, .romfile = "", .devfn = -1 };
+    Rtl8139State *rt = rtl8139_new(&rc, &m->pci.bus, &m->net);
+    ck_assert_ptr_nonnull(rt);
+    static const StateSkip rtl[] = {
+        PCI_SKIPS(Rtl8139State, pci, CARD_ROM),
+        SKIP(Rtl8139State, nc, "the network side: the peer is the destination's own netdev (the card "
+                               "section carries whether there was one), the counters are the host's"),
+        SKIP(Rtl8139State, net, WIRING), SKIP(Rtl8139State, bus, WIRING),
+        SKIP(Rtl8139State, devfn, "configuration: the slot asked for (a card section checks pci.devfn)"),
+        SKIP(Rtl8139State, id, "configuration: the card section's key"),
+        SKIP(Rtl8139State, netdev, "configuration: the destination's own -device netdev="),
+        SKIP(Rtl8139State, romfile, "configuration: the file; its contents travel in the card section"),
+    };
+    expect_covered(&rt->pci.dev, sizeof(Rtl8139State), rtl, sizeof rtl / sizeof rtl[0]);
+    rtl8139_free(rt);
+    free(m);
+}
+END_TEST
+
 /* E386CpuState is described whole; E386Cpu is either carried by it or
  * listed with the reason it is not. */
 START_TEST(test_cpu_fully_described)
@@ -273,6 +347,7 @@ int main(void)
     Suite *s = suite_create("state_coverage");
     TCase *tc = tcase_create("coverage");
     tcase_add_test(tc, test_devices_fully_described);
+    tcase_add_test(tc, test_pci_devices_fully_described);
     tcase_add_test(tc, test_cpu_fully_described);
     tcase_add_test(tc, test_clock_fully_described);
     tcase_add_test(tc, test_undescribed_member_is_caught);
