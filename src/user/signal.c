@@ -63,13 +63,22 @@ static void mirror_on_host(UserProc *p, int sig, uint32_t handler)
     sigaction(sig, &sa, NULL);
 }
 
+int user_sig_ignored(const UserProc *p, int sig)
+{
+    uint32_t h = p->sigact[sig].handler;
+    return h == SIG_IGN_ || (h == SIG_DFL_ && default_ignored(sig));
+}
+
+/* A process-directed signal: the current thread takes it unless it
+ * blocks it and another thread does not (complete_signal's choice). */
 void user_raise(UserProc *p, const GuestSiginfo *info)
 {
     int sig = info->signo;
     if (sig <= 0 || sig >= USER_NSIG)
         return;
-    uint32_t h = p->sigact[sig].handler;
-    if (h == SIG_IGN_ || (h == SIG_DFL_ && default_ignored(sig)))
+    if (user_sig_ignored(p, sig))
+        return;
+    if ((p->sigblocked & bit(sig)) && user_route_signal(p, info))
         return;
     p->siginfo[sig] = *info;
     p->sigpending |= bit(sig);
