@@ -309,7 +309,9 @@ static int32_t do_sigtimedwait(UserProc *p, const uint32_t a[6], int ts64)
         if (limit >= 0 && limit - spent < slice)
             slice = limit - spent;
         struct timespec st = { 0, (long)slice };
-        nanosleep(&st, NULL);
+        int sr;
+        USER_BLOCKING(p, sr, nanosleep(&st, NULL));
+        (void)sr;
     }
 }
 

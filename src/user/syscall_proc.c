@@ -177,11 +177,8 @@ static int32_t do_wait4(UserProc *p, int32_t pid, uint32_t status, int options, 
     int st = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
-    int32_t e = user_block_begin(p);
-    if (e)
-        return e;
-    pid_t r = wait4(pid, &st, options, &ru);
-    user_block_end(p);
+    pid_t r;
+    USER_BLOCKING(p, r, wait4(pid, &st, options, &ru));
     if (r < 0)
         return host_err();
     /* as Linux, the child is reaped even when the status cannot be stored;
@@ -375,18 +372,14 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     case 162: /* nanosleep */
         if ((r = user_get_timespec(p, a[0], &ts, 0)))
             break;
-        if ((r = user_block_begin(p)))
-            break;
-        r = nanosleep(&ts, NULL) ? host_err() : 0;
-        user_block_end(p);
+        USER_BLOCKING(p, r, nanosleep(&ts, NULL));
+        r = r ? host_err() : 0;
         break;
     case 267: case 407: /* clock_nanosleep(64) */
         if ((r = user_get_timespec(p, a[2], &ts, nr == 407)))
             break;
-        if ((r = user_block_begin(p)))
-            break;
-        r = -clock_nanosleep((clockid_t)a[0], (int)a[1], &ts, NULL);
-        user_block_end(p);
+        USER_BLOCKING(p, r, clock_nanosleep((clockid_t)a[0], (int)a[1], &ts, NULL));
+        r = r == -1 ? host_err() : -r;
         break;
     case 243: r = user_set_thread_area(p, a[0]); break;
     case 244: r = get_thread_area(p, a[0]); break;
@@ -499,10 +492,7 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     }
     case 27: r = (int32_t)alarm(a[0]); break;
     case 29: /* pause */
-        if ((r = user_block_begin(p)))
-            break;
-        pause();
-        user_block_end(p);
+        USER_BLOCKING(p, r, pause());
         r = -EINTR;
         break;
     default:

@@ -100,6 +100,7 @@ int user_threads_init(UserProc *p)
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->turn, NULL);
     pthread_cond_init(&m->all_gone, NULL);
+    cond_init_mono(&m->kick_cv);
     cond_init_mono(&t->cv);
     m->next_ticket = 1; /* the main thread holds ticket 0 */
     m->nthreads = 1;
@@ -141,6 +142,8 @@ void user_threads_after_fork(UserProc *p)
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->turn, NULL);
     pthread_cond_init(&m->all_gone, NULL);
+    cond_init_mono(&m->kick_cv);
+    m->kicker_started = 0; /* it did not fork either */
     UserThread *t = p->cur;
     cond_init_mono(&t->cv);
     m->threads = t;
@@ -153,10 +156,44 @@ void user_threads_after_fork(UserProc *p)
     t->is_main = 1;
     t->host = pthread_self();
     t->wstate = W_NONE;
-    t->queued = t->in_host = t->released = 0;
+    t->queued = t->in_host = t->released = t->kick = 0;
 }
 
 /* ---- waking (lock held) ---- */
+
+/* A thread in a blocking host call is woken by a host signal that makes
+ * the call return EINTR.  Sent once, it could land just before the call
+ * starts and be lost; so the kicker, a host thread of its own, sends it
+ * again every KICK_NS until the thread has left the call. */
+enum { KICK_NS = 10000000 };
+
+static void *kicker(void *arg)
+{
+    UserMt *m = arg;
+    pthread_mutex_lock(&m->lock);
+    for (;;) {
+        int any = 0;
+        for (UserThread *t = m->threads; t; t = t->next)
+            if (t->kick && t->in_host) {
+                pthread_kill(t->host, m->wake_sig);
+                any = 1;
+            }
+        if (!any) {
+            pthread_cond_wait(&m->kick_cv, &m->lock);
+            continue;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += KICK_NS;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&m->kick_cv, &m->lock, &until);
+    }
+    return NULL;
+}
+
 static void wake_locked(UserMt *m, UserThread *t)
 {
     if (t->wstate == W_WAIT) {
@@ -164,7 +201,17 @@ static void wake_locked(UserMt *m, UserThread *t)
         t->wstate = W_INTR;
         pthread_cond_signal(&t->cv);
     } else if (t->in_host) {
+        t->kick = 1;
+        if (!m->kicker_started) {
+            pthread_t k;
+            pthread_attr_t attr;
+            pthread_attr_init(&attr);
+            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+            m->kicker_started = pthread_create(&k, &attr, kicker, m) == 0;
+            pthread_attr_destroy(&attr);
+        }
         pthread_kill(t->host, m->wake_sig);
+        pthread_cond_signal(&m->kick_cv);
     }
 }
 
@@ -212,8 +259,9 @@ int32_t user_thread_kill(UserProc *p, int tid, const GuestSiginfo *si)
 }
 
 /* ---- blocking ---- */
-int user_block_begin(UserProc *p)
+int user_block_begin(UserProc *p, UserThread **self)
 {
+    *self = p->cur;
     if (!others(p))
         return 0;
     if ((p->sigpending & ~p->sigblocked) || p->host_pending)
@@ -228,14 +276,14 @@ int user_block_begin(UserProc *p)
     return 0;
 }
 
-void user_block_end(UserProc *p)
+void user_block_end(UserProc *p, UserThread *t)
 {
-    UserThread *t = p->cur;
     if (!t || !t->released)
         return;
     int e = errno;
     pthread_mutex_lock(&p->mt->lock);
     t->in_host = 0;
+    t->kick = 0;
     t->released = 0;
     turn_take(p->mt);
     pthread_mutex_unlock(&p->mt->lock);

@@ -31,6 +31,7 @@ typedef struct UserThread {
     uint32_t waddr, wbitset;
     struct UserThread *wnext;
     int in_host;               /* in a blocking host call: a host signal wakes it */
+    int kick;                  /* a signal is waiting for it to leave that call */
     int released;              /* user_block_begin gave the turn away */
 } UserThread;
 
@@ -45,6 +46,8 @@ typedef struct UserMt {
     UserThread *threads;
     UserThread *wq_head, *wq_tail; /* futex waiters, oldest first */
     int wake_sig;              /* host signal that interrupts a blocking host call */
+    pthread_cond_t kick_cv;    /* a thread needs kicking (kicker, thread.c) */
+    int kicker_started;
 } UserMt;
 
 /* Wait with the turn given away (when other threads exist) until woken,

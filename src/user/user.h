@@ -158,10 +158,10 @@ int32_t user_thread_clone(UserProc *p, uint32_t flags, uint32_t newsp, uint32_t 
 void user_thread_exit(UserProc *p);
 /* Around a host call that may block: others run meanwhile.  Between
  * the two the caller must not touch guest memory or p's per-thread
- * fields.  block_begin returns -EINTR (and does not release) when a
+ * fields (p->cur is another thread's then: *self keeps who we are).  block_begin returns -EINTR (and does not release) when a
  * signal is already deliverable to this thread. */
-int user_block_begin(UserProc *p);
-void user_block_end(UserProc *p);
+int user_block_begin(UserProc *p, struct UserThread **self);
+void user_block_end(UserProc *p, struct UserThread *self);
 /* Let another thread run (sched_yield, the end of a time slice). */
 void user_yield(UserProc *p);
 /* A signal for thread tid (tgkill/tkill): -ESRCH when there is none. */
