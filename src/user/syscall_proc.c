@@ -486,7 +486,7 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         uint8_t b[8];
         uint32_t size = nr == 73 ? 4 : a[1];
         if (size != 4 && size != 8) { r = -EINVAL; break; }
-        put_le(b, 8, p->sigpending);
+        put_le(b, 8, p->sigpending | p->shared_pending);
         r = g_write(p, a[0], b, size);
         break;
     }

@@ -66,6 +66,11 @@ typedef struct UserProc {
     int restore_sigmask;
     uint64_t saved_sigblocked;
     int thread_exited;     /* exit(2) of this thread, not the process */
+    /* end of the per-thread fields */
+    /* process-directed signals every thread blocked when they came: the
+     * first thread to unblock one takes it (user_take_shared) */
+    uint64_t shared_pending;
+    GuestSiginfo shared_info[USER_NSIG];
     uint32_t clear_tid;    /* set_tid_address / CLONE_CHILD_CLEARTID */
     uint32_t robust_head, robust_len; /* set_robust_list */
     volatile int host_pending;                 /* set from host signal handlers */
@@ -127,6 +132,9 @@ void user_timers_forget(UserProc *p);
 void user_signal_init(UserProc *p);
 void user_raise(UserProc *p, const GuestSiginfo *info);
 int user_sig_ignored(const UserProc *p, int sig); /* SIG_IGN, or SIG_DFL that ignores */
+/* Move the shared pending signals in mask (and not blocked) to the
+ * current thread's pending set. */
+void user_take_shared(UserProc *p, uint64_t mask);
 void user_fault(UserProc *p, const e386_exit *ex);
 void user_deliver_pending(UserProc *p);
 int32_t sys_rt_sigaction(UserProc *p, int sig, uint32_t act, uint32_t oact, uint32_t size);
