@@ -198,6 +198,8 @@ static int32_t wait_(UserProc *p, uint32_t addr, uint32_t val, uint32_t tsaddr, 
 int32_t sys_futex(UserProc *p, const uint32_t a[6], int time64)
 {
     uint32_t addr = a[0], op = a[1], val = a[2], val3 = a[5];
+    if (!p->mt && user_threads_init(p) != 0) /* a bare UserProc (unit tests) */
+        return -ENOMEM;
     uint32_t cmd = op & ~(uint32_t)(FUTEX_PRIVATE_ | FUTEX_CLOCK_REALTIME_);
     if ((op & FUTEX_CLOCK_REALTIME_) && cmd != FUTEX_WAIT_BITSET_ && cmd != FUTEX_WAIT_)
         return -ENOSYS; /* Linux 4.5+ takes it on WAIT too */

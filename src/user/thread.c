@@ -122,6 +122,24 @@ int user_threads_init(UserProc *p)
     return 0;
 }
 
+void user_threads_free(UserProc *p)
+{
+    UserMt *m = p->mt;
+    if (!m || m->nthreads > 1 || m->kicker_started)
+        return;
+    for (UserThread *t = m->threads, *n; t; t = n) {
+        n = t->next;
+        thread_free(t);
+    }
+    pthread_mutex_destroy(&m->lock);
+    pthread_cond_destroy(&m->turn);
+    pthread_cond_destroy(&m->all_gone);
+    pthread_cond_destroy(&m->kick_cv);
+    free(m);
+    p->mt = NULL;
+    p->cur = NULL;
+}
+
 int user_nthreads(const UserProc *p) { return p->mt ? p->mt->nthreads : 1; }
 
 int user_tid(const UserProc *p) { return p->cur ? p->cur->tid : (int)getpid(); }
@@ -400,6 +418,8 @@ static void *thread_main(void *arg)
 int32_t user_thread_clone(UserProc *p, uint32_t flags, uint32_t newsp, uint32_t parent_tid,
                           uint32_t tls, uint32_t child_tid)
 {
+    if (!p->mt && user_threads_init(p) != 0)
+        return -ENOMEM;
     UserMt *m = p->mt;
     UserThread *t = calloc(1, sizeof *t);
     E386UserCtx *parent = e386_uctx_new();

@@ -156,6 +156,9 @@ void user_host_signal(UserProc *p, int sig);
 /* thread.c: guest threads, one host thread each, taking turns on the
  * one CPU under a big emulator lock */
 int user_threads_init(UserProc *p);   /* the main thread; 0 or -ENOMEM */
+/* Free the thread state once no other host thread can use it (one
+ * thread left, no kicker); otherwise it stays for the process's end. */
+void user_threads_free(UserProc *p);
 int user_nthreads(const UserProc *p); /* live guest threads */
 int user_tid(const UserProc *p);      /* the current thread's id */
 /* clone(CLONE_VM|CLONE_THREAD|...): a new thread; its tid or -errno */
