@@ -127,10 +127,14 @@ void user_threads_free(UserProc *p)
     UserMt *m = p->mt;
     if (!m || m->nthreads > 1 || m->kicker_started)
         return;
+    int cur_listed = 0;
     for (UserThread *t = m->threads, *n; t; t = n) {
         n = t->next;
+        cur_listed |= t == p->cur;
         thread_free(t);
     }
+    if (p->cur && !cur_listed) /* the main thread, after user_thread_leave */
+        thread_free(p->cur);
     pthread_mutex_destroy(&m->lock);
     pthread_cond_destroy(&m->turn);
     pthread_cond_destroy(&m->all_gone);
@@ -554,6 +558,7 @@ int user_thread_leave(UserProc *p)
             while (m->nthreads > 0)
                 pthread_cond_wait(&m->all_gone, &m->lock);
         }
+        p->cur = t; /* the last thread to leave freed itself: this one is user_threads_free's */
         pthread_mutex_unlock(&m->lock);
         return status;
     }
