@@ -264,14 +264,16 @@ int user_route_signal(UserProc *p, const GuestSiginfo *si)
 int32_t user_thread_kill(UserProc *p, int tid, const GuestSiginfo *si)
 {
     UserThread *t = p->cur;
-    if (p->mt && tid != t->tid)
-        for (t = p->mt->threads; t && t->tid != tid; t = t->next)
+    int self = tid == user_tid(p);
+    if (!self) {
+        for (t = p->mt ? p->mt->threads : NULL; t && t->tid != tid; t = t->next)
             ;
-    if (!t || (!p->mt && tid != (int)getpid()))
-        return -ESRCH;
+        if (!t)
+            return -ESRCH;
+    }
     if (si->signo == 0 || user_sig_ignored(p, si->signo))
         return 0;
-    if (t == p->cur) {
+    if (self) {
         p->siginfo[si->signo] = *si;
         p->sigpending |= sigbit(si->signo);
     } else {
