@@ -192,7 +192,17 @@ static int32_t wait_(UserProc *p, uint32_t addr, uint32_t val, uint32_t tsaddr, 
     if ((p->sigpending & ~p->sigblocked) || p->host_pending)
         return -EINTR;
     int st = user_wait(p, 1, addr, bitset, tsaddr ? &deadline : NULL);
-    return st == W_WOKEN ? 0 : st == W_TIMEOUT ? -ETIMEDOUT : -EINTR;
+    if (st == W_WOKEN)
+        return 0;
+    if (st == W_TIMEOUT)
+        return -ETIMEDOUT;
+    /* Every waiting thread looks at host_pending; the signal goes to one
+     * thread only.  The others, with nothing of their own to deliver, see
+     * a spurious wakeup (0), which every futex user must tolerate, rather
+     * than an EINTR that sem_wait would pass on to its caller. */
+    if (((p->sigpending | p->shared_pending) & ~p->sigblocked) || p->host_pending)
+        return -EINTR;
+    return 0;
 }
 
 int32_t sys_futex(UserProc *p, const uint32_t a[6], int time64)

@@ -99,7 +99,8 @@ static void run_call(UserProc *p, uint32_t nr, const uint32_t a[6])
     /* interrupted by a signal that is about to be delivered: a host one,
      * or a guest one another thread sent (it woke this one's wait) */
     p->restart_pending = r == -EINTR &&
-                         (p->host_pending || (user_nthreads(p) > 1 && (p->sigpending & ~p->sigblocked)));
+                         (p->host_pending ||
+                          (user_nthreads(p) > 1 && ((p->sigpending | p->shared_pending) & ~p->sigblocked)));
     p->restart_nr = nr;
 }
 

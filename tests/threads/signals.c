@@ -2,12 +2,18 @@
  * runs on the thread it was sent to, on that thread's alternate stack
  * when it has one), a process-directed kill() taken by the one thread
  * that does not block it, per-thread masks, and a signal interrupting a
- * thread blocked in pthread_cond_wait (the wait carries on). */
+ * thread blocked in pthread_cond_wait (the wait carries on), and a host
+ * signal (SIGALRM from setitimer) while threads that block it sit in
+ * sem_wait: only the thread that takes it runs the handler, the others'
+ * sem_wait neither fails nor returns early. */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <semaphore.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 enum { NT = 8 };
@@ -78,6 +84,22 @@ static void *cond_waiter(void *arg)
     return NULL;
 }
 
+static sem_t sem;
+static int alarms, sem_started;
+static void on_alrm(int sig) { (void)sig; __atomic_fetch_add(&alarms, 1, __ATOMIC_SEQ_CST); }
+
+static void *sem_waiter(void *arg)
+{
+    (void)arg;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGALRM);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    __atomic_fetch_add(&sem_started, 1, __ATOMIC_SEQ_CST);
+    long r = sem_wait(&sem);
+    return (void *)(r == 0 ? 0L : (long)errno);
+}
+
 int main(void)
 {
     struct sigaction sa;
@@ -141,5 +163,28 @@ int main(void)
     pthread_mutex_unlock(&m);
     pthread_join(w, NULL);
     printf("signal during pthread_cond_wait: handled %d, wait finished\n", handled_in_wait);
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alrm; /* no SA_RESTART */
+    sigaction(SIGALRM, &sa, NULL);
+    sem_init(&sem, 0, 0);
+    pthread_t sw[3];
+    for (int i = 0; i < 3; i++)
+        pthread_create(&sw[i], NULL, sem_waiter, NULL);
+    while (__atomic_load_n(&sem_started, __ATOMIC_SEQ_CST) < 3)
+        sched_yield();
+    struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+    while (!__atomic_load_n(&alarms, __ATOMIC_SEQ_CST))
+        sched_yield();
+    for (int i = 0; i < 3; i++)
+        sem_post(&sem);
+    long bad = 0;
+    for (int i = 0; i < 3; i++) {
+        void *r;
+        pthread_join(sw[i], &r);
+        bad += r != NULL;
+    }
+    printf("SIGALRM with three threads in sem_wait: %d handler run, %ld sem_wait failed\n", alarms, bad);
     return 0;
 }
