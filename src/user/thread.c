@@ -398,13 +398,6 @@ int user_wait(UserProc *p, int queue, uint32_t addr, uint32_t bitset, const stru
     return st;
 }
 
-int32_t user_sleep_until(UserProc *p, const struct timespec *deadline)
-{
-    if ((p->sigpending & ~p->sigblocked) || p->host_pending)
-        return -EINTR;
-    return user_wait(p, 0, 0, 0, deadline) == W_TIMEOUT ? 0 : -EINTR;
-}
-
 /* ---- creation and exit ---- */
 static void *thread_main(void *arg)
 {

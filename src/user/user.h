@@ -190,9 +190,6 @@ void user_syscall_deferred(UserProc *p);
 void user_threads_after_fork(UserProc *p);
 /* futex.c */
 int32_t sys_futex(UserProc *p, const uint32_t a[6], int time64);
-/* sleep until an absolute CLOCK_MONOTONIC time (NULL: until a signal),
- * waking for signals: 0, -EINTR */
-int32_t user_sleep_until(UserProc *p, const struct timespec *deadline);
 
 /* run loop (run.c): returns the process exit status (as for wait) */
 int user_run(UserProc *p);
