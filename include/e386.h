@@ -55,6 +55,19 @@ uint32_t e386_reg_read(const E386Cpu *cpu, int reg);
 int e386_reg_write(E386Cpu *cpu, int reg, uint32_t value);
 uint32_t e386_seg_base(const E386Cpu *cpu, int sreg); /* sreg: 0..5 = ES..GS */
 
+/* User-mode threads: the part of a CPU that belongs to one guest thread
+ * (general registers, EIP, EFLAGS and the lazy flags, segment registers
+ * with their caches, the x87, the three TLS descriptors GDT 6..8).  The
+ * address space, translation cache, LDT and the rest stay the CPU's, so
+ * several guest threads can take turns on one E386Cpu: save the outgoing
+ * thread's context, load the incoming one's.  Only between e386_run calls
+ * (load returns -1 while e386_run is on the stack). */
+typedef struct E386UserCtx E386UserCtx;
+E386UserCtx *e386_uctx_new(void); /* NULL: out of memory */
+void e386_uctx_free(E386UserCtx *ctx);
+void e386_uctx_save(const E386Cpu *cpu, E386UserCtx *ctx);
+int e386_uctx_load(E386Cpu *cpu, const E386UserCtx *ctx);
+
 /* Guest memory.  Addresses and sizes must be 4 KiB aligned.  New pages read
  * as zero.  Mapping over existing pages replaces them. */
 int e386_mem_map(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot);

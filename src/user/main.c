@@ -206,6 +206,7 @@ int main(int argc, char **argv)
         }
     }
     int status = user_run(p);
+    user_threads_free(p);
     gdb_free(p->gdb);
     gdb_tcp_close(&tcp);
     the_proc = NULL;

@@ -3,11 +3,14 @@
 #define _POSIX_C_SOURCE 200809L /* getpid, SIGKILL */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include "gdb/gdb.h"
-#include "user/user.h"
+#include "user/thread.h"
 
-enum { USER_GDB_SLICE = 1000000 };
+/* USER_SLICE: instructions a thread runs before it offers the turn to
+ * the others (thread.c), so a spinning thread cannot starve them */
+enum { USER_GDB_SLICE = 1000000, USER_SLICE = 200000 };
 
 /* The debugger between two runs of the CPU.  A forked child does not
  * belong to it (GDB follows the parent): the child lets go of its copy of
@@ -29,20 +32,48 @@ static int exit_status(UserProc *p)
     return p->exit_status;
 }
 
+/* The process is over (exit_group, or exit of its last thread).  A
+ * thread other than the main one ends the host process itself: the main
+ * host thread may be blocked anywhere. */
+static int process_exit(UserProc *p)
+{
+    if (p->cur && !p->cur->is_main) {
+        fflush(NULL);
+        exit(p->exit_status);
+    }
+    return exit_status(p);
+}
+
+/* Runs the current thread (the main one from main(), the others from
+ * their host threads, thread.c) until it or the process exits. */
 int user_run(UserProc *p)
 {
-    e386_set_int_hook(p->cpu, user_syscall, p);
+    if (!p->mt) {
+        e386_set_int_hook(p->cpu, user_syscall, p);
+        if (user_threads_init(p) != 0) {
+            fprintf(stderr, "emu386-user: out of memory\n");
+            return 1;
+        }
+    }
     for (;;) {
         user_deliver_pending(p);
         if (p->exited)
-            return exit_status(p);
+            return process_exit(p);
+        if (p->thread_exited)
+            return user_thread_leave(p);
         if (p->gdb && gdb_step(p) == GDB_KILL)
             return 128 + SIGKILL;
         e386_exit ex;
-        /* under the debugger the CPU returns now and then, so a Ctrl-C is seen */
-        int r = e386_run(p->cpu, p->gdb ? USER_GDB_SLICE : 0, &ex);
+        /* under the debugger the CPU returns now and then, so a Ctrl-C is
+         * seen; with other threads it returns at the end of a time slice */
+        int multi = user_nthreads(p) > 1;
+        int r = e386_run(p->cpu, p->gdb ? USER_GDB_SLICE : multi ? USER_SLICE : 0, &ex);
+        if (p->sc_deferred)
+            user_syscall_deferred(p);
         if (p->exited)
-            return exit_status(p);
+            return process_exit(p);
+        if (p->thread_exited)
+            return user_thread_leave(p);
         if (r == E386_EXIT_EXCEPTION || r == E386_EXIT_INTERRUPT) {
             if (p->debug_fault)
                 fprintf(user_log(p), "emu386-user: %s %d at eip %#x (error %#x, address %#x)\n",
@@ -56,5 +87,7 @@ int user_run(UserProc *p)
         }
         else if (r == E386_EXIT_HLT)
             user_fault(p, &(e386_exit){ .vector = 13, .has_error_code = 1, .fault_eip = ex.fault_eip });
+        else if (r == E386_EXIT_INSN_LIMIT && multi)
+            user_yield(p);
     }
 }

@@ -63,14 +63,28 @@ static void mirror_on_host(UserProc *p, int sig, uint32_t handler)
     sigaction(sig, &sa, NULL);
 }
 
+int user_sig_ignored(const UserProc *p, int sig)
+{
+    uint32_t h = p->sigact[sig].handler;
+    return h == SIG_IGN_ || (h == SIG_DFL_ && default_ignored(sig));
+}
+
+/* A process-directed signal: the current thread takes it unless it
+ * blocks it and another thread does not (complete_signal's choice). */
 void user_raise(UserProc *p, const GuestSiginfo *info)
 {
     int sig = info->signo;
     if (sig <= 0 || sig >= USER_NSIG)
         return;
-    uint32_t h = p->sigact[sig].handler;
-    if (h == SIG_IGN_ || (h == SIG_DFL_ && default_ignored(sig)))
+    if (user_sig_ignored(p, sig))
         return;
+    if ((p->sigblocked & bit(sig)) && user_nthreads(p) > 1) {
+        if (!user_route_signal(p, info)) {
+            p->shared_info[sig] = *info;
+            p->shared_pending |= bit(sig);
+        }
+        return;
+    }
     p->siginfo[sig] = *info;
     p->sigpending |= bit(sig);
 }
@@ -324,6 +338,7 @@ void user_deliver_pending(UserProc *p)
                 user_raise(p, &si);
             }
     }
+    user_take_shared(p, ~p->sigblocked);
     for (int pass = 0; pass < USER_NSIG && (p->sigpending & ~p->sigblocked); pass++) {
         uint64_t ready = p->sigpending & ~p->sigblocked;
         int sig = 1;
@@ -361,6 +376,18 @@ void user_deliver_pending(UserProc *p)
         p->restore_sigmask = 0;
         p->sigblocked = p->saved_sigblocked;
     }
+}
+
+void user_take_shared(UserProc *p, uint64_t mask)
+{
+    uint64_t take = p->shared_pending & mask;
+    for (int s = 1; take && s < USER_NSIG; s++)
+        if (take & bit(s)) {
+            p->siginfo[s] = p->shared_info[s];
+            p->sigpending |= bit(s);
+            p->shared_pending &= ~bit(s);
+            take &= ~bit(s);
+        }
 }
 
 int32_t user_read_sigmask(UserProc *p, uint32_t set, uint32_t size, uint64_t *mask, int *has)
@@ -485,8 +512,11 @@ int32_t sys_rt_sigaction(UserProc *p, int sig, uint32_t act, uint32_t oact, uint
     if (act) {
         *sa = n;
         mirror_on_host(p, sig, n.handler);
-        if (n.handler == SIG_IGN_ || (n.handler == SIG_DFL_ && default_ignored(sig)))
+        if (n.handler == SIG_IGN_ || (n.handler == SIG_DFL_ && default_ignored(sig))) {
+            /* other threads' pending ones stay: their handler check drops them */
             p->sigpending &= ~bit(sig);
+            p->shared_pending &= ~bit(sig);
+        }
     }
     return 0;
 }

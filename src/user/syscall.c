@@ -76,7 +76,48 @@ int32_t user_do_syscall(UserProc *p, uint32_t nr, const uint32_t a[6])
     return -ENOSYS;
 }
 
-/* The interrupt hook: int $0x80 is a system call, handled in the loop. */
+/* Run system call nr for the current thread and store its result. */
+static void run_call(UserProc *p, uint32_t nr, const uint32_t a[6])
+{
+    E386Cpu *cpu = p->cpu;
+    int32_t r = user_do_syscall(p, nr, a);
+    if (p->debug_syscall)
+        fprintf(user_log(p), "emu386-user: syscall %u (%#x, %#x, %#x) = %d\n", nr, a[0], a[1], a[2], r);
+    if (p->debug_page && (uint32_t)r < 0xfffff001u) { /* the calls that changed the address space */
+        static const struct { uint32_t nr; const char *name; } maps[] = {
+            { 45, "brk" }, { 90, "mmap" }, { 91, "munmap" }, { 125, "mprotect" }, { 163, "mremap" },
+            { 192, "mmap2" },
+        };
+        for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++)
+            if (maps[k].nr == nr) {
+                char why[96];
+                snprintf(why, sizeof why, "after %s(%#x, %#x) = %#x", maps[k].name, a[0], a[1], (uint32_t)r);
+                user_log_pages(p, why);
+            }
+    }
+    e386_reg_write(cpu, E386_EAX, (uint32_t)r);
+    /* interrupted by a signal that is about to be delivered: a host one,
+     * or a guest one another thread sent (it woke this one's wait) */
+    p->restart_pending = r == -EINTR &&
+                         (p->host_pending ||
+                          (user_nthreads(p) > 1 && ((p->sigpending | p->shared_pending) & ~p->sigblocked)));
+    p->restart_nr = nr;
+}
+
+void user_syscall_deferred(UserProc *p)
+{
+    p->sc_deferred = 0;
+    uint32_t a[6];
+    memcpy(a, p->sc_args, sizeof a);
+    run_call(p, p->sc_nr, a);
+}
+
+/* The interrupt hook: int $0x80 is a system call.  With one thread it
+ * runs here, inside e386_run.  While other threads exist it runs after
+ * e386_run has returned (user_syscall_deferred from the run loop): a call
+ * that blocks gives the turn away, and the next thread's e386_run must not
+ * start while this one's is still on a host stack.  clone is always
+ * deferred: it may be the call that starts the second thread. */
 int user_syscall(E386Cpu *cpu, int vector, void *opaque)
 {
     UserProc *p = opaque;
@@ -94,25 +135,15 @@ int user_syscall(E386Cpu *cpu, int vector, void *opaque)
         e386_stop(cpu);
         return 1;
     }
-    int32_t r = user_do_syscall(p, nr, a);
-    if (p->debug_syscall)
-        fprintf(user_log(p), "emu386-user: syscall %u (%#x, %#x, %#x) = %d\n", nr, a[0], a[1], a[2], r);
-    if (p->debug_page && (uint32_t)r < 0xfffff001u) { /* the calls that changed the address space */
-        static const struct { uint32_t nr; const char *name; } maps[] = {
-            { 45, "brk" }, { 90, "mmap" }, { 91, "munmap" }, { 125, "mprotect" }, { 163, "mremap" },
-            { 192, "mmap2" },
-        };
-        for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++)
-            if (maps[k].nr == nr) {
-                char why[96];
-                snprintf(why, sizeof why, "after %s(%#x, %#x) = %#x", maps[k].name, a[0], a[1], (uint32_t)r);
-                user_log_pages(p, why);
-            }
+    if (user_nthreads(p) > 1 || nr == 120) {
+        p->sc_deferred = 1;
+        p->sc_nr = nr;
+        memcpy(p->sc_args, a, sizeof a);
+        e386_stop(cpu);
+        return 1;
     }
-    e386_reg_write(cpu, E386_EAX, (uint32_t)r);
-    p->restart_pending = r == -EINTR && p->host_pending;
-    p->restart_nr = nr;
-    if (p->exited || p->sigpending || p->host_pending)
+    run_call(p, nr, a);
+    if (p->exited || p->thread_exited || p->sigpending || p->host_pending)
         e386_stop(cpu); /* leave the run loop to exit or deliver */
     return 1;
 }

@@ -15,6 +15,22 @@ int sys_io(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret);    /* s
 int sys_ident(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret); /* syscall_ident.c */
 int sys_event(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret); /* syscall_event.c */
 int32_t host_err(void); /* -errno of the last failed host call */
+/* r = a host call that may block, with the turn given to the other
+ * threads meanwhile (user_block_begin); -1 with errno EINTR when a signal
+ * is already deliverable.  The call must not touch guest memory. */
+#define USER_BLOCKING(p, r, call)                      \
+    do {                                               \
+        struct UserThread *self_;                      \
+        int32_t b_ = user_block_begin(p, &self_);      \
+        if (b_) {                                      \
+            errno = -b_;                               \
+            (r) = -1;                                  \
+        } else {                                       \
+            (r) = (call);                              \
+            user_block_end(p, self_);                  \
+        }                                              \
+    } while (0)
+int32_t user_set_thread_area(UserProc *p, uint32_t addr); /* syscall_proc.c */
 int32_t sys_execve(UserProc *p, uint32_t path, uint32_t argv, uint32_t envp); /* execve.c */
 /* struct timespec in guest memory, 32- or 64-bit time fields */
 int32_t user_put_timespec(UserProc *p, uint32_t addr, const struct timespec *ts, int bits64);

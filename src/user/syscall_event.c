@@ -68,7 +68,8 @@ static int32_t do_epoll_wait(UserProc *p, uint32_t epfd, uint32_t events, uint32
     }
     int n = maxevents < EPOLL_HOST_BATCH ? (int)maxevents : EPOLL_HOST_BATCH;
     struct epoll_event hev[EPOLL_HOST_BATCH];
-    int r = epoll_wait((int)epfd, hev, n, timeout_ms);
+    int r;
+    USER_BLOCKING(p, r, epoll_wait((int)epfd, hev, n, timeout_ms));
     ret = r < 0 ? host_err() : r;
     if (r > 0) {
         uint8_t b[EPOLL_HOST_BATCH * G_EPOLL_EVENT];

@@ -307,7 +307,9 @@ static int32_t do_lock(UserProc *p, int fd, int hcmd, uint32_t arg, int is64)
     fl.l_whence = (short)(int16_t)get_le(b + 2, 2);
     fl.l_start = is64 ? (off_t)(int64_t)get_le(b + 4, 8) : (off_t)(int32_t)get_le(b + 4, 4);
     fl.l_len = is64 ? (off_t)(int64_t)get_le(b + 12, 8) : (off_t)(int32_t)get_le(b + 8, 4);
-    if (fcntl(fd, hcmd, &fl) != 0)
+    int fr;
+    USER_BLOCKING(p, fr, fcntl(fd, hcmd, &fl));
+    if (fr != 0)
         return host_err();
     if (hcmd != F_GETLK && hcmd != F_OFD_GETLK)
         return 0;

@@ -279,6 +279,7 @@ static int32_t do_sigtimedwait(UserProc *p, const uint32_t a[6], int ts64)
                     user_raise(p, &gi);
                 }
         }
+        user_take_shared(p, set);
         uint64_t ready = p->sigpending & set;
         if (ready) {
             int s = 1;
@@ -309,7 +310,9 @@ static int32_t do_sigtimedwait(UserProc *p, const uint32_t a[6], int ts64)
         if (limit >= 0 && limit - spent < slice)
             slice = limit - spent;
         struct timespec st = { 0, (long)slice };
-        nanosleep(&st, NULL);
+        int sr;
+        USER_BLOCKING(p, sr, nanosleep(&st, NULL));
+        (void)sr;
     }
 }
 

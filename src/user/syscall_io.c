@@ -114,7 +114,7 @@ static int32_t do_poll(UserProc *p, uint32_t addr, uint32_t n, int64_t deadline)
         fds[i].events = (short)get_le(raw + 8 * i + 4, 2);
         fds[i].revents = 0;
     }
-    r = host_wait(fds, n, deadline);
+    USER_BLOCKING(p, r, host_wait(fds, n, deadline));
     if (r < 0) {
         r = host_err();
         goto out;
@@ -160,7 +160,7 @@ static int32_t do_select(UserProc *p, uint32_t n, const uint32_t sets[3], int64_
         if (ev)
             fds[cnt++] = (struct pollfd){ (int)fd, ev, 0 };
     }
-    r = host_wait(fds, cnt, deadline);
+    USER_BLOCKING(p, r, host_wait(fds, cnt, deadline));
     if (r < 0) { r = host_err(); goto out; }
     r = 0;
     for (uint32_t i = 0; i < cnt; i++) {
@@ -347,7 +347,9 @@ int sys_io(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     case 36: sync(); break;
     case 344: r = syncfs((int)a[0]) ? host_err() : 0; break;
     case 143: { /* flock: LOCK_SH 1, LOCK_EX 2, LOCK_NB 4, LOCK_UN 8 everywhere */
-        r = flock((int)a[0], (int)a[1]) ? host_err() : 0;
+        int fr;
+        USER_BLOCKING(p, fr, flock((int)a[0], (int)a[1]));
+        r = fr ? host_err() : 0;
         break;
     }
     default:

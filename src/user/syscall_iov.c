@@ -195,7 +195,7 @@ int32_t user_vio(UserProc *p, int fd, const GuestIov *v, uint32_t cnt, uint32_t 
             int kind = n >= 8 && done == 0 ? host_counter_fd(fd) : 0;
             if (kind == 1 && write_)
                 counter_le_to_host(tmp);
-            r = host_xfer(fd, tmp, n, write_, has_off, off + done, rwf);
+            USER_BLOCKING(p, r, host_xfer(fd, tmp, n, write_, has_off, off + done, rwf));
             if (kind == 1 && !write_ && r == 8)
                 counter_host_to_le(tmp);
             if (kind == 2 && !write_ && r > 0)

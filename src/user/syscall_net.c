@@ -193,7 +193,10 @@ static int32_t do_bind_connect(UserProc *p, int fd, uint32_t addr, uint32_t len,
     int32_t r = addr_in(p, addr, len, &ss, &hl);
     if (r) /* bind looks the socket up first; connect only the descriptor */
         return connect_ ? (fcntl(fd, F_GETFD) < 0 ? -EBADF : r) : sock_first(fd, r);
-    r = connect_ ? connect(fd, (struct sockaddr *)&ss, hl) : bind(fd, (struct sockaddr *)&ss, hl);
+    if (connect_)
+        USER_BLOCKING(p, r, connect(fd, (struct sockaddr *)&ss, hl));
+    else
+        r = bind(fd, (struct sockaddr *)&ss, hl);
     return r ? host_err() : 0;
 }
 
@@ -203,7 +206,8 @@ static int32_t do_accept(UserProc *p, int fd, uint32_t addr, uint32_t lenp, uint
         return -EINVAL;
     struct sockaddr_storage ss;
     socklen_t hl = sizeof ss;
-    int nfd = accept4(fd, addr ? (struct sockaddr *)&ss : NULL, addr ? &hl : NULL, host_sock_flags(flags));
+    int nfd;
+    USER_BLOCKING(p, nfd, accept4(fd, addr ? (struct sockaddr *)&ss : NULL, addr ? &hl : NULL, host_sock_flags(flags)));
     if (nfd < 0)
         return host_err();
     if (addr) {
@@ -244,8 +248,9 @@ static int32_t do_sendto(UserProc *p, int fd, uint32_t buf, uint32_t len, uint32
     if (n && g_read(p, buf, tmp, n)) {
         r = sock_first(fd, -EFAULT);
     } else {
-        ssize_t s = sendto(fd, tmp, n, (int)(flags & ~(uint32_t)G_MSG_CMSG_COMPAT),
-                           addr ? (struct sockaddr *)&ss : NULL, addr ? hl : 0);
+        ssize_t s;
+        USER_BLOCKING(p, s, sendto(fd, tmp, n, (int)(flags & ~(uint32_t)G_MSG_CMSG_COMPAT),
+                                   addr ? (struct sockaddr *)&ss : NULL, addr ? hl : 0));
         r = s < 0 ? host_err() : (int32_t)s;
     }
     free(tmp);
@@ -268,8 +273,9 @@ static int32_t do_recvfrom(UserProc *p, int fd, uint32_t buf, uint32_t len, uint
         return -ENOMEM;
     struct sockaddr_storage ss;
     socklen_t hl = sizeof ss;
-    ssize_t s = recvfrom(fd, tmp, n, (int)(flags & ~(uint32_t)G_MSG_CMSG_COMPAT),
-                         addr ? (struct sockaddr *)&ss : NULL, addr ? &hl : NULL);
+    ssize_t s;
+    USER_BLOCKING(p, s, recvfrom(fd, tmp, n, (int)(flags & ~(uint32_t)G_MSG_CMSG_COMPAT),
+                                 addr ? (struct sockaddr *)&ss : NULL, addr ? &hl : NULL));
     int32_t r = s < 0 ? host_err() : (int32_t)s;
     if (s > 0 && g_write(p, buf, tmp, (size_t)s < n ? (size_t)s : n))
         r = -EFAULT;
@@ -702,7 +708,8 @@ static int32_t do_sendmsg(UserProc *p, int fd, uint32_t maddr, uint32_t flags)
     struct iovec hv = { data, n };
     struct msghdr hm = { .msg_name = hl ? &ss : NULL, .msg_namelen = hl, .msg_iov = &hv, .msg_iovlen = 1,
                          .msg_control = hctl, .msg_controllen = hctllen };
-    ssize_t s = sendmsg(fd, &hm, (int)(flags & ~(uint32_t)G_MSG_CMSG_COMPAT));
+    ssize_t s;
+    USER_BLOCKING(p, s, sendmsg(fd, &hm, (int)(flags & ~(uint32_t)G_MSG_CMSG_COMPAT)));
     r = s < 0 ? host_err() : (int32_t)s;
 out:
     if (r < 0 && r != -ENOMEM)
@@ -740,7 +747,8 @@ static int32_t do_recvmsg(UserProc *p, int fd, uint32_t maddr, uint32_t flags)
     struct iovec hv = { data, n };
     struct msghdr hm = { .msg_name = m.name ? &ss : NULL, .msg_namelen = m.name ? sizeof ss : 0,
                          .msg_iov = &hv, .msg_iovlen = 1, .msg_control = hctl, .msg_controllen = hcap };
-    ssize_t s = recvmsg(fd, &hm, (int)(flags & ~(uint32_t)G_MSG_CMSG_COMPAT));
+    ssize_t s;
+    USER_BLOCKING(p, s, recvmsg(fd, &hm, (int)(flags & ~(uint32_t)G_MSG_CMSG_COMPAT)));
     if (s < 0) {
         r = host_err();
         goto out;

@@ -9,12 +9,14 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "user/syscall.h"
+#include "user/thread.h"
 
 /* struct user_desc -> descriptor, as the kernel's fill_ldt does */
 static void user_desc_to_desc(const uint8_t *u, uint32_t *lo, uint32_t *hi, int *empty)
@@ -43,7 +45,7 @@ static void desc_to_user_desc(uint32_t idx, uint32_t lo, uint32_t hi, uint8_t *u
     put_le(u + 12, 4, f);
 }
 
-static int32_t set_thread_area(UserProc *p, uint32_t addr)
+int32_t user_set_thread_area(UserProc *p, uint32_t addr)
 {
     uint8_t u[16];
     if (g_read(p, addr, u, 16))
@@ -175,7 +177,8 @@ static int32_t do_wait4(UserProc *p, int32_t pid, uint32_t status, int options, 
     int st = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
-    pid_t r = wait4(pid, &st, options, &ru);
+    pid_t r;
+    USER_BLOCKING(p, r, wait4(pid, &st, options, &ru));
     if (r < 0)
         return host_err();
     /* as Linux, the child is reaped even when the status cannot be stored;
@@ -197,12 +200,16 @@ enum {
 };
 
 /* clone(flags, newsp, parent_tid, tls, child_tid), the i386 argument
- * order.  Linux's own checks of flag combinations come first (EINVAL);
- * what runs is a host fork: a new process with a copy of the guest.
- * CLONE_VM is supported only with CLONE_VFORK (vfork, posix_spawn): the
- * parent waits, as vfork's does, until the child has called execve or
- * exited (a close-on-exec pipe tells).  Threads (CLONE_VM alone) are not
- * implemented yet: ENOSYS. */
+ * order.  Linux's own checks of flag combinations come first (EINVAL).
+ * A thread (CLONE_VM|CLONE_THREAD with CLONE_SIGHAND, CLONE_FS and
+ * CLONE_FILES, as pthread_create asks) is a new host thread (thread.c).
+ * Anything else without CLONE_VM is a host fork: a new process with a
+ * copy of the guest.  CLONE_VM with CLONE_VFORK (vfork, posix_spawn) is
+ * a fork too, and the parent waits, as vfork's does, until the child has
+ * called execve or exited (a close-on-exec pipe tells).  What neither can
+ * express (CLONE_VM without CLONE_THREAD or CLONE_VFORK: a process sharing
+ * the memory; a thread with its own descriptor table; namespaces) is
+ * ENOSYS. */
 static int32_t do_clone(UserProc *p, uint32_t flags, uint32_t newsp, uint32_t parent_tid,
                         uint32_t tls, uint32_t child_tid)
 {
@@ -214,8 +221,14 @@ static int32_t do_clone(UserProc *p, uint32_t flags, uint32_t newsp, uint32_t pa
         ((flags & CLONE_PIDFD_) && (flags & (CLONE_PARENT_SETTID_ | CLONE_DETACHED_ | CLONE_THREAD_))))
         return -EINVAL;
     int vfork_ = (flags & CLONE_VFORK_) != 0;
+    if ((flags & CLONE_THREAD_) && !vfork_) {
+        uint32_t needed = CLONE_VM_ | CLONE_FS_ | CLONE_FILES_ | CLONE_SIGHAND_;
+        if ((flags & needed) != needed || (flags & (0xfe000000u | CLONE_NEWNS_ | CLONE_PIDFD_)))
+            return -ENOSYS;
+        return user_thread_clone(p, flags, newsp, parent_tid, tls, child_tid);
+    }
     if ((flags & CLONE_VM_) && !vfork_)
-        return -ENOSYS; /* threads */
+        return -ENOSYS; /* a process sharing the address space */
     uint32_t unsupported = CLONE_FS_ | CLONE_FILES_ | CLONE_SIGHAND_ | CLONE_PIDFD_ | CLONE_THREAD_ |
                            0xfe000000u /* namespaces, CLONE_IO */ | CLONE_NEWNS_;
     if (flags & unsupported)
@@ -227,7 +240,15 @@ static int32_t do_clone(UserProc *p, uint32_t flags, uint32_t newsp, uint32_t pa
     if (vfork_ && pipe2(gate, O_CLOEXEC) != 0)
         return host_err();
     fflush(NULL);
+    /* no thread may hold the threads' lock across the fork: the child's
+     * copy would stay locked */
+    if (p->mt)
+        pthread_mutex_lock(&p->mt->lock);
     pid_t pid = fork();
+    if (p->mt && pid != 0)
+        pthread_mutex_unlock(&p->mt->lock);
+    if (pid == 0)
+        user_threads_after_fork(p);
     if (pid < 0) {
         int32_t e = host_err();
         if (vfork_)
@@ -241,7 +262,7 @@ static int32_t do_clone(UserProc *p, uint32_t flags, uint32_t newsp, uint32_t pa
         if (newsp)
             e386_reg_write(p->cpu, E386_ESP, newsp);
         if (flags & CLONE_SETTLS_)
-            set_thread_area(p, tls);
+            user_set_thread_area(p, tls);
         if (flags & CLONE_CHILD_SETTID_)
             g_wput32(p, child_tid, (uint32_t)getpid()); /* errors ignored, as schedule_tail() */
         return 0;
@@ -263,7 +284,14 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     int32_t r = 0;
     struct timespec ts;
     switch (nr) {
-    case 1: case 252: /* exit, exit_group */
+    case 1: /* exit: of this thread; of the process when it is the last */
+        p->exit_status = (int)(a[0] & 0xff);
+        if (user_nthreads(p) > 1 || (p->cur && !p->cur->is_main))
+            user_thread_exit(p);
+        else
+            p->exited = 1;
+        break;
+    case 252: /* exit_group */
         p->exited = 1;
         p->exit_status = (int)(a[0] & 0xff);
         break;
@@ -298,7 +326,7 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         break;
     case 219: r = 0; break; /* madvise: advice only */
     case 20: r = getpid(); break;
-    case 224: r = getpid(); break; /* gettid: one thread */
+    case 224: r = user_tid(p); break; /* gettid */
     case 64: r = getppid(); break;
     case 24: case 199: r = (int32_t)getuid(); break;
     case 47: case 200: r = (int32_t)getgid(); break;
@@ -344,18 +372,32 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     case 162: /* nanosleep */
         if ((r = user_get_timespec(p, a[0], &ts, 0)))
             break;
-        r = nanosleep(&ts, NULL) ? host_err() : 0;
+        USER_BLOCKING(p, r, nanosleep(&ts, NULL));
+        r = r ? host_err() : 0;
         break;
     case 267: case 407: /* clock_nanosleep(64) */
         if ((r = user_get_timespec(p, a[2], &ts, nr == 407)))
             break;
-        r = -clock_nanosleep((clockid_t)a[0], (int)a[1], &ts, NULL);
+        USER_BLOCKING(p, r, clock_nanosleep((clockid_t)a[0], (int)a[1], &ts, NULL));
+        r = r == -1 ? host_err() : -r;
         break;
-    case 243: r = set_thread_area(p, a[0]); break;
+    case 243: r = user_set_thread_area(p, a[0]); break;
     case 244: r = get_thread_area(p, a[0]); break;
     case 123: r = modify_ldt(p, a[0], a[1], a[2]); break;
-    case 258: r = getpid(); break; /* set_tid_address */
-    case 311: r = 0; break;        /* set_robust_list: one thread, nothing to do */
+    case 258: /* set_tid_address: cleared and woken at this thread's exit */
+        p->clear_tid = a[0];
+        r = user_tid(p);
+        break;
+    case 311: /* set_robust_list: walked at this thread's exit (thread.c) */
+        if (a[1] != 12) { r = -EINVAL; break; } /* sizeof(struct robust_list_head) */
+        p->robust_head = a[0];
+        p->robust_len = a[1];
+        break;
+    case 312: { /* get_robust_list(pid, head_ptr, len_ptr): this thread's */
+        if (a[0] && (int)a[0] != user_tid(p)) { r = user_nthreads(p) > 1 ? -EPERM : -ESRCH; break; }
+        if (g_wput32(p, a[2], 12) || g_wput32(p, a[1], p->robust_head)) { r = -EFAULT; break; }
+        break;
+    }
     case 386: r = -ENOSYS; break;  /* rseq */
     case 75: case 76: case 191: case 340: { /* setrlimit, getrlimit, ugetrlimit, prlimit64 */
         int res = (int)(nr == 340 ? a[1] : a[0]);
@@ -395,32 +437,38 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         }
         break;
     }
-    case 158: sched_yield(); break;
-    case 240: { /* futex, single-threaded: WAIT on an unchanged word would hang forever */
-        uint32_t op = a[1] & 0x7f, v;
-        if (op == 0 || op == 9) {
-            if (g_get32(p, a[0], &v)) { r = -EFAULT; break; }
-            r = v != a[2] ? -EAGAIN : -EDEADLK;
-        } else if (op == 1 || op == 10) {
-            r = 0;
-        } else {
-            r = -ENOSYS;
-        }
+    case 158: /* sched_yield: the turn goes to the next waiting thread */
+        if (user_nthreads(p) > 1)
+            user_yield(p);
+        else
+            sched_yield();
         break;
-    }
+    case 240: r = sys_futex(p, a, 0); break;
+    case 422: r = sys_futex(p, a, 1); break; /* futex_time64 */
     case 2: r = do_clone(p, 17 /* SIGCHLD */, 0, 0, 0, 0); break; /* fork */
     case 190: r = do_clone(p, CLONE_VM_ | CLONE_VFORK_ | 17, 0, 0, 0, 0); break; /* vfork */
     case 120: r = do_clone(p, a[0], a[1], a[2], a[3], a[4]); break;
     case 11: r = sys_execve(p, a[0], a[1], a[2]); break;
     case 114: r = do_wait4(p, (int32_t)a[0], a[1], (int)a[2], a[3]); break;
     case 7: r = do_wait4(p, (int32_t)a[0], a[1], (int)a[2], 0); break;
-    case 37: case 238: case 270: { /* kill, tkill, tgkill */
-        int32_t pid = (int32_t)(nr == 270 ? a[1] : a[0]);
+    case 238: case 270: { /* tkill(tid, sig), tgkill(tgid, tid, sig): a thread of ours, or a host one */
+        int32_t tgid = nr == 270 ? (int32_t)a[0] : getpid(), tid = (int32_t)(nr == 270 ? a[1] : a[0]);
         int sig = (int)(nr == 270 ? a[2] : a[1]);
+        if (tid <= 0 || tgid <= 0 || sig < 0 || sig >= USER_NSIG) { r = -EINVAL; break; }
+        if (tgid != getpid()) { r = syscall(SYS_tgkill, tgid, tid, sig) ? host_err() : 0; break; }
+        GuestSiginfo si = { .signo = sig, .code = -6 /* SI_TKILL */, .pid = getpid(), .uid = (int)getuid() };
+        r = user_thread_kill(p, tid, &si);
+        if (r == -ESRCH && nr == 238) /* a tid of another process */
+            r = syscall(SYS_tkill, tid, sig) ? host_err() : 0;
+        break;
+    }
+    case 37: { /* kill */
+        int32_t pid = (int32_t)a[0];
+        int sig = (int)a[1];
         if (sig < 0 || sig >= USER_NSIG) { r = -EINVAL; break; }
-        if (pid == getpid() || (nr == 37 && pid == 0 && 0)) {
+        if (pid == getpid()) {
             if (sig) {
-                GuestSiginfo si = { .signo = sig, .code = nr == 37 ? 0 : -6, .pid = getpid(), .uid = (int)getuid() };
+                GuestSiginfo si = { .signo = sig, .code = 0, .pid = getpid(), .uid = (int)getuid() };
                 user_raise(p, &si);
             }
             r = 0;
@@ -438,12 +486,15 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         uint8_t b[8];
         uint32_t size = nr == 73 ? 4 : a[1];
         if (size != 4 && size != 8) { r = -EINVAL; break; }
-        put_le(b, 8, p->sigpending);
+        put_le(b, 8, p->sigpending | p->shared_pending);
         r = g_write(p, a[0], b, size);
         break;
     }
     case 27: r = (int32_t)alarm(a[0]); break;
-    case 29: pause(); r = -EINTR; break;
+    case 29: /* pause */
+        USER_BLOCKING(p, r, pause());
+        r = -EINTR;
+        break;
     default:
         return 0;
     }

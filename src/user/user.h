@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include "e386.h"
 
 enum { USER_STACK_TOP = 0xc0000000u, USER_STACK_SIZE = 8u << 20, USER_NSIG = 65, USER_NTIMERS = 32 };
@@ -21,8 +22,21 @@ typedef struct GuestSiginfo {
     uint32_t err, cr2;
 } GuestSiginfo;
 
+struct UserThread;
+struct UserMt;
+
 typedef struct UserProc {
     E386Cpu *cpu;
+    /* Threads (thread.c): the thread whose turn it is (holds the big
+     * emulator lock) has its signal state in the fields below marked
+     * "per thread" and its registers in cpu; the others have theirs saved
+     * in their UserThread.  NULL until user_run starts. */
+    struct UserMt *mt;
+    struct UserThread *cur;
+    /* a system call taken while other threads exist runs after e386_run
+     * returned (thread.c says why): number and arguments */
+    int sc_deferred;
+    uint32_t sc_nr, sc_args[6];
     const char *sysroot;   /* -L: where the loader and libraries live */
     char exe_path[4096];   /* the guest program, for /proc/self/exe */
     char self_path[4096];  /* this emulator, for execve */
@@ -35,6 +49,7 @@ typedef struct UserProc {
     int exited, exit_status;
 
     GuestSigaction sigact[USER_NSIG];
+    /* per thread, from here to saved_sigblocked (see cur) */
     uint64_t sigblocked;
     uint64_t sigpending;
     GuestSiginfo siginfo[USER_NSIG];
@@ -50,6 +65,14 @@ typedef struct UserProc {
      * interrupted it has its frame (Linux's restore_saved_sigmask) */
     int restore_sigmask;
     uint64_t saved_sigblocked;
+    int thread_exited;     /* exit(2) of this thread, not the process */
+    /* end of the per-thread fields */
+    /* process-directed signals every thread blocked when they came: the
+     * first thread to unblock one takes it (user_take_shared) */
+    uint64_t shared_pending;
+    GuestSiginfo shared_info[USER_NSIG];
+    uint32_t clear_tid;    /* set_tid_address / CLONE_CHILD_CLEARTID */
+    uint32_t robust_head, robust_len; /* set_robust_list */
     volatile int host_pending;                 /* set from host signal handlers */
     volatile sig_atomic_t host_sig[USER_NSIG];
     void (*host_handler)(int); /* the program's handler that calls user_host_signal */
@@ -108,6 +131,10 @@ void user_timers_forget(UserProc *p);
 /* signal.c */
 void user_signal_init(UserProc *p);
 void user_raise(UserProc *p, const GuestSiginfo *info);
+int user_sig_ignored(const UserProc *p, int sig); /* SIG_IGN, or SIG_DFL that ignores */
+/* Move the shared pending signals in mask (and not blocked) to the
+ * current thread's pending set. */
+void user_take_shared(UserProc *p, uint64_t mask);
 void user_fault(UserProc *p, const e386_exit *ex);
 void user_deliver_pending(UserProc *p);
 int32_t sys_rt_sigaction(UserProc *p, int sig, uint32_t act, uint32_t oact, uint32_t size);
@@ -125,6 +152,44 @@ int user_sigmask_begin(UserProc *p, uint64_t mask);
 void user_sigmask_end(UserProc *p, int32_t r);
 int32_t sys_sigreturn(UserProc *p, int rt);
 void user_host_signal(UserProc *p, int sig);
+
+/* thread.c: guest threads, one host thread each, taking turns on the
+ * one CPU under a big emulator lock */
+int user_threads_init(UserProc *p);   /* the main thread; 0 or -ENOMEM */
+/* Free the thread state once no other host thread can use it (one
+ * thread left, no kicker); otherwise it stays for the process's end. */
+void user_threads_free(UserProc *p);
+int user_nthreads(const UserProc *p); /* live guest threads */
+int user_tid(const UserProc *p);      /* the current thread's id */
+/* clone(CLONE_VM|CLONE_THREAD|...): a new thread; its tid or -errno */
+int32_t user_thread_clone(UserProc *p, uint32_t flags, uint32_t newsp, uint32_t parent_tid,
+                          uint32_t tls, uint32_t child_tid);
+/* exit(2) of the current thread: clear_tid, futex wake, robust list.  The
+ * caller's loop then leaves (user_run). */
+void user_thread_exit(UserProc *p);
+/* Around a host call that may block: others run meanwhile.  Between
+ * the two the caller must not touch guest memory or p's per-thread
+ * fields (p->cur is another thread's then: *self keeps who we are).  block_begin returns -EINTR (and does not release) when a
+ * signal is already deliverable to this thread. */
+int user_block_begin(UserProc *p, struct UserThread **self);
+void user_block_end(UserProc *p, struct UserThread *self);
+/* Let another thread run (sched_yield, the end of a time slice). */
+void user_yield(UserProc *p);
+/* A signal for thread tid (tgkill/tkill): -ESRCH when there is none. */
+int32_t user_thread_kill(UserProc *p, int tid, const GuestSiginfo *si);
+/* A process-directed signal the current thread blocks: handed to
+ * another thread that does not (1), or left to the caller (0). */
+int user_route_signal(UserProc *p, const GuestSiginfo *si);
+/* The current thread has exited: leave the thread list and give the turn
+ * away.  Returns the status user_run returns (the main thread's once
+ * every thread is gone). */
+int user_thread_leave(UserProc *p);
+/* the syscall deferred by user_syscall (p->sc_deferred) */
+void user_syscall_deferred(UserProc *p);
+/* After fork: the child has only the calling thread. */
+void user_threads_after_fork(UserProc *p);
+/* futex.c */
+int32_t sys_futex(UserProc *p, const uint32_t a[6], int time64);
 
 /* run loop (run.c): returns the process exit status (as for wait) */
 int user_run(UserProc *p);

@@ -32,6 +32,7 @@ static UserProc *proc(void)
 
 static void done(UserProc *p)
 {
+    user_threads_free(p);
     e386_cpu_free(p->cpu);
     free(p);
 }
@@ -390,6 +391,42 @@ START_TEST(test_fcntl_flock64_i386_layout)
 }
 END_TEST
 
+/* futex with one thread: a timed FUTEX_WAIT_BITSET returned EDEADLK at
+ * once (glibc aborts on that); Linux times out */
+START_TEST(test_futex_timed_wait_bitset_times_out_not_edeadlk)
+{
+    UserProc *p = proc();
+    put32(p, RW, 5);
+    put32(p, RW + 8, 0); /* an absolute CLOCK_MONOTONIC time long past */
+    put32(p, RW + 12, 0);
+    ck_assert_int_eq(sc(p, 240, RW, 9 /* WAIT_BITSET */, 5, RW + 8, 0, 0xffffffffu), -ETIMEDOUT);
+    ck_assert_int_eq(sc(p, 240, RW, 9 | 128 | 256, 5, RW + 8, 0, 0xffffffffu), -ETIMEDOUT);
+    put32(p, RW + 8, 0); /* relative: 1 ms */
+    put32(p, RW + 12, 1000000);
+    ck_assert_int_eq(sc(p, 240, RW, 0 /* WAIT */, 5, RW + 8, 0, 0), -ETIMEDOUT);
+    ck_assert_int_eq(sc(p, 240, RW, 0, 4, RW + 8, 0, 0), -EAGAIN);
+    ck_assert_int_eq(sc(p, 240, RW, 9, 5, RW + 8, 0, 0), -EINVAL); /* bitset 0 */
+    ck_assert_int_eq(sc(p, 240, RW, 1 /* WAKE */, 1, 0, 0, 0), 0);
+    ck_assert_int_eq(sc(p, 240, 0, 0, 5, 0, 0, 0), -EFAULT);
+    done(p);
+}
+END_TEST
+
+/* one thread: gettid and set_tid_address answer the pid */
+START_TEST(test_gettid_is_pid_with_one_thread)
+{
+    UserProc *p = proc();
+    ck_assert_int_eq(sc(p, 224, 0, 0, 0, 0, 0, 0), getpid());
+    ck_assert_int_eq(sc(p, 258, RW, 0, 0, 0, 0, 0), getpid());
+    ck_assert_int_eq(sc(p, 311, RW, 12, 0, 0, 0, 0), 0);
+    ck_assert_int_eq(sc(p, 311, RW, 16, 0, 0, 0, 0), -EINVAL);
+    ck_assert_int_eq(sc(p, 312, 0, RW + 16, RW + 20, 0, 0, 0), 0);
+    ck_assert_uint_eq(get32(p, RW + 16), RW);
+    ck_assert_uint_eq(get32(p, RW + 20), 12);
+    done(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("syscall_errno");
@@ -411,6 +448,8 @@ int main(void)
     tcase_add_test(tc, test_socketcall_scm_rights_i386_layout);
     tcase_add_test(tc, test_sockaddr_and_timeval_i386_layout);
     tcase_add_test(tc, test_fcntl_flock64_i386_layout);
+    tcase_add_test(tc, test_futex_timed_wait_bitset_times_out_not_edeadlk);
+    tcase_add_test(tc, test_gettid_is_pid_with_one_thread);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

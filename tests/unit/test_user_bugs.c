@@ -37,6 +37,7 @@ static UserProc *proc(void)
 
 static void done(UserProc *p)
 {
+    user_threads_free(p);
     e386_cpu_free(p->cpu);
     free(p);
 }
@@ -185,6 +186,8 @@ START_TEST(test_clone_invalid_flag_combinations_are_einval)
     ck_assert_int_eq(sc(p, 120, 0x20000 | 0x200 | 17, 0, 0, 0, 0), -EINVAL);   /* NEWNS with FS */
     ck_assert_int_eq(sc(p, 120, 0x10000000 | 0x200 | 17, 0, 0, 0, 0), -EINVAL); /* NEWUSER with FS */
     ck_assert_int_eq(sc(p, 120, 0x1000 | 0x100000 | 17, 0, 0, 0, 0), -EINVAL); /* PIDFD with PARENT_SETTID */
+    ck_assert_int_eq(sc(p, 120, 0x10000 | 0x800 | 0x100 | 0x20000000, 0, 0, 0, 0), -EINVAL); /* THREAD with NEWPID */
+    ck_assert_int_eq(sc(p, 120, 0x1000 | 0x10000 | 0x800 | 0x100, 0, 0, 0, 0), -EINVAL);  /* PIDFD with THREAD */
     done(p);
 }
 END_TEST
