@@ -181,7 +181,7 @@ static int incoming_with_monitor(Machine *m, MigLive *live, const char *uri, cha
     live->defer_waiting = false;
     incoming_status(live, MIG_STATUS_ACTIVE);
     if (machine_incoming_conn(m, &live->defer_conn, live->defer_uri, &live->st, err, errlen) < 0) {
-        snprintf(live->error, sizeof live->error, "%s", err);
+        snprintf(live->error, sizeof live->error, "%.*s", (int)sizeof live->error - 1, err); /* a prefix of a long reason is enough */
         incoming_status(live, MIG_STATUS_FAILED);
         fprintf(stderr, "emu386-system: incoming migration refused: %s\n", err);
         return 1;
