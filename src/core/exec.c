@@ -79,6 +79,24 @@ static void tb_unlink_hash(TbCache *c, Tb *tb)
         }
 }
 
+/* The first op of an invalidated block.  Chained links are followed
+ * without looking at the successor's Tb (jump_direct), so a predecessor
+ * may still jump here: the block has not run, and nothing of it may.
+ * Undo its instruction count and leave for the main loop, which finds
+ * (or translates) the code now at eip; the link that led here is cleared
+ * so that the predecessor goes through jump_direct_slow next time and is
+ * linked again to the new block. */
+static const E386Op *op_tb_stale(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->icount -= cpu->cur_tb->ninsns;
+    cpu->eip = op->eip;
+    if (cpu->link_from)
+        cpu->link_from->ops = NULL;
+    cpu->link_from = NULL;
+    cpu->last_tb = NULL;
+    return NULL;
+}
+
 /* Invalidate the blocks that overlap [lin, lin+len) on one page (len 0:
  * all blocks of the page).  The page stays a code page while any valid
  * block remains on it. */
@@ -102,6 +120,7 @@ static void invalidate_range(E386Cpu *cpu, uint32_t page, uint32_t lin, uint32_t
                                                      : start + ((tb->pc + tb->size) & 0xfff);
             if (len == 0 || (lin < end && start < lin + len)) {
                 tb->valid = 0;
+                tb->ops[0].fn = op_tb_stale; /* for the links still leading here */
                 tb_unlink_hash(c, tb);
                 cpu->stats.tb_invalidated++;
                 if (tb == cpu->cur_tb)
@@ -300,6 +319,8 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
         n++;
     }
     drop_dead_rotate_flags(ops, n);
+    if (ends)
+        fuse_compare_branch(ops, (int)(last - ops + 1));
     uint32_t size = cs_base + last->eip + last->len - pc, last_pa = pc + size - 1, err;
     if (cpu->softmmu && code_phys(cpu, pc + size - 1, &last_pa, &err))
         last_pa = phys_pc; /* cannot happen: the byte was just fetched */
@@ -377,7 +398,9 @@ static Tb *tb_find(E386Cpu *cpu, uint32_t extra_key)
 const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot)
 {
     cpu->eip = target;
-    Tb *tb = cpu->cur_tb, *next = tb->link[slot];
+    Tb *tb = cpu->cur_tb;
+    TbLink *l = &tb->link[slot];
+    Tb *next = l->tb;
     /* single-step blocks are never linked (see e386_run); an invalidated
      * current block has set exit_request.  With paging, a successor in
      * another linear page (or spilling into one) is followed only while
@@ -386,6 +409,7 @@ const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot)
         (!cpu->softmmu || tb_mapped(cpu, next))) {
         cpu->cur_tb = next;
         cpu->icount += next->ninsns;
+        cpu->link_from = l;
         cpu->stats.chain_hits++;
         return next->ops;
     }
@@ -419,6 +443,7 @@ const E386Op *jump_near(E386Cpu *cpu, uint32_t target)
     if (cpu->softmmu ? !tb_mapped(cpu, tb) : tb->phys_pc != pc)
         return NULL;
     cpu->cur_tb = tb;
+    cpu->link_from = NULL;
     cpu->icount += tb->ninsns;
     cpu->stats.chain_hits++;
     return tb->ops;
@@ -427,6 +452,17 @@ const E386Op *jump_near(E386Cpu *cpu, uint32_t target)
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip)
 {
     return jump_indirect(cpu, eip);
+}
+
+/* Chain from's exit slot to tb.  The fast path of jump_direct needs
+ * nothing checked at run time: without paging always; with paging only
+ * when tb lies in from's linear page (a mapping change can then not
+ * redirect the jump, as invalidation covers the physical pages).  Other
+ * links keep ops NULL and are checked against the TLB each time. */
+static void tb_link(E386Cpu *cpu, Tb *from, int slot, Tb *tb)
+{
+    int fast = !cpu->softmmu || (!tb->spans && !((tb->pc ^ from->pc) & ~0xfffu));
+    from->link[slot] = (TbLink){ .ops = fast ? tb->ops : NULL, .tb = tb, .ninsns = tb->ninsns };
 }
 
 /* Run ops from the current block on, through chained blocks, until a
@@ -546,13 +582,14 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
          * page against the TLB each time it follows the link */
         if (cpu->last_tb && cpu->last_tb->valid && tb->key == cpu->last_tb->key &&
             !(tb->key & (TB_TF | TB_ONE)) && !(cpu->log_mask & (E386_LOG_EXEC | E386_LOG_CPU)))
-            cpu->last_tb->link[cpu->last_slot] = tb;
+            tb_link(cpu, cpu->last_tb, cpu->last_slot, tb);
         cpu->last_tb = NULL;
         if (cpu->log_mask)
             log_block(cpu, tb);
         int tf = (tb->key & TB_TF) != 0;
         cpu->inhibit_irq = 0;
         cpu->cur_tb = tb;
+        cpu->link_from = NULL;
         cpu->icount += tb->ninsns;
         run_chain(cpu, tb->ops);
         cpu->cur_tb = NULL;
