@@ -156,6 +156,7 @@ typedef struct TbLink {
     const E386Op *ops;
     Tb *tb;
     uint32_t ninsns;
+    uint32_t pc, key, cs_base; /* tb's: an indirect exit checks its target against them */
 } TbLink;
 struct Tb {
     uint32_t pc;        /* linear address of the first instruction */
@@ -215,6 +216,8 @@ struct E386Cpu {
     Tb *last_tb;        /* block that left through an unchained direct jump */
     int last_slot;
     TbLink *link_from;  /* the link last followed (op_tb_stale clears it) */
+    Tb *ras[16];        /* return-address stack: the blocks that ended in the last CALLs (a hint) */
+    unsigned ras_top;
     const E386Op *cur;  /* the op being executed, for precise faults */
     volatile int exit_request;  /* leave the block after the current op */
     volatile int stop_request;  /* e386_stop(): leave e386_run */
@@ -560,6 +563,11 @@ const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target);
 /* a near indirect transfer (RET, JMP/CALL r/m): may go straight on to the
  * target's block when the main loop would have nothing else to do */
 const E386Op *jump_near(E386Cpu *cpu, uint32_t target);
+/* RET: the same, trying first the return site linked to the block of the
+ * matching CALL (the return-address stack) */
+const E386Op *jump_ret(E386Cpu *cpu, uint32_t target);
+/* a CALL is about to leave the current block: remember it for the RET */
+static inline void ras_push(E386Cpu *cpu) { cpu->ras[++cpu->ras_top & 15] = cpu->cur_tb; }
 static inline uint32_t next_eip(const E386Op *op) { return op->eip + op->len; }
 /* instruction ended the block state-wise (mode change): exit to the loop */
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip);

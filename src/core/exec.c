@@ -66,6 +66,7 @@ void tb_flush(E386Cpu *cpu)
     memset(c->pages, 0, sizeof c->pages);
     c->ntbs = c->nops = 0;
     cpu->last_tb = NULL;
+    memset(cpu->ras, 0, sizeof cpu->ras);
     cpu->stats.tb_flushes++;
     clear_code_flags(cpu);
 }
@@ -395,6 +396,18 @@ static Tb *tb_find(E386Cpu *cpu, uint32_t extra_key)
     return tb;
 }
 
+/* Chain from's exit slot to tb.  The fast path of jump_direct needs
+ * nothing checked at run time: without paging always; with paging only
+ * when tb lies in from's linear page (a mapping change can then not
+ * redirect the jump, as invalidation covers the physical pages).  Other
+ * links keep ops NULL and are checked against the TLB each time. */
+static void tb_link(E386Cpu *cpu, Tb *from, int slot, Tb *tb)
+{
+    int fast = !cpu->softmmu || (!tb->spans && !((tb->pc ^ from->pc) & ~0xfffu));
+    from->link[slot] = (TbLink){ .ops = fast ? tb->ops : NULL, .tb = tb, .ninsns = tb->ninsns,
+                                 .pc = tb->pc, .key = tb->key, .cs_base = tb->cs_base };
+}
+
 const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot)
 {
     cpu->eip = target;
@@ -425,23 +438,41 @@ const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target)
     return NULL;
 }
 
-/* RET, JMP r/m, CALL r/m: the target's block from the jump cache when the
- * main loop would do nothing but find it (no event pending, no budget
- * end, no single-step, breakpoint or log work, and the mode unchanged). */
-const E386Op *jump_near(E386Cpu *cpu, uint32_t target)
+/* Follow an indirect exit's link l when it leads to pc in the current
+ * mode (its ops set: with paging only in the linking block's page). */
+static inline const E386Op *follow_if(E386Cpu *cpu, TbLink *l, const Tb *cur, uint32_t pc)
 {
-    cpu->eip = target;
-    cpu->last_tb = NULL;
-    const Tb *cur = cpu->cur_tb;
-    if (cpu->exit_request || cpu->icount >= cpu->budget_end || (cur->key & (TB_TF | TB_ONE)) ||
-        cpu->log_mask || (cpu->eflags & F_RF))
+    if (!l->ops || l->pc != pc || l->key != cur->key || l->cs_base != cur->cs_base)
         return NULL;
-    uint32_t pc = cur->cs_base + target;
+    cpu->cur_tb = l->tb;
+    cpu->icount += l->ninsns;
+    cpu->link_from = l;
+    cpu->stats.chain_hits++;
+    return l->ops;
+}
+
+/* Nothing for the main loop to do between the blocks: no event pending,
+ * no budget end, no single-step, breakpoint or log work. */
+static inline int may_chain(const E386Cpu *cpu, const Tb *cur)
+{
+    return !cpu->exit_request && cpu->icount < cpu->budget_end && !(cur->key & (TB_TF | TB_ONE)) &&
+           !cpu->log_mask && !(cpu->eflags & F_RF);
+}
+
+/* The target's block from the jump cache, in the current mode; NULL if
+ * not there. */
+static Tb *jmp_cache_find(E386Cpu *cpu, const Tb *cur, uint32_t pc)
+{
     Tb *tb = cpu->tbc->jmp[jmp_hash(pc)];
     if (!tb || !tb->valid || tb->pc != pc || tb->key != cur->key || tb->cs_base != cur->cs_base)
         return NULL;
     if (cpu->softmmu ? !tb_mapped(cpu, tb) : tb->phys_pc != pc)
         return NULL;
+    return tb;
+}
+
+static const E386Op *enter(E386Cpu *cpu, Tb *tb)
+{
     cpu->cur_tb = tb;
     cpu->link_from = NULL;
     cpu->icount += tb->ninsns;
@@ -449,20 +480,60 @@ const E386Op *jump_near(E386Cpu *cpu, uint32_t target)
     return tb->ops;
 }
 
+/* RET, JMP r/m, CALL r/m when the main loop would do nothing but find
+ * the target's block: the block's own exit link 0 remembers the last
+ * target (an inline cache: one compare for the jump through a function
+ * pointer or the PLT that goes to the same place each time), then the jump
+ * cache, which also re-links it. */
+const E386Op *jump_near(E386Cpu *cpu, uint32_t target)
+{
+    cpu->eip = target;
+    cpu->last_tb = NULL;
+    Tb *cur = cpu->cur_tb;
+    if (!may_chain(cpu, cur))
+        return NULL;
+    uint32_t pc = cur->cs_base + target;
+    const E386Op *next = follow_if(cpu, &cur->link[0], cur, pc);
+    if (next)
+        return next;
+    Tb *tb = jmp_cache_find(cpu, cur, pc);
+    if (!tb)
+        return NULL;
+    tb_link(cpu, cur, 0, tb);
+    return enter(cpu, tb);
+}
+
+/* RET: the block that ended in the matching CALL links its return site
+ * (exit link 1, which a CALL's block does not use otherwise), so a return
+ * costs a compare however many places call the function.  The stack is a
+ * hint: a target that differs (longjmp, a thread switch, an unbalanced
+ * stack) just misses.  Not with paging: the calling block is not running
+ * now and its linear page may map something else since. */
+const E386Op *jump_ret(E386Cpu *cpu, uint32_t target)
+{
+    Tb *caller = cpu->ras[cpu->ras_top-- & 15];
+    if (!caller || cpu->softmmu)
+        return jump_near(cpu, target);
+    cpu->eip = target;
+    cpu->last_tb = NULL;
+    Tb *cur = cpu->cur_tb;
+    if (!may_chain(cpu, cur))
+        return NULL;
+    uint32_t pc = cur->cs_base + target;
+    const E386Op *next = follow_if(cpu, &caller->link[1], cur, pc);
+    if (next)
+        return next;
+    Tb *tb = jmp_cache_find(cpu, cur, pc);
+    if (!tb)
+        return NULL;
+    if (caller->valid && caller->key == tb->key)
+        tb_link(cpu, caller, 1, tb);
+    return enter(cpu, tb);
+}
+
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip)
 {
     return jump_indirect(cpu, eip);
-}
-
-/* Chain from's exit slot to tb.  The fast path of jump_direct needs
- * nothing checked at run time: without paging always; with paging only
- * when tb lies in from's linear page (a mapping change can then not
- * redirect the jump, as invalidation covers the physical pages).  Other
- * links keep ops NULL and are checked against the TLB each time. */
-static void tb_link(E386Cpu *cpu, Tb *from, int slot, Tb *tb)
-{
-    int fast = !cpu->softmmu || (!tb->spans && !((tb->pc ^ from->pc) & ~0xfffu));
-    from->link[slot] = (TbLink){ .ops = fast ? tb->ops : NULL, .tb = tb, .ninsns = tb->ninsns };
 }
 
 /* Run ops from the current block on, through chained blocks, until a
