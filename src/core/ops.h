@@ -24,8 +24,7 @@ OpFn shift_rotate_without_flags(OpFn f);
 /* Compare-and-branch fusion (cpu/fuse.c): the compare forms that fuse
  * with a following Jcc, alu_compare_kind's answer for a specialised
  * CMP/TEST handler (-1: any other handler) */
-enum { CJ_RR, CJ_GR, CJ_RI, CJ_AI, CJ_MR, CJ_MI, CJ_GM, CJ_MI8, CJ_TEST, CJ_TEST8,
-       CJ_MR_BI, CJ_MI_BI, CJ_MR8, CJ_MR8_BI, CJ_MI8_BI, CJ_KINDS };
+enum { CJ_RR, CJ_GR, CJ_RI, CJ_AI, CJ_MR, CJ_MI, CJ_GM, CJ_MI8, CJ_TEST, CJ_TEST8, CJ_KINDS };
 int alu_compare_kind(OpFn f);
 /* a block of ninsns instructions ending in CMP/TEST + Jcc: one op for both */
 void fuse_compare_branch(E386Op *ops, int ninsns);

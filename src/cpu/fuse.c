@@ -1,8 +1,7 @@
 /* Compare-and-branch superinstructions: CMP or TEST followed by Jcc.
  *
  * Most conditional branches in compiled code follow a CMP or TEST of
- * registers, an immediate or a byte or dword at [base + disp] or
- * [base + index << scale + disp].  As two ops that
+ * registers, an immediate or a dword at [base + disp].  As two ops that
  * pair costs two dispatches, the lazy flags stored by the first and read
  * back by the second, and in the Jcc a switch on the flag kind and one on
  * the condition (a mispredicted indirect jump).  When the Jcc ends the
@@ -23,7 +22,7 @@ static uint32_t jcc_target(const E386Op *j)
 
 E386_INLINE const E386Op *cmp_jcc(E386Cpu *cpu, const E386Op *op, int kind, int cc)
 {
-    int size = kind == CJ_MI8 || kind == CJ_TEST8 || kind == CJ_MR8 || kind == CJ_MR8_BI || kind == CJ_MI8_BI ? 1 : 4;
+    int size = kind == CJ_MI8 || kind == CJ_TEST8 ? 1 : 4;
     unsigned sh = 32u - 8u * (unsigned)size;
     int r;
     if (kind == CJ_TEST || kind == CJ_TEST8) {
@@ -46,11 +45,6 @@ E386_INLINE const E386Op *cmp_jcc(E386Cpu *cpu, const E386Op *op, int kind, int 
         case CJ_MR: a = seg_read(cpu, op->seg, ea_b(cpu, op), 4); b = cpu->r[op->reg]; break;
         case CJ_MI: a = seg_read(cpu, op->seg, ea_b(cpu, op), 4); b = op->imm; break;
         case CJ_GM: a = cpu->r[op->reg]; b = seg_read(cpu, op->seg, ea_b(cpu, op), 4); break;
-        case CJ_MR_BI: a = seg_read(cpu, op->seg, ea_bi(cpu, op), 4); b = cpu->r[op->reg]; break;
-        case CJ_MI_BI: a = seg_read(cpu, op->seg, ea_bi(cpu, op), 4); b = op->imm; break;
-        case CJ_MR8: a = seg_read(cpu, op->seg, ea_b(cpu, op), 1); b = reg_get(cpu, op->reg, 1); break;
-        case CJ_MR8_BI: a = seg_read(cpu, op->seg, ea_bi(cpu, op), 1); b = reg_get(cpu, op->reg, 1); break;
-        case CJ_MI8_BI: a = seg_read(cpu, op->seg, ea_bi(cpu, op), 1); b = op->imm & 0xff; break;
         default: a = seg_read(cpu, op->seg, ea_b(cpu, op), 1); b = op->imm & 0xff; break; /* CJ_MI8 */
         }
         cc_set(cpu, CC_SUB, size, (a - b) & size_mask(size), a, b);
@@ -91,16 +85,10 @@ CJ_FORM(CJ_GM)
 CJ_FORM(CJ_MI8)
 CJ_FORM(CJ_TEST)
 CJ_FORM(CJ_TEST8)
-CJ_FORM(CJ_MR_BI)
-CJ_FORM(CJ_MI_BI)
-CJ_FORM(CJ_MR8)
-CJ_FORM(CJ_MR8_BI)
-CJ_FORM(CJ_MI8_BI)
 
 static const OpFn cj_table[CJ_KINDS][16] = {
     CJ_ROW(CJ_RR), CJ_ROW(CJ_GR), CJ_ROW(CJ_RI), CJ_ROW(CJ_AI), CJ_ROW(CJ_MR),
     CJ_ROW(CJ_MI), CJ_ROW(CJ_GM), CJ_ROW(CJ_MI8), CJ_ROW(CJ_TEST), CJ_ROW(CJ_TEST8),
-    CJ_ROW(CJ_MR_BI), CJ_ROW(CJ_MI_BI), CJ_ROW(CJ_MR8), CJ_ROW(CJ_MR8_BI), CJ_ROW(CJ_MI8_BI),
 };
 
 void fuse_compare_branch(E386Op *ops, int ninsns)
