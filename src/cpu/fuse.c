@@ -1,7 +1,8 @@
 /* Compare-and-branch superinstructions: CMP or TEST followed by Jcc.
  *
  * Most conditional branches in compiled code follow a CMP or TEST of
- * registers, an immediate or a dword at [base + disp].  As two ops that
+ * registers, an immediate or a dword at [base + disp] (or a byte there
+ * against an immediate).  As two ops that
  * pair costs two dispatches, the lazy flags stored by the first and read
  * back by the second, and in the Jcc a switch on the flag kind and one on
  * the condition (a mispredicted indirect jump).  When the Jcc ends the
