@@ -8,17 +8,22 @@
 # otherwise qemu-i386); a workload that fails or differs under emu386 is
 # listed as FAILED, never dropped.  Not part of the test suites.
 #   bash bench/real.sh [--emu PATH] [--reps N] [--quick] [--only a,b] [--list]
+#   bash bench/real.sh --base OLD: also runs the emu386-user OLD (the build
+#       before a change) interleaved with the others, and prints its CPU
+#       time, emu386/OLD per workload and the geometric means against
+#       qemu-i386 of both (a before/after measured in one run)
 #   bash bench/real.sh --perf DIR [--quick] [--only a,b]: instead of timing,
 #       profile each workload once under emu386 with perf (cpu-clock) and
 #       print its top functions (DIR keeps the perf.data files)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 EMU=$HERE/../build/emu386-user REPS=3 QUICK= ONLY= CACHE=${EMU386_BENCH_CACHE:-$HOME/.cache/emu386-bench}
-usage() { echo "usage: $0 [--emu PATH] [--reps N] [--quick] [--only w1,w2,...] [--cache DIR] [--list]" >&2; exit 2; }
-LIST= PERF=
+usage() { echo "usage: $0 [--emu PATH] [--base PATH] [--reps N] [--quick] [--only w1,w2,...] [--cache DIR] [--list]" >&2; exit 2; }
+LIST= PERF= BASE=
 while [ $# -gt 0 ]; do
     case $1 in
     --emu) EMU=$2; shift 2 ;;
+    --base) BASE=$2; shift 2 ;;
     --reps) REPS=$2; shift 2 ;;
     --quick) QUICK=1; shift ;;
     --only) ONLY=$2; shift 2 ;;
@@ -44,6 +49,10 @@ command -v qemu-i386 >/dev/null || { echo "bench: qemu-i386 missing: apt-get ins
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing: apt-get install time" >&2; exit 1; }
 [ -x "$EMU" ] || { echo "bench: $EMU missing: build first (cmake -DCMAKE_BUILD_TYPE=Release)" >&2; exit 1; }
 EMU=$(cd "$(dirname "$EMU")" && pwd)/$(basename "$EMU")
+if [ -n "$BASE" ]; then
+    [ -x "$BASE" ] || { echo "bench: $BASE missing" >&2; exit 1; }
+    BASE=$(cd "$(dirname "$BASE")" && pwd)/$(basename "$BASE")
+fi
 
 # --- the programs: Debian's i386 packages and their runtime dependencies,
 # downloaded once with apt-get (the dependencies followed with apt-cache)
@@ -117,6 +126,7 @@ prefix() { # RUNNER: sets PFX
     native) if [ -n "$DYN" ]; then PFX=("$SYS/lib/ld-linux.so.2" --library-path "$LIBPATH"); else PFX=(env); fi ;;
     qemu) PFX=(qemu-i386 -L "$SYS") ;;
     emu386) PFX=("$EMU" -L "$SYS") ;;
+    base) PFX=("$BASE" -L "$SYS") ;;
     esac
 }
 
@@ -136,6 +146,7 @@ if [ -n "$PERF" ]; then
 fi
 
 RUNNERS="qemu emu386" NATIVE= REF=qemu
+[ -z "$BASE" ] || RUNNERS="qemu base emu386"
 if probe=$(bash "$HERE/../tests/lib/host-i386.sh"); then
     RUNNERS="native $RUNNERS" NATIVE=1 REF=native
     echo "native i386: measured (this host runs i386 code); outputs checked against the native run"
@@ -206,6 +217,24 @@ for w in $WORKLOADS; do
     row "$w" "${c[@]}" "$rq" "${wl_[@]}"
 done
 [ ${#rqs[@]} = 0 ] || row "geomean" "" "" "" "$(gm "${rqs[@]}")" "" "" ""
+if [ -n "$BASE" ]; then
+    # before/after: workloads where qemu, base and emu386 all ran
+    echo
+    echo "before ($BASE) and after ($EMU), CPU seconds, best of $REPS"
+    brow() { printf "%-18s %8s %8s %9s %10s %9s\n" "$@"; }
+    brow workload before after after/bef before/qemu after/qemu
+    rb=() rbq=() raq=()
+    for w in $WORKLOADS; do
+        if [ -n "${FAIL[$w,base]:-}${FAIL[$w,emu386]:-}${FAIL[$w,qemu]:-}" ]; then
+            brow "$w" - - FAILED - -
+            continue
+        fi
+        b=${T[cpu,$w,base]} a=${T[cpu,$w,emu386]} q=${T[cpu,$w,qemu]}
+        rb+=("$(ratio "$a" "$b")") rbq+=("$(ratio "$b" "$q")") raq+=("$(ratio "$a" "$q")")
+        brow "$w" "$b" "$a" "$(ratio "$a" "$b")" "$(ratio "$b" "$q")" "$(ratio "$a" "$q")"
+    done
+    [ ${#rb[@]} = 0 ] || brow geomean "" "" "$(gm "${rb[@]}")" "$(gm "${rbq[@]}")" "$(gm "${raq[@]}")"
+fi
 for w in $WORKLOADS; do
     for r in $RUNNERS; do
         [ -z "${FAIL[$w,$r]:-}" ] || echo "FAILED: $w under $r: ${FAIL[$w,$r]}"

@@ -146,6 +146,18 @@ enum { FX_ANY, FX_NONE, FX_ALL, FX_CO, FX_CO_DEAD, FX_INEXACT = 0x80 };
 
 /* ---- translation blocks ---- */
 typedef struct Tb Tb;
+/* A chained successor, with what following it needs, so that a block end
+ * touches neither the successor's Tb nor anything but its own block:
+ * ops NULL means "through jump_direct_slow" (not linked yet, or, with
+ * paging, a successor in another linear page that must be checked against
+ * the TLB each time).  An invalidated block is never unlinked from its
+ * predecessors: its first op becomes op_tb_stale instead (exec.c). */
+typedef struct TbLink {
+    const E386Op *ops;
+    Tb *tb;
+    uint32_t ninsns;
+    uint32_t pc, key, cs_base; /* tb's: an indirect exit checks its target against them */
+} TbLink;
 struct Tb {
     uint32_t pc;        /* linear address of the first instruction */
     uint32_t phys_pc;   /* its physical address: the cache's index */
@@ -158,7 +170,7 @@ struct Tb {
     uint8_t spans;      /* its code covers two linear pages */
     Tb *hash_next;      /* chain in the lookup hash */
     Tb *page_next[2];   /* chains in the per-page lists */
-    Tb *link[2];        /* chained successors (taken, fall-through) */
+    TbLink link[2];     /* chained successors (taken, fall-through) */
     E386Op *ops;
 };
 /* a log bit the library sets itself: one-instruction blocks and the step
@@ -203,6 +215,9 @@ struct E386Cpu {
     Tb *cur_tb;         /* the block being executed */
     Tb *last_tb;        /* block that left through an unchained direct jump */
     int last_slot;
+    TbLink *link_from;  /* the link last followed (op_tb_stale clears it) */
+    Tb *ras[16];        /* return-address stack: the blocks that ended in the last CALLs (a hint) */
+    unsigned ras_top;
     const E386Op *cur;  /* the op being executed, for precise faults */
     volatile int exit_request;  /* leave the block after the current op */
     volatile int stop_request;  /* e386_stop(): leave e386_run */
@@ -527,19 +542,20 @@ static inline void sp_set(E386Cpu *cpu, uint32_t v) {
  * result of one of these to leave the block. */
 const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot);
 /* a direct jump through exit slot 0 (taken) or 1 (fall-through): the
- * linked successor when nothing asks to leave and it needs no TLB check
- * (the same linear page, or no paging); jump_direct_slow otherwise */
+ * linked successor when nothing asks to leave, the budget is not spent and
+ * the link needs no TLB check (TbLink.ops set); jump_direct_slow
+ * otherwise.  Validity is not tested here: see op_tb_stale. */
 E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t target, int slot)
 {
     (void)op;
     cpu->eip = target;
-    Tb *tb = cpu->cur_tb, *next = tb->link[slot];
-    if (next && next->valid && !cpu->exit_request && cpu->icount < cpu->budget_end &&
-        (!cpu->softmmu || (!next->spans && !((next->pc ^ tb->pc) & ~0xfffu)))) {
-        cpu->cur_tb = next;
-        cpu->icount += next->ninsns;
+    TbLink *l = &cpu->cur_tb->link[slot];
+    if (l->ops && !cpu->exit_request && cpu->icount < cpu->budget_end) {
+        cpu->cur_tb = l->tb;
+        cpu->icount += l->ninsns;
+        cpu->link_from = l;
         cpu->stats.chain_hits++;
-        return next->ops;
+        return l->ops;
     }
     return jump_direct_slow(cpu, target, slot);
 }
@@ -547,6 +563,11 @@ const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target);
 /* a near indirect transfer (RET, JMP/CALL r/m): may go straight on to the
  * target's block when the main loop would have nothing else to do */
 const E386Op *jump_near(E386Cpu *cpu, uint32_t target);
+/* RET: the same, trying first the return site linked to the block of the
+ * matching CALL (the return-address stack) */
+const E386Op *jump_ret(E386Cpu *cpu, uint32_t target);
+/* a CALL is about to leave the current block: remember it for the RET */
+static inline void ras_push(E386Cpu *cpu) { cpu->ras[++cpu->ras_top & 15] = cpu->cur_tb; }
 static inline uint32_t next_eip(const E386Op *op) { return op->eip + op->len; }
 /* instruction ended the block state-wise (mode change): exit to the loop */
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip);

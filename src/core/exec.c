@@ -66,6 +66,7 @@ void tb_flush(E386Cpu *cpu)
     memset(c->pages, 0, sizeof c->pages);
     c->ntbs = c->nops = 0;
     cpu->last_tb = NULL;
+    memset(cpu->ras, 0, sizeof cpu->ras);
     cpu->stats.tb_flushes++;
     clear_code_flags(cpu);
 }
@@ -77,6 +78,24 @@ static void tb_unlink_hash(TbCache *c, Tb *tb)
             *pp = tb->hash_next;
             return;
         }
+}
+
+/* The first op of an invalidated block.  Chained links are followed
+ * without looking at the successor's Tb (jump_direct), so a predecessor
+ * may still jump here: the block has not run, and nothing of it may.
+ * Undo its instruction count and leave for the main loop, which finds
+ * (or translates) the code now at eip; the link that led here is cleared
+ * so that the predecessor goes through jump_direct_slow next time and is
+ * linked again to the new block. */
+static const E386Op *op_tb_stale(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->icount -= cpu->cur_tb->ninsns;
+    cpu->eip = op->eip;
+    if (cpu->link_from)
+        cpu->link_from->ops = NULL;
+    cpu->link_from = NULL;
+    cpu->last_tb = NULL;
+    return NULL;
 }
 
 /* Invalidate the blocks that overlap [lin, lin+len) on one page (len 0:
@@ -102,6 +121,7 @@ static void invalidate_range(E386Cpu *cpu, uint32_t page, uint32_t lin, uint32_t
                                                      : start + ((tb->pc + tb->size) & 0xfff);
             if (len == 0 || (lin < end && start < lin + len)) {
                 tb->valid = 0;
+                tb->ops[0].fn = op_tb_stale; /* for the links still leading here */
                 tb_unlink_hash(c, tb);
                 cpu->stats.tb_invalidated++;
                 if (tb == cpu->cur_tb)
@@ -300,6 +320,8 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
         n++;
     }
     drop_dead_rotate_flags(ops, n);
+    if (ends)
+        fuse_compare_branch(ops, (int)(last - ops + 1));
     uint32_t size = cs_base + last->eip + last->len - pc, last_pa = pc + size - 1, err;
     if (cpu->softmmu && code_phys(cpu, pc + size - 1, &last_pa, &err))
         last_pa = phys_pc; /* cannot happen: the byte was just fetched */
@@ -374,10 +396,24 @@ static Tb *tb_find(E386Cpu *cpu, uint32_t extra_key)
     return tb;
 }
 
+/* Chain from's exit slot to tb.  The fast path of jump_direct needs
+ * nothing checked at run time: without paging always; with paging only
+ * when tb lies in from's linear page (a mapping change can then not
+ * redirect the jump, as invalidation covers the physical pages).  Other
+ * links keep ops NULL and are checked against the TLB each time. */
+static void tb_link(E386Cpu *cpu, Tb *from, int slot, Tb *tb)
+{
+    int fast = !cpu->softmmu || (!tb->spans && !((tb->pc ^ from->pc) & ~0xfffu));
+    from->link[slot] = (TbLink){ .ops = fast ? tb->ops : NULL, .tb = tb, .ninsns = tb->ninsns,
+                                 .pc = tb->pc, .key = tb->key, .cs_base = tb->cs_base };
+}
+
 const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot)
 {
     cpu->eip = target;
-    Tb *tb = cpu->cur_tb, *next = tb->link[slot];
+    Tb *tb = cpu->cur_tb;
+    TbLink *l = &tb->link[slot];
+    Tb *next = l->tb;
     /* single-step blocks are never linked (see e386_run); an invalidated
      * current block has set exit_request.  With paging, a successor in
      * another linear page (or spilling into one) is followed only while
@@ -386,6 +422,7 @@ const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot)
         (!cpu->softmmu || tb_mapped(cpu, next))) {
         cpu->cur_tb = next;
         cpu->icount += next->ninsns;
+        cpu->link_from = l;
         cpu->stats.chain_hits++;
         return next->ops;
     }
@@ -401,27 +438,97 @@ const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target)
     return NULL;
 }
 
-/* RET, JMP r/m, CALL r/m: the target's block from the jump cache when the
- * main loop would do nothing but find it (no event pending, no budget
- * end, no single-step, breakpoint or log work, and the mode unchanged). */
-const E386Op *jump_near(E386Cpu *cpu, uint32_t target)
+/* Follow an indirect exit's link l when it leads to pc in the current
+ * mode (its ops set: with paging only in the linking block's page). */
+static inline const E386Op *follow_if(E386Cpu *cpu, TbLink *l, const Tb *cur, uint32_t pc)
 {
-    cpu->eip = target;
-    cpu->last_tb = NULL;
-    const Tb *cur = cpu->cur_tb;
-    if (cpu->exit_request || cpu->icount >= cpu->budget_end || (cur->key & (TB_TF | TB_ONE)) ||
-        cpu->log_mask || (cpu->eflags & F_RF))
+    if (!l->ops || l->pc != pc || l->key != cur->key || l->cs_base != cur->cs_base)
         return NULL;
-    uint32_t pc = cur->cs_base + target;
+    cpu->cur_tb = l->tb;
+    cpu->icount += l->ninsns;
+    cpu->link_from = l;
+    cpu->stats.chain_hits++;
+    return l->ops;
+}
+
+/* Nothing for the main loop to do between the blocks: no event pending,
+ * no budget end, no single-step, breakpoint or log work. */
+static inline int may_chain(const E386Cpu *cpu, const Tb *cur)
+{
+    return !cpu->exit_request && cpu->icount < cpu->budget_end && !(cur->key & (TB_TF | TB_ONE)) &&
+           !cpu->log_mask && !(cpu->eflags & F_RF);
+}
+
+/* The target's block from the jump cache, in the current mode; NULL if
+ * not there. */
+static Tb *jmp_cache_find(E386Cpu *cpu, const Tb *cur, uint32_t pc)
+{
     Tb *tb = cpu->tbc->jmp[jmp_hash(pc)];
     if (!tb || !tb->valid || tb->pc != pc || tb->key != cur->key || tb->cs_base != cur->cs_base)
         return NULL;
     if (cpu->softmmu ? !tb_mapped(cpu, tb) : tb->phys_pc != pc)
         return NULL;
+    return tb;
+}
+
+static const E386Op *enter(E386Cpu *cpu, Tb *tb)
+{
     cpu->cur_tb = tb;
+    cpu->link_from = NULL;
     cpu->icount += tb->ninsns;
     cpu->stats.chain_hits++;
     return tb->ops;
+}
+
+/* RET, JMP r/m, CALL r/m when the main loop would do nothing but find
+ * the target's block: the block's own exit link 0 remembers the last
+ * target (an inline cache: one compare for the jump through a function
+ * pointer or the PLT that goes to the same place each time), then the jump
+ * cache, which also re-links it. */
+const E386Op *jump_near(E386Cpu *cpu, uint32_t target)
+{
+    cpu->eip = target;
+    cpu->last_tb = NULL;
+    Tb *cur = cpu->cur_tb;
+    if (!may_chain(cpu, cur))
+        return NULL;
+    uint32_t pc = cur->cs_base + target;
+    const E386Op *next = follow_if(cpu, &cur->link[0], cur, pc);
+    if (next)
+        return next;
+    Tb *tb = jmp_cache_find(cpu, cur, pc);
+    if (!tb)
+        return NULL;
+    tb_link(cpu, cur, 0, tb);
+    return enter(cpu, tb);
+}
+
+/* RET: the block that ended in the matching CALL links its return site
+ * (exit link 1, which a CALL's block does not use otherwise), so a return
+ * costs a compare however many places call the function.  The stack is a
+ * hint: a target that differs (longjmp, a thread switch, an unbalanced
+ * stack) just misses.  Not with paging: the calling block is not running
+ * now and its linear page may map something else since. */
+const E386Op *jump_ret(E386Cpu *cpu, uint32_t target)
+{
+    Tb *caller = cpu->ras[cpu->ras_top-- & 15];
+    if (!caller || cpu->softmmu)
+        return jump_near(cpu, target);
+    cpu->eip = target;
+    cpu->last_tb = NULL;
+    Tb *cur = cpu->cur_tb;
+    if (!may_chain(cpu, cur))
+        return NULL;
+    uint32_t pc = cur->cs_base + target;
+    const E386Op *next = follow_if(cpu, &caller->link[1], cur, pc);
+    if (next)
+        return next;
+    Tb *tb = jmp_cache_find(cpu, cur, pc);
+    if (!tb)
+        return NULL;
+    if (caller->valid && caller->key == tb->key)
+        tb_link(cpu, caller, 1, tb);
+    return enter(cpu, tb);
 }
 
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip)
@@ -546,13 +653,14 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
          * page against the TLB each time it follows the link */
         if (cpu->last_tb && cpu->last_tb->valid && tb->key == cpu->last_tb->key &&
             !(tb->key & (TB_TF | TB_ONE)) && !(cpu->log_mask & (E386_LOG_EXEC | E386_LOG_CPU)))
-            cpu->last_tb->link[cpu->last_slot] = tb;
+            tb_link(cpu, cpu->last_tb, cpu->last_slot, tb);
         cpu->last_tb = NULL;
         if (cpu->log_mask)
             log_block(cpu, tb);
         int tf = (tb->key & TB_TF) != 0;
         cpu->inhibit_irq = 0;
         cpu->cur_tb = tb;
+        cpu->link_from = NULL;
         cpu->icount += tb->ninsns;
         run_chain(cpu, tb->ops);
         cpu->cur_tb = NULL;

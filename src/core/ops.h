@@ -21,4 +21,11 @@ void mov_specialize(E386Op *op);
 void shift_specialize(E386Op *op);
 /* the FX_CO rotate handler f without its flag update (for FX_CO_DEAD) */
 OpFn shift_rotate_without_flags(OpFn f);
+/* Compare-and-branch fusion (cpu/fuse.c): the compare forms that fuse
+ * with a following Jcc, alu_compare_kind's answer for a specialised
+ * CMP/TEST handler (-1: any other handler) */
+enum { CJ_RR, CJ_GR, CJ_RI, CJ_AI, CJ_MR, CJ_MI, CJ_GM, CJ_MI8, CJ_TEST, CJ_TEST8, CJ_KINDS };
+int alu_compare_kind(OpFn f);
+/* a block of ninsns instructions ending in CMP/TEST + Jcc: one op for both */
+void fuse_compare_branch(E386Op *ops, int ninsns);
 #endif

@@ -336,6 +336,13 @@ static OpFn alu_pick(const E386Op *op)
     return form >= 0 && fast[form][op->sub] ? fast[form][op->sub] : op->fn;
 }
 
+int alu_compare_kind(OpFn f)
+{
+    return f == cmp_rr ? CJ_RR : f == cmp_gr ? CJ_GR : f == cmp_ri ? CJ_RI : f == cmp_ai ? CJ_AI
+         : f == cmp_mr32_b ? CJ_MR : f == cmp_mi32_b ? CJ_MI : f == cmp_gm ? CJ_GM
+         : f == cmp_mi8_b ? CJ_MI8 : f == test_rr32 ? CJ_TEST : f == test_rr8 ? CJ_TEST8 : -1;
+}
+
 void alu_specialize(E386Op *op)
 {
     OpFn f = alu_pick(op);

@@ -23,6 +23,7 @@ const E386Op *op_jcc_J(E386Cpu *cpu, const E386Op *op)
 const E386Op *op_call_J(E386Cpu *cpu, const E386Op *op)
 {
     push_fast(cpu, op->size, next_eip(op));
+    ras_push(cpu);
     return jump_direct(cpu, op, rel_target(op), 0);
 }
 
@@ -43,7 +44,7 @@ const E386Op *op_ret(E386Cpu *cpu, const E386Op *op)
         eip &= 0xffff;
     check_cs_limit(cpu, eip);
     sp_set(cpu, sp_get(cpu) + (uint32_t)size + (op->sub ? (op->imm & 0xffff) : 0));
-    return jump_near(cpu, eip);
+    return jump_ret(cpu, eip);
 }
 
 const E386Op *op_jmp_E(E386Cpu *cpu, const E386Op *op)
@@ -58,6 +59,7 @@ const E386Op *op_call_E(E386Cpu *cpu, const E386Op *op)
     uint32_t eip = rm_read(cpu, op, op->size);
     check_cs_limit(cpu, eip);
     push(cpu, op->size, next_eip(op));
+    ras_push(cpu);
     return jump_near(cpu, eip);
 }
 

@@ -1,0 +1,227 @@
+/* Block ends (issue 13): chained links that do not look at the successor
+ * (an invalidated successor must still never run), the return-address
+ * stack's links to return sites, and the fused compare-and-branch ops
+ * (every condition of every fused compare form, and the flags they leave,
+ * against the rules of the Intel SDM's Jcc and CMP/TEST pages). */
+#include <check.h>
+#include "unit_main.h"
+#include <string.h>
+#include "e386.h"
+
+enum { CODE = 0x10000, DATA = 0x20000 };
+
+static E386Cpu *cpu_with_code(const uint8_t *code, size_t n)
+{
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_ptr_nonnull(cpu);
+    ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x2000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
+    ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
+    ck_assert_int_eq(e386_mem_write(cpu, CODE, code, n), 0);
+    e386_reg_write(cpu, E386_EIP, CODE);
+    e386_reg_write(cpu, E386_ESP, DATA + 0x1000);
+    return cpu;
+}
+
+/* A block chained to a successor that is then rewritten: the link is
+ * followed without looking at the successor, which must not run.
+ *   0: mov ecx,4
+ *   5: A: cmp ecx,2 ; jne J
+ *  10: mov byte [B],0x48 (inc eax -> dec eax)   ; falls into its own jmp B
+ *  17: J: jmp B
+ *  64: B: inc eax ; dec ecx ; jnz A ; int3
+ * ecx 4 and 3 run inc (J -> B is linked on the first pass and followed on
+ * the second), ecx 2 patches and runs dec, ecx 1 comes through the old
+ * link and must run dec too: eax = 1 + 1 - 1 - 1. */
+START_TEST(test_stale_chained_successor)
+{
+    uint8_t code[0x45] = { 0xb9, 4, 0, 0, 0, 0x83, 0xf9, 0x02, 0x75, 0x07, 0xc6, 0x05, 0x40, 0x00, 0x01, 0x00,
+                           0x48, 0xe9, 0x2a, 0, 0, 0 };
+    memset(code + 22, 0x90, 0x40 - 22);
+    code[0x40] = 0x40;
+    code[0x41] = 0x49;
+    code[0x42] = 0x75;
+    code[0x43] = (uint8_t)(5 - 0x44);
+    code[0x44] = 0xcc;
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 0);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
+    /* mov ecx; 4 x (cmp, jne, jmp, inc/dec, dec, jnz) + the patching mov; int3 */
+    ck_assert_uint_eq(e386_insn_count(cpu), 1 + 4 * 6 + 1 + 1);
+    e386_stats st;
+    e386_get_stats(cpu, &st);
+    ck_assert_uint_ge(st.tb_invalidated, 1);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+/* A return site reached through the return-address stack's link, then
+ * rewritten by the called function: the next return runs the new code.
+ *   0: mov ecx,5
+ *   5: L: call F
+ *  10: R: inc eax ; dec ecx ; jnz L ; int3
+ *  96: F: cmp ecx,2 ; jne +7 ; mov byte [R],0x48 ; ret
+ * ecx 5, 4, 3 return to inc (the link is made on the second return and
+ * followed on the third), 2 and 1 to dec: eax = 3 - 2. */
+START_TEST(test_stale_return_site)
+{
+    uint8_t code[0x6d] = { 0xb9, 5, 0, 0, 0, 0xe8, 0x56, 0, 0, 0, 0x40, 0x49, 0x75, (uint8_t)(5 - 14), 0xcc };
+    memset(code + 15, 0x90, 0x60 - 15);
+    static const uint8_t f[] = { 0x83, 0xf9, 0x02, 0x75, 0x07, 0xc6, 0x05, 0x0a, 0x00, 0x01, 0x00, 0x48, 0xc3 };
+    memcpy(code + 0x60, f, sizeof f);
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 1);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ESP), DATA + 0x1000);
+    /* mov ecx; 5 x (call, cmp, jne, ret, inc/dec, dec, jnz) + the patching mov; int3 */
+    ck_assert_uint_eq(e386_insn_count(cpu), 1 + 5 * 7 + 1 + 1);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+/* A return that does not go where the matching call came from (the
+ * return address replaced on the stack) takes the address on the stack.
+ *   0: call F ; 5: mov eax,1 ; int3          F (16): mov dword [esp],18 + CODE ; ret
+ *  18: mov eax,2 ; int3 -- run twice, so the first return's link exists */
+START_TEST(test_return_elsewhere)
+{
+    uint8_t code[0x40] = { 0xe8, 0x0b, 0, 0, 0, 0xb8, 1, 0, 0, 0, 0xcc };
+    memset(code + 11, 0x90, 5);
+    static const uint8_t f[] = { 0xc7, 0x04, 0x24, 0x1e, 0x00, 0x01, 0x00, 0xc3 };
+    memcpy(code + 16, f, sizeof f);
+    static const uint8_t g[] = { 0xb8, 2, 0, 0, 0, 0xcc };
+    memcpy(code + 30, g, sizeof g);
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    for (int i = 0; i < 3; i++) {
+        e386_exit ex;
+        e386_reg_write(cpu, E386_EIP, CODE);
+        e386_reg_write(cpu, E386_ESP, DATA + 0x1000);
+        e386_reg_write(cpu, E386_EAX, 0);
+        ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+        ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 2);
+        ck_assert_uint_eq(e386_reg_read(cpu, E386_EIP), CODE + 36);
+    }
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+enum { CF = 1, PF = 4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800 };
+
+/* EFLAGS after CMP a,b (SUB without the store) or TEST a,b at a width */
+static uint32_t ref_flags(int test, int size, uint32_t a, uint32_t b)
+{
+    uint32_t m = size == 4 ? 0xffffffffu : 0xffu, msb = size == 4 ? 0x80000000u : 0x80u;
+    a &= m, b &= m;
+    uint32_t r = (test ? a & b : a - b) & m, f = 0;
+    if (!test) {
+        if (a < b) f |= CF;
+        if ((a ^ b ^ r) & 0x10) f |= AF;
+        if ((a ^ b) & (a ^ r) & msb) f |= OF;
+    }
+    if (r == 0) f |= ZF;
+    if (r & msb) f |= SF;
+    if (!__builtin_parity(r & 0xff)) f |= PF;
+    return f;
+}
+
+/* the Jcc condition cc (0-15) from EFLAGS, as the SDM's table gives it */
+static int ref_cond(int cc, uint32_t f)
+{
+    int cf = !!(f & CF), zf = !!(f & ZF), sf = !!(f & SF), of = !!(f & OF), pf = !!(f & PF), r;
+    switch (cc >> 1) {
+    case 0: r = of; break;
+    case 1: r = cf; break;
+    case 2: r = zf; break;
+    case 3: r = cf || zf; break;
+    case 4: r = sf; break;
+    case 5: r = pf; break;
+    case 6: r = sf != of; break;
+    default: r = zf || sf != of; break;
+    }
+    return (cc & 1) ? !r : r;
+}
+
+/* each compare form the translator fuses with a following Jcc: its
+ * encoding (esi points at DATA, which holds a), width, TEST or CMP, and
+ * whether the memory operand is b rather than a */
+static const struct { const char *name; uint8_t enc[6]; int len, size, test, mem_b, imm; } forms[] = {
+    { "cmp eax,ebx (39)", { 0x39, 0xd8 }, 2, 4, 0, 0, 0 },
+    { "cmp eax,ebx (3b)", { 0x3b, 0xc3 }, 2, 4, 0, 0, 0 },
+    { "cmp eax,imm32 (81)", { 0x81, 0xf8 }, 2, 4, 0, 0, 4 },
+    { "cmp eax,imm32 (3d)", { 0x3d }, 1, 4, 0, 0, 4 },
+    { "cmp [esi],ebx", { 0x39, 0x1e }, 2, 4, 0, 0, 0 },
+    { "cmp dword [esi],imm32", { 0x81, 0x3e }, 2, 4, 0, 0, 4 },
+    { "cmp eax,[esi]", { 0x3b, 0x06 }, 2, 4, 0, 1, 0 },
+    { "cmp byte [esi],imm8", { 0x80, 0x3e }, 2, 1, 0, 0, 1 },
+    { "test eax,ebx", { 0x85, 0xd8 }, 2, 4, 1, 0, 0 },
+    { "test al,bl", { 0x84, 0xd8 }, 2, 1, 1, 0, 0 },
+};
+
+/* v little-endian at p + n, n + size back (guest byte order on any host) */
+static int put_le(uint8_t *p, int n, uint32_t v, int size)
+{
+    for (int i = 0; i < size; i++)
+        p[n + i] = (uint8_t)(v >> (8 * i));
+    return n + size;
+}
+
+/* mov eax,a; mov ebx,b; mov esi,DATA; <compare>; jcc T; mov edx,0; jmp E;
+ * T: mov edx,1; E: pushfd; pop ecx; int3 */
+START_TEST(test_fused_compare_branch)
+{
+    static const uint32_t pairs[][2] = {
+        { 0, 0 }, { 1, 2 }, { 2, 1 }, { 0x80000000u, 1 }, { 1, 0x80000000u }, { 0x7fffffffu, 0xffffffffu },
+        { 0xffffffffu, 0x7fffffffu }, { 5, 5 }, { 0x80, 0x7f }, { 0x7f, 0x80 }, { 0xff, 0x01 }, { 0x1234, 0x1235 },
+    };
+    E386Cpu *cpu = cpu_with_code((const uint8_t[]){ 0xcc }, 1);
+    for (size_t fi = 0; fi < sizeof forms / sizeof forms[0]; fi++)
+        for (int cc = 0; cc < 16; cc++)
+            for (size_t pi = 0; pi < sizeof pairs / sizeof pairs[0]; pi++) {
+                uint32_t a = pairs[pi][0], b = pairs[pi][1];
+                uint8_t c[64];
+                int n = 0;
+                c[n++] = 0xb8, n = put_le(c, n, a, 4);
+                c[n++] = 0xbb, n = put_le(c, n, b, 4);
+                c[n++] = 0xbe, n = put_le(c, n, DATA, 4);
+                memcpy(c + n, forms[fi].enc, (size_t)forms[fi].len), n += forms[fi].len;
+                if (forms[fi].imm) /* the immediate is b */
+                    n = put_le(c, n, b, forms[fi].imm);
+                static const uint8_t tail[] = { 0x00, 0x07, 0xba, 0, 0, 0, 0, 0xeb, 0x05, 0xba, 1, 0, 0, 0,
+                                                0x9c, 0x59, 0xcc };
+                memcpy(c + n, tail, sizeof tail);
+                c[n] = (uint8_t)(0x70 + cc);
+                n += (int)sizeof tail;
+                ck_assert_int_eq(e386_mem_write(cpu, CODE, c, (size_t)n), 0);
+                uint8_t mem[4];
+                put_le(mem, 0, forms[fi].mem_b ? b : a, 4);
+                ck_assert_int_eq(e386_mem_write(cpu, DATA, mem, 4), 0);
+                e386_reg_write(cpu, E386_EIP, CODE);
+                e386_reg_write(cpu, E386_ESP, DATA + 0x1000);
+                e386_exit ex;
+                ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+                uint32_t f = ref_flags(forms[fi].test, forms[fi].size, a, b);
+                uint32_t mask = CF | PF | ZF | SF | OF | (forms[fi].test ? 0 : AF); /* TEST: AF undefined */
+                ck_assert_msg(e386_reg_read(cpu, E386_EDX) == (uint32_t)ref_cond(cc, f),
+                              "%s, j%x, a=%08x b=%08x: taken %u", forms[fi].name, cc, a, b,
+                              e386_reg_read(cpu, E386_EDX));
+                ck_assert_msg((e386_reg_read(cpu, E386_ECX) & mask) == f, "%s, j%x, a=%08x b=%08x: flags %03x, not %03x",
+                              forms[fi].name, cc, a, b, e386_reg_read(cpu, E386_ECX) & mask, f);
+            }
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("chain");
+    TCase *tc = tcase_create("chain");
+    tcase_add_test(tc, test_stale_chained_successor);
+    tcase_add_test(tc, test_stale_return_site);
+    tcase_add_test(tc, test_return_elsewhere);
+    tcase_add_test(tc, test_fused_compare_branch);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
