@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <time.h>
+#include "user/syscall.h"
 #include "user/user.h"
 
 enum { SA_SIGINFO_ = 4, SA_ONSTACK_ = 0x08000000, SA_RESTORER_ = 0x04000000,
@@ -327,7 +329,7 @@ static void restart_syscall_insn(UserProc *p)
     e386_reg_write(p->cpu, E386_EAX, p->restart_nr);
 }
 
-void user_deliver_pending(UserProc *p)
+void user_fold_host_signals(UserProc *p)
 {
     if (p->host_pending) {
         p->host_pending = 0;
@@ -338,6 +340,11 @@ void user_deliver_pending(UserProc *p)
                 user_raise(p, &si);
             }
     }
+}
+
+void user_deliver_pending(UserProc *p)
+{
+    user_fold_host_signals(p);
     user_take_shared(p, ~p->sigblocked);
     for (int pass = 0; pass < USER_NSIG && (p->sigpending & ~p->sigblocked); pass++) {
         uint64_t ready = p->sigpending & ~p->sigblocked;
@@ -418,6 +425,30 @@ void user_sigmask_end(UserProc *p, int32_t r)
         return; /* user_deliver_pending() puts it back */
     p->sigblocked = p->saved_sigblocked;
     p->restore_sigmask = 0;
+}
+
+/* sigsuspend (72: the old 32-bit mask in the third argument, as i386's
+ * OLD_SIGSUSPEND3) and rt_sigsuspend (179): mask is the blocked set until
+ * a signal it lets through is pending; always -EINTR.  The mask from
+ * before the call is kept aside (restore_sigmask), so the handler's frame
+ * saves it and sigreturn puts it back, as Linux does.  The wait is in
+ * slices: a host signal that lands just before a slice starts is seen at
+ * the next one instead of being lost. */
+int32_t sys_sigsuspend(UserProc *p, uint64_t mask)
+{
+    user_sigmask_begin(p, mask);
+    for (;;) {
+        user_fold_host_signals(p);
+        user_take_shared(p, ~p->sigblocked);
+        if ((p->sigpending & ~p->sigblocked) || p->exited || p->thread_exited)
+            break;
+        struct timespec slice = { 0, 10000000 };
+        int sr;
+        USER_BLOCKING(p, sr, nanosleep(&slice, NULL));
+        (void)sr;
+    }
+    user_sigmask_end(p, -EINTR);
+    return -EINTR;
 }
 
 int32_t sys_sigreturn(UserProc *p, int rt)

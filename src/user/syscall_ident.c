@@ -270,15 +270,7 @@ static int32_t do_sigtimedwait(UserProc *p, const uint32_t a[6], int ts64)
     }
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        if (p->host_pending) { /* as user_deliver_pending folds them in */
-            p->host_pending = 0;
-            for (int s = 1; s < USER_NSIG; s++)
-                if (p->host_sig[s]) {
-                    p->host_sig[s] = 0;
-                    GuestSiginfo gi = { .signo = s, .code = 0 };
-                    user_raise(p, &gi);
-                }
-        }
+        user_fold_host_signals(p);
         user_take_shared(p, set);
         uint64_t ready = p->sigpending & set;
         if (ready) {

@@ -482,6 +482,15 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     case 175: r = sys_rt_sigprocmask(p, (int)a[0], a[1], a[2], a[3]); break;
     case 126: r = sys_rt_sigprocmask(p, (int)a[0], a[1], a[2], 4); break;
     case 186: r = sys_sigaltstack(p, a[0], a[1]); break;
+    case 72: r = sys_sigsuspend(p, a[2]); break; /* sigsuspend(unused, unused, old_sigset_t) */
+    case 179: { /* rt_sigsuspend */
+        uint64_t mask = 0;
+        int has = 0;
+        r = a[1] != 8 ? -EINVAL : a[0] ? user_read_sigmask(p, a[0], a[1], &mask, &has) : -EFAULT;
+        if (!r)
+            r = sys_sigsuspend(p, mask);
+        break;
+    }
     case 73: case 176: { /* sigpending, rt_sigpending */
         uint8_t b[8];
         uint32_t size = nr == 73 ? 4 : a[1];

@@ -137,6 +137,9 @@ int user_sig_ignored(const UserProc *p, int sig); /* SIG_IGN, or SIG_DFL that ig
 void user_take_shared(UserProc *p, uint64_t mask);
 void user_fault(UserProc *p, const e386_exit *ex);
 void user_deliver_pending(UserProc *p);
+/* Move the signals the host handler recorded into the pending set. */
+void user_fold_host_signals(UserProc *p);
+int32_t sys_sigsuspend(UserProc *p, uint64_t mask);
 int32_t sys_rt_sigaction(UserProc *p, int sig, uint32_t act, uint32_t oact, uint32_t size);
 int32_t sys_sigaction_old(UserProc *p, int sig, uint32_t act, uint32_t oact);
 int32_t sys_rt_sigprocmask(UserProc *p, int how, uint32_t set, uint32_t oset, uint32_t size);
