@@ -110,7 +110,9 @@ START_TEST(test_bug_bridge_not_in_stream)
     ck_assert_uint_eq(pci_get32(y->pci.config + PCI_BAR0), 0xFEC00000u);
     for (int i = 0; i < 3; i++)
         for (int n = 0; n <= PCI_NBARS; n++) {
-            ck_assert_msg(a->nic[i]->bar[n].mapped == b->nic[i]->bar[n].mapped, "card %d BAR %d: mapped %d here, %d on the source", i, n, b->nic[i]->bar[n].mapped, a->nic[i]->bar[n].mapped);
+            ck_assert_msg(a->nic[i]->bar[n].mapped == b->nic[i]->bar[n].mapped,
+                          "card %d BAR %d: mapped %d here, %d on the source", i, n, b->nic[i]->bar[n].mapped,
+                          a->nic[i]->bar[n].mapped);
             ck_assert_uint_eq(a->nic[i]->bar[n].addr, b->nic[i]->bar[n].addr);
         }
     ck_assert(b->nic[0]->bar[0].mapped);
@@ -143,6 +145,12 @@ START_TEST(test_bridge_mismatch_refused)
     Machine *b = mh_new(4u << 20, true); /* no bridge: the bridge's section is the first unknown */
     add(b, "ne2k_pci,id=n1,addr=5");
     expect_refused(b, s, len, "device section for 'br0', which this machine does not have");
+    mh_free(b);
+
+    b = mh_new(4u << 20, true); /* a bridge may not take a board device's id (the stream's key) */
+    char e[256];
+    ck_assert_int_eq(hotplug_device_add(b, "pci-bridge,id=pic", e, sizeof e), -1);
+    ck_assert_ptr_nonnull(strstr(e, "already in use"));
     mh_free(b);
 
     b = build(true, "bus=br0,addr=1"); /* one bridge more */
