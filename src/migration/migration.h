@@ -19,7 +19,9 @@
 #include "system/machine.h"
 
 #define MIG_MAGIC "E386MIG\n"
-enum { MIG_MAGIC_LEN = 8, MIG_VERSION = 1, MIG_HEADER_CONFIG = 20 };
+/* Stream version 2 added the card section's bus (docs/migration.md); the
+ * reader still takes version 1 streams (every card then on the root bus). */
+enum { MIG_MAGIC_LEN = 8, MIG_VERSION = 2, MIG_VERSION_MIN = 1, MIG_HEADER_CONFIG = 20 };
 enum { MIG_SEC_RAM = 1, MIG_SEC_CPU = 2, MIG_SEC_CLOCK = 3, MIG_SEC_DEVICE = 4, MIG_SEC_END = 5,
        MIG_SEC_CARD = 6 /* a PCI card of Machine.nic[], ranked with the devices */ };
 enum { MIG_PAGE_ZERO = 0, MIG_PAGE_DATA = 1 };

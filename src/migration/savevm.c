@@ -11,6 +11,7 @@
 #include "migration/vmstate.h"
 #include "net/net.h"
 #include "system/hotplug.h"
+#include "system/hotplug_bridge.h"
 #include "system/ram.h"
 
 /* ---- the clock ---- */
@@ -217,22 +218,33 @@ static void put_desc_section(MigWriter *w, uint32_t id, const StateDesc *d, cons
     vmstate_put(w, d, base, d->version);
 }
 
+/* The bus a card sits on: its bridge's id, or pci.0 (the root bus, as
+ * -device's bus= names it). */
+static const char *card_bus(Machine *m, const PciDevice *d)
+{
+    PciBridgeState *b = hotplug_bridge_of(m, d);
+    return b ? b->id : "pci.0";
+}
+
 /* A PCI card of Machine.nic[] (docs/migration.md, "Card sections"): its
- * id and model, its slot, whether its cable had a peer, its option ROM's
+ * id, model and bus, its slot, whether its cable had a peer, its option ROM's
  * block size and contents, then its description's fields. */
-static void put_card_section(MigWriter *w, PciDevice *d)
+static void put_card_section(MigWriter *w, Machine *m, PciDevice *d)
 {
     const StateDesc *sd = d->dev.cls->state;
-    const char *id = d->dev.id, *model = d->dev.cls->name;
-    size_t nlen = strlen(id), mlen = strlen(model);
+    const char *id = d->dev.id, *model = d->dev.cls->name, *bus = card_bus(m, d);
+    size_t nlen = strlen(id), mlen = strlen(model), blen = strlen(bus);
     uint32_t rom_size = d->rom ? (uint32_t)d->rom_size : 0;
     NetClient *nc = hotplug_nic_client(d);
-    uint32_t len = (uint32_t)(1 + nlen + 1 + mlen + 2 + 8 + rom_size + vmstate_size(sd, sd->version));
+    uint32_t len =
+        (uint32_t)(1 + nlen + 1 + mlen + 1 + blen + 2 + 8 + rom_size + vmstate_size(sd, sd->version));
     section_header(w, MIG_SEC_CARD, sd->version, len);
     mig_put_u8(w, (uint8_t)nlen);
     mig_put(w, id, nlen);
     mig_put_u8(w, (uint8_t)mlen);
     mig_put(w, model, mlen);
+    mig_put_u8(w, (uint8_t)blen);
+    mig_put(w, bus, blen);
     mig_put_u8(w, (uint8_t)d->devfn);
     mig_put_u8(w, nc && nc->peer ? 1 : 0);
     mig_put_u32(w, d->rom ? (uint32_t)d->rom_block : 0);
@@ -267,9 +279,15 @@ void mig_save_state(MigWriter *w, Machine *m)
         if (d->cls->state)
             put_desc_section(w, MIG_SEC_DEVICE, d->cls->state, d, d->id);
     }
+    /* the bridges: device sections under their ids, before the cards
+     * behind them (their bus numbers, windows and SHPC slots) */
+    for (int i = 0; i < MACHINE_MAX_BRIDGES; i++)
+        if (m->bridge[i])
+            put_desc_section(w, MIG_SEC_DEVICE, m->bridge[i]->pci.dev.cls->state, &m->bridge[i]->pci.dev,
+                             m->bridge[i]->id);
     for (int i = 0; i < MACHINE_MAX_NICS; i++)
         if (m->nic[i])
-            put_card_section(w, m->nic[i]);
+            put_card_section(w, m, m->nic[i]);
     section_header(w, MIG_SEC_END, 1, 4);
     mig_put_u32(w, w->crc);
 }
@@ -308,15 +326,21 @@ typedef struct Staged {
     bool link;        /* the source's card had a peer */
 } Staged;
 
-/* Staged entries: the machine's devices (Machine.dev[] order), then its
- * cards (Machine.nic[] order). */
-enum { STAGED_CARD0 = MACHINE_MAX_DEVICES, STAGED_MAX = MACHINE_MAX_DEVICES + MACHINE_MAX_NICS };
+/* Staged entries: the machine's devices (Machine.dev[] order), its
+ * bridges (Machine.bridge[]), then its cards (Machine.nic[]): commit puts
+ * them in in this order, a bridge's windows before the cards behind it. */
+enum {
+    STAGED_BRIDGE0 = MACHINE_MAX_DEVICES,
+    STAGED_CARD0 = STAGED_BRIDGE0 + MACHINE_MAX_BRIDGES,
+    STAGED_MAX = STAGED_CARD0 + MACHINE_MAX_NICS
+};
 
 typedef struct Loader {
     Machine *m;
     MigReader *r;
     MigStats *st;
     int phase;
+    uint32_t version; /* the stream's (header) */
     bool have_cpu, have_clock;
     E386CpuState cpu;
     MigClockState clock;
@@ -351,14 +375,16 @@ static int load_header(Loader *L)
     }
     if (mig_get_u32(r, &version) < 0)
         return -1;
-    if (version != MIG_VERSION) {
-        mig_reader_fail(r, "stream version %" PRIu32 ", this emu386 reads version %d", version, MIG_VERSION);
+    if (version < MIG_VERSION_MIN || version > MIG_VERSION) {
+        mig_reader_fail(r, "stream version %" PRIu32 ", this emu386 reads versions %d to %d", version,
+                        MIG_VERSION_MIN, MIG_VERSION);
         return -1;
     }
+    L->version = version;
     if (mig_get_u32(r, &hlen) < 0)
         return -1;
     if (hlen != MIG_HEADER_CONFIG) {
-        mig_reader_fail(r, "header of %" PRIu32 " bytes, version %d has %d", hlen, MIG_VERSION,
+        mig_reader_fail(r, "header of %" PRIu32 " bytes, version %" PRIu32 " has %d", hlen, version,
                         MIG_HEADER_CONFIG);
         return -1;
     }
@@ -531,14 +557,23 @@ static int load_device(Loader *L, uint32_t version, uint32_t len)
     uint32_t left = len;
     if (get_name(L, &left, name, "device section") < 0)
         return -1;
+    Machine *m = L->m;
+    Device *dev = NULL;
     int k = 0;
-    while (k < L->m->ndev && (!L->m->dev[k]->cls->state || strcmp(L->m->dev[k]->id, name)))
+    while (k < m->ndev && (!m->dev[k]->cls->state || strcmp(m->dev[k]->id, name)))
         k++;
-    if (k == L->m->ndev)
-        return fail(L, "device section for '%s', which this machine does not have", name);
+    if (k < m->ndev) {
+        dev = m->dev[k];
+    } else { /* a -device pci-bridge */
+        for (int i = 0; i < MACHINE_MAX_BRIDGES && !dev; i++)
+            if (m->bridge[i] && !strcmp(m->bridge[i]->id, name))
+                dev = &m->bridge[i]->pci.dev, k = STAGED_BRIDGE0 + i;
+    }
+    if (!dev)
+        return fail(L, "device section for '%s', which this machine does not have: start the destination "
+                    "with the source's devices (a pci-bridge: -device pci-bridge,id=%s)", name, name);
     if (L->dev[k].payload)
         return fail(L, "a second section for device '%s'", name);
-    Device *dev = L->m->dev[k];
     uint8_t *p = load_fields(L, dev->cls->state, version, left, dev->id);
     if (!p)
         return -1;
@@ -546,15 +581,16 @@ static int load_device(Loader *L, uint32_t version, uint32_t len)
     return 0;
 }
 
-/* A card section: the card must be here under the same id, model and
- * slot, with an option ROM block of the same size (its contents come with
+/* A card section: the card must be here under the same id, model, bus
+ * and slot, with an option ROM block of the same size (its contents come with
  * the stream); checked now, put in by commit() with the devices. */
 static int load_card(Loader *L, uint32_t version, uint32_t len)
 {
     Machine *m = L->m;
-    char id[256], model[256];
+    char id[256], model[256], bus[256] = "pci.0"; /* a version 1 stream: no bridges, the root bus */
     uint32_t left = len;
-    if (get_name(L, &left, id, "card section") < 0 || get_name(L, &left, model, "card section") < 0)
+    if (get_name(L, &left, id, "card section") < 0 || get_name(L, &left, model, "card section") < 0 ||
+        (L->version >= 2 && get_name(L, &left, bus, "card section") < 0))
         return -1;
     uint8_t devfn, link;
     uint32_t rom_block, rom_size;
@@ -568,9 +604,11 @@ static int load_card(Loader *L, uint32_t version, uint32_t len)
     while (k < MACHINE_MAX_NICS && (!m->nic[k] || strcmp(m->nic[k]->dev.id, id)))
         k++;
     if (k == MACHINE_MAX_NICS)
-        return fail(L, "the stream has a %s card '%s' (slot %02x.%x), which this machine does not have: add "
-                    "it on the destination (-device %s,id=%s,addr=%u or device_add) before the stream",
-                    model, id, devfn >> 3, devfn & 7, model, id, devfn >> 3);
+        return fail(L, "the stream has a %s card '%s' (slot %02x.%x%s%s), which this machine does not have: "
+                    "add it on the destination (-device %s,id=%s,addr=%u%s%s or device_add) before the stream",
+                    model, id, devfn >> 3, devfn & 7, strcmp(bus, "pci.0") ? " behind " : "",
+                    strcmp(bus, "pci.0") ? bus : "", model, id, devfn >> 3, strcmp(bus, "pci.0") ? ",bus=" : "",
+                    strcmp(bus, "pci.0") ? bus : "");
     PciDevice *d = m->nic[k];
     Staged *s = &L->dev[STAGED_CARD0 + k];
     if (s->payload)
@@ -578,6 +616,10 @@ static int load_card(Loader *L, uint32_t version, uint32_t len)
     if (strcmp(model, d->dev.cls->name))
         return fail(L, "card '%s' is a %s here, the stream's is a %s: add the source's model", id,
                     d->dev.cls->name, model);
+    const char *here_bus = card_bus(m, d);
+    if (strcmp(bus, here_bus))
+        return fail(L, "card '%s' sits on bus %s here, on %s on the source: give it the source's bus=", id,
+                    here_bus, bus);
     if (devfn != d->devfn)
         return fail(L, "card '%s' sits in slot %02x.%x here, in %02x.%x on the source: give it the "
                     "source's addr=", id, d->devfn >> 3, d->devfn & 7, devfn >> 3, devfn & 7);
@@ -762,12 +804,18 @@ int machine_load(Machine *m, MigReader *r, MigStats *st, char *err, size_t errle
         for (int k = 0; !missing && k < m->ndev; k++)
             if (m->dev[k]->cls->state && !L->dev[k].payload)
                 missing = m->dev[k]->id;
+        bool bridge = false;
+        for (int k = 0; !missing && k < MACHINE_MAX_BRIDGES; k++)
+            if (m->bridge[k] && !L->dev[STAGED_BRIDGE0 + k].payload)
+                missing = m->bridge[k]->id, bridge = true;
         for (int k = 0; !missing && k < MACHINE_MAX_NICS; k++)
             if (m->nic[k] && !L->dev[STAGED_CARD0 + k].payload)
                 missing = m->nic[k]->dev.id, card = true; /* a card the source did not have */
         if (missing) {
-            mig_reader_fail(r, card ? "the stream has no section for card %s: the source has no such card"
-                                    : "the stream has no section for %s", missing);
+            mig_reader_fail(r, card     ? "the stream has no section for card %s: the source has no such card"
+                               : bridge ? "the stream has no section for pci-bridge %s: the source has no such "
+                                          "bridge"
+                                        : "the stream has no section for %s", missing);
             rc = -1;
         }
     }

@@ -50,6 +50,13 @@ int hotplug_bridge_add(Machine *m, const char *opts, char *err, size_t errlen)
             snprintf(err, errlen, "device id '%s' is already in use", id);
             return -1;
         }
+    /* nor a board device's (pic, rtc, ...): the migration stream keys
+     * both by id in the same kind of section (docs/migration.md) */
+    for (int i = 0; i < m->ndev; i++)
+        if (!strcmp(m->dev[i]->id, id)) {
+            snprintf(err, errlen, "device id '%s' is already in use (a board device)", id);
+            return -1;
+        }
     int devfn = -1;
     if (net_opt_get(opts, "addr", addr, sizeof addr) == 0) {
         char *end;

@@ -10,6 +10,8 @@
  *   bit 2  and an rtl8139 (id r0) (their card sections, docs/migration.md:
  *          a seed saved without cards is refused by a destination with
  *          them, "no section for card", unless mutations supply one);
+ *   bit 3  a pci-bridge (id br0) with an rtl8139 (id r1) behind it (the
+ *          bridge's device section, the card section's bus field);
  * the rest is the stream, loaded from memory into a fresh machine (1 MiB,
  * -icount 3, the 4 KiB ROM below, incoming) the way the migration unit
  * tests load one.  A refused stream must come with a message; an
@@ -29,7 +31,7 @@
 #include "system/machine.h"
 
 enum { ROM_SIZE = 4096, RAM_SIZE = 1u << 20, RUN_INSNS = 4000 };
-enum { F_FIX_CRC = 1, F_NE2K = 2, F_RTL = 4 };
+enum { F_FIX_CRC = 1, F_NE2K = 2, F_RTL = 4, F_BRIDGE = 8 };
 
 /* Real mode from F000:F000 (the ROM's first byte): IVT[8] to an
  * EOI-and-iret handler at F000:F100, 512 bytes at 0x900 filled, the
@@ -70,6 +72,10 @@ static Machine *new_machine(FILE *devnull, unsigned flags, bool incoming)
     if (m && (flags & F_NE2K) && hotplug_device_add(m, "ne2k_pci,id=n0", err, sizeof err) < 0)
         m = (machine_free(m), NULL);
     if (m && (flags & F_RTL) && hotplug_device_add(m, "rtl8139,id=r0", err, sizeof err) < 0)
+        m = (machine_free(m), NULL);
+    if (m && (flags & F_BRIDGE) &&
+        (hotplug_device_add(m, "pci-bridge,id=br0", err, sizeof err) < 0 ||
+         hotplug_device_add(m, "rtl8139,id=r1,bus=br0", err, sizeof err) < 0))
         m = (machine_free(m), NULL);
     if (!m) {
         fprintf(stderr, "fuzz_migration: %s\n", err);
@@ -169,6 +175,7 @@ int main(int argc, char **argv)
     devnull = fopen("/dev/null", "w");
     static const struct { unsigned flags; uint64_t insns; } seeds[] = {
         { F_FIX_CRC, 0 }, { F_FIX_CRC, 3000 }, { F_FIX_CRC | F_NE2K, 20000 }, { F_FIX_CRC | F_NE2K | F_RTL, 60000 },
+        { F_FIX_CRC | F_BRIDGE, 3000 },
     };
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
         Machine *m = new_machine(devnull, seeds[i].flags, false);

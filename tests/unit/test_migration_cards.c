@@ -314,9 +314,10 @@ START_TEST(test_hostile_card_sections)
     int variants = 0;
     for (int nth = 0; nth < 2; nth++) {
         size_t off = card_off(s, sec, nth);
-        /* the identity: header, id, model, slot, link, ROM block and size */
+        /* the identity: header, id, model, bus, slot, link, ROM block and size */
         const uint8_t *p = s + off + 12;
-        size_t idl = 12 + 1 + p[0] + 1 + p[1 + p[0]] + 2 + 8;
+        size_t bus = 1 + p[0] + 1 + p[1 + p[0]];
+        size_t idl = 12 + bus + 1 + p[bus] + 2 + 8;
         for (size_t i = off; i < off + idl + 16; i++) {
             expect_refused(b, s, i, "truncated");
             memcpy(c, s, len);
@@ -351,11 +352,11 @@ START_TEST(test_hostile_card_sections)
     mh_fix_crc(c, len);
     expect_refused(b, c, len, "a name of 0 bytes");
     memcpy(c, s, len);
-    c[co + 12 + 3 + 9 + 1] = 2;
+    c[co + 12 + 3 + 9 + 6 + 1] = 2; /* after "n0", "ne2k_pci", "pci.0" and the slot */
     mh_fix_crc(c, len);
     expect_refused(b, c, len, "link 2 is neither 0 nor 1");
     memcpy(c, s, len);
-    mig_le_put(c + co + 12 + 3 + 9 + 2 + 4, 5000, 4);
+    mig_le_put(c + co + 12 + 3 + 9 + 6 + 2 + 4, 5000, 4);
     mh_fix_crc(c, len);
     expect_refused(b, c, len, "5000 bytes of option ROM in a 4096-byte block");
     variants += 6;

@@ -175,7 +175,7 @@ START_TEST(test_bad_header)
     fx_init(&f);
     uint8_t *c = copy(&f);
     static const struct { size_t off; uint32_t v; const char *what; } cases[] = {
-        { 8, 2, "stream version 2" },
+        { 8, 3, "stream version 3" },
         { 8, 0, "stream version 0" },
         { 12, 24, "header of 24 bytes" },
         { 12, 0xFFFFFFFFu, "header of" },
