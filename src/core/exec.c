@@ -480,12 +480,14 @@ static const E386Op *enter(E386Cpu *cpu, Tb *tb)
     return tb->ops;
 }
 
-/* RET, JMP r/m, CALL r/m when the main loop would do nothing but find
- * the target's block: the block's own exit link 0 remembers the last
- * target (an inline cache: one compare for the jump through a function
- * pointer or the PLT that goes to the same place each time), then the jump
- * cache, which also re-links it. */
-const E386Op *jump_near(E386Cpu *cpu, uint32_t target)
+/* An indirect jump to target when the main loop would do nothing but
+ * find the target's block.  The hint link is tried first: for RET, JMP
+ * r/m and CALL r/m (caller NULL) the block's own exit link 0, which
+ * remembers the last target (an inline cache: one compare for the jump
+ * through a function pointer or the PLT that goes to the same place each
+ * time); for RET with a caller, that block's exit link 1.  Then the jump
+ * cache, which also re-links the hint. */
+static const E386Op *jump_via(E386Cpu *cpu, uint32_t target, Tb *caller)
 {
     cpu->eip = target;
     cpu->last_tb = NULL;
@@ -493,15 +495,20 @@ const E386Op *jump_near(E386Cpu *cpu, uint32_t target)
     if (!may_chain(cpu, cur))
         return NULL;
     uint32_t pc = cur->cs_base + target;
-    const E386Op *next = follow_if(cpu, &cur->link[0], cur, pc);
+    const E386Op *next = follow_if(cpu, caller ? &caller->link[1] : &cur->link[0], cur, pc);
     if (next)
         return next;
     Tb *tb = jmp_cache_find(cpu, cur, pc);
     if (!tb)
         return NULL;
-    tb_link(cpu, cur, 0, tb);
+    if (!caller)
+        tb_link(cpu, cur, 0, tb);
+    else if (caller->valid && caller->key == tb->key)
+        tb_link(cpu, caller, 1, tb);
     return enter(cpu, tb);
 }
+
+const E386Op *jump_near(E386Cpu *cpu, uint32_t target) { return jump_via(cpu, target, NULL); }
 
 /* RET: the block that ended in the matching CALL links its return site
  * (exit link 1, which a CALL's block does not use otherwise), so a return
@@ -512,23 +519,7 @@ const E386Op *jump_near(E386Cpu *cpu, uint32_t target)
 const E386Op *jump_ret(E386Cpu *cpu, uint32_t target)
 {
     Tb *caller = cpu->ras[cpu->ras_top-- & 15];
-    if (!caller || cpu->softmmu)
-        return jump_near(cpu, target);
-    cpu->eip = target;
-    cpu->last_tb = NULL;
-    Tb *cur = cpu->cur_tb;
-    if (!may_chain(cpu, cur))
-        return NULL;
-    uint32_t pc = cur->cs_base + target;
-    const E386Op *next = follow_if(cpu, &caller->link[1], cur, pc);
-    if (next)
-        return next;
-    Tb *tb = jmp_cache_find(cpu, cur, pc);
-    if (!tb)
-        return NULL;
-    if (caller->valid && caller->key == tb->key)
-        tb_link(cpu, caller, 1, tb);
-    return enter(cpu, tb);
+    return jump_via(cpu, target, cpu->softmmu ? NULL : caller);
 }
 
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip)
