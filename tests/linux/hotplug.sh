@@ -51,36 +51,10 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-kit_env=$("$here/kit.sh" -q -s "$here/hotplug-guest.sh" -o "$work/base.gz" 2> "$work/kit.err") ||
-    skip "the guest kit cannot be fetched: $(tail -n 1 "$work/kit.err")"
-eval "$kit_env"
-cache=$(dirname "$KERNEL")
-deb=$(ls "$cache"/debs/linux-image-*.deb 2> /dev/null | head -n 1)
-[ -n "$deb" ] || skip "no kernel package in $cache/debs"
+source "$here/nic-initrd.sh"
+nic_initrd "$here/hotplug-guest.sh"
 grep -q '^CONFIG_HOTPLUG_PCI_SHPC=y' "$cache"/config-* 2> /dev/null ||
     skip "this kernel has no built-in shpchp (CONFIG_HOTPLUG_PCI_SHPC=y)"
-mkdir -p "$work/mods"
-dpkg-deb --fsys-tarfile "$deb" | tar x -C "$work/mods" --wildcards '*/8390/8390.ko' '*/8390/ne2k-pci.ko' \
-    '*/net/mii.ko' '*/realtek/8139too.ko' ||
-    fail "cannot extract the NIC modules from $deb"
-python3 - "$work/mods.gz" "$work"/mods/lib/modules/*/kernel/drivers/net <<'PY' ||
-import gzip, os, sys
-# a newc cpio archive: lib/net/{8390,ne2k-pci,mii,8139too}.ko (Linux unpacks it after the kit's)
-out, src = sys.argv[1], sys.argv[2]
-def entry(name, mode, data, ino):
-    fields = (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0)
-    b = ("070701" + "".join("%08X" % v for v in fields)).encode() + name.encode() + b"\0"
-    b += b"\0" * (-len(b) % 4)
-    return b + data + b"\0" * (-len(data) % 4)
-buf = entry("lib", 0o40755, b"", 9001) + entry("lib/net", 0o40755, b"", 9002)
-for i, m in enumerate(("ethernet/8390/8390.ko", "ethernet/8390/ne2k-pci.ko", "mii.ko",
-                       "ethernet/realtek/8139too.ko")):
-    buf += entry("lib/net/" + os.path.basename(m), 0o100644, open(os.path.join(src, m), "rb").read(), 9003 + i)
-buf += entry("TRAILER!!!", 0, b"", 0)
-open(out, "wb").write(gzip.compress(buf, mtime=0))
-PY
-    fail "cannot build the module archive"
-cat "$work/base.gz" "$work/mods.gz" > "$work/initrd.gz"
 mkdir -p "$work/www"
 echo "hello from the host" > "$work/www/hello.txt"
 port=$((20000 + $$ % 20000))

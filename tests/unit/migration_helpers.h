@@ -197,6 +197,21 @@ static inline void mh_assert_same(Machine *a, Machine *b)
     ck_assert_int_eq(mh_ram_diff_pages(a, b), 0);
 }
 
+/* Both machines run on to instruction insn and are then alike: every
+ * described field, RAM, and the very bytes of the stream each saves. */
+static inline void mh_assert_run_on_alike(Machine *a, Machine *b, uint64_t insn)
+{
+    mh_run_until(a, insn);
+    mh_run_until(b, insn);
+    mh_assert_same(a, b);
+    size_t l1, l2;
+    uint8_t *s1 = mh_save(a, &l1), *s2 = mh_save(b, &l2);
+    ck_assert_uint_eq(l1, l2);
+    ck_assert(memcmp(s1, s2, l1) == 0);
+    free(s1);
+    free(s2);
+}
+
 /* The console output from byte `from` on. */
 static inline char *mh_console(Machine *m, long from)
 {
