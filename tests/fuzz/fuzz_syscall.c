@@ -14,9 +14,9 @@
  * memfd, all opened once; fcntl and ioctl only with their query
  * commands.  Nothing that creates or closes host fds, writes or renames
  * files, sends signals, forks, execs, waits, sleeps, sets ids, limits or
- * timers is reachable.  The harness also bounds the sizes it hands to
- * the memory calls (1 MiB), since mapping 3 GiB page by page is time,
- * not a finding. */
+ * timers is reachable, and a futex wait gets a zero timeout.  The harness
+ * also bounds the sizes it hands to the memory calls (1 MiB), since
+ * mapping 3 GiB page by page is time, not a finding. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>
@@ -36,7 +36,7 @@ enum {
 /* fd_args: a mask of the arguments that are file descriptors;
  * fix: what the harness forces (see fix_args) */
 enum { FIX_NONE, FIX_MMAP, FIX_LEN1, FIX_BRK, FIX_FCNTL, FIX_IOCTL, FIX_POLL, FIX_RANDOM, FIX_MREMAP,
-       FIX_PRLIMIT };
+       FIX_PRLIMIT, FIX_FUTEX };
 typedef struct Call {
     int nr;
     unsigned fd_args;
@@ -51,7 +51,7 @@ static const Call calls[] = {
     /* signals (no host mirroring: the harness installs no host handler) */
     { 174, 0, 0 }, { 67, 0, 0 }, { 175, 0, 0 }, { 126, 0, 0 }, { 186, 0, 0 }, { 73, 0, 0 }, { 176, 0, 0 },
     /* descriptor tables, the thread word */
-    { 243, 0, 0 }, { 244, 0, 0 }, { 123, 0, 0 }, { 258, 0, 0 }, { 311, 0, 0 }, { 386, 0, 0 }, { 240, 0, 0 },
+    { 243, 0, 0 }, { 244, 0, 0 }, { 123, 0, 0 }, { 258, 0, 0 }, { 311, 0, 0 }, { 386, 0, 0 }, { 240, 0, FIX_FUTEX },
     /* read-only queries */
     { 20, 0, 0 }, { 224, 0, 0 }, { 64, 0, 0 }, { 24, 0, 0 }, { 199, 0, 0 }, { 47, 0, 0 }, { 200, 0, 0 },
     { 49, 0, 0 }, { 201, 0, 0 }, { 50, 0, 0 }, { 202, 0, 0 }, { 65, 0, 0 }, { 132, 0, 0 }, { 147, 0, 0 },
@@ -123,6 +123,21 @@ static void fix_args(const Call *c, UserProc *p, uint32_t a[6])
     case FIX_POLL: a[1] %= 64; a[2] = 0; break; /* never waits */
     case FIX_RANDOM: a[2] |= 1; break;          /* GRND_NONBLOCK */
     case FIX_PRLIMIT: a[0] = 0; a[2] = 0; break; /* ourselves, read only */
+    case FIX_FUTEX: { /* a wait times out at once: with one thread and no
+                       * signal nothing would ever wake it.  Its timeout is
+                       * 16 zero bytes the harness writes at RO_PAGE (0 s
+                       * relative, or an absolute time long past); the
+                       * calls may have remapped that page, so it is
+                       * rewritten each time (unmapped or unreadable: the
+                       * call answers EFAULT before it waits). */
+        uint32_t cmd = a[1] & ~0x180u; /* without FUTEX_PRIVATE, FUTEX_CLOCK_REALTIME */
+        if (cmd == 0 || cmd == 9) {    /* FUTEX_WAIT, FUTEX_WAIT_BITSET */
+            static const uint8_t zero[16];
+            e386_mem_write(p->cpu, RO_PAGE, zero, sizeof zero);
+            a[3] = RO_PAGE;
+        }
+        break;
+    }
     default: break;
     }
 }

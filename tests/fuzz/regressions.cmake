@@ -5,3 +5,7 @@
 # json_write printed integral doubles (1.0, -0.0) as the integers 1 and 0,
 # so a written value read back changed kind (and -0.0 lost its sign).
 e386_fuzz_regression(json-double-kind fuzz_qmp corpus/fuzz_qmp/regress-json-double-kind)
+# fuzz_syscall let a single-threaded FUTEX_WAIT with no timeout (or a long
+# one) through, and the input waited forever (libFuzzer's timeout in the
+# fuzz leg); the harness now hands every wait a zero timeout.
+e386_fuzz_regression(futex-wait-forever fuzz_syscall corpus/fuzz_syscall/regress-futex-wait-forever)
