@@ -9,6 +9,16 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # pytest and socat drive the monitor suite (tests/monitor).
 E386_BASE_PACKAGES="build-essential cmake pkg-config check python3 lib32gcc-12-dev libc6-dev-i386 libcapstone-dev valgrind nasm gdb bochs bochs-term bochsbios vgabios python3-pytest socat libslirp-dev libglib2.0-dev ipxe-qemu"
 
+# apt checks signatures as its sandbox user (_apt), and apt-key sends its
+# probes to /dev/null: on a machine whose /dev/null is not a world-writable
+# character device (seen on a CI runner) every index then "fails
+# verification" and apt-get update keeps stale lists, so foreign-arch
+# packages cannot be found.  There apt runs its helpers as root instead.
+E386_APT_OPTS=()
+if [ ! -c /dev/null ] || [ "$(stat -c %a /dev/null 2>/dev/null)" != 666 ]; then
+    E386_APT_OPTS=(-o APT::Sandbox::User=root)
+fi
+
 # ensure_packages PKG...: install what is missing when root, else say exactly
 # what to run and fail.
 ensure_packages() {
@@ -20,9 +30,14 @@ ensure_packages() {
     if [ "$(id -u)" = 0 ]; then
         echo "ci: installing ${missing[*]}"
         if [ ! -e /tmp/.e386-apt-updated ]; then
-            apt-get update -qq && touch /tmp/.e386-apt-updated
+            [ ${#E386_APT_OPTS[@]} -eq 0 ] ||
+                echo "ci: NOTE: /dev/null is not a world-writable device here; apt runs its sandboxed helpers as root" >&2
+            # apt-get update verifies the lists with gpgv: from the old lists first if it is missing
+            command -v gpgv >/dev/null ||
+                DEBIAN_FRONTEND=noninteractive apt-get "${E386_APT_OPTS[@]}" install -y -qq gpgv >/dev/null || true
+            apt-get "${E386_APT_OPTS[@]}" update -qq && touch /tmp/.e386-apt-updated
         fi
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get "${E386_APT_OPTS[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     else
         echo "ci: missing packages; run:  sudo apt-get install -y ${missing[*]}" >&2
         exit 1
