@@ -88,6 +88,8 @@ int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags,
         return -EINVAL;
     if (len > 0xfffff000u)
         return -ENOMEM;
+    if (over_limit(p, 0)) /* do_mmap checks this before the flags and the address */
+        return -ENOMEM;
     uint32_t size = (len + 0xfff) & ~0xfffu;
     if (!(flags & (G_MAP_SHARED | G_MAP_PRIVATE)))
         return -EINVAL;
@@ -106,8 +108,6 @@ int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags,
         if (!addr)
             return -ENOMEM;
     }
-    if (over_limit(p, 0))
-        return -ENOMEM;
     int gprot = prot & 7;
     uint32_t tag = flags & G_MAP_ANON ? VMA_TAG_ANON : vma_new_tag(vmas(p)); /* files: kept apart */
     if (mem_map_tagged(p->cpu, addr, size, E386_PROT_READ | E386_PROT_WRITE, tag) != 0)
