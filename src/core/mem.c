@@ -316,8 +316,11 @@ int mem_move(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot)
         uint32_t n = 4096;
         while (off + n < size && !mem_page(m, a + n))
             n += 4096;
-        if (mem_map_tagged(cpu, dst + off, n, prot, tag) != 0)
+        if (mem_map_tagged(cpu, dst + off, n, prot, tag) != 0) {
+            if (off)
+                e386_mem_unmap(cpu, dst, off); /* what this call mapped: dst was free */
             return -1;
+        }
         off += n;
     }
     if (vma_clear(&m->vmas, src, (uint64_t)src + size) != 0 ||

@@ -109,7 +109,8 @@ int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags,
             return -ENOMEM;
     }
     int gprot = prot & 7;
-    uint32_t tag = flags & G_MAP_ANON ? VMA_TAG_ANON : vma_new_tag(vmas(p)); /* files: kept apart */
+    /* private anonymous memory merges; a file's or a shared one never does here */
+    uint32_t tag = (flags & G_MAP_ANON) && !(flags & G_MAP_SHARED) ? VMA_TAG_ANON : vma_new_tag(vmas(p));
     if (mem_map_tagged(p->cpu, addr, size, E386_PROT_READ | E386_PROT_WRITE, tag) != 0)
         return -ENOMEM;
     if (!(flags & G_MAP_ANON)) {
