@@ -236,23 +236,39 @@ int32_t sys_mremap(UserProc *p, uint32_t old, uint32_t oldlen, uint32_t newlen, 
     return (int32_t)dst;
 }
 
-/* -d page, in the shape of QEMU's: ranges of pages with one protection.
- * The CPU's page map is scanned whole (a debug aid: 2^20 lookups). */
+/* -d page, in the shape of QEMU's: ranges of pages with one protection
+ * (as the page map gives it: READ implies EXEC, as i386 has no NX),
+ * made from the mapping ranges, not from 2^20 page lookups. */
+static int shown_prot(int prot)
+{
+    return (prot & 7 ? E386_PROT_READ | E386_PROT_EXEC : 0) | (prot & E386_PROT_WRITE);
+}
+
+static void log_range(FILE *f, uint64_t start, uint64_t end, int prot)
+{
+    fprintf(f, "page: %08x-%08x %08x %c%c%c\n", (uint32_t)start, (uint32_t)(end - 1), (uint32_t)(end - start),
+            prot & E386_PROT_READ ? 'r' : '-', prot & E386_PROT_WRITE ? 'w' : '-', prot & E386_PROT_EXEC ? 'x' : '-');
+}
+
 void user_log_pages(UserProc *p, const char *why)
 {
     FILE *f = user_log(p);
     fprintf(f, "page: %s\npage: start    end      size     prot\n", why);
+    uint64_t start = 0, end = 0;
     int cur = -1;
-    uint32_t start = 0;
-    for (uint64_t a = 0; a <= 0x100000000ull; a += 0x1000) {
-        int prot = a < 0x100000000ull ? e386_mem_prot(p->cpu, (uint32_t)a) : -1;
-        if (prot == cur)
-            continue;
-        if (cur >= 0)
-            fprintf(f, "page: %08x-%08x %08x %c%c%c\n", start, (uint32_t)(a - 1), (uint32_t)(a - start),
-                    cur & E386_PROT_READ ? 'r' : '-', cur & E386_PROT_WRITE ? 'w' : '-',
-                    cur & E386_PROT_EXEC ? 'x' : '-');
-        cur = prot;
-        start = (uint32_t)a;
+    Vma v;
+    for (uint64_t x = 0; vma_from(vmas(p), x, &v); x = v.end) {
+        int prot = shown_prot(v.prot);
+        if (cur >= 0 && (v.start != end || prot != cur)) {
+            log_range(f, start, end, cur);
+            cur = -1;
+        }
+        if (cur < 0) {
+            start = v.start;
+            cur = prot;
+        }
+        end = v.end;
     }
+    if (cur >= 0)
+        log_range(f, start, end, cur);
 }
