@@ -7,6 +7,7 @@
 #include "e386.h"
 #include "fpu/softfloat.h"
 #include "mem/galloc.h"
+#include "core/vma.h"
 
 /* The memory fast paths below must be inlined into the handlers (a call
  * per guest access costs more than the access); other compilers get the
@@ -90,6 +91,8 @@ typedef struct Mem {
     Page *l1[1024];
     Region *regions;
     uint32_t nregions, cap_regions;
+    uint32_t region_free; /* 1 + a free slot of regions (chained through .live), 0: none */
+    VmaSet vmas;          /* the same mappings as ranges (core/vma.h) */
     Mmio *mmio;
     uint32_t nmmio;
     int phys_bus; /* system mode: unassigned reads give all ones, ROM writes are dropped */

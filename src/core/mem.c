@@ -188,11 +188,13 @@ void lin_write_slow(E386Cpu *cpu, uint32_t lin, int size, uint32_t v)
 static uint32_t region_new(Mem *m, uint8_t *host, size_t size, uint32_t pages)
 {
     uint32_t i;
-    for (i = 0; i < m->nregions; i++)
-        if (!m->regions[i].host)
-            break;
-    if (i == m->nregions) {
+    if (m->region_free) { /* a freed slot: O(1), however many regions there are */
+        i = m->region_free - 1;
+        m->region_free = m->regions[i].live;
+    } else {
         if (m->nregions == m->cap_regions) {
+            if (m->cap_regions > UINT32_MAX / 2 - 1)
+                return UINT32_MAX;
             uint32_t cap = m->cap_regions ? m->cap_regions * 2 : 16;
             Region *r = realloc(m->regions, cap * sizeof *r);
             if (!r)
@@ -200,7 +202,7 @@ static uint32_t region_new(Mem *m, uint8_t *host, size_t size, uint32_t pages)
             m->regions = r;
             m->cap_regions = cap;
         }
-        m->nregions++;
+        i = m->nregions++;
     }
     m->regions[i] = (Region){ host, size, pages };
     return i;
@@ -218,6 +220,8 @@ static void page_release(Mem *m, Page *p)
     if (--r->live == 0) {
         galloc_free(&m->alloc, r->host, r->size);
         r->host = NULL;
+        r->live = m->region_free; /* onto the free chain */
+        m->region_free = p->region + 1;
     }
     *p = (Page){ NULL, 0, 0 };
 }
@@ -243,27 +247,41 @@ static void page_changed(E386Cpu *cpu, uint32_t a, Page *p)
         tb_invalidate_page(cpu, a >> 12);
 }
 
-int e386_mem_map(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot)
+/* Second-level tables for [addr, addr + pages pages): one check per 4 MiB. */
+static int l2_alloc(Mem *m, uint32_t addr, uint32_t pages)
+{
+    if (!pages)
+        return 0;
+    uint32_t last = (uint32_t)(((uint64_t)addr + ((uint64_t)pages << 12) - 1) >> 22);
+    for (uint32_t i = addr >> 22; i <= last; i++)
+        if (!m->l1[i] && !(m->l1[i] = calloc(1024, sizeof(Page))))
+            return -1;
+    return 0;
+}
+
+int mem_map_tagged(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag)
 {
     Mem *m = &cpu->mem;
     if (!range_ok(addr, size))
         return -1;
     uint32_t pages = size >> 12;
-    for (uint32_t i = 0; i < pages; i++) { /* second-level tables first */
-        uint32_t a = addr + (i << 12);
-        if (!m->l1[a >> 22] && !(m->l1[a >> 22] = calloc(1024, sizeof(Page))))
-            return -1;
-    }
+    if (l2_alloc(m, addr, pages)) /* second-level tables first */
+        return -1;
     uint8_t *host = galloc_alloc(&m->alloc, size, 4096, "e386_mem_map");
     if (!host)
         return -1;
     uint32_t reg = region_new(m, host, size, pages);
-    if (reg == UINT32_MAX) {
+    if (reg == UINT32_MAX || vma_set(&m->vmas, addr, (uint64_t)addr + size, prot & 7, tag) != 0) {
+        if (reg != UINT32_MAX) { /* give the slot back */
+            m->regions[reg] = (Region){ NULL, 0, m->region_free };
+            m->region_free = reg + 1;
+        }
         galloc_free(&m->alloc, host, size);
         return -1;
     }
     uint32_t flags = prot_flags(prot);
-    for (uint32_t i = 0; i < pages; i++) {
+    m->vmas.ops += pages;
+    for (uint32_t i = 0; i < pages; i++) { /* host pages are not touched: zero by construction */
         uint32_t a = addr + (i << 12);
         Page *p = mem_page_any(m, a);
         page_changed(cpu, a, p);
@@ -273,12 +291,53 @@ int e386_mem_map(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot)
     return 0;
 }
 
-static int l2_alloc(Mem *m, uint32_t addr, uint32_t pages)
+int e386_mem_map(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot)
 {
-    for (uint32_t i = 0; i < pages; i++) {
-        uint32_t a = addr + (i << 12);
-        if (!m->l1[a >> 22] && !(m->l1[a >> 22] = calloc(1024, sizeof(Page))))
+    return mem_map_tagged(cpu, addr, size, prot, VMA_TAG_ANON);
+}
+
+/* mremap's move: the page entries of [src, src + size) go to dst with
+ * prot (the host blocks they point at move with them: nothing is copied
+ * and no host page is touched); holes get fresh zero pages, as a copy
+ * would have given.  dst must be unmapped and not overlap src. */
+int mem_move(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot)
+{
+    Mem *m = &cpu->mem;
+    if (!range_ok(dst, size) || !range_ok(src, size) || l2_alloc(m, dst, size >> 12))
+        return -1;
+    Vma v;
+    uint32_t tag = vma_at(&m->vmas, src, &v) ? v.tag : VMA_TAG_ANON;
+    for (uint32_t off = 0; off < size;) { /* holes first: the only step that can fail */
+        uint32_t a = src + off;
+        if (mem_page(m, a)) {
+            off += 4096;
+            continue;
+        }
+        uint32_t n = 4096;
+        while (off + n < size && !mem_page(m, a + n))
+            n += 4096;
+        if (mem_map_tagged(cpu, dst + off, n, prot, tag) != 0) {
+            if (off)
+                e386_mem_unmap(cpu, dst, off); /* what this call mapped: dst was free */
             return -1;
+        }
+        off += n;
+    }
+    if (vma_clear(&m->vmas, src, (uint64_t)src + size) != 0 ||
+        vma_set(&m->vmas, dst, (uint64_t)dst + size, prot & 7, tag) != 0)
+        return -1;
+    uint32_t flags = prot_flags(prot);
+    m->vmas.ops += size >> 12;
+    for (uint32_t off = 0; off < size; off += 4096) {
+        Page *sp = mem_page(m, src + off);
+        if (!sp)
+            continue;
+        Page *dp = mem_page_any(m, dst + off);
+        page_changed(cpu, src + off, sp); /* translations stay behind: keyed by address */
+        page_changed(cpu, dst + off, dp);
+        page_release(m, dp);
+        *dp = (Page){ sp->host, flags | (sp->flags & PG_LOG), sp->region };
+        *sp = (Page){ NULL, 0, 0 };
     }
     return 0;
 }
@@ -291,7 +350,8 @@ int e386_mem_alias(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int 
     for (uint64_t a = src; a < (uint64_t)src + size; a += 4096)
         if (!mem_page(m, (uint32_t)a))
             return -1;
-    if (l2_alloc(m, dst, size >> 12))
+    if (l2_alloc(m, dst, size >> 12) || vma_set(&m->vmas, dst, (uint64_t)dst + size, prot & 7,
+                                                   vma_new_tag(&m->vmas)) != 0)
         return -1;
     for (uint32_t off = 0; off < size; off += 4096) {
         Page sp = *mem_page(m, src + off);
@@ -309,6 +369,8 @@ int e386_mmio_map(E386Cpu *cpu, uint32_t addr, uint32_t size, e386_mmio_read_fn 
 {
     Mem *m = &cpu->mem;
     if (!range_ok(addr, size) || l2_alloc(m, addr, size >> 12))
+        return -1;
+    if (vma_set(&m->vmas, addr, (uint64_t)addr + size, 0, vma_new_tag(&m->vmas)) != 0)
         return -1;
     /* a slot no page points at any more is reused: a guest that moves a
      * BAR in a loop must not grow the table (and host memory) forever */
@@ -335,14 +397,19 @@ int e386_mmio_map(E386Cpu *cpu, uint32_t addr, uint32_t size, e386_mmio_read_fn 
 
 int e386_mem_unmap(E386Cpu *cpu, uint32_t addr, uint32_t size)
 {
-    if (!range_ok(addr, size))
+    Mem *m = &cpu->mem;
+    if (!range_ok(addr, size) || vma_clear(&m->vmas, addr, (uint64_t)addr + size) != 0)
         return -1;
-    for (uint64_t a = addr; a < (uint64_t)addr + size; a += 4096) {
-        Page *p = mem_page_any(&cpu->mem, (uint32_t)a);
-        if (p) {
-            page_changed(cpu, (uint32_t)a, p);
-            page_release(&cpu->mem, p);
+    for (uint64_t a = addr; a < (uint64_t)addr + size;) {
+        if (!m->l1[a >> 22]) { /* no table: the whole 4 MiB is unmapped */
+            a = (a | 0x3fffff) + 1;
+            continue;
         }
+        Page *p = mem_page_any(m, (uint32_t)a);
+        m->vmas.ops++;
+        page_changed(cpu, (uint32_t)a, p);
+        page_release(m, p);
+        a += 4096;
     }
     return 0;
 }
@@ -354,6 +421,9 @@ int e386_mem_protect(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot)
     for (uint64_t a = addr; a < (uint64_t)addr + size; a += 4096)
         if (!mem_page(&cpu->mem, (uint32_t)a))
             return -1;
+    if (vma_protect(&cpu->mem.vmas, addr, (uint64_t)addr + size, prot & 7) != 0)
+        return -1;
+    cpu->mem.vmas.ops += size >> 12;
     for (uint64_t a = addr; a < (uint64_t)addr + size; a += 4096) {
         Page *p = mem_page(&cpu->mem, (uint32_t)a);
         page_changed(cpu, (uint32_t)a, p);
@@ -432,8 +502,10 @@ void mem_free_all(Mem *m)
         free(m->l1[i]);
         m->l1[i] = NULL;
     }
+    vma_free_all(&m->vmas);
     free(m->regions);
     m->regions = NULL;
+    m->region_free = 0;
     free(m->mmio);
     m->mmio = NULL;
     m->nmmio = 0;

@@ -25,7 +25,7 @@ typedef struct GallocBlock {
 
 typedef struct GuestAlloc {
     int checked, valgrind_safe;
-    GallocBlock *live;
+    GallocBlock *live; /* checked mode: a hash of cap slots (ptr NULL: empty) */
     size_t nlive, cap;
     size_t bytes; /* currently allocated */
 } GuestAlloc;

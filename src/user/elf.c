@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "core/cpu.h"
 #include "user/user.h"
 
 enum { PT_LOAD_ = 1, PT_INTERP_ = 3, PT_PHDR_ = 6, ET_EXEC_ = 2, ET_DYN_ = 3, EM_386_ = 3 };
@@ -115,40 +116,75 @@ static int parse_phdrs(const uint8_t *buf, size_t len, Phdr *ph, uint32_t *phnum
     return 0;
 }
 
+static uint64_t seg_lo(const Phdr *h, uint32_t bias) { return (h->vaddr + bias) & ~0xfffu; }
+static uint64_t seg_hi(const Phdr *h, uint32_t bias)
+{
+    return ((uint64_t)h->vaddr + bias + h->memsz + 0xfff) & ~(uint64_t)0xfff;
+}
+
+/* Map the unmapped runs of [lo, hi): one mapping per run, with the tag
+ * (a segment's file pages stay apart from other mappings, as Linux keeps
+ * a file's; the rest is anonymous, like Linux's .bss). */
+static int map_runs(E386Cpu *cpu, uint64_t lo, uint64_t hi, uint32_t tag)
+{
+    Vma v;
+    while (lo < hi) {
+        if (vma_at(&cpu->mem.vmas, lo, &v)) { /* mapped already: skip the range */
+            lo = v.end;
+            continue;
+        }
+        uint64_t end = vma_from(&cpu->mem.vmas, lo, &v) && v.start < hi ? v.start : hi;
+        if (mem_map_tagged(cpu, (uint32_t)lo, (uint32_t)(end - lo), E386_PROT_READ | E386_PROT_WRITE, tag) != 0)
+            return -1;
+        lo = end;
+    }
+    return 0;
+}
+
 /* Map every PT_LOAD at bias.  Pages shared by two segments keep the
- * contents of both and the union of their rights. */
+ * contents of both and the union of their rights.  The work is per
+ * segment, not per page: a 1 GiB .bss is one mapping. */
 static int map_segments(E386Cpu *cpu, const uint8_t *buf, const Phdr *ph, uint32_t phnum,
                         uint32_t bias, char *err, size_t errlen)
 {
+    uint64_t cut[256];
+    uint32_t ncut = 0;
     for (uint32_t i = 0; i < phnum; i++) {
         const Phdr *h = &ph[i];
         if (h->type != PT_LOAD_ || h->memsz == 0)
             continue;
-        uint32_t start = (h->vaddr + bias) & ~0xfffu;
-        uint32_t end = (h->vaddr + bias + h->memsz + 0xfff) & ~0xfffu;
-        for (uint32_t a = start; a < end; a += 0x1000)
-            if (!e386_mem_is_mapped(cpu, a) &&
-                e386_mem_map(cpu, a, 0x1000, E386_PROT_READ | E386_PROT_WRITE) != 0)
-                return fail(err, errlen, "out of memory mapping a segment");
+        uint64_t lo = seg_lo(h, bias), hi = seg_hi(h, bias);
+        uint64_t file_hi = ((uint64_t)h->vaddr + bias + h->filesz + 0xfff) & ~(uint64_t)0xfff;
+        if (file_hi > lo && map_runs(cpu, lo, file_hi, vma_new_tag(&cpu->mem.vmas)) != 0)
+            return fail(err, errlen, "out of memory mapping a segment");
+        if (map_runs(cpu, file_hi > lo ? file_hi : lo, hi, VMA_TAG_ANON) != 0)
+            return fail(err, errlen, "out of memory mapping a segment");
         if (h->filesz && e386_mem_write(cpu, h->vaddr + bias, buf + h->offset, h->filesz) != 0)
             return fail(err, errlen, "cannot write segment");
+        cut[ncut++] = lo;
+        cut[ncut++] = hi;
     }
-    for (uint32_t i = 0; i < phnum; i++) { /* final rights, after all copies */
-        const Phdr *h = &ph[i];
-        if (h->type != PT_LOAD_ || h->memsz == 0)
-            continue;
-        uint32_t start = (h->vaddr + bias) & ~0xfffu;
-        uint32_t end = (h->vaddr + bias + h->memsz + 0xfff) & ~0xfffu;
-        for (uint32_t a = start; a < end; a += 0x1000) {
-            int prot = seg_prot(h->flags);
-            for (uint32_t j = 0; j < i; j++) { /* union with earlier segments on this page */
-                const Phdr *o = &ph[j];
-                if (o->type == PT_LOAD_ && o->memsz && a < ((o->vaddr + bias + o->memsz + 0xfff) & ~0xfffu) &&
-                    a >= ((o->vaddr + bias) & ~0xfffu))
-                    prot |= seg_prot(o->flags);
-            }
-            e386_mem_protect(cpu, a, 0x1000, prot);
+    /* final rights, after all copies: between two consecutive segment
+     * edges the set of segments covering a page is the same, so each
+     * piece gets the union of its segments' rights in one call */
+    for (uint32_t i = 1; i < ncut; i++) /* insertion sort: at most 256 edges */
+        for (uint32_t j = i; j > 0 && cut[j - 1] > cut[j]; j--) {
+            uint64_t t = cut[j];
+            cut[j] = cut[j - 1];
+            cut[j - 1] = t;
         }
+    for (uint32_t k = 0; k + 1 < ncut; k++) {
+        uint64_t a = cut[k], b = cut[k + 1];
+        int prot = 0, covered = 0;
+        for (uint32_t i = 0; a < b && i < phnum; i++) {
+            const Phdr *h = &ph[i];
+            if (h->type == PT_LOAD_ && h->memsz && seg_lo(h, bias) <= a && a < seg_hi(h, bias)) {
+                prot |= seg_prot(h->flags);
+                covered = 1;
+            }
+        }
+        if (covered)
+            e386_mem_protect(cpu, (uint32_t)a, (uint32_t)(b - a), prot);
     }
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include "core/cpu.h"
 #include "user/user.h"
 
 enum { AT_NULL_ = 0, AT_PHDR_ = 3, AT_PHENT_ = 4, AT_PHNUM_ = 5, AT_PAGESZ_ = 6, AT_BASE_ = 7,
@@ -46,7 +47,9 @@ int user_setup(UserProc *p, const char *path, int argc, char **argv, char **envp
     p->brk_start = p->brk_cur = exe.hi;
 
     uint32_t stack_lo = USER_STACK_TOP - USER_STACK_SIZE;
-    if (e386_mem_map(p->cpu, stack_lo, USER_STACK_SIZE, E386_PROT_READ | E386_PROT_WRITE) != 0) {
+    /* the stack is a mapping of its own (Linux's VM_GROWSDOWN never merges) */
+    if (mem_map_tagged(p->cpu, stack_lo, USER_STACK_SIZE, E386_PROT_READ | E386_PROT_WRITE,
+                       vma_new_tag(&p->cpu->mem.vmas)) != 0) {
         snprintf(err, errlen, "cannot map the stack");
         return -1;
     }

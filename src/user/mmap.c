@@ -1,53 +1,63 @@
-/* The guest address space: brk, mmap, munmap, mprotect, mremap.  The page
- * map in the CPU is the source of truth; free ranges are found by
- * scanning it top-down below the stack, as Linux's legacy layout does. */
+/* The guest address space: brk, mmap, munmap, mprotect, mremap.  The
+ * mappings are ranges (core/vma.h, beside the CPU's page map): free ranges
+ * are found top-down below the stack, as Linux's legacy layout does, and
+ * map_count is limited as Linux limits it (vm.max_map_count). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "core/cpu.h"
 #include "user/user.h"
 
 enum { MMAP_TOP = USER_STACK_TOP - USER_STACK_SIZE - 0x1000000u, MMAP_BOTTOM = 0x01000000u };
+enum { USER_MAX_MAP_COUNT = 65530 }; /* Linux's DEFAULT_MAX_MAP_COUNT */
 
-static int range_free(E386Cpu *cpu, uint32_t a, uint32_t size)
+static VmaSet *vmas(UserProc *p) { return &p->cpu->mem.vmas; }
+
+/* No mapping overlaps [a, a + size). */
+static int range_free(UserProc *p, uint32_t a, uint32_t size)
 {
-    for (uint64_t x = a; x < (uint64_t)a + size; x += 0x1000)
-        if (e386_mem_is_mapped(cpu, (uint32_t)x))
-            return 0;
-    return 1;
+    Vma v;
+    return !vma_below(vmas(p), (uint64_t)a + size, &v) || v.end <= a;
 }
 
-/* Highest free, page-aligned range of size bytes below the hint. */
+/* Highest free, page-aligned range of size bytes below the hint (then
+ * below MMAP_TOP): each step skips one whole mapping. */
 uint32_t user_find_free(UserProc *p, uint32_t size)
 {
     size = (size + 0xfff) & ~0xfffu;
     if (size == 0 || size > MMAP_TOP - MMAP_BOTTOM)
         return 0;
     for (int pass = 0; pass < 2; pass++) {
-        uint32_t top = pass == 0 && p->mmap_hint ? p->mmap_hint : MMAP_TOP;
-        uint32_t a = top - size;
-        while (a >= MMAP_BOTTOM && a < top) {
-            /* scan down from the top of the candidate for a mapped page */
-            uint32_t hit = 0;
-            for (uint64_t x = (uint64_t)a + size; x > a;) {
-                x -= 0x1000;
-                if (e386_mem_is_mapped(p->cpu, (uint32_t)x)) {
-                    hit = (uint32_t)x;
-                    break;
-                }
+        uint64_t top = pass == 0 && p->mmap_hint ? p->mmap_hint : MMAP_TOP;
+        while (top >= (uint64_t)MMAP_BOTTOM + size) {
+            Vma v;
+            if (!vma_below(vmas(p), top, &v) || v.end <= top - size) {
+                p->mmap_hint = (uint32_t)(top - size);
+                return p->mmap_hint;
             }
-            if (!hit) {
-                p->mmap_hint = a;
-                return a;
-            }
-            if (hit < MMAP_BOTTOM + size)
-                break;
-            a = hit - size;
+            top = v.start; /* the candidate collides with v: try below it */
         }
     }
     return 0;
+}
+
+/* Linux's limit on mappings (vm.max_map_count's default): mmap and brk
+ * fail when there are more; a split by munmap, mprotect or mremap fails
+ * when there are as many. */
+static int over_limit(UserProc *p, uint32_t slack)
+{
+    return vmas(p)->count + slack > USER_MAX_MAP_COUNT;
+}
+
+/* munmap of [a, a + size) would cut one mapping in three (Linux's
+ * do_vmi_align_munmap refuses that at the limit). */
+static int splits_middle(UserProc *p, uint32_t a, uint32_t size)
+{
+    Vma v;
+    return vma_at(vmas(p), a, &v) && v.start < a && v.end > (uint64_t)a + size;
 }
 
 int32_t sys_brk(UserProc *p, uint32_t addr)
@@ -56,7 +66,7 @@ int32_t sys_brk(UserProc *p, uint32_t addr)
         return (int32_t)p->brk_cur;
     uint32_t old_end = (p->brk_cur + 0xfff) & ~0xfffu, new_end = (addr + 0xfff) & ~0xfffu;
     if (new_end > old_end) {
-        if (new_end > MMAP_TOP || !range_free(p->cpu, old_end, new_end - old_end))
+        if (new_end > MMAP_TOP || !range_free(p, old_end, new_end - old_end) || over_limit(p, 0))
             return (int32_t)p->brk_cur;
         if (e386_mem_map(p->cpu, old_end, new_end - old_end, E386_PROT_READ | E386_PROT_WRITE) != 0)
             return (int32_t)p->brk_cur;
@@ -78,16 +88,20 @@ int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags,
         return -EINVAL;
     if (len > 0xfffff000u)
         return -ENOMEM;
+    if (over_limit(p, 0)) /* do_mmap checks this before the flags and the address */
+        return -ENOMEM;
     uint32_t size = (len + 0xfff) & ~0xfffu;
     if (!(flags & (G_MAP_SHARED | G_MAP_PRIVATE)))
         return -EINVAL;
     if (flags & (G_MAP_FIXED | G_MAP_FIXED_NOREPLACE)) {
         if ((addr & 0xfff) || (uint64_t)addr + size > USER_STACK_TOP)
             return -EINVAL;
-        if ((flags & G_MAP_FIXED_NOREPLACE) && !range_free(p->cpu, addr, size))
+        if ((flags & G_MAP_FIXED_NOREPLACE) && !range_free(p, addr, size))
             return -EEXIST;
+        if (!(flags & G_MAP_FIXED_NOREPLACE) && splits_middle(p, addr, size) && over_limit(p, 1))
+            return -ENOMEM;
     } else {
-        if (addr && !(addr & 0xfff) && (uint64_t)addr + size <= MMAP_TOP && range_free(p->cpu, addr, size))
+        if (addr && !(addr & 0xfff) && (uint64_t)addr + size <= MMAP_TOP && range_free(p, addr, size))
             ; /* honour the hint */
         else
             addr = user_find_free(p, size);
@@ -95,7 +109,9 @@ int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags,
             return -ENOMEM;
     }
     int gprot = prot & 7;
-    if (e386_mem_map(p->cpu, addr, size, E386_PROT_READ | E386_PROT_WRITE) != 0)
+    /* private anonymous memory merges; a file's or a shared one never does here */
+    uint32_t tag = (flags & G_MAP_ANON) && !(flags & G_MAP_SHARED) ? VMA_TAG_ANON : vma_new_tag(vmas(p));
+    if (mem_map_tagged(p->cpu, addr, size, E386_PROT_READ | E386_PROT_WRITE, tag) != 0)
         return -ENOMEM;
     if (!(flags & G_MAP_ANON)) {
         /* File mappings are copies: MAP_SHARED writes do not reach the
@@ -131,7 +147,10 @@ int32_t sys_munmap(UserProc *p, uint32_t addr, uint32_t len)
 {
     if ((addr & 0xfff) || len == 0 || (uint64_t)addr + len > USER_STACK_TOP)
         return -EINVAL;
-    e386_mem_unmap(p->cpu, addr, (len + 0xfff) & ~0xfffu);
+    uint32_t size = (len + 0xfff) & ~0xfffu;
+    if (splits_middle(p, addr, size) && over_limit(p, 1))
+        return -ENOMEM;
+    e386_mem_unmap(p->cpu, addr, size);
     return 0;
 }
 
@@ -144,8 +163,33 @@ int32_t sys_mprotect(UserProc *p, uint32_t addr, uint32_t len, int prot)
     uint32_t size = (len + 0xfff) & ~0xfffu;
     if ((uint64_t)addr + size > USER_STACK_TOP)
         return -ENOMEM;
-    if (e386_mem_protect(p->cpu, addr, size, prot & 7) != 0)
-        return -ENOMEM;
+    uint64_t end = (uint64_t)addr + size;
+    Vma v;
+    for (uint64_t a = addr; a < end; a = v.end) /* a hole anywhere: ENOMEM, nothing changed */
+        if (!vma_at(vmas(p), a, &v))
+            return -ENOMEM;
+    /* range by range as Linux's mprotect_fixup: a piece that merges with
+     * the neighbour past its range's edge needs no split; every split
+     * needs room under the limit (an earlier piece stays changed) */
+    for (uint64_t a = addr; a < end; a = v.end) {
+        vma_at(vmas(p), a, &v);
+        uint64_t e = v.end < end ? v.end : end;
+        if (v.prot != (prot & 7)) {
+            Vma nb, piece = { a, e, prot & 7, v.tag };
+            int head = a > v.start, tail = e < v.end;
+            if (head != tail) { /* one split, unless the piece joins the neighbour on its open side */
+                int joins = head ? vma_at(vmas(p), e, &nb) && vma_mergeable(&piece, &nb)
+                                 : a > 0 && vma_at(vmas(p), a - 1, &nb) && vma_mergeable(&nb, &piece);
+                if (!joins && over_limit(p, 1))
+                    return -ENOMEM;
+            } else if (head && over_limit(p, 2)) { /* two splits, each checked */
+                return -ENOMEM;
+            }
+        }
+        if (e386_mem_protect(p->cpu, (uint32_t)a, (uint32_t)(e - a), prot & 7) != 0)
+            return -ENOMEM;
+        v.end = e;
+    }
     return 0;
 }
 
@@ -159,49 +203,72 @@ int32_t sys_mremap(UserProc *p, uint32_t old, uint32_t oldlen, uint32_t newlen, 
     uint32_t os = (oldlen + 0xfff) & ~0xfffu, ns = (newlen + 0xfff) & ~0xfffu;
     if (!e386_mem_is_mapped(p->cpu, old))
         return -EFAULT;
-    int prot = e386_mem_prot(p->cpu, old);
+    Vma v = { old, (uint64_t)old + 0x1000, E386_PROT_READ | E386_PROT_WRITE, VMA_TAG_ANON };
+    vma_at(vmas(p), old, &v);
+    int prot = v.prot; /* as mapped (the page map's would add EXEC to READ) */
     if (ns <= os) {
         if (ns < os)
             e386_mem_unmap(p->cpu, old + ns, os - ns);
         return (int32_t)old;
     }
-    if ((uint64_t)old + ns <= MMAP_TOP && range_free(p->cpu, old + os, ns - os)) {
-        if (e386_mem_map(p->cpu, old + os, ns - os, prot) != 0)
+    if ((uint64_t)old + ns <= MMAP_TOP && range_free(p, old + os, ns - os)) {
+        if (mem_map_tagged(p->cpu, old + os, ns - os, prot, v.tag) != 0) /* grows the range */
             return -ENOMEM;
         return (int32_t)old;
     }
     if (!(flags & G_MREMAP_MAYMOVE))
         return -ENOMEM;
-    uint32_t dst = user_find_free(p, ns);
-    if (!dst || e386_mem_map(p->cpu, dst, ns, E386_PROT_READ | E386_PROT_WRITE) != 0)
+    if (over_limit(p, 4)) /* Linux's move_vma: map_count >= max_map_count - 3 */
         return -ENOMEM;
-    uint8_t page[4096];
-    for (uint32_t o = 0; o < os; o += 4096) {
-        if (e386_mem_read(p->cpu, old + o, page, 4096) == 0)
-            e386_mem_write(p->cpu, dst + o, page, 4096);
+    uint32_t dst = user_find_free(p, ns);
+    if ((uint64_t)old + os > USER_STACK_TOP)
+        return -EFAULT; /* Linux: the old range is not one mapping */
+    if (!dst)
+        return -ENOMEM;
+    /* the pages move (their host blocks with them): untouched ones stay
+     * untouched, and no byte is copied */
+    if (mem_map_tagged(p->cpu, dst + os, ns - os, prot, VMA_TAG_ANON) != 0)
+        return -ENOMEM;
+    if (os && mem_move(p->cpu, dst, old, os, prot) != 0) {
+        e386_mem_unmap(p->cpu, dst + os, ns - os);
+        return -ENOMEM;
     }
-    e386_mem_protect(p->cpu, dst, ns, prot);
-    e386_mem_unmap(p->cpu, old, os);
     return (int32_t)dst;
 }
 
-/* -d page, in the shape of QEMU's: ranges of pages with one protection.
- * The CPU's page map is scanned whole (a debug aid: 2^20 lookups). */
+/* -d page, in the shape of QEMU's: ranges of pages with one protection
+ * (as the page map gives it: READ implies EXEC, as i386 has no NX),
+ * made from the mapping ranges, not from 2^20 page lookups. */
+static int shown_prot(int prot)
+{
+    return (prot & 7 ? E386_PROT_READ | E386_PROT_EXEC : 0) | (prot & E386_PROT_WRITE);
+}
+
+static void log_range(FILE *f, uint64_t start, uint64_t end, int prot)
+{
+    fprintf(f, "page: %08x-%08x %08x %c%c%c\n", (uint32_t)start, (uint32_t)(end - 1), (uint32_t)(end - start),
+            prot & E386_PROT_READ ? 'r' : '-', prot & E386_PROT_WRITE ? 'w' : '-', prot & E386_PROT_EXEC ? 'x' : '-');
+}
+
 void user_log_pages(UserProc *p, const char *why)
 {
     FILE *f = user_log(p);
     fprintf(f, "page: %s\npage: start    end      size     prot\n", why);
+    uint64_t start = 0, end = 0;
     int cur = -1;
-    uint32_t start = 0;
-    for (uint64_t a = 0; a <= 0x100000000ull; a += 0x1000) {
-        int prot = a < 0x100000000ull ? e386_mem_prot(p->cpu, (uint32_t)a) : -1;
-        if (prot == cur)
-            continue;
-        if (cur >= 0)
-            fprintf(f, "page: %08x-%08x %08x %c%c%c\n", start, (uint32_t)(a - 1), (uint32_t)(a - start),
-                    cur & E386_PROT_READ ? 'r' : '-', cur & E386_PROT_WRITE ? 'w' : '-',
-                    cur & E386_PROT_EXEC ? 'x' : '-');
-        cur = prot;
-        start = (uint32_t)a;
+    Vma v;
+    for (uint64_t x = 0; vma_from(vmas(p), x, &v); x = v.end) {
+        int prot = shown_prot(v.prot);
+        if (cur >= 0 && (v.start != end || prot != cur)) {
+            log_range(f, start, end, cur);
+            cur = -1;
+        }
+        if (cur < 0) {
+            start = v.start;
+            cur = prot;
+        }
+        end = v.end;
     }
+    if (cur >= 0)
+        log_range(f, start, end, cur);
 }
