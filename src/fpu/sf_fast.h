@@ -68,12 +68,11 @@ SF_INLINE F80 sf_mul_normal(SfCtx *c, F80 a, F80 b)
 {
     uint64_t hi, lo;
     sf_mul64(a.mant, b.mant, &hi, &lo);
-    int32_t e = sf_exp(a) + sf_exp(b) - SF_BIAS + 1;
-    if (!(hi & SF_INT_BIT)) {
-        hi = (hi << 1) | (lo >> 63);
-        lo <<= 1;
-        e--;
-    }
+    /* normalise by the one bit the product may lack, without a branch */
+    int sh = !(hi >> 63);
+    int32_t e = sf_exp(a) + sf_exp(b) - SF_BIAS + 1 - sh;
+    hi = (hi << sh) | ((lo >> 63) & (uint64_t)sh);
+    lo <<= sh;
     c->c1 = 0;
     return sf_round_pack(c, sf_sign(a) ^ sf_sign(b), e, hi, lo);
 }

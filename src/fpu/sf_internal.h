@@ -66,35 +66,37 @@ uint64_t sf_round_slow(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t lo, 
  * the slow path's denormal, trap and overflow cases can arise; the
  * rounding itself is the slow path's, step for step. */
 SF_INLINE uint64_t sf_round_normal(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t lo, int p,
-                                       int32_t *eout)
+                                   int32_t *eout)
 {
+    /* branch-free where the data decides (which way a random operand
+     * rounds is a coin toss for the host's branch predictor) */
     int drop = 64 - p;
     uint64_t mask = drop ? (~0ull >> (64 - drop)) : 0, ulp = mask + 1;
-    int inexact, gt, eq;
+    unsigned inexact, gt, eq;
     if (drop) {
         uint64_t rem = hi & mask, half = 1ull << (drop - 1);
         inexact = (rem | lo) != 0;
-        gt = rem > half || (rem == half && lo);
-        eq = rem == half && !lo;
+        gt = (rem > half) | ((rem == half) & (lo != 0));
+        eq = (rem == half) & (lo == 0);
     } else {
         inexact = lo != 0;
         gt = lo > SF_INT_BIT;
         eq = lo == SF_INT_BIT;
     }
-    c->c1 = 0;
+    unsigned inc;
+    switch (c->rc) {
+    case 0: inc = gt | (eq & ((hi & ulp) != 0)); break;
+    case 1: inc = (unsigned)sign & inexact; break;
+    case 2: inc = (unsigned)!sign & inexact; break;
+    default: inc = 0; break;
+    }
+    c->flags |= (uint16_t)(inexact ? SF_PE : 0);
+    c->c1 = (uint8_t)inc;
+    hi = (hi & ~mask) + (ulp & (0 - (uint64_t)inc));
     *eout = e;
-    if (!inexact)
-        return hi;
-    c->flags |= SF_PE;
-    int inc = c->rc == 0 ? (gt || (eq && (hi & ulp))) : c->rc == 1 ? sign : c->rc == 2 ? !sign : 0;
-    hi &= ~mask;
-    if (inc) {
-        hi += ulp;
-        if (hi == 0) { /* carried out of the top: 1.000... at the next exponent */
-            hi = SF_INT_BIT;
-            *eout = e + 1;
-        }
-        c->c1 = 1;
+    if (hi == 0) { /* carried out of the top: 1.000... at the next exponent */
+        hi = SF_INT_BIT;
+        *eout = e + 1;
     }
     return hi;
 }
