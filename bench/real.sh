@@ -36,7 +36,7 @@ done
 
 # name:set -- the order of the table.
 WORKLOADS="gzip gunzip md5sum sha256sum sort lua-binary-trees lua-nbody lua-spectral-norm lua-fannkuch
-python-builtins sqlite c-int_sieve c-mem_chase c-fp_nbody"
+python-builtins sqlite c-int_sieve c-mem_chase c-fp_nbody c-fp_matmul"
 if [ -n "$LIST" ]; then echo $WORKLOADS | tr ' ' '\n'; exit 0; fi
 if [ -n "$ONLY" ]; then
     for w in ${ONLY//,/ }; do
@@ -86,8 +86,8 @@ TEXT=$IN/text-$TEXT_SIZE.txt SORTIN=$IN/lines-$LINES.txt
 # the C set, built the way bench/run.sh builds it
 CBIN=${TMPDIR:-/tmp}/emu386-bench-real
 mkdir -p "$CBIN"
-for p in int_sieve mem_chase fp_nbody; do
-    [ "$CBIN/$p" -nt "$HERE/$p.c" ] || gcc -m32 -O2 -static -o "$CBIN/$p" "$HERE/$p.c"
+for p in int_sieve mem_chase fp_nbody fp_matmul; do
+    [ "$CBIN/$p" -nt "$HERE/$p.c" ] || gcc -m32 -O2 -static -mfpmath=387 -o "$CBIN/$p" "$HERE/$p.c"
 done
 if [ -n "$QUICK" ]; then
     N_BT=12 N_NB=20000 N_SN=100 N_FK=8 N_PY=30000 N_SQL=20000

@@ -19,9 +19,9 @@ command -v qemu-i386 >/dev/null || { echo "bench: qemu-i386 missing: apt-get ins
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing: apt-get install time" >&2; exit 1; }
 [ -x "$EMU" ] || { echo "bench: $EMU missing: build first (bash ci/check)" >&2; exit 1; }
 mkdir -p "$BUILD"
-PROGS="int_sieve mem_chase fp_nbody"
+PROGS="int_sieve mem_chase fp_nbody fp_matmul"
 for p in $PROGS hello; do
-    gcc -m32 -O2 -static -o "$BUILD/$p" "$HERE/$p.c"
+    gcc -m32 -O2 -static -mfpmath=387 -o "$BUILD/$p" "$HERE/$p.c"
 done
 
 # One probe decides whether the native column is measured.  "env" is the

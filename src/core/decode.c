@@ -231,6 +231,7 @@ int decode_insn(E386Cpu *cpu, uint32_t eip, int code32, E386Op *op,
     alu_specialize(op);
     mov_specialize(op);
     shift_specialize(op);
+    x87_specialize(op);
     *info = i;
     *dec_out = dec;
     return DEC_OK;

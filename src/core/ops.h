@@ -19,6 +19,8 @@ void alu_specialize(E386Op *op);
 void mov_specialize(E386Op *op);
 /* ... the 32-bit register shifts and rotates by an immediate (cpu/shift.c) */
 void shift_specialize(E386Op *op);
+/* ... the hot x87 forms: loads, stores, arithmetic, FXCH (cpu/x87_spec.c) */
+void x87_specialize(E386Op *op);
 /* the FX_CO rotate handler f without its flag update (for FX_CO_DEAD) */
 OpFn shift_rotate_without_flags(OpFn f);
 /* Compare-and-branch fusion (cpu/fuse.c): the compare forms that fuse

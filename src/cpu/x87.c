@@ -5,85 +5,8 @@
 #include "cpu/x87.h"
 #include "fpu/sf_internal.h"
 
-static const F80 f80_indefinite = { 0xc000000000000000ull, 0xffff };
 static const F80 f80_one = { 0x8000000000000000ull, 0x3fff };
 static const F80 f80_zero = { 0, 0 };
-
-static void set_reg(Fpu *f, int i, F80 v)
-{
-    int p = phys(f, i);
-    f->st[p] = v;
-    f->tw = (uint16_t)((f->tw & ~(3 << (2 * p))) | (classify_tag(v) << (2 * p)));
-}
-
-static void set_empty(Fpu *f, int i)
-{
-    f->tw |= (uint16_t)(3 << (2 * phys(f, i)));
-}
-
-static void fpu_pop(Fpu *f)
-{
-    set_empty(f, 0);
-    set_top(f, fp_top(f) + 1);
-}
-
-static void fpu_wait_check(E386Cpu *cpu)
-{
-    if (cpu->fpu.sw & SW_ES)
-        raise_exc(cpu, EX_MF);
-}
-
-static SfCtx ctx_of(const Fpu *f)
-{
-    SfCtx c;
-    memset(&c, 0, sizeof c);
-    c.rc = (uint8_t)((f->cw >> 10) & 3);
-    c.pc = (uint8_t)((f->cw >> 8) & 3);
-    c.flags = (uint16_t)((f->cw & SW_OE ? 0 : SF_TRAP_OE) | (f->cw & SW_UE ? 0 : SF_TRAP_UE));
-    return c;
-}
-
-/* Finish an operation: flags into SW, C1 = rounded up.  An unmasked
- * invalid-operand, denormal or zero-divide exception is raised before the
- * computation (as the x87 does, measured): only it is reported, C1 is
- * cleared, and the destination and TOP are left alone: no store, no pop.
- * Unmasked OE/UE results come back re-biased from the soft-float module
- * and are stored like any other.  Returns 1 if the result may be stored. */
-static int fpu_done(Fpu *f, const SfCtx *c)
-{
-    unsigned pre = c->flags & (SW_IE | SW_DE | SW_ZE);
-    if (pre & ~f->cw) {
-        f->sw &= (uint16_t)~SW_C1;
-        fpu_except(f, pre);
-        return 0;
-    }
-    f->sw &= (uint16_t)~SW_C1;
-    if (c->c1)
-        f->sw |= SW_C1;
-    fpu_except(f, c->flags);
-    return 1;
-}
-
-/* Stack underflow: reading an empty register. */
-static int underflow(Fpu *f)
-{
-    f->sw &= (uint16_t)~SW_C1;
-    return !fpu_except(f, SW_IE | SW_SF);
-}
-
-static void fpu_push(Fpu *f, F80 v)
-{
-    if (!is_empty(f, 7)) { /* overflow */
-        f->sw |= SW_C1;
-        if (fpu_except(f, SW_IE | SW_SF))
-            return;
-        v = f80_indefinite;
-    } else {
-        f->sw &= (uint16_t)~SW_C1;
-    }
-    set_top(f, fp_top(f) - 1);
-    set_reg(f, 0, v);
-}
 
 /* FXTRACT (and FPTAN, FSINCOS) replace ST(0) and push a second result.
  * The x87 checks for a full stack first: IE, SF, C1 = 1 and, masked, two
@@ -95,9 +18,9 @@ static int two_results_overflow(Fpu *f)
     f->sw |= SW_C1;
     if (fpu_except(f, SW_IE | SW_SF))
         return 1;
-    set_reg(f, 0, f80_indefinite);
+    set_reg(f, 0, sf_indefinite());
     set_top(f, fp_top(f) - 1);
-    set_reg(f, 0, f80_indefinite);
+    set_reg(f, 0, sf_indefinite());
     return 1;
 }
 
@@ -155,13 +78,6 @@ static F80 arith(SfCtx *c, int which, F80 a, F80 b)
     }
 }
 
-/* The DE a denormal single/double memory source raised (see load_src). */
-static void src_denormal(SfCtx *c, F80 a, int den)
-{
-    if (den && !(c->flags & (SF_IE | SF_ZE)) && !sf_is_nan(a))
-        c->flags |= SF_DE;
-}
-
 /* The compares: ST(0) with b (empty: either operand is).  The FCOM family
  * sets C3 C2 C0 and clears C1; the FCOMI family sets ZF PF CF, clears OF
  * SF AF and leaves C1 alone but for a stack underflow.  The x87 writes the
@@ -203,7 +119,7 @@ static void arith_st0(E386Cpu *cpu, int which, F80 src, int src_empty, int den)
     }
     if (is_empty(f, 0) || src_empty) {
         if (underflow(f))
-            set_reg(f, 0, f80_indefinite);
+            set_reg(f, 0, sf_indefinite());
         return;
     }
     F80 a = f->st[phys(f, 0)];
@@ -221,7 +137,7 @@ static void arith_sti(E386Cpu *cpu, int which, int i, int pop)
     if (is_empty(f, 0) || is_empty(f, i)) {
         if (!underflow(f))
             return; /* unmasked: no pop either */
-        set_reg(f, i, f80_indefinite);
+        set_reg(f, i, sf_indefinite());
     } else {
         static const int swap[8] = { 0, 1, 2, 3, 5, 4, 7, 6 };
         F80 r = arith(&c, swap[which], f->st[phys(f, i)], f->st[phys(f, 0)]);
@@ -257,21 +173,7 @@ static void store_int(E386Cpu *cpu, const E386Op *op, int bits, int pop)
         fpu_pop(f);
 }
 
-/* fpu_done for a single/double memory destination: with OE or UE
- * unmasked and raised, the x87 writes nothing, does not pop and reports
- * that exception alone (no PE), C1 = 0. */
-static int store_done(Fpu *f, const SfCtx *c)
-{
-    unsigned post = c->flags & (SW_OE | SW_UE);
-    if ((post & ~f->cw) && !(c->flags & (SW_IE | SW_DE | SW_ZE) & ~f->cw)) {
-        f->sw &= (uint16_t)~SW_C1;
-        fpu_except(f, post);
-        return 0;
-    }
-    return fpu_done(f, c);
-}
-
-static void store_float(E386Cpu *cpu, const E386Op *op, int kind, int pop)
+void x87_store_float(E386Cpu *cpu, const E386Op *op, int kind, int pop)
 {
     Fpu *f = &cpu->fpu;
     SfCtx c = ctx_of(f);
@@ -280,7 +182,7 @@ static void store_float(E386Cpu *cpu, const E386Op *op, int kind, int pop)
     if (is_empty(f, 0)) {
         if (!underflow(f))
             return;
-        v = f80_indefinite;
+        v = sf_indefinite();
     }
     if (kind == 80) {
         write80(cpu, lin, v);
@@ -300,7 +202,7 @@ static void store_float(E386Cpu *cpu, const E386Op *op, int kind, int pop)
 
 /* ---- the escape opcodes ---- */
 
-static void fcomi(E386Cpu *cpu, int i, int quiet, int pop)
+void x87_fcomi(E386Cpu *cpu, int i, int quiet, int pop)
 {
     Fpu *f = &cpu->fpu;
     do_compare(cpu, f->st[phys(f, i)], is_empty(f, 0) || is_empty(f, i), quiet, 0, 1, pop);
@@ -312,7 +214,7 @@ static void fst_reg(Fpu *f, int i, int pop)
     if (is_empty(f, 0)) {
         if (!underflow(f))
             return;
-        set_reg(f, i, f80_indefinite);
+        set_reg(f, i, sf_indefinite());
     } else {
         set_reg(f, i, f->st[phys(f, 0)]);
         f->sw &= (uint16_t)~SW_C1;
@@ -326,8 +228,8 @@ static void fxch(Fpu *f, int i)
     if (is_empty(f, 0) || is_empty(f, i)) {
         if (!underflow(f))
             return;
-        if (is_empty(f, 0)) set_reg(f, 0, f80_indefinite);
-        if (is_empty(f, i)) set_reg(f, i, f80_indefinite);
+        if (is_empty(f, 0)) set_reg(f, 0, sf_indefinite());
+        if (is_empty(f, i)) set_reg(f, i, sf_indefinite());
     }
     F80 a = f->st[phys(f, 0)], b = f->st[phys(f, i)];
     set_reg(f, 0, b);
@@ -364,13 +266,13 @@ static void unary(E386Cpu *cpu, int code)
         if (!underflow(f)) {
             /* unmasked: nothing stored, nothing popped */
         } else if (code == 0x31 || code == 0x33 || code == 0x39) {
-            set_reg(f, 1, f80_indefinite); /* fyl2x fpatan fyl2xp1: into ST(1), popped */
+            set_reg(f, 1, sf_indefinite()); /* fyl2x fpatan fyl2xp1: into ST(1), popped */
             fpu_pop(f);
         } else {
-            set_reg(f, 0, f80_indefinite);
+            set_reg(f, 0, sf_indefinite());
             if (code == 0x34 || code == 0x32 || code == 0x3b) { /* the second indefinite */
                 set_top(f, fp_top(f) - 1);
-                set_reg(f, 0, f80_indefinite);
+                set_reg(f, 0, sf_indefinite());
             }
         }
         if (code == 0x32 || code == 0x3b || code == 0x3e || code == 0x3f || code == 0x35 || code == 0x38)
@@ -415,8 +317,8 @@ static void unary(E386Cpu *cpu, int code)
             if (code == 0x35 || code == 0x38)
                 f->sw &= (uint16_t)~SW_C2;
             if (underflow(f)) {
-                if (code == 0x31 || code == 0x33 || code == 0x39) { set_reg(f, 1, f80_indefinite); fpu_pop(f); }
-                else set_reg(f, 0, f80_indefinite);
+                if (code == 0x31 || code == 0x33 || code == 0x39) { set_reg(f, 1, sf_indefinite()); fpu_pop(f); }
+                else set_reg(f, 0, sf_indefinite());
             }
             return;
         }
@@ -446,31 +348,6 @@ static void unary(E386Cpu *cpu, int code)
     }
     if (fpu_done(f, &c))
         set_reg(f, 0, r);
-}
-
-static void record_ip(E386Cpu *cpu, const E386Op *op, int mem)
-{
-    Fpu *f = &cpu->fpu;
-    f->fip = op->eip;
-    f->fcs = cpu->seg[SEG_CS].sel;
-    f->fop = (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
-    if (mem) {
-        f->fdp = op_ea(cpu, op);
-        f->fds = cpu->seg[op->seg].sel;
-    }
-}
-
-/* FLD m32/m64: an unmasked IE (SNaN) loads nothing and clears C1; an
- * unmasked DE still loads the value (measured). */
-static int load_ok(Fpu *f, const SfCtx *c)
-{
-    if (!is_empty(f, 7))
-        return 1; /* a stack overflow takes precedence: fpu_push reports it */
-    fpu_except(f, c->flags);
-    if (!(c->flags & SW_IE & ~f->cw))
-        return 1;
-    f->sw &= (uint16_t)~SW_C1;
-    return 0;
 }
 
 static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
@@ -523,7 +400,7 @@ static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
             F80 v = load_mem(cpu, op, M_F32, &c);
             if (load_ok(f, &c)) fpu_push(f, v);
         } else if (reg == 2 || reg == 3) {
-            store_float(cpu, op, 32, reg == 3);
+            x87_store_float(cpu, op, 32, reg == 3);
         } else {
             raise_exc(cpu, EX_UD);
         }
@@ -533,7 +410,7 @@ static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
         case 0: fpu_push(f, load_mem(cpu, op, M_I32, &c)); break;
         case 2: case 3: store_int(cpu, op, 32, reg == 3); break;
         case 5: fpu_push(f, read80(cpu, op_lin(cpu, op, 10, 0))); break;
-        case 7: store_float(cpu, op, 80, 1); break;
+        case 7: x87_store_float(cpu, op, 80, 1); break;
         default: raise_exc(cpu, EX_UD); /* FISTTP is SSE3 */
         }
         break;
@@ -542,7 +419,7 @@ static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
             F80 v = load_mem(cpu, op, M_F64, &c);
             if (load_ok(f, &c)) fpu_push(f, v);
         } else if (reg == 2 || reg == 3) {
-            store_float(cpu, op, 64, reg == 3);
+            x87_store_float(cpu, op, 64, reg == 3);
         } else {
             raise_exc(cpu, EX_UD);
         }
@@ -610,7 +487,7 @@ static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
             if (is_empty(f, i)) { /* the underflow alone, C1 = 0, whatever ST(7) holds */
                 if (!underflow(f)) break;
                 set_top(f, fp_top(f) - 1);
-                set_reg(f, 0, f80_indefinite);
+                set_reg(f, 0, sf_indefinite());
                 break;
             }
             fpu_push(f, f->st[phys(f, i)]);
@@ -632,14 +509,14 @@ static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
             static const int cc[4] = { 2, 4, 6, 10 }; /* b e be u */
             int cond = cc_cond(cpu, cc[reg] | (esc == 3));
             if (is_empty(f, 0) || is_empty(f, i)) {
-                if (underflow(f)) set_reg(f, 0, f80_indefinite);
+                if (underflow(f)) set_reg(f, 0, sf_indefinite());
             } else if (cond) { /* C1 is left as it was (measured) */
                 set_reg(f, 0, f->st[phys(f, i)]);
             }
         } else if (esc == 2 && reg == 5 && i == 1) { /* fucompp */
             do_compare(cpu, f->st[phys(f, 1)], is_empty(f, 0) || is_empty(f, 1), 1, 0, 0, 2);
         } else if (esc == 3 && (reg == 5 || reg == 6)) {
-            fcomi(cpu, i, reg == 5, 0);
+            x87_fcomi(cpu, i, reg == 5, 0);
         } else {
             raise_exc(cpu, EX_UD);
         }
@@ -672,7 +549,7 @@ static const E386Op *esc_reg(E386Cpu *cpu, const E386Op *op)
         }
         break;
     default: /* DF */
-        if (reg == 5 || reg == 6) fcomi(cpu, i, reg == 5, 1);
+        if (reg == 5 || reg == 6) x87_fcomi(cpu, i, reg == 5, 1);
         else if (reg == 0) { set_empty(f, i); fpu_pop(f); f->sw &= (uint16_t)~SW_C1; } /* ffreep */
         else if (reg == 1) fxch(f, i);
         else if (reg == 2 || reg == 3) fst_reg(f, i, 1);

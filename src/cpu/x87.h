@@ -4,6 +4,7 @@
 #ifndef E386_X87_H
 #define E386_X87_H
 #include "core/cpu.h"
+#include "fpu/sf_internal.h"
 
 enum { SW_IE = 1, SW_DE = 2, SW_ZE = 4, SW_OE = 8, SW_UE = 16, SW_PE = 32, SW_SF = 64,
        SW_ES = 128, SW_C0 = 1 << 8, SW_C1 = 1 << 9, SW_C2 = 1 << 10, SW_C3 = 1 << 14,
@@ -44,14 +45,33 @@ static inline uint16_t cw_value(uint32_t v)
     return (uint16_t)((v & 0x1f3f) | 0x40);
 }
 
+/* 64-bit operands: one page check when the access stays in one page of
+ * the plain fast path (lin_read's and lin_write's conditions for both
+ * halves); otherwise the two 4-byte accesses, low half first. */
 static inline uint64_t read64(E386Cpu *cpu, uint32_t lin)
 {
+    if (!cpu->softmmu && (lin & 0xfff) <= 0xff8) {
+        Page *p = mem_page_any(&cpu->mem, lin);
+        if (p && (p->flags & PG_READ)) {
+            const uint8_t *h = p->host + (lin & 0xfff);
+            return ld_le(h, 4) | (uint64_t)ld_le(h + 4, 4) << 32;
+        }
+    }
     uint64_t lo = lin_read(cpu, lin, 4);
     return lo | (uint64_t)lin_read(cpu, lin + 4, 4) << 32;
 }
 
 static inline void write64(E386Cpu *cpu, uint32_t lin, uint64_t v)
 {
+    if (!cpu->softmmu && (lin & 0xfff) <= 0xff8) {
+        Page *p = mem_page_any(&cpu->mem, lin);
+        if (p && (p->flags & (PG_WRITE | PG_CODE)) == PG_WRITE) {
+            uint8_t *h = p->host + (lin & 0xfff);
+            st_le(h, 4, (uint32_t)v);
+            st_le(h + 4, 4, (uint32_t)(v >> 32));
+            return;
+        }
+    }
     lin_check_write(cpu, lin, 8);
     lin_write(cpu, lin, 4, (uint32_t)v);
     lin_write(cpu, lin + 4, 4, (uint32_t)(v >> 32));
@@ -71,6 +91,134 @@ static inline void write80(E386Cpu *cpu, uint32_t lin, F80 v)
     write64(cpu, lin, v.mant);
     lin_write(cpu, lin + 8, 2, v.sexp);
 }
+
+/* ---- state helpers shared by x87.c and x87_spec.c ---- */
+
+static inline void set_reg(Fpu *f, int i, F80 v)
+{
+    int p = phys(f, i);
+    f->st[p] = v;
+    f->tw = (uint16_t)((f->tw & ~(3 << (2 * p))) | (classify_tag(v) << (2 * p)));
+}
+
+static inline void set_empty(Fpu *f, int i)
+{
+    f->tw |= (uint16_t)(3 << (2 * phys(f, i)));
+}
+
+static inline void fpu_pop(Fpu *f)
+{
+    set_empty(f, 0);
+    set_top(f, fp_top(f) + 1);
+}
+
+static inline void fpu_wait_check(E386Cpu *cpu)
+{
+    if (cpu->fpu.sw & SW_ES)
+        raise_exc(cpu, EX_MF);
+}
+
+static inline SfCtx ctx_of(const Fpu *f)
+{
+    SfCtx c = { (uint8_t)((f->cw >> 10) & 3), (uint8_t)((f->cw >> 8) & 3),
+                (uint16_t)((f->cw & SW_OE ? 0 : SF_TRAP_OE) | (f->cw & SW_UE ? 0 : SF_TRAP_UE)), 0 };
+    return c;
+}
+
+/* Finish an operation: flags into SW, C1 = rounded up.  An unmasked
+ * invalid-operand, denormal or zero-divide exception is raised before the
+ * computation (as the x87 does, measured): only it is reported, C1 is
+ * cleared, and the destination and TOP are left alone: no store, no pop.
+ * Unmasked OE/UE results come back re-biased from the soft-float module
+ * and are stored like any other.  Returns 1 if the result may be stored. */
+static inline int fpu_done(Fpu *f, const SfCtx *c)
+{
+    unsigned pre = c->flags & (SW_IE | SW_DE | SW_ZE);
+    if (pre & ~f->cw) {
+        f->sw &= (uint16_t)~SW_C1;
+        fpu_except(f, pre);
+        return 0;
+    }
+    f->sw &= (uint16_t)~SW_C1;
+    if (c->c1)
+        f->sw |= SW_C1;
+    fpu_except(f, c->flags);
+    return 1;
+}
+
+/* Stack underflow: reading an empty register. */
+static inline int underflow(Fpu *f)
+{
+    f->sw &= (uint16_t)~SW_C1;
+    return !fpu_except(f, SW_IE | SW_SF);
+}
+
+static inline void fpu_push(Fpu *f, F80 v)
+{
+    if (!is_empty(f, 7)) { /* overflow */
+        f->sw |= SW_C1;
+        if (fpu_except(f, SW_IE | SW_SF))
+            return;
+        v = sf_indefinite();
+    } else {
+        f->sw &= (uint16_t)~SW_C1;
+    }
+    set_top(f, fp_top(f) - 1);
+    set_reg(f, 0, v);
+}
+
+/* The DE a denormal single/double memory source raised (see load_src). */
+static inline void src_denormal(SfCtx *c, F80 a, int den)
+{
+    if (den && !(c->flags & (SF_IE | SF_ZE)) && !sf_is_nan(a))
+        c->flags |= SF_DE;
+}
+
+/* fpu_done for a single/double memory destination: with OE or UE
+ * unmasked and raised, the x87 writes nothing, does not pop and reports
+ * that exception alone (no PE), C1 = 0. */
+static inline int store_done(Fpu *f, const SfCtx *c)
+{
+    unsigned post = c->flags & (SW_OE | SW_UE);
+    if ((post & ~f->cw) && !(c->flags & (SW_IE | SW_DE | SW_ZE) & ~f->cw)) {
+        f->sw &= (uint16_t)~SW_C1;
+        fpu_except(f, post);
+        return 0;
+    }
+    return fpu_done(f, c);
+}
+
+static inline void record_ip(E386Cpu *cpu, const E386Op *op, int mem)
+{
+    Fpu *f = &cpu->fpu;
+    f->fip = op->eip;
+    f->fcs = cpu->seg[SEG_CS].sel;
+    f->fop = (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
+    if (mem) {
+        f->fdp = op_ea(cpu, op);
+        f->fds = cpu->seg[op->seg].sel;
+    }
+}
+
+/* FLD m32/m64: an unmasked IE (SNaN) loads nothing and clears C1; an
+ * unmasked DE still loads the value (measured). */
+static inline int load_ok(Fpu *f, const SfCtx *c)
+{
+    if (!is_empty(f, 7))
+        return 1; /* a stack overflow takes precedence: fpu_push reports it */
+    fpu_except(f, c->flags);
+    if (!(c->flags & SW_IE & ~f->cw))
+        return 1;
+    f->sw &= (uint16_t)~SW_C1;
+    return 0;
+}
+
+/* x87.c, for the specialised handlers of x87_spec.c: FST/FSTP to memory
+ * (kind 32, 64 or 80 bits), FCOMI/FUCOMI(P) with ST(i); and the generic
+ * escape handler they fall back to. */
+void x87_store_float(E386Cpu *cpu, const E386Op *op, int kind, int pop);
+void x87_fcomi(E386Cpu *cpu, int i, int quiet, int pop);
+const E386Op *op_fpu_esc(E386Cpu *cpu, const E386Op *op);
 
 /* x87_env.c: FLDENV/FSTENV/FRSTOR/FSAVE at a linear address, 32- or
  * 16-bit layout. */

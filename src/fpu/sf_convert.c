@@ -74,7 +74,7 @@ static uint64_t to_ieee(SfCtx *c, F80 a, int fbits, int emax, int bias)
 }
 
 uint32_t sf_to_f32(SfCtx *c, F80 a) { return (uint32_t)to_ieee(c, a, 23, 0xff, 127); }
-uint64_t sf_to_f64(SfCtx *c, F80 a) { return to_ieee(c, a, 52, 0x7ff, 1023); }
+uint64_t sf_to_f64_slow(SfCtx *c, F80 a) { return to_ieee(c, a, 52, 0x7ff, 1023); }
 
 /* Round to an integral value: *out gets the integer part's significand and
  * exponent as an F80.  Returns 1 if the value was inexact. */

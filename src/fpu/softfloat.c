@@ -3,15 +3,16 @@
  * 64-bit extension for rounding, so results are identical on any host. */
 #include "fpu/sf_internal.h"
 
-int sf_clz64(uint64_t v)
+int sf_clz64_portable(uint64_t v)
 {
     int n = 0;
     if (!v)
         return 64;
-    while (!(v & SF_INT_BIT)) {
-        v <<= 1;
-        n++;
-    }
+    for (int sh = 32; sh; sh >>= 1)
+        if (!(v >> (64 - sh))) {
+            v <<= sh;
+            n += sh;
+        }
     return n;
 }
 
@@ -48,7 +49,7 @@ uint64_t sf_norm(F80 a, int *e)
     return m << s;
 }
 
-void sf_mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
+void sf_mul64_portable(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 {
     uint64_t al = a & 0xffffffffu, ah = a >> 32, bl = b & 0xffffffffu, bh = b >> 32;
     uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
@@ -57,13 +58,8 @@ void sf_mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
     *hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
 }
 
-int sf_precision(const SfCtx *c)
-{
-    return c->pc == 0 ? 24 : c->pc == 2 ? 53 : 64; /* PC=1 is reserved: treat as 64 */
-}
-
-uint64_t sf_round(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t lo, int p, int32_t emax,
-                  int32_t *eout)
+uint64_t sf_round_slow(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t lo, int p, int32_t emax,
+                       int32_t *eout)
 {
     c->c1 = 0;
     /* The x87 detects tininess after rounding: a value just below the
@@ -175,13 +171,6 @@ uint64_t sf_round(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t lo, int p
     return hi;
 }
 
-F80 sf_round_pack(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t lo)
-{
-    int32_t eo;
-    uint64_t m = sf_round(c, sign, e, hi, lo, sf_precision(c), 0x7fff, &eo);
-    return sf_make(sign, eo, m);
-}
-
 int sf_nan_operands(SfCtx *c, F80 a, F80 b, int two, F80 *r)
 {
     if (sf_is_unsupported(a) || (two && sf_is_unsupported(b))) {
@@ -280,10 +269,10 @@ static F80 add_sub(SfCtx *c, F80 a, F80 b, int negate_b)
     return sf_round_pack(c, sa, e - sh, hi, lo);
 }
 
-F80 sf_add(SfCtx *c, F80 a, F80 b) { return add_sub(c, a, b, 0); }
-F80 sf_sub(SfCtx *c, F80 a, F80 b) { return add_sub(c, a, b, 1); }
+F80 sf_add_slow(SfCtx *c, F80 a, F80 b) { return add_sub(c, a, b, 0); }
+F80 sf_sub_slow(SfCtx *c, F80 a, F80 b) { return add_sub(c, a, b, 1); }
 
-F80 sf_mul(SfCtx *c, F80 a, F80 b)
+F80 sf_mul_slow(SfCtx *c, F80 a, F80 b)
 {
     F80 r;
     if (sf_nan_operands(c, a, b, 1, &r))
@@ -315,7 +304,7 @@ F80 sf_mul(SfCtx *c, F80 a, F80 b)
     return sf_round_pack(c, s, e, hi, lo);
 }
 
-F80 sf_div(SfCtx *c, F80 a, F80 b)
+F80 sf_div_slow(SfCtx *c, F80 a, F80 b)
 {
     F80 r;
     if (sf_nan_operands(c, a, b, 1, &r))

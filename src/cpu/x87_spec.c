@@ -1,0 +1,396 @@
+/* x87 instructions specialised at translation time.
+ *
+ * op_fpu_esc (x87.c) decodes the escape byte and ModRM at every
+ * execution.  For the forms compiled floating-point code is made of --
+ * FLD/FST/FSTP of doubles, singles and ST(i), FILD m32, the m80 spills,
+ * FADD/FMUL/FSUB(R)/FDIV(R) with a memory or register operand and their
+ * popping forms, FXCH, FCHS, FABS, FLD1, FLDZ, FCOMI/FUCOMI(P) -- the
+ * decoder picks a handler with the operation fixed.  Each one runs the
+ * generic path's steps in the generic order through the same helpers
+ * (x87.h), and hands anything out of the ordinary (an empty register, a
+ * full stack for a load) to op_fpu_esc before it has changed any state. */
+#include "core/ops.h"
+#include "cpu/x87.h"
+#include "fpu/sf_fast.h"
+
+/* what every non-control escape does first */
+E386_INLINE Fpu *x87_enter(E386Cpu *cpu)
+{
+    if (cpu->cr0 & 0xc) /* EM or TS: device not available */
+        raise_exc(cpu, EX_NM);
+    fpu_wait_check(cpu);
+    return &cpu->fpu;
+}
+
+/* record_ip, with the operand's offset the handler already computed */
+E386_INLINE void record_ip_fast(E386Cpu *cpu, const E386Op *op)
+{
+    Fpu *f = &cpu->fpu;
+    f->fip = op->eip;
+    f->fcs = cpu->seg[SEG_CS].sel;
+    f->fop = (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
+}
+
+E386_INLINE void record_ip_mem(E386Cpu *cpu, const E386Op *op, uint32_t ea)
+{
+    record_ip_fast(cpu, op);
+    cpu->fpu.fdp = ea;
+    cpu->fpu.fds = cpu->seg[op->seg].sel;
+}
+
+/* the ModRM reg order of D8/DC: add mul com comp sub subr div divr; two
+ * normal operands go to the inline fast paths, anything else to the
+ * functions that screen for special operands */
+E386_INLINE F80 arith_k(SfCtx *c, int which, F80 a, F80 b)
+{
+    if (sf_is_normal(a) && sf_is_normal(b)) {
+        switch (which) {
+        case 0: return sf_add_normal(c, a, b, 0);
+        case 1: return sf_mul_normal(c, a, b);
+        case 4: return sf_add_normal(c, a, b, 1);
+        case 5: return sf_add_normal(c, b, a, 1);
+        case 6: return sf_div_normal(c, a, b);
+        default: return sf_div_normal(c, b, a);
+        }
+    }
+    switch (which) {
+    case 0: return sf_add(c, a, b);
+    case 1: return sf_mul(c, a, b);
+    case 4: return sf_sub(c, a, b);
+    case 5: return sf_sub(c, b, a);
+    case 6: return sf_div(c, a, b);
+    default: return sf_div(c, b, a);
+    }
+}
+
+/* a double or single memory operand as load_src takes it: a normal one
+ * converted inline, anything else by sf_from_f64/f32 (SNaN kept
+ * signalling, a denormal noted in *den) */
+E386_INLINE F80 load_src_fast(E386Cpu *cpu, uint32_t lin, int dbl, int *den)
+{
+    SfCtx t = { 0, 0, 0, 0 };
+    F80 v;
+    *den = 0;
+    if (dbl) {
+        uint64_t bits = read64(cpu, lin);
+        uint32_t e = (uint32_t)(bits >> 52) & 0x7ff;
+        if (e - 1 < 0x7fe)
+            return sf_make((int)(bits >> 63), (int)e - 1023 + SF_BIAS, SF_INT_BIT | bits << 11);
+        v = sf_from_f64(&t, bits);
+    } else {
+        v = sf_from_f32(&t, lin_read(cpu, lin, 4));
+    }
+    *den = (t.flags & SF_DE) != 0;
+    if (t.flags & SF_IE)
+        v.mant &= ~(1ull << 62);
+    return v;
+}
+
+/* ---- ST(0) op= m32fp / m64fp (D8 /r, DC /r) ---- */
+
+E386_INLINE const E386Op *arith_mem(E386Cpu *cpu, const E386Op *op, int which, int dbl)
+{
+    Fpu *f = x87_enter(cpu);
+    if (is_empty(f, 0))
+        return op_fpu_esc(cpu, op);
+    uint32_t ea = op_ea(cpu, op), lin = seg_lin_fast(cpu, op->seg, ea, dbl ? 8 : 4, 0);
+    int den;
+    F80 src = load_src_fast(cpu, lin, dbl, &den);
+    SfCtx c = ctx_of(f);
+    F80 a = f->st[phys(f, 0)];
+    F80 r = arith_k(&c, which, a, src);
+    src_denormal(&c, a, den);
+    if (fpu_done(f, &c))
+        set_reg(f, 0, r);
+    record_ip_mem(cpu, op, ea);
+    return op + 1;
+}
+
+/* ---- ST(0) op= ST(i) (D8) and ST(i) op= ST(0) [and pop] (DC, DE) ---- */
+
+E386_INLINE const E386Op *arith_st0_sti(E386Cpu *cpu, const E386Op *op, int which)
+{
+    Fpu *f = x87_enter(cpu);
+    int i = op->rm;
+    if (is_empty(f, 0) || is_empty(f, i))
+        return op_fpu_esc(cpu, op);
+    SfCtx c = ctx_of(f);
+    F80 r = arith_k(&c, which, f->st[phys(f, 0)], f->st[phys(f, i)]);
+    if (fpu_done(f, &c))
+        set_reg(f, 0, r);
+    record_ip_fast(cpu, op);
+    return op + 1;
+}
+
+E386_INLINE const E386Op *arith_sti_st0(E386Cpu *cpu, const E386Op *op, int which, int pop)
+{
+    Fpu *f = x87_enter(cpu);
+    int i = op->rm;
+    if (is_empty(f, 0) || is_empty(f, i))
+        return op_fpu_esc(cpu, op);
+    SfCtx c = ctx_of(f);
+    /* which is already the swapped operation (DC E0+i is ST(0)-ST(i)) */
+    F80 r = arith_k(&c, which, f->st[phys(f, i)], f->st[phys(f, 0)]);
+    if (fpu_done(f, &c)) { /* unmasked IE/DE/ZE: no store, no pop */
+        set_reg(f, i, r);
+        if (pop)
+            fpu_pop(f);
+    }
+    record_ip_fast(cpu, op);
+    return op + 1;
+}
+
+#define ARITH_OPS(X) X(add, 0, 0) X(mul, 1, 1) X(sub, 4, 5) X(subr, 5, 4) X(div, 6, 7) X(divr, 7, 6)
+#define ARITH_HANDLERS(name, w, sw)                                                                \
+    static const E386Op *x87_##name##_m64(E386Cpu *cpu, const E386Op *op)                          \
+    {                                                                                              \
+        return arith_mem(cpu, op, w, 1);                                                           \
+    }                                                                                              \
+    static const E386Op *x87_##name##_m32(E386Cpu *cpu, const E386Op *op)                          \
+    {                                                                                              \
+        return arith_mem(cpu, op, w, 0);                                                           \
+    }                                                                                              \
+    static const E386Op *x87_##name##_st0(E386Cpu *cpu, const E386Op *op)                          \
+    {                                                                                              \
+        return arith_st0_sti(cpu, op, w);                                                          \
+    }                                                                                              \
+    static const E386Op *x87_##name##_sti(E386Cpu *cpu, const E386Op *op)                          \
+    {                                                                                              \
+        return arith_sti_st0(cpu, op, sw, 0);                                                      \
+    }                                                                                              \
+    static const E386Op *x87_##name##_stip(E386Cpu *cpu, const E386Op *op)                         \
+    {                                                                                              \
+        return arith_sti_st0(cpu, op, sw, 1);                                                      \
+    }
+ARITH_OPS(ARITH_HANDLERS)
+
+/* ---- loads and stores ---- */
+
+static const E386Op *x87_fld_m64(E386Cpu *cpu, const E386Op *op)
+{
+    Fpu *f = x87_enter(cpu);
+    SfCtx c = ctx_of(f);
+    uint32_t ea = op_ea(cpu, op);
+    F80 v = sf_from_f64(&c, read64(cpu, seg_lin_fast(cpu, op->seg, ea, 8, 0)));
+    if (load_ok(f, &c))
+        fpu_push(f, v);
+    record_ip_mem(cpu, op, ea);
+    return op + 1;
+}
+
+static const E386Op *x87_fld_m32(E386Cpu *cpu, const E386Op *op)
+{
+    Fpu *f = x87_enter(cpu);
+    SfCtx c = ctx_of(f);
+    F80 v = sf_from_f32(&c, lin_read(cpu, op_lin(cpu, op, 4, 0), 4));
+    if (load_ok(f, &c))
+        fpu_push(f, v);
+    record_ip(cpu, op, 1);
+    return op + 1;
+}
+
+static const E386Op *x87_fild_m32(E386Cpu *cpu, const E386Op *op)
+{
+    Fpu *f = x87_enter(cpu);
+    fpu_push(f, sf_from_i64((int32_t)lin_read(cpu, op_lin(cpu, op, 4, 0), 4)));
+    record_ip(cpu, op, 1);
+    return op + 1;
+}
+
+static const E386Op *x87_fld_m80(E386Cpu *cpu, const E386Op *op)
+{
+    Fpu *f = x87_enter(cpu);
+    fpu_push(f, read80(cpu, op_lin(cpu, op, 10, 0)));
+    record_ip(cpu, op, 1);
+    return op + 1;
+}
+
+/* FST/FSTP m64 of a non-empty ST(0): x87_store_float's steps */
+E386_INLINE const E386Op *fst_m64(E386Cpu *cpu, const E386Op *op, int pop)
+{
+    Fpu *f = x87_enter(cpu);
+    if (is_empty(f, 0))
+        return op_fpu_esc(cpu, op);
+    SfCtx c = ctx_of(f);
+    uint32_t ea = op_ea(cpu, op), lin = seg_lin_fast(cpu, op->seg, ea, 8, 1);
+    F80 v = f->st[phys(f, 0)];
+    uint64_t r = sf_is_normal(v) ? sf_to_f64_normal(&c, v) : sf_to_f64(&c, v);
+    if (store_done(f, &c)) {
+        write64(cpu, lin, r);
+        if (pop)
+            fpu_pop(f);
+    }
+    record_ip_mem(cpu, op, ea);
+    return op + 1;
+}
+
+static const E386Op *x87_fst_m64(E386Cpu *cpu, const E386Op *op) { return fst_m64(cpu, op, 0); }
+static const E386Op *x87_fstp_m64(E386Cpu *cpu, const E386Op *op) { return fst_m64(cpu, op, 1); }
+
+static const E386Op *x87_fst_m32(E386Cpu *cpu, const E386Op *op)
+{
+    x87_enter(cpu);
+    x87_store_float(cpu, op, 32, 0);
+    record_ip(cpu, op, 1);
+    return op + 1;
+}
+
+static const E386Op *x87_fstp_m32(E386Cpu *cpu, const E386Op *op)
+{
+    x87_enter(cpu);
+    x87_store_float(cpu, op, 32, 1);
+    record_ip(cpu, op, 1);
+    return op + 1;
+}
+
+static const E386Op *x87_fstp_m80(E386Cpu *cpu, const E386Op *op)
+{
+    x87_enter(cpu);
+    x87_store_float(cpu, op, 80, 1);
+    record_ip(cpu, op, 1);
+    return op + 1;
+}
+
+/* ---- register moves ---- */
+
+static const E386Op *x87_fld_sti(E386Cpu *cpu, const E386Op *op)
+{
+    Fpu *f = x87_enter(cpu);
+    int i = op->rm;
+    if (is_empty(f, i))
+        return op_fpu_esc(cpu, op);
+    fpu_push(f, f->st[phys(f, i)]);
+    record_ip_fast(cpu, op);
+    return op + 1;
+}
+
+static const E386Op *x87_fxch(E386Cpu *cpu, const E386Op *op)
+{
+    Fpu *f = x87_enter(cpu);
+    int i = op->rm;
+    if (is_empty(f, 0) || is_empty(f, i))
+        return op_fpu_esc(cpu, op);
+    F80 a = f->st[phys(f, 0)], b = f->st[phys(f, i)];
+    set_reg(f, 0, b);
+    set_reg(f, i, a);
+    f->sw &= (uint16_t)~SW_C1;
+    record_ip_fast(cpu, op);
+    return op + 1;
+}
+
+E386_INLINE const E386Op *fst_sti(E386Cpu *cpu, const E386Op *op, int pop)
+{
+    Fpu *f = x87_enter(cpu);
+    if (is_empty(f, 0))
+        return op_fpu_esc(cpu, op);
+    set_reg(f, op->rm, f->st[phys(f, 0)]);
+    f->sw &= (uint16_t)~SW_C1;
+    if (pop)
+        fpu_pop(f);
+    record_ip_fast(cpu, op);
+    return op + 1;
+}
+
+static const E386Op *x87_fst_sti(E386Cpu *cpu, const E386Op *op) { return fst_sti(cpu, op, 0); }
+static const E386Op *x87_fstp_sti(E386Cpu *cpu, const E386Op *op) { return fst_sti(cpu, op, 1); }
+
+/* FCHS (sign 0x8000, flip) and FABS (clear) */
+E386_INLINE const E386Op *sign_op(E386Cpu *cpu, const E386Op *op, int abs)
+{
+    Fpu *f = x87_enter(cpu);
+    if (is_empty(f, 0))
+        return op_fpu_esc(cpu, op);
+    F80 a = f->st[phys(f, 0)];
+    a.sexp = (uint16_t)(abs ? a.sexp & 0x7fff : a.sexp ^ 0x8000);
+    set_reg(f, 0, a);
+    f->sw &= (uint16_t)~SW_C1;
+    record_ip_fast(cpu, op);
+    return op + 1;
+}
+
+static const E386Op *x87_fchs(E386Cpu *cpu, const E386Op *op) { return sign_op(cpu, op, 0); }
+static const E386Op *x87_fabs(E386Cpu *cpu, const E386Op *op) { return sign_op(cpu, op, 1); }
+
+E386_INLINE const E386Op *fld_const(E386Cpu *cpu, const E386Op *op, int which)
+{
+    Fpu *f = x87_enter(cpu);
+    SfCtx c = ctx_of(f);
+    fpu_push(f, sf_const(&c, which)); /* C1 from the push */
+    record_ip_fast(cpu, op);
+    return op + 1;
+}
+
+static const E386Op *x87_fld1(E386Cpu *cpu, const E386Op *op) { return fld_const(cpu, op, SF_C_ONE); }
+static const E386Op *x87_fldz(E386Cpu *cpu, const E386Op *op) { return fld_const(cpu, op, SF_C_ZERO); }
+
+/* FUCOMI/FCOMI (DB E8/F0 +i) and their popping forms (DF) */
+E386_INLINE const E386Op *fcomi(E386Cpu *cpu, const E386Op *op, int quiet, int pop)
+{
+    x87_enter(cpu);
+    x87_fcomi(cpu, op->rm, quiet, pop);
+    record_ip_fast(cpu, op);
+    return op + 1;
+}
+
+static const E386Op *x87_fucomi_sti(E386Cpu *cpu, const E386Op *op) { return fcomi(cpu, op, 1, 0); }
+static const E386Op *x87_fcomi_sti(E386Cpu *cpu, const E386Op *op) { return fcomi(cpu, op, 0, 0); }
+static const E386Op *x87_fucomip_sti(E386Cpu *cpu, const E386Op *op) { return fcomi(cpu, op, 1, 1); }
+static const E386Op *x87_fcomip_sti(E386Cpu *cpu, const E386Op *op) { return fcomi(cpu, op, 0, 1); }
+
+/* ---- the choice ---- */
+
+#define ARITH_ROW(name, w, sw) { x87_##name##_m32, x87_##name##_m64, x87_##name##_st0, x87_##name##_sti, x87_##name##_stip },
+static const OpFn arith_fn[6][5] = { ARITH_OPS(ARITH_ROW) };
+
+static OpFn x87_pick(const E386Op *op)
+{
+    int esc = op->opcode - 0xd8, reg = op->reg, mem = op->mod != 3;
+    if (esc < 0 || esc > 7)
+        return NULL;
+    static const int8_t row[8] = { 0, 1, -1, -1, 2, 3, 4, 5 }; /* ModRM reg -> arith_fn row */
+    if ((esc == 0 || esc == 4 || esc == 6) && row[reg] >= 0) {
+        if (mem)
+            return esc == 6 ? NULL : arith_fn[row[reg]][esc == 4];
+        return arith_fn[row[reg]][esc == 0 ? 2 : esc == 4 ? 3 : 4];
+    }
+    if (mem) {
+        switch (esc << 3 | reg) {
+        case 1 << 3 | 0: return x87_fld_m32;
+        case 1 << 3 | 2: return x87_fst_m32;
+        case 1 << 3 | 3: return x87_fstp_m32;
+        case 3 << 3 | 0: return x87_fild_m32;
+        case 3 << 3 | 5: return x87_fld_m80;
+        case 3 << 3 | 7: return x87_fstp_m80;
+        case 5 << 3 | 0: return x87_fld_m64;
+        case 5 << 3 | 2: return x87_fst_m64;
+        case 5 << 3 | 3: return x87_fstp_m64;
+        }
+        return NULL;
+    }
+    switch (esc << 6 | reg << 3 | op->rm) {
+    case 1 << 6 | 4 << 3 | 0: return x87_fchs;
+    case 1 << 6 | 4 << 3 | 1: return x87_fabs;
+    case 1 << 6 | 5 << 3 | 0: return x87_fld1;
+    case 1 << 6 | 5 << 3 | 6: return x87_fldz;
+    }
+    switch (esc << 3 | reg) {
+    case 1 << 3 | 0: return x87_fld_sti;
+    case 1 << 3 | 1: return x87_fxch;
+    case 3 << 3 | 5: return x87_fucomi_sti;
+    case 3 << 3 | 6: return x87_fcomi_sti;
+    case 5 << 3 | 2: return x87_fst_sti;
+    case 5 << 3 | 3: return x87_fstp_sti;
+    case 7 << 3 | 5: return x87_fucomip_sti;
+    case 7 << 3 | 6: return x87_fcomip_sti;
+    }
+    return NULL;
+}
+
+void x87_specialize(E386Op *op)
+{
+    if (op->fn != op_fpu_esc)
+        return;
+    OpFn f = x87_pick(op);
+    if (f)
+        op->fn = f;
+}
