@@ -64,6 +64,13 @@ static int32_t rw(UserProc *p, int fd, uint32_t buf, uint32_t len, int write_, i
 {
     if (has_off && off < 0) /* checked before the descriptor, as Linux does */
         return -EINVAL;
+    if (p->sigfds && !has_off) { /* a signalfd: read answered by the signal layer, no write */
+        int32_t r;
+        if (!write_ && user_sigfd_read(p, fd, buf, len, &r))
+            return r;
+        if (write_ && user_sigfd_is(p, fd))
+            return -EINVAL;
+    }
     GuestIov v = { buf, len > USER_MAX_RW ? USER_MAX_RW : len };
     if ((uint64_t)v.base + v.len > 0xffffe000u || (!write_ && v.len && g_writable(p, v.base, v.len))) {
         int32_t e = user_fd_mode_check(fd, write_);

@@ -114,6 +114,7 @@ static int32_t do_poll(UserProc *p, uint32_t addr, uint32_t n, int64_t deadline)
         fds[i].events = (short)get_le(raw + 8 * i + 4, 2);
         fds[i].revents = 0;
     }
+    user_sigfd_sync(p); /* signalfds: readable iff a signal of theirs is pending */
     USER_BLOCKING(p, r, host_wait(fds, n, deadline));
     if (r < 0) {
         r = host_err();
@@ -160,6 +161,7 @@ static int32_t do_select(UserProc *p, uint32_t n, const uint32_t sets[3], int64_
         if (ev)
             fds[cnt++] = (struct pollfd){ (int)fd, ev, 0 };
     }
+    user_sigfd_sync(p); /* signalfds: readable iff a signal of theirs is pending */
     USER_BLOCKING(p, r, host_wait(fds, cnt, deadline));
     if (r < 0) { r = host_err(); goto out; }
     r = 0;
