@@ -2,10 +2,12 @@
  * to sched_getscheduler, sched_setscheduler, sched_get/setparam,
  * sched_get_priority_min/max, sched_rr_get_interval and pidfd_open, so
  * CPython's test_posix lost test_sched_priority, test_sched_rr_get_interval
- * and two more): results and Linux's EINVAL/EFAULT/ESRCH order. */
+ * and two more), and pidfd_send_signal (ENOSYS too: test_signal's
+ * test_pidfd_send_signal): results and Linux's EINVAL/EFAULT/ESRCH/EBADF. */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -15,6 +17,12 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+static volatile sig_atomic_t got;
+static void on_usr1(int sig) { got = sig; }
 
 int main(void)
 {
@@ -63,5 +71,24 @@ int main(void)
     int st = 0;
     waitpid(child, &st, 0);
     printf("child status %d\n", WEXITSTATUS(st));
+
+    show("pidfd_send_signal(0)", syscall(SYS_pidfd_send_signal, 0, SIGINT, NULL, 0));
+    child = fork();
+    if (child == 0) {
+        pause();
+        _exit(0);
+    }
+    fd = (int)syscall(SYS_pidfd_open, child, 0);
+    show("pidfd_send_signal(child, bad flags)", syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0x100));
+    show("pidfd_send_signal(child, SIGTERM)", syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0));
+    waitpid(child, &st, 0);
+    printf("child killed by signal %d\n", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    close(fd);
+    signal(SIGUSR1, on_usr1);
+    fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    show("pidfd_send_signal(self, SIGUSR1)", syscall(SYS_pidfd_send_signal, fd, SIGUSR1, NULL, 0));
+    for (int i = 0; i < 1000 && !got; i++)
+        usleep(1000);
+    printf("handler ran %d\n", got == SIGUSR1);
     return 0;
 }
