@@ -16,10 +16,11 @@ extern char **environ;
  * global state, and it lives in the program, not the library. */
 static UserProc *the_proc;
 
-static void on_host_signal(int sig)
+static void on_host_signal(int sig, siginfo_t *si, void *uc)
 {
+    (void)uc;
     if (the_proc)
-        user_host_signal(the_proc, sig);
+        user_host_signal(the_proc, sig, si->si_code, si->si_pid, (int)si->si_uid);
 }
 
 static void usage(FILE *f)
@@ -169,7 +170,7 @@ int main(int argc, char **argv)
     if (n > 0) p->self_path[n] = 0;
     else snprintf(p->self_path, sizeof p->self_path, "%s", argv[0]);
     user_signal_init(p);
-    p->host_handler = on_host_signal;
+    p->host_handler = (void (*)(void))on_host_signal;
     the_proc = p;
     char err[512];
     char *prog = argv[i];

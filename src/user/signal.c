@@ -42,9 +42,12 @@ void user_signal_init(UserProc *p)
 }
 
 /* Called from the program's host signal handler: async-signal-safe. */
-void user_host_signal(UserProc *p, int sig)
+void user_host_signal(UserProc *p, int sig, int code, int pid, int uid)
 {
     if (sig > 0 && sig < USER_NSIG) {
+        p->host_code[sig] = code;
+        p->host_pid[sig] = pid;
+        p->host_uid[sig] = uid;
         p->host_sig[sig] = 1;
         p->host_pending = 1;
         e386_stop(p->cpu);
@@ -57,13 +60,28 @@ static void mirror_on_host(UserProc *p, int sig, uint32_t handler)
         return;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = handler == SIG_DFL_ ? SIG_DFL : handler == SIG_IGN_ ? SIG_IGN : p->host_handler;
+    /* A signal a signalfd watches, or that the guest blocks with SIG_DFL,
+     * must become pending in the guest rather than end or pass by the
+     * emulator (Linux keeps a blocked signal pending whatever its action);
+     * its default action is then the guest's (user_deliver_pending).
+     * The job-control stops keep the host's. */
+    int catch_dfl = handler == SIG_DFL_ && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU &&
+                    sig != SIGCONT && ((user_sigfd_mask(p) | p->sigblocked) & bit(sig));
+    sa.sa_handler = SIG_DFL;
+    if (handler == SIG_IGN_)
+        sa.sa_handler = SIG_IGN;
     sigemptyset(&sa.sa_mask);
     /* no SA_RESTART: a blocking host call must return EINTR so that the
      * guest's own SA_RESTART decides (user_deliver_pending) */
     sa.sa_flags = 0;
+    if ((handler != SIG_DFL_ && handler != SIG_IGN_) || catch_dfl) {
+        sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))p->host_handler;
+        sa.sa_flags = SA_SIGINFO;
+    }
     sigaction(sig, &sa, NULL);
 }
+
+void user_signal_rehost(UserProc *p, int sig) { mirror_on_host(p, sig, p->sigact[sig].handler); }
 
 int user_sig_ignored(const UserProc *p, int sig)
 {
@@ -78,17 +96,22 @@ void user_raise(UserProc *p, const GuestSiginfo *info)
     int sig = info->signo;
     if (sig <= 0 || sig >= USER_NSIG)
         return;
-    if (user_sig_ignored(p, sig))
+    /* blocked signals are never ignored: the action may change before
+     * they are unblocked, and a signalfd or sigwait may take them
+     * (the kernel's sig_ignored) */
+    if (!(p->sigblocked & bit(sig)) && user_sig_ignored(p, sig))
         return;
     if ((p->sigblocked & bit(sig)) && user_nthreads(p) > 1) {
         if (!user_route_signal(p, info)) {
             p->shared_info[sig] = *info;
             p->shared_pending |= bit(sig);
+            user_sigfd_sync(p);
         }
         return;
     }
     p->siginfo[sig] = *info;
     p->sigpending |= bit(sig);
+    user_sigfd_sync(p);
 }
 
 /* si_code of an x87 #MF, as fpu__exception_code() derives it: the first
@@ -336,7 +359,8 @@ void user_fold_host_signals(UserProc *p)
         for (int s = 1; s < USER_NSIG; s++)
             if (p->host_sig[s]) {
                 p->host_sig[s] = 0;
-                GuestSiginfo si = { .signo = s, .code = 0 };
+                GuestSiginfo si = { .signo = s, .code = p->host_code[s], .pid = p->host_pid[s],
+                                    .uid = p->host_uid[s] };
                 user_raise(p, &si);
             }
     }
@@ -383,6 +407,7 @@ void user_deliver_pending(UserProc *p)
         p->restore_sigmask = 0;
         p->sigblocked = p->saved_sigblocked;
     }
+    user_sigfd_sync(p);
 }
 
 void user_take_shared(UserProc *p, uint64_t mask)
@@ -603,6 +628,9 @@ int32_t sys_rt_sigprocmask(UserProc *p, int how, uint32_t set, uint32_t oset, ui
         default: return -EINVAL;
         }
         p->sigblocked &= ~UNBLOCKABLE;
+        for (int sig = 1; sig < USER_NSIG; sig++) /* blocked SIG_DFL signals are caught (mirror_on_host) */
+            if ((old ^ p->sigblocked) & bit(sig))
+                mirror_on_host(p, sig, p->sigact[sig].handler);
     }
     if (oset) {
         put_le(b, 8, old);

@@ -14,6 +14,7 @@ int sys_path(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret);  /* s
 int sys_io(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret);    /* syscall_io.c */
 int sys_ident(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret); /* syscall_ident.c */
 int sys_event(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret); /* syscall_event.c */
+int sys_xattr(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret); /* syscall_xattr.c */
 int32_t host_err(void); /* -errno of the last failed host call */
 /* r = a host call that may block, with the turn given to the other
  * threads meanwhile (user_block_begin); -1 with errno EINTR when a signal

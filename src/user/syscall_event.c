@@ -1,4 +1,5 @@
-/* Event descriptors: epoll, timerfd and inotify, on the host's own.
+/* Event descriptors: epoll, timerfd and inotify, on the host's own
+ * (signalfd is the emulator's: signalfd.c).
  * Only the structures cross the boundary: the i386 epoll_event is packed
  * (12 bytes: events, then the 64-bit data), the i386 itimerspec has
  * 32-bit or (time64 calls) 64-bit fields, and inotify events are
@@ -62,6 +63,7 @@ static int32_t do_epoll_wait(UserProc *p, uint32_t epfd, uint32_t events, uint32
     int32_t ret = user_read_sigmask(p, sigmask, sigsetsize, &mask, &has);
     if (ret)
         return ret;
+    user_sigfd_sync(p); /* a signalfd in the set is readable iff a signal is pending */
     if (has && user_sigmask_begin(p, mask)) {
         user_sigmask_end(p, -EINTR);
         return -EINTR;
@@ -147,6 +149,8 @@ int sys_event(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     case 411: r = do_timerfd_settime(p, a[0], a[1], a[2], a[3], 1); break;
     case 326: r = do_timerfd_gettime(p, a[0], a[1], 0); break;
     case 410: r = do_timerfd_gettime(p, a[0], a[1], 1); break;
+    case 321: r = sys_signalfd(p, (int32_t)a[0], a[1], a[2], 0); break;
+    case 327: r = sys_signalfd(p, (int32_t)a[0], a[1], a[2], a[3]); break;
     case 291: r = fd_result(inotify_init1(0)); break;
     case 332: { /* inotify_init1 */
         int hf = host_fd_flags(a[0], IN_NONBLOCK, IN_CLOEXEC);

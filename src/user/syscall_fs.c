@@ -1,6 +1,7 @@
 /* File, directory, terminal and I/O system calls. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <net/if.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -63,6 +64,13 @@ static int32_t rw(UserProc *p, int fd, uint32_t buf, uint32_t len, int write_, i
 {
     if (has_off && off < 0) /* checked before the descriptor, as Linux does */
         return -EINVAL;
+    if (p->sigfds && !has_off) { /* a signalfd: read answered by the signal layer, no write */
+        int32_t r;
+        if (!write_ && user_sigfd_read(p, fd, buf, len, &r))
+            return r;
+        if (write_ && user_sigfd_is(p, fd))
+            return -EINVAL;
+    }
     GuestIov v = { buf, len > USER_MAX_RW ? USER_MAX_RW : len };
     if ((uint64_t)v.base + v.len > 0xffffe000u || (!write_ && v.len && g_writable(p, v.base, v.len))) {
         int32_t e = user_fd_mode_check(fd, write_);
@@ -196,9 +204,54 @@ static int32_t guest_getdents64(UserProc *p, int fd, uint32_t buf, uint32_t len)
     return ret;
 }
 
+/* The interface ioctls that name an interface and read one field of it
+ * (SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFFLAGS, SIOCGIFMTU, ...): i386's
+ * struct ifreq is 32 bytes (16 of name, a 16-byte union), the host's may
+ * be longer; the union's integers and a sockaddr's family are
+ * little-endian on the guest side.  Linux copies the whole struct back. */
+enum { G_IFREQ = 32, G_IFNAMSIZ = 16 };
+
+static int32_t do_ifreq(UserProc *p, int fd, uint32_t req, uint32_t arg)
+{
+    uint8_t b[G_IFREQ];
+    if (g_read(p, arg, b, sizeof b))
+        return -EFAULT;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, b, G_IFNAMSIZ);
+    unsigned long hreq;
+    switch (req) {
+    case 0x8910: hreq = SIOCGIFNAME; ifr.ifr_ifindex = (int)get_le(b + 16, 4); break;
+    case 0x8933: hreq = SIOCGIFINDEX; break;
+    case 0x8913: hreq = SIOCGIFFLAGS; break;
+    case 0x8921: hreq = SIOCGIFMTU; break;
+    case 0x8915: hreq = SIOCGIFADDR; break;
+    case 0x8919: hreq = SIOCGIFBRDADDR; break;
+    case 0x891b: hreq = SIOCGIFNETMASK; break;
+    case 0x8927: hreq = SIOCGIFHWADDR; break;
+    default: return -ENOTTY;
+    }
+    if (ioctl(fd, hreq, &ifr) != 0)
+        return host_err();
+    memcpy(b, ifr.ifr_name, G_IFNAMSIZ);
+    switch (req) {
+    case 0x8910: case 0x8933: put_le(b + 16, 4, (uint32_t)ifr.ifr_ifindex); break;
+    case 0x8913: put_le(b + 16, 2, (uint16_t)ifr.ifr_flags); break;
+    case 0x8921: put_le(b + 16, 4, (uint32_t)ifr.ifr_mtu); break;
+    default: /* a struct sockaddr: the family, then bytes in network order */
+        put_le(b + 16, 2, ifr.ifr_addr.sa_family);
+        memcpy(b + 18, ifr.ifr_addr.sa_data, 14);
+        break;
+    }
+    return g_write(p, arg, b, sizeof b) ? -EFAULT : 0;
+}
+
 static int32_t do_ioctl(UserProc *p, int fd, uint32_t req, uint32_t arg)
 {
     switch (req) {
+    case 0x8910: case 0x8933: case 0x8913: case 0x8921: case 0x8915: case 0x8919: case 0x891b:
+    case 0x8927:
+        return do_ifreq(p, fd, req, arg);
     case 0x5401: case 0x5402: case 0x5403: case 0x5404: { /* TCGETS, TCSETS(W,F) */
         struct termios t;
         uint8_t b[36];

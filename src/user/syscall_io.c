@@ -114,6 +114,7 @@ static int32_t do_poll(UserProc *p, uint32_t addr, uint32_t n, int64_t deadline)
         fds[i].events = (short)get_le(raw + 8 * i + 4, 2);
         fds[i].revents = 0;
     }
+    user_sigfd_sync(p); /* signalfds: readable iff a signal of theirs is pending */
     USER_BLOCKING(p, r, host_wait(fds, n, deadline));
     if (r < 0) {
         r = host_err();
@@ -160,6 +161,7 @@ static int32_t do_select(UserProc *p, uint32_t n, const uint32_t sets[3], int64_
         if (ev)
             fds[cnt++] = (struct pollfd){ (int)fd, ev, 0 };
     }
+    user_sigfd_sync(p); /* signalfds: readable iff a signal of theirs is pending */
     USER_BLOCKING(p, r, host_wait(fds, cnt, deadline));
     if (r < 0) { r = host_err(); goto out; }
     r = 0;
@@ -314,6 +316,10 @@ int sys_io(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     case 334: r = do_prwv(p, a, 1, 0); break;
     case 378: r = do_prwv(p, a, 0, 1); break;
     case 379: r = do_prwv(p, a, 1, 1); break;
+    case 226: case 227: case 228: case 229: case 230: case 231: /* xattrs, splice, copy_file_range */
+    case 232: case 233: case 234: case 235: case 236: case 237: case 313: case 377:
+        sys_xattr(p, nr, a, &r);
+        break;
     case 187: r = do_sendfile(p, (int)a[0], (int)a[1], a[2], a[3], 0); break;
     case 239: r = do_sendfile(p, (int)a[0], (int)a[1], a[2], a[3], 1); break;
     case 323: case 328: { /* eventfd, eventfd2 */

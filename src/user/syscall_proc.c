@@ -279,6 +279,82 @@ static int32_t do_clone(UserProc *p, uint32_t flags, uint32_t newsp, uint32_t pa
     return pid;
 }
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434 /* the same numbers on every architecture */
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+/* pidfd_send_signal(pidfd, sig, info, flags) on the host's: the i386
+ * siginfo (128 bytes: signo, errno, code, then pid, uid and a 32-bit
+ * sigval for the codes a sender may choose) rebuilt as the host's; the
+ * host kernel checks what a sender may claim. */
+static int32_t do_pidfd_send_signal(UserProc *p, const uint32_t a[6])
+{
+    siginfo_t si, *sip = NULL;
+    if (a[2]) {
+        uint8_t b[128];
+        if (g_read(p, a[2], b, sizeof b))
+            return -EFAULT;
+        memset(&si, 0, sizeof si);
+        si.si_signo = (int)get_le(b, 4);
+        si.si_errno = (int)get_le(b + 4, 4);
+        si.si_code = (int)get_le(b + 8, 4);
+        si.si_pid = (pid_t)get_le(b + 12, 4);
+        si.si_uid = (uid_t)get_le(b + 16, 4);
+        si.si_value.sival_int = (int)get_le(b + 20, 4);
+        sip = &si;
+    }
+    return syscall(SYS_pidfd_send_signal, (int)a[0], (int)a[1], sip, a[3]) ? host_err() : 0;
+}
+
+/* The scheduling calls, on the host's (guest pids and tids are host
+ * ones; policies and struct sched_param, one int, are the same
+ * everywhere), with the kernel's order of checks: a NULL param or a
+ * negative pid is EINVAL before the copy (EFAULT) and the lookup. */
+static int32_t do_sched(UserProc *p, uint32_t nr, const uint32_t a[6])
+{
+    int32_t pid = (int32_t)a[0];
+    long r;
+    switch (nr) {
+    case 154: case 156: { /* sched_setparam(pid, param), sched_setscheduler(pid, policy, param) */
+        uint32_t pa = nr == 154 ? a[1] : a[2], prio;
+        if (!pa || pid < 0)
+            return -EINVAL;
+        if (g_get32(p, pa, &prio))
+            return -EFAULT;
+        struct sched_param sp = { .sched_priority = (int)prio };
+        r = nr == 154 ? syscall(SYS_sched_setparam, pid, &sp)
+                      : syscall(SYS_sched_setscheduler, pid, (int)a[1], &sp);
+        return r ? host_err() : 0;
+    }
+    case 155: { /* sched_getparam */
+        struct sched_param sp;
+        if (!a[1] || pid < 0)
+            return -EINVAL;
+        if (syscall(SYS_sched_getparam, pid, &sp))
+            return host_err();
+        return g_wput32(p, a[1], (uint32_t)sp.sched_priority);
+    }
+    case 157: r = syscall(SYS_sched_getscheduler, pid); break;
+    case 159: r = syscall(SYS_sched_get_priority_max, (int)a[0]); break;
+    case 160: r = syscall(SYS_sched_get_priority_min, (int)a[0]); break;
+    case 161: case 423: { /* sched_rr_get_interval (+ time64) */
+        struct timespec ts;
+        if (pid < 0)
+            return -EINVAL;
+        if (syscall(SYS_sched_rr_get_interval, pid, &ts))
+            return host_err();
+        return user_put_timespec(p, a[1], &ts, nr == 423);
+    }
+    case 434: r = syscall(SYS_pidfd_open, pid, a[1]); break; /* PIDFD_NONBLOCK is O_NONBLOCK, 04000 */
+    case 424: return do_pidfd_send_signal(p, a);
+    default: return -ENOSYS;
+    }
+    return r < 0 ? host_err() : (int32_t)r;
+}
+
 int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
 {
     int32_t r = 0;
@@ -437,6 +513,9 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         }
         break;
     }
+    case 154: case 155: case 156: case 157: case 159: case 160: case 161: case 423: case 424: case 434:
+        r = do_sched(p, nr, a);
+        break;
     case 158: /* sched_yield: the turn goes to the next waiting thread */
         if (user_nthreads(p) > 1)
             user_yield(p);

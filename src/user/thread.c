@@ -158,8 +158,11 @@ void user_threads_after_fork(UserProc *p)
         return;
     for (UserThread *t = m->threads, *n; t; t = n) { /* their host threads did not fork */
         n = t->next;
-        if (t != p->cur)
-            thread_free(t);
+        if (t != p->cur) { /* not thread_free: pthread_cond_destroy would wait
+                            * forever for the waiters that did not fork */
+            e386_uctx_free(t->ctx);
+            free(t);
+        }
     }
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->turn, NULL);
@@ -410,7 +413,14 @@ static void *thread_main(void *arg)
     turn_take(m);
     pthread_mutex_unlock(&m->lock);
     swap_in(p, t);
-    user_run(p); /* returns once this thread has left (user_thread_leave) */
+    pid_t pid = getpid();
+    int status = user_run(p); /* returns once this thread has left (user_thread_leave) */
+    /* a fork from this thread made it the child's only (main) thread: its
+     * return ends that process, with the guest's status, not pthread_exit's 0 */
+    if (getpid() != pid) {
+        fflush(NULL);
+        exit(status);
+    }
     return NULL;
 }
 

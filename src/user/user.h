@@ -75,8 +75,14 @@ typedef struct UserProc {
     uint32_t robust_head, robust_len; /* set_robust_list */
     volatile int host_pending;                 /* set from host signal handlers */
     volatile sig_atomic_t host_sig[USER_NSIG];
-    void (*host_handler)(int); /* the program's handler that calls user_host_signal */
+    /* who sent each recorded host signal (si_code, si_pid, si_uid) */
+    volatile sig_atomic_t host_code[USER_NSIG], host_pid[USER_NSIG], host_uid[USER_NSIG];
+    /* the program's SA_SIGINFO handler, void (int, siginfo_t *, void *),
+     * that calls user_host_signal (stored as a plain function pointer:
+     * siginfo_t needs POSIX feature macros not every includer sets) */
+    void (*host_handler)(void);
     struct UserTimer *timers; /* POSIX timers, USER_NTIMERS of them once one is made */
+    struct UserSigfds *sigfds; /* the guest's signalfds (signalfd.c), or NULL */
     struct E386Gdb *gdb;      /* -g/-gdb: the debugger stub (src/gdb), or NULL */
     int gdb_pid;              /* the host process the debugger is attached to */
 } UserProc;
@@ -128,8 +134,22 @@ uint64_t get_le(const uint8_t *b, int size);
 void user_timers_free(UserProc *p);
 void user_timers_forget(UserProc *p);
 
+/* signalfd.c */
+int32_t sys_signalfd(UserProc *p, int32_t fd, uint32_t mask, uint32_t size, uint32_t flags);
+/* read(2) on fd: 1 and *ret when fd is a guest signalfd, else 0 */
+int user_sigfd_read(UserProc *p, int fd, uint32_t buf, uint32_t len, int32_t *ret);
+int user_sigfd_is(UserProc *p, int fd);
+/* Make each signalfd readable exactly while a signal of its mask is
+ * pending; after anything that changes the pending sets. */
+void user_sigfd_sync(UserProc *p);
+uint64_t user_sigfd_mask(const UserProc *p); /* the union of their masks */
+void user_sigfd_free(UserProc *p);
+
 /* signal.c */
 void user_signal_init(UserProc *p);
+/* Install the host disposition sig needs now (after a signalfd's mask
+ * changed: a signal it watches must be caught even with SIG_DFL). */
+void user_signal_rehost(UserProc *p, int sig);
 void user_raise(UserProc *p, const GuestSiginfo *info);
 int user_sig_ignored(const UserProc *p, int sig); /* SIG_IGN, or SIG_DFL that ignores */
 /* Move the shared pending signals in mask (and not blocked) to the
@@ -154,7 +174,8 @@ int user_sigmask_begin(UserProc *p, uint64_t mask);
  * a handler is about to run under the temporary one. */
 void user_sigmask_end(UserProc *p, int32_t r);
 int32_t sys_sigreturn(UserProc *p, int rt);
-void user_host_signal(UserProc *p, int sig);
+/* from the host handler: the signal and its sender's si_code, si_pid, si_uid */
+void user_host_signal(UserProc *p, int sig, int code, int pid, int uid);
 
 /* thread.c: guest threads, one host thread each, taking turns on the
  * one CPU under a big emulator lock */

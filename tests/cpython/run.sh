@@ -8,19 +8,22 @@
 # `apt-get download` (i386 must be a dpkg foreign architecture) and
 # unpacked into a sysroot cached in ~/.cache/emu386/cpython.
 #
-# usage: tests/cpython/run.sh [--emu PATH] [--no-qemu] [--timeout S] [MODULE...]
+# usage: tests/cpython/run.sh [--emu PATH] [--no-qemu] [--timeout S] [--logs DIR] [MODULE...]
+#   --logs DIR: keep each run's unittest log and result list there
 #   default modules: the issue's list
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 EMU=$HERE/../../build/emu386-user
 QEMU=qemu-i386
 TIMEOUT=1800
+LOGS=
 MODULES=()
 while [ $# -gt 0 ]; do
     case $1 in
     --emu) EMU=$2; shift 2 ;;
     --no-qemu) QEMU=; shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
+    --logs) LOGS=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) MODULES+=("$1"); shift ;;
@@ -55,7 +58,7 @@ if [ ! -x "$ROOT/usr/bin/python3.11" ]; then
 fi
 PY=$ROOT/usr/bin/python3.11
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/emu386-cpython.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+trap 'if [ -n "$LOGS" ]; then mkdir -p "$LOGS" && cp "$WORK"/*.log "$WORK"/*.res "$LOGS"/ 2>/dev/null; fi; rm -rf "$WORK"' EXIT
 
 # one module under one emulator: the unittest -v lines
 run_module() { # name emulator... -- module

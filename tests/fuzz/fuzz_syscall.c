@@ -202,6 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    c->nr);
     }
     user_timers_free(p);
+    user_sigfd_free(p);
     user_threads_free(p); /* a futex call sets the thread machinery up */
     e386_cpu_free(p->cpu);
     free(p);

@@ -406,7 +406,11 @@ END_TEST
  * (host handlers used to be installed with SA_RESTART, so a guest handler
  * without it never interrupted a read: siginterrupt did nothing). */
 static UserProc *the_proc; /* for the host handler only */
-static void on_host_signal(int sig) { user_host_signal(the_proc, sig); }
+static void on_host_signal(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    user_host_signal(the_proc, sig, si->si_code, si->si_pid, (int)si->si_uid);
+}
 
 /* Run read(pipe) in the guest with a SIGALRM handler of the given flags;
  * the EIP and EAX saved in the handler's frame. */
@@ -414,7 +418,7 @@ static void interrupted_read(uint32_t sa_flags, uint32_t *saved_eip, uint32_t *s
 {
     UserProc *p = proc();
     the_proc = p;
-    p->host_handler = on_host_signal;
+    p->host_handler = (void (*)(void))on_host_signal;
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
     put32(p, DATA + 0x40, CODE + 0x100); /* handler */

@@ -18,7 +18,8 @@ static const char *ename(int e)
         { EISCONN, "EISCONN" }, { EOPNOTSUPP, "EOPNOTSUPP" }, { EDESTADDRREQ, "EDESTADDRREQ" },
         { EOVERFLOW, "EOVERFLOW" }, { ENAMETOOLONG, "ENAMETOOLONG" }, { ECHILD, "ECHILD" },
         { EDEADLK, "EDEADLK" }, { ENOBUFS, "ENOBUFS" }, { EXDEV, "EXDEV" }, { ELOOP, "ELOOP" },
-        { EDOM, "EDOM" }, { ESRCH, "ESRCH" }, { ENOTBLK, "ENOTBLK" },
+        { EDOM, "EDOM" }, { ESRCH, "ESRCH" }, { ENOTBLK, "ENOTBLK" }, { ENODEV, "ENODEV" },
+        { ENXIO, "ENXIO" }, { ENODATA, "ENODATA" }, { E2BIG, "E2BIG" },
     };
     for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++)
         if (t[i].e == e)
