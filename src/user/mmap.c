@@ -272,3 +272,42 @@ void user_log_pages(UserProc *p, const char *why)
     if (cur >= 0)
         log_range(f, start, end, cur);
 }
+
+/* mincore: every mapped guest page has a host page behind it (reserved
+ * MAP_NORESERVE, committed when first touched), so the host's answer for
+ * that page is the guest's.  On a host with pages larger than 4 KiB a
+ * guest page reports its host page's residency.  As Linux: the entries
+ * before a hole are written, then ENOMEM. */
+int32_t sys_mincore(UserProc *p, uint32_t addr, uint32_t len, uint32_t vec)
+{
+    if (addr & 0xfff)
+        return -EINVAL;
+    if ((uint64_t)addr + len > USER_STACK_TOP)
+        return -ENOMEM;
+    uint32_t pages = (uint32_t)(((uint64_t)len + 0xfff) >> 12);
+    if (pages && g_writable(p, vec, pages))
+        return -EFAULT;
+    uintptr_t hmask = (uintptr_t)sysconf(_SC_PAGESIZE) - 1;
+    uint8_t buf[256];
+    for (uint32_t i = 0; i < pages;) {
+        uint32_t n = 0;
+        int32_t r = 0;
+        for (; n < sizeof buf && i < pages; n++, i++) {
+            uint32_t g = addr + i * 4096u;
+            if (e386_mem_prot(p->cpu, g) < 0) {
+                r = -ENOMEM;
+                break;
+            }
+            const uint8_t *h = e386_mem_ptr(p->cpu, g, 1);
+            unsigned char v = 0;
+            if (h && mincore((void *)((uintptr_t)h & ~hmask), 1, &v) != 0)
+                v = 0;
+            buf[n] = v & 1;
+        }
+        if (n && g_write(p, vec + (i - n), buf, n))
+            return -EFAULT;
+        if (r)
+            return r;
+    }
+    return 0;
+}

@@ -112,6 +112,7 @@ uint32_t user_find_free(UserProc *p, uint32_t size);
 int32_t sys_brk(UserProc *p, uint32_t addr);
 int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags, int fd, uint64_t off);
 int32_t sys_munmap(UserProc *p, uint32_t addr, uint32_t len);
+int32_t sys_mincore(UserProc *p, uint32_t addr, uint32_t len, uint32_t vec);
 int32_t sys_mprotect(UserProc *p, uint32_t addr, uint32_t len, int prot);
 int32_t sys_mremap(UserProc *p, uint32_t old, uint32_t oldlen, uint32_t newlen, int flags, uint32_t newaddr);
 
