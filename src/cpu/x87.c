@@ -66,17 +66,6 @@ static F80 load_src(E386Cpu *cpu, const E386Op *op, int kind, int *den)
 
 /* ---- arithmetic ---- */
 
-static F80 arith(SfCtx *c, int which, F80 a, F80 b)
-{
-    switch (which) { /* the ModRM reg order of D8/DC: add mul com comp sub subr div divr */
-    case 0: return sf_add(c, a, b);
-    case 1: return sf_mul(c, a, b);
-    case 4: return sf_sub(c, a, b);
-    case 5: return sf_sub(c, b, a);
-    case 6: return sf_div(c, a, b);
-    default: return sf_div(c, b, a);
-    }
-}
 
 /* The compares: ST(0) with b (empty: either operand is).  The FCOM family
  * sets C3 C2 C0 and clears C1; the FCOMI family sets ZF PF CF, clears OF
@@ -123,7 +112,7 @@ static void arith_st0(E386Cpu *cpu, int which, F80 src, int src_empty, int den)
         return;
     }
     F80 a = f->st[phys(f, 0)];
-    F80 r = arith(&c, which, a, src);
+    F80 r = x87_arith(&c, which, a, src);
     src_denormal(&c, a, den);
     if (fpu_done(f, &c))
         set_reg(f, 0, r);
@@ -140,7 +129,7 @@ static void arith_sti(E386Cpu *cpu, int which, int i, int pop)
         set_reg(f, i, sf_indefinite());
     } else {
         static const int swap[8] = { 0, 1, 2, 3, 5, 4, 7, 6 };
-        F80 r = arith(&c, swap[which], f->st[phys(f, i)], f->st[phys(f, 0)]);
+        F80 r = x87_arith(&c, swap[which], f->st[phys(f, i)], f->st[phys(f, 0)]);
         /* DC E0+i is FSUBR ST(i),ST(0) = ST(0)-ST(i): arith(5) gives b-a */
         if (!fpu_done(f, &c))
             return;

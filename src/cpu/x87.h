@@ -17,6 +17,20 @@ static inline int phys(const Fpu *f, int i) { return (fp_top(f) + i) & 7; }
 static inline int tag_of(const Fpu *f, int p) { return (f->tw >> (2 * p)) & 3; }
 static inline int is_empty(const Fpu *f, int i) { return tag_of(f, phys(f, i)) == TAG_EMPTY; }
 
+/* D8/DC arithmetic in ModRM reg order: add mul com comp sub subr div divr
+ * (2 and 3, the compares, never come here) */
+static inline F80 x87_arith(SfCtx *c, int which, F80 a, F80 b)
+{
+    switch (which) {
+    case 0: return sf_add(c, a, b);
+    case 1: return sf_mul(c, a, b);
+    case 4: return sf_sub(c, a, b);
+    case 5: return sf_sub(c, b, a);
+    case 6: return sf_div(c, a, b);
+    default: return sf_div(c, b, a);
+    }
+}
+
 static inline int classify_tag(F80 v)
 {
     int e = v.sexp & 0x7fff;

@@ -53,14 +53,7 @@ E386_INLINE F80 arith_k(SfCtx *c, int which, F80 a, F80 b)
         default: return sf_div_normal(c, b, a);
         }
     }
-    switch (which) {
-    case 0: return sf_add(c, a, b);
-    case 1: return sf_mul(c, a, b);
-    case 4: return sf_sub(c, a, b);
-    case 5: return sf_sub(c, b, a);
-    case 6: return sf_div(c, a, b);
-    default: return sf_div(c, b, a);
-    }
+    return x87_arith(c, which, a, b);
 }
 
 /* a double or single memory operand as load_src takes it: a normal one

@@ -51,17 +51,7 @@ SF_INLINE F80 sf_add_normal(SfCtx *c, F80 a, F80 b, int negate_b)
     }
     uint64_t lo = 0 - bl;
     uint64_t hi = ma - bh - (bl != 0);
-    if (!hi && !lo)
-        return sf_zero(c->rc == 1);
-    int sh = hi ? sf_clz64(hi) : 64 + sf_clz64(lo);
-    if (sh >= 64) {
-        hi = lo << (sh - 64);
-        lo = 0;
-    } else if (sh) {
-        hi = (hi << sh) | (lo >> (64 - sh));
-        lo <<= sh;
-    }
-    return sf_round_pack(c, sa, ea - sh, hi, lo);
+    return sf_sub_result(c, sa, ea, hi, lo);
 }
 
 SF_INLINE F80 sf_mul_normal(SfCtx *c, F80 a, F80 b)

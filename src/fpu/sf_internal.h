@@ -121,6 +121,24 @@ SF_INLINE F80 sf_round_pack(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t
     return sf_make(sign, eo, m);
 }
 
+/* the difference of two magnitudes, hi:lo at exponent e: an exact zero
+ * takes the rounding mode's sign (-0 only rounding down); otherwise it is
+ * normalised and rounded (shared by the fast path and sf_add's) */
+SF_INLINE F80 sf_sub_result(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t lo)
+{
+    if (!hi && !lo)
+        return sf_zero(c->rc == 1);
+    int sh = hi ? sf_clz64(hi) : 64 + sf_clz64(lo);
+    if (sh >= 64) {
+        hi = lo << (sh - 64);
+        lo = 0;
+    } else if (sh) {
+        hi = (hi << sh) | (lo >> (64 - sh));
+        lo <<= sh;
+    }
+    return sf_round_pack(c, sign, e - sh, hi, lo);
+}
+
 /* A finite, normal operand (exponent 1..0x7ffe, integer bit set): the
  * case every fast path takes; everything else goes the slow way. */
 SF_INLINE int sf_is_normal(F80 a)

@@ -256,17 +256,7 @@ static F80 add_sub(SfCtx *c, F80 a, F80 b, int negate_b)
     }
     uint64_t lo = A.lo - B.lo;
     uint64_t hi = A.hi - B.hi - (A.lo < B.lo);
-    if (!hi && !lo)
-        return sf_zero(c->rc == 1);
-    int sh = hi ? sf_clz64(hi) : 64 + sf_clz64(lo);
-    if (sh >= 64) {
-        hi = lo << (sh - 64);
-        lo = 0;
-    } else if (sh) {
-        hi = (hi << sh) | (lo >> (64 - sh));
-        lo <<= sh;
-    }
-    return sf_round_pack(c, sa, e - sh, hi, lo);
+    return sf_sub_result(c, sa, e, hi, lo);
 }
 
 F80 sf_add_slow(SfCtx *c, F80 a, F80 b) { return add_sub(c, a, b, 0); }
