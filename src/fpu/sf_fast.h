@@ -106,19 +106,8 @@ SF_INLINE F80 sf_div_normal(SfCtx *c, F80 a, F80 b)
     uint64_t x = r >= mb - r;
     uint64_t r2 = x ? r - (mb - r) : r << 1;
     uint64_t qh = (t << 1) | (q >> 63), ql = (q << 1) | x, sticky = r2 != 0;
-    int32_t e;
-    uint64_t hi, lo;
-    if (qh & 2) { /* ma >= mb: 66 significant bits */
-        hi = (qh << 62) | (ql >> 2);
-        lo = (ql << 62) | sticky;
-        e = ea - eb + SF_BIAS;
-    } else {
-        hi = (qh << 63) | (ql >> 1);
-        lo = (ql << 63) | sticky;
-        e = ea - eb + SF_BIAS - 1;
-    }
     c->c1 = 0;
-    return sf_round_pack(c, sf_sign(a) ^ sf_sign(b), e, hi, lo);
+    return sf_div_result(c, sf_sign(a) ^ sf_sign(b), ea - eb, qh, ql, sticky);
 }
 
 /* FST m64 of a normal value: to_ieee's steps without the special operands */

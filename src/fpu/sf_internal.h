@@ -121,6 +121,15 @@ SF_INLINE F80 sf_round_pack(SfCtx *c, int sign, int32_t e, uint64_t hi, uint64_t
     return sf_make(sign, eo, m);
 }
 
+/* a quotient of 65 or 66 bits qh:ql (plus sticky) at exponent difference
+ * de, aligned for rounding (shared by sf_div and its fast path) */
+SF_INLINE F80 sf_div_result(SfCtx *c, int sign, int32_t de, uint64_t qh, uint64_t ql, uint64_t sticky)
+{
+    if (qh & 2) /* ma >= mb: 66 significant bits */
+        return sf_round_pack(c, sign, de + SF_BIAS, (qh << 62) | (ql >> 2), (ql << 62) | sticky);
+    return sf_round_pack(c, sign, de + SF_BIAS - 1, (qh << 63) | (ql >> 1), (ql << 63) | sticky);
+}
+
 /* the difference of two magnitudes, hi:lo at exponent e: an exact zero
  * takes the rounding mode's sign (-0 only rounding down); otherwise it is
  * normalised and rounded (shared by the fast path and sf_add's) */

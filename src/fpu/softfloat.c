@@ -342,18 +342,7 @@ F80 sf_div_slow(SfCtx *c, F80 a, F80 b)
         rem <<= 1;
     }
     uint64_t sticky = (rem != 0 || carry);
-    int32_t e;
-    uint64_t hi, lo;
-    if (qh & 2) { /* ma >= mb: 66 significant bits */
-        hi = (qh << 62) | (ql >> 2);
-        lo = (ql << 62) | sticky;
-        e = ea - eb + SF_BIAS;
-    } else {
-        hi = (qh << 63) | (ql >> 1);
-        lo = (ql << 63) | sticky;
-        e = ea - eb + SF_BIAS - 1;
-    }
-    return sf_round_pack(c, s, e, hi, lo);
+    return sf_div_result(c, s, ea - eb, qh, ql, sticky);
 }
 
 static int u128_ge(U128 a, U128 b) { return a.hi > b.hi || (a.hi == b.hi && a.lo >= b.lo); }
