@@ -16,6 +16,12 @@ int sys_ident(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret); /* s
 int sys_event(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret); /* syscall_event.c */
 int sys_xattr(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret); /* syscall_xattr.c */
 int32_t host_err(void); /* -errno of the last failed host call */
+/* netlink.c: reverse the integers of the netlink messages in buf (native:
+ * the buffer is in this host's byte order now); only a big-endian host
+ * needs it, and the unit test runs it anywhere */
+void user_netlink_reverse(uint8_t *buf, size_t len, int protocol, int native);
+int user_host_big_endian(void);
+int user_netlink_protocol(int fd); /* the fd's netlink protocol, or -1 */
 /* r = a host call that may block, with the turn given to the other
  * threads meanwhile (user_block_begin); -1 with errno EINTR when a signal
  * is already deliverable.  The call must not touch guest memory. */

@@ -229,6 +229,15 @@ static int32_t do_getname(UserProc *p, int fd, uint32_t addr, uint32_t lenp, int
     return addr_out(p, &ss, hl, addr, lenp);
 }
 
+/* netlink messages in the guest's byte order (netlink.c): only a
+ * big-endian host has anything to turn */
+static void netlink_fix(int fd, uint8_t *b, size_t n, int to_guest)
+{
+    int proto;
+    if (n && user_host_big_endian() && (proto = user_netlink_protocol(fd)) >= 0)
+        user_netlink_reverse(b, n, proto, to_guest);
+}
+
 static int32_t do_sendto(UserProc *p, int fd, uint32_t buf, uint32_t len, uint32_t flags, uint32_t addr,
                          uint32_t alen)
 {
@@ -248,6 +257,7 @@ static int32_t do_sendto(UserProc *p, int fd, uint32_t buf, uint32_t len, uint32
     if (n && g_read(p, buf, tmp, n)) {
         r = sock_first(fd, -EFAULT);
     } else {
+        netlink_fix(fd, tmp, n, 0);
         ssize_t s;
         USER_BLOCKING(p, s, sendto(fd, tmp, n, (int)(flags & ~(uint32_t)G_MSG_CMSG_COMPAT),
                                    addr ? (struct sockaddr *)&ss : NULL, addr ? hl : 0));
@@ -277,6 +287,8 @@ static int32_t do_recvfrom(UserProc *p, int fd, uint32_t buf, uint32_t len, uint
     USER_BLOCKING(p, s, recvfrom(fd, tmp, n, (int)(flags & ~(uint32_t)G_MSG_CMSG_COMPAT),
                                  addr ? (struct sockaddr *)&ss : NULL, addr ? &hl : NULL));
     int32_t r = s < 0 ? host_err() : (int32_t)s;
+    if (s > 0)
+        netlink_fix(fd, tmp, (size_t)s < n ? (size_t)s : n, 1);
     if (s > 0 && g_write(p, buf, tmp, (size_t)s < n ? (size_t)s : n))
         r = -EFAULT;
     if (r >= 0 && addr) {
@@ -705,6 +717,7 @@ static int32_t do_sendmsg(UserProc *p, int fd, uint32_t maddr, uint32_t flags)
     uint32_t n = total > NET_CHUNK ? NET_CHUNK : total;
     if (!(data = malloc(n ? n : 1))) { r = -ENOMEM; goto out; }
     if (user_iov_gather(p, v, m.iovlen, data, n)) { r = -EFAULT; goto out; }
+    netlink_fix(fd, data, n, 0);
     struct iovec hv = { data, n };
     struct msghdr hm = { .msg_name = hl ? &ss : NULL, .msg_namelen = hl, .msg_iov = &hv, .msg_iovlen = 1,
                          .msg_control = hctl, .msg_controllen = hctllen };
@@ -754,6 +767,7 @@ static int32_t do_recvmsg(UserProc *p, int fd, uint32_t maddr, uint32_t flags)
         goto out;
     }
     r = (int32_t)s;
+    netlink_fix(fd, data, (uint32_t)s < n ? (uint32_t)s : n, 1);
     if (user_iov_scatter(p, v, m.iovlen, data, (uint32_t)s < n ? (uint32_t)s : n)) {
         r = -EFAULT;
         goto out;
