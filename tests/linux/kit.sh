@@ -123,9 +123,13 @@ Debian 12 has it)"
     trap - EXIT
 }
 
+# one fetch at a time: several suites may ask for the kit at once (ctest -j)
+exec 9>"$cache/.fetch-lock"
+flock 9
 if [ ! -s "$cache/kernel-version" ] || [ ! -s "$cache/busybox-i386" ]; then
     fetch
 fi
+flock -u 9
 ver=$(cat "$cache/kernel-version")
 kernel=$cache/vmlinuz-$ver
 [ -s "$kernel" ] || { echo "kit.sh: $kernel is missing: delete $cache/kernel-version to fetch again" >&2; exit 1; }
@@ -203,3 +207,4 @@ say "initramfs: $out"
 echo "KERNEL=$kernel"
 echo "INITRD=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
 echo "SYSTEM_MAP=$cache/System.map-$ver"
+echo "BUSYBOX=$cache/busybox-i386"
