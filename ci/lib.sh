@@ -80,7 +80,7 @@ run_ctest() {
     (cd "$1" && CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-3} \
         ctest --output-on-failure -j"$JOBS" ${exclude:+-E "$exclude"}) || rc=$?
     awk '/^[0-9]+\/[0-9]+ Testing: / { test = $3 }
-         /^(cpu-i386|samples|selfvirt|system|usermode|threads|linux|monitor|hotplug|robust): .*(compared|references|NOTE|SKIP|no x86-64 twin|subset|oracle|boots|identical|transcript|cases)/ || /^(PASS|SKIP|FAIL): linux-hotplug:/ { print "  [" test "] " $0 }' \
+         /^(cpu-i386|samples|selfvirt|system|usermode|threads|linux|monitor|hotplug|robust|httpd): .*(compared|references|NOTE|SKIP|no x86-64 twin|subset|oracle|boots|identical|transcript|cases|all checks)/ || /^(PASS|SKIP|FAIL): linux-hotplug:/ { print "  [" test "] " $0 }' \
         "$1/Testing/Temporary/LastTest.log" 2>/dev/null
     return $rc
 }
