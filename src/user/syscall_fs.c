@@ -437,6 +437,41 @@ static int32_t do_fcntl(UserProc *p, int fd, uint32_t cmd, uint32_t arg, int is_
     }
 }
 
+/* statx(dirfd, path, flags, mask, buf): struct statx has fixed-width
+ * fields only, the same on every architecture, so the host's answer is
+ * copied field by field into little-endian order.  The flags are the
+ * generic AT_* values on i386 too; Linux refuses unknown ones and
+ * AT_STATX_FORCE_SYNC with DONT_SYNC, and the reserved mask bit. */
+static int32_t do_statx(UserProc *p, const uint32_t a[6])
+{
+    static const uint8_t fields[][2] = { /* offset, width */
+        { 0, 4 },   { 4, 4 },   { 8, 8 },   { 16, 4 },  { 20, 4 },  { 24, 4 },  { 28, 2 },  { 32, 8 },
+        { 40, 8 },  { 48, 8 },  { 56, 8 },  { 64, 8 },  { 72, 4 },  { 80, 8 },  { 88, 4 },  { 96, 8 },
+        { 104, 4 }, { 112, 8 }, { 120, 4 }, { 128, 4 }, { 132, 4 }, { 136, 4 }, { 140, 4 }, { 144, 8 },
+        { 152, 4 }, { 156, 4 },
+    };
+    enum { AT_FLAGS_OK = 0x100 | 0x800 | 0x1000 | 0x6000, SYNC_TYPE = 0x6000, STATX_RESERVED = 0x80000000u };
+    if ((a[2] & ~(uint32_t)AT_FLAGS_OK) || (a[2] & SYNC_TYPE) == SYNC_TYPE || (a[3] & STATX_RESERVED))
+        return -EINVAL;
+    char path[PATH_MAX], rootbuf[PATH_MAX];
+    int32_t r = user_guest_path(p, a[1], path);
+    if (r)
+        return r;
+    uint8_t host[256] = { 0 }, guest[256] = { 0 };
+    if (syscall(SYS_statx, user_guest_dirfd(a[0]), sysroot_path(p, path, rootbuf), (int)a[2], a[3], host))
+        return host_err();
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        uint64_t v = 0;
+        switch (fields[i][1]) {
+        case 2: { uint16_t x; memcpy(&x, host + fields[i][0], 2); v = x; break; }
+        case 4: { uint32_t x; memcpy(&x, host + fields[i][0], 4); v = x; break; }
+        default: memcpy(&v, host + fields[i][0], 8); break;
+        }
+        put_le(guest + fields[i][0], fields[i][1], v);
+    }
+    return g_write(p, a[4], guest, sizeof guest);
+}
+
 int sys_fs(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
 {
     char path[PATH_MAX], path2[PATH_MAX], rootbuf[PATH_MAX];
@@ -449,9 +484,13 @@ int sys_fs(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     case 181: r = rw(p, (int)a[0], a[1], a[2], 1, 1, (int64_t)(a[3] | (uint64_t)a[4] << 32)); break;
     case 145: r = rwv(p, (int)a[0], a[1], a[2], 0); break;
     case 146: r = rwv(p, (int)a[0], a[1], a[2], 1); break;
-    case 5: case 295: { /* open, openat */
-        int dirfd = nr == 5 ? AT_FDCWD : user_guest_dirfd(a[0]);
-        uint32_t pa = nr == 5 ? a[0] : a[1], fl = nr == 5 ? a[1] : a[2], mode = nr == 5 ? a[2] : a[3];
+    case 5: case 8: case 295: { /* open, creat, openat */
+        int dirfd = nr == 295 ? user_guest_dirfd(a[0]) : AT_FDCWD;
+        uint32_t pa = nr == 295 ? a[1] : a[0], fl = nr == 5 ? a[1] : a[2], mode = nr == 5 ? a[2] : a[3];
+        if (nr == 8) { /* creat(path, mode) is open(path, O_CREAT | O_WRONLY | O_TRUNC, mode) */
+            fl = 0100 | 01 | 01000;
+            mode = a[1];
+        }
         if ((r = user_guest_path(p, pa, path)))
             break;
         r = openat(dirfd, sysroot_path(p, path, rootbuf), user_open_flags(fl), (mode_t)mode);
@@ -564,7 +603,7 @@ int sys_fs(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     }
     case 54: r = do_ioctl(p, (int)a[0], a[1], a[2]); break;
     case 60: r = (int32_t)umask((mode_t)a[0]); break;
-    case 383: r = -ENOSYS; break; /* statx: glibc falls back to fstatat64 */
+    case 383: r = do_statx(p, a); break;
     case 118: r = fsync((int)a[0]) ? host_err() : 0; break;
     case 93: r = ftruncate((int)a[0], (off_t)(int32_t)a[1]) ? host_err() : 0; break;
     case 194: r = ftruncate((int)a[0], (off_t)(a[1] | (uint64_t)a[2] << 32)) ? host_err() : 0; break;
