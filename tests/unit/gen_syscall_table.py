@@ -39,6 +39,13 @@ BY_DESIGN = {
     "bpf": "host kernel programs cannot be given i386 guest code",
     "perf_event_open": "host performance counters do not count guest events",
     "clone3": "as on kernels before 5.3: glibc then uses clone, which makes threads and processes",
+    "ptrace": "host ptrace would trace the emulator, not the guest: the GDB stub is the guest's debugger (docs/gdb.md)",
+    "seccomp": "a guest filter speaks i386 call numbers and guest registers: installed on the host it would filter the emulator's own calls",
+    "rseq": "restartable sequences need the kernel to move a preempted thread's guest EIP to its abort handler; glibc runs without them on ENOSYS",
+    "io_uring_setup": "the rings hold guest pointers in i386 layouts the host kernel would read as its own; programs fall back to plain calls on ENOSYS",
+    "io_uring_enter": "see io_uring_setup",
+    "io_uring_register": "see io_uring_setup",
+    "userfaultfd": "faults on guest pages are the emulator's own (its host memory, its fault handler), not events a guest handler could resolve",
 }
 
 
