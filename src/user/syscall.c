@@ -67,7 +67,7 @@ int32_t user_do_syscall(UserProc *p, uint32_t nr, const uint32_t a[6])
     int32_t ret;
     if (sys_fs(p, nr, a, &ret) || sys_proc(p, nr, a, &ret) || sys_timer(p, nr, a, &ret) ||
         sys_net(p, nr, a, &ret) || sys_path(p, nr, a, &ret) || sys_io(p, nr, a, &ret) ||
-        sys_ident(p, nr, a, &ret) || sys_event(p, nr, a, &ret))
+        sys_ident(p, nr, a, &ret) || sys_event(p, nr, a, &ret) || sys_misc(p, nr, a, &ret))
         return ret;
     if (p->debug_unimp && nr < 512 * 8 && !(p->unimp_seen[nr / 8 % 512] & (1 << (nr % 8)))) {
         p->unimp_seen[nr / 8 % 512] |= (uint8_t)(1 << (nr % 8));

@@ -15,6 +15,7 @@ int sys_io(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret);    /* s
 int sys_ident(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret); /* syscall_ident.c */
 int sys_event(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret); /* syscall_event.c */
 int sys_xattr(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret); /* syscall_xattr.c */
+int sys_misc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret);  /* syscall_misc.c */
 int32_t host_err(void); /* -errno of the last failed host call */
 /* netlink.c: reverse the integers of the netlink messages in buf (native:
  * the buffer is in this host's byte order now); only a big-endian host
