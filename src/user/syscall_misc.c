@@ -2,7 +2,8 @@
  * membarrier (guest threads are host threads, so the host's barrier is
  * the guest's), readahead and sync_file_range (64-bit offsets in two
  * registers), tee, capget/capset (the process's capabilities are the
- * emulator's: the guest is that process). */
+ * emulator's: the guest is that process), close_range (guest descriptors
+ * are host descriptors). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -92,6 +93,17 @@ int sys_misc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         break;
     case 315: r = tee((int)a[0], (int)a[1], (size_t)a[2], (unsigned)a[3]); break;
     case 184: case 185: *ret = do_cap(p, a[0], a[1], nr == 185); return 1;
+    case 436: /* close_range(first, last, flags): UNSHARE 2, CLOEXEC 4 */
+        if ((a[2] & ~6u) || a[0] > a[1]) {
+            *ret = -EINVAL;
+            return 1;
+        }
+#ifdef SYS_close_range
+        r = syscall(SYS_close_range, a[0], a[1], a[2]);
+#else
+        r = -1, errno = ENOSYS; /* glibc and CPython close one by one then */
+#endif
+        break;
     default:
         return 0;
     }

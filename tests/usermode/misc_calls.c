@@ -1,4 +1,4 @@
-/* getcpu, membarrier, readahead, sync_file_range, tee, capget and capset
+/* getcpu, membarrier, readahead, sync_file_range, tee, capget, capset and close_range
  * (all ENOSYS before): their results and Linux's errors, printed so that
  * nothing depends on the machine (a CPU number only as "below the count"). */
 #define _GNU_SOURCE
@@ -48,6 +48,20 @@ int main(void)
     show("tee of an empty pipe, non-blocking", tee(pa[0], pb[1], 10, SPLICE_F_NONBLOCK));
     close(fd);
     unlink(f);
+
+    show("dup2 to 10", dup2(1, 10));
+    show("dup2 to 11", dup2(1, 11));
+    show("dup2 to 12", dup2(1, 12));
+    show("close_range 11..12", syscall(SYS_close_range, 11, 12, 0));
+    show("fd 11 after it", fcntl(11, F_GETFD));
+    show("fd 12 after it", fcntl(12, F_GETFD));
+    show("fd 10 after it", fcntl(10, F_GETFD));
+    show("close_range 10..10 CLOEXEC", syscall(SYS_close_range, 10, 10, 4));
+    show("fd 10 close-on-exec", fcntl(10, F_GETFD));
+    show("close_range bad flags", syscall(SYS_close_range, 10, 10, 1));
+    show("close_range first above last", syscall(SYS_close_range, 12, 10, 0));
+    show("close_range of nothing open", syscall(SYS_close_range, 1000, ~0u, 0));
+    close(10);
 
     struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct d[2];
