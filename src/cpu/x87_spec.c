@@ -10,51 +10,7 @@
  * (x87.h), and hands anything out of the ordinary (an empty register, a
  * full stack for a load) to op_fpu_esc before it has changed any state. */
 #include "core/ops.h"
-#include "cpu/x87.h"
-#include "fpu/sf_fast.h"
-
-/* what every non-control escape does first */
-E386_INLINE Fpu *x87_enter(E386Cpu *cpu)
-{
-    if (cpu->cr0 & 0xc) /* EM or TS: device not available */
-        raise_exc(cpu, EX_NM);
-    fpu_wait_check(cpu);
-    return &cpu->fpu;
-}
-
-/* record_ip, with the operand's offset the handler already computed */
-E386_INLINE void record_ip_fast(E386Cpu *cpu, const E386Op *op)
-{
-    Fpu *f = &cpu->fpu;
-    f->fip = op->eip;
-    f->fcs = cpu->seg[SEG_CS].sel;
-    f->fop = (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
-}
-
-E386_INLINE void record_ip_mem(E386Cpu *cpu, const E386Op *op, uint32_t ea)
-{
-    record_ip_fast(cpu, op);
-    cpu->fpu.fdp = ea;
-    cpu->fpu.fds = cpu->seg[op->seg].sel;
-}
-
-/* the ModRM reg order of D8/DC: add mul com comp sub subr div divr; two
- * normal operands go to the inline fast paths, anything else to the
- * functions that screen for special operands */
-E386_INLINE F80 arith_k(SfCtx *c, int which, F80 a, F80 b)
-{
-    if (sf_is_normal(a) && sf_is_normal(b)) {
-        switch (which) {
-        case 0: return sf_add_normal(c, a, b, 0);
-        case 1: return sf_mul_normal(c, a, b);
-        case 4: return sf_add_normal(c, a, b, 1);
-        case 5: return sf_add_normal(c, b, a, 1);
-        case 6: return sf_div_normal(c, a, b);
-        default: return sf_div_normal(c, b, a);
-        }
-    }
-    return x87_arith(c, which, a, b);
-}
+#include "cpu/x87_spec.h"
 
 /* a double or single memory operand as load_src takes it: a normal one
  * converted inline, anything else by sf_from_f64/f32 (SNaN kept
@@ -159,7 +115,7 @@ ARITH_OPS(ARITH_HANDLERS)
 
 /* ---- loads and stores ---- */
 
-static const E386Op *x87_fld_m64(E386Cpu *cpu, const E386Op *op)
+const E386Op *x87_fld_m64(E386Cpu *cpu, const E386Op *op)
 {
     Fpu *f = x87_enter(cpu);
     SfCtx c = ctx_of(f);
@@ -377,6 +333,18 @@ static OpFn x87_pick(const E386Op *op)
     case 7 << 3 | 6: return x87_fcomip_sti;
     }
     return NULL;
+}
+
+int x87_arith_form(OpFn f, int *which)
+{
+    static const int8_t w[6] = { 0, 1, 4, 5, 6, 7 }, sw[6] = { 0, 1, 5, 4, 7, 6 };
+    for (int r = 0; r < 6; r++)
+        for (int k = 0; k < 5; k++)
+            if (arith_fn[r][k] == f) {
+                *which = k >= X87F_STI ? sw[r] : w[r];
+                return k;
+            }
+    return -1;
 }
 
 void x87_specialize(E386Op *op)

@@ -1,0 +1,52 @@
+/* The inline steps the specialised x87 handlers (x87_spec.c) and the
+ * fused runs (x87_run.c) share. */
+#ifndef E386_X87_SPEC_H
+#define E386_X87_SPEC_H
+#include "core/ops.h"
+#include "cpu/x87.h"
+#include "fpu/sf_fast.h"
+
+/* what every non-control escape does first */
+E386_INLINE Fpu *x87_enter(E386Cpu *cpu)
+{
+    if (cpu->cr0 & 0xc) /* EM or TS: device not available */
+        raise_exc(cpu, EX_NM);
+    fpu_wait_check(cpu);
+    return &cpu->fpu;
+}
+
+/* record_ip, with the operand's offset the handler already computed */
+E386_INLINE void record_ip_fast(E386Cpu *cpu, const E386Op *op)
+{
+    Fpu *f = &cpu->fpu;
+    f->fip = op->eip;
+    f->fcs = cpu->seg[SEG_CS].sel;
+    f->fop = (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
+}
+
+E386_INLINE void record_ip_mem(E386Cpu *cpu, const E386Op *op, uint32_t ea)
+{
+    record_ip_fast(cpu, op);
+    cpu->fpu.fdp = ea;
+    cpu->fpu.fds = cpu->seg[op->seg].sel;
+}
+
+/* the ModRM reg order of D8/DC: add mul com comp sub subr div divr; two
+ * normal operands go to the inline fast paths, anything else to the
+ * functions that screen for special operands */
+E386_INLINE F80 arith_k(SfCtx *c, int which, F80 a, F80 b)
+{
+    if (sf_is_normal(a) && sf_is_normal(b)) {
+        switch (which) {
+        case 0: return sf_add_normal(c, a, b, 0);
+        case 1: return sf_mul_normal(c, a, b);
+        case 4: return sf_add_normal(c, a, b, 1);
+        case 5: return sf_add_normal(c, b, a, 1);
+        case 6: return sf_div_normal(c, a, b);
+        default: return sf_div_normal(c, b, a);
+        }
+    }
+    return x87_arith(c, which, a, b);
+}
+
+#endif
