@@ -41,9 +41,7 @@ E386_INLINE void put_reg(Fpu *f, int p, F80 v, int tag)
     f->tw = (uint16_t)((f->tw & ~(3 << (2 * p))) | (tag << (2 * p)));
 }
 
-/* fpu_done on the status word sw the run keeps.  dflt: every exception
- * is masked, so none can be pending (x87_enter saw ES clear) and every
- * result is stored: fpu_done reduces to C1 and the sticky flags. */
+/* fpu_done_k (x87_spec.h) on the status word sw the run keeps */
 E386_INLINE int step_done(Fpu *f, uint16_t *sw, const SfCtx *c, int dflt)
 {
     if (dflt) {
@@ -81,7 +79,7 @@ E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, i
         return x87_fld_m64(cpu, op);
     /* FLD m64 of a normal double with room on the stack: exact, no flag,
      * C1 = 0 (fpu_push) */
-    const SfCtx c0 = dflt ? (SfCtx){ 0, 3, 0, 0 } : ctx_of(f);
+    const SfCtx c0 = ctx_k(f, dflt);
     int p = (fp_top(f) - 1) & 7;
     F80 v = f64_to_f80(bits);
     uint16_t sw = (uint16_t)(f->sw & ~SW_C1);
@@ -130,10 +128,9 @@ E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, i
 }
 
 /* under the default control word with the operations fixed, or not */
-#define RUN_DEFAULT_CW(cpu) (((cpu)->fpu.cw & 0xf3f) == 0x33f)
 static const E386Op *x87_run_ld_arith(E386Cpu *cpu, const E386Op *op)
 {
-    if (RUN_DEFAULT_CW(cpu))
+    if (X87_DEFAULT_CW(&cpu->fpu))
         return run_ld_arith(cpu, op, -1, -1, 1);
     return run_ld_arith(cpu, op, -1, -1, 0);
 }
@@ -141,7 +138,7 @@ static const E386Op *x87_run_ld_arith(E386Cpu *cpu, const E386Op *op)
 /* the dot product's FLD, FMUL m64, FADDP */
 static const E386Op *x87_run_ld_mul_add(E386Cpu *cpu, const E386Op *op)
 {
-    if (RUN_DEFAULT_CW(cpu))
+    if (X87_DEFAULT_CW(&cpu->fpu))
         return run_ld_arith(cpu, op, 1, 0, 1);
     return run_ld_arith(cpu, op, 1, 0, 0);
 }

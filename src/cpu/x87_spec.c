@@ -37,7 +37,7 @@ E386_INLINE F80 load_src_fast(E386Cpu *cpu, uint32_t lin, int dbl, int *den)
 
 /* ---- ST(0) op= m32fp / m64fp (D8 /r, DC /r) ---- */
 
-E386_INLINE const E386Op *arith_mem(E386Cpu *cpu, const E386Op *op, int which, int dbl)
+E386_INLINE const E386Op *arith_mem(E386Cpu *cpu, const E386Op *op, int which, int dbl, int dflt)
 {
     Fpu *f = x87_enter(cpu);
     if (is_empty(f, 0))
@@ -45,11 +45,11 @@ E386_INLINE const E386Op *arith_mem(E386Cpu *cpu, const E386Op *op, int which, i
     uint32_t ea = op_ea(cpu, op), lin = seg_lin_fast(cpu, op->seg, ea, dbl ? 8 : 4, 0);
     int den;
     F80 src = load_src_fast(cpu, lin, dbl, &den);
-    SfCtx c = ctx_of(f);
+    SfCtx c = ctx_k(f, dflt);
     F80 a = f->st[phys(f, 0)];
     F80 r = arith_k(&c, which, a, src);
     src_denormal(&c, a, den);
-    if (fpu_done(f, &c))
+    if (fpu_done_k(f, &c, dflt))
         set_reg(f, 0, r);
     record_ip_mem(cpu, op, ea);
     return op + 1;
@@ -57,30 +57,30 @@ E386_INLINE const E386Op *arith_mem(E386Cpu *cpu, const E386Op *op, int which, i
 
 /* ---- ST(0) op= ST(i) (D8) and ST(i) op= ST(0) [and pop] (DC, DE) ---- */
 
-E386_INLINE const E386Op *arith_st0_sti(E386Cpu *cpu, const E386Op *op, int which)
+E386_INLINE const E386Op *arith_st0_sti(E386Cpu *cpu, const E386Op *op, int which, int dflt)
 {
     Fpu *f = x87_enter(cpu);
     int i = op->rm;
     if (is_empty(f, 0) || is_empty(f, i))
         return op_fpu_esc(cpu, op);
-    SfCtx c = ctx_of(f);
+    SfCtx c = ctx_k(f, dflt);
     F80 r = arith_k(&c, which, f->st[phys(f, 0)], f->st[phys(f, i)]);
-    if (fpu_done(f, &c))
+    if (fpu_done_k(f, &c, dflt))
         set_reg(f, 0, r);
     record_ip_fast(cpu, op);
     return op + 1;
 }
 
-E386_INLINE const E386Op *arith_sti_st0(E386Cpu *cpu, const E386Op *op, int which, int pop)
+E386_INLINE const E386Op *arith_sti_st0(E386Cpu *cpu, const E386Op *op, int which, int pop, int dflt)
 {
     Fpu *f = x87_enter(cpu);
     int i = op->rm;
     if (is_empty(f, 0) || is_empty(f, i))
         return op_fpu_esc(cpu, op);
-    SfCtx c = ctx_of(f);
+    SfCtx c = ctx_k(f, dflt);
     /* which is already the swapped operation (DC E0+i is ST(0)-ST(i)) */
     F80 r = arith_k(&c, which, f->st[phys(f, i)], f->st[phys(f, 0)]);
-    if (fpu_done(f, &c)) { /* unmasked IE/DE/ZE: no store, no pop */
+    if (fpu_done_k(f, &c, dflt)) { /* unmasked IE/DE/ZE: no store, no pop */
         set_reg(f, i, r);
         if (pop)
             fpu_pop(f);
@@ -89,27 +89,32 @@ E386_INLINE const E386Op *arith_sti_st0(E386Cpu *cpu, const E386Op *op, int whic
     return op + 1;
 }
 
+/* h(cpu, op, ..., dflt) with dflt a constant: the default control word's
+ * instance or the general one */
+#define DFLT_SPLIT(h, cpu, op, ...) \
+    (X87_DEFAULT_CW(&(cpu)->fpu) ? h(cpu, op, __VA_ARGS__, 1) : h(cpu, op, __VA_ARGS__, 0))
+
 #define ARITH_OPS(X) X(add, 0, 0) X(mul, 1, 1) X(sub, 4, 5) X(subr, 5, 4) X(div, 6, 7) X(divr, 7, 6)
 #define ARITH_HANDLERS(name, w, sw)                                                                \
     static const E386Op *x87_##name##_m64(E386Cpu *cpu, const E386Op *op)                          \
     {                                                                                              \
-        return arith_mem(cpu, op, w, 1);                                                           \
+        return DFLT_SPLIT(arith_mem, cpu, op, w, 1);                                                           \
     }                                                                                              \
     static const E386Op *x87_##name##_m32(E386Cpu *cpu, const E386Op *op)                          \
     {                                                                                              \
-        return arith_mem(cpu, op, w, 0);                                                           \
+        return DFLT_SPLIT(arith_mem, cpu, op, w, 0);                                                           \
     }                                                                                              \
     static const E386Op *x87_##name##_st0(E386Cpu *cpu, const E386Op *op)                          \
     {                                                                                              \
-        return arith_st0_sti(cpu, op, w);                                                          \
+        return DFLT_SPLIT(arith_st0_sti, cpu, op, w);                                                          \
     }                                                                                              \
     static const E386Op *x87_##name##_sti(E386Cpu *cpu, const E386Op *op)                          \
     {                                                                                              \
-        return arith_sti_st0(cpu, op, sw, 0);                                                      \
+        return DFLT_SPLIT(arith_sti_st0, cpu, op, sw, 0);                                                      \
     }                                                                                              \
     static const E386Op *x87_##name##_stip(E386Cpu *cpu, const E386Op *op)                         \
     {                                                                                              \
-        return arith_sti_st0(cpu, op, sw, 1);                                                      \
+        return DFLT_SPLIT(arith_sti_st0, cpu, op, sw, 1);                                                      \
     }
 ARITH_OPS(ARITH_HANDLERS)
 
@@ -155,16 +160,16 @@ static const E386Op *x87_fld_m80(E386Cpu *cpu, const E386Op *op)
 }
 
 /* FST/FSTP m64 of a non-empty ST(0): x87_store_float's steps */
-E386_INLINE const E386Op *fst_m64(E386Cpu *cpu, const E386Op *op, int pop)
+E386_INLINE const E386Op *fst_m64(E386Cpu *cpu, const E386Op *op, int pop, int dflt)
 {
     Fpu *f = x87_enter(cpu);
     if (is_empty(f, 0))
         return op_fpu_esc(cpu, op);
-    SfCtx c = ctx_of(f);
+    SfCtx c = ctx_k(f, dflt);
     uint32_t ea = op_ea(cpu, op), lin = seg_lin_fast(cpu, op->seg, ea, 8, 1);
     F80 v = f->st[phys(f, 0)];
     uint64_t r = sf_is_normal(v) ? sf_to_f64_normal(&c, v) : sf_to_f64(&c, v);
-    if (store_done(f, &c)) {
+    if (dflt ? fpu_done_k(f, &c, 1) : store_done(f, &c)) {
         write64(cpu, lin, r);
         if (pop)
             fpu_pop(f);
@@ -173,8 +178,8 @@ E386_INLINE const E386Op *fst_m64(E386Cpu *cpu, const E386Op *op, int pop)
     return op + 1;
 }
 
-static const E386Op *x87_fst_m64(E386Cpu *cpu, const E386Op *op) { return fst_m64(cpu, op, 0); }
-static const E386Op *x87_fstp_m64(E386Cpu *cpu, const E386Op *op) { return fst_m64(cpu, op, 1); }
+static const E386Op *x87_fst_m64(E386Cpu *cpu, const E386Op *op) { return DFLT_SPLIT(fst_m64, cpu, op, 0); }
+static const E386Op *x87_fstp_m64(E386Cpu *cpu, const E386Op *op) { return DFLT_SPLIT(fst_m64, cpu, op, 1); }
 
 static const E386Op *x87_fst_m32(E386Cpu *cpu, const E386Op *op)
 {

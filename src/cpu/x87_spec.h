@@ -49,4 +49,29 @@ E386_INLINE F80 arith_k(SfCtx *c, int which, F80 a, F80 b)
     return x87_arith(c, which, a, b);
 }
 
+/* Linux's default control word (RC nearest, PC 64, every exception
+ * masked): the context is a constant, and fpu_done_k is fpu_done reduced
+ * to what can happen then -- no exception is withheld or left pending,
+ * only C1 and the sticky flags change.  The handlers are instantiated
+ * with dflt a constant, once for it and once for any other word. */
+#define X87_DEFAULT_CW(f) (((f)->cw & 0xf3f) == 0x33f)
+
+E386_INLINE SfCtx ctx_k(const Fpu *f, int dflt)
+{
+    if (dflt) {
+        SfCtx c = { 0, 3, 0, 0 };
+        return c;
+    }
+    return ctx_of(f);
+}
+
+E386_INLINE int fpu_done_k(Fpu *f, const SfCtx *c, int dflt)
+{
+    if (dflt) {
+        f->sw = (uint16_t)((f->sw & ~SW_C1) | (c->c1 ? SW_C1 : 0) | (c->flags & 0x7f));
+        return 1;
+    }
+    return fpu_done(f, c);
+}
+
 #endif
