@@ -24,17 +24,6 @@
  * the state the per-instruction handlers give there. */
 #include "cpu/x87_spec.h"
 
-E386_INLINE int f64_normal(uint64_t bits)
-{
-    return ((uint32_t)(bits >> 52) & 0x7ff) - 1 < 0x7fe;
-}
-
-E386_INLINE F80 f64_to_f80(uint64_t bits)
-{
-    F80 v = { SF_INT_BIT | bits << 11, (uint16_t)((bits >> 48 & 0x8000) | ((bits >> 52 & 0x7ff) - 1023 + SF_BIAS)) };
-    return v;
-}
-
 E386_INLINE void put_reg(Fpu *f, int p, F80 v, int tag)
 {
     f->st[p] = v;
@@ -83,6 +72,13 @@ E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, i
     int p = (fp_top(f) - 1) & 7;
     F80 v = f64_to_f80(bits);
     uint16_t sw = (uint16_t)(f->sw & ~SW_C1);
+    /* load_ok's fpu_except(f, 0): a flag left pending unmasked without ES
+     * (the state API can set that) sets ES, and the next op raises #MF */
+    if (!dflt && (sw & ~f->cw & 0x3f)) {
+        sw |= SW_ES | SW_B;
+        commit_push(cpu, op, ea, sw, p, v);
+        return op + 1;
+    }
     unsigned k1 = op->imm & 0xff, k2 = (op->imm >> 8) & 0xff;
     const E386Op *o = op + 1, *o1 = op + k1;
     for (; o < o1; o++)

@@ -125,9 +125,16 @@ const E386Op *x87_fld_m64(E386Cpu *cpu, const E386Op *op)
     Fpu *f = x87_enter(cpu);
     SfCtx c = ctx_of(f);
     uint32_t ea = op_ea(cpu, op);
-    F80 v = sf_from_f64(&c, read64(cpu, seg_lin_fast(cpu, op->seg, ea, 8, 0)));
-    if (load_ok(f, &c))
-        fpu_push(f, v);
+    uint64_t bits = read64(cpu, seg_lin_fast(cpu, op->seg, ea, 8, 0));
+    if (f64_normal(bits)) { /* exact, no flag: load_ok's steps for it */
+        if (is_empty(f, 7))
+            fpu_except(f, 0);
+        fpu_push(f, f64_to_f80(bits));
+    } else {
+        F80 v = sf_from_f64(&c, bits);
+        if (load_ok(f, &c))
+            fpu_push(f, v);
+    }
     record_ip_mem(cpu, op, ea);
     return op + 1;
 }

@@ -49,6 +49,18 @@ E386_INLINE F80 arith_k(SfCtx *c, int which, F80 a, F80 b)
     return x87_arith(c, which, a, b);
 }
 
+/* a normal double (exponent 1..0x7fe), and its exact extended value */
+E386_INLINE int f64_normal(uint64_t bits)
+{
+    return ((uint32_t)(bits >> 52) & 0x7ff) - 1 < 0x7fe;
+}
+
+E386_INLINE F80 f64_to_f80(uint64_t bits)
+{
+    F80 v = { SF_INT_BIT | bits << 11, (uint16_t)((bits >> 48 & 0x8000) | ((bits >> 52 & 0x7ff) - 1023 + SF_BIAS)) };
+    return v;
+}
+
 /* Linux's default control word (RC nearest, PC 64, every exception
  * masked): the context is a constant, and fpu_done_k is fpu_done reduced
  * to what can happen then -- no exception is withheld or left pending,

@@ -37,9 +37,15 @@ static E386Cpu *new_cpu(const uint8_t *code, int len, int per_insn)
     return cpu;
 }
 
+/* the generator's high bits: its low ones have short periods */
+static uint32_t rnd(SftRng *rng)
+{
+    return sft_rnd(rng) >> 12;
+}
+
 static uint64_t random_double(SftRng *rng)
 {
-    uint32_t r = sft_rnd(rng);
+    uint32_t r = rnd(rng);
     uint64_t d = sft_random_ieee(rng, 52, 11);
     switch (r % 16) {
     case 0: return d & 0x800fffffffffffffull;                  /* zero or denormal */
@@ -52,7 +58,7 @@ static uint64_t random_double(SftRng *rng)
 
 static F80 random_reg(SftRng *rng)
 {
-    uint32_t r = sft_rnd(rng);
+    uint32_t r = rnd(rng);
     if (r % 6 == 0)
         return sft_edge((int)(r >> 8) % SFT_NEDGE);
     F80 v = sft_random(rng, 0x3fff - 80, 160);
@@ -65,7 +71,7 @@ static F80 random_reg(SftRng *rng)
  * unmapped or across the page's end */
 static uint32_t random_ptr(SftRng *rng)
 {
-    uint32_t r = sft_rnd(rng);
+    uint32_t r = rnd(rng);
     if (r % 12 == 0)
         return HOLE + 8 * (r >> 8 & 15);
     if (r % 12 == 1)
@@ -77,25 +83,27 @@ static void set_state(E386Cpu *a, E386Cpu *b, SftRng *rng)
 {
     Fpu f;
     memset(&f, 0, sizeof f);
-    uint32_t r = sft_rnd(rng);
+    uint32_t r = rnd(rng);
     static const uint16_t pcs[4] = { 0, 2, 3, 3 };
     if (r & 1) {
         f.cw = 0x37f; /* Linux's default */
     } else {
-        uint16_t masks = (r & 6) ? 0x3f : (uint16_t)(sft_rnd(rng) & 0x3f);
+        uint16_t masks = (r & 6) ? 0x3f : (uint16_t)(rnd(rng) & 0x3f);
         f.cw = (uint16_t)(0x40 | (r >> 3 & 3) << 10 | pcs[r >> 5 & 3] << 8 | masks);
     }
-    int top = (int)(sft_rnd(rng) & 7);
-    f.sw = (uint16_t)((sft_rnd(rng) & 0x4700) | top << 11 | (sft_rnd(rng) & 0x3f & f.cw));
-    if (sft_rnd(rng) % 16 == 0 && !(f.cw & 0x20)) /* an exception pending: #MF at the first FLD */
+    int top = (int)(rnd(rng) & 7);
+    f.sw = (uint16_t)((rnd(rng) << 8 & 0x4700) | top << 11 | (rnd(rng) & 0x3f & f.cw));
+    if (rnd(rng) % 16 == 0 && !(f.cw & 0x20)) /* an exception pending: #MF at the first FLD */
         f.sw |= 0x20 | 0x80 | 0x8000; /* PE, ES, B */
+    else if (rnd(rng) % 4 == 0) /* a flag pending unmasked without ES: the state API can set that */
+        f.sw |= (uint16_t)(~f.cw & 0x3f & -(~f.cw & 0x3f));
     for (int i = 0; i < 8; i++) {
         f.st[i] = random_reg(rng);
-        int tag = (sft_rnd(rng) % 4 == 0) ? 3 : (f.st[i].sexp & 0x7fff) == 0x7fff ? 2
+        int tag = (rnd(rng) % 4 == 0) ? 3 : (f.st[i].sexp & 0x7fff) == 0x7fff ? 2
                   : (f.st[i].sexp & 0x7fff) == 0 ? (f.st[i].mant ? 2 : 1) : (f.st[i].mant >> 63) ? 0 : 2;
         f.tw |= (uint16_t)(tag << (2 * i));
     }
-    if (sft_rnd(rng) % 4) /* room for the FLD, mostly */
+    if (rnd(rng) % 4) /* room for the FLD, mostly */
         f.tw |= (uint16_t)(3 << (2 * ((top + 7) & 7)));
     uint8_t mem[0x1000];
     for (int i = 0; i < 0x800; i += 8) {
