@@ -30,4 +30,8 @@ enum { CJ_RR, CJ_GR, CJ_RI, CJ_AI, CJ_MR, CJ_MI, CJ_GM, CJ_MI8, CJ_TEST, CJ_TEST
 int alu_compare_kind(OpFn f);
 /* a block of ninsns instructions ending in CMP/TEST + Jcc: one op for both */
 void fuse_compare_branch(E386Op *ops, int ninsns);
+/* x87 runs (cpu/x87_run.c): FLD m64 + arithmetic with a double (+ a
+ * popping ST(i),ST(0) arithmetic), integer register ops between them
+ * allowed, as one op */
+void x87_fuse_runs(E386Op *ops, int ninsns);
 #endif

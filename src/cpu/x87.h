@@ -61,8 +61,10 @@ static inline uint16_t cw_value(uint32_t v)
 
 /* 64-bit operands: one page check when the access stays in one page of
  * the plain fast path (lin_read's and lin_write's conditions for both
- * halves); otherwise the two 4-byte accesses, low half first. */
-static inline uint64_t read64(E386Cpu *cpu, uint32_t lin)
+ * halves); otherwise the two 4-byte accesses, low half first.  Inline
+ * always: the compiler left them out of line in the handlers' default
+ * control word instances (7 % of n-body's time in the calls). */
+E386_INLINE uint64_t read64(E386Cpu *cpu, uint32_t lin)
 {
     if (!cpu->softmmu && (lin & 0xfff) <= 0xff8) {
         Page *p = mem_page_any(&cpu->mem, lin);
@@ -75,7 +77,7 @@ static inline uint64_t read64(E386Cpu *cpu, uint32_t lin)
     return lo | (uint64_t)lin_read(cpu, lin + 4, 4) << 32;
 }
 
-static inline void write64(E386Cpu *cpu, uint32_t lin, uint64_t v)
+E386_INLINE void write64(E386Cpu *cpu, uint32_t lin, uint64_t v)
 {
     if (!cpu->softmmu && (lin & 0xfff) <= 0xff8) {
         Page *p = mem_page_any(&cpu->mem, lin);
@@ -89,6 +91,39 @@ static inline void write64(E386Cpu *cpu, uint32_t lin, uint64_t v)
     lin_check_write(cpu, lin, 8);
     lin_write(cpu, lin, 4, (uint32_t)v);
     lin_write(cpu, lin + 4, 4, (uint32_t)(v >> 32));
+}
+
+/* A double operand read that cannot fault, for the fused runs
+ * (x87_run.c): 1 and *v when seg:ea is in one page that read64's (or,
+ * with the soft MMU, lin_read's) fast path reaches without a side effect
+ * and seg_lin_fast accepts without a check; 0 otherwise, and the caller
+ * takes the path that may fault. */
+static inline int probe64(E386Cpu *cpu, int seg, uint32_t ea, uint64_t *v)
+{
+    const Seg *s = &cpu->seg[seg];
+    uint32_t lin;
+    if (s->flat)
+        lin = ea;
+    else if (s->wide && ea <= ~7u)
+        lin = s->base + ea;
+    else
+        return 0;
+    if ((lin & 0xfff) > 0xff8)
+        return 0;
+    const uint8_t *h;
+    if (cpu->softmmu) {
+        const TlbEntry *e = tlb_entry(cpu, lin);
+        if (e->rtag != (lin & ~0xfffu))
+            return 0;
+        h = e->host + (lin & 0xfff);
+    } else {
+        const Page *p = mem_page_any(&cpu->mem, lin);
+        if (!p || !(p->flags & PG_READ))
+            return 0;
+        h = p->host + (lin & 0xfff);
+    }
+    *v = ld_le(h, 4) | (uint64_t)ld_le(h + 4, 4) << 32;
+    return 1;
 }
 
 static inline F80 read80(E386Cpu *cpu, uint32_t lin)
@@ -233,6 +268,14 @@ static inline int load_ok(Fpu *f, const SfCtx *c)
 void x87_store_float(E386Cpu *cpu, const E386Op *op, int kind, int pop);
 void x87_fcomi(E386Cpu *cpu, int i, int quiet, int pop);
 const E386Op *op_fpu_esc(E386Cpu *cpu, const E386Op *op);
+
+/* x87_spec.c, for the fusion of runs (x87_run.c): FLD m64's handler, and
+ * which D8/DC arithmetic a specialised handler does (x87_arith's order;
+ * for the ST(i),ST(0) forms the operation as applied to ST(i), ST(0)) on
+ * which operand form; -1 for any other handler. */
+enum { X87F_M32, X87F_M64, X87F_ST0, X87F_STI, X87F_STIP };
+const E386Op *x87_fld_m64(E386Cpu *cpu, const E386Op *op);
+int x87_arith_form(OpFn f, int *which);
 
 /* x87_env.c: FLDENV/FSTENV/FRSTOR/FSAVE at a linear address, 32- or
  * 16-bit layout. */

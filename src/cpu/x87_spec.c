@@ -10,51 +10,7 @@
  * (x87.h), and hands anything out of the ordinary (an empty register, a
  * full stack for a load) to op_fpu_esc before it has changed any state. */
 #include "core/ops.h"
-#include "cpu/x87.h"
-#include "fpu/sf_fast.h"
-
-/* what every non-control escape does first */
-E386_INLINE Fpu *x87_enter(E386Cpu *cpu)
-{
-    if (cpu->cr0 & 0xc) /* EM or TS: device not available */
-        raise_exc(cpu, EX_NM);
-    fpu_wait_check(cpu);
-    return &cpu->fpu;
-}
-
-/* record_ip, with the operand's offset the handler already computed */
-E386_INLINE void record_ip_fast(E386Cpu *cpu, const E386Op *op)
-{
-    Fpu *f = &cpu->fpu;
-    f->fip = op->eip;
-    f->fcs = cpu->seg[SEG_CS].sel;
-    f->fop = (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
-}
-
-E386_INLINE void record_ip_mem(E386Cpu *cpu, const E386Op *op, uint32_t ea)
-{
-    record_ip_fast(cpu, op);
-    cpu->fpu.fdp = ea;
-    cpu->fpu.fds = cpu->seg[op->seg].sel;
-}
-
-/* the ModRM reg order of D8/DC: add mul com comp sub subr div divr; two
- * normal operands go to the inline fast paths, anything else to the
- * functions that screen for special operands */
-E386_INLINE F80 arith_k(SfCtx *c, int which, F80 a, F80 b)
-{
-    if (sf_is_normal(a) && sf_is_normal(b)) {
-        switch (which) {
-        case 0: return sf_add_normal(c, a, b, 0);
-        case 1: return sf_mul_normal(c, a, b);
-        case 4: return sf_add_normal(c, a, b, 1);
-        case 5: return sf_add_normal(c, b, a, 1);
-        case 6: return sf_div_normal(c, a, b);
-        default: return sf_div_normal(c, b, a);
-        }
-    }
-    return x87_arith(c, which, a, b);
-}
+#include "cpu/x87_spec.h"
 
 /* a double or single memory operand as load_src takes it: a normal one
  * converted inline, anything else by sf_from_f64/f32 (SNaN kept
@@ -81,7 +37,7 @@ E386_INLINE F80 load_src_fast(E386Cpu *cpu, uint32_t lin, int dbl, int *den)
 
 /* ---- ST(0) op= m32fp / m64fp (D8 /r, DC /r) ---- */
 
-E386_INLINE const E386Op *arith_mem(E386Cpu *cpu, const E386Op *op, int which, int dbl)
+E386_INLINE const E386Op *arith_mem(E386Cpu *cpu, const E386Op *op, int which, int dbl, int dflt)
 {
     Fpu *f = x87_enter(cpu);
     if (is_empty(f, 0))
@@ -89,11 +45,11 @@ E386_INLINE const E386Op *arith_mem(E386Cpu *cpu, const E386Op *op, int which, i
     uint32_t ea = op_ea(cpu, op), lin = seg_lin_fast(cpu, op->seg, ea, dbl ? 8 : 4, 0);
     int den;
     F80 src = load_src_fast(cpu, lin, dbl, &den);
-    SfCtx c = ctx_of(f);
+    SfCtx c = ctx_k(f, dflt);
     F80 a = f->st[phys(f, 0)];
     F80 r = arith_k(&c, which, a, src);
     src_denormal(&c, a, den);
-    if (fpu_done(f, &c))
+    if (fpu_done_k(f, &c, dflt))
         set_reg(f, 0, r);
     record_ip_mem(cpu, op, ea);
     return op + 1;
@@ -101,30 +57,30 @@ E386_INLINE const E386Op *arith_mem(E386Cpu *cpu, const E386Op *op, int which, i
 
 /* ---- ST(0) op= ST(i) (D8) and ST(i) op= ST(0) [and pop] (DC, DE) ---- */
 
-E386_INLINE const E386Op *arith_st0_sti(E386Cpu *cpu, const E386Op *op, int which)
+E386_INLINE const E386Op *arith_st0_sti(E386Cpu *cpu, const E386Op *op, int which, int dflt)
 {
     Fpu *f = x87_enter(cpu);
     int i = op->rm;
     if (is_empty(f, 0) || is_empty(f, i))
         return op_fpu_esc(cpu, op);
-    SfCtx c = ctx_of(f);
+    SfCtx c = ctx_k(f, dflt);
     F80 r = arith_k(&c, which, f->st[phys(f, 0)], f->st[phys(f, i)]);
-    if (fpu_done(f, &c))
+    if (fpu_done_k(f, &c, dflt))
         set_reg(f, 0, r);
     record_ip_fast(cpu, op);
     return op + 1;
 }
 
-E386_INLINE const E386Op *arith_sti_st0(E386Cpu *cpu, const E386Op *op, int which, int pop)
+E386_INLINE const E386Op *arith_sti_st0(E386Cpu *cpu, const E386Op *op, int which, int pop, int dflt)
 {
     Fpu *f = x87_enter(cpu);
     int i = op->rm;
     if (is_empty(f, 0) || is_empty(f, i))
         return op_fpu_esc(cpu, op);
-    SfCtx c = ctx_of(f);
+    SfCtx c = ctx_k(f, dflt);
     /* which is already the swapped operation (DC E0+i is ST(0)-ST(i)) */
     F80 r = arith_k(&c, which, f->st[phys(f, i)], f->st[phys(f, 0)]);
-    if (fpu_done(f, &c)) { /* unmasked IE/DE/ZE: no store, no pop */
+    if (fpu_done_k(f, &c, dflt)) { /* unmasked IE/DE/ZE: no store, no pop */
         set_reg(f, i, r);
         if (pop)
             fpu_pop(f);
@@ -133,40 +89,52 @@ E386_INLINE const E386Op *arith_sti_st0(E386Cpu *cpu, const E386Op *op, int whic
     return op + 1;
 }
 
+/* h(cpu, op, ..., dflt) with dflt a constant: the default control word's
+ * instance or the general one */
+#define DFLT_SPLIT(h, cpu, op, ...) \
+    (X87_DEFAULT_CW(&(cpu)->fpu) ? h(cpu, op, __VA_ARGS__, 1) : h(cpu, op, __VA_ARGS__, 0))
+
 #define ARITH_OPS(X) X(add, 0, 0) X(mul, 1, 1) X(sub, 4, 5) X(subr, 5, 4) X(div, 6, 7) X(divr, 7, 6)
 #define ARITH_HANDLERS(name, w, sw)                                                                \
     static const E386Op *x87_##name##_m64(E386Cpu *cpu, const E386Op *op)                          \
     {                                                                                              \
-        return arith_mem(cpu, op, w, 1);                                                           \
+        return DFLT_SPLIT(arith_mem, cpu, op, w, 1);                                                           \
     }                                                                                              \
     static const E386Op *x87_##name##_m32(E386Cpu *cpu, const E386Op *op)                          \
     {                                                                                              \
-        return arith_mem(cpu, op, w, 0);                                                           \
+        return DFLT_SPLIT(arith_mem, cpu, op, w, 0);                                                           \
     }                                                                                              \
     static const E386Op *x87_##name##_st0(E386Cpu *cpu, const E386Op *op)                          \
     {                                                                                              \
-        return arith_st0_sti(cpu, op, w);                                                          \
+        return DFLT_SPLIT(arith_st0_sti, cpu, op, w);                                                          \
     }                                                                                              \
     static const E386Op *x87_##name##_sti(E386Cpu *cpu, const E386Op *op)                          \
     {                                                                                              \
-        return arith_sti_st0(cpu, op, sw, 0);                                                      \
+        return DFLT_SPLIT(arith_sti_st0, cpu, op, sw, 0);                                                      \
     }                                                                                              \
     static const E386Op *x87_##name##_stip(E386Cpu *cpu, const E386Op *op)                         \
     {                                                                                              \
-        return arith_sti_st0(cpu, op, sw, 1);                                                      \
+        return DFLT_SPLIT(arith_sti_st0, cpu, op, sw, 1);                                                      \
     }
 ARITH_OPS(ARITH_HANDLERS)
 
 /* ---- loads and stores ---- */
 
-static const E386Op *x87_fld_m64(E386Cpu *cpu, const E386Op *op)
+const E386Op *x87_fld_m64(E386Cpu *cpu, const E386Op *op)
 {
     Fpu *f = x87_enter(cpu);
     SfCtx c = ctx_of(f);
     uint32_t ea = op_ea(cpu, op);
-    F80 v = sf_from_f64(&c, read64(cpu, seg_lin_fast(cpu, op->seg, ea, 8, 0)));
-    if (load_ok(f, &c))
-        fpu_push(f, v);
+    uint64_t bits = read64(cpu, seg_lin_fast(cpu, op->seg, ea, 8, 0));
+    if (f64_normal(bits)) { /* exact, no flag: load_ok's steps for it */
+        if (is_empty(f, 7))
+            fpu_except(f, 0);
+        fpu_push(f, f64_to_f80(bits));
+    } else {
+        F80 v = sf_from_f64(&c, bits);
+        if (load_ok(f, &c))
+            fpu_push(f, v);
+    }
     record_ip_mem(cpu, op, ea);
     return op + 1;
 }
@@ -199,16 +167,16 @@ static const E386Op *x87_fld_m80(E386Cpu *cpu, const E386Op *op)
 }
 
 /* FST/FSTP m64 of a non-empty ST(0): x87_store_float's steps */
-E386_INLINE const E386Op *fst_m64(E386Cpu *cpu, const E386Op *op, int pop)
+E386_INLINE const E386Op *fst_m64(E386Cpu *cpu, const E386Op *op, int pop, int dflt)
 {
     Fpu *f = x87_enter(cpu);
     if (is_empty(f, 0))
         return op_fpu_esc(cpu, op);
-    SfCtx c = ctx_of(f);
+    SfCtx c = ctx_k(f, dflt);
     uint32_t ea = op_ea(cpu, op), lin = seg_lin_fast(cpu, op->seg, ea, 8, 1);
     F80 v = f->st[phys(f, 0)];
     uint64_t r = sf_is_normal(v) ? sf_to_f64_normal(&c, v) : sf_to_f64(&c, v);
-    if (store_done(f, &c)) {
+    if (dflt ? fpu_done_k(f, &c, 1) : store_done(f, &c)) {
         write64(cpu, lin, r);
         if (pop)
             fpu_pop(f);
@@ -217,8 +185,8 @@ E386_INLINE const E386Op *fst_m64(E386Cpu *cpu, const E386Op *op, int pop)
     return op + 1;
 }
 
-static const E386Op *x87_fst_m64(E386Cpu *cpu, const E386Op *op) { return fst_m64(cpu, op, 0); }
-static const E386Op *x87_fstp_m64(E386Cpu *cpu, const E386Op *op) { return fst_m64(cpu, op, 1); }
+static const E386Op *x87_fst_m64(E386Cpu *cpu, const E386Op *op) { return DFLT_SPLIT(fst_m64, cpu, op, 0); }
+static const E386Op *x87_fstp_m64(E386Cpu *cpu, const E386Op *op) { return DFLT_SPLIT(fst_m64, cpu, op, 1); }
 
 static const E386Op *x87_fst_m32(E386Cpu *cpu, const E386Op *op)
 {
@@ -377,6 +345,18 @@ static OpFn x87_pick(const E386Op *op)
     case 7 << 3 | 6: return x87_fcomip_sti;
     }
     return NULL;
+}
+
+int x87_arith_form(OpFn f, int *which)
+{
+    static const int8_t w[6] = { 0, 1, 4, 5, 6, 7 }, sw[6] = { 0, 1, 5, 4, 7, 6 };
+    for (int r = 0; r < 6; r++)
+        for (int k = 0; k < 5; k++)
+            if (arith_fn[r][k] == f) {
+                *which = k >= X87F_STI ? sw[r] : w[r];
+                return k;
+            }
+    return -1;
 }
 
 void x87_specialize(E386Op *op)

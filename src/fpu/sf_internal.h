@@ -34,7 +34,7 @@ static inline int sf_is_zero(F80 a) { return sf_exp(a) == 0 && a.mant == 0; }
 static inline int sf_is_denormal(F80 a) { return sf_exp(a) == 0 && a.mant != 0; }
 /* unnormals, pseudo-infinities and pseudo-NaNs: invalid operands */
 static inline int sf_is_unsupported(F80 a) { return sf_exp(a) != 0 && !(a.mant >> 63); }
-static inline F80 sf_make(int sign, int exp, uint64_t mant)
+SF_INLINE F80 sf_make(int sign, int exp, uint64_t mant)
 {
     F80 r = { mant, (uint16_t)((sign ? 0x8000 : 0) | (exp & 0x7fff)) };
     return r;

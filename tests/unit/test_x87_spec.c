@@ -49,7 +49,11 @@ static void set_state(E386Cpu *a, E386Cpu *b, SftRng *rng)
     static const uint16_t pcs[4] = { 0, 2, 3, 3 };
     uint16_t masks = (r & 3) ? 0x3f : (uint16_t)(sft_rnd(rng) & 0x3f);
     f.cw = (uint16_t)(0x40 | (r >> 2 & 3) << 10 | pcs[r >> 4 & 3] << 8 | masks);
+    if (r >> 6 & 1)
+        f.cw = 0x37f; /* Linux's default: the handlers' instances for it */
     f.sw = (uint16_t)((sft_rnd(rng) & 0x4700) | (sft_rnd(rng) & 7) << 11 | (sft_rnd(rng) & masks));
+    if ((sft_rnd(rng) >> 16) % 16 == 0) /* a flag pending unmasked without ES: the state API can set that */
+        f.sw |= (uint16_t)(~f.cw & 0x3f & -(~f.cw & 0x3f));
     for (int i = 0; i < 8; i++) {
         f.st[i] = random_reg(rng);
         int tag = (sft_rnd(rng) % 5 == 0) ? 3 : (f.st[i].sexp & 0x7fff) == 0x7fff ? 2

@@ -1,0 +1,173 @@
+/* Fused x87 runs: FLD m64, an arithmetic op with a double operand, and
+ * optionally a popping ST(i),ST(0) arithmetic, as one op.
+ *
+ * The specialised handlers (x87_spec.c) each pay the x87's bookkeeping:
+ * the entry checks, the context from the control word, the pushed value
+ * and its tag stored, the last-instruction pointers written.  Compiled
+ * code's inner loops are short chains -- matmul's `fldl (%edx); fmull
+ * (%eax); faddp`, n-body's `fldl; fsubl` -- whose intermediate value
+ * nothing can observe: the run keeps it in a local, builds the context
+ * once and writes TOP, the registers, the tags and FIP/FOP/FDP once.
+ * The status word's flags and C1 go to the Fpu as each step finishes
+ * (through fpu_done, as the handlers do), so that they are exact at
+ * every point where the run can stop.
+ *
+ * Integer ops between the x87 ones (the loop's pointer increments) run
+ * in their place, through their own handlers: the translator lets only
+ * FX_ALL/FX_NONE ones in, which touch registers and flags alone and never
+ * fault.  A memory operand is read only by probe64, which cannot fault;
+ * when it cannot answer, or the operand is not a normal double, or a
+ * register is empty, or a step leaves an unmasked exception pending (the
+ * next x87 instruction raises #MF), the run writes back what the
+ * instructions before that point did and returns that point's op, whose
+ * own handler does the rest: a fault or #MF is then taken with exactly
+ * the state the per-instruction handlers give there. */
+#include "cpu/x87_spec.h"
+
+E386_INLINE void put_reg(Fpu *f, int p, F80 v, int tag)
+{
+    f->st[p] = v;
+    f->tw = (uint16_t)((f->tw & ~(3 << (2 * p))) | (tag << (2 * p)));
+}
+
+/* fpu_done_k (x87_spec.h) on the status word sw the run keeps */
+E386_INLINE int step_done(Fpu *f, uint16_t *sw, const SfCtx *c, int dflt)
+{
+    if (dflt) {
+        *sw = (uint16_t)((*sw & ~SW_C1) | (c->c1 ? SW_C1 : 0) | (c->flags & 0x7f));
+        return 1;
+    }
+    f->sw = *sw;
+    int ok = fpu_done(f, c);
+    *sw = f->sw;
+    return ok;
+}
+
+/* the state after the FLD and, if it ran, the arithmetic: v in physical
+ * register p, which is the new top */
+static void commit_push(E386Cpu *cpu, const E386Op *last, uint32_t ea, uint16_t sw, int p, F80 v)
+{
+    Fpu *f = &cpu->fpu;
+    f->sw = sw;
+    put_reg(f, p, v, classify_tag(v));
+    set_top(f, p);
+    record_ip_mem(cpu, last, ea);
+}
+
+/* op->imm: k1 | k2 << 8 | w1 << 16 | w2 << 24, the arithmetic ops'
+ * distances from the FLD (k2 = 0: none) and their operations, which the
+ * callers pass as constants where they can (w < 0: read op->imm); dflt:
+ * the control word is Linux's default (RC nearest, PC 64, all exceptions
+ * masked), so the context is a constant as well */
+E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, int w2, int dflt)
+{
+    Fpu *f = x87_enter(cpu);
+    uint32_t ea = op_ea(cpu, op);
+    uint64_t bits;
+    if (!is_empty(f, 7) || !probe64(cpu, op->seg, ea, &bits) || !f64_normal(bits))
+        return x87_fld_m64(cpu, op);
+    /* FLD m64 of a normal double with room on the stack: exact, no flag,
+     * C1 = 0 (fpu_push) */
+    const SfCtx c0 = ctx_k(f, dflt);
+    int p = (fp_top(f) - 1) & 7;
+    F80 v = f64_to_f80(bits);
+    uint16_t sw = (uint16_t)(f->sw & ~SW_C1);
+    /* load_ok's fpu_except(f, 0): a flag left pending unmasked without ES
+     * (the state API can set that) sets ES, and the next op raises #MF */
+    if (!dflt && (sw & ~f->cw & 0x3f)) {
+        sw |= SW_ES | SW_B;
+        commit_push(cpu, op, ea, sw, p, v);
+        return op + 1;
+    }
+    unsigned k1 = op->imm & 0xff, k2 = (op->imm >> 8) & 0xff;
+    const E386Op *o = op + 1, *o1 = op + k1;
+    for (; o < o1; o++)
+        o->fn(cpu, o);
+    /* ST(0) op= m64 */
+    uint32_t ea1 = op_ea(cpu, o1);
+    if (!probe64(cpu, o1->seg, ea1, &bits) || !f64_normal(bits)) {
+        commit_push(cpu, op, ea, sw, p, v);
+        return o1;
+    }
+    SfCtx c = c0;
+    F80 r = arith_k(&c, w1 >= 0 ? w1 : (int)(op->imm >> 16 & 0xff), v, f64_to_f80(bits));
+    if (step_done(f, &sw, &c, dflt)) /* unmasked IE/DE/ZE: no store */
+        v = r;
+    if (!k2 || (!dflt && (sw & SW_ES))) {
+        commit_push(cpu, o1, ea1, sw, p, v);
+        return o1 + 1;
+    }
+    const E386Op *o2 = op + k2;
+    for (o = o1 + 1; o < o2; o++)
+        o->fn(cpu, o);
+    /* ST(i) op= ST(0), pop (i >= 1: the register below the pushed one) */
+    int q = (p + o2->rm) & 7;
+    if (tag_of(f, q) == TAG_EMPTY) {
+        commit_push(cpu, o1, ea1, sw, p, v);
+        return o2;
+    }
+    c = c0;
+    r = arith_k(&c, w2 >= 0 ? w2 : (int)(op->imm >> 24), f->st[q], v);
+    if (step_done(f, &sw, &c, dflt)) {
+        f->sw = sw;
+        put_reg(f, q, r, classify_tag(r));
+        put_reg(f, p, v, TAG_EMPTY); /* popped: the value stays in the register */
+        set_top(f, p + 1);
+    } else { /* no store, no pop */
+        f->sw = sw;
+        put_reg(f, p, v, classify_tag(v));
+        set_top(f, p);
+    }
+    record_ip_mem(cpu, o1, ea1); /* FDP/FDS: the last memory operand's */
+    record_ip_fast(cpu, o2);
+    return o2 + 1;
+}
+
+/* under the default control word with the operations fixed, or not */
+static const E386Op *x87_run_ld_arith(E386Cpu *cpu, const E386Op *op)
+{
+    if (X87_DEFAULT_CW(&cpu->fpu))
+        return run_ld_arith(cpu, op, -1, -1, 1);
+    return run_ld_arith(cpu, op, -1, -1, 0);
+}
+
+/* the dot product's FLD, FMUL m64, FADDP */
+static const E386Op *x87_run_ld_mul_add(E386Cpu *cpu, const E386Op *op)
+{
+    if (X87_DEFAULT_CW(&cpu->fpu))
+        return run_ld_arith(cpu, op, 1, 0, 1);
+    return run_ld_arith(cpu, op, 1, 0, 0);
+}
+
+/* ops that may sit inside a run: register-only, flags at most, no fault */
+static int passive(const E386Op *o)
+{
+    return o->fx == FX_ALL || o->fx == FX_NONE;
+}
+
+/* the next op from i on that is not passive (at most 4 skipped), or -1 */
+static int next_active(const E386Op *ops, int i, int n)
+{
+    for (int k = 0; i < n && k <= 4; i++, k++)
+        if (!passive(&ops[i]))
+            return i;
+    return -1;
+}
+
+void x87_fuse_runs(E386Op *ops, int ninsns)
+{
+    for (int i = 0; i < ninsns; i++) {
+        if (ops[i].fn != x87_fld_m64 || (ops[i].fx & FX_INEXACT))
+            continue;
+        int w1, w2, j = next_active(ops, i + 1, ninsns);
+        if (j < 0 || j - i > 255 || x87_arith_form(ops[j].fn, &w1) != X87F_M64 || (ops[j].fx & FX_INEXACT))
+            continue;
+        int k = next_active(ops, j + 1, ninsns);
+        if (k < 0 || k - i > 255 || x87_arith_form(ops[k].fn, &w2) != X87F_STIP || ops[k].rm == 0 ||
+            (ops[k].fx & FX_INEXACT))
+            k = i, w2 = 0; /* the pair alone */
+        ops[i].imm = (uint32_t)(j - i) | (uint32_t)(k - i) << 8 | (uint32_t)w1 << 16 | (uint32_t)w2 << 24;
+        ops[i].fn = k > i && w1 == 1 && w2 == 0 ? x87_run_ld_mul_add : x87_run_ld_arith;
+        i = k > i ? k : j;
+    }
+}
