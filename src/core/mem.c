@@ -345,10 +345,6 @@ int e386_mem_map(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot)
     return mem_map_tagged(cpu, addr, size, prot, VMA_TAG_ANON);
 }
 
-/* mremap's move: the page entries of [src, src + size) go to dst with
- * prot (the host blocks they point at move with them: nothing is copied
- * and no host page is touched); holes get fresh zero pages, as a copy
- * would have given.  dst must be unmapped and not overlap src. */
 /* Linear: the host pages move with a host mremap (run by run of present
  * pages), holes get fresh ones, and src goes back to the reservation. */
 static int move_linear(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot)
@@ -375,15 +371,20 @@ static int move_linear(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, 
     }
     for (uint32_t off = 0; off < size; off += 4096) {
         Page *sp = mem_page_any(m, src + off), *dp = mem_page_any(m, dst + off);
-        uint32_t log = sp->host ? sp->flags & PG_LOG : 0;
+        uint32_t log = sp && sp->host ? sp->flags & PG_LOG : 0;
         page_release(m, dp);
-        page_release(m, sp);
+        if (sp)
+            page_release(m, sp);
         *dp = (Page){ m->lbase + dst + off, flags | log, 0 };
     }
     linmem_sync(m, dst, size);
     return 0;
 }
 
+/* mremap's move: the page entries of [src, src + size) go to dst with
+ * prot (the host blocks they point at move with them: nothing is copied
+ * and no host page is touched); holes get fresh zero pages, as a copy
+ * would have given.  dst must be unmapped and not overlap src. */
 int mem_move(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot)
 {
     Mem *m = &cpu->mem;
