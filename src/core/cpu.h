@@ -462,7 +462,7 @@ void linmem_release(Mem *m);
 int linmem_map(Mem *m, uint32_t addr, uint32_t size, uint32_t flags); /* fresh zero pages */
 void linmem_unmap(Mem *m, uint32_t addr, uint32_t size);   /* back to the reservation */
 int linmem_move(Mem *m, uint32_t dst, uint32_t src, uint32_t size);
-void linmem_sync(Mem *m, uint32_t addr, uint32_t size);    /* host protection from the flags */
+int linmem_sync(Mem *m, uint32_t addr, uint32_t size);     /* host protection from the flags; 0 or -1 */
 int linmem_open(Mem *m, uint32_t addr, int write);         /* one page, for a host copy */
 /* The CPU running guest code on this host thread (its faults are ours):
  * set around e386_run, cleared around the hooks; returns the previous. */

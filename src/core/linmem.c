@@ -133,8 +133,9 @@ int linmem_move(Mem *m, uint32_t dst, uint32_t src, uint32_t size)
 
 /* Host protection from the page flags, one mprotect per run of pages
  * that want the same. */
-void linmem_sync(Mem *m, uint32_t addr, uint32_t size)
+int linmem_sync(Mem *m, uint32_t addr, uint32_t size)
 {
+    int rc = 0;
     uint64_t end = (uint64_t)addr + size;
     for (uint64_t a = addr; a < end;) {
         Page *p = mem_page(m, (uint32_t)a);
@@ -146,10 +147,13 @@ void linmem_sync(Mem *m, uint32_t addr, uint32_t size)
                 break;
             b += 4096;
         }
-        if (mprotect(m->lbase + a, (size_t)(b - a), prot) != 0)
+        if (mprotect(m->lbase + a, (size_t)(b - a), prot) != 0) {
             m->lfast = NULL; /* the host ran out of mappings: the page map's checks from now on */
+            rc = -1;
+        }
         a = b;
     }
+    return rc;
 }
 
 int linmem_open(Mem *m, uint32_t addr, int write)
@@ -173,7 +177,11 @@ int linmem_move(Mem *m, uint32_t dst, uint32_t src, uint32_t size)
     (void)m, (void)dst, (void)src, (void)size;
     return -1;
 }
-void linmem_sync(Mem *m, uint32_t addr, uint32_t size) { (void)m, (void)addr, (void)size; }
+int linmem_sync(Mem *m, uint32_t addr, uint32_t size)
+{
+    (void)m, (void)addr, (void)size;
+    return -1;
+}
 int linmem_open(Mem *m, uint32_t addr, int write)
 {
     (void)m, (void)addr, (void)write;

@@ -143,12 +143,13 @@ void mem_linear_fault(E386Cpu *cpu, uint32_t lin, int write)
          * store's size is unknown here), the page becomes writable, and
          * the store is retried; a running block ends after this op */
         mem_smc_write(cpu, lin & ~0xfffu, 0x1000);
-        linmem_sync(&cpu->mem, lin & ~0xfffu, 0x1000);
-        return;
-    }
-    if ((f & PG_READ) && (!write || (f & PG_WRITE))) {
-        linmem_sync(&cpu->mem, lin & ~0xfffu, 0x1000); /* the host disagreed: make it agree */
-        return;
+        if (linmem_sync(&cpu->mem, lin & ~0xfffu, 0x1000) == 0)
+            return;
+    } else if ((f & PG_READ) && (!write || (f & PG_WRITE))) {
+        /* the host disagreed (cannot happen unless an mprotect failed):
+         * make it agree and retry, or fault rather than loop */
+        if (linmem_sync(&cpu->mem, lin & ~0xfffu, 0x1000) == 0)
+            return;
     }
     raise_pf(cpu, lin, pf_err(cpu, p, write));
 }
