@@ -101,6 +101,9 @@ typedef struct Mem {
      * the host's protection mirroring the page flags; NULL: host blocks.
      * lfast is lbase while loads and stores may use it directly. */
     uint8_t *lbase, *lfast;
+    /* the host refused a mapping or mprotect (its own map count): every
+     * mapped page read-write on the host, lfast NULL, the page map checks */
+    int lloose;
 } Mem;
 
 /* ---- the soft TLB (system mode, core/paging.c) ----
@@ -464,6 +467,7 @@ void linmem_unmap(Mem *m, uint32_t addr, uint32_t size);   /* back to the reserv
 int linmem_move(Mem *m, uint32_t dst, uint32_t src, uint32_t size);
 int linmem_sync(Mem *m, uint32_t addr, uint32_t size);     /* host protection from the flags; 0 or -1 */
 int linmem_open(Mem *m, uint32_t addr, int write);         /* one page, for a host copy */
+void linmem_loosen(Mem *m); /* host out of mappings: every mapped page read-write, lfast off */
 /* The CPU running guest code on this host thread (its faults are ours):
  * set around e386_run, cleared around the hooks; returns the previous. */
 E386Cpu *linmem_enter(E386Cpu *cpu);

@@ -94,18 +94,51 @@ void linmem_release(Mem *m)
     m->lbase = m->lfast = NULL;
 }
 
-static int host_prot(uint32_t flags)
+/* What the host allows on a page (p NULL: unmapped). */
+static int host_prot(const Mem *m, const Page *p)
 {
-    if (!(flags & PG_READ))
+    if (!p)
         return PROT_NONE;
-    return (flags & (PG_WRITE | PG_CODE)) == PG_WRITE ? PROT_READ | PROT_WRITE : PROT_READ;
+    if (m->lloose || (p->flags & (PG_WRITE | PG_CODE | PG_READ)) == (PG_WRITE | PG_READ))
+        return PROT_READ | PROT_WRITE;
+    return p->flags & PG_READ ? PROT_READ : PROT_NONE;
+}
+
+/* The host's map count ran out (Linux's vm.max_map_count counts our
+ * protection pieces, and a guest may use all of its own 65530): from now
+ * on every mapped page is read-write on the host, which merges the
+ * pieces, and the page map's checks do the rest (Page.host is unchanged).
+ * Each run of mapped pages spans whole host mappings: no split. */
+void linmem_loosen(Mem *m)
+{
+    if (m->lloose)
+        return;
+    m->lloose = 1;
+    m->lfast = NULL;
+    uint64_t run = 0, a = 0;
+    int in = 0;
+    for (; a <= (1ull << 32); a += 4096) {
+        int mapped = a < (1ull << 32) && mem_page(m, (uint32_t)a);
+        if (mapped && !in)
+            run = a;
+        else if (!mapped && in)
+            mprotect(m->lbase + run, (size_t)(a - run), PROT_READ | PROT_WRITE);
+        in = mapped;
+        if (!mapped && a < (1ull << 32) && !m->l1[a >> 22])
+            a = (a | 0x3fffff) + 1 - 4096; /* no table: 4 MiB unmapped */
+    }
 }
 
 int linmem_map(Mem *m, uint32_t addr, uint32_t size, uint32_t flags)
 {
-    void *p = mmap(m->lbase + addr, size, host_prot(flags),
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-    return p == MAP_FAILED ? -1 : 0;
+    Page pg = { NULL, flags, 0 };
+    for (int tries = 0; tries < 2; tries++) {
+        if (mmap(m->lbase + addr, size, host_prot(m, &pg), MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+                 -1, 0) != MAP_FAILED)
+            return 0;
+        linmem_loosen(m);
+    }
+    return -1;
 }
 
 void linmem_unmap(Mem *m, uint32_t addr, uint32_t size)
@@ -121,14 +154,25 @@ void linmem_unmap(Mem *m, uint32_t addr, uint32_t size)
  * protections) moves page by page. */
 int linmem_move(Mem *m, uint32_t dst, uint32_t src, uint32_t size)
 {
-    if (mremap(m->lbase + src, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, m->lbase + dst) == MAP_FAILED) {
-        for (uint32_t off = 0; off < size; off += 4096)
-            if (mremap(m->lbase + src + off, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED,
-                       m->lbase + dst + off) == MAP_FAILED)
-                return -1;
+    for (int tries = 0; tries < 2; tries++) {
+        if (mremap(m->lbase + src, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, m->lbase + dst) != MAP_FAILED) {
+            linmem_unmap(m, src, size);
+            return 0;
+        }
+        uint32_t off = 0;
+        while (off < size && mremap(m->lbase + src + off, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED,
+                                    m->lbase + dst + off) != MAP_FAILED)
+            off += 4096;
+        if (off == size) {
+            linmem_unmap(m, src, size);
+            return 0;
+        }
+        /* out of host mappings: merge the pieces, then the rest again */
+        linmem_loosen(m);
+        src += off, dst += off, size -= off;
+        linmem_unmap(m, src - off, off);
     }
-    linmem_unmap(m, src, size);
-    return 0;
+    return -1;
 }
 
 /* Host protection from the page flags, one mprotect per run of pages
@@ -138,18 +182,14 @@ int linmem_sync(Mem *m, uint32_t addr, uint32_t size)
     int rc = 0;
     uint64_t end = (uint64_t)addr + size;
     for (uint64_t a = addr; a < end;) {
-        Page *p = mem_page(m, (uint32_t)a);
-        int prot = p ? host_prot(p->flags) : PROT_NONE;
+        int prot = host_prot(m, mem_page(m, (uint32_t)a));
         uint64_t b = a + 4096;
-        while (b < end) {
-            Page *q = mem_page(m, (uint32_t)b);
-            if ((q ? host_prot(q->flags) : PROT_NONE) != prot)
-                break;
+        while (b < end && host_prot(m, mem_page(m, (uint32_t)b)) == prot)
             b += 4096;
-        }
         if (mprotect(m->lbase + a, (size_t)(b - a), prot) != 0) {
-            m->lfast = NULL; /* the host ran out of mappings: the page map's checks from now on */
-            rc = -1;
+            linmem_loosen(m); /* the host ran out of mappings */
+            if (mprotect(m->lbase + a, (size_t)(b - a), host_prot(m, mem_page(m, (uint32_t)a))) != 0)
+                rc = -1;
         }
         a = b;
     }
@@ -187,5 +227,6 @@ int linmem_open(Mem *m, uint32_t addr, int write)
     (void)m, (void)addr, (void)write;
     return -1;
 }
+void linmem_loosen(Mem *m) { (void)m; }
 
 #endif

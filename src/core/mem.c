@@ -567,7 +567,7 @@ static int host_copy(E386Cpu *cpu, uint32_t addr, uint8_t *buf, size_t len, int 
         Page *p = mem_page(&cpu->mem, a);
         /* linear: a page the host protects more than this copy (which
          * ignores protection) is opened for it, then protected again */
-        int open = cpu->mem.lbase && (write ? (p->flags & (PG_WRITE | PG_CODE)) != PG_WRITE
+        int open = cpu->mem.lbase && !cpu->mem.lloose && (write ? (p->flags & (PG_WRITE | PG_CODE)) != PG_WRITE
                                             : !(p->flags & PG_READ));
         if (open && linmem_open(&cpu->mem, a, write) != 0)
             return -1;
