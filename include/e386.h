@@ -73,6 +73,12 @@ int e386_uctx_load(E386Cpu *cpu, const E386UserCtx *ctx);
 int e386_mem_map(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot);
 int e386_mem_unmap(E386Cpu *cpu, uint32_t addr, uint32_t size);
 int e386_mem_protect(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot);
+/* Linear guest memory (user mode, x86-64 Linux hosts): every guest page
+ * at one host base + its address, protected by the host MMU, so a guest
+ * load or store is one host access.  Only switched on an empty address
+ * space; returns 1 when it is on, 0 when the host cannot (the page map's
+ * checks are used then, with the same results). */
+int e386_mem_linear(E386Cpu *cpu, int on);
 int e386_mem_is_mapped(const E386Cpu *cpu, uint32_t addr);
 int e386_mem_prot(const E386Cpu *cpu, uint32_t addr); /* -1 if unmapped */
 /* Host-side copies that ignore protection; return 0, or -1 if any page is

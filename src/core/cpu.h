@@ -96,6 +96,14 @@ typedef struct Mem {
     Mmio *mmio;
     uint32_t nmmio;
     int phys_bus; /* system mode: unassigned reads give all ones, ROM writes are dropped */
+    /* Linear guest memory (core/linmem.c, user mode on x86-64 Linux): the
+     * 4 GiB reservation every page lives in, at lbase + its address, with
+     * the host's protection mirroring the page flags; NULL: host blocks.
+     * lfast is lbase while loads and stores may use it directly. */
+    uint8_t *lbase, *lfast;
+    /* the host refused a mapping or mprotect (its own map count): every
+     * mapped page read-write on the host, lfast NULL, the page map checks */
+    int lloose;
 } Mem;
 
 /* ---- the soft TLB (system mode, core/paging.c) ----
@@ -405,7 +413,13 @@ E386_INLINE Page *mem_page_any(Mem *m, uint32_t lin) {
 E386_INLINE TlbEntry *tlb_entry(E386Cpu *cpu, uint32_t lin) {
     return &cpu->tlb[cpu->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
 }
+/* Linear memory: one host access at lbase + lin; the host MMU raises the
+ * faults (and sees stores into translated code).  Page-crossing accesses
+ * go slow: a host may write part of a crossing store before it faults. */
 E386_INLINE uint32_t lin_read(E386Cpu *cpu, uint32_t lin, int size) {
+    uint8_t *lb = cpu->mem.lfast;
+    if (lb && (lin & 0xfff) + (uint32_t)size <= 0x1000)
+        return ld_le(lb + lin, size);
     if (cpu->softmmu) {
         TlbEntry *e = tlb_entry(cpu, lin);
         if (e->rtag == (lin & ~0xfffu) && (lin & 0xfff) + (uint32_t)size <= 0x1000)
@@ -418,6 +432,11 @@ E386_INLINE uint32_t lin_read(E386Cpu *cpu, uint32_t lin, int size) {
     return lin_read_slow(cpu, lin, size);
 }
 E386_INLINE void lin_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v) {
+    uint8_t *lb = cpu->mem.lfast;
+    if (lb && (lin & 0xfff) + (uint32_t)size <= 0x1000) {
+        st_le(lb + lin, size, v);
+        return;
+    }
     if (cpu->softmmu) {
         TlbEntry *e = tlb_entry(cpu, lin);
         if (e->wtag == (lin & ~0xfffu) && (lin & 0xfff) + (uint32_t)size <= 0x1000)
@@ -435,6 +454,23 @@ E386_INLINE void lin_write(E386Cpu *cpu, uint32_t lin, int size, uint32_t v) {
 
 Page *mem_page(Mem *m, uint32_t lin); /* NULL if unmapped */
 void mem_free_all(Mem *m);
+/* A host fault at lbase + lin while this CPU ran guest code: returns when
+ * the access may be retried (a store into translated code, invalidated),
+ * else raises the guest's #PF. */
+void mem_linear_fault(E386Cpu *cpu, uint32_t lin, int write);
+
+/* ---- linear guest memory, the host side (core/linmem.c) ---- */
+int linmem_reserve(Mem *m);                                 /* 0, or -1: not here */
+void linmem_release(Mem *m);
+int linmem_map(Mem *m, uint32_t addr, uint32_t size, uint32_t flags); /* fresh zero pages */
+void linmem_unmap(Mem *m, uint32_t addr, uint32_t size);   /* back to the reservation */
+int linmem_move(Mem *m, uint32_t dst, uint32_t src, uint32_t size);
+int linmem_sync(Mem *m, uint32_t addr, uint32_t size);     /* host protection from the flags; 0 or -1 */
+int linmem_open(Mem *m, uint32_t addr, int write);         /* one page, for a host copy */
+void linmem_loosen(Mem *m); /* host out of mappings: every mapped page read-write, lfast off */
+/* The CPU running guest code on this host thread (its faults are ours):
+ * set around e386_run, cleared around the hooks; returns the previous. */
+E386Cpu *linmem_enter(E386Cpu *cpu);
 
 /* ---- segmented access (core/seg.c) ----
  * seg_lin checks the segment's limit and rights and returns base+off. */

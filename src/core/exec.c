@@ -52,10 +52,16 @@ void tb_cache_free(TbCache *c)
 
 static void clear_code_flags(E386Cpu *cpu)
 {
-    for (int i = 0; i < 1024; i++)
+    for (uint32_t i = 0; i < 1024; i++)
         if (cpu->mem.l1[i])
-            for (int j = 0; j < 1024; j++)
-                cpu->mem.l1[i][j].flags &= ~(uint32_t)PG_CODE;
+            for (uint32_t j = 0; j < 1024; j++) {
+                Page *p = &cpu->mem.l1[i][j];
+                if (!(p->flags & PG_CODE))
+                    continue;
+                p->flags &= ~(uint32_t)PG_CODE;
+                if (cpu->mem.lbase) /* writable on the host again */
+                    linmem_sync(&cpu->mem, i << 22 | j << 12, 0x1000);
+            }
 }
 
 void tb_flush(E386Cpu *cpu)
@@ -135,8 +141,11 @@ static void invalidate_range(E386Cpu *cpu, uint32_t page, uint32_t lin, uint32_t
     }
     if (!remaining) {
         Page *p = mem_page(&cpu->mem, page << 12);
-        if (p)
+        if (p && (p->flags & PG_CODE)) {
             p->flags &= ~(uint32_t)PG_CODE;
+            if (cpu->mem.lbase) /* writable on the host again */
+                linmem_sync(&cpu->mem, page << 12, 0x1000);
+        }
     }
 }
 
@@ -342,6 +351,8 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
         if (p && !(p->flags & PG_CODE)) {
             p->flags |= PG_CODE;
             tlb_protect_code(cpu, tb->page[k]); /* its writes must now see SMC */
+            if (cpu->mem.lbase) /* and the host's: a store faults (mem_linear_fault) */
+                linmem_sync(&cpu->mem, tb->page[k] << 12, 0x1000);
         }
     }
     cpu->stats.tb_translated++;
@@ -556,8 +567,19 @@ void e386_set_debug_hook(E386Cpu *cpu, e386_debug_fn fn, void *opaque)
     cpu->debug_opaque = opaque;
 }
 
+/* The interrupt hook (a system call) is host code, not a guest access:
+ * a host fault there must not become the guest's. */
+static int hook_handles(E386Cpu *cpu)
+{
+    E386Cpu *self = linmem_enter(NULL);
+    int handled = cpu->int_hook(cpu, cpu->exit.vector, cpu->int_hook_opaque);
+    linmem_enter(self);
+    return handled;
+}
+
 int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
 {
+    E386Cpu *outer = linmem_enter(cpu); /* host faults in the reservation are this CPU's */
     jmp_buf jb, *saved = cpu->jmp;
     cpu->jmp = &jb;
     cpu->budget_end = max_insns ? cpu->icount + max_insns : UINT64_MAX;
@@ -567,6 +589,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
     volatile int reason = -1;
     if (setjmp(jb)) {
         /* a fault or INT: cpu->exit and cpu->eip are set */
+        linmem_enter(cpu); /* after a fault raised inside the hook too */
         Tb *tb = cpu->cur_tb;
         if (tb && cpu->cur && cpu->cur >= tb->ops && cpu->cur < tb->ops + tb->nops)
             cpu->icount -= (uint64_t)(tb->ninsns - (cpu->cur - tb->ops));
@@ -578,8 +601,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         if (cpu->sys) {
             /* exceptions and INT n go to the guest's handlers */
             reason = sys_deliver_exit(cpu);
-        } else if (cpu->exit.reason == E386_EXIT_INTERRUPT && cpu->int_hook &&
-                   cpu->int_hook(cpu, cpu->exit.vector, cpu->int_hook_opaque)) {
+        } else if (cpu->exit.reason == E386_EXIT_INTERRUPT && cpu->int_hook && hook_handles(cpu)) {
             /* handled (a system call): go on */
         } else {
             reason = cpu->exit.reason;
@@ -691,6 +713,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
     }
     cpu->exit_request = 0;
     cpu->jmp = saved;
+    linmem_enter(outer);
     if (out)
         *out = cpu->exit;
     return reason;

@@ -134,6 +134,26 @@ uint32_t lin_read_slow(E386Cpu *cpu, uint32_t lin, int size)
     return v;
 }
 
+void mem_linear_fault(E386Cpu *cpu, uint32_t lin, int write)
+{
+    Page *p = mem_page(&cpu->mem, lin);
+    uint32_t f = p ? p->flags : 0;
+    if (write && (f & (PG_WRITE | PG_CODE)) == (PG_WRITE | PG_CODE)) {
+        /* a store into translated code: every block of the page goes (the
+         * store's size is unknown here), the page becomes writable, and
+         * the store is retried; a running block ends after this op */
+        mem_smc_write(cpu, lin & ~0xfffu, 0x1000);
+        if (linmem_sync(&cpu->mem, lin & ~0xfffu, 0x1000) == 0)
+            return;
+    } else if ((f & PG_READ) && (!write || (f & PG_WRITE))) {
+        /* the host disagreed (cannot happen unless an mprotect failed):
+         * make it agree and retry, or fault rather than loop */
+        if (linmem_sync(&cpu->mem, lin & ~0xfffu, 0x1000) == 0)
+            return;
+    }
+    raise_pf(cpu, lin, pf_err(cpu, p, write));
+}
+
 void lin_check_write(E386Cpu *cpu, uint32_t lin, uint32_t len)
 {
     if (len == 0)
@@ -216,6 +236,10 @@ static void page_release(Mem *m, Page *p)
         *p = (Page){ NULL, 0, 0 };
         return;
     }
+    if (m->lbase) { /* linear: the caller gives the host pages back */
+        *p = (Page){ NULL, 0, 0 };
+        return;
+    }
     Region *r = &m->regions[p->region];
     if (--r->live == 0) {
         galloc_free(&m->alloc, r->host, r->size);
@@ -259,6 +283,30 @@ static int l2_alloc(Mem *m, uint32_t addr, uint32_t pages)
     return 0;
 }
 
+/* Linear: the pages are fresh host pages at lbase + addr (the old ones,
+ * if any, are replaced by the host's MAP_FIXED). */
+static int map_linear(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag)
+{
+    Mem *m = &cpu->mem;
+    uint32_t flags = prot_flags(prot);
+    if (vma_set(&m->vmas, addr, (uint64_t)addr + size, prot & 7, tag) != 0)
+        return -1;
+    m->vmas.ops += size >> 12;
+    for (uint32_t off = 0; off < size; off += 4096) { /* translations first: they change flags */
+        Page *p = mem_page_any(m, addr + off);
+        page_changed(cpu, addr + off, p);
+        page_release(m, p);
+    }
+    if (linmem_map(m, addr, size, flags) != 0) {
+        vma_clear(&m->vmas, addr, (uint64_t)addr + size);
+        linmem_unmap(m, addr, size);
+        return -1;
+    }
+    for (uint32_t off = 0; off < size; off += 4096)
+        *mem_page_any(m, addr + off) = (Page){ m->lbase + addr + off, flags, 0 };
+    return 0;
+}
+
 int mem_map_tagged(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag)
 {
     Mem *m = &cpu->mem;
@@ -267,6 +315,8 @@ int mem_map_tagged(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_
     uint32_t pages = size >> 12;
     if (l2_alloc(m, addr, pages)) /* second-level tables first */
         return -1;
+    if (m->lbase)
+        return map_linear(cpu, addr, size, prot, tag);
     uint8_t *host = galloc_alloc(&m->alloc, size, 4096, "e386_mem_map");
     if (!host)
         return -1;
@@ -296,6 +346,42 @@ int e386_mem_map(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot)
     return mem_map_tagged(cpu, addr, size, prot, VMA_TAG_ANON);
 }
 
+/* Linear: the host pages move with a host mremap (run by run of present
+ * pages), holes get fresh ones, and src goes back to the reservation. */
+static int move_linear(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot)
+{
+    Mem *m = &cpu->mem;
+    Vma v;
+    uint32_t tag = vma_at(&m->vmas, src, &v) ? v.tag : VMA_TAG_ANON, flags = prot_flags(prot);
+    for (uint32_t off = 0; off < size; off += 4096) { /* translations stay behind: keyed by address */
+        page_changed(cpu, src + off, mem_page(m, src + off));
+        page_changed(cpu, dst + off, mem_page(m, dst + off));
+    }
+    if (vma_clear(&m->vmas, src, (uint64_t)src + size) != 0 ||
+        vma_set(&m->vmas, dst, (uint64_t)dst + size, prot & 7, tag) != 0)
+        return -1;
+    m->vmas.ops += size >> 12;
+    for (uint32_t off = 0; off < size;) {
+        int present = mem_page(m, src + off) != NULL;
+        uint32_t n = 4096;
+        while (off + n < size && (mem_page(m, src + off + n) != NULL) == present)
+            n += 4096;
+        if (present ? linmem_move(m, dst + off, src + off, n) : linmem_map(m, dst + off, n, flags))
+            return -1;
+        off += n;
+    }
+    for (uint32_t off = 0; off < size; off += 4096) {
+        Page *sp = mem_page_any(m, src + off), *dp = mem_page_any(m, dst + off);
+        uint32_t log = sp && sp->host ? sp->flags & PG_LOG : 0;
+        page_release(m, dp);
+        if (sp)
+            page_release(m, sp);
+        *dp = (Page){ m->lbase + dst + off, flags | log, 0 };
+    }
+    linmem_sync(m, dst, size);
+    return 0;
+}
+
 /* mremap's move: the page entries of [src, src + size) go to dst with
  * prot (the host blocks they point at move with them: nothing is copied
  * and no host page is touched); holes get fresh zero pages, as a copy
@@ -305,6 +391,8 @@ int mem_move(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot)
     Mem *m = &cpu->mem;
     if (!range_ok(dst, size) || !range_ok(src, size) || l2_alloc(m, dst, size >> 12))
         return -1;
+    if (m->lbase)
+        return move_linear(cpu, dst, src, size, prot);
     Vma v;
     uint32_t tag = vma_at(&m->vmas, src, &v) ? v.tag : VMA_TAG_ANON;
     for (uint32_t off = 0; off < size;) { /* holes first: the only step that can fail */
@@ -345,7 +433,7 @@ int mem_move(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot)
 int e386_mem_alias(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot)
 {
     Mem *m = &cpu->mem;
-    if (!range_ok(dst, size) || !range_ok(src, size))
+    if (!range_ok(dst, size) || !range_ok(src, size) || m->lbase) /* linear: one place per page */
         return -1;
     for (uint64_t a = src; a < (uint64_t)src + size; a += 4096)
         if (!mem_page(m, (uint32_t)a))
@@ -368,7 +456,7 @@ int e386_mmio_map(E386Cpu *cpu, uint32_t addr, uint32_t size, e386_mmio_read_fn 
                   e386_mmio_write_fn wr, void *opaque)
 {
     Mem *m = &cpu->mem;
-    if (!range_ok(addr, size) || l2_alloc(m, addr, size >> 12))
+    if (!range_ok(addr, size) || m->lbase || l2_alloc(m, addr, size >> 12))
         return -1;
     if (vma_set(&m->vmas, addr, (uint64_t)addr + size, 0, vma_new_tag(&m->vmas)) != 0)
         return -1;
@@ -411,6 +499,8 @@ int e386_mem_unmap(E386Cpu *cpu, uint32_t addr, uint32_t size)
         page_release(m, p);
         a += 4096;
     }
+    if (m->lbase)
+        linmem_unmap(m, addr, size);
     return 0;
 }
 
@@ -429,7 +519,21 @@ int e386_mem_protect(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot)
         page_changed(cpu, (uint32_t)a, p);
         p->flags = prot_flags(prot) | (p->flags & (PG_CODE | PG_LOG));
     }
+    if (cpu->mem.lbase)
+        linmem_sync(&cpu->mem, addr, size);
     return 0;
+}
+
+int e386_mem_linear(E386Cpu *cpu, int on)
+{
+    Mem *m = &cpu->mem;
+    if (on != (m->lbase != NULL) && !m->vmas.count && !cpu->softmmu && !cpu->sys) {
+        if (on)
+            linmem_reserve(m);
+        else
+            linmem_release(m);
+    }
+    return m->lbase != NULL;
 }
 
 int e386_mem_is_mapped(const E386Cpu *cpu, uint32_t addr)
@@ -461,6 +565,12 @@ static int host_copy(E386Cpu *cpu, uint32_t addr, uint8_t *buf, size_t len, int 
         size_t n = 4096 - (a & 0xfff);
         if (n > len - done) n = len - done;
         Page *p = mem_page(&cpu->mem, a);
+        /* linear: a page the host protects more than this copy (which
+         * ignores protection) is opened for it, then protected again */
+        int open = cpu->mem.lbase && !cpu->mem.lloose && (write ? (p->flags & (PG_WRITE | PG_CODE)) != PG_WRITE
+                                            : !(p->flags & PG_READ));
+        if (open && linmem_open(&cpu->mem, a, write) != 0)
+            return -1;
         if (write) {
             memcpy(p->host + (a & 0xfff), buf + done, n);
             dirty_mark(cpu, p, a); /* device DMA, loaders: the log sees them too */
@@ -469,6 +579,8 @@ static int host_copy(E386Cpu *cpu, uint32_t addr, uint8_t *buf, size_t len, int 
         } else {
             memcpy(buf + done, p->host + (a & 0xfff), n);
         }
+        if (open)
+            linmem_sync(&cpu->mem, a & ~0xfffu, 0x1000);
         done += n;
     }
     return 0;
@@ -511,4 +623,5 @@ void mem_free_all(Mem *m)
     m->nmmio = 0;
     m->nregions = m->cap_regions = 0;
     galloc_destroy(&m->alloc);
+    linmem_release(m);
 }

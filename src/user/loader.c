@@ -30,6 +30,10 @@ int user_setup(UserProc *p, const char *path, int argc, char **argv, char **envp
 {
     ElfImage exe, interp;
     memset(&interp, 0, sizeof interp);
+    /* linear guest memory unless E386_LINEAR=0 (tests and CI legs force
+     * the page map's path with it) */
+    const char *lin = getenv("E386_LINEAR");
+    e386_mem_linear(p->cpu, !(lin && strcmp(lin, "0") == 0));
     if (elf_load_file(p, path, 0, &exe, err, errlen) != 0)
         return -1;
     /* the kernel's /proc/self/exe is absolute; static glibc asserts so */

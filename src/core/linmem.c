@@ -1,0 +1,232 @@
+/* Linear guest memory, the host side: one 4 GiB reservation per address
+ * space (PROT_NONE, MAP_NORESERVE), every guest page at lbase + its
+ * address, the host's protection mirroring the page flags (a page holding
+ * translated code is read-only), and the SIGSEGV handler that turns a host
+ * fault inside the reservation into the guest's fault.  Only x86-64 Linux
+ * with 4 KiB pages: the handler needs the fault's write bit (REG_ERR);
+ * elsewhere linmem_reserve fails and the page map's host blocks are used
+ * (docs/architecture.md "Memory"). */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include "core/cpu.h"
+
+#if defined(__linux__) && defined(__x86_64__)
+#define LINMEM_HOST 1
+#include <signal.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+#endif
+
+#define GUEST_SPAN (1ull << 32)
+
+#ifdef LINMEM_HOST
+
+/* Per host thread, not per process: several CPUs (machines) may run on
+ * different threads of one process, each with its own reservation. */
+static _Thread_local E386Cpu *running;
+
+E386Cpu *linmem_enter(E386Cpu *cpu)
+{
+    E386Cpu *old = running;
+    running = cpu;
+    return old;
+}
+
+static void on_fault(int sig, siginfo_t *si, void *ucv)
+{
+    E386Cpu *cpu = running;
+    uintptr_t a = (uintptr_t)si->si_addr;
+    if (cpu && cpu->mem.lbase && a - (uintptr_t)cpu->mem.lbase < GUEST_SPAN && sig == SIGSEGV &&
+        si->si_code > 0 /* from the MMU, not kill(2) */) {
+        const ucontext_t *uc = ucv;
+        int write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
+        mem_linear_fault(cpu, (uint32_t)(a - (uintptr_t)cpu->mem.lbase), write); /* or longjmp */
+        return;
+    }
+    /* not a guest access: the emulator's own crash (the access faults
+     * again when we return) or a signal sent to it, as without us */
+    signal(sig, SIG_DFL);
+    if (si->si_code <= 0)
+        raise(sig);
+}
+
+static int install_handler(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    /* NODEFER: the guest fault leaves by longjmp, and SIGSEGV must not
+     * stay blocked after it */
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGSEGV, &sa, NULL) == 0 && sigaction(SIGBUS, &sa, NULL) == 0 ? 0 : -1;
+}
+
+/* Valgrind's memcheck would report every guest fault (an access to the
+ * reservation) as an invalid access before the signal: under it, the
+ * page map's checks.  Its preloaded core library is how a program
+ * knows without inline assembly (valgrind.h's client requests). */
+static int under_valgrind(void)
+{
+    const char *pre = getenv("LD_PRELOAD");
+    return pre && strstr(pre, "vgpreload") != NULL;
+}
+
+int linmem_reserve(Mem *m)
+{
+    if (m->lbase)
+        return 0;
+    if (sysconf(_SC_PAGESIZE) != 4096 || under_valgrind() || install_handler() != 0)
+        return -1;
+    void *p = mmap(NULL, GUEST_SPAN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    m->lbase = m->lfast = p;
+    return 0;
+}
+
+void linmem_release(Mem *m)
+{
+    if (m->lbase)
+        munmap(m->lbase, GUEST_SPAN);
+    m->lbase = m->lfast = NULL;
+}
+
+/* What the host allows on a page (p NULL: unmapped). */
+static int host_prot(const Mem *m, const Page *p)
+{
+    if (!p)
+        return PROT_NONE;
+    if (m->lloose || (p->flags & (PG_WRITE | PG_CODE | PG_READ)) == (PG_WRITE | PG_READ))
+        return PROT_READ | PROT_WRITE;
+    return p->flags & PG_READ ? PROT_READ : PROT_NONE;
+}
+
+/* The host's map count ran out (Linux's vm.max_map_count counts our
+ * protection pieces, and a guest may use all of its own 65530): from now
+ * on every mapped page is read-write on the host, which merges the
+ * pieces, and the page map's checks do the rest (Page.host is unchanged).
+ * Each run of mapped pages spans whole host mappings: no split. */
+void linmem_loosen(Mem *m)
+{
+    if (m->lloose)
+        return;
+    m->lloose = 1;
+    m->lfast = NULL;
+    uint64_t run = 0, a = 0;
+    int in = 0;
+    for (; a <= (1ull << 32); a += 4096) {
+        int mapped = a < (1ull << 32) && mem_page(m, (uint32_t)a);
+        if (mapped && !in)
+            run = a;
+        else if (!mapped && in)
+            mprotect(m->lbase + run, (size_t)(a - run), PROT_READ | PROT_WRITE);
+        in = mapped;
+        if (!mapped && a < (1ull << 32) && !m->l1[a >> 22])
+            a = (a | 0x3fffff) + 1 - 4096; /* no table: 4 MiB unmapped */
+    }
+}
+
+int linmem_map(Mem *m, uint32_t addr, uint32_t size, uint32_t flags)
+{
+    Page pg = { NULL, flags, 0 };
+    for (int tries = 0; tries < 2; tries++) {
+        if (mmap(m->lbase + addr, size, host_prot(m, &pg), MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+                 -1, 0) != MAP_FAILED)
+            return 0;
+        linmem_loosen(m);
+    }
+    return -1;
+}
+
+void linmem_unmap(Mem *m, uint32_t addr, uint32_t size)
+{
+    /* a fresh PROT_NONE piece of the reservation: the pages are dropped */
+    if (mmap(m->lbase + addr, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+             -1, 0) == MAP_FAILED)
+        m->lfast = NULL; /* cannot happen (no new mapping count); be safe */
+}
+
+/* Host mremap of [src, src + size) to dst, then src back to the
+ * reservation.  A range over several host mappings (different
+ * protections) moves page by page. */
+int linmem_move(Mem *m, uint32_t dst, uint32_t src, uint32_t size)
+{
+    for (int tries = 0; tries < 2; tries++) {
+        if (mremap(m->lbase + src, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, m->lbase + dst) != MAP_FAILED) {
+            linmem_unmap(m, src, size);
+            return 0;
+        }
+        uint32_t off = 0;
+        while (off < size && mremap(m->lbase + src + off, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED,
+                                    m->lbase + dst + off) != MAP_FAILED)
+            off += 4096;
+        if (off == size) {
+            linmem_unmap(m, src, size);
+            return 0;
+        }
+        /* out of host mappings: merge the pieces, then the rest again */
+        linmem_loosen(m);
+        src += off, dst += off, size -= off;
+        linmem_unmap(m, src - off, off);
+    }
+    return -1;
+}
+
+/* Host protection from the page flags, one mprotect per run of pages
+ * that want the same. */
+int linmem_sync(Mem *m, uint32_t addr, uint32_t size)
+{
+    int rc = 0;
+    uint64_t end = (uint64_t)addr + size;
+    for (uint64_t a = addr; a < end;) {
+        int prot = host_prot(m, mem_page(m, (uint32_t)a));
+        uint64_t b = a + 4096;
+        while (b < end && host_prot(m, mem_page(m, (uint32_t)b)) == prot)
+            b += 4096;
+        if (mprotect(m->lbase + a, (size_t)(b - a), prot) != 0) {
+            linmem_loosen(m); /* the host ran out of mappings */
+            if (mprotect(m->lbase + a, (size_t)(b - a), host_prot(m, mem_page(m, (uint32_t)a))) != 0)
+                rc = -1;
+        }
+        a = b;
+    }
+    return rc;
+}
+
+int linmem_open(Mem *m, uint32_t addr, int write)
+{
+    return mprotect(m->lbase + (addr & ~0xfffu), 4096, write ? PROT_READ | PROT_WRITE : PROT_READ);
+}
+
+#else /* no linear memory on this host: the page map's host blocks */
+
+E386Cpu *linmem_enter(E386Cpu *cpu) { (void)cpu; return NULL; }
+int linmem_reserve(Mem *m) { (void)m; return -1; }
+void linmem_release(Mem *m) { (void)m; }
+int linmem_map(Mem *m, uint32_t addr, uint32_t size, uint32_t flags)
+{
+    (void)m, (void)addr, (void)size, (void)flags;
+    return -1;
+}
+void linmem_unmap(Mem *m, uint32_t addr, uint32_t size) { (void)m, (void)addr, (void)size; }
+int linmem_move(Mem *m, uint32_t dst, uint32_t src, uint32_t size)
+{
+    (void)m, (void)dst, (void)src, (void)size;
+    return -1;
+}
+int linmem_sync(Mem *m, uint32_t addr, uint32_t size)
+{
+    (void)m, (void)addr, (void)size;
+    return -1;
+}
+int linmem_open(Mem *m, uint32_t addr, int write)
+{
+    (void)m, (void)addr, (void)write;
+    return -1;
+}
+void linmem_loosen(Mem *m) { (void)m; }
+
+#endif
