@@ -65,9 +65,17 @@ int user_run(UserProc *p)
             return 128 + SIGKILL;
         e386_exit ex;
         /* under the debugger the CPU returns now and then, so a Ctrl-C is
-         * seen; with other threads it returns at the end of a time slice */
+         * seen; with other threads it returns at the end of a time slice,
+         * which counts the instructions since the thread took the turn: a
+         * thread whose system calls end each e386_run well within a slice
+         * kept the turn forever (test_stress_modifying_handlers) */
         int multi = user_nthreads(p) > 1;
-        int r = e386_run(p->cpu, p->gdb ? USER_GDB_SLICE : multi ? USER_SLICE : 0, &ex);
+        uint64_t left = multi ? user_slice_left(p, USER_SLICE) : 0;
+        if (multi && !left) {
+            user_yield(p);
+            continue;
+        }
+        int r = e386_run(p->cpu, p->gdb ? USER_GDB_SLICE : left, &ex);
         if (p->sc_deferred)
             user_syscall_deferred(p);
         if (p->exited)
@@ -87,7 +95,5 @@ int user_run(UserProc *p)
         }
         else if (r == E386_EXIT_HLT)
             user_fault(p, &(e386_exit){ .vector = 13, .has_error_code = 1, .fault_eip = ex.fault_eip });
-        else if (r == E386_EXIT_INSN_LIMIT && multi)
-            user_yield(p);
     }
 }

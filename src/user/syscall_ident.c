@@ -227,7 +227,8 @@ static int32_t do_waitid(UserProc *p, const uint32_t a[6])
     struct rusage ru;
     memset(&si, 0, sizeof si);
     memset(&ru, 0, sizeof ru);
-    long r = syscall(SYS_waitid, (int)a[0], (int32_t)a[1], &si, (int)a[3], a[4] ? &ru : NULL);
+    long r;
+    USER_BLOCKING(p, r, syscall(SYS_waitid, (int)a[0], (int32_t)a[1], &si, (int)a[3], a[4] ? &ru : NULL));
     if (r < 0)
         return host_err();
     if (a[4] && user_put_rusage(p, a[4], &ru))

@@ -222,7 +222,9 @@ static int32_t do_sendfile(UserProc *p, int out, int in, uint32_t offp, uint32_t
             return -EFAULT;
         off = off64 ? (off_t)(int64_t)get_le(b, 8) : (off_t)(int32_t)get_le(b, 4);
     }
-    ssize_t n = sendfile(out, in, offp ? &off : NULL, count > USER_MAX_RW ? USER_MAX_RW : count);
+    /* blocks on a full socket or pipe: the turn must go to the reader */
+    ssize_t n;
+    USER_BLOCKING(p, n, sendfile(out, in, offp ? &off : NULL, count > USER_MAX_RW ? USER_MAX_RW : count));
     if (n < 0)
         return host_err();
     if (offp) {

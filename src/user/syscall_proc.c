@@ -414,6 +414,14 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     case 57: r = setpgid((pid_t)a[0], (pid_t)a[1]) ? host_err() : 0; break;
     case 66: r = setsid(); if (r < 0) r = host_err(); break;
     case 122: r = do_uname(p, a[0]); break;
+    case 74: case 121: { /* sethostname, setdomainname(name, len) on the host's */
+        char nm[65] = { 0 };
+        int32_t len = (int32_t)a[1];
+        /* a length out of range goes to the host as it is: its EPERM or EINVAL */
+        if (len >= 0 && len <= 64 && g_read(p, a[0], nm, (uint32_t)len)) { r = -EFAULT; break; }
+        r = (nr == 74 ? sethostname(nm, (size_t)len) : setdomainname(nm, (size_t)len)) ? host_err() : 0;
+        break;
+    }
     case 355: { /* getrandom */
         /* NONBLOCK 1, RANDOM 2, INSECURE 4; RANDOM with INSECURE is EINVAL */
         if ((a[2] & ~7u) || (a[2] & 6) == 6) { r = -EINVAL; break; }

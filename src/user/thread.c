@@ -65,6 +65,7 @@ static void swap_in(UserProc *p, UserThread *t)
     memcpy(p->siginfo, t->siginfo, sizeof p->siginfo);
     p->cur = t;
     p->thread_exited = 0;
+    t->slice_start = e386_insn_count(p->cpu);
 }
 
 static void on_wake_signal(int sig) { (void)sig; /* only to make the host call return EINTR */ }
@@ -327,14 +328,22 @@ void user_yield(UserProc *p)
     pthread_mutex_lock(&m->lock);
     int waiting = m->next_ticket - m->serving > 1;
     pthread_mutex_unlock(&m->lock);
-    if (!waiting)
+    if (!waiting) {
+        t->slice_start = e386_insn_count(p->cpu); /* a new slice */
         return;
+    }
     swap_out(p, t);
     pthread_mutex_lock(&m->lock);
     turn_give(m);
     turn_take(m);
     pthread_mutex_unlock(&m->lock);
     swap_in(p, t);
+}
+
+uint64_t user_slice_left(const UserProc *p, uint64_t slice)
+{
+    uint64_t used = e386_insn_count(p->cpu) - p->cur->slice_start;
+    return used < slice ? slice - used : 0;
 }
 
 static int ts_before(const struct timespec *a, const struct timespec *b)

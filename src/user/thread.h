@@ -33,6 +33,7 @@ typedef struct UserThread {
     int in_host;               /* in a blocking host call: a host signal wakes it */
     int kick;                  /* a signal is waiting for it to leave that call */
     int released;              /* user_block_begin gave the turn away */
+    uint64_t slice_start;      /* the CPU's instruction count when it took the turn */
 } UserThread;
 
 /* The turn is a ticket lock: FIFO, so a thread that gives it back at the

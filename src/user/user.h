@@ -200,6 +200,10 @@ int user_block_begin(UserProc *p, struct UserThread **self);
 void user_block_end(UserProc *p, struct UserThread *self);
 /* Let another thread run (sched_yield, the end of a time slice). */
 void user_yield(UserProc *p);
+/* Guest instructions left in the current thread's time slice of slice
+ * (0: spent).  The slice runs from when the thread took the turn, across
+ * e386_run calls: with other threads every system call ends one. */
+uint64_t user_slice_left(const UserProc *p, uint64_t slice);
 /* A signal for thread tid (tgkill/tkill): -ESRCH when there is none. */
 int32_t user_thread_kill(UserProc *p, int tid, const GuestSiginfo *si);
 /* A process-directed signal the current thread blocks: handed to
