@@ -38,6 +38,13 @@ static void put(Msg *m, size_t off, const void *v, size_t w, int integer)
     }
 }
 
+/* a fixed-size part at the end of the message */
+static void append(Msg *m, const void *v, size_t w, int integer)
+{
+    put(m, m->len, v, w, integer);
+    m->len += w;
+}
+
 static size_t nl_begin(Msg *m, uint16_t type)
 {
     size_t start = m->len;
@@ -120,9 +127,8 @@ START_TEST(test_netlink_on_big_endian_host_hung_if_nameindex)
     Msg m = { 0 };
     link_msg(&m);
     size_t s = nl_begin(&m, NLMSG_DONE);
-    int32_t zero = 0x11223344;
-    put(&m, m.len, &zero, 4, 1);
-    m.len += 4;
+    int32_t count = 0x11223344;
+    append(&m, &count, 4, 1);
     nl_end(&m, s);
     check_both_ways(&m, NETLINK_ROUTE);
 }
@@ -162,8 +168,7 @@ START_TEST(test_netlink_error_carries_the_request_header)
     Msg m = { 0 };
     size_t s = nl_begin(&m, NLMSG_ERROR);
     int32_t err = -22;
-    put(&m, m.len, &err, 4, 1);
-    m.len += 4;
+    append(&m, &err, 4, 1);
     size_t r = nl_begin(&m, RTM_GETLINK); /* the request, capped to its header */
     uint32_t orig = 32;
     memcpy(m.b + r, &orig, 4);
@@ -173,8 +178,7 @@ START_TEST(test_netlink_error_carries_the_request_header)
     /* another protocol: only the headers, the payload is its own business */
     Msg g = { 0 };
     s = nl_begin(&g, 0x10);
-    put(&g, g.len, "\x01\x02\x03\x04\x05\x06\x07\x08", 8, 0);
-    g.len += 8;
+    append(&g, "\x01\x02\x03\x04\x05\x06\x07\x08", 8, 0);
     nl_end(&g, s);
     check_both_ways(&g, NETLINK_GENERIC);
 }

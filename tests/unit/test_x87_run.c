@@ -16,6 +16,7 @@
 #include "core/cpu.h"
 #include "e386.h"
 #include "sf_testops.h"
+#include "x87_twin.h"
 
 enum { CODE = 0x10000, DATA = 0x20000, HOLE = 0x30000, ENV = DATA + 0x800 };
 
@@ -99,8 +100,7 @@ static void set_state(E386Cpu *a, E386Cpu *b, SftRng *rng)
         f.sw |= (uint16_t)(~f.cw & 0x3f & -(~f.cw & 0x3f));
     for (int i = 0; i < 8; i++) {
         f.st[i] = random_reg(rng);
-        int tag = (rnd(rng) % 4 == 0) ? 3 : (f.st[i].sexp & 0x7fff) == 0x7fff ? 2
-                  : (f.st[i].sexp & 0x7fff) == 0 ? (f.st[i].mant ? 2 : 1) : (f.st[i].mant >> 63) ? 0 : 2;
+        int tag = (rnd(rng) % 4 == 0) ? 3 : x87_tag_of(f.st[i]);
         f.tw |= (uint16_t)(tag << (2 * i));
     }
     if (rnd(rng) % 4) /* room for the FLD, mostly */
@@ -134,12 +134,7 @@ static int same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb
         return 0;
     if (memcmp(a->r, b->r, sizeof a->r) || a->eip != b->eip || get_eflags(a) != get_eflags(b))
         return 0;
-    const Fpu *x = &a->fpu, *y = &b->fpu;
-    for (int i = 0; i < 8; i++)
-        if (x->st[i].mant != y->st[i].mant || x->st[i].sexp != y->st[i].sexp)
-            return 0;
-    if (x->cw != y->cw || x->sw != y->sw || x->tw != y->tw || x->fop != y->fop || x->fip != y->fip ||
-        x->fdp != y->fdp || x->fcs != y->fcs || x->fds != y->fds)
+    if (!fpu_equal(&a->fpu, &b->fpu))
         return 0;
     static uint8_t ma[0x1000], mb[0x1000];
     if (e386_mem_read(a, DATA, ma, sizeof ma) || e386_mem_read(b, DATA, mb, sizeof mb))

@@ -14,6 +14,7 @@
 #include "core/ops.h"
 #include "e386.h"
 #include "sf_testops.h"
+#include "x87_twin.h"
 
 enum { CODE = 0x10000, DATA = 0x20000, OPND = DATA + 0x100 };
 
@@ -56,8 +57,7 @@ static void set_state(E386Cpu *a, E386Cpu *b, SftRng *rng)
         f.sw |= (uint16_t)(~f.cw & 0x3f & -(~f.cw & 0x3f));
     for (int i = 0; i < 8; i++) {
         f.st[i] = random_reg(rng);
-        int tag = (sft_rnd(rng) % 5 == 0) ? 3 : (f.st[i].sexp & 0x7fff) == 0x7fff ? 2
-                  : (f.st[i].sexp & 0x7fff) == 0 ? (f.st[i].mant ? 2 : 1) : (f.st[i].mant >> 63) ? 0 : 2;
+        int tag = (sft_rnd(rng) % 5 == 0) ? 3 : x87_tag_of(f.st[i]);
         f.tw |= (uint16_t)(tag << (2 * i));
     }
     uint8_t mem[16];
@@ -94,12 +94,7 @@ static void set_state(E386Cpu *a, E386Cpu *b, SftRng *rng)
 
 static int same_state(E386Cpu *a, E386Cpu *b)
 {
-    const Fpu *x = &a->fpu, *y = &b->fpu;
-    for (int i = 0; i < 8; i++)
-        if (x->st[i].mant != y->st[i].mant || x->st[i].sexp != y->st[i].sexp)
-            return 0;
-    if (x->cw != y->cw || x->sw != y->sw || x->tw != y->tw || x->fop != y->fop || x->fip != y->fip ||
-        x->fdp != y->fdp || x->fcs != y->fcs || x->fds != y->fds)
+    if (!fpu_equal(&a->fpu, &b->fpu))
         return 0;
     uint8_t ma[16], mb[16];
     if (e386_mem_read(a, OPND, ma, sizeof ma) || e386_mem_read(b, OPND, mb, sizeof mb))
