@@ -493,7 +493,15 @@ int sys_fs(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         }
         if ((r = user_guest_path(p, pa, path)))
             break;
-        r = openat(dirfd, sysroot_path(p, path, rootbuf), user_open_flags(fl), (mode_t)mode);
+        const char *hp = sysroot_path(p, path, rootbuf);
+        int hfl = user_open_flags(fl);
+        /* a FIFO's open waits for the other end, which may be another
+         * guest thread: give the turn away then (not for other files,
+         * whose open never waits and never fails with EINTR) */
+        if (!(hfl & O_NONBLOCK) && fstatat(dirfd, hp, &st, 0) == 0 && S_ISFIFO(st.st_mode))
+            USER_BLOCKING(p, r, openat(dirfd, hp, hfl, (mode_t)mode));
+        else
+            r = openat(dirfd, hp, hfl, (mode_t)mode);
         if (r < 0) r = host_err();
         break;
     }

@@ -2,7 +2,8 @@
  * here each blocks until main, in the same process, has done its part.
  * emu386 ran sendfile and waitid holding the turn, so main never ran
  * again (CPython's test_socket SendfileUsingSendfileTest.testOffset:
- * a thread's sendfile on a full socket waited for main to read). */
+ * a thread's sendfile on a full socket waited for main to read).  The
+ * same for open() of a FIFO, which waits for the other end's open. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +45,21 @@ static void *waits(void *arg)
     int r = waitid(P_PID, (id_t)child, &si, WEXITED);
     printf("waitid: %d, child %s, code %d, status %d\n", r, si.si_pid == child ? "matches" : "differs",
            si.si_code, si.si_status);
+    return NULL;
+}
+
+static char fifo[64], fifo_in[16];
+static int fifo_opened;
+static ssize_t fifo_read;
+
+static void *opens_fifo(void *arg)
+{
+    (void)arg;
+    int fd = open(fifo, O_RDONLY); /* waits for main's open for writing */
+    fifo_opened = fd >= 0;
+    fifo_read = fd >= 0 ? read(fd, fifo_in, sizeof fifo_in - 1) : -1;
+    if (fd >= 0)
+        close(fd);
     return NULL;
 }
 
@@ -85,5 +102,19 @@ int main(void)
     if (write(gate[1], "x", 1) != 1)
         return 1;
     pthread_join(t, NULL);
+
+    snprintf(fifo, sizeof fifo, "/tmp/blocking_release.fifo.%d", (int)getpid());
+    unlink(fifo);
+    if (mkfifo(fifo, 0600) != 0)
+        return 1;
+    pthread_create(&t, NULL, opens_fifo, NULL);
+    int w = open(fifo, O_WRONLY); /* waits for the thread's open for reading */
+    ssize_t wrote = w >= 0 ? write(w, "hello", 5) : -1;
+    if (w >= 0)
+        close(w);
+    pthread_join(t, NULL);
+    printf("fifo: writer opened %d, wrote %zd; reader opened %d, read %zd: %s\n", w >= 0, wrote,
+           fifo_opened, fifo_read, fifo_in);
+    unlink(fifo);
     return 0;
 }
