@@ -50,6 +50,15 @@ void tb_cache_free(TbCache *c)
         munmap(c, sizeof(TbCache));
 }
 
+/* A page's PG_CODE changed: with linear memory the host's protection
+ * follows (read-only while it holds translated code, so a store faults
+ * into mem_linear_fault; writable again after). */
+static void code_flag_changed(E386Cpu *cpu, uint32_t addr)
+{
+    if (cpu->mem.lbase)
+        linmem_sync(&cpu->mem, addr, 0x1000);
+}
+
 static void clear_code_flags(E386Cpu *cpu)
 {
     for (uint32_t i = 0; i < 1024; i++)
@@ -59,8 +68,7 @@ static void clear_code_flags(E386Cpu *cpu)
                 if (!(p->flags & PG_CODE))
                     continue;
                 p->flags &= ~(uint32_t)PG_CODE;
-                if (cpu->mem.lbase) /* writable on the host again */
-                    linmem_sync(&cpu->mem, i << 22 | j << 12, 0x1000);
+                code_flag_changed(cpu, i << 22 | j << 12);
             }
 }
 
@@ -143,8 +151,7 @@ static void invalidate_range(E386Cpu *cpu, uint32_t page, uint32_t lin, uint32_t
         Page *p = mem_page(&cpu->mem, page << 12);
         if (p && (p->flags & PG_CODE)) {
             p->flags &= ~(uint32_t)PG_CODE;
-            if (cpu->mem.lbase) /* writable on the host again */
-                linmem_sync(&cpu->mem, page << 12, 0x1000);
+            code_flag_changed(cpu, page << 12);
         }
     }
 }
@@ -351,8 +358,7 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
         if (p && !(p->flags & PG_CODE)) {
             p->flags |= PG_CODE;
             tlb_protect_code(cpu, tb->page[k]); /* its writes must now see SMC */
-            if (cpu->mem.lbase) /* and the host's: a store faults (mem_linear_fault) */
-                linmem_sync(&cpu->mem, tb->page[k] << 12, 0x1000);
+            code_flag_changed(cpu, tb->page[k] << 12);
         }
     }
     cpu->stats.tb_translated++;
