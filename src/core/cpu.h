@@ -187,6 +187,7 @@ struct Tb {
 /* a log bit the library sets itself: one-instruction blocks and the step
  * hook while IF is clear (core/irqedge.c) */
 enum { E386_LOG_STEP = 1 << 8 };
+enum { LIN_RETRY_NONE, LIN_RETRY_PENDING, LIN_RETRY_ACTIVE };
 enum { TB_CODE32 = 1, TB_SS32 = 2, TB_TF = 4, TB_CPL3 = 8, TB_PE = 32, TB_ONE = 64 /* one instruction: an interrupt shadow */ };
 
 typedef struct TbCache TbCache;
@@ -230,6 +231,12 @@ struct E386Cpu {
     Tb *ras[16];        /* return-address stack: the blocks that ended in the last CALLs (a hint) */
     unsigned ras_top;
     const E386Op *cur;  /* the op being executed, for precise faults */
+    /* A guest fault seen by the host MMU on the linear fast path is only a
+     * hint: a compiler may split a host access and touch any of its bytes
+     * first, so si_addr is not the guest's CR2.  The instruction runs again
+     * alone on the page map's path (LIN_RETRY_ACTIVE: lfast off), whose
+     * checks give the exact address and error code (core/linmem.c). */
+    uint8_t lin_retry;  /* LIN_RETRY_* */
     volatile int exit_request;  /* leave the block after the current op */
     volatile int stop_request;  /* e386_stop(): leave e386_run */
     int in_run;

@@ -583,6 +583,14 @@ static int hook_handles(E386Cpu *cpu)
     return handled;
 }
 
+/* The linear path back on after the instruction that ran without it
+ * (unless the host ran out of mappings meanwhile: linmem_loosen). */
+static void lin_retry_end(E386Cpu *cpu)
+{
+    cpu->lin_retry = LIN_RETRY_NONE;
+    cpu->mem.lfast = cpu->mem.lloose ? NULL : cpu->mem.lbase;
+}
+
 int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
 {
     E386Cpu *outer = linmem_enter(cpu); /* host faults in the reservation are this CPU's */
@@ -604,7 +612,14 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         cpu->cur = NULL;
         cpu->cur_tb = NULL;
         cpu->last_tb = NULL;
-        if (cpu->sys) {
+        if (cpu->lin_retry == LIN_RETRY_ACTIVE)
+            lin_retry_end(cpu);
+        if (cpu->lin_retry == LIN_RETRY_PENDING) {
+            /* the host MMU's fault: its address is a hint only (cpu.h);
+             * the instruction runs again alone without the linear path */
+            cpu->lin_retry = LIN_RETRY_ACTIVE;
+            cpu->mem.lfast = NULL;
+        } else if (cpu->sys) {
             /* exceptions and INT n go to the guest's handlers */
             reason = sys_deliver_exit(cpu);
         } else if (cpu->exit.reason == E386_EXIT_INTERRUPT && cpu->int_hook && hook_handles(cpu)) {
@@ -625,6 +640,8 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         }
         cpu->exit_request = cpu->stop_request; /* a stop may race with this */
         uint32_t extra_key = (cpu->log_mask & E386_LOG_STEP) ? TB_ONE : 0; /* irqsoff trace */
+        if (cpu->lin_retry == LIN_RETRY_ACTIVE)
+            extra_key = TB_ONE;
         if (cpu->sys) {
             /* interrupts are taken between instructions, never in the
              * shadow of STI or MOV SS: then one instruction runs first */
@@ -684,6 +701,8 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         cpu->icount += tb->ninsns;
         run_chain(cpu, tb->ops);
         cpu->cur_tb = NULL;
+        if (cpu->lin_retry == LIN_RETRY_ACTIVE)
+            lin_retry_end(cpu); /* it did not fault this time (another thread mapped the page) */
         int data_bp = 0;
         if (cpu->sys) { /* one test on the user-mode path */
             if (!cpu->rf_loaded)

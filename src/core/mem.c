@@ -151,6 +151,11 @@ void mem_linear_fault(E386Cpu *cpu, uint32_t lin, int write)
         if (linmem_sync(&cpu->mem, lin & ~0xfffu, 0x1000) == 0)
             return;
     }
+    /* lin is the host's first faulting byte, not necessarily the access's
+     * start: e386_run runs the instruction again on the page map's path
+     * (once: a host fault during that run is delivered as it is) */
+    if (cpu->lin_retry == LIN_RETRY_NONE)
+        cpu->lin_retry = LIN_RETRY_PENDING;
     raise_pf(cpu, lin, pf_err(cpu, p, write));
 }
 
