@@ -254,8 +254,11 @@ def test_live_migration_under_a_frame_flood(guest, sink, tmp_path):
         # the destination runs on from there, sending through its own backend
         n = len(dst.stdout())
         qd.cmd("cont")
-        wait_for(lambda: dst.stdout().count("R", n) >= 2, "the destination's guest reporting", dst.proc)
-        r = [line for line in dst.stdout().splitlines() if line.startswith("R")][-1]
+        def reports():  # complete report lines only: the last one may still be being written
+            out = dst.stdout()[n:]
+            return [line for line in out[:out.rfind("\n") + 1].splitlines() if line.startswith("R") and " T" in line]
+        wait_for(lambda: len(reports()) >= 2, "the destination's guest reporting", dst.proc)
+        r = reports()[-1]
         assert int(r.split(" T")[1], 16) > int(ss["n0.nic.tx_frames"], 16), r
     finally:
         flood.close()
