@@ -61,12 +61,14 @@ static E386_NOINLINE const E386Op *ret_slow(E386Cpu *cpu, const E386Op *op)
     return jump_ret(cpu, eip);
 }
 
-/* RET (imm16) from a flat 32-bit stack to a flat CS (no limit to check):
- * one host access (flat_host); everything else by a tail call */
+/* RET (imm16) from a flat 32-bit stack with a 4 GiB CS limit (nothing to
+ * check: a code segment is never "flat", which needs it writable): one
+ * host access (flat_host); everything else by a tail call */
 const E386Op *op_ret(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t sp = cpu->r[4];
-    uint8_t *p = op->size == 4 && (cpu->seg[SEG_SS].flags & (1u << 22)) && cpu->seg[SEG_CS].flat
+    uint8_t *p = op->size == 4 && (cpu->seg[SEG_SS].flags & (1u << 22)) &&
+                     cpu->seg[SEG_CS].limit == 0xffffffffu
                      ? flat_host(cpu, SEG_SS, sp, 4) : NULL;
     if (!p)
         return ret_slow(cpu, op);
