@@ -17,6 +17,13 @@
 #else
 #define E386_INLINE static inline
 #endif
+/* A handler's slow path kept out of line, so that its fast path needs no
+ * frame (no callee-saved registers) and reaches it by a tail call. */
+#if defined(__GNUC__)
+#define E386_NOINLINE __attribute__((noinline))
+#else
+#define E386_NOINLINE
+#endif
 
 /* ---- EFLAGS ---- */
 enum {
@@ -493,6 +500,17 @@ E386_INLINE uint32_t seg_read(E386Cpu *cpu, int seg, uint32_t off, int size) {
 }
 E386_INLINE void seg_write(E386Cpu *cpu, int seg, uint32_t off, int size, uint32_t v) {
     lin_write(cpu, seg_lin_fast(cpu, seg, off, size, 1), size, v);
+}
+/* The first test of a specialised load or store: a flat segment, linear
+ * guest memory and an access inside one page make it one host access at
+ * the address returned (the host MMU checks it, as lin_read/lin_write's
+ * own fast path).  NULL: the handler's reference steps, seg_read or
+ * seg_write, which give the same result for every access. */
+E386_INLINE uint8_t *flat_host(const E386Cpu *cpu, int seg, uint32_t off, uint32_t size) {
+    uint8_t *lb = cpu->mem.lfast;
+    if (lb && cpu->seg[seg].flat && (off & 0xfff) + size <= 0x1000)
+        return lb + off;
+    return NULL;
 }
 /* load a segment register with full protected-mode checks (raises #GP/#NP/#SS) */
 void load_seg(E386Cpu *cpu, int seg, uint16_t sel);

@@ -34,4 +34,6 @@ void fuse_compare_branch(E386Op *ops, int ninsns);
  * popping ST(i),ST(0) arithmetic), integer register ops between them
  * allowed, as one op */
 void x87_fuse_runs(E386Op *ops, int ninsns);
+/* runs of 2-8 PUSH r32 or POP r32 (not ESP) as one op (cpu/stack_run.c) */
+void stack_fuse_runs(E386Op *ops, int ninsns);
 #endif

@@ -153,11 +153,9 @@ const E386Op *op_test_EI(E386Cpu *cpu, const E386Op *op)
 
 enum { FORM_RR, FORM_GR, FORM_RI, FORM_AI, FORM_GM /* reg op= [base + disp] */ };
 
-E386_INLINE const E386Op *alu32(E386Cpu *cpu, const E386Op *op, int opn, int form)
+/* r32 dst op= b, the flags recorded */
+E386_INLINE const E386Op *alu32_apply(E386Cpu *cpu, const E386Op *op, int opn, int dst, uint32_t b)
 {
-    int dst = form == FORM_RR || form == FORM_RI ? op->rm : form == FORM_GR || form == FORM_GM ? op->reg : 0;
-    uint32_t b = form == FORM_RR ? cpu->r[op->reg] : form == FORM_GR ? cpu->r[op->rm]
-               : form == FORM_GM ? seg_read(cpu, op->seg, ea_b(cpu, op), 4) : op->imm;
     uint32_t a = cpu->r[dst];
     uint32_t r;
     switch (opn) {
@@ -171,6 +169,27 @@ E386_INLINE const E386Op *alu32(E386Cpu *cpu, const E386Op *op, int opn, int for
         cpu->r[dst] = r;
     cc_set(cpu, alu_cc[opn], 4, r, a, b);
     return op + 1;
+}
+
+/* FORM_GM's operand through the reference steps (see flat_host), out of
+ * the fast path's frame */
+static E386_NOINLINE const E386Op *alu32_gm_slow(E386Cpu *cpu, const E386Op *op, int opn, uint32_t off)
+{
+    return alu32_apply(cpu, op, opn, op->reg, seg_read(cpu, op->seg, off, 4));
+}
+
+E386_INLINE const E386Op *alu32(E386Cpu *cpu, const E386Op *op, int opn, int form)
+{
+    if (form == FORM_GM) {
+        uint32_t off = ea_b(cpu, op);
+        uint8_t *p = flat_host(cpu, op->seg, off, 4);
+        if (!p)
+            return alu32_gm_slow(cpu, op, opn, off);
+        return alu32_apply(cpu, op, opn, op->reg, ld_le(p, 4));
+    }
+    int dst = form == FORM_RR || form == FORM_RI ? op->rm : form == FORM_GR ? op->reg : 0;
+    uint32_t b = form == FORM_RR ? cpu->r[op->reg] : form == FORM_GR ? cpu->r[op->rm] : op->imm;
+    return alu32_apply(cpu, op, opn, dst, b);
 }
 
 static const E386Op *add_rr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADD, FORM_RR); }
@@ -212,10 +231,12 @@ static const E386Op *cmp_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, AL
  * the generic alu_rm's: the address checked for writing once, the
  * result stored before the flags change. */
 
-E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int size, int bi, int imm)
+/* [mem] op= b at off through the reference steps: any segment, the soft
+ * MMU (reading with write intent), the page map, a page crossing */
+static E386_NOINLINE const E386Op *alu_mem_slow(E386Cpu *cpu, const E386Op *op, int opn, int size, uint32_t off,
+                                                uint32_t b)
 {
-    uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op), m = size_mask(size);
-    uint32_t b = imm ? op->imm & m : reg_get(cpu, op->reg, size);
+    uint32_t m = size_mask(size);
     if (opn == ALU_CMP) {
         uint32_t a = seg_read(cpu, op->seg, off, size);
         cc_set(cpu, CC_SUB, size, (a - b) & m, a, b);
@@ -234,6 +255,34 @@ E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int s
     }
     r &= m;
     lin_write(cpu, lin, size, r);
+    cc_set(cpu, alu_cc[opn], size, r, a, b);
+    return op + 1;
+}
+
+/* The fast path (flat_host): one host read, and for the read-modify-write
+ * forms one host write to the same place; a write the host refuses faults
+ * before the flags change, as on the slow path. */
+E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int size, int bi, int imm)
+{
+    uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op), m = size_mask(size);
+    uint32_t b = imm ? op->imm & m : reg_get(cpu, op->reg, size);
+    uint8_t *p = flat_host(cpu, op->seg, off, (uint32_t)size);
+    if (!p)
+        return alu_mem_slow(cpu, op, opn, size, off, b);
+    uint32_t a = ld_le(p, size), r;
+    if (opn == ALU_CMP) {
+        cc_set(cpu, CC_SUB, size, (a - b) & m, a, b);
+        return op + 1;
+    }
+    switch (opn) {
+    case ALU_ADD: r = a + b; break;
+    case ALU_OR: r = a | b; break;
+    case ALU_AND: r = a & b; break;
+    case ALU_XOR: r = a ^ b; break;
+    default: r = a - b; break;
+    }
+    r &= m;
+    st_le(p, size, r);
     cc_set(cpu, alu_cc[opn], size, r, a, b);
     return op + 1;
 }

@@ -20,9 +20,23 @@ const E386Op *op_jcc_J(E386Cpu *cpu, const E386Op *op)
     return jump_direct(cpu, op, next_eip(op), 1);
 }
 
-const E386Op *op_call_J(E386Cpu *cpu, const E386Op *op)
+static E386_NOINLINE const E386Op *call_j_slow(E386Cpu *cpu, const E386Op *op)
 {
     push_fast(cpu, op->size, next_eip(op));
+    ras_push(cpu);
+    return jump_direct(cpu, op, rel_target(op), 0);
+}
+
+/* CALL rel32 on a flat 32-bit stack pushes with one host access
+ * (flat_host); everything else, out of this frame, by a tail call */
+const E386Op *op_call_J(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t sp = cpu->r[4] - 4;
+    uint8_t *p = op->size == 4 && (cpu->seg[SEG_SS].flags & (1u << 22)) ? flat_host(cpu, SEG_SS, sp, 4) : NULL;
+    if (!p)
+        return call_j_slow(cpu, op);
+    st_le(p, 4, next_eip(op));
+    cpu->r[4] = sp;
     ras_push(cpu);
     return jump_direct(cpu, op, rel_target(op), 0);
 }
@@ -35,7 +49,7 @@ static void check_cs_limit(E386Cpu *cpu, uint32_t eip)
         raise_exc_err(cpu, EX_GP, 0);
 }
 
-const E386Op *op_ret(E386Cpu *cpu, const E386Op *op)
+static E386_NOINLINE const E386Op *ret_slow(E386Cpu *cpu, const E386Op *op)
 {
     int size = op->size;
     int ss32 = (cpu->seg[SEG_SS].flags >> 22) & 1;
@@ -44,6 +58,22 @@ const E386Op *op_ret(E386Cpu *cpu, const E386Op *op)
         eip &= 0xffff;
     check_cs_limit(cpu, eip);
     sp_set(cpu, sp_get(cpu) + (uint32_t)size + (op->sub ? (op->imm & 0xffff) : 0));
+    return jump_ret(cpu, eip);
+}
+
+/* RET (imm16) from a flat 32-bit stack with a 4 GiB CS limit (nothing to
+ * check: a code segment is never "flat", which needs it writable): one
+ * host access (flat_host); everything else by a tail call */
+const E386Op *op_ret(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t sp = cpu->r[4];
+    uint8_t *p = op->size == 4 && (cpu->seg[SEG_SS].flags & (1u << 22)) &&
+                     cpu->seg[SEG_CS].limit == 0xffffffffu
+                     ? flat_host(cpu, SEG_SS, sp, 4) : NULL;
+    if (!p)
+        return ret_slow(cpu, op);
+    uint32_t eip = ld_le(p, 4);
+    cpu->r[4] = sp + 4 + (op->sub ? (op->imm & 0xffff) : 0);
     return jump_ret(cpu, eip);
 }
 

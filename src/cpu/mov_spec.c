@@ -10,31 +10,82 @@
  * handler; both run the same programs in the suites. */
 #include "core/ops.h"
 
-/* ---- MOV r32, r/m32 and MOV r/m32, r32 ---- */
+/* ---- loads and stores ----
+ * Each is a fast path (flat_host: one host access) and, out of its frame,
+ * the reference steps for every other case (any segment, the soft MMU,
+ * the page map, a page crossing), reached by a tail call: the fast path
+ * then saves no register.  A load writes r32 whole (MOV r32, MOVZX) or
+ * one byte register (AL..BH by reg_set). */
+enum { DST_R32, DST_R8 };
 
-static const E386Op *op_mov_ld32_b(E386Cpu *cpu, const E386Op *op)
+static E386_NOINLINE const E386Op *load_slow(E386Cpu *cpu, const E386Op *op, uint32_t off, int size, int dst)
 {
-    cpu->r[op->reg] = seg_read(cpu, op->seg, ea_b(cpu, op), 4);
+    uint32_t v = seg_read(cpu, op->seg, off, size);
+    if (dst == DST_R8)
+        reg_set(cpu, op->reg, 1, v);
+    else
+        cpu->r[op->reg] = v;
     return op + 1;
 }
 
-static const E386Op *op_mov_ld32_bi(E386Cpu *cpu, const E386Op *op)
+static E386_NOINLINE const E386Op *store_slow(E386Cpu *cpu, const E386Op *op, uint32_t off, int size, uint32_t v)
 {
-    cpu->r[op->reg] = seg_read(cpu, op->seg, ea_bi(cpu, op), 4);
+    seg_write(cpu, op->seg, off, size, v);
     return op + 1;
 }
 
-static const E386Op *op_mov_st32_b(E386Cpu *cpu, const E386Op *op)
+E386_INLINE const E386Op *load(E386Cpu *cpu, const E386Op *op, int bi, int size, int dst)
 {
-    seg_write(cpu, op->seg, ea_b(cpu, op), 4, cpu->r[op->reg]);
+    uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op);
+    uint8_t *p = flat_host(cpu, op->seg, off, (uint32_t)size);
+    if (!p)
+        return load_slow(cpu, op, off, size, dst);
+    if (dst == DST_R8)
+        reg_set(cpu, op->reg, 1, ld_le(p, size));
+    else
+        cpu->r[op->reg] = ld_le(p, size);
     return op + 1;
 }
 
-static const E386Op *op_mov_st32_bi(E386Cpu *cpu, const E386Op *op)
+/* the value: a register (r32, or AL..BH by reg_get) or the immediate */
+enum { SRC_REG, SRC_IMM };
+
+E386_INLINE const E386Op *store(E386Cpu *cpu, const E386Op *op, int bi, int size, int src)
 {
-    seg_write(cpu, op->seg, ea_bi(cpu, op), 4, cpu->r[op->reg]);
+    uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op);
+    uint32_t v = src == SRC_IMM ? op->imm & size_mask(size) : reg_get(cpu, op->reg, size);
+    uint8_t *p = flat_host(cpu, op->seg, off, (uint32_t)size);
+    if (!p)
+        return store_slow(cpu, op, off, size, v);
+    st_le(p, size, v);
     return op + 1;
 }
+
+/* one line per handler: name, base+index?, width, destination/source */
+#define LOAD(name, bi, size, dst) \
+    static const E386Op *name(E386Cpu *c, const E386Op *o) { return load(c, o, bi, size, dst); }
+#define STORE(name, bi, size, src) \
+    static const E386Op *name(E386Cpu *c, const E386Op *o) { return store(c, o, bi, size, src); }
+LOAD(op_mov_ld32_b, 0, 4, DST_R32)    /* MOV r32, r/m32 */
+LOAD(op_mov_ld32_bi, 1, 4, DST_R32)
+LOAD(op_mov_ld8_b, 0, 1, DST_R8)      /* MOV r8, r/m8 */
+LOAD(op_mov_ld8_bi, 1, 1, DST_R8)
+LOAD(op_movzx32_8_b, 0, 1, DST_R32)   /* MOVZX r32, r/m8 */
+LOAD(op_movzx32_8_bi, 1, 1, DST_R32)
+LOAD(op_movzx32_16_b, 0, 2, DST_R32)  /* MOVZX r32, r/m16 */
+LOAD(op_movzx32_16_bi, 1, 2, DST_R32)
+STORE(op_mov_st32_b, 0, 4, SRC_REG)   /* MOV r/m32, r32 */
+STORE(op_mov_st32_bi, 1, 4, SRC_REG)
+STORE(op_mov_st8_b, 0, 1, SRC_REG)    /* MOV r/m8, r8 */
+STORE(op_mov_st8_bi, 1, 1, SRC_REG)
+STORE(op_mov_sti32_b, 0, 4, SRC_IMM)  /* MOV r/m32, imm32 */
+STORE(op_mov_sti32_bi, 1, 4, SRC_IMM)
+STORE(op_mov_sti8_b, 0, 1, SRC_IMM)   /* MOV r/m8, imm8 (flag arrays, sieves) */
+STORE(op_mov_sti8_bi, 1, 1, SRC_IMM)
+#undef LOAD
+#undef STORE
+
+/* ---- MOV r32, r32 and MOVZX from a register ---- */
 
 /* MOV r32, r32 in either encoding: 89 /r writes rm, 8B /r writes reg */
 static const E386Op *op_mov_rr32_EG(E386Cpu *cpu, const E386Op *op)
@@ -46,86 +97,6 @@ static const E386Op *op_mov_rr32_EG(E386Cpu *cpu, const E386Op *op)
 static const E386Op *op_mov_rr32_GE(E386Cpu *cpu, const E386Op *op)
 {
     cpu->r[op->reg] = cpu->r[op->rm];
-    return op + 1;
-}
-
-/* ---- byte forms (AL..BH by reg_set/reg_get) ---- */
-
-static const E386Op *op_mov_ld8_b(E386Cpu *cpu, const E386Op *op)
-{
-    reg_set(cpu, op->reg, 1, seg_read(cpu, op->seg, ea_b(cpu, op), 1));
-    return op + 1;
-}
-
-static const E386Op *op_mov_ld8_bi(E386Cpu *cpu, const E386Op *op)
-{
-    reg_set(cpu, op->reg, 1, seg_read(cpu, op->seg, ea_bi(cpu, op), 1));
-    return op + 1;
-}
-
-static const E386Op *op_mov_st8_b(E386Cpu *cpu, const E386Op *op)
-{
-    seg_write(cpu, op->seg, ea_b(cpu, op), 1, reg_get(cpu, op->reg, 1));
-    return op + 1;
-}
-
-static const E386Op *op_mov_st8_bi(E386Cpu *cpu, const E386Op *op)
-{
-    seg_write(cpu, op->seg, ea_bi(cpu, op), 1, reg_get(cpu, op->reg, 1));
-    return op + 1;
-}
-
-/* ---- MOV r/m32, imm32 ---- */
-
-static const E386Op *op_mov_sti32_b(E386Cpu *cpu, const E386Op *op)
-{
-    seg_write(cpu, op->seg, ea_b(cpu, op), 4, op->imm);
-    return op + 1;
-}
-
-static const E386Op *op_mov_sti32_bi(E386Cpu *cpu, const E386Op *op)
-{
-    seg_write(cpu, op->seg, ea_bi(cpu, op), 4, op->imm);
-    return op + 1;
-}
-
-/* ---- MOV r/m8, imm8 (flag arrays, sieves) ---- */
-
-static const E386Op *op_mov_sti8_b(E386Cpu *cpu, const E386Op *op)
-{
-    seg_write(cpu, op->seg, ea_b(cpu, op), 1, op->imm & 0xff);
-    return op + 1;
-}
-
-static const E386Op *op_mov_sti8_bi(E386Cpu *cpu, const E386Op *op)
-{
-    seg_write(cpu, op->seg, ea_bi(cpu, op), 1, op->imm & 0xff);
-    return op + 1;
-}
-
-/* ---- MOVZX r32, r/m8 and r/m16 ---- */
-
-static const E386Op *op_movzx32_8_b(E386Cpu *cpu, const E386Op *op)
-{
-    cpu->r[op->reg] = seg_read(cpu, op->seg, ea_b(cpu, op), 1);
-    return op + 1;
-}
-
-static const E386Op *op_movzx32_8_bi(E386Cpu *cpu, const E386Op *op)
-{
-    cpu->r[op->reg] = seg_read(cpu, op->seg, ea_bi(cpu, op), 1);
-    return op + 1;
-}
-
-static const E386Op *op_movzx32_16_b(E386Cpu *cpu, const E386Op *op)
-{
-    cpu->r[op->reg] = seg_read(cpu, op->seg, ea_b(cpu, op), 2);
-    return op + 1;
-}
-
-static const E386Op *op_movzx32_16_bi(E386Cpu *cpu, const E386Op *op)
-{
-    cpu->r[op->reg] = seg_read(cpu, op->seg, ea_bi(cpu, op), 2);
     return op + 1;
 }
 

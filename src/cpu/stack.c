@@ -12,16 +12,40 @@ static void check_push(E386Cpu *cpu, uint32_t n)
     lin_check_write(cpu, seg_lin_fast(cpu, SEG_SS, sp, n, 1), n);
 }
 
-const E386Op *op_push_R(E386Cpu *cpu, const E386Op *op)
+static E386_NOINLINE const E386Op *push_r_slow(E386Cpu *cpu, const E386Op *op)
 {
     push_fast(cpu, op->size, reg_get(cpu, op->sub, op->size)); /* PUSH ESP: old value */
     return op + 1;
 }
 
-const E386Op *op_pop_R(E386Cpu *cpu, const E386Op *op)
+static E386_NOINLINE const E386Op *pop_r_slow(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t v = pop_fast(cpu, op->size);
     reg_set(cpu, op->sub, op->size, v); /* POP ESP: the popped value wins */
+    return op + 1;
+}
+
+/* PUSH r32 and POP r32 on a flat 32-bit stack are one host access
+ * (flat_host); everything else, out of this frame, by a tail call. */
+const E386Op *op_push_R(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t sp = cpu->r[4] - 4;
+    uint8_t *p = op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4) : NULL;
+    if (!p)
+        return push_r_slow(cpu, op);
+    st_le(p, 4, cpu->r[op->sub]); /* PUSH ESP: old value */
+    cpu->r[4] = sp;
+    return op + 1;
+}
+
+const E386Op *op_pop_R(E386Cpu *cpu, const E386Op *op)
+{
+    uint8_t *p = op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, cpu->r[4], 4) : NULL;
+    if (!p)
+        return pop_r_slow(cpu, op);
+    uint32_t v = ld_le(p, 4);
+    cpu->r[4] += 4;
+    cpu->r[op->sub] = v; /* POP ESP: the popped value wins */
     return op + 1;
 }
 

@@ -1,0 +1,72 @@
+/* PUSH r32 and POP r32 runs as one op.
+ *
+ * Function prologues and epilogues push and pop several registers in a
+ * row (push ebp; ...; push edi; push esi; push ebx and the reverse), one
+ * dispatch each.  A run of 2-8 such ops in a block gets, on its first op,
+ * a handler that does them all when the whole run's stack slots lie in
+ * one page of a flat 32-bit stack with linear guest memory (flat_host):
+ * one page means that either every access succeeds or the first one
+ * faults, before anything changed, exactly where the first PUSH or POP
+ * would.  Otherwise it runs only the first op's own handler and returns
+ * the next op, whose handler is unchanged: the run's other ops stay in
+ * the block (reached only then).  ESP itself is never in a run (PUSH ESP
+ * pushes the value of the moment, POP ESP loads it). */
+#include "core/ops.h"
+
+enum { RUN_MAX = 8 };
+
+static int ss32(const E386Cpu *cpu) { return (cpu->seg[SEG_SS].flags >> 22) & 1; }
+
+E386_INLINE const E386Op *push_run(E386Cpu *cpu, const E386Op *op, int n)
+{
+    uint32_t sp = cpu->r[4] - 4u * (uint32_t)n;
+    uint8_t *p = ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4u * (uint32_t)n) : NULL;
+    if (!p)
+        return op_push_R(cpu, op);
+    for (int k = 0; k < n; k++) /* in the guest's order: the highest slot first */
+        st_le(p + 4 * (n - 1 - k), 4, cpu->r[op[k].sub]);
+    cpu->r[4] = sp;
+    return op + n;
+}
+
+E386_INLINE const E386Op *pop_run(E386Cpu *cpu, const E386Op *op, int n)
+{
+    uint8_t *p = ss32(cpu) ? flat_host(cpu, SEG_SS, cpu->r[4], 4u * (uint32_t)n) : NULL;
+    if (!p)
+        return op_pop_R(cpu, op);
+    for (int k = 0; k < n; k++) /* a register popped twice keeps the later value */
+        cpu->r[op[k].sub] = ld_le(p + 4 * k, 4);
+    cpu->r[4] += 4u * (uint32_t)n;
+    return op + n;
+}
+
+/* one handler per direction and length */
+#define RUN(n) \
+    static const E386Op *push_run##n(E386Cpu *c, const E386Op *o) { return push_run(c, o, n); } \
+    static const E386Op *pop_run##n(E386Cpu *c, const E386Op *o) { return pop_run(c, o, n); }
+RUN(2) RUN(3) RUN(4) RUN(5) RUN(6) RUN(7) RUN(8)
+#undef RUN
+
+static const OpFn push_runs[RUN_MAX + 1] = { NULL, NULL, push_run2, push_run3, push_run4,
+                                             push_run5, push_run6, push_run7, push_run8 };
+static const OpFn pop_runs[RUN_MAX + 1] = { NULL, NULL, pop_run2, pop_run3, pop_run4,
+                                            pop_run5, pop_run6, pop_run7, pop_run8 };
+
+/* a PUSH r32 or POP r32 (fn) of a register other than ESP */
+static int in_run(const E386Op *op, OpFn fn)
+{
+    return op->fn == fn && op->size == 4 && op->sub != 4;
+}
+
+void stack_fuse_runs(E386Op *ops, int ninsns)
+{
+    for (int i = 0; i < ninsns;) {
+        OpFn fn = ops[i].fn == op_push_R ? op_push_R : op_pop_R;
+        int n = 0;
+        while (i + n < ninsns && n < RUN_MAX && in_run(&ops[i + n], fn))
+            n++;
+        if (n >= 2)
+            ops[i].fn = fn == op_push_R ? push_runs[n] : pop_runs[n];
+        i += n ? n : 1;
+    }
+}
