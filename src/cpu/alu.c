@@ -231,6 +231,18 @@ static const E386Op *cmp_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, AL
  * the generic alu_rm's: the address checked for writing once, the
  * result stored before the flags change. */
 
+/* the read-modify-write forms' operation (CMP is handled before) */
+static inline uint32_t alu_mem_op(int opn, uint32_t a, uint32_t b)
+{
+    switch (opn) {
+    case ALU_ADD: return a + b;
+    case ALU_OR: return a | b;
+    case ALU_AND: return a & b;
+    case ALU_XOR: return a ^ b;
+    default: return a - b;
+    }
+}
+
 /* [mem] op= b at off through the reference steps: any segment, the soft
  * MMU (reading with write intent), the page map, a page crossing */
 static E386_NOINLINE const E386Op *alu_mem_slow(E386Cpu *cpu, const E386Op *op, int opn, int size, uint32_t off,
@@ -245,15 +257,7 @@ static E386_NOINLINE const E386Op *alu_mem_slow(E386Cpu *cpu, const E386Op *op, 
     uint32_t lin = seg_lin_fast(cpu, op->seg, off, (uint32_t)size, 1);
     if (cpu->softmmu) /* paging reads with write intent: #PF(W), pages dirtied first */
         lin_check_write(cpu, lin, (uint32_t)size);
-    uint32_t a = lin_read(cpu, lin, size), r;
-    switch (opn) {
-    case ALU_ADD: r = a + b; break;
-    case ALU_OR: r = a | b; break;
-    case ALU_AND: r = a & b; break;
-    case ALU_XOR: r = a ^ b; break;
-    default: r = a - b; break;
-    }
-    r &= m;
+    uint32_t a = lin_read(cpu, lin, size), r = alu_mem_op(opn, a, b) & m;
     lin_write(cpu, lin, size, r);
     cc_set(cpu, alu_cc[opn], size, r, a, b);
     return op + 1;
@@ -269,19 +273,12 @@ E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int s
     uint8_t *p = flat_host(cpu, op->seg, off, (uint32_t)size);
     if (!p)
         return alu_mem_slow(cpu, op, opn, size, off, b);
-    uint32_t a = ld_le(p, size), r;
+    uint32_t a = ld_le(p, size);
     if (opn == ALU_CMP) {
         cc_set(cpu, CC_SUB, size, (a - b) & m, a, b);
         return op + 1;
     }
-    switch (opn) {
-    case ALU_ADD: r = a + b; break;
-    case ALU_OR: r = a | b; break;
-    case ALU_AND: r = a & b; break;
-    case ALU_XOR: r = a ^ b; break;
-    default: r = a - b; break;
-    }
-    r &= m;
+    uint32_t r = alu_mem_op(opn, a, b) & m;
     st_le(p, size, r);
     cc_set(cpu, alu_cc[opn], size, r, a, b);
     return op + 1;
