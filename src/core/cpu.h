@@ -506,6 +506,8 @@ E386_INLINE void seg_write(E386Cpu *cpu, int seg, uint32_t off, int size, uint32
  * the address returned (the host MMU checks it, as lin_read/lin_write's
  * own fast path).  NULL: the handler's reference steps, seg_read or
  * seg_write, which give the same result for every access. */
+/* the stack is 32-bit (SS's B bit): ESP, not SP */
+E386_INLINE int ss32(const E386Cpu *cpu) { return DESC_DB(cpu->seg[SEG_SS].flags); }
 E386_INLINE uint8_t *flat_host(const E386Cpu *cpu, int seg, uint32_t off, uint32_t size) {
     uint8_t *lb = cpu->mem.lfast;
     if (lb && cpu->seg[seg].flat && (off & 0xfff) + size <= 0x1000)

@@ -32,7 +32,7 @@ static E386_NOINLINE const E386Op *call_j_slow(E386Cpu *cpu, const E386Op *op)
 const E386Op *op_call_J(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t sp = cpu->r[4] - 4;
-    uint8_t *p = op->size == 4 && (cpu->seg[SEG_SS].flags & (1u << 22)) ? flat_host(cpu, SEG_SS, sp, 4) : NULL;
+    uint8_t *p = op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4) : NULL;
     if (!p)
         return call_j_slow(cpu, op);
     st_le(p, 4, next_eip(op));
@@ -52,8 +52,7 @@ static void check_cs_limit(E386Cpu *cpu, uint32_t eip)
 static E386_NOINLINE const E386Op *ret_slow(E386Cpu *cpu, const E386Op *op)
 {
     int size = op->size;
-    int ss32 = (cpu->seg[SEG_SS].flags >> 22) & 1;
-    uint32_t eip = ss32 ? seg_read(cpu, SEG_SS, cpu->r[4], size) : stack_peek(cpu, size, 0);
+    uint32_t eip = ss32(cpu) ? seg_read(cpu, SEG_SS, cpu->r[4], size) : stack_peek(cpu, size, 0);
     if (size == 2)
         eip &= 0xffff;
     check_cs_limit(cpu, eip);
@@ -67,7 +66,7 @@ static E386_NOINLINE const E386Op *ret_slow(E386Cpu *cpu, const E386Op *op)
 const E386Op *op_ret(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t sp = cpu->r[4];
-    uint8_t *p = op->size == 4 && (cpu->seg[SEG_SS].flags & (1u << 22)) &&
+    uint8_t *p = op->size == 4 && ss32(cpu) &&
                      cpu->seg[SEG_CS].limit == 0xffffffffu
                      ? flat_host(cpu, SEG_SS, sp, 4) : NULL;
     if (!p)

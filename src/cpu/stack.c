@@ -1,7 +1,6 @@
 /* PUSH POP PUSHA POPA PUSHF POPF ENTER LEAVE. */
 #include "core/ops.h"
 
-static int ss32(const E386Cpu *cpu) { return (cpu->seg[SEG_SS].flags >> 22) & 1; }
 
 /* linear address of SS:(SP - n) for checking multi-part pushes up front */
 static void check_push(E386Cpu *cpu, uint32_t n)

@@ -15,8 +15,6 @@
 
 enum { RUN_MAX = 8 };
 
-static int ss32(const E386Cpu *cpu) { return (cpu->seg[SEG_SS].flags >> 22) & 1; }
-
 E386_INLINE const E386Op *push_run(E386Cpu *cpu, const E386Op *op, int n)
 {
     uint32_t sp = cpu->r[4] - 4u * (uint32_t)n;
