@@ -159,6 +159,7 @@ void e386_fpu_init(E386Cpu *cpu);
 /* Statistics for tests and benchmarks. */
 typedef struct e386_stats {
     uint64_t tb_translated, tb_flushes, tb_invalidated, chain_hits;
+    uint64_t native_blocks; /* blocks given host code (the native back end) */
 } e386_stats;
 void e386_get_stats(const E386Cpu *cpu, e386_stats *st);
 

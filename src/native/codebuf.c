@@ -45,31 +45,50 @@ static int protect(CodeBuf *b, size_t from, size_t to, int prot)
     return mprotect(b->base + lo, hi - lo, prot);
 }
 
+enum { WINDOW = 64 << 10 }; /* bytes made writable at once */
+
 uint8_t *codebuf_begin(CodeBuf *b, size_t len)
 {
     size_t at = (b->used + 15) & ~(size_t)15;
-    if (at + len > b->size || protect(b, at, at + len, PROT_READ | PROT_WRITE) != 0)
-        return NULL;
-    b->used = at;
+    if (at + len > b->win_end) {
+        if (codebuf_seal(b) != 0)
+            return NULL;
+        at = b->used;
+        size_t end = at + (len > WINDOW ? page_up(len) : WINDOW);
+        if (end > b->size || protect(b, at, end, PROT_READ | PROT_WRITE) != 0)
+            return NULL;
+        b->win_end = end;
+    }
     return b->base + at;
 }
 
-int codebuf_commit(CodeBuf *b, uint8_t *start, size_t len)
+void codebuf_commit(CodeBuf *b, uint8_t *start, size_t len)
 {
-    size_t at = (size_t)(start - b->base);
-    b->used = at + len;
-    /* pages of the window past the block stay writable and hold no code
-     * yet: the next block's window opens them again */
-    return protect(b, at, b->used, PROT_READ | PROT_EXEC);
+    b->used = (size_t)(start - b->base) + len;
 }
 
-void codebuf_keep_prefix(CodeBuf *b) { b->keep = b->used; }
+int codebuf_seal(CodeBuf *b)
+{
+    if (b->win_end > b->sealed && protect(b, b->sealed, b->win_end, PROT_READ | PROT_EXEC) != 0)
+        return -1;
+    /* the next window starts on a page of its own */
+    b->used = b->sealed = b->win_end = page_up(b->used);
+    return 0;
+}
+
+void codebuf_keep_prefix(CodeBuf *b)
+{
+    codebuf_seal(b);
+    b->keep = b->used;
+}
+
 void codebuf_reset_later(CodeBuf *b) { b->reset_pending = 1; }
 
 void codebuf_run_starts(CodeBuf *b)
 {
     if (b->reset_pending) {
-        b->used = b->keep;
+        codebuf_seal(b); /* no page stays writable */
+        b->used = b->sealed = b->win_end = b->keep;
         b->reset_pending = 0;
     }
 }

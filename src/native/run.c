@@ -5,7 +5,25 @@
 enum {
     CODE_BYTES = 64u << 20, /* reserved, touched as used; a full buffer interprets until the flush */
     HOT = 2,                /* a block is translated at its HOT-th entry: not for code that runs once */
+    /* the window is sealed when the blocks waiting for it have been
+     * entered SEAL_HITS times each on average (+ SEAL_MIN): soon for a
+     * hot loop, seldom while a program mostly translates new code */
+    SEAL_HITS = 8, SEAL_MIN = 64,
 };
+
+/* Seal the open window: its blocks' code becomes theirs to run. */
+static void publish(E386Cpu *cpu, NativeState *ns)
+{
+    if (codebuf_seal(ns->buf) != 0) {
+        ns->full = 1; /* the host refused: interpret from here on */
+        return;
+    }
+    for (int k = 0; k < ns->npending; k++)
+        ns->pending[k].tb->native = ns->pending[k].code;
+    cpu->stats.native_blocks += (uint64_t)ns->npending;
+    ns->npending = 0;
+    ns->pending_hits = 0;
+}
 
 static NativeState *state(E386Cpu *cpu)
 {
@@ -33,8 +51,25 @@ static const uint8_t *code_for(E386Cpu *cpu, NativeState *ns, const E386Op *op)
         return NULL;
     const uint32_t *table = tb->native;
     if (!table) {
-        if (ns->full || ++tb->heat < HOT || !(table = native_translate(cpu, ns, tb)))
+        if (tb->heat == TB_PENDING) {
+            if (++ns->pending_hits < SEAL_HITS * (unsigned)ns->npending + SEAL_MIN)
+                return NULL;
+            publish(cpu, ns);
+            if (!(table = tb->native))
+                return NULL;
+            return (const uint8_t *)table + table[i];
+        }
+        if (ns->full || ++tb->heat < HOT)
             return NULL;
+        if (ns->npending == (int)(sizeof ns->pending / sizeof ns->pending[0]))
+            publish(cpu, ns);
+        const uint32_t *code = native_translate(cpu, ns, tb);
+        if (code) {
+            ns->pending[ns->npending].tb = tb;
+            ns->pending[ns->npending++].code = code;
+            tb->heat = TB_PENDING;
+        }
+        return NULL;
     }
     return (const uint8_t *)table + table[i];
 }
@@ -73,8 +108,11 @@ void native_run_chain(E386Cpu *cpu, const E386Op *op)
 void native_flush(E386Cpu *cpu)
 {
     NativeState *ns = cpu->native;
-    if (ns)
+    if (ns) {
         codebuf_reset_later(ns->buf);
+        ns->npending = 0; /* their Tbs are gone */
+        ns->pending_hits = 0;
+    }
 }
 
 void native_free(E386Cpu *cpu)

@@ -14,7 +14,7 @@
 #include "native/x64emit.h"
 
 enum {
-    OP_MAX_BYTES = 96,  /* the most one op's code takes */
+    OP_MAX_BYTES = 256, /* the most one op's code takes (an inline load or store: about 200) */
     MAX_OPS = 128,      /* more than a block has (exec.c's TB_MAX_INSNS + 1) */
     CPU_REG = X_RBX,    /* cpu, callee-saved across the handlers */
 };
@@ -73,9 +73,10 @@ int native_emit_stubs(NativeState *ns)
     x_pop(&e, X_R12);
     x_pop(&e, X_RBX);
     x_ret(&e);
-    if (codebuf_commit(ns->buf, p, x_len(&e)) != 0)
-        return -1;
+    codebuf_commit(ns->buf, p, x_len(&e));
     codebuf_keep_prefix(ns->buf);
+    if (ns->buf->sealed != ns->buf->keep || ns->buf->keep == 0)
+        return -1; /* the host refused the protection change */
     _Static_assert(sizeof(NativeEnter) == sizeof(uint8_t *), "function pointers are addresses");
     uintptr_t entry = (uintptr_t)p;
     memcpy(&ns->enter, &entry, sizeof entry);
@@ -83,8 +84,7 @@ int native_emit_stubs(NativeState *ns)
     return 0;
 }
 
-/* op i as a call of its handler; then on to op i+1 or out */
-static void emit_call_op(Emit *e, const NativeState *ns, const Tb *tb, int i)
+void native_emit_call(Emit *e, const NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
@@ -125,18 +125,14 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     uint32_t off[MAX_OPS];
     for (int i = 0; i < tb->nops; i++) {
         off[i] = (uint32_t)x_len(&e);
-        emit_call_op(&e, ns, tb, i);
+        if (i + 1 == tb->nops || !native_inline_op(&e, ns, tb, i))
+            native_emit_call(&e, ns, tb, i);
     }
     if (e.overflow) { /* cannot happen: OP_MAX_BYTES covers every form */
-        codebuf_commit(ns->buf, p, 0);
         ns->full = 1;
         return NULL;
     }
     memcpy(p, off, (size_t)tb->nops * 4);
-    if (codebuf_commit(ns->buf, p, x_len(&e)) != 0) {
-        ns->full = 1;
-        return NULL;
-    }
-    tb->native = p;
-    return (const uint32_t *)p;
+    codebuf_commit(ns->buf, p, x_len(&e));
+    return (const uint32_t *)p; /* executable once the window is sealed */
 }

@@ -141,6 +141,28 @@ void x_alu_ri32(Emit *e, int op, int dst, uint32_t imm)
     x_u32(e, imm);
 }
 
+/* [base + index]: ModRM rm=100 and a SIB byte with scale 1 (base not RBP/R13) */
+static void mem_idx(Emit *e, unsigned opc, int reg, int base, int index)
+{
+    unsigned b = 0x40u | (reg & 8 ? 4u : 0u) | (index & 8 ? 2u : 0u) | (base & 8 ? 1u : 0u);
+    if (b != 0x40)
+        x_byte(e, b);
+    x_byte(e, opc);
+    x_byte(e, (unsigned)(reg & 7) << 3 | 4u);
+    x_byte(e, (unsigned)(index & 7) << 3 | (unsigned)(base & 7));
+}
+
+void x_load32_idx(Emit *e, int dst, int base, int index) { mem_idx(e, 0x8b, dst, base, index); }
+void x_store32_idx(Emit *e, int base, int index, int src) { mem_idx(e, 0x89, src, base, index); }
+
+void x_shl_ri32(Emit *e, int r, int n)
+{
+    rex(e, 0, 0, r);
+    x_byte(e, 0xc1);
+    modrm_rr(e, 4, r);
+    x_byte(e, (unsigned)n);
+}
+
 void x_call(Emit *e, uintptr_t target)
 {
     intptr_t rel = (intptr_t)(target - (uintptr_t)(e->p + 5));

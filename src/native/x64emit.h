@@ -41,6 +41,9 @@ void x_add_rr64(Emit *e, int dst, int src);
 /* 32-bit ALU dst op= src for op 0..7 (ADD OR ADC SBB AND SUB XOR CMP) */
 void x_alu_rr32(Emit *e, int op, int dst, int src);
 void x_alu_ri32(Emit *e, int op, int dst, uint32_t imm);
+void x_load32_idx(Emit *e, int dst, int base, int index);  /* dst = [base + index] */
+void x_store32_idx(Emit *e, int base, int index, int src);
+void x_shl_ri32(Emit *e, int r, int n);
 void x_call(Emit *e, uintptr_t target);            /* clobbers RAX when far */
 void x_jmp_reg(Emit *e, int r);
 /* rel32 jumps: the offset of their displacement, for x_patch */

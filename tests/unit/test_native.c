@@ -10,9 +10,10 @@
  * ALU forms, MOV, MOVZX, LEA, INC/DEC, shifts and rotates, IMUL, NEG,
  * BSWAP, SETcc, PUSH/POP, loads and stores at [EBX + disp] (some across
  * the data page's end into an unmapped page: a fault in mid-block), CMP
- * or TEST + Jcc skipping the next instruction, and one store into the
- * immediate of the loop's first instruction (self-modifying code: the
- * running block is invalidated).  Budgets end runs between any two
+ * or TEST + Jcc skipping the next instruction, and a store into the
+ * immediate of the loop's first instruction in a late iteration
+ * (self-modifying code: the running block is invalidated).  EBX moves on
+ * each iteration, so that most faults come late too, in host code.  Budgets end runs between any two
  * instructions.  Both memory paths run: linear guest memory (host
  * faults) and the page map. */
 #include <check.h>
@@ -39,7 +40,7 @@ static void put32(Code *c, uint32_t v)
         put(c, v >> 8 * i & 0xff);
 }
 
-/* a destination register: not ECX (the loop), ESP or EBX (the data base) */
+/* a destination register: not ECX (the loop), ESP or EBX (the data pointer) */
 static int dst_reg(Rng *g)
 {
     static const int r[5] = { 0, 2, 5, 6, 7 };
@@ -50,7 +51,7 @@ static int dst_reg(Rng *g)
 static void insn(Code *c, Rng *g)
 {
     int d = dst_reg(g), s = (int)(rnd(g) % 8), k = (int)(rnd(g) % 8);
-    uint32_t disp = rnd(g) % 16 == 0 ? 0xffd + rnd(g) % 8 : (rnd(g) % 0x3f0) * 4;
+    uint32_t disp = rnd(g) % 32 == 0 ? 0xffd + rnd(g) % 8 : (rnd(g) % 0x3f0) * 4;
     switch (rnd(g) % 17) {
     case 0: put(c, 0x89); put(c, 0xc0 | s << 3 | d); break;            /* mov d, s */
     case 1: put(c, 0x01 | k << 3); put(c, 0xc0 | s << 3 | d); break;   /* alu d, s */
@@ -72,21 +73,28 @@ static void insn(Code *c, Rng *g)
     }
 }
 
-/* mov eax, imm32 (patched by the loop); body; dec ecx; jnz top; int3 */
+/* mov eax, imm32 (the patched immediate); at iteration ECX == k, without
+ * a branch (so in the same block): mov [CODE + 1], edx, else a store to
+ * the data page; body; add ebx, 16 (so that accesses reach the unmapped
+ * page in a late iteration, when the blocks have host code); dec ecx;
+ * jnz top; int3 */
 static void make_program(Code *c, Rng *g)
 {
     memset(c->b, 0xcc, sizeof c->b);
     c->n = 0;
-    int top = c->n;
     put(c, 0xb8);
     put32(c, 0x1234);
-    int n = 4 + (int)(rnd(g) % 40), smc = (int)(rnd(g) % (unsigned)n);
+    if (rnd(g) % 2) {
+        uint32_t k = 1 + rnd(g) % 6, away = DATA + 0x800 - (CODE + 1);
+        put(c, 0x89); put(c, 0xce);                     /* mov esi, ecx */
+        put(c, 0x83); put(c, 0xee); put(c, k);          /* sub esi, k */
+        put(c, 0xf7); put(c, 0xde);                     /* neg esi: CF = esi != 0 */
+        put(c, 0x19); put(c, 0xf6);                     /* sbb esi, esi */
+        put(c, 0x81); put(c, 0xe6); put32(c, away);     /* and esi, away */
+        put(c, 0x89); put(c, 0x96); put32(c, CODE + 1); /* mov [esi + CODE + 1], edx */
+    }
+    int n = 4 + (int)(rnd(g) % 40);
     for (int i = 0; i < n; i++) {
-        if (i == smc && rnd(g) % 2) { /* mov [CODE + top + 1], edx: the immediate above */
-            put(c, 0x89);
-            put(c, 0x15);
-            put32(c, CODE + (uint32_t)top + 1);
-        }
         if (rnd(g) % 5 == 0) { /* cmp/test; jcc over the next instruction */
             put(c, rnd(g) & 1 ? 0x39 : 0x85);
             put(c, 0xc0 | (int)(rnd(g) % 8) << 3 | (int)(rnd(g) % 8));
@@ -100,8 +108,9 @@ static void make_program(Code *c, Rng *g)
             insn(c, g);
         }
     }
+    put(c, 0x83); put(c, 0xc3); put(c, 16); /* add ebx, 16 */
     put(c, 0x49); /* dec ecx */
-    int rel = top - (c->n + 6);
+    int rel = 0 - (c->n + 6);
     put(c, 0x0f);
     put(c, 0x85);
     put32(c, (uint32_t)rel);
@@ -125,7 +134,7 @@ static E386Cpu *new_cpu(int accel, int linear, const Code *c, Rng *g)
     ck_assert_int_eq(e386_mem_write(cpu, DATA, data, sizeof data), 0);
     for (int r = 0; r < 8; r++)
         e386_reg_write(cpu, r, rnd(&local));
-    e386_reg_write(cpu, E386_ECX, 1 + rnd(&local) % 12);
+    e386_reg_write(cpu, E386_ECX, 8 + rnd(&local) % 40);
     e386_reg_write(cpu, E386_EBX, DATA);
     e386_reg_write(cpu, E386_ESP, STACK + 0x800);
     e386_reg_write(cpu, E386_EIP, CODE);
@@ -169,7 +178,9 @@ static int twin_run(Rng *g, int linear, int *faults, int *translated)
             break;
         }
     }
-    *translated += a->native != NULL;
+    e386_stats st;
+    e386_get_stats(a, &st);
+    *translated += st.native_blocks > 0;
     e386_cpu_free(a);
     e386_cpu_free(b);
     return ok;
