@@ -3,7 +3,8 @@
  *
  * Handlers that cannot fault, touch nothing but the general registers
  * and the lazy flags, and always go on to the next op: the 32-bit
- * register MOV and the register and immediate ALU forms (alu.c's alu32:
+ * register MOV, LEA with a base (and index), and the register and
+ * immediate ALU forms (alu.c's alu32:
  * the same cc_set values, so that every later flag read is the
  * interpreter's).  They store no cpu->cur (nothing can fault or look at
  * it before the next called op stores its own) and check no exit request
@@ -40,6 +41,19 @@ static void emit_cc(Emit *e, uint32_t kind, int dst, int src1, int src2)
 #define LFAST_OFF ((int32_t)offsetof(E386Cpu, mem.lfast))
 #define FLAT_OFF(s) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, flat)))
 
+/* EAX = base (+ index << scale) + disp, mod 2^32, as ea_b and ea_bi */
+static void emit_ea(Emit *e, const E386Op *op, int indexed)
+{
+    x_load32(e, X_RAX, X_RBX, REG_OFF(op->base));
+    if (indexed) {
+        x_load32(e, X_RCX, X_RBX, REG_OFF(op->index));
+        if (op->scale)
+            x_shl_ri32(e, X_RCX, op->scale);
+        x_alu_rr32(e, 0, X_RAX, X_RCX);
+    }
+    x_alu_ri32(e, 0, X_RAX, op->disp);
+}
+
 static void emit_mem(Emit *e, const NativeState *ns, const Tb *tb, int i, int kind)
 {
     const E386Op *op = &tb->ops[i];
@@ -51,14 +65,7 @@ static void emit_mem(Emit *e, const NativeState *ns, const Tb *tb, int i, int ki
     x_load64(e, X_RDX, X_RBX, LFAST_OFF);
     x_test_rr64(e, X_RDX, X_RDX);
     slow[1] = x_jcc(e, X_E);
-    x_load32(e, X_RAX, X_RBX, REG_OFF(op->base)); /* the address, mod 2^32 */
-    if (kind == MOV_LD32_BI || kind == MOV_ST32_BI) {
-        x_load32(e, X_RCX, X_RBX, REG_OFF(op->index));
-        if (op->scale)
-            x_shl_ri32(e, X_RCX, op->scale);
-        x_alu_rr32(e, 0, X_RAX, X_RCX);
-    }
-    x_alu_ri32(e, 0, X_RAX, op->disp);
+    emit_ea(e, op, kind == MOV_LD32_BI || kind == MOV_ST32_BI);
     x_mov_rr64(e, X_RCX, X_RAX);
     x_alu_ri32(e, 4, X_RCX, 0xfff);
     x_alu_ri32(e, 7, X_RCX, 0xffc); /* the 4 bytes in one page */
@@ -92,6 +99,11 @@ int native_inline_op(Emit *e, const NativeState *ns, const Tb *tb, int i)
     int mov = mov_inline_kind(op->fn);
     if (mov >= MOV_LD32_B) {
         emit_mem(e, ns, tb, i, mov);
+        return 1;
+    }
+    if (mov == MOV_LEA32_B || mov == MOV_LEA32_BI) {
+        emit_ea(e, op, mov == MOV_LEA32_BI);
+        x_store32(e, X_RBX, REG_OFF(op->reg), X_RAX);
         return 1;
     }
     if (mov >= 0) {
