@@ -110,6 +110,19 @@ int e386_ldt_set(E386Cpu *cpu, unsigned index, uint32_t lo, uint32_t hi);
 int e386_ldt_get(const E386Cpu *cpu, unsigned index, uint32_t *lo, uint32_t *hi);
 unsigned e386_ldt_entries(const E386Cpu *cpu);
 
+/* The engine that runs guest code: the portable interpreter, or the
+ * native back end (x86-64 hosts: blocks translated to host code; the
+ * same results).  e386_set_accel takes a mask of acceptable engines and
+ * picks native when it is in the mask and built for this host, else the
+ * interpreter if in the mask; it returns the engine chosen, or -1 (none
+ * of the mask is available, or called inside e386_run).  A new CPU gets
+ * native where available (not under Valgrind), or what the environment
+ * variable E386_ACCEL (native, interp) names. */
+enum { E386_ACCEL_INTERP = 1, E386_ACCEL_NATIVE = 2 };
+int e386_set_accel(E386Cpu *cpu, int accel);
+int e386_get_accel(const E386Cpu *cpu);
+int e386_accel_parse(const char *name); /* "native", "interp": E386_ACCEL_*, else -1 */
+
 /* Run until the budget of guest instructions is spent (0 = unlimited), an
  * exception, an unhandled interrupt, or a stop request. */
 int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *exit);
@@ -146,6 +159,7 @@ void e386_fpu_init(E386Cpu *cpu);
 /* Statistics for tests and benchmarks. */
 typedef struct e386_stats {
     uint64_t tb_translated, tb_flushes, tb_invalidated, chain_hits;
+    uint64_t native_blocks; /* blocks given host code (the native back end) */
 } e386_stats;
 void e386_get_stats(const E386Cpu *cpu, e386_stats *st);
 

@@ -1,6 +1,7 @@
 /* CPU objects and register access: the public face of the core. */
 #include <stdlib.h>
 #include "core/cpu.h"
+#include "native/native.h"
 
 E386Cpu *e386_cpu_new(void)
 {
@@ -13,6 +14,7 @@ E386Cpu *e386_cpu_new(void)
         free(cpu);
         return NULL;
     }
+    cpu->accel = (uint8_t)accel_default(cpu);
     e386_cpu_reset_user(cpu);
     return cpu;
 }
@@ -24,6 +26,7 @@ void e386_cpu_free(E386Cpu *cpu)
     mem_free_all(&cpu->mem);
     free(cpu->dirty_log);
     tb_cache_free(cpu->tbc);
+    native_free(cpu);
     free(cpu->ldt);
     free(cpu);
 }

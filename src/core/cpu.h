@@ -190,6 +190,8 @@ struct Tb {
     Tb *page_next[2];   /* chains in the per-page lists */
     TbLink link[2];     /* chained successors (taken, fall-through) */
     E386Op *ops;
+    const void *native; /* host code for the ops (src/native), NULL: none yet */
+    uint32_t heat;      /* entries while it has none (src/native) */
 };
 /* a log bit the library sets itself: one-instruction blocks and the step
  * hook while IF is clear (core/irqedge.c) */
@@ -231,6 +233,8 @@ struct E386Cpu {
     unsigned ldt_count;
 
     TbCache *tbc;
+    uint8_t accel;      /* E386_ACCEL_*: which engine runs the blocks */
+    struct NativeState *native; /* the native back end's code buffer (src/native), NULL: none yet */
     Tb *cur_tb;         /* the block being executed */
     Tb *last_tb;        /* block that left through an unchained direct jump */
     int last_slot;

@@ -102,6 +102,8 @@ static const StateSkip unmigrated[] = {
     MEMBER(ldt, "user mode's private LDT (a host pointer)"),
     MEMBER(ldt_count, "user mode's private LDT"),
     MEMBER(tbc, "the translation cache: flushed on load and rebuilt"),
+    MEMBER(accel, "the host's choice of engine, not the guest's state"),
+    MEMBER(native, "host code for the translation cache, flushed with it"),
     MEMBER(cur_tb, "inside e386_run only"),
     MEMBER(last_tb, "inside e386_run only (chaining)"),
     MEMBER(last_slot, "inside e386_run only (chaining)"),

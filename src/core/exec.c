@@ -8,6 +8,7 @@
 #include "core/cpu.h"
 #include "core/decode.h"
 #include "core/ops.h"
+#include "native/native.h"
 
 enum {
     TB_MAX_INSNS = 64,
@@ -83,6 +84,7 @@ void tb_flush(E386Cpu *cpu)
     memset(cpu->ras, 0, sizeof cpu->ras);
     cpu->stats.tb_flushes++;
     clear_code_flags(cpu);
+    native_flush(cpu);
 }
 
 static void tb_unlink_hash(TbCache *c, Tb *tb)
@@ -700,7 +702,10 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         cpu->cur_tb = tb;
         cpu->link_from = NULL;
         cpu->icount += tb->ninsns;
-        run_chain(cpu, tb->ops);
+        if (cpu->accel == E386_ACCEL_NATIVE)
+            native_run_chain(cpu, tb->ops);
+        else
+            run_chain(cpu, tb->ops);
         cpu->cur_tb = NULL;
         if (cpu->lin_retry == LIN_RETRY_ACTIVE)
             lin_retry_end(cpu); /* it did not fault this time (another thread mapped the page) */

@@ -28,6 +28,15 @@ OpFn shift_rotate_without_flags(OpFn f);
  * CMP/TEST handler (-1: any other handler) */
 enum { CJ_RR, CJ_GR, CJ_RI, CJ_AI, CJ_MR, CJ_MI, CJ_GM, CJ_MI8, CJ_TEST, CJ_TEST8, CJ_KINDS };
 int alu_compare_kind(OpFn f);
+/* For the native back end (src/native), which inlines them: the 32-bit
+ * register ALU handler f's form (CJ_RR, CJ_GR, CJ_RI or CJ_AI) and its
+ * operation (*opn, ModRM reg order), -1 for any other handler; the
+ * MOV r32, r32 handlers (MOV_RR_EG writes rm, MOV_RR_GE reg) and the
+ * 32-bit load and store at [base + disp] (_B) or [base + index << scale
+ * + disp] (_BI), LEA r32 of those, -1 for any other handler */
+int alu_reg_form(OpFn f, int *opn);
+enum { MOV_RR_EG, MOV_RR_GE, MOV_LEA32_B, MOV_LEA32_BI, MOV_LD32_B, MOV_LD32_BI, MOV_ST32_B, MOV_ST32_BI };
+int mov_inline_kind(OpFn f);
 /* a block of ninsns instructions ending in CMP/TEST + Jcc: one op for both */
 void fuse_compare_branch(E386Op *ops, int ninsns);
 /* x87 runs (cpu/x87_run.c): FLD m64 + arithmetic with a double (+ a

@@ -399,3 +399,20 @@ void alu_specialize(E386Op *op)
     op->fx = op->mod == 3 || op->fn == op_alu_AI ? FX_ALL : FX_ANY;
     op->fn = f;
 }
+
+int alu_reg_form(OpFn f, int *opn)
+{
+    static const OpFn t[4][8] = { /* CJ_RR, CJ_GR, CJ_RI, CJ_AI: alu_pick's register forms */
+        { add_rr, or_rr, NULL, NULL, and_rr, sub_rr, xor_rr, cmp_rr },
+        { add_gr, or_gr, NULL, NULL, and_gr, sub_gr, xor_gr, cmp_gr },
+        { add_ri, or_ri, NULL, NULL, and_ri, sub_ri, xor_ri, cmp_ri },
+        { add_ai, or_ai, NULL, NULL, and_ai, sub_ai, xor_ai, cmp_ai },
+    };
+    for (int form = 0; form < 4; form++)
+        for (int k = 0; k < 8; k++)
+            if (t[form][k] && t[form][k] == f) {
+                *opn = k;
+                return form;
+            }
+    return -1;
+}

@@ -195,3 +195,11 @@ void mov_specialize(E386Op *op)
                      f == op_movzx32_8_r || f == op_movzx32_16_r ? FX_NONE : FX_ANY;
     op->fn = f;
 }
+
+int mov_inline_kind(OpFn f)
+{
+    return f == op_mov_rr32_EG ? MOV_RR_EG : f == op_mov_rr32_GE ? MOV_RR_GE
+         : f == op_lea32_b ? MOV_LEA32_B : f == op_lea32_bi ? MOV_LEA32_BI
+         : f == op_mov_ld32_b ? MOV_LD32_B : f == op_mov_ld32_bi ? MOV_LD32_BI
+         : f == op_mov_st32_b ? MOV_ST32_B : f == op_mov_st32_bi ? MOV_ST32_BI : -1;
+}

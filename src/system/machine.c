@@ -180,6 +180,10 @@ Machine *machine_new(const MachineConfig *cfg, const BiosImage *bios, char *err,
         snprintf(err, errlen, "cannot put the CPU in system mode");
         goto fail;
     }
+    if (cfg->accel && e386_set_accel(m->cpu, cfg->accel) != cfg->accel) {
+        snprintf(err, errlen, "-accel: not built for this host");
+        goto fail;
+    }
     if (cfg->icount) /* before any device reads the clock */
         vclock_set_icount(&m->clock, m->cpu, cfg->icount_shift);
     LinuxPlan plan;

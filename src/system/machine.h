@@ -53,6 +53,7 @@ typedef struct MachineConfig {
     /* -icount: time from the instruction count, 2^icount_shift ns each */
     bool icount;
     unsigned icount_shift;
+    int accel;              /* -accel: E386_ACCEL_*; 0: the library's default */
     /* Set by the program's SIGINT/SIGTERM handler to the signal number:
      * the run ends (status 128 + signal) at the next slice.  NULL: none. */
     volatile sig_atomic_t *stop_signal;

@@ -25,6 +25,8 @@ static void usage(FILE *f)
                "  -kernel FILE  boot a Linux bzImage by the 32-bit boot protocol, no BIOS\n"
                "  -initrd FILE  the initial ramdisk for -kernel\n"
                "  -append LINE  the kernel command line for -kernel\n"
+               "  -accel A      the engine: native (host code, x86-64 hosts: the default\n"
+               "                there) or interp (the portable interpreter); also E386_ACCEL\n"
                "  -m SIZE       RAM size, with a K, M or G suffix (default 32M; bare number: MiB)\n"
                "  -no-reboot    a triple fault ends the run (status 3) instead of resetting\n"
                "  -d LIST       logs, comma-separated: post,int,cpu,exec,in_asm,op,mmu,unimp\n"
@@ -425,7 +427,8 @@ int main(int argc, char **argv)
             strcmp(o, "-icount") && strcmp(o, "-kernel") && strcmp(o, "-initrd") &&
             strcmp(o, "-append") && strcmp(o, "-serial") && strcmp(o, "-qmp") && strcmp(o, "-monitor") &&
             strcmp(o, "-loadvm") && strcmp(o, "-incoming") && strcmp(o, "-netdev") &&
-            strcmp(o, "-device") && strcmp(o, "-object") && strcmp(o, "-trace-irqsoff")) {
+            strcmp(o, "-device") && strcmp(o, "-object") && strcmp(o, "-trace-irqsoff") &&
+            strcmp(o, "-accel")) {
             fprintf(stderr, "emu386-system: unknown option '%s'\n", o);
             usage(stderr);
             return 2;
@@ -450,6 +453,11 @@ int main(int argc, char **argv)
                 return 2;
             }
             incoming = v; /* -loadvm FILE is -incoming file:FILE (a bare path is a file) */
+        } else if (!strcmp(o, "-accel")) {
+            if ((cfg.accel = e386_accel_parse(v)) < 0) {
+                fprintf(stderr, "emu386-system: -accel %s: native or interp\n", v);
+                return 2;
+            }
         } else if (!strcmp(o, "-m")) {
             if (ram_parse_size(v, &cfg.ram_size, err, sizeof err) < 0) {
                 fprintf(stderr, "emu386-system: -m: %s\n", err);

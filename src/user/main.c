@@ -33,6 +33,8 @@ static void usage(FILE *f)
                "  -D file       write the logs to file instead of stderr\n"
                "  -E var=value  set a variable in the guest environment\n"
                "  -U var        remove a variable from the guest environment\n"
+               "  -accel A      the engine: native (host code, x86-64 hosts: the default\n"
+               "                there) or interp (the portable interpreter); also E386_ACCEL\n"
                "  -g PORT       wait for GDB on 127.0.0.1:PORT before the first instruction\n"
                "  -gdb tcp::PORT  the same, in emu386-system's spelling (docs/gdb.md)\n"
                "  -h            this help\n"
@@ -106,6 +108,7 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < nenv; k++)
         env[k] = environ[k];
     int rc = -1; /* an exit status once the options say to stop */
+    int accel = 0; /* -accel: E386_ACCEL_*; 0: the library's default */
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "--")) { i++; break; }
@@ -125,6 +128,12 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(o, "-D")) {
             log_path = v;
+        } else if (!strcmp(o, "-accel")) {
+            if ((accel = e386_accel_parse(v)) < 0) {
+                fprintf(stderr, "emu386-user: -accel %s: native or interp\n", v);
+                rc = 2;
+                break;
+            }
         } else if (!strcmp(o, "-g") || !strcmp(o, "-gdb")) {
             gdb_spec = v;
         } else if (!strcmp(o, "-E")) {
@@ -165,6 +174,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "emu386-user: out of memory\n");
         free(env);
         return 1;
+    }
+    if (accel > 0 && e386_set_accel(p->cpu, accel) != accel) {
+        fprintf(stderr, "emu386-user: -accel native: not built for this host\n");
+        free(env);
+        return 2;
     }
     ssize_t n = readlink("/proc/self/exe", p->self_path, sizeof p->self_path - 1);
     if (n > 0) p->self_path[n] = 0;

@@ -1,0 +1,139 @@
+/* Inline fast paths of the native back end: ops whose host code does
+ * exactly what their handler does, without the call.
+ *
+ * Handlers that cannot fault, touch nothing but the general registers
+ * and the lazy flags, and always go on to the next op: the 32-bit
+ * register MOV, LEA with a base (and index), and the register and
+ * immediate ALU forms (alu.c's alu32:
+ * the same cc_set values, so that every later flag read is the
+ * interpreter's).  They store no cpu->cur (nothing can fault or look at
+ * it before the next called op stores its own) and check no exit request
+ * (none can arise in them; one from another thread is seen after the next
+ * called op).
+ *
+ * The 32-bit MOV load and store at [base (+ index << scale) + disp]
+ * (mov_spec.c): through linear guest memory (cpu->mem.lfast) when the
+ * segment is flat and the access stays in its page, as lin_read and
+ * lin_write do; any other case calls the handler.  They store cpu->cur
+ * first: a host fault in the access becomes the guest's through it
+ * (linmem.c), and a store into a page holding code invalidates blocks
+ * there (maybe this one) and requests an exit, which the store checks. */
+#include <stddef.h>
+#include "core/ops.h"
+#include "native/native_int.h"
+#include "native/x64emit.h"
+
+#define REG_OFF(n) ((int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)(n)))
+#define CC_OFF(f) ((int32_t)offsetof(E386Cpu, f))
+
+/* the lazy flags as cc_set(kind, 4, EDX, EAX, ECX) */
+static void emit_cc(Emit *e, uint32_t kind, int dst, int src1, int src2)
+{
+    x_store32_imm(e, X_RBX, CC_OFF(cc_op), kind);
+    x_store32_imm(e, X_RBX, CC_OFF(cc_size), 4);
+    x_store32(e, X_RBX, CC_OFF(cc_dst), dst);
+    x_store32(e, X_RBX, CC_OFF(cc_src1), src1);
+    x_store32(e, X_RBX, CC_OFF(cc_src2), src2);
+}
+
+#define CUR_OFF ((int32_t)offsetof(E386Cpu, cur))
+#define EXIT_REQ_OFF ((int32_t)offsetof(E386Cpu, exit_request))
+#define LFAST_OFF ((int32_t)offsetof(E386Cpu, mem.lfast))
+#define FLAT_OFF(s) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, flat)))
+
+/* EAX = base (+ index << scale) + disp, mod 2^32, as ea_b and ea_bi */
+static void emit_ea(Emit *e, const E386Op *op, int indexed)
+{
+    x_load32(e, X_RAX, X_RBX, REG_OFF(op->base));
+    if (indexed) {
+        x_load32(e, X_RCX, X_RBX, REG_OFF(op->index));
+        if (op->scale)
+            x_shl_ri32(e, X_RCX, op->scale);
+        x_alu_rr32(e, 0, X_RAX, X_RCX);
+    }
+    x_alu_ri32(e, 0, X_RAX, op->disp);
+}
+
+static void emit_mem(Emit *e, const NativeState *ns, const Tb *tb, int i, int kind)
+{
+    const E386Op *op = &tb->ops[i];
+    size_t slow[3];
+    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    x_store64(e, X_RBX, CUR_OFF, X_RSI);
+    x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(op->seg), 0);
+    slow[0] = x_jcc(e, X_E);
+    x_load64(e, X_RDX, X_RBX, LFAST_OFF);
+    x_test_rr64(e, X_RDX, X_RDX);
+    slow[1] = x_jcc(e, X_E);
+    emit_ea(e, op, kind == MOV_LD32_BI || kind == MOV_ST32_BI);
+    x_mov_rr64(e, X_RCX, X_RAX);
+    x_alu_ri32(e, 4, X_RCX, 0xfff);
+    x_alu_ri32(e, 7, X_RCX, 0xffc); /* the 4 bytes in one page */
+    slow[2] = x_jcc(e, X_A);
+    size_t done;
+    if (kind == MOV_LD32_B || kind == MOV_LD32_BI) {
+        x_load32_idx(e, X_RAX, X_RDX, X_RAX);
+        x_store32(e, X_RBX, REG_OFF(op->reg), X_RAX);
+        done = x_jmp(e);
+    } else {
+        x_load32(e, X_RCX, X_RBX, REG_OFF(op->reg));
+        x_store32_idx(e, X_RDX, X_RAX, X_RCX);
+        if (!(op->fx & FX_INEXACT)) {
+            x_cmp_m32_imm8(e, X_RBX, EXIT_REQ_OFF, 0);
+            size_t on = x_jcc(e, X_E);
+            x_mov_ri64(e, X_RAX, (uint64_t)(uintptr_t)(op + 1));
+            x_patch(e, x_jmp(e), ns->exit);
+            x_patch(e, on, e->p);
+        }
+        done = x_jmp(e);
+    }
+    for (int k = 0; k < 3; k++)
+        x_patch(e, slow[k], e->p);
+    native_emit_call(e, ns, tb, i);
+    x_patch(e, done, e->p);
+}
+
+int native_inline_op(Emit *e, const NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    int mov = mov_inline_kind(op->fn);
+    if (mov >= MOV_LD32_B) {
+        emit_mem(e, ns, tb, i, mov);
+        return 1;
+    }
+    if (mov == MOV_LEA32_B || mov == MOV_LEA32_BI) {
+        emit_ea(e, op, mov == MOV_LEA32_BI);
+        x_store32(e, X_RBX, REG_OFF(op->reg), X_RAX);
+        return 1;
+    }
+    if (mov >= 0) {
+        int src = mov == MOV_RR_EG ? op->reg : op->rm, dst = mov == MOV_RR_EG ? op->rm : op->reg;
+        x_load32(e, X_RAX, X_RBX, REG_OFF(src));
+        x_store32(e, X_RBX, REG_OFF(dst), X_RAX);
+        return 1;
+    }
+    int opn, form = alu_reg_form(op->fn, &opn);
+    if (form < 0 && alu_compare_kind(op->fn) == CJ_TEST) { /* TEST r32, r32 */
+        x_load32(e, X_RDX, X_RBX, REG_OFF(op->rm));
+        x_load32(e, X_RCX, X_RBX, REG_OFF(op->reg));
+        x_alu_rr32(e, 4, X_RDX, X_RCX);
+        x_mov_ri32(e, X_RAX, 0);
+        emit_cc(e, CC_LOGIC, X_RDX, X_RAX, X_RAX);
+        return 1;
+    }
+    if (form < 0)
+        return 0;
+    static const uint8_t cc_of[8] = { CC_ADD, CC_LOGIC, 0, 0, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
+    int dst = form == CJ_RR || form == CJ_RI ? op->rm : form == CJ_GR ? op->reg : 0;
+    x_load32(e, X_RAX, X_RBX, REG_OFF(dst)); /* a */
+    if (form == CJ_RR || form == CJ_GR) /* b */
+        x_load32(e, X_RCX, X_RBX, REG_OFF(form == CJ_RR ? op->reg : op->rm));
+    else
+        x_mov_ri32(e, X_RCX, op->imm);
+    x_mov_rr64(e, X_RDX, X_RAX);
+    x_alu_rr32(e, opn == 7 ? 5 : opn, X_RDX, X_RCX); /* CMP computes a - b as SUB */
+    if (opn != 7)
+        x_store32(e, X_RBX, REG_OFF(dst), X_RDX);
+    emit_cc(e, cc_of[opn], X_RDX, X_RAX, X_RCX);
+    return 1;
+}

@@ -1,0 +1,27 @@
+/* The native back end (x86-64 hosts): what the engine (core/exec.c,
+ * core/cpu.c) calls.  Blocks stay the engine's Tbs of ops; the back end
+ * adds host code for a block's ops, entered from native_run_chain, which
+ * takes run_chain's place when E386_ACCEL_NATIVE is selected.  Elsewhere
+ * (other hosts, or built without it) the calls below are empty and only
+ * the interpreter exists (docs/architecture.md "Native back end"). */
+#ifndef E386_NATIVE_H
+#define E386_NATIVE_H
+#include "core/cpu.h"
+
+#if defined(E386_NATIVE) && defined(__x86_64__)
+#define E386_HAVE_NATIVE 1
+/* run ops from op on, as run_chain does: returns at a block exit */
+void native_run_chain(E386Cpu *cpu, const E386Op *op);
+/* the translation cache was flushed: its blocks' host code goes too */
+void native_flush(E386Cpu *cpu);
+void native_free(E386Cpu *cpu);
+#else
+#define E386_HAVE_NATIVE 0
+static inline void native_run_chain(E386Cpu *cpu, const E386Op *op) { (void)cpu, (void)op; }
+static inline void native_flush(E386Cpu *cpu) { (void)cpu; }
+static inline void native_free(E386Cpu *cpu) { (void)cpu; }
+#endif
+/* the mode a new CPU starts in: E386_ACCEL from the environment, else
+ * native where built and not under Valgrind */
+int accel_default(const E386Cpu *cpu);
+#endif

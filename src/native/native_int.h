@@ -1,0 +1,32 @@
+/* Inside the native back end: its per-CPU state and the translator. */
+#ifndef E386_NATIVE_INT_H
+#define E386_NATIVE_INT_H
+#include "native/codebuf.h"
+#include "native/native.h"
+
+/* the shared entry: (cpu, host address of an op's code) -> the op to go on with */
+typedef const E386Op *(*NativeEnter)(E386Cpu *cpu, const uint8_t *at);
+
+typedef struct NativeState {
+    CodeBuf *buf;
+    NativeEnter enter;
+    const uint8_t *exit; /* the shared exit: RAX is the next op */
+    int full;            /* no room: interpret until the next flush */
+    /* blocks translated into the open window, their code published
+     * (tb->native) when it is sealed; heat TB_PENDING meanwhile */
+    struct { Tb *tb; const uint32_t *code; } pending[256];
+    int npending;
+    unsigned pending_hits; /* entries into pending blocks since the last seal */
+} NativeState;
+enum { TB_PENDING = 0xffffffffu };
+
+/* A block's host code starts with a table of nops uint32 offsets (from
+ * the table) of each op's code: the dispatcher enters at any op. */
+const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb);
+int native_emit_stubs(NativeState *ns);
+struct Emit;
+/* op i of tb as a call of its handler, then on to op i+1 or out (translate.c) */
+void native_emit_call(struct Emit *e, const NativeState *ns, const Tb *tb, int i);
+/* op i's inline fast path, if it has one (inline.c): 1 emitted, 0 not */
+int native_inline_op(struct Emit *e, const NativeState *ns, const Tb *tb, int i);
+#endif

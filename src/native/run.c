@@ -1,0 +1,126 @@
+/* The native back end's dispatcher: run_chain with host code. */
+#include <stdlib.h>
+#include "native/native_int.h"
+
+enum {
+    CODE_BYTES = 64u << 20, /* reserved, touched as used; a full buffer interprets until the flush */
+    HOT = 2,                /* a block is translated at its HOT-th entry: not for code that runs once */
+    /* the window is sealed when the blocks waiting for it have been
+     * entered SEAL_HITS times each on average (+ SEAL_MIN): soon for a
+     * hot loop, seldom while a program mostly translates new code */
+    SEAL_HITS = 8, SEAL_MIN = 64,
+};
+
+/* Seal the open window: its blocks' code becomes theirs to run. */
+static void publish(E386Cpu *cpu, NativeState *ns)
+{
+    if (codebuf_seal(ns->buf) != 0) {
+        ns->full = 1; /* the host refused: interpret from here on */
+        return;
+    }
+    for (int k = 0; k < ns->npending; k++)
+        ns->pending[k].tb->native = ns->pending[k].code;
+    cpu->stats.native_blocks += (uint64_t)ns->npending;
+    ns->npending = 0;
+    ns->pending_hits = 0;
+}
+
+static NativeState *state(E386Cpu *cpu)
+{
+    if (cpu->native)
+        return cpu->native;
+    NativeState *ns = calloc(1, sizeof *ns);
+    if (!ns)
+        return NULL;
+    ns->buf = codebuf_new(CODE_BYTES);
+    if (!ns->buf || native_emit_stubs(ns) != 0) {
+        codebuf_free(ns->buf);
+        free(ns);
+        return NULL;
+    }
+    cpu->native = ns;
+    return ns;
+}
+
+/* The code of op in the current block, or NULL: interpret it. */
+static const uint8_t *code_for(E386Cpu *cpu, NativeState *ns, const E386Op *op)
+{
+    Tb *tb = cpu->cur_tb;
+    uintptr_t i = ((uintptr_t)op - (uintptr_t)tb->ops) / sizeof *op;
+    if (i >= tb->nops || !tb->valid) /* a stale block's first op is op_tb_stale */
+        return NULL;
+    const uint32_t *table = tb->native;
+    if (!table) {
+        if (tb->heat == TB_PENDING) {
+            if (++ns->pending_hits < SEAL_HITS * (unsigned)ns->npending + SEAL_MIN)
+                return NULL;
+            publish(cpu, ns);
+            if (!(table = tb->native))
+                return NULL;
+            return (const uint8_t *)table + table[i];
+        }
+        if (ns->full || ++tb->heat < HOT)
+            return NULL;
+        if (ns->npending == (int)(sizeof ns->pending / sizeof ns->pending[0]))
+            publish(cpu, ns);
+        const uint32_t *code = native_translate(cpu, ns, tb);
+        if (code) {
+            ns->pending[ns->npending].tb = tb;
+            ns->pending[ns->npending++].code = code;
+            tb->heat = TB_PENDING;
+        }
+        return NULL;
+    }
+    return (const uint8_t *)table + table[i];
+}
+
+void native_run_chain(E386Cpu *cpu, const E386Op *op)
+{
+    NativeState *ns = state(cpu);
+    if (ns && ns->buf->reset_pending) { /* no block's code is live now */
+        codebuf_run_starts(ns->buf);
+        ns->full = 0;
+    }
+    for (;;) {
+        const uint8_t *code = ns ? code_for(cpu, ns, op) : NULL;
+        const E386Op *next;
+        if (code) {
+            next = ns->enter(cpu, code); /* sets cpu->cur to the last op it ran */
+        } else {
+            cpu->cur = op;
+            next = op->fn(cpu, op);
+        }
+        if (!next)
+            break;
+        if (cpu->exit_request && !(cpu->cur->fx & FX_INEXACT)) {
+            /* as run_chain: the op finished; account only for what ran */
+            Tb *tb = cpu->cur_tb;
+            cpu->icount -= (uint64_t)(tb->ninsns - (next - tb->ops));
+            cpu->eip = next->eip;
+            cpu->last_tb = NULL;
+            break;
+        }
+        op = next;
+    }
+    cpu->cur = NULL;
+}
+
+void native_flush(E386Cpu *cpu)
+{
+    NativeState *ns = cpu->native;
+    if (ns) {
+        codebuf_reset_later(ns->buf);
+        ns->npending = 0; /* their Tbs are gone */
+        ns->pending_hits = 0;
+    }
+}
+
+void native_free(E386Cpu *cpu)
+{
+    NativeState *ns = cpu->native;
+    if (!ns)
+        return;
+    codebuf_free(ns->buf);
+    free(ns);
+    cpu->native = NULL;
+}

@@ -1,0 +1,138 @@
+/* The block translator of the native back end: a Tb's ops to host code.
+ *
+ * Call threading: each op is a direct call of its handler with (cpu, op),
+ * after storing cpu->cur as the fault path needs; while the handler
+ * returns the next op of the block (and no exit was requested) the code
+ * goes on inline, anything else (block end, a chained successor, a stale
+ * block) returns that op to the dispatcher (run.c).  That is correct for
+ * every op by construction: the same handlers run in the same order with
+ * the same state as under run_chain.  The one assumption is that an op's
+ * handler does not change after translation except for the first op's
+ * (op_tb_stale), which the dispatcher checks through tb->valid. */
+#include <stddef.h>
+#include "native/native_int.h"
+#include "native/x64emit.h"
+
+enum {
+    OP_MAX_BYTES = 256, /* the most one op's code takes (an inline load or store: about 200) */
+    MAX_OPS = 128,      /* more than a block has (exec.c's TB_MAX_INSNS + 1) */
+    CPU_REG = X_RBX,    /* cpu, callee-saved across the handlers */
+};
+#define CUR_OFF ((int32_t)offsetof(E386Cpu, cur))
+#define EXIT_REQ_OFF ((int32_t)offsetof(E386Cpu, exit_request))
+#define CUR_TB_OFF ((int32_t)offsetof(E386Cpu, cur_tb))
+
+/* The entry and exit every block shares, at the buffer's start: save the
+ * callee-saved registers the blocks use (three pushes keep the stack
+ * 16-byte aligned at their calls), jump to the op's code; restore them.
+ *
+ * The exit first does what the dispatcher would (run.c, code_for): when
+ * the op to go on with is the first of the current block (a handler
+ * chained to it, and set cpu->cur_tb), the block is valid (not
+ * invalidated since: op_tb_stale) and has host code, jump there; with
+ * an exit request, NULL or anything else, return it to the dispatcher.
+ * Chaining is thus checked each time, never patched: an invalidated
+ * block's code cannot run, and code from before a flush is only reached
+ * through the blocks of before the flush, within the run that flushed
+ * (codebuf.h). */
+int native_emit_stubs(NativeState *ns)
+{
+    uint8_t *p = codebuf_begin(ns->buf, 128);
+    if (!p)
+        return -1;
+    Emit e;
+    x_init(&e, p, 128);
+    x_push(&e, X_RBX);
+    x_push(&e, X_R12);
+    x_push(&e, X_R13);
+    x_mov_rr64(&e, CPU_REG, X_RDI);
+    x_jmp_reg(&e, X_RSI);
+    size_t exit_at = x_len(&e);
+    x_test_rr64(&e, X_RAX, X_RAX);
+    size_t out1 = x_jcc(&e, X_E);
+    x_cmp_m32_imm8(&e, CPU_REG, EXIT_REQ_OFF, 0);
+    size_t out2 = x_jcc(&e, X_NE);
+    x_load64(&e, X_RCX, CPU_REG, CUR_TB_OFF);
+    x_cmp_rm64(&e, X_RAX, X_RCX, (int32_t)offsetof(Tb, ops));
+    size_t out3 = x_jcc(&e, X_NE);
+    x_cmp_m8_imm8(&e, X_RCX, (int32_t)offsetof(Tb, valid), 0);
+    size_t out4 = x_jcc(&e, X_E);
+    x_load64(&e, X_RDX, X_RCX, (int32_t)offsetof(Tb, native));
+    x_test_rr64(&e, X_RDX, X_RDX);
+    size_t out5 = x_jcc(&e, X_E);
+    x_load32(&e, X_RSI, X_RDX, 0); /* the table's first offset: op 0 */
+    x_add_rr64(&e, X_RDX, X_RSI);
+    x_jmp_reg(&e, X_RDX);
+    const uint8_t *out = e.p;
+    x_patch(&e, out1, out);
+    x_patch(&e, out2, out);
+    x_patch(&e, out3, out);
+    x_patch(&e, out4, out);
+    x_patch(&e, out5, out);
+    x_pop(&e, X_R13);
+    x_pop(&e, X_R12);
+    x_pop(&e, X_RBX);
+    x_ret(&e);
+    codebuf_commit(ns->buf, p, x_len(&e));
+    codebuf_keep_prefix(ns->buf);
+    if (ns->buf->sealed != ns->buf->keep || ns->buf->keep == 0)
+        return -1; /* the host refused the protection change */
+    _Static_assert(sizeof(NativeEnter) == sizeof(uint8_t *), "function pointers are addresses");
+    uintptr_t entry = (uintptr_t)p;
+    memcpy(&ns->enter, &entry, sizeof entry);
+    ns->exit = p + exit_at;
+    return 0;
+}
+
+void native_emit_call(Emit *e, const NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    x_store64(e, CPU_REG, CUR_OFF, X_RSI);
+    x_mov_rr64(e, X_RDI, CPU_REG);
+    uintptr_t fn;
+    memcpy(&fn, &op->fn, sizeof fn);
+    x_call(e, fn);
+    if (i + 1 == tb->nops) { /* the last op never continues in the block */
+        x_patch(e, x_jmp(e), ns->exit);
+        return;
+    }
+    x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)(op + 1));
+    x_cmp_rr64(e, X_RAX, X_RCX);
+    x_patch(e, x_jcc(e, X_NE), ns->exit);
+    if (!(op->fx & FX_INEXACT)) { /* run_chain's check, where it makes it */
+        x_cmp_m32_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
+        x_patch(e, x_jcc(e, X_NE), ns->exit);
+    }
+}
+
+const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
+{
+    (void)cpu;
+    if (tb->nops > MAX_OPS)
+        return NULL; /* interpreted */
+    size_t table = ((size_t)tb->nops * 4 + 15) & ~(size_t)15;
+    size_t max = table + (size_t)tb->nops * OP_MAX_BYTES;
+    uint8_t *p = codebuf_begin(ns->buf, max);
+    if (!p) {
+        ns->full = 1;
+        return NULL;
+    }
+    Emit e;
+    x_init(&e, p, max);
+    for (size_t k = 0; k < table; k++)
+        x_byte(&e, 0xcc); /* the table, filled below */
+    uint32_t off[MAX_OPS];
+    for (int i = 0; i < tb->nops; i++) {
+        off[i] = (uint32_t)x_len(&e);
+        if (i + 1 == tb->nops || !native_inline_op(&e, ns, tb, i))
+            native_emit_call(&e, ns, tb, i);
+    }
+    if (e.overflow) { /* cannot happen: OP_MAX_BYTES covers every form */
+        ns->full = 1;
+        return NULL;
+    }
+    memcpy(p, off, (size_t)tb->nops * 4);
+    codebuf_commit(ns->buf, p, x_len(&e));
+    return (const uint32_t *)p; /* executable once the window is sealed */
+}

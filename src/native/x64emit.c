@@ -1,0 +1,212 @@
+/* The x86-64 emitter (x64emit.h).  Encodings: Intel SDM vol. 2. */
+#include "native/x64emit.h"
+#include <string.h>
+
+void x_init(Emit *e, uint8_t *buf, size_t len)
+{
+    e->p = e->start = buf;
+    e->end = buf + len;
+    e->overflow = 0;
+}
+
+size_t x_len(const Emit *e) { return (size_t)(e->p - e->start); }
+
+void x_byte(Emit *e, unsigned b)
+{
+    if (e->p >= e->end) {
+        e->overflow = 1;
+        return;
+    }
+    *e->p++ = (uint8_t)b;
+}
+
+void x_u32(Emit *e, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        x_byte(e, v >> 8 * i & 0xff);
+}
+
+static void u64(Emit *e, uint64_t v)
+{
+    x_u32(e, (uint32_t)v);
+    x_u32(e, (uint32_t)(v >> 32));
+}
+
+/* REX with W, and R/B from the register numbers (none if not needed) */
+static void rex(Emit *e, int w, int reg, int rm)
+{
+    unsigned b = 0x40u | (w ? 8u : 0u) | (reg & 8 ? 4u : 0u) | (rm & 8 ? 1u : 0u);
+    if (b != 0x40)
+        x_byte(e, b);
+}
+
+static void modrm_rr(Emit *e, int reg, int rm) { x_byte(e, 0xc0u | (unsigned)(reg & 7) << 3 | (unsigned)(rm & 7)); }
+
+static void modrm_mem(Emit *e, int reg, int base, int32_t disp)
+{
+    x_byte(e, 0x80u | (unsigned)(reg & 7) << 3 | (unsigned)(base & 7));
+    x_u32(e, (uint32_t)disp);
+}
+
+void x_push(Emit *e, int r) { rex(e, 0, 0, r); x_byte(e, 0x50u + (unsigned)(r & 7)); }
+void x_pop(Emit *e, int r) { rex(e, 0, 0, r); x_byte(e, 0x58u + (unsigned)(r & 7)); }
+void x_ret(Emit *e) { x_byte(e, 0xc3); }
+
+void x_mov_rr64(Emit *e, int dst, int src)
+{
+    rex(e, 1, src, dst);
+    x_byte(e, 0x89);
+    modrm_rr(e, src, dst);
+}
+
+void x_mov_ri64(Emit *e, int dst, uint64_t imm)
+{
+    rex(e, 1, 0, dst);
+    x_byte(e, 0xb8u + (unsigned)(dst & 7));
+    u64(e, imm);
+}
+
+void x_mov_ri32(Emit *e, int dst, uint32_t imm)
+{
+    rex(e, 0, 0, dst);
+    x_byte(e, 0xb8u + (unsigned)(dst & 7));
+    x_u32(e, imm);
+}
+
+static void mem_op(Emit *e, int w, unsigned opc, int reg, int base, int32_t disp)
+{
+    rex(e, w, reg, base);
+    x_byte(e, opc);
+    modrm_mem(e, reg, base, disp);
+}
+
+void x_load64(Emit *e, int dst, int base, int32_t disp) { mem_op(e, 1, 0x8b, dst, base, disp); }
+void x_store64(Emit *e, int base, int32_t disp, int src) { mem_op(e, 1, 0x89, src, base, disp); }
+void x_load32(Emit *e, int dst, int base, int32_t disp) { mem_op(e, 0, 0x8b, dst, base, disp); }
+void x_store32(Emit *e, int base, int32_t disp, int src) { mem_op(e, 0, 0x89, src, base, disp); }
+
+void x_store32_imm(Emit *e, int base, int32_t disp, uint32_t imm)
+{
+    mem_op(e, 0, 0xc7, 0, base, disp);
+    x_u32(e, imm);
+}
+
+void x_cmp_rr64(Emit *e, int a, int b)
+{
+    rex(e, 1, b, a);
+    x_byte(e, 0x39);
+    modrm_rr(e, b, a);
+}
+
+void x_cmp_m32_imm8(Emit *e, int base, int32_t disp, int8_t imm)
+{
+    mem_op(e, 0, 0x83, 7, base, disp);
+    x_byte(e, (uint8_t)imm);
+}
+
+void x_cmp_m8_imm8(Emit *e, int base, int32_t disp, int8_t imm)
+{
+    mem_op(e, 0, 0x80, 7, base, disp);
+    x_byte(e, (uint8_t)imm);
+}
+
+void x_cmp_rm64(Emit *e, int r, int base, int32_t disp) { mem_op(e, 1, 0x3b, r, base, disp); }
+
+void x_test_rr64(Emit *e, int a, int b)
+{
+    rex(e, 1, b, a);
+    x_byte(e, 0x85);
+    modrm_rr(e, b, a);
+}
+
+void x_add_rr64(Emit *e, int dst, int src)
+{
+    rex(e, 1, src, dst);
+    x_byte(e, 0x01);
+    modrm_rr(e, src, dst);
+}
+
+void x_alu_rr32(Emit *e, int op, int dst, int src)
+{
+    rex(e, 0, src, dst);
+    x_byte(e, (unsigned)op << 3 | 1u);
+    modrm_rr(e, src, dst);
+}
+
+void x_alu_ri32(Emit *e, int op, int dst, uint32_t imm)
+{
+    rex(e, 0, 0, dst);
+    x_byte(e, 0x81);
+    modrm_rr(e, op, dst);
+    x_u32(e, imm);
+}
+
+/* [base + index]: ModRM rm=100 and a SIB byte with scale 1 (base not RBP/R13) */
+static void mem_idx(Emit *e, unsigned opc, int reg, int base, int index)
+{
+    unsigned b = 0x40u | (reg & 8 ? 4u : 0u) | (index & 8 ? 2u : 0u) | (base & 8 ? 1u : 0u);
+    if (b != 0x40)
+        x_byte(e, b);
+    x_byte(e, opc);
+    x_byte(e, (unsigned)(reg & 7) << 3 | 4u);
+    x_byte(e, (unsigned)(index & 7) << 3 | (unsigned)(base & 7));
+}
+
+void x_load32_idx(Emit *e, int dst, int base, int index) { mem_idx(e, 0x8b, dst, base, index); }
+void x_store32_idx(Emit *e, int base, int index, int src) { mem_idx(e, 0x89, src, base, index); }
+
+void x_shl_ri32(Emit *e, int r, int n)
+{
+    rex(e, 0, 0, r);
+    x_byte(e, 0xc1);
+    modrm_rr(e, 4, r);
+    x_byte(e, (unsigned)n);
+}
+
+void x_call(Emit *e, uintptr_t target)
+{
+    intptr_t rel = (intptr_t)(target - (uintptr_t)(e->p + 5));
+    if (rel == (int32_t)rel) {
+        x_byte(e, 0xe8);
+        x_u32(e, (uint32_t)(int32_t)rel);
+        return;
+    }
+    x_mov_ri64(e, X_RAX, (uint64_t)target);
+    x_byte(e, 0xff);
+    modrm_rr(e, 2, X_RAX);
+}
+
+void x_jmp_reg(Emit *e, int r)
+{
+    rex(e, 0, 0, r);
+    x_byte(e, 0xff);
+    modrm_rr(e, 4, r);
+}
+
+size_t x_jcc(Emit *e, int cc)
+{
+    x_byte(e, 0x0f);
+    x_byte(e, 0x80u + (unsigned)cc);
+    size_t at = x_len(e);
+    x_u32(e, 0);
+    return at;
+}
+
+size_t x_jmp(Emit *e)
+{
+    x_byte(e, 0xe9);
+    size_t at = x_len(e);
+    x_u32(e, 0);
+    return at;
+}
+
+void x_patch(Emit *e, size_t at, const uint8_t *target)
+{
+    if (e->overflow)
+        return;
+    int32_t rel = (int32_t)(target - (e->start + at + 4));
+    uint8_t b[4];
+    for (int i = 0; i < 4; i++)
+        b[i] = (uint8_t)((uint32_t)rel >> 8 * i);
+    memcpy(e->start + at, b, 4);
+}

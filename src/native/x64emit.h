@@ -1,0 +1,53 @@
+/* A small x86-64 instruction emitter: bytes into a buffer, the forms the
+ * block translator uses and nothing else.  Registers by their hardware
+ * numbers; memory operands are [base + disp32] with a base that needs no
+ * SIB byte (not RSP or R12). */
+#ifndef E386_NATIVE_X64EMIT_H
+#define E386_NATIVE_X64EMIT_H
+#include <stddef.h>
+#include <stdint.h>
+
+enum { X_RAX, X_RCX, X_RDX, X_RBX, X_RSP, X_RBP, X_RSI, X_RDI,
+       X_R8, X_R9, X_R10, X_R11, X_R12, X_R13, X_R14, X_R15 };
+/* condition codes of Jcc/SETcc, the guest's encoding too */
+enum { X_O, X_NO, X_B, X_AE, X_E, X_NE, X_BE, X_A, X_S, X_NS, X_P, X_NP, X_L, X_GE, X_LE, X_G };
+
+typedef struct Emit {
+    uint8_t *p, *start, *end;
+    int overflow; /* ran past end: the caller drops what it wrote */
+} Emit;
+
+void x_init(Emit *e, uint8_t *buf, size_t len);
+size_t x_len(const Emit *e);
+void x_byte(Emit *e, unsigned b);
+void x_u32(Emit *e, uint32_t v);
+void x_push(Emit *e, int r);
+void x_pop(Emit *e, int r);
+void x_ret(Emit *e);
+void x_mov_rr64(Emit *e, int dst, int src);
+void x_mov_ri64(Emit *e, int dst, uint64_t imm);
+void x_mov_ri32(Emit *e, int dst, uint32_t imm);  /* zero-extends */
+void x_load64(Emit *e, int dst, int base, int32_t disp);
+void x_store64(Emit *e, int base, int32_t disp, int src);
+void x_load32(Emit *e, int dst, int base, int32_t disp);
+void x_store32(Emit *e, int base, int32_t disp, int src);
+void x_store32_imm(Emit *e, int base, int32_t disp, uint32_t imm);
+void x_cmp_rr64(Emit *e, int a, int b);            /* flags of a - b */
+void x_cmp_m32_imm8(Emit *e, int base, int32_t disp, int8_t imm);
+void x_cmp_m8_imm8(Emit *e, int base, int32_t disp, int8_t imm);
+void x_cmp_rm64(Emit *e, int r, int base, int32_t disp); /* flags of r - [base+disp] */
+void x_test_rr64(Emit *e, int a, int b);
+void x_add_rr64(Emit *e, int dst, int src);
+/* 32-bit ALU dst op= src for op 0..7 (ADD OR ADC SBB AND SUB XOR CMP) */
+void x_alu_rr32(Emit *e, int op, int dst, int src);
+void x_alu_ri32(Emit *e, int op, int dst, uint32_t imm);
+void x_load32_idx(Emit *e, int dst, int base, int index);  /* dst = [base + index] */
+void x_store32_idx(Emit *e, int base, int index, int src);
+void x_shl_ri32(Emit *e, int r, int n);
+void x_call(Emit *e, uintptr_t target);            /* clobbers RAX when far */
+void x_jmp_reg(Emit *e, int r);
+/* rel32 jumps: the offset of their displacement, for x_patch */
+size_t x_jcc(Emit *e, int cc);
+size_t x_jmp(Emit *e);
+void x_patch(Emit *e, size_t at, const uint8_t *target);
+#endif

@@ -1,0 +1,240 @@
+/* The native back end (src/native) against the interpreter: twin CPUs,
+ * one with E386_ACCEL_NATIVE and one with E386_ACCEL_INTERP, run the same
+ * random program from the same state and must agree on everything after
+ * every slice of the instruction budget: exit (reason, vector, error
+ * code, fault address and EIPs), instruction count, general registers,
+ * EIP, EFLAGS, the data page and the code page.
+ *
+ * A program is a loop (ECX counts down, so that its blocks become hot
+ * and are translated) over random instructions: register and immediate
+ * ALU forms, MOV, MOVZX, LEA, INC/DEC, shifts and rotates, IMUL, NEG,
+ * BSWAP, SETcc, PUSH/POP, loads and stores at [EBX + disp] (some across
+ * the data page's end into an unmapped page: a fault in mid-block), CMP
+ * or TEST + Jcc skipping the next instruction, and a store into the
+ * immediate of the loop's first instruction in a late iteration
+ * (self-modifying code: the running block is invalidated).  EBX moves on
+ * each iteration, so that most faults come late too, in host code.  Budgets end runs between any two
+ * instructions.  Both memory paths run: linear guest memory (host
+ * faults) and the page map. */
+#include <check.h>
+#include "unit_main.h"
+#include <stdio.h>
+#include <string.h>
+#include "core/cpu.h"
+#include "e386.h"
+
+enum { CODE = 0x10000, DATA = 0x20000, HOLE = 0x21000, STACK = 0x30000 };
+
+typedef struct Rng { uint64_t s; } Rng;
+static uint32_t rnd(Rng *g)
+{
+    g->s ^= g->s << 13, g->s ^= g->s >> 7, g->s ^= g->s << 17;
+    return (uint32_t)(g->s >> 16);
+}
+
+typedef struct Code { uint8_t b[0x1000]; int n; } Code;
+static void put(Code *c, unsigned v) { c->b[c->n++] = (uint8_t)v; }
+static void put32(Code *c, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        put(c, v >> 8 * i & 0xff);
+}
+
+/* a destination register: not ECX (the loop), ESP or EBX (the data pointer) */
+static int dst_reg(Rng *g)
+{
+    static const int r[5] = { 0, 2, 5, 6, 7 };
+    return r[rnd(g) % 5];
+}
+
+/* one random instruction (a data access at [EBX + disp]) */
+static void insn(Code *c, Rng *g)
+{
+    int d = dst_reg(g), s = (int)(rnd(g) % 8), k = (int)(rnd(g) % 8);
+    uint32_t disp = rnd(g) % 32 == 0 ? 0xffd + rnd(g) % 8 : (rnd(g) % 0x3f0) * 4;
+    switch (rnd(g) % 17) {
+    case 0: put(c, 0x89); put(c, 0xc0 | s << 3 | d); break;            /* mov d, s */
+    case 1: put(c, 0x01 | k << 3); put(c, 0xc0 | s << 3 | d); break;   /* alu d, s */
+    case 2: put(c, 0x81); put(c, 0xc0 | k << 3 | d); put32(c, rnd(g) * 7u); break;
+    case 3: put(c, 0x83); put(c, 0xc0 | k << 3 | d); put(c, rnd(g)); break;
+    case 4: put(c, 0x8b); put(c, 0x83 | d << 3); put32(c, disp); break; /* mov d, [ebx+disp] */
+    case 5: put(c, 0x89); put(c, 0x83 | s << 3); put32(c, disp); break; /* mov [ebx+disp], s */
+    case 6: put(c, 0x88); put(c, 0x83 | s << 3); put32(c, disp); break; /* byte store */
+    case 7: put(c, 0x0f); put(c, 0xb6); put(c, 0x83 | d << 3); put32(c, disp); break; /* movzx */
+    case 8: put(c, (rnd(g) & 1 ? 0x40 : 0x48) | d); break;               /* inc / dec */
+    case 9: put(c, 0xc1); put(c, 0xc0 | (int[]){ 0, 1, 4, 5, 7 }[rnd(g) % 5] << 3 | d); put(c, rnd(g) % 40); break;
+    case 10: put(c, 0x0f); put(c, 0xaf); put(c, 0xc0 | d << 3 | s); break; /* imul d, s */
+    case 11: put(c, 0xf7); put(c, 0xc0 | (rnd(g) & 1 ? 3 : 2) << 3 | d); break; /* neg / not */
+    case 12: put(c, 0x0f); put(c, 0xc8 | d); break;                      /* bswap */
+    case 13: put(c, 0x0f); put(c, 0x90 | (k * 2 + (rnd(g) & 1))); put(c, 0xc0 | (d & 3) << 1); break; /* setcc al/dl/ah/dh */
+    case 14: put(c, 0x50 | s); put(c, 0x58 | d); break;                  /* push s; pop d */
+    case 15: put(c, 0x8d); put(c, 0x84 | d << 3); put(c, s << 3 | 3); put32(c, rnd(g)); break; /* lea */
+    default: put(c, 0x01 | k << 3); put(c, 0x83 | s << 3); put32(c, disp); break; /* alu [ebx+disp], s */
+    }
+}
+
+/* mov eax, imm32 (the patched immediate); at iteration ECX == k, without
+ * a branch (so in the same block): mov [CODE + 1], edx, else a store to
+ * the data page; body; add ebx, 16 (so that accesses reach the unmapped
+ * page in a late iteration, when the blocks have host code); dec ecx;
+ * jnz top; int3 */
+static void make_program(Code *c, Rng *g)
+{
+    memset(c->b, 0xcc, sizeof c->b);
+    c->n = 0;
+    put(c, 0xb8);
+    put32(c, 0x1234);
+    if (rnd(g) % 2) {
+        uint32_t k = 1 + rnd(g) % 6, away = DATA + 0x800 - (CODE + 1);
+        put(c, 0x89); put(c, 0xce);                     /* mov esi, ecx */
+        put(c, 0x83); put(c, 0xee); put(c, k);          /* sub esi, k */
+        put(c, 0xf7); put(c, 0xde);                     /* neg esi: CF = esi != 0 */
+        put(c, 0x19); put(c, 0xf6);                     /* sbb esi, esi */
+        put(c, 0x81); put(c, 0xe6); put32(c, away);     /* and esi, away */
+        put(c, 0x89); put(c, 0x96); put32(c, CODE + 1); /* mov [esi + CODE + 1], edx */
+    }
+    int n = 4 + (int)(rnd(g) % 40);
+    for (int i = 0; i < n; i++) {
+        if (rnd(g) % 5 == 0) { /* cmp/test; jcc over the next instruction */
+            put(c, rnd(g) & 1 ? 0x39 : 0x85);
+            put(c, 0xc0 | (int)(rnd(g) % 8) << 3 | (int)(rnd(g) % 8));
+            Code next = { .n = 0 };
+            insn(&next, g);
+            put(c, 0x70 | rnd(g) % 16);
+            put(c, (unsigned)next.n);
+            memcpy(c->b + c->n, next.b, (size_t)next.n);
+            c->n += next.n;
+        } else {
+            insn(c, g);
+        }
+    }
+    put(c, 0x83); put(c, 0xc3); put(c, 16); /* add ebx, 16 */
+    put(c, 0x49); /* dec ecx */
+    int rel = 0 - (c->n + 6);
+    put(c, 0x0f);
+    put(c, 0x85);
+    put32(c, (uint32_t)rel);
+    put(c, 0xcc);
+}
+
+static E386Cpu *new_cpu(int accel, int linear, const Code *c, Rng *g)
+{
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_ptr_nonnull(cpu);
+    ck_assert_int_eq(e386_set_accel(cpu, accel), accel);
+    e386_mem_linear(cpu, linear);
+    ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
+    ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
+    ck_assert_int_eq(e386_mem_map(cpu, STACK, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
+    ck_assert_int_eq(e386_mem_write(cpu, CODE, c->b, sizeof c->b), 0);
+    Rng local = *g; /* the same state for both */
+    uint8_t data[0x1000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)rnd(&local);
+    ck_assert_int_eq(e386_mem_write(cpu, DATA, data, sizeof data), 0);
+    for (int r = 0; r < 8; r++)
+        e386_reg_write(cpu, r, rnd(&local));
+    e386_reg_write(cpu, E386_ECX, 8 + rnd(&local) % 40);
+    e386_reg_write(cpu, E386_EBX, DATA);
+    e386_reg_write(cpu, E386_ESP, STACK + 0x800);
+    e386_reg_write(cpu, E386_EIP, CODE);
+    cc_write(cpu, F_ARITH, rnd(&local));
+    return cpu;
+}
+
+static int same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb)
+{
+    if (xa->reason != xb->reason || xa->vector != xb->vector || xa->error_code != xb->error_code ||
+        xa->fault_addr != xb->fault_addr || xa->fault_eip != xb->fault_eip || xa->insn_eip != xb->insn_eip)
+        return 0;
+    if (e386_insn_count(a) != e386_insn_count(b) || memcmp(a->r, b->r, sizeof a->r) || a->eip != b->eip ||
+        get_eflags(a) != get_eflags(b))
+        return 0;
+    static uint8_t ma[0x1000], mb[0x1000];
+    static const uint32_t pages[2] = { DATA, CODE };
+    for (int p = 0; p < 2; p++) {
+        if (e386_mem_read(a, pages[p], ma, sizeof ma) || e386_mem_read(b, pages[p], mb, sizeof mb) ||
+            memcmp(ma, mb, sizeof ma))
+            return 0;
+    }
+    return 1;
+}
+
+/* one program, both engines, in the same budget slices; 1 if they agree */
+static int twin_run(Rng *g, int linear, int *faults, int *translated)
+{
+    Code c;
+    make_program(&c, g);
+    Rng state = { rnd(g) | 1 };
+    E386Cpu *a = new_cpu(E386_ACCEL_NATIVE, linear, &c, &state), *b = new_cpu(E386_ACCEL_INTERP, linear, &c, &state);
+    int ok = 1;
+    for (int slice = 0; slice < 64 && ok; slice++) {
+        uint64_t budget = rnd(g) % 3 ? 1 + rnd(g) % 150 : 100000;
+        e386_exit xa, xb;
+        int ra = e386_run(a, budget, &xa), rb = e386_run(b, budget, &xb);
+        ok = ra == rb && same(a, b, &xa, &xb);
+        if (ra != E386_EXIT_INSN_LIMIT) {
+            *faults += ra == E386_EXIT_EXCEPTION;
+            break;
+        }
+    }
+    e386_stats st;
+    e386_get_stats(a, &st);
+    *translated += st.native_blocks > 0;
+    e386_cpu_free(a);
+    e386_cpu_free(b);
+    return ok;
+}
+
+START_TEST(test_native_equals_interpreter)
+{
+    E386Cpu *probe = e386_cpu_new();
+    int has = e386_set_accel(probe, E386_ACCEL_NATIVE) == E386_ACCEL_NATIVE;
+    e386_cpu_free(probe);
+    if (!has)
+        return; /* not built for this host: only the interpreter exists */
+    Rng g = { 0x9e3779b97f4a7c15ull };
+    int runs = 0, bad = 0, faults = 0, translated = 0;
+    for (int i = 0; i < 600; i++) {
+        int linear = i & 1;
+        runs++;
+        if (!twin_run(&g, linear, &faults, &translated) && bad++ < 5)
+            printf("native: program %d (linear %d) differs from the interpreter\n", i, linear);
+    }
+    printf("native: %d programs, %d ending in a fault, %d with host code, %d differences\n", runs, faults,
+           translated, bad);
+    fflush(stdout);
+    ck_assert_int_gt(faults, runs / 20);
+    ck_assert_int_gt(translated, runs / 2);
+    ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+/* e386_set_accel: a mask picks native where built, else the interpreter */
+START_TEST(test_accel_selection)
+{
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_INTERP), E386_ACCEL_INTERP);
+    ck_assert_int_eq(e386_get_accel(cpu), E386_ACCEL_INTERP);
+    int native = e386_set_accel(cpu, E386_ACCEL_NATIVE);
+    ck_assert(native == E386_ACCEL_NATIVE || native == -1);
+    ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_NATIVE | E386_ACCEL_INTERP),
+                     native < 0 ? E386_ACCEL_INTERP : E386_ACCEL_NATIVE);
+    ck_assert_int_eq(e386_set_accel(cpu, 0), -1);
+    ck_assert_int_eq(e386_accel_parse("native"), E386_ACCEL_NATIVE);
+    ck_assert_int_eq(e386_accel_parse("interp"), E386_ACCEL_INTERP);
+    ck_assert_int_eq(e386_accel_parse("jit"), -1);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("native");
+    TCase *t = tcase_create("core");
+    tcase_set_timeout(t, 300);
+    tcase_add_test(t, test_accel_selection);
+    tcase_add_test(t, test_native_equals_interpreter);
+    suite_add_tcase(s, t);
+    return run_suite(s);
+}
