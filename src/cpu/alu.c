@@ -386,7 +386,9 @@ int alu_compare_kind(OpFn f)
 {
     return f == cmp_rr ? CJ_RR : f == cmp_gr ? CJ_GR : f == cmp_ri ? CJ_RI : f == cmp_ai ? CJ_AI
          : f == cmp_mr32_b ? CJ_MR : f == cmp_mi32_b ? CJ_MI : f == cmp_gm ? CJ_GM
-         : f == cmp_mi8_b ? CJ_MI8 : f == test_rr32 ? CJ_TEST : f == test_rr8 ? CJ_TEST8 : -1;
+         : f == cmp_mi8_b ? CJ_MI8 : f == test_rr32 ? CJ_TEST : f == test_rr8 ? CJ_TEST8
+         : f == cmp_mr8_b ? CJ_MR8 : f == cmp_mr8_bi ? CJ_MR8_BI : f == cmp_mi8_bi ? CJ_MI8_BI
+         : f == cmp_mr32_bi ? CJ_MR_BI : f == cmp_mi32_bi ? CJ_MI_BI : -1;
 }
 
 void alu_specialize(E386Op *op)
