@@ -14,19 +14,22 @@
 #       qemu-i386 of both (a before/after measured in one run)
 #   --base-accel MODE: run OLD with -accel MODE (native, interp): with
 #       --base the same build, the two engines of one build side by side
+#   --emu-accel MODE: run the emu386 under test (timing and --perf) with
+#       -accel MODE (interp measures the portable engine on an x86-64 host)
 #   bash bench/real.sh --perf DIR [--quick] [--only a,b]: instead of timing,
 #       profile each workload once under emu386 with perf (cpu-clock) and
 #       print its top functions (DIR keeps the perf.data files)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 EMU=$HERE/../build/emu386-user REPS=3 QUICK= ONLY= CACHE=${EMU386_BENCH_CACHE:-$HOME/.cache/emu386-bench}
-usage() { echo "usage: $0 [--emu PATH] [--base PATH] [--base-accel MODE] [--reps N] [--quick] [--only w1,w2,...] [--cache DIR] [--list]" >&2; exit 2; }
-LIST= PERF= BASE= BASE_ACCEL=()
+usage() { echo "usage: $0 [--emu PATH] [--base PATH] [--base-accel MODE] [--emu-accel MODE] [--reps N] [--quick] [--only w1,w2,...] [--cache DIR] [--list]" >&2; exit 2; }
+LIST= PERF= BASE= BASE_ACCEL=() EMU_ACCEL=()
 while [ $# -gt 0 ]; do
     case $1 in
     --emu) EMU=$2; shift 2 ;;
     --base) BASE=$2; shift 2 ;;
     --base-accel) BASE_ACCEL=(-accel "$2"); shift 2 ;;
+    --emu-accel) EMU_ACCEL=(-accel "$2"); shift 2 ;;
     --reps) REPS=$2; shift 2 ;;
     --quick) QUICK=1; shift ;;
     --only) ONLY=$2; shift 2 ;;
@@ -128,7 +131,7 @@ prefix() { # RUNNER: sets PFX
     case $1 in
     native) if [ -n "$DYN" ]; then PFX=("$SYS/lib/ld-linux.so.2" --library-path "$LIBPATH"); else PFX=(env); fi ;;
     qemu) PFX=(qemu-i386 -L "$SYS") ;;
-    emu386) PFX=("$EMU" -L "$SYS") ;;
+    emu386) PFX=("$EMU" ${EMU_ACCEL[@]+"${EMU_ACCEL[@]}"} -L "$SYS") ;;
     base) PFX=("$BASE" ${BASE_ACCEL[@]+"${BASE_ACCEL[@]}"} -L "$SYS") ;;
     esac
 }

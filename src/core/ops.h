@@ -25,8 +25,10 @@ void x87_specialize(E386Op *op);
 OpFn shift_rotate_without_flags(OpFn f);
 /* Compare-and-branch fusion (cpu/fuse.c): the compare forms that fuse
  * with a following Jcc, alu_compare_kind's answer for a specialised
- * CMP/TEST handler (-1: any other handler) */
-enum { CJ_RR, CJ_GR, CJ_RI, CJ_AI, CJ_MR, CJ_MI, CJ_GM, CJ_MI8, CJ_TEST, CJ_TEST8, CJ_KINDS };
+ * CMP/TEST handler (-1: any other handler).  _BI: [base + index << scale
+ * + disp]; MR8: a byte at [mem] against a byte register. */
+enum { CJ_RR, CJ_GR, CJ_RI, CJ_AI, CJ_MR, CJ_MI, CJ_GM, CJ_MI8, CJ_TEST, CJ_TEST8,
+       CJ_MR8, CJ_MR8_BI, CJ_MI8_BI, CJ_MR_BI, CJ_MI_BI, CJ_KINDS };
 int alu_compare_kind(OpFn f);
 /* For the native back end (src/native), which inlines them: the 32-bit
  * register ALU handler f's form (CJ_RR, CJ_GR, CJ_RI or CJ_AI) and its
@@ -37,7 +39,9 @@ int alu_compare_kind(OpFn f);
 int alu_reg_form(OpFn f, int *opn);
 enum { MOV_RR_EG, MOV_RR_GE, MOV_LEA32_B, MOV_LEA32_BI, MOV_LD32_B, MOV_LD32_BI, MOV_ST32_B, MOV_ST32_BI };
 int mov_inline_kind(OpFn f);
-/* a block of ninsns instructions ending in CMP/TEST + Jcc: one op for both */
+/* a block of ninsns instructions ending in CMP/TEST + Jcc: one op for
+ * both; any other block of two or more ending in a Jcc: the Jcc's
+ * condition fixed in its handler */
 void fuse_compare_branch(E386Op *ops, int ninsns);
 /* x87 runs (cpu/x87_run.c): FLD m64 + arithmetic with a double (+ a
  * popping ST(i),ST(0) arithmetic), integer register ops between them

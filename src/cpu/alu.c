@@ -122,6 +122,32 @@ const E386Op *op_dec_E(E386Cpu *cpu, const E386Op *op) { unary_rm(cpu, op, U_DEC
 const E386Op *op_not_E(E386Cpu *cpu, const E386Op *op) { unary_rm(cpu, op, U_NOT); return op + 1; }
 const E386Op *op_neg_E(E386Cpu *cpu, const E386Op *op) { unary_rm(cpu, op, U_NEG); return op + 1; }
 
+/* INC/DEC dword [base + disp] and [base + index << scale + disp] (loop
+ * counters kept in memory): on flat_host's fast path one host read and
+ * one write to the same place, a write the host refuses faulting before
+ * the flags change, as unary_rm's reference steps (the slow path) do */
+static E386_NOINLINE const E386Op *incdec_mem_slow(E386Cpu *cpu, const E386Op *op, int kind)
+{
+    unary_rm(cpu, op, kind);
+    return op + 1;
+}
+
+E386_INLINE const E386Op *incdec_mem(E386Cpu *cpu, const E386Op *op, int kind, int bi)
+{
+    uint8_t *p = flat_host(cpu, op->seg, bi ? ea_bi(cpu, op) : ea_b(cpu, op), 4);
+    if (!p)
+        return incdec_mem_slow(cpu, op, kind);
+    uint32_t cf = (uint32_t)cc_carry(cpu), a = ld_le(p, 4), r = kind == U_DEC ? a - 1 : a + 1;
+    st_le(p, 4, r);
+    incdec_flags(cpu, 4, a, r, cf, kind == U_DEC);
+    return op + 1;
+}
+
+static const E386Op *inc_m32_b(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, U_INC, 0); }
+static const E386Op *dec_m32_b(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, U_DEC, 0); }
+static const E386Op *inc_m32_bi(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, U_INC, 1); }
+static const E386Op *dec_m32_bi(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, U_DEC, 1); }
+
 static void test(E386Cpu *cpu, int size, uint32_t a, uint32_t b)
 {
     cc_set(cpu, CC_LOGIC, size, a & b & size_mask(size), 0, 0);
@@ -356,6 +382,10 @@ static OpFn alu_mem_specialize(const E386Op *op)
 
 static OpFn alu_pick(const E386Op *op)
 {
+    if ((op->fn == op_inc_E || op->fn == op_dec_E) && op->size == 4 && mem_form(op) != MEM_OTHER) {
+        static const OpFn incdec[2][2] = { { inc_m32_b, dec_m32_b }, { inc_m32_bi, dec_m32_bi } };
+        return incdec[mem_form(op)][op->fn == op_dec_E];
+    }
     /* [form][ALU operation]; ADC and SBB (NULL) stay generic */
     static const OpFn fast[5][8] = {
         [FORM_RR] = { add_rr, or_rr, NULL, NULL, and_rr, sub_rr, xor_rr, cmp_rr },
@@ -386,7 +416,9 @@ int alu_compare_kind(OpFn f)
 {
     return f == cmp_rr ? CJ_RR : f == cmp_gr ? CJ_GR : f == cmp_ri ? CJ_RI : f == cmp_ai ? CJ_AI
          : f == cmp_mr32_b ? CJ_MR : f == cmp_mi32_b ? CJ_MI : f == cmp_gm ? CJ_GM
-         : f == cmp_mi8_b ? CJ_MI8 : f == test_rr32 ? CJ_TEST : f == test_rr8 ? CJ_TEST8 : -1;
+         : f == cmp_mi8_b ? CJ_MI8 : f == test_rr32 ? CJ_TEST : f == test_rr8 ? CJ_TEST8
+         : f == cmp_mr8_b ? CJ_MR8 : f == cmp_mr8_bi ? CJ_MR8_BI : f == cmp_mi8_bi ? CJ_MI8_BI
+         : f == cmp_mr32_bi ? CJ_MR_BI : f == cmp_mi32_bi ? CJ_MI_BI : -1;
 }
 
 void alu_specialize(E386Op *op)

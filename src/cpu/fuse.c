@@ -12,7 +12,8 @@
  * the operands directly and the block is left through the Jcc's exits.
  * The Jcc's own op stays in the block, unreached; the instruction count
  * and a fault in the compare's memory read are the compare's, as before.
- * Overflow and parity conditions (rare after a compare) are not fused. */
+ * Overflow and parity conditions (rare after a compare) are not fused;
+ * a Jcc not fused gets a handler with its condition fixed instead. */
 #include "core/ops.h"
 
 static uint32_t jcc_target(const E386Op *j)
@@ -23,7 +24,7 @@ static uint32_t jcc_target(const E386Op *j)
 
 E386_INLINE const E386Op *cmp_jcc(E386Cpu *cpu, const E386Op *op, int kind, int cc)
 {
-    int size = kind == CJ_MI8 || kind == CJ_TEST8 ? 1 : 4;
+    int size = kind == CJ_MI8 || kind == CJ_TEST8 || kind == CJ_MR8 || kind == CJ_MR8_BI || kind == CJ_MI8_BI ? 1 : 4;
     unsigned sh = 32u - 8u * (unsigned)size;
     int r;
     if (kind == CJ_TEST || kind == CJ_TEST8) {
@@ -46,6 +47,11 @@ E386_INLINE const E386Op *cmp_jcc(E386Cpu *cpu, const E386Op *op, int kind, int 
         case CJ_MR: a = seg_read(cpu, op->seg, ea_b(cpu, op), 4); b = cpu->r[op->reg]; break;
         case CJ_MI: a = seg_read(cpu, op->seg, ea_b(cpu, op), 4); b = op->imm; break;
         case CJ_GM: a = cpu->r[op->reg]; b = seg_read(cpu, op->seg, ea_b(cpu, op), 4); break;
+        case CJ_MR8: a = seg_read(cpu, op->seg, ea_b(cpu, op), 1); b = reg_get(cpu, op->reg, 1); break;
+        case CJ_MR8_BI: a = seg_read(cpu, op->seg, ea_bi(cpu, op), 1); b = reg_get(cpu, op->reg, 1); break;
+        case CJ_MI8_BI: a = seg_read(cpu, op->seg, ea_bi(cpu, op), 1); b = op->imm & 0xff; break;
+        case CJ_MR_BI: a = seg_read(cpu, op->seg, ea_bi(cpu, op), 4); b = cpu->r[op->reg]; break;
+        case CJ_MI_BI: a = seg_read(cpu, op->seg, ea_bi(cpu, op), 4); b = op->imm; break;
         default: a = seg_read(cpu, op->seg, ea_b(cpu, op), 1); b = op->imm & 0xff; break; /* CJ_MI8 */
         }
         cc_set(cpu, CC_SUB, size, (a - b) & size_mask(size), a, b);
@@ -86,24 +92,47 @@ CJ_FORM(CJ_GM)
 CJ_FORM(CJ_MI8)
 CJ_FORM(CJ_TEST)
 CJ_FORM(CJ_TEST8)
+CJ_FORM(CJ_MR8)
+CJ_FORM(CJ_MR8_BI)
+CJ_FORM(CJ_MI8_BI)
+CJ_FORM(CJ_MR_BI)
+CJ_FORM(CJ_MI_BI)
 
 static const OpFn cj_table[CJ_KINDS][16] = {
     CJ_ROW(CJ_RR), CJ_ROW(CJ_GR), CJ_ROW(CJ_RI), CJ_ROW(CJ_AI), CJ_ROW(CJ_MR),
     CJ_ROW(CJ_MI), CJ_ROW(CJ_GM), CJ_ROW(CJ_MI8), CJ_ROW(CJ_TEST), CJ_ROW(CJ_TEST8),
+    CJ_ROW(CJ_MR8), CJ_ROW(CJ_MR8_BI), CJ_ROW(CJ_MI8_BI), CJ_ROW(CJ_MR_BI), CJ_ROW(CJ_MI_BI),
 };
+
+/* A Jcc that ends a block without a compare to fuse with: one handler
+ * per condition, so that the condition is a constant in cc_cond (no
+ * switch on it, an indirect jump that mispredicts as the guest's
+ * conditions vary) and each condition's host branch is its own. */
+E386_INLINE const E386Op *jcc_fixed(E386Cpu *cpu, const E386Op *op, int cc)
+{
+    if (cc_cond(cpu, cc))
+        return jump_direct(cpu, op, jcc_target(op), 0);
+    return jump_direct(cpu, op, next_eip(op), 1);
+}
+#define JCC1(cc) \
+    static const E386Op *jcc_##cc(E386Cpu *c, const E386Op *o) { return jcc_fixed(c, o, cc); }
+JCC1(0) JCC1(1) JCC1(2) JCC1(3) JCC1(4) JCC1(5) JCC1(6) JCC1(7)
+JCC1(8) JCC1(9) JCC1(10) JCC1(11) JCC1(12) JCC1(13) JCC1(14) JCC1(15)
+static const OpFn jcc_table[16] = { jcc_0, jcc_1, jcc_2,  jcc_3,  jcc_4,  jcc_5,  jcc_6,  jcc_7,
+                                    jcc_8, jcc_9, jcc_10, jcc_11, jcc_12, jcc_13, jcc_14, jcc_15 };
 
 void fuse_compare_branch(E386Op *ops, int ninsns)
 {
     if (ninsns < 2)
         return;
     E386Op *cmp = &ops[ninsns - 2];
-    const E386Op *j = &ops[ninsns - 1];
-    if (j->fn != op_jcc_J || (cmp->fx & FX_INEXACT))
+    E386Op *j = &ops[ninsns - 1];
+    if (j->fn != op_jcc_J)
         return;
-    int kind = alu_compare_kind(cmp->fn);
-    if (kind < 0)
-        return;
-    OpFn f = cj_table[kind][j->sub & 15];
+    int kind = (cmp->fx & FX_INEXACT) ? -1 : alu_compare_kind(cmp->fn);
+    OpFn f = kind >= 0 ? cj_table[kind][j->sub & 15] : NULL;
     if (f)
-        cmp->fn = f;
+        cmp->fn = f; /* the Jcc's op stays generic, unreached */
+    else
+        j->fn = jcc_table[j->sub & 15];
 }

@@ -158,6 +158,12 @@ static const struct { const char *name; uint8_t enc[6]; int len, size, test, mem
     { "cmp byte [esi],imm8", { 0x80, 0x3e }, 2, 1, 0, 0, 1 },
     { "test eax,ebx", { 0x85, 0xd8 }, 2, 4, 1, 0, 0 },
     { "test al,bl", { 0x84, 0xd8 }, 2, 1, 1, 0, 0 },
+    /* edi is 0: [esi + edi] is DATA too */
+    { "cmp [esi],bl", { 0x38, 0x1e }, 2, 1, 0, 0, 0 },
+    { "cmp [esi+edi],bl", { 0x38, 0x1c, 0x3e }, 3, 1, 0, 0, 0 },
+    { "cmp byte [esi+edi],imm8", { 0x80, 0x3c, 0x3e }, 3, 1, 0, 0, 1 },
+    { "cmp [esi+edi],ebx", { 0x39, 0x1c, 0x3e }, 3, 4, 0, 0, 0 },
+    { "cmp dword [esi+edi],imm32", { 0x81, 0x3c, 0x3e }, 3, 4, 0, 0, 4 },
 };
 
 /* v little-endian at p + n, n + size back (guest byte order on any host) */
@@ -200,6 +206,7 @@ START_TEST(test_fused_compare_branch)
                 ck_assert_int_eq(e386_mem_write(cpu, DATA, mem, 4), 0);
                 e386_reg_write(cpu, E386_EIP, CODE);
                 e386_reg_write(cpu, E386_ESP, DATA + 0x1000);
+                e386_reg_write(cpu, E386_EDI, 0);
                 e386_exit ex;
                 ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
                 uint32_t f = ref_flags(forms[fi].test, forms[fi].size, a, b);

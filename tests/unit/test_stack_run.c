@@ -7,8 +7,8 @@
  * fast paths) where the host has it; a third runs normally on the page
  * map (E386_LINEAR=0's path: every fast path declines).  The code mixes
  * PUSH and POP of every register (ESP too), PUSH imm8, MOV loads (r32
- * and r8) and stores through [esp + disp8], CMP/ADD [esp + disp8] and MOV byte
- * stores, then INT3; ESP is anywhere in the stack page, near its ends and
+ * and r8) and stores through [esp + disp8], CMP/ADD [esp + disp8], MOV byte
+ * stores and INC/DEC dword [esp +/- disp8] (src/cpu/alu.c), then INT3; ESP is anywhere in the stack page, near its ends and
  * misaligned, so runs cross into a read-only page below and an unmapped
  * page above and fault in their middle.  Exit, vector, error code, fault
  * address and EIP, the instruction count, the registers, EFLAGS and both
@@ -57,7 +57,7 @@ static int make_code(uint8_t *c, uint32_t *s)
         uint32_t r = rng_next(s), reg = r >> 8 & 7, d = r >> 16 & 0x3c;
         if (reg == 4 && (r >> 20) % 4) /* ESP now and then */
             reg = r >> 24 & 3;
-        switch (r % 17) {
+        switch (r % 19) {
         case 0: case 1: case 2: case 3: case 4: c[n++] = (uint8_t)(0x50 | reg); break; /* push r32 */
         case 5: case 6: case 7: case 8: case 9: c[n++] = (uint8_t)(0x58 | reg); break; /* pop r32 */
         case 10: c[n++] = 0x6a, c[n++] = (uint8_t)(r >> 24); break;                    /* push imm8 */
@@ -75,6 +75,10 @@ static int make_code(uint8_t *c, uint32_t *s)
             break;
         case 15: /* mov r8, [esp + d + 1] (AL..BH) */
             c[n++] = 0x8a, c[n++] = (uint8_t)(0x44 | reg << 3), c[n++] = 0x24, c[n++] = (uint8_t)(d + 1);
+            break;
+        case 17: case 18: /* inc/dec dword [esp + d], [esp + d - 0x40] (the read-only page below) */
+            c[n++] = 0xff, c[n++] = (uint8_t)(0x44 | (r >> 24 & 1) << 3), c[n++] = 0x24;
+            c[n++] = (uint8_t)(r % 19 == 17 ? d + 2 : d - 0x40);
             break;
         default: /* mov byte [esp + d + 1], imm8 */
             c[n++] = 0xc6, c[n++] = 0x44, c[n++] = 0x24, c[n++] = (uint8_t)(d + 1), c[n++] = (uint8_t)r;

@@ -1,0 +1,208 @@
+/* Block-ending Jcc (src/cpu/fuse.c): the fused compare-and-branch ops of
+ * every compare form and the Jcc handlers with their condition fixed,
+ * against the generic handlers.  Twin CPUs run the same random code from
+ * the same random state: one normally (its blocks end in the fused or
+ * fixed ops), one with a debugger hook, which makes every block one
+ * instruction long (nothing fused, op_jcc_J itself), both with linear
+ * guest memory where the host has it; a third runs normally on the page
+ * map (every memory fast path declines).  The code is a chain of blocks,
+ * each a few register or stack instructions, then a compare (registers,
+ * an immediate, a byte or dword at [esp + disp8] or [esp + index + disp8]
+ * against a register or an immediate), a flag-setting non-compare or
+ * nothing, then a Jcc of any condition over one instruction; INT3 at the
+ * end.  ESP lies anywhere in the stack page, near its ends too, so the
+ * compares' memory reads fault now and then.  Exit, vector, error code,
+ * fault address and EIP, the instruction count, the registers, EFLAGS
+ * and the stack page must come out identical. */
+#include <check.h>
+#include "unit_main.h"
+#include <stdio.h>
+#include <string.h>
+#include "core/cpu.h"
+#include "e386.h"
+
+enum { CODE = 0x10000, STACK = 0x20000, PROGS = 3000, STATES = 8 };
+
+static int no_stop(E386Cpu *cpu, uint32_t pc, void *opaque)
+{
+    (void)cpu, (void)pc, (void)opaque;
+    return 0;
+}
+
+static E386Cpu *new_cpu(int linear, int per_insn)
+{
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_ptr_nonnull(cpu);
+    e386_mem_linear(cpu, linear);
+    ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_EXEC), 0);
+    ck_assert_int_eq(e386_mem_map(cpu, STACK, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
+    if (per_insn)
+        e386_set_debug_hook(cpu, no_stop, NULL);
+    return cpu;
+}
+
+static uint32_t rng_next(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+/* ModRM (+ SIB + disp8) for [esp + d] or [esp + idx + d], reg field reg */
+static int mem_operand(uint8_t *c, int n, int reg, int idx, uint8_t d)
+{
+    c[n++] = (uint8_t)(0x44 | reg << 3);
+    c[n++] = (uint8_t)(idx < 0 ? 0x24 : (idx << 3 | 4));
+    c[n++] = d;
+    return n;
+}
+
+/* a register other than ESP */
+static int any_reg(uint32_t r) { int g = (int)(r & 7); return g == 4 ? 5 : g; }
+
+static int make_code(uint8_t *c, uint32_t *s)
+{
+    int n = 0, blocks = 1 + (int)(rng_next(s) % 6);
+    for (int b = 0; b < blocks; b++) {
+        int fill = (int)(rng_next(s) % 3);
+        for (int i = 0; i < fill; i++) {
+            uint32_t r = rng_next(s);
+            int g = any_reg(r >> 8);
+            switch (r % 4) {
+            case 0: c[n++] = 0x8b, n = mem_operand(c, n, g, -1, (uint8_t)(r >> 16 & 0x3c)); break; /* mov */
+            case 1: c[n++] = 0x83, c[n++] = (uint8_t)(0xc0 | g), c[n++] = (uint8_t)(r >> 16); break; /* add */
+            case 2: c[n++] = (uint8_t)(0x48 | g); break;                                          /* dec */
+            default: c[n++] = 0x89, n = mem_operand(c, n, g, -1, (uint8_t)(r >> 16 & 0x3c)); break; /* mov */
+            }
+        }
+        uint32_t r = rng_next(s), r2 = rng_next(s);
+        int g = any_reg(r >> 8), idx = any_reg(r >> 12);
+        uint8_t d = (uint8_t)(r >> 16 & 0x3f);
+        int form = (int)(r % 16);
+        if (form >= 3 && form <= 7 && (r >> 24) % 2) { /* [esp + idx + d]: idx made small first */
+            c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | idx), c[n++] = 0x3c; /* and idx, 0x3c */
+        } else {
+            idx = -1;
+        }
+        switch (form) {
+        case 0: c[n++] = 0x39, c[n++] = (uint8_t)(0xc0 | g << 3 | any_reg(r2)); break;  /* cmp r, r */
+        case 1: c[n++] = 0x3b, c[n++] = (uint8_t)(0xc0 | g << 3 | any_reg(r2)); break;  /* cmp r, r */
+        case 2: c[n++] = 0x3d, c[n++] = (uint8_t)r2, c[n++] = 0, c[n++] = 0, c[n++] = (uint8_t)(r2 >> 8); break;
+        case 3: c[n++] = 0x39, n = mem_operand(c, n, g, idx, d); break;                  /* cmp [m], r32 */
+        case 4: c[n++] = 0x38, n = mem_operand(c, n, g, idx, d); break;                  /* cmp [m], r8 */
+        case 5: c[n++] = 0x80, n = mem_operand(c, n, 7, idx, d), c[n++] = (uint8_t)r2; break; /* cmp byte [m], imm8 */
+        case 6: /* cmp dword [m], imm32 */
+            c[n++] = 0x81, n = mem_operand(c, n, 7, idx, d);
+            for (int i = 0; i < 4; i++)
+                c[n++] = (uint8_t)(r2 >> (8 * i));
+            break;
+        case 7: c[n++] = 0x83, n = mem_operand(c, n, 7, idx, d), c[n++] = (uint8_t)r2; break; /* cmp dword [m], imm8 */
+        case 8: c[n++] = 0x3b, n = mem_operand(c, n, g, -1, d); break;                   /* cmp r32, [m] */
+        case 9: c[n++] = 0x85, c[n++] = (uint8_t)(0xc0 | g << 3 | any_reg(r2)); break;  /* test r32, r32 */
+        case 10: c[n++] = 0x84, c[n++] = (uint8_t)(0xc0 | (r2 & 0x3f)); break;          /* test r8, r8 */
+        case 11: c[n++] = (uint8_t)(0x48 | g); break;                                    /* dec r32 */
+        case 12: c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | g), c[n++] = (uint8_t)r2; break; /* and r32, imm8 */
+        case 13: c[n++] = 0xd1, c[n++] = (uint8_t)(0xe0 | g); break;                     /* shl r32, 1 */
+        case 14: c[n++] = 0x83, c[n++] = (uint8_t)(0xd0 | g), c[n++] = (uint8_t)r2; break; /* adc r32, imm8 */
+        default: break;                                                                  /* the flags as they are */
+        }
+        c[n++] = (uint8_t)(0x70 | (r2 >> 28)), c[n++] = 1; /* jcc over: */
+        c[n++] = (uint8_t)(0x40 | any_reg(r2 >> 16));     /* inc r32 */
+    }
+    c[n++] = 0xcc;
+    return n;
+}
+
+/* ESP: inside the page, near its low end, near its high end (the
+ * compares read past it), misaligned */
+static uint32_t random_esp(uint32_t *s)
+{
+    uint32_t r = rng_next(s);
+    switch (r % 4) {
+    case 0: return STACK + 0x1000 - (r >> 8 & 0x7f);
+    case 1: return STACK + (r >> 8 & 0xfff);
+    default: return STACK + 0x200 + (r >> 8 & 0x7fc);
+    }
+}
+
+static void set_state(E386Cpu *const *cpus, int n, uint32_t *s)
+{
+    uint32_t regs[8];
+    static uint8_t page[0x1000];
+    for (int i = 0; i < 8; i++)
+        regs[i] = rng_next(s);
+    regs[4] = random_esp(s);
+    for (int i = 0; i < 0x1000; i++) /* equal values now and then */
+        page[i] = (uint8_t)(rng_next(s) % 5 ? rng_next(s) : (uint8_t)regs[i & 7]);
+    uint32_t flags = rng_next(s) & F_ARITH;
+    for (int k = 0; k < n; k++) {
+        for (int i = 0; i < 8; i++)
+            e386_reg_write(cpus[k], E386_EAX + i, regs[i]);
+        e386_reg_write(cpus[k], E386_EIP, CODE);
+        cc_write(cpus[k], F_ARITH, flags);
+        if (e386_mem_write(cpus[k], STACK, page, sizeof page))
+            ck_abort_msg("e386_mem_write");
+    }
+}
+
+static int same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb, uint64_t na, uint64_t nb)
+{
+    if (xa->reason != xb->reason || xa->vector != xb->vector || xa->error_code != xb->error_code ||
+        xa->fault_addr != xb->fault_addr || xa->fault_eip != xb->fault_eip || xa->insn_eip != xb->insn_eip ||
+        na != nb)
+        return 0;
+    if (memcmp(a->r, b->r, sizeof a->r) || a->eip != b->eip || get_eflags(a) != get_eflags(b))
+        return 0;
+    static uint8_t ma[0x1000], mb[0x1000];
+    if (e386_mem_read(a, STACK, ma, sizeof ma) || e386_mem_read(b, STACK, mb, sizeof mb))
+        return 0;
+    return !memcmp(ma, mb, sizeof ma);
+}
+
+START_TEST(test_fused_jcc_equal_per_instruction)
+{
+    /* 0: linear, blocks (fused); 1: linear, one instruction per block;
+     * 2: the page map, blocks */
+    E386Cpu *cpus[3] = { new_cpu(1, 0), new_cpu(1, 1), new_cpu(0, 0) };
+    uint32_t s = 0x2468ace1u;
+    int cases = 0, bad = 0, faults = 0;
+    for (int p = 0; p < PROGS; p++) {
+        uint8_t code[256];
+        int len = make_code(code, &s);
+        for (int k = 0; k < 3; k++)
+            ck_assert_int_eq(e386_mem_write(cpus[k], CODE, code, (size_t)len), 0);
+        for (int st = 0; st < STATES; st++) {
+            set_state(cpus, 3, &s);
+            e386_exit x[3];
+            uint64_t n[3];
+            for (int k = 0; k < 3; k++) {
+                n[k] = e386_insn_count(cpus[k]);
+                e386_run(cpus[k], 0, &x[k]);
+                n[k] = e386_insn_count(cpus[k]) - n[k];
+            }
+            cases++;
+            faults += x[1].reason == E386_EXIT_EXCEPTION;
+            for (int k = 0; k < 3; k += 2)
+                if (!same(cpus[k], cpus[1], &x[k], &x[1], n[k], n[1]) && bad++ < 5)
+                    printf("fuse run: program %d state %d differs (cpu %d)\n", p, st, k);
+        }
+    }
+    printf("fuse_run: %d runs, %d ending in a fault, %d differences\n", cases, faults, bad);
+    fflush(stdout);
+    for (int k = 0; k < 3; k++)
+        e386_cpu_free(cpus[k]);
+    ck_assert_int_gt(faults, cases / 50);
+    ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fuse_run");
+    TCase *tc = tcase_create("fuse_run");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_fused_jcc_equal_per_instruction);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
