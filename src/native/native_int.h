@@ -11,7 +11,6 @@ typedef struct NativeState {
     CodeBuf *buf;
     NativeEnter enter;
     const uint8_t *exit; /* the shared exit: RAX is the next op */
-    const uint8_t *out;  /* its return to the dispatcher (RAX) */
     int full;            /* no room: interpret until the next flush */
     /* blocks translated into the open window, their code published
      * (tb->native) when it is sealed; heat TB_PENDING meanwhile */

@@ -43,8 +43,8 @@ enum { STUB_BYTES = 256, DISPATCH_OUTS = 5 };
 
 /* The exit's checks and jump, RAX the op to go on with; out[] are the
  * jumps to take for "return to the dispatcher", for the caller to patch.
- * Each block's last op has its own copy (its own indirect jump, which
- * the host predicts per block end); the shared exit is another. */
+ * (A copy at each block's end, for a per-site indirect jump, measured 7%
+ * slower on python-builtins: docs/performance.md "Native step 2".) */
 static void emit_dispatch(Emit *e, size_t out[DISPATCH_OUTS])
 {
     unsigned shift = 0;
@@ -99,7 +99,6 @@ int native_emit_stubs(NativeState *ns)
     emit_dispatch(&e, out);
     for (int k = 0; k < DISPATCH_OUTS; k++)
         x_patch(&e, out[k], e.p);
-    size_t out_at = x_len(&e);
     x_pop(&e, X_R13);
     x_pop(&e, X_R12);
     x_pop(&e, X_RBX);
@@ -112,17 +111,7 @@ int native_emit_stubs(NativeState *ns)
     uintptr_t entry = (uintptr_t)p;
     memcpy(&ns->enter, &entry, sizeof entry);
     ns->exit = p + exit_at;
-    ns->out = p + out_at;
     return 0;
-}
-
-/* the shared exit's work, in the block's own code */
-static void emit_own_exit(Emit *e, const NativeState *ns)
-{
-    size_t out[DISPATCH_OUTS];
-    emit_dispatch(e, out);
-    for (int k = 0; k < DISPATCH_OUTS; k++)
-        x_patch(e, out[k], ns->out);
 }
 
 void native_jump_to_op(Emit *e, NativeState *ns, int j)
@@ -146,7 +135,7 @@ void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
     memcpy(&fn, &op->fn, sizeof fn);
     x_call(e, fn);
     if (i + 1 == tb->nops) { /* the last op never continues in the block */
-        emit_own_exit(e, ns);
+        x_patch(e, x_jmp(e), ns->exit);
         return;
     }
     x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)(op + 1));
@@ -162,10 +151,6 @@ void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
             x_patch(e, x_jcc(e, X_NE), ns->exit);
         }
         native_jump_to_op(e, ns, i + n);
-        x_patch(e, next, e->p);
-    } else if (i + 2 == tb->nops) { /* maybe a fused compare-and-branch (fuse.c): the block's end */
-        size_t next = x_jcc(e, X_E);
-        emit_own_exit(e, ns);
         x_patch(e, next, e->p);
     } else {
         x_patch(e, x_jcc(e, X_NE), ns->exit);
