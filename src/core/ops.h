@@ -38,7 +38,8 @@ int alu_reg_form(OpFn f, int *opn);
 enum { MOV_RR_EG, MOV_RR_GE, MOV_LEA32_B, MOV_LEA32_BI, MOV_LD32_B, MOV_LD32_BI, MOV_ST32_B, MOV_ST32_BI,
        /* and the other specialised loads and stores (mov_spec.c), in pairs (_B, _BI) */
        MOV_LD8_B, MOV_LD8_BI, MOVZX8_B, MOVZX8_BI, MOVZX16_B, MOVZX16_BI,
-       MOV_ST8_B, MOV_ST8_BI, MOV_STI32_B, MOV_STI32_BI, MOV_STI8_B, MOV_STI8_BI };
+       MOV_ST8_B, MOV_ST8_BI, MOV_STI32_B, MOV_STI32_BI, MOV_STI8_B, MOV_STI8_BI,
+       MOVZX8_R, MOVZX16_R /* MOVZX r32, r8 / r16 */ };
 int mov_inline_kind(OpFn f);
 /* a block of ninsns instructions ending in CMP/TEST + Jcc: one op for both */
 void fuse_compare_branch(E386Op *ops, int ninsns);

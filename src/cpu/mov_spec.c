@@ -207,5 +207,6 @@ int mov_inline_kind(OpFn f)
          : f == op_movzx32_16_b ? MOVZX16_B : f == op_movzx32_16_bi ? MOVZX16_BI
          : f == op_mov_st8_b ? MOV_ST8_B : f == op_mov_st8_bi ? MOV_ST8_BI
          : f == op_mov_sti32_b ? MOV_STI32_B : f == op_mov_sti32_bi ? MOV_STI32_BI
-         : f == op_mov_sti8_b ? MOV_STI8_B : f == op_mov_sti8_bi ? MOV_STI8_BI : -1;
+         : f == op_mov_sti8_b ? MOV_STI8_B : f == op_mov_sti8_bi ? MOV_STI8_BI
+         : f == op_movzx32_8_r ? MOVZX8_R : f == op_movzx32_16_r ? MOVZX16_R : -1;
 }

@@ -185,6 +185,14 @@ void x_movzx16_load(Emit *e, int dst, int base, int32_t disp)
     modrm_mem(e, dst, base, disp);
 }
 
+void x_movzx8_load(Emit *e, int dst, int base, int32_t disp)
+{
+    rex(e, 0, dst, base);
+    x_byte(e, 0x0f);
+    x_byte(e, 0xb6);
+    modrm_mem(e, dst, base, disp);
+}
+
 void x_test_m32_imm(Emit *e, int base, int32_t disp, uint32_t imm)
 {
     mem_op(e, 0, 0xf7, 0, base, disp);

@@ -7,7 +7,7 @@
  *
  * A program is a loop (ECX counts down, so that its blocks become hot
  * and are translated) over random instructions: register and immediate
- * ALU forms, MOV, MOVZX, LEA, INC/DEC, shifts and rotates, IMUL, NEG,
+ * ALU forms, MOV, MOVZX (of memory and registers), LEA, INC/DEC, shifts and rotates, IMUL, NEG,
  * BSWAP, SETcc, PUSH/POP (and runs of them), loads and stores of bytes,
  * words and dwords (MOV, MOVZX, immediates) at [EBX + disp] and
  * [EBX + ECX * 4 + disp] (some across
@@ -55,7 +55,7 @@ static void insn(Code *c, Rng *g)
     int d = dst_reg(g), s = (int)(rnd(g) % 8), k = (int)(rnd(g) % 8);
     uint32_t disp = rnd(g) % 32 == 0 ? 0xffd + rnd(g) % 8 : (rnd(g) % 0x3f0) * 4;
     static const int byte_dst[4] = { 0, 2, 4, 6 }; /* AL DL AH DH: not ECX's or EBX's bytes */
-    switch (rnd(g) % 23) {
+    switch (rnd(g) % 24) {
     case 0: put(c, 0x89); put(c, 0xc0 | s << 3 | d); break;            /* mov d, s */
     case 1: put(c, 0x01 | k << 3); put(c, 0xc0 | s << 3 | d); break;   /* alu d, s */
     case 2: put(c, 0x81); put(c, 0xc0 | k << 3 | d); put32(c, rnd(g) * 7u); break;
@@ -107,6 +107,7 @@ static void insn(Code *c, Rng *g)
         put(c, 0x84 | r << 3); put(c, 0x8b); put32(c, disp);
         break;
     }
+    case 21: put(c, 0x0f); put(c, rnd(g) & 1 ? 0xb6 : 0xb7); put(c, 0xc0 | d << 3 | s); break; /* movzx d, r8/r16 */
     default: put(c, 0x01 | k << 3); put(c, 0x83 | s << 3); put32(c, disp); break; /* alu [ebx+disp], s */
     }
 }
