@@ -10,7 +10,8 @@
  * ALU forms, MOV, MOVZX (of memory and registers), LEA, INC/DEC, shifts and rotates, IMUL, NEG,
  * BSWAP, SETcc, PUSH/POP (and runs of them), loads and stores of bytes,
  * words and dwords (MOV, MOVZX, immediates) at [EBX + disp] and
- * [EBX + ECX * 4 + disp] (some across
+ * [EBX + ECX * 4 + disp], FLD m64 + arithmetic with m64 (a fused x87
+ * run: it returns a later op of the block) + FSTP m64 (some across
  * the data page's end into an unmapped page: a fault in mid-block), CMP
  * or TEST + Jcc skipping the next instruction, and a store into the
  * immediate of the loop's first instruction in a late iteration
@@ -55,7 +56,7 @@ static void insn(Code *c, Rng *g)
     int d = dst_reg(g), s = (int)(rnd(g) % 8), k = (int)(rnd(g) % 8);
     uint32_t disp = rnd(g) % 32 == 0 ? 0xffd + rnd(g) % 8 : (rnd(g) % 0x3f0) * 4;
     static const int byte_dst[4] = { 0, 2, 4, 6 }; /* AL DL AH DH: not ECX's or EBX's bytes */
-    switch (rnd(g) % 24) {
+    switch (rnd(g) % 25) {
     case 0: put(c, 0x89); put(c, 0xc0 | s << 3 | d); break;            /* mov d, s */
     case 1: put(c, 0x01 | k << 3); put(c, 0xc0 | s << 3 | d); break;   /* alu d, s */
     case 2: put(c, 0x81); put(c, 0xc0 | k << 3 | d); put32(c, rnd(g) * 7u); break;
@@ -108,6 +109,11 @@ static void insn(Code *c, Rng *g)
         break;
     }
     case 21: put(c, 0x0f); put(c, rnd(g) & 1 ? 0xb6 : 0xb7); put(c, 0xc0 | d << 3 | s); break; /* movzx d, r8/r16 */
+    case 22: /* fld m64; fmul/fadd/fsub m64 (a fused x87 run, which returns the op after it); fstp m64 */
+        put(c, 0xdd); put(c, 0x83); put32(c, disp & ~7u);
+        put(c, 0xdc); put(c, 0x83 | (int[]){ 0, 1, 4 }[rnd(g) % 3] << 3); put32(c, (rnd(g) % 0x1f0) * 8);
+        put(c, 0xdd); put(c, 0x9b); put32(c, (rnd(g) % 0x1f0) * 8);
+        break;
     default: put(c, 0x01 | k << 3); put(c, 0x83 | s << 3); put32(c, disp); break; /* alu [ebx+disp], s */
     }
 }
