@@ -37,7 +37,11 @@ int alu_compare_kind(OpFn f);
  * 32-bit load and store at [base + disp] (_B) or [base + index << scale
  * + disp] (_BI), LEA r32 of those, -1 for any other handler */
 int alu_reg_form(OpFn f, int *opn);
-enum { MOV_RR_EG, MOV_RR_GE, MOV_LEA32_B, MOV_LEA32_BI, MOV_LD32_B, MOV_LD32_BI, MOV_ST32_B, MOV_ST32_BI };
+enum { MOV_RR_EG, MOV_RR_GE, MOV_LEA32_B, MOV_LEA32_BI, MOV_LD32_B, MOV_LD32_BI, MOV_ST32_B, MOV_ST32_BI,
+       /* and the other specialised loads and stores (mov_spec.c), in pairs (_B, _BI) */
+       MOV_LD8_B, MOV_LD8_BI, MOVZX8_B, MOVZX8_BI, MOVZX16_B, MOVZX16_BI,
+       MOV_ST8_B, MOV_ST8_BI, MOV_STI32_B, MOV_STI32_BI, MOV_STI8_B, MOV_STI8_BI,
+       MOVZX8_R, MOVZX16_R /* MOVZX r32, r8 / r16 */ };
 int mov_inline_kind(OpFn f);
 /* a block of ninsns instructions ending in CMP/TEST + Jcc: one op for
  * both; any other block of two or more ending in a Jcc: the Jcc's
@@ -49,4 +53,7 @@ void fuse_compare_branch(E386Op *ops, int ninsns);
 void x87_fuse_runs(E386Op *ops, int ninsns);
 /* runs of 2-8 PUSH r32 or POP r32 (not ESP) as one op (cpu/stack_run.c) */
 void stack_fuse_runs(E386Op *ops, int ninsns);
+/* for the native back end: the length n of the run handler f (*push: a
+ * PUSH run), 0 for any other handler */
+int stack_run_length(OpFn f, int *push);
 #endif

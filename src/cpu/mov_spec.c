@@ -201,5 +201,12 @@ int mov_inline_kind(OpFn f)
     return f == op_mov_rr32_EG ? MOV_RR_EG : f == op_mov_rr32_GE ? MOV_RR_GE
          : f == op_lea32_b ? MOV_LEA32_B : f == op_lea32_bi ? MOV_LEA32_BI
          : f == op_mov_ld32_b ? MOV_LD32_B : f == op_mov_ld32_bi ? MOV_LD32_BI
-         : f == op_mov_st32_b ? MOV_ST32_B : f == op_mov_st32_bi ? MOV_ST32_BI : -1;
+         : f == op_mov_st32_b ? MOV_ST32_B : f == op_mov_st32_bi ? MOV_ST32_BI
+         : f == op_mov_ld8_b ? MOV_LD8_B : f == op_mov_ld8_bi ? MOV_LD8_BI
+         : f == op_movzx32_8_b ? MOVZX8_B : f == op_movzx32_8_bi ? MOVZX8_BI
+         : f == op_movzx32_16_b ? MOVZX16_B : f == op_movzx32_16_bi ? MOVZX16_BI
+         : f == op_mov_st8_b ? MOV_ST8_B : f == op_mov_st8_bi ? MOV_ST8_BI
+         : f == op_mov_sti32_b ? MOV_STI32_B : f == op_mov_sti32_bi ? MOV_STI32_BI
+         : f == op_mov_sti8_b ? MOV_STI8_B : f == op_mov_sti8_bi ? MOV_STI8_BI
+         : f == op_movzx32_8_r ? MOVZX8_R : f == op_movzx32_16_r ? MOVZX16_R : -1;
 }

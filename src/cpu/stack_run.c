@@ -50,6 +50,16 @@ static const OpFn push_runs[RUN_MAX + 1] = { NULL, NULL, push_run2, push_run3, p
 static const OpFn pop_runs[RUN_MAX + 1] = { NULL, NULL, pop_run2, pop_run3, pop_run4,
                                             pop_run5, pop_run6, pop_run7, pop_run8 };
 
+int stack_run_length(OpFn f, int *push)
+{
+    for (int n = 2; n <= RUN_MAX; n++)
+        if (f == push_runs[n] || f == pop_runs[n]) {
+            *push = f == push_runs[n];
+            return n;
+        }
+    return 0;
+}
+
 /* a PUSH r32 or POP r32 (fn) of a register other than ESP */
 static int in_run(const E386Op *op, OpFn fn)
 {

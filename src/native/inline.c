@@ -54,30 +54,67 @@ static void emit_ea(Emit *e, const E386Op *op, int indexed)
     x_alu_ri32(e, 0, X_RAX, op->disp);
 }
 
-static void emit_mem(Emit *e, const NativeState *ns, const Tb *tb, int i, int kind)
+/* What a specialised load or store (mov_inline_kind >= MOV_LD32_B) does */
+typedef struct MemForm { uint8_t bi, size, store, byte_reg, imm; } MemForm;
+
+static MemForm mem_form(int kind)
+{
+    static const MemForm f[] = {
+        [MOV_LD32_B] = { 0, 4, 0, 0, 0 }, [MOV_LD32_BI] = { 1, 4, 0, 0, 0 },
+        [MOV_ST32_B] = { 0, 4, 1, 0, 0 }, [MOV_ST32_BI] = { 1, 4, 1, 0, 0 },
+        [MOV_LD8_B] = { 0, 1, 0, 1, 0 }, [MOV_LD8_BI] = { 1, 1, 0, 1, 0 },
+        [MOVZX8_B] = { 0, 1, 0, 0, 0 }, [MOVZX8_BI] = { 1, 1, 0, 0, 0 },
+        [MOVZX16_B] = { 0, 2, 0, 0, 0 }, [MOVZX16_BI] = { 1, 2, 0, 0, 0 },
+        [MOV_ST8_B] = { 0, 1, 1, 1, 0 }, [MOV_ST8_BI] = { 1, 1, 1, 1, 0 },
+        [MOV_STI32_B] = { 0, 4, 1, 0, 1 }, [MOV_STI32_BI] = { 1, 4, 1, 0, 1 },
+        [MOV_STI8_B] = { 0, 1, 1, 0, 1 }, [MOV_STI8_BI] = { 1, 1, 1, 0, 1 },
+    };
+    return f[kind];
+}
+
+/* AL..BH (reg_get/reg_set's numbering): its byte in cpu->r[] on this
+ * little-endian host */
+#define BYTE_REG_OFF(n) (REG_OFF((n) & 3) + ((n) >> 2))
+
+static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, int kind)
 {
     const E386Op *op = &tb->ops[i];
+    MemForm f = mem_form(kind);
     size_t slow[3];
+    int nslow = 0;
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
     x_store64(e, X_RBX, CUR_OFF, X_RSI);
     x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(op->seg), 0);
-    slow[0] = x_jcc(e, X_E);
+    slow[nslow++] = x_jcc(e, X_E);
     x_load64(e, X_RDX, X_RBX, LFAST_OFF);
     x_test_rr64(e, X_RDX, X_RDX);
-    slow[1] = x_jcc(e, X_E);
-    emit_ea(e, op, kind == MOV_LD32_BI || kind == MOV_ST32_BI);
-    x_mov_rr64(e, X_RCX, X_RAX);
-    x_alu_ri32(e, 4, X_RCX, 0xfff);
-    x_alu_ri32(e, 7, X_RCX, 0xffc); /* the 4 bytes in one page */
-    slow[2] = x_jcc(e, X_A);
+    slow[nslow++] = x_jcc(e, X_E);
+    emit_ea(e, op, f.bi);
+    if (f.size > 1) { /* (off & 0xfff) + size <= 0x1000: in one page */
+        x_mov_rr64(e, X_RCX, X_RAX);
+        x_alu_ri32(e, 4, X_RCX, 0xfff);
+        x_alu_ri32(e, 7, X_RCX, 0x1000u - f.size);
+        slow[nslow++] = x_jcc(e, X_A);
+    }
     size_t done;
-    if (kind == MOV_LD32_B || kind == MOV_LD32_BI) {
-        x_load32_idx(e, X_RAX, X_RDX, X_RAX);
-        x_store32(e, X_RBX, REG_OFF(op->reg), X_RAX);
+    if (!f.store) {
+        x_load_idx(e, f.size, X_RAX, X_RDX, X_RAX);
+        if (f.byte_reg)
+            x_store8(e, X_RBX, BYTE_REG_OFF(op->reg), X_RAX);
+        else
+            x_store32(e, X_RBX, REG_OFF(op->reg), X_RAX); /* zero-extended */
         done = x_jmp(e);
     } else {
-        x_load32(e, X_RCX, X_RBX, REG_OFF(op->reg));
-        x_store32_idx(e, X_RDX, X_RAX, X_RCX);
+        if (f.imm) {
+            x_mov_ri32(e, X_RCX, f.size == 4 ? op->imm : op->imm & 0xff);
+        } else if (f.byte_reg) {
+            x_load32(e, X_RCX, X_RBX, REG_OFF(op->reg & 3));
+            if (op->reg >> 2)
+                x_shr_ri64(e, X_RCX, 8);
+        } else {
+            x_load32(e, X_RCX, X_RBX, REG_OFF(op->reg));
+        }
+        x_store_idx(e, f.size, X_RDX, X_RAX, X_RCX);
         if (!(op->fx & FX_INEXACT)) {
             x_cmp_m32_imm8(e, X_RBX, EXIT_REQ_OFF, 0);
             size_t on = x_jcc(e, X_E);
@@ -87,16 +124,93 @@ static void emit_mem(Emit *e, const NativeState *ns, const Tb *tb, int i, int ki
         }
         done = x_jmp(e);
     }
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < nslow; k++)
         x_patch(e, slow[k], e->p);
     native_emit_call(e, ns, tb, i);
     x_patch(e, done, e->p);
 }
 
-int native_inline_op(Emit *e, const NativeState *ns, const Tb *tb, int i)
+#define SS_FLAGS_OFF ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * SEG_SS + offsetof(Seg, flags)))
+
+/* PUSH r32 / POP r32 (n = 1) and their runs (stack_run.c: ops i..i+n-1,
+ * none of ESP) on a flat 32-bit stack with linear memory, all n slots in
+ * one page: either every access succeeds or the first faults (cpu->cur
+ * stored) before anything changed, as the handlers' flat_host path; any
+ * other case calls the handler. */
+static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, int n)
 {
     const E386Op *op = &tb->ops[i];
+    size_t slow[4];
+    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    x_store64(e, X_RBX, CUR_OFF, X_RSI);
+    x_test_m32_imm(e, X_RBX, SS_FLAGS_OFF, 1u << 22); /* ss32: DESC_DB */
+    slow[0] = x_jcc(e, X_E);
+    x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(SEG_SS), 0);
+    slow[1] = x_jcc(e, X_E);
+    x_load64(e, X_RDX, X_RBX, LFAST_OFF);
+    x_test_rr64(e, X_RDX, X_RDX);
+    slow[2] = x_jcc(e, X_E);
+    x_load32(e, X_RAX, X_RBX, REG_OFF(4));
+    if (push)
+        x_alu_ri32(e, 5, X_RAX, 4u * (uint32_t)n);
+    x_mov_rr64(e, X_RCX, X_RAX);
+    x_alu_ri32(e, 4, X_RCX, 0xfff);
+    x_alu_ri32(e, 7, X_RCX, 0x1000u - 4u * (uint32_t)n);
+    slow[3] = x_jcc(e, X_A);
+    x_add_rr64(e, X_RDX, X_RAX); /* the host address of the lowest slot */
+    for (int k = 0; k < n; k++) {
+        int r = op[k].sub;
+        if (push) { /* the highest slot first, as the guest */
+            x_load32(e, X_RCX, X_RBX, REG_OFF(r));
+            x_store32(e, X_RDX, 4 * (n - 1 - k), X_RCX);
+        } else { /* a register popped twice keeps the later value */
+            x_load32(e, X_RCX, X_RDX, 4 * k);
+            x_store32(e, X_RBX, REG_OFF(r), X_RCX);
+        }
+    }
+    if (!push)
+        x_alu_ri32(e, 0, X_RAX, 4u * (uint32_t)n);
+    x_store32(e, X_RBX, REG_OFF(4), X_RAX);
+    if (push && !(op->fx & FX_INEXACT)) { /* a store into code: exit requested */
+        x_cmp_m32_imm8(e, X_RBX, EXIT_REQ_OFF, 0);
+        size_t on = x_jcc(e, X_E);
+        x_mov_ri64(e, X_RAX, (uint64_t)(uintptr_t)(op + n));
+        x_patch(e, x_jmp(e), ns->exit);
+        x_patch(e, on, e->p);
+    }
+    size_t done = 0;
+    if (n > 1)
+        native_jump_to_op(e, ns, i + n);
+    else
+        done = x_jmp(e);
+    for (int k = 0; k < 4; k++)
+        x_patch(e, slow[k], e->p);
+    native_emit_call(e, ns, tb, i);
+    if (n == 1)
+        x_patch(e, done, e->p);
+}
+
+int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    int push, n = stack_run_length(op->fn, &push);
+    if (n > 1 && i + n < tb->nops) {
+        emit_stack(e, ns, tb, i, push, n);
+        return 1;
+    }
+    if ((op->fn == op_push_R || op->fn == op_pop_R) && op->size == 4 && op->sub != 4) {
+        emit_stack(e, ns, tb, i, op->fn == op_push_R, 1);
+        return 1;
+    }
     int mov = mov_inline_kind(op->fn);
+    if (mov == MOVZX8_R || mov == MOVZX16_R) {
+        if (mov == MOVZX8_R)
+            x_movzx8_load(e, X_RAX, X_RBX, BYTE_REG_OFF(op->rm));
+        else
+            x_movzx16_load(e, X_RAX, X_RBX, REG_OFF(op->rm));
+        x_store32(e, X_RBX, REG_OFF(op->reg), X_RAX);
+        return 1;
+    }
     if (mov >= MOV_LD32_B) {
         emit_mem(e, ns, tb, i, mov);
         return 1;

@@ -17,6 +17,9 @@ typedef struct NativeState {
     struct { Tb *tb; const uint32_t *code; } pending[256];
     int npending;
     unsigned pending_hits; /* entries into pending blocks since the last seal */
+    /* while translating: jumps to a later op's code, patched at the end */
+    struct { size_t at; int op; } fix[128];
+    int nfix;
 } NativeState;
 enum { TB_PENDING = 0xffffffffu };
 
@@ -26,7 +29,9 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb);
 int native_emit_stubs(NativeState *ns);
 struct Emit;
 /* op i of tb as a call of its handler, then on to op i+1 or out (translate.c) */
-void native_emit_call(struct Emit *e, const NativeState *ns, const Tb *tb, int i);
+void native_emit_call(struct Emit *e, NativeState *ns, const Tb *tb, int i);
+/* a jump to op j's code (j > the op being emitted), patched at the end */
+void native_jump_to_op(struct Emit *e, NativeState *ns, int j);
 /* op i's inline fast path, if it has one (inline.c): 1 emitted, 0 not */
-int native_inline_op(struct Emit *e, const NativeState *ns, const Tb *tb, int i);
+int native_inline_op(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 #endif

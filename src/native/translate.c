@@ -10,6 +10,7 @@
  * handler does not change after translation except for the first op's
  * (op_tb_stale), which the dispatcher checks through tb->valid. */
 #include <stddef.h>
+#include "core/ops.h"
 #include "native/native_int.h"
 #include "native/x64emit.h"
 
@@ -27,55 +28,84 @@ enum {
  * 16-byte aligned at their calls), jump to the op's code; restore them.
  *
  * The exit first does what the dispatcher would (run.c, code_for): when
- * the op to go on with is the first of the current block (a handler
- * chained to it, and set cpu->cur_tb), the block is valid (not
- * invalidated since: op_tb_stale) and has host code, jump there; with
- * an exit request, NULL or anything else, return it to the dispatcher.
- * Chaining is thus checked each time, never patched: an invalidated
- * block's code cannot run, and code from before a flush is only reached
- * through the blocks of before the flush, within the run that flushed
- * (codebuf.h). */
+ * the op to go on with is one of the current block's (cpu->cur_tb: the
+ * first op of a block a handler chained to, or a later op of the running
+ * block that a PUSH/POP or x87 run handler returned), the block is valid
+ * (not invalidated since: op_tb_stale) and has host code, jump to that
+ * op's code; with an exit request, NULL or anything else, return it to
+ * the dispatcher.  The op's index is the exact quotient of its offset in
+ * tb->ops by sizeof(E386Op): a shift by the size's power of two and a
+ * multiplication by the odd part's inverse mod 2^32.  Chaining is thus
+ * checked each time, never patched: an invalidated block's code cannot
+ * run, and code from before a flush is only reached through the blocks
+ * of before the flush, within the run that flushed (codebuf.h). */
+enum { STUB_BYTES = 256, DISPATCH_OUTS = 5 };
+
+/* The exit's checks and jump, RAX the op to go on with; out[] are the
+ * jumps to take for "return to the dispatcher", for the caller to patch.
+ * (A copy at each block's end, for a per-site indirect jump, measured 7%
+ * slower on python-builtins: docs/performance.md "Native step 2".) */
+static void emit_dispatch(Emit *e, size_t out[DISPATCH_OUTS])
+{
+    unsigned shift = 0;
+    uint32_t odd = (uint32_t)sizeof(E386Op), inv = 1;
+    while (!(odd & 1)) {
+        odd >>= 1;
+        shift++;
+    }
+    for (int k = 0; k < 5; k++) /* Newton: each step doubles the correct low bits */
+        inv *= 2u - odd * inv;
+    x_test_rr64(e, X_RAX, X_RAX);
+    out[0] = x_jcc(e, X_E);
+    x_cmp_m32_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
+    out[1] = x_jcc(e, X_NE);
+    x_load64(e, X_RCX, CPU_REG, CUR_TB_OFF);
+    x_mov_rr64(e, X_RDX, X_RAX);
+    x_sub_rm64(e, X_RDX, X_RCX, (int32_t)offsetof(Tb, ops)); /* the op's offset in the block */
+    x_movzx16_load(e, X_RSI, X_RCX, (int32_t)offsetof(Tb, nops));
+    x_imul_ri32(e, X_RSI, (uint32_t)sizeof(E386Op));
+    x_cmp_rr64(e, X_RDX, X_RSI);
+    out[2] = x_jcc(e, X_AE); /* unsigned: not in this block */
+    x_cmp_m8_imm8(e, X_RCX, (int32_t)offsetof(Tb, valid), 0);
+    out[3] = x_jcc(e, X_E);
+    x_load64(e, X_RDI, X_RCX, (int32_t)offsetof(Tb, native));
+    x_test_rr64(e, X_RDI, X_RDI);
+    out[4] = x_jcc(e, X_E);
+    if (shift)
+        x_shr_ri64(e, X_RDX, (int)shift);
+    if (odd != 1)
+        x_imul_ri32(e, X_RDX, inv); /* the index (zero-extended) */
+    x_shl_ri32(e, X_RDX, 2);
+    x_add_rr64(e, X_RDX, X_RDI);
+    x_load32(e, X_RSI, X_RDX, 0); /* the table's offset of that op */
+    x_add_rr64(e, X_RDI, X_RSI);
+    x_jmp_reg(e, X_RDI);
+}
+
 int native_emit_stubs(NativeState *ns)
 {
-    uint8_t *p = codebuf_begin(ns->buf, 128);
+    uint8_t *p = codebuf_begin(ns->buf, STUB_BYTES);
     if (!p)
         return -1;
     Emit e;
-    x_init(&e, p, 128);
+    x_init(&e, p, STUB_BYTES);
     x_push(&e, X_RBX);
     x_push(&e, X_R12);
     x_push(&e, X_R13);
     x_mov_rr64(&e, CPU_REG, X_RDI);
     x_jmp_reg(&e, X_RSI);
     size_t exit_at = x_len(&e);
-    x_test_rr64(&e, X_RAX, X_RAX);
-    size_t out1 = x_jcc(&e, X_E);
-    x_cmp_m32_imm8(&e, CPU_REG, EXIT_REQ_OFF, 0);
-    size_t out2 = x_jcc(&e, X_NE);
-    x_load64(&e, X_RCX, CPU_REG, CUR_TB_OFF);
-    x_cmp_rm64(&e, X_RAX, X_RCX, (int32_t)offsetof(Tb, ops));
-    size_t out3 = x_jcc(&e, X_NE);
-    x_cmp_m8_imm8(&e, X_RCX, (int32_t)offsetof(Tb, valid), 0);
-    size_t out4 = x_jcc(&e, X_E);
-    x_load64(&e, X_RDX, X_RCX, (int32_t)offsetof(Tb, native));
-    x_test_rr64(&e, X_RDX, X_RDX);
-    size_t out5 = x_jcc(&e, X_E);
-    x_load32(&e, X_RSI, X_RDX, 0); /* the table's first offset: op 0 */
-    x_add_rr64(&e, X_RDX, X_RSI);
-    x_jmp_reg(&e, X_RDX);
-    const uint8_t *out = e.p;
-    x_patch(&e, out1, out);
-    x_patch(&e, out2, out);
-    x_patch(&e, out3, out);
-    x_patch(&e, out4, out);
-    x_patch(&e, out5, out);
+    size_t out[DISPATCH_OUTS];
+    emit_dispatch(&e, out);
+    for (int k = 0; k < DISPATCH_OUTS; k++)
+        x_patch(&e, out[k], e.p);
     x_pop(&e, X_R13);
     x_pop(&e, X_R12);
     x_pop(&e, X_RBX);
     x_ret(&e);
     codebuf_commit(ns->buf, p, x_len(&e));
     codebuf_keep_prefix(ns->buf);
-    if (ns->buf->sealed != ns->buf->keep || ns->buf->keep == 0)
+    if (e.overflow || ns->buf->sealed != ns->buf->keep || ns->buf->keep == 0)
         return -1; /* the host refused the protection change */
     _Static_assert(sizeof(NativeEnter) == sizeof(uint8_t *), "function pointers are addresses");
     uintptr_t entry = (uintptr_t)p;
@@ -84,7 +114,18 @@ int native_emit_stubs(NativeState *ns)
     return 0;
 }
 
-void native_emit_call(Emit *e, const NativeState *ns, const Tb *tb, int i)
+void native_jump_to_op(Emit *e, NativeState *ns, int j)
+{
+    size_t at = x_jmp(e);
+    if (ns->nfix < (int)(sizeof ns->fix / sizeof ns->fix[0])) {
+        ns->fix[ns->nfix].at = at;
+        ns->fix[ns->nfix++].op = j;
+    } else {
+        e->overflow = 1; /* cannot happen: one per op at most */
+    }
+}
+
+void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
@@ -99,7 +140,21 @@ void native_emit_call(Emit *e, const NativeState *ns, const Tb *tb, int i)
     }
     x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)(op + 1));
     x_cmp_rr64(e, X_RAX, X_RCX);
-    x_patch(e, x_jcc(e, X_NE), ns->exit);
+    int push, n = stack_run_length(op->fn, &push);
+    if (n > 1 && i + n < tb->nops) { /* a whole PUSH/POP run: on at op i + n */
+        size_t next = x_jcc(e, X_E);
+        x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)(op + n));
+        x_cmp_rr64(e, X_RAX, X_RCX);
+        x_patch(e, x_jcc(e, X_NE), ns->exit);
+        if (!(op->fx & FX_INEXACT)) {
+            x_cmp_m32_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
+            x_patch(e, x_jcc(e, X_NE), ns->exit);
+        }
+        native_jump_to_op(e, ns, i + n);
+        x_patch(e, next, e->p);
+    } else {
+        x_patch(e, x_jcc(e, X_NE), ns->exit);
+    }
     if (!(op->fx & FX_INEXACT)) { /* run_chain's check, where it makes it */
         x_cmp_m32_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
         x_patch(e, x_jcc(e, X_NE), ns->exit);
@@ -123,6 +178,7 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     for (size_t k = 0; k < table; k++)
         x_byte(&e, 0xcc); /* the table, filled below */
     uint32_t off[MAX_OPS];
+    ns->nfix = 0;
     for (int i = 0; i < tb->nops; i++) {
         off[i] = (uint32_t)x_len(&e);
         if (i + 1 == tb->nops || !native_inline_op(&e, ns, tb, i))
@@ -132,6 +188,8 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
         ns->full = 1;
         return NULL;
     }
+    for (int k = 0; k < ns->nfix; k++)
+        x_patch(&e, ns->fix[k].at, p + off[ns->fix[k].op]);
     memcpy(p, off, (size_t)tb->nops * 4);
     codebuf_commit(ns->buf, p, x_len(&e));
     return (const uint32_t *)p; /* executable once the window is sealed */

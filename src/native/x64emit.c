@@ -153,6 +153,69 @@ static void mem_idx(Emit *e, unsigned opc, int reg, int base, int index)
 }
 
 void x_load32_idx(Emit *e, int dst, int base, int index) { mem_idx(e, 0x8b, dst, base, index); }
+
+void x_load_idx(Emit *e, int size, int dst, int base, int index)
+{
+    if (size == 4) {
+        mem_idx(e, 0x8b, dst, base, index);
+        return;
+    }
+    /* MOVZX r32, r/m8 or r/m16: 0F B6 / 0F B7 with the REX before 0F */
+    unsigned b = 0x40u | (dst & 8 ? 4u : 0u) | (index & 8 ? 2u : 0u) | (base & 8 ? 1u : 0u);
+    if (b != 0x40)
+        x_byte(e, b);
+    x_byte(e, 0x0f);
+    mem_idx(e, size == 1 ? 0xb6 : 0xb7, dst & 7, base & 7, index & 7);
+}
+
+void x_store_idx(Emit *e, int size, int base, int index, int src)
+{
+    if (size == 2)
+        x_byte(e, 0x66);
+    mem_idx(e, size == 1 ? 0x88 : 0x89, src, base, index);
+}
+
+void x_store8(Emit *e, int base, int32_t disp, int src) { mem_op(e, 0, 0x88, src, base, disp); }
+
+void x_movzx16_load(Emit *e, int dst, int base, int32_t disp)
+{
+    rex(e, 0, dst, base);
+    x_byte(e, 0x0f);
+    x_byte(e, 0xb7);
+    modrm_mem(e, dst, base, disp);
+}
+
+void x_movzx8_load(Emit *e, int dst, int base, int32_t disp)
+{
+    rex(e, 0, dst, base);
+    x_byte(e, 0x0f);
+    x_byte(e, 0xb6);
+    modrm_mem(e, dst, base, disp);
+}
+
+void x_test_m32_imm(Emit *e, int base, int32_t disp, uint32_t imm)
+{
+    mem_op(e, 0, 0xf7, 0, base, disp);
+    x_u32(e, imm);
+}
+
+void x_sub_rm64(Emit *e, int r, int base, int32_t disp) { mem_op(e, 1, 0x2b, r, base, disp); }
+
+void x_shr_ri64(Emit *e, int r, int n)
+{
+    rex(e, 1, 0, r);
+    x_byte(e, 0xc1);
+    modrm_rr(e, 5, r);
+    x_byte(e, (unsigned)n);
+}
+
+void x_imul_ri32(Emit *e, int r, uint32_t imm)
+{
+    rex(e, 0, r, r);
+    x_byte(e, 0x69);
+    modrm_rr(e, r, r);
+    x_u32(e, imm);
+}
 void x_store32_idx(Emit *e, int base, int index, int src) { mem_idx(e, 0x89, src, base, index); }
 
 void x_shl_ri32(Emit *e, int r, int n)

@@ -44,6 +44,16 @@ void x_alu_ri32(Emit *e, int op, int dst, uint32_t imm);
 void x_load32_idx(Emit *e, int dst, int base, int index);  /* dst = [base + index] */
 void x_store32_idx(Emit *e, int base, int index, int src);
 void x_shl_ri32(Emit *e, int r, int n);
+void x_shr_ri64(Emit *e, int r, int n);
+void x_imul_ri32(Emit *e, int r, uint32_t imm);     /* r = r * imm mod 2^32 */
+void x_sub_rm64(Emit *e, int r, int base, int32_t disp); /* r -= [base+disp] */
+void x_movzx16_load(Emit *e, int dst, int base, int32_t disp);
+void x_movzx8_load(Emit *e, int dst, int base, int32_t disp);
+void x_test_m32_imm(Emit *e, int base, int32_t disp, uint32_t imm);
+/* loads and stores of 1, 2 or 4 bytes at [base + index] (loads zero-extend) */
+void x_load_idx(Emit *e, int size, int dst, int base, int index);
+void x_store_idx(Emit *e, int size, int base, int index, int src);
+void x_store8(Emit *e, int base, int32_t disp, int src); /* src: RAX, RCX, RDX or RBX's low byte */
 void x_call(Emit *e, uintptr_t target);            /* clobbers RAX when far */
 void x_jmp_reg(Emit *e, int r);
 /* rel32 jumps: the offset of their displacement, for x_patch */

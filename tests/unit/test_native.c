@@ -7,8 +7,11 @@
  *
  * A program is a loop (ECX counts down, so that its blocks become hot
  * and are translated) over random instructions: register and immediate
- * ALU forms, MOV, MOVZX, LEA, INC/DEC, shifts and rotates, IMUL, NEG,
- * BSWAP, SETcc, PUSH/POP, loads and stores at [EBX + disp] (some across
+ * ALU forms, MOV, MOVZX (of memory and registers), LEA, INC/DEC, shifts and rotates, IMUL, NEG,
+ * BSWAP, SETcc, PUSH/POP (and runs of them), loads and stores of bytes,
+ * words and dwords (MOV, MOVZX, immediates) at [EBX + disp] and
+ * [EBX + ECX * 4 + disp], FLD m64 + arithmetic with m64 (a fused x87
+ * run: it returns a later op of the block) + FSTP m64 (some across
  * the data page's end into an unmapped page: a fault in mid-block), CMP
  * or TEST + Jcc skipping the next instruction, and a store into the
  * immediate of the loop's first instruction in a late iteration
@@ -52,7 +55,8 @@ static void insn(Code *c, Rng *g)
 {
     int d = dst_reg(g), s = (int)(rnd(g) % 8), k = (int)(rnd(g) % 8);
     uint32_t disp = rnd(g) % 32 == 0 ? 0xffd + rnd(g) % 8 : (rnd(g) % 0x3f0) * 4;
-    switch (rnd(g) % 17) {
+    static const int byte_dst[4] = { 0, 2, 4, 6 }; /* AL DL AH DH: not ECX's or EBX's bytes */
+    switch (rnd(g) % 25) {
     case 0: put(c, 0x89); put(c, 0xc0 | s << 3 | d); break;            /* mov d, s */
     case 1: put(c, 0x01 | k << 3); put(c, 0xc0 | s << 3 | d); break;   /* alu d, s */
     case 2: put(c, 0x81); put(c, 0xc0 | k << 3 | d); put32(c, rnd(g) * 7u); break;
@@ -69,6 +73,47 @@ static void insn(Code *c, Rng *g)
     case 13: put(c, 0x0f); put(c, 0x90 | (k * 2 + (rnd(g) & 1))); put(c, 0xc0 | (d & 3) << 1); break; /* setcc al/dl/ah/dh */
     case 14: put(c, 0x50 | s); put(c, 0x58 | d); break;                  /* push s; pop d */
     case 15: put(c, 0x8d); put(c, 0x84 | d << 3); put(c, s << 3 | 3); put32(c, rnd(g)); break; /* lea */
+    case 16: { /* a PUSH run and a POP run (2-4 registers each) */
+        int n = 2 + (int)(rnd(g) % 3);
+        for (int j = 0; j < n; j++)
+            put(c, 0x50 | (int)(rnd(g) % 8));
+        for (int j = 0; j < n; j++)
+            put(c, 0x58 | dst_reg(g));
+        break;
+    }
+    case 17: put(c, 0x0f); put(c, 0xb7); put(c, 0x83 | d << 3); put32(c, disp); break; /* movzx d, word */
+    case 18: put(c, 0x8a); put(c, 0x83 | byte_dst[k & 3] << 3); put32(c, disp); break; /* mov r8, [ebx+disp] */
+    case 19: /* mov byte/dword [ebx+disp], imm */
+        if (rnd(g) & 1) {
+            put(c, 0xc6); put(c, 0x83); put32(c, disp); put(c, rnd(g));
+        } else {
+            put(c, 0xc7); put(c, 0x83); put32(c, disp); put32(c, rnd(g));
+        }
+        break;
+    case 20: { /* the [ebx + ecx*4 + disp] forms of the loads and stores */
+        static const uint8_t opc[6][2] = { { 0x8b, 0 }, { 0x89, 0 }, { 0x0f, 0xb6 }, { 0x0f, 0xb7 }, { 0x8a, 0 }, { 0x88, 0 } };
+        int f = (int)(rnd(g) % 8);
+        if (f >= 6) { /* mov byte/dword [ebx+ecx*4+disp], imm */
+            put(c, f == 6 ? 0xc6 : 0xc7); put(c, 0x84); put(c, 0x8b); put32(c, disp);
+            if (f == 6)
+                put(c, rnd(g));
+            else
+                put32(c, rnd(g));
+            break;
+        }
+        int r = f == 4 ? byte_dst[k & 3] : f == 1 || f == 5 ? s : d;
+        put(c, opc[f][0]);
+        if (opc[f][1])
+            put(c, opc[f][1]);
+        put(c, 0x84 | r << 3); put(c, 0x8b); put32(c, disp);
+        break;
+    }
+    case 21: put(c, 0x0f); put(c, rnd(g) & 1 ? 0xb6 : 0xb7); put(c, 0xc0 | d << 3 | s); break; /* movzx d, r8/r16 */
+    case 22: /* fld m64; fmul/fadd/fsub m64 (a fused x87 run, which returns the op after it); fstp m64 */
+        put(c, 0xdd); put(c, 0x83); put32(c, disp & ~7u);
+        put(c, 0xdc); put(c, 0x83 | (int[]){ 0, 1, 4 }[rnd(g) % 3] << 3); put32(c, (rnd(g) % 0x1f0) * 8);
+        put(c, 0xdd); put(c, 0x9b); put32(c, (rnd(g) % 0x1f0) * 8);
+        break;
     default: put(c, 0x01 | k << 3); put(c, 0x83 | s << 3); put32(c, disp); break; /* alu [ebx+disp], s */
     }
 }
