@@ -548,6 +548,14 @@ const E386Op *end_block(E386Cpu *cpu, uint32_t eip)
     return jump_indirect(cpu, eip);
 }
 
+void chain_stop_before(E386Cpu *cpu, const E386Op *next)
+{
+    Tb *tb = cpu->cur_tb;
+    cpu->icount -= (uint64_t)(tb->ninsns - (next - tb->ops));
+    cpu->eip = next->eip;
+    cpu->last_tb = NULL;
+}
+
 /* Run ops from the current block on, through chained blocks, until a
  * block exit.  Returns normally; faults longjmp out of here. */
 static void run_chain(E386Cpu *cpu, const E386Op *op)
@@ -558,11 +566,7 @@ static void run_chain(E386Cpu *cpu, const E386Op *op)
         if (!next)
             break;
         if (cpu->exit_request && !(op->fx & FX_INEXACT)) {
-            /* the op finished; account only for what ran */
-            Tb *tb = cpu->cur_tb;
-            cpu->icount -= (uint64_t)(tb->ninsns - (next - tb->ops));
-            cpu->eip = next->eip;
-            cpu->last_tb = NULL;
+            chain_stop_before(cpu, next);
             break;
         }
         op = next;

@@ -24,4 +24,7 @@ static inline void native_free(E386Cpu *cpu) { (void)cpu; }
 /* the mode a new CPU starts in: E386_ACCEL from the environment, else
  * native where built and not under Valgrind */
 int accel_default(const E386Cpu *cpu);
+/* (exec.c) an exit request seen after the op before next finished: stop
+ * the chain there, accounting only for what ran; both engines' loops */
+void chain_stop_before(E386Cpu *cpu, const E386Op *next);
 #endif

@@ -93,11 +93,7 @@ void native_run_chain(E386Cpu *cpu, const E386Op *op)
         if (!next)
             break;
         if (cpu->exit_request && !(cpu->cur->fx & FX_INEXACT)) {
-            /* as run_chain: the op finished; account only for what ran */
-            Tb *tb = cpu->cur_tb;
-            cpu->icount -= (uint64_t)(tb->ninsns - (next - tb->ops));
-            cpu->eip = next->eip;
-            cpu->last_tb = NULL;
+            chain_stop_before(cpu, next); /* as run_chain */
             break;
         }
         op = next;

@@ -13,48 +13,27 @@
  * page above and fault in their middle.  Exit, vector, error code, fault
  * address and EIP, the instruction count, the registers, EFLAGS and both
  * pages must come out identical. */
-#include <check.h>
 #include "unit_main.h"
-#include <stdio.h>
-#include <string.h>
-#include "core/cpu.h"
-#include "e386.h"
+#include "twin_cpus.h"
 
 enum { CODE = 0x10000, RO = 0x1f000, STACK = 0x20000, PROGS = 3000, STATES = 8 };
 
-static int no_stop(E386Cpu *cpu, uint32_t pc, void *opaque)
+/* kind k: twin_cpus.h */
+static E386Cpu *new_cpu(int k)
 {
-    (void)cpu, (void)pc, (void)opaque;
-    return 0;
-}
-
-static E386Cpu *new_cpu(int linear, int per_insn)
-{
-    E386Cpu *cpu = e386_cpu_new();
-    ck_assert_ptr_nonnull(cpu);
-    e386_mem_linear(cpu, linear);
+    E386Cpu *cpu = twin_cpu(k);
     ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_EXEC), 0);
     ck_assert_int_eq(e386_mem_map(cpu, RO, 0x1000, E386_PROT_READ), 0);
     ck_assert_int_eq(e386_mem_map(cpu, STACK, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
-    if (per_insn)
-        e386_set_debug_hook(cpu, no_stop, NULL);
     return cpu;
-}
-
-static uint32_t rng_next(uint32_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 17;
-    *s ^= *s << 5;
-    return *s;
 }
 
 /* runs of pushes and pops mostly, the other forms between them */
 static int make_code(uint8_t *c, uint32_t *s)
 {
-    int n = 0, count = 1 + (int)(rng_next(s) % 14);
+    int n = 0, count = 1 + (int)(twin_rng(s) % 14);
     for (int i = 0; i < count; i++) {
-        uint32_t r = rng_next(s), reg = r >> 8 & 7, d = r >> 16 & 0x3c;
+        uint32_t r = twin_rng(s), reg = r >> 8 & 7, d = r >> 16 & 0x3c;
         if (reg == 4 && (r >> 20) % 4) /* ESP now and then */
             reg = r >> 24 & 3;
         switch (r % 19) {
@@ -93,7 +72,7 @@ static int make_code(uint8_t *c, uint32_t *s)
  * page), near its high end (pops reach the unmapped one), misaligned */
 static uint32_t random_esp(uint32_t *s)
 {
-    uint32_t r = rng_next(s);
+    uint32_t r = twin_rng(s);
     switch (r % 5) {
     case 0: return STACK + (r >> 8 & 0x1c);
     case 1: return STACK + 0x1000 - (r >> 8 & 0x1c);
@@ -107,10 +86,10 @@ static void set_state(E386Cpu *const *cpus, int n, uint32_t *s)
     uint32_t regs[8];
     static uint8_t page[0x1000];
     for (int i = 0; i < 8; i++)
-        regs[i] = rng_next(s);
+        regs[i] = twin_rng(s);
     regs[4] = random_esp(s);
     for (int i = 0; i < 0x1000; i++)
-        page[i] = (uint8_t)rng_next(s);
+        page[i] = (uint8_t)twin_rng(s);
     for (int k = 0; k < n; k++) {
         for (int i = 0; i < 8; i++)
             e386_reg_write(cpus[k], E386_EAX + i, regs[i]);
@@ -121,27 +100,11 @@ static void set_state(E386Cpu *const *cpus, int n, uint32_t *s)
     }
 }
 
-static int same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb, uint64_t na, uint64_t nb)
-{
-    if (xa->reason != xb->reason || xa->vector != xb->vector || xa->error_code != xb->error_code ||
-        xa->fault_addr != xb->fault_addr || xa->fault_eip != xb->fault_eip || xa->insn_eip != xb->insn_eip ||
-        na != nb)
-        return 0;
-    if (memcmp(a->r, b->r, sizeof a->r) || a->eip != b->eip || get_eflags(a) != get_eflags(b))
-        return 0;
-    static uint8_t ma[0x1000], mb[0x1000];
-    if (e386_mem_read(a, STACK, ma, sizeof ma) || e386_mem_read(b, STACK, mb, sizeof mb))
-        return 0;
-    return !memcmp(ma, mb, sizeof ma);
-}
-
 START_TEST(test_runs_equal_per_instruction)
 {
-    /* 0: linear, blocks (fused); 1: linear, one instruction per block;
-     * 2: the page map, blocks */
-    E386Cpu *cpus[3] = { new_cpu(1, 0), new_cpu(1, 1), new_cpu(0, 0) };
+    E386Cpu *cpus[3] = { new_cpu(0), new_cpu(1), new_cpu(2) };
     uint32_t s = 0x13572468u;
-    int cases = 0, bad = 0, faults = 0;
+    TwinCount t = { 0, 0, 0 };
     for (int p = 0; p < PROGS; p++) {
         uint8_t code[128];
         int len = make_code(code, &s);
@@ -149,26 +112,15 @@ START_TEST(test_runs_equal_per_instruction)
             ck_assert_int_eq(e386_mem_write(cpus[k], CODE, code, (size_t)len), 0);
         for (int st = 0; st < STATES; st++) {
             set_state(cpus, 3, &s);
-            e386_exit x[3];
-            uint64_t n[3];
-            for (int k = 0; k < 3; k++) {
-                n[k] = e386_insn_count(cpus[k]);
-                e386_run(cpus[k], 0, &x[k]);
-                n[k] = e386_insn_count(cpus[k]) - n[k];
-            }
-            cases++;
-            faults += x[1].reason == E386_EXIT_EXCEPTION;
-            for (int k = 0; k < 3; k += 2)
-                if (!same(cpus[k], cpus[1], &x[k], &x[1], n[k], n[1]) && bad++ < 5)
-                    printf("stack run: program %d state %d differs (cpu %d)\n", p, st, k);
+            twin_run(cpus, STACK, "stack run", p, st, &t);
         }
     }
-    printf("stack_run: %d runs, %d ending in a fault, %d differences\n", cases, faults, bad);
+    printf("stack_run: %d runs, %d ending in a fault, %d differences\n", t.cases, t.faults, t.bad);
     fflush(stdout);
     for (int k = 0; k < 3; k++)
         e386_cpu_free(cpus[k]);
-    ck_assert_int_gt(faults, cases / 20);
-    ck_assert_int_eq(bad, 0);
+    ck_assert_int_gt(t.faults, t.cases / 20);
+    ck_assert_int_eq(t.bad, 0);
 }
 END_TEST
 

@@ -1,0 +1,76 @@
+/* The harness the fusion tests share (test_stack_run, test_fuse_run):
+ * three CPUs run the same code from the same state -- 0: linear memory,
+ * blocks (ops fused); 1: linear memory, one instruction per block (a
+ * debugger hook: nothing fused); 2: the page map, blocks -- and 0 and 2
+ * must end exactly like 1. */
+#ifndef TWIN_CPUS_H
+#define TWIN_CPUS_H
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+#include "core/cpu.h"
+#include "e386.h"
+
+static inline int twin_no_stop(E386Cpu *cpu, uint32_t pc, void *opaque)
+{
+    (void)cpu, (void)pc, (void)opaque;
+    return 0;
+}
+
+/* a CPU of kind k (above) with nothing mapped */
+static inline E386Cpu *twin_cpu(int k)
+{
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_ptr_nonnull(cpu);
+    e386_mem_linear(cpu, k != 2);
+    if (k == 1)
+        e386_set_debug_hook(cpu, twin_no_stop, NULL);
+    return cpu;
+}
+
+static inline uint32_t twin_rng(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+/* exit, instruction count, registers, EFLAGS and the page at stack */
+static inline int twin_same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb, uint64_t na,
+                            uint64_t nb, uint32_t stack)
+{
+    if (xa->reason != xb->reason || xa->vector != xb->vector || xa->error_code != xb->error_code ||
+        xa->fault_addr != xb->fault_addr || xa->fault_eip != xb->fault_eip || xa->insn_eip != xb->insn_eip ||
+        na != nb)
+        return 0;
+    if (memcmp(a->r, b->r, sizeof a->r) || a->eip != b->eip || get_eflags(a) != get_eflags(b))
+        return 0;
+    static uint8_t ma[0x1000], mb[0x1000];
+    if (e386_mem_read(a, stack, ma, sizeof ma) || e386_mem_read(b, stack, mb, sizeof mb))
+        return 0;
+    return !memcmp(ma, mb, sizeof ma);
+}
+
+typedef struct TwinCount {
+    int cases, faults, bad;
+} TwinCount;
+
+/* run the three CPUs from the state they hold; count and report */
+static inline void twin_run(E386Cpu *const cpus[3], uint32_t stack, const char *name, int prog, int state,
+                            TwinCount *t)
+{
+    e386_exit x[3];
+    uint64_t n[3];
+    for (int k = 0; k < 3; k++) {
+        n[k] = e386_insn_count(cpus[k]);
+        e386_run(cpus[k], 0, &x[k]);
+        n[k] = e386_insn_count(cpus[k]) - n[k];
+    }
+    t->cases++;
+    t->faults += x[1].reason == E386_EXIT_EXCEPTION;
+    for (int k = 0; k < 3; k += 2)
+        if (!twin_same(cpus[k], cpus[1], &x[k], &x[1], n[k], n[1], stack) && t->bad++ < 5)
+            printf("%s: program %d state %d differs (cpu %d)\n", name, prog, state, k);
+}
+#endif
