@@ -134,7 +134,7 @@ static E386_NOINLINE const E386Op *incdec_mem_slow(E386Cpu *cpu, const E386Op *o
 
 E386_INLINE const E386Op *incdec_mem(E386Cpu *cpu, const E386Op *op, int kind, int bi)
 {
-    uint8_t *p = flat_host(cpu, op->seg, bi ? ea_bi(cpu, op) : ea_b(cpu, op), 4);
+    uint8_t *p = flat_host(cpu, op->seg, bi ? ea_bi(cpu, op) : ea_b(cpu, op), 4, FH_RMW);
     if (!p)
         return incdec_mem_slow(cpu, op, kind);
     uint32_t cf = (uint32_t)cc_carry(cpu), a = ld_le(p, 4), r = kind == U_DEC ? a - 1 : a + 1;
@@ -208,7 +208,7 @@ E386_INLINE const E386Op *alu32(E386Cpu *cpu, const E386Op *op, int opn, int for
 {
     if (form == FORM_GM) {
         uint32_t off = ea_b(cpu, op);
-        uint8_t *p = flat_host(cpu, op->seg, off, 4);
+        uint8_t *p = flat_host(cpu, op->seg, off, 4, FH_READ);
         if (!p)
             return alu32_gm_slow(cpu, op, opn, off);
         return alu32_apply(cpu, op, opn, op->reg, ld_le(p, 4));
@@ -296,7 +296,7 @@ E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int s
 {
     uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op), m = size_mask(size);
     uint32_t b = imm ? op->imm & m : reg_get(cpu, op->reg, size);
-    uint8_t *p = flat_host(cpu, op->seg, off, (uint32_t)size);
+    uint8_t *p = flat_host(cpu, op->seg, off, (uint32_t)size, opn == ALU_CMP ? FH_READ : FH_RMW);
     if (!p)
         return alu_mem_slow(cpu, op, opn, size, off, b);
     uint32_t a = ld_le(p, size);

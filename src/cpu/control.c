@@ -32,7 +32,7 @@ static E386_NOINLINE const E386Op *call_j_slow(E386Cpu *cpu, const E386Op *op)
 const E386Op *op_call_J(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t sp = cpu->r[4] - 4;
-    uint8_t *p = op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4) : NULL;
+    uint8_t *p = op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4, FH_WRITE) : NULL;
     if (!p)
         return call_j_slow(cpu, op);
     st_le(p, 4, next_eip(op));
@@ -68,7 +68,7 @@ const E386Op *op_ret(E386Cpu *cpu, const E386Op *op)
     uint32_t sp = cpu->r[4];
     uint8_t *p = op->size == 4 && ss32(cpu) &&
                      cpu->seg[SEG_CS].limit == 0xffffffffu
-                     ? flat_host(cpu, SEG_SS, sp, 4) : NULL;
+                     ? flat_host(cpu, SEG_SS, sp, 4, FH_READ) : NULL;
     if (!p)
         return ret_slow(cpu, op);
     uint32_t eip = ld_le(p, 4);

@@ -37,7 +37,7 @@ static E386_NOINLINE const E386Op *store_slow(E386Cpu *cpu, const E386Op *op, ui
 E386_INLINE const E386Op *load(E386Cpu *cpu, const E386Op *op, int bi, int size, int dst)
 {
     uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op);
-    uint8_t *p = flat_host(cpu, op->seg, off, (uint32_t)size);
+    uint8_t *p = flat_host(cpu, op->seg, off, (uint32_t)size, FH_READ);
     if (!p)
         return load_slow(cpu, op, off, size, dst);
     if (dst == DST_R8)
@@ -54,7 +54,7 @@ E386_INLINE const E386Op *store(E386Cpu *cpu, const E386Op *op, int bi, int size
 {
     uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op);
     uint32_t v = src == SRC_IMM ? op->imm & size_mask(size) : reg_get(cpu, op->reg, size);
-    uint8_t *p = flat_host(cpu, op->seg, off, (uint32_t)size);
+    uint8_t *p = flat_host(cpu, op->seg, off, (uint32_t)size, FH_WRITE);
     if (!p)
         return store_slow(cpu, op, off, size, v);
     st_le(p, size, v);

@@ -29,7 +29,7 @@ static E386_NOINLINE const E386Op *pop_r_slow(E386Cpu *cpu, const E386Op *op)
 const E386Op *op_push_R(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t sp = cpu->r[4] - 4;
-    uint8_t *p = op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4) : NULL;
+    uint8_t *p = op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4, FH_WRITE) : NULL;
     if (!p)
         return push_r_slow(cpu, op);
     st_le(p, 4, cpu->r[op->sub]); /* PUSH ESP: old value */
@@ -39,7 +39,7 @@ const E386Op *op_push_R(E386Cpu *cpu, const E386Op *op)
 
 const E386Op *op_pop_R(E386Cpu *cpu, const E386Op *op)
 {
-    uint8_t *p = op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, cpu->r[4], 4) : NULL;
+    uint8_t *p = op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, cpu->r[4], 4, FH_READ) : NULL;
     if (!p)
         return pop_r_slow(cpu, op);
     uint32_t v = ld_le(p, 4);

@@ -18,7 +18,7 @@ enum { RUN_MAX = 8 };
 E386_INLINE const E386Op *push_run(E386Cpu *cpu, const E386Op *op, int n)
 {
     uint32_t sp = cpu->r[4] - 4u * (uint32_t)n;
-    uint8_t *p = ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4u * (uint32_t)n) : NULL;
+    uint8_t *p = ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4u * (uint32_t)n, FH_WRITE) : NULL;
     if (!p)
         return op_push_R(cpu, op);
     for (int k = 0; k < n; k++) /* in the guest's order: the highest slot first */
@@ -29,7 +29,7 @@ E386_INLINE const E386Op *push_run(E386Cpu *cpu, const E386Op *op, int n)
 
 E386_INLINE const E386Op *pop_run(E386Cpu *cpu, const E386Op *op, int n)
 {
-    uint8_t *p = ss32(cpu) ? flat_host(cpu, SEG_SS, cpu->r[4], 4u * (uint32_t)n) : NULL;
+    uint8_t *p = ss32(cpu) ? flat_host(cpu, SEG_SS, cpu->r[4], 4u * (uint32_t)n, FH_READ) : NULL;
     if (!p)
         return op_pop_R(cpu, op);
     for (int k = 0; k < n; k++) /* a register popped twice keeps the later value */
