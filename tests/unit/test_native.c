@@ -50,13 +50,91 @@ static int dst_reg(Rng *g)
     return r[rnd(g) % 5];
 }
 
+/* ModRM (reg r) and the rest of a memory operand: [EBX + disp] or
+ * [EBX + ECX*4 + disp] */
+static void mem_operand(Code *c, Rng *g, int r, uint32_t disp)
+{
+    if (rnd(g) & 1) {
+        put(c, 0x83 | r << 3);
+    } else {
+        put(c, 0x84 | r << 3);
+        put(c, 0x8b);
+    }
+    put32(c, disp);
+}
+
+/* the ALU forms inline_alu.c inlines: with a memory operand (either
+ * direction, immediates, bytes and dwords, ADC/SBB, LOCK), of byte and
+ * word registers, INC/DEC, NEG/NOT, TEST, shifts by 1, and PUSHF (a flag
+ * reader beside SETcc, ADC/SBB and the Jcc) */
+static void alu_insn(Code *c, Rng *g, uint32_t disp)
+{
+    static const int byte_dst[4] = { 0, 2, 4, 6 }; /* AL DL AH DH */
+    int d = dst_reg(g), s = (int)(rnd(g) % 8), k = (int)(rnd(g) % 8), bd = byte_dst[rnd(g) % 4];
+    switch (rnd(g) % 16) {
+    case 0: put(c, 0x01 | k << 3); mem_operand(c, g, s, disp); break;              /* alu [m32], r32 */
+    case 1: put(c, 0x00 | k << 3); mem_operand(c, g, s, disp); break;              /* alu [m8], r8 */
+    case 2: put(c, 0x03 | k << 3); mem_operand(c, g, d, disp); break;              /* alu r32, [m32] */
+    case 3: put(c, 0x02 | k << 3); mem_operand(c, g, bd, disp); break;             /* alu r8, [m8] */
+    case 4: /* alu [m32], imm32 / imm8; alu [m8], imm8 */
+        if (rnd(g) % 4 == 0 && k != 7)
+            put(c, 0xf0); /* LOCK (not of CMP: #UD): the handler */
+        switch (rnd(g) % 3) {
+        case 0: put(c, 0x81); mem_operand(c, g, k, disp); put32(c, rnd(g)); break;
+        case 1: put(c, 0x83); mem_operand(c, g, k, disp); put(c, rnd(g)); break;
+        default: put(c, 0x80); mem_operand(c, g, k, disp); put(c, rnd(g)); break;
+        }
+        break;
+    case 5: put(c, 0x02 | k << 3); put(c, 0xc0 | bd << 3 | s); break;            /* alu r8, r8 */
+    case 6: put(c, 0x66); put(c, 0x01 | k << 3); put(c, 0xc0 | s << 3 | d); break; /* alu r16, r16 */
+    case 7: /* alu al, imm8 / ax, imm16 / r8, imm8 */
+        if (rnd(g) % 3 == 0) {
+            put(c, 0x04 | k << 3); put(c, rnd(g));
+        } else if (rnd(g) & 1) {
+            put(c, 0x66); put(c, 0x05 | k << 3); put(c, rnd(g)); put(c, rnd(g));
+        } else {
+            put(c, 0x80); put(c, 0xc0 | k << 3 | bd); put(c, rnd(g));
+        }
+        break;
+    case 8: /* inc/dec dword [m], byte [m], r8, r16 */
+        switch (rnd(g) % 4) {
+        case 0: put(c, 0xff); mem_operand(c, g, (int)(rnd(g) & 1), disp); break;
+        case 1: put(c, 0xfe); mem_operand(c, g, (int)(rnd(g) & 1), disp); break;
+        case 2: put(c, 0xfe); put(c, 0xc0 | (int)(rnd(g) & 1) << 3 | bd); break;
+        default: put(c, 0x66); put(c, (rnd(g) & 1 ? 0x40 : 0x48) | d); break;
+        }
+        break;
+    case 9: /* neg/not dword [m], byte [m], r8 */
+        switch (rnd(g) % 3) {
+        case 0: put(c, 0xf7); mem_operand(c, g, 2 + (int)(rnd(g) & 1), disp); break;
+        case 1: put(c, 0xf6); mem_operand(c, g, 2 + (int)(rnd(g) & 1), disp); break;
+        default: put(c, 0xf6); put(c, 0xc0 | (2 + (int)(rnd(g) & 1)) << 3 | bd); break;
+        }
+        break;
+    case 10: /* test [m], r; test r8, r8; test r/m, imm; test al/eax, imm */
+        switch (rnd(g) % 5) {
+        case 0: put(c, rnd(g) & 1 ? 0x85 : 0x84); mem_operand(c, g, s, disp); break;
+        case 1: put(c, 0x84); put(c, 0xc0 | s << 3 | (int)(rnd(g) % 8)); break;
+        case 2: put(c, 0xf7); mem_operand(c, g, 0, disp); put32(c, rnd(g)); break;
+        case 3: put(c, 0xf6); put(c, 0xc0 | (int)(rnd(g) % 8)); put(c, rnd(g)); break;
+        default: put(c, 0xa9); put32(c, rnd(g) >> (rnd(g) % 32)); break;
+        }
+        break;
+    case 11: put(c, 0xd1); put(c, 0xc0 | (int[]){ 4, 5, 6, 7 }[rnd(g) % 4] << 3 | d); break; /* shift r32, 1 */
+    case 12: put(c, 0x9c); put(c, 0x58 | d); break;                               /* pushf; pop d */
+    case 13: put(c, 0x13 | (rnd(g) & 1) << 3); mem_operand(c, g, d, disp); break;   /* adc/sbb r32, [m] */
+    case 14: put(c, 0x03 | k << 3); put(c, 0x83 | d << 3); put32(c, disp); break; /* alu r32, [ebx+disp] */
+    default: put(c, 0x01 | k << 3); put(c, 0x83 | s << 3); put32(c, disp); break; /* alu [ebx+disp], r32 */
+    }
+}
+
 /* one random instruction (a data access at [EBX + disp]) */
 static void insn(Code *c, Rng *g)
 {
     int d = dst_reg(g), s = (int)(rnd(g) % 8), k = (int)(rnd(g) % 8);
     uint32_t disp = rnd(g) % 32 == 0 ? 0xffd + rnd(g) % 8 : (rnd(g) % 0x3f0) * 4;
     static const int byte_dst[4] = { 0, 2, 4, 6 }; /* AL DL AH DH: not ECX's or EBX's bytes */
-    switch (rnd(g) % 25) {
+    switch (rnd(g) % 32) {
     case 0: put(c, 0x89); put(c, 0xc0 | s << 3 | d); break;            /* mov d, s */
     case 1: put(c, 0x01 | k << 3); put(c, 0xc0 | s << 3 | d); break;   /* alu d, s */
     case 2: put(c, 0x81); put(c, 0xc0 | k << 3 | d); put32(c, rnd(g) * 7u); break;
@@ -114,7 +192,8 @@ static void insn(Code *c, Rng *g)
         put(c, 0xdc); put(c, 0x83 | (int[]){ 0, 1, 4 }[rnd(g) % 3] << 3); put32(c, (rnd(g) % 0x1f0) * 8);
         put(c, 0xdd); put(c, 0x9b); put32(c, (rnd(g) % 0x1f0) * 8);
         break;
-    default: put(c, 0x01 | k << 3); put(c, 0x83 | s << 3); put32(c, disp); break; /* alu [ebx+disp], s */
+    case 23: put(c, 0x01 | k << 3); put(c, 0x83 | s << 3); put32(c, disp); break; /* alu [ebx+disp], s */
+    default: alu_insn(c, g, disp); break;
     }
 }
 

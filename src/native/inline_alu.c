@@ -1,0 +1,312 @@
+/* Inline fast paths of the native back end, part two: the ALU forms
+ * inline.c leaves (alu.c: ALU with a memory operand or of bytes and
+ * words, ADC/SBB, INC/DEC, NEG/NOT, TEST r/m) and the 32-bit shifts by a
+ * constant (shift.c), each leaving exactly the state its handler leaves:
+ * registers, memory and the lazy flags (the same cc_set values).
+ *
+ * Operand values are zero-extended to 32 bits in host registers: a (the
+ * destination's old value) in EAX, b (the source) in ECX, the result,
+ * masked to the operand size, in EDX; the carry-in of ADC, SBB and
+ * INC/DEC (cc_carry) in R12D, which the shared entry saves.
+ *
+ * A memory operand goes as inline.c's loads and stores: cpu->cur stored
+ * first, then a flat segment, linear memory (lfast) and one page give one
+ * host access at lfast + address, anything else calls the handler.  A
+ * read-modify-write reads and then writes the same host address, so a
+ * page the guest may not write faults at the store (cpu->cur: the
+ * guest's #PF) before the flags change, as the handler's flat_host path;
+ * a store into a page holding code invalidates blocks there and requests
+ * an exit, which the code checks after the store.  LOCK forms are calls. */
+#include <stddef.h>
+#include <string.h>
+#include "core/ops.h"
+#include "native/native_int.h"
+#include "native/x64emit.h"
+
+#define REG_OFF(n) ((int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)(n)))
+#define BYTE_REG_OFF(n) (REG_OFF((n) & 3) + ((n) >> 2)) /* AL..BH, little-endian host */
+#define CC_OFF(f) ((int32_t)offsetof(E386Cpu, f))
+#define CUR_OFF ((int32_t)offsetof(E386Cpu, cur))
+#define EXIT_REQ_OFF ((int32_t)offsetof(E386Cpu, exit_request))
+#define LFAST_OFF ((int32_t)offsetof(E386Cpu, mem.lfast))
+#define FLAT_OFF(s) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, flat)))
+
+enum { ALU_ADC = 2, ALU_SBB = 3, ALU_CMP = 7, ALU_MAX_BYTES = 240 };
+
+/* ---- encodings this file needs beyond x64emit's ---- */
+
+static void rr(Emit *e, unsigned opc, int reg, int rm) /* 32-bit opc reg, rm (ModRM 11) */
+{
+    if ((reg | rm) & 8)
+        x_byte(e, 0x40u | (reg & 8 ? 4u : 0u) | (rm & 8 ? 1u : 0u));
+    x_byte(e, opc);
+    x_byte(e, 0xc0u | (unsigned)(reg & 7) << 3 | (unsigned)(rm & 7));
+}
+
+static void mask_edx(Emit *e, int size) /* movzx edx, dl / dx */
+{
+    if (size == 4)
+        return;
+    x_byte(e, 0x0f);
+    rr(e, size == 1 ? 0xb6 : 0xb7, X_RDX, X_RDX);
+}
+
+static void shift_ri(Emit *e, int kind, int r, uint32_t n) /* C1 /kind r32, n */
+{
+    rr(e, 0xc1, kind, r);
+    x_byte(e, n);
+}
+
+/* dst = the size-byte value at [base + disp] zero-extended (AL..BH at
+ * BYTE_REG_OFF for registers) */
+static void load_sz(Emit *e, int size, int dst, int base, int32_t disp)
+{
+    if (size == 4)
+        x_load32(e, dst, base, disp);
+    else if (size == 2)
+        x_movzx16_load(e, dst, base, disp);
+    else
+        x_movzx8_load(e, dst, base, disp);
+}
+
+static void store_sz(Emit *e, int size, int base, int32_t disp, int src) /* src: RAX..RDX */
+{
+    if (size == 1) {
+        x_store8(e, base, disp, src);
+        return;
+    }
+    if (size == 2)
+        x_byte(e, 0x66);
+    x_store32(e, base, disp, src);
+}
+
+static int32_t reg_off(int size, int n) { return size == 1 ? BYTE_REG_OFF(n) : REG_OFF(n); }
+
+/* cc_set(kind, size, EDX, src1, src2); a source register < 0: 0 */
+static void emit_cc(Emit *e, uint32_t kind, int size, int src1, int src2)
+{
+    x_store32_imm(e, X_RBX, CC_OFF(cc_op), kind);
+    x_store32_imm(e, X_RBX, CC_OFF(cc_size), (uint32_t)size);
+    x_store32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
+    if (src1 < 0)
+        x_store32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
+    else
+        x_store32(e, X_RBX, CC_OFF(cc_src1), src1);
+    if (src2 < 0)
+        x_store32_imm(e, X_RBX, CC_OFF(cc_src2), 0);
+    else
+        x_store32(e, X_RBX, CC_OFF(cc_src2), src2);
+}
+
+/* R12D = cc_carry(cpu): the common lazy kinds inline (LOGIC, INC/DEC,
+ * 32-bit ADD and SUB), any other through the call */
+static void emit_carry(Emit *e)
+{
+    size_t done[4], slow[3];
+    int nd = 0, ns = 0;
+    rr(e, 0x31, X_R12, X_R12); /* xor r12d, r12d */
+    x_load32(e, X_RAX, X_RBX, CC_OFF(cc_op));
+    x_alu_ri32(e, 7, X_RAX, CC_LOGIC);
+    done[nd++] = x_jcc(e, X_E);
+    x_alu_ri32(e, 7, X_RAX, CC_INC);
+    size_t incdec = x_jcc(e, X_E);
+    x_alu_ri32(e, 7, X_RAX, CC_DEC);
+    size_t incdec2 = x_jcc(e, X_E);
+    x_load32(e, X_RCX, X_RBX, CC_OFF(cc_size));
+    x_alu_ri32(e, 7, X_RCX, 4);
+    slow[ns++] = x_jcc(e, X_NE);
+    x_alu_ri32(e, 7, X_RAX, CC_SUB);
+    size_t sub = x_jcc(e, X_E);
+    x_alu_ri32(e, 7, X_RAX, CC_ADD);
+    slow[ns++] = x_jcc(e, X_NE);
+    x_load32(e, X_RCX, X_RBX, CC_OFF(cc_dst)); /* ADD: dst < src1 */
+    x_load32(e, X_RDX, X_RBX, CC_OFF(cc_src1));
+    size_t cmp = x_jmp(e);
+    x_patch(e, sub, e->p); /* SUB: src1 < src2 */
+    x_load32(e, X_RCX, X_RBX, CC_OFF(cc_src1));
+    x_load32(e, X_RDX, X_RBX, CC_OFF(cc_src2));
+    x_patch(e, cmp, e->p);
+    x_alu_rr32(e, 7, X_RCX, X_RDX);
+    x_byte(e, 0x41); /* setb r12b */
+    x_byte(e, 0x0f);
+    x_byte(e, 0x92);
+    x_byte(e, 0xc4);
+    done[nd++] = x_jmp(e);
+    x_patch(e, incdec, e->p); /* INC/DEC: src2 != 0 */
+    x_patch(e, incdec2, e->p);
+    x_load32(e, X_RCX, X_RBX, CC_OFF(cc_src2));
+    x_test_rr64(e, X_RCX, X_RCX);
+    x_byte(e, 0x41); /* setne r12b */
+    x_byte(e, 0x0f);
+    x_byte(e, 0x95);
+    x_byte(e, 0xc4);
+    done[nd++] = x_jmp(e);
+    for (int k = 0; k < ns; k++)
+        x_patch(e, slow[k], e->p);
+    x_mov_rr64(e, X_RDI, X_RBX);
+    uintptr_t fn;
+    int (*carry)(E386Cpu *) = cc_carry;
+    memcpy(&fn, &carry, sizeof fn);
+    x_call(e, fn);
+    rr(e, 0x89, X_RAX, X_R12); /* mov r12d, eax */
+    for (int k = 0; k < nd; k++)
+        x_patch(e, done[k], e->p);
+}
+
+/* the operand at loc into dst (memory: the host address in RSI) */
+static void load_loc(Emit *e, const E386Op *op, int loc, int size, int dst)
+{
+    switch (loc) {
+    case ALI_RM:
+        if (op->mod == 3)
+            load_sz(e, size, dst, X_RBX, reg_off(size, op->rm));
+        else
+            load_sz(e, size, dst, X_RSI, 0);
+        break;
+    case ALI_REG: load_sz(e, size, dst, X_RBX, reg_off(size, op->reg)); break;
+    case ALI_SUB: load_sz(e, size, dst, X_RBX, reg_off(size, op->sub)); break;
+    case ALI_ACC: load_sz(e, size, dst, X_RBX, reg_off(size, 0)); break;
+    default: x_mov_ri32(e, dst, op->imm & size_mask(size)); break;
+    }
+}
+
+static void store_loc(Emit *e, const E386Op *op, int loc, int size)
+{
+    int n = loc == ALI_RM ? op->rm : loc == ALI_REG ? op->reg : loc == ALI_SUB ? op->sub : 0;
+    if (loc == ALI_RM && op->mod != 3)
+        store_sz(e, size, X_RSI, 0, X_RDX);
+    else
+        store_sz(e, size, X_RBX, reg_off(size, n), X_RDX);
+}
+
+static const uint8_t cc_of[8] = { CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
+
+static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInline *ai)
+{
+    const E386Op *op = &tb->ops[i];
+    int size = ai->size, mem = (ai->dst == ALI_RM || ai->src == ALI_RM) && op->mod != 3;
+    if (op->lock || (size != 1 && size != 2 && size != 4))
+        return 0;
+    if (mem && (op->adsize != 4 || op->base == EA_NONE || op->seg >= 6))
+        return 0;
+    if ((ai->dst == ALI_RM || ai->src == ALI_RM) && op->mod == 3 && op->rm > 7)
+        return 0;
+    int writes = ai->kind == ALI_ALU ? ai->opn != ALU_CMP : ai->kind != ALI_TEST;
+    if (ai->kind == ALI_INCDEC || (ai->kind == ALI_ALU && (ai->opn == ALU_ADC || ai->opn == ALU_SBB)))
+        emit_carry(e);
+    size_t slow[3];
+    int nslow = 0;
+    if (mem) { /* RSI = lfast + the address */
+        x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+        x_store64(e, X_RBX, CUR_OFF, X_RSI);
+        x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(op->seg), 0);
+        slow[nslow++] = x_jcc(e, X_E);
+        x_load64(e, X_RDX, X_RBX, LFAST_OFF);
+        x_test_rr64(e, X_RDX, X_RDX);
+        slow[nslow++] = x_jcc(e, X_E);
+        x_load32(e, X_RAX, X_RBX, REG_OFF(op->base)); /* ea_b / ea_bi */
+        if (op->index != EA_NONE) {
+            x_load32(e, X_RCX, X_RBX, REG_OFF(op->index));
+            if (op->scale)
+                x_shl_ri32(e, X_RCX, op->scale);
+            x_alu_rr32(e, 0, X_RAX, X_RCX);
+        }
+        x_alu_ri32(e, 0, X_RAX, op->disp);
+        if (size > 1) { /* (off & 0xfff) + size <= 0x1000: in one page */
+            x_mov_rr64(e, X_RCX, X_RAX);
+            x_alu_ri32(e, 4, X_RCX, 0xfff);
+            x_alu_ri32(e, 7, X_RCX, 0x1000u - (uint32_t)size);
+            slow[nslow++] = x_jcc(e, X_A);
+        }
+        x_add_rr64(e, X_RDX, X_RAX);
+        x_mov_rr64(e, X_RSI, X_RDX);
+    }
+    if (ai->kind == ALI_ALU || ai->kind == ALI_TEST) /* b first, as the handlers */
+        load_loc(e, op, ai->src, size, X_RCX);
+    load_loc(e, op, ai->dst, size, X_RAX); /* a */
+    if (ai->kind == ALI_NEG) {
+        rr(e, 0x31, X_RDX, X_RDX);
+        x_alu_rr32(e, 5, X_RDX, X_RAX);
+    } else {
+        x_mov_rr64(e, X_RDX, X_RAX);
+    }
+    switch (ai->kind) {
+    case ALI_ALU:
+        x_alu_rr32(e, ai->opn == ALU_CMP ? 5 : ai->opn == ALU_ADC ? 0 : ai->opn == ALU_SBB ? 5 : ai->opn, X_RDX, X_RCX);
+        if (ai->opn == ALU_ADC || ai->opn == ALU_SBB)
+            x_alu_rr32(e, ai->opn == ALU_ADC ? 0 : 5, X_RDX, X_R12);
+        break;
+    case ALI_TEST: x_alu_rr32(e, 4, X_RDX, X_RCX); break;
+    case ALI_INCDEC: x_alu_ri32(e, ai->opn ? 5 : 0, X_RDX, 1); break;
+    case ALI_NOT: rr(e, 0xf7, 2, X_RDX); break;
+    default: break;
+    }
+    mask_edx(e, size);
+    if (writes)
+        store_loc(e, op, ai->dst, size);
+    switch (ai->kind) {
+    case ALI_ALU: emit_cc(e, cc_of[ai->opn], size, X_RAX, X_RCX); break;
+    case ALI_TEST: emit_cc(e, CC_LOGIC, size, -1, -1); break;
+    case ALI_INCDEC: emit_cc(e, ai->opn ? CC_DEC : CC_INC, size, X_RAX, X_R12); break;
+    case ALI_NEG: emit_cc(e, CC_NEG, size, X_RAX, -1); break;
+    default: break; /* NOT changes no flag */
+    }
+    if (!mem)
+        return 1;
+    if (writes && !(op->fx & FX_INEXACT)) { /* a store into code: exit requested */
+        x_cmp_m32_imm8(e, X_RBX, EXIT_REQ_OFF, 0);
+        size_t on = x_jcc(e, X_E);
+        x_mov_ri64(e, X_RAX, (uint64_t)(uintptr_t)(op + 1));
+        x_patch(e, x_jmp(e), ns->exit);
+        x_patch(e, on, e->p);
+    }
+    size_t done = x_jmp(e);
+    for (int k = 0; k < nslow; k++)
+        x_patch(e, slow[k], e->p);
+    native_emit_call(e, ns, tb, i);
+    x_patch(e, done, e->p);
+    return 1;
+}
+
+/* SHL/SHR/SAR r32, n: cc_set(kind, 4, r, a, n); the flagless ROL/ROR;
+ * a zero count changes nothing (no code) */
+static void emit_shift(Emit *e, const E386Op *op, int kind, uint32_t n)
+{
+    static const uint8_t cc_kind[8] = { 0, 0, 0, 0, CC_SHL, CC_SHR, CC_SHL, CC_SAR };
+    if (n == 0)
+        return;
+    x_load32(e, X_RAX, X_RBX, REG_OFF(op->rm));
+    x_mov_rr64(e, X_RDX, X_RAX);
+    shift_ri(e, kind, X_RDX, n);
+    x_store32(e, X_RBX, REG_OFF(op->rm), X_RDX);
+    if (kind >= 4) {
+        x_store32_imm(e, X_RBX, CC_OFF(cc_op), cc_kind[kind]);
+        x_store32_imm(e, X_RBX, CC_OFF(cc_size), 4);
+        x_store32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
+        x_store32(e, X_RBX, CC_OFF(cc_src1), X_RAX);
+        x_store32_imm(e, X_RBX, CC_OFF(cc_src2), n);
+    }
+}
+
+int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    uint32_t n;
+    int kind = shift_inline_kind(op, &n);
+    if (kind >= 0) {
+        emit_shift(e, op, kind, n);
+        return 1;
+    }
+    AluInline ai;
+    if (!alu_inline_info(op, &ai))
+        return 0;
+    /* translate.c gives each op 256 bytes at most; a longer form (a
+     * read-modify-write of memory with a carry-in) is the handler's call */
+    uint8_t *at = e->p;
+    int overflow = e->overflow;
+    if (emit_alu(e, ns, tb, i, &ai) && e->p - at <= ALU_MAX_BYTES && !e->overflow)
+        return 1;
+    e->p = at;
+    e->overflow = overflow;
+    return 0;
+}
