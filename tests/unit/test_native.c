@@ -51,14 +51,27 @@ static int dst_reg(Rng *g)
 }
 
 /* ModRM (reg r) and the rest of a memory operand: [EBX + disp] or
- * [EBX + ECX*4 + disp] */
+ * [EBX + ECX*4 + disp], now and then without the base (an absolute
+ * address) */
 static void mem_operand(Code *c, Rng *g, int r, uint32_t disp)
 {
+    if (rnd(g) % 8 == 0) { /* no base: [DATA + disp] or [DATA + ECX*4 + disp] */
+        if (rnd(g) & 1) {
+            put(c, 0x05 | r << 3);
+        } else {
+            put(c, 0x04 | r << 3);
+            put(c, 0x8d);
+        }
+        put32(c, DATA + (disp & 0xfff));
+        return;
+    }
     if (rnd(g) & 1) {
         put(c, 0x83 | r << 3);
     } else {
         put(c, 0x84 | r << 3);
         put(c, 0x8b);
+        if (disp < 0xffd) /* ECX*4 on top: mostly in the page */
+            disp &= 0x7ff;
     }
     put32(c, disp);
 }
@@ -273,6 +286,10 @@ static int same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb
         return 0;
     if (e386_insn_count(a) != e386_insn_count(b) || memcmp(a->r, b->r, sizeof a->r) || a->eip != b->eip ||
         get_eflags(a) != get_eflags(b))
+        return 0;
+    /* the lazy flags too: an inline op leaves its handler's exact values */
+    if (a->cc_op != b->cc_op || a->cc_size != b->cc_size || a->cc_dst != b->cc_dst || a->cc_src1 != b->cc_src1 ||
+        a->cc_src2 != b->cc_src2)
         return 0;
     static uint8_t ma[0x1000], mb[0x1000];
     static const uint32_t pages[2] = { DATA, CODE };
