@@ -31,9 +31,37 @@
 #define LFAST_OFF ((int32_t)offsetof(E386Cpu, mem.lfast))
 #define FLAT_OFF(s) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, flat)))
 
-enum { ALU_ADC = 2, ALU_SBB = 3, ALU_CMP = 7, ALU_MAX_BYTES = 240 };
+/* translate.c's OP_MAX_BYTES: the room it gives each op */
+enum { ALU_ADC = 2, ALU_SBB = 3, ALU_CMP = 7, OP_BYTES = 256 };
 
 /* ---- encodings this file needs beyond x64emit's ---- */
+
+/* opc (0F opc if two) with ModRM reg, [base + disp]: disp8 where it fits
+ * (cpu->r[] and the lazy flags are at the start of E386Cpu), base not
+ * RSP/R12 */
+static void mop(Emit *e, int w, int two, unsigned opc, int reg, int base, int32_t disp)
+{
+    unsigned b = 0x40u | (w ? 8u : 0u) | (reg & 8 ? 4u : 0u) | (base & 8 ? 1u : 0u);
+    if (b != 0x40)
+        x_byte(e, b);
+    if (two)
+        x_byte(e, 0x0f);
+    x_byte(e, opc);
+    int short_disp = disp >= -128 && disp <= 127;
+    x_byte(e, (short_disp ? 0x40u : 0x80u) | (unsigned)(reg & 7) << 3 | (unsigned)(base & 7));
+    if (short_disp)
+        x_byte(e, (uint8_t)disp);
+    else
+        x_u32(e, (uint32_t)disp);
+}
+
+static void ld32(Emit *e, int dst, int base, int32_t disp) { mop(e, 0, 0, 0x8b, dst, base, disp); }
+static void st32(Emit *e, int base, int32_t disp, int src) { mop(e, 0, 0, 0x89, src, base, disp); }
+static void st32_imm(Emit *e, int base, int32_t disp, uint32_t imm)
+{
+    mop(e, 0, 0, 0xc7, 0, base, disp);
+    x_u32(e, imm);
+}
 
 static void rr(Emit *e, unsigned opc, int reg, int rm) /* 32-bit opc reg, rm (ModRM 11) */
 {
@@ -62,22 +90,16 @@ static void shift_ri(Emit *e, int kind, int r, uint32_t n) /* C1 /kind r32, n */
 static void load_sz(Emit *e, int size, int dst, int base, int32_t disp)
 {
     if (size == 4)
-        x_load32(e, dst, base, disp);
-    else if (size == 2)
-        x_movzx16_load(e, dst, base, disp);
+        ld32(e, dst, base, disp);
     else
-        x_movzx8_load(e, dst, base, disp);
+        mop(e, 0, 1, size == 2 ? 0xb7 : 0xb6, dst, base, disp); /* movzx */
 }
 
 static void store_sz(Emit *e, int size, int base, int32_t disp, int src) /* src: RAX..RDX */
 {
-    if (size == 1) {
-        x_store8(e, base, disp, src);
-        return;
-    }
     if (size == 2)
         x_byte(e, 0x66);
-    x_store32(e, base, disp, src);
+    mop(e, 0, 0, size == 1 ? 0x88 : 0x89, src, base, disp);
 }
 
 static int32_t reg_off(int size, int n) { return size == 1 ? BYTE_REG_OFF(n) : REG_OFF(n); }
@@ -85,72 +107,56 @@ static int32_t reg_off(int size, int n) { return size == 1 ? BYTE_REG_OFF(n) : R
 /* cc_set(kind, size, EDX, src1, src2); a source register < 0: 0 */
 static void emit_cc(Emit *e, uint32_t kind, int size, int src1, int src2)
 {
-    x_store32_imm(e, X_RBX, CC_OFF(cc_op), kind);
-    x_store32_imm(e, X_RBX, CC_OFF(cc_size), (uint32_t)size);
-    x_store32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
+    st32_imm(e, X_RBX, CC_OFF(cc_op), kind);
+    st32_imm(e, X_RBX, CC_OFF(cc_size), (uint32_t)size);
+    st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
     if (src1 < 0)
-        x_store32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
+        st32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
     else
-        x_store32(e, X_RBX, CC_OFF(cc_src1), src1);
+        st32(e, X_RBX, CC_OFF(cc_src1), src1);
     if (src2 < 0)
-        x_store32_imm(e, X_RBX, CC_OFF(cc_src2), 0);
+        st32_imm(e, X_RBX, CC_OFF(cc_src2), 0);
     else
-        x_store32(e, X_RBX, CC_OFF(cc_src2), src2);
+        st32(e, X_RBX, CC_OFF(cc_src2), src2);
 }
 
-/* R12D = cc_carry(cpu): the common lazy kinds inline (LOGIC, INC/DEC,
- * 32-bit ADD and SUB), any other through the call */
+static void cmp_eax_imm8(Emit *e, unsigned imm) /* 83 /7 ib */
+{
+    x_byte(e, 0x83);
+    x_byte(e, 0xf8);
+    x_byte(e, imm);
+}
+
+/* R12D = cc_carry(cpu): LOGIC (0) and INC/DEC (the saved CF) inline,
+ * any other kind through the call */
 static void emit_carry(Emit *e)
 {
-    size_t done[4], slow[3];
-    int nd = 0, ns = 0;
+    _Static_assert(CC_DEC == CC_INC + 1, "INC and DEC side by side");
     rr(e, 0x31, X_R12, X_R12); /* xor r12d, r12d */
-    x_load32(e, X_RAX, X_RBX, CC_OFF(cc_op));
-    x_alu_ri32(e, 7, X_RAX, CC_LOGIC);
-    done[nd++] = x_jcc(e, X_E);
-    x_alu_ri32(e, 7, X_RAX, CC_INC);
-    size_t incdec = x_jcc(e, X_E);
-    x_alu_ri32(e, 7, X_RAX, CC_DEC);
-    size_t incdec2 = x_jcc(e, X_E);
-    x_load32(e, X_RCX, X_RBX, CC_OFF(cc_size));
-    x_alu_ri32(e, 7, X_RCX, 4);
-    slow[ns++] = x_jcc(e, X_NE);
-    x_alu_ri32(e, 7, X_RAX, CC_SUB);
-    size_t sub = x_jcc(e, X_E);
-    x_alu_ri32(e, 7, X_RAX, CC_ADD);
-    slow[ns++] = x_jcc(e, X_NE);
-    x_load32(e, X_RCX, X_RBX, CC_OFF(cc_dst)); /* ADD: dst < src1 */
-    x_load32(e, X_RDX, X_RBX, CC_OFF(cc_src1));
-    size_t cmp = x_jmp(e);
-    x_patch(e, sub, e->p); /* SUB: src1 < src2 */
-    x_load32(e, X_RCX, X_RBX, CC_OFF(cc_src1));
-    x_load32(e, X_RDX, X_RBX, CC_OFF(cc_src2));
-    x_patch(e, cmp, e->p);
-    x_alu_rr32(e, 7, X_RCX, X_RDX);
-    x_byte(e, 0x41); /* setb r12b */
-    x_byte(e, 0x0f);
-    x_byte(e, 0x92);
-    x_byte(e, 0xc4);
-    done[nd++] = x_jmp(e);
-    x_patch(e, incdec, e->p); /* INC/DEC: src2 != 0 */
-    x_patch(e, incdec2, e->p);
-    x_load32(e, X_RCX, X_RBX, CC_OFF(cc_src2));
-    x_test_rr64(e, X_RCX, X_RCX);
+    ld32(e, X_RAX, X_RBX, CC_OFF(cc_op));
+    cmp_eax_imm8(e, CC_LOGIC);
+    size_t zero = x_jcc(e, X_E);
+    x_byte(e, 0x83); /* sub eax, CC_INC */
+    x_byte(e, 0xe8);
+    x_byte(e, CC_INC);
+    cmp_eax_imm8(e, 1);
+    size_t slow = x_jcc(e, X_A);
+    mop(e, 0, 0, 0x83, 7, X_RBX, CC_OFF(cc_src2)); /* cmp dword [cc_src2], 0 */
+    x_byte(e, 0);
     x_byte(e, 0x41); /* setne r12b */
     x_byte(e, 0x0f);
     x_byte(e, 0x95);
     x_byte(e, 0xc4);
-    done[nd++] = x_jmp(e);
-    for (int k = 0; k < ns; k++)
-        x_patch(e, slow[k], e->p);
+    size_t done = x_jmp(e);
+    x_patch(e, slow, e->p);
     x_mov_rr64(e, X_RDI, X_RBX);
     uintptr_t fn;
     int (*carry)(E386Cpu *) = cc_carry;
     memcpy(&fn, &carry, sizeof fn);
     x_call(e, fn);
     rr(e, 0x89, X_RAX, X_R12); /* mov r12d, eax */
-    for (int k = 0; k < nd; k++)
-        x_patch(e, done[k], e->p);
+    x_patch(e, zero, e->p);
+    x_patch(e, done, e->p);
 }
 
 /* the operand at loc into dst (memory: the host address in RSI) */
@@ -181,46 +187,83 @@ static void store_loc(Emit *e, const E386Op *op, int loc, int size)
 
 static const uint8_t cc_of[8] = { CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
 
+/* the slow path's jumps: to the handler's call */
+typedef struct Slow { size_t at[3]; int n; } Slow;
+
+/* RSI = lfast + the memory operand's address (op_ea), after cpu->cur is
+ * stored; a segment that is not flat, no linear memory or a page
+ * crossing jumps to the slow path */
+static void mem_begin(Emit *e, const E386Op *op, int size, Slow *sl)
+{
+    sl->n = 0;
+    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    x_store64(e, X_RBX, CUR_OFF, X_RSI);
+    mop(e, 0, 0, 0x80, 7, X_RBX, FLAT_OFF(op->seg)); /* cmp byte [flat], 0 */
+    x_byte(e, 0);
+    sl->at[sl->n++] = x_jcc(e, X_E);
+    x_load64(e, X_RDX, X_RBX, LFAST_OFF);
+    x_test_rr64(e, X_RDX, X_RDX);
+    sl->at[sl->n++] = x_jcc(e, X_E);
+    if (op->base != EA_NONE) /* op_ea: [base] [+ index << scale] + disp */
+        ld32(e, X_RAX, X_RBX, REG_OFF(op->base));
+    else
+        rr(e, 0x31, X_RAX, X_RAX);
+    if (op->index != EA_NONE) {
+        ld32(e, X_RCX, X_RBX, REG_OFF(op->index));
+        if (op->scale)
+            x_shl_ri32(e, X_RCX, op->scale);
+        x_alu_rr32(e, 0, X_RAX, X_RCX);
+    }
+    x_alu_ri32(e, 0, X_RAX, op->disp);
+    if (size > 1) { /* (off & 0xfff) + size <= 0x1000: in one page */
+        x_mov_rr64(e, X_RCX, X_RAX);
+        x_alu_ri32(e, 4, X_RCX, 0xfff);
+        x_alu_ri32(e, 7, X_RCX, 0x1000u - (uint32_t)size);
+        sl->at[sl->n++] = x_jcc(e, X_A);
+    }
+    x_add_rr64(e, X_RDX, X_RAX);
+    x_mov_rr64(e, X_RSI, X_RDX);
+}
+
+/* after the fast path: a store's exit check (a store into code requests
+ * an exit), then the slow path: the handler's call */
+static void mem_end(Emit *e, NativeState *ns, const Tb *tb, int i, int stores, const Slow *sl)
+{
+    const E386Op *op = &tb->ops[i];
+    if (stores && !(op->fx & FX_INEXACT)) {
+        x_cmp_m32_imm8(e, X_RBX, EXIT_REQ_OFF, 0);
+        size_t on = x_jcc(e, X_E);
+        x_mov_ri64(e, X_RAX, (uint64_t)(uintptr_t)(op + 1));
+        x_patch(e, x_jmp(e), ns->exit);
+        x_patch(e, on, e->p);
+    }
+    size_t done = x_jmp(e);
+    for (int k = 0; k < sl->n; k++)
+        x_patch(e, sl->at[k], e->p);
+    native_emit_call(e, ns, tb, i);
+    x_patch(e, done, e->p);
+}
+
+/* a memory operand inline_alu.c can reach: 32-bit addressing, a segment
+ * register, no LOCK */
+static int mem_ok(const E386Op *op) { return op->adsize == 4 && op->seg < 6 && !op->lock; }
+
 static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInline *ai)
 {
     const E386Op *op = &tb->ops[i];
     int size = ai->size, mem = (ai->dst == ALI_RM || ai->src == ALI_RM) && op->mod != 3;
     if (op->lock || (size != 1 && size != 2 && size != 4))
         return 0;
-    if (mem && (op->adsize != 4 || op->base == EA_NONE || op->seg >= 6))
+    if (mem && !mem_ok(op))
         return 0;
     if ((ai->dst == ALI_RM || ai->src == ALI_RM) && op->mod == 3 && op->rm > 7)
         return 0;
     int writes = ai->kind == ALI_ALU ? ai->opn != ALU_CMP : ai->kind != ALI_TEST;
     if (ai->kind == ALI_INCDEC || (ai->kind == ALI_ALU && (ai->opn == ALU_ADC || ai->opn == ALU_SBB)))
         emit_carry(e);
-    size_t slow[3];
-    int nslow = 0;
-    if (mem) { /* RSI = lfast + the address */
-        x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
-        x_store64(e, X_RBX, CUR_OFF, X_RSI);
-        x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(op->seg), 0);
-        slow[nslow++] = x_jcc(e, X_E);
-        x_load64(e, X_RDX, X_RBX, LFAST_OFF);
-        x_test_rr64(e, X_RDX, X_RDX);
-        slow[nslow++] = x_jcc(e, X_E);
-        x_load32(e, X_RAX, X_RBX, REG_OFF(op->base)); /* ea_b / ea_bi */
-        if (op->index != EA_NONE) {
-            x_load32(e, X_RCX, X_RBX, REG_OFF(op->index));
-            if (op->scale)
-                x_shl_ri32(e, X_RCX, op->scale);
-            x_alu_rr32(e, 0, X_RAX, X_RCX);
-        }
-        x_alu_ri32(e, 0, X_RAX, op->disp);
-        if (size > 1) { /* (off & 0xfff) + size <= 0x1000: in one page */
-            x_mov_rr64(e, X_RCX, X_RAX);
-            x_alu_ri32(e, 4, X_RCX, 0xfff);
-            x_alu_ri32(e, 7, X_RCX, 0x1000u - (uint32_t)size);
-            slow[nslow++] = x_jcc(e, X_A);
-        }
-        x_add_rr64(e, X_RDX, X_RAX);
-        x_mov_rr64(e, X_RSI, X_RDX);
-    }
+    Slow sl;
+    if (mem)
+        mem_begin(e, op, size, &sl);
     if (ai->kind == ALI_ALU || ai->kind == ALI_TEST) /* b first, as the handlers */
         load_loc(e, op, ai->src, size, X_RCX);
     load_loc(e, op, ai->dst, size, X_RAX); /* a */
@@ -251,20 +294,8 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     case ALI_NEG: emit_cc(e, CC_NEG, size, X_RAX, -1); break;
     default: break; /* NOT changes no flag */
     }
-    if (!mem)
-        return 1;
-    if (writes && !(op->fx & FX_INEXACT)) { /* a store into code: exit requested */
-        x_cmp_m32_imm8(e, X_RBX, EXIT_REQ_OFF, 0);
-        size_t on = x_jcc(e, X_E);
-        x_mov_ri64(e, X_RAX, (uint64_t)(uintptr_t)(op + 1));
-        x_patch(e, x_jmp(e), ns->exit);
-        x_patch(e, on, e->p);
-    }
-    size_t done = x_jmp(e);
-    for (int k = 0; k < nslow; k++)
-        x_patch(e, slow[k], e->p);
-    native_emit_call(e, ns, tb, i);
-    x_patch(e, done, e->p);
+    if (mem)
+        mem_end(e, ns, tb, i, writes, &sl);
     return 1;
 }
 
@@ -275,16 +306,16 @@ static void emit_shift(Emit *e, const E386Op *op, int kind, uint32_t n)
     static const uint8_t cc_kind[8] = { 0, 0, 0, 0, CC_SHL, CC_SHR, CC_SHL, CC_SAR };
     if (n == 0)
         return;
-    x_load32(e, X_RAX, X_RBX, REG_OFF(op->rm));
+    ld32(e, X_RAX, X_RBX, REG_OFF(op->rm));
     x_mov_rr64(e, X_RDX, X_RAX);
     shift_ri(e, kind, X_RDX, n);
-    x_store32(e, X_RBX, REG_OFF(op->rm), X_RDX);
+    st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
     if (kind >= 4) {
-        x_store32_imm(e, X_RBX, CC_OFF(cc_op), cc_kind[kind]);
-        x_store32_imm(e, X_RBX, CC_OFF(cc_size), 4);
-        x_store32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
-        x_store32(e, X_RBX, CC_OFF(cc_src1), X_RAX);
-        x_store32_imm(e, X_RBX, CC_OFF(cc_src2), n);
+        st32_imm(e, X_RBX, CC_OFF(cc_op), cc_kind[kind]);
+        st32_imm(e, X_RBX, CC_OFF(cc_size), 4);
+        st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
+        st32(e, X_RBX, CC_OFF(cc_src1), X_RAX);
+        st32_imm(e, X_RBX, CC_OFF(cc_src2), n);
     }
 }
 
@@ -300,11 +331,13 @@ int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
     AluInline ai;
     if (!alu_inline_info(op, &ai))
         return 0;
-    /* translate.c gives each op 256 bytes at most; a longer form (a
-     * read-modify-write of memory with a carry-in) is the handler's call */
+    /* translate.c gives the block OP_BYTES per op: a form longer than
+     * that (a memory operand with a carry-in, about 300) is inline if the
+     * ops after it keep their room, else it is the handler's call */
     uint8_t *at = e->p;
     int overflow = e->overflow;
-    if (emit_alu(e, ns, tb, i, &ai) && e->p - at <= ALU_MAX_BYTES && !e->overflow)
+    if (emit_alu(e, ns, tb, i, &ai) && !e->overflow &&
+        (size_t)(e->end - e->p) >= (size_t)(tb->nops - i - 1) * OP_BYTES)
         return 1;
     e->p = at;
     e->overflow = overflow;
