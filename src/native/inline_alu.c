@@ -319,6 +319,99 @@ static void emit_shift(Emit *e, const E386Op *op, int kind, uint32_t n)
     }
 }
 
+/* SHL/SHR/SAR r32, CL: the count (CL & 31) at run time, zero: nothing */
+static void emit_shift_cl(Emit *e, const E386Op *op, int kind)
+{
+    static const uint8_t cc_kind[8] = { 0, 0, 0, 0, CC_SHL, CC_SHR, CC_SHL, CC_SAR };
+    ld32(e, X_RCX, X_RBX, REG_OFF(1));
+    x_alu_ri32(e, 4, X_RCX, 0x1f);
+    size_t zero = x_jcc(e, X_E);
+    ld32(e, X_RAX, X_RBX, REG_OFF(op->rm));
+    x_mov_rr64(e, X_RDX, X_RAX);
+    rr(e, 0xd3, kind, X_RDX); /* D3 /kind: by CL */
+    st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
+    emit_cc(e, cc_kind[kind], 4, X_RAX, X_RCX);
+    x_patch(e, zero, e->p);
+}
+
+static void movsx_edx(Emit *e, int size) /* movsx edx, dl / dx */
+{
+    x_byte(e, 0x0f);
+    rr(e, size == 1 ? 0xbe : 0xbf, X_RDX, X_RDX);
+}
+
+/* misc.c's MOV r/m forms the specialised ones leave (words, bytes of
+ * registers, other addresses), MOV r, imm, MOVSX, CBW/CWDE, CWD/CDQ and
+ * XCHG of registers: their handlers' reg_set and rm_write, the value in
+ * EDX; 0: not one of them */
+static int emit_move(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    OpFn f = op->fn;
+    int size = op->size;
+    if (op->lock || (size != 1 && size != 2 && size != 4))
+        return 0;
+    if (f == op_mov_RI) {
+        x_mov_ri32(e, X_RDX, op->imm & size_mask(size));
+        store_sz(e, size, X_RBX, reg_off(size, op->sub), X_RDX);
+        return 1;
+    }
+    if (f == op_cbw || f == op_cwd) {
+        if (size == 1)
+            return 0;
+        if (f == op_cbw) { /* AX = sext(AL), EAX = sext(AX) */
+            load_sz(e, size / 2, X_RDX, X_RBX, reg_off(size / 2, 0));
+            movsx_edx(e, size / 2);
+        } else { /* DX / EDX = the sign of AX / EAX, repeated */
+            load_sz(e, size, X_RDX, X_RBX, REG_OFF(0));
+            if (size == 2)
+                movsx_edx(e, 2);
+            shift_ri(e, 7, X_RDX, 31);
+        }
+        store_sz(e, size, X_RBX, REG_OFF(f == op_cbw ? 0 : 2), X_RDX);
+        return 1;
+    }
+    if (f == op_xchg_AR || (f == op_xchg_EG && op->mod == 3)) {
+        int a = f == op_xchg_AR ? 0 : op->reg, b = f == op_xchg_AR ? op->sub : op->rm;
+        if (f == op_xchg_AR && op->sub == 0)
+            return 1; /* NOP */
+        load_sz(e, size, X_RAX, X_RBX, reg_off(size, a));
+        load_sz(e, size, X_RDX, X_RBX, reg_off(size, b));
+        store_sz(e, size, X_RBX, reg_off(size, a), X_RDX);
+        store_sz(e, size, X_RBX, reg_off(size, b), X_RAX);
+        return 1;
+    }
+    int load = f == op_mov_GE || f == op_movsx, store = f == op_mov_EG || f == op_mov_EI;
+    if (!load && !store)
+        return 0;
+    int mem = op->mod != 3;
+    if (mem && !mem_ok(op))
+        return 0;
+    if (f == op_movsx && size == 4)
+        return 0;
+    Slow sl;
+    if (mem)
+        mem_begin(e, op, size, &sl);
+    if (load) {
+        load_loc(e, op, ALI_RM, size, X_RDX);
+        int to = size;
+        if (f == op_movsx) {
+            movsx_edx(e, size);
+            to = op->opsize;
+        }
+        store_sz(e, to, X_RBX, reg_off(to, op->reg), X_RDX);
+    } else {
+        if (f == op_mov_EI)
+            x_mov_ri32(e, X_RDX, op->imm & size_mask(size));
+        else
+            load_sz(e, size, X_RDX, X_RBX, reg_off(size, op->reg));
+        store_loc(e, op, ALI_RM, size);
+    }
+    if (mem)
+        mem_end(e, ns, tb, i, store, &sl);
+    return 1;
+}
+
 int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
@@ -328,15 +421,18 @@ int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
         emit_shift(e, op, kind, n);
         return 1;
     }
+    if (op->fn == op_shift_ECL && op->mod == 3 && op->size == 4 && !op->lock && op->sub >= 4 && op->sub <= 7) {
+        emit_shift_cl(e, op, op->sub == 6 ? 4 : op->sub); /* SAL is SHL */
+        return 1;
+    }
     AluInline ai;
-    if (!alu_inline_info(op, &ai))
-        return 0;
+    int is_alu = alu_inline_info(op, &ai);
     /* translate.c gives the block OP_BYTES per op: a form longer than
      * that (a memory operand with a carry-in, about 300) is inline if the
      * ops after it keep their room, else it is the handler's call */
     uint8_t *at = e->p;
     int overflow = e->overflow;
-    if (emit_alu(e, ns, tb, i, &ai) && !e->overflow &&
+    if ((is_alu ? emit_alu(e, ns, tb, i, &ai) : emit_move(e, ns, tb, i)) && !e->overflow &&
         (size_t)(e->end - e->p) >= (size_t)(tb->nops - i - 1) * OP_BYTES)
         return 1;
     e->p = at;

@@ -76,6 +76,53 @@ static void mem_operand(Code *c, Rng *g, int r, uint32_t disp)
     put32(c, disp);
 }
 
+/* the moves inline_alu.c inlines: MOV of bytes and words (registers,
+ * memory, immediates), MOV r, imm, MOVSX, CBW/CWDE, CWD/CDQ, XCHG of
+ * registers, and the shifts by CL */
+static void move_insn(Code *c, Rng *g, uint32_t disp)
+{
+    static const int byte_dst[4] = { 0, 2, 4, 6 }; /* AL DL AH DH */
+    int d = dst_reg(g), d2 = dst_reg(g), s = (int)(rnd(g) % 8), bd = byte_dst[rnd(g) % 4];
+    switch (rnd(g) % 12) {
+    case 0: put(c, 0x8a); put(c, 0xc0 | bd << 3 | s); break;                       /* mov r8, r8 */
+    case 1: put(c, 0x66); put(c, 0x8b); put(c, 0xc0 | d << 3 | s); break;          /* mov r16, r16 */
+    case 2: { /* mov r16, [m] / mov [m], r16 */
+        int ld = (int)(rnd(g) & 1);
+        put(c, 0x66); put(c, ld ? 0x8b : 0x89); mem_operand(c, g, ld ? d : s, disp);
+        break;
+    }
+    case 3: put(c, 0x66); put(c, 0xc7); mem_operand(c, g, 0, disp); put(c, rnd(g)); put(c, rnd(g)); break;
+    case 4: /* mov r32/r16/r8, imm */
+        if (rnd(g) % 3 == 0) {
+            put(c, 0xb0 | bd); put(c, rnd(g));
+        } else if (rnd(g) & 1) {
+            put(c, 0x66); put(c, 0xb8 | d); put(c, rnd(g)); put(c, rnd(g));
+        } else {
+            put(c, 0xb8 | d); put32(c, rnd(g));
+        }
+        break;
+    case 5: /* movsx r32/r16, r8/r16 or [m] */
+        if (rnd(g) & 1)
+            put(c, 0x66);
+        put(c, 0x0f); put(c, rnd(g) & 1 ? 0xbe : 0xbf);
+        if (rnd(g) & 1)
+            put(c, 0xc0 | d << 3 | s);
+        else
+            mem_operand(c, g, d, disp);
+        break;
+    case 6: if (rnd(g) & 1) put(c, 0x66); put(c, 0x98); break;                    /* cbw / cwde */
+    case 7: if (rnd(g) & 1) put(c, 0x66); put(c, 0x99); break;                    /* cwd / cdq */
+    case 8: if (rnd(g) & 1) put(c, 0x66); put(c, 0x87); put(c, 0xc0 | d << 3 | d2); break; /* xchg r, r */
+    case 9: put(c, 0x90 | d); break;                                              /* xchg eax, r */
+    case 10: put(c, 0xd3); put(c, 0xc0 | (int[]){ 4, 5, 6, 7 }[rnd(g) % 4] << 3 | d); break; /* shift r32, cl */
+    default: { /* mov [m], r8 / mov r8, [m] (no base too) */
+        int ld = (int)(rnd(g) & 1);
+        put(c, ld ? 0x8a : 0x88); mem_operand(c, g, ld ? bd : s, disp);
+        break;
+    }
+    }
+}
+
 /* the ALU forms inline_alu.c inlines: with a memory operand (either
  * direction, immediates, bytes and dwords, ADC/SBB, LOCK), of byte and
  * word registers, INC/DEC, NEG/NOT, TEST, shifts by 1, and PUSHF (a flag
@@ -84,7 +131,7 @@ static void alu_insn(Code *c, Rng *g, uint32_t disp)
 {
     static const int byte_dst[4] = { 0, 2, 4, 6 }; /* AL DL AH DH */
     int d = dst_reg(g), s = (int)(rnd(g) % 8), k = (int)(rnd(g) % 8), bd = byte_dst[rnd(g) % 4];
-    switch (rnd(g) % 16) {
+    switch (rnd(g) % 20) {
     case 0: put(c, 0x01 | k << 3); mem_operand(c, g, s, disp); break;              /* alu [m32], r32 */
     case 1: put(c, 0x00 | k << 3); mem_operand(c, g, s, disp); break;              /* alu [m8], r8 */
     case 2: put(c, 0x03 | k << 3); mem_operand(c, g, d, disp); break;              /* alu r32, [m32] */
@@ -136,6 +183,7 @@ static void alu_insn(Code *c, Rng *g, uint32_t disp)
     case 11: put(c, 0xd1); put(c, 0xc0 | (int[]){ 4, 5, 6, 7 }[rnd(g) % 4] << 3 | d); break; /* shift r32, 1 */
     case 12: put(c, 0x9c); put(c, 0x58 | d); break;                               /* pushf; pop d */
     case 13: put(c, 0x13 | (rnd(g) & 1) << 3); mem_operand(c, g, d, disp); break;   /* adc/sbb r32, [m] */
+    case 16: case 17: case 18: move_insn(c, g, disp); break;
     case 14: put(c, 0x03 | k << 3); put(c, 0x83 | d << 3); put32(c, disp); break; /* alu r32, [ebx+disp] */
     default: put(c, 0x01 | k << 3); put(c, 0x83 | s << 3); put32(c, disp); break; /* alu [ebx+disp], r32 */
     }
