@@ -127,8 +127,8 @@ static void cmp_eax_imm8(Emit *e, unsigned imm) /* 83 /7 ib */
     x_byte(e, imm);
 }
 
-/* R12D = cc_carry(cpu): LOGIC (0) and INC/DEC (the saved CF) inline,
- * any other kind through the call */
+/* R12D = cc_carry(cpu): LOGIC (0), INC/DEC (the saved CF) and the 32-bit
+ * ADD and SUB inline, any other kind through the call */
 static void emit_carry(Emit *e)
 {
     _Static_assert(CC_DEC == CC_INC + 1, "INC and DEC side by side");
@@ -136,6 +136,10 @@ static void emit_carry(Emit *e)
     ld32(e, X_RAX, X_RBX, CC_OFF(cc_op));
     cmp_eax_imm8(e, CC_LOGIC);
     size_t zero = x_jcc(e, X_E);
+    cmp_eax_imm8(e, CC_SUB);
+    size_t sub = x_jcc(e, X_E);
+    cmp_eax_imm8(e, CC_ADD);
+    size_t add = x_jcc(e, X_E);
     x_byte(e, 0x83); /* sub eax, CC_INC */
     x_byte(e, 0xe8);
     x_byte(e, CC_INC);
@@ -147,8 +151,24 @@ static void emit_carry(Emit *e)
     x_byte(e, 0x0f);
     x_byte(e, 0x95);
     x_byte(e, 0xc4);
-    size_t done = x_jmp(e);
+    size_t done[3], wide[2];
+    done[0] = x_jmp(e);
+    for (int k = 0; k < 2; k++) { /* SUB: src1 < src2; ADD: dst < src1 (32-bit) */
+        x_patch(e, k ? add : sub, e->p);
+        mop(e, 0, 0, 0x83, 7, X_RBX, CC_OFF(cc_size)); /* cmp dword [cc_size], 4 */
+        x_byte(e, 4);
+        wide[k] = x_jcc(e, X_NE);
+        ld32(e, X_RCX, X_RBX, k ? CC_OFF(cc_dst) : CC_OFF(cc_src1));
+        mop(e, 0, 0, 0x3b, X_RCX, X_RBX, k ? CC_OFF(cc_src1) : CC_OFF(cc_src2)); /* cmp ecx, [..] */
+        x_byte(e, 0x41); /* setb r12b */
+        x_byte(e, 0x0f);
+        x_byte(e, 0x92);
+        x_byte(e, 0xc4);
+        done[1 + k] = x_jmp(e);
+    }
     x_patch(e, slow, e->p);
+    x_patch(e, wide[0], e->p);
+    x_patch(e, wide[1], e->p);
     x_mov_rr64(e, X_RDI, X_RBX);
     uintptr_t fn;
     int (*carry)(E386Cpu *) = cc_carry;
@@ -156,7 +176,8 @@ static void emit_carry(Emit *e)
     x_call(e, fn);
     rr(e, 0x89, X_RAX, X_R12); /* mov r12d, eax */
     x_patch(e, zero, e->p);
-    x_patch(e, done, e->p);
+    for (int k = 0; k < 3; k++)
+        x_patch(e, done[k], e->p);
 }
 
 /* the operand at loc into dst (memory: the host address in RSI) */
