@@ -3,14 +3,19 @@
  * random program from the same state and must agree on everything after
  * every slice of the instruction budget: exit (reason, vector, error
  * code, fault address and EIPs), instruction count, general registers,
- * EIP, EFLAGS, the data page and the code page.
+ * EIP, EFLAGS, the lazy flags (cc_op .. cc_src2: an inline op leaves its
+ * handler's values), the data page and the code page.
  *
  * A program is a loop (ECX counts down, so that its blocks become hot
  * and are translated) over random instructions: register and immediate
  * ALU forms, MOV, MOVZX (of memory and registers), LEA, INC/DEC, shifts and rotates, IMUL, NEG,
  * BSWAP, SETcc, PUSH/POP (and runs of them), loads and stores of bytes,
  * words and dwords (MOV, MOVZX, immediates) at [EBX + disp] and
- * [EBX + ECX * 4 + disp], FLD m64 + arithmetic with m64 (a fused x87
+ * [EBX + ECX * 4 + disp], the ALU forms and moves inline_alu.c inlines
+ * (ALU, ADC/SBB, INC/DEC, NEG/NOT, TEST with memory on either side, of
+ * bytes, words and dwords, also at absolute addresses, LOCK forms among
+ * them; MOV r8/r16, MOV r, imm, MOVSX, CBW/CWD, XCHG, shifts by 1 and CL)
+ * with PUSHF as a flag reader, FLD m64 + arithmetic with m64 (a fused x87
  * run: it returns a later op of the block) + FSTP m64 (some across
  * the data page's end into an unmapped page: a fault in mid-block), CMP
  * or TEST + Jcc skipping the next instruction, and a store into the
@@ -26,7 +31,7 @@
 #include "core/cpu.h"
 #include "e386.h"
 
-enum { CODE = 0x10000, DATA = 0x20000, HOLE = 0x21000, STACK = 0x30000 };
+enum { CODE = 0x10000, DATA = 0x20000, HOLE = 0x21000, RODATA = 0x22000, STACK = 0x30000 };
 
 typedef struct Rng { uint64_t s; } Rng;
 static uint32_t rnd(Rng *g)
@@ -62,7 +67,10 @@ static void mem_operand(Code *c, Rng *g, int r, uint32_t disp)
             put(c, 0x04 | r << 3);
             put(c, 0x8d);
         }
-        put32(c, DATA + (disp & 0xfff));
+        /* now and then a read-only page (a read-modify-write faults) or
+         * the loop's first immediate (a read-modify-write of code) */
+        uint32_t at = rnd(g) % 4 ? DATA + (disp & 0xfff) : rnd(g) & 1 ? RODATA + (disp & 0xff) : CODE + 1;
+        put32(c, at);
         return;
     }
     if (rnd(g) & 1) {
@@ -311,6 +319,7 @@ static E386Cpu *new_cpu(int accel, int linear, const Code *c, Rng *g)
     ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
     ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
     ck_assert_int_eq(e386_mem_map(cpu, STACK, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
+    ck_assert_int_eq(e386_mem_map(cpu, RODATA, 0x1000, E386_PROT_READ), 0);
     ck_assert_int_eq(e386_mem_write(cpu, CODE, c->b, sizeof c->b), 0);
     Rng local = *g; /* the same state for both */
     uint8_t data[0x1000];
