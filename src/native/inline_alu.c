@@ -433,6 +433,62 @@ static int emit_move(Emit *e, NativeState *ns, const Tb *tb, int i)
     return 1;
 }
 
+/* SETcc r/m8: cc_cond's value into R12B.  After a 32-bit SUB (CMP) or
+ * LOGIC the host's flags of the same operation give every condition (the
+ * host's condition codes are the guest's); after anything else the call
+ * of cc_cond_slow, which handles every kind */
+static int emit_setcc(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    int mem = op->mod != 3, cc = op->sub & 15;
+    if (op->lock || (mem && !mem_ok(op)))
+        return 0;
+    size_t slow[2], have[2];
+    rr(e, 0x31, X_R12, X_R12); /* xor r12d, r12d */
+    mop(e, 0, 0, 0x83, 7, X_RBX, CC_OFF(cc_size)); /* cmp dword [cc_size], 4 */
+    x_byte(e, 4);
+    slow[0] = x_jcc(e, X_NE);
+    ld32(e, X_RAX, X_RBX, CC_OFF(cc_op));
+    cmp_eax_imm8(e, CC_LOGIC);
+    size_t logic = x_jcc(e, X_E);
+    cmp_eax_imm8(e, CC_SUB);
+    slow[1] = x_jcc(e, X_NE);
+    ld32(e, X_RCX, X_RBX, CC_OFF(cc_src1));
+    mop(e, 0, 0, 0x3b, X_RCX, X_RBX, CC_OFF(cc_src2)); /* cmp ecx, [cc_src2] */
+    for (int k = 0; k < 2; k++) {
+        if (k) {
+            x_patch(e, logic, e->p);
+            ld32(e, X_RCX, X_RBX, CC_OFF(cc_dst));
+            rr(e, 0x85, X_RCX, X_RCX); /* test ecx, ecx: CF = OF = 0 */
+        }
+        x_byte(e, 0x41); /* setcc r12b */
+        x_byte(e, 0x0f);
+        x_byte(e, 0x90u + (unsigned)cc);
+        x_byte(e, 0xc4);
+        have[k] = x_jmp(e);
+    }
+    x_patch(e, slow[0], e->p);
+    x_patch(e, slow[1], e->p);
+    x_mov_rr64(e, X_RDI, X_RBX);
+    x_mov_ri32(e, X_RSI, (uint32_t)cc);
+    uintptr_t fn;
+    int (*cond)(E386Cpu *, int) = cc_cond_slow;
+    memcpy(&fn, &cond, sizeof fn);
+    x_call(e, fn);
+    rr(e, 0x89, X_RAX, X_R12); /* mov r12d, eax */
+    x_patch(e, have[0], e->p);
+    x_patch(e, have[1], e->p);
+    if (!mem) {
+        store_sz(e, 1, X_RBX, BYTE_REG_OFF(op->rm), X_R12);
+        return 1;
+    }
+    Slow sl;
+    mem_begin(e, op, 1, &sl);
+    store_sz(e, 1, X_RSI, 0, X_R12);
+    mem_end(e, ns, tb, i, 1, &sl);
+    return 1;
+}
+
 int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
@@ -453,7 +509,9 @@ int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
      * ops after it keep their room, else it is the handler's call */
     uint8_t *at = e->p;
     int overflow = e->overflow;
-    if ((is_alu ? emit_alu(e, ns, tb, i, &ai) : emit_move(e, ns, tb, i)) && !e->overflow &&
+    int done = is_alu ? emit_alu(e, ns, tb, i, &ai) : op->fn == op_setcc ? emit_setcc(e, ns, tb, i)
+             : emit_move(e, ns, tb, i);
+    if (done && !e->overflow &&
         (size_t)(e->end - e->p) >= (size_t)(tb->nops - i - 1) * OP_BYTES)
         return 1;
     e->p = at;

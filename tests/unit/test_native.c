@@ -121,7 +121,13 @@ static void move_insn(Code *c, Rng *g, uint32_t disp)
     case 6: if (rnd(g) & 1) put(c, 0x66); put(c, 0x98); break;                    /* cbw / cwde */
     case 7: if (rnd(g) & 1) put(c, 0x66); put(c, 0x99); break;                    /* cwd / cdq */
     case 8: if (rnd(g) & 1) put(c, 0x66); put(c, 0x87); put(c, 0xc0 | d << 3 | d2); break; /* xchg r, r */
-    case 9: put(c, 0x90 | d); break;                                              /* xchg eax, r */
+    case 9: /* xchg eax, r; setcc [m] */
+        if (rnd(g) & 1) {
+            put(c, 0x90 | d);
+        } else {
+            put(c, 0x0f); put(c, 0x90 | (int)(rnd(g) % 16)); mem_operand(c, g, 0, disp);
+        }
+        break;
     case 10: put(c, 0xd3); put(c, 0xc0 | (int[]){ 4, 5, 6, 7 }[rnd(g) % 4] << 3 | d); break; /* shift r32, cl */
     default: { /* mov [m], r8 / mov r8, [m] (no base too) */
         int ld = (int)(rnd(g) & 1);
