@@ -1,13 +1,16 @@
 /* Inline fast paths of the native back end, part two: the ALU forms
  * inline.c leaves (alu.c: ALU with a memory operand or of bytes and
- * words, ADC/SBB, INC/DEC, NEG/NOT, TEST r/m) and the 32-bit shifts by a
- * constant (shift.c), each leaving exactly the state its handler leaves:
- * registers, memory and the lazy flags (the same cc_set values).
+ * words, ADC/SBB, INC/DEC, NEG/NOT, TEST r/m), the 32-bit shifts by a
+ * constant or CL (shift.c), SETcc and misc.c's moves (MOV of bytes and
+ * words, MOV r, imm, MOVSX, CBW/CWD, XCHG of registers), each leaving
+ * exactly the state its handler leaves: registers, memory and the lazy
+ * flags (the same cc_set values).
  *
  * Operand values are zero-extended to 32 bits in host registers: a (the
  * destination's old value) in EAX, b (the source) in ECX, the result,
  * masked to the operand size, in EDX; the carry-in of ADC, SBB and
- * INC/DEC (cc_carry) in R12D, which the shared entry saves.
+ * INC/DEC (cc_carry) and SETcc's value in R12D, which the shared entry
+ * saves (callee-saved: it survives the calls of cc_carry/cc_cond_slow).
  *
  * A memory operand goes as inline.c's loads and stores: cpu->cur stored
  * first, then a flat segment, linear memory (lfast) and one page give one
