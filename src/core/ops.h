@@ -56,4 +56,18 @@ void stack_fuse_runs(E386Op *ops, int ninsns);
 /* for the native back end: the length n of the run handler f (*push: a
  * PUSH run), 0 for any other handler */
 int stack_run_length(OpFn f, int *push);
+/* For the native back end (src/native/inline_alu.c): the operands of an
+ * ALU, INC/DEC, NEG/NOT or TEST handler of alu.c (generic or
+ * specialised), as alu_inline_info(op) gives them (1; 0: another
+ * handler).  ALI_RM is the ModRM operand (register rm or memory), ALI_SUB
+ * the register in op->sub (INC/DEC r), ALI_ACC the accumulator.  opn:
+ * the ALU operation in ModRM reg order; INC/DEC: 0 INC, 1 DEC. */
+enum { ALI_ALU, ALI_INCDEC, ALI_NEG, ALI_NOT, ALI_TEST };
+enum { ALI_NONE, ALI_RM, ALI_REG, ALI_SUB, ALI_ACC, ALI_IMM };
+typedef struct AluInline { uint8_t kind, opn, size, dst, src; } AluInline;
+int alu_inline_info(const E386Op *op, AluInline *ai);
+/* ... and shift.c's SHL/SHR/SAR r32, imm (and the flagless ROL/ROR r32,
+ * imm): the kind in ModRM reg order (SAL as SHL), *count the count (0-31);
+ * -1 for any other handler */
+int shift_inline_kind(const E386Op *op, uint32_t *count);
 #endif

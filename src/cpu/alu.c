@@ -448,3 +448,49 @@ int alu_reg_form(OpFn f, int *opn)
             }
     return -1;
 }
+
+/* For the native back end: which operands the handler of op reads and
+ * writes, where it is one of this file's (AluInline, ops.h) */
+int alu_inline_info(const E386Op *op, AluInline *ai)
+{
+    static const struct { OpFn f; uint8_t opn, src; } mem[] = { /* dst: the memory operand */
+        { cmp_mr32_b, ALU_CMP, ALI_REG }, { cmp_mr32_bi, ALU_CMP, ALI_REG }, { cmp_mi32_b, ALU_CMP, ALI_IMM },
+        { cmp_mi32_bi, ALU_CMP, ALI_IMM }, { cmp_mr8_b, ALU_CMP, ALI_REG }, { cmp_mr8_bi, ALU_CMP, ALI_REG },
+        { cmp_mi8_b, ALU_CMP, ALI_IMM }, { cmp_mi8_bi, ALU_CMP, ALI_IMM }, { add_mr32_b, ALU_ADD, ALI_REG },
+        { or_mr32_b, ALU_OR, ALI_REG }, { and_mr32_b, ALU_AND, ALI_REG }, { sub_mr32_b, ALU_SUB, ALI_REG },
+        { xor_mr32_b, ALU_XOR, ALI_REG }, { add_mi32_b, ALU_ADD, ALI_IMM }, { or_mi32_b, ALU_OR, ALI_IMM },
+        { and_mi32_b, ALU_AND, ALI_IMM }, { sub_mi32_b, ALU_SUB, ALI_IMM }, { xor_mi32_b, ALU_XOR, ALI_IMM },
+        { add_mr32_bi, ALU_ADD, ALI_REG }, { add_mi32_bi, ALU_ADD, ALI_IMM }, { sub_mi32_bi, ALU_SUB, ALI_IMM },
+    };
+    static const OpFn gm[8] = { add_gm, or_gm, NULL, NULL, and_gm, sub_gm, xor_gm, cmp_gm };
+    OpFn f = op->fn;
+    *ai = (AluInline){ ALI_ALU, op->sub, op->size, ALI_RM, ALI_REG };
+    if (f == op_alu_EG)
+        return op->sub < 8;
+    if (f == op_alu_GE)
+        return ai->dst = ALI_REG, ai->src = ALI_RM, op->sub < 8;
+    if (f == op_alu_EI)
+        return ai->src = ALI_IMM, op->sub < 8;
+    if (f == op_alu_AI)
+        return ai->dst = ALI_ACC, ai->src = ALI_IMM, op->sub < 8;
+    for (size_t k = 0; k < sizeof mem / sizeof mem[0]; k++)
+        if (f == mem[k].f)
+            return ai->opn = mem[k].opn, ai->src = mem[k].src, 1;
+    for (int k = 0; k < 8; k++)
+        if (gm[k] && f == gm[k])
+            return ai->opn = (uint8_t)k, ai->dst = ALI_REG, ai->src = ALI_RM, 1;
+    ai->src = ALI_NONE;
+    if (f == op_inc_R || f == op_dec_R)
+        return ai->kind = ALI_INCDEC, ai->opn = f == op_dec_R, ai->dst = ALI_SUB, 1;
+    if (f == op_inc_E || f == inc_m32_b || f == inc_m32_bi)
+        return ai->kind = ALI_INCDEC, ai->opn = 0, 1;
+    if (f == op_dec_E || f == dec_m32_b || f == dec_m32_bi)
+        return ai->kind = ALI_INCDEC, ai->opn = 1, 1;
+    if (f == op_neg_E || f == op_not_E)
+        return ai->kind = f == op_neg_E ? ALI_NEG : ALI_NOT, 1;
+    ai->kind = ALI_TEST;
+    ai->src = f == op_test_EG || f == test_rr8 ? ALI_REG : ALI_IMM;
+    if (f == op_test_AI)
+        ai->dst = ALI_ACC;
+    return f == op_test_EG || f == test_rr8 || f == op_test_EI || f == op_test_AI;
+}

@@ -213,3 +213,23 @@ void shift_specialize(E386Op *op)
     /* a zero count changes nothing; rotates write only CF and OF */
     op->fx = ri_count(op) == 0 ? FX_NONE : op->sub <= SH_ROR ? FX_CO : FX_ALL;
 }
+
+/* For the native back end: the shift by a constant the handler of op is
+ * (shl_ri32 and the others, the flagless rotates, the generic register
+ * forms of SHL/SHR/SAR r32), *count its count; -1 for any other */
+int shift_inline_kind(const E386Op *op, uint32_t *count)
+{
+    OpFn f = op->fn;
+    *count = ri_count(op);
+    if (f == shl_ri32 || f == shr_ri32 || f == sar_ri32)
+        return f == shl_ri32 ? SH_SHL : f == shr_ri32 ? SH_SHR : SH_SAR;
+    if (f == rol_ri32_nf || f == ror_ri32_nf)
+        return f == rol_ri32_nf ? SH_ROL : SH_ROR;
+    if ((f == op_shift_EI || f == op_shift_E1) && op->mod == 3 && op->size == 4 && !op->lock &&
+        (op->sub == SH_SHL || op->sub == SH_SHR || op->sub == SH_SAL || op->sub == SH_SAR)) {
+        if (f == op_shift_E1)
+            *count = 1;
+        return op->sub == SH_SAL ? SH_SHL : op->sub;
+    }
+    return -1;
+}

@@ -235,8 +235,8 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         emit_cc(e, CC_LOGIC, X_RDX, X_RAX, X_RAX);
         return 1;
     }
-    if (form < 0)
-        return 0;
+    if (form < 0) /* the other ALU forms and the shifts (inline_alu.c) */
+        return native_inline_alu(e, ns, tb, i);
     static const uint8_t cc_of[8] = { CC_ADD, CC_LOGIC, 0, 0, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
     int dst = form == CJ_RR || form == CJ_RI ? op->rm : form == CJ_GR ? op->reg : 0;
     x_load32(e, X_RAX, X_RBX, REG_OFF(dst)); /* a */

@@ -34,4 +34,6 @@ void native_emit_call(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 void native_jump_to_op(struct Emit *e, NativeState *ns, int j);
 /* op i's inline fast path, if it has one (inline.c): 1 emitted, 0 not */
 int native_inline_op(struct Emit *e, NativeState *ns, const Tb *tb, int i);
+/* ... of the ALU forms and shifts inline.c leaves (inline_alu.c) */
+int native_inline_alu(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 #endif

@@ -3,14 +3,19 @@
  * random program from the same state and must agree on everything after
  * every slice of the instruction budget: exit (reason, vector, error
  * code, fault address and EIPs), instruction count, general registers,
- * EIP, EFLAGS, the data page and the code page.
+ * EIP, EFLAGS, the lazy flags (cc_op .. cc_src2: an inline op leaves its
+ * handler's values), the data page and the code page.
  *
  * A program is a loop (ECX counts down, so that its blocks become hot
  * and are translated) over random instructions: register and immediate
  * ALU forms, MOV, MOVZX (of memory and registers), LEA, INC/DEC, shifts and rotates, IMUL, NEG,
  * BSWAP, SETcc, PUSH/POP (and runs of them), loads and stores of bytes,
  * words and dwords (MOV, MOVZX, immediates) at [EBX + disp] and
- * [EBX + ECX * 4 + disp], FLD m64 + arithmetic with m64 (a fused x87
+ * [EBX + ECX * 4 + disp], the ALU forms and moves inline_alu.c inlines
+ * (ALU, ADC/SBB, INC/DEC, NEG/NOT, TEST with memory on either side, of
+ * bytes, words and dwords, also at absolute addresses, LOCK forms among
+ * them; MOV r8/r16, MOV r, imm, MOVSX, CBW/CWD, XCHG, shifts by 1 and CL)
+ * with PUSHF as a flag reader, FLD m64 + arithmetic with m64 (a fused x87
  * run: it returns a later op of the block) + FSTP m64 (some across
  * the data page's end into an unmapped page: a fault in mid-block), CMP
  * or TEST + Jcc skipping the next instruction, and a store into the
@@ -26,7 +31,7 @@
 #include "core/cpu.h"
 #include "e386.h"
 
-enum { CODE = 0x10000, DATA = 0x20000, HOLE = 0x21000, STACK = 0x30000 };
+enum { CODE = 0x10000, DATA = 0x20000, HOLE = 0x21000, RODATA = 0x22000, STACK = 0x30000 };
 
 typedef struct Rng { uint64_t s; } Rng;
 static uint32_t rnd(Rng *g)
@@ -50,13 +55,161 @@ static int dst_reg(Rng *g)
     return r[rnd(g) % 5];
 }
 
+/* ModRM (reg r) and the rest of a memory operand: [EBX + disp] or
+ * [EBX + ECX*4 + disp], now and then without the base (an absolute
+ * address) */
+static void mem_operand(Code *c, Rng *g, int r, uint32_t disp)
+{
+    if (rnd(g) % 8 == 0) { /* no base: [DATA + disp] or [DATA + ECX*4 + disp] */
+        if (rnd(g) & 1) {
+            put(c, 0x05 | r << 3);
+        } else {
+            put(c, 0x04 | r << 3);
+            put(c, 0x8d);
+        }
+        /* now and then a read-only page (a read-modify-write faults) or
+         * the loop's first immediate (a read-modify-write of code) */
+        uint32_t at = rnd(g) % 4 ? DATA + (disp & 0xfff) : rnd(g) & 1 ? RODATA + (disp & 0xff) : CODE + 1;
+        put32(c, at);
+        return;
+    }
+    if (rnd(g) & 1) {
+        put(c, 0x83 | r << 3);
+    } else {
+        put(c, 0x84 | r << 3);
+        put(c, 0x8b);
+        if (disp < 0xffd) /* ECX*4 on top: mostly in the page */
+            disp &= 0x7ff;
+    }
+    put32(c, disp);
+}
+
+/* the moves inline_alu.c inlines: MOV of bytes and words (registers,
+ * memory, immediates), MOV r, imm, MOVSX, CBW/CWDE, CWD/CDQ, XCHG of
+ * registers, and the shifts by CL */
+static void move_insn(Code *c, Rng *g, uint32_t disp)
+{
+    static const int byte_dst[4] = { 0, 2, 4, 6 }; /* AL DL AH DH */
+    int d = dst_reg(g), d2 = dst_reg(g), s = (int)(rnd(g) % 8), bd = byte_dst[rnd(g) % 4];
+    switch (rnd(g) % 12) {
+    case 0: put(c, 0x8a); put(c, 0xc0 | bd << 3 | s); break;                       /* mov r8, r8 */
+    case 1: put(c, 0x66); put(c, 0x8b); put(c, 0xc0 | d << 3 | s); break;          /* mov r16, r16 */
+    case 2: { /* mov r16, [m] / mov [m], r16 */
+        int ld = (int)(rnd(g) & 1);
+        put(c, 0x66); put(c, ld ? 0x8b : 0x89); mem_operand(c, g, ld ? d : s, disp);
+        break;
+    }
+    case 3: put(c, 0x66); put(c, 0xc7); mem_operand(c, g, 0, disp); put(c, rnd(g)); put(c, rnd(g)); break;
+    case 4: /* mov r32/r16/r8, imm */
+        if (rnd(g) % 3 == 0) {
+            put(c, 0xb0 | bd); put(c, rnd(g));
+        } else if (rnd(g) & 1) {
+            put(c, 0x66); put(c, 0xb8 | d); put(c, rnd(g)); put(c, rnd(g));
+        } else {
+            put(c, 0xb8 | d); put32(c, rnd(g));
+        }
+        break;
+    case 5: /* movsx r32/r16, r8/r16 or [m] */
+        if (rnd(g) & 1)
+            put(c, 0x66);
+        put(c, 0x0f); put(c, rnd(g) & 1 ? 0xbe : 0xbf);
+        if (rnd(g) & 1)
+            put(c, 0xc0 | d << 3 | s);
+        else
+            mem_operand(c, g, d, disp);
+        break;
+    case 6: if (rnd(g) & 1) put(c, 0x66); put(c, 0x98); break;                    /* cbw / cwde */
+    case 7: if (rnd(g) & 1) put(c, 0x66); put(c, 0x99); break;                    /* cwd / cdq */
+    case 8: if (rnd(g) & 1) put(c, 0x66); put(c, 0x87); put(c, 0xc0 | d << 3 | d2); break; /* xchg r, r */
+    case 9: /* xchg eax, r; setcc [m] */
+        if (rnd(g) & 1) {
+            put(c, 0x90 | d);
+        } else {
+            put(c, 0x0f); put(c, 0x90 | (int)(rnd(g) % 16)); mem_operand(c, g, 0, disp);
+        }
+        break;
+    case 10: put(c, 0xd3); put(c, 0xc0 | (int[]){ 4, 5, 6, 7 }[rnd(g) % 4] << 3 | d); break; /* shift r32, cl */
+    default: { /* mov [m], r8 / mov r8, [m] (no base too) */
+        int ld = (int)(rnd(g) & 1);
+        put(c, ld ? 0x8a : 0x88); mem_operand(c, g, ld ? bd : s, disp);
+        break;
+    }
+    }
+}
+
+/* the ALU forms inline_alu.c inlines: with a memory operand (either
+ * direction, immediates, bytes and dwords, ADC/SBB, LOCK), of byte and
+ * word registers, INC/DEC, NEG/NOT, TEST, shifts by 1, and PUSHF (a flag
+ * reader beside SETcc, ADC/SBB and the Jcc) */
+static void alu_insn(Code *c, Rng *g, uint32_t disp)
+{
+    static const int byte_dst[4] = { 0, 2, 4, 6 }; /* AL DL AH DH */
+    int d = dst_reg(g), s = (int)(rnd(g) % 8), k = (int)(rnd(g) % 8), bd = byte_dst[rnd(g) % 4];
+    switch (rnd(g) % 20) {
+    case 0: put(c, 0x01 | k << 3); mem_operand(c, g, s, disp); break;              /* alu [m32], r32 */
+    case 1: put(c, 0x00 | k << 3); mem_operand(c, g, s, disp); break;              /* alu [m8], r8 */
+    case 2: put(c, 0x03 | k << 3); mem_operand(c, g, d, disp); break;              /* alu r32, [m32] */
+    case 3: put(c, 0x02 | k << 3); mem_operand(c, g, bd, disp); break;             /* alu r8, [m8] */
+    case 4: /* alu [m32], imm32 / imm8; alu [m8], imm8 */
+        if (rnd(g) % 4 == 0 && k != 7)
+            put(c, 0xf0); /* LOCK (not of CMP: #UD): the handler */
+        switch (rnd(g) % 3) {
+        case 0: put(c, 0x81); mem_operand(c, g, k, disp); put32(c, rnd(g)); break;
+        case 1: put(c, 0x83); mem_operand(c, g, k, disp); put(c, rnd(g)); break;
+        default: put(c, 0x80); mem_operand(c, g, k, disp); put(c, rnd(g)); break;
+        }
+        break;
+    case 5: put(c, 0x02 | k << 3); put(c, 0xc0 | bd << 3 | s); break;            /* alu r8, r8 */
+    case 6: put(c, 0x66); put(c, 0x01 | k << 3); put(c, 0xc0 | s << 3 | d); break; /* alu r16, r16 */
+    case 7: /* alu al, imm8 / ax, imm16 / r8, imm8 */
+        if (rnd(g) % 3 == 0) {
+            put(c, 0x04 | k << 3); put(c, rnd(g));
+        } else if (rnd(g) & 1) {
+            put(c, 0x66); put(c, 0x05 | k << 3); put(c, rnd(g)); put(c, rnd(g));
+        } else {
+            put(c, 0x80); put(c, 0xc0 | k << 3 | bd); put(c, rnd(g));
+        }
+        break;
+    case 8: /* inc/dec dword [m], byte [m], r8, r16 */
+        switch (rnd(g) % 4) {
+        case 0: put(c, 0xff); mem_operand(c, g, (int)(rnd(g) & 1), disp); break;
+        case 1: put(c, 0xfe); mem_operand(c, g, (int)(rnd(g) & 1), disp); break;
+        case 2: put(c, 0xfe); put(c, 0xc0 | (int)(rnd(g) & 1) << 3 | bd); break;
+        default: put(c, 0x66); put(c, (rnd(g) & 1 ? 0x40 : 0x48) | d); break;
+        }
+        break;
+    case 9: /* neg/not dword [m], byte [m], r8 */
+        switch (rnd(g) % 3) {
+        case 0: put(c, 0xf7); mem_operand(c, g, 2 + (int)(rnd(g) & 1), disp); break;
+        case 1: put(c, 0xf6); mem_operand(c, g, 2 + (int)(rnd(g) & 1), disp); break;
+        default: put(c, 0xf6); put(c, 0xc0 | (2 + (int)(rnd(g) & 1)) << 3 | bd); break;
+        }
+        break;
+    case 10: /* test [m], r; test r8, r8; test r/m, imm; test al/eax, imm */
+        switch (rnd(g) % 5) {
+        case 0: put(c, rnd(g) & 1 ? 0x85 : 0x84); mem_operand(c, g, s, disp); break;
+        case 1: put(c, 0x84); put(c, 0xc0 | s << 3 | (int)(rnd(g) % 8)); break;
+        case 2: put(c, 0xf7); mem_operand(c, g, 0, disp); put32(c, rnd(g)); break;
+        case 3: put(c, 0xf6); put(c, 0xc0 | (int)(rnd(g) % 8)); put(c, rnd(g)); break;
+        default: put(c, 0xa9); put32(c, rnd(g) >> (rnd(g) % 32)); break;
+        }
+        break;
+    case 11: put(c, 0xd1); put(c, 0xc0 | (int[]){ 4, 5, 6, 7 }[rnd(g) % 4] << 3 | d); break; /* shift r32, 1 */
+    case 12: put(c, 0x9c); put(c, 0x58 | d); break;                               /* pushf; pop d */
+    case 13: put(c, 0x13 | (rnd(g) & 1) << 3); mem_operand(c, g, d, disp); break;   /* adc/sbb r32, [m] */
+    case 16: case 17: case 18: move_insn(c, g, disp); break;
+    case 14: put(c, 0x03 | k << 3); put(c, 0x83 | d << 3); put32(c, disp); break; /* alu r32, [ebx+disp] */
+    default: put(c, 0x01 | k << 3); put(c, 0x83 | s << 3); put32(c, disp); break; /* alu [ebx+disp], r32 */
+    }
+}
+
 /* one random instruction (a data access at [EBX + disp]) */
 static void insn(Code *c, Rng *g)
 {
     int d = dst_reg(g), s = (int)(rnd(g) % 8), k = (int)(rnd(g) % 8);
     uint32_t disp = rnd(g) % 32 == 0 ? 0xffd + rnd(g) % 8 : (rnd(g) % 0x3f0) * 4;
     static const int byte_dst[4] = { 0, 2, 4, 6 }; /* AL DL AH DH: not ECX's or EBX's bytes */
-    switch (rnd(g) % 25) {
+    switch (rnd(g) % 32) {
     case 0: put(c, 0x89); put(c, 0xc0 | s << 3 | d); break;            /* mov d, s */
     case 1: put(c, 0x01 | k << 3); put(c, 0xc0 | s << 3 | d); break;   /* alu d, s */
     case 2: put(c, 0x81); put(c, 0xc0 | k << 3 | d); put32(c, rnd(g) * 7u); break;
@@ -114,7 +267,8 @@ static void insn(Code *c, Rng *g)
         put(c, 0xdc); put(c, 0x83 | (int[]){ 0, 1, 4 }[rnd(g) % 3] << 3); put32(c, (rnd(g) % 0x1f0) * 8);
         put(c, 0xdd); put(c, 0x9b); put32(c, (rnd(g) % 0x1f0) * 8);
         break;
-    default: put(c, 0x01 | k << 3); put(c, 0x83 | s << 3); put32(c, disp); break; /* alu [ebx+disp], s */
+    case 23: put(c, 0x01 | k << 3); put(c, 0x83 | s << 3); put32(c, disp); break; /* alu [ebx+disp], s */
+    default: alu_insn(c, g, disp); break;
     }
 }
 
@@ -171,6 +325,7 @@ static E386Cpu *new_cpu(int accel, int linear, const Code *c, Rng *g)
     ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
     ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
     ck_assert_int_eq(e386_mem_map(cpu, STACK, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
+    ck_assert_int_eq(e386_mem_map(cpu, RODATA, 0x1000, E386_PROT_READ), 0);
     ck_assert_int_eq(e386_mem_write(cpu, CODE, c->b, sizeof c->b), 0);
     Rng local = *g; /* the same state for both */
     uint8_t data[0x1000];
@@ -194,6 +349,10 @@ static int same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb
         return 0;
     if (e386_insn_count(a) != e386_insn_count(b) || memcmp(a->r, b->r, sizeof a->r) || a->eip != b->eip ||
         get_eflags(a) != get_eflags(b))
+        return 0;
+    /* the lazy flags too: an inline op leaves its handler's exact values */
+    if (a->cc_op != b->cc_op || a->cc_size != b->cc_size || a->cc_dst != b->cc_dst || a->cc_src1 != b->cc_src1 ||
+        a->cc_src2 != b->cc_src2)
         return 0;
     static uint8_t ma[0x1000], mb[0x1000];
     static const uint32_t pages[2] = { DATA, CODE };

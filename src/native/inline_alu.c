@@ -1,0 +1,523 @@
+/* Inline fast paths of the native back end, part two: the ALU forms
+ * inline.c leaves (alu.c: ALU with a memory operand or of bytes and
+ * words, ADC/SBB, INC/DEC, NEG/NOT, TEST r/m), the 32-bit shifts by a
+ * constant or CL (shift.c), SETcc and misc.c's moves (MOV of bytes and
+ * words, MOV r, imm, MOVSX, CBW/CWD, XCHG of registers), each leaving
+ * exactly the state its handler leaves: registers, memory and the lazy
+ * flags (the same cc_set values).
+ *
+ * Operand values are zero-extended to 32 bits in host registers: a (the
+ * destination's old value) in EAX, b (the source) in ECX, the result,
+ * masked to the operand size, in EDX; the carry-in of ADC, SBB and
+ * INC/DEC (cc_carry) and SETcc's value in R12D, which the shared entry
+ * saves (callee-saved: it survives the calls of cc_carry/cc_cond_slow).
+ *
+ * A memory operand goes as inline.c's loads and stores: cpu->cur stored
+ * first, then a flat segment, linear memory (lfast) and one page give one
+ * host access at lfast + address, anything else calls the handler.  A
+ * read-modify-write reads and then writes the same host address, so a
+ * page the guest may not write faults at the store (cpu->cur: the
+ * guest's #PF) before the flags change, as the handler's flat_host path;
+ * a store into a page holding code invalidates blocks there and requests
+ * an exit, which the code checks after the store.  LOCK forms are calls. */
+#include <stddef.h>
+#include <string.h>
+#include "core/ops.h"
+#include "native/native_int.h"
+#include "native/x64emit.h"
+
+#define REG_OFF(n) ((int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)(n)))
+#define BYTE_REG_OFF(n) (REG_OFF((n) & 3) + ((n) >> 2)) /* AL..BH, little-endian host */
+#define CC_OFF(f) ((int32_t)offsetof(E386Cpu, f))
+#define CUR_OFF ((int32_t)offsetof(E386Cpu, cur))
+#define EXIT_REQ_OFF ((int32_t)offsetof(E386Cpu, exit_request))
+#define LFAST_OFF ((int32_t)offsetof(E386Cpu, mem.lfast))
+#define FLAT_OFF(s) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, flat)))
+
+/* translate.c's OP_MAX_BYTES: the room it gives each op */
+enum { ALU_ADC = 2, ALU_SBB = 3, ALU_CMP = 7, OP_BYTES = 256 };
+
+/* ---- encodings this file needs beyond x64emit's ---- */
+
+/* opc (0F opc if two) with ModRM reg, [base + disp]: disp8 where it fits
+ * (cpu->r[] and the lazy flags are at the start of E386Cpu), base not
+ * RSP/R12 */
+static void mop(Emit *e, int w, int two, unsigned opc, int reg, int base, int32_t disp)
+{
+    unsigned b = 0x40u | (w ? 8u : 0u) | (reg & 8 ? 4u : 0u) | (base & 8 ? 1u : 0u);
+    if (b != 0x40)
+        x_byte(e, b);
+    if (two)
+        x_byte(e, 0x0f);
+    x_byte(e, opc);
+    int short_disp = disp >= -128 && disp <= 127;
+    x_byte(e, (short_disp ? 0x40u : 0x80u) | (unsigned)(reg & 7) << 3 | (unsigned)(base & 7));
+    if (short_disp)
+        x_byte(e, (uint8_t)disp);
+    else
+        x_u32(e, (uint32_t)disp);
+}
+
+static void ld32(Emit *e, int dst, int base, int32_t disp) { mop(e, 0, 0, 0x8b, dst, base, disp); }
+static void st32(Emit *e, int base, int32_t disp, int src) { mop(e, 0, 0, 0x89, src, base, disp); }
+static void st32_imm(Emit *e, int base, int32_t disp, uint32_t imm)
+{
+    mop(e, 0, 0, 0xc7, 0, base, disp);
+    x_u32(e, imm);
+}
+
+static void rr(Emit *e, unsigned opc, int reg, int rm) /* 32-bit opc reg, rm (ModRM 11) */
+{
+    if ((reg | rm) & 8)
+        x_byte(e, 0x40u | (reg & 8 ? 4u : 0u) | (rm & 8 ? 1u : 0u));
+    x_byte(e, opc);
+    x_byte(e, 0xc0u | (unsigned)(reg & 7) << 3 | (unsigned)(rm & 7));
+}
+
+static void mask_edx(Emit *e, int size) /* movzx edx, dl / dx */
+{
+    if (size == 4)
+        return;
+    x_byte(e, 0x0f);
+    rr(e, size == 1 ? 0xb6 : 0xb7, X_RDX, X_RDX);
+}
+
+static void shift_ri(Emit *e, int kind, int r, uint32_t n) /* C1 /kind r32, n */
+{
+    rr(e, 0xc1, kind, r);
+    x_byte(e, n);
+}
+
+/* dst = the size-byte value at [base + disp] zero-extended (AL..BH at
+ * BYTE_REG_OFF for registers) */
+static void load_sz(Emit *e, int size, int dst, int base, int32_t disp)
+{
+    if (size == 4)
+        ld32(e, dst, base, disp);
+    else
+        mop(e, 0, 1, size == 2 ? 0xb7 : 0xb6, dst, base, disp); /* movzx */
+}
+
+static void store_sz(Emit *e, int size, int base, int32_t disp, int src) /* src: RAX..RDX */
+{
+    if (size == 2)
+        x_byte(e, 0x66);
+    mop(e, 0, 0, size == 1 ? 0x88 : 0x89, src, base, disp);
+}
+
+static int32_t reg_off(int size, int n) { return size == 1 ? BYTE_REG_OFF(n) : REG_OFF(n); }
+
+/* cc_set(kind, size, EDX, src1, src2); a source register < 0: 0 */
+static void emit_cc(Emit *e, uint32_t kind, int size, int src1, int src2)
+{
+    st32_imm(e, X_RBX, CC_OFF(cc_op), kind);
+    st32_imm(e, X_RBX, CC_OFF(cc_size), (uint32_t)size);
+    st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
+    if (src1 < 0)
+        st32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
+    else
+        st32(e, X_RBX, CC_OFF(cc_src1), src1);
+    if (src2 < 0)
+        st32_imm(e, X_RBX, CC_OFF(cc_src2), 0);
+    else
+        st32(e, X_RBX, CC_OFF(cc_src2), src2);
+}
+
+static void cmp_eax_imm8(Emit *e, unsigned imm) /* 83 /7 ib */
+{
+    x_byte(e, 0x83);
+    x_byte(e, 0xf8);
+    x_byte(e, imm);
+}
+
+/* R12D = cc_carry(cpu): LOGIC (0), INC/DEC (the saved CF) and the 32-bit
+ * ADD and SUB inline, any other kind through the call */
+static void emit_carry(Emit *e)
+{
+    _Static_assert(CC_DEC == CC_INC + 1, "INC and DEC side by side");
+    rr(e, 0x31, X_R12, X_R12); /* xor r12d, r12d */
+    ld32(e, X_RAX, X_RBX, CC_OFF(cc_op));
+    cmp_eax_imm8(e, CC_LOGIC);
+    size_t zero = x_jcc(e, X_E);
+    cmp_eax_imm8(e, CC_SUB);
+    size_t sub = x_jcc(e, X_E);
+    cmp_eax_imm8(e, CC_ADD);
+    size_t add = x_jcc(e, X_E);
+    x_byte(e, 0x83); /* sub eax, CC_INC */
+    x_byte(e, 0xe8);
+    x_byte(e, CC_INC);
+    cmp_eax_imm8(e, 1);
+    size_t slow = x_jcc(e, X_A);
+    mop(e, 0, 0, 0x83, 7, X_RBX, CC_OFF(cc_src2)); /* cmp dword [cc_src2], 0 */
+    x_byte(e, 0);
+    x_byte(e, 0x41); /* setne r12b */
+    x_byte(e, 0x0f);
+    x_byte(e, 0x95);
+    x_byte(e, 0xc4);
+    size_t done[3], wide[2];
+    done[0] = x_jmp(e);
+    for (int k = 0; k < 2; k++) { /* SUB: src1 < src2; ADD: dst < src1 (32-bit) */
+        x_patch(e, k ? add : sub, e->p);
+        mop(e, 0, 0, 0x83, 7, X_RBX, CC_OFF(cc_size)); /* cmp dword [cc_size], 4 */
+        x_byte(e, 4);
+        wide[k] = x_jcc(e, X_NE);
+        ld32(e, X_RCX, X_RBX, k ? CC_OFF(cc_dst) : CC_OFF(cc_src1));
+        mop(e, 0, 0, 0x3b, X_RCX, X_RBX, k ? CC_OFF(cc_src1) : CC_OFF(cc_src2)); /* cmp ecx, [..] */
+        x_byte(e, 0x41); /* setb r12b */
+        x_byte(e, 0x0f);
+        x_byte(e, 0x92);
+        x_byte(e, 0xc4);
+        done[1 + k] = x_jmp(e);
+    }
+    x_patch(e, slow, e->p);
+    x_patch(e, wide[0], e->p);
+    x_patch(e, wide[1], e->p);
+    x_mov_rr64(e, X_RDI, X_RBX);
+    uintptr_t fn;
+    int (*carry)(E386Cpu *) = cc_carry;
+    memcpy(&fn, &carry, sizeof fn);
+    x_call(e, fn);
+    rr(e, 0x89, X_RAX, X_R12); /* mov r12d, eax */
+    x_patch(e, zero, e->p);
+    for (int k = 0; k < 3; k++)
+        x_patch(e, done[k], e->p);
+}
+
+/* the operand at loc into dst (memory: the host address in RSI) */
+static void load_loc(Emit *e, const E386Op *op, int loc, int size, int dst)
+{
+    switch (loc) {
+    case ALI_RM:
+        if (op->mod == 3)
+            load_sz(e, size, dst, X_RBX, reg_off(size, op->rm));
+        else
+            load_sz(e, size, dst, X_RSI, 0);
+        break;
+    case ALI_REG: load_sz(e, size, dst, X_RBX, reg_off(size, op->reg)); break;
+    case ALI_SUB: load_sz(e, size, dst, X_RBX, reg_off(size, op->sub)); break;
+    case ALI_ACC: load_sz(e, size, dst, X_RBX, reg_off(size, 0)); break;
+    default: x_mov_ri32(e, dst, op->imm & size_mask(size)); break;
+    }
+}
+
+static void store_loc(Emit *e, const E386Op *op, int loc, int size)
+{
+    int n = loc == ALI_RM ? op->rm : loc == ALI_REG ? op->reg : loc == ALI_SUB ? op->sub : 0;
+    if (loc == ALI_RM && op->mod != 3)
+        store_sz(e, size, X_RSI, 0, X_RDX);
+    else
+        store_sz(e, size, X_RBX, reg_off(size, n), X_RDX);
+}
+
+static const uint8_t cc_of[8] = { CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
+
+/* the slow path's jumps: to the handler's call */
+typedef struct Slow { size_t at[3]; int n; } Slow;
+
+/* RSI = lfast + the memory operand's address (op_ea), after cpu->cur is
+ * stored; a segment that is not flat, no linear memory or a page
+ * crossing jumps to the slow path */
+static void mem_begin(Emit *e, const E386Op *op, int size, Slow *sl)
+{
+    sl->n = 0;
+    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    x_store64(e, X_RBX, CUR_OFF, X_RSI);
+    mop(e, 0, 0, 0x80, 7, X_RBX, FLAT_OFF(op->seg)); /* cmp byte [flat], 0 */
+    x_byte(e, 0);
+    sl->at[sl->n++] = x_jcc(e, X_E);
+    x_load64(e, X_RDX, X_RBX, LFAST_OFF);
+    x_test_rr64(e, X_RDX, X_RDX);
+    sl->at[sl->n++] = x_jcc(e, X_E);
+    if (op->base != EA_NONE) /* op_ea: [base] [+ index << scale] + disp */
+        ld32(e, X_RAX, X_RBX, REG_OFF(op->base));
+    else
+        rr(e, 0x31, X_RAX, X_RAX);
+    if (op->index != EA_NONE) {
+        ld32(e, X_RCX, X_RBX, REG_OFF(op->index));
+        if (op->scale)
+            x_shl_ri32(e, X_RCX, op->scale);
+        x_alu_rr32(e, 0, X_RAX, X_RCX);
+    }
+    x_alu_ri32(e, 0, X_RAX, op->disp);
+    if (size > 1) { /* (off & 0xfff) + size <= 0x1000: in one page */
+        x_mov_rr64(e, X_RCX, X_RAX);
+        x_alu_ri32(e, 4, X_RCX, 0xfff);
+        x_alu_ri32(e, 7, X_RCX, 0x1000u - (uint32_t)size);
+        sl->at[sl->n++] = x_jcc(e, X_A);
+    }
+    x_add_rr64(e, X_RDX, X_RAX);
+    x_mov_rr64(e, X_RSI, X_RDX);
+}
+
+/* after the fast path: a store's exit check (a store into code requests
+ * an exit), then the slow path: the handler's call */
+static void mem_end(Emit *e, NativeState *ns, const Tb *tb, int i, int stores, const Slow *sl)
+{
+    const E386Op *op = &tb->ops[i];
+    if (stores && !(op->fx & FX_INEXACT)) {
+        x_cmp_m32_imm8(e, X_RBX, EXIT_REQ_OFF, 0);
+        size_t on = x_jcc(e, X_E);
+        x_mov_ri64(e, X_RAX, (uint64_t)(uintptr_t)(op + 1));
+        x_patch(e, x_jmp(e), ns->exit);
+        x_patch(e, on, e->p);
+    }
+    size_t done = x_jmp(e);
+    for (int k = 0; k < sl->n; k++)
+        x_patch(e, sl->at[k], e->p);
+    native_emit_call(e, ns, tb, i);
+    x_patch(e, done, e->p);
+}
+
+/* a memory operand inline_alu.c can reach: 32-bit addressing, a segment
+ * register, no LOCK */
+static int mem_ok(const E386Op *op) { return op->adsize == 4 && op->seg < 6 && !op->lock; }
+
+static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInline *ai)
+{
+    const E386Op *op = &tb->ops[i];
+    int size = ai->size, mem = (ai->dst == ALI_RM || ai->src == ALI_RM) && op->mod != 3;
+    if (op->lock || (size != 1 && size != 2 && size != 4))
+        return 0;
+    if (mem && !mem_ok(op))
+        return 0;
+    if ((ai->dst == ALI_RM || ai->src == ALI_RM) && op->mod == 3 && op->rm > 7)
+        return 0;
+    int writes = ai->kind == ALI_ALU ? ai->opn != ALU_CMP : ai->kind != ALI_TEST;
+    if (ai->kind == ALI_INCDEC || (ai->kind == ALI_ALU && (ai->opn == ALU_ADC || ai->opn == ALU_SBB)))
+        emit_carry(e);
+    Slow sl;
+    if (mem)
+        mem_begin(e, op, size, &sl);
+    if (ai->kind == ALI_ALU || ai->kind == ALI_TEST) /* b first, as the handlers */
+        load_loc(e, op, ai->src, size, X_RCX);
+    load_loc(e, op, ai->dst, size, X_RAX); /* a */
+    if (ai->kind == ALI_NEG) {
+        rr(e, 0x31, X_RDX, X_RDX);
+        x_alu_rr32(e, 5, X_RDX, X_RAX);
+    } else {
+        x_mov_rr64(e, X_RDX, X_RAX);
+    }
+    switch (ai->kind) {
+    case ALI_ALU:
+        x_alu_rr32(e, ai->opn == ALU_CMP ? 5 : ai->opn == ALU_ADC ? 0 : ai->opn == ALU_SBB ? 5 : ai->opn, X_RDX, X_RCX);
+        if (ai->opn == ALU_ADC || ai->opn == ALU_SBB)
+            x_alu_rr32(e, ai->opn == ALU_ADC ? 0 : 5, X_RDX, X_R12);
+        break;
+    case ALI_TEST: x_alu_rr32(e, 4, X_RDX, X_RCX); break;
+    case ALI_INCDEC: x_alu_ri32(e, ai->opn ? 5 : 0, X_RDX, 1); break;
+    case ALI_NOT: rr(e, 0xf7, 2, X_RDX); break;
+    default: break;
+    }
+    mask_edx(e, size);
+    if (writes)
+        store_loc(e, op, ai->dst, size);
+    switch (ai->kind) {
+    case ALI_ALU: emit_cc(e, cc_of[ai->opn], size, X_RAX, X_RCX); break;
+    case ALI_TEST: emit_cc(e, CC_LOGIC, size, -1, -1); break;
+    case ALI_INCDEC: emit_cc(e, ai->opn ? CC_DEC : CC_INC, size, X_RAX, X_R12); break;
+    case ALI_NEG: emit_cc(e, CC_NEG, size, X_RAX, -1); break;
+    default: break; /* NOT changes no flag */
+    }
+    if (mem)
+        mem_end(e, ns, tb, i, writes, &sl);
+    return 1;
+}
+
+/* SHL/SHR/SAR r32, n: cc_set(kind, 4, r, a, n); the flagless ROL/ROR;
+ * a zero count changes nothing (no code) */
+static void emit_shift(Emit *e, const E386Op *op, int kind, uint32_t n)
+{
+    static const uint8_t cc_kind[8] = { 0, 0, 0, 0, CC_SHL, CC_SHR, CC_SHL, CC_SAR };
+    if (n == 0)
+        return;
+    ld32(e, X_RAX, X_RBX, REG_OFF(op->rm));
+    x_mov_rr64(e, X_RDX, X_RAX);
+    shift_ri(e, kind, X_RDX, n);
+    st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
+    if (kind >= 4) {
+        st32_imm(e, X_RBX, CC_OFF(cc_op), cc_kind[kind]);
+        st32_imm(e, X_RBX, CC_OFF(cc_size), 4);
+        st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
+        st32(e, X_RBX, CC_OFF(cc_src1), X_RAX);
+        st32_imm(e, X_RBX, CC_OFF(cc_src2), n);
+    }
+}
+
+/* SHL/SHR/SAR r32, CL: the count (CL & 31) at run time, zero: nothing */
+static void emit_shift_cl(Emit *e, const E386Op *op, int kind)
+{
+    static const uint8_t cc_kind[8] = { 0, 0, 0, 0, CC_SHL, CC_SHR, CC_SHL, CC_SAR };
+    ld32(e, X_RCX, X_RBX, REG_OFF(1));
+    x_alu_ri32(e, 4, X_RCX, 0x1f);
+    size_t zero = x_jcc(e, X_E);
+    ld32(e, X_RAX, X_RBX, REG_OFF(op->rm));
+    x_mov_rr64(e, X_RDX, X_RAX);
+    rr(e, 0xd3, kind, X_RDX); /* D3 /kind: by CL */
+    st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
+    emit_cc(e, cc_kind[kind], 4, X_RAX, X_RCX);
+    x_patch(e, zero, e->p);
+}
+
+static void movsx_edx(Emit *e, int size) /* movsx edx, dl / dx */
+{
+    x_byte(e, 0x0f);
+    rr(e, size == 1 ? 0xbe : 0xbf, X_RDX, X_RDX);
+}
+
+/* misc.c's MOV r/m forms the specialised ones leave (words, bytes of
+ * registers, other addresses), MOV r, imm, MOVSX, CBW/CWDE, CWD/CDQ and
+ * XCHG of registers: their handlers' reg_set and rm_write, the value in
+ * EDX; 0: not one of them */
+static int emit_move(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    OpFn f = op->fn;
+    int size = op->size;
+    if (op->lock || (size != 1 && size != 2 && size != 4))
+        return 0;
+    if (f == op_mov_RI) {
+        x_mov_ri32(e, X_RDX, op->imm & size_mask(size));
+        store_sz(e, size, X_RBX, reg_off(size, op->sub), X_RDX);
+        return 1;
+    }
+    if (f == op_cbw || f == op_cwd) {
+        if (size == 1)
+            return 0;
+        if (f == op_cbw) { /* AX = sext(AL), EAX = sext(AX) */
+            load_sz(e, size / 2, X_RDX, X_RBX, reg_off(size / 2, 0));
+            movsx_edx(e, size / 2);
+        } else { /* DX / EDX = the sign of AX / EAX, repeated */
+            load_sz(e, size, X_RDX, X_RBX, REG_OFF(0));
+            if (size == 2)
+                movsx_edx(e, 2);
+            shift_ri(e, 7, X_RDX, 31);
+        }
+        store_sz(e, size, X_RBX, REG_OFF(f == op_cbw ? 0 : 2), X_RDX);
+        return 1;
+    }
+    if (f == op_xchg_AR || (f == op_xchg_EG && op->mod == 3)) {
+        int a = f == op_xchg_AR ? 0 : op->reg, b = f == op_xchg_AR ? op->sub : op->rm;
+        if (f == op_xchg_AR && op->sub == 0)
+            return 1; /* NOP */
+        load_sz(e, size, X_RAX, X_RBX, reg_off(size, a));
+        load_sz(e, size, X_RDX, X_RBX, reg_off(size, b));
+        store_sz(e, size, X_RBX, reg_off(size, a), X_RDX);
+        store_sz(e, size, X_RBX, reg_off(size, b), X_RAX);
+        return 1;
+    }
+    int load = f == op_mov_GE || f == op_movsx, store = f == op_mov_EG || f == op_mov_EI;
+    if (!load && !store)
+        return 0;
+    int mem = op->mod != 3;
+    if (mem && !mem_ok(op))
+        return 0;
+    if (f == op_movsx && size == 4)
+        return 0;
+    Slow sl;
+    if (mem)
+        mem_begin(e, op, size, &sl);
+    if (load) {
+        load_loc(e, op, ALI_RM, size, X_RDX);
+        int to = size;
+        if (f == op_movsx) {
+            movsx_edx(e, size);
+            to = op->opsize;
+        }
+        store_sz(e, to, X_RBX, reg_off(to, op->reg), X_RDX);
+    } else {
+        if (f == op_mov_EI)
+            x_mov_ri32(e, X_RDX, op->imm & size_mask(size));
+        else
+            load_sz(e, size, X_RDX, X_RBX, reg_off(size, op->reg));
+        store_loc(e, op, ALI_RM, size);
+    }
+    if (mem)
+        mem_end(e, ns, tb, i, store, &sl);
+    return 1;
+}
+
+/* SETcc r/m8: cc_cond's value into R12B.  After a 32-bit SUB (CMP) or
+ * LOGIC the host's flags of the same operation give every condition (the
+ * host's condition codes are the guest's); after anything else the call
+ * of cc_cond_slow, which handles every kind */
+static int emit_setcc(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    int mem = op->mod != 3, cc = op->sub & 15;
+    if (op->lock || (mem && !mem_ok(op)))
+        return 0;
+    size_t slow[2], have[2];
+    rr(e, 0x31, X_R12, X_R12); /* xor r12d, r12d */
+    mop(e, 0, 0, 0x83, 7, X_RBX, CC_OFF(cc_size)); /* cmp dword [cc_size], 4 */
+    x_byte(e, 4);
+    slow[0] = x_jcc(e, X_NE);
+    ld32(e, X_RAX, X_RBX, CC_OFF(cc_op));
+    cmp_eax_imm8(e, CC_LOGIC);
+    size_t logic = x_jcc(e, X_E);
+    cmp_eax_imm8(e, CC_SUB);
+    slow[1] = x_jcc(e, X_NE);
+    ld32(e, X_RCX, X_RBX, CC_OFF(cc_src1));
+    mop(e, 0, 0, 0x3b, X_RCX, X_RBX, CC_OFF(cc_src2)); /* cmp ecx, [cc_src2] */
+    for (int k = 0; k < 2; k++) {
+        if (k) {
+            x_patch(e, logic, e->p);
+            ld32(e, X_RCX, X_RBX, CC_OFF(cc_dst));
+            rr(e, 0x85, X_RCX, X_RCX); /* test ecx, ecx: CF = OF = 0 */
+        }
+        x_byte(e, 0x41); /* setcc r12b */
+        x_byte(e, 0x0f);
+        x_byte(e, 0x90u + (unsigned)cc);
+        x_byte(e, 0xc4);
+        have[k] = x_jmp(e);
+    }
+    x_patch(e, slow[0], e->p);
+    x_patch(e, slow[1], e->p);
+    x_mov_rr64(e, X_RDI, X_RBX);
+    x_mov_ri32(e, X_RSI, (uint32_t)cc);
+    uintptr_t fn;
+    int (*cond)(E386Cpu *, int) = cc_cond_slow;
+    memcpy(&fn, &cond, sizeof fn);
+    x_call(e, fn);
+    rr(e, 0x89, X_RAX, X_R12); /* mov r12d, eax */
+    x_patch(e, have[0], e->p);
+    x_patch(e, have[1], e->p);
+    if (!mem) {
+        store_sz(e, 1, X_RBX, BYTE_REG_OFF(op->rm), X_R12);
+        return 1;
+    }
+    Slow sl;
+    mem_begin(e, op, 1, &sl);
+    store_sz(e, 1, X_RSI, 0, X_R12);
+    mem_end(e, ns, tb, i, 1, &sl);
+    return 1;
+}
+
+int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    uint32_t n;
+    int kind = shift_inline_kind(op, &n);
+    if (kind >= 0) {
+        emit_shift(e, op, kind, n);
+        return 1;
+    }
+    if (op->fn == op_shift_ECL && op->mod == 3 && op->size == 4 && !op->lock && op->sub >= 4 && op->sub <= 7) {
+        emit_shift_cl(e, op, op->sub == 6 ? 4 : op->sub); /* SAL is SHL */
+        return 1;
+    }
+    AluInline ai;
+    int is_alu = alu_inline_info(op, &ai);
+    /* translate.c gives the block OP_BYTES per op: a form longer than
+     * that (a memory operand with a carry-in, about 300) is inline if the
+     * ops after it keep their room, else it is the handler's call */
+    uint8_t *at = e->p;
+    int overflow = e->overflow;
+    int done = is_alu ? emit_alu(e, ns, tb, i, &ai) : op->fn == op_setcc ? emit_setcc(e, ns, tb, i)
+             : emit_move(e, ns, tb, i);
+    if (done && !e->overflow &&
+        (size_t)(e->end - e->p) >= (size_t)(tb->nops - i - 1) * OP_BYTES)
+        return 1;
+    e->p = at;
+    e->overflow = overflow;
+    return 0;
+}
