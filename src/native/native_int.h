@@ -20,6 +20,8 @@ typedef struct NativeState {
     /* while translating: jumps to a later op's code, patched at the end */
     struct { size_t at; int op; } fix[128];
     int nfix;
+    const Tb *self;          /* the block being translated */
+    const uint8_t *self_op0; /* and where its op 0's code starts */
 } NativeState;
 enum { TB_PENDING = 0xffffffffu };
 
@@ -32,6 +34,8 @@ struct Emit;
 void native_emit_call(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* a jump to op j's code (j > the op being emitted), patched at the end */
 void native_jump_to_op(struct Emit *e, NativeState *ns, int j);
+/* op i as a block end in host code (branch.c): 1 emitted, 0 not */
+int native_emit_branch(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* op i's inline fast path, if it has one (inline.c): 1 emitted, 0 not */
 int native_inline_op(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 #endif

@@ -80,6 +80,10 @@ void native_run_chain(E386Cpu *cpu, const E386Op *op)
     if (ns && ns->buf->reset_pending) { /* no block's code is live now */
         codebuf_run_starts(ns->buf);
         ns->full = 0;
+        /* blocks translated after the flush (by the run that flushed)
+         * had their code in what was just emptied: theirs is gone too */
+        ns->npending = 0;
+        ns->pending_hits = 0;
     }
     for (;;) {
         const uint8_t *code = ns ? code_for(cpu, ns, op) : NULL;

@@ -17,6 +17,7 @@
 enum {
     OP_MAX_BYTES = 256, /* the most one op's code takes (an inline load or store: about 200) */
     MAX_OPS = 128,      /* more than a block has (exec.c's TB_MAX_INSNS + 1) */
+    BRANCH_BYTES = 1024, /* what an inline block end (branch.c) takes beyond OP_MAX_BYTES */
     CPU_REG = X_RBX,    /* cpu, callee-saved across the handlers */
 };
 #define CUR_OFF ((int32_t)offsetof(E386Cpu, cur))
@@ -167,7 +168,7 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     if (tb->nops > MAX_OPS)
         return NULL; /* interpreted */
     size_t table = ((size_t)tb->nops * 4 + 15) & ~(size_t)15;
-    size_t max = table + (size_t)tb->nops * OP_MAX_BYTES;
+    size_t max = table + (size_t)tb->nops * OP_MAX_BYTES + BRANCH_BYTES;
     uint8_t *p = codebuf_begin(ns->buf, max);
     if (!p) {
         ns->full = 1;
@@ -179,8 +180,12 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
         x_byte(&e, 0xcc); /* the table, filled below */
     uint32_t off[MAX_OPS];
     ns->nfix = 0;
+    ns->self = tb;
+    ns->self_op0 = p + table;
     for (int i = 0; i < tb->nops; i++) {
         off[i] = (uint32_t)x_len(&e);
+        if (native_emit_branch(&e, ns, tb, i))
+            continue;
         if (i + 1 == tb->nops || !native_inline_op(&e, ns, tb, i))
             native_emit_call(&e, ns, tb, i);
     }

@@ -1,0 +1,263 @@
+/* Conditional block ends in host code (native step 3): a Jcc that ends a
+ * block (op_jcc_J, or its fixed-condition handler) and the fused
+ * compare-and-branch of registers (cpu/fuse.c, cmp_jcc) compute their
+ * condition inline and follow the block's link as jump_direct does: the
+ * same stores (eip, cur_tb, icount, link_from, the chain_hits count) under
+ * the same checks (a fast link, no exit request, budget left), and
+ * jump_direct_slow called otherwise.  cpu->cur is the branch's op, as
+ * under run_chain, for the dispatcher's exit check.  A Jcc reads the lazy
+ * flags as cc_cond does for SUB, LOGIC and the zero and sign conditions
+ * of the other kinds; anything else (EFLAGS, parity, overflow after an
+ * arithmetic op) calls the handler.  The guest's condition codes are the
+ * host's: after a host CMP of the two operands shifted to the top
+ * (cc_cond's comparison) or a TEST of the result shifted so (OF = CF = 0,
+ * as after a LOGIC kind) the host Jcc of the same code decides.
+ *
+ * Direct jumps.  When the link a side follows already leads, at
+ * translation, to a block whose code exists (published, waiting for its
+ * window's seal, or this very block), that side jumps straight to that
+ * code's op 0 instead of the shared exit, guarded by two compares: the
+ * link still leads there (cur_tb just set from it is that Tb) and that
+ * block is still valid.  Why nothing stale can run through it:
+ * - invalidation (op_tb_stale) clears tb->valid first: the guard fails
+ *   and the shared exit hands the stale op to the dispatcher, which runs
+ *   op_tb_stale as before; a re-link to the new block fails the first
+ *   compare;
+ * - the successor's code is never older than this block's: it was
+ *   written before (or is this block), so it is executable whenever this
+ *   block's is (windows are sealed in order);
+ * - a flush (codebuf.h) only empties the buffer when the next run
+ *   starts, and a Tb's memory is reused only by a translation after the
+ *   flush, which runs from the main loop: within the flushing run every
+ *   block reached is one of before the flush with its code intact, and
+ *   after it no code of before the flush is reachable (new Tbs start
+ *   without code), so the embedded pointers are never followed again.
+ * The exit-request check run_chain makes after the branch stays, just
+ * before the jump. */
+#include <stddef.h>
+#include <string.h>
+#include "core/ops.h"
+#include "native/native_int.h"
+#include "native/x64emit.h"
+
+#define OFF(f) ((int32_t)offsetof(E386Cpu, f))
+#define REG_OFF(n) ((int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)(n)))
+
+static uint32_t jcc_target(const E386Op *j)
+{
+    uint32_t t = next_eip(j) + j->imm;
+    return j->opsize == 2 ? (t & 0xffff) : t;
+}
+
+static uintptr_t fn_addr(const void *fnp, size_t n)
+{
+    uintptr_t a = 0;
+    memcpy(&a, fnp, n);
+    return a;
+}
+
+/* the host code of succ's op 0 if it has code now, else NULL */
+static const uint8_t *succ_code(const NativeState *ns, const Tb *succ)
+{
+    if (succ == ns->self)
+        return ns->self_op0;
+    const uint32_t *t = succ->native;
+    for (int k = 0; !t && succ->heat == TB_PENDING && k < ns->npending; k++)
+        if (ns->pending[k].tb == succ)
+            t = ns->pending[k].code;
+    return t ? (const uint8_t *)t + t[0] : NULL;
+}
+
+/* A side's slow path (jump_direct_slow), emitted after both sides so that
+ * the hot code stays together */
+typedef struct Slow { size_t at[3]; uint32_t target; int slot; } Slow;
+
+/* jump_direct(cpu, op, target, slot) for the block tb, then on to the
+ * op it returns; op is the one run_chain ran (its fx) */
+static void emit_follow(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, uint32_t target, int slot,
+                        Slow *s)
+{
+    const TbLink *l = &tb->link[slot];
+    s->target = target;
+    s->slot = slot;
+    x_store32_imm(e, X_RBX, OFF(eip), target);
+    x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)l);
+    x_load64(e, X_RAX, X_RCX, (int32_t)offsetof(TbLink, ops));
+    x_test_rr64(e, X_RAX, X_RAX);
+    s->at[0] = x_jcc(e, X_E);
+    x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
+    s->at[1] = x_jcc(e, X_NE);
+    x_load64(e, X_RDX, X_RBX, OFF(icount));
+    x_cmp_rm64(e, X_RDX, X_RBX, OFF(budget_end));
+    s->at[2] = x_jcc(e, X_AE);
+    x_load64(e, X_RSI, X_RCX, (int32_t)offsetof(TbLink, tb));
+    x_store64(e, X_RBX, OFF(cur_tb), X_RSI);
+    x_load32(e, X_RDI, X_RCX, (int32_t)offsetof(TbLink, ninsns));
+    x_add_rr64(e, X_RDX, X_RDI);
+    x_store64(e, X_RBX, OFF(icount), X_RDX);
+    x_store64(e, X_RBX, OFF(link_from), X_RCX);
+    x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
+    const Tb *succ = l->ops ? l->tb : NULL;
+    const uint8_t *to = succ && succ->valid && l->ops == succ->ops ? succ_code(ns, succ) : NULL;
+    if (to) { /* the guarded direct jump (above) */
+        if (!(op->fx & FX_INEXACT)) {
+            x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
+            x_patch(e, x_jcc(e, X_NE), ns->exit);
+        }
+        x_mov_ri64(e, X_RDI, (uint64_t)(uintptr_t)succ);
+        x_cmp_rr64(e, X_RSI, X_RDI);
+        x_patch(e, x_jcc(e, X_NE), ns->exit);
+        x_cmp_m8_imm8(e, X_RSI, (int32_t)offsetof(Tb, valid), 0);
+        x_patch(e, x_jcc(e, X_E), ns->exit);
+        x_patch(e, x_jmp(e), to);
+    } else {
+        x_patch(e, x_jmp(e), ns->exit);
+    }
+}
+
+static void emit_slow(Emit *e, NativeState *ns, const Slow *s)
+{
+    for (int k = 0; k < 3; k++)
+        x_patch(e, s->at[k], e->p);
+    const E386Op *(*slow_fn)(E386Cpu *, uint32_t, int) = jump_direct_slow;
+    x_mov_rr64(e, X_RDI, X_RBX);
+    x_mov_ri32(e, X_RSI, s->target);
+    x_mov_ri32(e, X_RDX, (uint32_t)s->slot);
+    x_call(e, fn_addr(&slow_fn, sizeof slow_fn));
+    x_patch(e, x_jmp(e), ns->exit);
+}
+
+/* both sides: taken[] are the jumps to the taken one (patched here); the
+ * code falls into the not-taken side */
+static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, const E386Op *j, size_t *taken,
+                       int ntaken)
+{
+    Slow s[2];
+    emit_follow(e, ns, tb, op, next_eip(j), 1, &s[0]);
+    for (int k = 0; k < ntaken; k++)
+        x_patch(e, taken[k], e->p);
+    emit_follow(e, ns, tb, op, jcc_target(j), 0, &s[1]);
+    emit_slow(e, ns, &s[0]);
+    emit_slow(e, ns, &s[1]);
+}
+
+/* the handler, out through the shared exit */
+static void emit_handler(Emit *e, NativeState *ns, const E386Op *op)
+{
+    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    x_mov_rr64(e, X_RDI, X_RBX);
+    x_call(e, fn_addr(&op->fn, sizeof op->fn));
+    x_patch(e, x_jmp(e), ns->exit);
+}
+
+static void store_cur(Emit *e, const E386Op *op)
+{
+    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    x_store64(e, X_RBX, OFF(cur), X_RSI);
+}
+
+/* a Jcc (condition cc) at the block's end */
+static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
+{
+    const E386Op *op = &tb->ops[i];
+    int c2 = cc >> 1, sub_ok = c2 == 1 || c2 == 2 || c2 == 3 || c2 == 6 || c2 == 7;
+    size_t taken[2], slow[3], to_logic, not_sub = 0;
+    int nslow = 0;
+    store_cur(e, op);
+    if (c2 == 5) { /* parity: the handler */
+        emit_handler(e, ns, op);
+        return;
+    }
+    x_load32(e, X_RAX, X_RBX, OFF(cc_op));
+    x_load32(e, X_RDX, X_RBX, OFF(cc_size)); /* CL = 32 - 8 * size: operands to the top */
+    x_shl_ri32(e, X_RDX, 3);
+    x_mov_ri32(e, X_RCX, 32);
+    x_alu_rr32(e, 5, X_RCX, X_RDX);
+    if (sub_ok) {
+        x_alu_ri32(e, 7, X_RAX, CC_SUB);
+        not_sub = x_jcc(e, X_NE);
+        x_load32(e, X_RDX, X_RBX, OFF(cc_src1));
+        x_load32(e, X_RSI, X_RBX, OFF(cc_src2));
+        x_shl_cl32(e, X_RDX);
+        x_shl_cl32(e, X_RSI);
+        x_alu_rr32(e, 7, X_RDX, X_RSI);
+        taken[0] = x_jcc(e, cc);
+        size_t nt = x_jmp(e);
+        x_patch(e, not_sub, e->p);
+        not_sub = nt; /* the not-taken side, patched below */
+    }
+    x_alu_ri32(e, 7, X_RAX, CC_LOGIC);
+    to_logic = x_jcc(e, X_E);
+    if (c2 == 2 || c2 == 4) { /* ZF and SF are the result's, but after EFLAGS (and ZF after MUL) */
+        x_alu_ri32(e, 7, X_RAX, CC_EFLAGS);
+        slow[nslow++] = x_jcc(e, X_E);
+        if (c2 == 2) {
+            x_alu_ri32(e, 7, X_RAX, CC_MUL);
+            slow[nslow++] = x_jcc(e, X_E);
+        }
+    } else {
+        slow[nslow++] = x_jmp(e);
+    }
+    x_patch(e, to_logic, e->p);
+    x_load32(e, X_RDX, X_RBX, OFF(cc_dst));
+    x_shl_cl32(e, X_RDX);
+    x_test_rr32(e, X_RDX, X_RDX);
+    taken[sub_ok] = x_jcc(e, cc);
+    if (sub_ok)
+        x_patch(e, not_sub, e->p);
+    emit_sides(e, ns, tb, op, op, taken, 1 + sub_ok);
+    for (int k = 0; k < nslow; k++)
+        x_patch(e, slow[k], e->p);
+    emit_handler(e, ns, op);
+}
+
+/* a fused compare of registers (or one with an immediate) and branch */
+static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int cc)
+{
+    const E386Op *op = &tb->ops[i];
+    int a = kind == CJ_GR ? op->reg : kind == CJ_AI ? 0 : op->rm;
+    store_cur(e, op);
+    x_load32(e, X_RDX, X_RBX, REG_OFF(a));
+    if (kind == CJ_RR || kind == CJ_GR || kind == CJ_TEST)
+        x_load32(e, X_RSI, X_RBX, REG_OFF(kind == CJ_GR ? op->rm : op->reg));
+    else
+        x_mov_ri32(e, X_RSI, op->imm);
+    x_mov_rr64(e, X_RAX, X_RDX);
+    if (kind == CJ_TEST) { /* cc_set(LOGIC, 4, a & b, 0, 0) */
+        x_alu_rr32(e, 4, X_RAX, X_RSI);
+        x_store32_imm(e, X_RBX, OFF(cc_op), CC_LOGIC);
+        x_store32_imm(e, X_RBX, OFF(cc_size), 4);
+        x_store32(e, X_RBX, OFF(cc_dst), X_RAX);
+        x_store32_imm(e, X_RBX, OFF(cc_src1), 0);
+        x_store32_imm(e, X_RBX, OFF(cc_src2), 0);
+        x_test_rr32(e, X_RAX, X_RAX);
+    } else { /* cc_set(SUB, 4, a - b, a, b) */
+        x_alu_rr32(e, 5, X_RAX, X_RSI);
+        x_store32_imm(e, X_RBX, OFF(cc_op), CC_SUB);
+        x_store32_imm(e, X_RBX, OFF(cc_size), 4);
+        x_store32(e, X_RBX, OFF(cc_dst), X_RAX);
+        x_store32(e, X_RBX, OFF(cc_src1), X_RDX);
+        x_store32(e, X_RBX, OFF(cc_src2), X_RSI);
+        x_alu_rr32(e, 7, X_RDX, X_RSI);
+    }
+    size_t taken = x_jcc(e, cc);
+    emit_sides(e, ns, tb, op, op + 1, &taken, 1);
+}
+
+int native_emit_branch(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    int cc, form = branch_form(op->fn, &cc);
+    int prev_cc, prev = i > 0 ? branch_form(tb->ops[i - 1].fn, &prev_cc) : -1;
+    if (prev >= 0 && prev < CJ_KINDS)
+        return 0; /* the Jcc of a fused pair: never reached */
+    if (i + 1 == tb->nops && (form == CJ_KINDS || (op->fn == op_jcc_J && op->sub < 16))) {
+        emit_jcc(e, ns, tb, i, form == CJ_KINDS ? cc : op->sub & 15);
+        return 1;
+    }
+    if (i + 2 == tb->nops && (form == CJ_RR || form == CJ_GR || form == CJ_RI || form == CJ_AI || form == CJ_TEST)) {
+        emit_cj(e, ns, tb, i, form, cc);
+        return 1;
+    }
+    return 0;
+}
