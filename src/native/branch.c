@@ -68,6 +68,83 @@ static const uint8_t *succ_code(const NativeState *ns, const Tb *succ)
     return t ? (const uint8_t *)t + t[0] : NULL;
 }
 
+/* Where link slot of tb leads now, as a direct jump's target: the
+ * successor and its op 0's code, or 0 */
+static int site_target(const NativeState *ns, const Tb *tb, int slot, const Tb **succ, const uint8_t **code)
+{
+    const TbLink *l = &tb->link[slot];
+    *succ = l->ops ? l->tb : NULL;
+    *code = *succ && (*succ)->valid && l->ops == (*succ)->ops ? succ_code(ns, *succ) : NULL;
+    return *code != NULL;
+}
+
+static void put_site(uint8_t *imm, uint8_t *rel, const Tb *succ, const uint8_t *code)
+{
+    uint64_t v = (uint64_t)(uintptr_t)succ;
+    for (int k = 0; k < 8; k++)
+        imm[k] = (uint8_t)(v >> 8 * k);
+    uint32_t d = (uint32_t)(int32_t)(code - (rel + 4));
+    for (int k = 0; k < 4; k++)
+        rel[k] = (uint8_t)(d >> 8 * k);
+}
+
+/* A direct jump site for link slot of tb, RAX the op to go on with and
+ * cur the register holding cpu->cur_tb: when cur_tb is the successor the
+ * site was made for, RAX its first op and that block valid, (after
+ * run_chain's exit check) jump to its code; with another cur_tb go on
+ * below; else the shared exit.  The successor and the jump are set now
+ * if the link leads to a block with code, else when the window is sealed
+ * (native_resolve_sites), else never: NULL matches no cur_tb. */
+static void emit_site(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int slot, int cur)
+{
+    uint8_t *imm = e->p + 2;
+    x_mov_ri64(e, X_RDI, 0);
+    x_cmp_rr64(e, cur, X_RDI);
+    size_t other = x_jcc(e, X_NE);
+    x_cmp_rm64(e, X_RAX, X_RDI, (int32_t)offsetof(Tb, ops));
+    x_patch(e, x_jcc(e, X_NE), ns->exit);
+    x_cmp_m8_imm8(e, X_RDI, (int32_t)offsetof(Tb, valid), 0);
+    x_patch(e, x_jcc(e, X_E), ns->exit);
+    if (!(op->fx & FX_INEXACT)) {
+        x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
+        x_patch(e, x_jcc(e, X_NE), ns->exit);
+    }
+    size_t jmp = x_jmp(e);
+    x_patch(e, jmp, ns->exit);
+    x_patch(e, other, e->p);
+    if (e->overflow)
+        return;
+    const Tb *succ;
+    const uint8_t *code;
+    if (site_target(ns, tb, slot, &succ, &code))
+        put_site(imm, e->start + jmp, succ, code);
+    else if (ns->nsites < (int)(sizeof ns->sites / sizeof ns->sites[0]))
+        ns->sites[ns->nsites++] = (NativeSite){ .tb = tb, .slot = slot, .imm = imm, .rel = e->start + jmp };
+}
+
+void native_resolve_sites(NativeState *ns)
+{
+    const uint8_t *open = ns->buf->base + ns->buf->sealed; /* writable from here */
+    for (int k = 0; k < ns->nsites; k++) {
+        const NativeSite *st = &ns->sites[k];
+        const Tb *succ;
+        const uint8_t *code;
+        if (st->imm >= open && st->tb->valid && site_target(ns, st->tb, st->slot, &succ, &code))
+            put_site(st->imm, st->rel, succ, code);
+    }
+    ns->nsites = 0;
+}
+
+/* After a block's last op was called (translate.c), RAX the op it
+ * returned: direct jumps for both links, else the shared exit. */
+void native_emit_chain_exit(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
+{
+    x_load64(e, X_RCX, X_RBX, OFF(cur_tb));
+    emit_site(e, ns, tb, op, 0, X_RCX);
+    emit_site(e, ns, tb, op, 1, X_RCX);
+    x_patch(e, x_jmp(e), ns->exit);
+}
+
 /* A side's slow path (jump_direct_slow), emitted after both sides so that
  * the hot code stays together */
 typedef struct Slow { size_t at[3]; uint32_t target; int slot; } Slow;
@@ -97,22 +174,8 @@ static void emit_follow(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op
     x_store64(e, X_RBX, OFF(icount), X_RDX);
     x_store64(e, X_RBX, OFF(link_from), X_RCX);
     x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
-    const Tb *succ = l->ops ? l->tb : NULL;
-    const uint8_t *to = succ && succ->valid && l->ops == succ->ops ? succ_code(ns, succ) : NULL;
-    if (to) { /* the guarded direct jump (above) */
-        if (!(op->fx & FX_INEXACT)) {
-            x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
-            x_patch(e, x_jcc(e, X_NE), ns->exit);
-        }
-        x_mov_ri64(e, X_RDI, (uint64_t)(uintptr_t)succ);
-        x_cmp_rr64(e, X_RSI, X_RDI);
-        x_patch(e, x_jcc(e, X_NE), ns->exit);
-        x_cmp_m8_imm8(e, X_RSI, (int32_t)offsetof(Tb, valid), 0);
-        x_patch(e, x_jcc(e, X_E), ns->exit);
-        x_patch(e, x_jmp(e), to);
-    } else {
-        x_patch(e, x_jmp(e), ns->exit);
-    }
+    emit_site(e, ns, tb, op, slot, X_RSI);
+    x_patch(e, x_jmp(e), ns->exit);
 }
 
 static void emit_slow(Emit *e, NativeState *ns, const Slow *s)
@@ -141,13 +204,13 @@ static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op,
     emit_slow(e, ns, &s[1]);
 }
 
-/* the handler, out through the shared exit */
-static void emit_handler(Emit *e, NativeState *ns, const E386Op *op)
+/* the handler, then on as after any called block end */
+static void emit_handler(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
 {
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
     x_mov_rr64(e, X_RDI, X_RBX);
     x_call(e, fn_addr(&op->fn, sizeof op->fn));
-    x_patch(e, x_jmp(e), ns->exit);
+    native_emit_chain_exit(e, ns, tb, op);
 }
 
 static void store_cur(Emit *e, const E386Op *op)
@@ -165,7 +228,7 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
     int nslow = 0;
     store_cur(e, op);
     if (c2 == 5) { /* parity: the handler */
-        emit_handler(e, ns, op);
+        emit_handler(e, ns, tb, op);
         return;
     }
     x_load32(e, X_RAX, X_RBX, OFF(cc_op));
@@ -208,7 +271,7 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
     emit_sides(e, ns, tb, op, op, taken, 1 + sub_ok);
     for (int k = 0; k < nslow; k++)
         x_patch(e, slow[k], e->p);
-    emit_handler(e, ns, op);
+    emit_handler(e, ns, tb, op);
 }
 
 /* a fused compare of registers (or one with an immediate) and branch */

@@ -136,7 +136,7 @@ void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
     memcpy(&fn, &op->fn, sizeof fn);
     x_call(e, fn);
     if (i + 1 == tb->nops) { /* the last op never continues in the block */
-        x_patch(e, x_jmp(e), ns->exit);
+        native_emit_chain_exit(e, ns, tb, op);
         return;
     }
     x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)(op + 1));
@@ -180,6 +180,7 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
         x_byte(&e, 0xcc); /* the table, filled below */
     uint32_t off[MAX_OPS];
     ns->nfix = 0;
+    int nsites = ns->nsites;
     ns->self = tb;
     ns->self_op0 = p + table;
     for (int i = 0; i < tb->nops; i++) {
@@ -191,10 +192,13 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     }
     if (e.overflow) { /* cannot happen: OP_MAX_BYTES covers every form */
         ns->full = 1;
+        ns->self = NULL;
+        ns->nsites = nsites; /* none of its sites */
         return NULL;
     }
     for (int k = 0; k < ns->nfix; k++)
         x_patch(&e, ns->fix[k].at, p + off[ns->fix[k].op]);
+    ns->self = NULL;
     memcpy(p, off, (size_t)tb->nops * 4);
     codebuf_commit(ns->buf, p, x_len(&e));
     return (const uint32_t *)p; /* executable once the window is sealed */
