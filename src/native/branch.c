@@ -135,38 +135,54 @@ void native_resolve_sites(NativeState *ns)
     ns->nsites = 0;
 }
 
+/* The sites of both links (RSI = cpu->cur_tb, RAX = the next op), then
+ * the shared exit */
+static void emit_sites(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
+{
+    emit_site(e, ns, tb, op, 0, X_RSI);
+    emit_site(e, ns, tb, op, 1, X_RSI);
+    x_patch(e, x_jmp(e), ns->exit);
+}
+
 /* After a block's last op was called (translate.c), RAX the op it
  * returned: direct jumps for both links, else the shared exit. */
 void native_emit_chain_exit(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
 {
-    x_load64(e, X_RCX, X_RBX, OFF(cur_tb));
-    emit_site(e, ns, tb, op, 0, X_RCX);
-    emit_site(e, ns, tb, op, 1, X_RCX);
-    x_patch(e, x_jmp(e), ns->exit);
+    x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
+    emit_sites(e, ns, tb, op);
 }
 
-/* A side's slow path (jump_direct_slow), emitted after both sides so that
- * the hot code stays together */
-typedef struct Slow { size_t at[3]; uint32_t target; int slot; } Slow;
-
-/* jump_direct(cpu, op, target, slot) for the block tb, then on to the
- * op it returns; op is the one run_chain ran (its fx) */
-static void emit_follow(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, uint32_t target, int slot,
-                        Slow *s)
+/* Both sides of a branch, each jump_direct(cpu, j, target, slot) then on
+ * to the op it returns; op is the one run_chain ran (its fx).  taken[]
+ * are the jumps to the taken side (patched here); the code before falls
+ * into the not-taken side.  The sides share the link following (RCX the
+ * link, R12 its slot: callee-saved and otherwise unused by the blocks),
+ * the slow path and the sites; handler[] (if any) are jumps to a call of
+ * op's handler, which goes on to the sites too. */
+static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, const E386Op *j, size_t *taken,
+                       int ntaken, size_t *handler, int nhandler)
 {
-    const TbLink *l = &tb->link[slot];
-    s->target = target;
-    s->slot = slot;
-    x_store32_imm(e, X_RBX, OFF(eip), target);
-    x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)l);
+    size_t to_follow = 0;
+    for (int side = 1; side >= 0; side--) {
+        if (side == 0)
+            for (int k = 0; k < ntaken; k++)
+                x_patch(e, taken[k], e->p);
+        x_store32_imm(e, X_RBX, OFF(eip), side ? next_eip(j) : jcc_target(j));
+        x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[side]);
+        x_mov_ri32(e, X_R12, (uint32_t)side);
+        if (side)
+            to_follow = x_jmp(e);
+    }
+    x_patch(e, to_follow, e->p);
+    size_t slow[3];
     x_load64(e, X_RAX, X_RCX, (int32_t)offsetof(TbLink, ops));
     x_test_rr64(e, X_RAX, X_RAX);
-    s->at[0] = x_jcc(e, X_E);
+    slow[0] = x_jcc(e, X_E);
     x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
-    s->at[1] = x_jcc(e, X_NE);
+    slow[1] = x_jcc(e, X_NE);
     x_load64(e, X_RDX, X_RBX, OFF(icount));
     x_cmp_rm64(e, X_RDX, X_RBX, OFF(budget_end));
-    s->at[2] = x_jcc(e, X_AE);
+    slow[2] = x_jcc(e, X_AE);
     x_load64(e, X_RSI, X_RCX, (int32_t)offsetof(TbLink, tb));
     x_store64(e, X_RBX, OFF(cur_tb), X_RSI);
     x_load32(e, X_RDI, X_RCX, (int32_t)offsetof(TbLink, ninsns));
@@ -174,43 +190,26 @@ static void emit_follow(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op
     x_store64(e, X_RBX, OFF(icount), X_RDX);
     x_store64(e, X_RBX, OFF(link_from), X_RCX);
     x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
-    emit_site(e, ns, tb, op, slot, X_RSI);
-    x_patch(e, x_jmp(e), ns->exit);
-}
-
-static void emit_slow(Emit *e, NativeState *ns, const Slow *s)
-{
-    for (int k = 0; k < 3; k++)
-        x_patch(e, s->at[k], e->p);
+    const uint8_t *sites = e->p;
+    emit_sites(e, ns, tb, op);
+    for (int k = 0; k < 3; k++) /* jump_direct_slow(cpu, target, slot) */
+        x_patch(e, slow[k], e->p);
     const E386Op *(*slow_fn)(E386Cpu *, uint32_t, int) = jump_direct_slow;
     x_mov_rr64(e, X_RDI, X_RBX);
-    x_mov_ri32(e, X_RSI, s->target);
-    x_mov_ri32(e, X_RDX, (uint32_t)s->slot);
+    x_load32(e, X_RSI, X_RBX, OFF(eip));
+    x_mov_rr64(e, X_RDX, X_R12);
     x_call(e, fn_addr(&slow_fn, sizeof slow_fn));
-    x_patch(e, x_jmp(e), ns->exit);
-}
-
-/* both sides: taken[] are the jumps to the taken one (patched here); the
- * code falls into the not-taken side */
-static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, const E386Op *j, size_t *taken,
-                       int ntaken)
-{
-    Slow s[2];
-    emit_follow(e, ns, tb, op, next_eip(j), 1, &s[0]);
-    for (int k = 0; k < ntaken; k++)
-        x_patch(e, taken[k], e->p);
-    emit_follow(e, ns, tb, op, jcc_target(j), 0, &s[1]);
-    emit_slow(e, ns, &s[0]);
-    emit_slow(e, ns, &s[1]);
-}
-
-/* the handler, then on as after any called block end */
-static void emit_handler(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
-{
+    x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
+    x_patch(e, x_jmp(e), sites);
+    if (!nhandler)
+        return;
+    for (int k = 0; k < nhandler; k++)
+        x_patch(e, handler[k], e->p);
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
     x_mov_rr64(e, X_RDI, X_RBX);
     x_call(e, fn_addr(&op->fn, sizeof op->fn));
-    native_emit_chain_exit(e, ns, tb, op);
+    x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
+    x_patch(e, x_jmp(e), sites);
 }
 
 static void store_cur(Emit *e, const E386Op *op)
@@ -228,7 +227,10 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
     int nslow = 0;
     store_cur(e, op);
     if (c2 == 5) { /* parity: the handler */
-        emit_handler(e, ns, tb, op);
+        x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+        x_mov_rr64(e, X_RDI, X_RBX);
+        x_call(e, fn_addr(&op->fn, sizeof op->fn));
+        native_emit_chain_exit(e, ns, tb, op);
         return;
     }
     x_load32(e, X_RAX, X_RBX, OFF(cc_op));
@@ -268,10 +270,7 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
     taken[sub_ok] = x_jcc(e, cc);
     if (sub_ok)
         x_patch(e, not_sub, e->p);
-    emit_sides(e, ns, tb, op, op, taken, 1 + sub_ok);
-    for (int k = 0; k < nslow; k++)
-        x_patch(e, slow[k], e->p);
-    emit_handler(e, ns, tb, op);
+    emit_sides(e, ns, tb, op, op, taken, 1 + sub_ok, slow, nslow);
 }
 
 /* a fused compare of registers (or one with an immediate) and branch */
@@ -304,7 +303,7 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
         x_alu_rr32(e, 7, X_RDX, X_RSI);
     }
     size_t taken = x_jcc(e, cc);
-    emit_sides(e, ns, tb, op, op + 1, &taken, 1);
+    emit_sides(e, ns, tb, op, op + 1, &taken, 1, NULL, 0);
 }
 
 int native_emit_branch(Emit *e, NativeState *ns, const Tb *tb, int i)
