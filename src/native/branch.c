@@ -273,17 +273,60 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
     emit_sides(e, ns, tb, op, op, taken, 1 + sub_ok, slow, nslow);
 }
 
-/* a fused compare of registers (or one with an immediate) and branch */
+#define FLAT_OFF(sg) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(sg) + offsetof(Seg, flat)))
+/* AL..BH (reg_get's numbering): its byte in cpu->r[] on this little-endian host */
+#define BYTE_REG_OFF(n) (REG_OFF((n) & 3) + ((n) >> 2))
+
+/* a fused compare and branch (cmp_jcc): of registers, a register and an
+ * immediate, or memory at [base (+ index << scale) + disp] read as the
+ * specialised loads do (inline.c: a flat segment, linear memory, one
+ * page; else the handler, cpu->cur stored for a host fault) */
 static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int cc)
 {
     const E386Op *op = &tb->ops[i];
-    int a = kind == CJ_GR ? op->reg : kind == CJ_AI ? 0 : op->rm;
+    int byte = kind == CJ_MI8 || kind == CJ_MR8 || kind == CJ_MR8_BI || kind == CJ_MI8_BI;
+    int bi = kind == CJ_MR8_BI || kind == CJ_MI8_BI || kind == CJ_MR_BI || kind == CJ_MI_BI;
+    int mem = kind != CJ_RR && kind != CJ_GR && kind != CJ_RI && kind != CJ_AI && kind != CJ_TEST;
+    int imm = kind == CJ_RI || kind == CJ_AI || kind == CJ_MI || kind == CJ_MI8 || kind == CJ_MI8_BI || kind == CJ_MI_BI;
+    size_t slow[3];
+    int nslow = 0;
     store_cur(e, op);
-    x_load32(e, X_RDX, X_RBX, REG_OFF(a));
-    if (kind == CJ_RR || kind == CJ_GR || kind == CJ_TEST)
-        x_load32(e, X_RSI, X_RBX, REG_OFF(kind == CJ_GR ? op->rm : op->reg));
-    else
-        x_mov_ri32(e, X_RSI, op->imm);
+    if (mem) { /* RDX = the operand in memory */
+        x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(op->seg), 0);
+        slow[nslow++] = x_jcc(e, X_E);
+        x_load64(e, X_RDI, X_RBX, OFF(mem.lfast));
+        x_test_rr64(e, X_RDI, X_RDI);
+        slow[nslow++] = x_jcc(e, X_E);
+        x_load32(e, X_RAX, X_RBX, REG_OFF(op->base));
+        if (bi) {
+            x_load32(e, X_RCX, X_RBX, REG_OFF(op->index));
+            if (op->scale)
+                x_shl_ri32(e, X_RCX, op->scale);
+            x_alu_rr32(e, 0, X_RAX, X_RCX);
+        }
+        x_alu_ri32(e, 0, X_RAX, op->disp);
+        if (!byte) { /* (off & 0xfff) + 4 <= 0x1000 */
+            x_mov_rr64(e, X_RCX, X_RAX);
+            x_alu_ri32(e, 4, X_RCX, 0xfff);
+            x_alu_ri32(e, 7, X_RCX, 0x1000u - 4);
+            slow[nslow++] = x_jcc(e, X_A);
+        }
+        x_load_idx(e, byte ? 1 : 4, X_RDX, X_RDI, X_RAX);
+    }
+    /* RDX = a, RSI = b */
+    if (kind == CJ_GM) {
+        x_mov_rr64(e, X_RSI, X_RDX);
+        x_load32(e, X_RDX, X_RBX, REG_OFF(op->reg));
+    } else {
+        if (!mem)
+            x_load32(e, X_RDX, X_RBX, REG_OFF(kind == CJ_GR ? op->reg : kind == CJ_AI ? 0 : op->rm));
+        if (imm)
+            x_mov_ri32(e, X_RSI, byte ? op->imm & 0xff : op->imm);
+        else if (byte)
+            x_movzx8_load(e, X_RSI, X_RBX, BYTE_REG_OFF(op->reg));
+        else
+            x_load32(e, X_RSI, X_RBX, REG_OFF(kind == CJ_GR ? op->rm : op->reg));
+    }
     x_mov_rr64(e, X_RAX, X_RDX);
     if (kind == CJ_TEST) { /* cc_set(LOGIC, 4, a & b, 0, 0) */
         x_alu_rr32(e, 4, X_RAX, X_RSI);
@@ -293,17 +336,23 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
         x_store32_imm(e, X_RBX, OFF(cc_src1), 0);
         x_store32_imm(e, X_RBX, OFF(cc_src2), 0);
         x_test_rr32(e, X_RAX, X_RAX);
-    } else { /* cc_set(SUB, 4, a - b, a, b) */
+    } else { /* cc_set(SUB, size, (a - b) & mask, a, b) */
         x_alu_rr32(e, 5, X_RAX, X_RSI);
+        if (byte)
+            x_alu_ri32(e, 4, X_RAX, 0xff);
         x_store32_imm(e, X_RBX, OFF(cc_op), CC_SUB);
-        x_store32_imm(e, X_RBX, OFF(cc_size), 4);
+        x_store32_imm(e, X_RBX, OFF(cc_size), byte ? 1 : 4);
         x_store32(e, X_RBX, OFF(cc_dst), X_RAX);
         x_store32(e, X_RBX, OFF(cc_src1), X_RDX);
         x_store32(e, X_RBX, OFF(cc_src2), X_RSI);
+        if (byte) { /* compared by their top bits, as cmp_jcc */
+            x_shl_ri32(e, X_RDX, 24);
+            x_shl_ri32(e, X_RSI, 24);
+        }
         x_alu_rr32(e, 7, X_RDX, X_RSI);
     }
     size_t taken = x_jcc(e, cc);
-    emit_sides(e, ns, tb, op, op + 1, &taken, 1, NULL, 0);
+    emit_sides(e, ns, tb, op, op + 1, &taken, 1, slow, nslow);
 }
 
 int native_emit_branch(Emit *e, NativeState *ns, const Tb *tb, int i)
@@ -317,7 +366,7 @@ int native_emit_branch(Emit *e, NativeState *ns, const Tb *tb, int i)
         emit_jcc(e, ns, tb, i, form == CJ_KINDS ? cc : op->sub & 15);
         return 1;
     }
-    if (i + 2 == tb->nops && (form == CJ_RR || form == CJ_GR || form == CJ_RI || form == CJ_AI || form == CJ_TEST)) {
+    if (i + 2 == tb->nops && form >= 0 && form < CJ_KINDS && form != CJ_TEST8) {
         emit_cj(e, ns, tb, i, form, cc);
         return 1;
     }

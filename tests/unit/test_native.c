@@ -120,13 +120,38 @@ static void insn(Code *c, Rng *g)
 
 /* What a block-ending Jcc reads: the fused compares of registers (CMP
  * both ways, TEST, with an immediate, EAX with an imm32), compares and
- * TEST of bytes and words (not fused: the lazy flags' widths), and the
+ * TEST of bytes and words (not fused: the lazy flags' widths), CMP of
+ * memory (dwords and bytes at [EBX + disp] and [EBX + ECX*4 + disp],
+ * against registers and immediates: fused too), and the
  * lazy flags of ADD, SUB, AND, INC/DEC, SHL, IMUL, NEG and of EFLAGS
  * itself (after STC/CMC) */
 static void flag_producer(Code *c, Rng *g)
 {
     int a = (int)(rnd(g) % 8), b = (int)(rnd(g) % 8), d = dst_reg(g);
-    switch (rnd(g) % 12) {
+    uint32_t disp = rnd(g) % 32 == 0 ? 0xffd + rnd(g) % 8 : (rnd(g) % 0x3f0) * 4;
+    int bi = rnd(g) & 1; /* [ebx + disp] or [ebx + ecx*4 + disp] */
+    switch (rnd(g) % 15) {
+    case 12: /* cmp m32, r; cmp r, m32; cmp m8, r8 (AL..BH) */
+        put(c, (int[]){ 0x39, 0x3b, 0x38 }[rnd(g) % 3]);
+        put(c, (bi ? 0x84 : 0x83) | a << 3);
+        if (bi)
+            put(c, 0x8b);
+        put32(c, disp);
+        break;
+    case 13: case 14: { /* cmp m32, imm32 / imm8; cmp m8, imm8 */
+        int f = (int)(rnd(g) % 3);
+        put(c, (int[]){ 0x81, 0x83, 0x80 }[f]);
+        put(c, bi ? 0xbc : 0xbb);
+        if (bi)
+            put(c, 0x8b);
+        put32(c, disp);
+        uint32_t v = rnd(g) % 2 ? rnd(g) : rnd(g) % 4;
+        if (f)
+            put(c, v);
+        else
+            put32(c, v);
+        break;
+    }
     case 0: put(c, 0x39); put(c, 0xc0 | a << 3 | b); break;                 /* cmp b, a */
     case 1: put(c, 0x3b); put(c, 0xc0 | a << 3 | b); break;                 /* cmp a, b */
     case 2: put(c, 0x85); put(c, 0xc0 | a << 3 | b); break;                 /* test b, a */
