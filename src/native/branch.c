@@ -135,21 +135,29 @@ void native_resolve_sites(NativeState *ns)
     ns->nsites = 0;
 }
 
-/* The sites of both links (RSI = cpu->cur_tb, RAX = the next op), then
- * the shared exit */
-static void emit_sites(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
+/* The sites of the links in mask (bit slot; RSI = cpu->cur_tb, RAX =
+ * the next op), then the shared exit */
+static void emit_sites(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int mask)
 {
-    emit_site(e, ns, tb, op, 0, X_RSI);
-    emit_site(e, ns, tb, op, 1, X_RSI);
+    for (int slot = 0; slot < 2; slot++)
+        if (mask >> slot & 1)
+            emit_site(e, ns, tb, op, slot, X_RSI);
     x_patch(e, x_jmp(e), ns->exit);
 }
 
 /* After a block's last op was called (translate.c), RAX the op it
- * returned: direct jumps for both links, else the shared exit. */
+ * returned: direct jumps for the links it follows with jump_direct (JMP
+ * and CALL rel: link 0; the op after a block's last instruction,
+ * op_block_end: link 1; a Jcc: both), else the shared exit (RET and the
+ * indirect jumps: their successors vary). */
 void native_emit_chain_exit(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
 {
-    x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
-    emit_sites(e, ns, tb, op);
+    int cc, mask = op->fn == op_jmp_J || op->fn == op_call_J ? 1
+                 : op == &tb->ops[tb->nops - 1] && tb->nops > tb->ninsns ? 2
+                 : op->fn == op_jcc_J || branch_form(op->fn, &cc) >= 0 ? 3 : 0;
+    if (mask)
+        x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
+    emit_sites(e, ns, tb, op, mask);
 }
 
 /* Both sides of a branch, each jump_direct(cpu, j, target, slot) then on
@@ -191,7 +199,7 @@ static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op,
     x_store64(e, X_RBX, OFF(link_from), X_RCX);
     x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
     const uint8_t *sites = e->p;
-    emit_sites(e, ns, tb, op);
+    emit_sites(e, ns, tb, op, 3);
     for (int k = 0; k < 3; k++) /* jump_direct_slow(cpu, target, slot) */
         x_patch(e, slow[k], e->p);
     const E386Op *(*slow_fn)(E386Cpu *, uint32_t, int) = jump_direct_slow;
@@ -357,6 +365,8 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
 
 int native_emit_branch(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
+    if (i + 2 < tb->nops)
+        return 0; /* not a block end (branch_form is a search) */
     const E386Op *op = &tb->ops[i];
     int cc, form = branch_form(op->fn, &cc);
     int prev_cc, prev = i > 0 ? branch_form(tb->ops[i - 1].fn, &prev_cc) : -1;
