@@ -1,39 +1,44 @@
-/* Conditional block ends in host code (native step 3): a Jcc that ends a
- * block (op_jcc_J, or its fixed-condition handler) and the fused
- * compare-and-branch of registers (cpu/fuse.c, cmp_jcc) compute their
- * condition inline and follow the block's link as jump_direct does: the
- * same stores (eip, cur_tb, icount, link_from, the chain_hits count) under
- * the same checks (a fast link, no exit request, budget left), and
- * jump_direct_slow called otherwise.  cpu->cur is the branch's op, as
- * under run_chain, for the dispatcher's exit check.  A Jcc reads the lazy
- * flags as cc_cond does for SUB, LOGIC and the zero and sign conditions
- * of the other kinds; anything else (EFLAGS, parity, overflow after an
- * arithmetic op) calls the handler.  The guest's condition codes are the
- * host's: after a host CMP of the two operands shifted to the top
- * (cc_cond's comparison) or a TEST of the result shifted so (OF = CF = 0,
- * as after a LOGIC kind) the host Jcc of the same code decides.
+/* Block ends in host code (native step 3).
  *
- * Direct jumps.  When the link a side follows already leads, at
- * translation, to a block whose code exists (published, waiting for its
- * window's seal, or this very block), that side jumps straight to that
- * code's op 0 instead of the shared exit, guarded by two compares: the
- * link still leads there (cur_tb just set from it is that Tb) and that
- * block is still valid.  Why nothing stale can run through it:
- * - invalidation (op_tb_stale) clears tb->valid first: the guard fails
- *   and the shared exit hands the stale op to the dispatcher, which runs
- *   op_tb_stale as before; a re-link to the new block fails the first
- *   compare;
- * - the successor's code is never older than this block's: it was
- *   written before (or is this block), so it is executable whenever this
- *   block's is (windows are sealed in order);
- * - a flush (codebuf.h) only empties the buffer when the next run
- *   starts, and a Tb's memory is reused only by a translation after the
- *   flush, which runs from the main loop: within the flushing run every
- *   block reached is one of before the flush with its code intact, and
- *   after it no code of before the flush is reachable (new Tbs start
- *   without code), so the embedded pointers are never followed again.
- * The exit-request check run_chain makes after the branch stays, just
- * before the jump. */
+ * Conditional branches: a Jcc that ends a block (op_jcc_J, or its
+ * fixed-condition handler) and the fused compare-and-branch (cpu/fuse.c,
+ * cmp_jcc: registers, immediates, dwords and bytes in memory) compute
+ * their condition inline and follow the block's link as jump_direct does:
+ * the same stores (eip, cur_tb, icount, link_from, the chain_hits count)
+ * under the same checks (a fast link, no exit request, budget left), and
+ * jump_direct_slow called otherwise.  cpu->cur is the branch's op, as
+ * under run_chain, for the dispatcher's exit check and a fault in the
+ * compare's memory read.  A Jcc reads the lazy flags as cc_cond does for
+ * SUB, LOGIC and the zero and sign conditions of the other kinds;
+ * anything else (EFLAGS, parity, overflow after arithmetic, ZF after MUL)
+ * calls the handler.  The guest's condition codes are the host's: after a
+ * host CMP of the two operands shifted to the top (cc_cond's comparison)
+ * or a TEST of the result shifted so (OF = CF = 0, as after a LOGIC kind)
+ * the host Jcc of the same code decides.
+ *
+ * Direct jumps.  Where a block end follows a link with jump_direct
+ * (these branches, and after the call of JMP/CALL rel and of op_block_end)
+ * a site per link compares cpu->cur_tb with the successor it was made for
+ * and jumps straight to that block's op-0 code when it is the successor,
+ * the op to go on with is its first and it is still valid, after
+ * run_chain's exit-request check; anything else takes the shared exit.
+ * A site is set at translation when its link already leads to a block
+ * with code (published, waiting in the open window, or this one), else
+ * when the open window is sealed if its link leads to one by then (the
+ * site's bytes are still writable: nothing is patched after its seal);
+ * never else: its compare matches no cur_tb.  Why nothing stale runs:
+ * - invalidation (op_tb_stale) clears tb->valid: the guard fails and the
+ *   shared exit hands the stale op to the dispatcher, which runs
+ *   op_tb_stale as before; a re-link to a new block fails the compare;
+ * - a site's target was written before the site's window is sealed (an
+ *   earlier window, or this one), so it is executable whenever the site is;
+ * - a flush (codebuf.h) only empties the buffer when the next run starts,
+ *   and a Tb's memory is reused only by a translation after the flush,
+ *   which runs from the main loop: within the flushing run every block
+ *   reached is one of before the flush with its code intact, and after
+ *   it no code of before the flush is reachable (new Tbs start without
+ *   code; the sites and pending blocks of before are dropped), so the
+ *   embedded pointers are never followed again. */
 #include <stddef.h>
 #include <string.h>
 #include "core/ops.h"
