@@ -47,6 +47,10 @@ int mov_inline_kind(OpFn f);
  * both; any other block of two or more ending in a Jcc: the Jcc's
  * condition fixed in its handler */
 void fuse_compare_branch(E386Op *ops, int ninsns);
+/* for the native back end: the fused handler f's compare form (CJ_*) and
+ * condition (*cc), CJ_KINDS for a Jcc with its condition fixed (*cc), -1
+ * for any other handler */
+int branch_form(OpFn f, int *cc);
 /* x87 runs (cpu/x87_run.c): FLD m64 + arithmetic with a double (+ a
  * popping ST(i),ST(0) arithmetic), integer register ops between them
  * allowed, as one op */

@@ -136,3 +136,19 @@ void fuse_compare_branch(E386Op *ops, int ninsns)
     else
         j->fn = jcc_table[j->sub & 15];
 }
+
+int branch_form(OpFn f, int *cc)
+{
+    for (int c = 0; c < 16; c++) {
+        if (jcc_table[c] == f) {
+            *cc = c;
+            return CJ_KINDS;
+        }
+        for (int k = 0; k < CJ_KINDS; k++)
+            if (cj_table[k][c] && cj_table[k][c] == f) {
+                *cc = c;
+                return k;
+            }
+    }
+    return -1;
+}

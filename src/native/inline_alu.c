@@ -34,8 +34,7 @@
 #define LFAST_OFF ((int32_t)offsetof(E386Cpu, mem.lfast))
 #define FLAT_OFF(s) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, flat)))
 
-/* translate.c's OP_MAX_BYTES: the room it gives each op */
-enum { ALU_ADC = 2, ALU_SBB = 3, ALU_CMP = 7, OP_BYTES = 256 };
+enum { ALU_ADC = 2, ALU_SBB = 3, ALU_CMP = 7 };
 
 /* ---- encodings this file needs beyond x64emit's ---- */
 
@@ -507,15 +506,15 @@ int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
     }
     AluInline ai;
     int is_alu = alu_inline_info(op, &ai);
-    /* translate.c gives the block OP_BYTES per op: a form longer than
-     * that (a memory operand with a carry-in, about 300) is inline if the
-     * ops after it keep their room, else it is the handler's call */
+    /* a form longer than OP_MAX_BYTES (a memory operand with a carry-in,
+     * about 300) is inline if the ops after it keep their room (the last
+     * one's includes BRANCH_BYTES), else it is the handler's call */
     uint8_t *at = e->p;
     int overflow = e->overflow;
     int done = is_alu ? emit_alu(e, ns, tb, i, &ai) : op->fn == op_setcc ? emit_setcc(e, ns, tb, i)
              : emit_move(e, ns, tb, i);
     if (done && !e->overflow &&
-        (size_t)(e->end - e->p) >= (size_t)(tb->nops - i - 1) * OP_BYTES)
+        (size_t)(e->end - e->p) >= (size_t)(tb->nops - i - 1) * OP_MAX_BYTES + BRANCH_BYTES)
         return 1;
     e->p = at;
     e->overflow = overflow;

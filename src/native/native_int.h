@@ -20,8 +20,21 @@ typedef struct NativeState {
     /* while translating: jumps to a later op's code, patched at the end */
     struct { size_t at; int op; } fix[128];
     int nfix;
+    /* direct jump sites of pending blocks whose link led nowhere with
+     * code yet: tried again when their window is sealed (branch.c) */
+    struct NativeSite { const Tb *tb; int slot; uint8_t *imm, *rel; } sites[1024];
+    int nsites;
+    const Tb *self;          /* the block being translated */
+    const uint8_t *self_op0; /* and where its op 0's code starts */
 } NativeState;
+typedef struct NativeSite NativeSite;
 enum { TB_PENDING = 0xffffffffu };
+
+/* The room native_translate gives a block: OP_MAX_BYTES per op (an
+ * inline load or store takes about 200) plus BRANCH_BYTES for an inline
+ * block end (branch.c); a longer form fits only if the ops after it keep
+ * theirs (inline_alu.c) */
+enum { OP_MAX_BYTES = 256, BRANCH_BYTES = 1024 };
 
 /* A block's host code starts with a table of nops uint32 offsets (from
  * the table) of each op's code: the dispatcher enters at any op. */
@@ -32,6 +45,12 @@ struct Emit;
 void native_emit_call(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* a jump to op j's code (j > the op being emitted), patched at the end */
 void native_jump_to_op(struct Emit *e, NativeState *ns, int j);
+/* op i as a block end in host code (branch.c): 1 emitted, 0 not */
+int native_emit_branch(struct Emit *e, NativeState *ns, const Tb *tb, int i);
+/* after a called last op: direct jumps to the linked blocks, else out */
+void native_emit_chain_exit(struct Emit *e, NativeState *ns, const Tb *tb, const E386Op *op);
+/* the open window is about to be sealed: point its sites where their links lead now */
+void native_resolve_sites(NativeState *ns);
 /* op i's inline fast path, if it has one (inline.c): 1 emitted, 0 not */
 int native_inline_op(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* ... of the ALU forms and shifts inline.c leaves (inline_alu.c) */

@@ -14,6 +14,7 @@ enum {
 /* Seal the open window: its blocks' code becomes theirs to run. */
 static void publish(E386Cpu *cpu, NativeState *ns)
 {
+    native_resolve_sites(ns);
     if (codebuf_seal(ns->buf) != 0) {
         ns->full = 1; /* the host refused: interpret from here on */
         return;
@@ -80,6 +81,11 @@ void native_run_chain(E386Cpu *cpu, const E386Op *op)
     if (ns && ns->buf->reset_pending) { /* no block's code is live now */
         codebuf_run_starts(ns->buf);
         ns->full = 0;
+        /* blocks translated after the flush (by the run that flushed)
+         * had their code in what was just emptied: theirs is gone too */
+        ns->npending = 0;
+        ns->pending_hits = 0;
+        ns->nsites = 0;
     }
     for (;;) {
         const uint8_t *code = ns ? code_for(cpu, ns, op) : NULL;
@@ -108,6 +114,7 @@ void native_flush(E386Cpu *cpu)
         codebuf_reset_later(ns->buf);
         ns->npending = 0; /* their Tbs are gone */
         ns->pending_hits = 0;
+        ns->nsites = 0;
     }
 }
 

@@ -15,7 +15,6 @@
 #include "native/x64emit.h"
 
 enum {
-    OP_MAX_BYTES = 256, /* the most one op's code takes (an inline load or store: about 200) */
     MAX_OPS = 128,      /* more than a block has (exec.c's TB_MAX_INSNS + 1) */
     CPU_REG = X_RBX,    /* cpu, callee-saved across the handlers */
 };
@@ -135,7 +134,7 @@ void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
     memcpy(&fn, &op->fn, sizeof fn);
     x_call(e, fn);
     if (i + 1 == tb->nops) { /* the last op never continues in the block */
-        x_patch(e, x_jmp(e), ns->exit);
+        native_emit_chain_exit(e, ns, tb, op);
         return;
     }
     x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)(op + 1));
@@ -167,7 +166,7 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     if (tb->nops > MAX_OPS)
         return NULL; /* interpreted */
     size_t table = ((size_t)tb->nops * 4 + 15) & ~(size_t)15;
-    size_t max = table + (size_t)tb->nops * OP_MAX_BYTES;
+    size_t max = table + (size_t)tb->nops * OP_MAX_BYTES + BRANCH_BYTES;
     uint8_t *p = codebuf_begin(ns->buf, max);
     if (!p) {
         ns->full = 1;
@@ -179,17 +178,25 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
         x_byte(&e, 0xcc); /* the table, filled below */
     uint32_t off[MAX_OPS];
     ns->nfix = 0;
+    int nsites = ns->nsites;
+    ns->self = tb;
+    ns->self_op0 = p + table;
     for (int i = 0; i < tb->nops; i++) {
         off[i] = (uint32_t)x_len(&e);
+        if (native_emit_branch(&e, ns, tb, i))
+            continue;
         if (i + 1 == tb->nops || !native_inline_op(&e, ns, tb, i))
             native_emit_call(&e, ns, tb, i);
     }
     if (e.overflow) { /* cannot happen: OP_MAX_BYTES covers every form */
         ns->full = 1;
+        ns->self = NULL;
+        ns->nsites = nsites; /* none of its sites */
         return NULL;
     }
     for (int k = 0; k < ns->nfix; k++)
         x_patch(&e, ns->fix[k].at, p + off[ns->fix[k].op]);
+    ns->self = NULL;
     memcpy(p, off, (size_t)tb->nops * 4);
     codebuf_commit(ns->buf, p, x_len(&e));
     return (const uint32_t *)p; /* executable once the window is sealed */

@@ -273,3 +273,23 @@ void x_patch(Emit *e, size_t at, const uint8_t *target)
         b[i] = (uint8_t)((uint32_t)rel >> 8 * i);
     memcpy(e->start + at, b, 4);
 }
+
+void x_shl_cl32(Emit *e, int r)
+{
+    rex(e, 0, 0, r);
+    x_byte(e, 0xd3);
+    modrm_rr(e, 4, r);
+}
+
+void x_test_rr32(Emit *e, int a, int b)
+{
+    rex(e, 0, b, a);
+    x_byte(e, 0x85);
+    modrm_rr(e, b, a);
+}
+
+void x_add_m64_imm8(Emit *e, int base, int32_t disp, int8_t imm)
+{
+    mem_op(e, 1, 0x83, 0, base, disp);
+    x_byte(e, (uint8_t)imm);
+}

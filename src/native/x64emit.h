@@ -60,4 +60,8 @@ void x_jmp_reg(Emit *e, int r);
 size_t x_jcc(Emit *e, int cc);
 size_t x_jmp(Emit *e);
 void x_patch(Emit *e, size_t at, const uint8_t *target);
+/* for the block ends (branch.c) */
+void x_shl_cl32(Emit *e, int r);                    /* r <<= CL (mod 32) */
+void x_test_rr32(Emit *e, int a, int b);
+void x_add_m64_imm8(Emit *e, int base, int32_t disp, int8_t imm);
 #endif

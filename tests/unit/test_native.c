@@ -272,6 +272,62 @@ static void insn(Code *c, Rng *g)
     }
 }
 
+/* What a block-ending Jcc reads: the fused compares of registers (CMP
+ * both ways, TEST, with an immediate, EAX with an imm32), compares and
+ * TEST of bytes and words (not fused: the lazy flags' widths), CMP of
+ * memory (dwords and bytes at [EBX + disp] and [EBX + ECX*4 + disp],
+ * against registers and immediates: fused too), and the
+ * lazy flags of ADD, SUB, AND, INC/DEC, SHL, IMUL, NEG and of EFLAGS
+ * itself (after STC/CMC) */
+static void flag_producer(Code *c, Rng *g)
+{
+    int a = (int)(rnd(g) % 8), b = (int)(rnd(g) % 8), d = dst_reg(g);
+    uint32_t disp = rnd(g) % 32 == 0 ? 0xffd + rnd(g) % 8 : (rnd(g) % 0x3f0) * 4;
+    int bi = rnd(g) & 1; /* [ebx + disp] or [ebx + ecx*4 + disp] */
+    switch (rnd(g) % 15) {
+    case 12: /* cmp m32, r; cmp r, m32; cmp m8, r8 (AL..BH) */
+        put(c, (int[]){ 0x39, 0x3b, 0x38 }[rnd(g) % 3]);
+        put(c, (bi ? 0x84 : 0x83) | a << 3);
+        if (bi)
+            put(c, 0x8b);
+        put32(c, disp);
+        break;
+    case 13: case 14: { /* cmp m32, imm32 / imm8; cmp m8, imm8 */
+        int f = (int)(rnd(g) % 3);
+        put(c, (int[]){ 0x81, 0x83, 0x80 }[f]);
+        put(c, bi ? 0xbc : 0xbb);
+        if (bi)
+            put(c, 0x8b);
+        put32(c, disp);
+        uint32_t v = rnd(g) % 2 ? rnd(g) : rnd(g) % 4;
+        if (f)
+            put(c, v);
+        else
+            put32(c, v);
+        break;
+    }
+    case 0: put(c, 0x39); put(c, 0xc0 | a << 3 | b); break;                 /* cmp b, a */
+    case 1: put(c, 0x3b); put(c, 0xc0 | a << 3 | b); break;                 /* cmp a, b */
+    case 2: put(c, 0x85); put(c, 0xc0 | a << 3 | b); break;                 /* test b, a */
+    case 3: put(c, 0x83); put(c, 0xf8 | b); put(c, rnd(g) % 4 ? rnd(g) % 8 : rnd(g)); break; /* cmp b, imm8 */
+    case 4: put(c, 0x81); put(c, 0xf8 | b); put32(c, rnd(g) % 2 ? rnd(g) : rnd(g) % 64); break;
+    case 5: put(c, 0x3d); put32(c, rnd(g) % 2 ? rnd(g) : rnd(g) % 64); break; /* cmp eax, imm32 */
+    case 6: put(c, rnd(g) & 1 ? 0x38 : 0x84); put(c, 0xc0 | a << 3 | b); break; /* cmp/test r8 */
+    case 7: put(c, 0x66); put(c, rnd(g) & 1 ? 0x39 : 0x85); put(c, 0xc0 | a << 3 | b); break; /* r16 */
+    case 8: put(c, (int[]){ 0x01, 0x29, 0x21 }[rnd(g) % 3]); put(c, 0xc0 | a << 3 | d); break; /* add/sub/and */
+    case 9: put(c, (rnd(g) & 1 ? 0x40 : 0x48) | d); break;                 /* inc / dec */
+    case 10: put(c, 0xc1); put(c, 0xe0 | d); put(c, 1 + rnd(g) % 31); break; /* shl d, n */
+    default: put(c, (int[]){ 0xf9, 0xf5 }[rnd(g) % 2]); break;             /* stc / cmc: EFLAGS */
+    }
+    if (rnd(g) % 8 == 0) { /* imul or neg: MUL and NEG kinds */
+        if (rnd(g) & 1) {
+            put(c, 0x0f); put(c, 0xaf); put(c, 0xc0 | d << 3 | a);
+        } else {
+            put(c, 0xf7); put(c, 0xd8 | d);
+        }
+    }
+}
+
 /* mov eax, imm32 (the patched immediate); at iteration ECX == k, without
  * a branch (so in the same block): mov [CODE + 1], edx, else a store to
  * the data page; body; add ebx, 16 (so that accesses reach the unmapped
@@ -283,20 +339,24 @@ static void make_program(Code *c, Rng *g)
     c->n = 0;
     put(c, 0xb8);
     put32(c, 0x1234);
-    if (rnd(g) % 2) {
+    int smc = rnd(g) % 3, away_at = 0, store_at = 0; /* none, this block, the last block */
+    if (smc) {
         uint32_t k = 1 + rnd(g) % 6, away = DATA + 0x800 - (CODE + 1);
         put(c, 0x89); put(c, 0xce);                     /* mov esi, ecx */
         put(c, 0x83); put(c, 0xee); put(c, k);          /* sub esi, k */
         put(c, 0xf7); put(c, 0xde);                     /* neg esi: CF = esi != 0 */
         put(c, 0x19); put(c, 0xf6);                     /* sbb esi, esi */
-        put(c, 0x81); put(c, 0xe6); put32(c, away);     /* and esi, away */
-        put(c, 0x89); put(c, 0x96); put32(c, CODE + 1); /* mov [esi + CODE + 1], edx */
+        put(c, 0x81); put(c, 0xe6);                     /* and esi, away */
+        away_at = c->n;
+        put32(c, away);
+        put(c, 0x89); put(c, 0x96);                     /* mov [esi + CODE + 1], edx */
+        store_at = c->n;
+        put32(c, CODE + 1);
     }
     int n = 4 + (int)(rnd(g) % 40);
     for (int i = 0; i < n; i++) {
-        if (rnd(g) % 5 == 0) { /* cmp/test; jcc over the next instruction */
-            put(c, rnd(g) & 1 ? 0x39 : 0x85);
-            put(c, 0xc0 | (int)(rnd(g) % 8) << 3 | (int)(rnd(g) % 8));
+        if (rnd(g) % 4 == 0) { /* a flag producer; jcc over the next instruction */
+            flag_producer(c, g);
             Code next = { .n = 0 };
             insn(&next, g);
             put(c, 0x70 | rnd(g) % 16);
@@ -305,6 +365,15 @@ static void make_program(Code *c, Rng *g)
             c->n += next.n;
         } else {
             insn(c, g);
+        }
+    }
+    if (smc == 2) { /* the store patches this mov's immediate instead: a block that is not running */
+        uint32_t at = CODE + (uint32_t)c->n + 1, away = DATA + 0x800 - at;
+        put(c, 0xb8);
+        put32(c, 0x5678);
+        for (int i = 0; i < 4; i++) {
+            c->b[store_at + i] = (uint8_t)(at >> 8 * i);
+            c->b[away_at + i] = (uint8_t)(away >> 8 * i);
         }
     }
     put(c, 0x83); put(c, 0xc3); put(c, 16); /* add ebx, 16 */
@@ -354,6 +423,11 @@ static int same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb
     if (a->cc_op != b->cc_op || a->cc_size != b->cc_size || a->cc_dst != b->cc_dst || a->cc_src1 != b->cc_src1 ||
         a->cc_src2 != b->cc_src2)
         return 0;
+    e386_stats sa, sb; /* the same links followed, the same blocks invalidated */
+    e386_get_stats(a, &sa);
+    e386_get_stats(b, &sb);
+    if (sa.chain_hits != sb.chain_hits || sa.tb_invalidated != sb.tb_invalidated)
+        return 0;
     static uint8_t ma[0x1000], mb[0x1000];
     static const uint32_t pages[2] = { DATA, CODE };
     for (int p = 0; p < 2; p++) {
@@ -377,6 +451,10 @@ static int twin_run(Rng *g, int linear, int *faults, int *translated)
         e386_exit xa, xb;
         int ra = e386_run(a, budget, &xa), rb = e386_run(b, budget, &xb);
         ok = ra == rb && same(a, b, &xa, &xb);
+        if (rnd(g) % 8 == 0) { /* a flush between runs, the blocks linked and with code */
+            tb_flush(a);
+            tb_flush(b);
+        }
         if (ra != E386_EXIT_INSN_LIMIT) {
             *faults += ra == E386_EXIT_EXCEPTION;
             break;

@@ -1,0 +1,389 @@
+/* Block ends in host code (native step 3).
+ *
+ * Conditional branches: a Jcc that ends a block (op_jcc_J, or its
+ * fixed-condition handler) and the fused compare-and-branch (cpu/fuse.c,
+ * cmp_jcc: registers, immediates, dwords and bytes in memory) compute
+ * their condition inline and follow the block's link as jump_direct does:
+ * the same stores (eip, cur_tb, icount, link_from, the chain_hits count)
+ * under the same checks (a fast link, no exit request, budget left), and
+ * jump_direct_slow called otherwise.  cpu->cur is the branch's op, as
+ * under run_chain, for the dispatcher's exit check and a fault in the
+ * compare's memory read.  A Jcc reads the lazy flags as cc_cond does for
+ * SUB, LOGIC and the zero and sign conditions of the other kinds;
+ * anything else (EFLAGS, parity, overflow after arithmetic, ZF after MUL)
+ * calls the handler.  The guest's condition codes are the host's: after a
+ * host CMP of the two operands shifted to the top (cc_cond's comparison)
+ * or a TEST of the result shifted so (OF = CF = 0, as after a LOGIC kind)
+ * the host Jcc of the same code decides.
+ *
+ * Direct jumps.  Where a block end follows a link with jump_direct
+ * (these branches, and after the call of JMP/CALL rel and of op_block_end)
+ * a site per link compares cpu->cur_tb with the successor it was made for
+ * and jumps straight to that block's op-0 code when it is the successor,
+ * the op to go on with is its first and it is still valid, after
+ * run_chain's exit-request check; anything else takes the shared exit.
+ * A site is set at translation when its link already leads to a block
+ * with code (published, waiting in the open window, or this one), else
+ * when the open window is sealed if its link leads to one by then (the
+ * site's bytes are still writable: nothing is patched after its seal);
+ * never else: its compare matches no cur_tb.  Why nothing stale runs:
+ * - invalidation (op_tb_stale) clears tb->valid: the guard fails and the
+ *   shared exit hands the stale op to the dispatcher, which runs
+ *   op_tb_stale as before; a re-link to a new block fails the compare;
+ * - a site's target was written before the site's window is sealed (an
+ *   earlier window, or this one), so it is executable whenever the site is;
+ * - a flush (codebuf.h) only empties the buffer when the next run starts,
+ *   and a Tb's memory is reused only by a translation after the flush,
+ *   which runs from the main loop: within the flushing run every block
+ *   reached is one of before the flush with its code intact, and after
+ *   it no code of before the flush is reachable (new Tbs start without
+ *   code; the sites and pending blocks of before are dropped), so the
+ *   embedded pointers are never followed again. */
+#include <stddef.h>
+#include <string.h>
+#include "core/ops.h"
+#include "native/native_int.h"
+#include "native/x64emit.h"
+
+#define OFF(f) ((int32_t)offsetof(E386Cpu, f))
+#define REG_OFF(n) ((int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)(n)))
+
+static uint32_t jcc_target(const E386Op *j)
+{
+    uint32_t t = next_eip(j) + j->imm;
+    return j->opsize == 2 ? (t & 0xffff) : t;
+}
+
+static uintptr_t fn_addr(const void *fnp, size_t n)
+{
+    uintptr_t a = 0;
+    memcpy(&a, fnp, n);
+    return a;
+}
+
+/* the host code of succ's op 0 if it has code now, else NULL */
+static const uint8_t *succ_code(const NativeState *ns, const Tb *succ)
+{
+    if (succ == ns->self)
+        return ns->self_op0;
+    const uint32_t *t = succ->native;
+    for (int k = 0; !t && succ->heat == TB_PENDING && k < ns->npending; k++)
+        if (ns->pending[k].tb == succ)
+            t = ns->pending[k].code;
+    return t ? (const uint8_t *)t + t[0] : NULL;
+}
+
+/* Where link slot of tb leads now, as a direct jump's target: the
+ * successor and its op 0's code, or 0 */
+static int site_target(const NativeState *ns, const Tb *tb, int slot, const Tb **succ, const uint8_t **code)
+{
+    const TbLink *l = &tb->link[slot];
+    *succ = l->ops ? l->tb : NULL;
+    *code = *succ && (*succ)->valid && l->ops == (*succ)->ops ? succ_code(ns, *succ) : NULL;
+    return *code != NULL;
+}
+
+static void put_site(uint8_t *imm, uint8_t *rel, const Tb *succ, const uint8_t *code)
+{
+    uint64_t v = (uint64_t)(uintptr_t)succ;
+    for (int k = 0; k < 8; k++)
+        imm[k] = (uint8_t)(v >> 8 * k);
+    uint32_t d = (uint32_t)(int32_t)(code - (rel + 4));
+    for (int k = 0; k < 4; k++)
+        rel[k] = (uint8_t)(d >> 8 * k);
+}
+
+/* A direct jump site for link slot of tb, RAX the op to go on with and
+ * cur the register holding cpu->cur_tb: when cur_tb is the successor the
+ * site was made for, RAX its first op and that block valid, (after
+ * run_chain's exit check) jump to its code; with another cur_tb go on
+ * below; else the shared exit.  The successor and the jump are set now
+ * if the link leads to a block with code, else when the window is sealed
+ * (native_resolve_sites), else never: NULL matches no cur_tb. */
+static void emit_site(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int slot, int cur)
+{
+    uint8_t *imm = e->p + 2;
+    x_mov_ri64(e, X_RDI, 0);
+    x_cmp_rr64(e, cur, X_RDI);
+    size_t other = x_jcc(e, X_NE);
+    x_cmp_rm64(e, X_RAX, X_RDI, (int32_t)offsetof(Tb, ops));
+    x_patch(e, x_jcc(e, X_NE), ns->exit);
+    x_cmp_m8_imm8(e, X_RDI, (int32_t)offsetof(Tb, valid), 0);
+    x_patch(e, x_jcc(e, X_E), ns->exit);
+    if (!(op->fx & FX_INEXACT)) {
+        x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
+        x_patch(e, x_jcc(e, X_NE), ns->exit);
+    }
+    size_t jmp = x_jmp(e);
+    x_patch(e, jmp, ns->exit);
+    x_patch(e, other, e->p);
+    if (e->overflow)
+        return;
+    const Tb *succ;
+    const uint8_t *code;
+    if (site_target(ns, tb, slot, &succ, &code))
+        put_site(imm, e->start + jmp, succ, code);
+    else if (ns->nsites < (int)(sizeof ns->sites / sizeof ns->sites[0]))
+        ns->sites[ns->nsites++] = (NativeSite){ .tb = tb, .slot = slot, .imm = imm, .rel = e->start + jmp };
+}
+
+void native_resolve_sites(NativeState *ns)
+{
+    const uint8_t *open = ns->buf->base + ns->buf->sealed; /* writable from here */
+    for (int k = 0; k < ns->nsites; k++) {
+        const NativeSite *st = &ns->sites[k];
+        const Tb *succ;
+        const uint8_t *code;
+        if (st->imm >= open && st->tb->valid && site_target(ns, st->tb, st->slot, &succ, &code))
+            put_site(st->imm, st->rel, succ, code);
+    }
+    ns->nsites = 0;
+}
+
+/* The sites of the links in mask (bit slot; RSI = cpu->cur_tb, RAX =
+ * the next op), then the shared exit */
+static void emit_sites(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int mask)
+{
+    for (int slot = 0; slot < 2; slot++)
+        if (mask >> slot & 1)
+            emit_site(e, ns, tb, op, slot, X_RSI);
+    x_patch(e, x_jmp(e), ns->exit);
+}
+
+/* After a block's last op was called (translate.c), RAX the op it
+ * returned: direct jumps for the links it follows with jump_direct (JMP
+ * and CALL rel: link 0; the op after a block's last instruction,
+ * op_block_end: link 1; a Jcc: both), else the shared exit (RET and the
+ * indirect jumps: their successors vary). */
+void native_emit_chain_exit(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
+{
+    int cc, mask = op->fn == op_jmp_J || op->fn == op_call_J ? 1
+                 : op == &tb->ops[tb->nops - 1] && tb->nops > tb->ninsns ? 2
+                 : op->fn == op_jcc_J || branch_form(op->fn, &cc) >= 0 ? 3 : 0;
+    if (mask)
+        x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
+    emit_sites(e, ns, tb, op, mask);
+}
+
+/* Both sides of a branch, each jump_direct(cpu, j, target, slot) then on
+ * to the op it returns; op is the one run_chain ran (its fx).  taken[]
+ * are the jumps to the taken side (patched here); the code before falls
+ * into the not-taken side.  The sides share the link following (RCX the
+ * link, R12 its slot: callee-saved and otherwise unused by the blocks),
+ * the slow path and the sites; handler[] (if any) are jumps to a call of
+ * op's handler, which goes on to the sites too. */
+static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, const E386Op *j, size_t *taken,
+                       int ntaken, size_t *handler, int nhandler)
+{
+    size_t to_follow = 0;
+    for (int side = 1; side >= 0; side--) {
+        if (side == 0)
+            for (int k = 0; k < ntaken; k++)
+                x_patch(e, taken[k], e->p);
+        x_store32_imm(e, X_RBX, OFF(eip), side ? next_eip(j) : jcc_target(j));
+        x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[side]);
+        x_mov_ri32(e, X_R12, (uint32_t)side);
+        if (side)
+            to_follow = x_jmp(e);
+    }
+    x_patch(e, to_follow, e->p);
+    size_t slow[3];
+    x_load64(e, X_RAX, X_RCX, (int32_t)offsetof(TbLink, ops));
+    x_test_rr64(e, X_RAX, X_RAX);
+    slow[0] = x_jcc(e, X_E);
+    x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
+    slow[1] = x_jcc(e, X_NE);
+    x_load64(e, X_RDX, X_RBX, OFF(icount));
+    x_cmp_rm64(e, X_RDX, X_RBX, OFF(budget_end));
+    slow[2] = x_jcc(e, X_AE);
+    x_load64(e, X_RSI, X_RCX, (int32_t)offsetof(TbLink, tb));
+    x_store64(e, X_RBX, OFF(cur_tb), X_RSI);
+    x_load32(e, X_RDI, X_RCX, (int32_t)offsetof(TbLink, ninsns));
+    x_add_rr64(e, X_RDX, X_RDI);
+    x_store64(e, X_RBX, OFF(icount), X_RDX);
+    x_store64(e, X_RBX, OFF(link_from), X_RCX);
+    x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
+    const uint8_t *sites = e->p;
+    emit_sites(e, ns, tb, op, 3);
+    for (int k = 0; k < 3; k++) /* jump_direct_slow(cpu, target, slot) */
+        x_patch(e, slow[k], e->p);
+    const E386Op *(*slow_fn)(E386Cpu *, uint32_t, int) = jump_direct_slow;
+    x_mov_rr64(e, X_RDI, X_RBX);
+    x_load32(e, X_RSI, X_RBX, OFF(eip));
+    x_mov_rr64(e, X_RDX, X_R12);
+    x_call(e, fn_addr(&slow_fn, sizeof slow_fn));
+    x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
+    x_patch(e, x_jmp(e), sites);
+    if (!nhandler)
+        return;
+    for (int k = 0; k < nhandler; k++)
+        x_patch(e, handler[k], e->p);
+    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    x_mov_rr64(e, X_RDI, X_RBX);
+    x_call(e, fn_addr(&op->fn, sizeof op->fn));
+    x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
+    x_patch(e, x_jmp(e), sites);
+}
+
+static void store_cur(Emit *e, const E386Op *op)
+{
+    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    x_store64(e, X_RBX, OFF(cur), X_RSI);
+}
+
+/* a Jcc (condition cc) at the block's end */
+static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
+{
+    const E386Op *op = &tb->ops[i];
+    int c2 = cc >> 1, sub_ok = c2 == 1 || c2 == 2 || c2 == 3 || c2 == 6 || c2 == 7;
+    size_t taken[2], slow[3], to_logic, not_sub = 0;
+    int nslow = 0;
+    store_cur(e, op);
+    if (c2 == 5) { /* parity: the handler */
+        x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+        x_mov_rr64(e, X_RDI, X_RBX);
+        x_call(e, fn_addr(&op->fn, sizeof op->fn));
+        native_emit_chain_exit(e, ns, tb, op);
+        return;
+    }
+    x_load32(e, X_RAX, X_RBX, OFF(cc_op));
+    x_load32(e, X_RDX, X_RBX, OFF(cc_size)); /* CL = 32 - 8 * size: operands to the top */
+    x_shl_ri32(e, X_RDX, 3);
+    x_mov_ri32(e, X_RCX, 32);
+    x_alu_rr32(e, 5, X_RCX, X_RDX);
+    if (sub_ok) {
+        x_alu_ri32(e, 7, X_RAX, CC_SUB);
+        not_sub = x_jcc(e, X_NE);
+        x_load32(e, X_RDX, X_RBX, OFF(cc_src1));
+        x_load32(e, X_RSI, X_RBX, OFF(cc_src2));
+        x_shl_cl32(e, X_RDX);
+        x_shl_cl32(e, X_RSI);
+        x_alu_rr32(e, 7, X_RDX, X_RSI);
+        taken[0] = x_jcc(e, cc);
+        size_t nt = x_jmp(e);
+        x_patch(e, not_sub, e->p);
+        not_sub = nt; /* the not-taken side, patched below */
+    }
+    x_alu_ri32(e, 7, X_RAX, CC_LOGIC);
+    to_logic = x_jcc(e, X_E);
+    if (c2 == 2 || c2 == 4) { /* ZF and SF are the result's, but after EFLAGS (and ZF after MUL) */
+        x_alu_ri32(e, 7, X_RAX, CC_EFLAGS);
+        slow[nslow++] = x_jcc(e, X_E);
+        if (c2 == 2) {
+            x_alu_ri32(e, 7, X_RAX, CC_MUL);
+            slow[nslow++] = x_jcc(e, X_E);
+        }
+    } else {
+        slow[nslow++] = x_jmp(e);
+    }
+    x_patch(e, to_logic, e->p);
+    x_load32(e, X_RDX, X_RBX, OFF(cc_dst));
+    x_shl_cl32(e, X_RDX);
+    x_test_rr32(e, X_RDX, X_RDX);
+    taken[sub_ok] = x_jcc(e, cc);
+    if (sub_ok)
+        x_patch(e, not_sub, e->p);
+    emit_sides(e, ns, tb, op, op, taken, 1 + sub_ok, slow, nslow);
+}
+
+#define FLAT_OFF(sg) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(sg) + offsetof(Seg, flat)))
+/* AL..BH (reg_get's numbering): its byte in cpu->r[] on this little-endian host */
+#define BYTE_REG_OFF(n) (REG_OFF((n) & 3) + ((n) >> 2))
+
+/* a fused compare and branch (cmp_jcc): of registers, a register and an
+ * immediate, or memory at [base (+ index << scale) + disp] read as the
+ * specialised loads do (inline.c: a flat segment, linear memory, one
+ * page; else the handler, cpu->cur stored for a host fault) */
+static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int cc)
+{
+    const E386Op *op = &tb->ops[i];
+    int byte = kind == CJ_MI8 || kind == CJ_MR8 || kind == CJ_MR8_BI || kind == CJ_MI8_BI;
+    int bi = kind == CJ_MR8_BI || kind == CJ_MI8_BI || kind == CJ_MR_BI || kind == CJ_MI_BI;
+    int mem = kind != CJ_RR && kind != CJ_GR && kind != CJ_RI && kind != CJ_AI && kind != CJ_TEST;
+    int imm = kind == CJ_RI || kind == CJ_AI || kind == CJ_MI || kind == CJ_MI8 || kind == CJ_MI8_BI || kind == CJ_MI_BI;
+    size_t slow[3];
+    int nslow = 0;
+    store_cur(e, op);
+    if (mem) { /* RDX = the operand in memory */
+        x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(op->seg), 0);
+        slow[nslow++] = x_jcc(e, X_E);
+        x_load64(e, X_RDI, X_RBX, OFF(mem.lfast));
+        x_test_rr64(e, X_RDI, X_RDI);
+        slow[nslow++] = x_jcc(e, X_E);
+        x_load32(e, X_RAX, X_RBX, REG_OFF(op->base));
+        if (bi) {
+            x_load32(e, X_RCX, X_RBX, REG_OFF(op->index));
+            if (op->scale)
+                x_shl_ri32(e, X_RCX, op->scale);
+            x_alu_rr32(e, 0, X_RAX, X_RCX);
+        }
+        x_alu_ri32(e, 0, X_RAX, op->disp);
+        if (!byte) { /* (off & 0xfff) + 4 <= 0x1000 */
+            x_mov_rr64(e, X_RCX, X_RAX);
+            x_alu_ri32(e, 4, X_RCX, 0xfff);
+            x_alu_ri32(e, 7, X_RCX, 0x1000u - 4);
+            slow[nslow++] = x_jcc(e, X_A);
+        }
+        x_load_idx(e, byte ? 1 : 4, X_RDX, X_RDI, X_RAX);
+    }
+    /* RDX = a, RSI = b */
+    if (kind == CJ_GM) {
+        x_mov_rr64(e, X_RSI, X_RDX);
+        x_load32(e, X_RDX, X_RBX, REG_OFF(op->reg));
+    } else {
+        if (!mem)
+            x_load32(e, X_RDX, X_RBX, REG_OFF(kind == CJ_GR ? op->reg : kind == CJ_AI ? 0 : op->rm));
+        if (imm)
+            x_mov_ri32(e, X_RSI, byte ? op->imm & 0xff : op->imm);
+        else if (byte)
+            x_movzx8_load(e, X_RSI, X_RBX, BYTE_REG_OFF(op->reg));
+        else
+            x_load32(e, X_RSI, X_RBX, REG_OFF(kind == CJ_GR ? op->rm : op->reg));
+    }
+    x_mov_rr64(e, X_RAX, X_RDX);
+    if (kind == CJ_TEST) { /* cc_set(LOGIC, 4, a & b, 0, 0) */
+        x_alu_rr32(e, 4, X_RAX, X_RSI);
+        x_store32_imm(e, X_RBX, OFF(cc_op), CC_LOGIC);
+        x_store32_imm(e, X_RBX, OFF(cc_size), 4);
+        x_store32(e, X_RBX, OFF(cc_dst), X_RAX);
+        x_store32_imm(e, X_RBX, OFF(cc_src1), 0);
+        x_store32_imm(e, X_RBX, OFF(cc_src2), 0);
+        x_test_rr32(e, X_RAX, X_RAX);
+    } else { /* cc_set(SUB, size, (a - b) & mask, a, b) */
+        x_alu_rr32(e, 5, X_RAX, X_RSI);
+        if (byte)
+            x_alu_ri32(e, 4, X_RAX, 0xff);
+        x_store32_imm(e, X_RBX, OFF(cc_op), CC_SUB);
+        x_store32_imm(e, X_RBX, OFF(cc_size), byte ? 1 : 4);
+        x_store32(e, X_RBX, OFF(cc_dst), X_RAX);
+        x_store32(e, X_RBX, OFF(cc_src1), X_RDX);
+        x_store32(e, X_RBX, OFF(cc_src2), X_RSI);
+        if (byte) { /* compared by their top bits, as cmp_jcc */
+            x_shl_ri32(e, X_RDX, 24);
+            x_shl_ri32(e, X_RSI, 24);
+        }
+        x_alu_rr32(e, 7, X_RDX, X_RSI);
+    }
+    size_t taken = x_jcc(e, cc);
+    emit_sides(e, ns, tb, op, op + 1, &taken, 1, slow, nslow);
+}
+
+int native_emit_branch(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    if (i + 2 < tb->nops)
+        return 0; /* not a block end (branch_form is a search) */
+    const E386Op *op = &tb->ops[i];
+    int cc, form = branch_form(op->fn, &cc);
+    int prev_cc, prev = i > 0 ? branch_form(tb->ops[i - 1].fn, &prev_cc) : -1;
+    if (prev >= 0 && prev < CJ_KINDS)
+        return 0; /* the Jcc of a fused pair: never reached */
+    if (i + 1 == tb->nops && (form == CJ_KINDS || (op->fn == op_jcc_J && op->sub < 16))) {
+        emit_jcc(e, ns, tb, i, form == CJ_KINDS ? cc : op->sub & 15);
+        return 1;
+    }
+    if (i + 2 == tb->nops && form >= 0 && form < CJ_KINDS && form != CJ_TEST8) {
+        emit_cj(e, ns, tb, i, form, cc);
+        return 1;
+    }
+    return 0;
+}
