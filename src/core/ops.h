@@ -56,4 +56,8 @@ void stack_fuse_runs(E386Op *ops, int ninsns);
 /* for the native back end: the length n of the run handler f (*push: a
  * PUSH run), 0 for any other handler */
 int stack_run_length(OpFn f, int *push);
+/* adjacent pairs of simple ops (moves, loads, stores, LEA, register ALU)
+ * as one op (cpu/pair.c); for the interpreter only: the native back end
+ * does not know the pair handlers */
+void pair_fuse(E386Op *ops, int ninsns);
 #endif
