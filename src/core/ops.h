@@ -23,6 +23,9 @@ void shift_specialize(E386Op *op);
 void x87_specialize(E386Op *op);
 /* the FX_CO rotate handler f without its flag update (for FX_CO_DEAD) */
 OpFn shift_rotate_without_flags(OpFn f);
+/* 4 (SHL) or 5 (SHR, the ModRM reg order) for the SHL/SHR r32, imm
+ * handler f, -1 for any other handler (for cpu/pair.c) */
+int shift_ri_kind(OpFn f);
 /* Compare-and-branch fusion (cpu/fuse.c): the compare forms that fuse
  * with a following Jcc, alu_compare_kind's answer for a specialised
  * CMP/TEST handler (-1: any other handler).  _BI: [base + index << scale

@@ -3,7 +3,8 @@
  * In the interpreter every guest instruction costs one indirect call
  * from the run loop; a profile of real programs is mostly that dispatch
  * around small handlers (loads, stores, register moves, LEA, register
- * ALU), and their adjacent pairs are spread thin over many combinations.
+ * ALU, shifts), and their adjacent pairs are spread thin over many
+ * combinations.
  * So two neighbours of the kinds below become one handler with both
  * steps inlined, one per ordered pair of kinds: each step is its own
  * handler's, fast path and reference steps alike.
@@ -25,7 +26,8 @@
 #include "core/ops.h"
 
 enum { P_RR_EG, P_RR_GE, P_LD32_B, P_LD32_BI, P_ST32_B, P_ST32_BI, P_LEA_B, P_LEA_BI, P_MOVZX8_R,
-       P_MOVZX8_B, P_ADD_RR, P_XOR_RR, P_AND_RR, P_ADD_RI, P_SUB_RI, P_AND_RI, P_KINDS };
+       P_MOVZX8_B, P_ADD_RR, P_XOR_RR, P_AND_RR, P_ADD_RI, P_SUB_RI, P_AND_RI, P_SHL_RI, P_SHR_RI,
+       P_MOVZX16_BI, P_LD8_B, P_KINDS };
 
 /* a memory kind's reference steps (any segment, the soft MMU, the page
  * map, a page crossing), out of the fast path's frame; non-zero when the
@@ -35,6 +37,8 @@ static E386_NOINLINE int mem_slow(E386Cpu *cpu, const E386Op *o, int k, uint32_t
     switch (k) {
     case P_LD32_B: case P_LD32_BI: cpu->r[o->reg] = seg_read(cpu, o->seg, off, 4); break;
     case P_MOVZX8_B: cpu->r[o->reg] = seg_read(cpu, o->seg, off, 1); break;
+    case P_MOVZX16_BI: cpu->r[o->reg] = seg_read(cpu, o->seg, off, 2); break;
+    case P_LD8_B: reg_set(cpu, o->reg, 1, seg_read(cpu, o->seg, off, 1)); break;
     default: seg_write(cpu, o->seg, off, 4, cpu->r[o->reg]); break; /* P_ST32_B, P_ST32_BI */
     }
     return cpu->exit_request != 0;
@@ -63,13 +67,22 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
     case P_ADD_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o->rm, CC_ADD, a + b, a, b); return 0;
     case P_SUB_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o->rm, CC_SUB, a - b, a, b); return 0;
     case P_AND_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o->rm, CC_LOGIC, a & b, a, b); return 0;
+    case P_SHL_RI: case P_SHR_RI: /* shift.c's shl_ri32, shr_ri32: a zero count changes nothing */
+        a = cpu->r[o->rm], b = o->imm & 0x1f;
+        if (b)
+            alu(cpu, o->rm, k == P_SHL_RI ? CC_SHL : CC_SHR, k == P_SHL_RI ? a << b : a >> b, a, b);
+        return 0;
     }
-    uint32_t off = k == P_LD32_BI || k == P_ST32_BI ? ea_bi(cpu, o) : ea_b(cpu, o);
-    uint32_t size = k == P_MOVZX8_B ? 1 : 4;
+    uint32_t off = k == P_LD32_BI || k == P_ST32_BI || k == P_MOVZX16_BI ? ea_bi(cpu, o) : ea_b(cpu, o);
+    uint32_t size = k == P_MOVZX8_B || k == P_LD8_B ? 1 : k == P_MOVZX16_BI ? 2 : 4;
     uint8_t *p = flat_host(cpu, o->seg, off, size);
     if (!p)
         return mem_slow(cpu, o, k, off);
-    if (k == P_LD32_B || k == P_LD32_BI || k == P_MOVZX8_B) {
+    if (k == P_LD8_B) {
+        reg_set(cpu, o->reg, 1, ld_le(p, 1));
+        return 0;
+    }
+    if (k != P_ST32_B && k != P_ST32_BI) {
         cpu->r[o->reg] = ld_le(p, (int)size);
         return 0;
     }
@@ -77,7 +90,11 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
     return cpu->exit_request != 0;
 }
 
-static int is_mem(int k) { return k == P_LD32_B || k == P_LD32_BI || k == P_ST32_B || k == P_ST32_BI || k == P_MOVZX8_B; }
+static int is_mem(int k)
+{
+    return k == P_LD32_B || k == P_LD32_BI || k == P_ST32_B || k == P_ST32_BI || k == P_MOVZX8_B ||
+           k == P_MOVZX16_BI || k == P_LD8_B;
+}
 
 E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb)
 {
@@ -90,28 +107,28 @@ E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb)
 }
 
 /* one handler per ordered pair of kinds */
+#define FOR_KINDS(M, a) \
+    M(a, P_RR_EG) M(a, P_RR_GE) M(a, P_LD32_B) M(a, P_LD32_BI) M(a, P_ST32_B) M(a, P_ST32_BI) \
+    M(a, P_LEA_B) M(a, P_LEA_BI) M(a, P_MOVZX8_R) M(a, P_MOVZX8_B) M(a, P_ADD_RR) M(a, P_XOR_RR) \
+    M(a, P_AND_RR) M(a, P_ADD_RI) M(a, P_SUB_RI) M(a, P_AND_RI) M(a, P_SHL_RI) M(a, P_SHR_RI) \
+    M(a, P_MOVZX16_BI) M(a, P_LD8_B)
+#define ALL_ROWS(M) \
+    M(P_RR_EG) M(P_RR_GE) M(P_LD32_B) M(P_LD32_BI) M(P_ST32_B) M(P_ST32_BI) M(P_LEA_B) M(P_LEA_BI) \
+    M(P_MOVZX8_R) M(P_MOVZX8_B) M(P_ADD_RR) M(P_XOR_RR) M(P_AND_RR) M(P_ADD_RI) M(P_SUB_RI) M(P_AND_RI) \
+    M(P_SHL_RI) M(P_SHR_RI) M(P_MOVZX16_BI) M(P_LD8_B)
 #define P1(a, b) \
     static const E386Op *pair_##a##_##b(E386Cpu *c, const E386Op *o) { return pair(c, o, a, b); }
-#define PROW(a) \
-    P1(a, P_RR_EG) P1(a, P_RR_GE) P1(a, P_LD32_B) P1(a, P_LD32_BI) P1(a, P_ST32_B) P1(a, P_ST32_BI) \
-    P1(a, P_LEA_B) P1(a, P_LEA_BI) P1(a, P_MOVZX8_R) P1(a, P_MOVZX8_B) P1(a, P_ADD_RR) P1(a, P_XOR_RR) \
-    P1(a, P_AND_RR) P1(a, P_ADD_RI) P1(a, P_SUB_RI) P1(a, P_AND_RI)
-#define TROW(a) \
-    [a] = { pair_##a##_P_RR_EG, pair_##a##_P_RR_GE, pair_##a##_P_LD32_B, pair_##a##_P_LD32_BI, \
-            pair_##a##_P_ST32_B, pair_##a##_P_ST32_BI, pair_##a##_P_LEA_B, pair_##a##_P_LEA_BI, \
-            pair_##a##_P_MOVZX8_R, pair_##a##_P_MOVZX8_B, pair_##a##_P_ADD_RR, pair_##a##_P_XOR_RR, \
-            pair_##a##_P_AND_RR, pair_##a##_P_ADD_RI, pair_##a##_P_SUB_RI, pair_##a##_P_AND_RI }
-PROW(P_RR_EG) PROW(P_RR_GE) PROW(P_LD32_B) PROW(P_LD32_BI) PROW(P_ST32_B) PROW(P_ST32_BI)
-PROW(P_LEA_B) PROW(P_LEA_BI) PROW(P_MOVZX8_R) PROW(P_MOVZX8_B) PROW(P_ADD_RR) PROW(P_XOR_RR)
-PROW(P_AND_RR) PROW(P_ADD_RI) PROW(P_SUB_RI) PROW(P_AND_RI)
-
-static const OpFn pair_table[P_KINDS][P_KINDS] = {
-    TROW(P_RR_EG), TROW(P_RR_GE), TROW(P_LD32_B), TROW(P_LD32_BI), TROW(P_ST32_B), TROW(P_ST32_BI),
-    TROW(P_LEA_B), TROW(P_LEA_BI), TROW(P_MOVZX8_R), TROW(P_MOVZX8_B), TROW(P_ADD_RR), TROW(P_XOR_RR),
-    TROW(P_AND_RR), TROW(P_ADD_RI), TROW(P_SUB_RI), TROW(P_AND_RI),
-};
+#define PROW(a) FOR_KINDS(P1, a)
+#define T1(a, b) pair_##a##_##b,
+#define TROW(a) [a] = { FOR_KINDS(T1, a) },
+ALL_ROWS(PROW)
+static const OpFn pair_table[P_KINDS][P_KINDS] = { ALL_ROWS(TROW) };
+_Static_assert(P_KINDS == 20, "FOR_KINDS and ALL_ROWS list every kind");
+#undef FOR_KINDS
+#undef ALL_ROWS
 #undef P1
 #undef PROW
+#undef T1
 #undef TROW
 
 /* the pair kind of a specialised handler, -1 for any other */
@@ -130,6 +147,12 @@ static int pair_kind(const E386Op *op)
     case MOV_LEA32_BI: return P_LEA_BI;
     case MOVZX8_R: return P_MOVZX8_R;
     case MOVZX8_B: return P_MOVZX8_B;
+    case MOVZX16_BI: return P_MOVZX16_BI;
+    case MOV_LD8_B: return P_LD8_B;
+    }
+    switch (shift_ri_kind(op->fn)) {
+    case 4: return P_SHL_RI;
+    case 5: return P_SHR_RI;
     }
     int opn;
     switch (alu_reg_form(op->fn, &opn)) {
