@@ -23,6 +23,9 @@ void shift_specialize(E386Op *op);
 void x87_specialize(E386Op *op);
 /* the FX_CO rotate handler f without its flag update (for FX_CO_DEAD) */
 OpFn shift_rotate_without_flags(OpFn f);
+/* 4 (SHL) or 5 (SHR, the ModRM reg order) for the SHL/SHR r32, imm
+ * handler f, -1 for any other handler (for cpu/pair.c) */
+int shift_ri_kind(OpFn f);
 /* Compare-and-branch fusion (cpu/fuse.c): the compare forms that fuse
  * with a following Jcc, alu_compare_kind's answer for a specialised
  * CMP/TEST handler (-1: any other handler).  _BI: [base + index << scale
@@ -74,4 +77,8 @@ int alu_inline_info(const E386Op *op, AluInline *ai);
  * imm): the kind in ModRM reg order (SAL as SHL), *count the count (0-31);
  * -1 for any other handler */
 int shift_inline_kind(const E386Op *op, uint32_t *count);
+/* adjacent pairs of simple ops (moves, loads, stores, LEA, register ALU)
+ * as one op (cpu/pair.c); for the interpreter only: the native back end
+ * does not know the pair handlers */
+void pair_fuse(E386Op *ops, int ninsns);
 #endif

@@ -199,6 +199,11 @@ static const E386Op *ror_ri32_nf(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
+int shift_ri_kind(OpFn f)
+{
+    return f == shl_ri32 ? SH_SHL : f == shr_ri32 ? SH_SHR : -1;
+}
+
 OpFn shift_rotate_without_flags(OpFn f)
 {
     return f == rol_ri32 ? rol_ri32_nf : f == ror_ri32 ? ror_ri32_nf : f;

@@ -1,0 +1,176 @@
+/* Pairs of simple ops as one op (the portable engine only).
+ *
+ * In the interpreter every guest instruction costs one indirect call
+ * from the run loop; a profile of real programs is mostly that dispatch
+ * around small handlers (loads, stores, register moves, LEA, register
+ * ALU, shifts), and their adjacent pairs are spread thin over many
+ * combinations.
+ * So two neighbours of the kinds below become one handler with both
+ * steps inlined, one per ordered pair of kinds: each step is its own
+ * handler's, fast path and reference steps alike.
+ *
+ * Exactness: the second op's handler is unchanged in the block (for the
+ * native back end, which enters blocks mid-way, and for the early exit
+ * below).  cpu->cur moves to the second op before its memory access, so
+ * a fault there reports the second instruction with the first complete,
+ * as the run loop would.  The run loop's exit-request test between the
+ * two is kept where a request can arise: after a store (into its own
+ * block: on the fast path the host's fault leads to mem_smc_write, which
+ * asks for the exit) and after any memory step's reference path (a
+ * device access), the pair returns to the loop before the second op
+ * when a request is pending.  Loads on the fast path raise none.  Ops
+ * inside a flag-liveness window (FX_INEXACT) are not paired.
+ *
+ * The native back end inlines these kinds itself and does not know the
+ * pair handlers, so the translator pairs only for the interpreter. */
+#include "core/ops.h"
+
+enum { P_RR_EG, P_RR_GE, P_LD32_B, P_LD32_BI, P_ST32_B, P_ST32_BI, P_LEA_B, P_LEA_BI, P_MOVZX8_R,
+       P_MOVZX8_B, P_ADD_RR, P_XOR_RR, P_AND_RR, P_ADD_RI, P_SUB_RI, P_AND_RI, P_SHL_RI, P_SHR_RI,
+       P_MOVZX16_BI, P_LD8_B, P_KINDS };
+
+/* a memory kind's reference steps (any segment, the soft MMU, the page
+ * map, a page crossing), out of the fast path's frame; non-zero when the
+ * run loop must stop before the next op */
+static E386_NOINLINE int mem_slow(E386Cpu *cpu, const E386Op *o, int k, uint32_t off)
+{
+    switch (k) {
+    case P_LD32_B: case P_LD32_BI: cpu->r[o->reg] = seg_read(cpu, o->seg, off, 4); break;
+    case P_MOVZX8_B: cpu->r[o->reg] = seg_read(cpu, o->seg, off, 1); break;
+    case P_MOVZX16_BI: cpu->r[o->reg] = seg_read(cpu, o->seg, off, 2); break;
+    case P_LD8_B: reg_set(cpu, o->reg, 1, seg_read(cpu, o->seg, off, 1)); break;
+    default: seg_write(cpu, o->seg, off, 4, cpu->r[o->reg]); break; /* P_ST32_B, P_ST32_BI */
+    }
+    return cpu->exit_request != 0;
+}
+
+/* the register ALU forms as alu.c's alu32_apply: r32 dst op= b */
+E386_INLINE void alu(E386Cpu *cpu, int dst, int cc, uint32_t r, uint32_t a, uint32_t b)
+{
+    cpu->r[dst] = r;
+    cc_set(cpu, cc, 4, r, a, b);
+}
+
+/* one op of kind k; non-zero: stop before the next op */
+E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
+{
+    uint32_t a, b;
+    switch (k) {
+    case P_RR_EG: cpu->r[o->rm] = cpu->r[o->reg]; return 0;
+    case P_RR_GE: cpu->r[o->reg] = cpu->r[o->rm]; return 0;
+    case P_LEA_B: cpu->r[o->reg] = ea_b(cpu, o); return 0;
+    case P_LEA_BI: cpu->r[o->reg] = ea_bi(cpu, o); return 0;
+    case P_MOVZX8_R: cpu->r[o->reg] = reg_get(cpu, o->rm, 1); return 0;
+    case P_ADD_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o->rm, CC_ADD, a + b, a, b); return 0;
+    case P_XOR_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o->rm, CC_LOGIC, a ^ b, a, b); return 0;
+    case P_AND_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o->rm, CC_LOGIC, a & b, a, b); return 0;
+    case P_ADD_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o->rm, CC_ADD, a + b, a, b); return 0;
+    case P_SUB_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o->rm, CC_SUB, a - b, a, b); return 0;
+    case P_AND_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o->rm, CC_LOGIC, a & b, a, b); return 0;
+    case P_SHL_RI: case P_SHR_RI: /* shift.c's shl_ri32, shr_ri32: a zero count changes nothing */
+        a = cpu->r[o->rm], b = o->imm & 0x1f;
+        if (b)
+            alu(cpu, o->rm, k == P_SHL_RI ? CC_SHL : CC_SHR, k == P_SHL_RI ? a << b : a >> b, a, b);
+        return 0;
+    }
+    uint32_t off = k == P_LD32_BI || k == P_ST32_BI || k == P_MOVZX16_BI ? ea_bi(cpu, o) : ea_b(cpu, o);
+    uint32_t size = k == P_MOVZX8_B || k == P_LD8_B ? 1 : k == P_MOVZX16_BI ? 2 : 4;
+    uint8_t *p = flat_host(cpu, o->seg, off, size, k == P_ST32_B || k == P_ST32_BI ? FH_WRITE : FH_READ);
+    if (!p)
+        return mem_slow(cpu, o, k, off);
+    if (k == P_LD8_B) {
+        reg_set(cpu, o->reg, 1, ld_le(p, 1));
+        return 0;
+    }
+    if (k != P_ST32_B && k != P_ST32_BI) {
+        cpu->r[o->reg] = ld_le(p, (int)size);
+        return 0;
+    }
+    st_le(p, 4, cpu->r[o->reg]); /* into a code page: the host's fault, then mem_smc_write */
+    return cpu->exit_request != 0;
+}
+
+static int is_mem(int k)
+{
+    return k == P_LD32_B || k == P_LD32_BI || k == P_ST32_B || k == P_ST32_BI || k == P_MOVZX8_B ||
+           k == P_MOVZX16_BI || k == P_LD8_B;
+}
+
+E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb)
+{
+    if (step(cpu, op, ka))
+        return op + 1;
+    if (is_mem(kb))
+        cpu->cur = op + 1; /* a fault in the second op is the second instruction's */
+    step(cpu, op + 1, kb);
+    return op + 2;
+}
+
+/* one handler per ordered pair of kinds */
+#define FOR_KINDS(M, a) \
+    M(a, P_RR_EG) M(a, P_RR_GE) M(a, P_LD32_B) M(a, P_LD32_BI) M(a, P_ST32_B) M(a, P_ST32_BI) \
+    M(a, P_LEA_B) M(a, P_LEA_BI) M(a, P_MOVZX8_R) M(a, P_MOVZX8_B) M(a, P_ADD_RR) M(a, P_XOR_RR) \
+    M(a, P_AND_RR) M(a, P_ADD_RI) M(a, P_SUB_RI) M(a, P_AND_RI) M(a, P_SHL_RI) M(a, P_SHR_RI) \
+    M(a, P_MOVZX16_BI) M(a, P_LD8_B)
+#define ALL_ROWS(M) \
+    M(P_RR_EG) M(P_RR_GE) M(P_LD32_B) M(P_LD32_BI) M(P_ST32_B) M(P_ST32_BI) M(P_LEA_B) M(P_LEA_BI) \
+    M(P_MOVZX8_R) M(P_MOVZX8_B) M(P_ADD_RR) M(P_XOR_RR) M(P_AND_RR) M(P_ADD_RI) M(P_SUB_RI) M(P_AND_RI) \
+    M(P_SHL_RI) M(P_SHR_RI) M(P_MOVZX16_BI) M(P_LD8_B)
+#define P1(a, b) \
+    static const E386Op *pair_##a##_##b(E386Cpu *c, const E386Op *o) { return pair(c, o, a, b); }
+#define PROW(a) FOR_KINDS(P1, a)
+#define T1(a, b) pair_##a##_##b,
+#define TROW(a) [a] = { FOR_KINDS(T1, a) },
+ALL_ROWS(PROW)
+static const OpFn pair_table[P_KINDS][P_KINDS] = { ALL_ROWS(TROW) };
+_Static_assert(P_KINDS == 20, "FOR_KINDS and ALL_ROWS list every kind");
+#undef FOR_KINDS
+#undef ALL_ROWS
+#undef P1
+#undef PROW
+#undef T1
+#undef TROW
+
+/* the pair kind of a specialised handler, -1 for any other */
+static int pair_kind(const E386Op *op)
+{
+    if (op->fx & FX_INEXACT)
+        return -1;
+    switch (mov_inline_kind(op->fn)) {
+    case MOV_RR_EG: return P_RR_EG;
+    case MOV_RR_GE: return P_RR_GE;
+    case MOV_LD32_B: return P_LD32_B;
+    case MOV_LD32_BI: return P_LD32_BI;
+    case MOV_ST32_B: return P_ST32_B;
+    case MOV_ST32_BI: return P_ST32_BI;
+    case MOV_LEA32_B: return P_LEA_B;
+    case MOV_LEA32_BI: return P_LEA_BI;
+    case MOVZX8_R: return P_MOVZX8_R;
+    case MOVZX8_B: return P_MOVZX8_B;
+    case MOVZX16_BI: return P_MOVZX16_BI;
+    case MOV_LD8_B: return P_LD8_B;
+    }
+    switch (shift_ri_kind(op->fn)) {
+    case 4: return P_SHL_RI;
+    case 5: return P_SHR_RI;
+    }
+    int opn;
+    switch (alu_reg_form(op->fn, &opn)) {
+    case CJ_RR: return opn == 0 ? P_ADD_RR : opn == 6 ? P_XOR_RR : opn == 4 ? P_AND_RR : -1;
+    case CJ_RI: return opn == 0 ? P_ADD_RI : opn == 5 ? P_SUB_RI : opn == 4 ? P_AND_RI : -1;
+    }
+    return -1;
+}
+
+void pair_fuse(E386Op *ops, int ninsns)
+{
+    for (int i = 0; i + 1 < ninsns;) {
+        int ka = pair_kind(&ops[i]), kb = ka < 0 ? -1 : pair_kind(&ops[i + 1]);
+        if (kb < 0) {
+            i++;
+            continue;
+        }
+        ops[i].fn = pair_table[ka][kb];
+        i += 2;
+    }
+}

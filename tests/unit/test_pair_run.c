@@ -1,0 +1,187 @@
+/* Paired ops (src/cpu/pair.c, the interpreter only) against the same
+ * instructions one at a time.  Three CPUs of twin_cpus.h, all running
+ * the interpreter: one with blocks (adjacent simple ops paired), one with
+ * a debugger hook (one instruction per block: nothing paired), one on the
+ * page map (every memory fast path declines: the reference steps).  The
+ * code is a random run of the paired kinds -- MOV r32, r32 in both
+ * encodings, MOV r32 to and from [esp + disp8] and [esp + index * scale +
+ * disp8], LEA of both forms, MOVZX r32 from a byte register and from
+ * [esp + disp8], ADD/XOR/AND r32, r32, ADD/SUB/AND r32, imm8, SHL/SHR
+ * r32, imm8, MOVZX r32, word [esp + index * scale + disp8] and MOV r8,
+ * [esp + disp8] -- with
+ * INC r32 now and then between them, INT3 at the end.  ESP lies anywhere
+ * in the stack page (the page below is unmapped: negative displacements
+ * fault there) or in the writable code page just above it, where the
+ * stores rewrite instructions of the running block.  Exit, vector, error
+ * code, fault address and EIP, the instruction count, the registers,
+ * EFLAGS, the stack page and the code page must come out identical (a
+ * run that reaches the budget -- rewritten code looping -- is not
+ * compared). */
+#include "unit_main.h"
+#include "twin_cpus.h"
+
+enum { STACK = 0x20000, CODE = 0x21000, PROGS = 3000, STATES = 8 };
+
+static E386Cpu *new_cpu(int k)
+{
+    E386Cpu *cpu = twin_cpu(k);
+    ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_INTERP), E386_ACCEL_INTERP);
+    ck_assert_int_eq(e386_mem_map(cpu, STACK, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
+    ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
+    return cpu;
+}
+
+/* a register other than ESP */
+static int any_reg(uint32_t r) { int g = (int)(r & 7); return g == 4 ? 5 : g; }
+
+/* ModRM (+ SIB) + disp8 for [esp + d] (idx < 0) or [base + idx << sc + d] */
+static int mem_operand(uint8_t *c, int n, int reg, int base, int idx, int sc, uint8_t d)
+{
+    c[n++] = (uint8_t)(0x44 | reg << 3);
+    c[n++] = (uint8_t)(idx < 0 ? 0x24 : (sc << 6 | idx << 3 | base));
+    c[n++] = d;
+    return n;
+}
+
+static int make_code(uint8_t *c, uint32_t *s)
+{
+    int n = 0, count = 4 + (int)(twin_rng(s) % 40);
+    for (int i = 0; i < count; i++) {
+        uint32_t r = twin_rng(s), r2 = twin_rng(s);
+        int g = any_reg(r >> 8), h = (int)(r >> 12 & 7), idx = any_reg(r >> 16), sc = (int)(r >> 20 & 3);
+        uint8_t d = (uint8_t)(r2 >> 8);
+        int bi = (r2 & 1) != 0, kind = (int)(r % 21);
+        if ((bi && kind >= 2 && kind <= 5) || kind == 18) { /* the index made small first: and idx, 0x0c */
+            c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | idx), c[n++] = 0x0c;
+        }
+        switch (kind) {
+        case 0: c[n++] = 0x89, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;            /* mov g, h */
+        case 1: c[n++] = 0x8b, c[n++] = (uint8_t)(0xc0 | g << 3 | h); break;            /* mov g, h */
+        case 2: c[n++] = 0x8b, n = mem_operand(c, n, g, 4, bi ? idx : -1, sc, d); break; /* mov g, [m] */
+        case 3: c[n++] = 0x89, n = mem_operand(c, n, h, 4, bi ? idx : -1, sc, d); break; /* mov [m], h */
+        case 4: c[n++] = 0x89, n = mem_operand(c, n, h, 4, bi ? idx : -1, sc, d); break;
+        case 5: c[n++] = 0x8b, n = mem_operand(c, n, g, 4, bi ? idx : -1, sc, d); break;
+        case 6: c[n++] = 0x8d, n = mem_operand(c, n, g, h, bi ? idx : -1, sc, d); break; /* lea */
+        case 7: c[n++] = 0x0f, c[n++] = 0xb6, c[n++] = (uint8_t)(0xc0 | g << 3 | h); break; /* movzx g, r8 */
+        case 8: c[n++] = 0x0f, c[n++] = 0xb6, n = mem_operand(c, n, g, 4, -1, 0, d); break; /* movzx g, [m] */
+        case 9: c[n++] = 0x01, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;            /* add g, h */
+        case 10: c[n++] = 0x31, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;           /* xor g, h */
+        case 11: c[n++] = 0x21, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;           /* and g, h */
+        case 12: c[n++] = 0x83, c[n++] = (uint8_t)(0xc0 | g), c[n++] = d; break;       /* add g, imm8 */
+        case 13: c[n++] = 0x83, c[n++] = (uint8_t)(0xe8 | g), c[n++] = d; break;       /* sub g, imm8 */
+        case 14: c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | g), c[n++] = d; break;       /* and g, imm8 */
+        case 15: c[n++] = 0x8b, n = mem_operand(c, n, g, 4, -1, 0, d); break;
+        case 16: c[n++] = 0xc1, c[n++] = (uint8_t)(0xe0 | g), c[n++] = d; break;       /* shl g, imm8 */
+        case 17: c[n++] = 0xc1, c[n++] = (uint8_t)(0xe8 | g), c[n++] = d; break;       /* shr g, imm8 */
+        case 18: c[n++] = 0x0f, c[n++] = 0xb7, n = mem_operand(c, n, g, 4, idx, sc, d); break; /* movzx g, word [m] */
+        case 19: c[n++] = 0x8a, n = mem_operand(c, n, h, 4, -1, 0, d); break;          /* mov r8, [m] */
+        default: c[n++] = (uint8_t)(0x40 | g); break;                                   /* inc g */
+        }
+    }
+    c[n++] = 0xcc;
+    return n;
+}
+
+/* ESP: anywhere in the stack page (near its low end, where negative
+ * displacements fault), near its top (the accesses reach the code), or
+ * inside the code page */
+static uint32_t random_esp(uint32_t *s)
+{
+    uint32_t r = twin_rng(s);
+    switch (r % 10) {
+    case 0: return STACK + (r >> 8 & 0x7f);
+    case 1: return STACK + 0x1000 - (r >> 8 & 0x7f);
+    case 2: return CODE + (r >> 8 & 0x7f);
+    default: return STACK + 0x100 + (r >> 8 & 0xdff);
+    }
+}
+
+static void set_state(E386Cpu *const *cpus, int n, uint32_t *s, const uint8_t *code, int len)
+{
+    uint32_t regs[8];
+    static uint8_t page[0x1000];
+    for (int i = 0; i < 8; i++)
+        regs[i] = twin_rng(s);
+    regs[4] = random_esp(s);
+    for (int i = 0; i < 0x1000; i++)
+        page[i] = (uint8_t)twin_rng(s);
+    uint32_t flags = twin_rng(s) & F_ARITH;
+    for (int k = 0; k < n; k++) {
+        for (int i = 0; i < 8; i++)
+            e386_reg_write(cpus[k], E386_EAX + i, regs[i]);
+        e386_reg_write(cpus[k], E386_EIP, CODE);
+        cc_write(cpus[k], F_ARITH, flags);
+        if (e386_mem_write(cpus[k], STACK, page, sizeof page) ||
+            e386_mem_write(cpus[k], CODE, code, (size_t)len)) /* the last run may have rewritten it */
+            ck_abort_msg("e386_mem_write");
+    }
+}
+
+/* twin_run with a budget: rewritten code may loop.  A run that any CPU
+ * ends at the budget is counted apart and not compared. */
+static void run3(E386Cpu *const cpus[3], int prog, int state, TwinCount *t, int *looped)
+{
+    e386_exit x[3];
+    uint64_t n[3];
+    for (int k = 0; k < 3; k++) {
+        n[k] = e386_insn_count(cpus[k]);
+        e386_run(cpus[k], 100000, &x[k]);
+        n[k] = e386_insn_count(cpus[k]) - n[k];
+    }
+    if (x[0].reason == E386_EXIT_INSN_LIMIT || x[1].reason == E386_EXIT_INSN_LIMIT ||
+        x[2].reason == E386_EXIT_INSN_LIMIT) {
+        ++*looped;
+        return;
+    }
+    t->cases++;
+    t->faults += x[1].reason == E386_EXIT_EXCEPTION;
+    for (int k = 0; k < 3; k += 2)
+        if (!twin_same(cpus[k], cpus[1], &x[k], &x[1], n[k], n[1], STACK) && t->bad++ < 5)
+            printf("pair run: program %d state %d differs (cpu %d)\n", prog, state, k);
+}
+
+static int same_code_page(E386Cpu *a, E386Cpu *b)
+{
+    static uint8_t ma[0x1000], mb[0x1000];
+    if (e386_mem_read(a, CODE, ma, sizeof ma) || e386_mem_read(b, CODE, mb, sizeof mb))
+        return 0;
+    return !memcmp(ma, mb, sizeof ma);
+}
+
+START_TEST(test_pairs_equal_per_instruction)
+{
+    E386Cpu *cpus[3] = { new_cpu(0), new_cpu(1), new_cpu(2) };
+    uint32_t s = 0x13572468u;
+    TwinCount t = { 0, 0, 0 };
+    int code_bad = 0, looped = 0;
+    for (int p = 0; p < PROGS; p++) {
+        uint8_t code[512];
+        int len = make_code(code, &s);
+        for (int st = 0; st < STATES; st++) {
+            set_state(cpus, 3, &s, code, len);
+            run3(cpus, p, st, &t, &looped);
+            for (int k = 0; k < 3; k += 2)
+                if (!same_code_page(cpus[k], cpus[1]) && code_bad++ < 5)
+                    printf("pair run: program %d state %d: code page differs (cpu %d)\n", p, st, k);
+        }
+    }
+    printf("pair_run: %d runs, %d ending in a fault, %d differences, %d code pages differ, %d at the budget\n",
+           t.cases, t.faults, t.bad, code_bad, looped);
+    fflush(stdout);
+    for (int k = 0; k < 3; k++)
+        e386_cpu_free(cpus[k]);
+    ck_assert_int_gt(t.faults, t.cases / 50);
+    ck_assert_int_eq(t.bad, 0);
+    ck_assert_int_eq(code_bad, 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("pair_run");
+    TCase *tc = tcase_create("pair_run");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_pairs_equal_per_instruction);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
