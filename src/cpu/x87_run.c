@@ -123,20 +123,89 @@ E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, i
     return o2 + 1;
 }
 
-/* under the default control word with the operations fixed, or not */
-static const E386Op *x87_run_ld_arith(E386Cpu *cpu, const E386Op *op)
+/* The common case, checked whole before anything runs: the default
+ * control word, the arithmetic right after the FLD (k1 = 1: both
+ * addresses are known at the start), both doubles probed and normal, room
+ * for the push and, for a popping step, ST(i) in use and normal.  Nothing
+ * can stop the run then (with every exception masked no step withholds
+ * its result or leaves one pending), so the steps run on locals and the
+ * state is written once: the status word, the registers and their tags
+ * (TOP moves only without the popping step) and the last-instruction
+ * pointers, whose opcodes the translator stored in the FLD's imm2.
+ * Returns NULL, having changed nothing, when the run needs run_ld_arith's
+ * step-by-step checks. */
+E386_INLINE const E386Op *run_straight(E386Cpu *cpu, const E386Op *op, int w1, int w2)
+{
+    Fpu *f = &cpu->fpu;
+    unsigned k1 = op->imm & 0xff, k2 = (op->imm >> 8) & 0xff;
+    const E386Op *o1 = op + 1, *o2 = op + k2;
+    int p = (fp_top(f) - 1) & 7, q = (p + o2->rm) & 7;
+    uint64_t b0, b1;
+    uint32_t ea1 = op_ea(cpu, o1);
+    if (k1 != 1 || tag_of(f, p) != TAG_EMPTY || (k2 && (tag_of(f, q) == TAG_EMPTY || !sf_is_normal(f->st[q]))) ||
+        !probe64(cpu, op->seg, op_ea(cpu, op), &b0) || !probe64(cpu, o1->seg, ea1, &b1) || !f64_normal(b0) ||
+        !f64_normal(b1))
+        return NULL;
+    SfCtx c = { 0, 3, 0, 0 };
+    F80 v = arith_normal(&c, w1 >= 0 ? w1 : (int)(op->imm >> 16 & 0xff), f64_to_f80(b0), f64_to_f80(b1));
+    unsigned flags = c.flags;
+    uint16_t fop1 = (uint16_t)op->imm2;
+    if (!k2) {
+        f->sw = (uint16_t)((f->sw & ~(SW_C1 | 0x3800)) | (c.c1 ? SW_C1 : 0) | (flags & 0x7f) | p << 11);
+        put_reg(f, p, v, classify_tag(v));
+        f->fip = o1->eip;
+        f->fop = fop1;
+    } else {
+        for (const E386Op *o = o1 + 1; o < o2; o++)
+            o->fn(cpu, o);
+        c = (SfCtx){ 0, 3, 0, 0 };
+        /* a dot product's accumulation, with the addition that does not
+         * branch on the terms' signs; a product of two normal doubles is
+         * normal (its exponent is far inside the extended range) */
+        F80 r = w2 == 0 && (w1 == 1 || sf_is_normal(v)) ? sf_add_normal_mixed(&c, f->st[q], v, 0)
+                                                       : arith_k(&c, w2 >= 0 ? w2 : (int)(op->imm >> 24), f->st[q], v);
+        f->sw = (uint16_t)((f->sw & ~SW_C1) | (c.c1 ? SW_C1 : 0) | ((flags | c.flags) & 0x7f));
+        put_reg(f, q, r, classify_tag(r));
+        f->st[p] = v; /* pushed and popped: empty, the value stays */
+        f->fip = o2->eip;
+        f->fop = (uint16_t)(op->imm2 >> 16);
+    }
+    f->fcs = cpu->seg[SEG_CS].sel;
+    f->fdp = ea1;
+    f->fds = cpu->seg[o1->seg].sel;
+    return (k2 ? o2 : o1) + 1;
+}
+
+/* the step-by-step run, under the default control word or not, out of
+ * line so that run_straight's callers stay small */
+static E386_NOINLINE const E386Op *ld_arith_steps(E386Cpu *cpu, const E386Op *op)
 {
     if (X87_DEFAULT_CW(&cpu->fpu))
         return run_ld_arith(cpu, op, -1, -1, 1);
     return run_ld_arith(cpu, op, -1, -1, 0);
 }
 
-/* the dot product's FLD, FMUL m64, FADDP */
-static const E386Op *x87_run_ld_mul_add(E386Cpu *cpu, const E386Op *op)
+static E386_NOINLINE const E386Op *ld_mul_add_steps(E386Cpu *cpu, const E386Op *op)
 {
     if (X87_DEFAULT_CW(&cpu->fpu))
         return run_ld_arith(cpu, op, 1, 0, 1);
     return run_ld_arith(cpu, op, 1, 0, 0);
+}
+
+/* any FLD m64 run */
+static const E386Op *x87_run_ld_arith(E386Cpu *cpu, const E386Op *op)
+{
+    x87_enter(cpu);
+    const E386Op *n = X87_DEFAULT_CW(&cpu->fpu) ? run_straight(cpu, op, -1, -1) : NULL;
+    return n ? n : ld_arith_steps(cpu, op);
+}
+
+/* the dot product's FLD, FMUL m64, FADDP */
+static const E386Op *x87_run_ld_mul_add(E386Cpu *cpu, const E386Op *op)
+{
+    x87_enter(cpu);
+    const E386Op *n = X87_DEFAULT_CW(&cpu->fpu) ? run_straight(cpu, op, 1, 0) : NULL;
+    return n ? n : ld_mul_add_steps(cpu, op);
 }
 
 /* ops that may sit inside a run: register-only, flags at most, no fault */
@@ -167,6 +236,7 @@ void x87_fuse_runs(E386Op *ops, int ninsns)
             (ops[k].fx & FX_INEXACT))
             k = i, w2 = 0; /* the pair alone */
         ops[i].imm = (uint32_t)(j - i) | (uint32_t)(k - i) << 8 | (uint32_t)w1 << 16 | (uint32_t)w2 << 24;
+        ops[i].imm2 = x87_fop(&ops[j]) | (uint32_t)x87_fop(&ops[k]) << 16; /* for run_straight */
         ops[i].fn = k > i && w1 == 1 && w2 == 0 ? x87_run_ld_mul_add : x87_run_ld_arith;
         i = k > i ? k : j;
     }

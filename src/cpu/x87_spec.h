@@ -15,13 +15,19 @@ E386_INLINE Fpu *x87_enter(E386Cpu *cpu)
     return &cpu->fpu;
 }
 
+/* the last-opcode register's value for op: the escape's low bits, ModRM */
+E386_INLINE uint16_t x87_fop(const E386Op *op)
+{
+    return (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
+}
+
 /* record_ip, with the operand's offset the handler already computed */
 E386_INLINE void record_ip_fast(E386Cpu *cpu, const E386Op *op)
 {
     Fpu *f = &cpu->fpu;
     f->fip = op->eip;
     f->fcs = cpu->seg[SEG_CS].sel;
-    f->fop = (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
+    f->fop = x87_fop(op);
 }
 
 E386_INLINE void record_ip_mem(E386Cpu *cpu, const E386Op *op, uint32_t ea)
@@ -34,18 +40,22 @@ E386_INLINE void record_ip_mem(E386Cpu *cpu, const E386Op *op, uint32_t ea)
 /* the ModRM reg order of D8/DC: add mul com comp sub subr div divr; two
  * normal operands go to the inline fast paths, anything else to the
  * functions that screen for special operands */
+E386_INLINE F80 arith_normal(SfCtx *c, int which, F80 a, F80 b)
+{
+    switch (which) {
+    case 0: return sf_add_normal(c, a, b, 0);
+    case 1: return sf_mul_normal(c, a, b);
+    case 4: return sf_add_normal(c, a, b, 1);
+    case 5: return sf_add_normal(c, b, a, 1);
+    case 6: return sf_div_normal(c, a, b);
+    default: return sf_div_normal(c, b, a);
+    }
+}
+
 E386_INLINE F80 arith_k(SfCtx *c, int which, F80 a, F80 b)
 {
-    if (sf_is_normal(a) && sf_is_normal(b)) {
-        switch (which) {
-        case 0: return sf_add_normal(c, a, b, 0);
-        case 1: return sf_mul_normal(c, a, b);
-        case 4: return sf_add_normal(c, a, b, 1);
-        case 5: return sf_add_normal(c, b, a, 1);
-        case 6: return sf_div_normal(c, a, b);
-        default: return sf_div_normal(c, b, a);
-        }
-    }
+    if (sf_is_normal(a) && sf_is_normal(b))
+        return arith_normal(c, which, a, b);
     return x87_arith(c, which, a, b);
 }
 

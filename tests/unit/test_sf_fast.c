@@ -95,7 +95,8 @@ START_TEST(test_arith_fast_equals_slow)
 }
 END_TEST
 
-/* the inline x87 handler forms: normal operands straight to *_normal */
+/* the inline x87 handler forms: normal operands straight to *_normal
+ * (and to sf_add_normal_mixed, the fused runs' accumulation) */
 START_TEST(test_normal_forms)
 {
     SftRng rng = { 1234u };
@@ -106,14 +107,16 @@ START_TEST(test_normal_forms)
         if (!sf_is_normal(a) || !sf_is_normal(b))
             continue;
         for (int n = 0; n < NCTX; n++) {
-            SfCtx c[8];
-            for (int j = 0; j < 8; j++)
+            SfCtx c[12];
+            for (int j = 0; j < 12; j++)
                 c[j] = ctx_n(n);
-            F80 r[8] = { sf_add_normal(&c[0], a, b, 0), sf_add_slow(&c[1], a, b),
-                         sf_add_normal(&c[2], a, b, 1), sf_sub_slow(&c[3], a, b),
-                         sf_mul_normal(&c[4], a, b), sf_mul_slow(&c[5], a, b),
-                         sf_div_normal(&c[6], a, b), sf_div_slow(&c[7], a, b) };
-            for (int j = 0; j < 8; j += 2)
+            F80 r[12] = { sf_add_normal(&c[0], a, b, 0), sf_add_slow(&c[1], a, b),
+                          sf_add_normal(&c[2], a, b, 1), sf_sub_slow(&c[3], a, b),
+                          sf_mul_normal(&c[4], a, b), sf_mul_slow(&c[5], a, b),
+                          sf_div_normal(&c[6], a, b), sf_div_slow(&c[7], a, b),
+                          sf_add_normal_mixed(&c[8], a, b, 0), sf_add_slow(&c[9], a, b),
+                          sf_add_normal_mixed(&c[10], a, b, 1), sf_sub_slow(&c[11], a, b) };
+            for (int j = 0; j < 12; j += 2)
                 bad += !same(r[j], &c[j], r[j + 1], &c[j + 1]);
         }
     }
