@@ -92,7 +92,7 @@ static uint64_t straight_double(SftRng *rng, uint64_t near)
     if (r % 8 || e == 0 || e == 0x7ff) /* normal, mostly within 2^+-32 */
         d = (d & 0x800fffffffffffffull) | (uint64_t)(0x3ff + (r >> 10) % 64 - 32) << 52;
     if (r % 2 && near)
-        d = (near ^ (sft_rnd64(rng) >> (12 + (r >> 3) % 53))) ^ ((uint64_t)(r >> 9 & 1) << 63);
+        d = (near ^ (sft_rnd64(rng) >> (12 + (r >> 3) % 52))) ^ ((uint64_t)(r >> 9 & 1) << 63);
     return d;
 }
 
