@@ -12,6 +12,22 @@
 
 /* a + (-1)^negate_b b for normal a and b: add_sub's steps without the
  * special operands (normal operands need no normalising, raise no DE) */
+/* mb shifted right by d >= 0 into (bh, bl), the bits below bl kept
+ * sticky in its lowest bit */
+SF_INLINE void sf_align_wide(uint64_t mb, int d, uint64_t *bh, uint64_t *bl)
+{
+    if (d < 64) {
+        *bh = mb >> d;
+        *bl = (mb << 1) << (63 - d); /* 0 for d = 0 */
+    } else if (d < 128) {
+        *bh = 0;
+        *bl = (d == 64 ? mb : mb >> (d - 64)) | (d > 64 && (mb << (128 - d)) != 0);
+    } else {
+        *bh = 0;
+        *bl = 1;
+    }
+}
+
 SF_INLINE F80 sf_add_normal(SfCtx *c, F80 a, F80 b, int negate_b)
 {
     int sa = sf_sign(a), sb = sf_sign(b) ^ negate_b;
@@ -23,22 +39,8 @@ SF_INLINE F80 sf_add_normal(SfCtx *c, F80 a, F80 b, int negate_b)
         int te = ea; ea = eb; eb = te;
         int ts = sa; sa = sb; sb = ts;
     }
-    /* b shifted right by d into (bh, bl), the bits below bl kept sticky */
-    int d = ea - eb;
     uint64_t bh, bl;
-    if (d == 0) {
-        bh = mb;
-        bl = 0;
-    } else if (d < 64) {
-        bh = mb >> d;
-        bl = mb << (64 - d);
-    } else if (d < 128) {
-        bh = 0;
-        bl = (d == 64 ? mb : mb >> (d - 64)) | (d > 64 && (mb << (128 - d)) != 0);
-    } else {
-        bh = 0;
-        bl = 1;
-    }
+    sf_align_wide(mb, ea - eb, &bh, &bl);
     if (sa == sb) {
         uint64_t hi = ma + bh, lo = bl;
         int e = ea;
@@ -80,19 +82,8 @@ SF_INLINE F80 sf_add_normal_mixed(SfCtx *c, F80 a, F80 b, int negate_b)
     ea ^= te;
     eb ^= te;
     sa ^= (sa ^ sb) & (unsigned)(sw & 1);
-    /* b shifted right by d into (bh, bl), the bits below bl kept sticky */
-    int d = ea - eb;
     uint64_t bh, bl;
-    if (d < 64) {
-        bh = mb >> d;
-        bl = (mb << 1) << (63 - d); /* 0 for d = 0 */
-    } else if (d < 128) {
-        bh = 0;
-        bl = (d == 64 ? mb : mb >> (d - 64)) | (d > 64 && (mb << (128 - d)) != 0);
-    } else {
-        bh = 0;
-        bl = 1;
-    }
+    sf_align_wide(mb, ea - eb, &bh, &bl);
     /* a subtraction negates (bh, bl): the difference ma:0 - bh:bl is
      * hi = ma - bh - (bl != 0), lo = -bl */
     uint64_t lo = (bl ^ sub) - sub;

@@ -105,39 +105,10 @@ static void set_state(E386Cpu *const *cpus, int n, uint32_t *s, const uint8_t *c
     regs[4] = random_esp(s);
     for (int i = 0; i < 0x1000; i++)
         page[i] = (uint8_t)twin_rng(s);
-    uint32_t flags = twin_rng(s) & F_ARITH;
-    for (int k = 0; k < n; k++) {
-        for (int i = 0; i < 8; i++)
-            e386_reg_write(cpus[k], E386_EAX + i, regs[i]);
-        e386_reg_write(cpus[k], E386_EIP, CODE);
-        cc_write(cpus[k], F_ARITH, flags);
-        if (e386_mem_write(cpus[k], STACK, page, sizeof page) ||
-            e386_mem_write(cpus[k], CODE, code, (size_t)len)) /* the last run may have rewritten it */
+    twin_load(cpus, n, regs, CODE, twin_rng(s) & F_ARITH, STACK, page);
+    for (int k = 0; k < n; k++) /* the last run may have rewritten it */
+        if (e386_mem_write(cpus[k], CODE, code, (size_t)len))
             ck_abort_msg("e386_mem_write");
-    }
-}
-
-/* twin_run with a budget: rewritten code may loop.  A run that any CPU
- * ends at the budget is counted apart and not compared. */
-static void run3(E386Cpu *const cpus[3], int prog, int state, TwinCount *t, int *looped)
-{
-    e386_exit x[3];
-    uint64_t n[3];
-    for (int k = 0; k < 3; k++) {
-        n[k] = e386_insn_count(cpus[k]);
-        e386_run(cpus[k], 100000, &x[k]);
-        n[k] = e386_insn_count(cpus[k]) - n[k];
-    }
-    if (x[0].reason == E386_EXIT_INSN_LIMIT || x[1].reason == E386_EXIT_INSN_LIMIT ||
-        x[2].reason == E386_EXIT_INSN_LIMIT) {
-        ++*looped;
-        return;
-    }
-    t->cases++;
-    t->faults += x[1].reason == E386_EXIT_EXCEPTION;
-    for (int k = 0; k < 3; k += 2)
-        if (!twin_same(cpus[k], cpus[1], &x[k], &x[1], n[k], n[1], STACK) && t->bad++ < 5)
-            printf("pair run: program %d state %d differs (cpu %d)\n", prog, state, k);
 }
 
 static int same_code_page(E386Cpu *a, E386Cpu *b)
@@ -152,21 +123,21 @@ START_TEST(test_pairs_equal_per_instruction)
 {
     E386Cpu *cpus[3] = { new_cpu(0), new_cpu(1), new_cpu(2) };
     uint32_t s = 0x13572468u;
-    TwinCount t = { 0, 0, 0 };
-    int code_bad = 0, looped = 0;
+    TwinCount t = { 0, 0, 0, 0 };
+    int code_bad = 0;
     for (int p = 0; p < PROGS; p++) {
         uint8_t code[512];
         int len = make_code(code, &s);
         for (int st = 0; st < STATES; st++) {
             set_state(cpus, 3, &s, code, len);
-            run3(cpus, p, st, &t, &looped);
+            twin_run(cpus, STACK, "pair run", p, st, &t, 100000);
             for (int k = 0; k < 3; k += 2)
                 if (!same_code_page(cpus[k], cpus[1]) && code_bad++ < 5)
                     printf("pair run: program %d state %d: code page differs (cpu %d)\n", p, st, k);
         }
     }
     printf("pair_run: %d runs, %d ending in a fault, %d differences, %d code pages differ, %d at the budget\n",
-           t.cases, t.faults, t.bad, code_bad, looped);
+           t.cases, t.faults, t.bad, code_bad, t.looped);
     fflush(stdout);
     for (int k = 0; k < 3; k++)
         e386_cpu_free(cpus[k]);

@@ -90,21 +90,14 @@ static void set_state(E386Cpu *const *cpus, int n, uint32_t *s)
     regs[4] = random_esp(s);
     for (int i = 0; i < 0x1000; i++)
         page[i] = (uint8_t)twin_rng(s);
-    for (int k = 0; k < n; k++) {
-        for (int i = 0; i < 8; i++)
-            e386_reg_write(cpus[k], E386_EAX + i, regs[i]);
-        e386_reg_write(cpus[k], E386_EIP, CODE);
-        cc_write(cpus[k], F_ARITH, 0);
-        if (e386_mem_write(cpus[k], STACK, page, sizeof page))
-            ck_abort_msg("e386_mem_write");
-    }
+    twin_load(cpus, n, regs, CODE, 0, STACK, page);
 }
 
 START_TEST(test_runs_equal_per_instruction)
 {
     E386Cpu *cpus[3] = { new_cpu(0), new_cpu(1), new_cpu(2) };
     uint32_t s = 0x13572468u;
-    TwinCount t = { 0, 0, 0 };
+    TwinCount t = { 0, 0, 0, 0 };
     for (int p = 0; p < PROGS; p++) {
         uint8_t code[128];
         int len = make_code(code, &s);
@@ -112,7 +105,7 @@ START_TEST(test_runs_equal_per_instruction)
             ck_assert_int_eq(e386_mem_write(cpus[k], CODE, code, (size_t)len), 0);
         for (int st = 0; st < STATES; st++) {
             set_state(cpus, 3, &s);
-            twin_run(cpus, STACK, "stack run", p, st, &t);
+            twin_run(cpus, STACK, "stack run", p, st, &t, 0);
         }
     }
     printf("stack_run: %d runs, %d ending in a fault, %d differences\n", t.cases, t.faults, t.bad);

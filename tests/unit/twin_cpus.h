@@ -36,6 +36,21 @@ static inline uint32_t twin_rng(uint32_t *s)
     return *s;
 }
 
+/* the same registers, EIP, arithmetic flags and page at stack in each of
+ * the n CPUs */
+static inline void twin_load(E386Cpu *const *cpus, int n, const uint32_t regs[8], uint32_t eip, uint32_t flags,
+                             uint32_t stack, const uint8_t page[0x1000])
+{
+    for (int k = 0; k < n; k++) {
+        for (int i = 0; i < 8; i++)
+            e386_reg_write(cpus[k], E386_EAX + i, regs[i]);
+        e386_reg_write(cpus[k], E386_EIP, eip);
+        cc_write(cpus[k], F_ARITH, flags);
+        if (e386_mem_write(cpus[k], stack, page, 0x1000))
+            ck_abort_msg("e386_mem_write");
+    }
+}
+
 /* exit, instruction count, registers, EFLAGS and the page at stack */
 static inline int twin_same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb, uint64_t na,
                             uint64_t nb, uint32_t stack)
@@ -54,18 +69,26 @@ static inline int twin_same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e
 
 typedef struct TwinCount {
     int cases, faults, bad;
+    int looped; /* runs that reached the budget: not compared */
 } TwinCount;
 
-/* run the three CPUs from the state they hold; count and report */
+/* run the three CPUs from the state they hold, budget instructions at
+ * most (0: no limit; code that rewrites itself may loop); count and
+ * report */
 static inline void twin_run(E386Cpu *const cpus[3], uint32_t stack, const char *name, int prog, int state,
-                            TwinCount *t)
+                            TwinCount *t, uint64_t budget)
 {
     e386_exit x[3];
     uint64_t n[3];
     for (int k = 0; k < 3; k++) {
         n[k] = e386_insn_count(cpus[k]);
-        e386_run(cpus[k], 0, &x[k]);
+        e386_run(cpus[k], budget, &x[k]);
         n[k] = e386_insn_count(cpus[k]) - n[k];
+    }
+    if (x[0].reason == E386_EXIT_INSN_LIMIT || x[1].reason == E386_EXIT_INSN_LIMIT ||
+        x[2].reason == E386_EXIT_INSN_LIMIT) {
+        t->looped++;
+        return;
     }
     t->cases++;
     t->faults += x[1].reason == E386_EXIT_EXCEPTION;
