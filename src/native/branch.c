@@ -310,14 +310,7 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
         x_load64(e, X_RDI, X_RBX, OFF(mem.lfast));
         x_test_rr64(e, X_RDI, X_RDI);
         slow[nslow++] = x_jcc(e, X_E);
-        x_load32(e, X_RAX, X_RBX, REG_OFF(op->base));
-        if (bi) {
-            x_load32(e, X_RCX, X_RBX, REG_OFF(op->index));
-            if (op->scale)
-                x_shl_ri32(e, X_RCX, op->scale);
-            x_alu_rr32(e, 0, X_RAX, X_RCX);
-        }
-        x_alu_ri32(e, 0, X_RAX, op->disp);
+        native_emit_ea(e, op, bi);
         if (!byte) { /* (off & 0xfff) + 4 <= 0x1000 */
             x_mov_rr64(e, X_RCX, X_RAX);
             x_alu_ri32(e, 4, X_RCX, 0xfff);

@@ -41,10 +41,12 @@ static void emit_cc(Emit *e, uint32_t kind, int dst, int src1, int src2)
 #define LFAST_OFF ((int32_t)offsetof(E386Cpu, mem.lfast))
 #define FLAT_OFF(s) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, flat)))
 
-/* EAX = base (+ index << scale) + disp, mod 2^32, as ea_b and ea_bi */
-static void emit_ea(Emit *e, const E386Op *op, int indexed)
+void native_emit_ea(Emit *e, const E386Op *op, int indexed)
 {
-    x_load32(e, X_RAX, X_RBX, REG_OFF(op->base));
+    if (op->base != EA_NONE)
+        x_load32(e, X_RAX, X_RBX, REG_OFF(op->base));
+    else
+        x_alu_rr32(e, 6, X_RAX, X_RAX); /* xor eax, eax */
     if (indexed) {
         x_load32(e, X_RCX, X_RBX, REG_OFF(op->index));
         if (op->scale)
@@ -89,7 +91,7 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, int kind)
     x_load64(e, X_RDX, X_RBX, LFAST_OFF);
     x_test_rr64(e, X_RDX, X_RDX);
     slow[nslow++] = x_jcc(e, X_E);
-    emit_ea(e, op, f.bi);
+    native_emit_ea(e, op, f.bi);
     if (f.size > 1) { /* (off & 0xfff) + size <= 0x1000: in one page */
         x_mov_rr64(e, X_RCX, X_RAX);
         x_alu_ri32(e, 4, X_RCX, 0xfff);
@@ -216,7 +218,7 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         return 1;
     }
     if (mov == MOV_LEA32_B || mov == MOV_LEA32_BI) {
-        emit_ea(e, op, mov == MOV_LEA32_BI);
+        native_emit_ea(e, op, mov == MOV_LEA32_BI);
         x_store32(e, X_RBX, REG_OFF(op->reg), X_RAX);
         return 1;
     }

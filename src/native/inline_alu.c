@@ -227,17 +227,7 @@ static void mem_begin(Emit *e, const E386Op *op, int size, Slow *sl)
     x_load64(e, X_RDX, X_RBX, LFAST_OFF);
     x_test_rr64(e, X_RDX, X_RDX);
     sl->at[sl->n++] = x_jcc(e, X_E);
-    if (op->base != EA_NONE) /* op_ea: [base] [+ index << scale] + disp */
-        ld32(e, X_RAX, X_RBX, REG_OFF(op->base));
-    else
-        rr(e, 0x31, X_RAX, X_RAX);
-    if (op->index != EA_NONE) {
-        ld32(e, X_RCX, X_RBX, REG_OFF(op->index));
-        if (op->scale)
-            x_shl_ri32(e, X_RCX, op->scale);
-        x_alu_rr32(e, 0, X_RAX, X_RCX);
-    }
-    x_alu_ri32(e, 0, X_RAX, op->disp);
+    native_emit_ea(e, op, op->index != EA_NONE);
     if (size > 1) { /* (off & 0xfff) + size <= 0x1000: in one page */
         x_mov_rr64(e, X_RCX, X_RAX);
         x_alu_ri32(e, 4, X_RCX, 0xfff);

@@ -51,6 +51,9 @@ int native_emit_branch(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 void native_emit_chain_exit(struct Emit *e, NativeState *ns, const Tb *tb, const E386Op *op);
 /* the open window is about to be sealed: point its sites where their links lead now */
 void native_resolve_sites(NativeState *ns);
+/* EAX = [base] (+ index << scale when indexed) + disp, mod 2^32: ea_b,
+ * ea_bi and op_ea's 32-bit forms; clobbers RCX (inline.c) */
+void native_emit_ea(struct Emit *e, const E386Op *op, int indexed);
 /* op i's inline fast path, if it has one (inline.c): 1 emitted, 0 not */
 int native_inline_op(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* ... of the ALU forms and shifts inline.c leaves (inline_alu.c) */
