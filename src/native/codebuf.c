@@ -2,6 +2,7 @@
 /* The code buffer of the native back end (codebuf.h). */
 #include "native/codebuf.h"
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -13,12 +14,24 @@ static void *near_code(void)
     return (void *)((here - ((uintptr_t)1 << 30)) & ~(uintptr_t)0xfffff);
 }
 
+/* Writable and executable at once unless the host refuses such pages
+ * (SELinux execmem, PaX) or E386_NATIVE_WX=1 asks for W^X: then sealed
+ * windows, each seal an mprotect pair (a quarter of CPython's CPU time
+ * went to them and to the page faults after them: docs/performance.md
+ * "The code buffer without mprotect"). */
 CodeBuf *codebuf_new(size_t size)
 {
     CodeBuf *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    void *p = mmap(near_code(), size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    const char *env = getenv("E386_NATIVE_WX");
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+    void *p = MAP_FAILED;
+    if (!(env && strcmp(env, "1") == 0))
+        p = mmap(near_code(), size, PROT_READ | PROT_WRITE | PROT_EXEC, flags, -1, 0);
+    b->wx = p == MAP_FAILED;
+    if (b->wx)
+        p = mmap(near_code(), size, PROT_READ | PROT_EXEC, flags, -1, 0);
     if (p == MAP_FAILED) {
         free(b);
         return NULL;
@@ -41,6 +54,8 @@ static size_t page_up(size_t off) { return (off + 4095) & ~(size_t)4095; }
 
 static int protect(CodeBuf *b, size_t from, size_t to, int prot)
 {
+    if (!b->wx)
+        return 0; /* always both */
     size_t lo = page_down(from), hi = page_up(to);
     return mprotect(b->base + lo, hi - lo, prot);
 }
@@ -71,8 +86,8 @@ int codebuf_seal(CodeBuf *b)
 {
     if (b->win_end > b->sealed && protect(b, b->sealed, b->win_end, PROT_READ | PROT_EXEC) != 0)
         return -1;
-    /* the next window starts on a page of its own */
-    b->used = b->sealed = b->win_end = page_up(b->used);
+    /* under W^X the next window starts on a page of its own */
+    b->used = b->sealed = b->win_end = b->wx ? page_up(b->used) : b->used;
     return 0;
 }
 

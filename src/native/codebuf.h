@@ -1,8 +1,10 @@
-/* The native back end's code buffer: one mapping per CPU, never writable
- * and executable at once.  Blocks are written into an open window of
- * writable pages and become executable when the window is sealed (one
- * mprotect for many blocks: one per block cost more than the blocks
- * saved); until then their blocks stay interpreted.  A flush of the
+/* The native back end's code buffer: one mapping per CPU.  Blocks are
+ * written into an open window and run once the window is sealed; until
+ * then their blocks stay interpreted (and their direct jumps may still be
+ * set: branch.c).  Where the host allows pages both writable and
+ * executable, sealing is bookkeeping only; else (wx) the window's pages
+ * are writable only and a seal makes them executable (one mprotect for
+ * many blocks: one per block cost more than the blocks saved).  A flush of the
  * translation cache empties the buffer, but only when the next run
  * starts, so that code a running chain may still return into is never
  * overwritten (docs/architecture.md "Native back end"). */
@@ -18,6 +20,7 @@ typedef struct CodeBuf {
     size_t used;
     size_t sealed;    /* [0, sealed) is executable */
     size_t win_end;   /* [sealed, win_end) is the open window, writable */
+    int wx;           /* never writable and executable at once: mprotect at each seal */
     int reset_pending;
 } CodeBuf;
 
