@@ -189,7 +189,7 @@ static void emit_ret(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
 }
 
 /* push the return address of op (EAX = ESP - 4 checked, RDX = lfast),
- * then ras_push */
+ * then ras_push; RSI kept */
 static void emit_push_ret(Emit *e, const Tb *tb, const E386Op *op)
 {
     x_mov_ri32(e, X_RCX, next_eip(op));
@@ -235,9 +235,7 @@ static void emit_jmp_reg(Emit *e, NativeState *ns, const Tb *tb, const E386Op *o
         x_alu_ri32(e, 5, X_RAX, 4);
         n = page_check(e, slow, n);
         x_load32(e, X_RSI, X_RBX, REG_OFF(op->rm)); /* read before the push: CALL ESP */
-        x_mov_rr64(e, X_RDI, X_RSI);
         emit_push_ret(e, tb, op);
-        x_mov_rr64(e, X_RSI, X_RDI);
     } else {
         x_load32(e, X_RSI, X_RBX, REG_OFF(op->rm));
     }

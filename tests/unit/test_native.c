@@ -358,7 +358,11 @@ static void call_insn(Code *c, Rng *g)
 {
     static const int subs[5] = { S_RET, S_RET4, S_JMPR, S_SMC, S_NEST };
     int k = (int)(rnd(g) % 5);
-    switch (rnd(g) % 12) {
+    switch (rnd(g) % 24) {
+    case 12: /* ret: the stack holds S_RET's address, so RET follows RET up to the unmapped page */
+        put(c, 0xc3);
+        break;
+    case 13: case 14: case 15: case 16: case 17: case 18: case 19: case 20: case 21: case 22: case 23:
     case 0: case 1: case 2: case 3:
         if (k == 1)
             put(c, 0x50); /* push eax: RET 4's argument */
@@ -383,7 +387,7 @@ static void call_insn(Code *c, Rng *g)
         break;
     default: /* lea esp, [ebx + disp] */
         put(c, 0x8d); put(c, 0xa3);
-        put32(c, rnd(g) % 4 ? 0x1000u - 16 * (1 + rnd(g) % 40) + 4 * (rnd(g) % 4) : RODATA - DATA + 0x800);
+        put32(c, rnd(g) % 4 ? 0x1000u - 16 * (1 + rnd(g) % 40) + rnd(g) % 16 : RODATA - DATA + 0x800);
         break;
     }
 }
@@ -465,6 +469,11 @@ static E386Cpu *new_cpu(int accel, int linear, const Code *c, Rng *g)
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (uint8_t)rnd(&local);
     ck_assert_int_eq(e386_mem_write(cpu, DATA, data, sizeof data), 0);
+    for (size_t i = 0; i < sizeof data; i += 4) /* for a RET without a CALL: S_RET, which returns again */
+        for (size_t k = 0; k < 4; k++)
+            data[i + k] = (uint8_t)((CODE + S_RET) >> 8 * k);
+    ck_assert_int_eq(e386_mem_write(cpu, STACK, data, sizeof data), 0);
+    ck_assert_int_eq(e386_mem_write(cpu, RODATA, data, sizeof data), 0);
     for (int r = 0; r < 8; r++)
         e386_reg_write(cpu, r, rnd(&local));
     e386_reg_write(cpu, E386_ECX, 8 + rnd(&local) % 40);
