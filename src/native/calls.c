@@ -10,7 +10,8 @@
  * indirect jump, which the host predicts per site; anything else (a later
  * op of the block, NULL, a block without code) takes the shared exit.
  *
- * RET, RET imm16, CALL rel32, and JMP/CALL through a 32-bit register do
+ * RET, RET imm16, CALL rel32, JMP rel, and JMP/CALL r/m32 (a register or
+ * a dword in memory) do
  * what their handlers (cpu/control.c) and jump_ret/jump_near (exec.c) do,
  * inline, on the handlers' fast path only: a 32-bit flat stack with
  * linear guest memory (cpu->mem.lfast) and the slot inside one page, a
@@ -221,23 +222,34 @@ static void emit_call_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *
     native_emit_follow(e, ns, tb, op, 1, slow, n);
 }
 
-/* JMP r32 and CALL r32 (op_jmp_E, op_call_E with a register operand) */
-static void emit_jmp_reg(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int call)
+/* JMP and CALL r/m32 (op_jmp_E, op_call_E): a register, or a dword in
+ * memory read through linear memory as the specialised loads do (a flat
+ * segment, inside one page) */
+static void emit_jmp_ind(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int call)
 {
-    size_t slow[8], after;
+    size_t slow[12], after;
     int n = 0;
     store_cur(e, op);
     x_cmp_m32_imm8(e, X_RBX, SEG_OFF(SEG_CS, limit), -1);
     slow[n++] = x_jcc(e, X_NE);
+    if (op->mod == 3) {
+        x_load32(e, X_RSI, X_RBX, REG_OFF(op->rm)); /* read before the push: CALL ESP */
+    } else {
+        x_cmp_m8_imm8(e, X_RBX, SEG_OFF(op->seg, flat), 0);
+        slow[n++] = x_jcc(e, X_E);
+        x_load64(e, X_RDX, X_RBX, OFF(mem.lfast));
+        x_test_rr64(e, X_RDX, X_RDX);
+        slow[n++] = x_jcc(e, X_E);
+        native_emit_ea(e, op, op->index != EA_NONE);
+        n = page_check(e, slow, n);
+        x_load_idx(e, 4, X_RSI, X_RDX, X_RAX); /* the target: may fault, nothing changed */
+    }
     if (call) {
         n += stack_checks(e, slow + n);
         x_load32(e, X_RAX, X_RBX, REG_OFF(4));
         x_alu_ri32(e, 5, X_RAX, 4);
         n = page_check(e, slow, n);
-        x_load32(e, X_RSI, X_RBX, REG_OFF(op->rm)); /* read before the push: CALL ESP */
         emit_push_ret(e, tb, op);
-    } else {
-        x_load32(e, X_RSI, X_RBX, REG_OFF(op->rm));
     }
     emit_via(e, tb, 0, jump_near, &after);
     size_t out = x_jmp(e);
@@ -248,17 +260,34 @@ static void emit_jmp_reg(Emit *e, NativeState *ns, const Tb *tb, const E386Op *o
     native_emit_sites(e, ns, tb, op, 1);
 }
 
+/* JMP rel (op_jmp_J): jump_direct's link 0 */
+static void emit_jmp_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
+{
+    uint32_t t = next_eip(op) + op->imm;
+    store_cur(e, op);
+    x_store32_imm(e, X_RBX, OFF(eip), op->opsize == 2 ? (t & 0xffff) : t);
+    x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[0]);
+    x_mov_ri32(e, X_R12, 0);
+    native_emit_follow(e, ns, tb, op, 1, NULL, 0);
+}
+
 int native_emit_call_ret(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
-    if (i + 1 != tb->nops || op->size != 4 || (tb->key & (TB_TF | TB_ONE)))
+    if (i + 1 != tb->nops)
+        return 0;
+    if (op->fn == op_jmp_J) {
+        emit_jmp_rel(e, ns, tb, op);
+        return 1;
+    }
+    if (op->size != 4 || (tb->key & (TB_TF | TB_ONE)))
         return 0;
     if (op->fn == op_ret)
         emit_ret(e, ns, tb, op);
     else if (op->fn == op_call_J)
         emit_call_rel(e, ns, tb, op);
-    else if ((op->fn == op_jmp_E || op->fn == op_call_E) && op->mod == 3)
-        emit_jmp_reg(e, ns, tb, op, op->fn == op_call_E);
+    else if ((op->fn == op_jmp_E || op->fn == op_call_E) && (op->mod == 3 || (op->adsize == 4 && op->seg < 6)))
+        emit_jmp_ind(e, ns, tb, op, op->fn == op_call_E);
     else
         return 0;
     return 1;

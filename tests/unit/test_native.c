@@ -332,7 +332,7 @@ static void flag_producer(Code *c, Rng *g)
  * unbalanced return through JMP r32; a block whose immediate the program
  * patches (the call target invalidated); a nested CALL */
 enum { SUBS = 0xe00, S_RET = SUBS, S_RET4 = SUBS + 1, S_JMPR = SUBS + 4, S_SMC = SUBS + 7, S_NEST = SUBS + 13,
-       S_END = SUBS + 19 };
+       S_RET2 = SUBS + 19, S_END = SUBS + 23 };
 
 static void put_subs(Code *c)
 {
@@ -342,6 +342,7 @@ static void put_subs(Code *c)
         0x5f, 0xff, 0xe7,                   /* S_JMPR: pop edi; jmp edi */
         0xbf, 0x11, 0x22, 0x33, 0x44, 0xc3, /* S_SMC: mov edi, imm32; ret */
         0xe8, 0xee, 0xff, 0xff, 0xff, 0xc3, /* S_NEST: call S_RET; ret */
+        0x8d, 0x76, 0x01, 0xc3,             /* S_RET2: lea esi, [esi + 1]; ret */
     };
     memcpy(c->b + SUBS, subs, sizeof subs);
 }
@@ -362,7 +363,20 @@ static void call_insn(Code *c, Rng *g)
     case 12: /* ret: the stack holds S_RET's address, so RET follows RET up to the unmapped page */
         put(c, 0xc3);
         break;
-    case 13: case 14: case 15: case 16: case 17: case 18: case 19: case 20: case 21: case 22: case 23:
+    case 13: case 14: { /* call/jmp through memory (the read-only page holds S_RET's address) */
+        uint32_t d = RODATA - DATA + 0x1000 - 16 * (1 + rnd(g) % 40) + rnd(g) % 16; /* reaches the page's end */
+        int jmp = rnd(g) & 1, f = (int)(rnd(g) % 3);
+        if (jmp) { /* push L; jmp [m]; L: */
+            put(c, 0x68); put32(c, CODE + (uint32_t)c->n + 4 + (f == 2 ? 7 : 6));
+        }
+        switch (f) {
+        case 0: put(c, 0xff); put(c, jmp ? 0xa3 : 0x93); put32(c, d); break;               /* [ebx + d] */
+        case 1: put(c, 0xff); put(c, jmp ? 0x25 : 0x15); put32(c, RODATA + 4 * (rnd(g) % 1024)); break;
+        default: put(c, 0xff); put(c, jmp ? 0xa4 : 0x94); put(c, 0x8b); put32(c, RODATA - DATA + 0x800); break;
+        }
+        break;
+    }
+    case 15: case 16: case 17: case 18: case 19: case 20: case 21: case 22: case 23:
     case 0: case 1: case 2: case 3:
         if (k == 1)
             put(c, 0x50); /* push eax: RET 4's argument */
@@ -473,6 +487,9 @@ static E386Cpu *new_cpu(int accel, int linear, const Code *c, Rng *g)
         for (size_t k = 0; k < 4; k++)
             data[i + k] = (uint8_t)((CODE + S_RET) >> 8 * k);
     ck_assert_int_eq(e386_mem_write(cpu, STACK, data, sizeof data), 0);
+    for (size_t i = 0; i < sizeof data; i += 12) /* and S_RET2 now and then: the slot read shows */
+        for (size_t k = 0; k < 4; k++)
+            data[i + k] = (uint8_t)((CODE + S_RET2) >> 8 * k);
     ck_assert_int_eq(e386_mem_write(cpu, RODATA, data, sizeof data), 0);
     for (int r = 0; r < 8; r++)
         e386_reg_write(cpu, r, rnd(&local));
