@@ -10,7 +10,7 @@
  * indirect jump, which the host predicts per site; anything else (a later
  * op of the block, NULL, a block without code) takes the shared exit.
  *
- * RET, RET imm16, CALL rel32, JMP rel, and JMP/CALL r/m32 (a register or
+ * RET, RET imm16, CALL rel32, and JMP/CALL r/m32 (a register or
  * a dword in memory) do
  * what their handlers (cpu/control.c) and jump_ret/jump_near (exec.c) do,
  * inline, on the handlers' fast path only: a 32-bit flat stack with
@@ -260,26 +260,11 @@ static void emit_jmp_ind(Emit *e, NativeState *ns, const Tb *tb, const E386Op *o
     native_emit_sites(e, ns, tb, op, 1);
 }
 
-/* JMP rel (op_jmp_J): jump_direct's link 0 */
-static void emit_jmp_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
-{
-    uint32_t t = next_eip(op) + op->imm;
-    store_cur(e, op);
-    x_store32_imm(e, X_RBX, OFF(eip), op->opsize == 2 ? (t & 0xffff) : t);
-    x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[0]);
-    x_mov_ri32(e, X_R12, 0);
-    native_emit_follow(e, ns, tb, op, 1, NULL, 0);
-}
-
 int native_emit_call_ret(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
     if (i + 1 != tb->nops)
         return 0;
-    if (op->fn == op_jmp_J) {
-        emit_jmp_rel(e, ns, tb, op);
-        return 1;
-    }
     if (op->size != 4 || (tb->key & (TB_TF | TB_ONE)))
         return 0;
     if (op->fn == op_ret)
