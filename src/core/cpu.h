@@ -192,6 +192,7 @@ struct Tb {
     E386Op *ops;
     const void *native; /* host code for the ops (src/native), NULL: none yet */
     uint32_t heat;      /* entries while it has none (src/native) */
+    const void *entry;  /* with native: its op 0's code (an indirect exit's jump target) */
 };
 /* a log bit the library sets itself: one-instruction blocks and the step
  * hook while IF is clear (core/irqedge.c) */

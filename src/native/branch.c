@@ -141,13 +141,13 @@ void native_resolve_sites(NativeState *ns)
 }
 
 /* The sites of the links in mask (bit slot; RSI = cpu->cur_tb, RAX =
- * the next op), then the shared exit */
-static void emit_sites(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int mask)
+ * the next op), then the indirect exit (calls.c) */
+void native_emit_sites(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int mask)
 {
     for (int slot = 0; slot < 2; slot++)
         if (mask >> slot & 1)
             emit_site(e, ns, tb, op, slot, X_RSI);
-    x_patch(e, x_jmp(e), ns->exit);
+    native_emit_dispatch(e, ns);
 }
 
 /* After a block's last op was called (translate.c), RAX the op it
@@ -162,7 +162,7 @@ void native_emit_chain_exit(Emit *e, NativeState *ns, const Tb *tb, const E386Op
                  : op->fn == op_jcc_J || branch_form(op->fn, &cc) >= 0 ? 3 : 0;
     if (mask)
         x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
-    emit_sites(e, ns, tb, op, mask);
+    native_emit_sites(e, ns, tb, op, mask);
 }
 
 /* Both sides of a branch, each jump_direct(cpu, j, target, slot) then on
@@ -187,6 +187,12 @@ static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op,
             to_follow = x_jmp(e);
     }
     x_patch(e, to_follow, e->p);
+    native_emit_follow(e, ns, tb, op, 3, handler, nhandler);
+}
+
+void native_emit_follow(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int mask, size_t *handler,
+                        int nhandler)
+{
     size_t slow[3];
     x_load64(e, X_RAX, X_RCX, (int32_t)offsetof(TbLink, ops));
     x_test_rr64(e, X_RAX, X_RAX);
@@ -204,7 +210,7 @@ static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op,
     x_store64(e, X_RBX, OFF(link_from), X_RCX);
     x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
     const uint8_t *sites = e->p;
-    emit_sites(e, ns, tb, op, 3);
+    native_emit_sites(e, ns, tb, op, mask);
     for (int k = 0; k < 3; k++) /* jump_direct_slow(cpu, target, slot) */
         x_patch(e, slow[k], e->p);
     const E386Op *(*slow_fn)(E386Cpu *, uint32_t, int) = jump_direct_slow;

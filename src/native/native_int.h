@@ -49,6 +49,19 @@ void native_jump_to_op(struct Emit *e, NativeState *ns, int j);
 int native_emit_branch(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* after a called last op: direct jumps to the linked blocks, else out */
 void native_emit_chain_exit(struct Emit *e, NativeState *ns, const Tb *tb, const E386Op *op);
+/* the sites of the links in mask (RSI = cpu->cur_tb, RAX = the next op),
+ * then the indirect exit (branch.c) */
+void native_emit_sites(struct Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int mask);
+/* jump_direct's link following (eip stored, RCX = the link, R12 its
+ * slot), then the sites of mask; handler[] jump to a call of op's
+ * handler, which goes on to the sites too (branch.c) */
+void native_emit_follow(struct Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int mask, size_t *handler,
+                        int nhandler);
+/* the indirect exit: RAX the op to go on with; the current block's op 0
+ * by its own indirect jump, else the shared exit (calls.c) */
+void native_emit_dispatch(struct Emit *e, NativeState *ns);
+/* op i as RET, CALL rel32 or JMP/CALL r32 in host code: 1 emitted, 0 not */
+int native_emit_call_ret(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* the open window is about to be sealed: point its sites where their links lead now */
 void native_resolve_sites(NativeState *ns);
 /* EAX = [base] (+ index << scale when indexed) + disp, mod 2^32: ea_b,

@@ -19,8 +19,11 @@ static void publish(E386Cpu *cpu, NativeState *ns)
         ns->full = 1; /* the host refused: interpret from here on */
         return;
     }
-    for (int k = 0; k < ns->npending; k++)
-        ns->pending[k].tb->native = ns->pending[k].code;
+    for (int k = 0; k < ns->npending; k++) {
+        const uint32_t *code = ns->pending[k].code;
+        ns->pending[k].tb->native = code;
+        ns->pending[k].tb->entry = (const uint8_t *)code + code[0];
+    }
     cpu->stats.native_blocks += (uint64_t)ns->npending;
     ns->npending = 0;
     ns->pending_hits = 0;

@@ -183,7 +183,7 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     ns->self_op0 = p + table;
     for (int i = 0; i < tb->nops; i++) {
         off[i] = (uint32_t)x_len(&e);
-        if (native_emit_branch(&e, ns, tb, i))
+        if (native_emit_branch(&e, ns, tb, i) || native_emit_call_ret(&e, ns, tb, i))
             continue;
         if (i + 1 == tb->nops || !native_inline_op(&e, ns, tb, i))
             native_emit_call(&e, ns, tb, i);

@@ -42,8 +42,14 @@ static void rex(Emit *e, int w, int reg, int rm)
 
 static void modrm_rr(Emit *e, int reg, int rm) { x_byte(e, 0xc0u | (unsigned)(reg & 7) << 3 | (unsigned)(rm & 7)); }
 
+/* [base + disp8] when it fits (3 bytes shorter: code size matters) */
 static void modrm_mem(Emit *e, int reg, int base, int32_t disp)
 {
+    if (disp >= -128 && disp <= 127) {
+        x_byte(e, 0x40u | (unsigned)(reg & 7) << 3 | (unsigned)(base & 7));
+        x_byte(e, (uint8_t)disp);
+        return;
+    }
     x_byte(e, 0x80u | (unsigned)(reg & 7) << 3 | (unsigned)(base & 7));
     x_u32(e, (uint32_t)disp);
 }
@@ -111,6 +117,13 @@ void x_cmp_m8_imm8(Emit *e, int base, int32_t disp, int8_t imm)
 }
 
 void x_cmp_rm64(Emit *e, int r, int base, int32_t disp) { mem_op(e, 1, 0x3b, r, base, disp); }
+void x_cmp_rm32(Emit *e, int r, int base, int32_t disp) { mem_op(e, 0, 0x3b, r, base, disp); }
+
+void x_cmp_m32_imm(Emit *e, int base, int32_t disp, uint32_t imm)
+{
+    mem_op(e, 0, 0x81, 7, base, disp);
+    x_u32(e, imm);
+}
 
 void x_test_rr64(Emit *e, int a, int b)
 {
@@ -291,5 +304,11 @@ void x_test_rr32(Emit *e, int a, int b)
 void x_add_m64_imm8(Emit *e, int base, int32_t disp, int8_t imm)
 {
     mem_op(e, 1, 0x83, 0, base, disp);
+    x_byte(e, (uint8_t)imm);
+}
+
+void x_add_m32_imm8(Emit *e, int base, int32_t disp, int8_t imm)
+{
+    mem_op(e, 0, 0x83, 0, base, disp);
     x_byte(e, (uint8_t)imm);
 }

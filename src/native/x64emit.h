@@ -36,6 +36,8 @@ void x_cmp_rr64(Emit *e, int a, int b);            /* flags of a - b */
 void x_cmp_m32_imm8(Emit *e, int base, int32_t disp, int8_t imm);
 void x_cmp_m8_imm8(Emit *e, int base, int32_t disp, int8_t imm);
 void x_cmp_rm64(Emit *e, int r, int base, int32_t disp); /* flags of r - [base+disp] */
+void x_cmp_rm32(Emit *e, int r, int base, int32_t disp);
+void x_cmp_m32_imm(Emit *e, int base, int32_t disp, uint32_t imm);
 void x_test_rr64(Emit *e, int a, int b);
 void x_add_rr64(Emit *e, int dst, int src);
 /* 32-bit ALU dst op= src for op 0..7 (ADD OR ADC SBB AND SUB XOR CMP) */
@@ -64,4 +66,5 @@ void x_patch(Emit *e, size_t at, const uint8_t *target);
 void x_shl_cl32(Emit *e, int r);                    /* r <<= CL (mod 32) */
 void x_test_rr32(Emit *e, int a, int b);
 void x_add_m64_imm8(Emit *e, int base, int32_t disp, int8_t imm);
+void x_add_m32_imm8(Emit *e, int base, int32_t disp, int8_t imm);
 #endif

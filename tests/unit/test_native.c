@@ -328,6 +328,84 @@ static void flag_producer(Code *c, Rng *g)
     }
 }
 
+/* Subroutines at the code page's end (native calls.c): RET; RET 4; an
+ * unbalanced return through JMP r32; a block whose immediate the program
+ * patches (the call target invalidated); a nested CALL */
+enum { SUBS = 0xe00, S_RET = SUBS, S_RET4 = SUBS + 1, S_JMPR = SUBS + 4, S_SMC = SUBS + 7, S_NEST = SUBS + 13,
+       S_RET2 = SUBS + 19, S_END = SUBS + 23 };
+
+static void put_subs(Code *c)
+{
+    static const uint8_t subs[S_END - SUBS] = {
+        0xc3,                               /* S_RET: ret */
+        0xc2, 0x04, 0x00,                   /* S_RET4: ret 4 */
+        0x5f, 0xff, 0xe7,                   /* S_JMPR: pop edi; jmp edi */
+        0xbf, 0x11, 0x22, 0x33, 0x44, 0xc3, /* S_SMC: mov edi, imm32; ret */
+        0xe8, 0xee, 0xff, 0xff, 0xff, 0xc3, /* S_NEST: call S_RET; ret */
+        0x8d, 0x76, 0x01, 0xc3,             /* S_RET2: lea esi, [esi + 1]; ret */
+    };
+    memcpy(c->b + SUBS, subs, sizeof subs);
+}
+
+static void put_rel(Code *c, int target) { put32(c, (uint32_t)(target - (c->n + 4))); }
+
+/* calls and returns (native calls.c): CALL rel32 of each subroutine (RET 4
+ * after a PUSH), CALL and JMP through a register, a RET to an address
+ * that is not the return-address stack's (PUSH + JMP), a store into
+ * S_SMC's immediate, and ESP moved near the end of the data page (a push
+ * or pop at the unmapped page after it faults, a few iterations later)
+ * or into the read-only page (a push faults) */
+static void call_insn(Code *c, Rng *g)
+{
+    static const int subs[5] = { S_RET, S_RET4, S_JMPR, S_SMC, S_NEST };
+    int k = (int)(rnd(g) % 5);
+    switch (rnd(g) % 24) {
+    case 12: /* ret: the stack holds S_RET's address, so RET follows RET up to the unmapped page */
+        put(c, 0xc3);
+        break;
+    case 13: case 14: { /* call/jmp through memory (the read-only page holds S_RET's address) */
+        uint32_t d = RODATA - DATA + 0x1000 - 16 * (1 + rnd(g) % 40) + rnd(g) % 16; /* reaches the page's end */
+        int jmp = rnd(g) & 1, f = (int)(rnd(g) % 3);
+        if (jmp) { /* push L; jmp [m]; L: */
+            put(c, 0x68); put32(c, CODE + (uint32_t)c->n + 4 + (f == 2 ? 7 : 6));
+        }
+        switch (f) {
+        case 0: put(c, 0xff); put(c, jmp ? 0xa3 : 0x93); put32(c, d); break;               /* [ebx + d] */
+        case 1: put(c, 0xff); put(c, jmp ? 0x25 : 0x15); put32(c, RODATA + 4 * (rnd(g) % 1024)); break;
+        default: put(c, 0xff); put(c, jmp ? 0xa4 : 0x94); put(c, 0x8b); put32(c, RODATA - DATA + 0x800); break;
+        }
+        break;
+    }
+    case 15: case 16: case 17: case 18: case 19: case 20: case 21: case 22: case 23:
+    case 0: case 1: case 2: case 3:
+        if (k == 1)
+            put(c, 0x50); /* push eax: RET 4's argument */
+        put(c, 0xe8);
+        put_rel(c, subs[k]);
+        break;
+    case 4: case 5: /* mov edi, sub; call edi */
+        put(c, 0xbf); put32(c, CODE + (uint32_t)(k == 1 ? S_RET : subs[k]));
+        put(c, 0xff); put(c, 0xd7);
+        break;
+    case 6: /* mov edx, L; jmp edx; L: */
+        put(c, 0xba); put32(c, CODE + (uint32_t)c->n + 6);
+        put(c, 0xff); put(c, 0xe2);
+        break;
+    case 7: case 8: /* push L; jmp S_RET; L: */
+        put(c, 0x68); put32(c, CODE + (uint32_t)c->n + 9);
+        put(c, 0xe9);
+        put_rel(c, S_RET);
+        break;
+    case 9: case 10: /* mov [S_SMC + 1], edx */
+        put(c, 0x89); put(c, 0x15); put32(c, CODE + S_SMC + 1);
+        break;
+    default: /* lea esp, [ebx + disp] */
+        put(c, 0x8d); put(c, 0xa3);
+        put32(c, rnd(g) % 4 ? 0x1000u - 16 * (1 + rnd(g) % 40) + rnd(g) % 16 : RODATA - DATA + 0x800);
+        break;
+    }
+}
+
 /* mov eax, imm32 (the patched immediate); at iteration ECX == k, without
  * a branch (so in the same block): mov [CODE + 1], edx, else a store to
  * the data page; body; add ebx, 16 (so that accesses reach the unmapped
@@ -353,9 +431,11 @@ static void make_program(Code *c, Rng *g)
         store_at = c->n;
         put32(c, CODE + 1);
     }
-    int n = 4 + (int)(rnd(g) % 40);
+    int n = 4 + (int)(rnd(g) % 40), calls = rnd(g) % 2;
     for (int i = 0; i < n; i++) {
-        if (rnd(g) % 4 == 0) { /* a flag producer; jcc over the next instruction */
+        if (calls && rnd(g) % 5 == 0) {
+            call_insn(c, g);
+        } else if (rnd(g) % 4 == 0) { /* a flag producer; jcc over the next instruction */
             flag_producer(c, g);
             Code next = { .n = 0 };
             insn(&next, g);
@@ -383,6 +463,8 @@ static void make_program(Code *c, Rng *g)
     put(c, 0x85);
     put32(c, (uint32_t)rel);
     put(c, 0xcc);
+    ck_assert_int_lt(c->n, SUBS);
+    put_subs(c);
 }
 
 static E386Cpu *new_cpu(int accel, int linear, const Code *c, Rng *g)
@@ -401,6 +483,14 @@ static E386Cpu *new_cpu(int accel, int linear, const Code *c, Rng *g)
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (uint8_t)rnd(&local);
     ck_assert_int_eq(e386_mem_write(cpu, DATA, data, sizeof data), 0);
+    for (size_t i = 0; i < sizeof data; i += 4) /* for a RET without a CALL: S_RET, which returns again */
+        for (size_t k = 0; k < 4; k++)
+            data[i + k] = (uint8_t)((CODE + S_RET) >> 8 * k);
+    ck_assert_int_eq(e386_mem_write(cpu, STACK, data, sizeof data), 0);
+    for (size_t i = 0; i < sizeof data; i += 12) /* and S_RET2 now and then: the slot read shows */
+        for (size_t k = 0; k < 4; k++)
+            data[i + k] = (uint8_t)((CODE + S_RET2) >> 8 * k);
+    ck_assert_int_eq(e386_mem_write(cpu, RODATA, data, sizeof data), 0);
     for (int r = 0; r < 8; r++)
         e386_reg_write(cpu, r, rnd(&local));
     e386_reg_write(cpu, E386_ECX, 8 + rnd(&local) % 40);

@@ -1,0 +1,279 @@
+/* Calls, returns and indirect jumps in host code (native step 4).
+ *
+ * The indirect exit.  A block end whose successor varies (RET, JMP and
+ * CALL r/m, a handler that returned NULL or another block's op) used to
+ * jump to the one shared exit at the buffer's start, whose `jmp rdi`
+ * every such transition shared: badly predicted.  Each such end now has
+ * its own short copy of the common case -- the op to go on with (RAX) is
+ * the current block's first, the block is valid and published
+ * (Tb.entry, its op 0's code), no exit is requested -- ending in its own
+ * indirect jump, which the host predicts per site; anything else (a later
+ * op of the block, NULL, a block without code) takes the shared exit.
+ *
+ * RET, RET imm16, CALL rel32, and JMP/CALL r/m32 (a register or
+ * a dword in memory) do
+ * what their handlers (cpu/control.c) and jump_ret/jump_near (exec.c) do,
+ * inline, on the handlers' fast path only: a 32-bit flat stack with
+ * linear guest memory (cpu->mem.lfast) and the slot inside one page, a
+ * CS limit of 4 GiB (the near target's limit check), no soft MMU; else
+ * the handler is called with nothing changed yet.  cpu->cur is stored
+ * first: a host fault in the stack access becomes the guest's, before
+ * anything changed, as in the handlers' flat_host path.  After the stack
+ * work, jump_via's chaining: may_chain's conditions, follow_if of the
+ * hint link (the RAS's caller's link 1 for RET, else the block's link 0)
+ * with its stores; a miss calls jump_ret/jump_near, which redo the same
+ * checks and go on to the jump cache. */
+#include <stddef.h>
+#include <string.h>
+#include "core/ops.h"
+#include "native/native_int.h"
+#include "native/x64emit.h"
+
+#define OFF(f) ((int32_t)offsetof(E386Cpu, f))
+#define REG_OFF(n) ((int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)(n)))
+#define SEG_OFF(sg, f) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(sg) + offsetof(Seg, f)))
+#define TB_OFF(f) ((int32_t)offsetof(Tb, f))
+/* a field of link 1 of the Tb at the base register */
+#define LINK1_OFF(f) ((int32_t)(offsetof(Tb, link) + sizeof(TbLink) + offsetof(TbLink, f)))
+
+static uintptr_t fn_addr(const void *fnp, size_t n)
+{
+    uintptr_t a = 0;
+    memcpy(&a, fnp, n);
+    return a;
+}
+
+void native_emit_dispatch(Emit *e, NativeState *ns)
+{
+    x_load64(e, X_RCX, X_RBX, OFF(cur_tb));
+    x_cmp_rm64(e, X_RAX, X_RCX, TB_OFF(ops));
+    x_patch(e, x_jcc(e, X_NE), ns->exit);
+    x_cmp_m8_imm8(e, X_RCX, TB_OFF(valid), 0);
+    x_patch(e, x_jcc(e, X_E), ns->exit);
+    x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
+    x_patch(e, x_jcc(e, X_NE), ns->exit);
+    x_load64(e, X_RDI, X_RCX, TB_OFF(entry));
+    x_test_rr64(e, X_RDI, X_RDI);
+    x_patch(e, x_jcc(e, X_E), ns->exit);
+    x_jmp_reg(e, X_RDI);
+}
+
+static void store_cur(Emit *e, const E386Op *op)
+{
+    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    x_store64(e, X_RBX, OFF(cur), X_RSI);
+}
+
+/* the handlers' fast-path conditions for a stack access: jumps to slow[] */
+static int stack_checks(Emit *e, size_t *slow)
+{
+    int n = 0;
+    x_test_m32_imm(e, X_RBX, SEG_OFF(SEG_SS, flags), 1u << 22); /* ss32: DESC_DB */
+    slow[n++] = x_jcc(e, X_E);
+    x_cmp_m8_imm8(e, X_RBX, SEG_OFF(SEG_SS, flat), 0);
+    slow[n++] = x_jcc(e, X_E);
+    x_cmp_m8_imm8(e, X_RBX, OFF(softmmu), 0);
+    slow[n++] = x_jcc(e, X_NE);
+    x_load64(e, X_RDX, X_RBX, OFF(mem.lfast));
+    x_test_rr64(e, X_RDX, X_RDX);
+    slow[n++] = x_jcc(e, X_E);
+    return n;
+}
+
+/* EAX (a stack offset) inside one page for 4 bytes, else to slow[n] */
+static int page_check(Emit *e, size_t *slow, int n)
+{
+    x_mov_rr64(e, X_RCX, X_RAX);
+    x_alu_ri32(e, 4, X_RCX, 0xfff);
+    x_alu_ri32(e, 7, X_RCX, 0x1000u - 4);
+    slow[n++] = x_jcc(e, X_A);
+    return n;
+}
+
+/* jump_via's chaining for target ESI (the pushes and pops done): with
+ * may_chain's conditions, follow the hint link at RCX (a Tb whose link 1
+ * it is) as follow_if does, RAX its ops, then on to after; a miss calls
+ * miss(cpu, ESI).  RAS: the hint is the RAS's caller's link 1 (or the
+ * block's link 0 when none), popped. */
+static void emit_via(Emit *e, const Tb *tb, int ras, const E386Op *(*miss)(E386Cpu *, uint32_t), size_t *after)
+{
+    size_t out[9];
+    int n = 0;
+    x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
+    out[n++] = x_jcc(e, X_NE);
+    x_load64(e, X_RDI, X_RBX, OFF(icount));
+    x_cmp_rm64(e, X_RDI, X_RBX, OFF(budget_end));
+    out[n++] = x_jcc(e, X_AE);
+    x_cmp_m32_imm8(e, X_RBX, OFF(log_mask), 0);
+    out[n++] = x_jcc(e, X_NE);
+    x_test_m32_imm(e, X_RBX, OFF(eflags), F_RF);
+    out[n++] = x_jcc(e, X_NE);
+    /* RCX: a base whose "link 1" is the hint link */
+    uintptr_t own = (uintptr_t)&tb->link[0] - sizeof(TbLink) - offsetof(Tb, link);
+    if (ras) {
+        x_load32(e, X_RCX, X_RBX, OFF(ras_top));
+        x_alu_ri32(e, 4, X_RCX, 15);
+        x_shl_ri32(e, X_RCX, 3);
+        x_add_rr64(e, X_RCX, X_RBX);
+        x_load64(e, X_RCX, X_RCX, OFF(ras)); /* the caller */
+        x_test_rr64(e, X_RCX, X_RCX);
+        size_t has = x_jcc(e, X_NE);
+        x_mov_ri64(e, X_RCX, (uint64_t)own);
+        x_patch(e, has, e->p);
+    } else {
+        x_mov_ri64(e, X_RCX, (uint64_t)own);
+    }
+    x_load64(e, X_RAX, X_RCX, LINK1_OFF(ops));
+    x_test_rr64(e, X_RAX, X_RAX);
+    out[n++] = x_jcc(e, X_E);
+    x_mov_rr64(e, X_RDI, X_RSI);
+    if (tb->cs_base)
+        x_alu_ri32(e, 0, X_RDI, tb->cs_base); /* pc */
+    x_cmp_rm32(e, X_RDI, X_RCX, LINK1_OFF(pc));
+    out[n++] = x_jcc(e, X_NE);
+    x_cmp_m32_imm(e, X_RCX, LINK1_OFF(key), tb->key);
+    out[n++] = x_jcc(e, X_NE);
+    x_cmp_m32_imm(e, X_RCX, LINK1_OFF(cs_base), tb->cs_base);
+    out[n++] = x_jcc(e, X_NE);
+    /* jump_via: eip, last_tb; jump_ret: the pop; follow_if's stores */
+    x_store32(e, X_RBX, OFF(eip), X_RSI);
+    x_mov_ri32(e, X_RDX, 0);
+    x_store64(e, X_RBX, OFF(last_tb), X_RDX);
+    if (ras)
+        x_add_m32_imm8(e, X_RBX, OFF(ras_top), -1);
+    x_load64(e, X_RDX, X_RCX, LINK1_OFF(tb));
+    x_store64(e, X_RBX, OFF(cur_tb), X_RDX);
+    x_load32(e, X_RDX, X_RCX, LINK1_OFF(ninsns));
+    x_load64(e, X_RDI, X_RBX, OFF(icount));
+    x_add_rr64(e, X_RDI, X_RDX);
+    x_store64(e, X_RBX, OFF(icount), X_RDI);
+    x_mov_ri32(e, X_RDX, (uint32_t)(offsetof(Tb, link) + sizeof(TbLink)));
+    x_add_rr64(e, X_RDX, X_RCX);
+    x_store64(e, X_RBX, OFF(link_from), X_RDX);
+    x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
+    *after = x_jmp(e);
+    for (int k = 0; k < n; k++)
+        x_patch(e, out[k], e->p);
+    x_mov_rr64(e, X_RDI, X_RBX);
+    x_call(e, fn_addr(&miss, sizeof miss));
+}
+
+/* the handler's call (nothing changed yet): slow[] lead here */
+static void emit_handler(Emit *e, const E386Op *op, size_t *slow, int nslow)
+{
+    for (int k = 0; k < nslow; k++)
+        x_patch(e, slow[k], e->p);
+    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    x_mov_rr64(e, X_RDI, X_RBX);
+    x_call(e, fn_addr(&op->fn, sizeof op->fn));
+}
+
+/* RET and RET imm16 (op_ret, ret_slow's fast case) */
+static void emit_ret(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
+{
+    size_t slow[8], after;
+    store_cur(e, op);
+    int n = stack_checks(e, slow);
+    x_cmp_m32_imm8(e, X_RBX, SEG_OFF(SEG_CS, limit), -1);
+    slow[n++] = x_jcc(e, X_NE);
+    x_load32(e, X_RAX, X_RBX, REG_OFF(4));
+    n = page_check(e, slow, n);
+    x_load_idx(e, 4, X_RSI, X_RDX, X_RAX); /* the target: may fault, nothing changed */
+    x_alu_ri32(e, 0, X_RAX, 4u + (op->sub ? (op->imm & 0xffff) : 0));
+    x_store32(e, X_RBX, REG_OFF(4), X_RAX);
+    emit_via(e, tb, 1, jump_ret, &after);
+    size_t out = x_jmp(e);
+    emit_handler(e, op, slow, n);
+    x_patch(e, out, e->p);
+    x_patch(e, after, e->p);
+    native_emit_sites(e, ns, tb, op, 0);
+}
+
+/* push the return address of op (EAX = ESP - 4 checked, RDX = lfast),
+ * then ras_push; RSI kept */
+static void emit_push_ret(Emit *e, const Tb *tb, const E386Op *op)
+{
+    x_mov_ri32(e, X_RCX, next_eip(op));
+    x_store_idx(e, 4, X_RDX, X_RAX, X_RCX); /* may fault: nothing changed */
+    x_store32(e, X_RBX, REG_OFF(4), X_RAX);
+    x_load32(e, X_RAX, X_RBX, OFF(ras_top));
+    x_alu_ri32(e, 0, X_RAX, 1);
+    x_store32(e, X_RBX, OFF(ras_top), X_RAX);
+    x_alu_ri32(e, 4, X_RAX, 15);
+    x_shl_ri32(e, X_RAX, 3);
+    x_add_rr64(e, X_RAX, X_RBX);
+    x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)tb); /* cpu->cur_tb */
+    x_store64(e, X_RAX, OFF(ras), X_RCX);
+}
+
+/* CALL rel32 (op_call_J's fast case), then jump_direct's link 0 */
+static void emit_call_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
+{
+    size_t slow[8];
+    store_cur(e, op);
+    int n = stack_checks(e, slow);
+    x_load32(e, X_RAX, X_RBX, REG_OFF(4));
+    x_alu_ri32(e, 5, X_RAX, 4);
+    n = page_check(e, slow, n);
+    emit_push_ret(e, tb, op);
+    x_store32_imm(e, X_RBX, OFF(eip), next_eip(op) + op->imm);
+    x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[0]);
+    x_mov_ri32(e, X_R12, 0);
+    native_emit_follow(e, ns, tb, op, 1, slow, n);
+}
+
+/* JMP and CALL r/m32 (op_jmp_E, op_call_E): a register, or a dword in
+ * memory read through linear memory as the specialised loads do (a flat
+ * segment, inside one page) */
+static void emit_jmp_ind(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int call)
+{
+    size_t slow[12], after;
+    int n = 0;
+    store_cur(e, op);
+    x_cmp_m32_imm8(e, X_RBX, SEG_OFF(SEG_CS, limit), -1);
+    slow[n++] = x_jcc(e, X_NE);
+    if (op->mod == 3) {
+        x_load32(e, X_RSI, X_RBX, REG_OFF(op->rm)); /* read before the push: CALL ESP */
+    } else {
+        x_cmp_m8_imm8(e, X_RBX, SEG_OFF(op->seg, flat), 0);
+        slow[n++] = x_jcc(e, X_E);
+        x_load64(e, X_RDX, X_RBX, OFF(mem.lfast));
+        x_test_rr64(e, X_RDX, X_RDX);
+        slow[n++] = x_jcc(e, X_E);
+        native_emit_ea(e, op, op->index != EA_NONE);
+        n = page_check(e, slow, n);
+        x_load_idx(e, 4, X_RSI, X_RDX, X_RAX); /* the target: may fault, nothing changed */
+    }
+    if (call) {
+        n += stack_checks(e, slow + n);
+        x_load32(e, X_RAX, X_RBX, REG_OFF(4));
+        x_alu_ri32(e, 5, X_RAX, 4);
+        n = page_check(e, slow, n);
+        emit_push_ret(e, tb, op);
+    }
+    emit_via(e, tb, 0, jump_near, &after);
+    size_t out = x_jmp(e);
+    emit_handler(e, op, slow, n);
+    x_patch(e, out, e->p);
+    x_patch(e, after, e->p);
+    x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
+    native_emit_sites(e, ns, tb, op, 1);
+}
+
+int native_emit_call_ret(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    if (i + 1 != tb->nops)
+        return 0;
+    if (op->size != 4 || (tb->key & (TB_TF | TB_ONE)))
+        return 0;
+    if (op->fn == op_ret)
+        emit_ret(e, ns, tb, op);
+    else if (op->fn == op_call_J)
+        emit_call_rel(e, ns, tb, op);
+    else if ((op->fn == op_jmp_E || op->fn == op_call_E) && (op->mod == 3 || (op->adsize == 4 && op->seg < 6)))
+        emit_jmp_ind(e, ns, tb, op, op->fn == op_call_E);
+    else
+        return 0;
+    return 1;
+}
