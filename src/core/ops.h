@@ -21,8 +21,16 @@ void mov_specialize(E386Op *op);
 void shift_specialize(E386Op *op);
 /* ... the hot x87 forms: loads, stores, arithmetic, FXCH (cpu/x87_spec.c) */
 void x87_specialize(E386Op *op);
-/* the FX_CO rotate handler f without its flag update (for FX_CO_DEAD) */
-OpFn shift_rotate_without_flags(OpFn f);
+/* Flag liveness (core/liveness.c): the ops of a block (n, the block end
+ * included) whose flag update is dead run without it */
+void flag_liveness(E386Op *ops, int n);
+/* the FX_ALL or FX_CO handler f without its flag update (for FX_DEAD),
+ * NULL where there is none: shifts and rotates (cpu/shift.c) ... */
+OpFn shift_without_flags(OpFn f);
+/* ... and the register ALU and INC/DEC r32 forms (cpu/alu.c) */
+OpFn alu_without_flags(OpFn f);
+/* the FX_INCDEC handler f without the carry-in (for FX_INCDEC_NC) */
+OpFn incdec_without_carry(OpFn f);
 /* 4 (SHL) or 5 (SHR, the ModRM reg order) for the SHL/SHR r32, imm
  * handler f, -1 for any other handler (for cpu/pair.c) */
 int shift_ri_kind(OpFn f);
