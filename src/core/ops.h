@@ -43,7 +43,8 @@ enum { CJ_RR, CJ_GR, CJ_RI, CJ_AI, CJ_MR, CJ_MI, CJ_GM, CJ_MI8, CJ_TEST, CJ_TEST
 int alu_compare_kind(OpFn f);
 /* For the native back end (src/native), which inlines them: the 32-bit
  * register ALU handler f's form (CJ_RR, CJ_GR, CJ_RI or CJ_AI) and its
- * operation (*opn, ModRM reg order), -1 for any other handler; the
+ * operation (*opn, ModRM reg order), also for its flagless twin (the
+ * op's fx says FX_DEAD), -1 for any other handler; the
  * MOV r32, r32 handlers (MOV_RR_EG writes rm, MOV_RR_GE reg) and the
  * 32-bit load and store at [base + disp] (_B) or [base + index << scale
  * + disp] (_BI), LEA r32 of those, -1 for any other handler */
