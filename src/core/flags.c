@@ -28,6 +28,60 @@ static uint32_t sar32(uint32_t v, uint32_t n)
     return (v >> n) | ((v & 0x80000000u) ? ~(0xffffffffu >> n) : 0);
 }
 
+uint32_t cc_flags(E386Cpu *cpu)
+{
+    if (cpu->cc_op == CC_EFLAGS) /* cc_size is meaningless then (0 after reset) */
+        return cpu->eflags & F_ARITH;
+    int size = (int)cpu->cc_size;
+    uint32_t m = size_mask(size), sb = sign_bit(size);
+    uint32_t r = cpu->cc_dst & m, a = cpu->cc_src1 & m, b = cpu->cc_src2 & m;
+    uint32_t f = szp(r, sb);
+    switch (cpu->cc_op) {
+    case CC_ADD: case CC_ADC: {
+        /* the carry in is whatever is left of r - a - b: 0 or 1 */
+        uint32_t cin = cpu->cc_op == CC_ADC ? ((r - a - b) & m) : 0;
+        f |= (a ^ b ^ r) & F_AF;
+        if (r < a || (cin && r == a)) f |= F_CF;
+        if ((~(a ^ b) & (a ^ r)) & sb) f |= F_OF;
+        return f;
+    }
+    case CC_SUB: case CC_SBB: {
+        uint32_t bin = cpu->cc_op == CC_SBB ? ((a - b - r) & m) : 0;
+        f |= (a ^ b ^ r) & F_AF;
+        if (a < b || (bin && a == b)) f |= F_CF;
+        if (((a ^ b) & (a ^ r)) & sb) f |= F_OF;
+        return f;
+    }
+    case CC_LOGIC:
+        return f;
+    case CC_INC: case CC_DEC: /* b holds the CF from before */
+        f |= ((a ^ r) & F_AF) | (b ? F_CF : 0);
+        if (r == (cpu->cc_op == CC_INC ? sb : sb - 1)) f |= F_OF;
+        return f;
+    case CC_NEG:
+        f |= (a ^ r) & F_AF;
+        if (a) f |= F_CF;
+        if (r == sb) f |= F_OF;
+        return f;
+    case CC_SHL: /* b = count 1..31; CF is 0 once everything is shifted out */
+        if (b <= (uint32_t)size * 8 && ((a << (b - 1)) & sb)) f |= F_CF;
+        if ((a ^ (a << 1)) & sb) f |= F_OF;
+        return f;
+    case CC_SHR:
+        if ((a >> (b - 1)) & 1) f |= F_CF;
+        if (a & sb) f |= F_OF; /* the MSB of the original operand */
+        return f;
+    case CC_SAR: /* OF = 0 */
+        if (sar32(sext(a, size), b - 1) & 1) f |= F_CF;
+        return f;
+    case CC_MUL: /* P6: SF and PF from the low half, ZF and AF clear */
+        f &= ~F_ZF;
+        if (cpu->cc_src1) f |= F_CF | F_OF;
+        return f;
+    }
+    return 0;
+}
+
 /* CF of the lazy operation on its masked result r and operands a, b:
  * cc_flags' and cc_carry's (ADC/SBB: the carry in is whatever is left of
  * r - a - b, 0 or 1; INC/DEC: b holds the CF from before; SHL: b is the
@@ -48,49 +102,6 @@ static int carry_of(const E386Cpu *cpu, int size, uint32_t r, uint32_t a, uint32
     case CC_MUL: return cpu->cc_src1 != 0;
     default: return 0; /* LOGIC */
     }
-}
-
-uint32_t cc_flags(E386Cpu *cpu)
-{
-    if (cpu->cc_op == CC_EFLAGS) /* cc_size is meaningless then (0 after reset) */
-        return cpu->eflags & F_ARITH;
-    int size = (int)cpu->cc_size;
-    uint32_t m = size_mask(size), sb = sign_bit(size);
-    uint32_t r = cpu->cc_dst & m, a = cpu->cc_src1 & m, b = cpu->cc_src2 & m;
-    uint32_t f = szp(r, sb) | (carry_of(cpu, size, r, a, b) ? F_CF : 0);
-    switch (cpu->cc_op) {
-    case CC_ADD: case CC_ADC:
-        f |= (a ^ b ^ r) & F_AF;
-        if ((~(a ^ b) & (a ^ r)) & sb) f |= F_OF;
-        return f;
-    case CC_SUB: case CC_SBB:
-        f |= (a ^ b ^ r) & F_AF;
-        if (((a ^ b) & (a ^ r)) & sb) f |= F_OF;
-        return f;
-    case CC_LOGIC:
-        return f;
-    case CC_INC: case CC_DEC:
-        f |= (a ^ r) & F_AF;
-        if (r == (cpu->cc_op == CC_INC ? sb : sb - 1)) f |= F_OF;
-        return f;
-    case CC_NEG:
-        f |= (a ^ r) & F_AF;
-        if (r == sb) f |= F_OF;
-        return f;
-    case CC_SHL:
-        if ((a ^ (a << 1)) & sb) f |= F_OF;
-        return f;
-    case CC_SHR:
-        if (a & sb) f |= F_OF; /* the MSB of the original operand */
-        return f;
-    case CC_SAR: /* OF = 0 */
-        return f;
-    case CC_MUL: /* P6: SF and PF from the low half, ZF and AF clear */
-        f &= ~F_ZF;
-        if (cpu->cc_src1) f |= F_OF;
-        return f;
-    }
-    return 0;
 }
 
 /* CF alone: no SF/ZF/PF (parity) work */
