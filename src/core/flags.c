@@ -107,8 +107,11 @@ static int carry_of(const E386Cpu *cpu, int size, uint32_t r, uint32_t a, uint32
 /* CF alone: no SF/ZF/PF (parity) work */
 int cc_carry(E386Cpu *cpu)
 {
-    if (cpu->cc_op == CC_EFLAGS)
-        return (cpu->eflags & F_CF) != 0;
+    switch (cpu->cc_op) {
+    case CC_EFLAGS: return (cpu->eflags & F_CF) != 0;
+    case CC_LOGIC: return 0;
+    case CC_INC: case CC_DEC: return cpu->cc_src2 != 0;
+    }
     int size = (int)cpu->cc_size;
     uint32_t m = size_mask(size);
     return carry_of(cpu, size, cpu->cc_dst & m, cpu->cc_src1 & m, cpu->cc_src2 & m);

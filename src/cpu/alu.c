@@ -95,12 +95,25 @@ static void incdec_reg(E386Cpu *cpu, const E386Op *op, int dec)
 const E386Op *op_inc_R(E386Cpu *cpu, const E386Op *op) { incdec_reg(cpu, op, 0); return op + 1; }
 const E386Op *op_dec_R(E386Cpu *cpu, const E386Op *op) { incdec_reg(cpu, op, 1); return op + 1; }
 
+/* the CF that INC/DEC keep: the common kinds here, the rest from
+ * cc_carry */
+E386_INLINE uint32_t carry_in(E386Cpu *cpu)
+{
+    switch (cpu->cc_op) {
+    case CC_LOGIC: return 0;
+    case CC_INC: case CC_DEC: return cpu->cc_src2 != 0;
+    case CC_ADD: if (cpu->cc_size == 4) return cpu->cc_dst < cpu->cc_src1; break;
+    case CC_SUB: if (cpu->cc_size == 4) return cpu->cc_src1 < cpu->cc_src2; break;
+    }
+    return (uint32_t)cc_carry(cpu);
+}
+
 /* INC/DEC r32 specialised (FX_INCDEC): fl 2 the full update; 1 without
  * the carry-in they keep, whose CF is dead (FX_INCDEC_NC); 0 none, all
  * their flags are (FX_DEAD): core/liveness.c */
 E386_INLINE const E386Op *incdec_r32(E386Cpu *cpu, const E386Op *op, int dec, int fl)
 {
-    uint32_t cf = fl == 2 ? (uint32_t)cc_carry(cpu) : 0, a = cpu->r[op->sub], r = dec ? a - 1 : a + 1;
+    uint32_t cf = fl == 2 ? carry_in(cpu) : 0, a = cpu->r[op->sub], r = dec ? a - 1 : a + 1;
     cpu->r[op->sub] = r;
     if (fl)
         incdec_flags(cpu, 4, a, r, cf, dec);
@@ -156,7 +169,7 @@ E386_INLINE const E386Op *incdec_mem(E386Cpu *cpu, const E386Op *op, int kind, i
     uint8_t *p = flat_host(cpu, op->seg, bi ? ea_bi(cpu, op) : ea_b(cpu, op), 4, FH_RMW);
     if (!p)
         return incdec_mem_slow(cpu, op, kind);
-    uint32_t cf = (uint32_t)cc_carry(cpu), a = ld_le(p, 4), r = kind == U_DEC ? a - 1 : a + 1;
+    uint32_t cf = carry_in(cpu), a = ld_le(p, 4), r = kind == U_DEC ? a - 1 : a + 1;
     st_le(p, 4, r);
     incdec_flags(cpu, 4, a, r, cf, kind == U_DEC);
     return op + 1;
