@@ -45,14 +45,18 @@ static int insn(uint8_t *c, int n, uint32_t *s, int loop)
     int g = any_reg(r >> 8, loop), h = (int)(r >> 12 & 7), k = (int)(r >> 16 & 7);
     uint8_t d = (uint8_t)(r2 >> 8);
     switch (r % 24) {
-    case 0: case 1: case 2: c[n++] = (uint8_t)(0x01 | k << 3), c[n++] = (uint8_t)(0xc0 | h << 3 | g); break; /* alu g, h */
+    case 0: case 1: case 2: /* alu g, h */
+        c[n++] = (uint8_t)(0x01 | k << 3), c[n++] = (uint8_t)(0xc0 | h << 3 | g);
+        break;
     case 3: case 4: case 5: c[n++] = 0x83, c[n++] = (uint8_t)(0xc0 | k << 3 | g), c[n++] = d; break; /* alu g, imm8 */
     case 6: c[n++] = (uint8_t)(0x05 | (k & 6) << 3); /* add/adc/and/xor eax, imm32 */
         for (int i = 0; i < 4; i++)
             c[n++] = (uint8_t)(r2 >> 8 * i);
         break;
     case 7: case 8: case 9: c[n++] = (uint8_t)((r2 & 1 ? 0x40 : 0x48) | g); break; /* inc / dec g */
-    case 10: c[n++] = 0xc1, c[n++] = (uint8_t)(0xc0 | (int[]){ 0, 1, 4, 5, 7 }[r2 % 5] << 3 | g), c[n++] = d % 40; break;
+    case 10: /* rol/ror/shl/shr/sar g, imm8 */
+        c[n++] = 0xc1, c[n++] = (uint8_t)(0xc0 | (int[]){ 0, 1, 4, 5, 7 }[r2 % 5] << 3 | g), c[n++] = d % 40;
+        break;
     case 11: c[n++] = (uint8_t)(r2 & 1 ? 0x39 : 0x85), c[n++] = (uint8_t)(0xc0 | h << 3 | g); break; /* cmp/test */
     case 12: c[n++] = (uint8_t)(r2 & 1 ? 0x11 : 0x19), c[n++] = (uint8_t)(0xc0 | h << 3 | g); break; /* adc/sbb */
     case 13: case 14: /* setc/seto/setz/sets/setp al/cl/dl/bl (not cl in a loop) */
