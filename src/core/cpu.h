@@ -152,15 +152,19 @@ struct E386Op {
 };
 #define EA_NONE 8
 /* What a specialised handler does to the arithmetic flags, for the
- * block's flag-liveness pass (exec.c).  FX_ANY (0, every generic handler):
- * it may read them, fault or leave the block, so they are live there.
- * The others never fault: FX_NONE touches no flag, FX_ALL writes all six
- * and reads none, FX_CO is a rotate by a non-zero count (writes exactly
- * CF and OF), FX_CO_DEAD a rotate whose CF and OF the pass dropped
- * because a later op of the block rewrites them first.  FX_INEXACT marks
- * the ops between such a rotate and that rewrite: after them EFLAGS is not
- * yet what the guest would see, so the run loop never stops there. */
-enum { FX_ANY, FX_NONE, FX_ALL, FX_CO, FX_CO_DEAD, FX_INEXACT = 0x80 };
+ * block's flag-liveness pass (core/liveness.c).  FX_ANY (0, every generic
+ * handler): it may read them, fault or leave the block, so they are live
+ * there.  The others never fault: FX_NONE touches no flag, FX_ALL writes
+ * all six and reads none, FX_CO is a rotate by a non-zero count (writes
+ * exactly CF and OF), FX_INCDEC an INC/DEC r32 (writes all but CF, which
+ * it keeps).  The pass turns an op whose flags a later op of the block
+ * rewrites first into its handler without the flag update (FX_DEAD), and
+ * an INC/DEC whose CF alone is dead into one that does not compute the
+ * carry-in (FX_INCDEC_NC).  FX_INEXACT marks the ops after which EFLAGS
+ * is not yet what the guest would see (from a dropped update to the
+ * rewrite), so the run loop never stops there. */
+enum { FX_ANY, FX_NONE, FX_ALL, FX_CO, FX_DEAD, FX_INCDEC, FX_INCDEC_NC, FX_INEXACT = 0x80 };
+#define FX_CLASS(fx) ((fx) & 0x7f)
 
 /* ---- translation blocks ---- */
 typedef struct Tb Tb;

@@ -263,41 +263,6 @@ static void log_ops(E386Cpu *cpu, const Tb *tb, const char *const *names, int n)
     }
 }
 
-/* Flag liveness, for the rotates of hashes and ciphers: a rotate's CF and
- * OF are dead when a later op of the block rewrites them before any op
- * that could read them, fault or leave the block (FX_ANY, and the block's
- * end, count as readers).  Such a rotate runs without its flag update; the
- * ops up to the rewrite are marked FX_INEXACT so that the run loop never
- * stops (for an interrupt or a stop request) where the dropped flags would
- * show. */
-static void drop_dead_rotate_flags(E386Op *ops, int n)
-{
-    int dead = 0; /* CF and OF are rewritten before anything can see them */
-    for (int i = n - 1; i >= 0; i--) {
-        switch (ops[i].fx) {
-        case FX_ALL: dead = 1; break;
-        case FX_CO:
-            if (dead) {
-                ops[i].fn = shift_rotate_without_flags(ops[i].fn);
-                ops[i].fx = FX_CO_DEAD;
-            }
-            dead = 1;
-            break;
-        case FX_NONE: break;
-        default: dead = 0; break;
-        }
-    }
-    int pending = 0;
-    for (int i = 0; i < n; i++) {
-        if (ops[i].fx == FX_CO_DEAD)
-            pending = 1;
-        else if (ops[i].fx == FX_ALL || ops[i].fx == FX_CO)
-            pending = 0;
-        if (pending)
-            ops[i].fx |= FX_INEXACT;
-    }
-}
-
 static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
 {
     TbCache *c = cpu->tbc;
@@ -337,7 +302,7 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
         ops[n] = (E386Op){ .fn = op_block_end, .eip = eip, .opsize = code32 ? 4 : 2 };
         n++;
     }
-    drop_dead_rotate_flags(ops, n);
+    flag_liveness(ops, n);
     if (ends)
         fuse_compare_branch(ops, (int)(last - ops + 1));
     x87_fuse_runs(ops, (int)(last - ops + 1));

@@ -82,21 +82,39 @@ uint32_t cc_flags(E386Cpu *cpu)
     return 0;
 }
 
+/* CF of the lazy operation on its masked result r and operands a, b:
+ * cc_flags' and cc_carry's (ADC/SBB: the carry in is whatever is left of
+ * r - a - b, 0 or 1; INC/DEC: b holds the CF from before; SHL: b is the
+ * count 1..31, CF is 0 once everything is shifted out) */
+static int carry_of(const E386Cpu *cpu, int size, uint32_t r, uint32_t a, uint32_t b)
+{
+    uint32_t m = size_mask(size);
+    switch (cpu->cc_op) {
+    case CC_ADD: return r < a;
+    case CC_ADC: return r < a || (((r - a - b) & m) && r == a);
+    case CC_SUB: return a < b;
+    case CC_SBB: return a < b || (((a - b - r) & m) && a == b);
+    case CC_INC: case CC_DEC: return b != 0;
+    case CC_NEG: return a != 0;
+    case CC_SHL: return b <= (uint32_t)size * 8 && ((a << (b - 1)) & sign_bit(size));
+    case CC_SHR: return (a >> (b - 1)) & 1;
+    case CC_SAR: return sar32(sext(a, size), b - 1) & 1;
+    case CC_MUL: return cpu->cc_src1 != 0;
+    default: return 0; /* LOGIC */
+    }
+}
+
+/* CF alone: no SF/ZF/PF (parity) work */
 int cc_carry(E386Cpu *cpu)
 {
-    uint32_t m;
     switch (cpu->cc_op) {
     case CC_EFLAGS: return (cpu->eflags & F_CF) != 0;
     case CC_LOGIC: return 0;
     case CC_INC: case CC_DEC: return cpu->cc_src2 != 0;
-    case CC_ADD:
-        m = size_mask((int)cpu->cc_size);
-        return (cpu->cc_dst & m) < (cpu->cc_src1 & m);
-    case CC_SUB:
-        m = size_mask((int)cpu->cc_size);
-        return (cpu->cc_src1 & m) < (cpu->cc_src2 & m);
-    default: return (cc_flags(cpu) & F_CF) != 0;
     }
+    int size = (int)cpu->cc_size;
+    uint32_t m = size_mask(size);
+    return carry_of(cpu, size, cpu->cc_dst & m, cpu->cc_src1 & m, cpu->cc_src2 & m);
 }
 
 /* The conditions, by cc >> 1: O B Z BE S P L LE. */

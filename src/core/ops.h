@@ -21,8 +21,16 @@ void mov_specialize(E386Op *op);
 void shift_specialize(E386Op *op);
 /* ... the hot x87 forms: loads, stores, arithmetic, FXCH (cpu/x87_spec.c) */
 void x87_specialize(E386Op *op);
-/* the FX_CO rotate handler f without its flag update (for FX_CO_DEAD) */
-OpFn shift_rotate_without_flags(OpFn f);
+/* Flag liveness (core/liveness.c): the ops of a block (n, the block end
+ * included) whose flag update is dead run without it */
+void flag_liveness(E386Op *ops, int n);
+/* the FX_ALL or FX_CO handler f without its flag update (for FX_DEAD),
+ * NULL where there is none: shifts and rotates (cpu/shift.c) ... */
+OpFn shift_without_flags(OpFn f);
+/* ... and the register ALU and INC/DEC r32 forms (cpu/alu.c) */
+OpFn alu_without_flags(OpFn f);
+/* the FX_INCDEC handler f without the carry-in (for FX_INCDEC_NC) */
+OpFn incdec_without_carry(OpFn f);
 /* 4 (SHL) or 5 (SHR, the ModRM reg order) for the SHL/SHR r32, imm
  * handler f, -1 for any other handler (for cpu/pair.c) */
 int shift_ri_kind(OpFn f);
@@ -35,7 +43,8 @@ enum { CJ_RR, CJ_GR, CJ_RI, CJ_AI, CJ_MR, CJ_MI, CJ_GM, CJ_MI8, CJ_TEST, CJ_TEST
 int alu_compare_kind(OpFn f);
 /* For the native back end (src/native), which inlines them: the 32-bit
  * register ALU handler f's form (CJ_RR, CJ_GR, CJ_RI or CJ_AI) and its
- * operation (*opn, ModRM reg order), -1 for any other handler; the
+ * operation (*opn, ModRM reg order), also for its flagless twin (the
+ * op's fx says FX_DEAD), -1 for any other handler; the
  * MOV r32, r32 handlers (MOV_RR_EG writes rm, MOV_RR_GE reg) and the
  * 32-bit load and store at [base + disp] (_B) or [base + index << scale
  * + disp] (_BI), LEA r32 of those, -1 for any other handler */

@@ -95,6 +95,38 @@ static void incdec_reg(E386Cpu *cpu, const E386Op *op, int dec)
 const E386Op *op_inc_R(E386Cpu *cpu, const E386Op *op) { incdec_reg(cpu, op, 0); return op + 1; }
 const E386Op *op_dec_R(E386Cpu *cpu, const E386Op *op) { incdec_reg(cpu, op, 1); return op + 1; }
 
+/* the CF that INC/DEC keep: the common kinds here, the rest from
+ * cc_carry */
+E386_INLINE uint32_t carry_in(E386Cpu *cpu)
+{
+    switch (cpu->cc_op) {
+    case CC_LOGIC: return 0;
+    case CC_INC: case CC_DEC: return cpu->cc_src2 != 0;
+    case CC_ADD: if (cpu->cc_size == 4) return cpu->cc_dst < cpu->cc_src1; break;
+    case CC_SUB: if (cpu->cc_size == 4) return cpu->cc_src1 < cpu->cc_src2; break;
+    }
+    return (uint32_t)cc_carry(cpu);
+}
+
+/* INC/DEC r32 specialised (FX_INCDEC): fl 2 the full update; 1 without
+ * the carry-in they keep, whose CF is dead (FX_INCDEC_NC); 0 none, all
+ * their flags are (FX_DEAD): core/liveness.c */
+E386_INLINE const E386Op *incdec_r32(E386Cpu *cpu, const E386Op *op, int dec, int fl)
+{
+    uint32_t cf = fl == 2 ? carry_in(cpu) : 0, a = cpu->r[op->sub], r = dec ? a - 1 : a + 1;
+    cpu->r[op->sub] = r;
+    if (fl)
+        incdec_flags(cpu, 4, a, r, cf, dec);
+    return op + 1;
+}
+
+static const E386Op *inc_r32(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, 0, 2); }
+static const E386Op *dec_r32(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, 1, 2); }
+static const E386Op *inc_r32_nc(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, 0, 1); }
+static const E386Op *dec_r32_nc(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, 1, 1); }
+static const E386Op *inc_r32_nf(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, 0, 0); }
+static const E386Op *dec_r32_nf(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, 1, 0); }
+
 enum { U_INC, U_DEC, U_NOT, U_NEG };
 
 static void unary_rm(E386Cpu *cpu, const E386Op *op, int kind)
@@ -137,7 +169,7 @@ E386_INLINE const E386Op *incdec_mem(E386Cpu *cpu, const E386Op *op, int kind, i
     uint8_t *p = flat_host(cpu, op->seg, bi ? ea_bi(cpu, op) : ea_b(cpu, op), 4, FH_RMW);
     if (!p)
         return incdec_mem_slow(cpu, op, kind);
-    uint32_t cf = (uint32_t)cc_carry(cpu), a = ld_le(p, 4), r = kind == U_DEC ? a - 1 : a + 1;
+    uint32_t cf = carry_in(cpu), a = ld_le(p, 4), r = kind == U_DEC ? a - 1 : a + 1;
     st_le(p, 4, r);
     incdec_flags(cpu, 4, a, r, cf, kind == U_DEC);
     return op + 1;
@@ -179,8 +211,8 @@ const E386Op *op_test_EI(E386Cpu *cpu, const E386Op *op)
 
 enum { FORM_RR, FORM_GR, FORM_RI, FORM_AI, FORM_GM /* reg op= [base + disp] */ };
 
-/* r32 dst op= b, the flags recorded */
-E386_INLINE const E386Op *alu32_apply(E386Cpu *cpu, const E386Op *op, int opn, int dst, uint32_t b)
+/* r32 dst op= b, the flags recorded unless fl is 0 (FX_DEAD) */
+E386_INLINE const E386Op *alu32_flags(E386Cpu *cpu, const E386Op *op, int opn, int dst, uint32_t b, int fl)
 {
     uint32_t a = cpu->r[dst];
     uint32_t r;
@@ -193,8 +225,14 @@ E386_INLINE const E386Op *alu32_apply(E386Cpu *cpu, const E386Op *op, int opn, i
     }
     if (opn != ALU_CMP)
         cpu->r[dst] = r;
-    cc_set(cpu, alu_cc[opn], 4, r, a, b);
+    if (fl)
+        cc_set(cpu, alu_cc[opn], 4, r, a, b);
     return op + 1;
+}
+
+E386_INLINE const E386Op *alu32_apply(E386Cpu *cpu, const E386Op *op, int opn, int dst, uint32_t b)
+{
+    return alu32_flags(cpu, op, opn, dst, b, 1);
 }
 
 /* FORM_GM's operand through the reference steps (see flat_host), out of
@@ -204,7 +242,7 @@ static E386_NOINLINE const E386Op *alu32_gm_slow(E386Cpu *cpu, const E386Op *op,
     return alu32_apply(cpu, op, opn, op->reg, seg_read(cpu, op->seg, off, 4));
 }
 
-E386_INLINE const E386Op *alu32(E386Cpu *cpu, const E386Op *op, int opn, int form)
+E386_INLINE const E386Op *alu32_fl(E386Cpu *cpu, const E386Op *op, int opn, int form, int fl)
 {
     if (form == FORM_GM) {
         uint32_t off = ea_b(cpu, op);
@@ -215,7 +253,12 @@ E386_INLINE const E386Op *alu32(E386Cpu *cpu, const E386Op *op, int opn, int for
     }
     int dst = form == FORM_RR || form == FORM_RI ? op->rm : form == FORM_GR ? op->reg : 0;
     uint32_t b = form == FORM_RR ? cpu->r[op->reg] : form == FORM_GR ? cpu->r[op->rm] : op->imm;
-    return alu32_apply(cpu, op, opn, dst, b);
+    return alu32_flags(cpu, op, opn, dst, b, fl);
+}
+
+E386_INLINE const E386Op *alu32(E386Cpu *cpu, const E386Op *op, int opn, int form)
+{
+    return alu32_fl(cpu, op, opn, form, 1);
 }
 
 static const E386Op *add_rr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADD, FORM_RR); }
@@ -242,6 +285,29 @@ static const E386Op *and_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, AL
 static const E386Op *sub_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SUB, FORM_AI); }
 static const E386Op *xor_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_XOR, FORM_AI); }
 static const E386Op *cmp_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_CMP, FORM_AI); }
+
+/* the same without the flag update, for an op whose flags the block rewrites
+ * before anything reads them (FX_DEAD, core/liveness.c) */
+static const E386Op *add_rr_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_ADD, FORM_RR, 0); }
+static const E386Op *or_rr_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_OR, FORM_RR, 0); }
+static const E386Op *and_rr_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_AND, FORM_RR, 0); }
+static const E386Op *sub_rr_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_SUB, FORM_RR, 0); }
+static const E386Op *xor_rr_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_XOR, FORM_RR, 0); }
+static const E386Op *add_gr_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_ADD, FORM_GR, 0); }
+static const E386Op *or_gr_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_OR, FORM_GR, 0); }
+static const E386Op *and_gr_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_AND, FORM_GR, 0); }
+static const E386Op *sub_gr_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_SUB, FORM_GR, 0); }
+static const E386Op *xor_gr_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_XOR, FORM_GR, 0); }
+static const E386Op *add_ri_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_ADD, FORM_RI, 0); }
+static const E386Op *or_ri_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_OR, FORM_RI, 0); }
+static const E386Op *and_ri_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_AND, FORM_RI, 0); }
+static const E386Op *sub_ri_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_SUB, FORM_RI, 0); }
+static const E386Op *xor_ri_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_XOR, FORM_RI, 0); }
+static const E386Op *add_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_ADD, FORM_AI, 0); }
+static const E386Op *or_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_OR, FORM_AI, 0); }
+static const E386Op *and_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_AND, FORM_AI, 0); }
+static const E386Op *sub_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_SUB, FORM_AI, 0); }
+static const E386Op *xor_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_XOR, FORM_AI, 0); }
 
 static const E386Op *add_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADD, FORM_GM); }
 static const E386Op *or_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_OR, FORM_GM); }
@@ -382,6 +448,8 @@ static OpFn alu_mem_specialize(const E386Op *op)
 
 static OpFn alu_pick(const E386Op *op)
 {
+    if ((op->fn == op_inc_R || op->fn == op_dec_R) && op->size == 4)
+        return op->fn == op_inc_R ? inc_r32 : dec_r32;
     if ((op->fn == op_inc_E || op->fn == op_dec_E) && op->size == 4 && mem_form(op) != MEM_OTHER) {
         static const OpFn incdec[2][2] = { { inc_m32_b, dec_m32_b }, { inc_m32_bi, dec_m32_bi } };
         return incdec[mem_form(op)][op->fn == op_dec_E];
@@ -427,24 +495,53 @@ void alu_specialize(E386Op *op)
     if (f == op->fn)
         return;
     /* the register forms cannot fault and set every flag from the
-     * operands alone */
-    op->fx = op->mod == 3 || op->fn == op_alu_AI ? FX_ALL : FX_ANY;
+     * operands alone; INC/DEC r32 keep CF */
+    op->fx = f == inc_r32 || f == dec_r32 ? FX_INCDEC : op->mod == 3 || op->fn == op_alu_AI ? FX_ALL : FX_ANY;
     op->fn = f;
+}
+
+OpFn alu_without_flags(OpFn f)
+{
+    static const OpFn with[] = {
+        add_rr, or_rr, and_rr, sub_rr, xor_rr, add_gr, or_gr, and_gr, sub_gr, xor_gr,
+        add_ri, or_ri, and_ri, sub_ri, xor_ri, add_ai, or_ai, and_ai, sub_ai, xor_ai,
+        inc_r32, dec_r32, inc_r32_nc, dec_r32_nc,
+    };
+    static const OpFn without[] = {
+        add_rr_nf, or_rr_nf, and_rr_nf, sub_rr_nf, xor_rr_nf, add_gr_nf, or_gr_nf, and_gr_nf, sub_gr_nf, xor_gr_nf,
+        add_ri_nf, or_ri_nf, and_ri_nf, sub_ri_nf, xor_ri_nf, add_ai_nf, or_ai_nf, and_ai_nf, sub_ai_nf, xor_ai_nf,
+        inc_r32_nf, dec_r32_nf, inc_r32_nf, dec_r32_nf,
+    };
+    _Static_assert(sizeof with == sizeof without, "one flagless handler each");
+    for (size_t k = 0; k < sizeof with / sizeof with[0]; k++)
+        if (f == with[k])
+            return without[k];
+    return NULL;
+}
+
+OpFn incdec_without_carry(OpFn f)
+{
+    return f == inc_r32 ? inc_r32_nc : f == dec_r32 ? dec_r32_nc : NULL;
 }
 
 int alu_reg_form(OpFn f, int *opn)
 {
-    static const OpFn t[4][8] = { /* CJ_RR, CJ_GR, CJ_RI, CJ_AI: alu_pick's register forms */
+    static const OpFn t[8][8] = { /* CJ_RR, CJ_GR, CJ_RI, CJ_AI: alu_pick's register forms */
         { add_rr, or_rr, NULL, NULL, and_rr, sub_rr, xor_rr, cmp_rr },
         { add_gr, or_gr, NULL, NULL, and_gr, sub_gr, xor_gr, cmp_gr },
         { add_ri, or_ri, NULL, NULL, and_ri, sub_ri, xor_ri, cmp_ri },
         { add_ai, or_ai, NULL, NULL, and_ai, sub_ai, xor_ai, cmp_ai },
+        /* and without their flag update (FX_DEAD: the caller looks at op->fx) */
+        { add_rr_nf, or_rr_nf, NULL, NULL, and_rr_nf, sub_rr_nf, xor_rr_nf, NULL },
+        { add_gr_nf, or_gr_nf, NULL, NULL, and_gr_nf, sub_gr_nf, xor_gr_nf, NULL },
+        { add_ri_nf, or_ri_nf, NULL, NULL, and_ri_nf, sub_ri_nf, xor_ri_nf, NULL },
+        { add_ai_nf, or_ai_nf, NULL, NULL, and_ai_nf, sub_ai_nf, xor_ai_nf, NULL },
     };
-    for (int form = 0; form < 4; form++)
+    for (int form = 0; form < 8; form++)
         for (int k = 0; k < 8; k++)
             if (t[form][k] && t[form][k] == f) {
                 *opn = k;
-                return form;
+                return form & 3;
             }
     return -1;
 }
@@ -480,8 +577,10 @@ int alu_inline_info(const E386Op *op, AluInline *ai)
         if (gm[k] && f == gm[k])
             return ai->opn = (uint8_t)k, ai->dst = ALI_REG, ai->src = ALI_RM, 1;
     ai->src = ALI_NONE;
-    if (f == op_inc_R || f == op_dec_R)
-        return ai->kind = ALI_INCDEC, ai->opn = f == op_dec_R, ai->dst = ALI_SUB, 1;
+    if (f == op_inc_R || f == inc_r32 || f == inc_r32_nc || f == inc_r32_nf)
+        return ai->kind = ALI_INCDEC, ai->opn = 0, ai->dst = ALI_SUB, 1;
+    if (f == op_dec_R || f == dec_r32 || f == dec_r32_nc || f == dec_r32_nf)
+        return ai->kind = ALI_INCDEC, ai->opn = 1, ai->dst = ALI_SUB, 1;
     if (f == op_inc_E || f == inc_m32_b || f == inc_m32_bi)
         return ai->kind = ALI_INCDEC, ai->opn = 0, 1;
     if (f == op_dec_E || f == dec_m32_b || f == dec_m32_bi)

@@ -18,8 +18,13 @@
  * block: on the fast path the host's fault leads to mem_smc_write, which
  * asks for the exit) and after any memory step's reference path (a
  * device access), the pair returns to the loop before the second op
- * when a request is pending.  Loads on the fast path raise none.  Ops
- * inside a flag-liveness window (FX_INEXACT) are not paired.
+ * when a request is pending.  Loads on the fast path raise none.  In a
+ * flag-liveness window (FX_INEXACT, core/liveness.c) the run loop must
+ * not stop after the second op: the pair takes its FX_INEXACT bit; a
+ * memory first op is never in a window (it is a reader), but its early
+ * return must not land in one, so it is not paired with an FX_INEXACT
+ * second op.  An ALU op whose update the pass dropped (FX_DEAD) sets no
+ * flag here either.
  *
  * The native back end inlines these kinds itself and does not know the
  * pair handlers, so the translator pairs only for the interpreter. */
@@ -45,10 +50,11 @@ static E386_NOINLINE int mem_slow(E386Cpu *cpu, const E386Op *o, int k, uint32_t
 }
 
 /* the register ALU forms as alu.c's alu32_apply: r32 dst op= b */
-E386_INLINE void alu(E386Cpu *cpu, int dst, int cc, uint32_t r, uint32_t a, uint32_t b)
+E386_INLINE void alu(E386Cpu *cpu, const E386Op *o, int dst, int cc, uint32_t r, uint32_t a, uint32_t b)
 {
     cpu->r[dst] = r;
-    cc_set(cpu, cc, 4, r, a, b);
+    if (FX_CLASS(o->fx) != FX_DEAD)
+        cc_set(cpu, cc, 4, r, a, b);
 }
 
 /* one op of kind k; non-zero: stop before the next op */
@@ -61,16 +67,16 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
     case P_LEA_B: cpu->r[o->reg] = ea_b(cpu, o); return 0;
     case P_LEA_BI: cpu->r[o->reg] = ea_bi(cpu, o); return 0;
     case P_MOVZX8_R: cpu->r[o->reg] = reg_get(cpu, o->rm, 1); return 0;
-    case P_ADD_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o->rm, CC_ADD, a + b, a, b); return 0;
-    case P_XOR_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o->rm, CC_LOGIC, a ^ b, a, b); return 0;
-    case P_AND_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o->rm, CC_LOGIC, a & b, a, b); return 0;
-    case P_ADD_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o->rm, CC_ADD, a + b, a, b); return 0;
-    case P_SUB_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o->rm, CC_SUB, a - b, a, b); return 0;
-    case P_AND_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o->rm, CC_LOGIC, a & b, a, b); return 0;
+    case P_ADD_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o, o->rm, CC_ADD, a + b, a, b); return 0;
+    case P_XOR_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o, o->rm, CC_LOGIC, a ^ b, a, b); return 0;
+    case P_AND_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o, o->rm, CC_LOGIC, a & b, a, b); return 0;
+    case P_ADD_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o, o->rm, CC_ADD, a + b, a, b); return 0;
+    case P_SUB_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o, o->rm, CC_SUB, a - b, a, b); return 0;
+    case P_AND_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o, o->rm, CC_LOGIC, a & b, a, b); return 0;
     case P_SHL_RI: case P_SHR_RI: /* shift.c's shl_ri32, shr_ri32: a zero count changes nothing */
         a = cpu->r[o->rm], b = o->imm & 0x1f;
         if (b)
-            alu(cpu, o->rm, k == P_SHL_RI ? CC_SHL : CC_SHR, k == P_SHL_RI ? a << b : a >> b, a, b);
+            alu(cpu, o, o->rm, k == P_SHL_RI ? CC_SHL : CC_SHR, k == P_SHL_RI ? a << b : a >> b, a, b);
         return 0;
     }
     uint32_t off = k == P_LD32_BI || k == P_ST32_BI || k == P_MOVZX16_BI ? ea_bi(cpu, o) : ea_b(cpu, o);
@@ -134,8 +140,6 @@ _Static_assert(P_KINDS == 20, "FOR_KINDS and ALL_ROWS list every kind");
 /* the pair kind of a specialised handler, -1 for any other */
 static int pair_kind(const E386Op *op)
 {
-    if (op->fx & FX_INEXACT)
-        return -1;
     switch (mov_inline_kind(op->fn)) {
     case MOV_RR_EG: return P_RR_EG;
     case MOV_RR_GE: return P_RR_GE;
@@ -166,11 +170,12 @@ void pair_fuse(E386Op *ops, int ninsns)
 {
     for (int i = 0; i + 1 < ninsns;) {
         int ka = pair_kind(&ops[i]), kb = ka < 0 ? -1 : pair_kind(&ops[i + 1]);
-        if (kb < 0) {
+        if (kb < 0 || (is_mem(ka) && (ops[i + 1].fx & FX_INEXACT))) {
             i++;
             continue;
         }
         ops[i].fn = pair_table[ka][kb];
+        ops[i].fx = (uint8_t)((ops[i].fx & ~FX_INEXACT) | (ops[i + 1].fx & FX_INEXACT));
         i += 2;
     }
 }

@@ -183,8 +183,9 @@ static const E386Op *ror_ri32(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
-/* the rotates for a block that rewrites CF and OF before anything can
- * read or observe them (FX_CO_DEAD): the same result, no flag work */
+/* the shifts and rotates for a block that rewrites their flags before
+ * anything can read or observe them (FX_DEAD, core/liveness.c): the same
+ * result, no flag work */
 static const E386Op *rol_ri32_nf(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t n = ri_count(op), a = cpu->r[op->rm];
@@ -199,14 +200,34 @@ static const E386Op *ror_ri32_nf(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
-int shift_ri_kind(OpFn f)
+static const E386Op *shl_ri32_nf(E386Cpu *cpu, const E386Op *op)
 {
-    return f == shl_ri32 ? SH_SHL : f == shr_ri32 ? SH_SHR : -1;
+    cpu->r[op->rm] <<= ri_count(op);
+    return op + 1;
 }
 
-OpFn shift_rotate_without_flags(OpFn f)
+static const E386Op *shr_ri32_nf(E386Cpu *cpu, const E386Op *op)
 {
-    return f == rol_ri32 ? rol_ri32_nf : f == ror_ri32 ? ror_ri32_nf : f;
+    cpu->r[op->rm] >>= ri_count(op);
+    return op + 1;
+}
+
+static const E386Op *sar_ri32_nf(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t n = ri_count(op), a = cpu->r[op->rm];
+    cpu->r[op->rm] = (a >> n) | ((a & 0x80000000u) ? ~(0xffffffffu >> n) : 0);
+    return op + 1;
+}
+
+int shift_ri_kind(OpFn f)
+{
+    return f == shl_ri32 || f == shl_ri32_nf ? SH_SHL : f == shr_ri32 || f == shr_ri32_nf ? SH_SHR : -1;
+}
+
+OpFn shift_without_flags(OpFn f)
+{
+    return f == rol_ri32 ? rol_ri32_nf : f == ror_ri32 ? ror_ri32_nf : f == shl_ri32 ? shl_ri32_nf
+         : f == shr_ri32 ? shr_ri32_nf : f == sar_ri32 ? sar_ri32_nf : NULL;
 }
 
 void shift_specialize(E386Op *op)
@@ -228,6 +249,8 @@ int shift_inline_kind(const E386Op *op, uint32_t *count)
     *count = ri_count(op);
     if (f == shl_ri32 || f == shr_ri32 || f == sar_ri32)
         return f == shl_ri32 ? SH_SHL : f == shr_ri32 ? SH_SHR : SH_SAR;
+    if (f == shl_ri32_nf || f == shr_ri32_nf || f == sar_ri32_nf) /* FX_DEAD: no flag */
+        return f == shl_ri32_nf ? SH_SHL : f == shr_ri32_nf ? SH_SHR : SH_SAR;
     if (f == rol_ri32_nf || f == ror_ri32_nf)
         return f == rol_ri32_nf ? SH_ROL : SH_ROR;
     if ((f == op_shift_EI || f == op_shift_E1) && op->mod == 3 && op->size == 4 && !op->lock &&

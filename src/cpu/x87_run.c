@@ -14,8 +14,8 @@
  *
  * Integer ops between the x87 ones (the loop's pointer increments) run
  * in their place, through their own handlers: the translator lets only
- * FX_ALL/FX_NONE ones in, which touch registers and flags alone and never
- * fault.  A memory operand is read only by probe64, which cannot fault;
+ * ones whose FX_* class is not FX_ANY, which touch registers and flags
+ * alone and never fault.  A memory operand is read only by probe64, which cannot fault;
  * when it cannot answer, or the operand is not a normal double, or a
  * register is empty, or a step leaves an unmasked exception pending (the
  * next x87 instruction raises #MF), the run writes back what the
@@ -211,7 +211,7 @@ static const E386Op *x87_run_ld_mul_add(E386Cpu *cpu, const E386Op *op)
 /* ops that may sit inside a run: register-only, flags at most, no fault */
 static int passive(const E386Op *o)
 {
-    return o->fx == FX_ALL || o->fx == FX_NONE;
+    return FX_CLASS(o->fx) != FX_ANY;
 }
 
 /* the next op from i on that is not passive (at most 4 skipped), or -1 */

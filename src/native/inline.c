@@ -6,7 +6,8 @@
  * register MOV, LEA with a base (and index), and the register and
  * immediate ALU forms (alu.c's alu32:
  * the same cc_set values, so that every later flag read is the
- * interpreter's).  They store no cpu->cur (nothing can fault or look at
+ * interpreter's; none for an op whose update the liveness pass dropped,
+ * FX_DEAD, as its handler).  They store no cpu->cur (nothing can fault or look at
  * it before the next called op stores its own) and check no exit request
  * (none can arise in them; one from another thread is seen after the next
  * called op).
@@ -250,6 +251,7 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
     x_alu_rr32(e, opn == 7 ? 5 : opn, X_RDX, X_RCX); /* CMP computes a - b as SUB */
     if (opn != 7)
         x_store32(e, X_RBX, REG_OFF(dst), X_RDX);
-    emit_cc(e, cc_of[opn], X_RDX, X_RAX, X_RCX);
+    if (FX_CLASS(op->fx) != FX_DEAD) /* dead: the block rewrites the flags first (core/liveness.c) */
+        emit_cc(e, cc_of[opn], X_RDX, X_RAX, X_RCX);
     return 1;
 }

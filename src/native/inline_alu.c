@@ -129,11 +129,27 @@ static void cmp_eax_imm8(Emit *e, unsigned imm) /* 83 /7 ib */
     x_byte(e, imm);
 }
 
+/* R12D = cc_carry(cpu) through the call */
+static void call_carry(Emit *e)
+{
+    x_mov_rr64(e, X_RDI, X_RBX);
+    uintptr_t fn;
+    int (*carry)(E386Cpu *) = cc_carry;
+    memcpy(&fn, &carry, sizeof fn);
+    x_call(e, fn);
+    rr(e, 0x89, X_RAX, X_R12); /* mov r12d, eax */
+}
+
 /* R12D = cc_carry(cpu): LOGIC (0), INC/DEC (the saved CF) and the 32-bit
- * ADD and SUB inline, any other kind through the call */
-static void emit_carry(Emit *e)
+ * ADD and SUB inline, any other kind through the call; compact: always
+ * the call (a form that would not fit its room otherwise) */
+static void emit_carry(Emit *e, int compact)
 {
     _Static_assert(CC_DEC == CC_INC + 1, "INC and DEC side by side");
+    if (compact) {
+        call_carry(e);
+        return;
+    }
     rr(e, 0x31, X_R12, X_R12); /* xor r12d, r12d */
     ld32(e, X_RAX, X_RBX, CC_OFF(cc_op));
     cmp_eax_imm8(e, CC_LOGIC);
@@ -171,12 +187,7 @@ static void emit_carry(Emit *e)
     x_patch(e, slow, e->p);
     x_patch(e, wide[0], e->p);
     x_patch(e, wide[1], e->p);
-    x_mov_rr64(e, X_RDI, X_RBX);
-    uintptr_t fn;
-    int (*carry)(E386Cpu *) = cc_carry;
-    memcpy(&fn, &carry, sizeof fn);
-    x_call(e, fn);
-    rr(e, 0x89, X_RAX, X_R12); /* mov r12d, eax */
+    call_carry(e);
     x_patch(e, zero, e->p);
     for (int k = 0; k < 3; k++)
         x_patch(e, done[k], e->p);
@@ -261,7 +272,7 @@ static void mem_end(Emit *e, NativeState *ns, const Tb *tb, int i, int stores, c
  * register, no LOCK */
 static int mem_ok(const E386Op *op) { return op->adsize == 4 && op->seg < 6 && !op->lock; }
 
-static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInline *ai)
+static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInline *ai, int compact)
 {
     const E386Op *op = &tb->ops[i];
     int size = ai->size, mem = (ai->dst == ALI_RM || ai->src == ALI_RM) && op->mod != 3;
@@ -272,8 +283,10 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     if ((ai->dst == ALI_RM || ai->src == ALI_RM) && op->mod == 3 && op->rm > 7)
         return 0;
     int writes = ai->kind == ALI_ALU ? ai->opn != ALU_CMP : ai->kind != ALI_TEST;
-    if (ai->kind == ALI_INCDEC || (ai->kind == ALI_ALU && (ai->opn == ALU_ADC || ai->opn == ALU_SBB)))
-        emit_carry(e);
+    /* the liveness pass's INC/DEC r32 forms: no flags (FX_DEAD), no carry-in (FX_INCDEC_NC) */
+    int dead = FX_CLASS(op->fx) == FX_DEAD, no_carry = dead || FX_CLASS(op->fx) == FX_INCDEC_NC;
+    if ((ai->kind == ALI_INCDEC && !no_carry) || (ai->kind == ALI_ALU && (ai->opn == ALU_ADC || ai->opn == ALU_SBB)))
+        emit_carry(e, compact);
     Slow sl;
     if (mem)
         mem_begin(e, op, size, &sl);
@@ -300,10 +313,10 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     mask_edx(e, size);
     if (writes)
         store_loc(e, op, ai->dst, size);
-    switch (ai->kind) {
+    switch (dead ? -1 : ai->kind) {
     case ALI_ALU: emit_cc(e, cc_of[ai->opn], size, X_RAX, X_RCX); break;
     case ALI_TEST: emit_cc(e, CC_LOGIC, size, -1, -1); break;
-    case ALI_INCDEC: emit_cc(e, ai->opn ? CC_DEC : CC_INC, size, X_RAX, X_R12); break;
+    case ALI_INCDEC: emit_cc(e, ai->opn ? CC_DEC : CC_INC, size, X_RAX, no_carry ? -1 : X_R12); break;
     case ALI_NEG: emit_cc(e, CC_NEG, size, X_RAX, -1); break;
     default: break; /* NOT changes no flag */
     }
@@ -312,7 +325,8 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     return 1;
 }
 
-/* SHL/SHR/SAR r32, n: cc_set(kind, 4, r, a, n); the flagless ROL/ROR;
+/* SHL/SHR/SAR r32, n: cc_set(kind, 4, r, a, n), none where the liveness
+ * pass dropped it (FX_DEAD); the flagless ROL/ROR;
  * a zero count changes nothing (no code) */
 static void emit_shift(Emit *e, const E386Op *op, int kind, uint32_t n)
 {
@@ -323,7 +337,7 @@ static void emit_shift(Emit *e, const E386Op *op, int kind, uint32_t n)
     x_mov_rr64(e, X_RDX, X_RAX);
     shift_ri(e, kind, X_RDX, n);
     st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
-    if (kind >= 4) {
+    if (kind >= 4 && FX_CLASS(op->fx) != FX_DEAD) {
         st32_imm(e, X_RBX, CC_OFF(cc_op), cc_kind[kind]);
         st32_imm(e, X_RBX, CC_OFF(cc_size), 4);
         st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
@@ -498,15 +512,20 @@ int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
     int is_alu = alu_inline_info(op, &ai);
     /* a form longer than OP_MAX_BYTES (a memory operand with a carry-in,
      * about 300) is inline if the ops after it keep their room (the last
-     * one's includes BRANCH_BYTES), else it is the handler's call */
+     * one's includes BRANCH_BYTES), else with the carry-in computed by a
+     * call (shorter), else it is the handler's call */
     uint8_t *at = e->p;
     int overflow = e->overflow;
-    int done = is_alu ? emit_alu(e, ns, tb, i, &ai) : op->fn == op_setcc ? emit_setcc(e, ns, tb, i)
-             : emit_move(e, ns, tb, i);
-    if (done && !e->overflow &&
-        (size_t)(e->end - e->p) >= (size_t)(tb->nops - i - 1) * OP_MAX_BYTES + BRANCH_BYTES)
-        return 1;
-    e->p = at;
-    e->overflow = overflow;
+    for (int compact = 0; compact < 2; compact++) { /* compact: the carry-in through the call */
+        int done = is_alu ? emit_alu(e, ns, tb, i, &ai, compact) : op->fn == op_setcc ? emit_setcc(e, ns, tb, i)
+                 : emit_move(e, ns, tb, i);
+        if (done && !e->overflow &&
+            (size_t)(e->end - e->p) >= (size_t)(tb->nops - i - 1) * OP_MAX_BYTES + BRANCH_BYTES)
+            return 1;
+        e->p = at;
+        e->overflow = overflow;
+        if (!done || !is_alu)
+            break;
+    }
     return 0;
 }
