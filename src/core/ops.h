@@ -54,6 +54,10 @@ void fuse_compare_branch(E386Op *ops, int ninsns);
  * condition (*cc), CJ_KINDS for a Jcc with its condition fixed (*cc), -1
  * for any other handler */
 int branch_form(OpFn f, int *cc);
+/* the interpreter only: a block of ninsns instructions ending in a
+ * register or dword-memory ALU op, INC/DEC, TEST or a byte CMP and a Jcc
+ * on its flags: one op for both (cpu/fuse.c) */
+void fuse_alu_branch(E386Op *ops, int ninsns);
 /* x87 runs (cpu/x87_run.c): FLD m64 + arithmetic with a double (+ a
  * popping ST(i),ST(0) arithmetic), integer register ops between them
  * allowed, as one op */

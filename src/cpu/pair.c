@@ -106,6 +106,20 @@ E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb)
     return op + 2;
 }
 
+/* A kind followed by an op of no kind: the step, then that op's own
+ * handler called from here (a tail call), one pass of the run loop
+ * fewer, with the loop's work between the two done here: cpu->cur
+ * moved, and a pending exit request left to the loop before the second
+ * op where the step may have raised one.  The second op's exit check
+ * stays the loop's (it must not be FX_INEXACT, see pair_fuse). */
+E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka)
+{
+    if (step(cpu, op, ka))
+        return op + 1;
+    cpu->cur = op + 1;
+    return op[1].fn(cpu, op + 1);
+}
+
 /* one handler per ordered pair of kinds */
 #define FOR_KINDS(M, a) \
     M(a, P_RR_EG) M(a, P_RR_GE) M(a, P_LD32_B) M(a, P_LD32_BI) M(a, P_ST32_B) M(a, P_ST32_BI) \
@@ -121,8 +135,13 @@ E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb)
 #define PROW(a) FOR_KINDS(P1, a)
 #define T1(a, b) pair_##a##_##b,
 #define TROW(a) [a] = { FOR_KINDS(T1, a) },
+#define THEN1(a) \
+    static const E386Op *then_##a(E386Cpu *c, const E386Op *o) { return then(c, o, a); }
+#define THEN_T(a) [a] = then_##a,
 ALL_ROWS(PROW)
+ALL_ROWS(THEN1)
 static const OpFn pair_table[P_KINDS][P_KINDS] = { ALL_ROWS(TROW) };
+static const OpFn then_table[P_KINDS] = { ALL_ROWS(THEN_T) };
 _Static_assert(P_KINDS == 20, "FOR_KINDS and ALL_ROWS list every kind");
 #undef FOR_KINDS
 #undef ALL_ROWS
@@ -130,6 +149,8 @@ _Static_assert(P_KINDS == 20, "FOR_KINDS and ALL_ROWS list every kind");
 #undef PROW
 #undef T1
 #undef TROW
+#undef THEN1
+#undef THEN_T
 
 /* the pair kind of a specialised handler, -1 for any other */
 static int pair_kind(const E386Op *op)
@@ -166,6 +187,8 @@ void pair_fuse(E386Op *ops, int ninsns)
 {
     for (int i = 0; i + 1 < ninsns;) {
         int ka = pair_kind(&ops[i]), kb = ka < 0 ? -1 : pair_kind(&ops[i + 1]);
+        if (ka >= 0 && kb < 0 && !(ops[i + 1].fx & FX_INEXACT))
+            ops[i].fn = then_table[ka];
         if (kb < 0) {
             i++;
             continue;
