@@ -96,14 +96,25 @@ static int is_mem(int k)
            k == P_MOVZX16_BI || k == P_LD8_B;
 }
 
+/* the op after a step at op, run from here (see then below) */
+E386_INLINE const E386Op *go_on(E386Cpu *cpu, const E386Op *op)
+{
+    const E386Op *next = op + 1;
+    if (next->fx & FX_INEXACT)
+        return next;
+    cpu->cur = next;
+    return next->fn(cpu, next);
+}
+
 E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb)
 {
     if (step(cpu, op, ka))
         return op + 1;
     if (is_mem(kb))
         cpu->cur = op + 1; /* a fault in the second op is the second instruction's */
-    step(cpu, op + 1, kb);
-    return op + 2;
+    if (step(cpu, op + 1, kb))
+        return op + 2;
+    return go_on(cpu, op + 1);
 }
 
 /* A kind followed by an op of no kind: the step, then that op's own

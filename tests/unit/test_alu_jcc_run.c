@@ -137,8 +137,9 @@ static void set_state(E386Cpu *const *cpus, int n, uint32_t *s, const uint8_t *c
 {
     uint32_t regs[8];
     static uint8_t page[0x1000];
-    for (int i = 0; i < 8; i++)
-        regs[i] = twin_rng(s) % 4 ? twin_rng(s) : twin_rng(s) % 3 - 1; /* 0, 1 and -1 now and then */
+    static const uint32_t edge[5] = { 0, 1, 0xffffffffu, 0x80000000u, 0x7fffffffu };
+    for (int i = 0; i < 8; i++) /* the edges of carry, sign and overflow now and then */
+        regs[i] = twin_rng(s) % 4 ? twin_rng(s) : edge[twin_rng(s) % 5];
     regs[4] = random_esp(s);
     for (int i = 0; i < 0x1000; i++)
         page[i] = (uint8_t)(twin_rng(s) % 5 ? twin_rng(s) : (i & 3) == 3 ? 0x80 : 0);
