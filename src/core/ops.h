@@ -62,6 +62,9 @@ void fuse_alu_branch(E386Op *ops, int ninsns);
  * popping ST(i),ST(0) arithmetic), integer register ops between them
  * allowed, as one op */
 void x87_fuse_runs(E386Op *ops, int ninsns);
+/* the last op a run's handler at op covers (its integer ops between are
+ * called one by one from it, and must not be paired), 0 for any other */
+int x87_run_span(const E386Op *op);
 /* runs of 2-8 PUSH r32 or POP r32 (not ESP) as one op (cpu/stack_run.c) */
 void stack_fuse_runs(E386Op *ops, int ninsns);
 /* for the native back end: the length n of the run handler f (*push: a

@@ -197,6 +197,11 @@ static int pair_kind(const E386Op *op)
 void pair_fuse(E386Op *ops, int ninsns)
 {
     for (int i = 0; i + 1 < ninsns;) {
+        int span = x87_run_span(&ops[i]);
+        if (span) { /* the run calls each op inside it and goes on itself */
+            i += span + 1;
+            continue;
+        }
         int ka = pair_kind(&ops[i]), kb = ka < 0 ? -1 : pair_kind(&ops[i + 1]);
         if (ka >= 0 && kb < 0 && !(ops[i + 1].fx & FX_INEXACT))
             ops[i].fn = then_table[ka];
