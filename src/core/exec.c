@@ -307,8 +307,11 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
         fuse_compare_branch(ops, (int)(last - ops + 1));
     x87_fuse_runs(ops, (int)(last - ops + 1));
     stack_fuse_runs(ops, (int)(last - ops + 1));
-    if (cpu->accel != E386_ACCEL_NATIVE)
+    if (cpu->accel != E386_ACCEL_NATIVE) {
+        if (ends)
+            fuse_alu_branch(ops, (int)(last - ops + 1));
         pair_fuse(ops, (int)(last - ops + 1));
+    }
     uint32_t size = cs_base + last->eip + last->len - pc, last_pa = pc + size - 1, err;
     if (cpu->softmmu && code_phys(cpu, pc + size - 1, &last_pa, &err))
         last_pa = phys_pc; /* cannot happen: the byte was just fetched */

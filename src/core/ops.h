@@ -63,10 +63,17 @@ void fuse_compare_branch(E386Op *ops, int ninsns);
  * condition (*cc), CJ_KINDS for a Jcc with its condition fixed (*cc), -1
  * for any other handler */
 int branch_form(OpFn f, int *cc);
+/* the interpreter only: a block of ninsns instructions ending in a
+ * register or dword-memory ALU op, INC/DEC, TEST or a byte CMP and a Jcc
+ * on its flags: one op for both (cpu/fuse.c) */
+void fuse_alu_branch(E386Op *ops, int ninsns);
 /* x87 runs (cpu/x87_run.c): FLD m64 + arithmetic with a double (+ a
  * popping ST(i),ST(0) arithmetic), integer register ops between them
  * allowed, as one op */
 void x87_fuse_runs(E386Op *ops, int ninsns);
+/* the last op a run's handler at op covers (its integer ops between are
+ * called one by one from it, and must not be paired), 0 for any other */
+int x87_run_span(const E386Op *op);
 /* runs of 2-8 PUSH r32 or POP r32 (not ESP) as one op (cpu/stack_run.c) */
 void stack_fuse_runs(E386Op *ops, int ninsns);
 /* for the native back end: the length n of the run handler f (*push: a

@@ -102,14 +102,42 @@ static int is_mem(int k)
            k == P_MOVZX16_BI || k == P_LD8_B;
 }
 
+/* the op after a pair's second step at op, run from here (see then
+ * below) where the loop's exit test after it, made with the pair's
+ * FX_INEXACT bit (op[-1]'s, pair_fuse), is that op's own */
+E386_INLINE const E386Op *go_on(E386Cpu *cpu, const E386Op *op)
+{
+    const E386Op *next = op + 1;
+    if ((next->fx ^ op[-1].fx) & FX_INEXACT)
+        return next;
+    cpu->cur = next;
+    return next->fn(cpu, next);
+}
+
 E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb)
 {
     if (step(cpu, op, ka))
         return op + 1;
     if (is_mem(kb))
         cpu->cur = op + 1; /* a fault in the second op is the second instruction's */
-    step(cpu, op + 1, kb);
-    return op + 2;
+    if (step(cpu, op + 1, kb))
+        return op + 2;
+    return go_on(cpu, op + 1);
+}
+
+/* A kind followed by an op of no kind: the step, then that op's own
+ * handler called from here (a tail call), one pass of the run loop
+ * fewer, with the loop's work between the two done here: cpu->cur
+ * moved, and a pending exit request left to the loop before the second
+ * op where the step may have raised one.  The second op's exit check
+ * stays the loop's, made with the first op's FX_INEXACT bit: pair_fuse
+ * chooses this only where the two bits are equal. */
+E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka)
+{
+    if (step(cpu, op, ka))
+        return op + 1;
+    cpu->cur = op + 1;
+    return op[1].fn(cpu, op + 1);
 }
 
 /* one handler per ordered pair of kinds */
@@ -127,8 +155,13 @@ E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb)
 #define PROW(a) FOR_KINDS(P1, a)
 #define T1(a, b) pair_##a##_##b,
 #define TROW(a) [a] = { FOR_KINDS(T1, a) },
+#define THEN1(a) \
+    static const E386Op *then_##a(E386Cpu *c, const E386Op *o) { return then(c, o, a); }
+#define THEN_T(a) [a] = then_##a,
 ALL_ROWS(PROW)
+ALL_ROWS(THEN1)
 static const OpFn pair_table[P_KINDS][P_KINDS] = { ALL_ROWS(TROW) };
+static const OpFn then_table[P_KINDS] = { ALL_ROWS(THEN_T) };
 _Static_assert(P_KINDS == 20, "FOR_KINDS and ALL_ROWS list every kind");
 #undef FOR_KINDS
 #undef ALL_ROWS
@@ -136,6 +169,8 @@ _Static_assert(P_KINDS == 20, "FOR_KINDS and ALL_ROWS list every kind");
 #undef PROW
 #undef T1
 #undef TROW
+#undef THEN1
+#undef THEN_T
 
 /* the pair kind of a specialised handler, -1 for any other */
 static int pair_kind(const E386Op *op)
@@ -169,7 +204,17 @@ static int pair_kind(const E386Op *op)
 void pair_fuse(E386Op *ops, int ninsns)
 {
     for (int i = 0; i + 1 < ninsns;) {
+        int span = x87_run_span(&ops[i]);
+        if (span) { /* the run calls each op inside it and goes on itself */
+            i += span + 1;
+            continue;
+        }
         int ka = pair_kind(&ops[i]), kb = ka < 0 ? -1 : pair_kind(&ops[i + 1]);
+        /* a tail call from one op's handler to the next keeps the run
+         * loop's exit test right only where both carry the same
+         * FX_INEXACT bit (the loop tests the first's, after the second) */
+        if (ka >= 0 && kb < 0 && !((ops[i].fx ^ ops[i + 1].fx) & FX_INEXACT))
+            ops[i].fn = then_table[ka];
         if (kb < 0 || (is_mem(ka) && (ops[i + 1].fx & FX_INEXACT))) {
             i++;
             continue;

@@ -223,6 +223,14 @@ static int next_active(const E386Op *ops, int i, int n)
     return -1;
 }
 
+int x87_run_span(const E386Op *op)
+{
+    if (op->fn != x87_run_ld_mul_add && op->fn != x87_run_ld_arith)
+        return 0;
+    unsigned k1 = op->imm & 0xff, k2 = (op->imm >> 8) & 0xff;
+    return (int)(k2 > k1 ? k2 : k1);
+}
+
 void x87_fuse_runs(E386Op *ops, int ninsns)
 {
     for (int i = 0; i < ninsns; i++) {

@@ -147,12 +147,49 @@ START_TEST(test_pairs_equal_per_instruction)
 }
 END_TEST
 
+/* A pair that goes on to the next op's handler (pair.c go_on) leaves the
+ * run loop's exit test to the pair's FX_INEXACT bit.  Here that bit is
+ * set (the MOV sits in the window of the ADD whose flags the next ADD
+ * rewrites) and the op it went on to -- a pair ending in a store into
+ * the block itself -- is exact: the store's exit request was then not
+ * honoured and the stale MOV EAX, 1 after it ran.  Found merging the
+ * liveness pass with the pairs that go on; the pair now goes on only to
+ * an op with its own bit. */
+START_TEST(test_pair_go_on_across_a_liveness_window_sees_its_own_store)
+{
+    static const uint8_t code[] = {
+        0x01, 0xd1,                   /* add ecx, edx: flags dead (rewritten below) */
+        0x89, 0xd7,                   /* mov edi, edx: in the window */
+        0x83, 0xc6, 0x01,             /* add esi, 1: the rewrite */
+        0x89, 0x43, 0x0a,             /* mov [ebx + 10], eax: into the next instruction */
+        0xb8, 0x01, 0x00, 0x00, 0x00, /* mov eax, 1 (becomes mov eax, 2) */
+        0xcc,
+    };
+    for (int k = 0; k < 3; k++) {
+        E386Cpu *cpu = new_cpu(k);
+        ck_assert_int_eq(e386_mem_write(cpu, CODE, code, sizeof code), 0);
+        e386_reg_write(cpu, E386_EAX, 0x000002b8u);
+        e386_reg_write(cpu, E386_EBX, CODE);
+        e386_reg_write(cpu, E386_ESP, STACK + 0x800);
+        e386_reg_write(cpu, E386_EIP, CODE);
+        e386_exit x;
+        e386_run(cpu, 1000, &x);
+        ck_assert_int_eq(x.reason, E386_EXIT_INTERRUPT); /* the INT3 */
+        ck_assert_int_eq(x.vector, 3);
+        uint32_t eax = e386_reg_read(cpu, E386_EAX);
+        ck_assert_msg(eax == 2, "cpu %d: eax %#x: the stale instruction ran after the store into it", k, eax);
+        e386_cpu_free(cpu);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pair_run");
     TCase *tc = tcase_create("pair_run");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_pairs_equal_per_instruction);
+    tcase_add_test(tc, test_pair_go_on_across_a_liveness_window_sees_its_own_store);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
