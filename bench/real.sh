@@ -79,6 +79,14 @@ if [ ! -x "$SYS/usr/bin/python3.11" ] || [ ! -x "$SYS/bin/busybox" ] || [ ! -x "
     for d in "$CACHE"/debs/*_i386.deb; do dpkg-deb -x "$d" "$SYS.tmp"; done
     rm -rf "$SYS" && mv "$SYS.tmp" "$SYS"
 fi
+# The sysroot's own loader cache: without one, ld.so under qemu-i386 -L
+# reads the host's (x86-64) cache and, on some hosts, gives up on
+# /lib/i386-linux-gnu before sqlite3's libreadline.so.8 is looked up there
+# (exit 127).  Built with the host's ldconfig, which reads i386 libraries.
+if [ ! -e "$SYS/etc/ld.so.cache" ]; then
+    echo 'include /etc/ld.so.conf.d/*.conf' > "$SYS/etc/ld.so.conf"
+    ldconfig -r "$SYS" || { echo "bench: ldconfig -r $SYS failed" >&2; exit 1; }
+fi
 
 # --- inputs, generated deterministically and cached by size.
 if [ -n "$QUICK" ]; then TEXT_SIZE=2097152 LINES=20000; else TEXT_SIZE=20971520 LINES=200000; fi
