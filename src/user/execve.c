@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,8 @@ int32_t sys_execve(UserProc *p, uint32_t path_a, uint32_t argv_a, uint32_t envp_
         snprintf(target, sizeof target, "%s", interp);
     }
     fflush(NULL);
+    sigset_t saved;
+    user_sigmask_for_exec(p, &saved); /* execve keeps it */
     if (kind == KIND_NATIVE) {
         char hp[4096];
         host_path(p, target, hp, sizeof hp);
@@ -230,6 +233,7 @@ int32_t sys_execve(UserProc *p, uint32_t path_a, uint32_t argv_a, uint32_t envp_
         argv[na] = NULL;
         execve(hp, argv, envp);
         r = host_err();
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
         goto out;
     }
     argv[na++] = p->self_path;
@@ -248,6 +252,7 @@ int32_t sys_execve(UserProc *p, uint32_t path_a, uint32_t argv_a, uint32_t envp_
     argv[na] = NULL;
     execve(p->self_path, argv, envp);
     r = host_err();
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
 out:
     if (gargv)
         for (int k = 0; k < ng; k++)

@@ -94,6 +94,11 @@ int main(int argc, char **argv)
 {
     static UserProc proc;
     UserProc *p = &proc;
+    /* the mask execve passed on is the guest's (user_signal_inherit); the
+     * emulator's own runs with nothing blocked */
+    sigset_t inherited, none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, &inherited);
     int i = 1;
     char **env = NULL;
     const char *argv0 = NULL, *gdb_spec = NULL;
@@ -185,6 +190,7 @@ int main(int argc, char **argv)
     else snprintf(p->self_path, sizeof p->self_path, "%s", argv[0]);
     user_signal_init(p);
     p->host_handler = (void (*)(void))on_host_signal;
+    user_signal_inherit(p, &inherited);
     the_proc = p;
     char err[512];
     char *prog = argv[i];

@@ -83,6 +83,37 @@ static void mirror_on_host(UserProc *p, int sig, uint32_t handler)
 
 void user_signal_rehost(UserProc *p, int sig) { mirror_on_host(p, sig, p->sigact[sig].handler); }
 
+/* Linux keeps the blocked mask and the ignored dispositions across
+ * execve.  sys_execve hands the guest's mask to the host for the exec
+ * (user_sigmask_for_exec); the new emulator takes what it inherited as
+ * the guest's (main clears the host's own mask first: its fault signals
+ * must never be blocked), and a signal the host ignores as ignored. */
+void user_signal_inherit(UserProc *p, const sigset_t *blocked)
+{
+    for (int sig = 1; sig < USER_NSIG; sig++) {
+        struct sigaction old;
+        if (host_mirrored(sig) && sigaction(sig, NULL, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
+            old.sa_handler == SIG_IGN)
+            p->sigact[sig].handler = SIG_IGN_;
+        if (sigismember(blocked, sig) == 1)
+            p->sigblocked |= bit(sig);
+    }
+    p->sigblocked &= ~UNBLOCKABLE;
+    for (int sig = 1; sig < USER_NSIG; sig++) /* blocked SIG_DFL signals are caught */
+        if (p->sigblocked & bit(sig))
+            mirror_on_host(p, sig, p->sigact[sig].handler);
+}
+
+void user_sigmask_for_exec(const UserProc *p, sigset_t *saved)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    for (int sig = 1; sig < USER_NSIG; sig++)
+        if (p->sigblocked & bit(sig))
+            sigaddset(&s, sig); /* refuses the host C library's own two: they stay clear */
+    pthread_sigmask(SIG_SETMASK, &s, saved);
+}
+
 int user_sig_ignored(const UserProc *p, int sig)
 {
     uint32_t h = p->sigact[sig].handler;
