@@ -166,14 +166,12 @@ static int32_t copy_strings(UserProc *p, uint32_t list, uint32_t first, char **s
     return 0;
 }
 
-int32_t sys_execve(UserProc *p, uint32_t path_a, uint32_t argv_a, uint32_t envp_a)
+/* execve of path (the guest's name for the file) */
+static int32_t exec_path(UserProc *p, char path[static 4096], uint32_t argv_a, uint32_t envp_a)
 {
-    char path[4096];
-    int32_t r = g_strdup(p, path_a, path, sizeof path);
-    if (r)
-        return r;
+    int32_t r;
     if (strcmp(path, "/proc/self/exe") == 0) /* the guest program, not us */
-        snprintf(path, sizeof path, "%s", p->exe_path);
+        snprintf(path, 4096, "%s", p->exe_path);
     /* the guest's arguments: argv[0] (may be absent), then the rest */
     int cap = EXEC_MAXARG + 2 * EXEC_MAX_DEPTH + 8;
     char **gargv = calloc((size_t)cap + 1, sizeof *gargv), **envp = calloc(EXEC_MAXARG + 1, sizeof *envp);
@@ -264,4 +262,59 @@ out:
     free(envp);
     free(argv);
     return r;
+}
+
+int32_t sys_execve(UserProc *p, uint32_t path_a, uint32_t argv_a, uint32_t envp_a)
+{
+    char path[4096];
+    int32_t r = g_strdup(p, path_a, path, sizeof path);
+    return r ? r : exec_path(p, path, argv_a, envp_a);
+}
+
+/* execveat (fexecve is execveat(fd, "", ..., AT_EMPTY_PATH)): the file
+ * dirfd and path name, by the name the host gives dirfd in /proc.  Not
+ * by /proc/self/fd/N itself: the next emulator opens the program after
+ * the exec, when a close-on-exec descriptor (CPython's) is gone; so a
+ * file renamed or deleted since it was opened cannot be run this way. */
+int32_t sys_execveat(UserProc *p, uint32_t dirfd, uint32_t path_a, uint32_t argv_a, uint32_t envp_a,
+                     uint32_t flags)
+{
+    enum { G_AT_SYMLINK_NOFOLLOW = 0x100, G_AT_EMPTY_PATH = 0x1000 };
+    if (flags & ~(uint32_t)(G_AT_SYMLINK_NOFOLLOW | G_AT_EMPTY_PATH))
+        return -EINVAL;
+    char name[4096], dir[4096], path[4096], proc[64];
+    int32_t r = g_strdup(p, path_a, name, sizeof name);
+    if (r)
+        return r;
+    int fd = (int)dirfd;
+    if (name[0] == '/' || (name[0] && fd == -100)) { /* absolute, or relative to the cwd */
+        snprintf(path, sizeof path, "%s", name);
+    } else {
+        if (!name[0] && !(flags & G_AT_EMPTY_PATH))
+            return -ENOENT;
+        if (fd < 0)
+            return -EBADF;
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(proc, dir, sizeof dir - 1);
+        if (n < 0)
+            return -EBADF;
+        dir[n] = 0;
+        if (name[0]) {
+            struct stat st;
+            if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+            if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+                return -ENAMETOOLONG;
+        } else {
+            snprintf(path, sizeof path, "%s", dir);
+        }
+    }
+    if (flags & G_AT_SYMLINK_NOFOLLOW) {
+        struct stat st;
+        char hp[4096];
+        host_path(p, path, hp, sizeof hp);
+        if (lstat(hp, &st) == 0 && S_ISLNK(st.st_mode))
+            return -ELOOP;
+    }
+    return exec_path(p, path, argv_a, envp_a);
 }

@@ -8,6 +8,7 @@
 #include "gdb/gdb.h"
 #include "gdb/gdb_tcp.h"
 #include "progs/disasm.h"
+#include "user/syscall.h" /* user_signal_inherit */
 #include "user/user.h"
 
 extern char **environ;

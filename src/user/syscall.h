@@ -1,6 +1,7 @@
 /* Internal to the system call layer. */
 #ifndef E386_SYSCALL_H
 #define E386_SYSCALL_H
+#include <signal.h>
 #include <sys/resource.h>
 #include <time.h>
 #include "user/user.h"
@@ -40,6 +41,12 @@ int user_netlink_protocol(int fd); /* the fd's netlink protocol, or -1 */
     } while (0)
 int32_t user_set_thread_area(UserProc *p, uint32_t addr); /* syscall_proc.c */
 int32_t sys_execve(UserProc *p, uint32_t path, uint32_t argv, uint32_t envp); /* execve.c */
+/* execve and the signal state (signal.c): the guest's blocked mask as
+ * the host thread's for the exec (*saved: to put back if it fails), and
+ * in the new emulator what the exec left blocked and ignored */
+void user_sigmask_for_exec(const UserProc *p, sigset_t *saved);
+void user_signal_inherit(UserProc *p, const sigset_t *blocked);
+int32_t sys_execveat(UserProc *p, uint32_t dirfd, uint32_t path, uint32_t argv, uint32_t envp, uint32_t flags);
 /* struct timespec in guest memory, 32- or 64-bit time fields */
 int32_t user_put_timespec(UserProc *p, uint32_t addr, const struct timespec *ts, int bits64);
 int32_t user_get_timespec(UserProc *p, uint32_t addr, struct timespec *ts, int bits64);

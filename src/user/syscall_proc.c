@@ -537,6 +537,7 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
     case 190: r = do_clone(p, CLONE_VM_ | CLONE_VFORK_ | 17, 0, 0, 0, 0); break; /* vfork */
     case 120: r = do_clone(p, a[0], a[1], a[2], a[3], a[4]); break;
     case 11: r = sys_execve(p, a[0], a[1], a[2]); break;
+    case 358: r = sys_execveat(p, a[0], a[1], a[2], a[3], a[4]); break;
     case 114: r = do_wait4(p, (int32_t)a[0], a[1], (int)a[2], a[3]); break;
     case 7: r = do_wait4(p, (int32_t)a[0], a[1], (int)a[2], 0); break;
     case 238: case 270: { /* tkill(tid, sig), tgkill(tgid, tid, sig): a thread of ours, or a host one */

@@ -151,11 +151,6 @@ void user_signal_init(UserProc *p);
 /* Install the host disposition sig needs now (after a signalfd's mask
  * changed: a signal it watches must be caught even with SIG_DFL). */
 void user_signal_rehost(UserProc *p, int sig);
-/* execve and the signal state (signal.c): the guest's blocked mask as
- * the host thread's for the exec (*saved: to put back if it fails), and
- * in the new emulator what the exec left blocked and ignored */
-void user_sigmask_for_exec(const UserProc *p, sigset_t *saved);
-void user_signal_inherit(UserProc *p, const sigset_t *blocked);
 void user_raise(UserProc *p, const GuestSiginfo *info);
 int user_sig_ignored(const UserProc *p, int sig); /* SIG_IGN, or SIG_DFL that ignores */
 /* Move the shared pending signals in mask (and not blocked) to the
