@@ -96,4 +96,24 @@ static inline void twin_run(E386Cpu *const cpus[3], uint32_t stack, const char *
         if (!twin_same(cpus[k], cpus[1], &x[k], &x[1], n[k], n[1], stack) && t->bad++ < 5)
             printf("%s: program %d state %d differs (cpu %d)\n", name, prog, state, k);
 }
+
+/* the page at addr the same in a and b */
+static inline int twin_same_page(E386Cpu *a, E386Cpu *b, uint32_t addr)
+{
+    static uint8_t ma[0x1000], mb[0x1000];
+    if (e386_mem_read(a, addr, ma, sizeof ma) || e386_mem_read(b, addr, mb, sizeof mb))
+        return 0;
+    return !memcmp(ma, mb, sizeof ma);
+}
+
+/* twin_run, and the page at code compared too (the programs' stores may
+ * rewrite their own code): those differences counted in *code_bad */
+static inline void twin_run_code(E386Cpu *const cpus[3], uint32_t stack, uint32_t code, const char *name, int prog,
+                                 int state, TwinCount *t, int *code_bad, uint64_t budget)
+{
+    twin_run(cpus, stack, name, prog, state, t, budget);
+    for (int k = 0; k < 3; k += 2)
+        if (!twin_same_page(cpus[k], cpus[1], code) && (*code_bad)++ < 5)
+            printf("%s: program %d state %d: code page differs (cpu %d)\n", name, prog, state, k);
+}
 #endif
