@@ -73,15 +73,22 @@ E386_INLINE const E386Op *cmp_jcc(E386Cpu *cpu, const E386Op *op, int kind, int 
     return jump_direct(cpu, j, next_eip(j), 1);
 }
 
-/* one handler per form and fused condition (2-9, 12-15) */
-#define CJ1(k, cc) \
-    static const E386Op *cj_##k##_##cc(E386Cpu *c, const E386Op *o) { return cmp_jcc(c, o, k, cc); }
-#define CJ_FORM(k) \
-    CJ1(k, 2) CJ1(k, 3) CJ1(k, 4) CJ1(k, 5) CJ1(k, 6) CJ1(k, 7) CJ1(k, 8) CJ1(k, 9) \
-    CJ1(k, 12) CJ1(k, 13) CJ1(k, 14) CJ1(k, 15)
-#define CJ_ROW(k) \
-    [k] = { NULL, NULL, cj_##k##_2, cj_##k##_3, cj_##k##_4, cj_##k##_5, cj_##k##_6, cj_##k##_7, \
-            cj_##k##_8, cj_##k##_9, NULL, NULL, cj_##k##_12, cj_##k##_13, cj_##k##_14, cj_##k##_15 }
+/* One handler per form k and condition cc that fuses (2-9, 12-15: not
+ * the overflow and parity ones), pre_k_cc calling fn(cpu, op, k, cc);
+ * FUSED_ROW is form k's row of a table by condition.  The ALU + Jcc
+ * handlers below are made the same way. */
+#define FUSED1(pre, fn, k, cc) \
+    static const E386Op *pre##_##k##_##cc(E386Cpu *c, const E386Op *o) { return fn(c, o, k, cc); }
+#define FUSED_FORM(pre, fn, k) \
+    FUSED1(pre, fn, k, 2) FUSED1(pre, fn, k, 3) FUSED1(pre, fn, k, 4) FUSED1(pre, fn, k, 5) \
+    FUSED1(pre, fn, k, 6) FUSED1(pre, fn, k, 7) FUSED1(pre, fn, k, 8) FUSED1(pre, fn, k, 9) \
+    FUSED1(pre, fn, k, 12) FUSED1(pre, fn, k, 13) FUSED1(pre, fn, k, 14) FUSED1(pre, fn, k, 15)
+#define FUSED_ROW(pre, k) \
+    [k] = { NULL, NULL, pre##_##k##_2, pre##_##k##_3, pre##_##k##_4, pre##_##k##_5, pre##_##k##_6, \
+            pre##_##k##_7, pre##_##k##_8, pre##_##k##_9, NULL, NULL, pre##_##k##_12, pre##_##k##_13, \
+            pre##_##k##_14, pre##_##k##_15 }
+#define CJ_FORM(k) FUSED_FORM(cj, cmp_jcc, k)
+#define CJ_ROW(k) FUSED_ROW(cj, k)
 CJ_FORM(CJ_RR)
 CJ_FORM(CJ_GR)
 CJ_FORM(CJ_RI)
@@ -281,24 +288,22 @@ E386_INLINE const E386Op *alu_jcc(E386Cpu *cpu, const E386Op *op, int k, int cc)
     return aj_branch(cpu, op, aj_cond(cck, cc, 4, a, b, r));
 }
 
-#define AJ1(k, cc) \
-    static const E386Op *aj_##k##_##cc(E386Cpu *c, const E386Op *o) { return alu_jcc(c, o, k, cc); }
-#define AJ_FORM(k) \
-    AJ1(k, 2) AJ1(k, 3) AJ1(k, 4) AJ1(k, 5) AJ1(k, 6) AJ1(k, 7) AJ1(k, 8) AJ1(k, 9) \
-    AJ1(k, 12) AJ1(k, 13) AJ1(k, 14) AJ1(k, 15)
-#define AJ_ROW(k) \
-    [k] = { NULL, NULL, aj_##k##_2, aj_##k##_3, aj_##k##_4, aj_##k##_5, aj_##k##_6, aj_##k##_7, \
-            aj_##k##_8, aj_##k##_9, NULL, NULL, aj_##k##_12, aj_##k##_13, aj_##k##_14, aj_##k##_15 },
+#define AJ_FORM(k) FUSED_FORM(aj, alu_jcc, k)
+#define AJ_ROW(k) FUSED_ROW(aj, k),
 #define AJ_ALL(M) \
     M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17) \
     M(18) M(19) M(20) M(21) M(22) M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31) M(32)
 _Static_assert(AJ_KINDS == 33, "AJ_ALL lists every form");
 AJ_ALL(AJ_FORM)
 static const OpFn aj_table[AJ_KINDS][16] = { AJ_ALL(AJ_ROW) };
-#undef AJ1
 #undef AJ_FORM
 #undef AJ_ROW
 #undef AJ_ALL
+#undef CJ_FORM
+#undef CJ_ROW
+#undef FUSED1
+#undef FUSED_FORM
+#undef FUSED_ROW
 
 /* dword or byte at [base + disp], 32-bit addressing */
 static int mem_b(const E386Op *op)
