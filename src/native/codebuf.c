@@ -62,13 +62,18 @@ static int protect(CodeBuf *b, size_t from, size_t to, int prot)
 
 enum { WINDOW = 64 << 10 }; /* bytes made writable at once */
 
+/* A block starts 16-byte aligned: its op table (translate.c) is read as
+ * uint32_t, and so is its entry.  The used end is aligned only where a
+ * seal rounded it to a page (W^X). */
+static size_t align16(size_t off) { return (off + 15) & ~(size_t)15; }
+
 uint8_t *codebuf_begin(CodeBuf *b, size_t len)
 {
-    size_t at = (b->used + 15) & ~(size_t)15;
+    size_t at = align16(b->used);
     if (at + len > b->win_end) {
         if (codebuf_seal(b) != 0)
             return NULL;
-        at = b->used;
+        at = align16(b->used);
         size_t end = at + (len > WINDOW ? page_up(len) : WINDOW);
         if (end > b->size || protect(b, at, end, PROT_READ | PROT_WRITE) != 0)
             return NULL;
