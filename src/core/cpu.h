@@ -481,6 +481,7 @@ void mem_free_all(Mem *m);
  * the access may be retried (a store into translated code, invalidated),
  * else raises the guest's #PF. */
 void mem_linear_fault(E386Cpu *cpu, uint32_t lin, int write);
+_Noreturn void mem_linear_wrap_fault(E386Cpu *cpu, int write);
 
 /* ---- linear guest memory, the host side (core/linmem.c) ---- */
 int linmem_reserve(Mem *m);                                 /* 0, or -1: not here */

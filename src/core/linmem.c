@@ -20,6 +20,11 @@
 #endif
 
 #define GUEST_SPAN (1ull << 32)
+/* PROT_NONE after the 4 GiB: the native back end's single host accesses
+ * do not test for a page crossing (a crossing access faults on the host
+ * like the guest's), so one at the top of the guest space runs into this
+ * guard, not into whatever the host has mapped next */
+#define GUARD_SPAN 4096ull
 
 #ifdef LINMEM_HOST
 
@@ -38,11 +43,14 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
     E386Cpu *cpu = running;
     uintptr_t a = (uintptr_t)si->si_addr;
-    if (cpu && cpu->mem.lbase && a - (uintptr_t)cpu->mem.lbase < GUEST_SPAN && sig == SIGSEGV &&
+    if (cpu && cpu->mem.lbase && a - (uintptr_t)cpu->mem.lbase < GUEST_SPAN + GUARD_SPAN && sig == SIGSEGV &&
         si->si_code > 0 /* from the MMU, not kill(2) */) {
         const ucontext_t *uc = ucv;
         int write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
-        mem_linear_fault(cpu, (uint32_t)(a - (uintptr_t)cpu->mem.lbase), write); /* or longjmp */
+        uint64_t lin = a - (uintptr_t)cpu->mem.lbase;
+        if (lin >= GUEST_SPAN) /* an access that wraps at 4 GiB */
+            mem_linear_wrap_fault(cpu, write);
+        mem_linear_fault(cpu, (uint32_t)lin, write); /* or longjmp */
         return;
     }
     /* not a guest access: the emulator's own crash (the access faults
@@ -80,7 +88,7 @@ int linmem_reserve(Mem *m)
         return 0;
     if (sysconf(_SC_PAGESIZE) != 4096 || under_valgrind() || install_handler() != 0)
         return -1;
-    void *p = mmap(NULL, GUEST_SPAN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = mmap(NULL, GUEST_SPAN + GUARD_SPAN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return -1;
     m->lbase = m->lfast = p;
@@ -90,7 +98,7 @@ int linmem_reserve(Mem *m)
 void linmem_release(Mem *m)
 {
     if (m->lbase)
-        munmap(m->lbase, GUEST_SPAN);
+        munmap(m->lbase, GUEST_SPAN + GUARD_SPAN);
     m->lbase = m->lfast = NULL;
 }
 

@@ -311,18 +311,8 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
     int nslow = 0;
     store_cur(e, op);
     if (mem) { /* RDX = the operand in memory */
-        x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(op->seg), 0);
-        slow[nslow++] = x_jcc(e, X_E);
-        x_load64(e, X_RDI, X_RBX, OFF(mem.lfast));
-        x_test_rr64(e, X_RDI, X_RDI);
-        slow[nslow++] = x_jcc(e, X_E);
+        native_emit_lin(e, ns, op->seg, X_RDI, slow, &nslow);
         native_emit_ea(e, op, bi);
-        if (!byte) { /* (off & 0xfff) + 4 <= 0x1000 */
-            x_mov_rr64(e, X_RCX, X_RAX);
-            x_alu_ri32(e, 4, X_RCX, 0xfff);
-            x_alu_ri32(e, 7, X_RCX, 0x1000u - 4);
-            slow[nslow++] = x_jcc(e, X_A);
-        }
         x_load_idx(e, byte ? 1 : 4, X_RDX, X_RDI, X_RAX);
     }
     /* RDX = a, RSI = b */

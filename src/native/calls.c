@@ -14,11 +14,12 @@
  * a dword in memory) do
  * what their handlers (cpu/control.c) and jump_ret/jump_near (exec.c) do,
  * inline, on the handlers' fast path only: a 32-bit flat stack with
- * linear guest memory (cpu->mem.lfast) and the slot inside one page, a
- * CS limit of 4 GiB (the near target's limit check), no soft MMU; else
- * the handler is called with nothing changed yet.  cpu->cur is stored
+ * linear guest memory (native_emit_lin: the code assumes it, so no soft
+ * MMU), a CS limit of 4 GiB (the near target's limit check); else the
+ * handler is called with nothing changed yet.  cpu->cur is stored
  * first: a host fault in the stack access becomes the guest's, before
- * anything changed, as in the handlers' flat_host path.  After the stack
+ * anything changed, as in the handlers' flat_host path (a slot across
+ * a page faults on the host as on the guest).  After the stack
  * work, jump_via's chaining: may_chain's conditions, follow_if of the
  * hint link (the RAS's caller's link 1 for RET, else the block's link 0)
  * with its stores; a miss calls jump_ret/jump_near, which redo the same
@@ -64,29 +65,15 @@ static void store_cur(Emit *e, const E386Op *op)
     x_store64(e, X_RBX, OFF(cur), X_RSI);
 }
 
-/* the handlers' fast-path conditions for a stack access: jumps to slow[] */
-static int stack_checks(Emit *e, size_t *slow)
+/* the handlers' fast-path conditions for a stack access: jumps to
+ * slow[]; RDX = lin (one 4-byte access needs no page check:
+ * native_emit_lin) */
+static int stack_checks(Emit *e, const NativeState *ns, size_t *slow)
 {
     int n = 0;
     x_test_m32_imm(e, X_RBX, SEG_OFF(SEG_SS, flags), 1u << 22); /* ss32: DESC_DB */
     slow[n++] = x_jcc(e, X_E);
-    x_cmp_m8_imm8(e, X_RBX, SEG_OFF(SEG_SS, flat), 0);
-    slow[n++] = x_jcc(e, X_E);
-    x_cmp_m8_imm8(e, X_RBX, OFF(softmmu), 0);
-    slow[n++] = x_jcc(e, X_NE);
-    x_load64(e, X_RDX, X_RBX, OFF(mem.lfast));
-    x_test_rr64(e, X_RDX, X_RDX);
-    slow[n++] = x_jcc(e, X_E);
-    return n;
-}
-
-/* EAX (a stack offset) inside one page for 4 bytes, else to slow[n] */
-static int page_check(Emit *e, size_t *slow, int n)
-{
-    x_mov_rr64(e, X_RCX, X_RAX);
-    x_alu_ri32(e, 4, X_RCX, 0xfff);
-    x_alu_ri32(e, 7, X_RCX, 0x1000u - 4);
-    slow[n++] = x_jcc(e, X_A);
+    native_emit_lin(e, ns, SEG_SS, X_RDX, slow, &n);
     return n;
 }
 
@@ -173,11 +160,10 @@ static void emit_ret(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
 {
     size_t slow[8], after;
     store_cur(e, op);
-    int n = stack_checks(e, slow);
+    int n = stack_checks(e, ns, slow);
     x_cmp_m32_imm8(e, X_RBX, SEG_OFF(SEG_CS, limit), -1);
     slow[n++] = x_jcc(e, X_NE);
     x_load32(e, X_RAX, X_RBX, REG_OFF(4));
-    n = page_check(e, slow, n);
     x_load_idx(e, 4, X_RSI, X_RDX, X_RAX); /* the target: may fault, nothing changed */
     x_alu_ri32(e, 0, X_RAX, 4u + (op->sub ? (op->imm & 0xffff) : 0));
     x_store32(e, X_RBX, REG_OFF(4), X_RAX);
@@ -189,7 +175,7 @@ static void emit_ret(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
     native_emit_sites(e, ns, tb, op, 0);
 }
 
-/* push the return address of op (EAX = ESP - 4 checked, RDX = lfast),
+/* push the return address of op (EAX = ESP - 4 checked, RDX = lin),
  * then ras_push; RSI kept */
 static void emit_push_ret(Emit *e, const Tb *tb, const E386Op *op)
 {
@@ -211,10 +197,9 @@ static void emit_call_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *
 {
     size_t slow[8];
     store_cur(e, op);
-    int n = stack_checks(e, slow);
+    int n = stack_checks(e, ns, slow);
     x_load32(e, X_RAX, X_RBX, REG_OFF(4));
     x_alu_ri32(e, 5, X_RAX, 4);
-    n = page_check(e, slow, n);
     emit_push_ret(e, tb, op);
     x_store32_imm(e, X_RBX, OFF(eip), next_eip(op) + op->imm);
     x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[0]);
@@ -223,8 +208,8 @@ static void emit_call_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *
 }
 
 /* JMP and CALL r/m32 (op_jmp_E, op_call_E): a register, or a dword in
- * memory read through linear memory as the specialised loads do (a flat
- * segment, inside one page) */
+ * memory read through linear memory as the specialised loads do
+ * (native_emit_lin) */
 static void emit_jmp_ind(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int call)
 {
     size_t slow[12], after;
@@ -235,20 +220,14 @@ static void emit_jmp_ind(Emit *e, NativeState *ns, const Tb *tb, const E386Op *o
     if (op->mod == 3) {
         x_load32(e, X_RSI, X_RBX, REG_OFF(op->rm)); /* read before the push: CALL ESP */
     } else {
-        x_cmp_m8_imm8(e, X_RBX, SEG_OFF(op->seg, flat), 0);
-        slow[n++] = x_jcc(e, X_E);
-        x_load64(e, X_RDX, X_RBX, OFF(mem.lfast));
-        x_test_rr64(e, X_RDX, X_RDX);
-        slow[n++] = x_jcc(e, X_E);
+        native_emit_lin(e, ns, op->seg, X_RDX, slow, &n);
         native_emit_ea(e, op, op->index != EA_NONE);
-        n = page_check(e, slow, n);
         x_load_idx(e, 4, X_RSI, X_RDX, X_RAX); /* the target: may fault, nothing changed */
     }
     if (call) {
-        n += stack_checks(e, slow + n);
+        n += stack_checks(e, ns, slow + n);
         x_load32(e, X_RAX, X_RBX, REG_OFF(4));
         x_alu_ri32(e, 5, X_RAX, 4);
-        n = page_check(e, slow, n);
         emit_push_ret(e, tb, op);
     }
     emit_via(e, tb, 0, jump_near, &after);

@@ -42,6 +42,17 @@ static void emit_cc(Emit *e, uint32_t kind, int dst, int src1, int src2)
 #define LFAST_OFF ((int32_t)offsetof(E386Cpu, mem.lfast))
 #define FLAT_OFF(s) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, flat)))
 
+void native_emit_lin(Emit *e, const NativeState *ns, int seg, int reg, size_t *slow, int *n)
+{
+    if (!ns->lin) {
+        slow[(*n)++] = x_jmp(e);
+        return;
+    }
+    x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(seg), 0);
+    slow[(*n)++] = x_jcc(e, X_E);
+    x_load64(e, reg, X_RBX, LFAST_OFF); /* lin while code runs */
+}
+
 void native_emit_ea(Emit *e, const E386Op *op, int indexed)
 {
     if (op->base != EA_NONE)
@@ -83,22 +94,12 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, int kind)
 {
     const E386Op *op = &tb->ops[i];
     MemForm f = mem_form(kind);
-    size_t slow[3];
+    size_t slow[2];
     int nslow = 0;
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
     x_store64(e, X_RBX, CUR_OFF, X_RSI);
-    x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(op->seg), 0);
-    slow[nslow++] = x_jcc(e, X_E);
-    x_load64(e, X_RDX, X_RBX, LFAST_OFF);
-    x_test_rr64(e, X_RDX, X_RDX);
-    slow[nslow++] = x_jcc(e, X_E);
+    native_emit_lin(e, ns, op->seg, X_RDX, slow, &nslow);
     native_emit_ea(e, op, f.bi);
-    if (f.size > 1) { /* (off & 0xfff) + size <= 0x1000: in one page */
-        x_mov_rr64(e, X_RCX, X_RAX);
-        x_alu_ri32(e, 4, X_RCX, 0xfff);
-        x_alu_ri32(e, 7, X_RCX, 0x1000u - f.size);
-        slow[nslow++] = x_jcc(e, X_A);
-    }
     size_t done;
     if (!f.store) {
         x_load_idx(e, f.size, X_RAX, X_RDX, X_RAX);
@@ -136,10 +137,10 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, int kind)
 #define SS_FLAGS_OFF ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * SEG_SS + offsetof(Seg, flags)))
 
 /* PUSH r32 / POP r32 (n = 1) and their runs (stack_run.c: ops i..i+n-1,
- * none of ESP) on a flat 32-bit stack with linear memory, all n slots in
- * one page: either every access succeeds or the first faults (cpu->cur
- * stored) before anything changed, as the handlers' flat_host path; any
- * other case calls the handler. */
+ * none of ESP) on a flat 32-bit stack with linear memory, a run's n
+ * slots in one page: either every access succeeds or the first faults
+ * (cpu->cur stored) before anything changed, as the handlers' flat_host
+ * path; any other case calls the handler. */
 static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, int n)
 {
     const E386Op *op = &tb->ops[i];
@@ -148,18 +149,17 @@ static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, 
     x_store64(e, X_RBX, CUR_OFF, X_RSI);
     x_test_m32_imm(e, X_RBX, SS_FLAGS_OFF, 1u << 22); /* ss32: DESC_DB */
     slow[0] = x_jcc(e, X_E);
-    x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(SEG_SS), 0);
-    slow[1] = x_jcc(e, X_E);
-    x_load64(e, X_RDX, X_RBX, LFAST_OFF);
-    x_test_rr64(e, X_RDX, X_RDX);
-    slow[2] = x_jcc(e, X_E);
+    int nslow = 1;
+    native_emit_lin(e, ns, SEG_SS, X_RDX, slow, &nslow);
     x_load32(e, X_RAX, X_RBX, REG_OFF(4));
     if (push)
         x_alu_ri32(e, 5, X_RAX, 4u * (uint32_t)n);
-    x_mov_rr64(e, X_RCX, X_RAX);
-    x_alu_ri32(e, 4, X_RCX, 0xfff);
-    x_alu_ri32(e, 7, X_RCX, 0x1000u - 4u * (uint32_t)n);
-    slow[3] = x_jcc(e, X_A);
+    if (n > 1) { /* a run's slots in one page: all its accesses or none */
+        x_mov_rr64(e, X_RCX, X_RAX);
+        x_alu_ri32(e, 4, X_RCX, 0xfff);
+        x_alu_ri32(e, 7, X_RCX, 0x1000u - 4u * (uint32_t)n);
+        slow[nslow++] = x_jcc(e, X_A);
+    }
     x_add_rr64(e, X_RDX, X_RAX); /* the host address of the lowest slot */
     for (int k = 0; k < n; k++) {
         int r = op[k].sub;
@@ -186,7 +186,7 @@ static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, 
         native_jump_to_op(e, ns, i + n);
     else
         done = x_jmp(e);
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < nslow; k++)
         x_patch(e, slow[k], e->p);
     native_emit_call(e, ns, tb, i);
     if (n == 1)

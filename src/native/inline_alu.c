@@ -31,8 +31,6 @@
 #define CC_OFF(f) ((int32_t)offsetof(E386Cpu, f))
 #define CUR_OFF ((int32_t)offsetof(E386Cpu, cur))
 #define EXIT_REQ_OFF ((int32_t)offsetof(E386Cpu, exit_request))
-#define LFAST_OFF ((int32_t)offsetof(E386Cpu, mem.lfast))
-#define FLAT_OFF(s) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, flat)))
 
 enum { ALU_ADC = 2, ALU_SBB = 3, ALU_CMP = 7 };
 
@@ -224,27 +222,16 @@ static const uint8_t cc_of[8] = { CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC
 /* the slow path's jumps: to the handler's call */
 typedef struct Slow { size_t at[3]; int n; } Slow;
 
-/* RSI = lfast + the memory operand's address (op_ea), after cpu->cur is
- * stored; a segment that is not flat, no linear memory or a page
- * crossing jumps to the slow path */
-static void mem_begin(Emit *e, const E386Op *op, int size, Slow *sl)
+/* RSI = lin + the memory operand's address (op_ea), after cpu->cur is
+ * stored; a segment that is not flat or no linear memory jumps to the
+ * slow path (native_emit_lin) */
+static void mem_begin(Emit *e, const NativeState *ns, const E386Op *op, Slow *sl)
 {
     sl->n = 0;
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
     x_store64(e, X_RBX, CUR_OFF, X_RSI);
-    mop(e, 0, 0, 0x80, 7, X_RBX, FLAT_OFF(op->seg)); /* cmp byte [flat], 0 */
-    x_byte(e, 0);
-    sl->at[sl->n++] = x_jcc(e, X_E);
-    x_load64(e, X_RDX, X_RBX, LFAST_OFF);
-    x_test_rr64(e, X_RDX, X_RDX);
-    sl->at[sl->n++] = x_jcc(e, X_E);
+    native_emit_lin(e, ns, op->seg, X_RDX, sl->at, &sl->n);
     native_emit_ea(e, op, op->index != EA_NONE);
-    if (size > 1) { /* (off & 0xfff) + size <= 0x1000: in one page */
-        x_mov_rr64(e, X_RCX, X_RAX);
-        x_alu_ri32(e, 4, X_RCX, 0xfff);
-        x_alu_ri32(e, 7, X_RCX, 0x1000u - (uint32_t)size);
-        sl->at[sl->n++] = x_jcc(e, X_A);
-    }
     x_add_rr64(e, X_RDX, X_RAX);
     x_mov_rr64(e, X_RSI, X_RDX);
 }
@@ -289,7 +276,7 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
         emit_carry(e, compact);
     Slow sl;
     if (mem)
-        mem_begin(e, op, size, &sl);
+        mem_begin(e, ns, op, &sl);
     if (ai->kind == ALI_ALU || ai->kind == ALI_TEST) /* b first, as the handlers */
         load_loc(e, op, ai->src, size, X_RCX);
     load_loc(e, op, ai->dst, size, X_RAX); /* a */
@@ -418,7 +405,7 @@ static int emit_move(Emit *e, NativeState *ns, const Tb *tb, int i)
         return 0;
     Slow sl;
     if (mem)
-        mem_begin(e, op, size, &sl);
+        mem_begin(e, ns, op, &sl);
     if (load) {
         load_loc(e, op, ALI_RM, size, X_RDX);
         int to = size;
@@ -489,7 +476,7 @@ static int emit_setcc(Emit *e, NativeState *ns, const Tb *tb, int i)
         return 1;
     }
     Slow sl;
-    mem_begin(e, op, 1, &sl);
+    mem_begin(e, ns, op, &sl);
     store_sz(e, 1, X_RSI, 0, X_R12);
     mem_end(e, ns, tb, i, 1, &sl);
     return 1;

@@ -12,6 +12,11 @@ typedef struct NativeState {
     NativeEnter enter;
     const uint8_t *exit; /* the shared exit: RAX is the next op */
     int full;            /* no room: interpret until the next flush */
+    /* The linear guest memory the code assumes (cpu->mem.lbase, chosen
+     * when the buffer is empty): the inline accesses go to lin + address
+     * with no test of cpu->mem.lfast, as the dispatcher runs code only
+     * while lfast is lin (native_lin_ok).  NULL: no inline access. */
+    const uint8_t *lin;
     /* blocks translated into the open window, their code published
      * (tb->native) when it is sealed; heat TB_PENDING meanwhile */
     struct { Tb *tb; const uint32_t *code; } pending[256];
@@ -67,6 +72,14 @@ void native_resolve_sites(NativeState *ns);
 /* EAX = [base] (+ index << scale when indexed) + disp, mod 2^32: ea_b,
  * ea_bi and op_ea's 32-bit forms; clobbers RCX (inline.c) */
 void native_emit_ea(struct Emit *e, const E386Op *op, int indexed);
+/* The start of an inline access through linear memory: a jump to
+ * slow[(*n)++] (the handler's call) when segment seg is not flat, or
+ * always when the code assumes no linear memory; else reg = lin.  A
+ * single host access needs no page-crossing test: the host faults on the
+ * page the guest would, writing nothing (linmem.c's handler; the
+ * instruction then runs again on the page map's path), and the
+ * reservation's guard catches an access that wraps at 4 GiB (inline.c) */
+void native_emit_lin(struct Emit *e, const NativeState *ns, int seg, int reg, size_t *slow, int *n);
 /* op i's inline fast path, if it has one (inline.c): 1 emitted, 0 not */
 int native_inline_op(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* ... of the ALU forms and shifts inline.c leaves (inline_alu.c) */

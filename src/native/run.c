@@ -29,6 +29,12 @@ static void publish(E386Cpu *cpu, NativeState *ns)
     ns->pending_hits = 0;
 }
 
+/* the linear memory new code may assume (native_int.h: NativeState.lin) */
+static const uint8_t *code_lin(const E386Cpu *cpu)
+{
+    return cpu->softmmu || cpu->mem.lloose ? NULL : cpu->mem.lbase;
+}
+
 static NativeState *state(E386Cpu *cpu)
 {
     if (cpu->native)
@@ -42,6 +48,7 @@ static NativeState *state(E386Cpu *cpu)
         free(ns);
         return NULL;
     }
+    ns->lin = code_lin(cpu);
     cpu->native = ns;
     return ns;
 }
@@ -89,9 +96,17 @@ void native_run_chain(E386Cpu *cpu, const E386Op *op)
         ns->npending = 0;
         ns->pending_hits = 0;
         ns->nsites = 0;
+        ns->lin = code_lin(cpu);
     }
+    /* The code's inline accesses go to ns->lin without a test: none runs
+     * while lfast is not it (the one instruction of a linear-memory retry,
+     * or for good after the host ran out of mappings: linmem_loosen).
+     * Within a run lfast changes only by a fault (which leaves the run)
+     * or a loosening in linear memory's fault handler, which requests an
+     * exit (mem_linear_fault). */
+    int runs_code = ns && (!ns->lin || cpu->mem.lfast == ns->lin);
     for (;;) {
-        const uint8_t *code = ns ? code_for(cpu, ns, op) : NULL;
+        const uint8_t *code = runs_code ? code_for(cpu, ns, op) : NULL;
         const E386Op *next;
         if (code) {
             next = ns->enter(cpu, code); /* sets cpu->cur to the last op it ran */

@@ -582,6 +582,214 @@ START_TEST(test_native_equals_interpreter)
 }
 END_TEST
 
+/* ---- hand-written programs: inline accesses without a page check ----
+ * The back end's single host accesses do not test for a page crossing:
+ * the host faults on the page the guest would, writing nothing, and an
+ * access that wraps at 4 GiB runs into the reservation's guard
+ * (native_emit_lin).  Each program loops long enough for its block to run
+ * as host code before its access crosses; both engines, on linear
+ * memory, must agree with each other and with the rule each test states. */
+typedef struct Hand {
+    int r;
+    e386_exit x;
+    uint32_t regs[8];
+    e386_stats st;
+    uint8_t peek[8]; /* at Hand.at, 0xee where unmapped */
+} Hand;
+
+/* the byte every test page starts with at offset i (page number p in the list) */
+static uint8_t fill_byte(uint32_t i, int p) { return (uint8_t)(i * 7 + (uint32_t)p * 13 + 1); }
+
+static void hand_run(int accel, const uint32_t *pages, int npages, const uint8_t *code, size_t n, uint32_t at,
+                     Hand *h)
+{
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_ptr_nonnull(cpu);
+    ck_assert_int_eq(e386_set_accel(cpu, accel), accel);
+    ck_assert_int_eq(e386_mem_linear(cpu, 1), 1);
+    uint8_t fill[0x1000];
+    for (int p = 0; p < npages; p++) {
+        ck_assert_int_eq(e386_mem_map(cpu, pages[p], 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
+        for (uint32_t i = 0; i < sizeof fill; i++)
+            fill[i] = fill_byte(i, p);
+        ck_assert_int_eq(e386_mem_write(cpu, pages[p], fill, sizeof fill), 0);
+    }
+    uint32_t code_at = pages[npages - 1]; /* the last page holds the code */
+    ck_assert_int_eq(e386_mem_write(cpu, code_at, code, n), 0);
+    for (int r = 0; r < 8; r++)
+        e386_reg_write(cpu, r, 0);
+    e386_reg_write(cpu, E386_ESP, code_at + 0xf00);
+    e386_reg_write(cpu, E386_EIP, code_at);
+    h->r = e386_run(cpu, 1000000, &h->x);
+    for (int r = 0; r < 8; r++)
+        h->regs[r] = e386_reg_read(cpu, r);
+    e386_get_stats(cpu, &h->st);
+    for (uint32_t k = 0; k < sizeof h->peek; k++)
+        if (e386_mem_read(cpu, at + k, &h->peek[k], 1) != 0)
+            h->peek[k] = 0xee;
+    e386_cpu_free(cpu);
+}
+
+/* both engines; native's blocks ran as host code; they agree */
+static void hand_twins(const uint32_t *pages, int npages, const uint8_t *code, size_t n, uint32_t at, Hand *nat)
+{
+    Hand in;
+    hand_run(E386_ACCEL_NATIVE, pages, npages, code, n, at, nat);
+    hand_run(E386_ACCEL_INTERP, pages, npages, code, n, at, &in);
+    ck_assert_uint_gt(nat->st.native_blocks, 0);
+    ck_assert_int_eq(nat->r, in.r);
+    ck_assert_int_eq(nat->x.vector, in.x.vector);
+    ck_assert_uint_eq(nat->x.fault_addr, in.x.fault_addr);
+    ck_assert_uint_eq(nat->x.fault_eip, in.x.fault_eip);
+    ck_assert_mem_eq(nat->regs, in.regs, sizeof in.regs);
+    ck_assert_mem_eq(nat->peek, in.peek, sizeof in.peek);
+    ck_assert_uint_eq(nat->st.tb_invalidated, in.st.tb_invalidated);
+}
+
+static int has_native(void)
+{
+    E386Cpu *probe = e386_cpu_new();
+    int has = e386_set_accel(probe, E386_ACCEL_NATIVE) == E386_ACCEL_NATIVE;
+    e386_cpu_free(probe);
+    return has;
+}
+
+/* machine code from hex pairs (spaces between them) */
+static size_t put_hex(uint8_t *b, size_t n, const char *hex)
+{
+    unsigned v;
+    while (*hex && sscanf(hex, "%2x", &v) == 1) {
+        b[n++] = (uint8_t)v;
+        hex += 2;
+        while (*hex == ' ')
+            hex++;
+    }
+    return n;
+}
+static size_t put_le32(uint8_t *b, size_t n, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b[n++] = (uint8_t)(v >> 8 * i);
+    return n;
+}
+static uint32_t le32(const uint8_t *b) { return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24; }
+
+/* A dword load and a dword store that cross from a mapped page into an
+ * unmapped one fault with CR2 the unmapped page's first byte (the
+ * access's first faulting byte) at the instruction, and the store writes
+ * none of its bytes. */
+START_TEST(test_native_page_crossing_access_faults_at_the_second_page)
+{
+    if (!has_native())
+        return;
+    enum { D = 0x40000, C = 0x50000 }; /* D + 0x1000 unmapped */
+    const uint32_t pages[] = { D, C };
+    for (int store = 0; store < 2; store++) {
+        uint8_t code[64];
+        size_t n = 0;
+        n = put_hex(code, n, "b9"), n = put_le32(code, n, 300);             /* mov ecx, 300 */
+        n = put_hex(code, n, "bb"), n = put_le32(code, n, D + 0xffd - 299); /* mov ebx, ... */
+        n = put_hex(code, n, "b8"), n = put_le32(code, n, 0x11223344);      /* mov eax, ... */
+        /* loop: mov eax, [ebx] or mov [ebx], eax; inc ebx; dec ecx; jnz loop; int3 */
+        n = put_hex(code, n, store ? "89 03 43 49 75 fa cc" : "8b 03 43 49 75 fa cc");
+        Hand h;
+        hand_twins(pages, 2, code, n, D + 0xffc, &h);
+        ck_assert_int_eq(h.r, E386_EXIT_EXCEPTION);
+        ck_assert_int_eq(h.x.vector, 14);
+        ck_assert_uint_eq(h.x.fault_addr, D + 0x1000);
+        ck_assert_uint_eq(h.x.fault_eip, C + 15);
+        ck_assert_uint_eq(h.regs[E386_EBX], D + 0xffd);
+        ck_assert_uint_eq(h.regs[E386_ECX], 1);
+        if (store) { /* the previous iteration's store at ffc, untouched by the faulting one */
+            ck_assert_uint_eq(le32(h.peek), 0x11223344);
+        } else { /* EAX from the previous iteration's load at ffc */
+            uint8_t b[4] = { fill_byte(0xffc, 0), fill_byte(0xffd, 0), fill_byte(0xffe, 0), fill_byte(0xfff, 0) };
+            ck_assert_uint_eq(h.regs[E386_EAX], le32(b));
+        }
+        ck_assert_uint_eq(le32(h.peek + 4), 0xeeeeeeee);
+    }
+}
+END_TEST
+
+/* A dword store that crosses from a data page into the page holding the
+ * running code (and the block it returns to): the blocks there are
+ * invalidated, and the code jumped back to runs as patched (mov edx, 1
+ * becomes mov edx, 7). */
+START_TEST(test_native_page_crossing_store_into_code_is_seen)
+{
+    if (!has_native())
+        return;
+    enum { D = 0xff000, C = 0x100000 };
+    const uint32_t pages[] = { D, C };
+    uint8_t code[64];
+    size_t n = 0;
+    n = put_hex(code, n, "ba 01 00 00 00 85 f6 75 1f");                    /* mov edx, 1; test esi, esi; jnz end */
+    n = put_hex(code, n, "b9"), n = put_le32(code, n, 300);                /* mov ecx, 300 */
+    n = put_hex(code, n, "bb"), n = put_le32(code, n, 0xffffe - 299);      /* mov ebx, ... */
+    n = put_hex(code, n, "b8"), n = put_le32(code, n, 0x07ba5566);         /* mov eax, ... */
+    n = put_hex(code, n, "89 03 43 49 75 fa");                             /* loop: mov [ebx], eax .. jnz */
+    n = put_hex(code, n, "be 01 00 00 00 e9"), n = put_le32(code, n, (uint32_t)-0x28); /* mov esi, 1; jmp C */
+    n = put_hex(code, n, "cc");                                            /* end: int3 */
+    ck_assert_uint_eq(n, 0x29);
+    Hand h;
+    hand_twins(pages, 2, code, n, 0xffffc, &h);
+    ck_assert_uint_eq(h.regs[E386_EDX], 7);
+    ck_assert_uint_eq(h.regs[E386_ESI], 1);
+    ck_assert_uint_eq(h.regs[E386_ECX], 0);
+    ck_assert_uint_gt(h.st.tb_invalidated, 0);
+    static const uint8_t want[8] = { 0x66, 0x66, 0x66, 0x55, 0xba, 0x07, 0, 0 };
+    ck_assert_mem_eq(h.peek, want, sizeof want);
+}
+END_TEST
+
+/* Dword accesses at 0xfffffffd and 0xfffffffe wrap to address 0, as on
+ * the guest's CPU: a load sums the wrapped bytes, a store writes them,
+ * and with page 0 unmapped the load faults with CR2 0. */
+START_TEST(test_native_access_wraps_at_4gib)
+{
+    if (!has_native())
+        return;
+    enum { TOP = 0xfffff000u, C = 0x50000 };
+    for (int kind = 0; kind < 3; kind++) { /* load, store, load with page 0 unmapped */
+        const uint32_t three[] = { TOP, 0, C }, two[] = { TOP, C };
+        uint8_t code[64];
+        size_t n = 0;
+        n = put_hex(code, n, "b9"), n = put_le32(code, n, 300);              /* mov ecx, 300 */
+        n = put_hex(code, n, "bb"), n = put_le32(code, n, 0xfffffffe - 299); /* mov ebx, ... */
+        /* loop: mov eax, [ebx]; add edx, eax or mov [ebx], ebx; nop; nop; inc ebx; dec ecx; jnz loop; int3 */
+        n = put_hex(code, n, kind == 1 ? "89 1b 90 90 43 49 75 f8 cc" : "8b 03 01 c2 43 49 75 f8 cc");
+        Hand h;
+        hand_twins(kind == 2 ? two : three, kind == 2 ? 2 : 3, code, n, 0xfffffffc, &h);
+        if (kind == 2) {
+            ck_assert_int_eq(h.r, E386_EXIT_EXCEPTION);
+            ck_assert_int_eq(h.x.vector, 14);
+            ck_assert_uint_eq(h.x.fault_addr, 0);
+            ck_assert_uint_eq(h.regs[E386_EBX], 0xfffffffd);
+            continue;
+        }
+        ck_assert_uint_eq(h.regs[E386_ECX], 0);
+        if (kind == 1) { /* each store's low byte lands at its address; the last's other three wrap */
+            static const uint8_t want[4] = { 0xfc, 0xfd, 0xfe, 0xff };
+            ck_assert_mem_eq(h.peek, want, 4);
+            ck_assert_uint_eq(h.peek[4], 0xff);
+            ck_assert_uint_eq(h.peek[5], 0xff);
+            ck_assert_uint_eq(h.peek[6], fill_byte(2, 1));
+        } else { /* the sum of the 300 dwords, read with the wrap */
+            uint32_t sum = 0;
+            for (uint32_t a = 0xfffffffe - 299, k = 0; k < 300; a++, k++) {
+                uint8_t b[4];
+                for (uint32_t j = 0; j < 4; j++) {
+                    uint32_t x = a + j;
+                    b[j] = x >= TOP ? fill_byte(x - TOP, 0) : fill_byte(x, 1);
+                }
+                sum += le32(b);
+            }
+            ck_assert_uint_eq(h.regs[E386_EDX], sum);
+        }
+    }
+}
+END_TEST
+
 /* e386_set_accel: a mask picks native where built, else the interpreter */
 START_TEST(test_accel_selection)
 {
@@ -633,6 +841,9 @@ int main(void)
     tcase_set_timeout(t, 300);
     tcase_add_test(t, test_accel_selection);
     tcase_add_test(t, test_native_equals_interpreter);
+    tcase_add_test(t, test_native_page_crossing_access_faults_at_the_second_page);
+    tcase_add_test(t, test_native_page_crossing_store_into_code_is_seen);
+    tcase_add_test(t, test_native_access_wraps_at_4gib);
 #ifdef E386_NATIVE_BUILT
     tcase_add_test(t, test_codebuf_blocks_stay_aligned_across_windows);
 #endif
