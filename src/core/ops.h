@@ -59,10 +59,11 @@ int mov_inline_kind(OpFn f);
  * both; any other block of two or more ending in a Jcc: the Jcc's
  * condition fixed in its handler */
 void fuse_compare_branch(E386Op *ops, int ninsns);
-/* for the native back end: the fused handler f's compare form (CJ_*) and
- * condition (*cc), CJ_KINDS for a Jcc with its condition fixed (*cc), -1
- * for any other handler */
-int branch_form(OpFn f, int *cc);
+/* for the native back end: the compare form (CJ_*) and condition (*cc)
+ * of op i of a block's n ops when its handler is a fused compare and
+ * branch, CJ_KINDS for a Jcc with its condition fixed (*cc), -1 for any
+ * other handler */
+int branch_form(const E386Op *ops, int n, int i, int *cc);
 /* the interpreter only: a block of ninsns instructions ending in a
  * register or dword-memory ALU op, INC/DEC, TEST or a byte CMP and a Jcc
  * on its flags: one op for both (cpu/fuse.c) */

@@ -144,19 +144,23 @@ void fuse_compare_branch(E386Op *ops, int ninsns)
         j->fn = jcc_table[j->sub & 15];
 }
 
-int branch_form(OpFn f, int *cc)
+int branch_form(const E386Op *ops, int n, int i, int *cc)
 {
-    for (int c = 0; c < 16; c++) {
-        if (jcc_table[c] == f) {
-            *cc = c;
-            return CJ_KINDS;
-        }
-        for (int k = 0; k < CJ_KINDS; k++)
-            if (cj_table[k][c] && cj_table[k][c] == f) {
-                *cc = c;
-                return k;
-            }
+    /* fuse_compare_branch's choices, looked up where it put them rather
+     * than searched for (the native translator asks at every block end) */
+    int c = ops[i].sub & 15;
+    if (ops[i].fn == jcc_table[c]) {
+        *cc = c;
+        return CJ_KINDS;
     }
+    if (i + 1 >= n)
+        return -1;
+    c = ops[i + 1].sub & 15; /* a fused compare: the unreached Jcc's condition */
+    for (int k = 0; k < CJ_KINDS; k++)
+        if (cj_table[k][c] && cj_table[k][c] == ops[i].fn) {
+            *cc = c;
+            return k;
+        }
     return -1;
 }
 

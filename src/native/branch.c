@@ -93,6 +93,19 @@ static void put_site(uint8_t *imm, uint8_t *rel, const Tb *succ, const uint8_t *
         rel[k] = (uint8_t)(d >> 8 * k);
 }
 
+/* Point a site (its successor's imm64 and rel32 jump) where link slot
+ * of tb leads now if that block has code, else when the window is
+ * sealed (native_resolve_sites), else never */
+static void set_site(NativeState *ns, const Tb *tb, int slot, uint8_t *imm, uint8_t *rel)
+{
+    const Tb *succ;
+    const uint8_t *code;
+    if (site_target(ns, tb, slot, &succ, &code))
+        put_site(imm, rel, succ, code);
+    else if (ns->nsites < (int)(sizeof ns->sites / sizeof ns->sites[0]))
+        ns->sites[ns->nsites++] = (NativeSite){ .tb = tb, .slot = slot, .imm = imm, .rel = rel };
+}
+
 /* A direct jump site for link slot of tb, RAX the op to go on with and
  * cur the register holding cpu->cur_tb: when cur_tb is the successor the
  * site was made for, RAX its first op and that block valid, (after
@@ -117,14 +130,8 @@ static void emit_site(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, 
     size_t jmp = x_jmp(e);
     x_patch(e, jmp, ns->exit);
     x_patch(e, other, e->p);
-    if (e->overflow)
-        return;
-    const Tb *succ;
-    const uint8_t *code;
-    if (site_target(ns, tb, slot, &succ, &code))
-        put_site(imm, e->start + jmp, succ, code);
-    else if (ns->nsites < (int)(sizeof ns->sites / sizeof ns->sites[0]))
-        ns->sites[ns->nsites++] = (NativeSite){ .tb = tb, .slot = slot, .imm = imm, .rel = e->start + jmp };
+    if (!e->overflow)
+        set_site(ns, tb, slot, imm, e->start + jmp);
 }
 
 void native_resolve_sites(NativeState *ns)
@@ -159,19 +166,60 @@ void native_emit_chain_exit(Emit *e, NativeState *ns, const Tb *tb, const E386Op
 {
     int cc, mask = op->fn == op_jmp_J || op->fn == op_call_J ? 1
                  : op == &tb->ops[tb->nops - 1] && tb->nops > tb->ninsns ? 2
-                 : op->fn == op_jcc_J || branch_form(op->fn, &cc) >= 0 ? 3 : 0;
+                 : op->fn == op_jcc_J || branch_form(tb->ops, tb->nops, (int)(op - tb->ops), &cc) >= 0 ? 3 : 0;
     if (mask)
         x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
     native_emit_sites(e, ns, tb, op, mask);
 }
 
+/* What a lean site's successor is before it has one: never valid */
+static const Tb no_tb;
+
+/* A lean site for link slot of tb (eip stored): jump_direct's following
+ * of the link and a direct site's checks in one, when the successor it
+ * was made for (patched in as succ_code's sites are) is still valid.
+ * Valid, it is where the link leads: a link changes only by tb_link
+ * after jump_direct_slow, which the main loop runs for a successor that
+ * was not linked or was invalidated (and a block is never valid again),
+ * or by a flush, after which no code of before it runs.  Then the stores
+ * of jump_direct under its checks (no exit request, budget left), but
+ * link_from: op_tb_stale reads it only on entering an invalidated block,
+ * which the lean site never does, and every path that may (jump_direct,
+ * follow_if, the generic follow below) sets it first.  Anything else
+ * goes on below, to the generic follow. */
+void native_emit_lean_site(Emit *e, NativeState *ns, const Tb *tb, int slot)
+{
+    size_t miss[3];
+    uint8_t *imm = e->p + 2;
+    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)&no_tb);
+    x_cmp_m8_imm8(e, X_RSI, (int32_t)offsetof(Tb, valid), 0);
+    miss[0] = x_jcc(e, X_E);
+    x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
+    miss[1] = x_jcc(e, X_NE);
+    x_load64(e, X_RDX, X_RBX, OFF(icount));
+    x_cmp_rm64(e, X_RDX, X_RBX, OFF(budget_end));
+    miss[2] = x_jcc(e, X_AE);
+    x_movzx16_load(e, X_RDI, X_RSI, (int32_t)offsetof(Tb, ninsns));
+    x_add_rr64(e, X_RDX, X_RDI);
+    x_store64(e, X_RBX, OFF(icount), X_RDX);
+    x_store64(e, X_RBX, OFF(cur_tb), X_RSI);
+    x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
+    size_t jmp = x_jmp(e);
+    x_patch(e, jmp, e->p); /* until patched: never taken */
+    for (int k = 0; k < 3; k++)
+        x_patch(e, miss[k], e->p);
+    if (!e->overflow)
+        set_site(ns, tb, slot, imm, e->start + jmp);
+}
+
 /* Both sides of a branch, each jump_direct(cpu, j, target, slot) then on
  * to the op it returns; op is the one run_chain ran (its fx).  taken[]
  * are the jumps to the taken side (patched here); the code before falls
- * into the not-taken side.  The sides share the link following (RCX the
- * link, R12 its slot: callee-saved and otherwise unused by the blocks),
- * the slow path and the sites; handler[] (if any) are jumps to a call of
- * op's handler, which goes on to the sites too. */
+ * into the not-taken side.  Each side tries its lean site; then the
+ * sides share the link following (RCX the link, R12 its slot:
+ * callee-saved and otherwise unused by the blocks), the slow path and
+ * the sites; handler[] (if any) are jumps to a call of op's handler,
+ * which goes on to the sites too. */
 static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, const E386Op *j, size_t *taken,
                        int ntaken, size_t *handler, int nhandler)
 {
@@ -181,6 +229,7 @@ static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op,
             for (int k = 0; k < ntaken; k++)
                 x_patch(e, taken[k], e->p);
         x_store32_imm(e, X_RBX, OFF(eip), side ? next_eip(j) : jcc_target(j));
+        native_emit_lean_site(e, ns, tb, side);
         x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[side]);
         x_mov_ri32(e, X_R12, (uint32_t)side);
         if (side)
@@ -360,10 +409,10 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
 int native_emit_branch(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     if (i + 2 < tb->nops)
-        return 0; /* not a block end (branch_form is a search) */
+        return 0; /* not a block end */
     const E386Op *op = &tb->ops[i];
-    int cc, form = branch_form(op->fn, &cc);
-    int prev_cc, prev = i > 0 ? branch_form(tb->ops[i - 1].fn, &prev_cc) : -1;
+    int cc, form = branch_form(tb->ops, tb->nops, i, &cc);
+    int prev_cc, prev = i > 0 ? branch_form(tb->ops, tb->nops, i - 1, &prev_cc) : -1;
     if (prev >= 0 && prev < CJ_KINDS)
         return 0; /* the Jcc of a fused pair: never reached */
     if (i + 1 == tb->nops && (form == CJ_KINDS || (op->fn == op_jcc_J && op->sub < 16))) {

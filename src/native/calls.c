@@ -202,9 +202,21 @@ static void emit_call_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *
     x_alu_ri32(e, 5, X_RAX, 4);
     emit_push_ret(e, tb, op);
     x_store32_imm(e, X_RBX, OFF(eip), next_eip(op) + op->imm);
+    native_emit_lean_site(e, ns, tb, 0);
     x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[0]);
     x_mov_ri32(e, X_R12, 0);
     native_emit_follow(e, ns, tb, op, 1, slow, n);
+}
+
+/* JMP rel (op_jmp_J): jump_direct's link 0 */
+static void emit_jmp_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
+{
+    store_cur(e, op); /* the op the dispatcher's exit check looks at */
+    x_store32_imm(e, X_RBX, OFF(eip), next_eip(op) + op->imm);
+    native_emit_lean_site(e, ns, tb, 0);
+    x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[0]);
+    x_mov_ri32(e, X_R12, 0);
+    native_emit_follow(e, ns, tb, op, 1, NULL, 0);
 }
 
 /* JMP and CALL r/m32 (op_jmp_E, op_call_E): a register, or a dword in
@@ -250,6 +262,8 @@ int native_emit_call_ret(Emit *e, NativeState *ns, const Tb *tb, int i)
         emit_ret(e, ns, tb, op);
     else if (op->fn == op_call_J)
         emit_call_rel(e, ns, tb, op);
+    else if (op->fn == op_jmp_J)
+        emit_jmp_rel(e, ns, tb, op);
     else if ((op->fn == op_jmp_E || op->fn == op_call_E) && (op->mod == 3 || (op->adsize == 4 && op->seg < 6)))
         emit_jmp_ind(e, ns, tb, op, op->fn == op_call_E);
     else

@@ -68,8 +68,10 @@ void native_emit_ea(Emit *e, const E386Op *op, int indexed)
     x_alu_ri32(e, 0, X_RAX, op->disp);
 }
 
-/* What a specialised load or store (mov_inline_kind >= MOV_LD32_B) does */
-typedef struct MemForm { uint8_t bi, size, store, byte_reg, imm; } MemForm;
+/* What a specialised load or store (mov_inline_kind >= MOV_LD32_B) does;
+ * moffs: MOV AL/EAX to or from [imm] (op_mov_AO, op_mov_OA), whose
+ * register is AL/EAX and whose address is the immediate */
+typedef struct MemForm { uint8_t bi, size, store, byte_reg, imm, moffs; } MemForm;
 
 static MemForm mem_form(int kind)
 {
@@ -90,33 +92,36 @@ static MemForm mem_form(int kind)
  * little-endian host */
 #define BYTE_REG_OFF(n) (REG_OFF((n) & 3) + ((n) >> 2))
 
-static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, int kind)
+static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
 {
     const E386Op *op = &tb->ops[i];
-    MemForm f = mem_form(kind);
+    int reg = f.moffs ? 0 : op->reg;
     size_t slow[2];
     int nslow = 0;
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
     x_store64(e, X_RBX, CUR_OFF, X_RSI);
     native_emit_lin(e, ns, op->seg, X_RDX, slow, &nslow);
-    native_emit_ea(e, op, f.bi);
+    if (f.moffs)
+        x_mov_ri32(e, X_RAX, op->imm);
+    else
+        native_emit_ea(e, op, f.bi);
     size_t done;
     if (!f.store) {
         x_load_idx(e, f.size, X_RAX, X_RDX, X_RAX);
         if (f.byte_reg)
-            x_store8(e, X_RBX, BYTE_REG_OFF(op->reg), X_RAX);
+            x_store8(e, X_RBX, BYTE_REG_OFF(reg), X_RAX);
         else
-            x_store32(e, X_RBX, REG_OFF(op->reg), X_RAX); /* zero-extended */
+            x_store32(e, X_RBX, REG_OFF(reg), X_RAX); /* zero-extended */
         done = x_jmp(e);
     } else {
         if (f.imm) {
             x_mov_ri32(e, X_RCX, f.size == 4 ? op->imm : op->imm & 0xff);
         } else if (f.byte_reg) {
-            x_load32(e, X_RCX, X_RBX, REG_OFF(op->reg & 3));
-            if (op->reg >> 2)
+            x_load32(e, X_RCX, X_RBX, REG_OFF(reg & 3));
+            if (reg >> 2)
                 x_shr_ri64(e, X_RCX, 8);
         } else {
-            x_load32(e, X_RCX, X_RBX, REG_OFF(op->reg));
+            x_load32(e, X_RCX, X_RBX, REG_OFF(reg));
         }
         x_store_idx(e, f.size, X_RDX, X_RAX, X_RCX);
         if (!(op->fx & FX_INEXACT)) {
@@ -215,7 +220,12 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         return 1;
     }
     if (mov >= MOV_LD32_B) {
-        emit_mem(e, ns, tb, i, mov);
+        emit_mem(e, ns, tb, i, mem_form(mov));
+        return 1;
+    }
+    if ((op->fn == op_mov_AO || op->fn == op_mov_OA) && (op->size == 4 || op->size == 1)) {
+        int st = op->fn == op_mov_OA;
+        emit_mem(e, ns, tb, i, (MemForm){ .size = op->size, .store = st, .byte_reg = op->size == 1, .moffs = 1 });
         return 1;
     }
     if (mov == MOV_LEA32_B || mov == MOV_LEA32_BI) {

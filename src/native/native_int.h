@@ -27,7 +27,7 @@ typedef struct NativeState {
     int nfix;
     /* direct jump sites of pending blocks whose link led nowhere with
      * code yet: tried again when their window is sealed (branch.c) */
-    struct NativeSite { const Tb *tb; int slot; uint8_t *imm, *rel; } sites[1024];
+    struct NativeSite { const Tb *tb; int slot; uint8_t *imm, *rel; } sites[1024]; /* 4 a block at most */
     int nsites;
     const Tb *self;          /* the block being translated */
     const uint8_t *self_op0; /* and where its op 0's code starts */
@@ -57,6 +57,10 @@ void native_emit_chain_exit(struct Emit *e, NativeState *ns, const Tb *tb, const
 /* the sites of the links in mask (RSI = cpu->cur_tb, RAX = the next op),
  * then the indirect exit (branch.c) */
 void native_emit_sites(struct Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int mask);
+/* jump_direct of link slot in one (eip stored) when it leads to the
+ * block the site was made for, straight to its code; else on below
+ * (branch.c) */
+void native_emit_lean_site(struct Emit *e, NativeState *ns, const Tb *tb, int slot);
 /* jump_direct's link following (eip stored, RCX = the link, R12 its
  * slot), then the sites of mask; handler[] jump to a call of op's
  * handler, which goes on to the sites too (branch.c) */

@@ -14,7 +14,8 @@
  * [EBX + ECX * 4 + disp], the ALU forms and moves inline_alu.c inlines
  * (ALU, ADC/SBB, INC/DEC, NEG/NOT, TEST with memory on either side, of
  * bytes, words and dwords, also at absolute addresses, LOCK forms among
- * them; MOV r8/r16, MOV r, imm, MOVSX, CBW/CWD, XCHG, shifts by 1 and CL)
+ * them; MOV r8/r16, MOV r, imm, MOVSX, CBW/CWD, XCHG, shifts by 1 and CL),
+ * MOV AL/EAX to and from an absolute address (A0-A3)
  * with PUSHF as a flag reader, FLD m64 + arithmetic with m64 (a fused x87
  * run: it returns a later op of the block) + FSTP m64 (some across
  * the data page's end into an unmapped page: a fault in mid-block), CMP
@@ -268,6 +269,7 @@ static void insn(Code *c, Rng *g)
         put(c, 0xdd); put(c, 0x9b); put32(c, (rnd(g) % 0x1f0) * 8);
         break;
     case 23: put(c, 0x01 | k << 3); put(c, 0x83 | s << 3); put32(c, disp); break; /* alu [ebx+disp], s */
+    case 24: put(c, 0xa0 + rnd(g) % 4); put32(c, DATA + disp); break; /* mov al/eax, [moffs] and back */
     default: alu_insn(c, g, disp); break;
     }
 }
