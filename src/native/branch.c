@@ -208,8 +208,24 @@ void native_emit_lean_site(Emit *e, NativeState *ns, const Tb *tb, int slot)
     x_patch(e, jmp, e->p); /* until patched: never taken */
     for (int k = 0; k < 3; k++)
         x_patch(e, miss[k], e->p);
-    if (!e->overflow)
-        set_site(ns, tb, slot, imm, e->start + jmp);
+    if (e->overflow)
+        return;
+    set_site(ns, tb, slot, imm, e->start + jmp);
+    ns->lean_imm[slot] = imm;
+    ns->lean_rel[slot] = e->start + jmp;
+}
+
+const E386Op *native_lean_resolve(E386Cpu *cpu, const Tb *tb, int slot)
+{
+    const NativeState *ns = cpu->native;
+    const uint32_t *t = tb->native;
+    const Tb *succ;
+    const uint8_t *code;
+    /* code stays writable on this host (not W^X), the block has a lean
+     * site for the slot, and the link leads to a block with host code */
+    if (!ns->buf->wx && t && t[tb->nops + 2 * slot] && site_target(ns, tb, slot, &succ, &code) && succ->native)
+        put_site((uint8_t *)t + t[tb->nops + 2 * slot], (uint8_t *)t + t[tb->nops + 2 * slot + 1], succ, code);
+    return tb->link[slot].ops;
 }
 
 /* Both sides of a branch, each jump_direct(cpu, j, target, slot) then on
@@ -236,11 +252,15 @@ static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op,
             to_follow = x_jmp(e);
     }
     x_patch(e, to_follow, e->p);
-    native_emit_follow(e, ns, tb, op, 3, handler, nhandler);
+    native_emit_follow(e, ns, tb, op, handler, nhandler);
 }
 
-void native_emit_follow(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int mask, size_t *handler,
-                        int nhandler)
+/* The generic follow, shared by every block (a stub at the buffer's
+ * start): jump_direct of the link at RCX (slot R12, eip stored) with its
+ * checks and stores, native_lean_resolve for the lean site of block R13
+ * that missed, then the shared exit with the op to go on with;
+ * jump_direct_slow when a check fails.  Jumped to, in a block's frame. */
+void native_emit_follow_stub(Emit *e, NativeState *ns)
 {
     size_t slow[3];
     x_load64(e, X_RAX, X_RCX, (int32_t)offsetof(TbLink, ops));
@@ -258,17 +278,26 @@ void native_emit_follow(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op
     x_store64(e, X_RBX, OFF(icount), X_RDX);
     x_store64(e, X_RBX, OFF(link_from), X_RCX);
     x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
-    const uint8_t *sites = e->p;
-    native_emit_sites(e, ns, tb, op, mask);
-    for (int k = 0; k < 3; k++) /* jump_direct_slow(cpu, target, slot) */
+    const E386Op *(*resolve)(E386Cpu *, const Tb *, int) = native_lean_resolve;
+    x_mov_rr64(e, X_RDI, X_RBX);
+    x_mov_rr64(e, X_RSI, X_R13);
+    x_mov_rr64(e, X_RDX, X_R12);
+    x_call(e, fn_addr(&resolve, sizeof resolve)); /* RAX: the link's ops again */
+    x_patch(e, x_jmp(e), ns->exit);
+    for (int k = 0; k < 3; k++)
         x_patch(e, slow[k], e->p);
     const E386Op *(*slow_fn)(E386Cpu *, uint32_t, int) = jump_direct_slow;
     x_mov_rr64(e, X_RDI, X_RBX);
     x_load32(e, X_RSI, X_RBX, OFF(eip));
     x_mov_rr64(e, X_RDX, X_R12);
     x_call(e, fn_addr(&slow_fn, sizeof slow_fn));
-    x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
-    x_patch(e, x_jmp(e), sites);
+    x_patch(e, x_jmp(e), ns->exit);
+}
+
+void native_emit_follow(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, size_t *handler, int nhandler)
+{
+    x_mov_ri64(e, X_R13, (uint64_t)(uintptr_t)tb);
+    x_patch(e, x_jmp(e), ns->follow);
     if (!nhandler)
         return;
     for (int k = 0; k < nhandler; k++)
@@ -276,8 +305,7 @@ void native_emit_follow(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
     x_mov_rr64(e, X_RDI, X_RBX);
     x_call(e, fn_addr(&op->fn, sizeof op->fn));
-    x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
-    x_patch(e, x_jmp(e), sites);
+    x_patch(e, x_jmp(e), ns->exit);
 }
 
 static void store_cur(Emit *e, const E386Op *op)

@@ -205,7 +205,7 @@ static void emit_call_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *
     native_emit_lean_site(e, ns, tb, 0);
     x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[0]);
     x_mov_ri32(e, X_R12, 0);
-    native_emit_follow(e, ns, tb, op, 1, slow, n);
+    native_emit_follow(e, ns, tb, op, slow, n);
 }
 
 /* JMP rel (op_jmp_J): jump_direct's link 0 */
@@ -216,7 +216,7 @@ static void emit_jmp_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *o
     native_emit_lean_site(e, ns, tb, 0);
     x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[0]);
     x_mov_ri32(e, X_R12, 0);
-    native_emit_follow(e, ns, tb, op, 1, NULL, 0);
+    native_emit_follow(e, ns, tb, op, NULL, 0);
 }
 
 /* JMP and CALL r/m32 (op_jmp_E, op_call_E): a register, or a dword in

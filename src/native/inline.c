@@ -105,14 +105,12 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
         x_mov_ri32(e, X_RAX, op->imm);
     else
         native_emit_ea(e, op, f.bi);
-    size_t done;
     if (!f.store) {
         x_load_idx(e, f.size, X_RAX, X_RDX, X_RAX);
         if (f.byte_reg)
             x_store8(e, X_RBX, BYTE_REG_OFF(reg), X_RAX);
         else
             x_store32(e, X_RBX, REG_OFF(reg), X_RAX); /* zero-extended */
-        done = x_jmp(e);
     } else {
         if (f.imm) {
             x_mov_ri32(e, X_RCX, f.size == 4 ? op->imm : op->imm & 0xff);
@@ -124,19 +122,8 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
             x_load32(e, X_RCX, X_RBX, REG_OFF(reg));
         }
         x_store_idx(e, f.size, X_RDX, X_RAX, X_RCX);
-        if (!(op->fx & FX_INEXACT)) {
-            x_cmp_m32_imm8(e, X_RBX, EXIT_REQ_OFF, 0);
-            size_t on = x_jcc(e, X_E);
-            x_mov_ri64(e, X_RAX, (uint64_t)(uintptr_t)(op + 1));
-            x_patch(e, x_jmp(e), ns->exit);
-            x_patch(e, on, e->p);
-        }
-        done = x_jmp(e);
     }
-    for (int k = 0; k < nslow; k++)
-        x_patch(e, slow[k], e->p);
-    native_emit_call(e, ns, tb, i);
-    x_patch(e, done, e->p);
+    native_end_inline(e, ns, tb, i, slow, nslow, f.store);
 }
 
 #define SS_FLAGS_OFF ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * SEG_SS + offsetof(Seg, flags)))
@@ -179,6 +166,10 @@ static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, 
     if (!push)
         x_alu_ri32(e, 0, X_RAX, 4u * (uint32_t)n);
     x_store32(e, X_RBX, REG_OFF(4), X_RAX);
+    if (n == 1) {
+        native_end_inline(e, ns, tb, i, slow, nslow, push);
+        return;
+    }
     if (push && !(op->fx & FX_INEXACT)) { /* a store into code: exit requested */
         x_cmp_m32_imm8(e, X_RBX, EXIT_REQ_OFF, 0);
         size_t on = x_jcc(e, X_E);
@@ -186,16 +177,8 @@ static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, 
         x_patch(e, x_jmp(e), ns->exit);
         x_patch(e, on, e->p);
     }
-    size_t done = 0;
-    if (n > 1)
-        native_jump_to_op(e, ns, i + n);
-    else
-        done = x_jmp(e);
-    for (int k = 0; k < nslow; k++)
-        x_patch(e, slow[k], e->p);
-    native_emit_call(e, ns, tb, i);
-    if (n == 1)
-        x_patch(e, done, e->p);
+    native_jump_to_op(e, ns, i + n);
+    native_end_inline(e, ns, tb, i, slow, nslow, 0);
 }
 
 int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)

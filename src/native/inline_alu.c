@@ -237,22 +237,10 @@ static void mem_begin(Emit *e, const NativeState *ns, const E386Op *op, Slow *sl
 }
 
 /* after the fast path: a store's exit check (a store into code requests
- * an exit), then the slow path: the handler's call */
+ * an exit), the slow path (the handler's call) cold */
 static void mem_end(Emit *e, NativeState *ns, const Tb *tb, int i, int stores, const Slow *sl)
 {
-    const E386Op *op = &tb->ops[i];
-    if (stores && !(op->fx & FX_INEXACT)) {
-        x_cmp_m32_imm8(e, X_RBX, EXIT_REQ_OFF, 0);
-        size_t on = x_jcc(e, X_E);
-        x_mov_ri64(e, X_RAX, (uint64_t)(uintptr_t)(op + 1));
-        x_patch(e, x_jmp(e), ns->exit);
-        x_patch(e, on, e->p);
-    }
-    size_t done = x_jmp(e);
-    for (int k = 0; k < sl->n; k++)
-        x_patch(e, sl->at[k], e->p);
-    native_emit_call(e, ns, tb, i);
-    x_patch(e, done, e->p);
+    native_end_inline(e, ns, tb, i, sl->at, sl->n, stores);
 }
 
 /* a memory operand inline_alu.c can reach: 32-bit addressing, a segment

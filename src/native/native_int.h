@@ -11,6 +11,11 @@ typedef struct NativeState {
     CodeBuf *buf;
     NativeEnter enter;
     const uint8_t *exit; /* the shared exit: RAX is the next op */
+    /* the shared call of an op's handler (RSI the op), called: returns
+     * when the handler returned the next op [and no exit was requested],
+     * else leaves by the shared exit (translate.c) */
+    const uint8_t *call_next, *call_next_inexact;
+    const uint8_t *follow; /* the generic follow of a link (branch.c) */
     int full;            /* no room: interpret until the next flush */
     /* The linear guest memory the code assumes (cpu->mem.lbase, chosen
      * when the buffer is empty): the inline accesses go to lin + address
@@ -23,14 +28,20 @@ typedef struct NativeState {
     int npending;
     unsigned pending_hits; /* entries into pending blocks since the last seal */
     /* while translating: jumps to a later op's code, patched at the end */
-    struct { size_t at; int op; } fix[128];
+    struct { size_t at; int op; } fix[384];
     int nfix;
+    /* and the cold code, emitted after every op's fast path: an op's
+     * handler call (exit 0) or its exit with the next op (exit 1),
+     * reached by the jumps at[] */
+    struct { size_t at[4]; int n, op, exit; } cold[256];
+    int ncold;
     /* direct jump sites of pending blocks whose link led nowhere with
      * code yet: tried again when their window is sealed (branch.c) */
     struct NativeSite { const Tb *tb; int slot; uint8_t *imm, *rel; } sites[1024]; /* 4 a block at most */
     int nsites;
     const Tb *self;          /* the block being translated */
     const uint8_t *self_op0; /* and where its op 0's code starts */
+    uint8_t *lean_imm[2], *lean_rel[2]; /* its lean sites (branch.c), NULL: none */
 } NativeState;
 typedef struct NativeSite NativeSite;
 enum { TB_PENDING = 0xffffffffu };
@@ -42,7 +53,10 @@ enum { TB_PENDING = 0xffffffffu };
 enum { OP_MAX_BYTES = 256, BRANCH_BYTES = 1024 };
 
 /* A block's host code starts with a table of nops uint32 offsets (from
- * the table) of each op's code: the dispatcher enters at any op. */
+ * the table) of each op's code: the dispatcher enters at any op; then
+ * LEAN_WORDS more: per link slot the offsets of its lean site's
+ * successor (imm64) and jump (rel32), 0: none (native_lean_resolve). */
+enum { LEAN_WORDS = 4 };
 const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb);
 int native_emit_stubs(NativeState *ns);
 struct Emit;
@@ -50,6 +64,13 @@ struct Emit;
 void native_emit_call(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* a jump to op j's code (j > the op being emitted), patched at the end */
 void native_jump_to_op(struct Emit *e, NativeState *ns, int j);
+/* The slow path of op i's inline form, its handler's call, out of the
+ * way of the fast paths: the jumps slow[] lead to it, in the block's cold
+ * code, which goes on to op i + 1's code as native_emit_call does; the
+ * fast path goes on below.  With exit_check (a store), the exit request
+ * check after the fast path's access, its exit cold too. */
+void native_end_inline(struct Emit *e, NativeState *ns, const Tb *tb, int i, const size_t *slow, int nslow,
+                       int exit_check);
 /* op i as a block end in host code (branch.c): 1 emitted, 0 not */
 int native_emit_branch(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* after a called last op: direct jumps to the linked blocks, else out */
@@ -61,11 +82,19 @@ void native_emit_sites(struct Emit *e, NativeState *ns, const Tb *tb, const E386
  * block the site was made for, straight to its code; else on below
  * (branch.c) */
 void native_emit_lean_site(struct Emit *e, NativeState *ns, const Tb *tb, int slot);
+/* Called by the generic follow of link slot of tb, which its lean site
+ * missed: point the site at where the link leads now if that block runs
+ * as host code (on a host where code stays writable); the link's ops,
+ * the op to go on with (branch.c) */
+const E386Op *native_lean_resolve(E386Cpu *cpu, const Tb *tb, int slot);
 /* jump_direct's link following (eip stored, RCX = the link, R12 its
- * slot), then the sites of mask; handler[] jump to a call of op's
- * handler, which goes on to the sites too (branch.c) */
-void native_emit_follow(struct Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int mask, size_t *handler,
+ * slot) after its lean site missed, by the shared stub (which points
+ * the site at the successor if it can: native_lean_resolve); handler[]
+ * jump to a call of op's handler; both go on to the shared exit
+ * (branch.c) */
+void native_emit_follow(struct Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, size_t *handler,
                         int nhandler);
+void native_emit_follow_stub(struct Emit *e, NativeState *ns);
 /* the indirect exit: RAX the op to go on with; the current block's op 0
  * by its own indirect jump, else the shared exit (calls.c) */
 void native_emit_dispatch(struct Emit *e, NativeState *ns);

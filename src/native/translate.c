@@ -38,7 +38,7 @@ enum {
  * checked each time, never patched: an invalidated block's code cannot
  * run, and code from before a flush is only reached through the blocks
  * of before the flush, within the run that flushed (codebuf.h). */
-enum { STUB_BYTES = 256, DISPATCH_OUTS = 5 };
+enum { STUB_BYTES = 512, DISPATCH_OUTS = 5 };
 
 /* The exit's checks and jump, RAX the op to go on with; out[] are the
  * jumps to take for "return to the dispatcher", for the caller to patch.
@@ -81,6 +81,48 @@ static void emit_dispatch(Emit *e, size_t out[DISPATCH_OUTS])
     x_jmp_reg(e, X_RDI);
 }
 
+/* The handler call most ops' code is (native_emit_call), shared: the
+ * block's code is MOV RSI, op; CALL here (15 bytes where the call and
+ * its checks inline took 57; the code of a big program's blocks is what
+ * the host's instruction cache holds, not the handlers').  cpu->cur =
+ * op; the handler's call (the stack realigned for it; R13 keeps op: it
+ * is callee-saved, and nothing else of the blocks uses it); when it
+ * returned op + 1 [and no exit is requested: run_chain's check] return
+ * into the block, else drop the return address and take the shared exit
+ * with what it returned. */
+static void emit_call_next(Emit *e, const uint8_t *exit, int exit_check)
+{
+    x_store64(e, CPU_REG, CUR_OFF, X_RSI);
+    x_mov_rr64(e, X_R13, X_RSI);
+    x_mov_rr64(e, X_RDI, CPU_REG);
+    static const uint8_t sub8[] = { 0x48, 0x83, 0xec, 0x08 }, add8[] = { 0x48, 0x83, 0xc4, 0x08 },
+                         call_rsi[] = { 0xff, 0x16 }, lea_r13[] = { 0x49, 0x8d, 0x4d }; /* lea rcx, [r13 + d8] */
+    for (size_t k = 0; k < sizeof sub8; k++)
+        x_byte(e, sub8[k]);
+    for (size_t k = 0; k < sizeof call_rsi; k++) /* call [rsi]: op->fn */
+        x_byte(e, call_rsi[k]);
+    for (size_t k = 0; k < sizeof add8; k++)
+        x_byte(e, add8[k]);
+    _Static_assert(offsetof(E386Op, fn) == 0 && sizeof(E386Op) < 128, "call [rsi], lea's disp8");
+    for (size_t k = 0; k < sizeof lea_r13; k++)
+        x_byte(e, lea_r13[k]);
+    x_byte(e, (unsigned)sizeof(E386Op));
+    x_cmp_rr64(e, X_RAX, X_RCX);
+    size_t out[2];
+    int n = 0;
+    out[n++] = x_jcc(e, X_NE);
+    if (exit_check) {
+        x_cmp_m32_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
+        out[n++] = x_jcc(e, X_NE);
+    }
+    x_ret(e);
+    for (int k = 0; k < n; k++)
+        x_patch(e, out[k], e->p);
+    for (size_t k = 0; k < sizeof add8; k++) /* the return address into the block */
+        x_byte(e, add8[k]);
+    x_patch(e, x_jmp(e), exit);
+}
+
 int native_emit_stubs(NativeState *ns)
 {
     uint8_t *p = codebuf_begin(ns->buf, STUB_BYTES);
@@ -102,6 +144,13 @@ int native_emit_stubs(NativeState *ns)
     x_pop(&e, X_R12);
     x_pop(&e, X_RBX);
     x_ret(&e);
+    size_t call_at = x_len(&e);
+    emit_call_next(&e, p + exit_at, 1);
+    size_t inexact_at = x_len(&e);
+    emit_call_next(&e, p + exit_at, 0);
+    size_t follow_at = x_len(&e);
+    ns->exit = p + exit_at; /* the follow's jumps to it */
+    native_emit_follow_stub(&e, ns);
     codebuf_commit(ns->buf, p, x_len(&e));
     codebuf_keep_prefix(ns->buf);
     if (e.overflow || ns->buf->sealed != ns->buf->keep || ns->buf->keep == 0)
@@ -110,6 +159,9 @@ int native_emit_stubs(NativeState *ns)
     uintptr_t entry = (uintptr_t)p;
     memcpy(&ns->enter, &entry, sizeof entry);
     ns->exit = p + exit_at;
+    ns->call_next = p + call_at;
+    ns->call_next_inexact = p + inexact_at;
+    ns->follow = p + follow_at;
     return 0;
 }
 
@@ -120,14 +172,60 @@ void native_jump_to_op(Emit *e, NativeState *ns, int j)
         ns->fix[ns->nfix].at = at;
         ns->fix[ns->nfix++].op = j;
     } else {
-        e->overflow = 1; /* cannot happen: one per op at most */
+        e->overflow = 1; /* cannot happen: three a op at most (a run's, its cold call's two) */
+    }
+}
+
+static void defer(Emit *e, NativeState *ns, int i, int exit, const size_t *at, int n)
+{
+    if (ns->ncold == (int)(sizeof ns->cold / sizeof ns->cold[0]) || n > 4) {
+        e->overflow = 1; /* cannot happen: two a op at most */
+        return;
+    }
+    ns->cold[ns->ncold].op = i;
+    ns->cold[ns->ncold].exit = exit;
+    ns->cold[ns->ncold].n = n;
+    for (int k = 0; k < n; k++)
+        ns->cold[ns->ncold].at[k] = at[k];
+    ns->ncold++;
+}
+
+void native_end_inline(Emit *e, NativeState *ns, const Tb *tb, int i, const size_t *slow, int nslow, int exit_check)
+{
+    if (exit_check && !(tb->ops[i].fx & FX_INEXACT)) { /* a store into code: exit requested */
+        x_cmp_m32_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
+        size_t out = x_jcc(e, X_NE);
+        defer(e, ns, i, 1, &out, 1);
+    }
+    defer(e, ns, i, 0, slow, nslow);
+}
+
+/* the cold code, after the last op's */
+static void emit_cold(Emit *e, NativeState *ns, const Tb *tb)
+{
+    for (int k = 0; k < ns->ncold; k++) {
+        int i = ns->cold[k].op;
+        for (int j = 0; j < ns->cold[k].n; j++)
+            x_patch(e, ns->cold[k].at[j], e->p);
+        if (ns->cold[k].exit) {
+            x_mov_ri64(e, X_RAX, (uint64_t)(uintptr_t)&tb->ops[i + 1]);
+            x_patch(e, x_jmp(e), ns->exit);
+            continue;
+        }
+        native_emit_call(e, ns, tb, i); /* not a last op: inline forms never are */
+        native_jump_to_op(e, ns, i + 1);
     }
 }
 
 void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
+    int push, n = stack_run_length(op->fn, &push);
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    if (i + 1 < tb->nops && n <= 1) { /* the shared call: on here after op, or out */
+        x_call(e, (uintptr_t)(op->fx & FX_INEXACT ? ns->call_next_inexact : ns->call_next));
+        return;
+    }
     x_store64(e, CPU_REG, CUR_OFF, X_RSI);
     x_mov_rr64(e, X_RDI, CPU_REG);
     uintptr_t fn;
@@ -139,7 +237,6 @@ void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
     }
     x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)(op + 1));
     x_cmp_rr64(e, X_RAX, X_RCX);
-    int push, n = stack_run_length(op->fn, &push);
     if (n > 1 && i + n < tb->nops) { /* a whole PUSH/POP run: on at op i + n */
         size_t next = x_jcc(e, X_E);
         x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)(op + n));
@@ -165,7 +262,7 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     (void)cpu;
     if (tb->nops > MAX_OPS)
         return NULL; /* interpreted */
-    size_t table = ((size_t)tb->nops * 4 + 15) & ~(size_t)15;
+    size_t table = ((size_t)(tb->nops + LEAN_WORDS) * 4 + 15) & ~(size_t)15;
     size_t max = table + (size_t)tb->nops * OP_MAX_BYTES + BRANCH_BYTES;
     uint8_t *p = codebuf_begin(ns->buf, max);
     if (!p) {
@@ -176,11 +273,13 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     x_init(&e, p, max);
     for (size_t k = 0; k < table; k++)
         x_byte(&e, 0xcc); /* the table, filled below */
-    uint32_t off[MAX_OPS];
+    uint32_t off[MAX_OPS + LEAN_WORDS];
     ns->nfix = 0;
+    ns->ncold = 0;
     int nsites = ns->nsites;
     ns->self = tb;
     ns->self_op0 = p + table;
+    ns->lean_imm[0] = ns->lean_imm[1] = ns->lean_rel[0] = ns->lean_rel[1] = NULL;
     for (int i = 0; i < tb->nops; i++) {
         off[i] = (uint32_t)x_len(&e);
         if (native_emit_branch(&e, ns, tb, i) || native_emit_call_ret(&e, ns, tb, i))
@@ -188,6 +287,7 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
         if (i + 1 == tb->nops || !native_inline_op(&e, ns, tb, i))
             native_emit_call(&e, ns, tb, i);
     }
+    emit_cold(&e, ns, tb);
     if (e.overflow) { /* cannot happen: OP_MAX_BYTES covers every form */
         ns->full = 1;
         ns->self = NULL;
@@ -197,7 +297,11 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     for (int k = 0; k < ns->nfix; k++)
         x_patch(&e, ns->fix[k].at, p + off[ns->fix[k].op]);
     ns->self = NULL;
-    memcpy(p, off, (size_t)tb->nops * 4);
+    for (int k = 0; k < 2; k++) {
+        off[tb->nops + 2 * k] = ns->lean_imm[k] ? (uint32_t)(ns->lean_imm[k] - p) : 0;
+        off[tb->nops + 2 * k + 1] = ns->lean_rel[k] ? (uint32_t)(ns->lean_rel[k] - p) : 0;
+    }
+    memcpy(p, off, (size_t)(tb->nops + LEAN_WORDS) * 4);
     codebuf_commit(ns->buf, p, x_len(&e));
     return (const uint32_t *)p; /* executable once the window is sealed */
 }
