@@ -172,6 +172,17 @@ void native_emit_chain_exit(Emit *e, NativeState *ns, const Tb *tb, const E386Op
     native_emit_sites(e, ns, tb, op, mask);
 }
 
+/* jump_direct's conditions to follow a link: no exit request (else
+ * out[0]) and budget left (else out[1]); RDX = cpu->icount */
+static void emit_may_follow(Emit *e, size_t out[2])
+{
+    x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
+    out[0] = x_jcc(e, X_NE);
+    x_load64(e, X_RDX, X_RBX, OFF(icount));
+    x_cmp_rm64(e, X_RDX, X_RBX, OFF(budget_end));
+    out[1] = x_jcc(e, X_AE);
+}
+
 /* What a lean site's successor is before it has one: never valid */
 static const Tb no_tb;
 
@@ -194,11 +205,7 @@ void native_emit_lean_site(Emit *e, NativeState *ns, const Tb *tb, int slot)
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)&no_tb);
     x_cmp_m8_imm8(e, X_RSI, (int32_t)offsetof(Tb, valid), 0);
     miss[0] = x_jcc(e, X_E);
-    x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
-    miss[1] = x_jcc(e, X_NE);
-    x_load64(e, X_RDX, X_RBX, OFF(icount));
-    x_cmp_rm64(e, X_RDX, X_RBX, OFF(budget_end));
-    miss[2] = x_jcc(e, X_AE);
+    emit_may_follow(e, miss + 1);
     x_movzx16_load(e, X_RDI, X_RSI, (int32_t)offsetof(Tb, ninsns));
     x_add_rr64(e, X_RDX, X_RDI);
     x_store64(e, X_RBX, OFF(icount), X_RDX);
@@ -266,11 +273,7 @@ void native_emit_follow_stub(Emit *e, NativeState *ns)
     x_load64(e, X_RAX, X_RCX, (int32_t)offsetof(TbLink, ops));
     x_test_rr64(e, X_RAX, X_RAX);
     slow[0] = x_jcc(e, X_E);
-    x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
-    slow[1] = x_jcc(e, X_NE);
-    x_load64(e, X_RDX, X_RBX, OFF(icount));
-    x_cmp_rm64(e, X_RDX, X_RBX, OFF(budget_end));
-    slow[2] = x_jcc(e, X_AE);
+    emit_may_follow(e, slow + 1);
     x_load64(e, X_RSI, X_RCX, (int32_t)offsetof(TbLink, tb));
     x_store64(e, X_RBX, OFF(cur_tb), X_RSI);
     x_load32(e, X_RDI, X_RCX, (int32_t)offsetof(TbLink, ninsns));
