@@ -1,7 +1,8 @@
 /* The block translator of the native back end: a Tb's ops to host code.
  *
- * Call threading: each op is a direct call of its handler with (cpu, op),
- * after storing cpu->cur as the fault path needs; while the handler
+ * Call threading: each op is a call of its handler with (cpu, op) (most
+ * through the shared call_next), after storing cpu->cur as the fault
+ * path needs; while the handler
  * returns the next op of the block (and no exit was requested) the code
  * goes on inline, anything else (block end, a chained successor, a stale
  * block) returns that op to the dispatcher (run.c).  That is correct for
@@ -34,10 +35,11 @@ enum {
  * op's code; with an exit request, NULL or anything else, return it to
  * the dispatcher.  The op's index is the exact quotient of its offset in
  * tb->ops by sizeof(E386Op): a shift by the size's power of two and a
- * multiplication by the odd part's inverse mod 2^32.  Chaining is thus
- * checked each time, never patched: an invalidated block's code cannot
- * run, and code from before a flush is only reached through the blocks
- * of before the flush, within the run that flushed (codebuf.h). */
+ * multiplication by the odd part's inverse mod 2^32.  The exit's
+ * chaining is thus checked each time, never patched (the lean sites'
+ * are: branch.c): an invalidated block's code cannot run, and code from
+ * before a flush is only reached through the blocks of before the flush,
+ * within the run that flushed (codebuf.h). */
 enum { STUB_BYTES = 512, DISPATCH_OUTS = 5 };
 
 /* The exit's checks and jump, RAX the op to go on with; out[] are the
@@ -172,14 +174,14 @@ void native_jump_to_op(Emit *e, NativeState *ns, int j)
         ns->fix[ns->nfix].at = at;
         ns->fix[ns->nfix++].op = j;
     } else {
-        e->overflow = 1; /* cannot happen: three a op at most (a run's, its cold call's two) */
+        e->overflow = 1; /* cannot happen: three an op at most (a run's, its cold call's two) */
     }
 }
 
 static void defer(Emit *e, NativeState *ns, int i, int exit, const size_t *at, int n)
 {
     if (ns->ncold == (int)(sizeof ns->cold / sizeof ns->cold[0]) || n > 4) {
-        e->overflow = 1; /* cannot happen: two a op at most */
+        e->overflow = 1; /* cannot happen: two an op at most */
         return;
     }
     ns->cold[ns->ncold].op = i;
