@@ -76,14 +76,14 @@ typedef struct MemForm { uint8_t bi, size, store, byte_reg, imm, moffs; } MemFor
 static MemForm mem_form(int kind)
 {
     static const MemForm f[] = {
-        [MOV_LD32_B] = { 0, 4, 0, 0, 0 }, [MOV_LD32_BI] = { 1, 4, 0, 0, 0 },
-        [MOV_ST32_B] = { 0, 4, 1, 0, 0 }, [MOV_ST32_BI] = { 1, 4, 1, 0, 0 },
-        [MOV_LD8_B] = { 0, 1, 0, 1, 0 }, [MOV_LD8_BI] = { 1, 1, 0, 1, 0 },
-        [MOVZX8_B] = { 0, 1, 0, 0, 0 }, [MOVZX8_BI] = { 1, 1, 0, 0, 0 },
-        [MOVZX16_B] = { 0, 2, 0, 0, 0 }, [MOVZX16_BI] = { 1, 2, 0, 0, 0 },
-        [MOV_ST8_B] = { 0, 1, 1, 1, 0 }, [MOV_ST8_BI] = { 1, 1, 1, 1, 0 },
-        [MOV_STI32_B] = { 0, 4, 1, 0, 1 }, [MOV_STI32_BI] = { 1, 4, 1, 0, 1 },
-        [MOV_STI8_B] = { 0, 1, 1, 0, 1 }, [MOV_STI8_BI] = { 1, 1, 1, 0, 1 },
+        [MOV_LD32_B] = { 0, 4, 0, 0, 0, 0 }, [MOV_LD32_BI] = { 1, 4, 0, 0, 0, 0 },
+        [MOV_ST32_B] = { 0, 4, 1, 0, 0, 0 }, [MOV_ST32_BI] = { 1, 4, 1, 0, 0, 0 },
+        [MOV_LD8_B] = { 0, 1, 0, 1, 0, 0 }, [MOV_LD8_BI] = { 1, 1, 0, 1, 0, 0 },
+        [MOVZX8_B] = { 0, 1, 0, 0, 0, 0 }, [MOVZX8_BI] = { 1, 1, 0, 0, 0, 0 },
+        [MOVZX16_B] = { 0, 2, 0, 0, 0, 0 }, [MOVZX16_BI] = { 1, 2, 0, 0, 0, 0 },
+        [MOV_ST8_B] = { 0, 1, 1, 1, 0, 0 }, [MOV_ST8_BI] = { 1, 1, 1, 1, 0, 0 },
+        [MOV_STI32_B] = { 0, 4, 1, 0, 1, 0 }, [MOV_STI32_BI] = { 1, 4, 1, 0, 1, 0 },
+        [MOV_STI8_B] = { 0, 1, 1, 0, 1, 0 }, [MOV_STI8_BI] = { 1, 1, 1, 0, 1, 0 },
     };
     return f[kind];
 }
