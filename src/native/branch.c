@@ -16,22 +16,27 @@
  * or a TEST of the result shifted so (OF = CF = 0, as after a LOGIC kind)
  * the host Jcc of the same code decides.
  *
- * Direct jumps.  Where a block end follows a link with jump_direct
- * (these branches, and after the call of JMP/CALL rel and of op_block_end)
- * a site per link compares cpu->cur_tb with the successor it was made for
- * and jumps straight to that block's op-0 code when it is the successor,
- * the op to go on with is its first and it is still valid, after
- * run_chain's exit-request check; anything else takes the shared exit.
- * A site is set at translation when its link already leads to a block
- * with code (published, waiting in the open window, or this one), else
- * when the open window is sealed if its link leads to one by then (the
- * site's bytes are still writable: nothing is patched after its seal);
- * never else: its compare matches no cur_tb.  Why nothing stale runs:
+ * Direct jumps.  These branches and JMP/CALL rel follow their links by
+ * lean sites (native_emit_lean_site, below); after the call of a last op
+ * that follows a link with jump_direct (op_block_end, JMP/CALL rel when
+ * called) a site per link compares cpu->cur_tb with the successor it was
+ * made for and jumps straight to that block's op-0 code when it is the
+ * successor, the op to go on with is its first and it is still valid,
+ * after run_chain's exit-request check; anything else takes the shared
+ * exit.  A site is set at translation when its link already leads to a
+ * block with code (published, waiting in the open window, or this one),
+ * else when the open window is sealed if its link leads to one by then
+ * (the site's bytes are still writable); a lean site also later, when it
+ * misses, where code stays writable (native_lean_resolve); never else:
+ * its compare matches no cur_tb, its successor is never valid.  Why
+ * nothing stale runs:
  * - invalidation (op_tb_stale) clears tb->valid: the guard fails and the
  *   shared exit hands the stale op to the dispatcher, which runs
  *   op_tb_stale as before; a re-link to a new block fails the compare;
  * - a site's target was written before the site's window is sealed (an
- *   earlier window, or this one), so it is executable whenever the site is;
+ *   earlier window, or this one), or, pointed there later, has published
+ *   code on a host where code is always executable, so it is executable
+ *   whenever the site is;
  * - a flush (codebuf.h) only empties the buffer when the next run starts,
  *   and a Tb's memory is reused only by a translation after the flush,
  *   which runs from the main loop: within the flushing run every block
@@ -239,10 +244,10 @@ const E386Op *native_lean_resolve(E386Cpu *cpu, const Tb *tb, int slot)
  * to the op it returns; op is the one run_chain ran (its fx).  taken[]
  * are the jumps to the taken side (patched here); the code before falls
  * into the not-taken side.  Each side tries its lean site; then the
- * sides share the link following (RCX the link, R12 its slot:
- * callee-saved and otherwise unused by the blocks), the slow path and
- * the sites; handler[] (if any) are jumps to a call of op's handler,
- * which goes on to the sites too. */
+ * sides share the jump to the generic follow (RCX the link, R12 its
+ * slot: callee-saved and otherwise unused by the blocks); handler[] (if
+ * any) are jumps to a call of op's handler, which goes on to the shared
+ * exit. */
 static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, const E386Op *j, size_t *taken,
                        int ntaken, size_t *handler, int nhandler)
 {
