@@ -134,6 +134,26 @@ uint32_t lin_read_slow(E386Cpu *cpu, uint32_t lin, int size)
     return v;
 }
 
+/* lin is the host's first faulting byte, not necessarily the access's
+ * start: e386_run runs the instruction again on the page map's path
+ * (once: a host fault during that run is delivered as it is) */
+static _Noreturn void linear_hint_fault(E386Cpu *cpu, uint32_t lin, Page *p, int write)
+{
+    if (cpu->lin_retry == LIN_RETRY_NONE)
+        cpu->lin_retry = LIN_RETRY_PENDING;
+    raise_pf(cpu, lin, pf_err(cpu, p, write));
+}
+
+/* The host access is retried after a sync, which may have loosened the
+ * host's protection (lfast off): the native back end's code, which
+ * assumes linear memory without testing it, leaves after this op (its
+ * dispatcher then interprets) */
+static void linear_retry(E386Cpu *cpu)
+{
+    if (!cpu->mem.lfast)
+        cpu->exit_request = 1;
+}
+
 void mem_linear_fault(E386Cpu *cpu, uint32_t lin, int write)
 {
     Page *p = mem_page(&cpu->mem, lin);
@@ -143,26 +163,19 @@ void mem_linear_fault(E386Cpu *cpu, uint32_t lin, int write)
          * store's size is unknown here), the page becomes writable, and
          * the store is retried; a running block ends after this op */
         mem_smc_write(cpu, lin & ~0xfffu, 0x1000);
-        if (linmem_sync(&cpu->mem, lin & ~0xfffu, 0x1000) == 0)
-            goto retry;
+        if (linmem_sync(&cpu->mem, lin & ~0xfffu, 0x1000) == 0) {
+            linear_retry(cpu);
+            return;
+        }
     } else if ((f & PG_READ) && (!write || (f & PG_WRITE))) {
         /* the host disagreed (cannot happen unless an mprotect failed):
          * make it agree and retry, or fault rather than loop */
-        if (linmem_sync(&cpu->mem, lin & ~0xfffu, 0x1000) == 0)
-            goto retry;
+        if (linmem_sync(&cpu->mem, lin & ~0xfffu, 0x1000) == 0) {
+            linear_retry(cpu);
+            return;
+        }
     }
-    /* lin is the host's first faulting byte, not necessarily the access's
-     * start: e386_run runs the instruction again on the page map's path
-     * (once: a host fault during that run is delivered as it is) */
-    if (cpu->lin_retry == LIN_RETRY_NONE)
-        cpu->lin_retry = LIN_RETRY_PENDING;
-    raise_pf(cpu, lin, pf_err(cpu, p, write));
-retry:
-    /* the sync may have loosened the host's protection (lfast off): the
-     * native back end's code, which assumes linear memory without testing
-     * it, leaves after this op (its dispatcher then interprets) */
-    if (!cpu->mem.lfast)
-        cpu->exit_request = 1;
+    linear_hint_fault(cpu, lin, p, write);
 }
 
 /* A host access ran past the 4 GiB into the reservation's guard: the
@@ -170,9 +183,7 @@ retry:
  * does; the instruction runs again on it, as after any hinted fault. */
 void mem_linear_wrap_fault(E386Cpu *cpu, int write)
 {
-    if (cpu->lin_retry == LIN_RETRY_NONE)
-        cpu->lin_retry = LIN_RETRY_PENDING;
-    raise_pf(cpu, 0, pf_err(cpu, mem_page(&cpu->mem, 0), write));
+    linear_hint_fault(cpu, 0, mem_page(&cpu->mem, 0), write);
 }
 
 void lin_check_write(E386Cpu *cpu, uint32_t lin, uint32_t len)

@@ -602,8 +602,7 @@ typedef struct Hand {
 /* the byte every test page starts with at offset i (page number p in the list) */
 static uint8_t fill_byte(uint32_t i, int p) { return (uint8_t)(i * 7 + (uint32_t)p * 13 + 1); }
 
-static void hand_run(int accel, const uint32_t *pages, int npages, const uint8_t *code, size_t n, uint32_t at,
-                     Hand *h)
+static void hand_run(int accel, const uint32_t *pages, int npages, const Code *code, uint32_t at, Hand *h)
 {
     E386Cpu *cpu = e386_cpu_new();
     ck_assert_ptr_nonnull(cpu);
@@ -617,7 +616,7 @@ static void hand_run(int accel, const uint32_t *pages, int npages, const uint8_t
         ck_assert_int_eq(e386_mem_write(cpu, pages[p], fill, sizeof fill), 0);
     }
     uint32_t code_at = pages[npages - 1]; /* the last page holds the code */
-    ck_assert_int_eq(e386_mem_write(cpu, code_at, code, n), 0);
+    ck_assert_int_eq(e386_mem_write(cpu, code_at, code->b, (size_t)code->n), 0);
     for (int r = 0; r < 8; r++)
         e386_reg_write(cpu, r, 0);
     e386_reg_write(cpu, E386_ESP, code_at + 0xf00);
@@ -633,11 +632,11 @@ static void hand_run(int accel, const uint32_t *pages, int npages, const uint8_t
 }
 
 /* both engines; native's blocks ran as host code; they agree */
-static void hand_twins(const uint32_t *pages, int npages, const uint8_t *code, size_t n, uint32_t at, Hand *nat)
+static void hand_twins(const uint32_t *pages, int npages, const Code *code, uint32_t at, Hand *nat)
 {
     Hand in;
-    hand_run(E386_ACCEL_NATIVE, pages, npages, code, n, at, nat);
-    hand_run(E386_ACCEL_INTERP, pages, npages, code, n, at, &in);
+    hand_run(E386_ACCEL_NATIVE, pages, npages, code, at, nat);
+    hand_run(E386_ACCEL_INTERP, pages, npages, code, at, &in);
     ck_assert_uint_gt(nat->st.native_blocks, 0);
     ck_assert_int_eq(nat->r, in.r);
     ck_assert_int_eq(nat->x.vector, in.x.vector);
@@ -663,24 +662,16 @@ static int has_native_linear(const char *test)
 }
 
 /* machine code from hex pairs (spaces between them) */
-static size_t put_hex(uint8_t *b, size_t n, const char *hex)
+static void put_hex(Code *c, const char *hex)
 {
     unsigned v;
     while (*hex && sscanf(hex, "%2x", &v) == 1) {
-        b[n++] = (uint8_t)v;
+        put(c, v);
         hex += 2;
         while (*hex == ' ')
             hex++;
     }
-    return n;
 }
-static size_t put_le32(uint8_t *b, size_t n, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        b[n++] = (uint8_t)(v >> 8 * i);
-    return n;
-}
-static uint32_t le32(const uint8_t *b) { return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24; }
 
 /* A dword load and a dword store that cross from a mapped page into an
  * unmapped one fault with CR2 the unmapped page's first byte (the
@@ -693,15 +684,14 @@ START_TEST(test_native_page_crossing_access_faults_at_the_second_page)
     enum { D = 0x40000, C = 0x50000 }; /* D + 0x1000 unmapped */
     const uint32_t pages[] = { D, C };
     for (int store = 0; store < 2; store++) {
-        uint8_t code[64];
-        size_t n = 0;
-        n = put_hex(code, n, "b9"), n = put_le32(code, n, 300);             /* mov ecx, 300 */
-        n = put_hex(code, n, "bb"), n = put_le32(code, n, D + 0xffd - 299); /* mov ebx, ... */
-        n = put_hex(code, n, "b8"), n = put_le32(code, n, 0x11223344);      /* mov eax, ... */
+        Code code = { .n = 0 };
+        put_hex(&code, "b9"); put32(&code, 300);             /* mov ecx, 300 */
+        put_hex(&code, "bb"); put32(&code, D + 0xffd - 299); /* mov ebx, ... */
+        put_hex(&code, "b8"); put32(&code, 0x11223344);      /* mov eax, ... */
         /* loop: mov eax, [ebx] or mov [ebx], eax; inc ebx; dec ecx; jnz loop; int3 */
-        n = put_hex(code, n, store ? "89 03 43 49 75 fa cc" : "8b 03 43 49 75 fa cc");
+        put_hex(&code, store ? "89 03 43 49 75 fa cc" : "8b 03 43 49 75 fa cc");
         Hand h;
-        hand_twins(pages, 2, code, n, D + 0xffc, &h);
+        hand_twins(pages, 2, &code, D + 0xffc, &h);
         ck_assert_int_eq(h.r, E386_EXIT_EXCEPTION);
         ck_assert_int_eq(h.x.vector, 14);
         ck_assert_uint_eq(h.x.fault_addr, D + 0x1000);
@@ -709,12 +699,12 @@ START_TEST(test_native_page_crossing_access_faults_at_the_second_page)
         ck_assert_uint_eq(h.regs[E386_EBX], D + 0xffd);
         ck_assert_uint_eq(h.regs[E386_ECX], 1);
         if (store) { /* the previous iteration's store at ffc, untouched by the faulting one */
-            ck_assert_uint_eq(le32(h.peek), 0x11223344);
+            ck_assert_uint_eq(ld_le(h.peek, 4), 0x11223344);
         } else { /* EAX from the previous iteration's load at ffc */
             uint8_t b[4] = { fill_byte(0xffc, 0), fill_byte(0xffd, 0), fill_byte(0xffe, 0), fill_byte(0xfff, 0) };
-            ck_assert_uint_eq(h.regs[E386_EAX], le32(b));
+            ck_assert_uint_eq(h.regs[E386_EAX], ld_le(b, 4));
         }
-        ck_assert_uint_eq(le32(h.peek + 4), 0xeeeeeeee);
+        ck_assert_uint_eq(ld_le(h.peek + 4, 4), 0xeeeeeeee);
     }
 }
 END_TEST
@@ -729,18 +719,17 @@ START_TEST(test_native_page_crossing_store_into_code_is_seen)
         return;
     enum { D = 0xff000, C = 0x100000 };
     const uint32_t pages[] = { D, C };
-    uint8_t code[64];
-    size_t n = 0;
-    n = put_hex(code, n, "ba 01 00 00 00 85 f6 75 1f");                    /* mov edx, 1; test esi, esi; jnz end */
-    n = put_hex(code, n, "b9"), n = put_le32(code, n, 300);                /* mov ecx, 300 */
-    n = put_hex(code, n, "bb"), n = put_le32(code, n, 0xffffe - 299);      /* mov ebx, ... */
-    n = put_hex(code, n, "b8"), n = put_le32(code, n, 0x07ba5566);         /* mov eax, ... */
-    n = put_hex(code, n, "89 03 43 49 75 fa");                             /* loop: mov [ebx], eax .. jnz */
-    n = put_hex(code, n, "be 01 00 00 00 e9"), n = put_le32(code, n, (uint32_t)-0x28); /* mov esi, 1; jmp C */
-    n = put_hex(code, n, "cc");                                            /* end: int3 */
-    ck_assert_uint_eq(n, 0x29);
+    Code code = { .n = 0 };
+    put_hex(&code, "ba 01 00 00 00 85 f6 75 1f");                    /* mov edx, 1; test esi, esi; jnz end */
+    put_hex(&code, "b9"); put32(&code, 300);                /* mov ecx, 300 */
+    put_hex(&code, "bb"); put32(&code, 0xffffe - 299);      /* mov ebx, ... */
+    put_hex(&code, "b8"); put32(&code, 0x07ba5566);         /* mov eax, ... */
+    put_hex(&code, "89 03 43 49 75 fa");                             /* loop: mov [ebx], eax .. jnz */
+    put_hex(&code, "be 01 00 00 00 e9"); put32(&code, (uint32_t)-0x28); /* mov esi, 1; jmp C */
+    put_hex(&code, "cc");                                            /* end: int3 */
+    ck_assert_int_eq(code.n, 0x29);
     Hand h;
-    hand_twins(pages, 2, code, n, 0xffffc, &h);
+    hand_twins(pages, 2, &code, 0xffffc, &h);
     ck_assert_uint_eq(h.regs[E386_EDX], 7);
     ck_assert_uint_eq(h.regs[E386_ESI], 1);
     ck_assert_uint_eq(h.regs[E386_ECX], 0);
@@ -760,14 +749,13 @@ START_TEST(test_native_access_wraps_at_4gib)
     enum { TOP = 0xfffff000u, C = 0x50000 };
     for (int kind = 0; kind < 3; kind++) { /* load, store, load with page 0 unmapped */
         const uint32_t three[] = { TOP, 0, C }, two[] = { TOP, C };
-        uint8_t code[64];
-        size_t n = 0;
-        n = put_hex(code, n, "b9"), n = put_le32(code, n, 300);              /* mov ecx, 300 */
-        n = put_hex(code, n, "bb"), n = put_le32(code, n, 0xfffffffe - 299); /* mov ebx, ... */
+        Code code = { .n = 0 };
+        put_hex(&code, "b9"); put32(&code, 300);              /* mov ecx, 300 */
+        put_hex(&code, "bb"); put32(&code, 0xfffffffe - 299); /* mov ebx, ... */
         /* loop: mov eax, [ebx]; add edx, eax or mov [ebx], ebx; nop; nop; inc ebx; dec ecx; jnz loop; int3 */
-        n = put_hex(code, n, kind == 1 ? "89 1b 90 90 43 49 75 f8 cc" : "8b 03 01 c2 43 49 75 f8 cc");
+        put_hex(&code, kind == 1 ? "89 1b 90 90 43 49 75 f8 cc" : "8b 03 01 c2 43 49 75 f8 cc");
         Hand h;
-        hand_twins(kind == 2 ? two : three, kind == 2 ? 2 : 3, code, n, 0xfffffffc, &h);
+        hand_twins(kind == 2 ? two : three, kind == 2 ? 2 : 3, &code, 0xfffffffc, &h);
         if (kind == 2) {
             ck_assert_int_eq(h.r, E386_EXIT_EXCEPTION);
             ck_assert_int_eq(h.x.vector, 14);
@@ -790,7 +778,7 @@ START_TEST(test_native_access_wraps_at_4gib)
                     uint32_t x = a + j;
                     b[j] = x >= TOP ? fill_byte(x - TOP, 0) : fill_byte(x, 1);
                 }
-                sum += le32(b);
+                sum += ld_le(b, 4);
             }
             ck_assert_uint_eq(h.regs[E386_EDX], sum);
         }
