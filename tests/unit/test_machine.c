@@ -130,7 +130,7 @@ START_TEST(test_ram_zero_and_hole)
         memset(buf, 0x5A, sizeof buf);
         ck_assert_int_eq(e386_mem_read(cpu, a, buf, sizeof buf), 0);
         for (size_t i = 0; i < sizeof buf; i++)
-            ck_assert_msg(buf[i] == 0, "RAM not zero at 0x%x", a + (unsigned)i);
+            loop_assert_msg(buf[i] == 0, "RAM not zero at 0x%x", a + (unsigned)i);
     }
     ck_assert(!e386_mem_is_mapped(cpu, 2u << 20));
     e386_cpu_free(cpu);
@@ -283,7 +283,7 @@ START_TEST(test_small_devices)
     device_unrealize(&dc.dev);
     device_unrealize(&post.dev);
     for (unsigned p = 0; p < 0x10000; p++)
-        ck_assert_msg(bus->map[p] == 0, "port 0x%x still claimed", p);
+        loop_assert_msg(bus->map[p] == 0, "port 0x%x still claimed", p);
     fclose(log);
     fclose(con);
     free(bus);

@@ -230,10 +230,10 @@ START_TEST(test_vma_tree_matches_page_model)
             if (i == 0 || prot[i - 1] != prot[i] || tag[i - 1] != tag[i])
                 runs++;
             Vma v;
-            ck_assert(vma_at(&s, (uint64_t)i << 12, &v));
-            ck_assert_int_eq(v.prot, prot[i]);
-            ck_assert_uint_eq(v.tag, (uint32_t)tag[i]);
-            ck_assert(i == 0 || prot[i - 1] < 0 || (prot[i - 1] == prot[i] && tag[i - 1] == tag[i]) ? 1
+            loop_assert(vma_at(&s, (uint64_t)i << 12, &v));
+            loop_assert_eq(v.prot, prot[i]);
+            loop_assert_eq(v.tag, (uint32_t)tag[i]);
+            loop_assert(i == 0 || prot[i - 1] < 0 || (prot[i - 1] == prot[i] && tag[i - 1] == tag[i]) ? 1
                       : v.start == (uint64_t)i << 12);
         }
         ck_assert_uint_eq(s.count, runs);

@@ -226,11 +226,11 @@ START_TEST(test_random_x87_code_is_contained)
             e386_exit ex;
             e386_reg_write(cpu, E386_EIP, eip);
             int why = e386_run(cpu, 64, &ex);
-            ck_assert(why == E386_EXIT_INSN_LIMIT || why == E386_EXIT_INTERRUPT || why == E386_EXIT_EXCEPTION);
+            loop_assert(why == E386_EXIT_INSN_LIMIT || why == E386_EXIT_INTERRUPT || why == E386_EXIT_EXCEPTION);
             eip = e386_reg_read(cpu, E386_EIP);
             if (why == E386_EXIT_EXCEPTION) {
                 exceptions++;
-                ck_assert(ex.vector >= 0 && ex.vector < 32);
+                loop_assert(ex.vector >= 0 && ex.vector < 32);
                 vectors[ex.vector]++;
                 eip = ex.insn_eip + 1; /* skip a byte and go on */
                 if (ex.vector == 16) { /* #MF: clear what is pending, as a handler would */
