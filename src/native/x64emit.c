@@ -11,21 +11,6 @@ void x_init(Emit *e, uint8_t *buf, size_t len)
 
 size_t x_len(const Emit *e) { return (size_t)(e->p - e->start); }
 
-void x_byte(Emit *e, unsigned b)
-{
-    if (e->p >= e->end) {
-        e->overflow = 1;
-        return;
-    }
-    *e->p++ = (uint8_t)b;
-}
-
-void x_u32(Emit *e, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        x_byte(e, v >> 8 * i & 0xff);
-}
-
 static void u64(Emit *e, uint64_t v)
 {
     x_u32(e, (uint32_t)v);
