@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/cpu.h"
+#include "native/native.h"
 
 #if defined(__linux__) && defined(__x86_64__)
 #define LINMEM_HOST 1
@@ -48,6 +49,10 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
         const ucontext_t *uc = ucv;
         int write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
         uint64_t lin = a - (uintptr_t)cpu->mem.lbase;
+        /* the native back end's inline accesses leave cpu->cur to this */
+        const E386Op *op = native_op_at(cpu, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
+        if (op)
+            cpu->cur = op;
         if (lin >= GUEST_SPAN) /* an access that wraps at 4 GiB */
             mem_linear_wrap_fault(cpu, write);
         mem_linear_fault(cpu, (uint32_t)lin, write); /* or longjmp */

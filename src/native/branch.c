@@ -396,9 +396,9 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
     int nslow = 0;
     store_cur(e, op);
     if (mem) { /* RDX = the operand in memory */
-        native_emit_lin(e, ns, op->seg, X_RDI, slow, &nslow);
+        native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
         native_emit_ea(e, op, bi);
-        x_load_idx(e, byte ? 1 : 4, X_RDX, X_RDI, X_RAX);
+        x_load_idx(e, byte ? 1 : 4, X_RDX, LIN_REG, X_RAX);
     }
     /* RDX = a, RSI = b */
     if (kind == CJ_GM) {

@@ -14,11 +14,13 @@
  *
  * The 32-bit MOV load and store at [base (+ index << scale) + disp]
  * (mov_spec.c): through linear guest memory (cpu->mem.lfast) when the
- * segment is flat and the access stays in its page, as lin_read and
- * lin_write do; any other case calls the handler.  They store cpu->cur
- * first: a host fault in the access becomes the guest's through it
- * (linmem.c), and a store into a page holding code invalidates blocks
- * there (maybe this one) and requests an exit, which the store checks. */
+ * segment is flat, as lin_read and lin_write do; any other case calls
+ * the handler.  They store no cpu->cur either: a host fault in the
+ * access becomes the guest's (linmem.c) with the op native_op_at finds
+ * from the faulting host instruction's address; a store into a page
+ * holding code invalidates blocks there (maybe this one) and requests an
+ * exit, which the store checks (its exit, cold, stores cpu->cur for the
+ * dispatcher's check). */
 #include <stddef.h>
 #include "core/ops.h"
 #include "native/native_int.h"
@@ -39,7 +41,6 @@ static void emit_cc(Emit *e, uint32_t kind, int dst, int src1, int src2)
 
 #define CUR_OFF ((int32_t)offsetof(E386Cpu, cur))
 #define EXIT_REQ_OFF ((int32_t)offsetof(E386Cpu, exit_request))
-#define LFAST_OFF ((int32_t)offsetof(E386Cpu, mem.lfast))
 #define FLAT_OFF(s) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, flat)))
 
 void native_emit_lin(Emit *e, const NativeState *ns, int seg, int reg, size_t *slow, int *n)
@@ -50,22 +51,23 @@ void native_emit_lin(Emit *e, const NativeState *ns, int seg, int reg, size_t *s
     }
     x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(seg), 0);
     slow[(*n)++] = x_jcc(e, X_E);
-    x_load64(e, reg, X_RBX, LFAST_OFF); /* lin while code runs */
+    if (reg != LIN_REG)
+        x_mov_rr64(e, reg, LIN_REG);
 }
 
 void native_emit_ea(Emit *e, const E386Op *op, int indexed)
 {
-    if (op->base != EA_NONE)
+    int base = op->base != EA_NONE;
+    if (base)
         x_load32(e, X_RAX, X_RBX, REG_OFF(op->base));
-    else
-        x_alu_rr32(e, 6, X_RAX, X_RAX); /* xor eax, eax */
-    if (indexed) {
+    if (indexed) { /* one LEA: its 32-bit result is the sum mod 2^32 */
         x_load32(e, X_RCX, X_RBX, REG_OFF(op->index));
-        if (op->scale)
-            x_shl_ri32(e, X_RCX, op->scale);
-        x_alu_rr32(e, 0, X_RAX, X_RCX);
+        x_lea32(e, X_RAX, base ? X_RAX : -1, X_RCX, op->scale, (int32_t)op->disp);
+    } else if (!base) {
+        x_mov_ri32(e, X_RAX, op->disp);
+    } else if (op->disp) {
+        x_alu_ri32(e, 0, X_RAX, op->disp);
     }
-    x_alu_ri32(e, 0, X_RAX, op->disp);
 }
 
 /* What a specialised load or store (mov_inline_kind >= MOV_LD32_B) does;
@@ -98,15 +100,13 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
     int reg = f.moffs ? 0 : op->reg;
     size_t slow[2];
     int nslow = 0;
-    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
-    x_store64(e, X_RBX, CUR_OFF, X_RSI);
-    native_emit_lin(e, ns, op->seg, X_RDX, slow, &nslow);
+    native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
     if (f.moffs)
         x_mov_ri32(e, X_RAX, op->imm);
     else
         native_emit_ea(e, op, f.bi);
     if (!f.store) {
-        x_load_idx(e, f.size, X_RAX, X_RDX, X_RAX);
+        x_load_idx(e, f.size, X_RAX, LIN_REG, X_RAX);
         if (f.byte_reg)
             x_store8(e, X_RBX, BYTE_REG_OFF(reg), X_RAX);
         else
@@ -121,7 +121,7 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
         } else {
             x_load32(e, X_RCX, X_RBX, REG_OFF(reg));
         }
-        x_store_idx(e, f.size, X_RDX, X_RAX, X_RCX);
+        x_store_idx(e, f.size, LIN_REG, X_RAX, X_RCX);
     }
     native_end_inline(e, ns, tb, i, slow, nslow, f.store);
 }
@@ -131,14 +131,12 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
 /* PUSH r32 / POP r32 (n = 1) and their runs (stack_run.c: ops i..i+n-1,
  * none of ESP) on a flat 32-bit stack with linear memory, a run's n
  * slots in one page: either every access succeeds or the first faults
- * (cpu->cur stored) before anything changed, as the handlers' flat_host
+ * (its op op i for native_op_at) before anything changed, as the handlers' flat_host
  * path; any other case calls the handler. */
 static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, int n)
 {
     const E386Op *op = &tb->ops[i];
     size_t slow[4];
-    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
-    x_store64(e, X_RBX, CUR_OFF, X_RSI);
     x_test_m32_imm(e, X_RBX, SS_FLAGS_OFF, 1u << 22); /* ss32: DESC_DB */
     slow[0] = x_jcc(e, X_E);
     int nslow = 1;
@@ -173,6 +171,8 @@ static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, 
     if (push && !(op->fx & FX_INEXACT)) { /* a store into code: exit requested */
         x_cmp_m32_imm8(e, X_RBX, EXIT_REQ_OFF, 0);
         size_t on = x_jcc(e, X_E);
+        x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op); /* the op the dispatcher's exit check looks at */
+        x_store64(e, X_RBX, CUR_OFF, X_RSI);
         x_mov_ri64(e, X_RAX, (uint64_t)(uintptr_t)(op + n));
         x_patch(e, x_jmp(e), ns->exit);
         x_patch(e, on, e->p);

@@ -29,7 +29,6 @@
 #define REG_OFF(n) ((int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)(n)))
 #define BYTE_REG_OFF(n) (REG_OFF((n) & 3) + ((n) >> 2)) /* AL..BH, little-endian host */
 #define CC_OFF(f) ((int32_t)offsetof(E386Cpu, f))
-#define CUR_OFF ((int32_t)offsetof(E386Cpu, cur))
 #define EXIT_REQ_OFF ((int32_t)offsetof(E386Cpu, exit_request))
 
 enum { ALU_ADC = 2, ALU_SBB = 3, ALU_CMP = 7 };
@@ -222,14 +221,12 @@ static const uint8_t cc_of[8] = { CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC
 /* the slow path's jumps: to the handler's call */
 typedef struct Slow { size_t at[3]; int n; } Slow;
 
-/* RSI = lin + the memory operand's address (op_ea), after cpu->cur is
- * stored; a segment that is not flat or no linear memory jumps to the
+/* RSI = lin + the memory operand's address (op_ea) (cpu->cur is not
+ * stored: a host fault finds its op by native_op_at); a segment that is not flat or no linear memory jumps to the
  * slow path (native_emit_lin) */
 static void mem_begin(Emit *e, const NativeState *ns, const E386Op *op, Slow *sl)
 {
     sl->n = 0;
-    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
-    x_store64(e, X_RBX, CUR_OFF, X_RSI);
     native_emit_lin(e, ns, op->seg, X_RDX, sl->at, &sl->n);
     native_emit_ea(e, op, op->index != EA_NONE);
     x_add_rr64(e, X_RDX, X_RAX);

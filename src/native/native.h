@@ -15,11 +15,17 @@ void native_run_chain(E386Cpu *cpu, const E386Op *op);
 /* the translation cache was flushed: its blocks' host code goes too */
 void native_flush(E386Cpu *cpu);
 void native_free(E386Cpu *cpu);
+/* The op whose host code holds the host address pc (a host fault's
+ * instruction), NULL if pc is not in a block's code.  The inline
+ * accesses do not store cpu->cur: linear memory's fault handler asks
+ * this.  Async-signal-safe: a binary search, nothing allocated. */
+const E386Op *native_op_at(const E386Cpu *cpu, uintptr_t pc);
 #else
 #define E386_HAVE_NATIVE 0
 static inline void native_run_chain(E386Cpu *cpu, const E386Op *op) { (void)cpu, (void)op; }
 static inline void native_flush(E386Cpu *cpu) { (void)cpu; }
 static inline void native_free(E386Cpu *cpu) { (void)cpu; }
+static inline const E386Op *native_op_at(const E386Cpu *cpu, uintptr_t pc) { (void)cpu, (void)pc; return NULL; }
 #endif
 /* the mode a new CPU starts in: E386_ACCEL from the environment, else
  * native where built and not under Valgrind */

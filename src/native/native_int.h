@@ -39,6 +39,10 @@ typedef struct NativeState {
      * code yet: tried again when their window is sealed (branch.c) */
     struct NativeSite { const Tb *tb; int slot; uint8_t *imm, *rel; } sites[1024]; /* 4 a block at most */
     int nsites;
+    /* every block's code in the buffer, in address order (the buffer
+     * fills upwards), for native_op_at; emptied with the buffer */
+    struct NativeBlock { const uint8_t *code; const Tb *tb; } *blocks;
+    size_t nblocks, blocks_cap;
     const Tb *self;          /* the block being translated */
     const uint8_t *self_op0; /* and where its op 0's code starts */
     uint8_t *lean_imm[2], *lean_rel[2]; /* its lean sites (branch.c), NULL: none */
@@ -113,6 +117,10 @@ void native_emit_ea(struct Emit *e, const E386Op *op, int indexed);
  * instruction then runs again on the page map's path), and the
  * reservation's guard catches an access that wraps at 4 GiB (inline.c) */
 void native_emit_lin(struct Emit *e, const NativeState *ns, int seg, int reg, size_t *slow, int *n);
+/* The host register holding lin while code runs (R14: callee-saved, the
+ * shared entry loads it from cpu->mem.lfast, which is lin whenever code
+ * runs); reg LIN_REG for native_emit_lin: no copy */
+enum { LIN_REG = 14 };
 /* op i's inline fast path, if it has one (inline.c): 1 emitted, 0 not */
 int native_inline_op(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* ... of the ALU forms and shifts inline.c leaves (inline_alu.c) */

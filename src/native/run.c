@@ -96,6 +96,7 @@ void native_run_chain(E386Cpu *cpu, const E386Op *op)
         ns->npending = 0;
         ns->pending_hits = 0;
         ns->nsites = 0;
+        ns->nblocks = 0;
         ns->lin = code_lin(cpu);
     }
     /* The code's inline accesses go to ns->lin without a test: none runs
@@ -142,6 +143,34 @@ void native_free(E386Cpu *cpu)
     if (!ns)
         return;
     codebuf_free(ns->buf);
+    free(ns->blocks);
     free(ns);
     cpu->native = NULL;
+}
+
+/* The block holding pc is the last that starts at or below it (blocks
+ * fill the buffer upwards); the op, the last whose code starts at or
+ * below it (a block's ops are emitted in order; its cold code and block
+ * end, after the last op's, hold no access that needs this) */
+const E386Op *native_op_at(const E386Cpu *cpu, uintptr_t pc)
+{
+    const NativeState *ns = cpu->native;
+    if (!ns || !ns->nblocks || pc < (uintptr_t)ns->blocks[0].code ||
+        pc >= (uintptr_t)ns->buf->base + ns->buf->used)
+        return NULL;
+    size_t lo = 0, hi = ns->nblocks; /* blocks[lo].code <= pc < blocks[hi].code */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)ns->blocks[mid].code <= pc)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const Tb *tb = ns->blocks[lo].tb;
+    const uint32_t *table = (const uint32_t *)ns->blocks[lo].code;
+    uintptr_t off = pc - (uintptr_t)table;
+    int i = 0;
+    while (i + 1 < tb->nops && table[i + 1] <= off)
+        i++;
+    return &tb->ops[i];
 }

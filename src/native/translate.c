@@ -2,7 +2,7 @@
  *
  * Call threading: each op is a call of its handler with (cpu, op) (most
  * through the shared call_next), after storing cpu->cur as the fault
- * path needs; while the handler
+ * path needs (the inline forms store none: native_op_at); while the handler
  * returns the next op of the block (and no exit was requested) the code
  * goes on inline, anything else (block end, a chained successor, a stale
  * block) returns that op to the dispatcher (run.c).  That is correct for
@@ -11,6 +11,7 @@
  * handler does not change after translation except for the first op's
  * (op_tb_stale), which the dispatcher checks through tb->valid. */
 #include <stddef.h>
+#include <stdlib.h>
 #include "core/ops.h"
 #include "native/native_int.h"
 #include "native/x64emit.h"
@@ -24,8 +25,9 @@ enum {
 #define CUR_TB_OFF ((int32_t)offsetof(E386Cpu, cur_tb))
 
 /* The entry and exit every block shares, at the buffer's start: save the
- * callee-saved registers the blocks use (three pushes keep the stack
- * 16-byte aligned at their calls), jump to the op's code; restore them.
+ * callee-saved registers the blocks use (five pushes keep the stack
+ * 16-byte aligned at their calls), load lin's register (LIN_REG), jump
+ * to the op's code; restore them.
  *
  * The exit first does what the dispatcher would (run.c, code_for): when
  * the op to go on with is one of the current block's (cpu->cur_tb: the
@@ -135,13 +137,18 @@ int native_emit_stubs(NativeState *ns)
     x_push(&e, X_RBX);
     x_push(&e, X_R12);
     x_push(&e, X_R13);
+    x_push(&e, X_R14);
+    x_push(&e, X_R15); /* unused: five pushes keep the calls' alignment */
     x_mov_rr64(&e, CPU_REG, X_RDI);
+    x_load64(&e, LIN_REG, CPU_REG, (int32_t)offsetof(E386Cpu, mem.lfast));
     x_jmp_reg(&e, X_RSI);
     size_t exit_at = x_len(&e);
     size_t out[DISPATCH_OUTS];
     emit_dispatch(&e, out);
     for (int k = 0; k < DISPATCH_OUTS; k++)
         x_patch(&e, out[k], e.p);
+    x_pop(&e, X_R15);
+    x_pop(&e, X_R14);
     x_pop(&e, X_R13);
     x_pop(&e, X_R12);
     x_pop(&e, X_RBX);
@@ -209,7 +216,9 @@ static void emit_cold(Emit *e, NativeState *ns, const Tb *tb)
         int i = ns->cold[k].op;
         for (int j = 0; j < ns->cold[k].n; j++)
             x_patch(e, ns->cold[k].at[j], e->p);
-        if (ns->cold[k].exit) {
+        if (ns->cold[k].exit) { /* cpu->cur: the op the dispatcher's exit check looks at */
+            x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)&tb->ops[i]);
+            x_store64(e, CPU_REG, CUR_OFF, X_RSI);
             x_mov_ri64(e, X_RAX, (uint64_t)(uintptr_t)&tb->ops[i + 1]);
             x_patch(e, x_jmp(e), ns->exit);
             continue;
@@ -264,6 +273,14 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     (void)cpu;
     if (tb->nops > MAX_OPS)
         return NULL; /* interpreted */
+    if (ns->nblocks == ns->blocks_cap) { /* room in native_op_at's map first */
+        size_t cap = ns->blocks_cap ? 2 * ns->blocks_cap : 1024;
+        struct NativeBlock *b = realloc(ns->blocks, cap * sizeof *b);
+        if (!b)
+            return NULL;
+        ns->blocks = b;
+        ns->blocks_cap = cap;
+    }
     size_t table = ((size_t)(tb->nops + LEAN_WORDS) * 4 + 15) & ~(size_t)15;
     size_t max = table + (size_t)tb->nops * OP_MAX_BYTES + BRANCH_BYTES;
     uint8_t *p = codebuf_begin(ns->buf, max);
@@ -305,5 +322,6 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     }
     memcpy(p, off, (size_t)(tb->nops + LEAN_WORDS) * 4);
     codebuf_commit(ns->buf, p, x_len(&e));
+    ns->blocks[ns->nblocks++] = (struct NativeBlock){ .code = p, .tb = tb };
     return (const uint32_t *)p; /* executable once the window is sealed */
 }

@@ -133,10 +133,37 @@ void x_alu_rr32(Emit *e, int op, int dst, int src)
 
 void x_alu_ri32(Emit *e, int op, int dst, uint32_t imm)
 {
+    int8_t imm8 = (int8_t)(uint8_t)imm;
     rex(e, 0, 0, dst);
+    if ((uint32_t)(int32_t)imm8 == imm) { /* 83 /op ib: sign-extended */
+        x_byte(e, 0x83);
+        modrm_rr(e, op, dst);
+        x_byte(e, (uint8_t)imm8);
+        return;
+    }
     x_byte(e, 0x81);
     modrm_rr(e, op, dst);
     x_u32(e, imm);
+}
+
+void x_lea32(Emit *e, int dst, int base, int index, int scale, int32_t disp)
+{
+    rex(e, 0, dst, 0);
+    x_byte(e, 0x8d);
+    unsigned sib = (unsigned)scale << 6 | (unsigned)(index & 7) << 3;
+    if (base < 0) { /* mod 00, SIB base 101: no base, disp32 */
+        x_byte(e, (unsigned)(dst & 7) << 3 | 4u);
+        x_byte(e, sib | 5u);
+        x_u32(e, (uint32_t)disp);
+        return;
+    }
+    int d8 = disp >= -128 && disp <= 127;
+    x_byte(e, (disp == 0 ? 0x00u : d8 ? 0x40u : 0x80u) | (unsigned)(dst & 7) << 3 | 4u);
+    x_byte(e, sib | (unsigned)(base & 7));
+    if (disp != 0 && d8)
+        x_byte(e, (uint8_t)disp);
+    else if (disp != 0)
+        x_u32(e, (uint32_t)disp);
 }
 
 /* [base + index]: ModRM rm=100 and a SIB byte with scale 1 (base not RBP/R13) */

@@ -68,6 +68,9 @@ void x_add_rr64(Emit *e, int dst, int src);
 /* 32-bit ALU dst op= src for op 0..7 (ADD OR ADC SBB AND SUB XOR CMP) */
 void x_alu_rr32(Emit *e, int op, int dst, int src);
 void x_alu_ri32(Emit *e, int op, int dst, uint32_t imm);
+/* dst = base + (index << scale) + disp mod 2^32; base -1: none; the
+ * registers below R8, base not RBP */
+void x_lea32(Emit *e, int dst, int base, int index, int scale, int32_t disp);
 void x_load32_idx(Emit *e, int dst, int base, int index);  /* dst = [base + index] */
 void x_store32_idx(Emit *e, int base, int index, int src);
 void x_shl_ri32(Emit *e, int r, int n);

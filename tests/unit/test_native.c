@@ -204,11 +204,24 @@ static void alu_insn(Code *c, Rng *g, uint32_t disp)
     }
 }
 
+/* A displacement: mostly one of the data page's dwords, now and then
+ * crossing its end, zero or below 128 (the translator's address
+ * arithmetic has shorter forms for those: native_emit_ea) */
+static uint32_t rand_disp(Rng *g)
+{
+    switch (rnd(g) % 32) {
+    case 0: return 0xffd + rnd(g) % 8;
+    case 1: case 2: case 3: return 0;
+    case 4: case 5: case 6: return rnd(g) % 128;
+    default: return (rnd(g) % 0x3f0) * 4;
+    }
+}
+
 /* one random instruction (a data access at [EBX + disp]) */
 static void insn(Code *c, Rng *g)
 {
     int d = dst_reg(g), s = (int)(rnd(g) % 8), k = (int)(rnd(g) % 8);
-    uint32_t disp = rnd(g) % 32 == 0 ? 0xffd + rnd(g) % 8 : (rnd(g) % 0x3f0) * 4;
+    uint32_t disp = rand_disp(g);
     static const int byte_dst[4] = { 0, 2, 4, 6 }; /* AL DL AH DH: not ECX's or EBX's bytes */
     switch (rnd(g) % 32) {
     case 0: put(c, 0x89); put(c, 0xc0 | s << 3 | d); break;            /* mov d, s */
@@ -284,7 +297,7 @@ static void insn(Code *c, Rng *g)
 static void flag_producer(Code *c, Rng *g)
 {
     int a = (int)(rnd(g) % 8), b = (int)(rnd(g) % 8), d = dst_reg(g);
-    uint32_t disp = rnd(g) % 32 == 0 ? 0xffd + rnd(g) % 8 : (rnd(g) % 0x3f0) * 4;
+    uint32_t disp = rand_disp(g);
     int bi = rnd(g) & 1; /* [ebx + disp] or [ebx + ecx*4 + disp] */
     switch (rnd(g) % 15) {
     case 12: /* cmp m32, r; cmp r, m32; cmp m8, r8 (AL..BH) */
