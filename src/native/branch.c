@@ -322,12 +322,74 @@ static void store_cur(Emit *e, const E386Op *op)
     x_store64(e, X_RBX, OFF(cur), X_RSI);
 }
 
+/* The lazy flags' kind (CC_*) and size the block's last flag update
+ * before op i leaves, as far as the translator can tell (skipping the
+ * moves, pushes and pops, and the updates the liveness pass dropped), or
+ * -1.  A guess: emit_jcc checks it when it runs. */
+static int flags_guess(const Tb *tb, int i, int *size)
+{
+    static const int8_t cc_of[8] = { CC_ADD, CC_LOGIC, -1, -1, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
+    for (int j = i - 1; j >= 0; j--) {
+        const E386Op *op = &tb->ops[j];
+        int push, opn, cls = FX_CLASS(op->fx);
+        AluInline ai;
+        if (cls == FX_NONE || cls == FX_DEAD || mov_inline_kind(op->fn) >= 0 || stack_run_length(op->fn, &push) > 0)
+            continue;
+        if (alu_inline_info(op, &ai)) {
+            *size = ai.size;
+            return ai.kind == ALI_ALU ? cc_of[ai.opn & 7] : ai.kind == ALI_TEST ? CC_LOGIC
+                 : ai.kind == ALI_INCDEC ? (ai.opn ? CC_DEC : CC_INC) : -1;
+        }
+        *size = 4;
+        if (alu_reg_form(op->fn, &opn) >= 0)
+            return cc_of[opn & 7];
+        return alu_compare_kind(op->fn) == CJ_TEST ? CC_LOGIC : -1;
+    }
+    return -1;
+}
+
+/* emit_jcc's fast path for flags of kind k and size n (flags_guess):
+ * when cpu->cc is of that kind and size, the host's flags of the same
+ * operation on the operands moved to the top bits (as cc_cond compares
+ * them) give condition cc, to taken[0], else on to not_taken[0]; any
+ * other kind or size to other[0..1]; 0: no fast path for k and cc (CF
+ * after INC/DEC is the one before, PF of the top bits is not the
+ * guest's) */
+static int emit_jcc_fast(Emit *e, int cc, int k, int n, size_t *taken, size_t *not_taken, size_t *other)
+{
+    int c2 = cc >> 1, sh = 32 - 8 * n;
+    if ((n != 1 && n != 2 && n != 4) || (c2 == 5 && sh) ||
+        ((k == CC_INC || k == CC_DEC) && (c2 == 1 || c2 == 3)) ||
+        (k != CC_SUB && k != CC_ADD && k != CC_LOGIC && k != CC_INC && k != CC_DEC))
+        return 0;
+    x_cmp_m32_imm8(e, X_RBX, OFF(cc_op), (int8_t)k);
+    other[0] = x_jcc(e, X_NE);
+    x_cmp_m32_imm8(e, X_RBX, OFF(cc_size), (int8_t)n);
+    other[1] = x_jcc(e, X_NE);
+    x_load32(e, X_RDX, X_RBX, k == CC_LOGIC ? OFF(cc_dst) : OFF(cc_src1));
+    if (sh)
+        x_shl_ri32(e, X_RDX, sh);
+    if (k == CC_SUB || k == CC_ADD) {
+        x_load32(e, X_RSI, X_RBX, OFF(cc_src2));
+        if (sh)
+            x_shl_ri32(e, X_RSI, sh);
+        x_alu_rr32(e, k == CC_SUB ? 7 : 0, X_RDX, X_RSI); /* CMP or ADD */
+    } else if (k == CC_LOGIC) {
+        x_test_rr32(e, X_RDX, X_RDX); /* CF = OF = 0 */
+    } else {
+        x_alu_ri32(e, k == CC_INC ? 0 : 5, X_RDX, 1u << sh);
+    }
+    taken[0] = x_jcc(e, cc);
+    not_taken[0] = x_jmp(e);
+    return 1;
+}
+
 /* a Jcc (condition cc) at the block's end */
 static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
 {
     const E386Op *op = &tb->ops[i];
     int c2 = cc >> 1, sub_ok = c2 == 1 || c2 == 2 || c2 == 3 || c2 == 6 || c2 == 7;
-    size_t taken[2], slow[3], to_logic, not_sub = 0;
+    size_t taken[3], slow[3], to_logic, not_sub = 0;
     int nslow = 0;
     store_cur(e, op);
     if (c2 == 5) { /* parity: the handler */
@@ -337,6 +399,13 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
         native_emit_chain_exit(e, ns, tb, op);
         return;
     }
+    /* the guessed kind's fast path first, then any kind */
+    size_t fast_taken = 0, fast_not_taken = 0, other[2];
+    int guess_size, guess = flags_guess(tb, i, &guess_size);
+    int fast = guess >= 0 && emit_jcc_fast(e, cc, guess, guess_size, &fast_taken, &fast_not_taken, other);
+    if (fast)
+        for (int k = 0; k < 2; k++)
+            x_patch(e, other[k], e->p);
     x_load32(e, X_RAX, X_RBX, OFF(cc_op));
     x_load32(e, X_RDX, X_RBX, OFF(cc_size)); /* CL = 32 - 8 * size: operands to the top */
     x_shl_ri32(e, X_RDX, 3);
@@ -374,7 +443,11 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
     taken[sub_ok] = x_jcc(e, cc);
     if (sub_ok)
         x_patch(e, not_sub, e->p);
-    emit_sides(e, ns, tb, op, op, taken, 1 + sub_ok, slow, nslow);
+    if (fast) {
+        x_patch(e, fast_not_taken, e->p);
+        taken[1 + sub_ok] = fast_taken;
+    }
+    emit_sides(e, ns, tb, op, op, taken, 1 + sub_ok + fast, slow, nslow);
 }
 
 #define FLAT_OFF(sg) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(sg) + offsetof(Seg, flat)))

@@ -292,14 +292,25 @@ static void insn(Code *c, Rng *g)
  * TEST of bytes and words (not fused: the lazy flags' widths), CMP of
  * memory (dwords and bytes at [EBX + disp] and [EBX + ECX*4 + disp],
  * against registers and immediates: fused too), and the
- * lazy flags of ADD, SUB, AND, INC/DEC, SHL, IMUL, NEG and of EFLAGS
- * itself (after STC/CMC) */
+ * lazy flags of ADD, SUB, AND, XOR, INC/DEC (of dwords, words and
+ * bytes), SHL, IMUL, NEG and of EFLAGS itself (after STC/CMC) */
 static void flag_producer(Code *c, Rng *g)
 {
     int a = (int)(rnd(g) % 8), b = (int)(rnd(g) % 8), d = dst_reg(g);
     uint32_t disp = rand_disp(g);
     int bi = rnd(g) & 1; /* [ebx + disp] or [ebx + ecx*4 + disp] */
-    switch (rnd(g) % 15) {
+    static const int bytes[4] = { 0, 2, 4, 6 }; /* AL DL AH DH: not ECX's or EBX's bytes */
+    int bd = bytes[rnd(g) % 4];
+    switch (rnd(g) % 18) {
+    case 15: put(c, (int[]){ 0x00, 0x28, 0x20, 0x30 }[rnd(g) % 4]); put(c, 0xc0 | a << 3 | bd); break; /* r8 */
+    case 16: put(c, 0x66); put(c, (int[]){ 0x01, 0x29, 0x21, 0x31 }[rnd(g) % 4]); put(c, 0xc0 | a << 3 | d); break;
+    case 17: /* inc / dec of r8 and r16 */
+        if (rnd(g) & 1) {
+            put(c, 0xfe); put(c, (rnd(g) & 1 ? 0xc0 : 0xc8) | bd);
+        } else {
+            put(c, 0x66); put(c, (rnd(g) & 1 ? 0x40 : 0x48) | d);
+        }
+        break;
     case 12: /* cmp m32, r; cmp r, m32; cmp m8, r8 (AL..BH) */
         put(c, (int[]){ 0x39, 0x3b, 0x38 }[rnd(g) % 3]);
         put(c, (bi ? 0x84 : 0x83) | a << 3);
