@@ -181,6 +181,70 @@ static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, 
     native_end_inline(e, ns, tb, i, slow, nslow, 0);
 }
 
+/* PUSH imm and PUSH r/m32 (op_push_I, op_push_E) as emit_stack's PUSH
+ * r32, the value in ECX first: a memory operand is read through linear
+ * memory before ESP changes (a fault there changes nothing, as the
+ * handler's read before its push), its address with the old ESP */
+static void emit_push_value(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    size_t slow[4];
+    int nslow = 0;
+    x_test_m32_imm(e, X_RBX, SS_FLAGS_OFF, 1u << 22); /* ss32: DESC_DB */
+    slow[nslow++] = x_jcc(e, X_E);
+    native_emit_lin(e, ns, SEG_SS, LIN_REG, slow, &nslow);
+    if (op->fn == op_push_I) {
+        x_mov_ri32(e, X_RCX, op->imm);
+    } else if (op->mod == 3) {
+        x_load32(e, X_RCX, X_RBX, REG_OFF(op->rm)); /* PUSH ESP: the old value */
+    } else {
+        native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
+        native_emit_ea(e, op, op->index != EA_NONE);
+        x_load_idx(e, 4, X_RCX, LIN_REG, X_RAX);
+    }
+    x_load32(e, X_RAX, X_RBX, REG_OFF(4));
+    x_alu_ri32(e, 5, X_RAX, 4);
+    x_store_idx(e, 4, LIN_REG, X_RAX, X_RCX);
+    x_store32(e, X_RBX, REG_OFF(4), X_RAX);
+    native_end_inline(e, ns, tb, i, slow, nslow, 1);
+}
+
+/* IMUL r32, r/m32 and IMUL r32, r/m32, imm (op_imul_GE, op_imul_GEI):
+ * the host's IMUL, whose OF is the handler's overflow; the lazy flags as
+ * cc_set(CC_MUL, 4, product, overflow, 0).  A memory operand is read
+ * before anything changes. */
+static void emit_imul(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    size_t slow[2];
+    int nslow = 0;
+    if (op->mod == 3) {
+        x_load32(e, X_RCX, X_RBX, REG_OFF(op->rm));
+    } else {
+        native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
+        native_emit_ea(e, op, op->index != EA_NONE);
+        x_load_idx(e, 4, X_RCX, LIN_REG, X_RAX);
+    }
+    if (op->fn == op_imul_GE) {
+        x_load32(e, X_RAX, X_RBX, REG_OFF(op->reg));
+    } else {
+        x_mov_rr64(e, X_RAX, X_RCX);
+        x_mov_ri32(e, X_RCX, op->imm);
+    }
+    static const uint8_t imul_seto[] = { 0x0f, 0xaf, 0xc1,  /* imul eax, ecx */
+                                         0x0f, 0x90, 0xc2,  /* seto dl */
+                                         0x0f, 0xb6, 0xd2 }; /* movzx edx, dl */
+    for (size_t k = 0; k < sizeof imul_seto; k++)
+        x_byte(e, imul_seto[k]);
+    x_store32(e, X_RBX, REG_OFF(op->reg), X_RAX);
+    x_store32_imm(e, X_RBX, CC_OFF(cc_op), CC_MUL);
+    x_store32_imm(e, X_RBX, CC_OFF(cc_size), 4);
+    x_store32(e, X_RBX, CC_OFF(cc_dst), X_RAX);
+    x_store32(e, X_RBX, CC_OFF(cc_src1), X_RDX);
+    x_store32_imm(e, X_RBX, CC_OFF(cc_src2), 0);
+    native_end_inline(e, ns, tb, i, slow, nslow, 0);
+}
+
 int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
@@ -191,6 +255,16 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
     }
     if ((op->fn == op_push_R || op->fn == op_pop_R) && op->size == 4 && op->sub != 4) {
         emit_stack(e, ns, tb, i, op->fn == op_push_R, 1);
+        return 1;
+    }
+    if ((op->fn == op_push_I || (op->fn == op_push_E && (op->mod == 3 || (op->adsize == 4 && op->seg < 6)))) &&
+        op->size == 4 && !op->lock) {
+        emit_push_value(e, ns, tb, i);
+        return 1;
+    }
+    if ((op->fn == op_imul_GE || op->fn == op_imul_GEI) && op->size == 4 && !op->lock &&
+        (op->mod == 3 || (op->adsize == 4 && op->seg < 6))) {
+        emit_imul(e, ns, tb, i);
         return 1;
     }
     int mov = mov_inline_kind(op->fn);
@@ -211,8 +285,9 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         emit_mem(e, ns, tb, i, (MemForm){ .size = op->size, .store = st, .byte_reg = op->size == 1, .moffs = 1 });
         return 1;
     }
-    if (mov == MOV_LEA32_B || mov == MOV_LEA32_BI) {
-        native_emit_ea(e, op, mov == MOV_LEA32_BI);
+    if (mov == MOV_LEA32_B || mov == MOV_LEA32_BI ||
+        (op->fn == op_lea && op->size == 4 && op->adsize == 4 && op->mod != 3)) { /* also without a base */
+        native_emit_ea(e, op, op->index != EA_NONE);
         x_store32(e, X_RBX, REG_OFF(op->reg), X_RAX);
         return 1;
     }

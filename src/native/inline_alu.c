@@ -340,7 +340,8 @@ static void movsx_edx(Emit *e, int size) /* movsx edx, dl / dx */
 }
 
 /* misc.c's MOV r/m forms the specialised ones leave (words, bytes of
- * registers, other addresses), MOV r, imm, MOVSX, CBW/CWDE, CWD/CDQ and
+ * registers, other addresses), MOV r, imm, MOVSX and MOVZX (the forms
+ * mov_spec.c leaves: no base, word destinations), CBW/CWDE, CWD/CDQ and
  * XCHG of registers: their handlers' reg_set and rm_write, the value in
  * EDX; 0: not one of them */
 static int emit_move(Emit *e, NativeState *ns, const Tb *tb, int i)
@@ -380,7 +381,7 @@ static int emit_move(Emit *e, NativeState *ns, const Tb *tb, int i)
         store_sz(e, size, X_RBX, reg_off(size, b), X_RAX);
         return 1;
     }
-    int load = f == op_mov_GE || f == op_movsx, store = f == op_mov_EG || f == op_mov_EI;
+    int load = f == op_mov_GE || f == op_movsx || f == op_movzx, store = f == op_mov_EG || f == op_mov_EI;
     if (!load && !store)
         return 0;
     int mem = op->mod != 3;
@@ -393,11 +394,9 @@ static int emit_move(Emit *e, NativeState *ns, const Tb *tb, int i)
         mem_begin(e, ns, op, &sl);
     if (load) {
         load_loc(e, op, ALI_RM, size, X_RDX);
-        int to = size;
-        if (f == op_movsx) {
+        int to = f == op_mov_GE ? size : op->opsize; /* MOVZX/MOVSX: the row's size is the source's */
+        if (f == op_movsx)
             movsx_edx(e, size);
-            to = op->opsize;
-        }
         store_sz(e, to, X_RBX, reg_off(to, op->reg), X_RDX);
     } else {
         if (f == op_mov_EI)

@@ -231,15 +231,41 @@ static void insn(Code *c, Rng *g)
     case 4: put(c, 0x8b); put(c, 0x83 | d << 3); put32(c, disp); break; /* mov d, [ebx+disp] */
     case 5: put(c, 0x89); put(c, 0x83 | s << 3); put32(c, disp); break; /* mov [ebx+disp], s */
     case 6: put(c, 0x88); put(c, 0x83 | s << 3); put32(c, disp); break; /* byte store */
-    case 7: put(c, 0x0f); put(c, 0xb6); put(c, 0x83 | d << 3); put32(c, disp); break; /* movzx */
+    case 7: /* movzx r32 or r16 of a byte or word: any address, no base too */
+        if (rnd(g) % 4 == 0)
+            put(c, 0x66);
+        put(c, 0x0f); put(c, rnd(g) & 1 ? 0xb6 : 0xb7); mem_operand(c, g, d, disp);
+        break;
     case 8: put(c, (rnd(g) & 1 ? 0x40 : 0x48) | d); break;               /* inc / dec */
     case 9: put(c, 0xc1); put(c, 0xc0 | (int[]){ 0, 1, 4, 5, 7 }[rnd(g) % 5] << 3 | d); put(c, rnd(g) % 40); break;
-    case 10: put(c, 0x0f); put(c, 0xaf); put(c, 0xc0 | d << 3 | s); break; /* imul d, s */
+    case 10: /* imul d, s / [m] (no base too) / s, imm32 / s, imm8 */
+        switch (rnd(g) % 4) {
+        case 0: put(c, 0x0f); put(c, 0xaf); put(c, 0xc0 | d << 3 | s); break;
+        case 1: put(c, 0x0f); put(c, 0xaf); mem_operand(c, g, d, disp); break;
+        case 2: put(c, 0x69); put(c, 0xc0 | d << 3 | s); put32(c, rnd(g) >> (rnd(g) % 32)); break;
+        default: put(c, 0x6b); put(c, 0xc0 | d << 3 | s); put(c, rnd(g)); break;
+        }
+        break;
     case 11: put(c, 0xf7); put(c, 0xc0 | (rnd(g) & 1 ? 3 : 2) << 3 | d); break; /* neg / not */
     case 12: put(c, 0x0f); put(c, 0xc8 | d); break;                      /* bswap */
     case 13: put(c, 0x0f); put(c, 0x90 | (k * 2 + (rnd(g) & 1))); put(c, 0xc0 | (d & 3) << 1); break; /* setcc al/dl/ah/dh */
-    case 14: put(c, 0x50 | s); put(c, 0x58 | d); break;                  /* push s; pop d */
-    case 15: put(c, 0x8d); put(c, 0x84 | d << 3); put(c, s << 3 | 3); put32(c, rnd(g)); break; /* lea */
+    case 14: /* push s, an immediate, a dword in memory (no base too) or r/m32 s; pop d */
+        switch (rnd(g) % 5) {
+        case 0: put(c, 0x50 | s); break;
+        case 1: put(c, 0x68); put32(c, rnd(g)); break;
+        case 2: put(c, 0x6a); put(c, rnd(g)); break;
+        case 3: put(c, 0xff); mem_operand(c, g, 6, disp); break;
+        default: put(c, 0xff); put(c, 0xf0 | s); break;
+        }
+        put(c, 0x58 | d);
+        break;
+    case 15: /* lea: [ebx + s*1 + imm32], or a memory operand's forms (no base too) */
+        if (rnd(g) & 1) {
+            put(c, 0x8d); put(c, 0x84 | d << 3); put(c, s << 3 | 3); put32(c, rnd(g));
+        } else {
+            put(c, 0x8d); mem_operand(c, g, d, disp);
+        }
+        break;
     case 16: { /* a PUSH run and a POP run (2-4 registers each) */
         int n = 2 + (int)(rnd(g) % 3);
         for (int j = 0; j < n; j++)
