@@ -131,8 +131,8 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
 /* PUSH r32 / POP r32 (n = 1) and their runs (stack_run.c: ops i..i+n-1,
  * none of ESP) on a flat 32-bit stack with linear memory, a run's n
  * slots in one page: either every access succeeds or the first faults
- * (its op op i for native_op_at) before anything changed, as the handlers' flat_host
- * path; any other case calls the handler. */
+ * (native_op_at finds op i) before anything changed, as the handlers'
+ * flat_host path; any other case calls the handler. */
 static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, int n)
 {
     const E386Op *op = &tb->ops[i];

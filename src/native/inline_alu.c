@@ -221,9 +221,9 @@ static const uint8_t cc_of[8] = { CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC
 /* the slow path's jumps: to the handler's call */
 typedef struct Slow { size_t at[3]; int n; } Slow;
 
-/* RSI = lin + the memory operand's address (op_ea) (cpu->cur is not
- * stored: a host fault finds its op by native_op_at); a segment that is not flat or no linear memory jumps to the
- * slow path (native_emit_lin) */
+/* RSI = lin + the memory operand's address (op_ea); a segment that is
+ * not flat or no linear memory jumps to the slow path (native_emit_lin).
+ * No cpu->cur: a host fault finds its op by native_op_at. */
 static void mem_begin(Emit *e, const NativeState *ns, const E386Op *op, Slow *sl)
 {
     sl->n = 0;
