@@ -513,6 +513,11 @@ E386_INLINE void seg_write(E386Cpu *cpu, int seg, uint32_t off, int size, uint32
 }
 /* the stack is 32-bit (SS's B bit): ESP, not SP */
 E386_INLINE int ss32(const E386Cpu *cpu) { return DESC_DB(cpu->seg[SEG_SS].flags); }
+/* What the native back end's code assumes of a data segment without a
+ * test per access (native/run.c): flat, and for SS a 32-bit stack too */
+E386_INLINE int seg_flat32(const E386Cpu *cpu, int seg) {
+    return cpu->seg[seg].flat && (seg != SEG_SS || ss32(cpu));
+}
 /* The first test of a specialised load or store: with a flat segment and
  * an access inside one page, the host address lin_read/lin_write's own
  * fast path would use -- linear guest memory (the host MMU checks it),

@@ -198,7 +198,7 @@ static void set_accessed(E386Cpu *cpu, uint16_t sel, uint32_t d[2])
     }
 }
 
-void load_seg(E386Cpu *cpu, int seg, uint16_t sel)
+static void load_seg_cache(E386Cpu *cpu, int seg, uint16_t sel)
 {
     Seg *s = &cpu->seg[seg];
     if (!cpu->pe || (cpu->eflags & F_VM)) {
@@ -244,6 +244,19 @@ void load_seg(E386Cpu *cpu, int seg, uint16_t sel)
     }
     set_accessed(cpu, sel, d);
     seg_load_cache(s, sel, d);
+}
+
+void load_seg(E386Cpu *cpu, int seg, uint16_t sel)
+{
+    int was_flat = seg_flat32(cpu, seg);
+    load_seg_cache(cpu, seg, sel);
+    /* The native back end's code assumes flat (seg_flat32) the data
+     * segments that were when its buffer was emptied, without a test per
+     * access: running code leaves after this op (a segment load ends its
+     * block anyway), and the dispatcher tests them before entering code
+     * again (native/run.c) */
+    if (was_flat && !seg_flat32(cpu, seg) && cpu->native)
+        cpu->exit_request = 1;
 }
 
 void load_cs(E386Cpu *cpu, uint16_t sel, uint32_t eip)

@@ -7,8 +7,11 @@
  * the same stores (eip, cur_tb, icount, link_from, the chain_hits count)
  * under the same checks (a fast link, no exit request, budget left), and
  * jump_direct_slow called otherwise.  cpu->cur is the branch's op, as
- * under run_chain, for the dispatcher's exit check and a fault in the
- * compare's memory read.  A Jcc reads the lazy flags as cc_cond does for
+ * under run_chain, wherever the dispatcher's exit check or a handler may
+ * look at it: stored on the way to the generic follow and before a
+ * handler's call, not on a lean site's way to its successor (whose ops
+ * store their own before anything looks; a fault in the compare's
+ * memory read finds its op by native_op_at).  A Jcc reads the lazy flags as cc_cond does for
  * SUB, LOGIC and the zero and sign conditions of the other kinds;
  * anything else (EFLAGS, parity, overflow after arithmetic, ZF after MUL)
  * calls the handler.  The guest's condition codes are the host's: after a
@@ -302,24 +305,25 @@ void native_emit_follow_stub(Emit *e, NativeState *ns)
     x_patch(e, x_jmp(e), ns->exit);
 }
 
+static void store_cur(Emit *e, const E386Op *op)
+{
+    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    x_store64(e, X_RBX, OFF(cur), X_RSI);
+}
+
 void native_emit_follow(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, size_t *handler, int nhandler)
 {
+    store_cur(e, op); /* the op the dispatcher's exit check looks at */
     x_mov_ri64(e, X_R13, (uint64_t)(uintptr_t)tb);
     x_patch(e, x_jmp(e), ns->follow);
     if (!nhandler)
         return;
     for (int k = 0; k < nhandler; k++)
         x_patch(e, handler[k], e->p);
-    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+    store_cur(e, op); /* RSI too */
     x_mov_rr64(e, X_RDI, X_RBX);
     x_call(e, fn_addr(&op->fn, sizeof op->fn));
     x_patch(e, x_jmp(e), ns->exit);
-}
-
-static void store_cur(Emit *e, const E386Op *op)
-{
-    x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
-    x_store64(e, X_RBX, OFF(cur), X_RSI);
 }
 
 /* The lazy flags' kind (CC_*) and size the block's last flag update
@@ -391,9 +395,8 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
     int c2 = cc >> 1, sub_ok = c2 == 1 || c2 == 2 || c2 == 3 || c2 == 6 || c2 == 7;
     size_t taken[3], slow[3], to_logic, not_sub = 0;
     int nslow = 0;
-    store_cur(e, op);
     if (c2 == 5) { /* parity: the handler */
-        x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
+        store_cur(e, op); /* RSI too */
         x_mov_rr64(e, X_RDI, X_RBX);
         x_call(e, fn_addr(&op->fn, sizeof op->fn));
         native_emit_chain_exit(e, ns, tb, op);
@@ -457,7 +460,7 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
 /* a fused compare and branch (cmp_jcc): of registers, a register and an
  * immediate, or memory at [base (+ index << scale) + disp] read as the
  * specialised loads do (inline.c: a flat segment, linear memory, one
- * page; else the handler, cpu->cur stored for a host fault) */
+ * page; else the handler) */
 static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int cc)
 {
     const E386Op *op = &tb->ops[i];
@@ -467,7 +470,6 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
     int imm = kind == CJ_RI || kind == CJ_AI || kind == CJ_MI || kind == CJ_MI8 || kind == CJ_MI8_BI || kind == CJ_MI_BI;
     size_t slow[3];
     int nslow = 0;
-    store_cur(e, op);
     if (mem) { /* RDX = the operand in memory */
         native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
         native_emit_ea(e, op, bi);
@@ -488,6 +490,7 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
             x_load32(e, X_RSI, X_RBX, REG_OFF(kind == CJ_GR ? op->rm : op->reg));
     }
     x_mov_rr64(e, X_RAX, X_RDX);
+    /* the stores below leave the host's flags as the AND or SUB set them */
     if (kind == CJ_TEST) { /* cc_set(LOGIC, 4, a & b, 0, 0) */
         x_alu_rr32(e, 4, X_RAX, X_RSI);
         x_store32_imm(e, X_RBX, OFF(cc_op), CC_LOGIC);
@@ -495,7 +498,6 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
         x_store32(e, X_RBX, OFF(cc_dst), X_RAX);
         x_store32_imm(e, X_RBX, OFF(cc_src1), 0);
         x_store32_imm(e, X_RBX, OFF(cc_src2), 0);
-        x_test_rr32(e, X_RAX, X_RAX);
     } else { /* cc_set(SUB, size, (a - b) & mask, a, b) */
         x_alu_rr32(e, 5, X_RAX, X_RSI);
         if (byte)
@@ -508,8 +510,8 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
         if (byte) { /* compared by their top bits, as cmp_jcc */
             x_shl_ri32(e, X_RDX, 24);
             x_shl_ri32(e, X_RSI, 24);
+            x_alu_rr32(e, 7, X_RDX, X_RSI);
         }
-        x_alu_rr32(e, 7, X_RDX, X_RSI);
     }
     size_t taken = x_jcc(e, cc);
     emit_sides(e, ns, tb, op, op + 1, &taken, 1, slow, nslow);

@@ -71,9 +71,7 @@ static void store_cur(Emit *e, const E386Op *op)
 static int stack_checks(Emit *e, const NativeState *ns, size_t *slow)
 {
     int n = 0;
-    x_test_m32_imm(e, X_RBX, SEG_OFF(SEG_SS, flags), 1u << 22); /* ss32: DESC_DB */
-    slow[n++] = x_jcc(e, X_E);
-    native_emit_lin(e, ns, SEG_SS, X_RDX, slow, &n);
+    native_emit_stack_lin(e, ns, X_RDX, slow, &n);
     return n;
 }
 
@@ -196,7 +194,6 @@ static void emit_push_ret(Emit *e, const Tb *tb, const E386Op *op)
 static void emit_call_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
 {
     size_t slow[8];
-    store_cur(e, op);
     int n = stack_checks(e, ns, slow);
     x_load32(e, X_RAX, X_RBX, REG_OFF(4));
     x_alu_ri32(e, 5, X_RAX, 4);
@@ -211,7 +208,6 @@ static void emit_call_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *
 /* JMP rel (op_jmp_J): jump_direct's link 0 */
 static void emit_jmp_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
 {
-    store_cur(e, op); /* the op the dispatcher's exit check looks at */
     x_store32_imm(e, X_RBX, OFF(eip), next_eip(op) + op->imm);
     native_emit_lean_site(e, ns, tb, 0);
     x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[0]);

@@ -41,6 +41,7 @@ static void emit_cc(Emit *e, uint32_t kind, int dst, int src1, int src2)
 
 #define CUR_OFF ((int32_t)offsetof(E386Cpu, cur))
 #define EXIT_REQ_OFF ((int32_t)offsetof(E386Cpu, exit_request))
+#define SS_FLAGS_OFF ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * SEG_SS + offsetof(Seg, flags)))
 #define FLAT_OFF(s) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, flat)))
 
 void native_emit_lin(Emit *e, const NativeState *ns, int seg, int reg, size_t *slow, int *n)
@@ -49,10 +50,21 @@ void native_emit_lin(Emit *e, const NativeState *ns, int seg, int reg, size_t *s
         slow[(*n)++] = x_jmp(e);
         return;
     }
-    x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(seg), 0);
-    slow[(*n)++] = x_jcc(e, X_E);
+    if (!(ns->flat_segs >> seg & 1)) { /* assumed flat: no test */
+        x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(seg), 0);
+        slow[(*n)++] = x_jcc(e, X_E);
+    }
     if (reg != LIN_REG)
         x_mov_rr64(e, reg, LIN_REG);
+}
+
+void native_emit_stack_lin(Emit *e, const NativeState *ns, int reg, size_t *slow, int *n)
+{
+    if (ns->lin && !(ns->flat_segs >> SEG_SS & 1)) { /* not assumed: ss32's test */
+        x_test_m32_imm(e, X_RBX, SS_FLAGS_OFF, 1u << 22); /* DESC_DB */
+        slow[(*n)++] = x_jcc(e, X_E);
+    }
+    native_emit_lin(e, ns, SEG_SS, reg, slow, n);
 }
 
 void native_emit_ea(Emit *e, const E386Op *op, int indexed)
@@ -111,10 +123,10 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
             x_store8(e, X_RBX, BYTE_REG_OFF(reg), X_RAX);
         else
             x_store32(e, X_RBX, REG_OFF(reg), X_RAX); /* zero-extended */
+    } else if (f.imm) {
+        x_store_idx_imm(e, f.size, LIN_REG, X_RAX, op->imm);
     } else {
-        if (f.imm) {
-            x_mov_ri32(e, X_RCX, f.size == 4 ? op->imm : op->imm & 0xff);
-        } else if (f.byte_reg) {
+        if (f.byte_reg) {
             x_load32(e, X_RCX, X_RBX, REG_OFF(reg & 3));
             if (reg >> 2)
                 x_shr_ri64(e, X_RCX, 8);
@@ -126,7 +138,6 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
     native_end_inline(e, ns, tb, i, slow, nslow, f.store);
 }
 
-#define SS_FLAGS_OFF ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * SEG_SS + offsetof(Seg, flags)))
 
 /* PUSH r32 / POP r32 (n = 1) and their runs (stack_run.c: ops i..i+n-1,
  * none of ESP) on a flat 32-bit stack with linear memory, a run's n
@@ -137,10 +148,8 @@ static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, 
 {
     const E386Op *op = &tb->ops[i];
     size_t slow[4];
-    x_test_m32_imm(e, X_RBX, SS_FLAGS_OFF, 1u << 22); /* ss32: DESC_DB */
-    slow[0] = x_jcc(e, X_E);
-    int nslow = 1;
-    native_emit_lin(e, ns, SEG_SS, X_RDX, slow, &nslow);
+    int nslow = 0;
+    native_emit_stack_lin(e, ns, X_RDX, slow, &nslow);
     x_load32(e, X_RAX, X_RBX, REG_OFF(4));
     if (push)
         x_alu_ri32(e, 5, X_RAX, 4u * (uint32_t)n);
@@ -190,9 +199,7 @@ static void emit_push_value(Emit *e, NativeState *ns, const Tb *tb, int i)
     const E386Op *op = &tb->ops[i];
     size_t slow[4];
     int nslow = 0;
-    x_test_m32_imm(e, X_RBX, SS_FLAGS_OFF, 1u << 22); /* ss32: DESC_DB */
-    slow[nslow++] = x_jcc(e, X_E);
-    native_emit_lin(e, ns, SEG_SS, LIN_REG, slow, &nslow);
+    native_emit_stack_lin(e, ns, LIN_REG, slow, &nslow);
     if (op->fn == op_push_I) {
         x_mov_ri32(e, X_RCX, op->imm);
     } else if (op->mod == 3) {
@@ -298,7 +305,10 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         return 1;
     }
     int opn, form = alu_reg_form(op->fn, &opn);
+    int dead = FX_CLASS(op->fx) == FX_DEAD; /* the block rewrites the flags first (core/liveness.c) */
     if (form < 0 && alu_compare_kind(op->fn) == CJ_TEST) { /* TEST r32, r32 */
+        if (dead) /* nothing else to do */
+            return 1;
         x_load32(e, X_RDX, X_RBX, REG_OFF(op->rm));
         x_load32(e, X_RCX, X_RBX, REG_OFF(op->reg));
         x_alu_rr32(e, 4, X_RDX, X_RCX);
@@ -310,6 +320,17 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         return native_inline_alu(e, ns, tb, i);
     static const uint8_t cc_of[8] = { CC_ADD, CC_LOGIC, 0, 0, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
     int dst = form == CJ_RR || form == CJ_RI ? op->rm : form == CJ_GR ? op->reg : 0;
+    if (dead && opn != 2 && opn != 3) { /* the result alone, in place; a CMP: nothing */
+        if (opn == 7)
+            return 1;
+        if (form == CJ_RR || form == CJ_GR) {
+            x_load32(e, X_RCX, X_RBX, REG_OFF(form == CJ_RR ? op->reg : op->rm));
+            x_alu_mr32(e, opn, X_RBX, REG_OFF(dst), X_RCX);
+        } else {
+            x_alu_mi32(e, opn, X_RBX, REG_OFF(dst), op->imm);
+        }
+        return 1;
+    }
     x_load32(e, X_RAX, X_RBX, REG_OFF(dst)); /* a */
     if (form == CJ_RR || form == CJ_GR) /* b */
         x_load32(e, X_RCX, X_RBX, REG_OFF(form == CJ_RR ? op->reg : op->rm));
@@ -319,7 +340,7 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
     x_alu_rr32(e, opn == 7 ? 5 : opn, X_RDX, X_RCX); /* CMP computes a - b as SUB */
     if (opn != 7)
         x_store32(e, X_RBX, REG_OFF(dst), X_RDX);
-    if (FX_CLASS(op->fx) != FX_DEAD) /* dead: the block rewrites the flags first (core/liveness.c) */
+    if (!dead)
         emit_cc(e, cc_of[opn], X_RDX, X_RAX, X_RCX);
     return 1;
 }

@@ -3,6 +3,7 @@
 #define E386_NATIVE_INT_H
 #include "native/codebuf.h"
 #include "native/native.h"
+#include <stdio.h>
 
 /* the shared entry: (cpu, host address of an op's code) -> the op to go on with */
 typedef const E386Op *(*NativeEnter)(E386Cpu *cpu, const uint8_t *at);
@@ -12,9 +13,10 @@ typedef struct NativeState {
     NativeEnter enter;
     const uint8_t *exit; /* the shared exit: RAX is the next op */
     /* the shared call of an op's handler (RSI the op), called: returns
-     * when the handler returned the next op [and no exit was requested],
-     * else leaves by the shared exit (translate.c) */
-    const uint8_t *call_next, *call_next_inexact;
+     * when the handler returned the next op and no exit was requested,
+     * else leaves by the shared exit (translate.c); in a flag-liveness
+     * window too, where the dispatcher goes on (a segment load: flat_segs) */
+    const uint8_t *call_next;
     const uint8_t *follow; /* the generic follow of a link (branch.c) */
     int full;            /* no room: interpret until the next flush */
     /* The linear guest memory the code assumes (cpu->mem.lbase, chosen
@@ -22,6 +24,13 @@ typedef struct NativeState {
      * with no test of cpu->mem.lfast, as the dispatcher runs code only
      * while lfast is lin (native_lin_ok).  NULL: no inline access. */
     const uint8_t *lin;
+    /* With lin: the segments (bit SEG_*: ES, SS, DS) flat (SS also
+     * 32-bit: seg_flat32) when the buffer was emptied, whose accesses the
+     * code makes without testing them; the dispatcher runs code only
+     * while they are (run.c code_ok), and a load that makes one not
+     * requests an exit (core/segment.c load_seg), which every call of a
+     * handler from the code checks, even in a flag-liveness window */
+    unsigned flat_segs;
     /* blocks translated into the open window, their code published
      * (tb->native) when it is sealed; heat TB_PENDING meanwhile */
     struct { Tb *tb; const uint32_t *code; } pending[256];
@@ -46,6 +55,12 @@ typedef struct NativeState {
     const Tb *self;          /* the block being translated */
     const uint8_t *self_op0; /* and where its op 0's code starts */
     uint8_t *lean_imm[2], *lean_rel[2]; /* its lean sites (branch.c), NULL: none */
+    /* E386_PERF_MAP set: each block's code named by its guest address in
+     * perf's map of JIT code (/tmp/perf-PID.map), for perf report;
+     * E386_CODE_DUMP=FILE: each block's host address, guest address and
+     * code bytes in hex, a line each, for a disassembler
+     * (docs/performance.md "Profiling the native code") */
+    FILE *perf_map, *code_dump;
 } NativeState;
 typedef struct NativeSite NativeSite;
 enum { TB_PENDING = 0xffffffffu };
@@ -110,13 +125,17 @@ void native_resolve_sites(NativeState *ns);
  * ea_bi and op_ea's 32-bit forms; clobbers RCX (inline.c) */
 void native_emit_ea(struct Emit *e, const E386Op *op, int indexed);
 /* The start of an inline access through linear memory: a jump to
- * slow[(*n)++] (the handler's call) when segment seg is not flat, or
- * always when the code assumes no linear memory; else reg = lin.  A
+ * slow[(*n)++] (the handler's call) when segment seg is not flat (no
+ * test for one the code assumes flat: flat_segs), or always when the
+ * code assumes no linear memory; else reg = lin.  A
  * single host access needs no page-crossing test: the host faults on the
  * page the guest would, writing nothing (linmem.c's handler; the
  * instruction then runs again on the page map's path), and the
  * reservation's guard catches an access that wraps at 4 GiB (inline.c) */
 void native_emit_lin(struct Emit *e, const NativeState *ns, int seg, int reg, size_t *slow, int *n);
+/* ... of the stack (SS): native_emit_lin's, after a test that the stack
+ * is 32-bit where the code does not assume it (NativeState.flat_segs) */
+void native_emit_stack_lin(struct Emit *e, const NativeState *ns, int reg, size_t *slow, int *n);
 /* The host register holding lin while code runs (R14: callee-saved, the
  * shared entry loads it from cpu->mem.lfast, which is lin whenever code
  * runs); reg LIN_REG for native_emit_lin: no copy */

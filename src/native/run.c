@@ -1,5 +1,6 @@
 /* The native back end's dispatcher: run_chain with host code. */
 #include <stdlib.h>
+#include <unistd.h>
 #include "native/native_int.h"
 
 enum {
@@ -29,6 +30,30 @@ static void publish(E386Cpu *cpu, NativeState *ns)
     ns->pending_hits = 0;
 }
 
+/* the data segments new code may assume flat (NativeState.flat_segs) */
+static unsigned code_flat_segs(const E386Cpu *cpu)
+{
+    static const int segs[] = { SEG_ES, SEG_SS, SEG_DS };
+    unsigned m = 0;
+    for (size_t k = 0; k < sizeof segs / sizeof segs[0]; k++)
+        if (seg_flat32(cpu, segs[k]))
+            m |= 1u << segs[k];
+    return m;
+}
+
+/* the code's assumptions hold: lfast is its lin and its segments are flat */
+static int code_ok(const E386Cpu *cpu, const NativeState *ns)
+{
+    if (!ns->lin)
+        return 1; /* no inline access: nothing assumed */
+    if (cpu->mem.lfast != ns->lin)
+        return 0;
+    for (int s = 0; s < 6; s++)
+        if ((ns->flat_segs >> s & 1) && !seg_flat32(cpu, s))
+            return 0;
+    return 1;
+}
+
 /* the linear memory new code may assume (native_int.h: NativeState.lin) */
 static const uint8_t *code_lin(const E386Cpu *cpu)
 {
@@ -49,6 +74,17 @@ static NativeState *state(E386Cpu *cpu)
         return NULL;
     }
     ns->lin = code_lin(cpu);
+    ns->flat_segs = code_flat_segs(cpu);
+    if (getenv("E386_PERF_MAP")) { /* perf's convention for JIT code; the file may exist */
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/perf-%ld.map", (long)getpid());
+        ns->perf_map = fopen(path, "a");
+        if (ns->perf_map) /* a guest's exit may not flush */
+            setvbuf(ns->perf_map, NULL, _IOLBF, 0);
+    }
+    const char *dump = getenv("E386_CODE_DUMP");
+    if (dump && *dump && (ns->code_dump = fopen(dump, "a"))) /* threads share it */
+        setvbuf(ns->code_dump, NULL, _IOLBF, 0);
     cpu->native = ns;
     return ns;
 }
@@ -98,6 +134,7 @@ void native_run_chain(E386Cpu *cpu, const E386Op *op)
         ns->nsites = 0;
         ns->nblocks = 0;
         ns->lin = code_lin(cpu);
+        ns->flat_segs = code_flat_segs(cpu);
     }
     /* The code's inline accesses go to ns->lin without a test: none runs
      * while lfast is not it (the one instruction of a linear-memory retry,
@@ -105,9 +142,9 @@ void native_run_chain(E386Cpu *cpu, const E386Op *op)
      * Within a run lfast changes only by a fault (which leaves the run)
      * or a loosening in linear memory's fault handler, which requests an
      * exit (mem_linear_fault). */
-    int runs_code = ns && (!ns->lin || cpu->mem.lfast == ns->lin);
     for (;;) {
-        const uint8_t *code = runs_code ? code_for(cpu, ns, op) : NULL;
+        /* (a handler run here may have loaded a segment: tested each time) */
+        const uint8_t *code = ns && code_ok(cpu, ns) ? code_for(cpu, ns, op) : NULL;
         const E386Op *next;
         if (code) {
             next = ns->enter(cpu, code); /* sets cpu->cur to the last op it ran */
@@ -143,6 +180,10 @@ void native_free(E386Cpu *cpu)
     if (!ns)
         return;
     codebuf_free(ns->buf);
+    if (ns->perf_map)
+        fclose(ns->perf_map);
+    if (ns->code_dump)
+        fclose(ns->code_dump);
     free(ns->blocks);
     free(ns);
     cpu->native = NULL;

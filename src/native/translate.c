@@ -91,10 +91,13 @@ static void emit_dispatch(Emit *e, size_t out[DISPATCH_OUTS])
  * the host's instruction cache holds, not the handlers').  cpu->cur =
  * op; the handler's call (the stack realigned for it; R13 keeps op: it
  * is callee-saved, and nothing else of the blocks uses it); when it
- * returned op + 1 [and no exit is requested: run_chain's check] return
- * into the block, else drop the return address and take the shared exit
- * with what it returned. */
-static void emit_call_next(Emit *e, const uint8_t *exit, int exit_check)
+ * returned op + 1 and no exit is requested return into the block, else
+ * drop the return address and take the shared exit with what it
+ * returned.  An op in a flag-liveness window leaves too: the dispatcher
+ * goes on with the next op there (run_chain's exit check skips it), and
+ * a segment load that breaks the code's assumption (NativeState
+ * .flat_segs) must leave before the next access. */
+static void emit_call_next(Emit *e, const uint8_t *exit)
 {
     x_store64(e, CPU_REG, CUR_OFF, X_RSI);
     x_mov_rr64(e, X_R13, X_RSI);
@@ -115,10 +118,8 @@ static void emit_call_next(Emit *e, const uint8_t *exit, int exit_check)
     size_t out[2];
     int n = 0;
     out[n++] = x_jcc(e, X_NE);
-    if (exit_check) {
-        x_cmp_m32_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
-        out[n++] = x_jcc(e, X_NE);
-    }
+    x_cmp_m32_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
+    out[n++] = x_jcc(e, X_NE);
     x_ret(e);
     for (int k = 0; k < n; k++)
         x_patch(e, out[k], e->p);
@@ -154,9 +155,7 @@ int native_emit_stubs(NativeState *ns)
     x_pop(&e, X_RBX);
     x_ret(&e);
     size_t call_at = x_len(&e);
-    emit_call_next(&e, p + exit_at, 1);
-    size_t inexact_at = x_len(&e);
-    emit_call_next(&e, p + exit_at, 0);
+    emit_call_next(&e, p + exit_at);
     size_t follow_at = x_len(&e);
     ns->exit = p + exit_at; /* the follow's jumps to it */
     native_emit_follow_stub(&e, ns);
@@ -169,7 +168,6 @@ int native_emit_stubs(NativeState *ns)
     memcpy(&ns->enter, &entry, sizeof entry);
     ns->exit = p + exit_at;
     ns->call_next = p + call_at;
-    ns->call_next_inexact = p + inexact_at;
     ns->follow = p + follow_at;
     return 0;
 }
@@ -234,7 +232,7 @@ void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
     int push, n = stack_run_length(op->fn, &push);
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
     if (i + 1 < tb->nops && n <= 1) { /* the shared call: on here after op, or out */
-        x_call(e, (uintptr_t)(op->fx & FX_INEXACT ? ns->call_next_inexact : ns->call_next));
+        x_call(e, (uintptr_t)ns->call_next);
         return;
     }
     x_store64(e, CPU_REG, CUR_OFF, X_RSI);
@@ -323,5 +321,13 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     memcpy(p, off, (size_t)(tb->nops + LEAN_WORDS) * 4);
     codebuf_commit(ns->buf, p, x_len(&e));
     ns->blocks[ns->nblocks++] = (struct NativeBlock){ .code = p, .tb = tb };
+    if (ns->perf_map)
+        fprintf(ns->perf_map, "%lx %zx e386:%08x\n", (unsigned long)(uintptr_t)p, x_len(&e), (unsigned)tb->pc);
+    if (ns->code_dump) { /* the code as translated (the sites are patched later) */
+        fprintf(ns->code_dump, "%lx %08x ", (unsigned long)(uintptr_t)p, (unsigned)tb->pc);
+        for (size_t k = 0; k < x_len(&e); k++)
+            fprintf(ns->code_dump, "%02x", p[k]);
+        fputc('\n', ns->code_dump);
+    }
     return (const uint32_t *)p; /* executable once the window is sealed */
 }

@@ -200,6 +200,15 @@ void x_store_idx(Emit *e, int size, int base, int index, int src)
     mem_idx(e, size == 1 ? 0x88 : 0x89, src, base, index);
 }
 
+void x_store_idx_imm(Emit *e, int size, int base, int index, uint32_t imm)
+{
+    mem_idx(e, size == 1 ? 0xc6 : 0xc7, 0, base, index); /* C6 /0 ib, C7 /0 id */
+    if (size == 1)
+        x_byte(e, imm & 0xff);
+    else
+        x_u32(e, imm);
+}
+
 void x_store8(Emit *e, int base, int32_t disp, int src) { mem_op(e, 0, 0x88, src, base, disp); }
 
 void x_movzx16_load(Emit *e, int dst, int base, int32_t disp)
@@ -317,6 +326,22 @@ void x_add_m64_imm8(Emit *e, int base, int32_t disp, int8_t imm)
 {
     mem_op(e, 1, 0x83, 0, base, disp);
     x_byte(e, (uint8_t)imm);
+}
+
+void x_alu_mr32(Emit *e, int op, int base, int32_t disp, int src)
+{
+    mem_op(e, 0, (unsigned)op << 3 | 1u, src, base, disp); /* 01 /r, 09 /r, ... */
+}
+
+void x_alu_mi32(Emit *e, int op, int base, int32_t disp, uint32_t imm)
+{
+    int8_t imm8 = (int8_t)(uint8_t)imm;
+    int short_form = (uint32_t)(int32_t)imm8 == imm; /* 83 /op ib: sign-extended */
+    mem_op(e, 0, short_form ? 0x83 : 0x81, op, base, disp);
+    if (short_form)
+        x_byte(e, (uint8_t)imm8);
+    else
+        x_u32(e, imm);
 }
 
 void x_add_m32_imm8(Emit *e, int base, int32_t disp, int8_t imm)

@@ -68,6 +68,9 @@ void x_add_rr64(Emit *e, int dst, int src);
 /* 32-bit ALU dst op= src for op 0..7 (ADD OR ADC SBB AND SUB XOR CMP) */
 void x_alu_rr32(Emit *e, int op, int dst, int src);
 void x_alu_ri32(Emit *e, int op, int dst, uint32_t imm);
+/* ... and [base + disp] op= src or imm (32-bit), for results whose flags are dead */
+void x_alu_mr32(Emit *e, int op, int base, int32_t disp, int src);
+void x_alu_mi32(Emit *e, int op, int base, int32_t disp, uint32_t imm);
 /* dst = base + (index << scale) + disp mod 2^32; base -1: none; the
  * registers below R8, base not RBP */
 void x_lea32(Emit *e, int dst, int base, int index, int scale, int32_t disp);
@@ -83,6 +86,7 @@ void x_test_m32_imm(Emit *e, int base, int32_t disp, uint32_t imm);
 /* loads and stores of 1, 2 or 4 bytes at [base + index] (loads zero-extend) */
 void x_load_idx(Emit *e, int size, int dst, int base, int index);
 void x_store_idx(Emit *e, int size, int base, int index, int src);
+void x_store_idx_imm(Emit *e, int size, int base, int index, uint32_t imm); /* size 1 or 4 */
 void x_store8(Emit *e, int base, int32_t disp, int src); /* src: RAX, RCX, RDX or RBX's low byte */
 void x_call(Emit *e, uintptr_t target);            /* clobbers RAX when far */
 void x_jmp_reg(Emit *e, int r);

@@ -652,6 +652,8 @@ typedef struct Hand {
 /* the byte every test page starts with at offset i (page number p in the list) */
 static uint8_t fill_byte(uint32_t i, int p) { return (uint8_t)(i * 7 + (uint32_t)p * 13 + 1); }
 
+enum { HAND_SEG_BASE = 0x1000 };
+
 static void hand_run(int accel, const uint32_t *pages, int npages, const Code *code, uint32_t at, Hand *h)
 {
     E386Cpu *cpu = e386_cpu_new();
@@ -665,6 +667,13 @@ static void hand_run(int accel, const uint32_t *pages, int npages, const Code *c
             fill[i] = fill_byte(i, p);
         ck_assert_int_eq(e386_mem_write(cpu, pages[p], fill, sizeof fill), 0);
     }
+    /* LDT 0: a data segment of base HAND_SEG_BASE (selector 7), for a
+     * program that loads a segment that is not flat; LDT 1: a flat one
+     * (selector 0xf); LDT 2 below */
+    ck_assert_int_eq(e386_ldt_set(cpu, 0, (HAND_SEG_BASE & 0xffff) << 16 | 0xffff,
+                                  (HAND_SEG_BASE >> 16 & 0xff) | (HAND_SEG_BASE & 0xff000000u) | 0x00cff200u), 0);
+    ck_assert_int_eq(e386_ldt_set(cpu, 1, 0x0000ffffu, 0x00cff200u), 0);
+    ck_assert_int_eq(e386_ldt_set(cpu, 2, 0x0000ffffu, 0x008ff200u), 0); /* flat, B = 0: a 16-bit stack (0x17) */
     uint32_t code_at = pages[npages - 1]; /* the last page holds the code */
     ck_assert_int_eq(e386_mem_write(cpu, code_at, code->b, (size_t)code->n), 0);
     for (int r = 0; r < 8; r++)
@@ -789,6 +798,69 @@ START_TEST(test_native_page_crossing_store_into_code_is_seen)
 }
 END_TEST
 
+/* A block that loads DS with a segment that is not flat (base 0x1000)
+ * and reads through it (MOV, inline), in a flag-liveness window (ADD's
+ * flags dead until SUB), then pops the flat DS back and reads again, 300 times: the
+ * code made its DS accesses without testing the segment (assumed flat),
+ * so the load must leave the code, even in the window, and the
+ * dispatcher must interpret until DS is flat again.  EAX sums both
+ * reads: [D + 0x1000] and [D]. */
+START_TEST(test_native_nonflat_ds_load_leaves_the_code)
+{
+    if (!has_native_linear("native_nonflat_ds_load_leaves_the_code"))
+        return;
+    enum { D = 0x40000, C = 0x50000 };
+    const uint32_t pages[] = { D, D + HAND_SEG_BASE, C };
+    Code code = { .n = 0 };
+    put_hex(&code, "b9"); put32(&code, 300);       /* mov ecx, 300 */
+    put_hex(&code, "bb"); put32(&code, D);         /* mov ebx, D */
+    put_hex(&code, "bc"); put32(&code, D + 0x800); /* mov esp, D + 0x800: no push into the code's page */
+    put_hex(&code, "66 ba 0f 00 8e da");           /* mov dx, 0xf; mov ds, dx: flat, a selector POP takes */
+    put_hex(&code, "1e 66 ba 07 00 83 c6 01 8e da"); /* top: push ds; mov dx, 7; add esi, 1; mov ds, dx */
+    put_hex(&code, "83 ef 01 8b 13 01 d0");        /* sub edi, 1; mov edx, [ebx]; add eax, edx */
+    put_hex(&code, "1f 8b 13 01 d0");              /* pop ds; mov edx, [ebx]; add eax, edx */
+    put_hex(&code, "49 75 e7 cc");                 /* dec ecx; jnz top; int3 */
+    Hand h;
+    hand_twins(pages, 3, &code, D, &h);
+    ck_assert_int_eq(h.r, E386_EXIT_INTERRUPT);
+    ck_assert_int_eq(h.x.vector, 3);
+    uint8_t lo[4], hi[4];
+    for (int k = 0; k < 4; k++) {
+        lo[k] = fill_byte((uint32_t)k, 0);
+        hi[k] = fill_byte((uint32_t)k, 1);
+    }
+    ck_assert_uint_eq(h.regs[E386_EAX], 300u * (ld_le(lo, 4) + ld_le(hi, 4)));
+    ck_assert_uint_eq(h.regs[E386_ESI], 300);
+}
+END_TEST
+
+/* The same for SS: a loop that loads SS with a flat segment whose B bit
+ * is clear (a 16-bit stack: SP, not ESP), pushes EAX and pops ESI, and loads
+ * the flat 32-bit SS back, 300 times.  The code's pushes assume a 32-bit
+ * stack (no test of the B bit): they must not run while SS is 16-bit.
+ * The push goes to SP 0x7fc (page 0), not ESP 0x107fc. */
+START_TEST(test_native_16bit_ss_load_leaves_the_code)
+{
+    if (!has_native_linear("native_16bit_ss_load_leaves_the_code"))
+        return;
+    enum { C = 0x50000 };
+    const uint32_t pages[] = { 0, 0x10000, C };
+    Code code = { .n = 0 };
+    put_hex(&code, "b9"); put32(&code, 300);        /* mov ecx, 300 */
+    put_hex(&code, "bc"); put32(&code, 0x10800);    /* mov esp, 0x10800 */
+    put_hex(&code, "b8"); put32(&code, 0x11223344); /* mov eax, 0x11223344 */
+    put_hex(&code, "66 ba 17 00 8e d2 50 5e 40");   /* top: mov dx, 0x17; mov ss, dx; push eax; pop esi; inc eax */
+    put_hex(&code, "66 ba 0f 00 8e d2 49 75 ee cc"); /* mov dx, 0xf; mov ss, dx; dec ecx; jnz top; int3 */
+    Hand h;
+    hand_twins(pages, 3, &code, 0x7fc, &h);
+    ck_assert_int_eq(h.r, E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(h.regs[E386_EAX], 0x11223344u + 300);
+    ck_assert_uint_eq(h.regs[E386_ESI], 0x11223344u + 299);
+    ck_assert_uint_eq(h.regs[E386_ESP], 0x10800);
+    ck_assert_uint_eq(ld_le(h.peek, 4), 0x11223344u + 299);
+}
+END_TEST
+
 /* Dword accesses at 0xfffffffd and 0xfffffffe wrap to address 0, as on
  * the guest's CPU: a load sums the wrapped bytes, a store writes them,
  * and with page 0 unmapped the load faults with CR2 0. */
@@ -890,6 +962,8 @@ int main(void)
     tcase_add_test(t, test_native_page_crossing_access_faults_at_the_second_page);
     tcase_add_test(t, test_native_page_crossing_store_into_code_is_seen);
     tcase_add_test(t, test_native_access_wraps_at_4gib);
+    tcase_add_test(t, test_native_nonflat_ds_load_leaves_the_code);
+    tcase_add_test(t, test_native_16bit_ss_load_leaves_the_code);
 #ifdef E386_NATIVE_BUILT
     tcase_add_test(t, test_codebuf_blocks_stay_aligned_across_windows);
 #endif
