@@ -123,8 +123,9 @@ int e386_set_accel(E386Cpu *cpu, int accel);
 int e386_get_accel(const E386Cpu *cpu);
 int e386_accel_parse(const char *name); /* "native", "interp": E386_ACCEL_*, else -1 */
 
-/* Run until the budget of guest instructions is spent (0 = unlimited), an
- * exception, an unhandled interrupt, or a stop request. */
+/* Run until the budget of guest instructions is spent (0 = unlimited: at
+ * most 2^62, as is any larger budget), an exception, an unhandled
+ * interrupt, or a stop request. */
 int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *exit);
 void e386_stop(E386Cpu *cpu); /* safe to call from a hook or signal handler */
 void e386_set_int_hook(E386Cpu *cpu, e386_int_hook hook, void *opaque);

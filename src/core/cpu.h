@@ -38,6 +38,9 @@ enum {
 enum { EX_DE = 0, EX_DB = 1, EX_BP = 3, EX_OF = 4, EX_BR = 5, EX_UD = 6, EX_NM = 7,
        EX_DF = 8, EX_TS = 10, EX_NP = 11, EX_SS = 12, EX_GP = 13, EX_PF = 14, EX_MF = 16 };
 
+/* a run's largest budget of instructions (e386_run) */
+#define RUN_BUDGET_MAX (UINT64_C(1) << 62)
+
 /* ---- segments ---- */
 enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_NONE = 7 };
 
@@ -262,7 +265,7 @@ struct E386Cpu {
     void *int_hook_opaque;
     e386_debug_fn debug_hook;   /* the debugger's per-instruction check (NULL: off) */
     void *debug_opaque;
-    uint64_t icount, budget_end;
+    uint64_t icount, budget_end; /* budget_end - icount <= RUN_BUDGET_MAX at e386_run's start */
     uint64_t tsc_offset;
     e386_stats stats;
 

@@ -573,7 +573,10 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
     E386Cpu *outer = linmem_enter(cpu); /* host faults in the reservation are this CPU's */
     jmp_buf jb, *saved = cpu->jmp;
     cpu->jmp = &jb;
-    cpu->budget_end = max_insns ? cpu->icount + max_insns : UINT64_MAX;
+    /* at most 2^62 instructions a run (0: that many, "no limit"): the
+     * native back end counts the rest down in a signed register
+     * (native_int.h LEFT_REG), and icount + the budget never wraps */
+    cpu->budget_end = cpu->icount + (max_insns && max_insns < RUN_BUDGET_MAX ? max_insns : RUN_BUDGET_MAX);
     cpu->last_tb = NULL;
     cpu->cur = NULL;
     cpu->cur_tb = NULL;

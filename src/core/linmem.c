@@ -49,10 +49,9 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
         const ucontext_t *uc = ucv;
         int write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
         uint64_t lin = a - (uintptr_t)cpu->mem.lbase;
-        /* the native back end's inline accesses leave cpu->cur to this */
-        const E386Op *op = native_op_at(cpu, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
-        if (op)
-            cpu->cur = op;
+        /* the native back end's inline accesses leave cpu->cur and
+         * cpu->icount to this */
+        native_host_fault(cpu, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP], (uint64_t)uc->uc_mcontext.gregs[REG_R15]);
         if (lin >= GUEST_SPAN) /* an access that wraps at 4 GiB */
             mem_linear_wrap_fault(cpu, write);
         mem_linear_fault(cpu, (uint32_t)lin, write); /* or longjmp */

@@ -181,14 +181,13 @@ void native_emit_chain_exit(Emit *e, NativeState *ns, const Tb *tb, const E386Op
 }
 
 /* jump_direct's conditions to follow a link: no exit request (else
- * out[0]) and budget left (else out[1]); RDX = cpu->icount */
+ * out[0]) and budget left (else out[1]: icount < budget_end, R15 > 0) */
 static void emit_may_follow(Emit *e, size_t out[2])
 {
     x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
     out[0] = x_jcc(e, X_NE);
-    x_load64(e, X_RDX, X_RBX, OFF(icount));
-    x_cmp_rm64(e, X_RDX, X_RBX, OFF(budget_end));
-    out[1] = x_jcc(e, X_AE);
+    x_test_rr64(e, LEFT_REG, LEFT_REG);
+    out[1] = x_jcc(e, X_LE);
 }
 
 /* What a lean site's successor is before it has one: never valid */
@@ -215,8 +214,7 @@ void native_emit_lean_site(Emit *e, NativeState *ns, const Tb *tb, int slot)
     miss[0] = x_jcc(e, X_E);
     emit_may_follow(e, miss + 1);
     x_movzx16_load(e, X_RDI, X_RSI, (int32_t)offsetof(Tb, ninsns));
-    x_add_rr64(e, X_RDX, X_RDI);
-    x_store64(e, X_RBX, OFF(icount), X_RDX);
+    x_sub_rr64(e, LEFT_REG, X_RDI); /* icount += ninsns */
     x_store64(e, X_RBX, OFF(cur_tb), X_RSI);
     x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
     size_t jmp = x_jmp(e);
@@ -285,15 +283,14 @@ void native_emit_follow_stub(Emit *e, NativeState *ns)
     x_load64(e, X_RSI, X_RCX, (int32_t)offsetof(TbLink, tb));
     x_store64(e, X_RBX, OFF(cur_tb), X_RSI);
     x_load32(e, X_RDI, X_RCX, (int32_t)offsetof(TbLink, ninsns));
-    x_add_rr64(e, X_RDX, X_RDI);
-    x_store64(e, X_RBX, OFF(icount), X_RDX);
+    x_sub_rr64(e, LEFT_REG, X_RDI); /* icount += ninsns */
     x_store64(e, X_RBX, OFF(link_from), X_RCX);
     x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
     const E386Op *(*resolve)(E386Cpu *, const Tb *, int) = native_lean_resolve;
     x_mov_rr64(e, X_RDI, X_RBX);
     x_mov_rr64(e, X_RSI, X_R13);
     x_mov_rr64(e, X_RDX, X_R12);
-    x_call(e, fn_addr(&resolve, sizeof resolve)); /* RAX: the link's ops again */
+    native_call_out(e, fn_addr(&resolve, sizeof resolve)); /* RAX: the link's ops again */
     x_patch(e, x_jmp(e), ns->exit);
     for (int k = 0; k < 3; k++)
         x_patch(e, slow[k], e->p);
@@ -301,7 +298,7 @@ void native_emit_follow_stub(Emit *e, NativeState *ns)
     x_mov_rr64(e, X_RDI, X_RBX);
     x_load32(e, X_RSI, X_RBX, OFF(eip));
     x_mov_rr64(e, X_RDX, X_R12);
-    x_call(e, fn_addr(&slow_fn, sizeof slow_fn));
+    native_call_out(e, fn_addr(&slow_fn, sizeof slow_fn));
     x_patch(e, x_jmp(e), ns->exit);
 }
 
@@ -322,7 +319,7 @@ void native_emit_follow(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op
         x_patch(e, handler[k], e->p);
     store_cur(e, op); /* RSI too */
     x_mov_rr64(e, X_RDI, X_RBX);
-    x_call(e, fn_addr(&op->fn, sizeof op->fn));
+    native_call_out(e, fn_addr(&op->fn, sizeof op->fn));
     x_patch(e, x_jmp(e), ns->exit);
 }
 
@@ -398,7 +395,7 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
     if (c2 == 5) { /* parity: the handler */
         store_cur(e, op); /* RSI too */
         x_mov_rr64(e, X_RDI, X_RBX);
-        x_call(e, fn_addr(&op->fn, sizeof op->fn));
+        native_call_out(e, fn_addr(&op->fn, sizeof op->fn));
         native_emit_chain_exit(e, ns, tb, op);
         return;
     }

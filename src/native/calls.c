@@ -86,9 +86,8 @@ static void emit_via(Emit *e, const Tb *tb, int ras, const E386Op *(*miss)(E386C
     int n = 0;
     x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
     out[n++] = x_jcc(e, X_NE);
-    x_load64(e, X_RDI, X_RBX, OFF(icount));
-    x_cmp_rm64(e, X_RDI, X_RBX, OFF(budget_end));
-    out[n++] = x_jcc(e, X_AE);
+    x_test_rr64(e, LEFT_REG, LEFT_REG); /* icount < budget_end */
+    out[n++] = x_jcc(e, X_LE);
     x_cmp_m32_imm8(e, X_RBX, OFF(log_mask), 0);
     out[n++] = x_jcc(e, X_NE);
     x_test_m32_imm(e, X_RBX, OFF(eflags), F_RF);
@@ -129,9 +128,7 @@ static void emit_via(Emit *e, const Tb *tb, int ras, const E386Op *(*miss)(E386C
     x_load64(e, X_RDX, X_RCX, LINK1_OFF(tb));
     x_store64(e, X_RBX, OFF(cur_tb), X_RDX);
     x_load32(e, X_RDX, X_RCX, LINK1_OFF(ninsns));
-    x_load64(e, X_RDI, X_RBX, OFF(icount));
-    x_add_rr64(e, X_RDI, X_RDX);
-    x_store64(e, X_RBX, OFF(icount), X_RDI);
+    x_sub_rr64(e, LEFT_REG, X_RDX); /* icount += ninsns */
     x_mov_ri32(e, X_RDX, (uint32_t)(offsetof(Tb, link) + sizeof(TbLink)));
     x_add_rr64(e, X_RDX, X_RCX);
     x_store64(e, X_RBX, OFF(link_from), X_RDX);
@@ -140,7 +137,7 @@ static void emit_via(Emit *e, const Tb *tb, int ras, const E386Op *(*miss)(E386C
     for (int k = 0; k < n; k++)
         x_patch(e, out[k], e->p);
     x_mov_rr64(e, X_RDI, X_RBX);
-    x_call(e, fn_addr(&miss, sizeof miss));
+    native_call_out(e, fn_addr(&miss, sizeof miss));
 }
 
 /* the handler's call (nothing changed yet): slow[] lead here */
@@ -150,7 +147,7 @@ static void emit_handler(Emit *e, const E386Op *op, size_t *slow, int nslow)
         x_patch(e, slow[k], e->p);
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
     x_mov_rr64(e, X_RDI, X_RBX);
-    x_call(e, fn_addr(&op->fn, sizeof op->fn));
+    native_call_out(e, fn_addr(&op->fn, sizeof op->fn));
 }
 
 /* RET and RET imm16 (op_ret, ret_slow's fast case) */

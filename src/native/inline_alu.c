@@ -133,7 +133,7 @@ static void call_carry(Emit *e)
     uintptr_t fn;
     int (*carry)(E386Cpu *) = cc_carry;
     memcpy(&fn, &carry, sizeof fn);
-    x_call(e, fn);
+    x_call(e, fn); /* reads the lazy flags only: cpu->icount may stay stale (LEFT_REG) */
     rr(e, 0x89, X_RAX, X_R12); /* mov r12d, eax */
 }
 
@@ -451,7 +451,7 @@ static int emit_setcc(Emit *e, NativeState *ns, const Tb *tb, int i)
     uintptr_t fn;
     int (*cond)(E386Cpu *, int) = cc_cond_slow;
     memcpy(&fn, &cond, sizeof fn);
-    x_call(e, fn);
+    x_call(e, fn); /* as call_carry's */
     rr(e, 0x89, X_RAX, X_R12); /* mov r12d, eax */
     x_patch(e, have[0], e->p);
     x_patch(e, have[1], e->p);

@@ -20,12 +20,18 @@ void native_free(E386Cpu *cpu);
  * accesses do not store cpu->cur: linear memory's fault handler asks
  * this.  Async-signal-safe: a binary search, nothing allocated. */
 const E386Op *native_op_at(const E386Cpu *cpu, uintptr_t pc);
+/* A host fault at pc in the code, r15 its R15: cpu->cur = the op
+ * (native_op_at) and cpu->icount the count the code keeps in R15
+ * (native_int.h LEFT_REG); nothing if pc is not in a block's code.
+ * Async-signal-safe. */
+void native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15);
 #else
 #define E386_HAVE_NATIVE 0
 static inline void native_run_chain(E386Cpu *cpu, const E386Op *op) { (void)cpu, (void)op; }
 static inline void native_flush(E386Cpu *cpu) { (void)cpu; }
 static inline void native_free(E386Cpu *cpu) { (void)cpu; }
 static inline const E386Op *native_op_at(const E386Cpu *cpu, uintptr_t pc) { (void)cpu, (void)pc; return NULL; }
+static inline void native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15) { (void)cpu, (void)pc, (void)r15; }
 #endif
 /* the mode a new CPU starts in: E386_ACCEL from the environment, else
  * native where built and not under Valgrind */

@@ -136,6 +136,21 @@ void native_emit_lin(struct Emit *e, const NativeState *ns, int seg, int reg, si
 /* ... of the stack (SS): native_emit_lin's, after a test that the stack
  * is 32-bit where the code does not assume it (NativeState.flat_segs) */
 void native_emit_stack_lin(struct Emit *e, const NativeState *ns, int reg, size_t *slow, int *n);
+/* The host register holding the instructions left in the run's budget
+ * while code runs: cpu->budget_end - cpu->icount (R15: callee-saved).
+ * The block ends count down in it (native_emit_lean_site and the other
+ * followings of a link); cpu->icount in memory is stale meanwhile and
+ * made true (native_icount_out) before every call out of the code that
+ * may read or change it and at the shared exit, and read back
+ * (native_icount_in) after such a call; a host fault in the code takes
+ * it from the fault's context (native_host_fault).  A countdown in a
+ * register: no load, compare and store of memory per block, and no
+ * chain of stores and loads of one address from block to block. */
+enum { LEFT_REG = 15 };
+void native_icount_out(struct Emit *e, int scratch); /* icount = budget_end - R15 */
+void native_icount_in(struct Emit *e);                /* R15 = budget_end - icount */
+/* a call out of the code: icount made true, the call, R15 read back (RAX clobbered) */
+void native_call_out(struct Emit *e, uintptr_t target);
 /* The host register holding lin while code runs (R14: callee-saved, the
  * shared entry loads it from cpu->mem.lfast, which is lin whenever code
  * runs); reg LIN_REG for native_emit_lin: no copy */

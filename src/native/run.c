@@ -189,6 +189,15 @@ void native_free(E386Cpu *cpu)
     cpu->native = NULL;
 }
 
+void native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15)
+{
+    const E386Op *op = native_op_at(cpu, pc);
+    if (op) {
+        cpu->cur = op;
+        cpu->icount = cpu->budget_end - r15;
+    }
+}
+
 /* The block holding pc is the last that starts at or below it (blocks
  * fill the buffer upwards); the op, the last whose code starts at or
  * below it (a block's ops are emitted in order; its cold code and block

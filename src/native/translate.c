@@ -42,7 +42,7 @@ enum {
  * are: branch.c): an invalidated block's code cannot run, and code from
  * before a flush is only reached through the blocks of before the flush,
  * within the run that flushed (codebuf.h). */
-enum { STUB_BYTES = 512, DISPATCH_OUTS = 5 };
+enum { STUB_BYTES = 768, DISPATCH_OUTS = 5 };
 
 /* The exit's checks and jump, RAX the op to go on with; out[] are the
  * jumps to take for "return to the dispatcher", for the caller to patch.
@@ -102,6 +102,7 @@ static void emit_call_next(Emit *e, const uint8_t *exit)
     x_store64(e, CPU_REG, CUR_OFF, X_RSI);
     x_mov_rr64(e, X_R13, X_RSI);
     x_mov_rr64(e, X_RDI, CPU_REG);
+    native_icount_out(e, X_RAX);
     static const uint8_t sub8[] = { 0x48, 0x83, 0xec, 0x08 }, add8[] = { 0x48, 0x83, 0xc4, 0x08 },
                          call_rsi[] = { 0xff, 0x16 }, lea_r13[] = { 0x49, 0x8d, 0x4d }; /* lea rcx, [r13 + d8] */
     for (size_t k = 0; k < sizeof sub8; k++)
@@ -110,6 +111,7 @@ static void emit_call_next(Emit *e, const uint8_t *exit)
         x_byte(e, call_rsi[k]);
     for (size_t k = 0; k < sizeof add8; k++)
         x_byte(e, add8[k]);
+    native_icount_in(e);
     _Static_assert(offsetof(E386Op, fn) == 0 && sizeof(E386Op) < 128, "call [rsi], lea's disp8");
     for (size_t k = 0; k < sizeof lea_r13; k++)
         x_byte(e, lea_r13[k]);
@@ -128,6 +130,26 @@ static void emit_call_next(Emit *e, const uint8_t *exit)
     x_patch(e, x_jmp(e), exit);
 }
 
+void native_icount_out(Emit *e, int scratch)
+{
+    x_load64(e, scratch, CPU_REG, (int32_t)offsetof(E386Cpu, budget_end));
+    x_sub_rr64(e, scratch, LEFT_REG);
+    x_store64(e, CPU_REG, (int32_t)offsetof(E386Cpu, icount), scratch);
+}
+
+void native_icount_in(Emit *e)
+{
+    x_load64(e, LEFT_REG, CPU_REG, (int32_t)offsetof(E386Cpu, budget_end));
+    x_sub_rm64(e, LEFT_REG, CPU_REG, (int32_t)offsetof(E386Cpu, icount));
+}
+
+void native_call_out(Emit *e, uintptr_t target)
+{
+    native_icount_out(e, X_RAX);
+    x_call(e, target);
+    native_icount_in(e);
+}
+
 int native_emit_stubs(NativeState *ns)
 {
     uint8_t *p = codebuf_begin(ns->buf, STUB_BYTES);
@@ -139,15 +161,17 @@ int native_emit_stubs(NativeState *ns)
     x_push(&e, X_R12);
     x_push(&e, X_R13);
     x_push(&e, X_R14);
-    x_push(&e, X_R15); /* unused: five pushes keep the calls' alignment */
+    x_push(&e, X_R15); /* five pushes keep the calls' alignment */
     x_mov_rr64(&e, CPU_REG, X_RDI);
     x_load64(&e, LIN_REG, CPU_REG, (int32_t)offsetof(E386Cpu, mem.lfast));
+    native_icount_in(&e);
     x_jmp_reg(&e, X_RSI);
     size_t exit_at = x_len(&e);
     size_t out[DISPATCH_OUTS];
     emit_dispatch(&e, out);
     for (int k = 0; k < DISPATCH_OUTS; k++)
         x_patch(&e, out[k], e.p);
+    native_icount_out(&e, X_RDX); /* RAX is the op to go on with */
     x_pop(&e, X_R15);
     x_pop(&e, X_R14);
     x_pop(&e, X_R13);
@@ -239,7 +263,7 @@ void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
     x_mov_rr64(e, X_RDI, CPU_REG);
     uintptr_t fn;
     memcpy(&fn, &op->fn, sizeof fn);
-    x_call(e, fn);
+    native_call_out(e, fn);
     if (i + 1 == tb->nops) { /* the last op never continues in the block */
         native_emit_chain_exit(e, ns, tb, op);
         return;

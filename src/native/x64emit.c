@@ -124,6 +124,13 @@ void x_add_rr64(Emit *e, int dst, int src)
     modrm_rr(e, src, dst);
 }
 
+void x_sub_rr64(Emit *e, int dst, int src)
+{
+    rex(e, 1, src, dst);
+    x_byte(e, 0x29);
+    modrm_rr(e, src, dst);
+}
+
 void x_alu_rr32(Emit *e, int op, int dst, int src)
 {
     rex(e, 0, src, dst);

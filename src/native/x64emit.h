@@ -65,6 +65,7 @@ void x_cmp_rm32(Emit *e, int r, int base, int32_t disp);
 void x_cmp_m32_imm(Emit *e, int base, int32_t disp, uint32_t imm);
 void x_test_rr64(Emit *e, int a, int b);
 void x_add_rr64(Emit *e, int dst, int src);
+void x_sub_rr64(Emit *e, int dst, int src);
 /* 32-bit ALU dst op= src for op 0..7 (ADD OR ADC SBB AND SUB XOR CMP) */
 void x_alu_rr32(Emit *e, int op, int dst, int src);
 void x_alu_ri32(Emit *e, int op, int dst, uint32_t imm);

@@ -51,6 +51,26 @@ START_TEST(test_budget)
 }
 END_TEST
 
+/* A budget so large that icount + budget wraps (UINT64_MAX, after some
+ * instructions ran) runs to the end as an unlimited one does: before
+ * the budget was capped at 2^62, the run's end wrapped below icount and
+ * e386_run returned at once with the budget "spent".  In both engines
+ * (the native back end counts the budget down in a signed register). */
+START_TEST(test_huge_budget_does_not_wrap)
+{
+    for (int accel = E386_ACCEL_INTERP; accel <= E386_ACCEL_NATIVE; accel++) {
+        E386Cpu *cpu = cpu_with_code(sum_loop, sizeof sum_loop);
+        e386_set_accel(cpu, accel); /* native falls back to the interpreter where it is not built */
+        e386_exit ex;
+        ck_assert_int_eq(e386_run(cpu, 10, &ex), E386_EXIT_INSN_LIMIT);
+        ck_assert_int_eq(e386_run(cpu, UINT64_MAX, &ex), E386_EXIT_INTERRUPT);
+        ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 500500);
+        ck_assert_uint_eq(e386_insn_count(cpu), 2 + 2 * 1000 + 1);
+        e386_cpu_free(cpu);
+    }
+}
+END_TEST
+
 /* inc eax; inc eax; mov [0x5000],eax (unmapped); inc eax */
 START_TEST(test_precise_page_fault)
 {
@@ -245,6 +265,7 @@ int main(void)
     TCase *tc = tcase_create("exec");
     tcase_add_test(tc, test_loop_and_chaining);
     tcase_add_test(tc, test_budget);
+    tcase_add_test(tc, test_huge_budget_does_not_wrap);
     tcase_add_test(tc, test_precise_page_fault);
     tcase_add_test(tc, test_precise_divide_error);
     tcase_add_test(tc, test_int_hook);
