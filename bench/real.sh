@@ -18,7 +18,8 @@
 #       -accel MODE (interp measures the portable engine on an x86-64 host)
 #   bash bench/real.sh --perf DIR [--quick] [--only a,b]: instead of timing,
 #       profile each workload once under emu386 with perf (cpu-clock) and
-#       print its top functions (DIR keeps the perf.data files)
+#       print its top functions (DIR keeps the perf.data files; the native
+#       back end's blocks show as e386:<guest address>, E386_PERF_MAP)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 EMU=$HERE/../build/emu386-user REPS=3 QUICK= ONLY= CACHE=${EMU386_BENCH_CACHE:-$HOME/.cache/emu386-bench}
@@ -150,7 +151,8 @@ if [ -n "$PERF" ]; then
     for w in $WORKLOADS; do
         wl "$w"
         prefix emu386
-        perf record -q -e cpu-clock -F 1999 -o "$PERF/$w.data" -- "${PFX[@]}" "${CMD[@]}" <"$STDIN" >/dev/null 2>"$PERF/$w.err" ||
+        # the native back end names its blocks' code e386:<guest address> for perf
+        E386_PERF_MAP=1 perf record -q -e cpu-clock -F 1999 -o "$PERF/$w.data" -- "${PFX[@]}" "${CMD[@]}" <"$STDIN" >/dev/null 2>"$PERF/$w.err" ||
             { echo "== $w: FAILED under emu386: $(tail -1 "$PERF/$w.err")"; continue; }
         echo "== $w"
         perf report -i "$PERF/$w.data" --no-children --sort symbol --stdio 2>/dev/null |

@@ -665,6 +665,12 @@ E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t t
     return jump_direct_slow(cpu, target, slot);
 }
 const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target);
+/* The jump cache (exec.c): direct-mapped, linear pc -> the block last
+ * found there, a hint checked like a hash hit; the native back end
+ * probes it inline (native/calls.c emit_via), with this hash */
+enum { JMP_CACHE = 1 << 14 };
+static inline uint32_t tb_jmp_hash(uint32_t pc) { return (pc ^ (pc >> 12)) & (JMP_CACHE - 1); }
+Tb *const *tb_jmp_cache(const E386Cpu *cpu); /* JMP_CACHE entries, for the CPU's lifetime */
 /* a near indirect transfer (RET, JMP/CALL r/m): may go straight on to the
  * target's block when the main loop would have nothing else to do */
 const E386Op *jump_near(E386Cpu *cpu, uint32_t target);

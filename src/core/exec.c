@@ -14,7 +14,6 @@ enum {
     TB_MAX_INSNS = 64,
     TB_HASH = 1 << 16,
     PAGE_HASH = 1 << 12,
-    JMP_CACHE = 1 << 14,  /* direct-mapped: linear pc -> the block last found there */
     POOL_TBS = 1 << 15,
     POOL_OPS = 1 << 19,   /* fixed budget: the cache is flushed whole when full */
 };
@@ -34,7 +33,9 @@ struct TbCache {
 
 static uint32_t tb_hash(uint32_t pc) { return (pc ^ (pc >> 16)) & (TB_HASH - 1); }
 static uint32_t page_hash(uint32_t page) { return page & (PAGE_HASH - 1); }
-static uint32_t jmp_hash(uint32_t pc) { return (pc ^ (pc >> 12)) & (JMP_CACHE - 1); }
+static uint32_t jmp_hash(uint32_t pc) { return tb_jmp_hash(pc); }
+
+Tb *const *tb_jmp_cache(const E386Cpu *cpu) { return cpu->tbc->jmp; }
 
 /* The cache is large and mostly untouched: an anonymous mapping is zero
  * by construction and only costs what is used (calloc would clear it all

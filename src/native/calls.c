@@ -75,15 +75,61 @@ static int stack_checks(Emit *e, const NativeState *ns, size_t *slow)
     return n;
 }
 
+/* The hint link missed (RSI the target, RDI the pc = target + cs_base):
+ * jmp_cache_find's probe of the jump cache and enter()'s stores, inline,
+ * then on to join (RAX the block's ops); a miss to out[(*n)++].  Unlike
+ * jump_via it does not re-link the hint to the block found: a hint only,
+ * and an indirect jump through a table (an interpreter's dispatch) would
+ * rewrite it at nearly every jump. */
+static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, int ras, const uint8_t *join,
+                                 size_t *out, int *n)
+{
+    x_mov_rr64(e, X_RAX, X_RDI); /* tb_jmp_hash(pc) (RDI zero-extended), times 8 */
+    x_shr_ri64(e, X_RAX, 12);
+    x_alu_rr32(e, 6, X_RAX, X_RDI);
+    x_alu_ri32(e, 4, X_RAX, JMP_CACHE - 1);
+    x_shl_ri32(e, X_RAX, 3);
+    x_mov_ri64(e, X_RDX, (uint64_t)(uintptr_t)ns->jmp_cache);
+    x_add_rr64(e, X_RDX, X_RAX);
+    x_load64(e, X_RDX, X_RDX, 0); /* the block, or NULL */
+    x_test_rr64(e, X_RDX, X_RDX);
+    out[(*n)++] = x_jcc(e, X_E);
+    x_cmp_m8_imm8(e, X_RDX, TB_OFF(valid), 0);
+    out[(*n)++] = x_jcc(e, X_E);
+    x_cmp_rm32(e, X_RDI, X_RDX, TB_OFF(pc));
+    out[(*n)++] = x_jcc(e, X_NE);
+    x_cmp_rm32(e, X_RDI, X_RDX, TB_OFF(phys_pc)); /* linear memory: physical is linear */
+    out[(*n)++] = x_jcc(e, X_NE);
+    x_cmp_m32_imm(e, X_RDX, TB_OFF(key), tb->key);
+    out[(*n)++] = x_jcc(e, X_NE);
+    x_cmp_m32_imm(e, X_RDX, TB_OFF(cs_base), tb->cs_base);
+    out[(*n)++] = x_jcc(e, X_NE);
+    /* jump_via: eip, last_tb; jump_ret: the pop; enter's stores */
+    x_store32(e, X_RBX, OFF(eip), X_RSI);
+    x_mov_ri32(e, X_RCX, 0);
+    x_store64(e, X_RBX, OFF(last_tb), X_RCX);
+    x_store64(e, X_RBX, OFF(link_from), X_RCX);
+    if (ras)
+        x_add_m32_imm8(e, X_RBX, OFF(ras_top), -1);
+    x_store64(e, X_RBX, OFF(cur_tb), X_RDX);
+    x_movzx16_load(e, X_RCX, X_RDX, TB_OFF(ninsns));
+    x_sub_rr64(e, LEFT_REG, X_RCX); /* icount += ninsns */
+    x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
+    x_load64(e, X_RAX, X_RDX, TB_OFF(ops));
+    x_patch(e, x_jmp(e), join);
+}
+
 /* jump_via's chaining for target ESI (the pushes and pops done): with
  * may_chain's conditions, follow the hint link at RCX (a Tb whose link 1
- * it is) as follow_if does, RAX its ops, then on to after; a miss calls
+ * it is) as follow_if does, else (on linear memory) the block the jump
+ * cache holds for the target, RAX its ops, then on to after; a miss calls
  * miss(cpu, ESI).  RAS: the hint is the RAS's caller's link 1 (or the
  * block's link 0 when none), popped. */
-static void emit_via(Emit *e, const Tb *tb, int ras, const E386Op *(*miss)(E386Cpu *, uint32_t), size_t *after)
+static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, const E386Op *(*miss)(E386Cpu *, uint32_t),
+                     size_t *after)
 {
-    size_t out[9];
-    int n = 0;
+    size_t out[12], other[4];
+    int n = 0, nother = 0;
     x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
     out[n++] = x_jcc(e, X_NE);
     x_test_rr64(e, LEFT_REG, LEFT_REG); /* icount < budget_end */
@@ -107,18 +153,18 @@ static void emit_via(Emit *e, const Tb *tb, int ras, const E386Op *(*miss)(E386C
     } else {
         x_mov_ri64(e, X_RCX, (uint64_t)own);
     }
-    x_load64(e, X_RAX, X_RCX, LINK1_OFF(ops));
-    x_test_rr64(e, X_RAX, X_RAX);
-    out[n++] = x_jcc(e, X_E);
     x_mov_rr64(e, X_RDI, X_RSI);
     if (tb->cs_base)
         x_alu_ri32(e, 0, X_RDI, tb->cs_base); /* pc */
+    x_load64(e, X_RAX, X_RCX, LINK1_OFF(ops));
+    x_test_rr64(e, X_RAX, X_RAX);
+    other[nother++] = x_jcc(e, X_E);
     x_cmp_rm32(e, X_RDI, X_RCX, LINK1_OFF(pc));
-    out[n++] = x_jcc(e, X_NE);
+    other[nother++] = x_jcc(e, X_NE);
     x_cmp_m32_imm(e, X_RCX, LINK1_OFF(key), tb->key);
-    out[n++] = x_jcc(e, X_NE);
+    other[nother++] = x_jcc(e, X_NE);
     x_cmp_m32_imm(e, X_RCX, LINK1_OFF(cs_base), tb->cs_base);
-    out[n++] = x_jcc(e, X_NE);
+    other[nother++] = x_jcc(e, X_NE);
     /* jump_via: eip, last_tb; jump_ret: the pop; follow_if's stores */
     x_store32(e, X_RBX, OFF(eip), X_RSI);
     x_mov_ri32(e, X_RDX, 0);
@@ -133,7 +179,15 @@ static void emit_via(Emit *e, const Tb *tb, int ras, const E386Op *(*miss)(E386C
     x_add_rr64(e, X_RDX, X_RCX);
     x_store64(e, X_RBX, OFF(link_from), X_RDX);
     x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
+    const uint8_t *join = e->p;
     *after = x_jmp(e);
+    for (int k = 0; k < nother; k++)
+        x_patch(e, other[k], e->p);
+    if (ns->lin) /* linear memory: no soft MMU, no tb_mapped to ask */
+        emit_jmp_cache_probe(e, ns, tb, ras, join, out, &n);
+    else
+        for (int k = 0; k < nother; k++)
+            out[n++] = other[k];
     for (int k = 0; k < n; k++)
         x_patch(e, out[k], e->p);
     x_mov_rr64(e, X_RDI, X_RBX);
@@ -162,7 +216,7 @@ static void emit_ret(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
     x_load_idx(e, 4, X_RSI, X_RDX, X_RAX); /* the target: may fault, nothing changed */
     x_alu_ri32(e, 0, X_RAX, 4u + (op->sub ? (op->imm & 0xffff) : 0));
     x_store32(e, X_RBX, REG_OFF(4), X_RAX);
-    emit_via(e, tb, 1, jump_ret, &after);
+    emit_via(e, ns, tb, 1, jump_ret, &after);
     size_t out = x_jmp(e);
     emit_handler(e, op, slow, n);
     x_patch(e, out, e->p);
@@ -235,7 +289,7 @@ static void emit_jmp_ind(Emit *e, NativeState *ns, const Tb *tb, const E386Op *o
         x_alu_ri32(e, 5, X_RAX, 4);
         emit_push_ret(e, tb, op);
     }
-    emit_via(e, tb, 0, jump_near, &after);
+    emit_via(e, ns, tb, 0, jump_near, &after);
     size_t out = x_jmp(e);
     emit_handler(e, op, slow, n);
     x_patch(e, out, e->p);

@@ -31,6 +31,7 @@ typedef struct NativeState {
      * requests an exit (core/segment.c load_seg), which every call of a
      * handler from the code checks, even in a flag-liveness window */
     unsigned flat_segs;
+    Tb *const *jmp_cache; /* the CPU's jump cache (tb_jmp_cache), probed by calls.c */
     /* blocks translated into the open window, their code published
      * (tb->native) when it is sealed; heat TB_PENDING meanwhile */
     struct { Tb *tb; const uint32_t *code; } pending[256];

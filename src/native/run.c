@@ -75,6 +75,7 @@ static NativeState *state(E386Cpu *cpu)
     }
     ns->lin = code_lin(cpu);
     ns->flat_segs = code_flat_segs(cpu);
+    ns->jmp_cache = tb_jmp_cache(cpu);
     if (getenv("E386_PERF_MAP")) { /* perf's convention for JIT code; the file may exist */
         char path[64];
         snprintf(path, sizeof path, "/tmp/perf-%ld.map", (long)getpid());
