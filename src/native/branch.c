@@ -450,7 +450,6 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
     emit_sides(e, ns, tb, op, op, taken, 1 + sub_ok + fast, slow, nslow);
 }
 
-#define FLAT_OFF(sg) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(sg) + offsetof(Seg, flat)))
 /* AL..BH (reg_get's numbering): its byte in cpu->r[] on this little-endian host */
 #define BYTE_REG_OFF(n) (REG_OFF((n) & 3) + ((n) >> 2))
 
@@ -461,15 +460,17 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
 static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int cc)
 {
     const E386Op *op = &tb->ops[i];
-    int byte = kind == CJ_MI8 || kind == CJ_MR8 || kind == CJ_MR8_BI || kind == CJ_MI8_BI;
+    int byte = kind == CJ_MI8 || kind == CJ_MR8 || kind == CJ_MR8_BI || kind == CJ_MI8_BI || kind == CJ_TEST8;
     int bi = kind == CJ_MR8_BI || kind == CJ_MI8_BI || kind == CJ_MR_BI || kind == CJ_MI_BI;
-    int mem = kind != CJ_RR && kind != CJ_GR && kind != CJ_RI && kind != CJ_AI && kind != CJ_TEST;
+    int test = kind == CJ_TEST || kind == CJ_TEST8;
+    int mem = kind != CJ_RR && kind != CJ_GR && kind != CJ_RI && kind != CJ_AI && !test;
     int imm = kind == CJ_RI || kind == CJ_AI || kind == CJ_MI || kind == CJ_MI8 || kind == CJ_MI8_BI || kind == CJ_MI_BI;
     size_t slow[3];
     int nslow = 0;
     if (mem) { /* RDX = the operand in memory */
         native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
         native_emit_ea(e, op, bi);
+        native_emit_seg_base(e, ns, op->seg, byte ? 1 : 4, slow, &nslow);
         x_load_idx(e, byte ? 1 : 4, X_RDX, LIN_REG, X_RAX);
     }
     /* RDX = a, RSI = b */
@@ -477,7 +478,9 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
         x_mov_rr64(e, X_RSI, X_RDX);
         x_load32(e, X_RDX, X_RBX, REG_OFF(op->reg));
     } else {
-        if (!mem)
+        if (kind == CJ_TEST8)
+            x_movzx8_load(e, X_RDX, X_RBX, BYTE_REG_OFF(op->rm));
+        else if (!mem)
             x_load32(e, X_RDX, X_RBX, REG_OFF(kind == CJ_GR ? op->reg : kind == CJ_AI ? 0 : op->rm));
         if (imm)
             x_mov_ri32(e, X_RSI, byte ? op->imm & 0xff : op->imm);
@@ -488,13 +491,17 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
     }
     x_mov_rr64(e, X_RAX, X_RDX);
     /* the stores below leave the host's flags as the AND or SUB set them */
-    if (kind == CJ_TEST) { /* cc_set(LOGIC, 4, a & b, 0, 0) */
+    if (test) { /* cc_set(LOGIC, size, a & b, 0, 0) */
         x_alu_rr32(e, 4, X_RAX, X_RSI);
         x_store32_imm(e, X_RBX, OFF(cc_op), CC_LOGIC);
-        x_store32_imm(e, X_RBX, OFF(cc_size), 4);
+        x_store32_imm(e, X_RBX, OFF(cc_size), byte ? 1 : 4);
         x_store32(e, X_RBX, OFF(cc_dst), X_RAX);
         x_store32_imm(e, X_RBX, OFF(cc_src1), 0);
         x_store32_imm(e, X_RBX, OFF(cc_src2), 0);
+        if (byte) { /* TEST AL, AL: SF from bit 7, CF = OF = 0 */
+            x_byte(e, 0x84);
+            x_byte(e, 0xc0);
+        }
     } else { /* cc_set(SUB, size, (a - b) & mask, a, b) */
         x_alu_rr32(e, 5, X_RAX, X_RSI);
         if (byte)
@@ -527,7 +534,7 @@ int native_emit_branch(Emit *e, NativeState *ns, const Tb *tb, int i)
         emit_jcc(e, ns, tb, i, form == CJ_KINDS ? cc : op->sub & 15);
         return 1;
     }
-    if (i + 2 == tb->nops && form >= 0 && form < CJ_KINDS && form != CJ_TEST8) {
+    if (i + 2 == tb->nops && form >= 0 && form < CJ_KINDS) {
         emit_cj(e, ns, tb, i, form, cc);
         return 1;
     }

@@ -281,6 +281,7 @@ static void emit_jmp_ind(Emit *e, NativeState *ns, const Tb *tb, const E386Op *o
     } else {
         native_emit_lin(e, ns, op->seg, LIN_REG, slow, &n);
         native_emit_ea(e, op, op->index != EA_NONE);
+        native_emit_seg_base(e, ns, op->seg, 4, slow, &n);
         x_load_idx(e, 4, X_RSI, LIN_REG, X_RAX); /* the target: may fault, nothing changed */
     }
     if (call) {

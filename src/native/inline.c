@@ -42,29 +42,45 @@ static void emit_cc(Emit *e, uint32_t kind, int dst, int src1, int src2)
 #define CUR_OFF ((int32_t)offsetof(E386Cpu, cur))
 #define EXIT_REQ_OFF ((int32_t)offsetof(E386Cpu, exit_request))
 #define SS_FLAGS_OFF ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * SEG_SS + offsetof(Seg, flags)))
-#define FLAT_OFF(s) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, flat)))
+#define SEG_FIELD_OFF(s, f) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, f)))
 
-void native_emit_lin(Emit *e, const NativeState *ns, int seg, int reg, size_t *slow, int *n)
+/* native_emit_lin with the test of Seg field byte off (flat or wide) */
+static void emit_lin(Emit *e, const NativeState *ns, int seg, int32_t off, int reg, size_t *slow, int *n)
 {
     if (!ns->lin) {
         slow[(*n)++] = x_jmp(e);
         return;
     }
     if (!(ns->flat_segs >> seg & 1)) { /* assumed flat: no test */
-        x_cmp_m8_imm8(e, X_RBX, FLAT_OFF(seg), 0);
+        x_cmp_m8_imm8(e, X_RBX, off, 0);
         slow[(*n)++] = x_jcc(e, X_E);
     }
     if (reg != LIN_REG)
         x_mov_rr64(e, reg, LIN_REG);
 }
 
+void native_emit_lin(Emit *e, const NativeState *ns, int seg, int reg, size_t *slow, int *n)
+{
+    emit_lin(e, ns, seg, SEG_FIELD_OFF(seg, wide), reg, slow, n); /* its base: native_emit_seg_base */
+}
+
+/* the stack's accesses add no base: SS flat */
 void native_emit_stack_lin(Emit *e, const NativeState *ns, int reg, size_t *slow, int *n)
 {
     if (ns->lin && !(ns->flat_segs >> SEG_SS & 1)) { /* not assumed: ss32's test */
         x_test_m32_imm(e, X_RBX, SS_FLAGS_OFF, 1u << 22); /* DESC_DB */
         slow[(*n)++] = x_jcc(e, X_E);
     }
-    native_emit_lin(e, ns, SEG_SS, reg, slow, n);
+    emit_lin(e, ns, SEG_SS, SEG_FIELD_OFF(SEG_SS, flat), reg, slow, n);
+}
+
+void native_emit_seg_base(Emit *e, const NativeState *ns, int seg, int size, size_t *slow, int *n)
+{
+    if (!ns->lin || (ns->flat_segs >> seg & 1))
+        return;
+    x_alu_ri32(e, 7, X_RAX, (uint32_t)-size); /* the offset's last byte within 4 GiB */
+    slow[(*n)++] = x_jcc(e, X_A);
+    x_alu_rm32(e, 0, X_RAX, X_RBX, SEG_FIELD_OFF(seg, base)); /* mod 2^32 */
 }
 
 void native_emit_ea(Emit *e, const E386Op *op, int indexed)
@@ -117,6 +133,7 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
         x_mov_ri32(e, X_RAX, op->imm);
     else
         native_emit_ea(e, op, f.bi);
+    native_emit_seg_base(e, ns, op->seg, f.size, slow, &nslow);
     if (!f.store) {
         x_load_idx(e, f.size, X_RAX, LIN_REG, X_RAX);
         if (f.byte_reg)
@@ -207,6 +224,7 @@ static void emit_push_value(Emit *e, NativeState *ns, const Tb *tb, int i)
     } else {
         native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
         native_emit_ea(e, op, op->index != EA_NONE);
+        native_emit_seg_base(e, ns, op->seg, 4, slow, &nslow);
         x_load_idx(e, 4, X_RCX, LIN_REG, X_RAX);
     }
     x_load32(e, X_RAX, X_RBX, REG_OFF(4));
@@ -230,6 +248,7 @@ static void emit_imul(Emit *e, NativeState *ns, const Tb *tb, int i)
     } else {
         native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
         native_emit_ea(e, op, op->index != EA_NONE);
+        native_emit_seg_base(e, ns, op->seg, 4, slow, &nslow);
         x_load_idx(e, 4, X_RCX, LIN_REG, X_RAX);
     }
     if (op->fn == op_imul_GE) {

@@ -126,16 +126,24 @@ void native_resolve_sites(NativeState *ns);
  * ea_bi and op_ea's 32-bit forms; clobbers RCX (inline.c) */
 void native_emit_ea(struct Emit *e, const E386Op *op, int indexed);
 /* The start of an inline access through linear memory: a jump to
- * slow[(*n)++] (the handler's call) when segment seg is not flat (no
- * test for one the code assumes flat: flat_segs), or always when the
- * code assumes no linear memory; else reg = lin.  A
+ * slow[(*n)++] (the handler's call) when segment seg is not wide (flat
+ * but for its base, which native_emit_seg_base adds; no test for one the
+ * code assumes flat: flat_segs), or always when the code assumes no
+ * linear memory; else reg = lin.  A
  * single host access needs no page-crossing test: the host faults on the
  * page the guest would, writing nothing (linmem.c's handler; the
  * instruction then runs again on the page map's path), and the
  * reservation's guard catches an access that wraps at 4 GiB (inline.c) */
 void native_emit_lin(struct Emit *e, const NativeState *ns, int seg, int reg, size_t *slow, int *n);
-/* ... of the stack (SS): native_emit_lin's, after a test that the stack
- * is 32-bit where the code does not assume it (NativeState.flat_segs) */
+/* After the offset of an access of size bytes through seg is in EAX
+ * (native_emit_ea), for a segment the code does not assume flat: the
+ * base added (EAX = base + offset mod 2^32, seg_lin_fast's wide case:
+ * native_emit_lin tested Seg.wide), a jump to slow[(*n)++] when the
+ * access's last byte is past 4 GiB (the limit); nothing for an assumed
+ * one.  FS and GS (TLS: the stack protector's canary) this way. */
+void native_emit_seg_base(struct Emit *e, const NativeState *ns, int seg, int size, size_t *slow, int *n);
+/* ... of the stack (SS), whose accesses add no base: SS flat and 32-bit,
+ * tested where the code does not assume them (NativeState.flat_segs) */
 void native_emit_stack_lin(struct Emit *e, const NativeState *ns, int reg, size_t *slow, int *n);
 /* The host register holding the instructions left in the run's budget
  * while code runs: cpu->budget_end - cpu->icount (R15: callee-saved).

@@ -335,6 +335,11 @@ void x_add_m64_imm8(Emit *e, int base, int32_t disp, int8_t imm)
     x_byte(e, (uint8_t)imm);
 }
 
+void x_alu_rm32(Emit *e, int op, int dst, int base, int32_t disp)
+{
+    mem_op(e, 0, (unsigned)op << 3 | 3u, dst, base, disp); /* 03 /r, 0B /r, ... */
+}
+
 void x_alu_mr32(Emit *e, int op, int base, int32_t disp, int src)
 {
     mem_op(e, 0, (unsigned)op << 3 | 1u, src, base, disp); /* 01 /r, 09 /r, ... */

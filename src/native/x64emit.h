@@ -71,6 +71,7 @@ void x_alu_rr32(Emit *e, int op, int dst, int src);
 void x_alu_ri32(Emit *e, int op, int dst, uint32_t imm);
 /* ... and [base + disp] op= src or imm (32-bit), for results whose flags are dead */
 void x_alu_mr32(Emit *e, int op, int base, int32_t disp, int src);
+void x_alu_rm32(Emit *e, int op, int dst, int base, int32_t disp); /* dst op= [base + disp] */
 void x_alu_mi32(Emit *e, int op, int base, int32_t disp, uint32_t imm);
 /* dst = base + (index << scale) + disp mod 2^32; base -1: none; the
  * registers below R8, base not RBP */

@@ -861,6 +861,47 @@ START_TEST(test_native_16bit_ss_load_leaves_the_code)
 }
 END_TEST
 
+/* GS with a base (the TLS segment's case: the stack protector's canary
+ * at gs:0x14): MOV EAX, [moffs] and ADD EAX, [EBX] through GS add the
+ * base inline (native_emit_seg_base), 300 times; then a dword load
+ * through GS at offsets walking up to the 4 GiB limit: at 0xfffffffd its
+ * last byte is past the limit, a #GP (the inline path must not read
+ * base + offset, which wraps into page 0). */
+START_TEST(test_native_gs_base_and_limit)
+{
+    if (!has_native_linear("native_gs_base_and_limit"))
+        return;
+    enum { D = 0x40000, C = 0x50000 };
+    const uint32_t pages[] = { D, D + HAND_SEG_BASE, C };
+    Code code = { .n = 0 };
+    put_hex(&code, "b9"); put32(&code, 300);         /* mov ecx, 300 */
+    put_hex(&code, "bb"); put32(&code, D);           /* mov ebx, D */
+    put_hex(&code, "66 ba 07 00 8e ea");             /* mov dx, 7; mov gs, dx: base 0x1000 */
+    put_hex(&code, "65 a1"); put32(&code, D);        /* top: mov eax, gs:[D] */
+    put_hex(&code, "65 03 03 01 c6 49 75 f2 cc");    /* add eax, gs:[ebx]; add esi, eax; dec ecx; jnz top; int3 */
+    Hand h;
+    hand_twins(pages, 3, &code, D, &h);
+    ck_assert_int_eq(h.r, E386_EXIT_INTERRUPT);
+    uint8_t hi[4];
+    for (int k = 0; k < 4; k++)
+        hi[k] = fill_byte((uint32_t)k, 1);
+    ck_assert_uint_eq(h.regs[E386_ESI], 300u * 2u * ld_le(hi, 4));
+
+    const uint32_t low[] = { 0, C };
+    Code edge = { .n = 0 };
+    put_hex(&edge, "bb"); put32(&edge, 0xffffff00u); /* mov ebx, 0xffffff00 */
+    put_hex(&edge, "b9"); put32(&edge, 0x200);       /* mov ecx, 0x200 */
+    put_hex(&edge, "66 ba 07 00 8e ea");             /* mov dx, 7; mov gs, dx */
+    put_hex(&edge, "65 8b 03 43 49 75 f9 cc");       /* top: mov eax, gs:[ebx]; inc ebx; dec ecx; jnz top; int3 */
+    hand_twins(low, 2, &edge, 0xffc, &h);
+    ck_assert_int_eq(h.r, E386_EXIT_EXCEPTION);
+    ck_assert_int_eq(h.x.vector, 13);
+    ck_assert_uint_eq(h.regs[E386_EBX], 0xfffffffdu);
+    uint8_t b[4] = { fill_byte(0xffc, 0), fill_byte(0xffd, 0), fill_byte(0xffe, 0), fill_byte(0xfff, 0) };
+    ck_assert_uint_eq(h.regs[E386_EAX], ld_le(b, 4)); /* the last good load, at lin 0xffc */
+}
+END_TEST
+
 /* Dword accesses at 0xfffffffd and 0xfffffffe wrap to address 0, as on
  * the guest's CPU: a load sums the wrapped bytes, a store writes them,
  * and with page 0 unmapped the load faults with CR2 0. */
@@ -964,6 +1005,7 @@ int main(void)
     tcase_add_test(t, test_native_access_wraps_at_4gib);
     tcase_add_test(t, test_native_nonflat_ds_load_leaves_the_code);
     tcase_add_test(t, test_native_16bit_ss_load_leaves_the_code);
+    tcase_add_test(t, test_native_gs_base_and_limit);
 #ifdef E386_NATIVE_BUILT
     tcase_add_test(t, test_codebuf_blocks_stay_aligned_across_windows);
 #endif
