@@ -122,10 +122,14 @@ static const E386Op *fast_rep(E386Cpu *cpu, const E386Op *op, int movs)
     uint8_t *d = dp->host + (di & 0xfff);
     if (movs) {
         const uint8_t *src = sp->host + (si & 0xfff);
-        /* byte-wise forward copy keeps overlapping-move semantics */
-        for (uint32_t i = 0; i < room * (uint32_t)size; i++)
-            d[i] = src[i];
-        cpu->r[6] = si + room * (uint32_t)size;
+        uint32_t len = room * (uint32_t)size;
+        if (di - si >= len) { /* no destination byte is a later source byte: memmove is the forward copy */
+            memmove(d, src, len);
+        } else { /* byte-wise forward copy keeps overlapping-move semantics (a pattern repeats) */
+            for (uint32_t i = 0; i < len; i++)
+                d[i] = src[i];
+        }
+        cpu->r[6] = si + len;
     } else {
         uint32_t v = cpu->r[0];
         for (uint32_t i = 0; i < room; i++)
@@ -142,26 +146,39 @@ static int fast_ok(E386Cpu *cpu, const E386Op *op)
            cpu->seg[SEG_ES].flat && (op->size == 1 || op->size == 4);
 }
 
+/* One element of a REP MOVS/STOS the general way (one that crosses a
+ * page, or a page fast_rep leaves: not writable plainly, a source that
+ * is the destination), so that fast_rep goes on after it: before, the
+ * rest of the chunk, up to CHUNK elements, went the general way, and so
+ * did a chunk after 64 pages. */
+static void one_element(E386Cpu *cpu, const E386Op *op, StrBody body)
+{
+    StrCtx s = str_ctx(cpu, op);
+    body(cpu, op, &s);
+    reg_set(cpu, 1, s.as, cpu->r[1] - 1);
+}
+
+/* Whole pages at a time (64 at most, then the instruction restarts, as
+ * str_run's chunk does), an element fast_rep leaves the general way;
+ * with data breakpoints str_run's check after each element */
 const E386Op *op_movs(E386Cpu *cpu, const E386Op *op)
 {
-    if (fast_ok(cpu, op) && cpu->seg[op->seg].flat) {
+    if (fast_ok(cpu, op) && cpu->seg[op->seg].flat && !cpu->dbg_data) {
         for (int i = 0; i < 64 && cpu->r[1]; i++)
             if (!fast_rep(cpu, op, 1))
-                break;
-        if (cpu->r[1] == 0)
-            return op + 1;
+                one_element(cpu, op, do_movs);
+        return cpu->r[1] == 0 ? op + 1 : end_block(cpu, op->eip);
     }
     return str_run(cpu, op, do_movs, 0);
 }
 
 const E386Op *op_stos(E386Cpu *cpu, const E386Op *op)
 {
-    if (fast_ok(cpu, op)) {
+    if (fast_ok(cpu, op) && !cpu->dbg_data) {
         for (int i = 0; i < 64 && cpu->r[1]; i++)
             if (!fast_rep(cpu, op, 0))
-                break;
-        if (cpu->r[1] == 0)
-            return op + 1;
+                one_element(cpu, op, do_stos);
+        return cpu->r[1] == 0 ? op + 1 : end_block(cpu, op->eip);
     }
     return str_run(cpu, op, do_stos, 0);
 }

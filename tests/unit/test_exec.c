@@ -4,6 +4,7 @@
 #include <check.h>
 #include "unit_main.h"
 #include <stdlib.h>
+#include <string.h>
 #include "e386.h"
 
 enum { CODE = 0x10000, DATA = 0x20000 };
@@ -68,6 +69,65 @@ START_TEST(test_huge_budget_does_not_wrap)
         ck_assert_uint_eq(e386_insn_count(cpu), 2 + 2 * 1000 + 1);
         e386_cpu_free(cpu);
     }
+}
+END_TEST
+
+/* REP MOVS and REP STOS forward are their elements one after the other:
+ * each read whole, then written.  Against that rule, computed here on a
+ * copy of the memory: unaligned dwords crossing pages (an element the
+ * page-at-a-time path leaves to the general one), a byte copy onto
+ * itself shifted by one (the first byte repeated), dwords shifted by
+ * three (overlapping elements), a copy of 72 pages (more than one
+ * instruction restart of 64 pages) and an unaligned REP STOSD. */
+enum { STR_BASE = 0x100000, STR_SIZE = 0x100000 };
+
+static void str_reference(uint8_t *m, int movs, int size, uint32_t si, uint32_t di, uint32_t n, uint32_t eax)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        uint8_t el[4];
+        for (int b = 0; b < size; b++)
+            el[b] = movs ? m[si - STR_BASE + k * (uint32_t)size + (uint32_t)b] : (uint8_t)(eax >> 8 * b);
+        for (int b = 0; b < size; b++)
+            m[di - STR_BASE + k * (uint32_t)size + (uint32_t)b] = el[b];
+    }
+}
+
+START_TEST(test_rep_movs_stos_are_their_elements_in_order)
+{
+    static const struct { int movs, size; uint32_t si, di, n; } cases[] = {
+        { 1, 4, STR_BASE + 2, STR_BASE + 0x3001, 2500 },
+        { 1, 1, STR_BASE + 0x100, STR_BASE + 0x101, 9000 },
+        { 1, 4, STR_BASE + 0x10, STR_BASE + 0x13, 3000 },
+        { 1, 4, STR_BASE + 1, STR_BASE + 0x80003, 0x12000 },
+        { 0, 4, 0, STR_BASE + 0x7ffe, 3000 },
+    };
+    static uint8_t want[STR_SIZE], got[STR_SIZE];
+    for (int accel = E386_ACCEL_INTERP; accel <= E386_ACCEL_NATIVE; accel++)
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            uint8_t code[] = { 0xbe, 0, 0, 0, 0, 0xbf, 0, 0, 0, 0, 0xb9, 0, 0, 0, 0, 0xb8, 0x44, 0x33, 0x22, 0x11,
+                               0xf3, 0xa5, 0xcc };
+            uint32_t v[3] = { cases[c].si, cases[c].di, cases[c].n };
+            for (int r = 0; r < 3; r++)
+                for (int k = 0; k < 4; k++)
+                    code[1 + 5 * r + k] = (uint8_t)(v[r] >> 8 * k);
+            code[21] = (uint8_t)((cases[c].movs ? 0xa4 : 0xaa) | (cases[c].size == 4));
+            E386Cpu *cpu = cpu_with_code(code, sizeof code);
+            e386_set_accel(cpu, accel);
+            ck_assert_int_eq(e386_mem_map(cpu, STR_BASE, STR_SIZE, E386_PROT_READ | E386_PROT_WRITE), 0);
+            for (uint32_t i = 0; i < STR_SIZE; i++)
+                want[i] = (uint8_t)(i * 13 + (i >> 11));
+            ck_assert_int_eq(e386_mem_write(cpu, STR_BASE, want, STR_SIZE), 0);
+            str_reference(want, cases[c].movs, cases[c].size, cases[c].si, cases[c].di, cases[c].n, 0x11223344);
+            e386_exit ex;
+            ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+            ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
+            ck_assert_uint_eq(e386_reg_read(cpu, E386_EDI), cases[c].di + cases[c].n * (uint32_t)cases[c].size);
+            if (cases[c].movs)
+                ck_assert_uint_eq(e386_reg_read(cpu, E386_ESI), cases[c].si + cases[c].n * (uint32_t)cases[c].size);
+            ck_assert_int_eq(e386_mem_read(cpu, STR_BASE, got, STR_SIZE), 0);
+            ck_assert_msg(memcmp(got, want, STR_SIZE) == 0, "case %zu (accel %d): memory differs", c, accel);
+            e386_cpu_free(cpu);
+        }
 }
 END_TEST
 
@@ -266,6 +326,7 @@ int main(void)
     tcase_add_test(tc, test_loop_and_chaining);
     tcase_add_test(tc, test_budget);
     tcase_add_test(tc, test_huge_budget_does_not_wrap);
+    tcase_add_test(tc, test_rep_movs_stos_are_their_elements_in_order);
     tcase_add_test(tc, test_precise_page_fault);
     tcase_add_test(tc, test_precise_divide_error);
     tcase_add_test(tc, test_int_hook);
