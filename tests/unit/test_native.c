@@ -651,6 +651,12 @@ typedef struct Hand {
 
 /* the byte every test page starts with at offset i (page number p in the list) */
 static uint8_t fill_byte(uint32_t i, int p) { return (uint8_t)(i * 7 + (uint32_t)p * 13 + 1); }
+/* ... and the dword at offset i */
+static uint32_t fill_dword(uint32_t i, int p)
+{
+    uint8_t b[4] = { fill_byte(i, p), fill_byte(i + 1, p), fill_byte(i + 2, p), fill_byte(i + 3, p) };
+    return (uint32_t)ld_le(b, 4);
+}
 
 enum { HAND_SEG_BASE = 0x1000 };
 
@@ -760,8 +766,7 @@ START_TEST(test_native_page_crossing_access_faults_at_the_second_page)
         if (store) { /* the previous iteration's store at ffc, untouched by the faulting one */
             ck_assert_uint_eq(ld_le(h.peek, 4), 0x11223344);
         } else { /* EAX from the previous iteration's load at ffc */
-            uint8_t b[4] = { fill_byte(0xffc, 0), fill_byte(0xffd, 0), fill_byte(0xffe, 0), fill_byte(0xfff, 0) };
-            ck_assert_uint_eq(h.regs[E386_EAX], ld_le(b, 4));
+            ck_assert_uint_eq(h.regs[E386_EAX], fill_dword(0xffc, 0));
         }
         ck_assert_uint_eq(ld_le(h.peek + 4, 4), 0xeeeeeeee);
     }
@@ -824,12 +829,7 @@ START_TEST(test_native_nonflat_ds_load_leaves_the_code)
     hand_twins(pages, 3, &code, D, &h);
     ck_assert_int_eq(h.r, E386_EXIT_INTERRUPT);
     ck_assert_int_eq(h.x.vector, 3);
-    uint8_t lo[4], hi[4];
-    for (int k = 0; k < 4; k++) {
-        lo[k] = fill_byte((uint32_t)k, 0);
-        hi[k] = fill_byte((uint32_t)k, 1);
-    }
-    ck_assert_uint_eq(h.regs[E386_EAX], 300u * (ld_le(lo, 4) + ld_le(hi, 4)));
+    ck_assert_uint_eq(h.regs[E386_EAX], 300u * (fill_dword(0, 0) + fill_dword(0, 1)));
     ck_assert_uint_eq(h.regs[E386_ESI], 300);
 }
 END_TEST
@@ -882,10 +882,7 @@ START_TEST(test_native_gs_base_and_limit)
     Hand h;
     hand_twins(pages, 3, &code, D, &h);
     ck_assert_int_eq(h.r, E386_EXIT_INTERRUPT);
-    uint8_t hi[4];
-    for (int k = 0; k < 4; k++)
-        hi[k] = fill_byte((uint32_t)k, 1);
-    ck_assert_uint_eq(h.regs[E386_ESI], 300u * 2u * ld_le(hi, 4));
+    ck_assert_uint_eq(h.regs[E386_ESI], 300u * 2u * fill_dword(0, 1));
 
     const uint32_t low[] = { 0, C };
     Code edge = { .n = 0 };
@@ -897,8 +894,7 @@ START_TEST(test_native_gs_base_and_limit)
     ck_assert_int_eq(h.r, E386_EXIT_EXCEPTION);
     ck_assert_int_eq(h.x.vector, 13);
     ck_assert_uint_eq(h.regs[E386_EBX], 0xfffffffdu);
-    uint8_t b[4] = { fill_byte(0xffc, 0), fill_byte(0xffd, 0), fill_byte(0xffe, 0), fill_byte(0xfff, 0) };
-    ck_assert_uint_eq(h.regs[E386_EAX], ld_le(b, 4)); /* the last good load, at lin 0xffc */
+    ck_assert_uint_eq(h.regs[E386_EAX], fill_dword(0xffc, 0)); /* the last good load, at lin 0xffc */
 }
 END_TEST
 
