@@ -349,20 +349,26 @@ static int flags_guess(const Tb *tb, int i, int *size)
     return -1;
 }
 
-/* emit_jcc's fast path for flags of kind k and size n (flags_guess):
- * when cpu->cc is of that kind and size, the host's flags of the same
- * operation on the operands moved to the top bits (as cc_cond compares
- * them) give condition cc, to taken[0], else on to not_taken[0]; any
- * other kind or size to other[0..1]; 0: no fast path for k and cc (CF
- * after INC/DEC is the one before, PF of the top bits is not the
- * guest's) */
-static int emit_jcc_fast(Emit *e, int cc, int k, int n, size_t *taken, size_t *not_taken, size_t *other)
+/* AL..BH (reg_get's numbering): its byte in cpu->r[] on this little-endian host */
+#define BYTE_REG_OFF(n) (REG_OFF((n) & 3) + ((n) >> 2))
+
+/* Has condition cc a fast path for flags of kind k and size n
+ * (flags_guess)?  Not CF after INC/DEC (the one before), not PF of a
+ * narrow one (the top bits' PF is not the guest's) */
+static int fast_cond_ok(int cc, int k, int n)
 {
     int c2 = cc >> 1, sh = 32 - 8 * n;
-    if ((n != 1 && n != 2 && n != 4) || (c2 == 5 && sh) ||
-        ((k == CC_INC || k == CC_DEC) && (c2 == 1 || c2 == 3)) ||
-        (k != CC_SUB && k != CC_ADD && k != CC_LOGIC && k != CC_INC && k != CC_DEC))
-        return 0;
+    return !((n != 1 && n != 2 && n != 4) || (c2 == 5 && sh) ||
+             ((k == CC_INC || k == CC_DEC) && (c2 == 1 || c2 == 3)) ||
+             (k != CC_SUB && k != CC_ADD && k != CC_LOGIC && k != CC_INC && k != CC_DEC));
+}
+
+/* emit_jcc_fast's check and host flags, without the branch: other[0..1]
+ * when the kind or size is not k and n; fast_cond_ok(cc, k, n) first.
+ * Clobbers RDX and RSI. */
+static void emit_guess_flags(Emit *e, int k, int n, size_t *other)
+{
+    int sh = 32 - 8 * n;
     x_cmp_m32_imm8(e, X_RBX, OFF(cc_op), (int8_t)k);
     other[0] = x_jcc(e, X_NE);
     x_cmp_m32_imm8(e, X_RBX, OFF(cc_size), (int8_t)n);
@@ -380,8 +386,58 @@ static int emit_jcc_fast(Emit *e, int cc, int k, int n, size_t *taken, size_t *n
     } else {
         x_alu_ri32(e, k == CC_INC ? 0 : 5, X_RDX, 1u << sh);
     }
+}
+
+/* emit_jcc's fast path for flags of kind k and size n: when cpu->cc is
+ * of that kind and size, the host's flags of the same operation on the
+ * operands moved to the top bits (as cc_cond compares them) give
+ * condition cc, to taken[0], else on to not_taken[0]; any other kind or
+ * size to other[0..1]; 0: no fast path for k and cc */
+static int emit_jcc_fast(Emit *e, int cc, int k, int n, size_t *taken, size_t *not_taken, size_t *other)
+{
+    if (!fast_cond_ok(cc, k, n))
+        return 0;
+    emit_guess_flags(e, k, n, other);
     taken[0] = x_jcc(e, cc);
     not_taken[0] = x_jmp(e);
+    return 1;
+}
+
+/* CMOVcc r32, r/m32 and SETcc r8 (op_cmov, op_setcc) when the block's
+ * last flag update is of a kind emit_guess_flags knows (flags_guess): the
+ * host's CMOVcc or SETcc on its flags; the memory operand of a CMOV read
+ * first, whatever the condition, as the handler does (a fault changes
+ * nothing); another kind at run time, or any other form: the handler
+ * (1 emitted, 0 not) */
+int native_emit_cond_op(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    int cmov = op->fn == op_cmov, size, guess = flags_guess(tb, i, &size);
+    if ((!cmov && op->fn != op_setcc) || op->lock || op->sub > 15 || guess < 0 || !fast_cond_ok(op->sub, guess, size))
+        return 0;
+    if (cmov ? op->size != 4 || (op->mod != 3 && (op->adsize != 4 || op->seg >= 6)) : op->mod != 3)
+        return 0;
+    size_t slow[6];
+    int nslow = 0;
+    if (cmov && op->mod == 3) {
+        x_load32(e, X_RCX, X_RBX, REG_OFF(op->rm));
+    } else if (cmov) {
+        native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
+        native_emit_ea(e, op, op->index != EA_NONE);
+        native_emit_seg_base(e, ns, op->seg, 4, slow, &nslow);
+        x_load_idx(e, 4, X_RCX, LIN_REG, X_RAX);
+    }
+    emit_guess_flags(e, guess, size, slow + nslow);
+    nslow += 2;
+    if (cmov) { /* the MOVs leave the flags */
+        x_load32(e, X_RAX, X_RBX, REG_OFF(op->reg));
+        x_byte(e, 0x0f), x_byte(e, 0x40u + (unsigned)op->sub), x_byte(e, 0xc1); /* cmovcc eax, ecx */
+        x_store32(e, X_RBX, REG_OFF(op->reg), X_RAX);
+    } else {
+        x_byte(e, 0x0f), x_byte(e, 0x90u + (unsigned)op->sub), x_byte(e, 0xc0); /* setcc al */
+        x_store8(e, X_RBX, BYTE_REG_OFF(op->rm), X_RAX);
+    }
+    native_end_inline(e, ns, tb, i, slow, nslow, 0);
     return 1;
 }
 
@@ -450,8 +506,6 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
     emit_sides(e, ns, tb, op, op, taken, 1 + sub_ok + fast, slow, nslow);
 }
 
-/* AL..BH (reg_get's numbering): its byte in cpu->r[] on this little-endian host */
-#define BYTE_REG_OFF(n) (REG_OFF((n) & 3) + ((n) >> 2))
 
 /* a fused compare and branch (cmp_jcc): of registers, a register and an
  * immediate, or memory at [base (+ index << scale) + disp] read as the

@@ -75,14 +75,15 @@ static int stack_checks(Emit *e, const NativeState *ns, size_t *slow)
     return n;
 }
 
-/* The hint link missed (RSI the target, RDI the pc = target + cs_base):
- * jmp_cache_find's probe of the jump cache and enter()'s stores, inline,
- * then on to join (RAX the block's ops); a miss to out[(*n)++].  Unlike
- * jump_via it does not re-link the hint to the block found: a hint only,
- * and an indirect jump through a table (an interpreter's dispatch) would
- * rewrite it at nearly every jump. */
-static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, int ras, const uint8_t *join,
-                                 size_t *out, int *n)
+/* The hint link missed (RSI the target, RDI the pc = target + cs_base,
+ * RCX the Tb whose link 1 is the hint, own: the block's own such base):
+ * jmp_cache_find's probe of the jump cache, the hint re-linked and
+ * enter()'s stores, as jump_via, inline, then on to join (RAX the block's
+ * ops); a miss to out[(*n)++].  (Without the re-link, `chain_hits`
+ * differed from the interpreter's: test_native's programs with CMOVcc
+ * and SETcc found it.) */
+static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, int ras, uintptr_t own,
+                                 const uint8_t *join, size_t *out, int *n)
 {
     x_mov_rr64(e, X_RAX, X_RDI); /* tb_jmp_hash(pc) (RDI zero-extended), times 8 */
     x_shr_ri64(e, X_RAX, 12);
@@ -104,16 +105,44 @@ static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, i
     out[(*n)++] = x_jcc(e, X_NE);
     x_cmp_m32_imm(e, X_RDX, TB_OFF(cs_base), tb->cs_base);
     out[(*n)++] = x_jcc(e, X_NE);
+    /* jump_via's tb_link of the hint link (RCX's link 1) to the block: the
+     * block's own always, the RAS caller's if valid and of the same key */
+    size_t keep[2];
+    int nkeep = 0;
+    if (ras) {
+        x_mov_ri64(e, X_RAX, (uint64_t)own);
+        x_cmp_rr64(e, X_RCX, X_RAX);
+        size_t is_own = x_jcc(e, X_E);
+        x_cmp_m8_imm8(e, X_RCX, TB_OFF(valid), 0);
+        keep[nkeep++] = x_jcc(e, X_E);
+        x_load32(e, X_RAX, X_RDX, TB_OFF(key));
+        x_cmp_rm32(e, X_RAX, X_RCX, TB_OFF(key));
+        keep[nkeep++] = x_jcc(e, X_NE);
+        x_patch(e, is_own, e->p);
+    }
+    x_load64(e, X_RAX, X_RDX, TB_OFF(ops)); /* linear memory: a fast link */
+    x_store64(e, X_RCX, LINK1_OFF(ops), X_RAX);
+    x_store64(e, X_RCX, LINK1_OFF(tb), X_RDX);
+    x_movzx16_load(e, X_RAX, X_RDX, TB_OFF(ninsns));
+    x_store32(e, X_RCX, LINK1_OFF(ninsns), X_RAX);
+    static const int32_t same[3][2] = { { TB_OFF(pc), LINK1_OFF(pc) }, { TB_OFF(key), LINK1_OFF(key) },
+                                        { TB_OFF(cs_base), LINK1_OFF(cs_base) } };
+    for (int k = 0; k < 3; k++) {
+        x_load32(e, X_RAX, X_RDX, same[k][0]);
+        x_store32(e, X_RCX, same[k][1], X_RAX);
+    }
+    for (int k = 0; k < nkeep; k++)
+        x_patch(e, keep[k], e->p);
     /* jump_via: eip, last_tb; jump_ret: the pop; enter's stores */
     x_store32(e, X_RBX, OFF(eip), X_RSI);
-    x_mov_ri32(e, X_RCX, 0);
-    x_store64(e, X_RBX, OFF(last_tb), X_RCX);
-    x_store64(e, X_RBX, OFF(link_from), X_RCX);
+    x_mov_ri32(e, X_RAX, 0);
+    x_store64(e, X_RBX, OFF(last_tb), X_RAX);
+    x_store64(e, X_RBX, OFF(link_from), X_RAX);
     if (ras)
         x_add_m32_imm8(e, X_RBX, OFF(ras_top), -1);
     x_store64(e, X_RBX, OFF(cur_tb), X_RDX);
-    x_movzx16_load(e, X_RCX, X_RDX, TB_OFF(ninsns));
-    x_sub_rr64(e, LEFT_REG, X_RCX); /* icount += ninsns */
+    x_movzx16_load(e, X_RAX, X_RDX, TB_OFF(ninsns));
+    x_sub_rr64(e, LEFT_REG, X_RAX); /* icount += ninsns */
     x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
     x_load64(e, X_RAX, X_RDX, TB_OFF(ops));
     x_patch(e, x_jmp(e), join);
@@ -184,7 +213,7 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
     for (int k = 0; k < nother; k++)
         x_patch(e, other[k], e->p);
     if (ns->lin) /* linear memory: no soft MMU, no tb_mapped to ask */
-        emit_jmp_cache_probe(e, ns, tb, ras, join, out, &n);
+        emit_jmp_cache_probe(e, ns, tb, ras, own, join, out, &n);
     else
         for (int k = 0; k < nother; k++)
             out[n++] = other[k];

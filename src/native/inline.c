@@ -293,6 +293,8 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         emit_imul(e, ns, tb, i);
         return 1;
     }
+    if ((op->fn == op_cmov || op->fn == op_setcc) && native_emit_cond_op(e, ns, tb, i))
+        return 1;
     int mov = mov_inline_kind(op->fn);
     if (mov == MOVZX8_R || mov == MOVZX16_R) {
         if (mov == MOVZX8_R)

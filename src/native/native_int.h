@@ -91,6 +91,9 @@ void native_jump_to_op(struct Emit *e, NativeState *ns, int j);
  * check after the fast path's access, its exit cold too. */
 void native_end_inline(struct Emit *e, NativeState *ns, const Tb *tb, int i, const size_t *slow, int nslow,
                        int exit_check);
+/* CMOVcc r32, r/m32 and SETcc r8 on the host's flags of the kind the
+ * block's last flag update leaves (branch.c): 1 emitted, 0 not */
+int native_emit_cond_op(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* op i as a block end in host code (branch.c): 1 emitted, 0 not */
 int native_emit_branch(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* after a called last op: direct jumps to the linked blocks, else out */

@@ -380,6 +380,20 @@ static void flag_producer(Code *c, Rng *g)
     }
 }
 
+/* CMOVcc r32, r32 or [m] and SETcc r8 of any condition (right after a
+ * flag producer: native branch.c's emit_guess_flags for each kind) */
+static void cond_insn(Code *c, Rng *g)
+{
+    static const int bytes[4] = { 0, 2, 4, 6 }; /* AL DL AH DH */
+    int d = dst_reg(g), s = (int)(rnd(g) % 8), cc = (int)(rnd(g) % 16);
+    put(c, 0x0f);
+    switch (rnd(g) % 3) {
+    case 0: put(c, 0x40 | cc); put(c, 0xc0 | d << 3 | s); break;            /* cmovcc d, s */
+    case 1: put(c, 0x40 | cc); mem_operand(c, g, d, rand_disp(g)); break;  /* cmovcc d, [m] */
+    default: put(c, 0x90 | cc); put(c, 0xc0 | bytes[rnd(g) % 4]); break;    /* setcc r8 */
+    }
+}
+
 /* Subroutines at the code page's end (native calls.c): RET; RET 4; an
  * unbalanced return through JMP r32; a block whose immediate the program
  * patches (the call target invalidated); a nested CALL */
@@ -487,6 +501,9 @@ static void make_program(Code *c, Rng *g)
     for (int i = 0; i < n; i++) {
         if (calls && rnd(g) % 5 == 0) {
             call_insn(c, g);
+        } else if (rnd(g) % 8 == 0) { /* a flag producer; CMOVcc or SETcc */
+            flag_producer(c, g);
+            cond_insn(c, g);
         } else if (rnd(g) % 4 == 0) { /* a flag producer; jcc over the next instruction */
             flag_producer(c, g);
             Code next = { .n = 0 };
