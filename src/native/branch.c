@@ -422,9 +422,7 @@ int native_emit_cond_op(Emit *e, NativeState *ns, const Tb *tb, int i)
     if (cmov && op->mod == 3) {
         x_load32(e, X_RCX, X_RBX, REG_OFF(op->rm));
     } else if (cmov) {
-        native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
-        native_emit_ea(e, op, op->index != EA_NONE);
-        native_emit_seg_base(e, ns, op->seg, 4, slow, &nslow);
+        native_emit_mem_addr(e, ns, op, 4, LIN_REG, slow, &nslow);
         x_load_idx(e, 4, X_RCX, LIN_REG, X_RAX);
     }
     emit_guess_flags(e, guess, size, slow + nslow);

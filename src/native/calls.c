@@ -308,9 +308,7 @@ static void emit_jmp_ind(Emit *e, NativeState *ns, const Tb *tb, const E386Op *o
     if (op->mod == 3) {
         x_load32(e, X_RSI, X_RBX, REG_OFF(op->rm)); /* read before the push: CALL ESP */
     } else {
-        native_emit_lin(e, ns, op->seg, LIN_REG, slow, &n);
-        native_emit_ea(e, op, op->index != EA_NONE);
-        native_emit_seg_base(e, ns, op->seg, 4, slow, &n);
+        native_emit_mem_addr(e, ns, op, 4, LIN_REG, slow, &n);
         x_load_idx(e, 4, X_RSI, LIN_REG, X_RAX); /* the target: may fault, nothing changed */
     }
     if (call) {

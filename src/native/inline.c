@@ -83,6 +83,13 @@ void native_emit_seg_base(Emit *e, const NativeState *ns, int seg, int size, siz
     x_alu_rm32(e, 0, X_RAX, X_RBX, SEG_FIELD_OFF(seg, base)); /* mod 2^32 */
 }
 
+void native_emit_mem_addr(Emit *e, const NativeState *ns, const E386Op *op, int size, int reg, size_t *slow, int *n)
+{
+    native_emit_lin(e, ns, op->seg, reg, slow, n);
+    native_emit_ea(e, op, op->index != EA_NONE);
+    native_emit_seg_base(e, ns, op->seg, size, slow, n);
+}
+
 void native_emit_ea(Emit *e, const E386Op *op, int indexed)
 {
     int base = op->base != EA_NONE;
@@ -222,9 +229,7 @@ static void emit_push_value(Emit *e, NativeState *ns, const Tb *tb, int i)
     } else if (op->mod == 3) {
         x_load32(e, X_RCX, X_RBX, REG_OFF(op->rm)); /* PUSH ESP: the old value */
     } else {
-        native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
-        native_emit_ea(e, op, op->index != EA_NONE);
-        native_emit_seg_base(e, ns, op->seg, 4, slow, &nslow);
+        native_emit_mem_addr(e, ns, op, 4, LIN_REG, slow, &nslow);
         x_load_idx(e, 4, X_RCX, LIN_REG, X_RAX);
     }
     x_load32(e, X_RAX, X_RBX, REG_OFF(4));
@@ -246,9 +251,7 @@ static void emit_imul(Emit *e, NativeState *ns, const Tb *tb, int i)
     if (op->mod == 3) {
         x_load32(e, X_RCX, X_RBX, REG_OFF(op->rm));
     } else {
-        native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
-        native_emit_ea(e, op, op->index != EA_NONE);
-        native_emit_seg_base(e, ns, op->seg, 4, slow, &nslow);
+        native_emit_mem_addr(e, ns, op, 4, LIN_REG, slow, &nslow);
         x_load_idx(e, 4, X_RCX, LIN_REG, X_RAX);
     }
     if (op->fn == op_imul_GE) {

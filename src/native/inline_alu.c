@@ -227,9 +227,7 @@ typedef struct Slow { size_t at[3]; int n; } Slow;
 static void mem_begin(Emit *e, const NativeState *ns, const E386Op *op, Slow *sl)
 {
     sl->n = 0;
-    native_emit_lin(e, ns, op->seg, X_RDX, sl->at, &sl->n);
-    native_emit_ea(e, op, op->index != EA_NONE);
-    native_emit_seg_base(e, ns, op->seg, op->size, sl->at, &sl->n);
+    native_emit_mem_addr(e, ns, op, op->size, X_RDX, sl->at, &sl->n);
     x_add_rr64(e, X_RDX, X_RAX);
     x_mov_rr64(e, X_RSI, X_RDX);
 }

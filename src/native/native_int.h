@@ -145,6 +145,10 @@ void native_emit_lin(struct Emit *e, const NativeState *ns, int seg, int reg, si
  * access's last byte is past 4 GiB (the limit); nothing for an assumed
  * one.  FS and GS (TLS: the stack protector's canary) this way. */
 void native_emit_seg_base(struct Emit *e, const NativeState *ns, int seg, int size, size_t *slow, int *n);
+/* the three for op's memory operand of size bytes: native_emit_lin (reg =
+ * lin), native_emit_ea (EAX = the offset), native_emit_seg_base */
+void native_emit_mem_addr(struct Emit *e, const NativeState *ns, const E386Op *op, int size, int reg, size_t *slow,
+                          int *n);
 /* ... of the stack (SS), whose accesses add no base: SS flat and 32-bit,
  * tested where the code does not assume them (NativeState.flat_segs) */
 void native_emit_stack_lin(struct Emit *e, const NativeState *ns, int reg, size_t *slow, int *n);
