@@ -134,9 +134,10 @@ static int cond_of_flags(uint32_t f, int c)
 }
 
 /* Condition c straight from the lazy operands, or -1 if it needs EFLAGS.
- * After SUB and LOGIC every condition is direct; after anything else ZF,
- * SF and PF still follow from the result alone (MUL's ZF is always clear),
- * so jz/js/jp never build the whole of EFLAGS. */
+ * After SUB, SBB, ADD, ADC and LOGIC every condition is direct; after
+ * anything else ZF, SF, PF and CF still follow from the operands alone
+ * (MUL's ZF is always clear), so only JO/JL/JLE after the rest build
+ * the whole of EFLAGS. */
 static int cond_direct(E386Cpu *cpu, int c)
 {
     int op = (int)cpu->cc_op, size = (int)cpu->cc_size;
@@ -151,14 +152,23 @@ static int cond_direct(E386Cpu *cpu, int c)
     }
     if (op == CC_LOGIC) /* CF = OF = 0 */
         return c == 0 || c == 1 ? 0 : c == 3 ? zf : c == 6 ? sf : (zf || sf);
-    if (op != CC_SUB)
-        return -1;
     uint32_t a = cpu->cc_src1 & m, b = cpu->cc_src2 & m;
-    int of = (((a ^ b) & (a ^ res)) & sb) != 0;
+    /* CF of every kind without AF and PF: SBB + JB/JAE is how a 32-bit
+     * program compares 64-bit integers (Lua's, SQLite's), BT/DEC/SHR + JC
+     * how others test a bit */
+    if (c == 1 || c == 3) {
+        int cf = carry_of(cpu, size, res, a, b);
+        return c == 1 ? cf : cf || zf;
+    }
+    int of; /* and OF, for the signed conditions, of the add/subtract kinds */
+    if (op == CC_SUB || op == CC_SBB)
+        of = (((a ^ b) & (a ^ res)) & sb) != 0;
+    else if (op == CC_ADD || op == CC_ADC)
+        of = ((~(a ^ b) & (a ^ res)) & sb) != 0;
+    else
+        return -1;
     switch (c) {
     case 0: return of;
-    case 1: return a < b;
-    case 3: return a <= b;
     case 6: return sf != of;
     default: return zf || sf != of;
     }

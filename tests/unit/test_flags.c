@@ -110,6 +110,54 @@ START_TEST(test_conditions)
 }
 END_TEST
 
+/* Every condition after every kind and size of lazy state equals its
+ * EFLAGS formula on cc_flags: cc_cond's and cond_direct's shortcuts (CF
+ * of any kind without parity, every condition after SBB/ADD/ADC) */
+static void check_all_conditions(E386Cpu *cpu)
+{
+    uint32_t f = cc_flags(cpu);
+    int cf = !!(f & F_CF), zf = !!(f & F_ZF), sf = !!(f & F_SF), of = !!(f & F_OF), pf = !!(f & F_PF);
+    int expect[8] = { of, cf, zf, cf | zf, sf, pf, sf != of, zf | (sf != of) };
+    for (int cc = 0; cc < 16; cc++)
+        ck_assert_msg(cc_cond(cpu, cc) == ((cc & 1) ? !expect[cc >> 1] : expect[cc >> 1]),
+                      "kind %u size %u dst %x src %x %x: condition %d", cpu->cc_op, cpu->cc_size, cpu->cc_dst,
+                      cpu->cc_src1, cpu->cc_src2, cc);
+}
+
+START_TEST(test_conditions_of_every_kind_match_their_flags)
+{
+    E386Cpu *cpu = e386_cpu_new();
+    static const int sizes[] = { 1, 2, 4 };
+    for (int kind = CC_ADD; kind < CC_NKINDS; kind++)
+        for (int s = 0; s < 3; s++)
+            for (size_t i = 0; i < NV; i++)
+                for (size_t j = 0; j < NV; j++)
+                    for (uint32_t cin = 0; cin < 2; cin++) {
+                        int size = sizes[s];
+                        uint32_t m = size_mask(size), a = vals[i] & m, b = vals[j] & m, n = vals[j] % 31 + 1;
+                        uint64_t prod = (uint64_t)a * b;
+                        switch (kind) {
+                        case CC_ADD: cc_set(cpu, kind, size, (a + b) & m, a, b); break;
+                        case CC_ADC: cc_set(cpu, kind, size, (a + b + cin) & m, a, b); break;
+                        case CC_SUB: cc_set(cpu, kind, size, (a - b) & m, a, b); break;
+                        case CC_SBB: cc_set(cpu, kind, size, (a - b - cin) & m, a, b); break;
+                        case CC_LOGIC: cc_set(cpu, kind, size, a & b, 0, 0); break;
+                        case CC_INC: cc_set(cpu, kind, size, (a + 1) & m, a, cin); break;
+                        case CC_DEC: cc_set(cpu, kind, size, (a - 1) & m, a, cin); break;
+                        case CC_NEG: cc_set(cpu, kind, size, (0 - a) & m, a, 0); break;
+                        case CC_SHL: cc_set(cpu, kind, size, (a << n) & m, a, n); break;
+                        case CC_SHR: cc_set(cpu, kind, size, a >> n, a, n); break;
+                        case CC_SAR: cc_set(cpu, kind, size, (uint32_t)((int64_t)(int32_t)sext(a, size) >> n) & m, a, n);
+                            break;
+                        case CC_MUL: cc_set(cpu, kind, size, (uint32_t)prod & m, (uint32_t)(prod >> size * 8) & m, 0);
+                            break;
+                        }
+                        check_all_conditions(cpu);
+                    }
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 START_TEST(test_write_and_eflags)
 {
     E386Cpu *cpu = e386_cpu_new();
@@ -148,6 +196,7 @@ int main(void)
     tcase_add_test(tc, test_add_sub_kinds);
     tcase_add_test(tc, test_logic_inc_dec_neg);
     tcase_add_test(tc, test_conditions);
+    tcase_add_test(tc, test_conditions_of_every_kind_match_their_flags);
     tcase_add_test(tc, test_write_and_eflags);
     suite_add_tcase(s, tc);
     return run_suite(s);
