@@ -329,7 +329,7 @@ void native_emit_follow(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op
  * -1.  A guess: emit_jcc checks it when it runs. */
 static int flags_guess(const Tb *tb, int i, int *size)
 {
-    static const int8_t cc_of[8] = { CC_ADD, CC_LOGIC, -1, -1, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
+    static const int8_t cc_of[8] = { CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
     for (int j = i - 1; j >= 0; j--) {
         const E386Op *op = &tb->ops[j];
         int push, opn, cls = FX_CLASS(op->fx);
@@ -354,18 +354,20 @@ static int flags_guess(const Tb *tb, int i, int *size)
 
 /* Has condition cc a fast path for flags of kind k and size n
  * (flags_guess)?  Not CF after INC/DEC (the one before), not PF of a
- * narrow one (the top bits' PF is not the guest's) */
+ * narrow one (the top bits' PF is not the guest's), ADC and SBB only of
+ * 32 bits (their carry-in would have to move to the top bits too) */
 static int fast_cond_ok(int cc, int k, int n)
 {
     int c2 = cc >> 1, sh = 32 - 8 * n;
     return !((n != 1 && n != 2 && n != 4) || (c2 == 5 && sh) ||
-             ((k == CC_INC || k == CC_DEC) && (c2 == 1 || c2 == 3)) ||
-             (k != CC_SUB && k != CC_ADD && k != CC_LOGIC && k != CC_INC && k != CC_DEC));
+             ((k == CC_INC || k == CC_DEC) && (c2 == 1 || c2 == 3)) || ((k == CC_ADC || k == CC_SBB) && n != 4) ||
+             (k != CC_SUB && k != CC_ADD && k != CC_LOGIC && k != CC_INC && k != CC_DEC && k != CC_ADC &&
+              k != CC_SBB));
 }
 
 /* emit_jcc_fast's check and host flags, without the branch: other[0..1]
  * when the kind or size is not k and n; fast_cond_ok(cc, k, n) first.
- * Clobbers RDX and RSI. */
+ * Clobbers RAX, RDX and RSI. */
 static void emit_guess_flags(Emit *e, int k, int n, size_t *other)
 {
     int sh = 32 - 8 * n;
@@ -383,6 +385,21 @@ static void emit_guess_flags(Emit *e, int k, int n, size_t *other)
         x_alu_rr32(e, k == CC_SUB ? 7 : 0, X_RDX, X_RSI); /* CMP or ADD */
     } else if (k == CC_LOGIC) {
         x_test_rr32(e, X_RDX, X_RDX); /* CF = OF = 0 */
+    } else if (k == CC_ADC || k == CC_SBB) {
+        /* 32 bits: the carry-in (r - a - b for ADC, a - b - r for SBB:
+         * 0 or 1, cc_flags') into CF, then the host's ADC/SBB of a and b:
+         * SBB + Jcc is a 32-bit program's 64-bit compare */
+        x_load32(e, X_RSI, X_RBX, OFF(cc_src2));
+        x_load32(e, X_RAX, X_RBX, OFF(cc_dst));
+        if (k == CC_ADC) {
+            x_alu_rr32(e, 5, X_RAX, X_RDX);
+            x_alu_rr32(e, 5, X_RAX, X_RSI); /* the carry-in */
+        } else {
+            x_alu_rr32(e, 0, X_RAX, X_RSI);
+            x_alu_rr32(e, 5, X_RAX, X_RDX); /* r + b - a: minus the borrow-in */
+        }
+        x_alu_ri32(e, 0, X_RAX, 0xffffffffu); /* CF = (RAX != 0) */
+        x_alu_rr32(e, k == CC_ADC ? 2 : 3, X_RDX, X_RSI);
     } else {
         x_alu_ri32(e, k == CC_INC ? 0 : 5, X_RDX, 1u << sh);
     }

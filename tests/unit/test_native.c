@@ -327,7 +327,14 @@ static void flag_producer(Code *c, Rng *g)
     int bi = rnd(g) & 1; /* [ebx + disp] or [ebx + ecx*4 + disp] */
     static const int bytes[4] = { 0, 2, 4, 6 }; /* AL DL AH DH: not ECX's or EBX's bytes */
     int bd = bytes[rnd(g) % 4];
-    switch (rnd(g) % 18) {
+    switch (rnd(g) % 19) {
+    case 18: /* adc/sbb r32 (the 64-bit compare's second half: its operands often equal), adc/sbb r8 */
+        if (rnd(g) % 3) {
+            put(c, rnd(g) & 1 ? 0x11 : 0x19); put(c, 0xc0 | (rnd(g) & 1 ? d : a) << 3 | d);
+        } else {
+            put(c, rnd(g) & 1 ? 0x10 : 0x18); put(c, 0xc0 | a << 3 | bd);
+        }
+        break;
     case 15: put(c, (int[]){ 0x00, 0x28, 0x20, 0x30 }[rnd(g) % 4]); put(c, 0xc0 | a << 3 | bd); break; /* r8 */
     case 16: put(c, 0x66); put(c, (int[]){ 0x01, 0x29, 0x21, 0x31 }[rnd(g) % 4]); put(c, 0xc0 | a << 3 | d); break;
     case 17: /* inc / dec of r8 and r16 */
@@ -915,6 +922,32 @@ START_TEST(test_native_gs_base_and_limit)
 }
 END_TEST
 
+/* ADC and SBB with a carry-in, then a condition on their flags in the
+ * same block (SETZ after ADC, JNC after SBB: branch.c's guess of the
+ * ADC/SBB kind, its carry-in from the lazy operands): 0xfffffffe + 1 + CF
+ * is zero exactly when the carry came in, 1 - 1 - CF borrows exactly
+ * when it did; the carry is ECX's low bit (NEG of it), odd in 150 of the
+ * 300 iterations. */
+START_TEST(test_native_adc_sbb_flags_take_the_carry_in)
+{
+    if (!has_native_linear("native_adc_sbb_flags_take_the_carry_in"))
+        return;
+    enum { C = 0x50000 };
+    const uint32_t pages[] = { C };
+    Code code = { .n = 0 };
+    /* mov ecx, 300; top: mov edx, 1; mov eax, ecx; and eax, 1; neg eax; mov eax, -2; adc eax, edx;
+     * setz dl; add esi, edx; mov edx, 1; mov eax, ecx; and eax, 1; neg eax; mov eax, 1; sbb eax, edx;
+     * jnc skip; inc edi; skip: dec ecx; jnz top; int3 (nasm) */
+    put_hex(&code, "b9 2c 01 00 00 ba 01 00 00 00 89 c8 83 e0 01 f7 d8 b8 fe ff ff ff 11 d0 0f 94 c2 01 d6");
+    put_hex(&code, "ba 01 00 00 00 89 c8 83 e0 01 f7 d8 b8 01 00 00 00 19 d0 73 01 47 49 75 cf cc");
+    Hand h;
+    hand_twins(pages, 1, &code, C, &h);
+    ck_assert_int_eq(h.r, E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(h.regs[E386_ESI], 150);
+    ck_assert_uint_eq(h.regs[E386_EDI], 150);
+}
+END_TEST
+
 /* Dword accesses at 0xfffffffd and 0xfffffffe wrap to address 0, as on
  * the guest's CPU: a load sums the wrapped bytes, a store writes them,
  * and with page 0 unmapped the load faults with CR2 0. */
@@ -1019,6 +1052,7 @@ int main(void)
     tcase_add_test(t, test_native_nonflat_ds_load_leaves_the_code);
     tcase_add_test(t, test_native_16bit_ss_load_leaves_the_code);
     tcase_add_test(t, test_native_gs_base_and_limit);
+    tcase_add_test(t, test_native_adc_sbb_flags_take_the_carry_in);
 #ifdef E386_NATIVE_BUILT
     tcase_add_test(t, test_codebuf_blocks_stay_aligned_across_windows);
 #endif
