@@ -70,10 +70,16 @@ typedef struct Seg {
  *   INC/DEC   dst = a +/- 1            src1 = a, src2 = CF before (kept)
  *   NEG       dst = -a                 src1 = a
  *   SHL/SHR/SAR: dst, src1 = operand, src2 = count (1..31, count 0 sets nothing)
- *   MUL       dst = low half           src1 = nonzero when CF = OF = 1 */
+ *   MUL       dst = low half           src1 = nonzero when CF = OF = 1
+ * A kind (not EFLAGS, not MUL) | CC_PATCHED: its flags, but those in
+ * cc_pmask (CF, OF or both) are cc_pval's.  What a rotate or BT leaves
+ * (cc_write of CF/OF alone): nothing computed, and the kind's ZF and SF
+ * still follow from dst, as cc_cond's shortcut reads them.  Code that
+ * tests cc_op for one kind sees no match and takes its general path. */
 enum {
     CC_EFLAGS, CC_ADD, CC_ADC, CC_SUB, CC_SBB, CC_LOGIC, CC_INC, CC_DEC,
-    CC_NEG, CC_SHL, CC_SHR, CC_SAR, CC_MUL, CC_NKINDS
+    CC_NEG, CC_SHL, CC_SHR, CC_SAR, CC_MUL, CC_NKINDS,
+    CC_PATCHED = 0x10
 };
 
 /* ---- guest memory: a two-level page map of 4 KiB pages ---- */
@@ -225,6 +231,7 @@ struct E386Cpu {
     uint32_t eip;
     uint32_t eflags;    /* arithmetic bits valid only when cc_op == CC_EFLAGS */
     uint32_t cc_op, cc_size, cc_dst, cc_src1, cc_src2;
+    uint32_t cc_pmask, cc_pval; /* with CC_PATCHED */
     Seg seg[6];
     uint8_t cpl, pe;
     uint8_t inhibit_irq; /* MOV SS / POP SS shadow: no #DB after the next instruction */

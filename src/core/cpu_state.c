@@ -71,6 +71,8 @@ static const StateSkip migrated[] = {
     MEMBER(cc_dst, "folded into eflags"),
     MEMBER(cc_src1, "folded into eflags"),
     MEMBER(cc_src2, "folded into eflags"),
+    MEMBER(cc_pmask, "folded into eflags"),
+    MEMBER(cc_pval, "folded into eflags"),
     MEMBER(seg, "seg"),
     MEMBER(cpl, "cpl"),
     MEMBER(pe, "pe"),

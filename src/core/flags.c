@@ -28,25 +28,24 @@ static uint32_t sar32(uint32_t v, uint32_t n)
     return (v >> n) | ((v & 0x80000000u) ? ~(0xffffffffu >> n) : 0);
 }
 
-uint32_t cc_flags(E386Cpu *cpu)
+/* the six flags of kind op (not EFLAGS) from the lazy operands */
+static uint32_t kind_flags(const E386Cpu *cpu, uint32_t op)
 {
-    if (cpu->cc_op == CC_EFLAGS) /* cc_size is meaningless then (0 after reset) */
-        return cpu->eflags & F_ARITH;
     int size = (int)cpu->cc_size;
     uint32_t m = size_mask(size), sb = sign_bit(size);
     uint32_t r = cpu->cc_dst & m, a = cpu->cc_src1 & m, b = cpu->cc_src2 & m;
     uint32_t f = szp(r, sb);
-    switch (cpu->cc_op) {
+    switch (op) {
     case CC_ADD: case CC_ADC: {
         /* the carry in is whatever is left of r - a - b: 0 or 1 */
-        uint32_t cin = cpu->cc_op == CC_ADC ? ((r - a - b) & m) : 0;
+        uint32_t cin = op == CC_ADC ? ((r - a - b) & m) : 0;
         f |= (a ^ b ^ r) & F_AF;
         if (r < a || (cin && r == a)) f |= F_CF;
         if ((~(a ^ b) & (a ^ r)) & sb) f |= F_OF;
         return f;
     }
     case CC_SUB: case CC_SBB: {
-        uint32_t bin = cpu->cc_op == CC_SBB ? ((a - b - r) & m) : 0;
+        uint32_t bin = op == CC_SBB ? ((a - b - r) & m) : 0;
         f |= (a ^ b ^ r) & F_AF;
         if (a < b || (bin && a == b)) f |= F_CF;
         if (((a ^ b) & (a ^ r)) & sb) f |= F_OF;
@@ -56,7 +55,7 @@ uint32_t cc_flags(E386Cpu *cpu)
         return f;
     case CC_INC: case CC_DEC: /* b holds the CF from before */
         f |= ((a ^ r) & F_AF) | (b ? F_CF : 0);
-        if (r == (cpu->cc_op == CC_INC ? sb : sb - 1)) f |= F_OF;
+        if (r == (op == CC_INC ? sb : sb - 1)) f |= F_OF;
         return f;
     case CC_NEG:
         f |= (a ^ r) & F_AF;
@@ -82,14 +81,24 @@ uint32_t cc_flags(E386Cpu *cpu)
     return 0;
 }
 
+uint32_t cc_flags(E386Cpu *cpu)
+{
+    uint32_t op = cpu->cc_op;
+    if (op == CC_EFLAGS) /* cc_size is meaningless then (0 after reset) */
+        return cpu->eflags & F_ARITH;
+    if (op & CC_PATCHED)
+        return (kind_flags(cpu, op & ~(uint32_t)CC_PATCHED) & ~cpu->cc_pmask) | cpu->cc_pval;
+    return kind_flags(cpu, op);
+}
+
 /* CF of the lazy operation on its masked result r and operands a, b:
  * cc_flags' and cc_carry's (ADC/SBB: the carry in is whatever is left of
  * r - a - b, 0 or 1; INC/DEC: b holds the CF from before; SHL: b is the
  * count 1..31, CF is 0 once everything is shifted out) */
-static int carry_of(const E386Cpu *cpu, int size, uint32_t r, uint32_t a, uint32_t b)
+static int carry_of(const E386Cpu *cpu, uint32_t op, int size, uint32_t r, uint32_t a, uint32_t b)
 {
     uint32_t m = size_mask(size);
-    switch (cpu->cc_op) {
+    switch (op) {
     case CC_ADD: return r < a;
     case CC_ADC: return r < a || (((r - a - b) & m) && r == a);
     case CC_SUB: return a < b;
@@ -107,14 +116,20 @@ static int carry_of(const E386Cpu *cpu, int size, uint32_t r, uint32_t a, uint32
 /* CF alone: no SF/ZF/PF (parity) work */
 int cc_carry(E386Cpu *cpu)
 {
-    switch (cpu->cc_op) {
+    uint32_t op = cpu->cc_op;
+    if (op & CC_PATCHED) {
+        if (cpu->cc_pmask & F_CF)
+            return (cpu->cc_pval & F_CF) != 0;
+        op &= ~(uint32_t)CC_PATCHED;
+    }
+    switch (op) {
     case CC_EFLAGS: return (cpu->eflags & F_CF) != 0;
     case CC_LOGIC: return 0;
     case CC_INC: case CC_DEC: return cpu->cc_src2 != 0;
     }
     int size = (int)cpu->cc_size;
     uint32_t m = size_mask(size);
-    return carry_of(cpu, size, cpu->cc_dst & m, cpu->cc_src1 & m, cpu->cc_src2 & m);
+    return carry_of(cpu, op, size, cpu->cc_dst & m, cpu->cc_src1 & m, cpu->cc_src2 & m);
 }
 
 /* The conditions, by cc >> 1: O B Z BE S P L LE. */
@@ -140,15 +155,23 @@ static int cond_of_flags(uint32_t f, int c)
  * the whole of EFLAGS. */
 static int cond_direct(E386Cpu *cpu, int c)
 {
-    int op = (int)cpu->cc_op, size = (int)cpu->cc_size;
+    uint32_t op = cpu->cc_op;
+    int size = (int)cpu->cc_size, patched = (op & CC_PATCHED) != 0;
     if (op == CC_EFLAGS)
         return -1;
+    op &= ~(uint32_t)CC_PATCHED;
     uint32_t m = size_mask(size), sb = sign_bit(size), res = cpu->cc_dst & m;
     int zf = res == 0 && op != CC_MUL, sf = (res & sb) != 0;
     switch (c) {
     case 2: return zf;
     case 4: return sf;
     case 5: return parity8(res);
+    }
+    if (patched) { /* CF from the patch or the kind, OF-based ones from EFLAGS */
+        if (c != 1 && c != 3)
+            return -1;
+        int cf = cc_carry(cpu);
+        return c == 1 ? cf : cf || zf;
     }
     if (op == CC_LOGIC) /* CF = OF = 0 */
         return c == 0 || c == 1 ? 0 : c == 3 ? zf : c == 6 ? sf : (zf || sf);
@@ -157,7 +180,7 @@ static int cond_direct(E386Cpu *cpu, int c)
      * program compares 64-bit integers (Lua's, SQLite's), BT/DEC/SHR + JC
      * how others test a bit */
     if (c == 1 || c == 3) {
-        int cf = carry_of(cpu, size, res, a, b);
+        int cf = carry_of(cpu, op, size, res, a, b);
         return c == 1 ? cf : cf || zf;
     }
     int of; /* and OF, for the signed conditions, of the add/subtract kinds */
@@ -185,6 +208,16 @@ int cc_cond_slow(E386Cpu *cpu, int cc)
 void cc_write(E386Cpu *cpu, uint32_t mask, uint32_t v)
 {
     mask &= F_ARITH;
+    uint32_t op = cpu->cc_op & ~(uint32_t)CC_PATCHED;
+    /* CF and OF alone over a kind whose other flags follow from its
+     * operands: a patch over it, nothing computed (cpu.h CC_PATCHED) */
+    if (mask && !(mask & ~(F_CF | F_OF)) && op != CC_EFLAGS && op != CC_MUL) {
+        int was = (cpu->cc_op & CC_PATCHED) != 0;
+        cpu->cc_pval = ((was ? cpu->cc_pval : 0) & ~mask) | (v & mask);
+        cpu->cc_pmask = (was ? cpu->cc_pmask : 0) | mask;
+        cpu->cc_op = op | CC_PATCHED;
+        return;
+    }
     /* replacing every arithmetic flag needs nothing from the lazy state */
     uint32_t f = mask == F_ARITH ? 0 : cc_flags(cpu);
     cpu->eflags = (cpu->eflags & ~F_ARITH) | (f & ~mask) | (v & mask);

@@ -8,7 +8,7 @@ enum { TLS_FIRST = 6, TLS_COUNT = 3 }; /* GDT_ENTRY_TLS_MIN..MAX on i386 */
 
 struct E386UserCtx {
     uint32_t r[8], eip, eflags;
-    uint32_t cc_op, cc_size, cc_dst, cc_src1, cc_src2;
+    uint32_t cc_op, cc_size, cc_dst, cc_src1, cc_src2, cc_pmask, cc_pval;
     Seg seg[6];
     uint8_t cpl, inhibit_irq, irq_shadow;
     Fpu fpu;
@@ -29,6 +29,8 @@ void e386_uctx_save(const E386Cpu *cpu, E386UserCtx *c)
     c->cc_dst = cpu->cc_dst;
     c->cc_src1 = cpu->cc_src1;
     c->cc_src2 = cpu->cc_src2;
+    c->cc_pmask = cpu->cc_pmask;
+    c->cc_pval = cpu->cc_pval;
     memcpy(c->seg, cpu->seg, sizeof c->seg);
     c->cpl = cpu->cpl;
     c->inhibit_irq = cpu->inhibit_irq;
@@ -49,6 +51,8 @@ int e386_uctx_load(E386Cpu *cpu, const E386UserCtx *c)
     cpu->cc_dst = c->cc_dst;
     cpu->cc_src1 = c->cc_src1;
     cpu->cc_src2 = c->cc_src2;
+    cpu->cc_pmask = c->cc_pmask;
+    cpu->cc_pval = c->cc_pval;
     memcpy(cpu->seg, c->seg, sizeof cpu->seg);
     cpu->cpl = c->cpl;
     cpu->inhibit_irq = c->inhibit_irq;

@@ -240,6 +240,14 @@ void shift_specialize(E386Op *op)
     op->fx = ri_count(op) == 0 ? FX_NONE : op->sub <= SH_ROR ? FX_CO : FX_ALL;
 }
 
+/* For the native back end: ROL/ROR r32 by a constant with their flags
+ * (rol_ri32, ror_ri32): SH_ROL or SH_ROR and *count; -1 for any other */
+int rotate_inline_kind(const E386Op *op, uint32_t *count)
+{
+    *count = ri_count(op);
+    return op->fn == rol_ri32 ? SH_ROL : op->fn == ror_ri32 ? SH_ROR : -1;
+}
+
 /* For the native back end: the shift by a constant the handler of op is
  * (shl_ri32 and the others, the flagless rotates, the generic register
  * forms of SHL/SHR/SAR r32), *count its count; -1 for any other */

@@ -317,6 +317,46 @@ static void emit_shift(Emit *e, const E386Op *op, int kind, uint32_t n)
     }
 }
 
+/* ROL/ROR r32, n with live flags (rol_ri32, ror_ri32): the rotate and
+ * cc_write's patch of CF and OF over the kind (core/cpu.h CC_PATCHED);
+ * the handler when the flags are EFLAGS or MUL's, which cc_write builds
+ * whole.  A zero count changes nothing (no code). */
+static void emit_rotate(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, uint32_t n)
+{
+    const E386Op *op = &tb->ops[i];
+    size_t slow[2];
+    if (n == 0)
+        return;
+    ld32(e, X_RAX, X_RBX, CC_OFF(cc_op));
+    cmp_eax_imm8(e, CC_EFLAGS);
+    slow[0] = x_jcc(e, X_E);
+    cmp_eax_imm8(e, CC_MUL);
+    slow[1] = x_jcc(e, X_E);
+    ld32(e, X_RCX, X_RBX, REG_OFF(op->rm)); /* a */
+    x_mov_rr64(e, X_RDX, X_RCX);
+    shift_ri(e, kind, X_RDX, n); /* r */
+    st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
+    x_mov_rr64(e, X_RSI, X_RCX);
+    x_mov_rr64(e, X_RAX, X_RDX);
+    if (kind == 0) { /* ROL (C1 /0): CF = r's bit 0; OF = a's bit 31 ^ bit 30, to bit 11 */
+        shift_ri(e, 5, X_RSI, 1);
+        rr(e, 0x31, X_RCX, X_RSI);
+        shift_ri(e, 5, X_RSI, 30 - 11);
+        x_alu_ri32(e, 4, X_RAX, F_CF);
+    } else { /* ROR (/1): CF = r's bit 31; OF = a's bit 31 ^ bit 0, to bit 11 */
+        shift_ri(e, 5, X_RSI, 31);
+        rr(e, 0x31, X_RCX, X_RSI);
+        shift_ri(e, 4, X_RSI, 11);
+        shift_ri(e, 5, X_RAX, 31);
+    }
+    x_alu_ri32(e, 4, X_RSI, F_OF);
+    rr(e, 0x09, X_RSI, X_RAX); /* or eax, esi */
+    st32(e, X_RBX, CC_OFF(cc_pval), X_RAX);
+    st32_imm(e, X_RBX, CC_OFF(cc_pmask), F_CF | F_OF);
+    x_alu_mi32(e, 1, X_RBX, CC_OFF(cc_op), CC_PATCHED); /* or: the kind stays */
+    native_end_inline(e, ns, tb, i, slow, 2, 0);
+}
+
 /* SHL/SHR/SAR r32, CL: the count (CL & 31) at run time, zero: nothing */
 static void emit_shift_cl(Emit *e, const E386Op *op, int kind)
 {
@@ -472,6 +512,10 @@ int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
     int kind = shift_inline_kind(op, &n);
     if (kind >= 0) {
         emit_shift(e, op, kind, n);
+        return 1;
+    }
+    if ((kind = rotate_inline_kind(op, &n)) >= 0) {
+        emit_rotate(e, ns, tb, i, kind, n);
         return 1;
     }
     if (op->fn == op_shift_ECL && op->mod == 3 && op->size == 4 && !op->lock && op->sub >= 4 && op->sub <= 7) {

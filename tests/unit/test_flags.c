@@ -112,7 +112,10 @@ END_TEST
 
 /* Every condition after every kind and size of lazy state equals its
  * EFLAGS formula on cc_flags: cc_cond's and cond_direct's shortcuts (CF
- * of any kind without parity, every condition after SBB/ADD/ADC) */
+ * of any kind without parity, every condition after SBB/ADD/ADC); and
+ * after a cc_write of CF and OF, then of CF alone, over it (a rotate, then
+ * BT: the kind patched, cpu.h CC_PATCHED), the flags are the kind's with
+ * those replaced */
 static void check_all_conditions(E386Cpu *cpu)
 {
     uint32_t f = cc_flags(cpu);
@@ -153,6 +156,19 @@ START_TEST(test_conditions_of_every_kind_match_their_flags)
                             break;
                         }
                         check_all_conditions(cpu);
+                        /* a rotate's CF and OF, then BT's CF, over it (CC_PATCHED unless MUL) */
+                        uint32_t f = cc_flags(cpu), co = (a & 1 ? F_CF : 0) | (b & 1 ? F_OF : 0);
+                        cc_write(cpu, F_CF | F_OF, co);
+                        ck_assert_uint_eq(cc_flags(cpu), (f & ~(F_CF | F_OF)) | co);
+                        ck_assert_int_eq(cc_carry(cpu), (co & F_CF) != 0);
+                        check_all_conditions(cpu);
+                        cc_write(cpu, F_CF, cin ? F_CF : 0);
+                        uint32_t want = (f & ~(F_CF | F_OF)) | (co & F_OF) | (cin ? F_CF : 0);
+                        ck_assert_uint_eq(cc_flags(cpu), want);
+                        ck_assert_int_eq(cc_carry(cpu), (int)cin);
+                        check_all_conditions(cpu);
+                        uint32_t patched = kind == CC_MUL ? (uint32_t)CC_EFLAGS : (uint32_t)(kind | CC_PATCHED);
+                        ck_assert_uint_eq(cpu->cc_op, patched);
                     }
     e386_cpu_free(cpu);
 }

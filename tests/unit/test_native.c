@@ -375,7 +375,9 @@ static void flag_producer(Code *c, Rng *g)
     case 7: put(c, 0x66); put(c, rnd(g) & 1 ? 0x39 : 0x85); put(c, 0xc0 | a << 3 | b); break; /* r16 */
     case 8: put(c, (int[]){ 0x01, 0x29, 0x21 }[rnd(g) % 3]); put(c, 0xc0 | a << 3 | d); break; /* add/sub/and */
     case 9: put(c, (rnd(g) & 1 ? 0x40 : 0x48) | d); break;                 /* inc / dec */
-    case 10: put(c, 0xc1); put(c, 0xe0 | d); put(c, 1 + rnd(g) % 31); break; /* shl d, n */
+    case 10: /* shl/rol/ror d, n */
+        put(c, 0xc1); put(c, (int[]){ 0xe0, 0xc0, 0xc8 }[rnd(g) % 3] | d); put(c, 1 + rnd(g) % 31);
+        break;
     default: put(c, (int[]){ 0xf9, 0xf5 }[rnd(g) % 2]); break;             /* stc / cmc: EFLAGS */
     }
     if (rnd(g) % 8 == 0) { /* imul or neg: MUL and NEG kinds */
@@ -588,6 +590,8 @@ static int same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb
     /* the lazy flags too: an inline op leaves its handler's exact values */
     if (a->cc_op != b->cc_op || a->cc_size != b->cc_size || a->cc_dst != b->cc_dst || a->cc_src1 != b->cc_src1 ||
         a->cc_src2 != b->cc_src2)
+        return 0;
+    if ((a->cc_op & CC_PATCHED) && (a->cc_pmask != b->cc_pmask || a->cc_pval != b->cc_pval))
         return 0;
     e386_stats sa, sb; /* the same links followed, the same blocks invalidated */
     e386_get_stats(a, &sa);
