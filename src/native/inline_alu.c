@@ -317,44 +317,101 @@ static void emit_shift(Emit *e, const E386Op *op, int kind, uint32_t n)
     }
 }
 
-/* ROL/ROR r32, n with live flags (rol_ri32, ror_ri32): the rotate and
- * cc_write's patch of CF and OF over the kind (core/cpu.h CC_PATCHED);
- * the handler when the flags are EFLAGS or MUL's, which cc_write builds
- * whole.  A zero count changes nothing (no code). */
-static void emit_rotate(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, uint32_t n)
+static void movsx_edx(Emit *e, int size) /* movsx edx, dl / dx */
+{
+    x_byte(e, 0x0f);
+    rr(e, size == 1 ? 0xbe : 0xbf, X_RDX, X_RDX);
+}
+
+/* kind (C1 /kind: ROL 0, ROR 1, SHL 4, SHR 5, SAR 7) of the size-byte
+ * low part of EDX by n: DL, DX or EDX */
+static void shift_edx(Emit *e, int size, int kind, uint32_t n)
+{
+    if (size == 2)
+        x_byte(e, 0x66);
+    rr(e, size == 1 ? 0xc0 : 0xc1, kind, X_RDX);
+    x_byte(e, n);
+}
+
+/* ROL/ROR of a register with live flags by n (1..31): rol_ri32 and
+ * ror_ri32, and op_shift_EI/E1's byte and word forms (shift_calc): the
+ * rotate (the host's rotates by n mod the width as the guest's) and
+ * cc_write's patch of CF and OF over the kind (core/cpu.h CC_PATCHED),
+ * CF the result's bit 0 (ROL) or top bit (ROR), OF the operand's top bit
+ * ^ the one below it (ROL) or ^ its bit 0 (ROR), whatever n; the handler
+ * when the flags are EFLAGS or MUL's, which cc_write builds whole. */
+static void emit_rotate(Emit *e, NativeState *ns, const Tb *tb, int i, int size, int kind, uint32_t n)
 {
     const E386Op *op = &tb->ops[i];
+    int w = size * 8;
     size_t slow[2];
-    if (n == 0)
-        return;
     ld32(e, X_RAX, X_RBX, CC_OFF(cc_op));
     cmp_eax_imm8(e, CC_EFLAGS);
     slow[0] = x_jcc(e, X_E);
     cmp_eax_imm8(e, CC_MUL);
     slow[1] = x_jcc(e, X_E);
-    ld32(e, X_RCX, X_RBX, REG_OFF(op->rm)); /* a */
+    load_sz(e, size, X_RCX, X_RBX, reg_off(size, op->rm)); /* a */
     x_mov_rr64(e, X_RDX, X_RCX);
-    shift_ri(e, kind, X_RDX, n); /* r */
-    st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
+    shift_edx(e, size, kind, n); /* r, the bits above the width still 0 */
+    store_sz(e, size, X_RBX, reg_off(size, op->rm), X_RDX);
     x_mov_rr64(e, X_RSI, X_RCX);
     x_mov_rr64(e, X_RAX, X_RDX);
-    if (kind == 0) { /* ROL (C1 /0): CF = r's bit 0; OF = a's bit 31 ^ bit 30, to bit 11 */
+    int of_at; /* where ESI has the operand's top bit ^ the other one */
+    if (kind == 0) { /* ROL */
         shift_ri(e, 5, X_RSI, 1);
-        rr(e, 0x31, X_RCX, X_RSI);
-        shift_ri(e, 5, X_RSI, 30 - 11);
+        of_at = w - 2;
         x_alu_ri32(e, 4, X_RAX, F_CF);
-    } else { /* ROR (/1): CF = r's bit 31; OF = a's bit 31 ^ bit 0, to bit 11 */
-        shift_ri(e, 5, X_RSI, 31);
-        rr(e, 0x31, X_RCX, X_RSI);
-        shift_ri(e, 4, X_RSI, 11);
-        shift_ri(e, 5, X_RAX, 31);
+    } else { /* ROR */
+        shift_ri(e, 5, X_RSI, (uint32_t)w - 1);
+        of_at = 0;
+        shift_ri(e, 5, X_RAX, (uint32_t)w - 1);
     }
+    rr(e, 0x31, X_RCX, X_RSI); /* xor esi, ecx */
+    if (of_at > 11)
+        shift_ri(e, 5, X_RSI, (uint32_t)(of_at - 11));
+    else if (of_at < 11)
+        shift_ri(e, 4, X_RSI, (uint32_t)(11 - of_at));
     x_alu_ri32(e, 4, X_RSI, F_OF);
     rr(e, 0x09, X_RSI, X_RAX); /* or eax, esi */
     st32(e, X_RBX, CC_OFF(cc_pval), X_RAX);
     st32_imm(e, X_RBX, CC_OFF(cc_pmask), F_CF | F_OF);
     x_alu_mi32(e, 1, X_RBX, CC_OFF(cc_op), CC_PATCHED); /* or: the kind stays */
     native_end_inline(e, ns, tb, i, slow, 2, 0);
+}
+
+/* op_shift_EI/E1 of a byte or word register (shift_rm: the count & 31, 0
+ * changes nothing): SHL/SHR/SAR as cc_set(kind, size, r, a, n) with a
+ * zero-extended, ROL/ROR as emit_rotate; 0 for any other (RCL/RCR,
+ * memory, dwords: shift_inline_kind's) */
+static int emit_shift_narrow(Emit *e, NativeState *ns, const Tb *tb, int i)
+{
+    static const uint8_t cc_kind[8] = { 0, 0, 0, 0, CC_SHL, CC_SHR, CC_SHL, CC_SAR };
+    const E386Op *op = &tb->ops[i];
+    int size = op->size, kind = op->sub == 6 ? 4 : op->sub; /* SAL is SHL */
+    if ((op->fn != op_shift_EI && op->fn != op_shift_E1) || op->mod != 3 || op->lock || (size != 1 && size != 2) ||
+        kind == 2 || kind == 3 || kind > 7)
+        return 0;
+    uint32_t n = (op->fn == op_shift_E1 ? 1 : op->imm) & 31;
+    if (n == 0)
+        return 1;
+    if (kind < 2) {
+        emit_rotate(e, ns, tb, i, size, kind, n);
+        return 1;
+    }
+    load_sz(e, size, X_RAX, X_RBX, reg_off(size, op->rm)); /* a */
+    x_mov_rr64(e, X_RDX, X_RAX);
+    if (kind == 7)
+        movsx_edx(e, size);
+    shift_ri(e, kind, X_RDX, n);
+    if (kind != 5)
+        mask_edx(e, size);
+    store_sz(e, size, X_RBX, reg_off(size, op->rm), X_RDX);
+    st32_imm(e, X_RBX, CC_OFF(cc_op), cc_kind[kind]);
+    st32_imm(e, X_RBX, CC_OFF(cc_size), (uint32_t)size);
+    st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
+    st32(e, X_RBX, CC_OFF(cc_src1), X_RAX);
+    st32_imm(e, X_RBX, CC_OFF(cc_src2), n);
+    return 1;
 }
 
 /* SHL/SHR/SAR r32, CL: the count (CL & 31) at run time, zero: nothing */
@@ -370,12 +427,6 @@ static void emit_shift_cl(Emit *e, const E386Op *op, int kind)
     st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
     emit_cc(e, cc_kind[kind], 4, X_RAX, X_RCX);
     x_patch(e, zero, e->p);
-}
-
-static void movsx_edx(Emit *e, int size) /* movsx edx, dl / dx */
-{
-    x_byte(e, 0x0f);
-    rr(e, size == 1 ? 0xbe : 0xbf, X_RDX, X_RDX);
 }
 
 /* misc.c's MOV r/m forms the specialised ones leave (words, bytes of
@@ -515,9 +566,12 @@ int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
         return 1;
     }
     if ((kind = rotate_inline_kind(op, &n)) >= 0) {
-        emit_rotate(e, ns, tb, i, kind, n);
+        if (n)
+            emit_rotate(e, ns, tb, i, 4, kind, n);
         return 1;
     }
+    if (emit_shift_narrow(e, ns, tb, i))
+        return 1;
     if (op->fn == op_shift_ECL && op->mod == 3 && op->size == 4 && !op->lock && op->sub >= 4 && op->sub <= 7) {
         emit_shift_cl(e, op, op->sub == 6 ? 4 : op->sub); /* SAL is SHL */
         return 1;

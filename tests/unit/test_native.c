@@ -237,7 +237,16 @@ static void insn(Code *c, Rng *g)
         put(c, 0x0f); put(c, rnd(g) & 1 ? 0xb6 : 0xb7); mem_operand(c, g, d, disp);
         break;
     case 8: put(c, (rnd(g) & 1 ? 0x40 : 0x48) | d); break;               /* inc / dec */
-    case 9: put(c, 0xc1); put(c, 0xc0 | (int[]){ 0, 1, 4, 5, 7 }[rnd(g) % 5] << 3 | d); put(c, rnd(g) % 40); break;
+    case 9: { /* rol/ror/shl/shr/sar of a dword, word (66) or byte (AL DL AH DH) register, by n or 1 */
+        int w = (int)(rnd(g) % 3), one = rnd(g) % 4 == 0, r = w == 2 ? byte_dst[rnd(g) % 4] : d;
+        if (w == 1)
+            put(c, 0x66);
+        put(c, (w == 2 ? 0xc0 : 0xc1) | (one ? 0x10 : 0));
+        put(c, 0xc0 | (int[]){ 0, 1, 4, 5, 7 }[rnd(g) % 5] << 3 | r);
+        if (!one)
+            put(c, rnd(g) % 40);
+        break;
+    }
     case 10: /* imul d, s / [m] (no base too) / s, imm32 / s, imm8 */
         switch (rnd(g) % 4) {
         case 0: put(c, 0x0f); put(c, 0xaf); put(c, 0xc0 | d << 3 | s); break;
@@ -375,7 +384,14 @@ static void flag_producer(Code *c, Rng *g)
     case 7: put(c, 0x66); put(c, rnd(g) & 1 ? 0x39 : 0x85); put(c, 0xc0 | a << 3 | b); break; /* r16 */
     case 8: put(c, (int[]){ 0x01, 0x29, 0x21 }[rnd(g) % 3]); put(c, 0xc0 | a << 3 | d); break; /* add/sub/and */
     case 9: put(c, (rnd(g) & 1 ? 0x40 : 0x48) | d); break;                 /* inc / dec */
-    case 10: /* shl/rol/ror d, n */
+    case 10: /* shl/rol/ror d, n; rol/ror of a word or byte register */
+        if (rnd(g) % 3 == 0) {
+            int byte = rnd(g) & 1;
+            if (!byte)
+                put(c, 0x66);
+            put(c, byte ? 0xc0 : 0xc1); put(c, (rnd(g) & 1 ? 0xc0 : 0xc8) | (byte ? bd : d)); put(c, 1 + rnd(g) % 31);
+            break;
+        }
         put(c, 0xc1); put(c, (int[]){ 0xe0, 0xc0, 0xc8 }[rnd(g) % 3] | d); put(c, 1 + rnd(g) % 31);
         break;
     default: put(c, (int[]){ 0xf9, 0xf5 }[rnd(g) % 2]); break;             /* stc / cmc: EFLAGS */
