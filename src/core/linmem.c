@@ -46,15 +46,18 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
     uintptr_t a = (uintptr_t)si->si_addr;
     if (cpu && cpu->mem.lbase && a - (uintptr_t)cpu->mem.lbase < GUEST_SPAN + GUARD_SPAN && sig == SIGSEGV &&
         si->si_code > 0 /* from the MMU, not kill(2) */) {
-        const ucontext_t *uc = ucv;
+        ucontext_t *uc = ucv;
         int write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
         uint64_t lin = a - (uintptr_t)cpu->mem.lbase;
         /* the native back end's inline accesses leave cpu->cur and
          * cpu->icount to this */
-        native_host_fault(cpu, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP], (uint64_t)uc->uc_mcontext.gregs[REG_R15]);
+        int in_code =
+            native_host_fault(cpu, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP], (uint64_t)uc->uc_mcontext.gregs[REG_R15]);
         if (lin >= GUEST_SPAN) /* an access that wraps at 4 GiB */
             mem_linear_wrap_fault(cpu, write);
         mem_linear_fault(cpu, (uint32_t)lin, write); /* or longjmp */
+        if (in_code) /* resolved: not the access again, the op by its handler (native.h) */
+            uc->uc_mcontext.gregs[REG_RIP] = (greg_t)native_redo_stub(cpu);
         return;
     }
     /* not a guest access: the emulator's own crash (the access faults

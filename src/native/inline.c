@@ -40,7 +40,6 @@ static void emit_cc(Emit *e, uint32_t kind, int dst, int src1, int src2)
 }
 
 #define CUR_OFF ((int32_t)offsetof(E386Cpu, cur))
-#define EXIT_REQ_OFF ((int32_t)offsetof(E386Cpu, exit_request))
 #define SS_FLAGS_OFF ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * SEG_SS + offsetof(Seg, flags)))
 #define SEG_FIELD_OFF(s, f) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, f)))
 
@@ -159,7 +158,7 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
         }
         x_store_idx(e, f.size, LIN_REG, X_RAX, X_RCX);
     }
-    native_end_inline(e, ns, tb, i, slow, nslow, f.store);
+    native_end_inline(e, ns, tb, i, slow, nslow);
 }
 
 
@@ -198,20 +197,11 @@ static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, 
         x_alu_ri32(e, 0, X_RAX, 4u * (uint32_t)n);
     x_store32(e, X_RBX, REG_OFF(4), X_RAX);
     if (n == 1) {
-        native_end_inline(e, ns, tb, i, slow, nslow, push);
+        native_end_inline(e, ns, tb, i, slow, nslow);
         return;
     }
-    if (push && !(op->fx & FX_INEXACT)) { /* a store into code: exit requested */
-        x_cmp_m32_imm8(e, X_RBX, EXIT_REQ_OFF, 0);
-        size_t on = x_jcc(e, X_E);
-        x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op); /* the op the dispatcher's exit check looks at */
-        x_store64(e, X_RBX, CUR_OFF, X_RSI);
-        x_mov_ri64(e, X_RAX, (uint64_t)(uintptr_t)(op + n));
-        x_patch(e, x_jmp(e), ns->exit);
-        x_patch(e, on, e->p);
-    }
     native_jump_to_op(e, ns, i + n);
-    native_end_inline(e, ns, tb, i, slow, nslow, 0);
+    native_end_inline(e, ns, tb, i, slow, nslow);
 }
 
 /* PUSH imm and PUSH r/m32 (op_push_I, op_push_E) as emit_stack's PUSH
@@ -236,7 +226,7 @@ static void emit_push_value(Emit *e, NativeState *ns, const Tb *tb, int i)
     x_alu_ri32(e, 5, X_RAX, 4);
     x_store_idx(e, 4, LIN_REG, X_RAX, X_RCX);
     x_store32(e, X_RBX, REG_OFF(4), X_RAX);
-    native_end_inline(e, ns, tb, i, slow, nslow, 1);
+    native_end_inline(e, ns, tb, i, slow, nslow);
 }
 
 /* IMUL r32, r/m32 and IMUL r32, r/m32, imm (op_imul_GE, op_imul_GEI):
@@ -271,7 +261,7 @@ static void emit_imul(Emit *e, NativeState *ns, const Tb *tb, int i)
     x_store32(e, X_RBX, CC_OFF(cc_dst), X_RAX);
     x_store32(e, X_RBX, CC_OFF(cc_src1), X_RDX);
     x_store32_imm(e, X_RBX, CC_OFF(cc_src2), 0);
-    native_end_inline(e, ns, tb, i, slow, nslow, 0);
+    native_end_inline(e, ns, tb, i, slow, nslow);
 }
 
 int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)

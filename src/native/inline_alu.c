@@ -29,7 +29,6 @@
 #define REG_OFF(n) ((int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)(n)))
 #define BYTE_REG_OFF(n) (REG_OFF((n) & 3) + ((n) >> 2)) /* AL..BH, little-endian host */
 #define CC_OFF(f) ((int32_t)offsetof(E386Cpu, f))
-#define EXIT_REQ_OFF ((int32_t)offsetof(E386Cpu, exit_request))
 
 enum { ALU_ADC = 2, ALU_SBB = 3, ALU_CMP = 7 };
 
@@ -232,11 +231,10 @@ static void mem_begin(Emit *e, const NativeState *ns, const E386Op *op, Slow *sl
     x_mov_rr64(e, X_RSI, X_RDX);
 }
 
-/* after the fast path: a store's exit check (a store into code requests
- * an exit), the slow path (the handler's call) cold */
-static void mem_end(Emit *e, NativeState *ns, const Tb *tb, int i, int stores, const Slow *sl)
+/* after the fast path: the slow path (the handler's call) cold */
+static void mem_end(Emit *e, NativeState *ns, const Tb *tb, int i, const Slow *sl)
 {
-    native_end_inline(e, ns, tb, i, sl->at, sl->n, stores);
+    native_end_inline(e, ns, tb, i, sl->at, sl->n);
 }
 
 /* a memory operand inline_alu.c can reach: 32-bit addressing, a segment
@@ -292,7 +290,7 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     default: break; /* NOT changes no flag */
     }
     if (mem)
-        mem_end(e, ns, tb, i, writes, &sl);
+        mem_end(e, ns, tb, i, &sl);
     return 1;
 }
 
@@ -376,7 +374,7 @@ static void emit_rotate(Emit *e, NativeState *ns, const Tb *tb, int i, int size,
     st32(e, X_RBX, CC_OFF(cc_pval), X_RAX);
     st32_imm(e, X_RBX, CC_OFF(cc_pmask), F_CF | F_OF);
     x_alu_mi32(e, 1, X_RBX, CC_OFF(cc_op), CC_PATCHED); /* or: the kind stays */
-    native_end_inline(e, ns, tb, i, slow, 2, 0);
+    native_end_inline(e, ns, tb, i, slow, 2);
 }
 
 /* op_shift_EI/E1 of a byte or word register (shift_rm: the count & 31, 0
@@ -496,7 +494,7 @@ static int emit_move(Emit *e, NativeState *ns, const Tb *tb, int i)
         store_loc(e, op, ALI_RM, size);
     }
     if (mem)
-        mem_end(e, ns, tb, i, store, &sl);
+        mem_end(e, ns, tb, i, &sl);
     return 1;
 }
 
@@ -552,7 +550,7 @@ static int emit_setcc(Emit *e, NativeState *ns, const Tb *tb, int i)
     Slow sl;
     mem_begin(e, ns, op, &sl);
     store_sz(e, 1, X_RSI, 0, X_R12);
-    mem_end(e, ns, tb, i, 1, &sl);
+    mem_end(e, ns, tb, i, &sl);
     return 1;
 }
 

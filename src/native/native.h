@@ -22,16 +22,27 @@ void native_free(E386Cpu *cpu);
 const E386Op *native_op_at(const E386Cpu *cpu, uintptr_t pc);
 /* A host fault at pc in the code, r15 its R15: cpu->cur = the op
  * (native_op_at) and cpu->icount the count the code keeps in R15
- * (native_int.h LEFT_REG); nothing if pc is not in a block's code.
+ * (native_int.h LEFT_REG), 1; nothing if pc is not in a block's code, 0.
  * Async-signal-safe. */
-void native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15);
+int native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15);
+/* Where the code goes on after a host fault in it that linear memory's
+ * handler resolved (a store into translated code: the page invalidated
+ * and made writable; core/mem.c mem_linear_fault): the stub that runs
+ * the op (cpu->cur, native_host_fault's) again by its handler and takes
+ * the shared exit with what it returned, from the fault's registers
+ * otherwise.  The code's accesses have done nothing yet when they fault
+ * (what makes a guest's #PF precise), so the handler does all of it; and
+ * the code never runs on past such a store, so its stores need no exit
+ * check after them. */
+uintptr_t native_redo_stub(const E386Cpu *cpu);
 #else
 #define E386_HAVE_NATIVE 0
 static inline void native_run_chain(E386Cpu *cpu, const E386Op *op) { (void)cpu, (void)op; }
 static inline void native_flush(E386Cpu *cpu) { (void)cpu; }
 static inline void native_free(E386Cpu *cpu) { (void)cpu; }
 static inline const E386Op *native_op_at(const E386Cpu *cpu, uintptr_t pc) { (void)cpu, (void)pc; return NULL; }
-static inline void native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15) { (void)cpu, (void)pc, (void)r15; }
+static inline int native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15) { (void)cpu, (void)pc, (void)r15; return 0; }
+static inline uintptr_t native_redo_stub(const E386Cpu *cpu) { (void)cpu; return 0; }
 #endif
 /* the mode a new CPU starts in: E386_ACCEL from the environment, else
  * native where built and not under Valgrind */

@@ -18,6 +18,8 @@ typedef struct NativeState {
      * window too, where the dispatcher goes on (a segment load: flat_segs) */
     const uint8_t *call_next;
     const uint8_t *follow; /* the generic follow of a link (branch.c) */
+    const uint8_t *redo;   /* native_redo_stub's: native_redo_call, then the exit */
+    OpFn redo_fn;          /* the handler of the op a host fault was in (native_host_fault) */
     int full;            /* no room: interpret until the next flush */
     /* The linear guest memory the code assumes (cpu->mem.lbase, chosen
      * when the buffer is empty): the inline accesses go to lin + address
@@ -41,9 +43,8 @@ typedef struct NativeState {
     struct { size_t at; int op; } fix[384];
     int nfix;
     /* and the cold code, emitted after every op's fast path: an op's
-     * handler call (exit 0) or its exit with the next op (exit 1),
-     * reached by the jumps at[] */
-    struct { size_t at[4]; int n, op, exit; } cold[256];
+     * handler call, reached by the jumps at[] */
+    struct { size_t at[4]; int n, op; } cold[256];
     int ncold;
     /* direct jump sites of pending blocks whose link led nowhere with
      * code yet: tried again when their window is sealed (branch.c) */
@@ -79,6 +80,9 @@ enum { OP_MAX_BYTES = 256, BRANCH_BYTES = 1024 };
 enum { LEAN_WORDS = 4 };
 const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb);
 int native_emit_stubs(NativeState *ns);
+/* The redo stub's call (run.c): cpu->cur's handler as it was at the
+ * fault (an invalidation since may have made op 0's op_tb_stale) */
+const E386Op *native_redo_call(E386Cpu *cpu);
 struct Emit;
 /* op i of tb as a call of its handler, then on to op i+1 or out (translate.c) */
 void native_emit_call(struct Emit *e, NativeState *ns, const Tb *tb, int i);
@@ -87,10 +91,11 @@ void native_jump_to_op(struct Emit *e, NativeState *ns, int j);
 /* The slow path of op i's inline form, its handler's call, out of the
  * way of the fast paths: the jumps slow[] lead to it, in the block's cold
  * code, which goes on to op i + 1's code as native_emit_call does; the
- * fast path goes on below.  With exit_check (a store), the exit request
- * check after the fast path's access, its exit cold too. */
-void native_end_inline(struct Emit *e, NativeState *ns, const Tb *tb, int i, const size_t *slow, int nslow,
-                       int exit_check);
+ * fast path goes on below.  A store needs no exit check after it: a
+ * store into code faults (the page is read-only on the host), and a host
+ * fault in the code never returns to it (core/mem.c mem_linear_fault:
+ * the instruction runs again alone, on the page map's path). */
+void native_end_inline(struct Emit *e, NativeState *ns, const Tb *tb, int i, const size_t *slow, int nslow);
 /* CMOVcc r32, r/m32 and SETcc r8 on the host's flags of the kind the
  * block's last flag update leaves (branch.c): 1 emitted, 0 not */
 int native_emit_cond_op(struct Emit *e, NativeState *ns, const Tb *tb, int i);

@@ -190,13 +190,25 @@ void native_free(E386Cpu *cpu)
     cpu->native = NULL;
 }
 
-void native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15)
+int native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15)
 {
     const E386Op *op = native_op_at(cpu, pc);
     if (op) {
         cpu->cur = op;
         cpu->icount = cpu->budget_end - r15;
+        cpu->native->redo_fn = op->fn;
     }
+    return op != NULL;
+}
+
+const E386Op *native_redo_call(E386Cpu *cpu)
+{
+    return cpu->native->redo_fn(cpu, cpu->cur);
+}
+
+uintptr_t native_redo_stub(const E386Cpu *cpu)
+{
+    return (uintptr_t)((const NativeState *)cpu->native)->redo;
 }
 
 /* The block holding pc is the last that starts at or below it (blocks

@@ -180,6 +180,10 @@ int native_emit_stubs(NativeState *ns)
     x_ret(&e);
     size_t call_at = x_len(&e);
     emit_call_next(&e, p + exit_at);
+    size_t redo_at = x_len(&e);
+    x_mov_rr64(&e, X_RDI, CPU_REG); /* the op again, by its handler: native_redo_stub */
+    native_call_out(&e, (uintptr_t)native_redo_call);
+    x_patch(&e, x_jmp(&e), p + exit_at);
     size_t follow_at = x_len(&e);
     ns->exit = p + exit_at; /* the follow's jumps to it */
     native_emit_follow_stub(&e, ns);
@@ -192,6 +196,7 @@ int native_emit_stubs(NativeState *ns)
     memcpy(&ns->enter, &entry, sizeof entry);
     ns->exit = p + exit_at;
     ns->call_next = p + call_at;
+    ns->redo = p + redo_at;
     ns->follow = p + follow_at;
     return 0;
 }
@@ -207,28 +212,23 @@ void native_jump_to_op(Emit *e, NativeState *ns, int j)
     }
 }
 
-static void defer(Emit *e, NativeState *ns, int i, int exit, const size_t *at, int n)
+static void defer(Emit *e, NativeState *ns, int i, const size_t *at, int n)
 {
     if (ns->ncold == (int)(sizeof ns->cold / sizeof ns->cold[0]) || n > 4) {
-        e->overflow = 1; /* cannot happen: two an op at most */
+        e->overflow = 1; /* cannot happen: one an op at most */
         return;
     }
     ns->cold[ns->ncold].op = i;
-    ns->cold[ns->ncold].exit = exit;
     ns->cold[ns->ncold].n = n;
     for (int k = 0; k < n; k++)
         ns->cold[ns->ncold].at[k] = at[k];
     ns->ncold++;
 }
 
-void native_end_inline(Emit *e, NativeState *ns, const Tb *tb, int i, const size_t *slow, int nslow, int exit_check)
+void native_end_inline(Emit *e, NativeState *ns, const Tb *tb, int i, const size_t *slow, int nslow)
 {
-    if (exit_check && !(tb->ops[i].fx & FX_INEXACT)) { /* a store into code: exit requested */
-        x_cmp_m32_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
-        size_t out = x_jcc(e, X_NE);
-        defer(e, ns, i, 1, &out, 1);
-    }
-    defer(e, ns, i, 0, slow, nslow);
+    (void)tb;
+    defer(e, ns, i, slow, nslow);
 }
 
 /* the cold code, after the last op's */
@@ -238,13 +238,6 @@ static void emit_cold(Emit *e, NativeState *ns, const Tb *tb)
         int i = ns->cold[k].op;
         for (int j = 0; j < ns->cold[k].n; j++)
             x_patch(e, ns->cold[k].at[j], e->p);
-        if (ns->cold[k].exit) { /* cpu->cur: the op the dispatcher's exit check looks at */
-            x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)&tb->ops[i]);
-            x_store64(e, CPU_REG, CUR_OFF, X_RSI);
-            x_mov_ri64(e, X_RAX, (uint64_t)(uintptr_t)&tb->ops[i + 1]);
-            x_patch(e, x_jmp(e), ns->exit);
-            continue;
-        }
         native_emit_call(e, ns, tb, i); /* not a last op: inline forms never are */
         native_jump_to_op(e, ns, i + 1);
     }
