@@ -94,6 +94,8 @@ int alu_inline_info(const E386Op *op, AluInline *ai);
  * imm): the kind in ModRM reg order (SAL as SHL), *count the count (0-31);
  * -1 for any other handler */
 int shift_inline_kind(const E386Op *op, uint32_t *count);
+/* ... and ROL/ROR r32, imm with their flags (rol_ri32, ror_ri32): 0 ROL,
+ * 1 ROR, *count the count; -1 for any other handler */
 int rotate_inline_kind(const E386Op *op, uint32_t *count);
 /* adjacent pairs of simple ops (moves, loads, stores, LEA, register ALU)
  * as one op (cpu/pair.c); for the interpreter only: the native back end

@@ -241,7 +241,8 @@ void shift_specialize(E386Op *op)
 }
 
 /* For the native back end: ROL/ROR r32 by a constant with their flags
- * (rol_ri32, ror_ri32): SH_ROL or SH_ROR and *count; -1 for any other */
+ * (rol_ri32, ror_ri32): SH_ROL (0) or SH_ROR (1) and *count; -1 for any
+ * other */
 int rotate_inline_kind(const E386Op *op, uint32_t *count)
 {
     *count = ri_count(op);

@@ -39,7 +39,6 @@ static void emit_cc(Emit *e, uint32_t kind, int dst, int src1, int src2)
     x_store32(e, X_RBX, CC_OFF(cc_src2), src2);
 }
 
-#define CUR_OFF ((int32_t)offsetof(E386Cpu, cur))
 #define SS_FLAGS_OFF ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * SEG_SS + offsetof(Seg, flags)))
 #define SEG_FIELD_OFF(s, f) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, f)))
 
