@@ -452,7 +452,7 @@ int native_emit_cond_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         x_byte(e, 0x0f), x_byte(e, 0x90u + (unsigned)op->sub), x_byte(e, 0xc0); /* setcc al */
         x_store8(e, X_RBX, BYTE_REG_OFF(op->rm), X_RAX);
     }
-    native_end_inline(e, ns, tb, i, slow, nslow);
+    native_end_inline(e, ns, i, slow, nslow);
     return 1;
 }
 

@@ -18,9 +18,9 @@
  * the handler.  They store no cpu->cur either: a host fault in the
  * access becomes the guest's (linmem.c) with the op native_op_at finds
  * from the faulting host instruction's address; a store into a page
- * holding code invalidates blocks there (maybe this one) and requests an
- * exit, which the store checks (its exit, cold, stores cpu->cur for the
- * dispatcher's check). */
+ * holding code invalidates blocks there (maybe this one), and the code
+ * goes on at the redo stub, which runs the op by its handler and leaves
+ * (native.h native_redo_stub): no exit check after a store. */
 #include <stddef.h>
 #include "core/ops.h"
 #include "native/native_int.h"
@@ -157,7 +157,7 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
         }
         x_store_idx(e, f.size, LIN_REG, X_RAX, X_RCX);
     }
-    native_end_inline(e, ns, tb, i, slow, nslow);
+    native_end_inline(e, ns, i, slow, nslow);
 }
 
 
@@ -196,11 +196,11 @@ static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, 
         x_alu_ri32(e, 0, X_RAX, 4u * (uint32_t)n);
     x_store32(e, X_RBX, REG_OFF(4), X_RAX);
     if (n == 1) {
-        native_end_inline(e, ns, tb, i, slow, nslow);
+        native_end_inline(e, ns, i, slow, nslow);
         return;
     }
     native_jump_to_op(e, ns, i + n);
-    native_end_inline(e, ns, tb, i, slow, nslow);
+    native_end_inline(e, ns, i, slow, nslow);
 }
 
 /* PUSH imm and PUSH r/m32 (op_push_I, op_push_E) as emit_stack's PUSH
@@ -225,7 +225,7 @@ static void emit_push_value(Emit *e, NativeState *ns, const Tb *tb, int i)
     x_alu_ri32(e, 5, X_RAX, 4);
     x_store_idx(e, 4, LIN_REG, X_RAX, X_RCX);
     x_store32(e, X_RBX, REG_OFF(4), X_RAX);
-    native_end_inline(e, ns, tb, i, slow, nslow);
+    native_end_inline(e, ns, i, slow, nslow);
 }
 
 /* IMUL r32, r/m32 and IMUL r32, r/m32, imm (op_imul_GE, op_imul_GEI):
@@ -260,7 +260,7 @@ static void emit_imul(Emit *e, NativeState *ns, const Tb *tb, int i)
     x_store32(e, X_RBX, CC_OFF(cc_dst), X_RAX);
     x_store32(e, X_RBX, CC_OFF(cc_src1), X_RDX);
     x_store32_imm(e, X_RBX, CC_OFF(cc_src2), 0);
-    native_end_inline(e, ns, tb, i, slow, nslow);
+    native_end_inline(e, ns, i, slow, nslow);
 }
 
 int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)

@@ -18,8 +18,8 @@
  * read-modify-write reads and then writes the same host address, so a
  * page the guest may not write faults at the store (cpu->cur: the
  * guest's #PF) before the flags change, as the handler's flat_host path;
- * a store into a page holding code invalidates blocks there and requests
- * an exit, which the code checks after the store.  LOCK forms are calls. */
+ * a store into a page holding code invalidates blocks there and goes on
+ * at the redo stub (native.h native_redo_stub).  LOCK forms are calls. */
 #include <stddef.h>
 #include <string.h>
 #include "core/ops.h"
@@ -231,12 +231,6 @@ static void mem_begin(Emit *e, const NativeState *ns, const E386Op *op, Slow *sl
     x_mov_rr64(e, X_RSI, X_RDX);
 }
 
-/* after the fast path: the slow path (the handler's call) cold */
-static void mem_end(Emit *e, NativeState *ns, const Tb *tb, int i, const Slow *sl)
-{
-    native_end_inline(e, ns, tb, i, sl->at, sl->n);
-}
-
 /* a memory operand inline_alu.c can reach: 32-bit addressing, a segment
  * register, no LOCK */
 static int mem_ok(const E386Op *op) { return op->adsize == 4 && op->seg < 6 && !op->lock; }
@@ -290,29 +284,36 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     default: break; /* NOT changes no flag */
     }
     if (mem)
-        mem_end(e, ns, tb, i, &sl);
+        native_end_inline(e, ns, i, sl.at, sl.n);
     return 1;
 }
 
 /* SHL/SHR/SAR r32, n: cc_set(kind, 4, r, a, n), none where the liveness
  * pass dropped it (FX_DEAD); the flagless ROL/ROR;
  * a zero count changes nothing (no code) */
+/* the lazy kind of SHL/SHR/SAL/SAR by their ModRM reg (shift.c's shift_cc) */
+static const uint8_t shift_cc_kind[8] = { 0, 0, 0, 0, CC_SHL, CC_SHR, CC_SHL, CC_SAR };
+
+/* cc_set(shift kind, size, EDX, EAX, n): a shift's flags by a constant */
+static void emit_shift_cc(Emit *e, int kind, int size, uint32_t n)
+{
+    st32_imm(e, X_RBX, CC_OFF(cc_op), shift_cc_kind[kind]);
+    st32_imm(e, X_RBX, CC_OFF(cc_size), (uint32_t)size);
+    st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
+    st32(e, X_RBX, CC_OFF(cc_src1), X_RAX);
+    st32_imm(e, X_RBX, CC_OFF(cc_src2), n);
+}
+
 static void emit_shift(Emit *e, const E386Op *op, int kind, uint32_t n)
 {
-    static const uint8_t cc_kind[8] = { 0, 0, 0, 0, CC_SHL, CC_SHR, CC_SHL, CC_SAR };
     if (n == 0)
         return;
     ld32(e, X_RAX, X_RBX, REG_OFF(op->rm));
     x_mov_rr64(e, X_RDX, X_RAX);
     shift_ri(e, kind, X_RDX, n);
     st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
-    if (kind >= 4 && FX_CLASS(op->fx) != FX_DEAD) {
-        st32_imm(e, X_RBX, CC_OFF(cc_op), cc_kind[kind]);
-        st32_imm(e, X_RBX, CC_OFF(cc_size), 4);
-        st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
-        st32(e, X_RBX, CC_OFF(cc_src1), X_RAX);
-        st32_imm(e, X_RBX, CC_OFF(cc_src2), n);
-    }
+    if (kind >= 4 && FX_CLASS(op->fx) != FX_DEAD)
+        emit_shift_cc(e, kind, 4, n);
 }
 
 static void movsx_edx(Emit *e, int size) /* movsx edx, dl / dx */
@@ -374,7 +375,7 @@ static void emit_rotate(Emit *e, NativeState *ns, const Tb *tb, int i, int size,
     st32(e, X_RBX, CC_OFF(cc_pval), X_RAX);
     st32_imm(e, X_RBX, CC_OFF(cc_pmask), F_CF | F_OF);
     x_alu_mi32(e, 1, X_RBX, CC_OFF(cc_op), CC_PATCHED); /* or: the kind stays */
-    native_end_inline(e, ns, tb, i, slow, 2);
+    native_end_inline(e, ns, i, slow, 2);
 }
 
 /* op_shift_EI/E1 of a byte or word register (shift_rm: the count & 31, 0
@@ -383,7 +384,6 @@ static void emit_rotate(Emit *e, NativeState *ns, const Tb *tb, int i, int size,
  * memory, dwords: shift_inline_kind's) */
 static int emit_shift_narrow(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
-    static const uint8_t cc_kind[8] = { 0, 0, 0, 0, CC_SHL, CC_SHR, CC_SHL, CC_SAR };
     const E386Op *op = &tb->ops[i];
     int size = op->size, kind = op->sub == 6 ? 4 : op->sub; /* SAL is SHL */
     if ((op->fn != op_shift_EI && op->fn != op_shift_E1) || op->mod != 3 || op->lock || (size != 1 && size != 2) ||
@@ -404,18 +404,13 @@ static int emit_shift_narrow(Emit *e, NativeState *ns, const Tb *tb, int i)
     if (kind != 5)
         mask_edx(e, size);
     store_sz(e, size, X_RBX, reg_off(size, op->rm), X_RDX);
-    st32_imm(e, X_RBX, CC_OFF(cc_op), cc_kind[kind]);
-    st32_imm(e, X_RBX, CC_OFF(cc_size), (uint32_t)size);
-    st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
-    st32(e, X_RBX, CC_OFF(cc_src1), X_RAX);
-    st32_imm(e, X_RBX, CC_OFF(cc_src2), n);
+    emit_shift_cc(e, kind, size, n);
     return 1;
 }
 
 /* SHL/SHR/SAR r32, CL: the count (CL & 31) at run time, zero: nothing */
 static void emit_shift_cl(Emit *e, const E386Op *op, int kind)
 {
-    static const uint8_t cc_kind[8] = { 0, 0, 0, 0, CC_SHL, CC_SHR, CC_SHL, CC_SAR };
     ld32(e, X_RCX, X_RBX, REG_OFF(1));
     x_alu_ri32(e, 4, X_RCX, 0x1f);
     size_t zero = x_jcc(e, X_E);
@@ -423,7 +418,7 @@ static void emit_shift_cl(Emit *e, const E386Op *op, int kind)
     x_mov_rr64(e, X_RDX, X_RAX);
     rr(e, 0xd3, kind, X_RDX); /* D3 /kind: by CL */
     st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
-    emit_cc(e, cc_kind[kind], 4, X_RAX, X_RCX);
+    emit_cc(e, shift_cc_kind[kind], 4, X_RAX, X_RCX);
     x_patch(e, zero, e->p);
 }
 
@@ -494,7 +489,7 @@ static int emit_move(Emit *e, NativeState *ns, const Tb *tb, int i)
         store_loc(e, op, ALI_RM, size);
     }
     if (mem)
-        mem_end(e, ns, tb, i, &sl);
+        native_end_inline(e, ns, i, sl.at, sl.n);
     return 1;
 }
 
@@ -550,7 +545,7 @@ static int emit_setcc(Emit *e, NativeState *ns, const Tb *tb, int i)
     Slow sl;
     mem_begin(e, ns, op, &sl);
     store_sz(e, 1, X_RSI, 0, X_R12);
-    mem_end(e, ns, tb, i, &sl);
+    native_end_inline(e, ns, i, sl.at, sl.n);
     return 1;
 }
 

@@ -93,9 +93,9 @@ void native_jump_to_op(struct Emit *e, NativeState *ns, int j);
  * code, which goes on to op i + 1's code as native_emit_call does; the
  * fast path goes on below.  A store needs no exit check after it: a
  * store into code faults (the page is read-only on the host), and a host
- * fault in the code never returns to it (core/mem.c mem_linear_fault:
- * the instruction runs again alone, on the page map's path). */
-void native_end_inline(struct Emit *e, NativeState *ns, const Tb *tb, int i, const size_t *slow, int nslow);
+ * fault in the code never returns to it (native.h native_redo_stub: the
+ * op runs again by its handler, then the code leaves). */
+void native_end_inline(struct Emit *e, NativeState *ns, int i, const size_t *slow, int nslow);
 /* CMOVcc r32, r/m32 and SETcc r8 on the host's flags of the kind the
  * block's last flag update leaves (branch.c): 1 emitted, 0 not */
 int native_emit_cond_op(struct Emit *e, NativeState *ns, const Tb *tb, int i);

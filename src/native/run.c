@@ -208,7 +208,7 @@ const E386Op *native_redo_call(E386Cpu *cpu)
 
 uintptr_t native_redo_stub(const E386Cpu *cpu)
 {
-    return (uintptr_t)((const NativeState *)cpu->native)->redo;
+    return (uintptr_t)cpu->native->redo;
 }
 
 /* The block holding pc is the last that starts at or below it (blocks

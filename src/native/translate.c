@@ -225,9 +225,8 @@ static void defer(Emit *e, NativeState *ns, int i, const size_t *at, int n)
     ns->ncold++;
 }
 
-void native_end_inline(Emit *e, NativeState *ns, const Tb *tb, int i, const size_t *slow, int nslow)
+void native_end_inline(Emit *e, NativeState *ns, int i, const size_t *slow, int nslow)
 {
-    (void)tb;
     defer(e, ns, i, slow, nslow);
 }
 
