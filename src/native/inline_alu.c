@@ -226,9 +226,8 @@ typedef struct Slow { size_t at[3]; int n; } Slow;
 static void mem_begin(Emit *e, const NativeState *ns, const E386Op *op, Slow *sl)
 {
     sl->n = 0;
-    native_emit_mem_addr(e, ns, op, op->size, X_RDX, sl->at, &sl->n);
-    x_add_rr64(e, X_RDX, X_RAX);
-    x_mov_rr64(e, X_RSI, X_RDX);
+    native_emit_mem_addr(e, ns, op, op->size, LIN_REG, sl->at, &sl->n);
+    x_lea64_bi(e, X_RSI, LIN_REG, X_RAX);
 }
 
 /* a memory operand inline_alu.c can reach: 32-bit addressing, a segment

@@ -184,6 +184,14 @@ static void mem_idx(Emit *e, unsigned opc, int reg, int base, int index)
     x_byte(e, (unsigned)(index & 7) << 3 | (unsigned)(base & 7));
 }
 
+void x_lea64_bi(Emit *e, int dst, int base, int index)
+{
+    x_byte(e, 0x48u | (dst & 8 ? 4u : 0u) | (index & 8 ? 2u : 0u) | (base & 8 ? 1u : 0u));
+    x_byte(e, 0x8d);
+    x_byte(e, (unsigned)(dst & 7) << 3 | 4u);
+    x_byte(e, (unsigned)(index & 7) << 3 | (unsigned)(base & 7));
+}
+
 void x_load32_idx(Emit *e, int dst, int base, int index) { mem_idx(e, 0x8b, dst, base, index); }
 
 void x_load_idx(Emit *e, int size, int dst, int base, int index)

@@ -77,6 +77,7 @@ void x_alu_mi32(Emit *e, int op, int base, int32_t disp, uint32_t imm);
  * registers below R8, base not RBP */
 void x_lea32(Emit *e, int dst, int base, int index, int scale, int32_t disp);
 void x_load32_idx(Emit *e, int dst, int base, int index);  /* dst = [base + index] */
+void x_lea64_bi(Emit *e, int dst, int base, int index);    /* dst = base + index (64-bit; base not RBP/R13) */
 void x_store32_idx(Emit *e, int base, int index, int src);
 void x_shl_ri32(Emit *e, int r, int n);
 void x_shr_ri64(Emit *e, int r, int n);
