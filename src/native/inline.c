@@ -29,11 +29,11 @@
 #define REG_OFF(n) ((int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)(n)))
 #define CC_OFF(f) ((int32_t)offsetof(E386Cpu, f))
 
-/* the lazy flags as cc_set(kind, 4, EDX, EAX, ECX) */
-static void emit_cc(Emit *e, uint32_t kind, int dst, int src1, int src2)
+/* cc_set(kind, 4, dst, src1, src2), the kind and size left pending
+ * (NativeState.cc_pend): the next op that needs them stores them */
+static void emit_cc(Emit *e, NativeState *ns, uint32_t kind, int dst, int src1, int src2)
 {
-    x_store32_imm(e, X_RBX, CC_OFF(cc_op), kind);
-    x_store32_imm(e, X_RBX, CC_OFF(cc_size), 4);
+    ns->cc_pend = CC_PEND_SET | kind | 4u << 8;
     x_store32(e, X_RBX, CC_OFF(cc_dst), dst);
     x_store32(e, X_RBX, CC_OFF(cc_src1), src1);
     x_store32(e, X_RBX, CC_OFF(cc_src2), src2);
@@ -263,6 +263,18 @@ static void emit_imul(Emit *e, NativeState *ns, const Tb *tb, int i)
     native_end_inline(e, ns, i, slow, nslow);
 }
 
+int native_cc_defer_ok(const Tb *tb, int i)
+{
+    const E386Op *op = &tb->ops[i];
+    int opn, push;
+    if (i + 2 >= tb->nops) /* the block end (a compare fused with its Jcc too): its exits need them */
+        return 0;
+    /* native_inline_op's moves, stack ops and ALU forms below, or a call
+     * of the handler (native_emit_call stores them first) */
+    return mov_inline_kind(op->fn) >= 0 || stack_run_length(op->fn, &push) > 0 || op->fn == op_push_I ||
+           op->fn == op_push_E || alu_reg_form(op->fn, &opn) >= 0 || alu_compare_kind(op->fn) == CJ_TEST;
+}
+
 int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
@@ -326,7 +338,7 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         x_load32(e, X_RCX, X_RBX, REG_OFF(op->reg));
         x_alu_rr32(e, 4, X_RDX, X_RCX);
         x_mov_ri32(e, X_RAX, 0);
-        emit_cc(e, CC_LOGIC, X_RDX, X_RAX, X_RAX);
+        emit_cc(e, ns, CC_LOGIC, X_RDX, X_RAX, X_RAX);
         return 1;
     }
     if (form < 0) /* the other ALU forms and the shifts (inline_alu.c) */
@@ -354,6 +366,6 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
     if (opn != 7)
         x_store32(e, X_RBX, REG_OFF(dst), X_RDX);
     if (!dead)
-        emit_cc(e, cc_of[opn], X_RDX, X_RAX, X_RCX);
+        emit_cc(e, ns, cc_of[opn], X_RDX, X_RAX, X_RCX);
     return 1;
 }

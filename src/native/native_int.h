@@ -19,6 +19,14 @@ typedef struct NativeState {
     const uint8_t *call_next;
     const uint8_t *follow; /* the generic follow of a link (branch.c) */
     const uint8_t *redo;   /* native_redo_stub's: native_redo_call, then the exit */
+    const uint8_t *leave;  /* the shared exit's return to the dispatcher, RAX the op to go on with */
+    /* While translating: the lazy flags' kind and size the code has not
+     * stored yet (cc_op, cc_size), CC_PEND_SET | kind | size << 8, or 0.
+     * An ALU op of inline.c stores only cc_dst/src1/src2 and leaves them
+     * pending; the next op that may read or wholly rewrite the lazy flags,
+     * call out or leave stores them first (native_cc_flush); a host fault
+     * stores them from the block's table (native_host_fault). */
+    uint32_t cc_pend;
     OpFn redo_fn;          /* the handler of the op a host fault was in (native_host_fault) */
     int full;            /* no room: interpret until the next flush */
     /* The linear guest memory the code assumes (cpu->mem.lbase, chosen
@@ -71,13 +79,28 @@ enum { TB_PENDING = 0xffffffffu };
  * inline load or store takes about 200) plus BRANCH_BYTES for an inline
  * block end (branch.c); a longer form fits only if the ops after it keep
  * theirs (inline_alu.c) */
-enum { OP_MAX_BYTES = 256, BRANCH_BYTES = 1024 };
+enum { OP_MAX_BYTES = 256, BRANCH_BYTES = 1024, LEAVE_STUB_BYTES = 16 };
 
 /* A block's host code starts with a table of nops uint32 offsets (from
- * the table) of each op's code: the dispatcher enters at any op; then
- * LEAN_WORDS more: per link slot the offsets of its lean site's
- * successor (imm64) and jump (rel32), 0: none (native_lean_resolve). */
-enum { LEAN_WORDS = 4 };
+ * the table) of each op's entry: the dispatcher enters at any op, at its
+ * code, or, where the op's code assumes a pending kind and size of the
+ * lazy flags (NativeState.cc_pend), at a stub that returns the op to the
+ * dispatcher, which interprets it (run.c code_for); then LEAN_WORDS
+ * more: per link slot the offsets of its lean site's successor (imm64)
+ * and jump (rel32), 0: none (native_lean_resolve); then nops offsets of
+ * each op's code, in address order (native_op_at); then nops words: the
+ * cc_pend each op's code starts with. */
+enum { LEAN_WORDS = 4, CC_PEND_SET = 1u << 16 };
+/* the table's words of op i's code and of the cc_pend it starts with */
+static inline uint32_t native_code_word(const uint32_t *t, int nops, int i) { return t[nops + LEAN_WORDS + i]; }
+static inline uint32_t native_pend_word(const uint32_t *t, int nops, int i) { return t[2 * nops + LEAN_WORDS + i]; }
+struct Emit;
+/* the stores of a pending kind and size (NativeState.cc_pend), if any */
+void native_cc_flush(struct Emit *e, NativeState *ns);
+/* op i of tb may leave a kind and size pending and finds none it must
+ * store first: an inline.c ALU form or a move that touches no flag, not
+ * the block's last op */
+int native_cc_defer_ok(const Tb *tb, int i);
 const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb);
 int native_emit_stubs(NativeState *ns);
 /* The redo stub's call (run.c): cpu->cur's handler as it was at the

@@ -90,6 +90,13 @@ static NativeState *state(E386Cpu *cpu)
     return ns;
 }
 
+/* op i's entry in a block's table, or NULL where its code assumes a kind
+ * and size of the lazy flags not stored yet: interpreted */
+static const uint8_t *entry(const Tb *tb, const uint32_t *table, uintptr_t i)
+{
+    return native_pend_word(table, tb->nops, (int)i) ? NULL : (const uint8_t *)table + table[i];
+}
+
 /* The code of op in the current block, or NULL: interpret it. */
 static const uint8_t *code_for(E386Cpu *cpu, NativeState *ns, const E386Op *op)
 {
@@ -105,7 +112,7 @@ static const uint8_t *code_for(E386Cpu *cpu, NativeState *ns, const E386Op *op)
             publish(cpu, ns);
             if (!(table = tb->native))
                 return NULL;
-            return (const uint8_t *)table + table[i];
+            return entry(tb, table, i);
         }
         if (ns->full || ++tb->heat < HOT)
             return NULL;
@@ -119,7 +126,7 @@ static const uint8_t *code_for(E386Cpu *cpu, NativeState *ns, const E386Op *op)
         }
         return NULL;
     }
-    return (const uint8_t *)table + table[i];
+    return entry(tb, table, i);
 }
 
 void native_run_chain(E386Cpu *cpu, const E386Op *op)
@@ -190,32 +197,11 @@ void native_free(E386Cpu *cpu)
     cpu->native = NULL;
 }
 
-int native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15)
-{
-    const E386Op *op = native_op_at(cpu, pc);
-    if (op) {
-        cpu->cur = op;
-        cpu->icount = cpu->budget_end - r15;
-        cpu->native->redo_fn = op->fn;
-    }
-    return op != NULL;
-}
-
-const E386Op *native_redo_call(E386Cpu *cpu)
-{
-    return cpu->native->redo_fn(cpu, cpu->cur);
-}
-
-uintptr_t native_redo_stub(const E386Cpu *cpu)
-{
-    return (uintptr_t)cpu->native->redo;
-}
-
 /* The block holding pc is the last that starts at or below it (blocks
  * fill the buffer upwards); the op, the last whose code starts at or
  * below it (a block's ops are emitted in order; its cold code and block
  * end, after the last op's, hold no access that needs this) */
-const E386Op *native_op_at(const E386Cpu *cpu, uintptr_t pc)
+static const E386Op *native_op_at_block(const E386Cpu *cpu, uintptr_t pc, const Tb **tbp, const uint32_t **tablep)
 {
     const NativeState *ns = cpu->native;
     if (!ns || !ns->nblocks || pc < (uintptr_t)ns->blocks[0].code ||
@@ -233,7 +219,44 @@ const E386Op *native_op_at(const E386Cpu *cpu, uintptr_t pc)
     const uint32_t *table = (const uint32_t *)ns->blocks[lo].code;
     uintptr_t off = pc - (uintptr_t)table;
     int i = 0;
-    while (i + 1 < tb->nops && table[i + 1] <= off)
+    while (i + 1 < tb->nops && native_code_word(table, tb->nops, i + 1) <= off)
         i++;
+    *tbp = tb;
+    *tablep = table;
     return &tb->ops[i];
+}
+
+int native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15)
+{
+    const Tb *tb;
+    const uint32_t *table;
+    const E386Op *op = native_op_at_block(cpu, pc, &tb, &table);
+    if (op) {
+        uint32_t pend = native_pend_word(table, tb->nops, (int)(op - tb->ops));
+        if (pend) { /* what the code had not stored yet (NativeState.cc_pend) */
+            cpu->cc_op = pend & 0xff;
+            cpu->cc_size = pend >> 8 & 0xff;
+        }
+        cpu->cur = op;
+        cpu->icount = cpu->budget_end - r15;
+        cpu->native->redo_fn = op->fn;
+    }
+    return op != NULL;
+}
+
+const E386Op *native_redo_call(E386Cpu *cpu)
+{
+    return cpu->native->redo_fn(cpu, cpu->cur);
+}
+
+uintptr_t native_redo_stub(const E386Cpu *cpu)
+{
+    return (uintptr_t)cpu->native->redo;
+}
+
+const E386Op *native_op_at(const E386Cpu *cpu, uintptr_t pc)
+{
+    const Tb *tb;
+    const uint32_t *table;
+    return native_op_at_block(cpu, pc, &tb, &table);
 }

@@ -12,6 +12,7 @@
  * (op_tb_stale), which the dispatcher checks through tb->valid. */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include "core/ops.h"
 #include "native/native_int.h"
 #include "native/x64emit.h"
@@ -171,6 +172,7 @@ int native_emit_stubs(NativeState *ns)
     emit_dispatch(&e, out);
     for (int k = 0; k < DISPATCH_OUTS; k++)
         x_patch(&e, out[k], e.p);
+    size_t leave_at = x_len(&e);
     native_icount_out(&e, X_RDX); /* RAX is the op to go on with */
     x_pop(&e, X_R15);
     x_pop(&e, X_R14);
@@ -197,12 +199,25 @@ int native_emit_stubs(NativeState *ns)
     ns->exit = p + exit_at;
     ns->call_next = p + call_at;
     ns->redo = p + redo_at;
+    ns->leave = p + leave_at;
     ns->follow = p + follow_at;
     return 0;
 }
 
+void native_cc_flush(Emit *e, NativeState *ns)
+{
+    if (!ns->cc_pend)
+        return;
+    x_store32_imm(e, CPU_REG, (int32_t)offsetof(E386Cpu, cc_op), ns->cc_pend & 0xff);
+    x_store32_imm(e, CPU_REG, (int32_t)offsetof(E386Cpu, cc_size), ns->cc_pend >> 8 & 0xff);
+    ns->cc_pend = 0;
+}
+
 void native_jump_to_op(Emit *e, NativeState *ns, int j)
 {
+    /* op j's code may assume nothing pending, or what is pending here
+     * (a PUSH/POP run's ops in between touch no flag): stored, either holds */
+    native_cc_flush(e, ns);
     size_t at = x_jmp(e);
     if (ns->nfix < (int)(sizeof ns->fix / sizeof ns->fix[0])) {
         ns->fix[ns->nfix].at = at;
@@ -231,12 +246,15 @@ void native_end_inline(Emit *e, NativeState *ns, int i, const size_t *slow, int 
 }
 
 /* the cold code, after the last op's */
-static void emit_cold(Emit *e, NativeState *ns, const Tb *tb)
+static void emit_cold(Emit *e, NativeState *ns, const Tb *tb, const uint32_t *pend)
 {
     for (int k = 0; k < ns->ncold; k++) {
         int i = ns->cold[k].op;
         for (int j = 0; j < ns->cold[k].n; j++)
             x_patch(e, ns->cold[k].at[j], e->p);
+        /* what op i's code started with is pending still: a slow path
+         * leaves before its op changed anything (or after a flush of it) */
+        ns->cc_pend = pend[i];
         native_emit_call(e, ns, tb, i); /* not a last op: inline forms never are */
         native_jump_to_op(e, ns, i + 1);
     }
@@ -246,6 +264,7 @@ void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
     int push, n = stack_run_length(op->fn, &push);
+    native_cc_flush(e, ns); /* the handler reads or writes the lazy flags as it likes */
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)op);
     if (i + 1 < tb->nops && n <= 1) { /* the shared call: on here after op, or out */
         x_call(e, (uintptr_t)ns->call_next);
@@ -295,8 +314,8 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
         ns->blocks = b;
         ns->blocks_cap = cap;
     }
-    size_t table = ((size_t)(tb->nops + LEAN_WORDS) * 4 + 15) & ~(size_t)15;
-    size_t max = table + (size_t)tb->nops * OP_MAX_BYTES + BRANCH_BYTES;
+    size_t table = ((size_t)(3 * tb->nops + LEAN_WORDS) * 4 + 15) & ~(size_t)15;
+    size_t max = table + (size_t)tb->nops * (OP_MAX_BYTES + LEAVE_STUB_BYTES) + BRANCH_BYTES;
     uint8_t *p = codebuf_begin(ns->buf, max);
     if (!p) {
         ns->full = 1;
@@ -304,37 +323,49 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     }
     Emit e;
     x_init(&e, p, max);
-    for (size_t k = 0; k < table; k++)
-        x_byte(&e, 0xcc); /* the table, filled below */
-    uint32_t off[MAX_OPS + LEAN_WORDS];
+    memset(p, 0xcc, table); /* the table, filled below */
+    e.p += table;
+    uint32_t off[3 * MAX_OPS + LEAN_WORDS], *code = off + tb->nops + LEAN_WORDS, *pend = code + tb->nops;
     ns->nfix = 0;
     ns->ncold = 0;
+    ns->cc_pend = 0;
     int nsites = ns->nsites;
     ns->self = tb;
     ns->self_op0 = p + table;
     ns->lean_imm[0] = ns->lean_imm[1] = ns->lean_rel[0] = ns->lean_rel[1] = NULL;
     for (int i = 0; i < tb->nops; i++) {
-        off[i] = (uint32_t)x_len(&e);
+        if (ns->cc_pend && !native_cc_defer_ok(tb, i))
+            native_cc_flush(&e, ns);
+        pend[i] = ns->cc_pend;
+        code[i] = (uint32_t)x_len(&e);
         if (native_emit_branch(&e, ns, tb, i) || native_emit_call_ret(&e, ns, tb, i))
             continue;
         if (i + 1 == tb->nops || !native_inline_op(&e, ns, tb, i))
             native_emit_call(&e, ns, tb, i);
     }
-    emit_cold(&e, ns, tb);
+    emit_cold(&e, ns, tb, pend);
+    for (int i = 0; i < tb->nops; i++) { /* the entries */
+        off[i] = code[i];
+        if (!pend[i])
+            continue;
+        off[i] = (uint32_t)x_len(&e); /* the dispatcher interprets op i (code_for) */
+        x_mov_ri64(&e, X_RAX, (uint64_t)(uintptr_t)&tb->ops[i]);
+        x_patch(&e, x_jmp(&e), ns->leave);
+    }
     if (e.overflow) { /* cannot happen: OP_MAX_BYTES covers every form */
         ns->full = 1;
         ns->self = NULL;
         ns->nsites = nsites; /* none of its sites */
         return NULL;
     }
-    for (int k = 0; k < ns->nfix; k++)
-        x_patch(&e, ns->fix[k].at, p + off[ns->fix[k].op]);
+    for (int k = 0; k < ns->nfix; k++) /* each from a call, after a flush: to the code */
+        x_patch(&e, ns->fix[k].at, p + code[ns->fix[k].op]);
     ns->self = NULL;
     for (int k = 0; k < 2; k++) {
         off[tb->nops + 2 * k] = ns->lean_imm[k] ? (uint32_t)(ns->lean_imm[k] - p) : 0;
         off[tb->nops + 2 * k + 1] = ns->lean_rel[k] ? (uint32_t)(ns->lean_rel[k] - p) : 0;
     }
-    memcpy(p, off, (size_t)(tb->nops + LEAN_WORDS) * 4);
+    memcpy(p, off, (size_t)(3 * tb->nops + LEAN_WORDS) * 4);
     codebuf_commit(ns->buf, p, x_len(&e));
     ns->blocks[ns->nblocks++] = (struct NativeBlock){ .code = p, .tb = tb };
     if (ns->perf_map)
