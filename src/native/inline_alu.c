@@ -118,6 +118,22 @@ static void emit_cc(Emit *e, uint32_t kind, int size, int src1, int src2)
         st32(e, X_RBX, CC_OFF(cc_src2), src2);
 }
 
+/* ... with the kind and size left pending (NativeState.cc_pend): the next
+ * op that needs them stores them */
+static void emit_cc_pend(Emit *e, NativeState *ns, uint32_t kind, int size, int src1, int src2)
+{
+    ns->cc_pend = CC_PEND_SET | kind | (uint32_t)size << 8;
+    st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
+    if (src1 < 0)
+        st32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
+    else
+        st32(e, X_RBX, CC_OFF(cc_src1), src1);
+    if (src2 < 0)
+        st32_imm(e, X_RBX, CC_OFF(cc_src2), 0);
+    else
+        st32(e, X_RBX, CC_OFF(cc_src2), src2);
+}
+
 static void cmp_eax_imm8(Emit *e, unsigned imm) /* 83 /7 ib */
 {
     x_byte(e, 0x83);
@@ -247,8 +263,10 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     int writes = ai->kind == ALI_ALU ? ai->opn != ALU_CMP : ai->kind != ALI_TEST;
     /* the liveness pass's INC/DEC r32 forms: no flags (FX_DEAD), no carry-in (FX_INCDEC_NC) */
     int dead = FX_CLASS(op->fx) == FX_DEAD, no_carry = dead || FX_CLASS(op->fx) == FX_INCDEC_NC;
-    if ((ai->kind == ALI_INCDEC && !no_carry) || (ai->kind == ALI_ALU && (ai->opn == ALU_ADC || ai->opn == ALU_SBB)))
+    if ((ai->kind == ALI_INCDEC && !no_carry) || (ai->kind == ALI_ALU && (ai->opn == ALU_ADC || ai->opn == ALU_SBB))) {
+        native_cc_flush(e, ns); /* the carry-in reads them */
         emit_carry(e, compact);
+    }
     Slow sl;
     if (mem)
         mem_begin(e, ns, op, &sl);
@@ -276,10 +294,10 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     if (writes)
         store_loc(e, op, ai->dst, size);
     switch (dead ? -1 : ai->kind) {
-    case ALI_ALU: emit_cc(e, cc_of[ai->opn], size, X_RAX, X_RCX); break;
-    case ALI_TEST: emit_cc(e, CC_LOGIC, size, -1, -1); break;
-    case ALI_INCDEC: emit_cc(e, ai->opn ? CC_DEC : CC_INC, size, X_RAX, no_carry ? -1 : X_R12); break;
-    case ALI_NEG: emit_cc(e, CC_NEG, size, X_RAX, -1); break;
+    case ALI_ALU: emit_cc_pend(e, ns, cc_of[ai->opn], size, X_RAX, X_RCX); break;
+    case ALI_TEST: emit_cc_pend(e, ns, CC_LOGIC, size, -1, -1); break;
+    case ALI_INCDEC: emit_cc_pend(e, ns, ai->opn ? CC_DEC : CC_INC, size, X_RAX, no_carry ? -1 : X_R12); break;
+    case ALI_NEG: emit_cc_pend(e, ns, CC_NEG, size, X_RAX, -1); break;
     default: break; /* NOT changes no flag */
     }
     if (mem)
@@ -294,16 +312,15 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
 static const uint8_t shift_cc_kind[8] = { 0, 0, 0, 0, CC_SHL, CC_SHR, CC_SHL, CC_SAR };
 
 /* cc_set(shift kind, size, EDX, EAX, n): a shift's flags by a constant */
-static void emit_shift_cc(Emit *e, int kind, int size, uint32_t n)
+static void emit_shift_cc(Emit *e, NativeState *ns, int kind, int size, uint32_t n)
 {
-    st32_imm(e, X_RBX, CC_OFF(cc_op), shift_cc_kind[kind]);
-    st32_imm(e, X_RBX, CC_OFF(cc_size), (uint32_t)size);
+    ns->cc_pend = CC_PEND_SET | shift_cc_kind[kind] | (uint32_t)size << 8; /* left pending: emit_cc_pend */
     st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
     st32(e, X_RBX, CC_OFF(cc_src1), X_RAX);
     st32_imm(e, X_RBX, CC_OFF(cc_src2), n);
 }
 
-static void emit_shift(Emit *e, const E386Op *op, int kind, uint32_t n)
+static void emit_shift(Emit *e, NativeState *ns, const E386Op *op, int kind, uint32_t n)
 {
     if (n == 0)
         return;
@@ -312,7 +329,7 @@ static void emit_shift(Emit *e, const E386Op *op, int kind, uint32_t n)
     shift_ri(e, kind, X_RDX, n);
     st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
     if (kind >= 4 && FX_CLASS(op->fx) != FX_DEAD)
-        emit_shift_cc(e, kind, 4, n);
+        emit_shift_cc(e, ns, kind, 4, n);
 }
 
 static void movsx_edx(Emit *e, int size) /* movsx edx, dl / dx */
@@ -403,7 +420,7 @@ static int emit_shift_narrow(Emit *e, NativeState *ns, const Tb *tb, int i)
     if (kind != 5)
         mask_edx(e, size);
     store_sz(e, size, X_RBX, reg_off(size, op->rm), X_RDX);
-    emit_shift_cc(e, kind, size, n);
+    emit_shift_cc(e, ns, kind, size, n);
     return 1;
 }
 
@@ -554,7 +571,7 @@ int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
     uint32_t n;
     int kind = shift_inline_kind(op, &n);
     if (kind >= 0) {
-        emit_shift(e, op, kind, n);
+        emit_shift(e, ns, op, kind, n);
         return 1;
     }
     if ((kind = rotate_inline_kind(op, &n)) >= 0) {
@@ -576,6 +593,7 @@ int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
      * call (shorter), else it is the handler's call */
     uint8_t *at = e->p;
     int overflow = e->overflow;
+    uint32_t pend = ns->cc_pend;
     for (int compact = 0; compact < 2; compact++) { /* compact: the carry-in through the call */
         int done = is_alu ? emit_alu(e, ns, tb, i, &ai, compact) : op->fn == op_setcc ? emit_setcc(e, ns, tb, i)
                  : emit_move(e, ns, tb, i);
@@ -584,6 +602,7 @@ int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
             return 1;
         e->p = at;
         e->overflow = overflow;
+        ns->cc_pend = pend;
         if (!done || !is_alu)
             break;
     }
