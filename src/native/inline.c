@@ -273,12 +273,13 @@ int native_cc_defer_ok(const Tb *tb, int i)
     if (i + 2 >= tb->nops) /* the block end (a compare fused with its Jcc too): its exits need them */
         return 0;
     /* native_inline_op's moves, stack ops and ALU forms below, inline_alu.c's
-     * ALU forms (emit_alu stores them before a carry-in), shifts of a
-     * dword by a constant and moves (emit_move), or a call of the handler
+     * ALU forms (emit_alu stores them before a carry-in), shifts and
+     * rotates of a dword by a constant (a rotate patches the pending kind:
+     * emit_rotate) and moves (emit_move), or a call of the handler
      * (native_emit_call stores them first) */
     return mov_inline_kind(f) >= 0 || stack_run_length(f, &push) > 0 || f == op_push_I || f == op_push_E ||
            alu_reg_form(f, &opn) >= 0 || alu_compare_kind(f) == CJ_TEST || alu_inline_info(op, &ai) ||
-           shift_inline_kind(op, &n) >= 0 || f == op_mov_RI || f == op_mov_GE || f == op_mov_EG ||
+           shift_inline_kind(op, &n) >= 0 || rotate_inline_kind(op, &n) >= 0 || f == op_mov_RI || f == op_mov_GE || f == op_mov_EG ||
            f == op_mov_EI || f == op_movzx || f == op_movsx || f == op_cbw || f == op_cwd || f == op_xchg_AR ||
            f == op_xchg_EG;
 }

@@ -358,13 +358,16 @@ static void shift_edx(Emit *e, int size, int kind, uint32_t n)
 static void emit_rotate(Emit *e, NativeState *ns, const Tb *tb, int i, int size, int kind, uint32_t n)
 {
     const E386Op *op = &tb->ops[i];
-    int w = size * 8;
+    int w = size * 8, nslow = 0;
     size_t slow[2];
-    ld32(e, X_RAX, X_RBX, CC_OFF(cc_op));
-    cmp_eax_imm8(e, CC_EFLAGS);
-    slow[0] = x_jcc(e, X_E);
-    cmp_eax_imm8(e, CC_MUL);
-    slow[1] = x_jcc(e, X_E);
+    uint32_t pend = ns->cc_pend; /* a kind the code knows, never EFLAGS or MUL (emit_cc_pend's) */
+    if (!pend) {
+        ld32(e, X_RAX, X_RBX, CC_OFF(cc_op));
+        cmp_eax_imm8(e, CC_EFLAGS);
+        slow[nslow++] = x_jcc(e, X_E);
+        cmp_eax_imm8(e, CC_MUL);
+        slow[nslow++] = x_jcc(e, X_E);
+    }
     load_sz(e, size, X_RCX, X_RBX, reg_off(size, op->rm)); /* a */
     x_mov_rr64(e, X_RDX, X_RCX);
     shift_edx(e, size, kind, n); /* r, the bits above the width still 0 */
@@ -390,8 +393,11 @@ static void emit_rotate(Emit *e, NativeState *ns, const Tb *tb, int i, int size,
     rr(e, 0x09, X_RSI, X_RAX); /* or eax, esi */
     st32(e, X_RBX, CC_OFF(cc_pval), X_RAX);
     st32_imm(e, X_RBX, CC_OFF(cc_pmask), F_CF | F_OF);
-    x_alu_mi32(e, 1, X_RBX, CC_OFF(cc_op), CC_PATCHED); /* or: the kind stays */
-    native_end_inline(e, ns, i, slow, 2);
+    if (pend)
+        ns->cc_pend = pend | CC_PATCHED; /* still pending, patched */
+    else
+        x_alu_mi32(e, 1, X_RBX, CC_OFF(cc_op), CC_PATCHED); /* or: the kind stays */
+    native_end_inline(e, ns, i, slow, nslow);
 }
 
 /* op_shift_EI/E1 of a byte or word register (shift_rm: the count & 31, 0

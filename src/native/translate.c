@@ -242,7 +242,8 @@ static void defer(Emit *e, NativeState *ns, int i, const size_t *at, int n)
 
 void native_end_inline(Emit *e, NativeState *ns, int i, const size_t *slow, int nslow)
 {
-    defer(e, ns, i, slow, nslow);
+    if (nslow) /* none: no cold code, nothing would reach it */
+        defer(e, ns, i, slow, nslow);
 }
 
 /* the cold code, after the last op's */

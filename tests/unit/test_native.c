@@ -968,6 +968,31 @@ START_TEST(test_native_adc_sbb_flags_take_the_carry_in)
 }
 END_TEST
 
+/* A rotate with live flags right after an ALU op whose lazy kind is still
+ * pending (NativeState.cc_pend: the kind and size not stored yet) patches
+ * the pending kind, CF/OF then read by the block's JNC after the kind is
+ * stored: the count of iterations whose ROL carried (EDI) and every
+ * register as the interpreter has them.  Dropping the patch, JNC tests
+ * ADD's carry instead. */
+START_TEST(test_native_rotate_patches_a_pending_kind)
+{
+    if (!has_native_linear("native_rotate_patches_a_pending_kind"))
+        return;
+    enum { C = 0x50000 };
+    const uint32_t pages[] = { C };
+    Code code = { .n = 0 };
+    /* mov ecx, 300; mov ebx, 0x9e3779b9; mov edx, 1; top: add eax, ebx; rol edx, 5; mov esi, edx;
+     * mov ebp, eax; jnc skip; inc edi; skip: add edx, eax; dec ecx; jnz top; int3 (nasm) */
+    put_hex(&code, "b9 2c 01 00 00 bb b9 79 37 9e ba 01 00 00 00");
+    put_hex(&code, "01 d8 c1 c2 05 89 d6 89 c5 73 01 47 01 c2 49 75 ef cc");
+    Hand h;
+    hand_twins(pages, 1, &code, C, &h);
+    ck_assert_int_eq(h.r, E386_EXIT_INTERRUPT);
+    ck_assert_uint_gt(h.regs[E386_EDI], 0);
+    ck_assert_uint_lt(h.regs[E386_EDI], 300);
+}
+END_TEST
+
 /* Dword accesses at 0xfffffffd and 0xfffffffe wrap to address 0, as on
  * the guest's CPU: a load sums the wrapped bytes, a store writes them,
  * and with page 0 unmapped the load faults with CR2 0. */
@@ -1073,6 +1098,7 @@ int main(void)
     tcase_add_test(t, test_native_16bit_ss_load_leaves_the_code);
     tcase_add_test(t, test_native_gs_base_and_limit);
     tcase_add_test(t, test_native_adc_sbb_flags_take_the_carry_in);
+    tcase_add_test(t, test_native_rotate_patches_a_pending_kind);
 #ifdef E386_NATIVE_BUILT
     tcase_add_test(t, test_codebuf_blocks_stay_aligned_across_windows);
 #endif
