@@ -279,9 +279,9 @@ int native_cc_defer_ok(const Tb *tb, int i)
      * (native_emit_call stores them first) */
     return mov_inline_kind(f) >= 0 || stack_run_length(f, &push) > 0 || f == op_push_I || f == op_push_E ||
            alu_reg_form(f, &opn) >= 0 || alu_compare_kind(f) == CJ_TEST || alu_inline_info(op, &ai) ||
-           shift_inline_kind(op, &n) >= 0 || rotate_inline_kind(op, &n) >= 0 || f == op_mov_RI || f == op_mov_GE || f == op_mov_EG ||
-           f == op_mov_EI || f == op_movzx || f == op_movsx || f == op_cbw || f == op_cwd || f == op_xchg_AR ||
-           f == op_xchg_EG;
+           shift_inline_kind(op, &n) >= 0 || rotate_inline_kind(op, &n) >= 0 || f == op_mov_RI ||
+           f == op_mov_GE || f == op_mov_EG || f == op_mov_EI || f == op_movzx || f == op_movsx || f == op_cbw ||
+           f == op_cwd || f == op_xchg_AR || f == op_xchg_EG;
 }
 
 int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)

@@ -102,11 +102,9 @@ static void store_sz(Emit *e, int size, int base, int32_t disp, int src) /* src:
 
 static int32_t reg_off(int size, int n) { return size == 1 ? BYTE_REG_OFF(n) : REG_OFF(n); }
 
-/* cc_set(kind, size, EDX, src1, src2); a source register < 0: 0 */
-static void emit_cc(Emit *e, uint32_t kind, int size, int src1, int src2)
+/* cc_dst = EDX, cc_src1 and cc_src2 from registers; a register < 0: 0 */
+static void emit_cc_values(Emit *e, int src1, int src2)
 {
-    st32_imm(e, X_RBX, CC_OFF(cc_op), kind);
-    st32_imm(e, X_RBX, CC_OFF(cc_size), (uint32_t)size);
     st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
     if (src1 < 0)
         st32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
@@ -118,20 +116,20 @@ static void emit_cc(Emit *e, uint32_t kind, int size, int src1, int src2)
         st32(e, X_RBX, CC_OFF(cc_src2), src2);
 }
 
+/* cc_set(kind, size, EDX, src1, src2) */
+static void emit_cc(Emit *e, uint32_t kind, int size, int src1, int src2)
+{
+    st32_imm(e, X_RBX, CC_OFF(cc_op), kind);
+    st32_imm(e, X_RBX, CC_OFF(cc_size), (uint32_t)size);
+    emit_cc_values(e, src1, src2);
+}
+
 /* ... with the kind and size left pending (NativeState.cc_pend): the next
  * op that needs them stores them */
 static void emit_cc_pend(Emit *e, NativeState *ns, uint32_t kind, int size, int src1, int src2)
 {
     ns->cc_pend = CC_PEND_SET | kind | (uint32_t)size << 8;
-    st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
-    if (src1 < 0)
-        st32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
-    else
-        st32(e, X_RBX, CC_OFF(cc_src1), src1);
-    if (src2 < 0)
-        st32_imm(e, X_RBX, CC_OFF(cc_src2), 0);
-    else
-        st32(e, X_RBX, CC_OFF(cc_src2), src2);
+    emit_cc_values(e, src1, src2);
 }
 
 static void cmp_eax_imm8(Emit *e, unsigned imm) /* 83 /7 ib */

@@ -22,10 +22,11 @@ typedef struct NativeState {
     const uint8_t *leave;  /* the shared exit's return to the dispatcher, RAX the op to go on with */
     /* While translating: the lazy flags' kind and size the code has not
      * stored yet (cc_op, cc_size), CC_PEND_SET | kind | size << 8, or 0.
-     * An ALU op of inline.c stores only cc_dst/src1/src2 and leaves them
-     * pending; the next op that may read or wholly rewrite the lazy flags,
-     * call out or leave stores them first (native_cc_flush); a host fault
-     * stores them from the block's table (native_host_fault). */
+     * An inline ALU op or shift stores only cc_dst/src1/src2 and leaves
+     * them pending; the next op that may read or wholly rewrite the lazy
+     * flags, call out or leave stores them first (native_cc_flush); the
+     * cold code stores what its op started with, a host fault what the
+     * block's table says (native_host_fault); docs/architecture.md. */
     uint32_t cc_pend;
     OpFn redo_fn;          /* the handler of the op a host fault was in (native_host_fault) */
     int full;            /* no room: interpret until the next flush */
@@ -97,9 +98,10 @@ static inline uint32_t native_pend_word(const uint32_t *t, int nops, int i) { re
 struct Emit;
 /* the stores of a pending kind and size (NativeState.cc_pend), if any */
 void native_cc_flush(struct Emit *e, NativeState *ns);
-/* op i of tb may leave a kind and size pending and finds none it must
- * store first: an inline.c ALU form or a move that touches no flag, not
- * the block's last op */
+/* op i of tb lets a pending kind and size pass (its code stores them
+ * where it reads them or calls out) and may leave its own pending: the
+ * inline ALU forms, shifts and rotates by a constant, moves and stack
+ * ops; never the block's last two ops (a compare fused with the Jcc) */
 int native_cc_defer_ok(const Tb *tb, int i);
 const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb);
 int native_emit_stubs(NativeState *ns);
