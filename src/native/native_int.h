@@ -108,7 +108,6 @@ int native_emit_stubs(NativeState *ns);
 /* The redo stub's call (run.c): cpu->cur's handler as it was at the
  * fault (an invalidation since may have made op 0's op_tb_stale) */
 const E386Op *native_redo_call(E386Cpu *cpu);
-struct Emit;
 /* op i of tb as a call of its handler, then on to op i+1 or out (translate.c) */
 void native_emit_call(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* a jump to op j's code (j > the op being emitted), patched at the end */

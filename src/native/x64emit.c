@@ -173,10 +173,11 @@ void x_lea32(Emit *e, int dst, int base, int index, int scale, int32_t disp)
         x_u32(e, (uint32_t)disp);
 }
 
-/* [base + index]: ModRM rm=100 and a SIB byte with scale 1 (base not RBP/R13) */
-static void mem_idx(Emit *e, unsigned opc, int reg, int base, int index)
+/* [base + index]: ModRM rm=100 and a SIB byte with scale 1 (base not
+ * RBP/R13); w: REX.W (a 64-bit operand) */
+static void mem_idx_w(Emit *e, int w, unsigned opc, int reg, int base, int index)
 {
-    unsigned b = 0x40u | (reg & 8 ? 4u : 0u) | (index & 8 ? 2u : 0u) | (base & 8 ? 1u : 0u);
+    unsigned b = 0x40u | (w ? 8u : 0u) | (reg & 8 ? 4u : 0u) | (index & 8 ? 2u : 0u) | (base & 8 ? 1u : 0u);
     if (b != 0x40)
         x_byte(e, b);
     x_byte(e, opc);
@@ -184,13 +185,9 @@ static void mem_idx(Emit *e, unsigned opc, int reg, int base, int index)
     x_byte(e, (unsigned)(index & 7) << 3 | (unsigned)(base & 7));
 }
 
-void x_lea64_bi(Emit *e, int dst, int base, int index)
-{
-    x_byte(e, 0x48u | (dst & 8 ? 4u : 0u) | (index & 8 ? 2u : 0u) | (base & 8 ? 1u : 0u));
-    x_byte(e, 0x8d);
-    x_byte(e, (unsigned)(dst & 7) << 3 | 4u);
-    x_byte(e, (unsigned)(index & 7) << 3 | (unsigned)(base & 7));
-}
+static void mem_idx(Emit *e, unsigned opc, int reg, int base, int index) { mem_idx_w(e, 0, opc, reg, base, index); }
+
+void x_lea64_bi(Emit *e, int dst, int base, int index) { mem_idx_w(e, 1, 0x8d, dst, base, index); }
 
 void x_load32_idx(Emit *e, int dst, int base, int index) { mem_idx(e, 0x8b, dst, base, index); }
 
