@@ -99,6 +99,15 @@ for src in "$SRC"/*.c; do
         echo "$LABEL: SKIP $name: under '$WRAP' the emulator's execve of itself is a foreign binary that qemu-user cannot start without binfmt_misc"
         continue
     fi
+    # qemu-i386 keeps one GDT for all of a process's threads, so a guest
+    # thread exiting while another forks can find its %gs descriptor gone:
+    # the i386 emu386 crashed in glibc's start_thread (call *%gs:0x10 on the
+    # exit path, no emu386 frame) in 2 of 60 runs under qemu-i386 and in
+    # none of 340 under emu386-user; the program runs on every other leg
+    if [[ "$WRAP" == qemu-i386* ]] && [ "$name" = thread_fork_exit ]; then
+        echo "$LABEL: SKIP $name: qemu-i386's shared GDT crashes threads that exit while another forks (a qemu-user flaw, not emu386's; it runs on every other leg)"
+        continue
+    fi
     if [ ! -f "$EXPECTED/$name.txt" ]; then
         echo "$LABEL: FAIL $name: no expected/$name.txt (write it with --update-expected on an x86-64 host)"
         fail=$((fail + 1)); continue
