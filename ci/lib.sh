@@ -91,3 +91,37 @@ run_ctest() {
 host_runs_i386() {
     HOST_I386=$(bash "$E386_ROOT/tests/lib/host-i386.sh")
 }
+
+# coverage_report BUILD FLOOR: from the .gcda files the suites left in
+# BUILD (clang's --coverage, read through llvm-cov's gcov mode), write the
+# lcov HTML report, print line and branch coverage of src/ per subsystem,
+# and fail if src/'s line coverage is below FLOOR percent.
+coverage_report() {
+    local build=$1 floor=$2 info=$1/coverage.info gcov=$1/llvm-gcov.sh total_line="" sub f name s
+    local llvm_cov
+    llvm_cov=$(command -v llvm-cov || ls /usr/bin/llvm-cov-* 2>/dev/null | sort -V | tail -1)
+    [ -n "$llvm_cov" ] || { echo "coverage: FAILED: no llvm-cov (install llvm)"; return 1; }
+    printf '#!/bin/sh\nexec %s gcov "$@"\n' "$llvm_cov" >"$gcov" && chmod +x "$gcov"
+    lcov -q --gcov-tool "$gcov" --capture --rc lcov_branch_coverage=1 --directory "$build" \
+        --output-file "$info.all" 2>/dev/null
+    lcov -q --rc lcov_branch_coverage=1 --extract "$info.all" "$E386_ROOT/src/*" --output-file "$info" 2>/dev/null
+    genhtml -q --rc lcov_branch_coverage=1 --branch-coverage "$info" --output-directory "$build/html" >/dev/null
+    echo "coverage: HTML report in $build/html/index.html"
+    for sub in core cpu fpu mem user system dev native migration ""; do
+        if [ -n "$sub" ]; then
+            lcov -q --rc lcov_branch_coverage=1 --extract "$info" "$E386_ROOT/src/$sub/*" --output-file "$info.$sub" 2>/dev/null
+            f=$info.$sub name=src/$sub
+        else
+            f=$info name=src
+        fi
+        s=$(lcov --rc lcov_branch_coverage=1 --summary "$f" 2>&1)
+        printf "coverage: %-13s lines %7s  branches %7s\n" "$name" \
+            "$(echo "$s" | awk '/lines\.*:/ {print $2}')" "$(echo "$s" | awk '/branches\.*:/ {print $2}')"
+        [ -z "$sub" ] && total_line=$(echo "$s" | awk '/lines\.*:/ {print $2}') && total_line=${total_line%\%}
+    done
+    if [ -z "$total_line" ] || awk "BEGIN{exit !($total_line < $floor)}"; then
+        echo "coverage: FAILED: src/ line coverage ${total_line:-unknown}% is below the floor of $floor%"
+        return 1
+    fi
+    echo "coverage: src/ line coverage $total_line% >= floor $floor%"
+}
