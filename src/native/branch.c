@@ -564,9 +564,7 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
         x_alu_rr32(e, 4, X_RAX, X_RSI);
         x_store32_imm(e, X_RBX, OFF(cc_op), CC_LOGIC);
         x_store32_imm(e, X_RBX, OFF(cc_size), byte ? 1 : 4);
-        x_store32(e, X_RBX, OFF(cc_dst), X_RAX);
-        x_store32_imm(e, X_RBX, OFF(cc_src1), 0);
-        x_store32_imm(e, X_RBX, OFF(cc_src2), 0);
+        x_store32(e, X_RBX, OFF(cc_dst), X_RAX); /* not the sources: inline.c emit_cc */
         if (byte) { /* TEST AL, AL: SF from bit 7, CF = OF = 0 */
             x_byte(e, 0x84);
             x_byte(e, 0xc0);

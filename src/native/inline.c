@@ -30,11 +30,16 @@
 #define CC_OFF(f) ((int32_t)offsetof(E386Cpu, f))
 
 /* cc_set(kind, 4, dst, src1, src2), the kind and size left pending
- * (NativeState.cc_pend): the next op that needs them stores them */
+ * (NativeState.cc_pend): the next op that needs them stores them.  A
+ * LOGIC kind stores cc_dst alone: its flags are the result's, and no
+ * reader looks at its sources (core/flags.c, cc_cond, the native Jcc and
+ * SETcc), so the handlers' zeros there are dead values. */
 static void emit_cc(Emit *e, NativeState *ns, uint32_t kind, int dst, int src1, int src2)
 {
     ns->cc_pend = CC_PEND_SET | kind | 4u << 8;
     x_store32(e, X_RBX, CC_OFF(cc_dst), dst);
+    if (kind == CC_LOGIC)
+        return;
     x_store32(e, X_RBX, CC_OFF(cc_src1), src1);
     x_store32(e, X_RBX, CC_OFF(cc_src2), src2);
 }
@@ -346,8 +351,7 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         x_load32(e, X_RDX, X_RBX, REG_OFF(op->rm));
         x_load32(e, X_RCX, X_RBX, REG_OFF(op->reg));
         x_alu_rr32(e, 4, X_RDX, X_RCX);
-        x_mov_ri32(e, X_RAX, 0);
-        emit_cc(e, ns, CC_LOGIC, X_RDX, X_RAX, X_RAX);
+        emit_cc(e, ns, CC_LOGIC, X_RDX, -1, -1);
         return 1;
     }
     if (form < 0) /* the other ALU forms and the shifts (inline_alu.c) */
@@ -365,12 +369,16 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         }
         return 1;
     }
-    x_load32(e, X_RAX, X_RBX, REG_OFF(dst)); /* a */
+    /* a into EDX straight for a LOGIC kind (its sources are not stored),
+     * else into EAX and copied, to be stored as cc_src1 */
+    int logic = cc_of[opn] == CC_LOGIC;
+    x_load32(e, logic ? X_RDX : X_RAX, X_RBX, REG_OFF(dst)); /* a */
     if (form == CJ_RR || form == CJ_GR) /* b */
         x_load32(e, X_RCX, X_RBX, REG_OFF(form == CJ_RR ? op->reg : op->rm));
     else
         x_mov_ri32(e, X_RCX, op->imm);
-    x_mov_rr64(e, X_RDX, X_RAX);
+    if (!logic)
+        x_mov_rr64(e, X_RDX, X_RAX);
     x_alu_rr32(e, opn == 7 ? 5 : opn, X_RDX, X_RCX); /* CMP computes a - b as SUB */
     if (opn != 7)
         x_store32(e, X_RBX, REG_OFF(dst), X_RDX);

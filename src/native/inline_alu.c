@@ -102,10 +102,13 @@ static void store_sz(Emit *e, int size, int base, int32_t disp, int src) /* src:
 
 static int32_t reg_off(int size, int n) { return size == 1 ? BYTE_REG_OFF(n) : REG_OFF(n); }
 
-/* cc_dst = EDX, cc_src1 and cc_src2 from registers; a register < 0: 0 */
-static void emit_cc_values(Emit *e, int src1, int src2)
+/* cc_dst = EDX, cc_src1 and cc_src2 from registers; a register < 0: 0.
+ * A LOGIC kind's sources are not stored (inline.c emit_cc says why). */
+static void emit_cc_values(Emit *e, uint32_t kind, int src1, int src2)
 {
     st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
+    if (kind == CC_LOGIC)
+        return;
     if (src1 < 0)
         st32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
     else
@@ -121,7 +124,7 @@ static void emit_cc(Emit *e, uint32_t kind, int size, int src1, int src2)
 {
     st32_imm(e, X_RBX, CC_OFF(cc_op), kind);
     st32_imm(e, X_RBX, CC_OFF(cc_size), (uint32_t)size);
-    emit_cc_values(e, src1, src2);
+    emit_cc_values(e, kind, src1, src2);
 }
 
 /* ... with the kind and size left pending (NativeState.cc_pend): the next
@@ -129,7 +132,7 @@ static void emit_cc(Emit *e, uint32_t kind, int size, int src1, int src2)
 static void emit_cc_pend(Emit *e, NativeState *ns, uint32_t kind, int size, int src1, int src2)
 {
     ns->cc_pend = CC_PEND_SET | kind | (uint32_t)size << 8;
-    emit_cc_values(e, src1, src2);
+    emit_cc_values(e, kind, src1, src2);
 }
 
 static void cmp_eax_imm8(Emit *e, unsigned imm) /* 83 /7 ib */
@@ -203,6 +206,39 @@ static void emit_carry(Emit *e, int compact)
         x_patch(e, done[k], e->p);
 }
 
+/* R12D = cc_carry(cpu) when the translator knows the kind: pending (not
+ * stored: NativeState.cc_pend), 32 bits, and LOGIC (0), INC/DEC (the
+ * saved CF), ADD (dst < src1) or SUB (src1 < src2), emit_carry's inline
+ * cases without its run-time tests of cc_op and cc_size; 0: not one of
+ * them (emit_carry).  The kind stays pending: the op's own lazy flags
+ * replace it, and its cold code and a host fault store it first. */
+static int emit_known_carry(Emit *e, uint32_t pend)
+{
+    uint32_t kind = pend & 0xff;
+    if (!(pend & CC_PEND_SET) || (pend >> 8 & 0xff) != 4 ||
+        (kind != CC_LOGIC && kind != CC_INC && kind != CC_DEC && kind != CC_ADD && kind != CC_SUB))
+        return 0;
+    rr(e, 0x31, X_R12, X_R12); /* xor r12d, r12d */
+    if (kind == CC_LOGIC)
+        return 1;
+    if (kind == CC_INC || kind == CC_DEC) {
+        mop(e, 0, 0, 0x83, 7, X_RBX, CC_OFF(cc_src2)); /* cmp dword [cc_src2], 0 */
+        x_byte(e, 0);
+        x_byte(e, 0x41); /* setne r12b */
+        x_byte(e, 0x0f);
+        x_byte(e, 0x95);
+        x_byte(e, 0xc4);
+        return 1;
+    }
+    ld32(e, X_RCX, X_RBX, kind == CC_ADD ? CC_OFF(cc_dst) : CC_OFF(cc_src1));
+    mop(e, 0, 0, 0x3b, X_RCX, X_RBX, kind == CC_ADD ? CC_OFF(cc_src1) : CC_OFF(cc_src2)); /* cmp ecx, [..] */
+    x_byte(e, 0x41); /* setb r12b */
+    x_byte(e, 0x0f);
+    x_byte(e, 0x92);
+    x_byte(e, 0xc4);
+    return 1;
+}
+
 /* the operand at loc into dst (memory: the host address in RSI) */
 static void load_loc(Emit *e, const E386Op *op, int loc, int size, int dst)
 {
@@ -261,7 +297,8 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     int writes = ai->kind == ALI_ALU ? ai->opn != ALU_CMP : ai->kind != ALI_TEST;
     /* the liveness pass's INC/DEC r32 forms: no flags (FX_DEAD), no carry-in (FX_INCDEC_NC) */
     int dead = FX_CLASS(op->fx) == FX_DEAD, no_carry = dead || FX_CLASS(op->fx) == FX_INCDEC_NC;
-    if ((ai->kind == ALI_INCDEC && !no_carry) || (ai->kind == ALI_ALU && (ai->opn == ALU_ADC || ai->opn == ALU_SBB))) {
+    if (((ai->kind == ALI_INCDEC && !no_carry) || (ai->kind == ALI_ALU && (ai->opn == ALU_ADC || ai->opn == ALU_SBB))) &&
+        (compact || !emit_known_carry(e, ns->cc_pend))) {
         native_cc_flush(e, ns); /* the carry-in reads them */
         emit_carry(e, compact);
     }
@@ -270,11 +307,14 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
         mem_begin(e, ns, op, &sl);
     if (ai->kind == ALI_ALU || ai->kind == ALI_TEST) /* b first, as the handlers */
         load_loc(e, op, ai->src, size, X_RCX);
-    load_loc(e, op, ai->dst, size, X_RAX); /* a */
+    /* a: into EDX straight where EAX is not needed after (a LOGIC kind's
+     * sources are not stored, NOT stores none) */
+    int logic = ai->kind == ALI_TEST || ai->kind == ALI_NOT || (ai->kind == ALI_ALU && cc_of[ai->opn] == CC_LOGIC);
+    load_loc(e, op, ai->dst, size, logic ? X_RDX : X_RAX); /* a */
     if (ai->kind == ALI_NEG) {
         rr(e, 0x31, X_RDX, X_RDX);
         x_alu_rr32(e, 5, X_RDX, X_RAX);
-    } else {
+    } else if (!logic) {
         x_mov_rr64(e, X_RDX, X_RAX);
     }
     switch (ai->kind) {
@@ -322,12 +362,16 @@ static void emit_shift(Emit *e, NativeState *ns, const E386Op *op, int kind, uin
 {
     if (n == 0)
         return;
+    if (kind < 4 || FX_CLASS(op->fx) == FX_DEAD) { /* no flags: the register shifted in place */
+        mop(e, 0, 0, 0xc1, kind, X_RBX, REG_OFF(op->rm));
+        x_byte(e, n);
+        return;
+    }
     ld32(e, X_RAX, X_RBX, REG_OFF(op->rm));
     x_mov_rr64(e, X_RDX, X_RAX);
     shift_ri(e, kind, X_RDX, n);
     st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
-    if (kind >= 4 && FX_CLASS(op->fx) != FX_DEAD)
-        emit_shift_cc(e, ns, kind, 4, n);
+    emit_shift_cc(e, ns, kind, 4, n);
 }
 
 static void movsx_edx(Emit *e, int size) /* movsx edx, dl / dx */
