@@ -366,15 +366,18 @@ static int fast_cond_ok(int cc, int k, int n)
 }
 
 /* emit_jcc_fast's check and host flags, without the branch: other[0..1]
- * when the kind or size is not k and n; fast_cond_ok(cc, k, n) first.
+ * when the kind or size is not k and n (other NULL: no check, the kind
+ * is known: NativeState.cc_known); fast_cond_ok(cc, k, n) first.
  * Clobbers RAX, RDX and RSI. */
 static void emit_guess_flags(Emit *e, int k, int n, size_t *other)
 {
     int sh = 32 - 8 * n;
-    x_cmp_m32_imm8(e, X_RBX, OFF(cc_op), (int8_t)k);
-    other[0] = x_jcc(e, X_NE);
-    x_cmp_m32_imm8(e, X_RBX, OFF(cc_size), (int8_t)n);
-    other[1] = x_jcc(e, X_NE);
+    if (other) {
+        x_cmp_m32_imm8(e, X_RBX, OFF(cc_op), (int8_t)k);
+        other[0] = x_jcc(e, X_NE);
+        x_cmp_m32_imm8(e, X_RBX, OFF(cc_size), (int8_t)n);
+        other[1] = x_jcc(e, X_NE);
+    }
     x_load32(e, X_RDX, X_RBX, k == CC_LOGIC ? OFF(cc_dst) : OFF(cc_src1));
     if (sh)
         x_shl_ri32(e, X_RDX, sh);
@@ -420,16 +423,28 @@ static int emit_jcc_fast(Emit *e, int cc, int k, int n, size_t *taken, size_t *n
     return 1;
 }
 
-/* CMOVcc r32, r/m32 and SETcc r8 (op_cmov, op_setcc) when the block's
- * last flag update is of a kind emit_guess_flags knows (flags_guess): the
- * host's CMOVcc or SETcc on its flags; the memory operand of a CMOV read
+/* the kind and size the lazy flags have at op i's start if the
+ * translator knows them (NativeState.cc_known), else -1 */
+static int known_kind(const NativeState *ns, int *size)
+{
+    uint32_t k = ns->cc_known;
+    *size = (int)(k >> 8 & 0xff);
+    return k && !(k & CC_PATCHED) ? (int)(k & 0xff) : -1;
+}
+
+/* CMOVcc r32, r/m32 and SETcc r8 (op_cmov, op_setcc) when the lazy
+ * flags' kind is known here (known_kind: no run-time test of it) or the
+ * block's last flag update is of a kind emit_guess_flags knows
+ * (flags_guess): the host's CMOVcc or SETcc on its flags; the memory operand of a CMOV read
  * first, whatever the condition, as the handler does (a fault changes
  * nothing); another kind at run time, or any other form: the handler
  * (1 emitted, 0 not) */
 int native_emit_cond_op(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
-    int cmov = op->fn == op_cmov, size, guess = flags_guess(tb, i, &size);
+    int cmov = op->fn == op_cmov, size, guess = known_kind(ns, &size), known = guess >= 0;
+    if (!known)
+        guess = flags_guess(tb, i, &size);
     if ((!cmov && op->fn != op_setcc) || op->lock || op->sub > 15 || guess < 0 || !fast_cond_ok(op->sub, guess, size))
         return 0;
     if (cmov ? op->size != 4 || (op->mod != 3 && (op->adsize != 4 || op->seg >= 6)) : op->mod != 3)
@@ -442,8 +457,8 @@ int native_emit_cond_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         native_emit_mem_addr(e, ns, op, 4, LIN_REG, slow, &nslow);
         x_load_idx(e, 4, X_RCX, LIN_REG, X_RAX);
     }
-    emit_guess_flags(e, guess, size, slow + nslow);
-    nslow += 2;
+    emit_guess_flags(e, guess, size, known ? NULL : slow + nslow);
+    nslow += known ? 0 : 2;
     if (cmov) { /* the MOVs leave the flags */
         x_load32(e, X_RAX, X_RBX, REG_OFF(op->reg));
         x_byte(e, 0x0f), x_byte(e, 0x40u + (unsigned)op->sub), x_byte(e, 0xc1); /* cmovcc eax, ecx */
@@ -468,6 +483,13 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
         x_mov_rr64(e, X_RDI, X_RBX);
         native_call_out(e, fn_addr(&op->fn, sizeof op->fn));
         native_emit_chain_exit(e, ns, tb, op);
+        return;
+    }
+    int known_size, known = known_kind(ns, &known_size);
+    if (known >= 0 && fast_cond_ok(cc, known, known_size)) { /* the host's flags decide, no test of the kind */
+        emit_guess_flags(e, known, known_size, NULL);
+        taken[0] = x_jcc(e, cc);
+        emit_sides(e, ns, tb, op, op, taken, 1, NULL, 0);
         return;
     }
     /* the guessed kind's fast path first, then any kind */

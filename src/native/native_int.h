@@ -28,6 +28,13 @@ typedef struct NativeState {
      * cold code stores what its op started with, a host fault what the
      * block's table says (native_host_fault); docs/architecture.md. */
     uint32_t cc_pend;
+    /* The pending word the main loop stored just before the op being
+     * translated (0: none): then the lazy flags' kind and size at the op's
+     * start are exactly these on every path into its code, as the last
+     * update before it is an inline form whose kind never depends on run
+     * time (its handler's, on the cold path), so a condition on them needs
+     * no run-time test of the kind (emit_jcc, native_emit_cond_op). */
+    uint32_t cc_known;
     OpFn redo_fn;          /* the handler of the op a host fault was in (native_host_fault) */
     int full;            /* no room: interpret until the next flush */
     /* The linear guest memory the code assumes (cpu->mem.lbase, chosen

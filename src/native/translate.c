@@ -335,8 +335,11 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     ns->self_op0 = p + table;
     ns->lean_imm[0] = ns->lean_imm[1] = ns->lean_rel[0] = ns->lean_rel[1] = NULL;
     for (int i = 0; i < tb->nops; i++) {
-        if (ns->cc_pend && !native_cc_defer_ok(tb, i))
+        ns->cc_known = 0;
+        if (ns->cc_pend && !native_cc_defer_ok(tb, i)) {
+            ns->cc_known = ns->cc_pend;
             native_cc_flush(&e, ns);
+        }
         pend[i] = ns->cc_pend;
         code[i] = (uint32_t)x_len(&e);
         if (native_emit_branch(&e, ns, tb, i) || native_emit_call_ret(&e, ns, tb, i))
