@@ -153,6 +153,29 @@ static void call_carry(Emit *e)
     rr(e, 0x89, X_RAX, X_R12); /* mov r12d, eax */
 }
 
+/* R12B = INC/DEC's saved CF: cc_src2 != 0 (R12D cleared before) */
+static void carry_of_incdec(Emit *e)
+{
+    mop(e, 0, 0, 0x83, 7, X_RBX, CC_OFF(cc_src2)); /* cmp dword [cc_src2], 0 */
+    x_byte(e, 0);
+    x_byte(e, 0x41); /* setne r12b */
+    x_byte(e, 0x0f);
+    x_byte(e, 0x95);
+    x_byte(e, 0xc4);
+}
+
+/* R12B = the 32-bit CF of ADD (dst < src1) or SUB (src1 < src2) (R12D
+ * cleared before) */
+static void carry_of_add_sub(Emit *e, int add)
+{
+    ld32(e, X_RCX, X_RBX, add ? CC_OFF(cc_dst) : CC_OFF(cc_src1));
+    mop(e, 0, 0, 0x3b, X_RCX, X_RBX, add ? CC_OFF(cc_src1) : CC_OFF(cc_src2)); /* cmp ecx, [..] */
+    x_byte(e, 0x41); /* setb r12b */
+    x_byte(e, 0x0f);
+    x_byte(e, 0x92);
+    x_byte(e, 0xc4);
+}
+
 /* R12D = cc_carry(cpu): LOGIC (0), INC/DEC (the saved CF) and the 32-bit
  * ADD and SUB inline, any other kind through the call; compact: always
  * the call (a form that would not fit its room otherwise) */
@@ -176,12 +199,7 @@ static void emit_carry(Emit *e, int compact)
     x_byte(e, CC_INC);
     cmp_eax_imm8(e, 1);
     size_t slow = x_jcc(e, X_A);
-    mop(e, 0, 0, 0x83, 7, X_RBX, CC_OFF(cc_src2)); /* cmp dword [cc_src2], 0 */
-    x_byte(e, 0);
-    x_byte(e, 0x41); /* setne r12b */
-    x_byte(e, 0x0f);
-    x_byte(e, 0x95);
-    x_byte(e, 0xc4);
+    carry_of_incdec(e);
     size_t done[3], wide[2];
     done[0] = x_jmp(e);
     for (int k = 0; k < 2; k++) { /* SUB: src1 < src2; ADD: dst < src1 (32-bit) */
@@ -189,12 +207,7 @@ static void emit_carry(Emit *e, int compact)
         mop(e, 0, 0, 0x83, 7, X_RBX, CC_OFF(cc_size)); /* cmp dword [cc_size], 4 */
         x_byte(e, 4);
         wide[k] = x_jcc(e, X_NE);
-        ld32(e, X_RCX, X_RBX, k ? CC_OFF(cc_dst) : CC_OFF(cc_src1));
-        mop(e, 0, 0, 0x3b, X_RCX, X_RBX, k ? CC_OFF(cc_src1) : CC_OFF(cc_src2)); /* cmp ecx, [..] */
-        x_byte(e, 0x41); /* setb r12b */
-        x_byte(e, 0x0f);
-        x_byte(e, 0x92);
-        x_byte(e, 0xc4);
+        carry_of_add_sub(e, k);
         done[1 + k] = x_jmp(e);
     }
     x_patch(e, slow, e->p);
@@ -221,21 +234,10 @@ static int emit_known_carry(Emit *e, uint32_t pend)
     rr(e, 0x31, X_R12, X_R12); /* xor r12d, r12d */
     if (kind == CC_LOGIC)
         return 1;
-    if (kind == CC_INC || kind == CC_DEC) {
-        mop(e, 0, 0, 0x83, 7, X_RBX, CC_OFF(cc_src2)); /* cmp dword [cc_src2], 0 */
-        x_byte(e, 0);
-        x_byte(e, 0x41); /* setne r12b */
-        x_byte(e, 0x0f);
-        x_byte(e, 0x95);
-        x_byte(e, 0xc4);
-        return 1;
-    }
-    ld32(e, X_RCX, X_RBX, kind == CC_ADD ? CC_OFF(cc_dst) : CC_OFF(cc_src1));
-    mop(e, 0, 0, 0x3b, X_RCX, X_RBX, kind == CC_ADD ? CC_OFF(cc_src1) : CC_OFF(cc_src2)); /* cmp ecx, [..] */
-    x_byte(e, 0x41); /* setb r12b */
-    x_byte(e, 0x0f);
-    x_byte(e, 0x92);
-    x_byte(e, 0xc4);
+    if (kind == CC_INC || kind == CC_DEC)
+        carry_of_incdec(e);
+    else
+        carry_of_add_sub(e, kind == CC_ADD);
     return 1;
 }
 
