@@ -97,7 +97,7 @@ host_runs_i386() {
 # lcov HTML report, print line and branch coverage of src/ per subsystem,
 # and fail if src/'s line coverage is below FLOOR percent.
 coverage_report() {
-    local build=$1 floor=$2 info=$1/coverage.info gcov=$1/llvm-gcov.sh total_line="" sub f name s
+    local build=$1 floor=$2 info=$1/coverage.info gcov=$1/llvm-gcov.sh total_line="" sub f name s lines
     local llvm_cov
     llvm_cov=$(command -v llvm-cov || ls /usr/bin/llvm-cov-* 2>/dev/null | sort -V | tail -1)
     [ -n "$llvm_cov" ] || { echo "coverage: FAILED: no llvm-cov (install llvm)"; return 1; }
@@ -115,9 +115,9 @@ coverage_report() {
             f=$info name=src
         fi
         s=$(lcov --rc lcov_branch_coverage=1 --summary "$f" 2>&1)
-        printf "coverage: %-13s lines %7s  branches %7s\n" "$name" \
-            "$(echo "$s" | awk '/lines\.*:/ {print $2}')" "$(echo "$s" | awk '/branches\.*:/ {print $2}')"
-        [ -z "$sub" ] && total_line=$(echo "$s" | awk '/lines\.*:/ {print $2}') && total_line=${total_line%\%}
+        lines=$(echo "$s" | awk '/lines\.*:/ {print $2}')
+        printf "coverage: %-13s lines %7s  branches %7s\n" "$name" "$lines" "$(echo "$s" | awk '/branches\.*:/ {print $2}')"
+        [ -n "$sub" ] || total_line=${lines%\%}
     done
     if [ -z "$total_line" ] || awk "BEGIN{exit !($total_line < $floor)}"; then
         echo "coverage: FAILED: src/ line coverage ${total_line:-unknown}% is below the floor of $floor%"

@@ -946,6 +946,19 @@ START_TEST(test_native_gs_base_and_limit)
 }
 END_TEST
 
+/* a loop in one code page at 0x50000 (its machine code in two hex
+ * parts) run by both engines (hand_twins) to its INT3 */
+static void hand_loop(const char *hex1, const char *hex2, Hand *h)
+{
+    enum { C = 0x50000 };
+    const uint32_t pages[] = { C };
+    Code code = { .n = 0 };
+    put_hex(&code, hex1);
+    put_hex(&code, hex2);
+    hand_twins(pages, 1, &code, C, h);
+    ck_assert_int_eq(h->r, E386_EXIT_INTERRUPT);
+}
+
 /* ADC and SBB with a carry-in, then a condition on their flags in the
  * same block (SETZ after ADC, JNC after SBB: branch.c's guess of the
  * ADC/SBB kind, its carry-in from the lazy operands): 0xfffffffe + 1 + CF
@@ -956,17 +969,12 @@ START_TEST(test_native_adc_sbb_flags_take_the_carry_in)
 {
     if (!has_native_linear("native_adc_sbb_flags_take_the_carry_in"))
         return;
-    enum { C = 0x50000 };
-    const uint32_t pages[] = { C };
-    Code code = { .n = 0 };
     /* mov ecx, 300; top: mov edx, 1; mov eax, ecx; and eax, 1; neg eax; mov eax, -2; adc eax, edx;
      * setz dl; add esi, edx; mov edx, 1; mov eax, ecx; and eax, 1; neg eax; mov eax, 1; sbb eax, edx;
      * jnc skip; inc edi; skip: dec ecx; jnz top; int3 (nasm) */
-    put_hex(&code, "b9 2c 01 00 00 ba 01 00 00 00 89 c8 83 e0 01 f7 d8 b8 fe ff ff ff 11 d0 0f 94 c2 01 d6");
-    put_hex(&code, "ba 01 00 00 00 89 c8 83 e0 01 f7 d8 b8 01 00 00 00 19 d0 73 01 47 49 75 cf cc");
     Hand h;
-    hand_twins(pages, 1, &code, C, &h);
-    ck_assert_int_eq(h.r, E386_EXIT_INTERRUPT);
+    hand_loop("b9 2c 01 00 00 ba 01 00 00 00 89 c8 83 e0 01 f7 d8 b8 fe ff ff ff 11 d0 0f 94 c2 01 d6",
+              "ba 01 00 00 00 89 c8 83 e0 01 f7 d8 b8 01 00 00 00 19 d0 73 01 47 49 75 cf cc", &h);
     ck_assert_uint_eq(h.regs[E386_ESI], 150);
     ck_assert_uint_eq(h.regs[E386_EDI], 150);
 }
@@ -982,16 +990,11 @@ START_TEST(test_native_rotate_patches_a_pending_kind)
 {
     if (!has_native_linear("native_rotate_patches_a_pending_kind"))
         return;
-    enum { C = 0x50000 };
-    const uint32_t pages[] = { C };
-    Code code = { .n = 0 };
     /* mov ecx, 300; mov ebx, 0x9e3779b9; mov edx, 1; top: add eax, ebx; rol edx, 5; mov esi, edx;
      * mov ebp, eax; jnc skip; inc edi; skip: add edx, eax; dec ecx; jnz top; int3 (nasm) */
-    put_hex(&code, "b9 2c 01 00 00 bb b9 79 37 9e ba 01 00 00 00");
-    put_hex(&code, "01 d8 c1 c2 05 89 d6 89 c5 73 01 47 01 c2 49 75 ef cc");
     Hand h;
-    hand_twins(pages, 1, &code, C, &h);
-    ck_assert_int_eq(h.r, E386_EXIT_INTERRUPT);
+    hand_loop("b9 2c 01 00 00 bb b9 79 37 9e ba 01 00 00 00",
+              "01 d8 c1 c2 05 89 d6 89 c5 73 01 47 01 c2 49 75 ef cc", &h);
     ck_assert_uint_gt(h.regs[E386_EDI], 0);
     ck_assert_uint_lt(h.regs[E386_EDI], 300);
 }
@@ -1006,17 +1009,12 @@ START_TEST(test_native_dead_flag_shifts_in_place)
 {
     if (!has_native_linear("native_dead_flag_shifts_in_place"))
         return;
-    enum { C = 0x50000 };
-    const uint32_t pages[] = { C };
-    Code code = { .n = 0 };
     /* mov ecx, 300; mov eax, 0x9e3779b9; top: mov edx, eax; shr edx, 7; mov esi, eax; sar esi, 5;
      * mov edi, eax; shl edi, 3; mov ebp, eax; rol ebp, 13; ror eax, 9; add eax, edx; add eax, esi;
      * xor eax, edi; add eax, ebp; dec ecx; jnz top; int3 (nasm) */
-    put_hex(&code, "b9 2c 01 00 00 b8 b9 79 37 9e 89 c2 c1 ea 07 89 c6 c1 fe 05 89 c7 c1 e7 03");
-    put_hex(&code, "89 c5 c1 c5 0d c1 c8 09 01 d0 01 f0 31 f8 01 e8 49 75 de cc");
     Hand h;
-    hand_twins(pages, 1, &code, C, &h);
-    ck_assert_int_eq(h.r, E386_EXIT_INTERRUPT);
+    hand_loop("b9 2c 01 00 00 b8 b9 79 37 9e 89 c2 c1 ea 07 89 c6 c1 fe 05 89 c7 c1 e7 03",
+              "89 c5 c1 c5 0d c1 c8 09 01 d0 01 f0 31 f8 01 e8 49 75 de cc", &h);
     uint32_t a = 0x9e3779b9u;
     for (int i = 0; i < 300; i++) {
         uint32_t sar = (a >> 5) | (a & 0x80000000u ? 0xf8000000u : 0); /* SAR 5 */
@@ -1037,16 +1035,11 @@ START_TEST(test_native_carry_in_of_a_pending_kind)
 {
     if (!has_native_linear("native_carry_in_of_a_pending_kind"))
         return;
-    enum { C = 0x50000 };
-    const uint32_t pages[] = { C };
-    Code code = { .n = 0 };
     /* mov ecx, 300; mov ebx, 0x9e3779b9; xor eax/edx/esi/edi/ebp; top: add esi, ebx; adc edi, 0;
      * sub ebp, ebx; inc edx; adc eax, 0; and edx, edx; adc eax, 0; dec ecx; jnz top; int3 (nasm) */
-    put_hex(&code, "b9 2c 01 00 00 bb b9 79 37 9e 31 c0 31 d2 31 f6 31 ff 31 ed");
-    put_hex(&code, "01 de 83 d7 00 29 dd 42 83 d0 00 21 d2 83 d0 00 49 75 ed cc");
     Hand h;
-    hand_twins(pages, 1, &code, C, &h);
-    ck_assert_int_eq(h.r, E386_EXIT_INTERRUPT);
+    hand_loop("b9 2c 01 00 00 bb b9 79 37 9e 31 c0 31 d2 31 f6 31 ff 31 ed",
+              "01 de 83 d7 00 29 dd 42 83 d0 00 21 d2 83 d0 00 49 75 ed cc", &h);
     uint32_t esi = 0, ebp = 0, carries = 0, borrows = 0;
     for (int i = 0; i < 300; i++) {
         carries += esi + 0x9e3779b9u < esi;
