@@ -49,10 +49,12 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
         ucontext_t *uc = ucv;
         int write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
         uint64_t lin = a - (uintptr_t)cpu->mem.lbase;
-        /* the native back end's inline accesses leave cpu->cur and
-         * cpu->icount to this */
-        int in_code =
-            native_host_fault(cpu, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP], (uint64_t)uc->uc_mcontext.gregs[REG_R15]);
+        /* the native back end's inline accesses leave cpu->cur,
+         * cpu->icount and the count of followings to this */
+        uint64_t hits = (uint64_t)uc->uc_mcontext.gregs[REG_RBP];
+        int in_code = native_host_fault(cpu, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
+                                        (uint64_t)uc->uc_mcontext.gregs[REG_R15], &hits);
+        uc->uc_mcontext.gregs[REG_RBP] = (greg_t)hits;
         if (lin >= GUEST_SPAN) /* an access that wraps at 4 GiB */
             mem_linear_wrap_fault(cpu, write);
         mem_linear_fault(cpu, (uint32_t)lin, write); /* or longjmp */

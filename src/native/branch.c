@@ -47,6 +47,7 @@
  *   it no code of before the flush is reachable (new Tbs start without
  *   code; the sites and pending blocks of before are dropped), so the
  *   embedded pointers are never followed again. */
+#include <assert.h>
 #include <stddef.h>
 #include <string.h>
 #include "core/ops.h"
@@ -91,11 +92,19 @@ static int site_target(const NativeState *ns, const Tb *tb, int slot, const Tb *
     return *code != NULL;
 }
 
-static void put_site(uint8_t *imm, uint8_t *rel, const Tb *succ, const uint8_t *code)
+/* A lean site's count of the successor's instructions: the imm32 of
+ * its SUB right before its jump (E9 rel32) */
+enum { LEAN_COUNT_BACK = 5 };
+
+/* Point a site at succ and its code; a lean site (lean) also gets the
+ * successor's instruction count */
+static void put_site(uint8_t *imm, uint8_t *rel, int lean, const Tb *succ, const uint8_t *code)
 {
     uint64_t v = (uint64_t)(uintptr_t)succ;
     for (int k = 0; k < 8; k++)
         imm[k] = (uint8_t)(v >> 8 * k);
+    for (int k = 0; lean && k < 4; k++)
+        rel[k - LEAN_COUNT_BACK] = (uint8_t)(succ->ninsns >> 8 * k);
     uint32_t d = (uint32_t)(int32_t)(code - (rel + 4));
     for (int k = 0; k < 4; k++)
         rel[k] = (uint8_t)(d >> 8 * k);
@@ -104,14 +113,14 @@ static void put_site(uint8_t *imm, uint8_t *rel, const Tb *succ, const uint8_t *
 /* Point a site (its successor's imm64 and rel32 jump) where link slot
  * of tb leads now if that block has code, else when the window is
  * sealed (native_resolve_sites), else never */
-static void set_site(NativeState *ns, const Tb *tb, int slot, uint8_t *imm, uint8_t *rel)
+static void set_site(NativeState *ns, const Tb *tb, int slot, uint8_t *imm, uint8_t *rel, int lean)
 {
     const Tb *succ;
     const uint8_t *code;
     if (site_target(ns, tb, slot, &succ, &code))
-        put_site(imm, rel, succ, code);
+        put_site(imm, rel, lean, succ, code);
     else if (ns->nsites < (int)(sizeof ns->sites / sizeof ns->sites[0]))
-        ns->sites[ns->nsites++] = (NativeSite){ .tb = tb, .slot = slot, .imm = imm, .rel = rel };
+        ns->sites[ns->nsites++] = (NativeSite){ .tb = tb, .slot = slot, .lean = lean, .imm = imm, .rel = rel };
 }
 
 /* A direct jump site for link slot of tb, RAX the op to go on with and
@@ -139,7 +148,7 @@ static void emit_site(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, 
     x_patch(e, jmp, ns->exit);
     x_patch(e, other, e->p);
     if (!e->overflow)
-        set_site(ns, tb, slot, imm, e->start + jmp);
+        set_site(ns, tb, slot, imm, e->start + jmp, 0);
 }
 
 void native_resolve_sites(NativeState *ns)
@@ -150,7 +159,7 @@ void native_resolve_sites(NativeState *ns)
         const Tb *succ;
         const uint8_t *code;
         if (st->imm >= open && st->tb->valid && site_target(ns, st->tb, st->slot, &succ, &code))
-            put_site(st->imm, st->rel, succ, code);
+            put_site(st->imm, st->rel, st->lean, succ, code);
     }
     ns->nsites = 0;
 }
@@ -195,7 +204,8 @@ static const Tb no_tb;
 
 /* A lean site for link slot of tb (eip stored): jump_direct's following
  * of the link and a direct site's checks in one, when the successor it
- * was made for (patched in as succ_code's sites are) is still valid.
+ * was made for (patched in as succ_code's sites are, with its count of
+ * instructions: an immediate, not a load of it) is still valid.
  * Valid, it is where the link leads: a link changes only by tb_link
  * after jump_direct_slow, which the main loop runs for a successor that
  * was not linked or was invalidated (and a block is never valid again),
@@ -213,17 +223,19 @@ void native_emit_lean_site(Emit *e, NativeState *ns, const Tb *tb, int slot)
     x_cmp_m8_imm8(e, X_RSI, (int32_t)offsetof(Tb, valid), 0);
     miss[0] = x_jcc(e, X_E);
     emit_may_follow(e, miss + 1);
-    x_movzx16_load(e, X_RDI, X_RSI, (int32_t)offsetof(Tb, ninsns));
-    x_sub_rr64(e, LEFT_REG, X_RDI); /* icount += ninsns */
     x_store64(e, X_RBX, OFF(cur_tb), X_RSI);
-    x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
+    x_inc64(e, HITS_REG); /* chain_hits */
+    x_sub_ri64_imm32(e, LEFT_REG, 0); /* icount += the successor's ninsns (patched with it) */
+    const uint8_t *count = e->p - 4;
     size_t jmp = x_jmp(e);
     x_patch(e, jmp, e->p); /* until patched: never taken */
     for (int k = 0; k < 3; k++)
         x_patch(e, miss[k], e->p);
     if (e->overflow)
         return;
-    set_site(ns, tb, slot, imm, e->start + jmp);
+    assert(e->start + jmp - LEAN_COUNT_BACK == count);
+    (void)count;
+    set_site(ns, tb, slot, imm, e->start + jmp, 1);
     ns->lean_imm[slot] = imm;
     ns->lean_rel[slot] = e->start + jmp;
 }
@@ -237,7 +249,7 @@ const E386Op *native_lean_resolve(E386Cpu *cpu, const Tb *tb, int slot)
     /* code stays writable on this host (not W^X), the block has a lean
      * site for the slot, and the link leads to a block with host code */
     if (!ns->buf->wx && t && t[tb->nops + 2 * slot] && site_target(ns, tb, slot, &succ, &code) && succ->native)
-        put_site((uint8_t *)t + t[tb->nops + 2 * slot], (uint8_t *)t + t[tb->nops + 2 * slot + 1], succ, code);
+        put_site((uint8_t *)t + t[tb->nops + 2 * slot], (uint8_t *)t + t[tb->nops + 2 * slot + 1], 1, succ, code);
     return tb->link[slot].ops;
 }
 
@@ -285,7 +297,7 @@ void native_emit_follow_stub(Emit *e, NativeState *ns)
     x_load32(e, X_RDI, X_RCX, (int32_t)offsetof(TbLink, ninsns));
     x_sub_rr64(e, LEFT_REG, X_RDI); /* icount += ninsns */
     x_store64(e, X_RBX, OFF(link_from), X_RCX);
-    x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
+    x_inc64(e, HITS_REG); /* chain_hits */
     const E386Op *(*resolve)(E386Cpu *, const Tb *, int) = native_lean_resolve;
     x_mov_rr64(e, X_RDI, X_RBX);
     x_mov_rr64(e, X_RSI, X_R13);

@@ -143,7 +143,7 @@ static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, i
     x_store64(e, X_RBX, OFF(cur_tb), X_RDX);
     x_movzx16_load(e, X_RAX, X_RDX, TB_OFF(ninsns));
     x_sub_rr64(e, LEFT_REG, X_RAX); /* icount += ninsns */
-    x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
+    x_inc64(e, HITS_REG); /* chain_hits */
     x_load64(e, X_RAX, X_RDX, TB_OFF(ops));
     x_patch(e, x_jmp(e), join);
 }
@@ -207,7 +207,7 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
     x_mov_ri32(e, X_RDX, (uint32_t)(offsetof(Tb, link) + sizeof(TbLink)));
     x_add_rr64(e, X_RDX, X_RCX);
     x_store64(e, X_RBX, OFF(link_from), X_RDX);
-    x_add_m64_imm8(e, X_RBX, OFF(stats.chain_hits), 1);
+    x_inc64(e, HITS_REG); /* chain_hits */
     const uint8_t *join = e->p;
     *after = x_jmp(e);
     for (int k = 0; k < nother; k++)

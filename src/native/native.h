@@ -20,11 +20,12 @@ void native_free(E386Cpu *cpu);
  * accesses do not store cpu->cur: linear memory's fault handler asks
  * this.  Async-signal-safe: a binary search, nothing allocated. */
 const E386Op *native_op_at(const E386Cpu *cpu, uintptr_t pc);
-/* A host fault at pc in the code, r15 its R15: cpu->cur = the op
- * (native_op_at) and cpu->icount the count the code keeps in R15
- * (native_int.h LEFT_REG), 1; nothing if pc is not in a block's code, 0.
- * Async-signal-safe. */
-int native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15);
+/* A host fault at pc in the code, r15 its R15 and *hits its RBP:
+ * cpu->cur = the op (native_op_at), cpu->icount the count the code keeps
+ * in R15 and *hits added to cpu->stats.chain_hits and cleared (the
+ * fault's context goes on with it: native_int.h LEFT_REG, HITS_REG), 1;
+ * nothing if pc is not in a block's code, 0.  Async-signal-safe. */
+int native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15, uint64_t *hits);
 /* Where the code goes on after a host fault in it that linear memory's
  * handler resolved (a store into translated code: the page invalidated
  * and made writable; core/mem.c mem_linear_fault): the stub that runs
@@ -41,7 +42,11 @@ static inline void native_run_chain(E386Cpu *cpu, const E386Op *op) { (void)cpu,
 static inline void native_flush(E386Cpu *cpu) { (void)cpu; }
 static inline void native_free(E386Cpu *cpu) { (void)cpu; }
 static inline const E386Op *native_op_at(const E386Cpu *cpu, uintptr_t pc) { (void)cpu, (void)pc; return NULL; }
-static inline int native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15) { (void)cpu, (void)pc, (void)r15; return 0; }
+static inline int native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15, uint64_t *hits)
+{
+    (void)cpu, (void)pc, (void)r15, (void)hits;
+    return 0;
+}
 static inline uintptr_t native_redo_stub(const E386Cpu *cpu) { (void)cpu; return 0; }
 #endif
 /* the mode a new CPU starts in: E386_ACCEL from the environment, else

@@ -64,7 +64,7 @@ typedef struct NativeState {
     int ncold;
     /* direct jump sites of pending blocks whose link led nowhere with
      * code yet: tried again when their window is sealed (branch.c) */
-    struct NativeSite { const Tb *tb; int slot; uint8_t *imm, *rel; } sites[1024]; /* 4 a block at most */
+    struct NativeSite { const Tb *tb; int slot, lean; uint8_t *imm, *rel; } sites[1024]; /* 4 a block at most */
     int nsites;
     /* every block's code in the buffer, in address order (the buffer
      * fills upwards), for native_op_at; emptied with the buffer */
@@ -192,16 +192,22 @@ void native_emit_stack_lin(struct Emit *e, const NativeState *ns, int reg, size_
  * while code runs: cpu->budget_end - cpu->icount (R15: callee-saved).
  * The block ends count down in it (native_emit_lean_site and the other
  * followings of a link); cpu->icount in memory is stale meanwhile and
- * made true (native_icount_out) before every call out of the code that
+ * made true (native_counts_out) before every call out of the code that
  * may read or change it and at the shared exit, and read back
  * (native_icount_in) after such a call; a host fault in the code takes
  * it from the fault's context (native_host_fault).  A countdown in a
  * register: no load, compare and store of memory per block, and no
- * chain of stores and loads of one address from block to block. */
-enum { LEFT_REG = 15 };
-void native_icount_out(struct Emit *e, int scratch); /* icount = budget_end - R15 */
+ * chain of stores and loads of one address from block to block.
+ * HITS_REG (RBP: callee-saved) likewise holds the block ends that
+ * followed a link since cpu->stats.chain_hits was last made true: the
+ * followings count in it, and native_counts_out adds it to chain_hits
+ * and clears it wherever it makes icount true (a handler may leave the
+ * code by longjmp, a guest exception; a host fault's redo is a call out
+ * too), so nothing but the code itself ever sees the count stale. */
+enum { LEFT_REG = 15, HITS_REG = 5 };
+void native_counts_out(struct Emit *e, int scratch); /* icount = budget_end - R15; chain_hits += RBP, RBP = 0 */
 void native_icount_in(struct Emit *e);                /* R15 = budget_end - icount */
-/* a call out of the code: icount made true, the call, R15 read back (RAX clobbered) */
+/* a call out of the code: counts made true, the call, R15 read back (RAX clobbered) */
 void native_call_out(struct Emit *e, uintptr_t target);
 /* The host register holding lin while code runs (R14: callee-saved, the
  * shared entry loads it from cpu->mem.lfast, which is lin whenever code

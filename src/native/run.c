@@ -226,7 +226,7 @@ static const E386Op *native_op_at_block(const E386Cpu *cpu, uintptr_t pc, const 
     return &tb->ops[i];
 }
 
-int native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15)
+int native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15, uint64_t *hits)
 {
     const Tb *tb;
     const uint32_t *table;
@@ -239,6 +239,8 @@ int native_host_fault(E386Cpu *cpu, uintptr_t pc, uint64_t r15)
         }
         cpu->cur = op;
         cpu->icount = cpu->budget_end - r15;
+        cpu->stats.chain_hits += *hits;
+        *hits = 0;
         cpu->native->redo_fn = op->fn;
     }
     return op != NULL;

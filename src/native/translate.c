@@ -26,9 +26,9 @@ enum {
 #define CUR_TB_OFF ((int32_t)offsetof(E386Cpu, cur_tb))
 
 /* The entry and exit every block shares, at the buffer's start: save the
- * callee-saved registers the blocks use (five pushes keep the stack
- * 16-byte aligned at their calls), load lin's register (LIN_REG), jump
- * to the op's code; restore them.
+ * callee-saved registers the blocks use (the stack 16-byte aligned at
+ * their calls), load lin's register (LIN_REG), clear the count of
+ * followings (HITS_REG), jump to the op's code; restore them.
  *
  * The exit first does what the dispatcher would (run.c, code_for): when
  * the op to go on with is one of the current block's (cpu->cur_tb: the
@@ -103,7 +103,7 @@ static void emit_call_next(Emit *e, const uint8_t *exit)
     x_store64(e, CPU_REG, CUR_OFF, X_RSI);
     x_mov_rr64(e, X_R13, X_RSI);
     x_mov_rr64(e, X_RDI, CPU_REG);
-    native_icount_out(e, X_RAX);
+    native_counts_out(e, X_RAX);
     static const uint8_t sub8[] = { 0x48, 0x83, 0xec, 0x08 }, add8[] = { 0x48, 0x83, 0xc4, 0x08 },
                          call_rsi[] = { 0xff, 0x16 }, lea_r13[] = { 0x49, 0x8d, 0x4d }; /* lea rcx, [r13 + d8] */
     for (size_t k = 0; k < sizeof sub8; k++)
@@ -131,11 +131,13 @@ static void emit_call_next(Emit *e, const uint8_t *exit)
     x_patch(e, x_jmp(e), exit);
 }
 
-void native_icount_out(Emit *e, int scratch)
+void native_counts_out(Emit *e, int scratch)
 {
     x_load64(e, scratch, CPU_REG, (int32_t)offsetof(E386Cpu, budget_end));
     x_sub_rr64(e, scratch, LEFT_REG);
     x_store64(e, CPU_REG, (int32_t)offsetof(E386Cpu, icount), scratch);
+    x_add_mr64(e, CPU_REG, (int32_t)offsetof(E386Cpu, stats.chain_hits), HITS_REG);
+    x_alu_rr32(e, 6, HITS_REG, HITS_REG); /* xor: 0 */
 }
 
 void native_icount_in(Emit *e)
@@ -146,7 +148,7 @@ void native_icount_in(Emit *e)
 
 void native_call_out(Emit *e, uintptr_t target)
 {
-    native_icount_out(e, X_RAX);
+    native_counts_out(e, X_RAX);
     x_call(e, target);
     native_icount_in(e);
 }
@@ -162,7 +164,10 @@ int native_emit_stubs(NativeState *ns)
     x_push(&e, X_R12);
     x_push(&e, X_R13);
     x_push(&e, X_R14);
-    x_push(&e, X_R15); /* five pushes keep the calls' alignment */
+    x_push(&e, X_R15);
+    x_push(&e, X_RBP);
+    x_rsp_adjust(&e, -8); /* six pushes and this keep the calls' alignment */
+    x_alu_rr32(&e, 6, HITS_REG, HITS_REG);
     x_mov_rr64(&e, CPU_REG, X_RDI);
     x_load64(&e, LIN_REG, CPU_REG, (int32_t)offsetof(E386Cpu, mem.lfast));
     native_icount_in(&e);
@@ -173,7 +178,9 @@ int native_emit_stubs(NativeState *ns)
     for (int k = 0; k < DISPATCH_OUTS; k++)
         x_patch(&e, out[k], e.p);
     size_t leave_at = x_len(&e);
-    native_icount_out(&e, X_RDX); /* RAX is the op to go on with */
+    native_counts_out(&e, X_RDX); /* RAX is the op to go on with */
+    x_rsp_adjust(&e, 8);
+    x_pop(&e, X_RBP);
     x_pop(&e, X_R15);
     x_pop(&e, X_R14);
     x_pop(&e, X_R13);

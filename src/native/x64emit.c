@@ -334,6 +334,31 @@ void x_test_rr32(Emit *e, int a, int b)
     modrm_rr(e, b, a);
 }
 
+void x_add_mr64(Emit *e, int base, int32_t disp, int src) { mem_op(e, 1, 0x01, src, base, disp); }
+
+void x_inc64(Emit *e, int r)
+{
+    rex(e, 1, 0, r);
+    x_byte(e, 0xff);
+    modrm_rr(e, 0, r);
+}
+
+void x_sub_ri64_imm32(Emit *e, int r, uint32_t imm)
+{
+    rex(e, 1, 0, r);
+    x_byte(e, 0x81);
+    modrm_rr(e, 5, r);
+    x_u32(e, imm);
+}
+
+void x_rsp_adjust(Emit *e, int8_t n)
+{
+    rex(e, 1, 0, X_RSP);
+    x_byte(e, 0x83);
+    modrm_rr(e, n < 0 ? 5 : 0, X_RSP);
+    x_byte(e, (uint8_t)(n < 0 ? -n : n));
+}
+
 void x_add_m64_imm8(Emit *e, int base, int32_t disp, int8_t imm)
 {
     mem_op(e, 1, 0x83, 0, base, disp);

@@ -1101,6 +1101,41 @@ START_TEST(test_native_access_wraps_at_4gib)
 }
 END_TEST
 
+/* The block ends that follow a link count in a host register while code
+ * runs (native_int.h HITS_REG), made true before every call out and at
+ * the exit: a guest exception after a chained loop must not lose them,
+ * whether it leaves from an inline access's host fault (a load of an
+ * unmapped page: linear memory's handler takes the count from the
+ * fault's context) or from a handler's longjmp (DIV by zero, ECX 0 after
+ * the loop).  The loop: mov ecx, 200; top: add eax, 3; dec ecx; jnz top;
+ * then mov eax, [0x30000] or div ecx (nasm). */
+START_TEST(test_native_chain_hits_survive_a_guest_exception)
+{
+    if (!has_native_linear("native_chain_hits_survive_a_guest_exception"))
+        return;
+    enum { C = 0x50000 };
+    const uint32_t pages[] = { C };
+    static const char *const ends[2] = { "a1 00 00 03 00 cc", "f7 f1 cc" };
+    static const unsigned vectors[2] = { 14, 0 };
+    for (int k = 0; k < 2; k++) {
+        Code code = { .n = 0 };
+        put_hex(&code, "b9 c8 00 00 00 83 c0 03 49 75 fa");
+        put_hex(&code, ends[k]);
+        Hand nat, in;
+        hand_run(E386_ACCEL_NATIVE, pages, 1, &code, C, &nat);
+        hand_run(E386_ACCEL_INTERP, pages, 1, &code, C, &in);
+        ck_assert_uint_gt(nat.st.native_blocks, 0);
+        ck_assert_int_eq(nat.r, E386_EXIT_EXCEPTION);
+        ck_assert_int_eq(in.r, E386_EXIT_EXCEPTION);
+        ck_assert_uint_eq(nat.x.vector, vectors[k]);
+        ck_assert_uint_eq(in.x.vector, vectors[k]);
+        ck_assert_uint_eq(nat.regs[E386_EAX], 600);
+        ck_assert_uint_gt(in.st.chain_hits, 150);
+        ck_assert_uint_eq(nat.st.chain_hits, in.st.chain_hits);
+    }
+}
+END_TEST
+
 /* e386_set_accel: a mask picks native where built, else the interpreter */
 START_TEST(test_accel_selection)
 {
@@ -1162,6 +1197,7 @@ int main(void)
     tcase_add_test(t, test_native_rotate_patches_a_pending_kind);
     tcase_add_test(t, test_native_dead_flag_shifts_in_place);
     tcase_add_test(t, test_native_carry_in_of_a_pending_kind);
+    tcase_add_test(t, test_native_chain_hits_survive_a_guest_exception);
 #ifdef E386_NATIVE_BUILT
     tcase_add_test(t, test_codebuf_blocks_stay_aligned_across_windows);
 #endif
