@@ -329,6 +329,7 @@ void native_emit_follow(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op
         return;
     for (int k = 0; k < nhandler; k++)
         x_patch(e, handler[k], e->p);
+    native_cc_flush(e, ns); /* a fused compare's pending kind (emit_cj) */
     store_cur(e, op); /* RSI too */
     x_mov_rr64(e, X_RDI, X_RBX);
     native_call_out(e, fn_addr(&op->fn, sizeof op->fn));
@@ -619,7 +620,16 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
         }
     }
     size_t taken = x_jcc(e, cc);
+    /* the handler's call (slow) stores the kind op started with, if
+     * pending (native_cc_defer_ok): it may fault before its compare */
     emit_sides(e, ns, tb, op, op + 1, &taken, 1, slow, nslow);
+    ns->cc_pend = 0; /* the compare's own kind is stored on every other path */
+}
+
+int native_fused_compare_at(const Tb *tb, int i, int *cc)
+{
+    int form = i + 2 == tb->nops ? branch_form(tb->ops, tb->nops, i, cc) : -1;
+    return form >= 0 && form < CJ_KINDS ? form : -1;
 }
 
 int native_emit_branch(Emit *e, NativeState *ns, const Tb *tb, int i)
@@ -635,7 +645,7 @@ int native_emit_branch(Emit *e, NativeState *ns, const Tb *tb, int i)
         emit_jcc(e, ns, tb, i, form == CJ_KINDS ? cc : op->sub & 15);
         return 1;
     }
-    if (i + 2 == tb->nops && form >= 0 && form < CJ_KINDS) {
+    if ((form = native_fused_compare_at(tb, i, &cc)) >= 0) {
         emit_cj(e, ns, tb, i, form, cc);
         return 1;
     }

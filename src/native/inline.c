@@ -275,8 +275,9 @@ int native_cc_defer_ok(const Tb *tb, int i)
     int opn, push;
     uint32_t n;
     AluInline ai;
-    if (i + 2 >= tb->nops) /* the block end (a compare fused with its Jcc too): its exits need them */
-        return 0;
+    int cc;
+    if (i + 2 >= tb->nops) /* the block end: its exits need them, but after a fused compare's own */
+        return native_fused_compare_at(tb, i, &cc) >= 0;
     /* native_inline_op's moves, stack ops and ALU forms below, inline_alu.c's
      * ALU forms (emit_alu stores them before a carry-in), shifts and
      * rotates of a dword by a constant (a rotate patches the pending kind:

@@ -132,6 +132,9 @@ void native_end_inline(struct Emit *e, NativeState *ns, int i, const size_t *slo
 int native_emit_cond_op(struct Emit *e, NativeState *ns, const Tb *tb, int i);
 /* op i as a block end in host code (branch.c): 1 emitted, 0 not */
 int native_emit_branch(struct Emit *e, NativeState *ns, const Tb *tb, int i);
+/* op i is the compare of a compare-and-branch that ends tb, emitted
+ * fused (emit_cj): its form (CJ_*), cc its condition; else -1 */
+int native_fused_compare_at(const Tb *tb, int i, int *cc);
 /* after a called last op: direct jumps to the linked blocks, else out */
 void native_emit_chain_exit(struct Emit *e, NativeState *ns, const Tb *tb, const E386Op *op);
 /* the sites of the links in mask (RSI = cpu->cur_tb, RAX = the next op),

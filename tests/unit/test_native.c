@@ -692,7 +692,7 @@ END_TEST
 typedef struct Hand {
     int r;
     e386_exit x;
-    uint32_t regs[8];
+    uint32_t regs[8], eflags;
     e386_stats st;
     uint8_t peek[8]; /* at Hand.at, 0xee where unmapped */
 } Hand;
@@ -737,6 +737,7 @@ static void hand_run(int accel, const uint32_t *pages, int npages, const Code *c
     h->r = e386_run(cpu, 1000000, &h->x);
     for (int r = 0; r < 8; r++)
         h->regs[r] = e386_reg_read(cpu, r);
+    h->eflags = e386_reg_read(cpu, E386_EFLAGS);
     e386_get_stats(cpu, &h->st);
     for (uint32_t k = 0; k < sizeof h->peek; k++)
         if (e386_mem_read(cpu, at + k, &h->peek[k], 1) != 0)
@@ -756,6 +757,7 @@ static void hand_twins(const uint32_t *pages, int npages, const Code *code, uint
     ck_assert_uint_eq(nat->x.fault_addr, in.x.fault_addr);
     ck_assert_uint_eq(nat->x.fault_eip, in.x.fault_eip);
     ck_assert_mem_eq(nat->regs, in.regs, sizeof in.regs);
+    ck_assert_uint_eq(nat->eflags, in.eflags);
     ck_assert_mem_eq(nat->peek, in.peek, sizeof in.peek);
     ck_assert_uint_eq(nat->st.tb_invalidated, in.st.tb_invalidated);
 }
@@ -1101,6 +1103,36 @@ START_TEST(test_native_access_wraps_at_4gib)
 }
 END_TEST
 
+/* A compare fused with the Jcc that ends its block takes the flags' kind
+ * an ALU op before it left pending (native_cc_defer_ok): its own stores
+ * make it dead on the fast path, but a read the code leaves to the
+ * handler (through GS with a base, at the 4 GiB limit: native_emit_lin)
+ * must store it first, as the handler may fault before it compares: here
+ * OF and SF of the ADD (0x7fffffff + 1) are in EFLAGS at the #GP of the
+ * dword at gs:0xfffffffd (the DEC before, read with the ADD's operands,
+ * would give OF = 0).  mov ebx, 0xffffff00; mov ecx, 0x200; mov dx, 7;
+ * mov gs, dx; top: mov eax, 0x7fffffff; mov edx, 1; add eax, edx;
+ * cmp dword gs:[ebx], 5; jne $+2; inc ebx; dec ecx; jnz top; int3 (nasm). */
+START_TEST(test_native_fused_compare_stores_the_pending_kind_before_its_handler)
+{
+    if (!has_native_linear("native_fused_compare_stores_the_pending_kind_before_its_handler"))
+        return;
+    enum { C = 0x50000 };
+    const uint32_t pages[] = { 0, C };
+    Code code = { .n = 0 };
+    put_hex(&code, "bb 00 ff ff ff b9 00 02 00 00 66 ba 07 00 8e ea");
+    put_hex(&code, "b8 ff ff ff 7f ba 01 00 00 00 01 d0 65 83 3b 05 75 00 43 49 75 ea cc");
+    Hand h;
+    hand_twins(pages, 2, &code, 0xffc, &h);
+    ck_assert_int_eq(h.r, E386_EXIT_EXCEPTION);
+    ck_assert_int_eq(h.x.vector, 13);
+    ck_assert_uint_eq(h.x.fault_eip, C + 28);
+    ck_assert_uint_eq(h.regs[E386_EBX], 0xfffffffdu);
+    ck_assert_uint_eq(h.regs[E386_EAX], 0x80000000u);
+    ck_assert_uint_eq(h.eflags & 0x8c1, 0x880); /* OF, SF; not ZF, CF */
+}
+END_TEST
+
 /* The block ends that follow a link count in a host register while code
  * runs (native_int.h HITS_REG), made true before every call out and at
  * the exit: a guest exception after a chained loop must not lose them,
@@ -1198,6 +1230,7 @@ int main(void)
     tcase_add_test(t, test_native_dead_flag_shifts_in_place);
     tcase_add_test(t, test_native_carry_in_of_a_pending_kind);
     tcase_add_test(t, test_native_chain_hits_survive_a_guest_exception);
+    tcase_add_test(t, test_native_fused_compare_stores_the_pending_kind_before_its_handler);
 #ifdef E386_NATIVE_BUILT
     tcase_add_test(t, test_codebuf_blocks_stay_aligned_across_windows);
 #endif
