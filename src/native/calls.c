@@ -285,13 +285,15 @@ static void emit_call_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *
     native_emit_follow(e, ns, tb, op, slow, n);
 }
 
-/* JMP rel (op_jmp_J): jump_direct's link 0 */
-static void emit_jmp_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
+/* JMP rel (op_jmp_J, link 0), or the op after a block's last
+ * instruction when that is no transfer (op_block_end, link 1): eip
+ * target, then jump_direct's following of the link */
+static void emit_jmp_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, uint32_t target, int slot)
 {
-    x_store32_imm(e, X_RBX, OFF(eip), next_eip(op) + op->imm);
-    native_emit_lean_site(e, ns, tb, 0);
-    x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[0]);
-    x_mov_ri32(e, X_R12, 0);
+    x_store32_imm(e, X_RBX, OFF(eip), target);
+    native_emit_lean_site(e, ns, tb, slot);
+    x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[slot]);
+    x_mov_ri32(e, X_R12, (uint32_t)slot);
     native_emit_follow(e, ns, tb, op, NULL, 0);
 }
 
@@ -329,16 +331,20 @@ static void emit_jmp_ind(Emit *e, NativeState *ns, const Tb *tb, const E386Op *o
 int native_emit_call_ret(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
-    if (i + 1 != tb->nops)
+    if (i + 1 != tb->nops || (tb->key & (TB_TF | TB_ONE)))
         return 0;
-    if (op->size != 4 || (tb->key & (TB_TF | TB_ONE)))
+    if (tb->nops > tb->ninsns && op->opsize == 4) { /* op_block_end: jump_direct(cpu, op, op->eip, 1) */
+        emit_jmp_rel(e, ns, tb, op, op->eip, 1);
+        return 1;
+    }
+    if (op->size != 4)
         return 0;
     if (op->fn == op_ret)
         emit_ret(e, ns, tb, op);
     else if (op->fn == op_call_J)
         emit_call_rel(e, ns, tb, op);
     else if (op->fn == op_jmp_J)
-        emit_jmp_rel(e, ns, tb, op);
+        emit_jmp_rel(e, ns, tb, op, next_eip(op) + op->imm, 0);
     else if ((op->fn == op_jmp_E || op->fn == op_call_E) && (op->mod == 3 || (op->adsize == 4 && op->seg < 6)))
         emit_jmp_ind(e, ns, tb, op, op->fn == op_call_E);
     else

@@ -1133,6 +1133,43 @@ START_TEST(test_native_fused_compare_stores_the_pending_kind_before_its_handler)
 }
 END_TEST
 
+/* A block that ends without a transfer (65 ADDs: TB_MAX_INSNS splits the
+ * loop's body) follows link 1 to the next instruction inline (calls.c
+ * emit_jmp_rel for op_block_end): run in slices of 1 to 150
+ * instructions by both engines, every slice ends with the same state
+ * (eip where a budget runs out at that block end too, the counts).
+ * mov ecx, 100; top: add eax, 1 (65 times); dec ecx; jnz top; int3. */
+START_TEST(test_native_block_end_falls_through_inline)
+{
+    if (!has_native_linear("native_block_end_falls_through_inline"))
+        return;
+    Code c = { .n = 0 };
+    memset(c.b, 0xcc, sizeof c.b);
+    put_hex(&c, "b9 64 00 00 00");
+    for (int k = 0; k < 65; k++)
+        put_hex(&c, "83 c0 01");
+    put_hex(&c, "49 0f 85"); /* jnz rel32 to top */
+    put32(&c, (uint32_t)(5 - (c.n + 4)));
+    Rng g = { 0x9e3779b97f4a7c15u }, state = { 12345 };
+    E386Cpu *a = new_cpu(E386_ACCEL_NATIVE, 1, &c, &state), *b = new_cpu(E386_ACCEL_INTERP, 1, &c, &state);
+    int r = E386_EXIT_INSN_LIMIT, slices = 0;
+    while (r == E386_EXIT_INSN_LIMIT && slices++ < 10000) {
+        uint64_t budget = 1 + rnd(&g) % 150;
+        e386_exit xa, xb;
+        r = e386_run(a, budget, &xa);
+        ck_assert_int_eq(e386_run(b, budget, &xb), r);
+        ck_assert_msg(same(a, b, &xa, &xb), "slice %d differs (eip %08x, %08x)", slices, a->eip, b->eip);
+    }
+    ck_assert_int_eq(r, E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(a, E386_ECX), 0);
+    e386_stats st;
+    e386_get_stats(a, &st);
+    ck_assert_uint_gt(st.native_blocks, 0);
+    e386_cpu_free(a);
+    e386_cpu_free(b);
+}
+END_TEST
+
 /* The block ends that follow a link count in a host register while code
  * runs (native_int.h HITS_REG), made true before every call out and at
  * the exit: a guest exception after a chained loop must not lose them,
@@ -1230,6 +1267,7 @@ int main(void)
     tcase_add_test(t, test_native_dead_flag_shifts_in_place);
     tcase_add_test(t, test_native_carry_in_of_a_pending_kind);
     tcase_add_test(t, test_native_chain_hits_survive_a_guest_exception);
+    tcase_add_test(t, test_native_block_end_falls_through_inline);
     tcase_add_test(t, test_native_fused_compare_stores_the_pending_kind_before_its_handler);
 #ifdef E386_NATIVE_BUILT
     tcase_add_test(t, test_codebuf_blocks_stay_aligned_across_windows);
