@@ -104,14 +104,11 @@ static void emit_call_next(Emit *e, const uint8_t *exit)
     x_mov_rr64(e, X_R13, X_RSI);
     x_mov_rr64(e, X_RDI, CPU_REG);
     native_counts_out(e, X_RAX);
-    static const uint8_t sub8[] = { 0x48, 0x83, 0xec, 0x08 }, add8[] = { 0x48, 0x83, 0xc4, 0x08 },
-                         call_rsi[] = { 0xff, 0x16 }, lea_r13[] = { 0x49, 0x8d, 0x4d }; /* lea rcx, [r13 + d8] */
-    for (size_t k = 0; k < sizeof sub8; k++)
-        x_byte(e, sub8[k]);
+    static const uint8_t call_rsi[] = { 0xff, 0x16 }, lea_r13[] = { 0x49, 0x8d, 0x4d }; /* lea rcx, [r13 + d8] */
+    x_rsp_adjust(e, -8);
     for (size_t k = 0; k < sizeof call_rsi; k++) /* call [rsi]: op->fn */
         x_byte(e, call_rsi[k]);
-    for (size_t k = 0; k < sizeof add8; k++)
-        x_byte(e, add8[k]);
+    x_rsp_adjust(e, 8);
     native_icount_in(e);
     _Static_assert(offsetof(E386Op, fn) == 0 && sizeof(E386Op) < 128, "call [rsi], lea's disp8");
     for (size_t k = 0; k < sizeof lea_r13; k++)
@@ -126,8 +123,7 @@ static void emit_call_next(Emit *e, const uint8_t *exit)
     x_ret(e);
     for (int k = 0; k < n; k++)
         x_patch(e, out[k], e->p);
-    for (size_t k = 0; k < sizeof add8; k++) /* the return address into the block */
-        x_byte(e, add8[k]);
+    x_rsp_adjust(e, 8); /* the return address into the block */
     x_patch(e, x_jmp(e), exit);
 }
 

@@ -359,12 +359,6 @@ void x_rsp_adjust(Emit *e, int8_t n)
     x_byte(e, (uint8_t)(n < 0 ? -n : n));
 }
 
-void x_add_m64_imm8(Emit *e, int base, int32_t disp, int8_t imm)
-{
-    mem_op(e, 1, 0x83, 0, base, disp);
-    x_byte(e, (uint8_t)imm);
-}
-
 void x_alu_rm32(Emit *e, int op, int dst, int base, int32_t disp)
 {
     mem_op(e, 0, (unsigned)op << 3 | 3u, dst, base, disp); /* 03 /r, 0B /r, ... */

@@ -100,7 +100,6 @@ void x_patch(Emit *e, size_t at, const uint8_t *target);
 /* for the block ends (branch.c) */
 void x_shl_cl32(Emit *e, int r);                    /* r <<= CL (mod 32) */
 void x_test_rr32(Emit *e, int a, int b);
-void x_add_m64_imm8(Emit *e, int base, int32_t disp, int8_t imm);
 void x_add_mr64(Emit *e, int base, int32_t disp, int src); /* [base + disp] += src (64-bit) */
 void x_inc64(Emit *e, int r);
 void x_sub_ri64_imm32(Emit *e, int r, uint32_t imm); /* always the imm32 form: a patched count */
