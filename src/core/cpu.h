@@ -64,7 +64,8 @@ typedef struct Seg {
  * cc_op says how the arithmetic flags follow from cc_dst (result), cc_src1
  * and cc_src2 (operands), all masked to cc_size bytes.  CC_EFLAGS means they
  * sit in cpu->eflags.
- *   ADD/SUB   dst = a +/- b            src1 = a, src2 = b
+ *   ADD/SUB   dst = a +/- b            src2 = b; a = dst -/+ b (cc_first: src1
+ *                                      is not read, the native code leaves it stale)
  *   ADC/SBB   dst = a +/- b +/- cin    src1 = a, src2 = b (cin = dst-a-b / a-b-dst)
  *   LOGIC     dst                      CF = OF = AF = 0
  *   INC/DEC   dst = a +/- 1            src1 = a, src2 = CF before (kept)
@@ -355,6 +356,11 @@ static inline uint32_t sext(uint32_t v, int size) {
 }
 
 /* ---- flags (core/flags.c) ---- */
+/* The first source of lazy kind k (CC_PATCHED off): ADD's and SUB's
+ * follows from the result and the second, so their writers may skip it */
+static inline uint32_t cc_first(const E386Cpu *cpu, uint32_t k) {
+    return k == CC_ADD ? cpu->cc_dst - cpu->cc_src2 : k == CC_SUB ? cpu->cc_dst + cpu->cc_src2 : cpu->cc_src1;
+}
 static inline void cc_set(E386Cpu *cpu, int op, int size, uint32_t dst, uint32_t s1, uint32_t s2) {
     cpu->cc_op = op; cpu->cc_size = size; cpu->cc_dst = dst; cpu->cc_src1 = s1; cpu->cc_src2 = s2;
 }
@@ -372,7 +378,7 @@ static inline int cc_cond(E386Cpu *cpu, int cc)
     unsigned sh = 32u - 8u * cpu->cc_size;
     int r;
     if (op == CC_SUB) {
-        uint32_t a = cpu->cc_src1 << sh, b = cpu->cc_src2 << sh;
+        uint32_t a = (cpu->cc_dst + cpu->cc_src2) << sh, b = cpu->cc_src2 << sh; /* cc_first */
         switch (cc >> 1) {
         case 1: r = a < b; break;
         case 2: r = a == b; break;

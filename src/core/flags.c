@@ -33,7 +33,7 @@ static uint32_t kind_flags(const E386Cpu *cpu, uint32_t op)
 {
     int size = (int)cpu->cc_size;
     uint32_t m = size_mask(size), sb = sign_bit(size);
-    uint32_t r = cpu->cc_dst & m, a = cpu->cc_src1 & m, b = cpu->cc_src2 & m;
+    uint32_t r = cpu->cc_dst & m, a = cc_first(cpu, op) & m, b = cpu->cc_src2 & m;
     uint32_t f = szp(r, sb);
     switch (op) {
     case CC_ADD: case CC_ADC: {
@@ -129,7 +129,7 @@ int cc_carry(E386Cpu *cpu)
     }
     int size = (int)cpu->cc_size;
     uint32_t m = size_mask(size);
-    return carry_of(cpu, op, size, cpu->cc_dst & m, cpu->cc_src1 & m, cpu->cc_src2 & m);
+    return carry_of(cpu, op, size, cpu->cc_dst & m, cc_first(cpu, op) & m, cpu->cc_src2 & m);
 }
 
 /* The conditions, by cc >> 1: O B Z BE S P L LE. */
@@ -175,7 +175,7 @@ static int cond_direct(E386Cpu *cpu, int c)
     }
     if (op == CC_LOGIC) /* CF = OF = 0 */
         return c == 0 || c == 1 ? 0 : c == 3 ? zf : c == 6 ? sf : (zf || sf);
-    uint32_t a = cpu->cc_src1 & m, b = cpu->cc_src2 & m;
+    uint32_t a = cc_first(cpu, op) & m, b = cpu->cc_src2 & m;
     /* CF of every kind without AF and PF: SBB + JB/JAE is how a 32-bit
      * program compares 64-bit integers (Lua's, SQLite's), BT/DEC/SHR + JC
      * how others test a bit */

@@ -102,8 +102,8 @@ E386_INLINE uint32_t carry_in(E386Cpu *cpu)
     switch (cpu->cc_op) {
     case CC_LOGIC: return 0;
     case CC_INC: case CC_DEC: return cpu->cc_src2 != 0;
-    case CC_ADD: if (cpu->cc_size == 4) return cpu->cc_dst < cpu->cc_src1; break;
-    case CC_SUB: if (cpu->cc_size == 4) return cpu->cc_src1 < cpu->cc_src2; break;
+    case CC_ADD: if (cpu->cc_size == 4) return cpu->cc_dst < cpu->cc_src2; break; /* r < a iff r < b */
+    case CC_SUB: if (cpu->cc_size == 4) return cc_first(cpu, CC_SUB) < cpu->cc_src2; break;
     }
     return (uint32_t)cc_carry(cpu);
 }

@@ -391,15 +391,21 @@ static void emit_guess_flags(Emit *e, int k, int n, size_t *other)
         x_cmp_m32_imm8(e, X_RBX, OFF(cc_size), (int8_t)n);
         other[1] = x_jcc(e, X_NE);
     }
+    if (k == CC_SUB || k == CC_ADD) { /* a (cpu.h cc_first), then the host's CMP or ADD of a and b */
+        x_load32(e, X_RDX, X_RBX, OFF(cc_dst));
+        x_load32(e, X_RSI, X_RBX, OFF(cc_src2));
+        x_alu_rr32(e, k == CC_SUB ? 0 : 5, X_RDX, X_RSI);
+        if (sh) {
+            x_shl_ri32(e, X_RDX, sh);
+            x_shl_ri32(e, X_RSI, sh);
+        }
+        x_alu_rr32(e, k == CC_SUB ? 7 : 0, X_RDX, X_RSI);
+        return;
+    }
     x_load32(e, X_RDX, X_RBX, k == CC_LOGIC ? OFF(cc_dst) : OFF(cc_src1));
     if (sh)
         x_shl_ri32(e, X_RDX, sh);
-    if (k == CC_SUB || k == CC_ADD) {
-        x_load32(e, X_RSI, X_RBX, OFF(cc_src2));
-        if (sh)
-            x_shl_ri32(e, X_RSI, sh);
-        x_alu_rr32(e, k == CC_SUB ? 7 : 0, X_RDX, X_RSI); /* CMP or ADD */
-    } else if (k == CC_LOGIC) {
+    if (k == CC_LOGIC) {
         x_test_rr32(e, X_RDX, X_RDX); /* CF = OF = 0 */
     } else if (k == CC_ADC || k == CC_SBB) {
         /* 32 bits: the carry-in (r - a - b for ADC, a - b - r for SBB:
@@ -520,8 +526,9 @@ static void emit_jcc(Emit *e, NativeState *ns, const Tb *tb, int i, int cc)
     if (sub_ok) {
         x_alu_ri32(e, 7, X_RAX, CC_SUB);
         not_sub = x_jcc(e, X_NE);
-        x_load32(e, X_RDX, X_RBX, OFF(cc_src1));
+        x_load32(e, X_RDX, X_RBX, OFF(cc_dst));
         x_load32(e, X_RSI, X_RBX, OFF(cc_src2));
+        x_alu_rr32(e, 0, X_RDX, X_RSI); /* a = dst + b (cpu.h cc_first) */
         x_shl_cl32(e, X_RDX);
         x_shl_cl32(e, X_RSI);
         x_alu_rr32(e, 7, X_RDX, X_RSI);
@@ -593,7 +600,8 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
         else
             x_load32(e, X_RSI, X_RBX, REG_OFF(kind == CJ_GR ? op->rm : op->reg));
     }
-    x_mov_rr64(e, X_RAX, X_RDX);
+    if (test || byte) /* a kept: a byte's is compared below */
+        x_mov_rr64(e, X_RAX, X_RDX);
     /* the stores below leave the host's flags as the AND or SUB set them */
     if (test) { /* cc_set(LOGIC, size, a & b, 0, 0) */
         x_alu_rr32(e, 4, X_RAX, X_RSI);
@@ -604,14 +612,14 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
             x_byte(e, 0x84);
             x_byte(e, 0xc0);
         }
-    } else { /* cc_set(SUB, size, (a - b) & mask, a, b) */
-        x_alu_rr32(e, 5, X_RAX, X_RSI);
+    } else { /* cc_set(SUB, size, (a - b) & mask, a, b) without a (cpu.h cc_first) */
+        int r = byte ? X_RAX : X_RDX;
+        x_alu_rr32(e, 5, r, X_RSI);
         if (byte)
             x_alu_ri32(e, 4, X_RAX, 0xff);
         x_store32_imm(e, X_RBX, OFF(cc_op), CC_SUB);
         x_store32_imm(e, X_RBX, OFF(cc_size), byte ? 1 : 4);
-        x_store32(e, X_RBX, OFF(cc_dst), X_RAX);
-        x_store32(e, X_RBX, OFF(cc_src1), X_RDX);
+        x_store32(e, X_RBX, OFF(cc_dst), r);
         x_store32(e, X_RBX, OFF(cc_src2), X_RSI);
         if (byte) { /* compared by their top bits, as cmp_jcc */
             x_shl_ri32(e, X_RDX, 24);

@@ -29,19 +29,19 @@
 #define REG_OFF(n) ((int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)(n)))
 #define CC_OFF(f) ((int32_t)offsetof(E386Cpu, f))
 
-/* cc_set(kind, 4, dst, src1, src2), the kind and size left pending
- * (NativeState.cc_pend): the next op that needs them stores them.  A
- * LOGIC kind stores cc_dst alone: its flags are the result's, and no
- * reader looks at its sources (core/flags.c, cc_cond, the native Jcc and
- * SETcc), so the handlers' zeros there are dead values. */
-static void emit_cc(Emit *e, NativeState *ns, uint32_t kind, int dst, int src1, int src2)
+/* cc_set(kind, 4, dst, a, src2) for ADD, SUB and LOGIC, the kind and
+ * size left pending (NativeState.cc_pend): the next op that needs them
+ * stores them.  No kind here stores its first source: every reader
+ * derives ADD's and SUB's (cpu.h cc_first), and a LOGIC kind's flags are
+ * the result's (core/flags.c, cc_cond, the native Jcc and SETcc read no
+ * source of it), so it stores cc_dst alone: the handlers' values in the
+ * others are dead. */
+static void emit_cc(Emit *e, NativeState *ns, uint32_t kind, int dst, int src2)
 {
     ns->cc_pend = CC_PEND_SET | kind | 4u << 8;
     x_store32(e, X_RBX, CC_OFF(cc_dst), dst);
-    if (kind == CC_LOGIC)
-        return;
-    x_store32(e, X_RBX, CC_OFF(cc_src1), src1);
-    x_store32(e, X_RBX, CC_OFF(cc_src2), src2);
+    if (kind != CC_LOGIC)
+        x_store32(e, X_RBX, CC_OFF(cc_src2), src2);
 }
 
 #define SS_FLAGS_OFF ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * SEG_SS + offsetof(Seg, flags)))
@@ -352,7 +352,7 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         x_load32(e, X_RDX, X_RBX, REG_OFF(op->rm));
         x_load32(e, X_RCX, X_RBX, REG_OFF(op->reg));
         x_alu_rr32(e, 4, X_RDX, X_RCX);
-        emit_cc(e, ns, CC_LOGIC, X_RDX, -1, -1);
+        emit_cc(e, ns, CC_LOGIC, X_RDX, -1);
         return 1;
     }
     if (form < 0) /* the other ALU forms and the shifts (inline_alu.c) */
@@ -370,20 +370,16 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         }
         return 1;
     }
-    /* a into EDX straight for a LOGIC kind (its sources are not stored),
-     * else into EAX and copied, to be stored as cc_src1 */
-    int logic = cc_of[opn] == CC_LOGIC;
-    x_load32(e, logic ? X_RDX : X_RAX, X_RBX, REG_OFF(dst)); /* a */
+    /* a into EDX, computed in place: no kind here stores it (emit_cc) */
+    x_load32(e, X_RDX, X_RBX, REG_OFF(dst)); /* a */
     if (form == CJ_RR || form == CJ_GR) /* b */
         x_load32(e, X_RCX, X_RBX, REG_OFF(form == CJ_RR ? op->reg : op->rm));
     else
         x_mov_ri32(e, X_RCX, op->imm);
-    if (!logic)
-        x_mov_rr64(e, X_RDX, X_RAX);
     x_alu_rr32(e, opn == 7 ? 5 : opn, X_RDX, X_RCX); /* CMP computes a - b as SUB */
     if (opn != 7)
         x_store32(e, X_RBX, REG_OFF(dst), X_RDX);
     if (!dead)
-        emit_cc(e, ns, cc_of[opn], X_RDX, X_RAX, X_RCX);
+        emit_cc(e, ns, cc_of[opn], X_RDX, X_RCX);
     return 1;
 }

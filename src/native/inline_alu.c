@@ -103,16 +103,19 @@ static void store_sz(Emit *e, int size, int base, int32_t disp, int src) /* src:
 static int32_t reg_off(int size, int n) { return size == 1 ? BYTE_REG_OFF(n) : REG_OFF(n); }
 
 /* cc_dst = EDX, cc_src1 and cc_src2 from registers; a register < 0: 0.
- * A LOGIC kind's sources are not stored (inline.c emit_cc says why). */
+ * A LOGIC kind's sources and ADD's and SUB's first are not stored
+ * (inline.c emit_cc says why). */
 static void emit_cc_values(Emit *e, uint32_t kind, int src1, int src2)
 {
     st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
     if (kind == CC_LOGIC)
         return;
-    if (src1 < 0)
-        st32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
-    else
-        st32(e, X_RBX, CC_OFF(cc_src1), src1);
+    if (kind != CC_ADD && kind != CC_SUB) {
+        if (src1 < 0)
+            st32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
+        else
+            st32(e, X_RBX, CC_OFF(cc_src1), src1);
+    }
     if (src2 < 0)
         st32_imm(e, X_RBX, CC_OFF(cc_src2), 0);
     else
@@ -164,13 +167,14 @@ static void carry_of_incdec(Emit *e)
     x_byte(e, 0xc4);
 }
 
-/* R12B = the 32-bit CF of ADD (dst < src1) or SUB (src1 < src2) (R12D
+/* R12B = the 32-bit CF of ADD (dst < src1, that is dst < src2) or SUB
+ * (src1 < src2: the carry out of dst + src2, which is src1) (R12D
  * cleared before) */
 static void carry_of_add_sub(Emit *e, int add)
 {
-    ld32(e, X_RCX, X_RBX, add ? CC_OFF(cc_dst) : CC_OFF(cc_src1));
-    mop(e, 0, 0, 0x3b, X_RCX, X_RBX, add ? CC_OFF(cc_src1) : CC_OFF(cc_src2)); /* cmp ecx, [..] */
-    x_byte(e, 0x41); /* setb r12b */
+    ld32(e, X_RCX, X_RBX, CC_OFF(cc_dst));
+    mop(e, 0, 0, add ? 0x3b : 0x03, X_RCX, X_RBX, CC_OFF(cc_src2)); /* cmp / add ecx, [cc_src2] */
+    x_byte(e, 0x41); /* setb (setc) r12b */
     x_byte(e, 0x0f);
     x_byte(e, 0x92);
     x_byte(e, 0xc4);
@@ -310,13 +314,14 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     if (ai->kind == ALI_ALU || ai->kind == ALI_TEST) /* b first, as the handlers */
         load_loc(e, op, ai->src, size, X_RCX);
     /* a: into EDX straight where EAX is not needed after (a LOGIC kind's
-     * sources are not stored, NOT stores none) */
-    int logic = ai->kind == ALI_TEST || ai->kind == ALI_NOT || (ai->kind == ALI_ALU && cc_of[ai->opn] == CC_LOGIC);
-    load_loc(e, op, ai->dst, size, logic ? X_RDX : X_RAX); /* a */
+     * sources and ADD's and SUB's first are not stored, NOT stores none) */
+    int in_place = ai->kind == ALI_TEST || ai->kind == ALI_NOT ||
+                   (ai->kind == ALI_ALU && ai->opn != ALU_ADC && ai->opn != ALU_SBB);
+    load_loc(e, op, ai->dst, size, in_place ? X_RDX : X_RAX); /* a */
     if (ai->kind == ALI_NEG) {
         rr(e, 0x31, X_RDX, X_RDX);
         x_alu_rr32(e, 5, X_RDX, X_RAX);
-    } else if (!logic) {
+    } else if (!in_place) {
         x_mov_rr64(e, X_RDX, X_RAX);
     }
     switch (ai->kind) {
@@ -334,7 +339,7 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     if (writes)
         store_loc(e, op, ai->dst, size);
     switch (dead ? -1 : ai->kind) {
-    case ALI_ALU: emit_cc_pend(e, ns, cc_of[ai->opn], size, X_RAX, X_RCX); break;
+    case ALI_ALU: emit_cc_pend(e, ns, cc_of[ai->opn], size, X_RAX, X_RCX); break; /* RAX: ADC's and SBB's a */
     case ALI_TEST: emit_cc_pend(e, ns, CC_LOGIC, size, -1, -1); break;
     case ALI_INCDEC: emit_cc_pend(e, ns, ai->opn ? CC_DEC : CC_INC, size, X_RAX, no_carry ? -1 : X_R12); break;
     case ALI_NEG: emit_cc_pend(e, ns, CC_NEG, size, X_RAX, -1); break;
@@ -579,7 +584,8 @@ static int emit_setcc(Emit *e, NativeState *ns, const Tb *tb, int i)
     size_t logic = x_jcc(e, X_E);
     cmp_eax_imm8(e, CC_SUB);
     slow[1] = x_jcc(e, X_NE);
-    ld32(e, X_RCX, X_RBX, CC_OFF(cc_src1));
+    ld32(e, X_RCX, X_RBX, CC_OFF(cc_dst));
+    mop(e, 0, 0, 0x03, X_RCX, X_RBX, CC_OFF(cc_src2)); /* add ecx, [cc_src2]: src1 (cc_first) */
     mop(e, 0, 0, 0x3b, X_RCX, X_RBX, CC_OFF(cc_src2)); /* cmp ecx, [cc_src2] */
     for (int k = 0; k < 2; k++) {
         if (k) {

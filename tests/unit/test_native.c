@@ -605,11 +605,13 @@ static int same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb
         get_eflags(a) != get_eflags(b))
         return 0;
     /* the lazy flags too: an inline op leaves its handler's exact values,
-     * but a LOGIC kind's sources, which nothing reads and the native code
-     * does not store (src/native/inline.c emit_cc) */
-    int logic = (a->cc_op & ~(uint32_t)CC_PATCHED) == CC_LOGIC;
+     * but a LOGIC kind's sources and ADD's and SUB's first, which nothing
+     * reads and the native code does not store (src/native/inline.c
+     * emit_cc) */
+    uint32_t kind = a->cc_op & ~(uint32_t)CC_PATCHED;
+    int logic = kind == CC_LOGIC, no_src1 = kind == CC_ADD || kind == CC_SUB;
     if (a->cc_op != b->cc_op || a->cc_size != b->cc_size || a->cc_dst != b->cc_dst ||
-        (!logic && (a->cc_src1 != b->cc_src1 || a->cc_src2 != b->cc_src2)))
+        (!logic && ((!no_src1 && a->cc_src1 != b->cc_src1) || a->cc_src2 != b->cc_src2)))
         return 0;
     if ((a->cc_op & CC_PATCHED) && (a->cc_pmask != b->cc_pmask || a->cc_pval != b->cc_pval))
         return 0;
@@ -1056,6 +1058,40 @@ START_TEST(test_native_carry_in_of_a_pending_kind)
 }
 END_TEST
 
+/* The flags of a compare read by the next blocks (the fused CMP + JE
+ * ends a block, JL starts the next or follows a NOP, SETB and ADC after
+ * it): ADD and SUB
+ * store no first source, so every reader derives it (cpu.h cc_first),
+ * here emit_jcc's path for any kind, emit_setcc's and emit_carry's
+ * run-time tests of cc_op; the signed and unsigned outcomes of walking
+ * values against the same loop in C. */
+START_TEST(test_native_compare_read_in_the_next_block_derives_its_first_source)
+{
+    if (!has_native_linear("native_compare_read_in_the_next_block_derives_its_first_source"))
+        return;
+    /* mov ecx, 300; xor eax/ebx/esi/edi/ebp; top: add eax, 0x9e3779b9; add ebx, 0x7f4a7c15;
+     * cmp eax, ebx; je n1; nop; n1: jl n2; inc edi; n2: setb dl; adc ebp, 0; and edx, 1; add esi, edx;
+     * dec ecx; jnz top; int3 (nasm; no stores: the stack shares the code's page) */
+    Hand h;
+    hand_loop("b9 2c 01 00 00 31 c0 31 db 31 f6 31 ff 31 ed 05 b9 79 37 9e 81 c3 15 7c 4a 7f",
+              "39 d8 74 01 90 7c 01 47 0f 92 c2 83 d5 00 83 e2 01 01 d6 49 75 df cc", &h);
+    uint32_t a = 0, b = 0, ge = 0, below = 0;
+    for (int i = 0; i < 300; i++) {
+        a += 0x9e3779b9u;
+        b += 0x7f4a7c15u;
+        ge += (a ^ 0x80000000u) >= (b ^ 0x80000000u); /* not JL: signed a >= b */
+        below += a < b;
+    }
+    ck_assert_uint_eq(h.regs[E386_EDI], ge);
+    ck_assert_uint_eq(h.regs[E386_ESI], below);
+    ck_assert_uint_eq(h.regs[E386_EBP], below);
+    ck_assert_uint_gt(ge, 0);
+    ck_assert_uint_lt(ge, 300);
+    ck_assert_uint_gt(below, 0);
+    ck_assert_uint_lt(below, 300);
+}
+END_TEST
+
 /* Dword accesses at 0xfffffffd and 0xfffffffe wrap to address 0, as on
  * the guest's CPU: a load sums the wrapped bytes, a store writes them,
  * and with page 0 unmapped the load faults with CR2 0. */
@@ -1266,6 +1302,7 @@ int main(void)
     tcase_add_test(t, test_native_rotate_patches_a_pending_kind);
     tcase_add_test(t, test_native_dead_flag_shifts_in_place);
     tcase_add_test(t, test_native_carry_in_of_a_pending_kind);
+    tcase_add_test(t, test_native_compare_read_in_the_next_block_derives_its_first_source);
     tcase_add_test(t, test_native_chain_hits_survive_a_guest_exception);
     tcase_add_test(t, test_native_block_end_falls_through_inline);
     tcase_add_test(t, test_native_fused_compare_stores_the_pending_kind_before_its_handler);
