@@ -125,7 +125,7 @@ int e386_reg_write(E386Cpu *cpu, int reg, uint32_t value)
 void e386_stop(E386Cpu *cpu)
 {
     cpu->stop_request = 1;
-    cpu->exit_request = 1;
+    cpu_request_exit(cpu);
 }
 
 void e386_set_int_hook(E386Cpu *cpu, e386_int_hook hook, void *opaque)

@@ -68,7 +68,7 @@ typedef struct Seg {
  *                                      is not read, the native code leaves it stale)
  *   ADC/SBB   dst = a +/- b +/- cin    src1 = a, src2 = b (cin = dst-a-b / a-b-dst)
  *   LOGIC     dst                      CF = OF = AF = 0
- *   INC/DEC   dst = a +/- 1            src1 = a, src2 = CF before (kept)
+ *   INC/DEC   dst = a +/- 1            src2 = CF before (kept); a = dst -/+ 1 (cc_first)
  *   NEG       dst = -a                 src1 = a
  *   SHL/SHR/SAR: dst, src1 = operand, src2 = count (1..31, count 0 sets nothing)
  *   MUL       dst = low half           src1 = nonzero when CF = OF = 1
@@ -264,7 +264,9 @@ struct E386Cpu {
      * alone on the page map's path (LIN_RETRY_ACTIVE: lfast off), whose
      * checks give the exact address and error code (core/linmem.c). */
     uint8_t lin_retry;  /* LIN_RETRY_* */
-    volatile int exit_request;  /* leave the block after the current op */
+    /* leave the block after the current op: 0 or EXIT_REQUESTED, never
+     * another value (cpu_request_exit) */
+    volatile int64_t exit_request;
     volatile int stop_request;  /* e386_stop(): leave e386_run */
     int in_run;
     jmp_buf *jmp;
@@ -334,6 +336,13 @@ static inline void if_check(E386Cpu *cpu, int cause) {
         if_edge(cpu, cause, cpu->cur);
 }
 
+/* ---- exit requests ----
+ * The value of a set exit_request: the native code tests it and the
+ * budget together (src/native: the count left in R15 must exceed it), so
+ * it is larger than any count, and its low half is not 0 either. */
+#define EXIT_REQUESTED INT64_MAX
+static inline void cpu_request_exit(E386Cpu *cpu) { cpu->exit_request = EXIT_REQUESTED; }
+
 /* ---- registers ---- */
 static inline uint32_t reg_get(const E386Cpu *cpu, int r, int size) {
     if (size == 4) return cpu->r[r];
@@ -356,10 +365,17 @@ static inline uint32_t sext(uint32_t v, int size) {
 }
 
 /* ---- flags (core/flags.c) ---- */
-/* The first source of lazy kind k (CC_PATCHED off): ADD's and SUB's
- * follows from the result and the second, so their writers may skip it */
+/* The first source of lazy kind k (CC_PATCHED off): ADD's, SUB's,
+ * INC's and DEC's follows from the result (and the second), so their
+ * writers may skip it */
 static inline uint32_t cc_first(const E386Cpu *cpu, uint32_t k) {
-    return k == CC_ADD ? cpu->cc_dst - cpu->cc_src2 : k == CC_SUB ? cpu->cc_dst + cpu->cc_src2 : cpu->cc_src1;
+    switch (k) {
+    case CC_ADD: return cpu->cc_dst - cpu->cc_src2;
+    case CC_SUB: return cpu->cc_dst + cpu->cc_src2;
+    case CC_INC: return cpu->cc_dst - 1;
+    case CC_DEC: return cpu->cc_dst + 1;
+    default: return cpu->cc_src1;
+    }
 }
 static inline void cc_set(E386Cpu *cpu, int op, int size, uint32_t dst, uint32_t s1, uint32_t s2) {
     cpu->cc_op = op; cpu->cc_size = size; cpu->cc_dst = dst; cpu->cc_src1 = s1; cpu->cc_src2 = s2;

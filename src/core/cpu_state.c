@@ -346,7 +346,7 @@ int e386_cpu_state_load(E386Cpu *cpu, const E386CpuState *st, char *err, size_t 
     cpu->cur = NULL;
     cpu->cur_tb = cpu->last_tb = NULL;
     if (cpu->nmi_pending)
-        cpu->exit_request = 1;
+        cpu_request_exit(cpu);
     tb_flush(cpu);
     dbg_update(cpu); /* also flushes the TLB */
     tlb_flush_all(cpu);

@@ -142,7 +142,7 @@ static void invalidate_range(E386Cpu *cpu, uint32_t page, uint32_t lin, uint32_t
                 tb_unlink_hash(c, tb);
                 cpu->stats.tb_invalidated++;
                 if (tb == cpu->cur_tb)
-                    cpu->exit_request = 1; /* finish this op, then retranslate */
+                    cpu_request_exit(cpu); /* finish this op, then retranslate */
                 *pp = r->next;
                 continue;
             }
@@ -619,7 +619,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
             cpu->exit.reason = reason = E386_EXIT_INSN_LIMIT;
             break;
         }
-        cpu->exit_request = cpu->stop_request; /* a stop may race with this */
+        cpu->exit_request = cpu->stop_request ? EXIT_REQUESTED : 0; /* a stop may race with this */
         uint32_t extra_key = (cpu->log_mask & E386_LOG_STEP) ? TB_ONE : 0; /* irqsoff trace */
         if (cpu->lin_retry == LIN_RETRY_ACTIVE)
             extra_key = TB_ONE;

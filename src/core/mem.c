@@ -151,7 +151,7 @@ static _Noreturn void linear_hint_fault(E386Cpu *cpu, uint32_t lin, Page *p, int
 static void linear_retry(E386Cpu *cpu)
 {
     if (!cpu->mem.lfast)
-        cpu->exit_request = 1;
+        cpu_request_exit(cpu);
 }
 
 void mem_linear_fault(E386Cpu *cpu, uint32_t lin, int write)

@@ -256,7 +256,7 @@ void load_seg(E386Cpu *cpu, int seg, uint16_t sel)
      * block anyway), and the dispatcher tests them before entering code
      * again (native/run.c) */
     if (was_flat && !seg_flat32(cpu, seg) && cpu->native)
-        cpu->exit_request = 1;
+        cpu_request_exit(cpu);
 }
 
 void load_cs(E386Cpu *cpu, uint16_t sel, uint32_t eip)

@@ -73,13 +73,13 @@ void e386_set_irq(E386Cpu *cpu, int level)
 {
     cpu->irq_level = level != 0;
     if (level)
-        cpu->exit_request = 1; /* leave the block chain to look at it */
+        cpu_request_exit(cpu); /* leave the block chain to look at it */
 }
 
 void e386_nmi(E386Cpu *cpu)
 {
     cpu->nmi_pending = 1;
-    cpu->exit_request = 1;
+    cpu_request_exit(cpu);
 }
 
 int e386_halted(const E386Cpu *cpu) { return cpu->halted; }

@@ -141,7 +141,7 @@ static void emit_site(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, 
     x_cmp_m8_imm8(e, X_RDI, (int32_t)offsetof(Tb, valid), 0);
     x_patch(e, x_jcc(e, X_E), ns->exit);
     if (!(op->fx & FX_INEXACT)) {
-        x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
+        x_cmp_m64_imm8(e, X_RBX, OFF(exit_request), 0);
         x_patch(e, x_jcc(e, X_NE), ns->exit);
     }
     size_t jmp = x_jmp(e);
@@ -189,14 +189,13 @@ void native_emit_chain_exit(Emit *e, NativeState *ns, const Tb *tb, const E386Op
     native_emit_sites(e, ns, tb, op, mask);
 }
 
-/* jump_direct's conditions to follow a link: no exit request (else
- * out[0]) and budget left (else out[1]: icount < budget_end, R15 > 0) */
-static void emit_may_follow(Emit *e, size_t out[2])
+/* jump_direct's conditions to follow a link, else the jump returned:
+ * budget left (icount < budget_end: R15 > 0) and no exit request, in one
+ * compare (R15 > exit_request, which is 0 or EXIT_REQUESTED: cpu.h) */
+static size_t emit_may_follow(Emit *e)
 {
-    x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
-    out[0] = x_jcc(e, X_NE);
-    x_test_rr64(e, LEFT_REG, LEFT_REG);
-    out[1] = x_jcc(e, X_LE);
+    x_cmp_rm64(e, LEFT_REG, X_RBX, OFF(exit_request));
+    return x_jcc(e, X_LE);
 }
 
 /* What a lean site's successor is before it has one: never valid */
@@ -217,19 +216,19 @@ static const Tb no_tb;
  * goes on below, to the generic follow. */
 void native_emit_lean_site(Emit *e, NativeState *ns, const Tb *tb, int slot)
 {
-    size_t miss[3];
+    size_t miss[2];
     uint8_t *imm = e->p + 2;
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)&no_tb);
     x_cmp_m8_imm8(e, X_RSI, (int32_t)offsetof(Tb, valid), 0);
     miss[0] = x_jcc(e, X_E);
-    emit_may_follow(e, miss + 1);
+    miss[1] = emit_may_follow(e);
     x_store64(e, X_RBX, OFF(cur_tb), X_RSI);
     x_inc64(e, HITS_REG); /* chain_hits */
     x_sub_ri64_imm32(e, LEFT_REG, 0); /* icount += the successor's ninsns (patched with it) */
     const uint8_t *count = e->p - 4;
     size_t jmp = x_jmp(e);
     x_patch(e, jmp, e->p); /* until patched: never taken */
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 2; k++)
         x_patch(e, miss[k], e->p);
     if (e->overflow)
         return;
@@ -287,11 +286,11 @@ static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op,
  * jump_direct_slow when a check fails.  Jumped to, in a block's frame. */
 void native_emit_follow_stub(Emit *e, NativeState *ns)
 {
-    size_t slow[3];
+    size_t slow[2];
     x_load64(e, X_RAX, X_RCX, (int32_t)offsetof(TbLink, ops));
     x_test_rr64(e, X_RAX, X_RAX);
     slow[0] = x_jcc(e, X_E);
-    emit_may_follow(e, slow + 1);
+    slow[1] = emit_may_follow(e);
     x_load64(e, X_RSI, X_RCX, (int32_t)offsetof(TbLink, tb));
     x_store64(e, X_RBX, OFF(cur_tb), X_RSI);
     x_load32(e, X_RDI, X_RCX, (int32_t)offsetof(TbLink, ninsns));
@@ -304,7 +303,7 @@ void native_emit_follow_stub(Emit *e, NativeState *ns)
     x_mov_rr64(e, X_RDX, X_R12);
     native_call_out(e, fn_addr(&resolve, sizeof resolve)); /* RAX: the link's ops again */
     x_patch(e, x_jmp(e), ns->exit);
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 2; k++)
         x_patch(e, slow[k], e->p);
     const E386Op *(*slow_fn)(E386Cpu *, uint32_t, int) = jump_direct_slow;
     x_mov_rr64(e, X_RDI, X_RBX);
@@ -402,7 +401,9 @@ static void emit_guess_flags(Emit *e, int k, int n, size_t *other)
         x_alu_rr32(e, k == CC_SUB ? 7 : 0, X_RDX, X_RSI);
         return;
     }
-    x_load32(e, X_RDX, X_RBX, k == CC_LOGIC ? OFF(cc_dst) : OFF(cc_src1));
+    x_load32(e, X_RDX, X_RBX, k == CC_LOGIC || k == CC_INC || k == CC_DEC ? OFF(cc_dst) : OFF(cc_src1));
+    if (k == CC_INC || k == CC_DEC)
+        x_alu_ri32(e, k == CC_INC ? 5 : 0, X_RDX, 1);
     if (sh)
         x_shl_ri32(e, X_RDX, sh);
     if (k == CC_LOGIC) {
@@ -422,7 +423,7 @@ static void emit_guess_flags(Emit *e, int k, int n, size_t *other)
         }
         x_alu_ri32(e, 0, X_RAX, 0xffffffffu); /* CF = (RAX != 0) */
         x_alu_rr32(e, k == CC_ADC ? 2 : 3, X_RDX, X_RSI);
-    } else {
+    } else { /* INC/DEC: a (cpu.h cc_first), then the host's ADD or SUB of 1 */
         x_alu_ri32(e, k == CC_INC ? 0 : 5, X_RDX, 1u << sh);
     }
 }

@@ -51,7 +51,7 @@ void native_emit_dispatch(Emit *e, NativeState *ns)
     x_patch(e, x_jcc(e, X_NE), ns->exit);
     x_cmp_m8_imm8(e, X_RCX, TB_OFF(valid), 0);
     x_patch(e, x_jcc(e, X_E), ns->exit);
-    x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
+    x_cmp_m64_imm8(e, X_RBX, OFF(exit_request), 0);
     x_patch(e, x_jcc(e, X_NE), ns->exit);
     x_load64(e, X_RDI, X_RCX, TB_OFF(entry));
     x_test_rr64(e, X_RDI, X_RDI);
@@ -159,10 +159,8 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
 {
     size_t out[12], other[4];
     int n = 0, nother = 0;
-    x_cmp_m32_imm8(e, X_RBX, OFF(exit_request), 0);
-    out[n++] = x_jcc(e, X_NE);
-    x_test_rr64(e, LEFT_REG, LEFT_REG); /* icount < budget_end */
-    out[n++] = x_jcc(e, X_LE);
+    x_cmp_rm64(e, LEFT_REG, X_RBX, OFF(exit_request)); /* icount < budget_end, no exit request */
+    out[n++] = x_jcc(e, X_LE); /* (branch.c emit_may_follow) */
     x_cmp_m32_imm8(e, X_RBX, OFF(log_mask), 0);
     out[n++] = x_jcc(e, X_NE);
     x_test_m32_imm(e, X_RBX, OFF(eflags), F_RF);

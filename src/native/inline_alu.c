@@ -103,14 +103,14 @@ static void store_sz(Emit *e, int size, int base, int32_t disp, int src) /* src:
 static int32_t reg_off(int size, int n) { return size == 1 ? BYTE_REG_OFF(n) : REG_OFF(n); }
 
 /* cc_dst = EDX, cc_src1 and cc_src2 from registers; a register < 0: 0.
- * A LOGIC kind's sources and ADD's and SUB's first are not stored
- * (inline.c emit_cc says why). */
+ * A LOGIC kind's sources and ADD's, SUB's, INC's and DEC's first are
+ * not stored (inline.c emit_cc says why). */
 static void emit_cc_values(Emit *e, uint32_t kind, int src1, int src2)
 {
     st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
     if (kind == CC_LOGIC)
         return;
-    if (kind != CC_ADD && kind != CC_SUB) {
+    if (kind != CC_ADD && kind != CC_SUB && kind != CC_INC && kind != CC_DEC) {
         if (src1 < 0)
             st32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
         else
@@ -314,8 +314,9 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     if (ai->kind == ALI_ALU || ai->kind == ALI_TEST) /* b first, as the handlers */
         load_loc(e, op, ai->src, size, X_RCX);
     /* a: into EDX straight where EAX is not needed after (a LOGIC kind's
-     * sources and ADD's and SUB's first are not stored, NOT stores none) */
-    int in_place = ai->kind == ALI_TEST || ai->kind == ALI_NOT ||
+     * sources and ADD's, SUB's, INC's and DEC's first are not stored, NOT
+     * stores none) */
+    int in_place = ai->kind == ALI_TEST || ai->kind == ALI_NOT || ai->kind == ALI_INCDEC ||
                    (ai->kind == ALI_ALU && ai->opn != ALU_ADC && ai->opn != ALU_SBB);
     load_loc(e, op, ai->dst, size, in_place ? X_RDX : X_RAX); /* a */
     if (ai->kind == ALI_NEG) {
@@ -341,7 +342,7 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     switch (dead ? -1 : ai->kind) {
     case ALI_ALU: emit_cc_pend(e, ns, cc_of[ai->opn], size, X_RAX, X_RCX); break; /* RAX: ADC's and SBB's a */
     case ALI_TEST: emit_cc_pend(e, ns, CC_LOGIC, size, -1, -1); break;
-    case ALI_INCDEC: emit_cc_pend(e, ns, ai->opn ? CC_DEC : CC_INC, size, X_RAX, no_carry ? -1 : X_R12); break;
+    case ALI_INCDEC: emit_cc_pend(e, ns, ai->opn ? CC_DEC : CC_INC, size, -1, no_carry ? -1 : X_R12); break;
     case ALI_NEG: emit_cc_pend(e, ns, CC_NEG, size, X_RAX, -1); break;
     default: break; /* NOT changes no flag */
     }

@@ -61,7 +61,7 @@ static void emit_dispatch(Emit *e, size_t out[DISPATCH_OUTS])
         inv *= 2u - odd * inv;
     x_test_rr64(e, X_RAX, X_RAX);
     out[0] = x_jcc(e, X_E);
-    x_cmp_m32_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
+    x_cmp_m64_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
     out[1] = x_jcc(e, X_NE);
     x_load64(e, X_RCX, CPU_REG, CUR_TB_OFF);
     x_mov_rr64(e, X_RDX, X_RAX);
@@ -118,7 +118,7 @@ static void emit_call_next(Emit *e, const uint8_t *exit)
     size_t out[2];
     int n = 0;
     out[n++] = x_jcc(e, X_NE);
-    x_cmp_m32_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
+    x_cmp_m64_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
     out[n++] = x_jcc(e, X_NE);
     x_ret(e);
     for (int k = 0; k < n; k++)
@@ -291,7 +291,7 @@ void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
         x_cmp_rr64(e, X_RAX, X_RCX);
         x_patch(e, x_jcc(e, X_NE), ns->exit);
         if (!(op->fx & FX_INEXACT)) {
-            x_cmp_m32_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
+            x_cmp_m64_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
             x_patch(e, x_jcc(e, X_NE), ns->exit);
         }
         native_jump_to_op(e, ns, i + n);
@@ -300,7 +300,7 @@ void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
         x_patch(e, x_jcc(e, X_NE), ns->exit);
     }
     if (!(op->fx & FX_INEXACT)) { /* run_chain's check, where it makes it */
-        x_cmp_m32_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
+        x_cmp_m64_imm8(e, CPU_REG, EXIT_REQ_OFF, 0);
         x_patch(e, x_jcc(e, X_NE), ns->exit);
     }
 }

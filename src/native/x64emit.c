@@ -95,6 +95,12 @@ void x_cmp_m32_imm8(Emit *e, int base, int32_t disp, int8_t imm)
     x_byte(e, (uint8_t)imm);
 }
 
+void x_cmp_m64_imm8(Emit *e, int base, int32_t disp, int8_t imm)
+{
+    mem_op(e, 1, 0x83, 7, base, disp);
+    x_byte(e, (uint8_t)imm);
+}
+
 void x_cmp_m8_imm8(Emit *e, int base, int32_t disp, int8_t imm)
 {
     mem_op(e, 0, 0x80, 7, base, disp);

@@ -59,6 +59,7 @@ void x_store32(Emit *e, int base, int32_t disp, int src);
 void x_store32_imm(Emit *e, int base, int32_t disp, uint32_t imm);
 void x_cmp_rr64(Emit *e, int a, int b);            /* flags of a - b */
 void x_cmp_m32_imm8(Emit *e, int base, int32_t disp, int8_t imm);
+void x_cmp_m64_imm8(Emit *e, int base, int32_t disp, int8_t imm);
 void x_cmp_m8_imm8(Emit *e, int base, int32_t disp, int8_t imm);
 void x_cmp_rm64(Emit *e, int r, int base, int32_t disp); /* flags of r - [base+disp] */
 void x_cmp_rm32(Emit *e, int r, int base, int32_t disp);

@@ -4,7 +4,8 @@
  * every slice of the instruction budget: exit (reason, vector, error
  * code, fault address and EIPs), instruction count, general registers,
  * EIP, EFLAGS, the lazy flags (cc_op .. cc_src2: an inline op leaves its
- * handler's values, but for a LOGIC kind's unread sources), the data page
+ * handler's values, but for the sources nothing reads: a LOGIC kind's,
+ * the first of ADD, SUB, INC and DEC), the data page
  * and the code page.
  *
  * A program is a loop (ECX counts down, so that its blocks become hot
@@ -26,10 +27,13 @@
  * each iteration, so that most faults come late too, in host code.  Budgets end runs between any two
  * instructions.  Both memory paths run: linear guest memory (host
  * faults) and the page map. */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <check.h>
 #include "unit_main.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "core/cpu.h"
 #include "e386.h"
 
@@ -605,11 +609,11 @@ static int same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb
         get_eflags(a) != get_eflags(b))
         return 0;
     /* the lazy flags too: an inline op leaves its handler's exact values,
-     * but a LOGIC kind's sources and ADD's and SUB's first, which nothing
+     * but a LOGIC kind's sources and ADD's, SUB's, INC's and DEC's first, which nothing
      * reads and the native code does not store (src/native/inline.c
      * emit_cc) */
     uint32_t kind = a->cc_op & ~(uint32_t)CC_PATCHED;
-    int logic = kind == CC_LOGIC, no_src1 = kind == CC_ADD || kind == CC_SUB;
+    int logic = kind == CC_LOGIC, no_src1 = kind == CC_ADD || kind == CC_SUB || kind == CC_INC || kind == CC_DEC;
     if (a->cc_op != b->cc_op || a->cc_size != b->cc_size || a->cc_dst != b->cc_dst ||
         (!logic && ((!no_src1 && a->cc_src1 != b->cc_src1) || a->cc_src2 != b->cc_src2)))
         return 0;
@@ -1242,6 +1246,48 @@ START_TEST(test_native_chain_hits_survive_a_guest_exception)
 END_TEST
 
 /* e386_set_accel: a mask picks native where built, else the interpreter */
+static void *stop_soon(void *cpu)
+{
+    struct timespec t = { 0, 20 * 1000 * 1000 };
+    nanosleep(&t, NULL);
+    e386_stop(cpu);
+    return NULL;
+}
+
+/* An e386_stop from another thread ends a run of host code that only
+ * follows lean sites (two blocks that JMP to each other, nothing called
+ * out), whose one compare tests the budget and the exit request together
+ * (branch.c emit_may_follow: the count left must exceed exit_request,
+ * which a request sets to EXIT_REQUESTED).  A request of another value
+ * (1) passes that compare: the run would go on to its budget, 2^40
+ * instructions, minutes here. */
+START_TEST(test_native_stop_ends_a_chain_of_lean_sites)
+{
+    if (!has_native_linear("native_stop_ends_a_chain_of_lean_sites"))
+        return;
+    enum { C = 0x50000 };
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_NATIVE), E386_ACCEL_NATIVE);
+    ck_assert_int_eq(e386_mem_linear(cpu, 1), 1);
+    ck_assert_int_eq(e386_mem_map(cpu, C, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
+    /* top: add eax, 1; jmp next; next: add ebx, eax; jmp top (nasm) */
+    static const uint8_t code[] = { 0x83, 0xc0, 0x01, 0xeb, 0x00, 0x01, 0xc3, 0xeb, 0xf7 };
+    ck_assert_int_eq(e386_mem_write(cpu, C, code, sizeof code), 0);
+    e386_reg_write(cpu, E386_EIP, C);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, stop_soon, cpu), 0);
+    e386_exit x;
+    int r = e386_run(cpu, (uint64_t)1 << 40, &x);
+    pthread_join(th, NULL);
+    e386_stats st;
+    e386_get_stats(cpu, &st);
+    ck_assert_int_eq(r, E386_EXIT_STOP);
+    ck_assert_uint_gt(st.native_blocks, 0);
+    ck_assert_uint_gt(st.chain_hits, 1000);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 START_TEST(test_accel_selection)
 {
     E386Cpu *cpu = e386_cpu_new();
@@ -1304,6 +1350,7 @@ int main(void)
     tcase_add_test(t, test_native_carry_in_of_a_pending_kind);
     tcase_add_test(t, test_native_compare_read_in_the_next_block_derives_its_first_source);
     tcase_add_test(t, test_native_chain_hits_survive_a_guest_exception);
+    tcase_add_test(t, test_native_stop_ends_a_chain_of_lean_sites);
     tcase_add_test(t, test_native_block_end_falls_through_inline);
     tcase_add_test(t, test_native_fused_compare_stores_the_pending_kind_before_its_handler);
 #ifdef E386_NATIVE_BUILT
