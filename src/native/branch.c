@@ -585,7 +585,7 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
         native_emit_seg_base(e, ns, op->seg, byte ? 1 : 4, slow, &nslow);
         x_load_idx(e, byte ? 1 : 4, X_RDX, LIN_REG, X_RAX);
     }
-    /* RDX = a, RSI = b */
+    /* RDX = a, RSI = b (a dword compare's immediate b stays one: the SUB below) */
     if (kind == CJ_GM) {
         x_mov_rr64(e, X_RSI, X_RDX);
         x_load32(e, X_RDX, X_RBX, REG_OFF(op->reg));
@@ -594,9 +594,10 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
             x_movzx8_load(e, X_RDX, X_RBX, BYTE_REG_OFF(op->rm));
         else if (!mem)
             x_load32(e, X_RDX, X_RBX, REG_OFF(kind == CJ_GR ? op->reg : kind == CJ_AI ? 0 : op->rm));
-        if (imm)
-            x_mov_ri32(e, X_RSI, byte ? op->imm & 0xff : op->imm);
-        else if (byte)
+        if (imm) {
+            if (byte)
+                x_mov_ri32(e, X_RSI, op->imm & 0xff);
+        } else if (byte)
             x_movzx8_load(e, X_RSI, X_RBX, BYTE_REG_OFF(op->reg));
         else
             x_load32(e, X_RSI, X_RBX, REG_OFF(kind == CJ_GR ? op->rm : op->reg));
@@ -615,13 +616,19 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
         }
     } else { /* cc_set(SUB, size, (a - b) & mask, a, b) without a (cpu.h cc_first) */
         int r = byte ? X_RAX : X_RDX;
-        x_alu_rr32(e, 5, r, X_RSI);
+        if (imm && !byte)
+            x_alu_ri32(e, 5, r, op->imm);
+        else
+            x_alu_rr32(e, 5, r, X_RSI);
         if (byte)
             x_alu_ri32(e, 4, X_RAX, 0xff);
         x_store32_imm(e, X_RBX, OFF(cc_op), CC_SUB);
         x_store32_imm(e, X_RBX, OFF(cc_size), byte ? 1 : 4);
         x_store32(e, X_RBX, OFF(cc_dst), r);
-        x_store32(e, X_RBX, OFF(cc_src2), X_RSI);
+        if (imm && !byte)
+            x_store32_imm(e, X_RBX, OFF(cc_src2), op->imm);
+        else
+            x_store32(e, X_RBX, OFF(cc_src2), X_RSI);
         if (byte) { /* compared by their top bits, as cmp_jcc */
             x_shl_ri32(e, X_RDX, 24);
             x_shl_ri32(e, X_RSI, 24);

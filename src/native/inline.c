@@ -35,12 +35,14 @@
  * derives ADD's and SUB's (cpu.h cc_first), and a LOGIC kind's flags are
  * the result's (core/flags.c, cc_cond, the native Jcc and SETcc read no
  * source of it), so it stores cc_dst alone: the handlers' values in the
- * others are dead. */
-static void emit_cc(Emit *e, NativeState *ns, uint32_t kind, int dst, int src2)
+ * others are dead.  src2 < 0: the immediate imm. */
+static void emit_cc(Emit *e, NativeState *ns, uint32_t kind, int dst, int src2, uint32_t imm)
 {
     ns->cc_pend = CC_PEND_SET | kind | 4u << 8;
     x_store32(e, X_RBX, CC_OFF(cc_dst), dst);
-    if (kind != CC_LOGIC)
+    if (kind != CC_LOGIC && src2 < 0)
+        x_store32_imm(e, X_RBX, CC_OFF(cc_src2), imm);
+    else if (kind != CC_LOGIC)
         x_store32(e, X_RBX, CC_OFF(cc_src2), src2);
 }
 
@@ -350,9 +352,8 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         if (dead) /* nothing else to do */
             return 1;
         x_load32(e, X_RDX, X_RBX, REG_OFF(op->rm));
-        x_load32(e, X_RCX, X_RBX, REG_OFF(op->reg));
-        x_alu_rr32(e, 4, X_RDX, X_RCX);
-        emit_cc(e, ns, CC_LOGIC, X_RDX, -1);
+        x_alu_rm32(e, 4, X_RDX, X_RBX, REG_OFF(op->reg)); /* AND with b in cpu->r[] */
+        emit_cc(e, ns, CC_LOGIC, X_RDX, -1, 0);
         return 1;
     }
     if (form < 0) /* the other ALU forms and the shifts (inline_alu.c) */
@@ -372,14 +373,18 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
     }
     /* a into EDX, computed in place: no kind here stores it (emit_cc) */
     x_load32(e, X_RDX, X_RBX, REG_OFF(dst)); /* a */
-    if (form == CJ_RR || form == CJ_GR) /* b */
+    int reg_b = form == CJ_RR || form == CJ_GR; /* else b is the immediate */
+    if (reg_b && cc_of[opn] == CC_LOGIC) { /* b from cpu->r[]: no source is stored */
+        x_alu_rm32(e, opn, X_RDX, X_RBX, REG_OFF(form == CJ_RR ? op->reg : op->rm));
+    } else if (reg_b) {
         x_load32(e, X_RCX, X_RBX, REG_OFF(form == CJ_RR ? op->reg : op->rm));
-    else
-        x_mov_ri32(e, X_RCX, op->imm);
-    x_alu_rr32(e, opn == 7 ? 5 : opn, X_RDX, X_RCX); /* CMP computes a - b as SUB */
+        x_alu_rr32(e, opn == 7 ? 5 : opn, X_RDX, X_RCX); /* CMP computes a - b as SUB */
+    } else {
+        x_alu_ri32(e, opn == 7 ? 5 : opn, X_RDX, op->imm);
+    }
     if (opn != 7)
         x_store32(e, X_RBX, REG_OFF(dst), X_RDX);
     if (!dead)
-        emit_cc(e, ns, cc_of[opn], X_RDX, X_RCX);
+        emit_cc(e, ns, cc_of[opn], X_RDX, reg_b ? X_RCX : -1, op->imm); /* a LOGIC kind: no RCX */
     return 1;
 }
