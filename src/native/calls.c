@@ -151,11 +151,11 @@ static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, i
 /* jump_via's chaining for target ESI (the pushes and pops done): with
  * may_chain's conditions, follow the hint link at RCX (a Tb whose link 1
  * it is) as follow_if does, else (on linear memory) the block the jump
- * cache holds for the target, RAX its ops, then on to after; a miss calls
- * miss(cpu, ESI).  RAS: the hint is the RAS's caller's link 1 (or the
- * block's link 0 when none), popped. */
-static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, const E386Op *(*miss)(E386Cpu *, uint32_t),
-                     size_t *after)
+ * cache holds for the target, RDX that block and RAX its ops, and into
+ * its code; a miss calls miss(cpu, ESI) and goes on after this code.
+ * RAS: the hint is the RAS's caller's link 1 (or the block's link 0 when
+ * none), popped. */
+static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, const E386Op *(*miss)(E386Cpu *, uint32_t))
 {
     size_t out[12], other[4];
     int n = 0, nother = 0;
@@ -198,16 +198,25 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
     x_store64(e, X_RBX, OFF(last_tb), X_RDX);
     if (ras)
         x_add_m32_imm8(e, X_RBX, OFF(ras_top), -1);
-    x_load64(e, X_RDX, X_RCX, LINK1_OFF(tb));
+    x_load64(e, X_RDX, X_RCX, LINK1_OFF(tb)); /* kept for the join */
     x_store64(e, X_RBX, OFF(cur_tb), X_RDX);
-    x_load32(e, X_RDX, X_RCX, LINK1_OFF(ninsns));
-    x_sub_rr64(e, LEFT_REG, X_RDX); /* icount += ninsns */
-    x_mov_ri32(e, X_RDX, (uint32_t)(offsetof(Tb, link) + sizeof(TbLink)));
-    x_add_rr64(e, X_RDX, X_RCX);
-    x_store64(e, X_RBX, OFF(link_from), X_RDX);
+    x_load32(e, X_RDI, X_RCX, LINK1_OFF(ninsns));
+    x_sub_rr64(e, LEFT_REG, X_RDI); /* icount += ninsns */
+    x_mov_ri32(e, X_RDI, (uint32_t)(offsetof(Tb, link) + sizeof(TbLink)));
+    x_add_rr64(e, X_RDI, X_RCX);
+    x_store64(e, X_RBX, OFF(link_from), X_RDI);
     x_inc64(e, HITS_REG); /* chain_hits */
+    /* native_emit_dispatch for the block at RDX, whose ops RAX are the
+     * op to go on with and cur_tb: valid (the hint link's may have been
+     * invalidated) and with code, else the shared exit.  Not its test of
+     * the exit request: the one above is run_chain's, as in jump_via. */
     const uint8_t *join = e->p;
-    *after = x_jmp(e);
+    x_cmp_m8_imm8(e, X_RDX, TB_OFF(valid), 0);
+    x_patch(e, x_jcc(e, X_E), ns->exit);
+    x_load64(e, X_RDI, X_RDX, TB_OFF(entry));
+    x_test_rr64(e, X_RDI, X_RDI);
+    x_patch(e, x_jcc(e, X_E), ns->exit);
+    x_jmp_reg(e, X_RDI);
     for (int k = 0; k < nother; k++)
         x_patch(e, other[k], e->p);
     if (ns->lin) /* linear memory: no soft MMU, no tb_mapped to ask */
@@ -234,7 +243,7 @@ static void emit_handler(Emit *e, const E386Op *op, size_t *slow, int nslow)
 /* RET and RET imm16 (op_ret, ret_slow's fast case) */
 static void emit_ret(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
 {
-    size_t slow[8], after;
+    size_t slow[8];
     store_cur(e, op);
     int n = stack_checks(e, ns, slow);
     x_cmp_m32_imm8(e, X_RBX, SEG_OFF(SEG_CS, limit), -1);
@@ -243,11 +252,10 @@ static void emit_ret(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
     x_load_idx(e, 4, X_RSI, X_RDX, X_RAX); /* the target: may fault, nothing changed */
     x_alu_ri32(e, 0, X_RAX, 4u + (op->sub ? (op->imm & 0xffff) : 0));
     x_store32(e, X_RBX, REG_OFF(4), X_RAX);
-    emit_via(e, ns, tb, 1, jump_ret, &after);
+    emit_via(e, ns, tb, 1, jump_ret);
     size_t out = x_jmp(e);
     emit_handler(e, op, slow, n);
     x_patch(e, out, e->p);
-    x_patch(e, after, e->p);
     native_emit_sites(e, ns, tb, op, 0);
 }
 
@@ -300,7 +308,7 @@ static void emit_jmp_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *o
  * (native_emit_lin) */
 static void emit_jmp_ind(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, int call)
 {
-    size_t slow[12], after;
+    size_t slow[12];
     int n = 0;
     store_cur(e, op);
     x_cmp_m32_imm8(e, X_RBX, SEG_OFF(SEG_CS, limit), -1);
@@ -317,11 +325,10 @@ static void emit_jmp_ind(Emit *e, NativeState *ns, const Tb *tb, const E386Op *o
         x_alu_ri32(e, 5, X_RAX, 4);
         emit_push_ret(e, tb, op);
     }
-    emit_via(e, ns, tb, 0, jump_near, &after);
+    emit_via(e, ns, tb, 0, jump_near);
     size_t out = x_jmp(e);
     emit_handler(e, op, slow, n);
     x_patch(e, out, e->p);
-    x_patch(e, after, e->p);
     x_load64(e, X_RSI, X_RBX, OFF(cur_tb));
     native_emit_sites(e, ns, tb, op, 1);
 }
