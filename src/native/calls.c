@@ -44,19 +44,26 @@ static uintptr_t fn_addr(const void *fnp, size_t n)
     return a;
 }
 
+/* into the code of the block at register tb (RAX its first op) when it
+ * is valid and has code, else the shared exit */
+static void emit_enter(Emit *e, const NativeState *ns, int tb)
+{
+    x_cmp_m8_imm8(e, tb, TB_OFF(valid), 0);
+    x_patch(e, x_jcc(e, X_E), ns->exit);
+    x_load64(e, X_RDI, tb, TB_OFF(entry));
+    x_test_rr64(e, X_RDI, X_RDI);
+    x_patch(e, x_jcc(e, X_E), ns->exit);
+    x_jmp_reg(e, X_RDI);
+}
+
 void native_emit_dispatch(Emit *e, NativeState *ns)
 {
     x_load64(e, X_RCX, X_RBX, OFF(cur_tb));
     x_cmp_rm64(e, X_RAX, X_RCX, TB_OFF(ops));
     x_patch(e, x_jcc(e, X_NE), ns->exit);
-    x_cmp_m8_imm8(e, X_RCX, TB_OFF(valid), 0);
-    x_patch(e, x_jcc(e, X_E), ns->exit);
     x_cmp_m64_imm8(e, X_RBX, OFF(exit_request), 0);
     x_patch(e, x_jcc(e, X_NE), ns->exit);
-    x_load64(e, X_RDI, X_RCX, TB_OFF(entry));
-    x_test_rr64(e, X_RDI, X_RDI);
-    x_patch(e, x_jcc(e, X_E), ns->exit);
-    x_jmp_reg(e, X_RDI);
+    emit_enter(e, ns, X_RCX);
 }
 
 static void store_cur(Emit *e, const E386Op *op)
@@ -207,16 +214,11 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
     x_store64(e, X_RBX, OFF(link_from), X_RDI);
     x_inc64(e, HITS_REG); /* chain_hits */
     /* native_emit_dispatch for the block at RDX, whose ops RAX are the
-     * op to go on with and cur_tb: valid (the hint link's may have been
-     * invalidated) and with code, else the shared exit.  Not its test of
-     * the exit request: the one above is run_chain's, as in jump_via. */
+     * op to go on with and cur_tb: the hint link's block may have been
+     * invalidated.  Not its test of the exit request: the one above is
+     * run_chain's, as in jump_via. */
     const uint8_t *join = e->p;
-    x_cmp_m8_imm8(e, X_RDX, TB_OFF(valid), 0);
-    x_patch(e, x_jcc(e, X_E), ns->exit);
-    x_load64(e, X_RDI, X_RDX, TB_OFF(entry));
-    x_test_rr64(e, X_RDI, X_RDI);
-    x_patch(e, x_jcc(e, X_E), ns->exit);
-    x_jmp_reg(e, X_RDI);
+    emit_enter(e, ns, X_RDX);
     for (int k = 0; k < nother; k++)
         x_patch(e, other[k], e->p);
     if (ns->lin) /* linear memory: no soft MMU, no tb_mapped to ask */
