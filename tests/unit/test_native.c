@@ -609,9 +609,9 @@ static int same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb
         get_eflags(a) != get_eflags(b))
         return 0;
     /* the lazy flags too: an inline op leaves its handler's exact values,
-     * but a LOGIC kind's sources and ADD's, SUB's, INC's and DEC's first, which nothing
-     * reads and the native code does not store (src/native/inline.c
-     * emit_cc) */
+     * but a LOGIC kind's sources and ADD's, SUB's, INC's and DEC's
+     * first, which nothing reads and the native code does not store
+     * (src/native/inline.c emit_cc) */
     uint32_t kind = a->cc_op & ~(uint32_t)CC_PATCHED;
     int logic = kind == CC_LOGIC, no_src1 = kind == CC_ADD || kind == CC_SUB || kind == CC_INC || kind == CC_DEC;
     if (a->cc_op != b->cc_op || a->cc_size != b->cc_size || a->cc_dst != b->cc_dst ||
@@ -1064,11 +1064,10 @@ END_TEST
 
 /* The flags of a compare read by the next blocks (the fused CMP + JE
  * ends a block, JL starts the next or follows a NOP, SETB and ADC after
- * it): ADD and SUB
- * store no first source, so every reader derives it (cpu.h cc_first),
- * here emit_jcc's path for any kind, emit_setcc's and emit_carry's
- * run-time tests of cc_op; the signed and unsigned outcomes of walking
- * values against the same loop in C. */
+ * it): SUB stores no first source, so every reader derives it (cpu.h
+ * cc_first), here emit_jcc's path for any kind, emit_setcc's and
+ * emit_carry's run-time tests of cc_op; the signed and unsigned outcomes
+ * of walking values against the same loop in C. */
 START_TEST(test_native_compare_read_in_the_next_block_derives_its_first_source)
 {
     if (!has_native_linear("native_compare_read_in_the_next_block_derives_its_first_source"))
@@ -1245,7 +1244,6 @@ START_TEST(test_native_chain_hits_survive_a_guest_exception)
 }
 END_TEST
 
-/* e386_set_accel: a mask picks native where built, else the interpreter */
 static void *stop_soon(void *cpu)
 {
     struct timespec t = { 0, 20 * 1000 * 1000 };
@@ -1260,7 +1258,9 @@ static void *stop_soon(void *cpu)
  * (branch.c emit_may_follow: the count left must exceed exit_request,
  * which a request sets to EXIT_REQUESTED).  A request of another value
  * (1) passes that compare: the run would go on to its budget, 2^40
- * instructions, minutes here. */
+ * instructions, minutes here.  A first run of a fixed budget gets the
+ * blocks translated and linked, so that a stop that comes before the
+ * second run starts (a slow thread start) still finds them run. */
 START_TEST(test_native_stop_ends_a_chain_of_lean_sites)
 {
     if (!has_native_linear("native_stop_ends_a_chain_of_lean_sites"))
@@ -1274,9 +1274,10 @@ START_TEST(test_native_stop_ends_a_chain_of_lean_sites)
     static const uint8_t code[] = { 0x83, 0xc0, 0x01, 0xeb, 0x00, 0x01, 0xc3, 0xeb, 0xf7 };
     ck_assert_int_eq(e386_mem_write(cpu, C, code, sizeof code), 0);
     e386_reg_write(cpu, E386_EIP, C);
+    e386_exit x;
+    ck_assert_int_eq(e386_run(cpu, 100000, &x), E386_EXIT_INSN_LIMIT);
     pthread_t th;
     ck_assert_int_eq(pthread_create(&th, NULL, stop_soon, cpu), 0);
-    e386_exit x;
     int r = e386_run(cpu, (uint64_t)1 << 40, &x);
     pthread_join(th, NULL);
     e386_stats st;
@@ -1288,6 +1289,7 @@ START_TEST(test_native_stop_ends_a_chain_of_lean_sites)
 }
 END_TEST
 
+/* e386_set_accel: a mask picks native where built, else the interpreter */
 START_TEST(test_accel_selection)
 {
     E386Cpu *cpu = e386_cpu_new();
