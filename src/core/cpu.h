@@ -365,9 +365,12 @@ static inline uint32_t sext(uint32_t v, int size) {
 }
 
 /* ---- flags (core/flags.c) ---- */
-/* The first source of lazy kind k (CC_PATCHED off): ADD's, SUB's,
- * INC's and DEC's follows from the result (and the second), so their
- * writers may skip it */
+/* Does lazy kind k (CC_PATCHED off) keep its first source only in
+ * cc_first's derivation?  ADD's, SUB's, INC's and DEC's follows from the
+ * result (and the second), so their writers may skip storing cc_src1 */
+static inline int cc_src1_derived(uint32_t k) {
+    return k == CC_ADD || k == CC_SUB || k == CC_INC || k == CC_DEC;
+}
 static inline uint32_t cc_first(const E386Cpu *cpu, uint32_t k) {
     switch (k) {
     case CC_ADD: return cpu->cc_dst - cpu->cc_src2;

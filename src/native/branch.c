@@ -594,12 +594,11 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
             x_movzx8_load(e, X_RDX, X_RBX, BYTE_REG_OFF(op->rm));
         else if (!mem)
             x_load32(e, X_RDX, X_RBX, REG_OFF(kind == CJ_GR ? op->reg : kind == CJ_AI ? 0 : op->rm));
-        if (imm) {
-            if (byte)
-                x_mov_ri32(e, X_RSI, op->imm & 0xff);
-        } else if (byte)
+        if (imm && byte)
+            x_mov_ri32(e, X_RSI, op->imm & 0xff);
+        else if (byte)
             x_movzx8_load(e, X_RSI, X_RBX, BYTE_REG_OFF(op->reg));
-        else
+        else if (!imm)
             x_load32(e, X_RSI, X_RBX, REG_OFF(kind == CJ_GR ? op->rm : op->reg));
     }
     if (test || byte) /* a kept: a byte's is compared below */
@@ -615,8 +614,8 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
             x_byte(e, 0xc0);
         }
     } else { /* cc_set(SUB, size, (a - b) & mask, a, b) without a (cpu.h cc_first) */
-        int r = byte ? X_RAX : X_RDX;
-        if (imm && !byte)
+        int r = byte ? X_RAX : X_RDX, b_imm = imm && !byte; /* b in the instruction */
+        if (b_imm)
             x_alu_ri32(e, 5, r, op->imm);
         else
             x_alu_rr32(e, 5, r, X_RSI);
@@ -625,7 +624,7 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
         x_store32_imm(e, X_RBX, OFF(cc_op), CC_SUB);
         x_store32_imm(e, X_RBX, OFF(cc_size), byte ? 1 : 4);
         x_store32(e, X_RBX, OFF(cc_dst), r);
-        if (imm && !byte)
+        if (b_imm)
             x_store32_imm(e, X_RBX, OFF(cc_src2), op->imm);
         else
             x_store32(e, X_RBX, OFF(cc_src2), X_RSI);

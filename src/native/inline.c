@@ -40,9 +40,11 @@ static void emit_cc(Emit *e, NativeState *ns, uint32_t kind, int dst, int src2, 
 {
     ns->cc_pend = CC_PEND_SET | kind | 4u << 8;
     x_store32(e, X_RBX, CC_OFF(cc_dst), dst);
-    if (kind != CC_LOGIC && src2 < 0)
+    if (kind == CC_LOGIC)
+        return;
+    if (src2 < 0)
         x_store32_imm(e, X_RBX, CC_OFF(cc_src2), imm);
-    else if (kind != CC_LOGIC)
+    else
         x_store32(e, X_RBX, CC_OFF(cc_src2), src2);
 }
 

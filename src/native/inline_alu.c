@@ -110,7 +110,7 @@ static void emit_cc_values(Emit *e, uint32_t kind, int src1, int src2)
     st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
     if (kind == CC_LOGIC)
         return;
-    if (kind != CC_ADD && kind != CC_SUB && kind != CC_INC && kind != CC_DEC) {
+    if (!cc_src1_derived(kind)) {
         if (src1 < 0)
             st32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
         else

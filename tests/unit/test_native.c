@@ -613,9 +613,9 @@ static int same(E386Cpu *a, E386Cpu *b, const e386_exit *xa, const e386_exit *xb
      * first, which nothing reads and the native code does not store
      * (src/native/inline.c emit_cc) */
     uint32_t kind = a->cc_op & ~(uint32_t)CC_PATCHED;
-    int logic = kind == CC_LOGIC, no_src1 = kind == CC_ADD || kind == CC_SUB || kind == CC_INC || kind == CC_DEC;
+    int logic = kind == CC_LOGIC;
     if (a->cc_op != b->cc_op || a->cc_size != b->cc_size || a->cc_dst != b->cc_dst ||
-        (!logic && ((!no_src1 && a->cc_src1 != b->cc_src1) || a->cc_src2 != b->cc_src2)))
+        (!logic && ((!cc_src1_derived(kind) && a->cc_src1 != b->cc_src1) || a->cc_src2 != b->cc_src2)))
         return 0;
     if ((a->cc_op & CC_PATCHED) && (a->cc_pmask != b->cc_pmask || a->cc_pval != b->cc_pval))
         return 0;
