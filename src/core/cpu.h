@@ -563,11 +563,18 @@ E386_INLINE int seg_flat32(const E386Cpu *cpu, int seg) {
  * through a call.) */
 enum { FH_READ = 1, FH_WRITE = 2, FH_RMW = 3 }; /* what the access does */
 E386_INLINE uint8_t *flat_host(const E386Cpu *cpu, int seg, uint32_t off, uint32_t size, int how) {
-    if (!cpu->seg[seg].flat || (off & 0xfff) + size > 0x1000)
+    if (!cpu->seg[seg].flat)
         return NULL;
+    /* On linear memory a single load needs no page-crossing test, as the
+     * native back end's: its bytes are read before anything is written,
+     * and a host fault on the second page (or the guard after 4 GiB)
+     * sends the instruction to the page map's path, which gives the exact
+     * CR2 or wraps.  A store keeps the test: a C store may be split. */
     uint8_t *lb = cpu->mem.lfast;
-    if (lb)
+    if (lb && ((how == FH_READ && size <= 4) || (off & 0xfff) + size <= 0x1000))
         return lb + off;
+    if ((off & 0xfff) + size > 0x1000)
+        return NULL;
     uint32_t page = off & ~0xfffu;
     if (cpu->softmmu) { /* lin_read's and lin_write's TLB tests */
         const TlbEntry *e = &cpu->tlb[cpu->cpl == 3][(off >> 12) & (TLB_SIZE - 1)];
