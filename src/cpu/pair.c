@@ -57,7 +57,15 @@ E386_INLINE void alu(E386Cpu *cpu, const E386Op *o, int dst, int cc, uint32_t r,
         cc_set(cpu, cc, 4, r, a, b);
 }
 
-/* one op of kind k; non-zero: stop before the next op */
+/* a memory kind's offset */
+E386_INLINE uint32_t mem_off(const E386Cpu *cpu, const E386Op *o, int k)
+{
+    return k == P_LD32_BI || k == P_ST32_BI || k == P_MOVZX16_BI ? ea_bi(cpu, o) : ea_b(cpu, o);
+}
+
+/* one op of kind k; 0: go on, STOP: stop before the next op, STEP_SLOW:
+ * a memory step's fast path does not apply (nothing done yet) */
+enum { STOP = 1, STEP_SLOW = 2 };
 E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
 {
     uint32_t a, b;
@@ -79,11 +87,10 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
             alu(cpu, o, o->rm, k == P_SHL_RI ? CC_SHL : CC_SHR, k == P_SHL_RI ? a << b : a >> b, a, b);
         return 0;
     }
-    uint32_t off = k == P_LD32_BI || k == P_ST32_BI || k == P_MOVZX16_BI ? ea_bi(cpu, o) : ea_b(cpu, o);
     uint32_t size = k == P_MOVZX8_B || k == P_LD8_B ? 1 : k == P_MOVZX16_BI ? 2 : 4;
-    uint8_t *p = flat_host(cpu, o->seg, off, size, k == P_ST32_B || k == P_ST32_BI ? FH_WRITE : FH_READ);
+    uint8_t *p = flat_host(cpu, o->seg, mem_off(cpu, o, k), size, k == P_ST32_B || k == P_ST32_BI ? FH_WRITE : FH_READ);
     if (!p)
-        return mem_slow(cpu, o, k, off);
+        return STEP_SLOW;
     if (k == P_LD8_B) {
         reg_set(cpu, o->reg, 1, ld_le(p, 1));
         return 0;
@@ -93,7 +100,7 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
         return 0;
     }
     st_le(p, 4, cpu->r[o->reg]); /* into a code page: the host's fault, then mem_smc_write */
-    return cpu->exit_request != 0;
+    return cpu->exit_request ? STOP : 0;
 }
 
 static int is_mem(int k)
@@ -114,14 +121,38 @@ E386_INLINE const E386Op *go_on(E386Cpu *cpu, const E386Op *op)
     return next->fn(cpu, next);
 }
 
+/* The memory steps' reference paths, and the rest of the pair after
+ * them, out of the handlers: the fast paths then need no frame (no
+ * call but the tail call to the next op).  second: the second step's
+ * fast path failed (the first step is done). */
+static E386_NOINLINE const E386Op *pair_slow(E386Cpu *cpu, const E386Op *op, int ka, int kb, int second)
+{
+    if (!second) {
+        if (mem_slow(cpu, op, ka, mem_off(cpu, op, ka)))
+            return op + 1;
+        if (is_mem(kb))
+            cpu->cur = op + 1;
+        int s = step(cpu, op + 1, kb);
+        if (s == STEP_SLOW)
+            s = mem_slow(cpu, op + 1, kb, mem_off(cpu, op + 1, kb));
+        if (s)
+            return op + 2;
+    } else if (mem_slow(cpu, op + 1, kb, mem_off(cpu, op + 1, kb))) {
+        return op + 2;
+    }
+    return go_on(cpu, op + 1);
+}
+
 E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb)
 {
-    if (step(cpu, op, ka))
-        return op + 1;
+    int s = step(cpu, op, ka);
+    if (s)
+        return s == STEP_SLOW ? pair_slow(cpu, op, ka, kb, 0) : op + 1;
     if (is_mem(kb))
         cpu->cur = op + 1; /* a fault in the second op is the second instruction's */
-    if (step(cpu, op + 1, kb))
-        return op + 2;
+    s = step(cpu, op + 1, kb);
+    if (s)
+        return s == STEP_SLOW ? pair_slow(cpu, op, ka, kb, 1) : op + 2;
     return go_on(cpu, op + 1);
 }
 
@@ -132,10 +163,19 @@ E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb)
  * op where the step may have raised one.  The second op's exit check
  * stays the loop's, made with the first op's FX_INEXACT bit: pair_fuse
  * chooses this only where the two bits are equal. */
+static E386_NOINLINE const E386Op *then_slow(E386Cpu *cpu, const E386Op *op, int ka)
+{
+    if (mem_slow(cpu, op, ka, mem_off(cpu, op, ka)))
+        return op + 1;
+    cpu->cur = op + 1;
+    return op[1].fn(cpu, op + 1);
+}
+
 E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka)
 {
-    if (step(cpu, op, ka))
-        return op + 1;
+    int s = step(cpu, op, ka);
+    if (s)
+        return s == STEP_SLOW ? then_slow(cpu, op, ka) : op + 1;
     cpu->cur = op + 1;
     return op[1].fn(cpu, op + 1);
 }
