@@ -209,7 +209,7 @@ const E386Op *op_test_EI(E386Cpu *cpu, const E386Op *op)
  * compiler folds alu32() down to one operation.  The generic handlers
  * above stay the reference and cover everything else (ADC/SBB too). */
 
-enum { FORM_RR, FORM_GR, FORM_RI, FORM_AI, FORM_GM /* reg op= [base + disp] */ };
+enum { FORM_RR, FORM_GR, FORM_RI, FORM_AI, FORM_GM /* reg op= [base + disp] */, FORM_GMI /* [base + index << scale + disp] */ };
 
 /* r32 dst op= b, the flags recorded unless fl is 0 (FX_DEAD) */
 E386_INLINE const E386Op *alu32_flags(E386Cpu *cpu, const E386Op *op, int opn, int dst, uint32_t b, int fl)
@@ -235,8 +235,8 @@ E386_INLINE const E386Op *alu32_apply(E386Cpu *cpu, const E386Op *op, int opn, i
     return alu32_flags(cpu, op, opn, dst, b, 1);
 }
 
-/* FORM_GM's operand through the reference steps (see flat_host), out of
- * the fast path's frame */
+/* FORM_GM's and FORM_GMI's operand through the reference steps (see
+ * flat_host), out of the fast path's frame */
 static E386_NOINLINE const E386Op *alu32_gm_slow(E386Cpu *cpu, const E386Op *op, int opn, uint32_t off)
 {
     return alu32_apply(cpu, op, opn, op->reg, seg_read(cpu, op->seg, off, 4));
@@ -244,8 +244,8 @@ static E386_NOINLINE const E386Op *alu32_gm_slow(E386Cpu *cpu, const E386Op *op,
 
 E386_INLINE const E386Op *alu32_fl(E386Cpu *cpu, const E386Op *op, int opn, int form, int fl)
 {
-    if (form == FORM_GM) {
-        uint32_t off = ea_b(cpu, op);
+    if (form == FORM_GM || form == FORM_GMI) {
+        uint32_t off = form == FORM_GMI ? ea_bi(cpu, op) : ea_b(cpu, op);
         uint8_t *p = flat_host(cpu, op->seg, off, 4, FH_READ);
         if (!p)
             return alu32_gm_slow(cpu, op, opn, off);
@@ -315,6 +315,12 @@ static const E386Op *and_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, AL
 static const E386Op *sub_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SUB, FORM_GM); }
 static const E386Op *xor_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_XOR, FORM_GM); }
 static const E386Op *cmp_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_CMP, FORM_GM); }
+static const E386Op *add_gmi(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADD, FORM_GMI); }
+static const E386Op *or_gmi(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_OR, FORM_GMI); }
+static const E386Op *and_gmi(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_AND, FORM_GMI); }
+static const E386Op *sub_gmi(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SUB, FORM_GMI); }
+static const E386Op *xor_gmi(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_XOR, FORM_GMI); }
+static const E386Op *cmp_gmi(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_CMP, FORM_GMI); }
 
 /* ---- memory forms: [base + disp] and [base + index << scale + disp] ----
  * CMP of a byte or dword in memory with a register or an immediate, and
@@ -455,12 +461,13 @@ static OpFn alu_pick(const E386Op *op)
         return incdec[mem_form(op)][op->fn == op_dec_E];
     }
     /* [form][ALU operation]; ADC and SBB (NULL) stay generic */
-    static const OpFn fast[5][8] = {
+    static const OpFn fast[6][8] = {
         [FORM_RR] = { add_rr, or_rr, NULL, NULL, and_rr, sub_rr, xor_rr, cmp_rr },
         [FORM_GR] = { add_gr, or_gr, NULL, NULL, and_gr, sub_gr, xor_gr, cmp_gr },
         [FORM_RI] = { add_ri, or_ri, NULL, NULL, and_ri, sub_ri, xor_ri, cmp_ri },
         [FORM_AI] = { add_ai, or_ai, NULL, NULL, and_ai, sub_ai, xor_ai, cmp_ai },
         [FORM_GM] = { add_gm, or_gm, NULL, NULL, and_gm, sub_gm, xor_gm, cmp_gm },
+        [FORM_GMI] = { add_gmi, or_gmi, NULL, NULL, and_gmi, sub_gmi, xor_gmi, cmp_gmi },
     };
     if (op->fn == op_test_EG && op->mod == 3)
         return op->size == 4 ? test_rr32 : op->size == 1 ? test_rr8 : op->fn;
@@ -471,8 +478,8 @@ static OpFn alu_pick(const E386Op *op)
     if (op->size != 4 || op->sub > 7)
         return op->fn;
     int form = op->fn == op_alu_AI ? FORM_AI
-             : op->fn == op_alu_GE && op->mod != 3 && op->adsize == 4 && op->base != EA_NONE &&
-                       op->index == EA_NONE ? FORM_GM
+             : op->fn == op_alu_GE && op->mod != 3 && op->adsize == 4 && op->base != EA_NONE
+                   ? (op->index == EA_NONE ? FORM_GM : FORM_GMI)
              : op->mod != 3 ? -1
              : op->fn == op_alu_EG ? FORM_RR
              : op->fn == op_alu_GE ? FORM_GR
@@ -559,7 +566,8 @@ int alu_inline_info(const E386Op *op, AluInline *ai)
         { and_mi32_b, ALU_AND, ALI_IMM }, { sub_mi32_b, ALU_SUB, ALI_IMM }, { xor_mi32_b, ALU_XOR, ALI_IMM },
         { add_mr32_bi, ALU_ADD, ALI_REG }, { add_mi32_bi, ALU_ADD, ALI_IMM }, { sub_mi32_bi, ALU_SUB, ALI_IMM },
     };
-    static const OpFn gm[8] = { add_gm, or_gm, NULL, NULL, and_gm, sub_gm, xor_gm, cmp_gm };
+    static const OpFn gm[2][8] = { { add_gm, or_gm, NULL, NULL, and_gm, sub_gm, xor_gm, cmp_gm },
+                                   { add_gmi, or_gmi, NULL, NULL, and_gmi, sub_gmi, xor_gmi, cmp_gmi } };
     OpFn f = op->fn;
     *ai = (AluInline){ ALI_ALU, op->sub, op->size, ALI_RM, ALI_REG };
     if (f == op_alu_EG)
@@ -573,9 +581,9 @@ int alu_inline_info(const E386Op *op, AluInline *ai)
     for (size_t k = 0; k < sizeof mem / sizeof mem[0]; k++)
         if (f == mem[k].f)
             return ai->opn = mem[k].opn, ai->src = mem[k].src, 1;
-    for (int k = 0; k < 8; k++)
-        if (gm[k] && f == gm[k])
-            return ai->opn = (uint8_t)k, ai->dst = ALI_REG, ai->src = ALI_RM, 1;
+    for (int k = 0; k < 16; k++)
+        if (gm[k / 8][k % 8] && f == gm[k / 8][k % 8])
+            return ai->opn = (uint8_t)(k % 8), ai->dst = ALI_REG, ai->src = ALI_RM, 1;
     ai->src = ALI_NONE;
     if (f == op_inc_R || f == inc_r32 || f == inc_r32_nc || f == inc_r32_nf)
         return ai->kind = ALI_INCDEC, ai->opn = 0, ai->dst = ALI_SUB, 1;
