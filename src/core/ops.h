@@ -32,7 +32,8 @@ OpFn alu_without_flags(OpFn f);
 /* the FX_INCDEC handler f without the carry-in (for FX_INCDEC_NC) */
 OpFn incdec_without_carry(OpFn f);
 /* 4 (SHL) or 5 (SHR, the ModRM reg order) for the SHL/SHR r32, imm
- * handler f, -1 for any other handler (for cpu/pair.c) */
+ * handler f, 0 (ROL) or 1 (ROR) for the flagless ROL/ROR r32, imm, -1
+ * for any other handler (for cpu/pair.c) */
 int shift_ri_kind(OpFn f);
 /* Compare-and-branch fusion (cpu/fuse.c): the compare forms that fuse
  * with a following Jcc, alu_compare_kind's answer for a specialised

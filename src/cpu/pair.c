@@ -32,7 +32,7 @@
 
 enum { P_RR_EG, P_RR_GE, P_LD32_B, P_LD32_BI, P_ST32_B, P_ST32_BI, P_LEA_B, P_LEA_BI, P_MOVZX8_R,
        P_MOVZX8_B, P_ADD_RR, P_XOR_RR, P_AND_RR, P_ADD_RI, P_SUB_RI, P_AND_RI, P_SHL_RI, P_SHR_RI,
-       P_MOVZX16_BI, P_LD8_B, P_KINDS };
+       P_MOVZX16_BI, P_LD8_B, P_ROL_RI, P_ROR_RI, P_KINDS };
 
 /* a memory kind's reference steps (any segment, the soft MMU, the page
  * map, a page crossing), out of the fast path's frame; non-zero when the
@@ -85,6 +85,10 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
         a = cpu->r[o->rm], b = o->imm & 0x1f;
         if (b)
             alu(cpu, o, o->rm, k == P_SHL_RI ? CC_SHL : CC_SHR, k == P_SHL_RI ? a << b : a >> b, a, b);
+        return 0;
+    case P_ROL_RI: case P_ROR_RI: /* their flags dead (the only ones paired): shift.c's rol/ror_ri32_nf */
+        a = cpu->r[o->rm], b = o->imm & 0x1f;
+        cpu->r[o->rm] = k == P_ROL_RI ? (a << b) | (a >> ((32 - b) & 31)) : (a >> b) | (a << ((32 - b) & 31));
         return 0;
     }
     uint32_t size = k == P_MOVZX8_B || k == P_LD8_B ? 1 : k == P_MOVZX16_BI ? 2 : 4;
@@ -185,11 +189,11 @@ E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka)
     M(a, P_RR_EG) M(a, P_RR_GE) M(a, P_LD32_B) M(a, P_LD32_BI) M(a, P_ST32_B) M(a, P_ST32_BI) \
     M(a, P_LEA_B) M(a, P_LEA_BI) M(a, P_MOVZX8_R) M(a, P_MOVZX8_B) M(a, P_ADD_RR) M(a, P_XOR_RR) \
     M(a, P_AND_RR) M(a, P_ADD_RI) M(a, P_SUB_RI) M(a, P_AND_RI) M(a, P_SHL_RI) M(a, P_SHR_RI) \
-    M(a, P_MOVZX16_BI) M(a, P_LD8_B)
+    M(a, P_MOVZX16_BI) M(a, P_LD8_B) M(a, P_ROL_RI) M(a, P_ROR_RI)
 #define ALL_ROWS(M) \
     M(P_RR_EG) M(P_RR_GE) M(P_LD32_B) M(P_LD32_BI) M(P_ST32_B) M(P_ST32_BI) M(P_LEA_B) M(P_LEA_BI) \
     M(P_MOVZX8_R) M(P_MOVZX8_B) M(P_ADD_RR) M(P_XOR_RR) M(P_AND_RR) M(P_ADD_RI) M(P_SUB_RI) M(P_AND_RI) \
-    M(P_SHL_RI) M(P_SHR_RI) M(P_MOVZX16_BI) M(P_LD8_B)
+    M(P_SHL_RI) M(P_SHR_RI) M(P_MOVZX16_BI) M(P_LD8_B) M(P_ROL_RI) M(P_ROR_RI)
 #define P1(a, b) \
     static const E386Op *pair_##a##_##b(E386Cpu *c, const E386Op *o) { return pair(c, o, a, b); }
 #define PROW(a) FOR_KINDS(P1, a)
@@ -202,7 +206,7 @@ ALL_ROWS(PROW)
 ALL_ROWS(THEN1)
 static const OpFn pair_table[P_KINDS][P_KINDS] = { ALL_ROWS(TROW) };
 static const OpFn then_table[P_KINDS] = { ALL_ROWS(THEN_T) };
-_Static_assert(P_KINDS == 20, "FOR_KINDS and ALL_ROWS list every kind");
+_Static_assert(P_KINDS == 22, "FOR_KINDS and ALL_ROWS list every kind");
 #undef FOR_KINDS
 #undef ALL_ROWS
 #undef P1
@@ -232,6 +236,8 @@ static int pair_kind(const E386Op *op)
     switch (shift_ri_kind(op->fn)) {
     case 4: return P_SHL_RI;
     case 5: return P_SHR_RI;
+    case 0: return P_ROL_RI;
+    case 1: return P_ROR_RI;
     }
     int opn;
     switch (alu_reg_form(op->fn, &opn)) {

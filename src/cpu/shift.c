@@ -221,7 +221,8 @@ static const E386Op *sar_ri32_nf(E386Cpu *cpu, const E386Op *op)
 
 int shift_ri_kind(OpFn f)
 {
-    return f == shl_ri32 || f == shl_ri32_nf ? SH_SHL : f == shr_ri32 || f == shr_ri32_nf ? SH_SHR : -1;
+    return f == shl_ri32 || f == shl_ri32_nf ? SH_SHL : f == shr_ri32 || f == shr_ri32_nf ? SH_SHR
+         : f == rol_ri32_nf ? SH_ROL : f == ror_ri32_nf ? SH_ROR : -1;
 }
 
 OpFn shift_without_flags(OpFn f)

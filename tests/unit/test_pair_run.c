@@ -7,8 +7,9 @@
  * encodings, MOV r32 to and from [esp + disp8] and [esp + index * scale +
  * disp8], LEA of both forms, MOVZX r32 from a byte register and from
  * [esp + disp8], ADD/XOR/AND r32, r32, ADD/SUB/AND r32, imm8, SHL/SHR
- * r32, imm8, MOVZX r32, word [esp + index * scale + disp8] and MOV r8,
- * [esp + disp8] -- with
+ * r32, imm8, MOVZX r32, word [esp + index * scale + disp8], MOV r8,
+ * [esp + disp8] and ROL/ROR r32, imm8 (paired where a later op rewrites
+ * their flags) -- with
  * INC r32 now and then between them, INT3 at the end.  ESP lies anywhere
  * in the stack page (the page below is unmapped: negative displacements
  * fault there) or in the writable code page just above it, where the
@@ -50,7 +51,7 @@ static int make_code(uint8_t *c, uint32_t *s)
         uint32_t r = twin_rng(s), r2 = twin_rng(s);
         int g = any_reg(r >> 8), h = (int)(r >> 12 & 7), idx = any_reg(r >> 16), sc = (int)(r >> 20 & 3);
         uint8_t d = (uint8_t)(r2 >> 8);
-        int bi = (r2 & 1) != 0, kind = (int)(r % 21);
+        int bi = (r2 & 1) != 0, kind = (int)(r % 23);
         if ((bi && kind >= 2 && kind <= 5) || kind == 18) { /* the index made small first: and idx, 0x0c */
             c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | idx), c[n++] = 0x0c;
         }
@@ -75,6 +76,8 @@ static int make_code(uint8_t *c, uint32_t *s)
         case 17: c[n++] = 0xc1, c[n++] = (uint8_t)(0xe8 | g), c[n++] = d; break;       /* shr g, imm8 */
         case 18: c[n++] = 0x0f, c[n++] = 0xb7, n = mem_operand(c, n, g, 4, idx, sc, d); break; /* movzx g, word [m] */
         case 19: c[n++] = 0x8a, n = mem_operand(c, n, h, 4, -1, 0, d); break;          /* mov r8, [m] */
+        case 20: c[n++] = 0xc1, c[n++] = (uint8_t)(0xc0 | g), c[n++] = d; break;       /* rol g, imm8 */
+        case 21: c[n++] = 0xc1, c[n++] = (uint8_t)(0xc8 | g), c[n++] = d; break;       /* ror g, imm8 */
         default: c[n++] = (uint8_t)(0x40 | g); break;                                   /* inc g */
         }
     }
