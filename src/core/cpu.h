@@ -380,8 +380,21 @@ static inline uint32_t cc_first(const E386Cpu *cpu, uint32_t k) {
     default: return cpu->cc_src1;
     }
 }
+/* A writer whose kind the compiler knows skips the sources no reader
+ * uses: LOGIC's two (its flags are the result's alone) and the derived
+ * first source (cc_first).  With a kind known only at run time all are
+ * stored: a test would cost more than the stores. */
+#if defined(__GNUC__)
+#define E386_KNOWN(x) __builtin_constant_p(x)
+#else
+#define E386_KNOWN(x) 0
+#endif
 static inline void cc_set(E386Cpu *cpu, int op, int size, uint32_t dst, uint32_t s1, uint32_t s2) {
-    cpu->cc_op = op; cpu->cc_size = size; cpu->cc_dst = dst; cpu->cc_src1 = s1; cpu->cc_src2 = s2;
+    cpu->cc_op = op; cpu->cc_size = size; cpu->cc_dst = dst;
+    if (!E386_KNOWN(op) || (op != CC_LOGIC && !cc_src1_derived((uint32_t)op)))
+        cpu->cc_src1 = s1;
+    if (!E386_KNOWN(op) || op != CC_LOGIC)
+        cpu->cc_src2 = s2;
 }
 uint32_t cc_flags(E386Cpu *cpu);            /* the 6 arithmetic flags */
 int cc_carry(E386Cpu *cpu);
