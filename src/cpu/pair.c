@@ -166,7 +166,11 @@ E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb)
  * moved, and a pending exit request left to the loop before the second
  * op where the step may have raised one.  The second op's exit check
  * stays the loop's, made with the first op's FX_INEXACT bit: pair_fuse
- * chooses this only where the two bits are equal. */
+ * chooses this where the two bits are equal, or where only the first
+ * is set.  Then the second op closes a flag-liveness window: it writes
+ * the flags and reads none, so it is a register op that cannot fault
+ * or store (core/liveness.c), and the loop's test skipped after it can
+ * only be of a request from outside, which the next test sees. */
 static E386_NOINLINE const E386Op *then_slow(E386Cpu *cpu, const E386Op *op, int ka)
 {
     if (mem_slow(cpu, op, ka, mem_off(cpu, op, ka)))
@@ -257,9 +261,9 @@ void pair_fuse(E386Op *ops, int ninsns)
         }
         int ka = pair_kind(&ops[i]), kb = ka < 0 ? -1 : pair_kind(&ops[i + 1]);
         /* a tail call from one op's handler to the next keeps the run
-         * loop's exit test right only where both carry the same
-         * FX_INEXACT bit (the loop tests the first's, after the second) */
-        if (ka >= 0 && kb < 0 && !((ops[i].fx ^ ops[i + 1].fx) & FX_INEXACT))
+         * loop's exit test right unless only the second is FX_INEXACT
+         * (the loop tests the first's bit after the second: see then) */
+        if (ka >= 0 && kb < 0 && ((ops[i].fx & FX_INEXACT) || !(ops[i + 1].fx & FX_INEXACT)))
             ops[i].fn = then_table[ka];
         if (kb < 0 || (is_mem(ka) && (ops[i + 1].fx & FX_INEXACT))) {
             i++;
