@@ -32,7 +32,11 @@
 
 enum { P_RR_EG, P_RR_GE, P_LD32_B, P_LD32_BI, P_ST32_B, P_ST32_BI, P_LEA_B, P_LEA_BI, P_MOVZX8_R,
        P_MOVZX8_B, P_ADD_RR, P_XOR_RR, P_AND_RR, P_ADD_RI, P_SUB_RI, P_AND_RI, P_SHL_RI, P_SHR_RI,
-       P_MOVZX16_BI, P_LD8_B, P_ROL_RI, P_ROR_RI, P_KINDS };
+       P_MOVZX16_BI, P_LD8_B, P_ROL_RI, P_ROR_RI, P_KINDS,
+       /* kinds that go on to the next op's handler (then) but do not
+        * pair: the pair table grows with the square of the kinds */
+       P_MOV_RI = P_KINDS, P_STI8_B, P_STI8_BI, P_STI32_B, P_STI32_BI, P_OR_RR, P_SUB_RR, P_INC_NF, P_DEC_NF,
+       P_MOVZX16_R, P_ALL_KINDS };
 
 /* a memory kind's reference steps (any segment, the soft MMU, the page
  * map, a page crossing), out of the fast path's frame; non-zero when the
@@ -44,6 +48,8 @@ static E386_NOINLINE int mem_slow(E386Cpu *cpu, const E386Op *o, int k, uint32_t
     case P_MOVZX8_B: cpu->r[o->reg] = seg_read(cpu, o->seg, off, 1); break;
     case P_MOVZX16_BI: cpu->r[o->reg] = seg_read(cpu, o->seg, off, 2); break;
     case P_LD8_B: reg_set(cpu, o->reg, 1, seg_read(cpu, o->seg, off, 1)); break;
+    case P_STI8_B: case P_STI8_BI: seg_write(cpu, o->seg, off, 1, o->imm & 0xff); break;
+    case P_STI32_B: case P_STI32_BI: seg_write(cpu, o->seg, off, 4, o->imm); break;
     default: seg_write(cpu, o->seg, off, 4, cpu->r[o->reg]); break; /* P_ST32_B, P_ST32_BI */
     }
     return cpu->exit_request != 0;
@@ -60,7 +66,8 @@ E386_INLINE void alu(E386Cpu *cpu, const E386Op *o, int dst, int cc, uint32_t r,
 /* a memory kind's offset */
 E386_INLINE uint32_t mem_off(const E386Cpu *cpu, const E386Op *o, int k)
 {
-    return k == P_LD32_BI || k == P_ST32_BI || k == P_MOVZX16_BI ? ea_bi(cpu, o) : ea_b(cpu, o);
+    return k == P_LD32_BI || k == P_ST32_BI || k == P_MOVZX16_BI || k == P_STI8_BI || k == P_STI32_BI ? ea_bi(cpu, o)
+                                                                                                  : ea_b(cpu, o);
 }
 
 /* one op of kind k; 0: go on, STOP: stop before the next op, STEP_SLOW:
@@ -90,27 +97,35 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
         a = cpu->r[o->rm], b = o->imm & 0x1f;
         cpu->r[o->rm] = k == P_ROL_RI ? (a << b) | (a >> ((32 - b) & 31)) : (a >> b) | (a << ((32 - b) & 31));
         return 0;
+    case P_MOV_RI: cpu->r[o->sub] = o->imm; return 0;
+    case P_OR_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o, o->rm, CC_LOGIC, a | b, a, b); return 0;
+    case P_SUB_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o, o->rm, CC_SUB, a - b, a, b); return 0;
+    case P_INC_NF: cpu->r[o->sub]++; return 0; /* alu.c's inc/dec_r32_nf: the flags dead */
+    case P_DEC_NF: cpu->r[o->sub]--; return 0;
+    case P_MOVZX16_R: cpu->r[o->reg] = cpu->r[o->rm] & 0xffff; return 0;
     }
-    uint32_t size = k == P_MOVZX8_B || k == P_LD8_B ? 1 : k == P_MOVZX16_BI ? 2 : 4;
-    uint8_t *p = flat_host(cpu, o->seg, mem_off(cpu, o, k), size, k == P_ST32_B || k == P_ST32_BI ? FH_WRITE : FH_READ);
+    int store = k == P_ST32_B || k == P_ST32_BI || k == P_STI8_B || k == P_STI8_BI || k == P_STI32_B || k == P_STI32_BI;
+    uint32_t size = k == P_MOVZX8_B || k == P_LD8_B || k == P_STI8_B || k == P_STI8_BI ? 1 : k == P_MOVZX16_BI ? 2 : 4;
+    uint8_t *p = flat_host(cpu, o->seg, mem_off(cpu, o, k), size, store ? FH_WRITE : FH_READ);
     if (!p)
         return STEP_SLOW;
     if (k == P_LD8_B) {
         reg_set(cpu, o->reg, 1, ld_le(p, 1));
         return 0;
     }
-    if (k != P_ST32_B && k != P_ST32_BI) {
+    if (!store) {
         cpu->r[o->reg] = ld_le(p, (int)size);
         return 0;
     }
-    st_le(p, 4, cpu->r[o->reg]); /* into a code page: the host's fault, then mem_smc_write */
+    /* into a code page: the host's fault, then mem_smc_write */
+    st_le(p, (int)size, k == P_ST32_B || k == P_ST32_BI ? cpu->r[o->reg] : o->imm & size_mask((int)size));
     return cpu->exit_request ? STOP : 0;
 }
 
 static int is_mem(int k)
 {
     return k == P_LD32_B || k == P_LD32_BI || k == P_ST32_B || k == P_ST32_BI || k == P_MOVZX8_B ||
-           k == P_MOVZX16_BI || k == P_LD8_B;
+           k == P_MOVZX16_BI || k == P_LD8_B || (k >= P_STI8_B && k <= P_STI32_BI);
 }
 
 /* the op after a pair's second step at op, run from here (see then
@@ -206,11 +221,15 @@ E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka)
 #define THEN1(a) \
     static const E386Op *then_##a(E386Cpu *c, const E386Op *o) { return then(c, o, a); }
 #define THEN_T(a) [a] = then_##a,
+#define THEN_ONLY(M) \
+    M(P_MOV_RI) M(P_STI8_B) M(P_STI8_BI) M(P_STI32_B) M(P_STI32_BI) M(P_OR_RR) M(P_SUB_RR) M(P_INC_NF) \
+    M(P_DEC_NF) M(P_MOVZX16_R)
 ALL_ROWS(PROW)
 ALL_ROWS(THEN1)
+THEN_ONLY(THEN1)
 static const OpFn pair_table[P_KINDS][P_KINDS] = { ALL_ROWS(TROW) };
-static const OpFn then_table[P_KINDS] = { ALL_ROWS(THEN_T) };
-_Static_assert(P_KINDS == 22, "FOR_KINDS and ALL_ROWS list every kind");
+static const OpFn then_table[P_ALL_KINDS] = { ALL_ROWS(THEN_T) THEN_ONLY(THEN_T) };
+_Static_assert(P_KINDS == 22 && P_ALL_KINDS == 32, "FOR_KINDS, ALL_ROWS and THEN_ONLY list every kind");
 #undef FOR_KINDS
 #undef ALL_ROWS
 #undef P1
@@ -219,6 +238,7 @@ _Static_assert(P_KINDS == 22, "FOR_KINDS and ALL_ROWS list every kind");
 #undef TROW
 #undef THEN1
 #undef THEN_T
+#undef THEN_ONLY
 
 /* the pair kind of a specialised handler, -1 for any other */
 static int pair_kind(const E386Op *op)
@@ -236,7 +256,14 @@ static int pair_kind(const E386Op *op)
     case MOVZX8_B: return P_MOVZX8_B;
     case MOVZX16_BI: return P_MOVZX16_BI;
     case MOV_LD8_B: return P_LD8_B;
+    case MOV_STI8_B: return P_STI8_B;
+    case MOV_STI8_BI: return P_STI8_BI;
+    case MOV_STI32_B: return P_STI32_B;
+    case MOV_STI32_BI: return P_STI32_BI;
+    case MOVZX16_R: return P_MOVZX16_R;
     }
+    if (op->fn == op_mov_RI && op->size == 4)
+        return P_MOV_RI;
     switch (shift_ri_kind(op->fn)) {
     case 4: return P_SHL_RI;
     case 5: return P_SHR_RI;
@@ -245,32 +272,52 @@ static int pair_kind(const E386Op *op)
     }
     int opn;
     switch (alu_reg_form(op->fn, &opn)) {
-    case CJ_RR: return opn == 0 ? P_ADD_RR : opn == 6 ? P_XOR_RR : opn == 4 ? P_AND_RR : -1;
+    case CJ_RR:
+        return opn == 0 ? P_ADD_RR : opn == 6 ? P_XOR_RR : opn == 4 ? P_AND_RR : opn == 1 ? P_OR_RR
+             : opn == 5 ? P_SUB_RR : -1;
     case CJ_RI: return opn == 0 ? P_ADD_RI : opn == 5 ? P_SUB_RI : opn == 4 ? P_AND_RI : -1;
     }
+    AluInline ai;
+    if (FX_CLASS(op->fx) == FX_DEAD && alu_inline_info(op, &ai) && ai.kind == ALI_INCDEC && ai.dst == ALI_SUB)
+        return ai.opn ? P_DEC_NF : P_INC_NF;
     return -1;
 }
 
 void pair_fuse(E386Op *ops, int ninsns)
 {
+    enum { PAIR_MAX_OPS = 128 };
+    uint8_t role[PAIR_MAX_OPS] = { 0 }; /* 1: a pair's first op, 2: its second */
+    if (ninsns > PAIR_MAX_OPS)
+        return; /* cannot happen (exec.c's blocks are shorter): nothing fused */
     for (int i = 0; i + 1 < ninsns;) {
         int span = x87_run_span(&ops[i]);
         if (span) { /* the run calls each op inside it and goes on itself */
             i += span + 1;
             continue;
         }
-        int ka = pair_kind(&ops[i]), kb = ka < 0 ? -1 : pair_kind(&ops[i + 1]);
-        /* a tail call from one op's handler to the next keeps the run
-         * loop's exit test right unless only the second is FX_INEXACT
-         * (the loop tests the first's bit after the second: see then) */
-        if (ka >= 0 && kb < 0 && ((ops[i].fx & FX_INEXACT) || !(ops[i + 1].fx & FX_INEXACT)))
-            ops[i].fn = then_table[ka];
-        if (kb < 0 || (is_mem(ka) && (ops[i + 1].fx & FX_INEXACT))) {
+        int ka = pair_kind(&ops[i]), kb = ka < 0 || ka >= P_KINDS ? -1 : pair_kind(&ops[i + 1]);
+        if (kb < 0 || kb >= P_KINDS || (is_mem(ka) && (ops[i + 1].fx & FX_INEXACT))) {
             i++;
             continue;
         }
         ops[i].fn = pair_table[ka][kb];
         ops[i].fx = (uint8_t)((ops[i].fx & ~FX_INEXACT) | (ops[i + 1].fx & FX_INEXACT));
+        role[i] = 1, role[i + 1] = 2;
         i += 2;
+    }
+    /* then the single kinds (not in a pair) go on to the next op's
+     * handler, pair or not.  The run loop tests the exit request after
+     * the chain with its first op's FX_INEXACT bit, the pair's for a
+     * pair; that is right where every link has equal bits, and at a
+     * last link from an FX_INEXACT op into an op of no kind (see then) */
+    for (int i = 0; i + 1 < ninsns; i++) {
+        int span = x87_run_span(&ops[i]), ka = role[i] ? -1 : pair_kind(&ops[i]);
+        i += span; /* the run's own ops neither */
+        if (span || ka < 0)
+            continue;
+        int same = !((ops[i].fx ^ ops[i + 1].fx) & FX_INEXACT);
+        int kindless = !role[i + 1] && pair_kind(&ops[i + 1]) < 0;
+        if (same || ((ops[i].fx & FX_INEXACT) && kindless))
+            ops[i].fn = then_table[ka];
     }
 }

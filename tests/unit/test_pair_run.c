@@ -9,7 +9,9 @@
  * [esp + disp8], ADD/XOR/AND r32, r32, ADD/SUB/AND r32, imm8, SHL/SHR
  * r32, imm8, MOVZX r32, word [esp + index * scale + disp8], MOV r8,
  * [esp + disp8] and ROL/ROR r32, imm8 (paired where a later op rewrites
- * their flags) -- with
+ * their flags), and the kinds that only go on to the next op: MOV r32,
+ * imm32, MOV byte/dword [esp + ...], imm, OR/SUB r32, r32, MOVZX r32,
+ * r16 and DEC r32 -- with
  * INC r32 now and then between them, INT3 at the end.  ESP lies anywhere
  * in the stack page (the page below is unmapped: negative displacements
  * fault there) or in the writable code page just above it, where the
@@ -44,6 +46,12 @@ static int mem_operand(uint8_t *c, int n, int reg, int base, int idx, int sc, ui
     return n;
 }
 
+static void put32le(uint8_t *p, uint32_t v)
+{
+    for (int k = 0; k < 4; k++)
+        p[k] = (uint8_t)(v >> 8 * k);
+}
+
 static int make_code(uint8_t *c, uint32_t *s)
 {
     int n = 0, count = 4 + (int)(twin_rng(s) % 40);
@@ -51,8 +59,8 @@ static int make_code(uint8_t *c, uint32_t *s)
         uint32_t r = twin_rng(s), r2 = twin_rng(s);
         int g = any_reg(r >> 8), h = (int)(r >> 12 & 7), idx = any_reg(r >> 16), sc = (int)(r >> 20 & 3);
         uint8_t d = (uint8_t)(r2 >> 8);
-        int bi = (r2 & 1) != 0, kind = (int)(r % 23);
-        if ((bi && kind >= 2 && kind <= 5) || kind == 18) { /* the index made small first: and idx, 0x0c */
+        int bi = (r2 & 1) != 0, kind = (int)(r % 30);
+        if ((bi && ((kind >= 2 && kind <= 5) || kind == 23 || kind == 24)) || kind == 18) { /* the index made small first: and idx, 0x0c */
             c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | idx), c[n++] = 0x0c;
         }
         switch (kind) {
@@ -78,6 +86,14 @@ static int make_code(uint8_t *c, uint32_t *s)
         case 19: c[n++] = 0x8a, n = mem_operand(c, n, h, 4, -1, 0, d); break;          /* mov r8, [m] */
         case 20: c[n++] = 0xc1, c[n++] = (uint8_t)(0xc0 | g), c[n++] = d; break;       /* rol g, imm8 */
         case 21: c[n++] = 0xc1, c[n++] = (uint8_t)(0xc8 | g), c[n++] = d; break;       /* ror g, imm8 */
+        /* the kinds that go on to the next op without pairing */
+        case 22: c[n++] = (uint8_t)(0xb8 | g), put32le(c + n, r2), n += 4; break;     /* mov g, imm32 */
+        case 23: c[n++] = 0xc6, n = mem_operand(c, n, 0, 4, bi ? idx : -1, sc, d), c[n++] = (uint8_t)(r2 >> 16); break; /* mov byte [m], imm8 */
+        case 24: c[n++] = 0xc7, n = mem_operand(c, n, 0, 4, bi ? idx : -1, sc, d), put32le(c + n, r2), n += 4; break; /* mov dword [m], imm32 */
+        case 25: c[n++] = 0x09, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;           /* or g, h */
+        case 26: c[n++] = 0x29, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;           /* sub g, h */
+        case 27: c[n++] = 0x0f, c[n++] = 0xb7, c[n++] = (uint8_t)(0xc0 | g << 3 | h); break; /* movzx g, h16 */
+        case 28: c[n++] = (uint8_t)(0x48 | g); break;                                   /* dec g */
         default: c[n++] = (uint8_t)(0x40 | g); break;                                   /* inc g */
         }
     }
