@@ -36,8 +36,10 @@ static inline uint32_t twin_rng(uint32_t *s)
     return *s;
 }
 
-/* the same registers, EIP, arithmetic flags and page at stack in each of
- * the n CPUs */
+/* the same registers, EIP, EFLAGS (the arithmetic flags given, IF, and
+ * nothing else: a run whose stores rewrote its code into a POPF may have
+ * left TF or DF set, and every later run would single-step) and page at
+ * stack in each of the n CPUs */
 static inline void twin_load(E386Cpu *const *cpus, int n, const uint32_t regs[8], uint32_t eip, uint32_t flags,
                              uint32_t stack, const uint8_t page[0x1000])
 {
@@ -45,7 +47,7 @@ static inline void twin_load(E386Cpu *const *cpus, int n, const uint32_t regs[8]
         for (int i = 0; i < 8; i++)
             e386_reg_write(cpus[k], E386_EAX + i, regs[i]);
         e386_reg_write(cpus[k], E386_EIP, eip);
-        cc_write(cpus[k], F_ARITH, flags);
+        e386_reg_write(cpus[k], E386_EFLAGS, 0x202 | (flags & F_ARITH));
         if (e386_mem_write(cpus[k], stack, page, 0x1000))
             ck_abort_msg("e386_mem_write");
     }
