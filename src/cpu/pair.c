@@ -36,7 +36,8 @@ enum { P_RR_EG, P_RR_GE, P_LD32_B, P_LD32_BI, P_ST32_B, P_ST32_BI, P_LEA_B, P_LE
        /* kinds that go on to the next op's handler (then) but do not
         * pair: the pair table grows with the square of the kinds */
        P_MOV_RI = P_KINDS, P_STI8_B, P_STI8_BI, P_STI32_B, P_STI32_BI, P_OR_RR, P_SUB_RR, P_INC_NF, P_DEC_NF,
-       P_MOVZX16_R, P_ALL_KINDS };
+       P_MOVZX16_R, P_LD32_D, P_ST32_D, P_LD_AO, P_ST_OA, P_PUSH_R, P_ALL_KINDS };
+/* _D: MOV r32 to or from [disp32]; _AO/_OA: MOV EAX to or from [moffs32] */
 
 /* a memory kind's reference steps (any segment, the soft MMU, the page
  * map, a page crossing), out of the fast path's frame; non-zero when the
@@ -50,6 +51,9 @@ static E386_NOINLINE int mem_slow(E386Cpu *cpu, const E386Op *o, int k, uint32_t
     case P_LD8_B: reg_set(cpu, o->reg, 1, seg_read(cpu, o->seg, off, 1)); break;
     case P_STI8_B: case P_STI8_BI: seg_write(cpu, o->seg, off, 1, o->imm & 0xff); break;
     case P_STI32_B: case P_STI32_BI: seg_write(cpu, o->seg, off, 4, o->imm); break;
+    case P_LD32_D: case P_LD_AO: cpu->r[k == P_LD_AO ? 0 : o->reg] = seg_read(cpu, o->seg, off, 4); break;
+    case P_ST_OA: seg_write(cpu, o->seg, off, 4, cpu->r[0]); break;
+    case P_PUSH_R: op_push_R(cpu, o); break; /* all of it: the fast path declined before doing anything */
     default: seg_write(cpu, o->seg, off, 4, cpu->r[o->reg]); break; /* P_ST32_B, P_ST32_BI */
     }
     return cpu->exit_request != 0;
@@ -66,6 +70,10 @@ E386_INLINE void alu(E386Cpu *cpu, const E386Op *o, int dst, int cc, uint32_t r,
 /* a memory kind's offset */
 E386_INLINE uint32_t mem_off(const E386Cpu *cpu, const E386Op *o, int k)
 {
+    if (k == P_LD32_D || k == P_ST32_D || k == P_LD_AO || k == P_ST_OA)
+        return k == P_LD_AO || k == P_ST_OA ? o->imm : o->disp;
+    if (k == P_PUSH_R)
+        return cpu->r[4] - 4;
     return k == P_LD32_BI || k == P_ST32_BI || k == P_MOVZX16_BI || k == P_STI8_BI || k == P_STI32_BI ? ea_bi(cpu, o)
                                                                                                   : ea_b(cpu, o);
 }
@@ -104,28 +112,37 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
     case P_DEC_NF: cpu->r[o->sub]--; return 0;
     case P_MOVZX16_R: cpu->r[o->reg] = cpu->r[o->rm] & 0xffff; return 0;
     }
-    int store = k == P_ST32_B || k == P_ST32_BI || k == P_STI8_B || k == P_STI8_BI || k == P_STI32_B || k == P_STI32_BI;
+    int store = k == P_ST32_B || k == P_ST32_BI || k == P_STI8_B || k == P_STI8_BI || k == P_STI32_B ||
+                k == P_STI32_BI || k == P_ST32_D || k == P_ST_OA || k == P_PUSH_R;
     uint32_t size = k == P_MOVZX8_B || k == P_LD8_B || k == P_STI8_B || k == P_STI8_BI ? 1 : k == P_MOVZX16_BI ? 2 : 4;
-    uint8_t *p = flat_host(cpu, o->seg, mem_off(cpu, o, k), size, store ? FH_WRITE : FH_READ);
+    uint32_t off = mem_off(cpu, o, k);
+    uint8_t *p = k != P_PUSH_R ? flat_host(cpu, o->seg, off, size, store ? FH_WRITE : FH_READ)
+               : ss32(cpu) ? flat_host(cpu, SEG_SS, off, 4, FH_WRITE) : NULL; /* stack.c's op_push_R */
     if (!p)
         return STEP_SLOW;
+    if (k == P_PUSH_R) {
+        st_le(p, 4, cpu->r[o->sub]); /* PUSH ESP: the old value */
+        cpu->r[4] = off;
+        return cpu->exit_request ? STOP : 0;
+    }
     if (k == P_LD8_B) {
         reg_set(cpu, o->reg, 1, ld_le(p, 1));
         return 0;
     }
     if (!store) {
-        cpu->r[o->reg] = ld_le(p, (int)size);
+        cpu->r[k == P_LD_AO ? 0 : o->reg] = ld_le(p, (int)size);
         return 0;
     }
     /* into a code page: the host's fault, then mem_smc_write */
-    st_le(p, (int)size, k == P_ST32_B || k == P_ST32_BI ? cpu->r[o->reg] : o->imm & size_mask((int)size));
+    st_le(p, (int)size, k == P_ST32_B || k == P_ST32_BI || k == P_ST32_D ? cpu->r[o->reg]
+                        : k == P_ST_OA ? cpu->r[0] : o->imm & size_mask((int)size));
     return cpu->exit_request ? STOP : 0;
 }
 
 static int is_mem(int k)
 {
     return k == P_LD32_B || k == P_LD32_BI || k == P_ST32_B || k == P_ST32_BI || k == P_MOVZX8_B ||
-           k == P_MOVZX16_BI || k == P_LD8_B || (k >= P_STI8_B && k <= P_STI32_BI);
+           k == P_MOVZX16_BI || k == P_LD8_B || (k >= P_STI8_B && k <= P_STI32_BI) || k >= P_LD32_D;
 }
 
 /* the op after a pair's second step at op, run from here (see then
@@ -223,13 +240,13 @@ E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka)
 #define THEN_T(a) [a] = then_##a,
 #define THEN_ONLY(M) \
     M(P_MOV_RI) M(P_STI8_B) M(P_STI8_BI) M(P_STI32_B) M(P_STI32_BI) M(P_OR_RR) M(P_SUB_RR) M(P_INC_NF) \
-    M(P_DEC_NF) M(P_MOVZX16_R)
+    M(P_DEC_NF) M(P_MOVZX16_R) M(P_LD32_D) M(P_ST32_D) M(P_LD_AO) M(P_ST_OA) M(P_PUSH_R)
 ALL_ROWS(PROW)
 ALL_ROWS(THEN1)
 THEN_ONLY(THEN1)
 static const OpFn pair_table[P_KINDS][P_KINDS] = { ALL_ROWS(TROW) };
 static const OpFn then_table[P_ALL_KINDS] = { ALL_ROWS(THEN_T) THEN_ONLY(THEN_T) };
-_Static_assert(P_KINDS == 22 && P_ALL_KINDS == 32, "FOR_KINDS, ALL_ROWS and THEN_ONLY list every kind");
+_Static_assert(P_KINDS == 22 && P_ALL_KINDS == 37, "FOR_KINDS, ALL_ROWS and THEN_ONLY list every kind");
 #undef FOR_KINDS
 #undef ALL_ROWS
 #undef P1
@@ -264,6 +281,13 @@ static int pair_kind(const E386Op *op)
     }
     if (op->fn == op_mov_RI && op->size == 4)
         return P_MOV_RI;
+    if (op->fn == op_push_R && op->size == 4)
+        return P_PUSH_R;
+    if ((op->fn == op_mov_AO || op->fn == op_mov_OA) && op->size == 4 && op->adsize == 4)
+        return op->fn == op_mov_AO ? P_LD_AO : P_ST_OA;
+    if ((op->fn == op_mov_GE || op->fn == op_mov_EG) && op->size == 4 && op->mod != 3 && op->adsize == 4 &&
+        op->base == EA_NONE && op->index == EA_NONE && !op->lock)
+        return op->fn == op_mov_GE ? P_LD32_D : P_ST32_D;
     switch (shift_ri_kind(op->fn)) {
     case 4: return P_SHL_RI;
     case 5: return P_SHR_RI;

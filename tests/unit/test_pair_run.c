@@ -11,7 +11,8 @@
  * [esp + disp8] and ROL/ROR r32, imm8 (paired where a later op rewrites
  * their flags), and the kinds that only go on to the next op: MOV r32,
  * imm32, MOV byte/dword [esp + ...], imm, OR/SUB r32, r32, MOVZX r32,
- * r16 and DEC r32 -- with
+ * r16, DEC r32, PUSH r32 and MOV r32 or EAX to and from an absolute
+ * address -- with
  * INC r32 now and then between them, INT3 at the end.  ESP lies anywhere
  * in the stack page (the page below is unmapped: negative displacements
  * fault there) or in the writable code page just above it, where the
@@ -52,6 +53,17 @@ static void put32le(uint8_t *p, uint32_t v)
         p[k] = (uint8_t)(v >> 8 * k);
 }
 
+/* an absolute address: in the stack page, now and then across its low
+ * end (the page below is unmapped) or in the code page */
+static uint32_t abs_addr(uint32_t r)
+{
+    switch (r & 15) {
+    case 0: return STACK - 4 + (r >> 8 & 7);
+    case 1: case 2: return CODE + (r >> 8 & 0xff);
+    default: return STACK + (r >> 8 & 0xffc);
+    }
+}
+
 static int make_code(uint8_t *c, uint32_t *s)
 {
     int n = 0, count = 4 + (int)(twin_rng(s) % 40);
@@ -59,7 +71,7 @@ static int make_code(uint8_t *c, uint32_t *s)
         uint32_t r = twin_rng(s), r2 = twin_rng(s);
         int g = any_reg(r >> 8), h = (int)(r >> 12 & 7), idx = any_reg(r >> 16), sc = (int)(r >> 20 & 3);
         uint8_t d = (uint8_t)(r2 >> 8);
-        int bi = (r2 & 1) != 0, kind = (int)(r % 30);
+        int bi = (r2 & 1) != 0, kind = (int)(r % 35);
         if ((bi && ((kind >= 2 && kind <= 5) || kind == 23 || kind == 24)) || kind == 18) { /* the index made small first: and idx, 0x0c */
             c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | idx), c[n++] = 0x0c;
         }
@@ -94,6 +106,11 @@ static int make_code(uint8_t *c, uint32_t *s)
         case 26: c[n++] = 0x29, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;           /* sub g, h */
         case 27: c[n++] = 0x0f, c[n++] = 0xb7, c[n++] = (uint8_t)(0xc0 | g << 3 | h); break; /* movzx g, h16 */
         case 28: c[n++] = (uint8_t)(0x48 | g); break;                                   /* dec g */
+        case 29: c[n++] = (uint8_t)(0x50 | h); break;                                   /* push h */
+        case 30: c[n++] = 0x8b, c[n++] = (uint8_t)(0x05 | g << 3), put32le(c + n, abs_addr(r2)), n += 4; break; /* mov g, [a] */
+        case 31: c[n++] = 0x89, c[n++] = (uint8_t)(0x05 | h << 3), put32le(c + n, abs_addr(r2)), n += 4; break; /* mov [a], h */
+        case 32: c[n++] = 0xa1, put32le(c + n, abs_addr(r2)), n += 4; break;            /* mov eax, [a] */
+        case 33: c[n++] = 0xa3, put32le(c + n, abs_addr(r2)), n += 4; break;            /* mov [a], eax */
         default: c[n++] = (uint8_t)(0x40 | g); break;                                   /* inc g */
         }
     }
