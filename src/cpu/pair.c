@@ -257,7 +257,8 @@ _Static_assert(P_KINDS == 22 && P_ALL_KINDS == 37, "FOR_KINDS, ALL_ROWS and THEN
 #undef THEN_T
 #undef THEN_ONLY
 
-/* the pair kind of a specialised handler, -1 for any other */
+/* the kind of op: a pair kind (below P_KINDS), a kind that only goes on
+ * to the next op (then), -1 for any other */
 static int pair_kind(const E386Op *op)
 {
     switch (mov_inline_kind(op->fn)) {

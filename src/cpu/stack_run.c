@@ -9,9 +9,8 @@
  * faults, before anything changed, exactly where the first PUSH or POP
  * would.  Otherwise, or where the slots overlap the run's own later
  * PUSHes (a push that rewrites the code after it), it runs only the
- * first op's own handler and returns
- * the next op, whose handler is unchanged: the run's other ops stay in
- * the block (reached only then).  ESP itself is never in a run (PUSH ESP
+ * first op's own handler and returns the next op, whose handler is
+ * unchanged: the run's other ops stay in the block (reached only then).  ESP itself is never in a run (PUSH ESP
  * pushes the value of the moment, POP ESP loads it). */
 #include "core/ops.h"
 
