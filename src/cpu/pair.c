@@ -39,23 +39,69 @@ enum { P_RR_EG, P_RR_GE, P_LD32_B, P_LD32_BI, P_ST32_B, P_ST32_BI, P_LEA_B, P_LE
        P_MOVZX16_R, P_LD32_D, P_ST32_D, P_LD_AO, P_ST_OA, P_PUSH_R, P_ALL_KINDS };
 /* _D: MOV r32 to or from [disp32]; _AO/_OA: MOV EAX to or from [moffs32] */
 
+/* The memory kinds, by what their step does: where the offset comes
+ * from, the width, load or store, and the register (for a store the
+ * value: a register, EAX or the immediate). */
+enum { AT_B = 1, AT_BI, AT_DISP, AT_MOFFS, AT_PUSH }; /* [base + disp], [base + index << scale + disp], ... */
+enum { R_REG, R_REG8, R_EAX, R_IMM, R_SUB };
+typedef struct MemKind { uint8_t at, size, store, reg; } MemKind;
+static const MemKind mem_kinds[P_ALL_KINDS] = { /* at 0: not a memory kind */
+    [P_LD32_B] = { AT_B, 4, 0, R_REG },     [P_LD32_BI] = { AT_BI, 4, 0, R_REG },
+    [P_ST32_B] = { AT_B, 4, 1, R_REG },     [P_ST32_BI] = { AT_BI, 4, 1, R_REG },
+    [P_MOVZX8_B] = { AT_B, 1, 0, R_REG },   [P_MOVZX16_BI] = { AT_BI, 2, 0, R_REG },
+    [P_LD8_B] = { AT_B, 1, 0, R_REG8 },     [P_STI8_B] = { AT_B, 1, 1, R_IMM },
+    [P_STI8_BI] = { AT_BI, 1, 1, R_IMM },   [P_STI32_B] = { AT_B, 4, 1, R_IMM },
+    [P_STI32_BI] = { AT_BI, 4, 1, R_IMM },  [P_LD32_D] = { AT_DISP, 4, 0, R_REG },
+    [P_ST32_D] = { AT_DISP, 4, 1, R_REG },  [P_LD_AO] = { AT_MOFFS, 4, 0, R_EAX },
+    [P_ST_OA] = { AT_MOFFS, 4, 1, R_EAX },  [P_PUSH_R] = { AT_PUSH, 4, 1, R_SUB },
+};
+
+static int is_mem(int k) { return mem_kinds[k].at != 0; }
+
+/* a memory kind's offset (SS's for a push) */
+E386_INLINE uint32_t mem_off(const E386Cpu *cpu, const E386Op *o, int k)
+{
+    switch (mem_kinds[k].at) {
+    case AT_B: return ea_b(cpu, o);
+    case AT_BI: return ea_bi(cpu, o);
+    case AT_DISP: return o->disp;
+    case AT_MOFFS: return o->imm;
+    default: return cpu->r[4] - 4; /* AT_PUSH */
+    }
+}
+
+/* a store's value */
+E386_INLINE uint32_t mem_value(const E386Cpu *cpu, const E386Op *o, const MemKind *m)
+{
+    switch (m->reg) {
+    case R_EAX: return cpu->r[0];
+    case R_IMM: return o->imm & size_mask(m->size);
+    case R_SUB: return cpu->r[o->sub]; /* PUSH ESP: the old value */
+    default: return cpu->r[o->reg];
+    }
+}
+
+/* a load's value into its register */
+E386_INLINE void mem_loaded(E386Cpu *cpu, const E386Op *o, const MemKind *m, uint32_t v)
+{
+    if (m->reg == R_REG8)
+        reg_set(cpu, o->reg, 1, v);
+    else
+        cpu->r[m->reg == R_EAX ? 0 : o->reg] = v;
+}
+
 /* a memory kind's reference steps (any segment, the soft MMU, the page
  * map, a page crossing), out of the fast path's frame; non-zero when the
  * run loop must stop before the next op */
 static E386_NOINLINE int mem_slow(E386Cpu *cpu, const E386Op *o, int k, uint32_t off)
 {
-    switch (k) {
-    case P_LD32_B: case P_LD32_BI: cpu->r[o->reg] = seg_read(cpu, o->seg, off, 4); break;
-    case P_MOVZX8_B: cpu->r[o->reg] = seg_read(cpu, o->seg, off, 1); break;
-    case P_MOVZX16_BI: cpu->r[o->reg] = seg_read(cpu, o->seg, off, 2); break;
-    case P_LD8_B: reg_set(cpu, o->reg, 1, seg_read(cpu, o->seg, off, 1)); break;
-    case P_STI8_B: case P_STI8_BI: seg_write(cpu, o->seg, off, 1, o->imm & 0xff); break;
-    case P_STI32_B: case P_STI32_BI: seg_write(cpu, o->seg, off, 4, o->imm); break;
-    case P_LD32_D: case P_LD_AO: cpu->r[k == P_LD_AO ? 0 : o->reg] = seg_read(cpu, o->seg, off, 4); break;
-    case P_ST_OA: seg_write(cpu, o->seg, off, 4, cpu->r[0]); break;
-    case P_PUSH_R: op_push_R(cpu, o); break; /* all of it: the fast path declined before doing anything */
-    default: seg_write(cpu, o->seg, off, 4, cpu->r[o->reg]); break; /* P_ST32_B, P_ST32_BI */
-    }
+    const MemKind *m = &mem_kinds[k];
+    if (m->at == AT_PUSH)
+        op_push_R(cpu, o); /* all of it: the fast path declined before doing anything */
+    else if (m->store)
+        seg_write(cpu, o->seg, off, m->size, mem_value(cpu, o, m));
+    else
+        mem_loaded(cpu, o, m, seg_read(cpu, o->seg, off, m->size));
     return cpu->exit_request != 0;
 }
 
@@ -65,17 +111,6 @@ E386_INLINE void alu(E386Cpu *cpu, const E386Op *o, int dst, int cc, uint32_t r,
     cpu->r[dst] = r;
     if (FX_CLASS(o->fx) != FX_DEAD)
         cc_set(cpu, cc, 4, r, a, b);
-}
-
-/* a memory kind's offset */
-E386_INLINE uint32_t mem_off(const E386Cpu *cpu, const E386Op *o, int k)
-{
-    if (k == P_LD32_D || k == P_ST32_D || k == P_LD_AO || k == P_ST_OA)
-        return k == P_LD_AO || k == P_ST_OA ? o->imm : o->disp;
-    if (k == P_PUSH_R)
-        return cpu->r[4] - 4;
-    return k == P_LD32_BI || k == P_ST32_BI || k == P_MOVZX16_BI || k == P_STI8_BI || k == P_STI32_BI ? ea_bi(cpu, o)
-                                                                                                  : ea_b(cpu, o);
 }
 
 /* one op of kind k; 0: go on, STOP: stop before the next op, STEP_SLOW:
@@ -112,37 +147,20 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
     case P_DEC_NF: cpu->r[o->sub]--; return 0;
     case P_MOVZX16_R: cpu->r[o->reg] = cpu->r[o->rm] & 0xffff; return 0;
     }
-    int store = k == P_ST32_B || k == P_ST32_BI || k == P_STI8_B || k == P_STI8_BI || k == P_STI32_B ||
-                k == P_STI32_BI || k == P_ST32_D || k == P_ST_OA || k == P_PUSH_R;
-    uint32_t size = k == P_MOVZX8_B || k == P_LD8_B || k == P_STI8_B || k == P_STI8_BI ? 1 : k == P_MOVZX16_BI ? 2 : 4;
+    const MemKind *m = &mem_kinds[k];
     uint32_t off = mem_off(cpu, o, k);
-    uint8_t *p = k != P_PUSH_R ? flat_host(cpu, o->seg, off, size, store ? FH_WRITE : FH_READ)
+    uint8_t *p = m->at != AT_PUSH ? flat_host(cpu, o->seg, off, m->size, m->store ? FH_WRITE : FH_READ)
                : ss32(cpu) ? flat_host(cpu, SEG_SS, off, 4, FH_WRITE) : NULL; /* stack.c's op_push_R */
     if (!p)
         return STEP_SLOW;
-    if (k == P_PUSH_R) {
-        st_le(p, 4, cpu->r[o->sub]); /* PUSH ESP: the old value */
+    if (!m->store) {
+        mem_loaded(cpu, o, m, ld_le(p, m->size));
+        return 0;
+    }
+    st_le(p, m->size, mem_value(cpu, o, m)); /* into a code page: the host's fault, then mem_smc_write */
+    if (m->at == AT_PUSH)
         cpu->r[4] = off;
-        return cpu->exit_request ? STOP : 0;
-    }
-    if (k == P_LD8_B) {
-        reg_set(cpu, o->reg, 1, ld_le(p, 1));
-        return 0;
-    }
-    if (!store) {
-        cpu->r[k == P_LD_AO ? 0 : o->reg] = ld_le(p, (int)size);
-        return 0;
-    }
-    /* into a code page: the host's fault, then mem_smc_write */
-    st_le(p, (int)size, k == P_ST32_B || k == P_ST32_BI || k == P_ST32_D ? cpu->r[o->reg]
-                        : k == P_ST_OA ? cpu->r[0] : o->imm & size_mask((int)size));
     return cpu->exit_request ? STOP : 0;
-}
-
-static int is_mem(int k)
-{
-    return k == P_LD32_B || k == P_LD32_BI || k == P_ST32_B || k == P_ST32_BI || k == P_MOVZX8_B ||
-           k == P_MOVZX16_BI || k == P_LD8_B || (k >= P_STI8_B && k <= P_STI32_BI) || k >= P_LD32_D;
 }
 
 /* the op after a pair's second step at op, run from here (see then
