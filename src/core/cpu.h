@@ -584,9 +584,10 @@ E386_INLINE uint8_t *flat_host(const E386Cpu *cpu, int seg, uint32_t off, uint32
      * sends the instruction to the page map's path, which gives the exact
      * CR2 or wraps.  A store keeps the test: a C store may be split. */
     uint8_t *lb = cpu->mem.lfast;
-    if (lb && ((how == FH_READ && size <= 4) || (off & 0xfff) + size <= 0x1000))
+    int crosses = (off & 0xfff) + size > 0x1000;
+    if (lb && (!crosses || (how == FH_READ && size <= 4)))
         return lb + off;
-    if ((off & 0xfff) + size > 0x1000)
+    if (crosses)
         return NULL;
     uint32_t page = off & ~0xfffu;
     if (cpu->softmmu) { /* lin_read's and lin_write's TLB tests */

@@ -7,10 +7,10 @@
  * one page of a flat 32-bit stack with linear guest memory (flat_host):
  * one page means that either every access succeeds or the first one
  * faults, before anything changed, exactly where the first PUSH or POP
- * would.  Otherwise, or where the slots overlap the run's own later
- * PUSHes (a push that rewrites the code after it), it runs only the
- * first op's own handler and returns the next op, whose handler is
- * unchanged: the run's other ops stay in the block (reached only then).  ESP itself is never in a run (PUSH ESP
+ * would.  Otherwise it runs only the first op's own handler and returns
+ * the next op, whose handler is unchanged: the run's other ops stay in
+ * the block (reached then, and after a PUSH run stopped by an exit
+ * request: a push that rewrote the code after it).  ESP itself is never in a run (PUSH ESP
  * pushes the value of the moment, POP ESP loads it). */
 #include "core/ops.h"
 
@@ -20,15 +20,18 @@ E386_INLINE const E386Op *push_run(E386Cpu *cpu, const E386Op *op, int n)
 {
     uint32_t sp = cpu->r[4] - 4u * (uint32_t)n;
     uint8_t *p = ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4u * (uint32_t)n, FH_WRITE) : NULL;
-    /* slots over the run's own later PUSHes (one byte each, in a row):
-     * the first may rewrite the ones after it, which must then run as
-     * rewritten; alone, its store into the block ends the block (flat SS:
-     * a slot's linear address is its offset) */
-    uint32_t cs = cpu->seg[SEG_CS].base;
-    if (!p || (sp <= cs + op[n - 1].eip && cs + op[1].eip < (uint64_t)sp + 4u * (uint32_t)n))
+    if (!p)
         return op_push_R(cpu, op);
-    for (int k = 0; k < n; k++) /* in the guest's order: the highest slot first */
+    for (int k = 0; k < n; k++) { /* in the guest's order: the highest slot first */
         st_le(p + 4 * (n - 1 - k), 4, cpu->r[op[k].sub]);
+        /* a store into the running block (the host's fault, then
+         * mem_smc_write) may have rewritten the PUSHes after it: stop
+         * before them, as the run loop would (they keep their handlers) */
+        if (cpu->exit_request && k + 1 < n) {
+            cpu->r[4] = sp + 4u * (uint32_t)(n - 1 - k);
+            return op + k + 1;
+        }
+    }
     cpu->r[4] = sp;
     return op + n;
 }
