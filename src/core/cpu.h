@@ -159,6 +159,8 @@ struct E386Op {
     uint8_t lock;
     uint8_t sub;      /* the table's per-opcode parameter (ALU op, cc, reg, ...) */
     uint8_t fx;       /* FX_*: what the handler does to the flags (liveness) */
+    uint8_t nostop;   /* the run loop must not stop before this op: the op
+                       * before it is FX_INEXACT (exec.c, translate) */
 };
 #define EA_NONE 8
 /* What a specialised handler does to the arithmetic flags, for the
@@ -258,6 +260,10 @@ struct E386Cpu {
     Tb *ras[16];        /* return-address stack: the blocks that ended in the last CALLs (a hint) */
     unsigned ras_top;
     const E386Op *cur;  /* the op being executed, for precise faults */
+    /* the interpreter: block ends that may still go on into the next
+     * block's first handler themselves (a tail call) before the run loop's
+     * next pass (jump_direct); 0 outside run_chain and under native */
+    unsigned tail_left;
     /* A guest fault seen by the host MMU on the linear fast path is only a
      * hint: a compiler may split a host access and touch any of its bytes
      * first, so si_addr is not the guest's CR2.  The instruction runs again
@@ -699,6 +705,24 @@ static inline void sp_set(E386Cpu *cpu, uint32_t v) {
  * Handlers return the next op to run: op + 1 to fall through, or the
  * result of one of these to leave the block. */
 const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot);
+/* Under run_chain, a block end that follows a link runs the next
+ * block's first op itself: its handler is tail-called from here, so each
+ * block end has its own host indirect jump (predicted apart, not all at
+ * the run loop's one call) and no return to the loop.  The loop's work
+ * between the two ops is done here: the exit request and budget were
+ * tested by the caller, cpu->cur moves; the loop's exit test is made
+ * where the chain comes back, before the op it returns (E386Op.nostop).
+ * tail_left bounds the depth where a compiler makes these real calls
+ * (no optimisation): the loop's next pass resets it. */
+E386_INLINE const E386Op *tail_enter(E386Cpu *cpu, const E386Op *next)
+{
+    if (!cpu->tail_left)
+        return next;
+    cpu->tail_left--;
+    cpu->cur = next;
+    return next->fn(cpu, next);
+}
+
 /* a direct jump through exit slot 0 (taken) or 1 (fall-through): the
  * linked successor when nothing asks to leave, the budget is not spent and
  * the link needs no TLB check (TbLink.ops set); jump_direct_slow
@@ -713,7 +737,7 @@ E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t t
         cpu->icount += l->ninsns;
         cpu->link_from = l;
         cpu->stats.chain_hits++;
-        return l->ops;
+        return tail_enter(cpu, l->ops);
     }
     return jump_direct_slow(cpu, target, slot);
 }

@@ -304,6 +304,12 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
         n++;
     }
     flag_liveness(ops, n);
+    /* the loop's stops, before the fusions below change what the ops
+     * run: never after an op whose dropped flag update is not yet
+     * rewritten (a block starts and ends with EFLAGS exact) */
+    for (int i = 1; i < n; i++)
+        ops[i].nostop = ops[i - 1].fx >> 7;
+    _Static_assert(FX_INEXACT == 0x80, "nostop is FX_INEXACT's bit");
     if (ends)
         fuse_compare_branch(ops, (int)(last - ops + 1));
     x87_fuse_runs(ops, (int)(last - ops + 1));
@@ -469,7 +475,7 @@ static const E386Op *enter(E386Cpu *cpu, Tb *tb)
     cpu->link_from = NULL;
     cpu->icount += tb->ninsns;
     cpu->stats.chain_hits++;
-    return tb->ops;
+    return tail_enter(cpu, tb->ops);
 }
 
 /* An indirect jump to target when the main loop would do nothing but
@@ -489,7 +495,7 @@ static const E386Op *jump_via(E386Cpu *cpu, uint32_t target, Tb *caller)
     uint32_t pc = cur->cs_base + target;
     const E386Op *next = follow_if(cpu, caller ? &caller->link[1] : &cur->link[0], cur, pc);
     if (next)
-        return next;
+        return tail_enter(cpu, next);
     Tb *tb = jmp_cache_find(cpu, cur, pc);
     if (!tb)
         return NULL;
@@ -528,21 +534,27 @@ void chain_stop_before(E386Cpu *cpu, const E386Op *next)
 }
 
 /* Run ops from the current block on, through chained blocks, until a
- * block exit.  Returns normally; faults longjmp out of here. */
+ * block exit.  Returns normally; faults longjmp out of here (e386_run
+ * clears tail_left then). */
+enum { TAIL_MAX = 16 }; /* blocks entered by tail calls a pass: without
+                         * optimisation each is a stack frame or more per op */
 static void run_chain(E386Cpu *cpu, const E386Op *op)
 {
     for (;;) {
         cpu->cur = op;
+        cpu->tail_left = TAIL_MAX; /* see tail_enter */
         const E386Op *next = op->fn(cpu, op);
         if (!next)
             break;
-        if (cpu->exit_request && !(op->fx & FX_INEXACT)) {
+        /* wherever the handlers' own calls of the next ops came back */
+        if (cpu->exit_request && !next->nostop) {
             chain_stop_before(cpu, next);
             break;
         }
         op = next;
     }
     cpu->cur = NULL;
+    cpu->tail_left = 0; /* handlers called by the native back end return */
 }
 
 void e386_set_debug_hook(E386Cpu *cpu, e386_debug_fn fn, void *opaque)
@@ -585,6 +597,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
     if (setjmp(jb)) {
         /* a fault or INT: cpu->exit and cpu->eip are set */
         linmem_enter(cpu); /* after a fault raised inside the hook too */
+        cpu->tail_left = 0; /* as run_chain leaves it */
         Tb *tb = cpu->cur_tb;
         if (tb && cpu->cur && cpu->cur >= tb->ops && cpu->cur < tb->ops + tb->nops)
             cpu->icount -= (uint64_t)(tb->ninsns - (cpu->cur - tb->ops));

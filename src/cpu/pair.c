@@ -18,13 +18,11 @@
  * block: on the fast path the host's fault leads to mem_smc_write, which
  * asks for the exit) and after any memory step's reference path (a
  * device access), the pair returns to the loop before the second op
- * when a request is pending.  Loads on the fast path raise none.  In a
- * flag-liveness window (FX_INEXACT, core/liveness.c) the run loop must
- * not stop after the second op: the pair takes its FX_INEXACT bit; a
- * memory first op is never in a window (it is a reader), but its early
- * return must not land in one, so it is not paired with an FX_INEXACT
- * second op.  An ALU op whose update the pass dropped (FX_DEAD) sets no
- * flag here either.
+ * when a request is pending.  Loads on the fast path raise none.  The
+ * loop makes its test before the op it is given back, with that op's
+ * own mark (E386Op.nostop: not inside a flag-liveness window), however
+ * many ops ran since it called.  An ALU op whose update the pass dropped
+ * (FX_DEAD) sets no flag here either.
  *
  * The native back end inlines these kinds itself and does not know the
  * pair handlers, so the translator pairs only for the interpreter. */
@@ -164,13 +162,10 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
 }
 
 /* the op after a pair's second step at op, run from here (see then
- * below) where the loop's exit test after it, made with the pair's
- * FX_INEXACT bit (op[-1]'s, pair_fuse), is that op's own */
+ * below) */
 E386_INLINE const E386Op *go_on(E386Cpu *cpu, const E386Op *op)
 {
     const E386Op *next = op + 1;
-    if ((next->fx ^ op[-1].fx) & FX_INEXACT)
-        return next;
     cpu->cur = next;
     return next->fn(cpu, next);
 }
@@ -214,13 +209,8 @@ E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb)
  * handler called from here (a tail call), one pass of the run loop
  * fewer, with the loop's work between the two done here: cpu->cur
  * moved, and a pending exit request left to the loop before the second
- * op where the step may have raised one.  The second op's exit check
- * stays the loop's, made with the first op's FX_INEXACT bit: pair_fuse
- * chooses this where the two bits are equal, or where only the first
- * is set.  Then the second op closes a flag-liveness window: it writes
- * the flags and reads none, so it is a register op that cannot fault
- * or store (core/liveness.c), and the loop's test skipped after it can
- * only be of a request from outside, which the next test sees. */
+ * op where the step may have raised one.  The loop tests for a request
+ * before whatever op comes back to it (E386Op.nostop). */
 static E386_NOINLINE const E386Op *then_slow(E386Cpu *cpu, const E386Op *op, int ka)
 {
     if (mem_slow(cpu, op, ka, mem_off(cpu, op, ka)))
@@ -339,28 +329,20 @@ void pair_fuse(E386Op *ops, int ninsns)
             continue;
         }
         int ka = pair_kind(&ops[i]), kb = ka < 0 || ka >= P_KINDS ? -1 : pair_kind(&ops[i + 1]);
-        if (kb < 0 || kb >= P_KINDS || (is_mem(ka) && (ops[i + 1].fx & FX_INEXACT))) {
+        if (kb < 0 || kb >= P_KINDS) {
             i++;
             continue;
         }
         ops[i].fn = pair_table[ka][kb];
-        ops[i].fx = (uint8_t)((ops[i].fx & ~FX_INEXACT) | (ops[i + 1].fx & FX_INEXACT));
         role[i] = 1, role[i + 1] = 2;
         i += 2;
     }
     /* then the single kinds (not in a pair) go on to the next op's
-     * handler, pair or not.  The run loop tests the exit request after
-     * the chain with its first op's FX_INEXACT bit, the pair's for a
-     * pair; that is right where every link has equal bits, and at a
-     * last link from an FX_INEXACT op into an op of no kind (see then) */
+     * handler, pair or not */
     for (int i = 0; i + 1 < ninsns; i++) {
         int span = x87_run_span(&ops[i]), ka = role[i] ? -1 : pair_kind(&ops[i]);
         i += span; /* the run's own ops neither */
-        if (span || ka < 0)
-            continue;
-        int same = !((ops[i].fx ^ ops[i + 1].fx) & FX_INEXACT);
-        int kindless = !role[i + 1] && pair_kind(&ops[i + 1]) < 0;
-        if (same || ((ops[i].fx & FX_INEXACT) && kindless))
+        if (!span && ka >= 0)
             ops[i].fn = then_table[ka];
     }
 }

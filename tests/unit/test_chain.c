@@ -5,6 +5,8 @@
  * against the rules of the Intel SDM's Jcc and CMP/TEST pages). */
 #include <check.h>
 #include "unit_main.h"
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include "e386.h"
 
@@ -221,6 +223,85 @@ START_TEST(test_fused_compare_branch)
 }
 END_TEST
 
+/* A block end reached in the same run-loop pass as an op in a
+ * flag-liveness window (FX_INEXACT: the loop does not stop after it)
+ * must not go on into the next block itself: the loop would test for
+ * an exit request after that block's ops with the window op's bit, and
+ * so not stop after a store into the running block's own code.
+ *    0: mov ecx,3 ; mov edi,DATA ; xor esi,esi
+ *   12: L: add eax,ebx (its flags dead) ; cmp ecx,edx ; jne C
+ *   18: C: mov byte [edi],0x4e ; P: inc esi ; dec ecx ; mov edi,[ecx*4+TAB] ; jnz L
+ *   32: int3
+ * The first pass runs L inside the first block, the second links L's
+ * own block to C's (both store into data), the third follows that link
+ * and rewrites P's INC into DEC, which must run: esi = 1 + 1 - 1. */
+START_TEST(test_block_end_after_a_flag_window_stops_for_a_code_change)
+{
+    enum { TAB = DATA + 0x100 };
+    uint8_t code[] = { 0xb9, 3, 0, 0, 0, 0xbf, 0, 0, 0, 0, 0x31, 0xf6, 0x01, 0xd8, 0x39, 0xd1, 0x75, 0x00,
+                       0xc6, 0x07, 0x4e, 0x46, 0x49, 0x8b, 0x3c, 0x8d, 0, 0, 0, 0, 0x75, (uint8_t)(12 - 32), 0xcc };
+    put_le(code, 6, DATA, 4);
+    put_le(code, 26, TAB, 4);
+    uint8_t tab[12];
+    put_le(tab, 0, DATA, 4), put_le(tab, 4, CODE + 21, 4), put_le(tab, 8, DATA, 4);
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    e386_reg_write(cpu, E386_EDX, 0);
+    for (int accel = E386_ACCEL_INTERP; accel <= E386_ACCEL_NATIVE; accel++) {
+        if (accel == E386_ACCEL_NATIVE && e386_set_accel(cpu, accel) != accel) {
+            printf("test_block_end_after_a_flag_window_stops_for_a_code_change: SKIP native (not built for this host)\n");
+            break;
+        }
+        ck_assert_int_eq(e386_set_accel(cpu, accel), accel);
+        ck_assert_int_eq(e386_mem_write(cpu, CODE, code, sizeof code), 0);
+        ck_assert_int_eq(e386_mem_write(cpu, TAB, tab, sizeof tab), 0);
+        e386_reg_write(cpu, E386_EIP, CODE);
+        e386_exit ex;
+        ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+        ck_assert_msg(e386_reg_read(cpu, E386_ESI) == 1, "accel %d: esi %u: the stale INC ran", accel,
+                      e386_reg_read(cpu, E386_ESI));
+        ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
+    }
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+/* The interpreter's block ends go on into the next block's handler
+ * themselves (a tail call: exec.c tail_enter).  Where the compiler makes
+ * those real calls (no optimisation, the Debug and sanitizer builds)
+ * each block entered so adds stack frames, so the run loop must take
+ * over every few blocks.  A loop of two blocks, each ending in a chained
+ * jump, runs 2^21 times on a thread with a 256 KiB stack:
+ *   L: dec ecx ; jz E ; jmp L  (a block ending in dec+jz, one in jmp)
+ *   E: int3 */
+struct deep_run { E386Cpu *cpu; int reason; };
+static void *deep_run_thread(void *arg)
+{
+    struct deep_run *d = arg;
+    e386_exit ex;
+    d->reason = e386_run(d->cpu, 0, &ex);
+    return NULL;
+}
+
+START_TEST(test_tail_calls_between_blocks_keep_the_host_stack_bounded)
+{
+    static const uint8_t code[] = { 0xb9, 0, 0, 0x20, 0, 0x49, 0x74, 0x02, 0xeb, 0xfb, 0xcc };
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_INTERP), E386_ACCEL_INTERP);
+    struct deep_run d = { cpu, -1 };
+    pthread_attr_t attr;
+    pthread_t t;
+    ck_assert_int_eq(pthread_attr_init(&attr), 0);
+    ck_assert_int_eq(pthread_attr_setstacksize(&attr, 256 * 1024), 0);
+    ck_assert_int_eq(pthread_create(&t, &attr, deep_run_thread, &d), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    pthread_attr_destroy(&attr);
+    ck_assert_int_eq(d.reason, E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
+    ck_assert_uint_eq(e386_insn_count(cpu), 1 + 3 * 0x200000 - 1 + 1); /* the last pass: no jmp */
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chain");
@@ -229,6 +310,8 @@ int main(void)
     tcase_add_test(tc, test_stale_return_site);
     tcase_add_test(tc, test_return_elsewhere);
     tcase_add_test(tc, test_fused_compare_branch);
+    tcase_add_test(tc, test_tail_calls_between_blocks_keep_the_host_stack_bounded);
+    tcase_add_test(tc, test_block_end_after_a_flag_window_stops_for_a_code_change);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
