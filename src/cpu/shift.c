@@ -183,6 +183,40 @@ static const E386Op *ror_ri32(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
+/* SHL/SHR/SAR r32, CL (the shifts of bignum and hash code).  A zero
+ * count leaves the flags as they were, so these stay FX_ANY for the
+ * liveness pass (they may keep the old flags: a reader). */
+static const E386Op *shl_rc32(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t n = cpu->r[1] & 0x1f, a = cpu->r[op->rm];
+    if (n) {
+        cpu->r[op->rm] = a << n;
+        cc_set(cpu, CC_SHL, 4, a << n, a, n);
+    }
+    return op + 1;
+}
+
+static const E386Op *shr_rc32(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t n = cpu->r[1] & 0x1f, a = cpu->r[op->rm];
+    if (n) {
+        cpu->r[op->rm] = a >> n;
+        cc_set(cpu, CC_SHR, 4, a >> n, a, n);
+    }
+    return op + 1;
+}
+
+static const E386Op *sar_rc32(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t n = cpu->r[1] & 0x1f, a = cpu->r[op->rm];
+    if (n) {
+        uint32_t r = (a >> n) | ((a & 0x80000000u) ? ~(0xffffffffu >> n) : 0);
+        cpu->r[op->rm] = r;
+        cc_set(cpu, CC_SAR, 4, r, a, n);
+    }
+    return op + 1;
+}
+
 /* the shifts and rotates for a block that rewrites their flags before
  * anything can read or observe them (FX_DEAD, core/liveness.c): the same
  * result, no flag work */
@@ -234,7 +268,16 @@ OpFn shift_without_flags(OpFn f)
 void shift_specialize(E386Op *op)
 {
     static const OpFn fast[8] = { rol_ri32, ror_ri32, NULL, NULL, shl_ri32, shr_ri32, shl_ri32, sar_ri32 };
-    if (op->fn != op_shift_EI || op->mod != 3 || op->size != 4 || op->sub > 7 || !fast[op->sub])
+    static const OpFn by_cl[8] = { NULL, NULL, NULL, NULL, shl_rc32, shr_rc32, shl_rc32, sar_rc32 };
+    if (op->mod != 3 || op->size != 4 || op->sub > 7)
+        return;
+    if (op->fn == op_shift_ECL && by_cl[op->sub]) {
+        op->fn = by_cl[op->sub];
+        return;
+    }
+    if (op->fn == op_shift_E1 && fast[op->sub])
+        op->imm = 1; /* the D1 forms: by one, as the immediate forms */
+    else if (op->fn != op_shift_EI || !fast[op->sub])
         return;
     op->fn = fast[op->sub];
     /* a zero count changes nothing; rotates write only CF and OF */
