@@ -757,6 +757,19 @@ const E386Op *jump_ret(E386Cpu *cpu, uint32_t target);
 /* a CALL is about to leave the current block: remember it for the RET */
 static inline void ras_push(E386Cpu *cpu) { cpu->ras[++cpu->ras_top & 15] = cpu->cur_tb; }
 static inline uint32_t next_eip(const E386Op *op) { return op->eip + op->len; }
+/* op is one of the running block's instructions */
+static inline int op_in_block(const E386Cpu *cpu, const E386Op *op)
+{
+    const Tb *tb = cpu->cur_tb;
+    return op && tb && op >= tb->ops && op < tb->ops + tb->ninsns;
+}
+/* the instructions retired before op (op_in_block): the engines add a
+ * whole block to icount on entry, so the block's ops from op on are
+ * taken back, as run_chain does for an early exit */
+static inline uint64_t icount_before(const E386Cpu *cpu, const E386Op *op)
+{
+    return cpu->icount - cpu->cur_tb->ninsns + (uint64_t)(op - cpu->cur_tb->ops);
+}
 /* instruction ended the block state-wise (mode change): exit to the loop */
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip);
 void tb_invalidate_page(E386Cpu *cpu, uint32_t page);

@@ -5,16 +5,11 @@
  * on its hot paths.  Here the edge gets its exact instruction count. */
 #include "core/cpu.h"
 
-/* Instructions retired when `by` finishes: the engine adds a whole block
- * to icount on entry, so inside a block the ops not yet run are taken
- * back (as run_chain does for an early exit).  Between instructions
- * (by NULL: a delivery, a reset, the main loop) icount is exact. */
+/* Instructions retired when `by` finishes.  Between instructions (by
+ * NULL: a delivery, a reset, the main loop) icount is exact. */
 static uint64_t retired(const E386Cpu *cpu, const E386Op *by)
 {
-    const Tb *tb = cpu->cur_tb;
-    if (!by || !tb || by < tb->ops || by >= tb->ops + tb->ninsns)
-        return cpu->icount;
-    return cpu->icount - tb->ninsns + (uint64_t)(by - tb->ops) + 1;
+    return op_in_block(cpu, by) ? icount_before(cpu, by) + 1 : cpu->icount;
 }
 
 void if_edge(E386Cpu *cpu, int cause, const E386Op *by)

@@ -248,10 +248,11 @@ const E386Op *op_cpuid(E386Cpu *cpu, const E386Op *op)
 }
 
 /* The time stamp counter is derived from the instruction count, so runs
- * are deterministic. */
+ * are deterministic: the instructions retired before this one, whatever
+ * the blocks (icount alone counts the rest of the running block too). */
 const E386Op *op_rdtsc(E386Cpu *cpu, const E386Op *op)
 {
-    uint64_t t = (cpu->icount + (uint64_t)(op - cpu->cur_tb->ops)) * 2 + cpu->tsc_offset;
+    uint64_t t = (op_in_block(cpu, op) ? icount_before(cpu, op) : cpu->icount) * 2 + cpu->tsc_offset;
     if ((cpu->cr4 & 4) && cpu->cpl != 0 && cpu->pe) /* CR4.TSD */
         raise_exc_err(cpu, EX_GP, 0);
     if (cpu->sys && cpu->sys_ops.clock_ns) /* the machine's virtual clock, 1 GHz */

@@ -34,7 +34,8 @@ enum { P_RR_EG, P_RR_GE, P_LD32_B, P_LD32_BI, P_ST32_B, P_ST32_BI, P_LEA_B, P_LE
        /* kinds that go on to the next op's handler (then) but do not
         * pair: the pair table grows with the square of the kinds */
        P_MOV_RI = P_KINDS, P_STI8_B, P_STI8_BI, P_STI32_B, P_STI32_BI, P_OR_RR, P_SUB_RR, P_INC_NF, P_DEC_NF,
-       P_MOVZX16_R, P_LD32_D, P_ST32_D, P_LD_AO, P_ST_OA, P_PUSH_R, P_ALL_KINDS };
+       P_MOVZX16_R, P_LD32_D, P_ST32_D, P_LD_AO, P_ST_OA, P_PUSH_R, P_MOVZX16_B, P_MOVZX8_BI, P_LD8_BI,
+       P_ST8_B, P_ST8_BI, P_ALL_KINDS };
 /* _D: MOV r32 to or from [disp32]; _AO/_OA: MOV EAX to or from [moffs32] */
 
 /* The memory kinds, by what their step does: where the offset comes
@@ -52,6 +53,9 @@ static const MemKind mem_kinds[P_ALL_KINDS] = { /* at 0: not a memory kind */
     [P_STI32_BI] = { AT_BI, 4, 1, R_IMM },  [P_LD32_D] = { AT_DISP, 4, 0, R_REG },
     [P_ST32_D] = { AT_DISP, 4, 1, R_REG },  [P_LD_AO] = { AT_MOFFS, 4, 0, R_EAX },
     [P_ST_OA] = { AT_MOFFS, 4, 1, R_EAX },  [P_PUSH_R] = { AT_PUSH, 4, 1, R_SUB },
+    [P_MOVZX16_B] = { AT_B, 2, 0, R_REG },  [P_MOVZX8_BI] = { AT_BI, 1, 0, R_REG },
+    [P_LD8_BI] = { AT_BI, 1, 0, R_REG8 },   [P_ST8_B] = { AT_B, 1, 1, R_REG8 },
+    [P_ST8_BI] = { AT_BI, 1, 1, R_REG8 },
 };
 
 static int is_mem(int k) { return mem_kinds[k].at != 0; }
@@ -74,6 +78,7 @@ E386_INLINE uint32_t mem_value(const E386Cpu *cpu, const E386Op *o, const MemKin
     switch (m->reg) {
     case R_EAX: return cpu->r[0];
     case R_IMM: return o->imm & size_mask(m->size);
+    case R_REG8: return reg_get(cpu, o->reg, 1);
     case R_SUB: return cpu->r[o->sub]; /* PUSH ESP: the old value */
     default: return cpu->r[o->reg];
     }
@@ -248,13 +253,14 @@ E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka)
 #define THEN_T(a) [a] = then_##a,
 #define THEN_ONLY(M) \
     M(P_MOV_RI) M(P_STI8_B) M(P_STI8_BI) M(P_STI32_B) M(P_STI32_BI) M(P_OR_RR) M(P_SUB_RR) M(P_INC_NF) \
-    M(P_DEC_NF) M(P_MOVZX16_R) M(P_LD32_D) M(P_ST32_D) M(P_LD_AO) M(P_ST_OA) M(P_PUSH_R)
+    M(P_DEC_NF) M(P_MOVZX16_R) M(P_LD32_D) M(P_ST32_D) M(P_LD_AO) M(P_ST_OA) M(P_PUSH_R) M(P_MOVZX16_B) \
+    M(P_MOVZX8_BI) M(P_LD8_BI) M(P_ST8_B) M(P_ST8_BI)
 ALL_ROWS(PROW)
 ALL_ROWS(THEN1)
 THEN_ONLY(THEN1)
 static const OpFn pair_table[P_KINDS][P_KINDS] = { ALL_ROWS(TROW) };
 static const OpFn then_table[P_ALL_KINDS] = { ALL_ROWS(THEN_T) THEN_ONLY(THEN_T) };
-_Static_assert(P_KINDS == 22 && P_ALL_KINDS == 37, "FOR_KINDS, ALL_ROWS and THEN_ONLY list every kind");
+_Static_assert(P_KINDS == 22 && P_ALL_KINDS == 42, "FOR_KINDS, ALL_ROWS and THEN_ONLY list every kind");
 #undef FOR_KINDS
 #undef ALL_ROWS
 #undef P1
@@ -287,6 +293,11 @@ static int pair_kind(const E386Op *op)
     case MOV_STI32_B: return P_STI32_B;
     case MOV_STI32_BI: return P_STI32_BI;
     case MOVZX16_R: return P_MOVZX16_R;
+    case MOVZX16_B: return P_MOVZX16_B;
+    case MOVZX8_BI: return P_MOVZX8_BI;
+    case MOV_LD8_BI: return P_LD8_BI;
+    case MOV_ST8_B: return P_ST8_B;
+    case MOV_ST8_BI: return P_ST8_BI;
     }
     if (op->fn == op_mov_RI && op->size == 4)
         return P_MOV_RI;

@@ -3,6 +3,7 @@
  * code, chaining statistics, and two CPUs in one process. */
 #include <check.h>
 #include "unit_main.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "e386.h"
@@ -319,6 +320,40 @@ START_TEST(test_fetch_fault_eip)
 }
 END_TEST
 
+/* RDTSC reads twice the instructions retired before it (user mode: the
+ * count is the clock), whatever the blocks: it counted the rest of its
+ * block too, so a long block read a later time than one-instruction
+ * blocks (found by test_pair_run's programs rewriting themselves into
+ * an RDTSC).  nop; nop; rdtsc; mov ebx,eax; nop; rdtsc; int3 */
+static int no_stop(E386Cpu *cpu, uint32_t pc, void *opaque)
+{
+    (void)cpu, (void)pc, (void)opaque;
+    return 0;
+}
+
+START_TEST(test_rdtsc_counts_the_same_whatever_the_blocks)
+{
+    static const uint8_t code[] = { 0x90, 0x90, 0x0f, 0x31, 0x89, 0xc3, 0x90, 0x0f, 0x31, 0xcc };
+    for (int mode = 0; mode < 3; mode++) { /* interp, interp one instruction a block, native */
+        E386Cpu *cpu = cpu_with_code(code, sizeof code);
+        int accel = mode == 2 ? E386_ACCEL_NATIVE : E386_ACCEL_INTERP;
+        if (e386_set_accel(cpu, accel) != accel) {
+            printf("test_rdtsc_counts_the_same_whatever_the_blocks: SKIP native (not built for this host)\n");
+            e386_cpu_free(cpu);
+            continue;
+        }
+        if (mode == 1)
+            e386_set_debug_hook(cpu, no_stop, NULL);
+        e386_exit ex;
+        ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+        ck_assert_msg(e386_reg_read(cpu, E386_EBX) == 2 * 2 && e386_reg_read(cpu, E386_EAX) == 2 * 5,
+                      "mode %d: rdtsc read %u and %u", mode, e386_reg_read(cpu, E386_EBX), e386_reg_read(cpu, E386_EAX));
+        ck_assert_uint_eq(e386_reg_read(cpu, E386_EDX), 0);
+        e386_cpu_free(cpu);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("exec");
@@ -336,6 +371,7 @@ int main(void)
     tcase_add_test(tc, test_fetch_fault_eip);
     tcase_add_test(tc, test_rotate_flags_liveness);
     tcase_add_test(tc, test_alu_memory_forms);
+    tcase_add_test(tc, test_rdtsc_counts_the_same_whatever_the_blocks);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

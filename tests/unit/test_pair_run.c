@@ -71,8 +71,9 @@ static int make_code(uint8_t *c, uint32_t *s)
         uint32_t r = twin_rng(s), r2 = twin_rng(s);
         int g = any_reg(r >> 8), h = (int)(r >> 12 & 7), idx = any_reg(r >> 16), sc = (int)(r >> 20 & 3);
         uint8_t d = (uint8_t)(r2 >> 8);
-        int bi = (r2 & 1) != 0, kind = (int)(r % 35);
-        if ((bi && ((kind >= 2 && kind <= 5) || kind == 23 || kind == 24)) || kind == 18) { /* the index made small first: and idx, 0x0c */
+        int bi = (r2 & 1) != 0, kind = (int)(r % 40);
+        if ((bi && ((kind >= 2 && kind <= 5) || kind == 23 || kind == 24)) || kind == 18 || kind == 36 ||
+            kind == 37 || kind == 39) { /* the index made small first: and idx, 0x0c */
             c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | idx), c[n++] = 0x0c;
         }
         switch (kind) {
@@ -111,6 +112,11 @@ static int make_code(uint8_t *c, uint32_t *s)
         case 31: c[n++] = 0x89, c[n++] = (uint8_t)(0x05 | h << 3), put32le(c + n, abs_addr(r2)), n += 4; break; /* mov [a], h */
         case 32: c[n++] = 0xa1, put32le(c + n, abs_addr(r2)), n += 4; break;            /* mov eax, [a] */
         case 33: c[n++] = 0xa3, put32le(c + n, abs_addr(r2)), n += 4; break;            /* mov [a], eax */
+        case 35: c[n++] = 0x0f, c[n++] = 0xb7, n = mem_operand(c, n, g, 4, -1, 0, d); break; /* movzx g, word [m] */
+        case 36: c[n++] = 0x0f, c[n++] = 0xb6, n = mem_operand(c, n, g, 4, idx, sc, d); break; /* movzx g, byte [m] */
+        case 37: c[n++] = 0x8a, n = mem_operand(c, n, h, 4, idx, sc, d); break;        /* mov r8, [m] */
+        case 38: c[n++] = 0x88, n = mem_operand(c, n, h, 4, -1, 0, d); break;          /* mov [m], r8 */
+        case 39: c[n++] = 0x88, n = mem_operand(c, n, h, 4, idx, sc, d); break;        /* mov [m], r8 */
         default: c[n++] = (uint8_t)(0x40 | g); break;                                   /* inc g */
         }
     }

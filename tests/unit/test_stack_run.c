@@ -152,6 +152,37 @@ START_TEST(test_twin_load_clears_a_trap_flag_left_by_an_earlier_run)
 }
 END_TEST
 
+/* After a run that stopped at its budget the twins' instruction counts
+ * were apart (blocks overshoot the budget, single instructions do not),
+ * and a later program that rewrote itself into an RDTSC read different
+ * clocks (test_pair_run, program 1913).  inc eax; jmp $-1 for 1000
+ * instructions, then rdtsc; int3 from twin_load's state. */
+START_TEST(test_twin_load_equal_clocks_after_a_run_stopped_at_its_budget)
+{
+    E386Cpu *cpus[2] = { new_cpu(0), new_cpu(1) };
+    static const uint8_t loop[] = { 0x40, 0xeb, 0xfd }, rdtsc[] = { 0x0f, 0x31, 0xcc };
+    static uint8_t page[0x1000];
+    const uint32_t regs[8] = { 0, 0, 0, 0, STACK + 0x800, 0, 0, 0 };
+    for (int k = 0; k < 2; k++) {
+        e386_exit ex;
+        ck_assert_int_eq(e386_mem_write(cpus[k], CODE, loop, sizeof loop), 0);
+        e386_reg_write(cpus[k], E386_EIP, CODE);
+        ck_assert_int_eq(e386_run(cpus[k], 1001, &ex), E386_EXIT_INSN_LIMIT);
+    }
+    twin_load(cpus, 2, regs, CODE, 0, STACK, page);
+    uint32_t tsc[2];
+    for (int k = 0; k < 2; k++) {
+        e386_exit ex;
+        ck_assert_int_eq(e386_mem_write(cpus[k], CODE, rdtsc, sizeof rdtsc), 0);
+        ck_assert_int_eq(e386_run(cpus[k], 0, &ex), E386_EXIT_INTERRUPT);
+        tsc[k] = e386_reg_read(cpus[k], E386_EAX);
+    }
+    ck_assert_uint_eq(tsc[0], tsc[1]);
+    for (int k = 0; k < 2; k++)
+        e386_cpu_free(cpus[k]);
+}
+END_TEST
+
 START_TEST(test_runs_equal_per_instruction)
 {
     E386Cpu *cpus[3] = { new_cpu(0), new_cpu(1), new_cpu(2) };
@@ -184,6 +215,7 @@ int main(void)
     tcase_add_test(tc, test_runs_equal_per_instruction);
     tcase_add_test(tc, test_push_run_rewriting_its_own_pushes_runs_them_rewritten);
     tcase_add_test(tc, test_twin_load_clears_a_trap_flag_left_by_an_earlier_run);
+    tcase_add_test(tc, test_twin_load_equal_clocks_after_a_run_stopped_at_its_budget);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -38,8 +38,11 @@ static inline uint32_t twin_rng(uint32_t *s)
 
 /* the same registers, EIP, EFLAGS (the arithmetic flags given, IF, and
  * nothing else: a run whose stores rewrote its code into a POPF may have
- * left TF or DF set, and every later run would single-step) and page at
- * stack in each of the n CPUs */
+ * left TF or DF set, and every later run would single-step), instruction
+ * count (RDTSC's clock, which a run stopped at its budget leaves apart:
+ * a block may overshoot the budget, one-instruction blocks never do; a
+ * run may rewrite its code into an RDTSC) and page at stack in each of
+ * the n CPUs */
 static inline void twin_load(E386Cpu *const *cpus, int n, const uint32_t regs[8], uint32_t eip, uint32_t flags,
                              uint32_t stack, const uint8_t page[0x1000])
 {
@@ -48,6 +51,7 @@ static inline void twin_load(E386Cpu *const *cpus, int n, const uint32_t regs[8]
             e386_reg_write(cpus[k], E386_EAX + i, regs[i]);
         e386_reg_write(cpus[k], E386_EIP, eip);
         e386_reg_write(cpus[k], E386_EFLAGS, 0x202 | (flags & F_ARITH));
+        cpus[k]->icount = 0; /* not through the API: a harness's reset */
         if (e386_mem_write(cpus[k], stack, page, 0x1000))
             ck_abort_msg("e386_mem_write");
     }
