@@ -225,9 +225,10 @@ END_TEST
 
 /* A block end reached in the same run-loop pass as an op in a
  * flag-liveness window (FX_INEXACT: the loop does not stop after it)
- * must not go on into the next block itself: the loop would test for
- * an exit request after that block's ops with the window op's bit, and
- * so not stop after a store into the running block's own code.
+ * goes on into the next block itself, so the loop's exit test after the
+ * chain must be made on the op it would stop before (E386Op.nostop):
+ * with the called op's bit it would not stop after a store into the
+ * running block's own code.
  *    0: mov ecx,3 ; mov edi,DATA ; xor esi,esi
  *   12: L: add eax,ebx (its flags dead) ; cmp ecx,edx ; jne C
  *   18: C: mov byte [edi],0x4e ; P: inc esi ; dec ecx ; mov edi,[ecx*4+TAB] ; jnz L
@@ -266,7 +267,7 @@ START_TEST(test_block_end_after_a_flag_window_stops_for_a_code_change)
 END_TEST
 
 /* The interpreter's block ends go on into the next block's handler
- * themselves (a tail call: exec.c tail_enter).  Where the compiler makes
+ * themselves (a tail call: core/cpu.h tail_enter).  Where the compiler makes
  * those real calls (no optimisation, the Debug and sanitizer builds)
  * each block entered so adds stack frames, so the run loop must take
  * over every few blocks.  A loop of two blocks, each ending in a chained
