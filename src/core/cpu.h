@@ -763,9 +763,10 @@ static inline int op_in_block(const E386Cpu *cpu, const E386Op *op)
     const Tb *tb = cpu->cur_tb;
     return op && tb && op >= tb->ops && op < tb->ops + tb->ninsns;
 }
-/* the instructions retired before op (op_in_block): the engines add a
- * whole block to icount on entry, so the block's ops from op on are
- * taken back, as run_chain does for an early exit */
+/* the instructions retired before op, one of the running block's ops
+ * (its closing op_block_end too): the engines add a whole block to
+ * icount on entry, so the block's instructions from op on are taken
+ * back (an early exit, a fault, RDTSC) */
 static inline uint64_t icount_before(const E386Cpu *cpu, const E386Op *op)
 {
     return cpu->icount - cpu->cur_tb->ninsns + (uint64_t)(op - cpu->cur_tb->ops);

@@ -527,8 +527,7 @@ const E386Op *end_block(E386Cpu *cpu, uint32_t eip)
 
 void chain_stop_before(E386Cpu *cpu, const E386Op *next)
 {
-    Tb *tb = cpu->cur_tb;
-    cpu->icount -= (uint64_t)(tb->ninsns - (next - tb->ops));
+    cpu->icount = icount_before(cpu, next);
     cpu->eip = next->eip;
     cpu->last_tb = NULL;
 }
@@ -600,7 +599,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         cpu->tail_left = 0; /* as run_chain leaves it */
         Tb *tb = cpu->cur_tb;
         if (tb && cpu->cur && cpu->cur >= tb->ops && cpu->cur < tb->ops + tb->nops)
-            cpu->icount -= (uint64_t)(tb->ninsns - (cpu->cur - tb->ops));
+            cpu->icount = icount_before(cpu, cpu->cur);
         if (cpu->exit.reason == E386_EXIT_INTERRUPT)
             cpu->icount++; /* INT n completed */
         cpu->cur = NULL;

@@ -128,36 +128,22 @@ const E386Op *op_shrd(E386Cpu *cpu, const E386Op *op) { return double_shift(cpu,
 
 static uint32_t ri_count(const E386Op *op) { return op->imm & 0x1f; }
 
-static const E386Op *shl_ri32(E386Cpu *cpu, const E386Op *op)
+/* SHL/SHR/SAR r32 by n (a zero count changes nothing) */
+E386_INLINE const E386Op *shift_r32(E386Cpu *cpu, const E386Op *op, int kind, uint32_t n)
 {
-    uint32_t n = ri_count(op), a = cpu->r[op->rm];
+    uint32_t a = cpu->r[op->rm];
     if (n) {
-        cpu->r[op->rm] = a << n;
-        cc_set(cpu, CC_SHL, 4, a << n, a, n);
-    }
-    return op + 1;
-}
-
-static const E386Op *shr_ri32(E386Cpu *cpu, const E386Op *op)
-{
-    uint32_t n = ri_count(op), a = cpu->r[op->rm];
-    if (n) {
-        cpu->r[op->rm] = a >> n;
-        cc_set(cpu, CC_SHR, 4, a >> n, a, n);
-    }
-    return op + 1;
-}
-
-static const E386Op *sar_ri32(E386Cpu *cpu, const E386Op *op)
-{
-    uint32_t n = ri_count(op), a = cpu->r[op->rm];
-    if (n) {
-        uint32_t r = (a >> n) | ((a & 0x80000000u) ? ~(0xffffffffu >> n) : 0);
+        uint32_t r = kind == SH_SHL ? a << n : kind == SH_SHR ? a >> n
+                   : (a >> n) | ((a & 0x80000000u) ? ~(0xffffffffu >> n) : 0);
         cpu->r[op->rm] = r;
-        cc_set(cpu, CC_SAR, 4, r, a, n);
+        cc_set(cpu, kind == SH_SHL ? CC_SHL : kind == SH_SHR ? CC_SHR : CC_SAR, 4, r, a, n);
     }
     return op + 1;
 }
+
+static const E386Op *shl_ri32(E386Cpu *cpu, const E386Op *op) { return shift_r32(cpu, op, SH_SHL, ri_count(op)); }
+static const E386Op *shr_ri32(E386Cpu *cpu, const E386Op *op) { return shift_r32(cpu, op, SH_SHR, ri_count(op)); }
+static const E386Op *sar_ri32(E386Cpu *cpu, const E386Op *op) { return shift_r32(cpu, op, SH_SAR, ri_count(op)); }
 
 static const E386Op *rol_ri32(E386Cpu *cpu, const E386Op *op)
 {
@@ -186,36 +172,9 @@ static const E386Op *ror_ri32(E386Cpu *cpu, const E386Op *op)
 /* SHL/SHR/SAR r32, CL (the shifts of bignum and hash code).  A zero
  * count leaves the flags as they were, so these stay FX_ANY for the
  * liveness pass (they may keep the old flags: a reader). */
-static const E386Op *shl_rc32(E386Cpu *cpu, const E386Op *op)
-{
-    uint32_t n = cpu->r[1] & 0x1f, a = cpu->r[op->rm];
-    if (n) {
-        cpu->r[op->rm] = a << n;
-        cc_set(cpu, CC_SHL, 4, a << n, a, n);
-    }
-    return op + 1;
-}
-
-static const E386Op *shr_rc32(E386Cpu *cpu, const E386Op *op)
-{
-    uint32_t n = cpu->r[1] & 0x1f, a = cpu->r[op->rm];
-    if (n) {
-        cpu->r[op->rm] = a >> n;
-        cc_set(cpu, CC_SHR, 4, a >> n, a, n);
-    }
-    return op + 1;
-}
-
-static const E386Op *sar_rc32(E386Cpu *cpu, const E386Op *op)
-{
-    uint32_t n = cpu->r[1] & 0x1f, a = cpu->r[op->rm];
-    if (n) {
-        uint32_t r = (a >> n) | ((a & 0x80000000u) ? ~(0xffffffffu >> n) : 0);
-        cpu->r[op->rm] = r;
-        cc_set(cpu, CC_SAR, 4, r, a, n);
-    }
-    return op + 1;
-}
+static const E386Op *shl_rc32(E386Cpu *cpu, const E386Op *op) { return shift_r32(cpu, op, SH_SHL, cpu->r[1] & 0x1f); }
+static const E386Op *shr_rc32(E386Cpu *cpu, const E386Op *op) { return shift_r32(cpu, op, SH_SHR, cpu->r[1] & 0x1f); }
+static const E386Op *sar_rc32(E386Cpu *cpu, const E386Op *op) { return shift_r32(cpu, op, SH_SAR, cpu->r[1] & 0x1f); }
 
 /* the shifts and rotates for a block that rewrites their flags before
  * anything can read or observe them (FX_DEAD, core/liveness.c): the same

@@ -10,8 +10,8 @@
  * would.  Otherwise it runs only the first op's own handler and returns
  * the next op, whose handler is unchanged: the run's other ops stay in
  * the block (reached then, and after a PUSH run stopped by an exit
- * request: a push that rewrote the code after it).  ESP itself is never in a run (PUSH ESP
- * pushes the value of the moment, POP ESP loads it). */
+ * request: a push that rewrote the code after it).  ESP itself is never
+ * in a run (PUSH ESP pushes the value of the moment, POP ESP loads it). */
 #include "core/ops.h"
 
 enum { RUN_MAX = 8 };
