@@ -214,7 +214,8 @@ struct Tb {
  * hook while IF is clear (core/irqedge.c) */
 enum { E386_LOG_STEP = 1 << 8 };
 enum { LIN_RETRY_NONE, LIN_RETRY_PENDING, LIN_RETRY_ACTIVE };
-enum { TB_CODE32 = 1, TB_SS32 = 2, TB_TF = 4, TB_CPL3 = 8, TB_PE = 32, TB_ONE = 64 /* one instruction: an interrupt shadow */ };
+enum { TB_CODE32 = 1, TB_SS32 = 2, TB_TF = 4, TB_CPL3 = 8, TB_PE = 32, TB_ONE = 64 /* one instruction: an interrupt shadow */,
+       TB_LIN = 128 /* lin_flat: the block's handlers may use lin_host */ };
 
 typedef struct TbCache TbCache;
 
@@ -611,6 +612,23 @@ E386_INLINE uint8_t *flat_host(const E386Cpu *cpu, int seg, uint32_t off, uint32
     if ((how & FH_WRITE) && (p->flags & (PG_WRITE | PG_CODE)) != PG_WRITE)
         return NULL;
     return p->host + (off & 0xfff);
+}
+/* What a block translated with TB_LIN in its key may assume without a
+ * test: linear memory on (lfast is lbase) and ES, SS and DS flat, SS
+ * 32-bit.  The run loop tests it before each block it looks up (the key;
+ * chains link blocks of one key), and nothing changes it inside a chain:
+ * a segment load ends its block and goes back to the loop (end_block), a
+ * fault leaves the run, linear memory's fault handler asks for an exit
+ * when it turns lfast off (linear_retry). */
+E386_INLINE int lin_flat(const E386Cpu *cpu) {
+    return cpu->mem.lfast && seg_flat32(cpu, SEG_ES) && seg_flat32(cpu, SEG_SS) && seg_flat32(cpu, SEG_DS);
+}
+/* flat_host for an access through ES, SS or DS in a TB_LIN block: the
+ * two tests it saves are the segment's and linear memory's */
+E386_INLINE uint8_t *lin_host(const E386Cpu *cpu, uint32_t off, uint32_t size, int how) {
+    if ((how & FH_WRITE) && (off & 0xfff) + size > 0x1000)
+        return NULL; /* flat_host's rule: a C store may be split */
+    return cpu->mem.lbase + off;
 }
 /* load a segment register with full protected-mode checks (raises #GP/#NP/#SS) */
 void load_seg(E386Cpu *cpu, int seg, uint16_t sel);

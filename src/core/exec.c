@@ -180,6 +180,7 @@ static uint32_t cpu_key(const E386Cpu *cpu)
     if (cpu->eflags & F_TF) k |= TB_TF;
     if (cpu->cpl == 3) k |= TB_CPL3;
     if (cpu->pe) k |= TB_PE;
+    if (lin_flat(cpu)) k |= TB_LIN;
     return k;
 }
 
@@ -317,7 +318,7 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
     if (cpu->accel != E386_ACCEL_NATIVE) {
         if (ends)
             fuse_alu_branch(ops, (int)(last - ops + 1));
-        pair_fuse(ops, (int)(last - ops + 1));
+        pair_fuse(ops, (int)(last - ops + 1), (key & TB_LIN) != 0);
     }
     uint32_t size = cs_base + last->eip + last->len - pc, last_pa = pc + size - 1, err;
     if (cpu->softmmu && code_phys(cpu, pc + size - 1, &last_pa, &err))

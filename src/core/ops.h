@@ -101,5 +101,5 @@ int rotate_inline_kind(const E386Op *op, uint32_t *count);
 /* adjacent pairs of simple ops (moves, loads, stores, LEA, register ALU)
  * as one op (cpu/pair.c); for the interpreter only: the native back end
  * does not know the pair handlers */
-void pair_fuse(E386Op *ops, int ninsns);
+void pair_fuse(E386Op *ops, int ninsns, int lin);
 #endif

@@ -25,7 +25,13 @@
  * (FX_DEAD) sets no flag here either.
  *
  * The native back end inlines these kinds itself and does not know the
- * pair handlers, so the translator pairs only for the interpreter. */
+ * pair handlers, so the translator pairs only for the interpreter.
+ *
+ * Each handler comes twice: in a block whose key has TB_LIN (linear
+ * memory on, ES, SS and DS flat: cpu.h lin_flat), an op through one of
+ * those segments reaches guest memory with lin_host, without
+ * flat_host's tests of the segment and of linear memory (about a tenth
+ * of sha256sum's host instructions). */
 #include "core/ops.h"
 
 enum { P_RR_EG, P_RR_GE, P_LD32_B, P_LD32_BI, P_ST32_B, P_ST32_BI, P_LEA_B, P_LEA_BI, P_MOVZX8_R,
@@ -117,9 +123,10 @@ E386_INLINE void alu(E386Cpu *cpu, const E386Op *o, int dst, int cc, uint32_t r,
 }
 
 /* one op of kind k; 0: go on, STOP: stop before the next op, STEP_SLOW:
- * a memory step's fast path does not apply (nothing done yet) */
+ * a memory step's fast path does not apply (nothing done yet).  lin: the
+ * op is in a TB_LIN block and its segment ES, SS or DS (pair_fuse) */
 enum { STOP = 1, STEP_SLOW = 2 };
-E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
+E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k, int lin)
 {
     uint32_t a, b;
     switch (k) {
@@ -152,7 +159,9 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k)
     }
     const MemKind *m = &mem_kinds[k];
     uint32_t off = mem_off(cpu, o, k);
-    uint8_t *p = m->at != AT_PUSH ? flat_host(cpu, o->seg, off, m->size, m->store ? FH_WRITE : FH_READ)
+    int how = m->store ? FH_WRITE : FH_READ;
+    uint8_t *p = lin ? lin_host(cpu, off, m->size, how)
+               : m->at != AT_PUSH ? flat_host(cpu, o->seg, off, m->size, how)
                : ss32(cpu) ? flat_host(cpu, SEG_SS, off, 4, FH_WRITE) : NULL; /* stack.c's op_push_R */
     if (!p)
         return STEP_SLOW;
@@ -186,7 +195,7 @@ static E386_NOINLINE const E386Op *pair_slow(E386Cpu *cpu, const E386Op *op, int
             return op + 1;
         if (is_mem(kb))
             cpu->cur = op + 1;
-        int s = step(cpu, op + 1, kb);
+        int s = step(cpu, op + 1, kb, 0);
         if (s == STEP_SLOW)
             s = mem_slow(cpu, op + 1, kb, mem_off(cpu, op + 1, kb));
         if (s)
@@ -197,14 +206,14 @@ static E386_NOINLINE const E386Op *pair_slow(E386Cpu *cpu, const E386Op *op, int
     return go_on(cpu, op + 1);
 }
 
-E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb)
+E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb, int lin)
 {
-    int s = step(cpu, op, ka);
+    int s = step(cpu, op, ka, lin);
     if (s)
         return s == STEP_SLOW ? pair_slow(cpu, op, ka, kb, 0) : op + 1;
     if (is_mem(kb))
         cpu->cur = op + 1; /* a fault in the second op is the second instruction's */
-    s = step(cpu, op + 1, kb);
+    s = step(cpu, op + 1, kb, lin);
     if (s)
         return s == STEP_SLOW ? pair_slow(cpu, op, ka, kb, 1) : op + 2;
     return go_on(cpu, op + 1);
@@ -224,9 +233,9 @@ static E386_NOINLINE const E386Op *then_slow(E386Cpu *cpu, const E386Op *op, int
     return op[1].fn(cpu, op + 1);
 }
 
-E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka)
+E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka, int lin)
 {
-    int s = step(cpu, op, ka);
+    int s = step(cpu, op, ka, lin);
     if (s)
         return s == STEP_SLOW ? then_slow(cpu, op, ka) : op + 1;
     cpu->cur = op + 1;
@@ -243,14 +252,20 @@ E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka)
     M(P_RR_EG) M(P_RR_GE) M(P_LD32_B) M(P_LD32_BI) M(P_ST32_B) M(P_ST32_BI) M(P_LEA_B) M(P_LEA_BI) \
     M(P_MOVZX8_R) M(P_MOVZX8_B) M(P_ADD_RR) M(P_XOR_RR) M(P_AND_RR) M(P_ADD_RI) M(P_SUB_RI) M(P_AND_RI) \
     M(P_SHL_RI) M(P_SHR_RI) M(P_MOVZX16_BI) M(P_LD8_B) M(P_ROL_RI) M(P_ROR_RI)
+/* each twice: the general one and the TB_LIN one (lin_) */
 #define P1(a, b) \
-    static const E386Op *pair_##a##_##b(E386Cpu *c, const E386Op *o) { return pair(c, o, a, b); }
+    static const E386Op *pair_##a##_##b(E386Cpu *c, const E386Op *o) { return pair(c, o, a, b, 0); } \
+    static const E386Op *lin_pair_##a##_##b(E386Cpu *c, const E386Op *o) { return pair(c, o, a, b, 1); }
 #define PROW(a) FOR_KINDS(P1, a)
 #define T1(a, b) pair_##a##_##b,
 #define TROW(a) [a] = { FOR_KINDS(T1, a) },
+#define LT1(a, b) lin_pair_##a##_##b,
+#define LTROW(a) [a] = { FOR_KINDS(LT1, a) },
 #define THEN1(a) \
-    static const E386Op *then_##a(E386Cpu *c, const E386Op *o) { return then(c, o, a); }
+    static const E386Op *then_##a(E386Cpu *c, const E386Op *o) { return then(c, o, a, 0); } \
+    static const E386Op *lin_then_##a(E386Cpu *c, const E386Op *o) { return then(c, o, a, 1); }
 #define THEN_T(a) [a] = then_##a,
+#define LTHEN_T(a) [a] = lin_then_##a,
 #define THEN_ONLY(M) \
     M(P_MOV_RI) M(P_STI8_B) M(P_STI8_BI) M(P_STI32_B) M(P_STI32_BI) M(P_OR_RR) M(P_SUB_RR) M(P_INC_NF) \
     M(P_DEC_NF) M(P_MOVZX16_R) M(P_LD32_D) M(P_ST32_D) M(P_LD_AO) M(P_ST_OA) M(P_PUSH_R) M(P_MOVZX16_B) \
@@ -258,8 +273,9 @@ E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka)
 ALL_ROWS(PROW)
 ALL_ROWS(THEN1)
 THEN_ONLY(THEN1)
-static const OpFn pair_table[P_KINDS][P_KINDS] = { ALL_ROWS(TROW) };
-static const OpFn then_table[P_ALL_KINDS] = { ALL_ROWS(THEN_T) THEN_ONLY(THEN_T) };
+static const OpFn pair_table[2][P_KINDS][P_KINDS] = { { ALL_ROWS(TROW) }, { ALL_ROWS(LTROW) } };
+static const OpFn then_table[2][P_ALL_KINDS] = { { ALL_ROWS(THEN_T) THEN_ONLY(THEN_T) },
+                                                 { ALL_ROWS(LTHEN_T) THEN_ONLY(LTHEN_T) } };
 _Static_assert(P_KINDS == 22 && P_ALL_KINDS == 42, "FOR_KINDS, ALL_ROWS and THEN_ONLY list every kind");
 #undef FOR_KINDS
 #undef ALL_ROWS
@@ -267,6 +283,9 @@ _Static_assert(P_KINDS == 22 && P_ALL_KINDS == 42, "FOR_KINDS, ALL_ROWS and THEN
 #undef PROW
 #undef T1
 #undef TROW
+#undef LT1
+#undef LTROW
+#undef LTHEN_T
 #undef THEN1
 #undef THEN_T
 #undef THEN_ONLY
@@ -327,7 +346,15 @@ static int pair_kind(const E386Op *op)
     return -1;
 }
 
-void pair_fuse(E386Op *ops, int ninsns)
+/* op of kind k may take lin_host in a TB_LIN block: not a memory kind,
+ * or its segment is one the key says is flat */
+static int lin_ok(const E386Op *op, int k)
+{
+    return !is_mem(k) || mem_kinds[k].at == AT_PUSH || op->seg == SEG_ES || op->seg == SEG_SS ||
+           op->seg == SEG_DS;
+}
+
+void pair_fuse(E386Op *ops, int ninsns, int lin)
 {
     enum { PAIR_MAX_OPS = 128 };
     uint8_t role[PAIR_MAX_OPS] = { 0 }; /* 1: a pair's first op, 2: its second */
@@ -344,7 +371,7 @@ void pair_fuse(E386Op *ops, int ninsns)
             i++;
             continue;
         }
-        ops[i].fn = pair_table[ka][kb];
+        ops[i].fn = pair_table[lin && lin_ok(&ops[i], ka) && lin_ok(&ops[i + 1], kb)][ka][kb];
         role[i] = 1, role[i + 1] = 2;
         i += 2;
     }
@@ -354,6 +381,6 @@ void pair_fuse(E386Op *ops, int ninsns)
         int span = x87_run_span(&ops[i]), ka = role[i] ? -1 : pair_kind(&ops[i]);
         i += span; /* the run's own ops neither */
         if (!span && ka >= 0)
-            ops[i].fn = then_table[ka];
+            ops[i].fn = then_table[lin && lin_ok(&ops[i], ka)][ka];
     }
 }

@@ -303,6 +303,79 @@ START_TEST(test_tail_calls_between_blocks_keep_the_host_stack_bounded)
 }
 END_TEST
 
+/* The interpreter's blocks translated while linear memory is on and ES,
+ * SS and DS flat (TB_LIN in their key) reach guest memory without
+ * testing the segment (core/cpu.h lin_host); after a segment load that
+ * breaks that, the run loop's key must find other blocks.  A loop of two
+ * passes loads DS (or SS) with a flat 32-bit segment on the first and
+ * with a based one (or a 16-bit stack) on the second, and reads (pushes)
+ * right after the load, in a block translated on the first pass with
+ * TB_LIN and another on the second without.  (mov ebx,DATA ; mov esp,DATA+0x800 ; mov edx,0xf ;
+ * mov ecx,2 ; mov eax,0x11223344 ; jmp L come first.)
+ *   DS: L: mov ds,dx ; mov eax,[ebx] ; add esi,eax ; mov edi,0xf ; mov ds,di ;
+ *          mov edx,7 ; dec ecx ; jnz L ; int3
+ *   SS: L: mov ss,dx ; push eax ; pop esi ; add ebp,esi ; mov edi,0xf ;
+ *          mov ss,di ; mov edx,0x17 ; inc eax ; dec ecx ; jnz L ; int3
+ * (LDT 0, selector 7: base 0x1000; LDT 1, 0xf: flat; LDT 2, 0x17: flat,
+ * B clear: SP, not ESP) */
+START_TEST(test_segment_load_leaves_linear_flat_blocks)
+{
+    static const uint8_t ds_loop[] = { 0x8e, 0xda, 0x8b, 0x03, 0x01, 0xc6, 0xbf, 0x0f, 0, 0, 0, 0x8e, 0xdf,
+                                       0xba, 0x07, 0, 0, 0, 0x49, 0x75, (uint8_t)(0 - 21), 0xcc };
+    static const uint8_t ss_loop[] = { 0x8e, 0xd2, 0x50, 0x5e, 0x01, 0xf5, 0xbf, 0x0f, 0, 0, 0, 0x8e, 0xd7,
+                                       0xba, 0x17, 0, 0, 0, 0x40, 0x49, 0x75, (uint8_t)(0 - 22), 0xcc };
+    for (int ss = 0; ss < 2; ss++) {
+        uint8_t code[0x40];
+        size_t n = 0;
+        code[n++] = 0xbb, n = (size_t)put_le(code, (int)n, DATA, 4);           /* mov ebx,DATA */
+        code[n++] = 0xbc, n = (size_t)put_le(code, (int)n, DATA + 0x800, 4);   /* mov esp,DATA+0x800 */
+        code[n++] = 0xba, n = (size_t)put_le(code, (int)n, 0xf, 4);            /* mov edx,0xf */
+        code[n++] = 0xb9, n = (size_t)put_le(code, (int)n, 2, 4);              /* mov ecx,2 */
+        code[n++] = 0xb8, n = (size_t)put_le(code, (int)n, 0x11223344u, 4);    /* mov eax,0x11223344 */
+        code[n++] = 0xeb, code[n++] = 0;                                         /* jmp L: a block of its own */
+        memcpy(code + n, ss ? ss_loop : ds_loop, ss ? sizeof ss_loop : sizeof ds_loop);
+        n += ss ? sizeof ss_loop : sizeof ds_loop;
+        E386Cpu *cpu = e386_cpu_new();
+        ck_assert_ptr_nonnull(cpu);
+        ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_INTERP), E386_ACCEL_INTERP);
+        if (e386_mem_linear(cpu, 1) != 1) {
+            printf("test_segment_load_leaves_linear_flat_blocks: SKIP: no linear guest memory in this process "
+                   "(Valgrind, a 32-bit host?): no TB_LIN blocks to test\n");
+            fflush(stdout);
+            e386_cpu_free(cpu);
+            return;
+        }
+        ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
+        ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x2000, E386_PROT_READ | E386_PROT_WRITE), 0);
+        ck_assert_int_eq(e386_mem_write(cpu, CODE, code, n), 0);
+        e386_reg_write(cpu, E386_EIP, CODE);
+        ck_assert_int_eq(e386_mem_map(cpu, 0, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
+        uint8_t v[4];
+        put_le(v, 0, 0x01010101u, 4);
+        ck_assert_int_eq(e386_mem_write(cpu, DATA, v, 4), 0);
+        put_le(v, 0, 0x20202020u, 4);
+        ck_assert_int_eq(e386_mem_write(cpu, DATA + 0x1000, v, 4), 0);
+        ck_assert_int_eq(e386_ldt_set(cpu, 0, 0x1000u << 16 | 0xffff, 0x00cff200u), 0);
+        ck_assert_int_eq(e386_ldt_set(cpu, 1, 0x0000ffffu, 0x00cff200u), 0);
+        ck_assert_int_eq(e386_ldt_set(cpu, 2, 0x0000ffffu, 0x008ff200u), 0);
+        e386_exit ex;
+        ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+        ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
+        if (!ss) {
+            ck_assert_msg(e386_reg_read(cpu, E386_ESI) == 0x21212121u, "esi %08x: the second read ignored DS's base",
+                          e386_reg_read(cpu, E386_ESI));
+        } else {
+            ck_assert_msg(e386_reg_read(cpu, E386_EBP) == 0x11223344u + 0x11223345u,
+                          "ebp %08x: the second push went to ESP, not SP", e386_reg_read(cpu, E386_EBP));
+            ck_assert_int_eq(e386_mem_read(cpu, 0x7fc, v, 4), 0);
+            ck_assert_uint_eq((uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24,
+                              0x11223345u);
+        }
+        e386_cpu_free(cpu);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chain");
@@ -313,6 +386,7 @@ int main(void)
     tcase_add_test(tc, test_fused_compare_branch);
     tcase_add_test(tc, test_tail_calls_between_blocks_keep_the_host_stack_bounded);
     tcase_add_test(tc, test_block_end_after_a_flag_window_stops_for_a_code_change);
+    tcase_add_test(tc, test_segment_load_leaves_linear_flat_blocks);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
