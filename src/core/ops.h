@@ -102,4 +102,16 @@ int rotate_inline_kind(const E386Op *op, uint32_t *count);
  * as one op (cpu/pair.c); for the interpreter only: the native back end
  * does not know the pair handlers */
 void pair_fuse(E386Op *ops, int ninsns, int lin);
+/* Handlers for TB_LIN blocks under the interpreter (cpu.h lin_flat):
+ * the twin of op's handler that reaches guest memory with lin_host, NULL
+ * for none (pair_fuse puts them in, last) */
+OpFn control_lin_twin(const E386Op *op);
+OpFn stack_lin_twin(const E386Op *op);
+OpFn fuse_lin_twin(const E386Op *op);
+OpFn stack_run_lin_twin(OpFn f); /* stack_run.c's, for stack_lin_twin */
+/* op's memory operand is through a segment TB_LIN says is flat */
+static inline int lin_seg(const E386Op *op)
+{
+    return op->seg == SEG_ES || op->seg == SEG_SS || op->seg == SEG_DS;
+}
 #endif

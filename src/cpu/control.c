@@ -28,11 +28,13 @@ static E386_NOINLINE const E386Op *call_j_slow(E386Cpu *cpu, const E386Op *op)
 }
 
 /* CALL rel32 on a flat 32-bit stack pushes with one host access
- * (flat_host); everything else, out of this frame, by a tail call */
-const E386Op *op_call_J(E386Cpu *cpu, const E386Op *op)
+ * (flat_host; lin_host in a TB_LIN block: lin_twin below); everything
+ * else, out of this frame, by a tail call */
+E386_INLINE const E386Op *call_j(E386Cpu *cpu, const E386Op *op, int lin)
 {
     uint32_t sp = cpu->r[4] - 4;
-    uint8_t *p = op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4, FH_WRITE) : NULL;
+    uint8_t *p = lin ? lin_host(cpu, sp, 4, FH_WRITE)
+               : op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4, FH_WRITE) : NULL;
     if (!p)
         return call_j_slow(cpu, op);
     st_le(p, 4, next_eip(op));
@@ -40,6 +42,9 @@ const E386Op *op_call_J(E386Cpu *cpu, const E386Op *op)
     ras_push(cpu);
     return jump_direct(cpu, op, rel_target(op), 0);
 }
+
+const E386Op *op_call_J(E386Cpu *cpu, const E386Op *op) { return call_j(cpu, op, 0); }
+static const E386Op *lin_call_J(E386Cpu *cpu, const E386Op *op) { return call_j(cpu, op, 1); }
 
 /* A near target beyond the CS limit faults before anything changes. */
 static void check_cs_limit(E386Cpu *cpu, uint32_t eip)
@@ -63,18 +68,21 @@ static E386_NOINLINE const E386Op *ret_slow(E386Cpu *cpu, const E386Op *op)
 /* RET (imm16) from a flat 32-bit stack with a 4 GiB CS limit (nothing to
  * check: a code segment is never "flat", which needs it writable): one
  * host access (flat_host); everything else by a tail call */
-const E386Op *op_ret(E386Cpu *cpu, const E386Op *op)
+E386_INLINE const E386Op *ret(E386Cpu *cpu, const E386Op *op, int lin)
 {
     uint32_t sp = cpu->r[4];
-    uint8_t *p = op->size == 4 && ss32(cpu) &&
-                     cpu->seg[SEG_CS].limit == 0xffffffffu
-                     ? flat_host(cpu, SEG_SS, sp, 4, FH_READ) : NULL;
+    uint8_t *p = cpu->seg[SEG_CS].limit != 0xffffffffu ? NULL
+               : lin ? lin_host(cpu, sp, 4, FH_READ)
+               : op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4, FH_READ) : NULL;
     if (!p)
         return ret_slow(cpu, op);
     uint32_t eip = ld_le(p, 4);
     cpu->r[4] = sp + 4 + (op->sub ? (op->imm & 0xffff) : 0);
     return jump_ret(cpu, eip);
 }
+
+const E386Op *op_ret(E386Cpu *cpu, const E386Op *op) { return ret(cpu, op, 0); }
+static const E386Op *lin_ret(E386Cpu *cpu, const E386Op *op) { return ret(cpu, op, 1); }
 
 const E386Op *op_jmp_E(E386Cpu *cpu, const E386Op *op)
 {
@@ -90,6 +98,50 @@ const E386Op *op_call_E(E386Cpu *cpu, const E386Op *op)
     push(cpu, op->size, next_eip(op));
     ras_push(cpu);
     return jump_near(cpu, eip);
+}
+
+/* JMP and CALL dword [base + disp] in a TB_LIN block (the PLT's jumps
+ * through the GOT, calls through a pointer in a struct): the target read
+ * with lin_host (a host fault there retries the op exactly: nothing has
+ * changed yet); a push that crosses a page, op_call_E */
+static const E386Op *lin_jmp_m32_b(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t eip = ld_le(lin_host(cpu, ea_b(cpu, op), 4, FH_READ), 4);
+    check_cs_limit(cpu, eip);
+    return jump_near(cpu, eip);
+}
+
+static const E386Op *lin_call_m32_b(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t eip = ld_le(lin_host(cpu, ea_b(cpu, op), 4, FH_READ), 4), sp = cpu->r[4] - 4;
+    uint8_t *p = lin_host(cpu, sp, 4, FH_WRITE);
+    if (!p)
+        return op_call_E(cpu, op);
+    check_cs_limit(cpu, eip);
+    st_le(p, 4, next_eip(op));
+    cpu->r[4] = sp;
+    ras_push(cpu);
+    return jump_near(cpu, eip);
+}
+
+/* a dword at [base + disp] through ES, SS or DS */
+static int m32_b(const E386Op *op)
+{
+    return op->size == 4 && op->mod != 3 && op->adsize == 4 && op->base != EA_NONE && op->index == EA_NONE &&
+           lin_seg(op);
+}
+
+OpFn control_lin_twin(const E386Op *op)
+{
+    if (op->fn == op_call_J && op->size == 4)
+        return lin_call_J;
+    if (op->fn == op_ret && op->size == 4)
+        return lin_ret;
+    if (op->fn == op_jmp_E && m32_b(op))
+        return lin_jmp_m32_b;
+    if (op->fn == op_call_E && m32_b(op))
+        return lin_call_m32_b;
+    return NULL;
 }
 
 const E386Op *op_loop(E386Cpu *cpu, const E386Op *op)

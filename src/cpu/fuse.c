@@ -22,7 +22,14 @@ static uint32_t jcc_target(const E386Op *j)
     return j->opsize == 2 ? (t & 0xffff) : t;
 }
 
-E386_INLINE const E386Op *cmp_jcc(E386Cpu *cpu, const E386Op *op, int kind, int cc)
+/* a compare's memory operand: with lin_host in a TB_LIN block (a host
+ * fault retries the op exactly: nothing has changed yet) */
+E386_INLINE uint32_t cj_read(E386Cpu *cpu, const E386Op *op, uint32_t off, int size, int lin)
+{
+    return lin ? (uint32_t)ld_le(lin_host(cpu, off, (uint32_t)size, FH_READ), size) : seg_read(cpu, op->seg, off, size);
+}
+
+E386_INLINE const E386Op *cmp_jcc_lin(E386Cpu *cpu, const E386Op *op, int kind, int cc, int lin)
 {
     int size = kind == CJ_MI8 || kind == CJ_TEST8 || kind == CJ_MR8 || kind == CJ_MR8_BI || kind == CJ_MI8_BI ? 1 : 4;
     unsigned sh = 32u - 8u * (unsigned)size;
@@ -44,15 +51,15 @@ E386_INLINE const E386Op *cmp_jcc(E386Cpu *cpu, const E386Op *op, int kind, int 
         case CJ_GR: a = cpu->r[op->reg]; b = cpu->r[op->rm]; break;
         case CJ_RI: a = cpu->r[op->rm]; b = op->imm; break;
         case CJ_AI: a = cpu->r[0]; b = op->imm; break;
-        case CJ_MR: a = seg_read(cpu, op->seg, ea_b(cpu, op), 4); b = cpu->r[op->reg]; break;
-        case CJ_MI: a = seg_read(cpu, op->seg, ea_b(cpu, op), 4); b = op->imm; break;
-        case CJ_GM: a = cpu->r[op->reg]; b = seg_read(cpu, op->seg, ea_b(cpu, op), 4); break;
-        case CJ_MR8: a = seg_read(cpu, op->seg, ea_b(cpu, op), 1); b = reg_get(cpu, op->reg, 1); break;
-        case CJ_MR8_BI: a = seg_read(cpu, op->seg, ea_bi(cpu, op), 1); b = reg_get(cpu, op->reg, 1); break;
-        case CJ_MI8_BI: a = seg_read(cpu, op->seg, ea_bi(cpu, op), 1); b = op->imm & 0xff; break;
-        case CJ_MR_BI: a = seg_read(cpu, op->seg, ea_bi(cpu, op), 4); b = cpu->r[op->reg]; break;
-        case CJ_MI_BI: a = seg_read(cpu, op->seg, ea_bi(cpu, op), 4); b = op->imm; break;
-        default: a = seg_read(cpu, op->seg, ea_b(cpu, op), 1); b = op->imm & 0xff; break; /* CJ_MI8 */
+        case CJ_MR: a = cj_read(cpu, op, ea_b(cpu, op), 4, lin); b = cpu->r[op->reg]; break;
+        case CJ_MI: a = cj_read(cpu, op, ea_b(cpu, op), 4, lin); b = op->imm; break;
+        case CJ_GM: a = cpu->r[op->reg]; b = cj_read(cpu, op, ea_b(cpu, op), 4, lin); break;
+        case CJ_MR8: a = cj_read(cpu, op, ea_b(cpu, op), 1, lin); b = reg_get(cpu, op->reg, 1); break;
+        case CJ_MR8_BI: a = cj_read(cpu, op, ea_bi(cpu, op), 1, lin); b = reg_get(cpu, op->reg, 1); break;
+        case CJ_MI8_BI: a = cj_read(cpu, op, ea_bi(cpu, op), 1, lin); b = op->imm & 0xff; break;
+        case CJ_MR_BI: a = cj_read(cpu, op, ea_bi(cpu, op), 4, lin); b = cpu->r[op->reg]; break;
+        case CJ_MI_BI: a = cj_read(cpu, op, ea_bi(cpu, op), 4, lin); b = op->imm; break;
+        default: a = cj_read(cpu, op, ea_b(cpu, op), 1, lin); b = op->imm & 0xff; break; /* CJ_MI8 */
         }
         cc_set(cpu, CC_SUB, size, (a - b) & size_mask(size), a, b);
         uint32_t A = a << sh, B = b << sh;
@@ -71,6 +78,16 @@ E386_INLINE const E386Op *cmp_jcc(E386Cpu *cpu, const E386Op *op, int kind, int 
     if (r)
         return jump_direct(cpu, j, jcc_target(j), 0);
     return jump_direct(cpu, j, next_eip(j), 1);
+}
+
+E386_INLINE const E386Op *cmp_jcc(E386Cpu *cpu, const E386Op *op, int kind, int cc)
+{
+    return cmp_jcc_lin(cpu, op, kind, cc, 0);
+}
+
+E386_INLINE const E386Op *lin_cmp_jcc(E386Cpu *cpu, const E386Op *op, int kind, int cc)
+{
+    return cmp_jcc_lin(cpu, op, kind, cc, 1);
 }
 
 /* One handler per form k and condition cc that fuses (2-9, 12-15: not
@@ -110,6 +127,25 @@ static const OpFn cj_table[CJ_KINDS][16] = {
     CJ_ROW(CJ_MI), CJ_ROW(CJ_GM), CJ_ROW(CJ_MI8), CJ_ROW(CJ_TEST), CJ_ROW(CJ_TEST8),
     CJ_ROW(CJ_MR8), CJ_ROW(CJ_MR8_BI), CJ_ROW(CJ_MI8_BI), CJ_ROW(CJ_MR_BI), CJ_ROW(CJ_MI_BI),
 };
+
+/* the memory forms again for TB_LIN blocks (lin_cj_*: cj_read) */
+#define LCJ_FORM(k) FUSED_FORM(lin_cj, lin_cmp_jcc, k)
+#define LCJ_ROW(k) FUSED_ROW(lin_cj, k)
+LCJ_FORM(CJ_MR)
+LCJ_FORM(CJ_MI)
+LCJ_FORM(CJ_GM)
+LCJ_FORM(CJ_MI8)
+LCJ_FORM(CJ_MR8)
+LCJ_FORM(CJ_MR8_BI)
+LCJ_FORM(CJ_MI8_BI)
+LCJ_FORM(CJ_MR_BI)
+LCJ_FORM(CJ_MI_BI)
+static const OpFn lin_cj_table[CJ_KINDS][16] = {
+    LCJ_ROW(CJ_MR), LCJ_ROW(CJ_MI), LCJ_ROW(CJ_GM), LCJ_ROW(CJ_MI8), LCJ_ROW(CJ_MR8),
+    LCJ_ROW(CJ_MR8_BI), LCJ_ROW(CJ_MI8_BI), LCJ_ROW(CJ_MR_BI), LCJ_ROW(CJ_MI_BI),
+};
+#undef LCJ_FORM
+#undef LCJ_ROW
 
 /* A Jcc that ends a block without a compare to fuse with: one handler
  * per condition, so that the condition is a constant in cc_cond (no
@@ -238,7 +274,7 @@ static E386_NOINLINE const E386Op *aj_mem_slow(E386Cpu *cpu, const E386Op *op, i
     return aj_branch(cpu, op, cc_cond(cpu, cc));
 }
 
-E386_INLINE const E386Op *alu_jcc(E386Cpu *cpu, const E386Op *op, int k, int cc)
+E386_INLINE const E386Op *alu_jcc_lin(E386Cpu *cpu, const E386Op *op, int k, int cc, int lin)
 {
     uint32_t a, b, r;
     if (k < AJ_INC_R) { /* register ALU */
@@ -273,7 +309,9 @@ E386_INLINE const E386Op *alu_jcc(E386Cpu *cpu, const E386Op *op, int k, int cc)
     }
     /* memory at [base + disp] */
     int rmw = k != AJ_TEST_MI8 && k != AJ_TEST_MI;
-    uint8_t *p = flat_host(cpu, op->seg, ea_b(cpu, op), (uint32_t)size, rmw ? FH_RMW : FH_READ);
+    int how = rmw ? FH_RMW : FH_READ;
+    uint8_t *p = lin ? lin_host(cpu, ea_b(cpu, op), (uint32_t)size, how)
+                     : flat_host(cpu, op->seg, ea_b(cpu, op), (uint32_t)size, how);
     if (!p)
         return aj_mem_slow(cpu, op, k, cc);
     a = ld_le(p, size);
@@ -292,6 +330,16 @@ E386_INLINE const E386Op *alu_jcc(E386Cpu *cpu, const E386Op *op, int k, int cc)
     return aj_branch(cpu, op, aj_cond(cck, cc, 4, a, b, r));
 }
 
+E386_INLINE const E386Op *alu_jcc(E386Cpu *cpu, const E386Op *op, int k, int cc)
+{
+    return alu_jcc_lin(cpu, op, k, cc, 0);
+}
+
+E386_INLINE const E386Op *lin_alu_jcc(E386Cpu *cpu, const E386Op *op, int k, int cc)
+{
+    return alu_jcc_lin(cpu, op, k, cc, 1);
+}
+
 #define AJ_FORM(k) FUSED_FORM(aj, alu_jcc, k)
 #define AJ_ROW(k) FUSED_ROW(aj, k),
 #define AJ_ALL(M) \
@@ -300,6 +348,17 @@ E386_INLINE const E386Op *alu_jcc(E386Cpu *cpu, const E386Op *op, int k, int cc)
 _Static_assert(AJ_KINDS == 33, "AJ_ALL lists every form");
 AJ_ALL(AJ_FORM)
 static const OpFn aj_table[AJ_KINDS][16] = { AJ_ALL(AJ_ROW) };
+/* the memory forms again for TB_LIN blocks (lin_aj_*) */
+#define LAJ_FORM(k) FUSED_FORM(lin_aj, lin_alu_jcc, k)
+#define LAJ_ROW(k) FUSED_ROW(lin_aj, k),
+#define LAJ_MEM(M) M(22) M(23) M(24) M(25) M(29) M(30)
+_Static_assert(AJ_INC_M == 22 && AJ_DEC_M == 23 && AJ_ADD_MI == 24 && AJ_SUB_MI == 25 && AJ_TEST_MI8 == 29 &&
+               AJ_TEST_MI == 30, "LAJ_MEM lists the memory forms");
+LAJ_MEM(LAJ_FORM)
+static const OpFn lin_aj_table[AJ_KINDS][16] = { LAJ_MEM(LAJ_ROW) };
+#undef LAJ_FORM
+#undef LAJ_ROW
+#undef LAJ_MEM
 #undef AJ_FORM
 #undef AJ_ROW
 #undef AJ_ALL
@@ -370,4 +429,20 @@ void fuse_alu_branch(E386Op *ops, int ninsns)
     if (j->fn != jcc_table[cc] || (k = alu_jcc_kind(alu)) < 0 || !aj_table[k][cc])
         return;
     alu->fn = aj_table[k][cc]; /* the Jcc's op stays, reached only before an exit */
+}
+
+/* the fused handler's twin for TB_LIN blocks (ops.h), for memory forms */
+OpFn fuse_lin_twin(const E386Op *op)
+{
+    if (!lin_seg(op))
+        return NULL;
+    for (int k = 0; k < CJ_KINDS; k++)
+        for (int cc = 0; cc < 16; cc++)
+            if (lin_cj_table[k][cc] && cj_table[k][cc] == op->fn)
+                return lin_cj_table[k][cc];
+    for (int k = 0; k < AJ_KINDS; k++)
+        for (int cc = 0; cc < 16; cc++)
+            if (lin_aj_table[k][cc] && aj_table[k][cc] == op->fn)
+                return lin_aj_table[k][cc];
+    return NULL;
 }

@@ -383,4 +383,20 @@ void pair_fuse(E386Op *ops, int ninsns, int lin)
         if (!span && ka >= 0)
             ops[i].fn = then_table[lin && lin_ok(&ops[i], ka)][ka];
     }
+    /* last, as the passes before look handlers up by identity: the
+     * other ops' twins for TB_LIN blocks */
+    for (int i = 0; lin && i < ninsns; i++) {
+        int span = x87_run_span(&ops[i]);
+        if (span) {
+            i += span;
+            continue;
+        }
+        OpFn t = control_lin_twin(&ops[i]);
+        if (!t)
+            t = stack_lin_twin(&ops[i]);
+        if (!t && i == ninsns - 2) /* where fuse.c's compare or ALU + Jcc go */
+            t = fuse_lin_twin(&ops[i]);
+        if (t)
+            ops[i].fn = t;
+    }
 }

@@ -25,11 +25,13 @@ static E386_NOINLINE const E386Op *pop_r_slow(E386Cpu *cpu, const E386Op *op)
 }
 
 /* PUSH r32 and POP r32 on a flat 32-bit stack are one host access
- * (flat_host); everything else, out of this frame, by a tail call. */
-const E386Op *op_push_R(E386Cpu *cpu, const E386Op *op)
+ * (flat_host; lin_host in a TB_LIN block); everything else, out of this
+ * frame, by a tail call. */
+E386_INLINE const E386Op *push_r(E386Cpu *cpu, const E386Op *op, int lin)
 {
     uint32_t sp = cpu->r[4] - 4;
-    uint8_t *p = op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4, FH_WRITE) : NULL;
+    uint8_t *p = lin ? lin_host(cpu, sp, 4, FH_WRITE)
+               : op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4, FH_WRITE) : NULL;
     if (!p)
         return push_r_slow(cpu, op);
     st_le(p, 4, cpu->r[op->sub]); /* PUSH ESP: old value */
@@ -37,9 +39,10 @@ const E386Op *op_push_R(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
-const E386Op *op_pop_R(E386Cpu *cpu, const E386Op *op)
+E386_INLINE const E386Op *pop_r(E386Cpu *cpu, const E386Op *op, int lin)
 {
-    uint8_t *p = op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, cpu->r[4], 4, FH_READ) : NULL;
+    uint8_t *p = lin ? lin_host(cpu, cpu->r[4], 4, FH_READ)
+               : op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, cpu->r[4], 4, FH_READ) : NULL;
     if (!p)
         return pop_r_slow(cpu, op);
     uint32_t v = ld_le(p, 4);
@@ -47,6 +50,11 @@ const E386Op *op_pop_R(E386Cpu *cpu, const E386Op *op)
     cpu->r[op->sub] = v; /* POP ESP: the popped value wins */
     return op + 1;
 }
+
+const E386Op *op_push_R(E386Cpu *cpu, const E386Op *op) { return push_r(cpu, op, 0); }
+const E386Op *op_pop_R(E386Cpu *cpu, const E386Op *op) { return pop_r(cpu, op, 0); }
+static const E386Op *lin_push_R(E386Cpu *cpu, const E386Op *op) { return push_r(cpu, op, 1); }
+static const E386Op *lin_pop_R(E386Cpu *cpu, const E386Op *op) { return pop_r(cpu, op, 1); }
 
 const E386Op *op_push_I(E386Cpu *cpu, const E386Op *op)
 {
@@ -58,6 +66,32 @@ const E386Op *op_push_E(E386Cpu *cpu, const E386Op *op)
 {
     push(cpu, op->size, rm_read(cpu, op, op->size));
     return op + 1;
+}
+
+/* PUSH dword [base + disp] in a TB_LIN block (arguments passed on from
+ * the caller's frame): read, then pushed, each one host access; a push
+ * that crosses a page, op_push_E (the read changed nothing) */
+static const E386Op *lin_push_m32_b(E386Cpu *cpu, const E386Op *op)
+{
+    uint32_t v = ld_le(lin_host(cpu, ea_b(cpu, op), 4, FH_READ), 4), sp = cpu->r[4] - 4;
+    uint8_t *p = lin_host(cpu, sp, 4, FH_WRITE);
+    if (!p)
+        return op_push_E(cpu, op);
+    st_le(p, 4, v);
+    cpu->r[4] = sp;
+    return op + 1;
+}
+
+OpFn stack_lin_twin(const E386Op *op)
+{
+    if (op->size != 4)
+        return NULL;
+    if (op->fn == op_push_R || op->fn == op_pop_R)
+        return op->fn == op_push_R ? lin_push_R : lin_pop_R;
+    if (op->fn == op_push_E && op->mod != 3 && op->adsize == 4 && op->base != EA_NONE && op->index == EA_NONE &&
+        lin_seg(op))
+        return lin_push_m32_b;
+    return stack_run_lin_twin(op->fn);
 }
 
 /* POP r/m: the address is computed with ESP already incremented, and a

@@ -16,10 +16,11 @@
 
 enum { RUN_MAX = 8 };
 
-E386_INLINE const E386Op *push_run(E386Cpu *cpu, const E386Op *op, int n)
+E386_INLINE const E386Op *push_run(E386Cpu *cpu, const E386Op *op, int n, int lin)
 {
     uint32_t sp = cpu->r[4] - 4u * (uint32_t)n;
-    uint8_t *p = ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4u * (uint32_t)n, FH_WRITE) : NULL;
+    uint8_t *p = lin ? lin_host(cpu, sp, 4u * (uint32_t)n, FH_WRITE)
+               : ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4u * (uint32_t)n, FH_WRITE) : NULL;
     if (!p)
         return op_push_R(cpu, op);
     for (int k = 0; k < n; k++) { /* in the guest's order: the highest slot first */
@@ -36,9 +37,11 @@ E386_INLINE const E386Op *push_run(E386Cpu *cpu, const E386Op *op, int n)
     return op + n;
 }
 
-E386_INLINE const E386Op *pop_run(E386Cpu *cpu, const E386Op *op, int n)
+E386_INLINE const E386Op *pop_run(E386Cpu *cpu, const E386Op *op, int n, int lin)
 {
-    uint8_t *p = ss32(cpu) ? flat_host(cpu, SEG_SS, cpu->r[4], 4u * (uint32_t)n, FH_READ) : NULL;
+    uint32_t sp = cpu->r[4];
+    uint8_t *p = lin ? ((sp & 0xfff) + 4u * (uint32_t)n > 0x1000 ? NULL : lin_host(cpu, sp, 4u * (uint32_t)n, FH_READ))
+               : ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4u * (uint32_t)n, FH_READ) : NULL;
     if (!p)
         return op_pop_R(cpu, op);
     for (int k = 0; k < n; k++) /* a register popped twice keeps the later value */
@@ -47,10 +50,13 @@ E386_INLINE const E386Op *pop_run(E386Cpu *cpu, const E386Op *op, int n)
     return op + n;
 }
 
-/* one handler per direction and length */
+/* one handler per direction and length, and each again for TB_LIN
+ * blocks (lin_host) */
 #define RUN(n) \
-    static const E386Op *push_run##n(E386Cpu *c, const E386Op *o) { return push_run(c, o, n); } \
-    static const E386Op *pop_run##n(E386Cpu *c, const E386Op *o) { return pop_run(c, o, n); }
+    static const E386Op *push_run##n(E386Cpu *c, const E386Op *o) { return push_run(c, o, n, 0); } \
+    static const E386Op *pop_run##n(E386Cpu *c, const E386Op *o) { return pop_run(c, o, n, 0); } \
+    static const E386Op *lin_push_run##n(E386Cpu *c, const E386Op *o) { return push_run(c, o, n, 1); } \
+    static const E386Op *lin_pop_run##n(E386Cpu *c, const E386Op *o) { return pop_run(c, o, n, 1); }
 RUN(2) RUN(3) RUN(4) RUN(5) RUN(6) RUN(7) RUN(8)
 #undef RUN
 
@@ -58,6 +64,16 @@ static const OpFn push_runs[RUN_MAX + 1] = { NULL, NULL, push_run2, push_run3, p
                                              push_run5, push_run6, push_run7, push_run8 };
 static const OpFn pop_runs[RUN_MAX + 1] = { NULL, NULL, pop_run2, pop_run3, pop_run4,
                                             pop_run5, pop_run6, pop_run7, pop_run8 };
+static const OpFn lin_push_runs[RUN_MAX + 1] = { NULL, NULL, lin_push_run2, lin_push_run3, lin_push_run4,
+                                                 lin_push_run5, lin_push_run6, lin_push_run7, lin_push_run8 };
+static const OpFn lin_pop_runs[RUN_MAX + 1] = { NULL, NULL, lin_pop_run2, lin_pop_run3, lin_pop_run4,
+                                                lin_pop_run5, lin_pop_run6, lin_pop_run7, lin_pop_run8 };
+
+OpFn stack_run_lin_twin(OpFn f)
+{
+    int push, n = stack_run_length(f, &push);
+    return n ? (push ? lin_push_runs : lin_pop_runs)[n] : NULL;
+}
 
 int stack_run_length(OpFn f, int *push)
 {
