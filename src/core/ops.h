@@ -108,6 +108,7 @@ void pair_fuse(E386Op *ops, int ninsns, int lin);
 OpFn control_lin_twin(const E386Op *op);
 OpFn stack_lin_twin(const E386Op *op);
 OpFn fuse_lin_twin(const E386Op *op);
+OpFn alu_lin_twin(const E386Op *op);
 OpFn stack_run_lin_twin(OpFn f); /* stack_run.c's, for stack_lin_twin */
 /* op's memory operand is through a segment TB_LIN says is flat */
 static inline int lin_seg(const E386Op *op)

@@ -164,9 +164,10 @@ static E386_NOINLINE const E386Op *incdec_mem_slow(E386Cpu *cpu, const E386Op *o
     return op + 1;
 }
 
-E386_INLINE const E386Op *incdec_mem(E386Cpu *cpu, const E386Op *op, int kind, int bi)
+E386_INLINE const E386Op *incdec_mem(E386Cpu *cpu, const E386Op *op, int kind, int bi, int lin)
 {
-    uint8_t *p = flat_host(cpu, op->seg, bi ? ea_bi(cpu, op) : ea_b(cpu, op), 4, FH_RMW);
+    uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op);
+    uint8_t *p = lin ? lin_host(cpu, off, 4, FH_RMW) : flat_host(cpu, op->seg, off, 4, FH_RMW);
     if (!p)
         return incdec_mem_slow(cpu, op, kind);
     uint32_t cf = carry_in(cpu), a = ld_le(p, 4), r = kind == U_DEC ? a - 1 : a + 1;
@@ -175,10 +176,15 @@ E386_INLINE const E386Op *incdec_mem(E386Cpu *cpu, const E386Op *op, int kind, i
     return op + 1;
 }
 
-static const E386Op *inc_m32_b(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, U_INC, 0); }
-static const E386Op *dec_m32_b(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, U_DEC, 0); }
-static const E386Op *inc_m32_bi(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, U_INC, 1); }
-static const E386Op *dec_m32_bi(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, U_DEC, 1); }
+/* each again for TB_LIN blocks (lin_host): alu_lin_twin */
+#define INCDEC_MEM(name, kind, bi) \
+    static const E386Op *name(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, kind, bi, 0); } \
+    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, kind, bi, 1); }
+INCDEC_MEM(inc_m32_b, U_INC, 0)
+INCDEC_MEM(dec_m32_b, U_DEC, 0)
+INCDEC_MEM(inc_m32_bi, U_INC, 1)
+INCDEC_MEM(dec_m32_bi, U_DEC, 1)
+#undef INCDEC_MEM
 
 static void test(E386Cpu *cpu, int size, uint32_t a, uint32_t b)
 {
@@ -242,11 +248,11 @@ static E386_NOINLINE const E386Op *alu32_gm_slow(E386Cpu *cpu, const E386Op *op,
     return alu32_apply(cpu, op, opn, op->reg, seg_read(cpu, op->seg, off, 4));
 }
 
-E386_INLINE const E386Op *alu32_fl(E386Cpu *cpu, const E386Op *op, int opn, int form, int fl)
+E386_INLINE const E386Op *alu32_lin(E386Cpu *cpu, const E386Op *op, int opn, int form, int fl, int lin)
 {
     if (form == FORM_GM || form == FORM_GMI) {
         uint32_t off = form == FORM_GMI ? ea_bi(cpu, op) : ea_b(cpu, op);
-        uint8_t *p = flat_host(cpu, op->seg, off, 4, FH_READ);
+        uint8_t *p = lin ? lin_host(cpu, off, 4, FH_READ) : flat_host(cpu, op->seg, off, 4, FH_READ);
         if (!p)
             return alu32_gm_slow(cpu, op, opn, off);
         return alu32_apply(cpu, op, opn, op->reg, ld_le(p, 4));
@@ -254,6 +260,11 @@ E386_INLINE const E386Op *alu32_fl(E386Cpu *cpu, const E386Op *op, int opn, int 
     int dst = form == FORM_RR || form == FORM_RI ? op->rm : form == FORM_GR ? op->reg : 0;
     uint32_t b = form == FORM_RR ? cpu->r[op->reg] : form == FORM_GR ? cpu->r[op->rm] : op->imm;
     return alu32_flags(cpu, op, opn, dst, b, fl);
+}
+
+E386_INLINE const E386Op *alu32_fl(E386Cpu *cpu, const E386Op *op, int opn, int form, int fl)
+{
+    return alu32_lin(cpu, op, opn, form, fl, 0);
 }
 
 E386_INLINE const E386Op *alu32(E386Cpu *cpu, const E386Op *op, int opn, int form)
@@ -309,18 +320,23 @@ static const E386Op *and_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c,
 static const E386Op *sub_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_SUB, FORM_AI, 0); }
 static const E386Op *xor_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_XOR, FORM_AI, 0); }
 
-static const E386Op *add_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADD, FORM_GM); }
-static const E386Op *or_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_OR, FORM_GM); }
-static const E386Op *and_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_AND, FORM_GM); }
-static const E386Op *sub_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SUB, FORM_GM); }
-static const E386Op *xor_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_XOR, FORM_GM); }
-static const E386Op *cmp_gm(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_CMP, FORM_GM); }
-static const E386Op *add_gmi(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADD, FORM_GMI); }
-static const E386Op *or_gmi(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_OR, FORM_GMI); }
-static const E386Op *and_gmi(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_AND, FORM_GMI); }
-static const E386Op *sub_gmi(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SUB, FORM_GMI); }
-static const E386Op *xor_gmi(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_XOR, FORM_GMI); }
-static const E386Op *cmp_gmi(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_CMP, FORM_GMI); }
+/* the register, memory forms, each again for TB_LIN blocks (lin_host) */
+#define ALU_GM(name, opn, form) \
+    static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu32(c, o, opn, form); } \
+    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return alu32_lin(c, o, opn, form, 1, 1); }
+ALU_GM(add_gm, ALU_ADD, FORM_GM)
+ALU_GM(or_gm, ALU_OR, FORM_GM)
+ALU_GM(and_gm, ALU_AND, FORM_GM)
+ALU_GM(sub_gm, ALU_SUB, FORM_GM)
+ALU_GM(xor_gm, ALU_XOR, FORM_GM)
+ALU_GM(cmp_gm, ALU_CMP, FORM_GM)
+ALU_GM(add_gmi, ALU_ADD, FORM_GMI)
+ALU_GM(or_gmi, ALU_OR, FORM_GMI)
+ALU_GM(and_gmi, ALU_AND, FORM_GMI)
+ALU_GM(sub_gmi, ALU_SUB, FORM_GMI)
+ALU_GM(xor_gmi, ALU_XOR, FORM_GMI)
+ALU_GM(cmp_gmi, ALU_CMP, FORM_GMI)
+#undef ALU_GM
 
 /* ---- memory forms: [base + disp] and [base + index << scale + disp] ----
  * CMP of a byte or dword in memory with a register or an immediate, and
@@ -364,11 +380,12 @@ static E386_NOINLINE const E386Op *alu_mem_slow(E386Cpu *cpu, const E386Op *op, 
 /* The fast path (flat_host): one host read, and for the read-modify-write
  * forms one host write to the same place; a write the host refuses faults
  * before the flags change, as on the slow path. */
-E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int size, int bi, int imm)
+E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int size, int bi, int imm, int lin)
 {
     uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op), m = size_mask(size);
     uint32_t b = imm ? op->imm & m : reg_get(cpu, op->reg, size);
-    uint8_t *p = flat_host(cpu, op->seg, off, (uint32_t)size, opn == ALU_CMP ? FH_READ : FH_RMW);
+    int how = opn == ALU_CMP ? FH_READ : FH_RMW;
+    uint8_t *p = lin ? lin_host(cpu, off, (uint32_t)size, how) : flat_host(cpu, op->seg, off, (uint32_t)size, how);
     if (!p)
         return alu_mem_slow(cpu, op, opn, size, off, b);
     uint32_t a = ld_le(p, size);
@@ -382,9 +399,11 @@ E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int s
     return op + 1;
 }
 
-/* one line per handler: name, operation, width, base+index?, immediate? */
+/* one line per handler: name, operation, width, base+index?, immediate?
+ * (and its twin for TB_LIN blocks, lin_host) */
 #define ALU_MEM(name, opn, size, bi, imm) \
-    static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm); }
+    static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm, 0); } \
+    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm, 1); }
 ALU_MEM(cmp_mr32_b, ALU_CMP, 4, 0, 0)
 ALU_MEM(cmp_mr32_bi, ALU_CMP, 4, 1, 0)
 ALU_MEM(cmp_mi32_b, ALU_CMP, 4, 0, 1)
@@ -600,4 +619,25 @@ int alu_inline_info(const E386Op *op, AluInline *ai)
     if (f == op_test_AI)
         ai->dst = ALI_ACC;
     return f == op_test_EG || f == test_rr8 || f == op_test_EI || f == op_test_AI;
+}
+
+/* the memory forms' twins for TB_LIN blocks (ops.h) */
+OpFn alu_lin_twin(const E386Op *op)
+{
+#define T(name) { name, lin_##name },
+    static const struct { OpFn f, lin; } t[] = {
+        T(inc_m32_b) T(dec_m32_b) T(inc_m32_bi) T(dec_m32_bi)
+        T(add_gm) T(or_gm) T(and_gm) T(sub_gm) T(xor_gm) T(cmp_gm)
+        T(add_gmi) T(or_gmi) T(and_gmi) T(sub_gmi) T(xor_gmi) T(cmp_gmi)
+        T(cmp_mr32_b) T(cmp_mr32_bi) T(cmp_mi32_b) T(cmp_mi32_bi) T(cmp_mr8_b) T(cmp_mr8_bi) T(cmp_mi8_b)
+        T(cmp_mi8_bi) T(add_mr32_b) T(or_mr32_b) T(and_mr32_b) T(sub_mr32_b) T(xor_mr32_b) T(add_mi32_b)
+        T(or_mi32_b) T(and_mi32_b) T(sub_mi32_b) T(xor_mi32_b) T(add_mr32_bi) T(add_mi32_bi) T(sub_mi32_bi)
+    };
+#undef T
+    if (!lin_seg(op))
+        return NULL;
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)
+        if (op->fn == t[k].f)
+            return t[k].lin;
+    return NULL;
 }

@@ -394,6 +394,8 @@ void pair_fuse(E386Op *ops, int ninsns, int lin)
         OpFn t = control_lin_twin(&ops[i]);
         if (!t)
             t = stack_lin_twin(&ops[i]);
+        if (!t)
+            t = alu_lin_twin(&ops[i]);
         if (!t && i == ninsns - 2) /* where fuse.c's compare or ALU + Jcc go */
             t = fuse_lin_twin(&ops[i]);
         if (t)
