@@ -634,7 +634,7 @@ OpFn alu_lin_twin(const E386Op *op)
         T(or_mi32_b) T(and_mi32_b) T(sub_mi32_b) T(xor_mi32_b) T(add_mr32_bi) T(add_mi32_bi) T(sub_mi32_bi)
     };
 #undef T
-    if (!lin_seg(op))
+    if (op->mod == 3 || !lin_seg(op)) /* every form here has a memory operand */
         return NULL;
     for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)
         if (op->fn == t[k].f)
