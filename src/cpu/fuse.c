@@ -105,47 +105,22 @@ E386_INLINE const E386Op *lin_cmp_jcc(E386Cpu *cpu, const E386Op *op, int kind, 
             pre##_##k##_7, pre##_##k##_8, pre##_##k##_9, NULL, NULL, pre##_##k##_12, pre##_##k##_13, \
             pre##_##k##_14, pre##_##k##_15 }
 #define CJ_FORM(k) FUSED_FORM(cj, cmp_jcc, k)
-#define CJ_ROW(k) FUSED_ROW(cj, k)
-CJ_FORM(CJ_RR)
-CJ_FORM(CJ_GR)
-CJ_FORM(CJ_RI)
-CJ_FORM(CJ_AI)
-CJ_FORM(CJ_MR)
-CJ_FORM(CJ_MI)
-CJ_FORM(CJ_GM)
-CJ_FORM(CJ_MI8)
-CJ_FORM(CJ_TEST)
-CJ_FORM(CJ_TEST8)
-CJ_FORM(CJ_MR8)
-CJ_FORM(CJ_MR8_BI)
-CJ_FORM(CJ_MI8_BI)
-CJ_FORM(CJ_MR_BI)
-CJ_FORM(CJ_MI_BI)
-
-static const OpFn cj_table[CJ_KINDS][16] = {
-    CJ_ROW(CJ_RR), CJ_ROW(CJ_GR), CJ_ROW(CJ_RI), CJ_ROW(CJ_AI), CJ_ROW(CJ_MR),
-    CJ_ROW(CJ_MI), CJ_ROW(CJ_GM), CJ_ROW(CJ_MI8), CJ_ROW(CJ_TEST), CJ_ROW(CJ_TEST8),
-    CJ_ROW(CJ_MR8), CJ_ROW(CJ_MR8_BI), CJ_ROW(CJ_MI8_BI), CJ_ROW(CJ_MR_BI), CJ_ROW(CJ_MI_BI),
-};
-
-/* the memory forms again for TB_LIN blocks (lin_cj_*: cj_read) */
+#define CJ_ROW(k) FUSED_ROW(cj, k),
+/* the memory forms, again for TB_LIN blocks (lin_cj_*: cj_read) */
 #define LCJ_FORM(k) FUSED_FORM(lin_cj, lin_cmp_jcc, k)
-#define LCJ_ROW(k) FUSED_ROW(lin_cj, k)
-LCJ_FORM(CJ_MR)
-LCJ_FORM(CJ_MI)
-LCJ_FORM(CJ_GM)
-LCJ_FORM(CJ_MI8)
-LCJ_FORM(CJ_MR8)
-LCJ_FORM(CJ_MR8_BI)
-LCJ_FORM(CJ_MI8_BI)
-LCJ_FORM(CJ_MR_BI)
-LCJ_FORM(CJ_MI_BI)
-static const OpFn lin_cj_table[CJ_KINDS][16] = {
-    LCJ_ROW(CJ_MR), LCJ_ROW(CJ_MI), LCJ_ROW(CJ_GM), LCJ_ROW(CJ_MI8), LCJ_ROW(CJ_MR8),
-    LCJ_ROW(CJ_MR8_BI), LCJ_ROW(CJ_MI8_BI), LCJ_ROW(CJ_MR_BI), LCJ_ROW(CJ_MI_BI),
-};
+#define LCJ_ROW(k) FUSED_ROW(lin_cj, k),
+#define CJ_REG(M) M(CJ_RR) M(CJ_GR) M(CJ_RI) M(CJ_AI) M(CJ_TEST) M(CJ_TEST8)
+#define CJ_MEM(M) M(CJ_MR) M(CJ_MI) M(CJ_GM) M(CJ_MI8) M(CJ_MR8) M(CJ_MR8_BI) M(CJ_MI8_BI) M(CJ_MR_BI) M(CJ_MI_BI)
+_Static_assert(CJ_KINDS == 15, "CJ_REG and CJ_MEM list every form");
+CJ_REG(CJ_FORM)
+CJ_MEM(CJ_FORM)
+CJ_MEM(LCJ_FORM)
+static const OpFn cj_table[CJ_KINDS][16] = { CJ_REG(CJ_ROW) CJ_MEM(CJ_ROW) };
+static const OpFn lin_cj_table[CJ_KINDS][16] = { CJ_MEM(LCJ_ROW) };
 #undef LCJ_FORM
 #undef LCJ_ROW
+#undef CJ_REG
+#undef CJ_MEM
 
 /* A Jcc that ends a block without a compare to fuse with: one handler
  * per condition, so that the condition is a constant in cc_cond (no
