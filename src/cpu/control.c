@@ -28,7 +28,7 @@ static E386_NOINLINE const E386Op *call_j_slow(E386Cpu *cpu, const E386Op *op)
 }
 
 /* CALL rel32 on a flat 32-bit stack pushes with one host access
- * (flat_host; lin_host in a TB_LIN block: lin_twin below); everything
+ * (flat_host; lin_host in a TB_LIN block: control_lin_twin); everything
  * else, out of this frame, by a tail call */
 E386_INLINE const E386Op *call_j(E386Cpu *cpu, const E386Op *op, int lin)
 {
