@@ -214,7 +214,8 @@ struct Tb {
  * hook while IF is clear (core/irqedge.c) */
 enum { E386_LOG_STEP = 1 << 8 };
 enum { LIN_RETRY_NONE, LIN_RETRY_PENDING, LIN_RETRY_ACTIVE };
-enum { TB_CODE32 = 1, TB_SS32 = 2, TB_TF = 4, TB_CPL3 = 8, TB_PE = 32, TB_ONE = 64 /* one instruction: an interrupt shadow */,
+enum { TB_CODE32 = 1, TB_SS32 = 2, TB_TF = 4, TB_CPL3 = 8, TB_PE = 32,
+       TB_ONE = 64 /* one instruction: an interrupt shadow */,
        TB_LIN = 128 /* lin_flat: the block's handlers may use lin_host */ };
 
 typedef struct TbCache TbCache;

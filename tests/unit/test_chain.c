@@ -310,8 +310,9 @@ END_TEST
  * passes loads DS (or SS) with a flat 32-bit segment on the first and
  * with a based one (or a 16-bit stack) on the second, and reads (pushes)
  * right after the load, in a block translated on the first pass with
- * TB_LIN and another on the second without.  (mov ebx,DATA ; mov esp,DATA+0x800 ; mov edx,0xf ;
- * mov ecx,2 ; mov eax,0x11223344 ; jmp L come first.)
+ * TB_LIN and another on the second without.  First: mov ebx,DATA ;
+ * mov esp,DATA+0x800 ; mov edx,0xf ; mov ecx,2 ; mov eax,0x11223344 ;
+ * jmp L (L starts a block on both passes).
  *   DS: L: mov ds,dx ; mov eax,[ebx] ; add esi,eax ; mov edi,0xf ; mov ds,di ;
  *          mov edx,7 ; dec ecx ; jnz L ; int3
  *   SS: L: mov ss,dx ; push eax ; pop esi ; add ebp,esi ; mov edi,0xf ;
