@@ -320,22 +320,16 @@ static const E386Op *and_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c,
 static const E386Op *sub_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_SUB, FORM_AI, 0); }
 static const E386Op *xor_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_XOR, FORM_AI, 0); }
 
-/* the register, memory forms, each again for TB_LIN blocks (lin_host) */
+/* r32 op= [base (+ index) + disp], each again for TB_LIN blocks (lin_host) */
 #define ALU_GM(name, opn, form) \
     static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu32(c, o, opn, form); } \
     static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return alu32_lin(c, o, opn, form, 1, 1); }
-ALU_GM(add_gm, ALU_ADD, FORM_GM)
-ALU_GM(or_gm, ALU_OR, FORM_GM)
-ALU_GM(and_gm, ALU_AND, FORM_GM)
-ALU_GM(sub_gm, ALU_SUB, FORM_GM)
-ALU_GM(xor_gm, ALU_XOR, FORM_GM)
-ALU_GM(cmp_gm, ALU_CMP, FORM_GM)
-ALU_GM(add_gmi, ALU_ADD, FORM_GMI)
-ALU_GM(or_gmi, ALU_OR, FORM_GMI)
-ALU_GM(and_gmi, ALU_AND, FORM_GMI)
-ALU_GM(sub_gmi, ALU_SUB, FORM_GMI)
-ALU_GM(xor_gmi, ALU_XOR, FORM_GMI)
-ALU_GM(cmp_gmi, ALU_CMP, FORM_GMI)
+#define ALU_GM_OPS(sfx, form) \
+    ALU_GM(add_##sfx, ALU_ADD, form) ALU_GM(or_##sfx, ALU_OR, form) ALU_GM(and_##sfx, ALU_AND, form) \
+    ALU_GM(sub_##sfx, ALU_SUB, form) ALU_GM(xor_##sfx, ALU_XOR, form) ALU_GM(cmp_##sfx, ALU_CMP, form)
+ALU_GM_OPS(gm, FORM_GM)
+ALU_GM_OPS(gmi, FORM_GMI)
+#undef ALU_GM_OPS
 #undef ALU_GM
 
 /* ---- memory forms: [base + disp] and [base + index << scale + disp] ----
