@@ -262,10 +262,12 @@ struct E386Cpu {
     Tb *ras[16];        /* return-address stack: the blocks that ended in the last CALLs (a hint) */
     unsigned ras_top;
     const E386Op *cur;  /* the op being executed, for precise faults */
-    /* the interpreter: block ends that may still go on into the next
-     * block's first handler themselves (a tail call) before the run loop's
-     * next pass (jump_direct); 0 outside run_chain and under native */
-    unsigned tail_left;
+    /* the interpreter: a block end may go on into the next block's first
+     * handler itself (a tail call) while icount is below this: the budget's
+     * end, or sooner (run_chain bounds the host stack), 0 on an exit
+     * request (cpu_request_exit), outside run_chain and under native.  One
+     * compare at each chained block end stands for three tests. */
+    volatile uint64_t chain_end;
     /* A guest fault seen by the host MMU on the linear fast path is only a
      * hint: a compiler may split a host access and touch any of its bytes
      * first, so si_addr is not the guest's CR2.  The instruction runs again
@@ -349,7 +351,11 @@ static inline void if_check(E386Cpu *cpu, int cause) {
  * budget together (src/native: the count left in R15 must exceed it), so
  * it is larger than any count, and its low half is not 0 either. */
 #define EXIT_REQUESTED INT64_MAX
-static inline void cpu_request_exit(E386Cpu *cpu) { cpu->exit_request = EXIT_REQUESTED; }
+static inline void cpu_request_exit(E386Cpu *cpu)
+{
+    cpu->exit_request = EXIT_REQUESTED;
+    cpu->chain_end = 0; /* after it: run_chain's reset tests the request after its store */
+}
 
 /* ---- registers ---- */
 static inline uint32_t reg_get(const E386Cpu *cpu, int r, int size) {
@@ -725,40 +731,48 @@ static inline void sp_set(E386Cpu *cpu, uint32_t v) {
  * result of one of these to leave the block. */
 const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot);
 /* Under run_chain, a block end that follows a link runs the next
- * block's first op itself: its handler is tail-called from here, so each
- * block end has its own host indirect jump (predicted apart, not all at
- * the run loop's one call) and no return to the loop.  The loop's work
- * between the two ops is done here: the exit request and budget were
- * tested by the caller, cpu->cur moves; the loop's exit test is made
- * where the chain comes back, before the op it returns (E386Op.nostop).
- * tail_left bounds the depth where a compiler makes these real calls
- * (no optimisation): the loop's next pass resets it. */
-E386_INLINE const E386Op *tail_enter(E386Cpu *cpu, const E386Op *next)
+ * block's first op itself: its handler is tail-called (jump_direct,
+ * jump_via), so each block end has its own host indirect jump (predicted
+ * apart, not all at the run loop's one call) and no return to the loop.
+ * The loop's work between the two ops is done there: the exit request
+ * and budget are tested (icount below chain_end), cpu->cur moves; the
+ * loop's exit test is made where the chain comes back, before the op it
+ * returns (E386Op.nostop).  chain_end also bounds the depth where a
+ * compiler makes these real calls (no optimisation): past it the op is
+ * returned to the loop, with a new bound (exec.c chain_rebound). */
+/* where op's direct jump through exit slot 0 (taken: the relative
+ * target) or 1 (fall-through: the next instruction) goes */
+static inline uint32_t direct_target(const E386Op *op, int slot)
 {
-    if (!cpu->tail_left)
+    uint32_t next = op->eip + op->len;
+    if (slot)
         return next;
-    cpu->tail_left--;
-    cpu->cur = next;
-    return next->fn(cpu, next);
+    return op->opsize == 2 ? ((next + op->imm) & 0xffff) : next + op->imm;
 }
+/* the rest of jump_direct, out of the handlers' frames */
+const E386Op *jump_direct_out(E386Cpu *cpu, const E386Op *op, int slot);
 
-/* a direct jump through exit slot 0 (taken) or 1 (fall-through): the
- * linked successor when nothing asks to leave, the budget is not spent and
- * the link needs no TLB check (TbLink.ops set); jump_direct_slow
- * otherwise.  Validity is not tested here: see op_tb_stale. */
-E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, uint32_t target, int slot)
+/* op's direct jump through exit slot 0 or 1 (direct_target): the linked
+ * successor when the link needs no TLB check (TbLink.ops set) and icount
+ * is below chain_end (no exit request, the budget not spent, the host
+ * stack's bound not reached); else jump_direct_out, which tests each
+ * (and jump_direct_slow the rest).  cpu->eip is not stored on the way: inside a chain nothing reads
+ * it (faults take the running op's, and every way out of the chain
+ * stores it: jump_direct_slow, chain_stop_before, op_tb_stale), so the
+ * target is computed only on the slow path.  Validity is not tested
+ * here: see op_tb_stale. */
+E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, int slot)
 {
-    (void)op;
-    cpu->eip = target;
     TbLink *l = &cpu->cur_tb->link[slot];
-    if (l->ops && !cpu->exit_request && cpu->icount < cpu->budget_end) {
+    if (l->ops && cpu->icount < cpu->chain_end) {
         cpu->cur_tb = l->tb;
         cpu->icount += l->ninsns;
         cpu->link_from = l;
         cpu->stats.chain_hits++;
-        return tail_enter(cpu, l->ops);
+        cpu->cur = l->ops;
+        return l->ops->fn(cpu, l->ops);
     }
-    return jump_direct_slow(cpu, target, slot);
+    return jump_direct_out(cpu, op, slot);
 }
 const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target);
 /* The jump cache (exec.c): direct-mapped, linear pc -> the block last
@@ -767,12 +781,41 @@ const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target);
 enum { JMP_CACHE = 1 << 14 };
 static inline uint32_t tb_jmp_hash(uint32_t pc) { return (pc ^ (pc >> 12)) & (JMP_CACHE - 1); }
 Tb *const *tb_jmp_cache(const E386Cpu *cpu); /* JMP_CACHE entries, for the CPU's lifetime */
-/* a near indirect transfer (RET, JMP/CALL r/m): may go straight on to the
- * target's block when the main loop would have nothing else to do */
-const E386Op *jump_near(E386Cpu *cpu, uint32_t target);
-/* RET: the same, trying first the return site linked to the block of the
- * matching CALL (the return-address stack) */
-const E386Op *jump_ret(E386Cpu *cpu, uint32_t target);
+/* A near indirect transfer (RET, JMP/CALL r/m) may go straight on to the
+ * target's block when the main loop would have nothing else to do
+ * (exec.c jump_via_slow, which also tries the jump cache).  The
+ * interpreter's handlers first try a hint link here, as jump_direct does
+ * (icount below chain_end also stands for no single-step, log or RF:
+ * exec.c chain_bound), with their own host indirect jump: for RET with a
+ * caller, the block of the matching CALL (the return-address stack), its
+ * exit link 1; else the current block's exit link 0. */
+const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, Tb *caller);
+E386_INLINE const E386Op *jump_via(E386Cpu *cpu, uint32_t target, Tb *caller)
+{
+    const Tb *cur = cpu->cur_tb;
+    const TbLink *l = caller ? &caller->link[1] : &cur->link[0];
+    if (cpu->icount < cpu->chain_end && l->ops && l->pc == cur->cs_base + target && l->key == cur->key &&
+        l->cs_base == cur->cs_base) {
+        cpu->cur_tb = l->tb;
+        cpu->icount += l->ninsns;
+        cpu->link_from = (TbLink *)l;
+        cpu->stats.chain_hits++;
+        cpu->cur = l->ops;
+        return l->ops->fn(cpu, l->ops);
+    }
+    return jump_via_slow(cpu, target, caller);
+}
+E386_INLINE const E386Op *jump_near(E386Cpu *cpu, uint32_t target) { return jump_via(cpu, target, NULL); }
+/* Not with paging: the calling block is not running now and its linear
+ * page may map something else since. */
+E386_INLINE const E386Op *jump_ret(E386Cpu *cpu, uint32_t target)
+{
+    Tb *caller = cpu->ras[cpu->ras_top-- & 15];
+    return jump_via(cpu, target, cpu->softmmu ? NULL : caller);
+}
+/* the same out of line, for the native back end's calls */
+const E386Op *jump_near_slow(E386Cpu *cpu, uint32_t target);
+const E386Op *jump_ret_slow(E386Cpu *cpu, uint32_t target);
 /* a CALL is about to leave the current block: remember it for the RET */
 static inline void ras_push(E386Cpu *cpu) { cpu->ras[++cpu->ras_top & 15] = cpu->cur_tb; }
 static inline uint32_t next_eip(const E386Op *op) { return op->eip + op->len; }

@@ -113,7 +113,7 @@ static const StateSkip unmigrated[] = {
     MEMBER(ras, "a hint for RET into the translation cache, which a load flushes"),
     MEMBER(ras_top, "a hint for RET into the translation cache, which a load flushes"),
     MEMBER(cur, "inside e386_run only"),
-    MEMBER(tail_left, "inside e386_run only (the interpreter's chaining)"),
+    MEMBER(chain_end, "inside e386_run only (the interpreter's chaining)"),
     MEMBER(lin_retry, "inside e386_run only: an instruction rerun without the linear path after a host fault"),
     MEMBER(exit_request, "a request to the running loop, cleared when e386_run returns"),
     MEMBER(stop_request, "a request to the running loop; the destination's own"),

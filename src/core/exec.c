@@ -188,7 +188,7 @@ static uint32_t cpu_key(const E386Cpu *cpu)
  * a control transfer: continue at its eip, chained through slot 1. */
 static const E386Op *op_block_end(E386Cpu *cpu, const E386Op *op)
 {
-    return jump_direct(cpu, op, op->eip, 1);
+    return jump_direct(cpu, op, 1);
 }
 
 /* A fault found while decoding an instruction that is not the first one of
@@ -407,6 +407,62 @@ static void tb_link(E386Cpu *cpu, Tb *from, int slot, Tb *tb)
                                  .pc = tb->pc, .key = tb->key, .cs_base = tb->cs_base };
 }
 
+/* Nothing for the main loop to do between the blocks: no event pending,
+ * no budget end, no single-step, breakpoint or log work. */
+static inline int may_chain(const E386Cpu *cpu, const Tb *cur)
+{
+    return !cpu->exit_request && cpu->icount < cpu->budget_end && !(cur->key & (TB_TF | TB_ONE)) &&
+           !cpu->log_mask && !(cpu->eflags & F_RF);
+}
+
+/* Block ends go on by tail calls (cpu.h jump_direct) while icount is
+ * below chain_end: for TAIL_INSNS instructions at most, as without
+ * optimisation each block so entered is a stack frame or more per op.
+ * Past the bound a followed link's op is returned instead, which unwinds
+ * the host stack to run_chain, and a new bound is set on the way
+ * (chain_rebound): no test in the loop's passes. */
+#ifdef __OPTIMIZE__
+enum { TAIL_INSNS = 128 };
+#else
+enum { TAIL_INSNS = 32 };
+#endif
+static void chain_rebound(E386Cpu *cpu)
+{
+    uint64_t end = cpu->icount + TAIL_INSNS;
+    cpu->chain_end = end < cpu->budget_end ? end : cpu->budget_end;
+    if (cpu->exit_request) /* after the store: cpu_request_exit's order */
+        cpu->chain_end = 0;
+}
+
+/* run_chain's first bound: 0 (no tail calls, and jump_via's fast path
+ * off) also where the rest of may_chain fails, as a chain's blocks all
+ * have the running one's key; log_mask is read once a run_chain; RF is
+ * set only by instructions that leave the chain */
+static void chain_bound(E386Cpu *cpu)
+{
+    chain_rebound(cpu);
+    if (!may_chain(cpu, cpu->cur_tb))
+        cpu->chain_end = 0;
+}
+
+/* A followed link's op returned, not run: past the bound (chain_end set,
+ * so inside run_chain and may_chain held) a new one for the chain that
+ * goes on from the loop */
+static const E386Op *chain_return(E386Cpu *cpu, const E386Op *next)
+{
+    if (cpu->chain_end)
+        chain_rebound(cpu);
+    return next;
+}
+
+static const E386Op *tail_enter(E386Cpu *cpu, const E386Op *next)
+{
+    if (cpu->icount >= cpu->chain_end)
+        return chain_return(cpu, next);
+    cpu->cur = next;
+    return next->fn(cpu, next);
+}
+
 const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot)
 {
     cpu->eip = target;
@@ -423,11 +479,29 @@ const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot)
         cpu->icount += next->ninsns;
         cpu->link_from = l;
         cpu->stats.chain_hits++;
-        return next->ops;
+        return chain_return(cpu, next->ops);
     }
     cpu->last_tb = tb;
     cpu->last_slot = slot;
     return NULL;
+}
+
+/* jump_direct past chain_end: the link is still followed as on the fast
+ * path (not into the next block's handler: that is the loop's, or under
+ * native the caller's) while there is no exit request and budget left */
+const E386Op *jump_direct_out(E386Cpu *cpu, const E386Op *op, int slot)
+{
+    uint32_t target = direct_target(op, slot);
+    TbLink *l = &cpu->cur_tb->link[slot];
+    if (l->ops && !cpu->exit_request && cpu->icount < cpu->budget_end) {
+        cpu->eip = target;
+        cpu->cur_tb = l->tb;
+        cpu->icount += l->ninsns;
+        cpu->link_from = l;
+        cpu->stats.chain_hits++;
+        return chain_return(cpu, l->ops);
+    }
+    return jump_direct_slow(cpu, target, slot);
 }
 
 const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target)
@@ -448,14 +522,6 @@ static inline const E386Op *follow_if(E386Cpu *cpu, TbLink *l, const Tb *cur, ui
     cpu->link_from = l;
     cpu->stats.chain_hits++;
     return l->ops;
-}
-
-/* Nothing for the main loop to do between the blocks: no event pending,
- * no budget end, no single-step, breakpoint or log work. */
-static inline int may_chain(const E386Cpu *cpu, const Tb *cur)
-{
-    return !cpu->exit_request && cpu->icount < cpu->budget_end && !(cur->key & (TB_TF | TB_ONE)) &&
-           !cpu->log_mask && !(cpu->eflags & F_RF);
 }
 
 /* The target's block from the jump cache, in the current mode; NULL if
@@ -486,7 +552,7 @@ static const E386Op *enter(E386Cpu *cpu, Tb *tb)
  * through a function pointer or the PLT that goes to the same place each
  * time); for RET with a caller, that block's exit link 1.  Then the jump
  * cache, which also re-links the hint. */
-static const E386Op *jump_via(E386Cpu *cpu, uint32_t target, Tb *caller)
+const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, Tb *caller)
 {
     cpu->eip = target;
     cpu->last_tb = NULL;
@@ -507,18 +573,17 @@ static const E386Op *jump_via(E386Cpu *cpu, uint32_t target, Tb *caller)
     return enter(cpu, tb);
 }
 
-const E386Op *jump_near(E386Cpu *cpu, uint32_t target) { return jump_via(cpu, target, NULL); }
+const E386Op *jump_near_slow(E386Cpu *cpu, uint32_t target) { return jump_via_slow(cpu, target, NULL); }
 
 /* RET: the block that ended in the matching CALL links its return site
  * (exit link 1, which a CALL's block does not use otherwise), so a return
  * costs a compare however many places call the function.  The stack is a
  * hint: a target that differs (longjmp, a thread switch, an unbalanced
- * stack) just misses.  Not with paging: the calling block is not running
- * now and its linear page may map something else since. */
-const E386Op *jump_ret(E386Cpu *cpu, uint32_t target)
+ * stack) just misses.  Not with paging (cpu.h jump_ret). */
+const E386Op *jump_ret_slow(E386Cpu *cpu, uint32_t target)
 {
     Tb *caller = cpu->ras[cpu->ras_top-- & 15];
-    return jump_via(cpu, target, cpu->softmmu ? NULL : caller);
+    return jump_via_slow(cpu, target, cpu->softmmu ? NULL : caller);
 }
 
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip)
@@ -535,14 +600,12 @@ void chain_stop_before(E386Cpu *cpu, const E386Op *next)
 
 /* Run ops from the current block on, through chained blocks, until a
  * block exit.  Returns normally; faults longjmp out of here (e386_run
- * clears tail_left then). */
-enum { TAIL_MAX = 16 }; /* blocks entered by tail calls a pass: without
-                         * optimisation each is a stack frame or more per op */
+ * clears chain_end then). */
 static void run_chain(E386Cpu *cpu, const E386Op *op)
 {
+    chain_bound(cpu);
     for (;;) {
         cpu->cur = op;
-        cpu->tail_left = TAIL_MAX; /* see tail_enter */
         const E386Op *next = op->fn(cpu, op);
         if (!next)
             break;
@@ -554,7 +617,7 @@ static void run_chain(E386Cpu *cpu, const E386Op *op)
         op = next;
     }
     cpu->cur = NULL;
-    cpu->tail_left = 0; /* handlers called by the native back end return */
+    cpu->chain_end = 0; /* handlers called by the native back end return */
 }
 
 void e386_set_debug_hook(E386Cpu *cpu, e386_debug_fn fn, void *opaque)
@@ -597,7 +660,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
     if (setjmp(jb)) {
         /* a fault or INT: cpu->exit and cpu->eip are set */
         linmem_enter(cpu); /* after a fault raised inside the hook too */
-        cpu->tail_left = 0; /* as run_chain leaves it */
+        cpu->chain_end = 0; /* as run_chain leaves it */
         Tb *tb = cpu->cur_tb;
         if (tb && cpu->cur && cpu->cur >= tb->ops && cpu->cur < tb->ops + tb->nops)
             cpu->icount = icount_before(cpu, cpu->cur);

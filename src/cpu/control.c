@@ -2,29 +2,23 @@
  * INTO, INT3, IRET, HLT. */
 #include "core/ops.h"
 
-static uint32_t rel_target(const E386Op *op)
-{
-    uint32_t t = next_eip(op) + op->imm;
-    return op->opsize == 2 ? (t & 0xffff) : t;
-}
-
 const E386Op *op_jmp_J(E386Cpu *cpu, const E386Op *op)
 {
-    return jump_direct(cpu, op, rel_target(op), 0);
+    return jump_direct(cpu, op, 0);
 }
 
 const E386Op *op_jcc_J(E386Cpu *cpu, const E386Op *op)
 {
     if (cc_cond(cpu, op->sub))
-        return jump_direct(cpu, op, rel_target(op), 0);
-    return jump_direct(cpu, op, next_eip(op), 1);
+        return jump_direct(cpu, op, 0);
+    return jump_direct(cpu, op, 1);
 }
 
 static E386_NOINLINE const E386Op *call_j_slow(E386Cpu *cpu, const E386Op *op)
 {
     push_fast(cpu, op->size, next_eip(op));
     ras_push(cpu);
-    return jump_direct(cpu, op, rel_target(op), 0);
+    return jump_direct(cpu, op, 0);
 }
 
 /* CALL rel32 on a flat 32-bit stack pushes with one host access
@@ -40,7 +34,7 @@ E386_INLINE const E386Op *call_j(E386Cpu *cpu, const E386Op *op, int lin)
     st_le(p, 4, next_eip(op));
     cpu->r[4] = sp;
     ras_push(cpu);
-    return jump_direct(cpu, op, rel_target(op), 0);
+    return jump_direct(cpu, op, 0);
 }
 
 const E386Op *op_call_J(E386Cpu *cpu, const E386Op *op) { return call_j(cpu, op, 0); }
@@ -153,15 +147,15 @@ const E386Op *op_loop(E386Cpu *cpu, const E386Op *op)
     if (op->sub == 0) take = take && !cc_cond(cpu, 4); /* loopnz */
     if (op->sub == 1) take = take && cc_cond(cpu, 4);  /* loopz */
     if (take)
-        return jump_direct(cpu, op, rel_target(op), 0);
-    return jump_direct(cpu, op, next_eip(op), 1);
+        return jump_direct(cpu, op, 0);
+    return jump_direct(cpu, op, 1);
 }
 
 const E386Op *op_jcxz(E386Cpu *cpu, const E386Op *op)
 {
     if (reg_get(cpu, 1, op->adsize) == 0)
-        return jump_direct(cpu, op, rel_target(op), 0);
-    return jump_direct(cpu, op, next_eip(op), 1);
+        return jump_direct(cpu, op, 0);
+    return jump_direct(cpu, op, 1);
 }
 
 /* ---- far transfers (same privilege level only: user mode) ---- */
@@ -514,7 +508,7 @@ const E386Op *op_into(E386Cpu *cpu, const E386Op *op)
 {
     if (cc_cond(cpu, 0))
         raise_soft_int(cpu, op, EX_OF);
-    return jump_direct(cpu, op, next_eip(op), 1);
+    return jump_direct(cpu, op, 1);
 }
 
 /* ICEBP (F1): a debug trap after the instruction. */

@@ -16,12 +16,6 @@
  * a Jcc not fused gets a handler with its condition fixed instead. */
 #include "core/ops.h"
 
-static uint32_t jcc_target(const E386Op *j)
-{
-    uint32_t t = next_eip(j) + j->imm;
-    return j->opsize == 2 ? (t & 0xffff) : t;
-}
-
 /* a compare's memory operand: with lin_host in a TB_LIN block (a host
  * fault retries the op exactly: nothing has changed yet) */
 E386_INLINE uint32_t cj_read(E386Cpu *cpu, const E386Op *op, uint32_t off, int size, int lin)
@@ -76,8 +70,8 @@ E386_INLINE const E386Op *cmp_jcc_lin(E386Cpu *cpu, const E386Op *op, int kind, 
         r = !r;
     const E386Op *j = op + 1;
     if (r)
-        return jump_direct(cpu, j, jcc_target(j), 0);
-    return jump_direct(cpu, j, next_eip(j), 1);
+        return jump_direct(cpu, j, 0);
+    return jump_direct(cpu, j, 1);
 }
 
 E386_INLINE const E386Op *cmp_jcc(E386Cpu *cpu, const E386Op *op, int kind, int cc)
@@ -129,8 +123,8 @@ static const OpFn lin_cj_table[CJ_KINDS][16] = { CJ_MEM(LCJ_ROW) };
 E386_INLINE const E386Op *jcc_fixed(E386Cpu *cpu, const E386Op *op, int cc)
 {
     if (cc_cond(cpu, cc))
-        return jump_direct(cpu, op, jcc_target(op), 0);
-    return jump_direct(cpu, op, next_eip(op), 1);
+        return jump_direct(cpu, op, 0);
+    return jump_direct(cpu, op, 1);
 }
 #define JCC1(cc) \
     static const E386Op *jcc_##cc(E386Cpu *c, const E386Op *o) { return jcc_fixed(c, o, cc); }
@@ -230,8 +224,8 @@ E386_INLINE const E386Op *aj_branch(E386Cpu *cpu, const E386Op *op, int taken)
 {
     const E386Op *j = op + 1;
     if (taken)
-        return jump_direct(cpu, j, jcc_target(j), 0);
-    return jump_direct(cpu, j, next_eip(j), 1);
+        return jump_direct(cpu, j, 0);
+    return jump_direct(cpu, j, 1);
 }
 
 /* a memory form through its generic handler (the reference steps), out
@@ -406,18 +400,18 @@ void fuse_alu_branch(E386Op *ops, int ninsns)
     alu->fn = aj_table[k][cc]; /* the Jcc's op stays, reached only before an exit */
 }
 
-/* the fused handler's twin for TB_LIN blocks (ops.h), for memory forms */
+/* the fused handler's twin for TB_LIN blocks (ops.h), for memory forms;
+ * op is the block's next to last, the Jcc after it has the condition */
 OpFn fuse_lin_twin(const E386Op *op)
 {
     if (!lin_seg(op))
         return NULL;
+    int cc = op[1].sub & 15;
     for (int k = 0; k < CJ_KINDS; k++)
-        for (int cc = 0; cc < 16; cc++)
-            if (lin_cj_table[k][cc] && cj_table[k][cc] == op->fn)
-                return lin_cj_table[k][cc];
+        if (lin_cj_table[k][cc] && cj_table[k][cc] == op->fn)
+            return lin_cj_table[k][cc];
     for (int k = 0; k < AJ_KINDS; k++)
-        for (int cc = 0; cc < 16; cc++)
-            if (lin_aj_table[k][cc] && aj_table[k][cc] == op->fn)
-                return lin_aj_table[k][cc];
+        if (lin_aj_table[k][cc] && aj_table[k][cc] == op->fn)
+            return lin_aj_table[k][cc];
     return NULL;
 }

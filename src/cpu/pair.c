@@ -333,8 +333,8 @@ static int pair_kind(const E386Op *op)
     case 0: return P_ROL_RI;
     case 1: return P_ROR_RI;
     }
-    int opn;
-    switch (alu_reg_form(op->fn, &opn)) {
+    int opn, alu_op = op->opcode < 0x40 || (op->opcode >= 0x80 && op->opcode <= 0x83);
+    switch (alu_op ? alu_reg_form(op->fn, &opn) : -1) { /* (its search, only where it can match) */
     case CJ_RR:
         return opn == 0 ? P_ADD_RR : opn == 6 ? P_XOR_RR : opn == 4 ? P_AND_RR : opn == 1 ? P_OR_RR
              : opn == 5 ? P_SUB_RR : -1;

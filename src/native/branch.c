@@ -57,12 +57,6 @@
 #define OFF(f) ((int32_t)offsetof(E386Cpu, f))
 #define REG_OFF(n) ((int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)(n)))
 
-static uint32_t jcc_target(const E386Op *j)
-{
-    uint32_t t = next_eip(j) + j->imm;
-    return j->opsize == 2 ? (t & 0xffff) : t;
-}
-
 static uintptr_t fn_addr(const void *fnp, size_t n)
 {
     uintptr_t a = 0;
@@ -252,7 +246,7 @@ const E386Op *native_lean_resolve(E386Cpu *cpu, const Tb *tb, int slot)
     return tb->link[slot].ops;
 }
 
-/* Both sides of a branch, each jump_direct(cpu, j, target, slot) then on
+/* Both sides of a branch, each jump_direct(cpu, j, slot) then on
  * to the op it returns; op is the one run_chain ran (its fx).  taken[]
  * are the jumps to the taken side (patched here); the code before falls
  * into the not-taken side.  Each side tries its lean site; then the
@@ -268,7 +262,7 @@ static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op,
         if (side == 0)
             for (int k = 0; k < ntaken; k++)
                 x_patch(e, taken[k], e->p);
-        x_store32_imm(e, X_RBX, OFF(eip), side ? next_eip(j) : jcc_target(j));
+        x_store32_imm(e, X_RBX, OFF(eip), direct_target(j, side));
         native_emit_lean_site(e, ns, tb, side);
         x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[side]);
         x_mov_ri32(e, X_R12, (uint32_t)side);

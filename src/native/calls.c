@@ -12,7 +12,7 @@
  *
  * RET, RET imm16, CALL rel32, and JMP/CALL r/m32 (a register or
  * a dword in memory) do
- * what their handlers (cpu/control.c) and jump_ret/jump_near (exec.c) do,
+ * what their handlers (cpu/control.c) and jump_ret/jump_near (cpu.h, exec.c) do,
  * inline, on the handlers' fast path only: a 32-bit flat stack with
  * linear guest memory (native_emit_lin: the code assumes it, so no soft
  * MMU), a CS limit of 4 GiB (the near target's limit check); else the
@@ -22,7 +22,7 @@
  * a page faults on the host as on the guest).  After the stack
  * work, jump_via's chaining: may_chain's conditions, follow_if of the
  * hint link (the RAS's caller's link 1 for RET, else the block's link 0)
- * with its stores; a miss calls jump_ret/jump_near, which redo the same
+ * with its stores; a miss calls jump_ret_slow/jump_near_slow, which redo the same
  * checks and go on to the jump cache. */
 #include <stddef.h>
 #include <string.h>
@@ -254,7 +254,7 @@ static void emit_ret(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
     x_load_idx(e, 4, X_RSI, X_RDX, X_RAX); /* the target: may fault, nothing changed */
     x_alu_ri32(e, 0, X_RAX, 4u + (op->sub ? (op->imm & 0xffff) : 0));
     x_store32(e, X_RBX, REG_OFF(4), X_RAX);
-    emit_via(e, ns, tb, 1, jump_ret);
+    emit_via(e, ns, tb, 1, jump_ret_slow);
     size_t out = x_jmp(e);
     emit_handler(e, op, slow, n);
     x_patch(e, out, e->p);
@@ -327,7 +327,7 @@ static void emit_jmp_ind(Emit *e, NativeState *ns, const Tb *tb, const E386Op *o
         x_alu_ri32(e, 5, X_RAX, 4);
         emit_push_ret(e, tb, op);
     }
-    emit_via(e, ns, tb, 0, jump_near);
+    emit_via(e, ns, tb, 0, jump_near_slow);
     size_t out = x_jmp(e);
     emit_handler(e, op, slow, n);
     x_patch(e, out, e->p);
@@ -340,7 +340,7 @@ int native_emit_call_ret(Emit *e, NativeState *ns, const Tb *tb, int i)
     const E386Op *op = &tb->ops[i];
     if (i + 1 != tb->nops || (tb->key & (TB_TF | TB_ONE)))
         return 0;
-    if (tb->nops > tb->ninsns && op->opsize == 4) { /* op_block_end: jump_direct(cpu, op, op->eip, 1) */
+    if (tb->nops > tb->ninsns && op->opsize == 4) { /* op_block_end: jump_direct(cpu, op, 1) */
         emit_jmp_rel(e, ns, tb, op, op->eip, 1);
         return 1;
     }

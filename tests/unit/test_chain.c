@@ -303,6 +303,47 @@ START_TEST(test_tail_calls_between_blocks_keep_the_host_stack_bounded)
 }
 END_TEST
 
+/* The same for block ends through an indirect jump (cpu.h jump_via's
+ * hint link, tail-called while icount is below chain_end): a block that
+ * jumps to itself through a register, JMP EAX, then PUSH EAX ; RET, for
+ * a budget of 3 * 2^20 + 1 instructions on a 256 KiB stack (odd: the
+ * blocks are run whole, and the second loop's first has three, the
+ * others two).  The run ends with the budget exactly, at L (the chain
+ * did not store EIP on the way):
+ *   mov eax,L ; L: jmp eax (push eax ; ret) */
+struct budget_run { E386Cpu *cpu; uint64_t budget; int reason; };
+static void *budget_run_thread(void *arg)
+{
+    struct budget_run *d = arg;
+    e386_exit ex;
+    d->reason = e386_run(d->cpu, d->budget, &ex);
+    return NULL;
+}
+
+START_TEST(test_tail_calls_through_indirect_block_ends_keep_the_host_stack_bounded)
+{
+    static const uint8_t ends[2][2] = { { 0xff, 0xe0 }, { 0x50, 0xc3 } };
+    for (int ret = 0; ret < 2; ret++) {
+        const uint8_t code[] = { 0xb8, 0x05, 0, 0x01, 0, ends[ret][0], ends[ret][1] };
+        E386Cpu *cpu = cpu_with_code(code, sizeof code);
+        ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_INTERP), E386_ACCEL_INTERP);
+        struct budget_run d = { cpu, (3u << 20) + 1, -1 };
+        pthread_attr_t attr;
+        pthread_t t;
+        ck_assert_int_eq(pthread_attr_init(&attr), 0);
+        ck_assert_int_eq(pthread_attr_setstacksize(&attr, 256 * 1024), 0);
+        ck_assert_int_eq(pthread_create(&t, &attr, budget_run_thread, &d), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        pthread_attr_destroy(&attr);
+        ck_assert_int_eq(d.reason, E386_EXIT_INSN_LIMIT);
+        ck_assert_msg(e386_insn_count(cpu) == d.budget, "ret %d: %llu instructions", ret,
+                      (unsigned long long)e386_insn_count(cpu));
+        ck_assert_uint_eq(e386_reg_read(cpu, E386_EIP), CODE + 5);
+        e386_cpu_free(cpu);
+    }
+}
+END_TEST
+
 /* The interpreter's blocks translated while linear memory is on and ES,
  * SS and DS flat (TB_LIN in their key) reach guest memory without
  * testing the segment (core/cpu.h lin_host); after a segment load that
@@ -386,6 +427,7 @@ int main(void)
     tcase_add_test(tc, test_return_elsewhere);
     tcase_add_test(tc, test_fused_compare_branch);
     tcase_add_test(tc, test_tail_calls_between_blocks_keep_the_host_stack_bounded);
+    tcase_add_test(tc, test_tail_calls_through_indirect_block_ends_keep_the_host_stack_bounded);
     tcase_add_test(tc, test_block_end_after_a_flag_window_stops_for_a_code_change);
     tcase_add_test(tc, test_segment_load_leaves_linear_flat_blocks);
     suite_add_tcase(s, tc);
