@@ -354,7 +354,7 @@ static inline void if_check(E386Cpu *cpu, int cause) {
 static inline void cpu_request_exit(E386Cpu *cpu)
 {
     cpu->exit_request = EXIT_REQUESTED;
-    cpu->chain_end = 0; /* after it: run_chain's reset tests the request after its store */
+    cpu->chain_end = 0; /* after it: exec.c chain_rebound reads the request after its store */
 }
 
 /* ---- registers ---- */

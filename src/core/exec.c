@@ -422,7 +422,7 @@ static inline int may_chain(const E386Cpu *cpu, const Tb *cur)
  * the host stack to run_chain, and a new bound is set on the way
  * (chain_rebound): no test in the loop's passes. */
 #ifdef __OPTIMIZE__
-enum { TAIL_INSNS = 128 };
+enum { TAIL_INSNS = 512 };
 #else
 enum { TAIL_INSNS = 32 };
 #endif

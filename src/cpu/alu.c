@@ -104,6 +104,12 @@ E386_INLINE uint32_t carry_in(E386Cpu *cpu)
     case CC_INC: case CC_DEC: return cpu->cc_src2 != 0;
     case CC_ADD: if (cpu->cc_size == 4) return cpu->cc_dst < cpu->cc_src2; break; /* r < a iff r < b */
     case CC_SUB: if (cpu->cc_size == 4) return cc_first(cpu, CC_SUB) < cpu->cc_src2; break;
+    case CC_ADC: case CC_SBB: /* a chain of them (64-bit arithmetic): flags.c's carry_of */
+        if (cpu->cc_size == 4) {
+            uint32_t r = cpu->cc_dst, a = cpu->cc_src1, b = cpu->cc_src2;
+            return cpu->cc_op == CC_ADC ? r < a || (r - a - b && r == a) : a < b || (a - b - r && a == b);
+        }
+        break;
     }
     return (uint32_t)cc_carry(cpu);
 }
@@ -212,18 +218,21 @@ const E386Op *op_test_EI(E386Cpu *cpu, const E386Op *op)
 /* ---- specialised 32-bit register forms ----
  * The decoder asks alu_specialize() for a handler with the operation and
  * the operand form fixed at translation time; with both constant the
- * compiler folds alu32() down to one operation.  The generic handlers
- * above stay the reference and cover everything else (ADC/SBB too). */
+ * compiler folds alu32() down to one operation.  ADC and SBB (64-bit
+ * arithmetic) take their carry in from carry_in's common kinds.  The
+ * generic handlers above stay the reference and cover everything else. */
 
 enum { FORM_RR, FORM_GR, FORM_RI, FORM_AI, FORM_GM /* reg op= [base + disp] */, FORM_GMI /* [base + index << scale + disp] */ };
 
 /* r32 dst op= b, the flags recorded unless fl is 0 (FX_DEAD) */
 E386_INLINE const E386Op *alu32_flags(E386Cpu *cpu, const E386Op *op, int opn, int dst, uint32_t b, int fl)
 {
-    uint32_t a = cpu->r[dst];
+    uint32_t a = cpu->r[dst], cin = opn == ALU_ADC || opn == ALU_SBB ? carry_in(cpu) : 0;
     uint32_t r;
     switch (opn) {
     case ALU_ADD: r = a + b; break;
+    case ALU_ADC: r = a + b + cin; break;
+    case ALU_SBB: r = a - b - cin; break;
     case ALU_OR: r = a | b; break;
     case ALU_AND: r = a & b; break;
     case ALU_XOR: r = a ^ b; break;
@@ -296,6 +305,14 @@ static const E386Op *and_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, AL
 static const E386Op *sub_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SUB, FORM_AI); }
 static const E386Op *xor_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_XOR, FORM_AI); }
 static const E386Op *cmp_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_CMP, FORM_AI); }
+static const E386Op *adc_rr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADC, FORM_RR); }
+static const E386Op *sbb_rr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SBB, FORM_RR); }
+static const E386Op *adc_gr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADC, FORM_GR); }
+static const E386Op *sbb_gr(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SBB, FORM_GR); }
+static const E386Op *adc_ri(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADC, FORM_RI); }
+static const E386Op *sbb_ri(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SBB, FORM_RI); }
+static const E386Op *adc_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_ADC, FORM_AI); }
+static const E386Op *sbb_ai(E386Cpu *c, const E386Op *o) { return alu32(c, o, ALU_SBB, FORM_AI); }
 
 /* the same without the flag update, for an op whose flags the block rewrites
  * before anything reads them (FX_DEAD, core/liveness.c) */
@@ -339,11 +356,14 @@ ALU_GM_OPS(gmi, FORM_GMI)
  * the generic alu_rm's: the address checked for writing once, the
  * result stored before the flags change. */
 
-/* the read-modify-write forms' operation (CMP is handled before) */
-static inline uint32_t alu_mem_op(int opn, uint32_t a, uint32_t b)
+/* the read-modify-write forms' operation (CMP is handled before); cin:
+ * ADC's and SBB's carry in */
+static inline uint32_t alu_mem_op(int opn, uint32_t a, uint32_t b, uint32_t cin)
 {
     switch (opn) {
     case ALU_ADD: return a + b;
+    case ALU_ADC: return a + b + cin;
+    case ALU_SBB: return a - b - cin;
     case ALU_OR: return a | b;
     case ALU_AND: return a & b;
     case ALU_XOR: return a ^ b;
@@ -365,7 +385,8 @@ static E386_NOINLINE const E386Op *alu_mem_slow(E386Cpu *cpu, const E386Op *op, 
     uint32_t lin = seg_lin_fast(cpu, op->seg, off, (uint32_t)size, 1);
     if (cpu->softmmu) /* paging reads with write intent: #PF(W), pages dirtied first */
         lin_check_write(cpu, lin, (uint32_t)size);
-    uint32_t a = lin_read(cpu, lin, size), r = alu_mem_op(opn, a, b) & m;
+    uint32_t cin = opn == ALU_ADC || opn == ALU_SBB ? carry_in(cpu) : 0;
+    uint32_t a = lin_read(cpu, lin, size), r = alu_mem_op(opn, a, b, cin) & m;
     lin_write(cpu, lin, size, r);
     cc_set(cpu, alu_cc[opn], size, r, a, b);
     return op + 1;
@@ -387,7 +408,7 @@ E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int s
         cc_set(cpu, CC_SUB, size, (a - b) & m, a, b);
         return op + 1;
     }
-    uint32_t r = alu_mem_op(opn, a, b) & m;
+    uint32_t r = alu_mem_op(opn, a, b, opn == ALU_ADC || opn == ALU_SBB ? carry_in(cpu) : 0) & m;
     st_le(p, size, r);
     cc_set(cpu, alu_cc[opn], size, r, a, b);
     return op + 1;
@@ -419,6 +440,10 @@ ALU_MEM(xor_mi32_b, ALU_XOR, 4, 0, 1)
 ALU_MEM(add_mr32_bi, ALU_ADD, 4, 1, 0)
 ALU_MEM(add_mi32_bi, ALU_ADD, 4, 1, 1)
 ALU_MEM(sub_mi32_bi, ALU_SUB, 4, 1, 1)
+ALU_MEM(adc_mi32_b, ALU_ADC, 4, 0, 1)
+ALU_MEM(adc_mr32_b, ALU_ADC, 4, 0, 0)
+ALU_MEM(sbb_mi32_b, ALU_SBB, 4, 0, 1)
+ALU_MEM(sbb_mr32_b, ALU_SBB, 4, 0, 0)
 #undef ALU_MEM
 
 /* TEST r32, r32 and TEST r8, r8 (the zero and sign tests before a jcc) */
@@ -447,11 +472,11 @@ static int mem_form(const E386Op *op)
 static OpFn alu_mem_specialize(const E386Op *op)
 {
     static const OpFn eg32[2][8] = {
-        { add_mr32_b, or_mr32_b, NULL, NULL, and_mr32_b, sub_mr32_b, xor_mr32_b, cmp_mr32_b },
+        { add_mr32_b, or_mr32_b, adc_mr32_b, sbb_mr32_b, and_mr32_b, sub_mr32_b, xor_mr32_b, cmp_mr32_b },
         { add_mr32_bi, NULL, NULL, NULL, NULL, NULL, NULL, cmp_mr32_bi },
     };
     static const OpFn ei32[2][8] = {
-        { add_mi32_b, or_mi32_b, NULL, NULL, and_mi32_b, sub_mi32_b, xor_mi32_b, cmp_mi32_b },
+        { add_mi32_b, or_mi32_b, adc_mi32_b, sbb_mi32_b, and_mi32_b, sub_mi32_b, xor_mi32_b, cmp_mi32_b },
         { add_mi32_bi, NULL, NULL, NULL, NULL, sub_mi32_bi, NULL, cmp_mi32_bi },
     };
     int form = mem_form(op);
@@ -473,12 +498,12 @@ static OpFn alu_pick(const E386Op *op)
         static const OpFn incdec[2][2] = { { inc_m32_b, dec_m32_b }, { inc_m32_bi, dec_m32_bi } };
         return incdec[mem_form(op)][op->fn == op_dec_E];
     }
-    /* [form][ALU operation]; ADC and SBB (NULL) stay generic */
+    /* [form][ALU operation]; ADC and SBB (NULL) with memory stay generic */
     static const OpFn fast[6][8] = {
-        [FORM_RR] = { add_rr, or_rr, NULL, NULL, and_rr, sub_rr, xor_rr, cmp_rr },
-        [FORM_GR] = { add_gr, or_gr, NULL, NULL, and_gr, sub_gr, xor_gr, cmp_gr },
-        [FORM_RI] = { add_ri, or_ri, NULL, NULL, and_ri, sub_ri, xor_ri, cmp_ri },
-        [FORM_AI] = { add_ai, or_ai, NULL, NULL, and_ai, sub_ai, xor_ai, cmp_ai },
+        [FORM_RR] = { add_rr, or_rr, adc_rr, sbb_rr, and_rr, sub_rr, xor_rr, cmp_rr },
+        [FORM_GR] = { add_gr, or_gr, adc_gr, sbb_gr, and_gr, sub_gr, xor_gr, cmp_gr },
+        [FORM_RI] = { add_ri, or_ri, adc_ri, sbb_ri, and_ri, sub_ri, xor_ri, cmp_ri },
+        [FORM_AI] = { add_ai, or_ai, adc_ai, sbb_ai, and_ai, sub_ai, xor_ai, cmp_ai },
         [FORM_GM] = { add_gm, or_gm, NULL, NULL, and_gm, sub_gm, xor_gm, cmp_gm },
         [FORM_GMI] = { add_gmi, or_gmi, NULL, NULL, and_gmi, sub_gmi, xor_gmi, cmp_gmi },
     };
@@ -515,8 +540,12 @@ void alu_specialize(E386Op *op)
     if (f == op->fn)
         return;
     /* the register forms cannot fault and set every flag from the
-     * operands alone; INC/DEC r32 keep CF */
-    op->fx = f == inc_r32 || f == dec_r32 ? FX_INCDEC : op->mod == 3 || op->fn == op_alu_AI ? FX_ALL : FX_ANY;
+     * operands alone, but ADC and SBB read CF; INC/DEC r32 keep CF */
+    int reads_cf = f == adc_rr || f == sbb_rr || f == adc_gr || f == sbb_gr || f == adc_ri || f == sbb_ri ||
+                   f == adc_ai || f == sbb_ai;
+    op->fx = f == inc_r32 || f == dec_r32                             ? FX_INCDEC
+           : !reads_cf && (op->mod == 3 || op->fn == op_alu_AI) ? FX_ALL
+                                                                      : FX_ANY;
     op->fn = f;
 }
 
@@ -578,18 +607,21 @@ int alu_inline_info(const E386Op *op, AluInline *ai)
         { xor_mr32_b, ALU_XOR, ALI_REG }, { add_mi32_b, ALU_ADD, ALI_IMM }, { or_mi32_b, ALU_OR, ALI_IMM },
         { and_mi32_b, ALU_AND, ALI_IMM }, { sub_mi32_b, ALU_SUB, ALI_IMM }, { xor_mi32_b, ALU_XOR, ALI_IMM },
         { add_mr32_bi, ALU_ADD, ALI_REG }, { add_mi32_bi, ALU_ADD, ALI_IMM }, { sub_mi32_bi, ALU_SUB, ALI_IMM },
+        { adc_mi32_b, ALU_ADC, ALI_IMM }, { adc_mr32_b, ALU_ADC, ALI_REG }, { sbb_mi32_b, ALU_SBB, ALI_IMM },
+        { sbb_mr32_b, ALU_SBB, ALI_REG },
     };
     static const OpFn gm[2][8] = { { add_gm, or_gm, NULL, NULL, and_gm, sub_gm, xor_gm, cmp_gm },
                                    { add_gmi, or_gmi, NULL, NULL, and_gmi, sub_gmi, xor_gmi, cmp_gmi } };
     OpFn f = op->fn;
     *ai = (AluInline){ ALI_ALU, op->sub, op->size, ALI_RM, ALI_REG };
-    if (f == op_alu_EG)
+    /* ADC and SBB's register forms as the generic handlers they replace */
+    if (f == op_alu_EG || f == adc_rr || f == sbb_rr)
         return op->sub < 8;
-    if (f == op_alu_GE)
+    if (f == op_alu_GE || f == adc_gr || f == sbb_gr)
         return ai->dst = ALI_REG, ai->src = ALI_RM, op->sub < 8;
-    if (f == op_alu_EI)
+    if (f == op_alu_EI || f == adc_ri || f == sbb_ri)
         return ai->src = ALI_IMM, op->sub < 8;
-    if (f == op_alu_AI)
+    if (f == op_alu_AI || f == adc_ai || f == sbb_ai)
         return ai->dst = ALI_ACC, ai->src = ALI_IMM, op->sub < 8;
     for (size_t k = 0; k < sizeof mem / sizeof mem[0]; k++)
         if (f == mem[k].f)
@@ -626,6 +658,7 @@ OpFn alu_lin_twin(const E386Op *op)
         T(cmp_mr32_b) T(cmp_mr32_bi) T(cmp_mi32_b) T(cmp_mi32_bi) T(cmp_mr8_b) T(cmp_mr8_bi) T(cmp_mi8_b)
         T(cmp_mi8_bi) T(add_mr32_b) T(or_mr32_b) T(and_mr32_b) T(sub_mr32_b) T(xor_mr32_b) T(add_mi32_b)
         T(or_mi32_b) T(and_mi32_b) T(sub_mi32_b) T(xor_mi32_b) T(add_mr32_bi) T(add_mi32_bi) T(sub_mi32_bi)
+        T(adc_mi32_b) T(adc_mr32_b) T(sbb_mi32_b) T(sbb_mr32_b)
     };
 #undef T
     if (op->mod == 3 || !lin_seg(op)) /* every form here has a memory operand */
