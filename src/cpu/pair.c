@@ -41,14 +41,16 @@ enum { P_RR_EG, P_RR_GE, P_LD32_B, P_LD32_BI, P_ST32_B, P_ST32_BI, P_LEA_B, P_LE
         * pair: the pair table grows with the square of the kinds */
        P_MOV_RI = P_KINDS, P_STI8_B, P_STI8_BI, P_STI32_B, P_STI32_BI, P_OR_RR, P_SUB_RR, P_INC_NF, P_DEC_NF,
        P_MOVZX16_R, P_LD32_D, P_ST32_D, P_LD_AO, P_ST_OA, P_PUSH_R, P_MOVZX16_B, P_MOVZX8_BI, P_LD8_BI,
-       P_ST8_B, P_ST8_BI, P_ALL_KINDS };
-/* _D: MOV r32 to or from [disp32]; _AO/_OA: MOV EAX to or from [moffs32] */
+       P_ST8_B, P_ST8_BI, P_MOVSX8_B, P_MOVSX8_BI, P_MOVSX16_B, P_MOVSX16_BI, P_LD32_IX, P_MOVZX16_D,
+       P_MOVZX8_D, P_ALL_KINDS };
+/* _D: MOV r32 to or from [disp32]; _AO/_OA: MOV EAX to or from [moffs32];
+ * _IX: [index << scale + disp32], no base (a table indexed by a register) */
 
 /* The memory kinds, by what their step does: where the offset comes
  * from, the width, load or store, and the register (for a store the
  * value: a register, EAX or the immediate). */
-enum { AT_B = 1, AT_BI, AT_DISP, AT_MOFFS, AT_PUSH }; /* [base + disp], [base + index << scale + disp], ... */
-enum { R_REG, R_REG8, R_EAX, R_IMM, R_SUB };
+enum { AT_B = 1, AT_BI, AT_DISP, AT_MOFFS, AT_PUSH, AT_IX }; /* [base + disp], [base + index << scale + disp], ... */
+enum { R_REG, R_REG8, R_EAX, R_IMM, R_SUB, R_SX }; /* R_SX: r32, the value sign-extended (MOVSX) */
 typedef struct MemKind { uint8_t at, size, store, reg; } MemKind;
 static const MemKind mem_kinds[P_ALL_KINDS] = { /* at 0: not a memory kind */
     [P_LD32_B] = { AT_B, 4, 0, R_REG },     [P_LD32_BI] = { AT_BI, 4, 0, R_REG },
@@ -61,7 +63,10 @@ static const MemKind mem_kinds[P_ALL_KINDS] = { /* at 0: not a memory kind */
     [P_ST_OA] = { AT_MOFFS, 4, 1, R_EAX },  [P_PUSH_R] = { AT_PUSH, 4, 1, R_SUB },
     [P_MOVZX16_B] = { AT_B, 2, 0, R_REG },  [P_MOVZX8_BI] = { AT_BI, 1, 0, R_REG },
     [P_LD8_BI] = { AT_BI, 1, 0, R_REG8 },   [P_ST8_B] = { AT_B, 1, 1, R_REG8 },
-    [P_ST8_BI] = { AT_BI, 1, 1, R_REG8 },
+    [P_ST8_BI] = { AT_BI, 1, 1, R_REG8 },   [P_MOVSX8_B] = { AT_B, 1, 0, R_SX },
+    [P_MOVSX8_BI] = { AT_BI, 1, 0, R_SX },  [P_MOVSX16_B] = { AT_B, 2, 0, R_SX },
+    [P_MOVSX16_BI] = { AT_BI, 2, 0, R_SX }, [P_LD32_IX] = { AT_IX, 4, 0, R_REG },
+    [P_MOVZX16_D] = { AT_DISP, 2, 0, R_REG }, [P_MOVZX8_D] = { AT_DISP, 1, 0, R_REG },
 };
 
 static int is_mem(int k) { return mem_kinds[k].at != 0; }
@@ -74,6 +79,7 @@ E386_INLINE uint32_t mem_off(const E386Cpu *cpu, const E386Op *o, int k)
     case AT_BI: return ea_bi(cpu, o);
     case AT_DISP: return o->disp;
     case AT_MOFFS: return o->imm;
+    case AT_IX: return (cpu->r[o->index] << o->scale) + o->disp;
     default: return cpu->r[4] - 4; /* AT_PUSH */
     }
 }
@@ -95,6 +101,8 @@ E386_INLINE void mem_loaded(E386Cpu *cpu, const E386Op *o, const MemKind *m, uin
 {
     if (m->reg == R_REG8)
         reg_set(cpu, o->reg, 1, v);
+    else if (m->reg == R_SX)
+        cpu->r[o->reg] = sext(v, m->size);
     else
         cpu->r[m->reg == R_EAX ? 0 : o->reg] = v;
 }
@@ -269,14 +277,15 @@ E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka, int lin)
 #define THEN_ONLY(M) \
     M(P_MOV_RI) M(P_STI8_B) M(P_STI8_BI) M(P_STI32_B) M(P_STI32_BI) M(P_OR_RR) M(P_SUB_RR) M(P_INC_NF) \
     M(P_DEC_NF) M(P_MOVZX16_R) M(P_LD32_D) M(P_ST32_D) M(P_LD_AO) M(P_ST_OA) M(P_PUSH_R) M(P_MOVZX16_B) \
-    M(P_MOVZX8_BI) M(P_LD8_BI) M(P_ST8_B) M(P_ST8_BI)
+    M(P_MOVZX8_BI) M(P_LD8_BI) M(P_ST8_B) M(P_ST8_BI) M(P_MOVSX8_B) M(P_MOVSX8_BI) M(P_MOVSX16_B) \
+    M(P_MOVSX16_BI) M(P_LD32_IX) M(P_MOVZX16_D) M(P_MOVZX8_D)
 ALL_ROWS(PROW)
 ALL_ROWS(THEN1)
 THEN_ONLY(THEN1)
 static const OpFn pair_table[2][P_KINDS][P_KINDS] = { { ALL_ROWS(TROW) }, { ALL_ROWS(LTROW) } };
 static const OpFn then_table[2][P_ALL_KINDS] = { { ALL_ROWS(THEN_T) THEN_ONLY(THEN_T) },
                                                  { ALL_ROWS(LTHEN_T) THEN_ONLY(LTHEN_T) } };
-_Static_assert(P_KINDS == 22 && P_ALL_KINDS == 42, "FOR_KINDS, ALL_ROWS and THEN_ONLY list every kind");
+_Static_assert(P_KINDS == 22 && P_ALL_KINDS == 49, "FOR_KINDS, ALL_ROWS and THEN_ONLY list every kind");
 #undef FOR_KINDS
 #undef ALL_ROWS
 #undef P1
@@ -327,6 +336,18 @@ static int pair_kind(const E386Op *op)
     if ((op->fn == op_mov_GE || op->fn == op_mov_EG) && op->size == 4 && op->mod != 3 && op->adsize == 4 &&
         op->base == EA_NONE && op->index == EA_NONE && !op->lock)
         return op->fn == op_mov_GE ? P_LD32_D : P_ST32_D;
+    /* loads the decoder leaves to the generic handlers (mov_spec.c takes
+     * a base register): MOVSX r32 from memory, MOV r32 from a table
+     * indexed without a base, MOVZX r32 from [disp32] */
+    if (op->mod != 3 && op->adsize == 4 && !op->lock) {
+        int b = op->base != EA_NONE, i = op->index != EA_NONE;
+        if (op->fn == op_movsx && op->opsize == 4 && b)
+            return op->size == 1 ? (i ? P_MOVSX8_BI : P_MOVSX8_B) : (i ? P_MOVSX16_BI : P_MOVSX16_B);
+        if (op->fn == op_mov_GE && op->size == 4 && !b && i)
+            return P_LD32_IX;
+        if (op->fn == op_movzx && op->opsize == 4 && !b && !i)
+            return op->size == 1 ? P_MOVZX8_D : P_MOVZX16_D;
+    }
     switch (shift_ri_kind(op->fn)) {
     case 4: return P_SHL_RI;
     case 5: return P_SHR_RI;
