@@ -730,16 +730,6 @@ static inline void sp_set(E386Cpu *cpu, uint32_t v) {
  * Handlers return the next op to run: op + 1 to fall through, or the
  * result of one of these to leave the block. */
 const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot);
-/* Under run_chain, a block end that follows a link runs the next
- * block's first op itself: its handler is tail-called (jump_direct,
- * jump_via), so each block end has its own host indirect jump (predicted
- * apart, not all at the run loop's one call) and no return to the loop.
- * The loop's work between the two ops is done there: the exit request
- * and budget are tested (icount below chain_end), cpu->cur moves; the
- * loop's exit test is made where the chain comes back, before the op it
- * returns (E386Op.nostop).  chain_end also bounds the depth where a
- * compiler makes these real calls (no optimisation): past it the op is
- * returned to the loop, with a new bound (exec.c chain_rebound). */
 /* where op's direct jump through exit slot 0 (taken: the relative
  * target) or 1 (fall-through: the next instruction) goes */
 static inline uint32_t direct_target(const E386Op *op, int slot)
@@ -752,15 +742,26 @@ static inline uint32_t direct_target(const E386Op *op, int slot)
 /* the rest of jump_direct, out of the handlers' frames */
 const E386Op *jump_direct_out(E386Cpu *cpu, const E386Op *op, int slot);
 
-/* op's direct jump through exit slot 0 or 1 (direct_target): the linked
+/* Under run_chain, a block end that follows a link runs the next
+ * block's first op itself: its handler is tail-called (jump_direct,
+ * jump_via), so each block end has its own host indirect jump (predicted
+ * apart, not all at the run loop's one call) and no return to the loop.
+ * The loop's work between the two ops is done there: the exit request
+ * and budget are tested (icount below chain_end), cpu->cur moves; the
+ * loop's exit test is made where the chain comes back, before the op it
+ * returns (E386Op.nostop).  chain_end also bounds the depth where a
+ * compiler makes these real calls (no optimisation): past it the op is
+ * returned to the loop, with a new bound (exec.c chain_rebound).
+ *
+ * op's direct jump through exit slot 0 or 1 (direct_target): the linked
  * successor when the link needs no TLB check (TbLink.ops set) and icount
  * is below chain_end (no exit request, the budget not spent, the host
  * stack's bound not reached); else jump_direct_out, which tests each
- * (and jump_direct_slow the rest).  cpu->eip is not stored on the way: inside a chain nothing reads
- * it (faults take the running op's, and every way out of the chain
- * stores it: jump_direct_slow, chain_stop_before, op_tb_stale), so the
- * target is computed only on the slow path.  Validity is not tested
- * here: see op_tb_stale. */
+ * (and jump_direct_slow the rest).  cpu->eip is not stored on the way:
+ * inside a chain nothing reads it (faults take the running op's, and
+ * every way out of the chain stores it: jump_direct_slow,
+ * chain_stop_before, op_tb_stale), so the target is computed only on
+ * the slow path.  Validity is not tested here: see op_tb_stale. */
 E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, int slot)
 {
     TbLink *l = &cpu->cur_tb->link[slot];
@@ -792,13 +793,13 @@ Tb *const *tb_jmp_cache(const E386Cpu *cpu); /* JMP_CACHE entries, for the CPU's
 const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, Tb *caller);
 E386_INLINE const E386Op *jump_via(E386Cpu *cpu, uint32_t target, Tb *caller)
 {
-    const Tb *cur = cpu->cur_tb;
-    const TbLink *l = caller ? &caller->link[1] : &cur->link[0];
+    Tb *cur = cpu->cur_tb;
+    TbLink *l = caller ? &caller->link[1] : &cur->link[0];
     if (cpu->icount < cpu->chain_end && l->ops && l->pc == cur->cs_base + target && l->key == cur->key &&
         l->cs_base == cur->cs_base) {
         cpu->cur_tb = l->tb;
         cpu->icount += l->ninsns;
-        cpu->link_from = (TbLink *)l;
+        cpu->link_from = l;
         cpu->stats.chain_hits++;
         cpu->cur = l->ops;
         return l->ops->fn(cpu, l->ops);
