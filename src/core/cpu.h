@@ -742,6 +742,23 @@ static inline uint32_t direct_target(const E386Op *op, int slot)
 /* the rest of jump_direct, out of the handlers' frames */
 const E386Op *jump_direct_out(E386Cpu *cpu, const E386Op *op, int slot);
 
+/* follow link l: the running block and the instruction count become its
+ * successor's (the ops not run yet: the caller returns or enters them) */
+static inline void link_take(E386Cpu *cpu, TbLink *l)
+{
+    cpu->cur_tb = l->tb;
+    cpu->icount += l->ninsns;
+    cpu->link_from = l;
+    cpu->stats.chain_hits++;
+}
+/* and run the successor's first op (a tail call) */
+E386_INLINE const E386Op *link_enter(E386Cpu *cpu, TbLink *l)
+{
+    link_take(cpu, l);
+    cpu->cur = l->ops;
+    return l->ops->fn(cpu, l->ops);
+}
+
 /* Under run_chain, a block end that follows a link runs the next
  * block's first op itself: its handler is tail-called (jump_direct,
  * jump_via), so each block end has its own host indirect jump (predicted
@@ -765,14 +782,8 @@ const E386Op *jump_direct_out(E386Cpu *cpu, const E386Op *op, int slot);
 E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, int slot)
 {
     TbLink *l = &cpu->cur_tb->link[slot];
-    if (l->ops && cpu->icount < cpu->chain_end) {
-        cpu->cur_tb = l->tb;
-        cpu->icount += l->ninsns;
-        cpu->link_from = l;
-        cpu->stats.chain_hits++;
-        cpu->cur = l->ops;
-        return l->ops->fn(cpu, l->ops);
-    }
+    if (l->ops && cpu->icount < cpu->chain_end)
+        return link_enter(cpu, l);
     return jump_direct_out(cpu, op, slot);
 }
 const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target);
@@ -796,14 +807,8 @@ E386_INLINE const E386Op *jump_via(E386Cpu *cpu, uint32_t target, Tb *caller)
     Tb *cur = cpu->cur_tb;
     TbLink *l = caller ? &caller->link[1] : &cur->link[0];
     if (cpu->icount < cpu->chain_end && l->ops && l->pc == cur->cs_base + target && l->key == cur->key &&
-        l->cs_base == cur->cs_base) {
-        cpu->cur_tb = l->tb;
-        cpu->icount += l->ninsns;
-        cpu->link_from = l;
-        cpu->stats.chain_hits++;
-        cpu->cur = l->ops;
-        return l->ops->fn(cpu, l->ops);
-    }
+        l->cs_base == cur->cs_base)
+        return link_enter(cpu, l);
     return jump_via_slow(cpu, target, caller);
 }
 E386_INLINE const E386Op *jump_near(E386Cpu *cpu, uint32_t target) { return jump_via(cpu, target, NULL); }

@@ -495,10 +495,7 @@ const E386Op *jump_direct_out(E386Cpu *cpu, const E386Op *op, int slot)
     TbLink *l = &cpu->cur_tb->link[slot];
     if (l->ops && !cpu->exit_request && cpu->icount < cpu->budget_end) {
         cpu->eip = target;
-        cpu->cur_tb = l->tb;
-        cpu->icount += l->ninsns;
-        cpu->link_from = l;
-        cpu->stats.chain_hits++;
+        link_take(cpu, l);
         return chain_return(cpu, l->ops);
     }
     return jump_direct_slow(cpu, target, slot);
@@ -517,10 +514,7 @@ static inline const E386Op *follow_if(E386Cpu *cpu, TbLink *l, const Tb *cur, ui
 {
     if (!l->ops || l->pc != pc || l->key != cur->key || l->cs_base != cur->cs_base)
         return NULL;
-    cpu->cur_tb = l->tb;
-    cpu->icount += l->ninsns;
-    cpu->link_from = l;
-    cpu->stats.chain_hits++;
+    link_take(cpu, l);
     return l->ops;
 }
 

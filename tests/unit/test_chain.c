@@ -274,13 +274,25 @@ END_TEST
  * jump, runs 2^21 times on a thread with a 256 KiB stack:
  *   L: dec ecx ; jz E ; jmp L  (a block ending in dec+jz, one in jmp)
  *   E: int3 */
-struct deep_run { E386Cpu *cpu; int reason; };
+struct deep_run { E386Cpu *cpu; uint64_t budget; int reason; };
 static void *deep_run_thread(void *arg)
 {
     struct deep_run *d = arg;
     e386_exit ex;
-    d->reason = e386_run(d->cpu, 0, &ex);
+    d->reason = e386_run(d->cpu, d->budget, &ex);
     return NULL;
+}
+
+/* e386_run(d->cpu, d->budget) on a thread with a 256 KiB stack */
+static void run_on_small_stack(struct deep_run *d)
+{
+    pthread_attr_t attr;
+    pthread_t t;
+    ck_assert_int_eq(pthread_attr_init(&attr), 0);
+    ck_assert_int_eq(pthread_attr_setstacksize(&attr, 256 * 1024), 0);
+    ck_assert_int_eq(pthread_create(&t, &attr, deep_run_thread, d), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    pthread_attr_destroy(&attr);
 }
 
 START_TEST(test_tail_calls_between_blocks_keep_the_host_stack_bounded)
@@ -288,14 +300,8 @@ START_TEST(test_tail_calls_between_blocks_keep_the_host_stack_bounded)
     static const uint8_t code[] = { 0xb9, 0, 0, 0x20, 0, 0x49, 0x74, 0x02, 0xeb, 0xfb, 0xcc };
     E386Cpu *cpu = cpu_with_code(code, sizeof code);
     ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_INTERP), E386_ACCEL_INTERP);
-    struct deep_run d = { cpu, -1 };
-    pthread_attr_t attr;
-    pthread_t t;
-    ck_assert_int_eq(pthread_attr_init(&attr), 0);
-    ck_assert_int_eq(pthread_attr_setstacksize(&attr, 256 * 1024), 0);
-    ck_assert_int_eq(pthread_create(&t, &attr, deep_run_thread, &d), 0);
-    ck_assert_int_eq(pthread_join(t, NULL), 0);
-    pthread_attr_destroy(&attr);
+    struct deep_run d = { cpu, 0, -1 };
+    run_on_small_stack(&d);
     ck_assert_int_eq(d.reason, E386_EXIT_INTERRUPT);
     ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
     ck_assert_uint_eq(e386_insn_count(cpu), 1 + 3 * 0x200000 - 1 + 1); /* the last pass: no jmp */
@@ -311,15 +317,6 @@ END_TEST
  * others two).  The run ends with the budget exactly, at L (the chain
  * did not store EIP on the way):
  *   mov eax,L ; L: jmp eax (push eax ; ret) */
-struct budget_run { E386Cpu *cpu; uint64_t budget; int reason; };
-static void *budget_run_thread(void *arg)
-{
-    struct budget_run *d = arg;
-    e386_exit ex;
-    d->reason = e386_run(d->cpu, d->budget, &ex);
-    return NULL;
-}
-
 START_TEST(test_tail_calls_through_indirect_block_ends_keep_the_host_stack_bounded)
 {
     static const uint8_t ends[2][2] = { { 0xff, 0xe0 }, { 0x50, 0xc3 } };
@@ -327,14 +324,8 @@ START_TEST(test_tail_calls_through_indirect_block_ends_keep_the_host_stack_bound
         const uint8_t code[] = { 0xb8, 0x05, 0, 0x01, 0, ends[ret][0], ends[ret][1] };
         E386Cpu *cpu = cpu_with_code(code, sizeof code);
         ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_INTERP), E386_ACCEL_INTERP);
-        struct budget_run d = { cpu, (3u << 20) + 1, -1 };
-        pthread_attr_t attr;
-        pthread_t t;
-        ck_assert_int_eq(pthread_attr_init(&attr), 0);
-        ck_assert_int_eq(pthread_attr_setstacksize(&attr, 256 * 1024), 0);
-        ck_assert_int_eq(pthread_create(&t, &attr, budget_run_thread, &d), 0);
-        ck_assert_int_eq(pthread_join(t, NULL), 0);
-        pthread_attr_destroy(&attr);
+        struct deep_run d = { cpu, (3u << 20) + 1, -1 };
+        run_on_small_stack(&d);
         ck_assert_int_eq(d.reason, E386_EXIT_INSN_LIMIT);
         ck_assert_msg(e386_insn_count(cpu) == d.budget, "ret %d: %llu instructions", ret,
                       (unsigned long long)e386_insn_count(cpu));
