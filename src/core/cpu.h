@@ -802,23 +802,29 @@ Tb *const *tb_jmp_cache(const E386Cpu *cpu); /* JMP_CACHE entries, for the CPU's
  * caller, the block of the matching CALL (the return-address stack), its
  * exit link 1; else the current block's exit link 0. */
 const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, Tb *caller);
+/* hint link l leads to linear pc in cur's mode */
+static inline int link_leads_to(const TbLink *l, const Tb *cur, uint32_t pc)
+{
+    return l->ops && l->pc == pc && l->key == cur->key && l->cs_base == cur->cs_base;
+}
 E386_INLINE const E386Op *jump_via(E386Cpu *cpu, uint32_t target, Tb *caller)
 {
     Tb *cur = cpu->cur_tb;
     TbLink *l = caller ? &caller->link[1] : &cur->link[0];
-    if (cpu->icount < cpu->chain_end && l->ops && l->pc == cur->cs_base + target && l->key == cur->key &&
-        l->cs_base == cur->cs_base)
+    if (cpu->icount < cpu->chain_end && link_leads_to(l, cur, cur->cs_base + target))
         return link_enter(cpu, l);
     return jump_via_slow(cpu, target, caller);
 }
 E386_INLINE const E386Op *jump_near(E386Cpu *cpu, uint32_t target) { return jump_via(cpu, target, NULL); }
-/* Not with paging: the calling block is not running now and its linear
- * page may map something else since. */
-E386_INLINE const E386Op *jump_ret(E386Cpu *cpu, uint32_t target)
+/* RET's caller: the block of the matching CALL, popped from the
+ * return-address stack; not with paging: the calling block is not
+ * running now and its linear page may map something else since */
+static inline Tb *ras_pop(E386Cpu *cpu)
 {
     Tb *caller = cpu->ras[cpu->ras_top-- & 15];
-    return jump_via(cpu, target, cpu->softmmu ? NULL : caller);
+    return cpu->softmmu ? NULL : caller;
 }
+E386_INLINE const E386Op *jump_ret(E386Cpu *cpu, uint32_t target) { return jump_via(cpu, target, ras_pop(cpu)); }
 /* the same out of line, for the native back end's calls */
 const E386Op *jump_near_slow(E386Cpu *cpu, uint32_t target);
 const E386Op *jump_ret_slow(E386Cpu *cpu, uint32_t target);

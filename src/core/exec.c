@@ -475,10 +475,7 @@ const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot)
      * the TLB still maps its pages as when it was translated. */
     if (next && next->valid && !cpu->exit_request && cpu->icount < cpu->budget_end &&
         (!cpu->softmmu || tb_mapped(cpu, next))) {
-        cpu->cur_tb = next;
-        cpu->icount += next->ninsns;
-        cpu->link_from = l;
-        cpu->stats.chain_hits++;
+        link_take(cpu, l); /* l->tb is next */
         return chain_return(cpu, next->ops);
     }
     cpu->last_tb = tb;
@@ -512,7 +509,7 @@ const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target)
  * mode (its ops set: with paging only in the linking block's page). */
 static inline const E386Op *follow_if(E386Cpu *cpu, TbLink *l, const Tb *cur, uint32_t pc)
 {
-    if (!l->ops || l->pc != pc || l->key != cur->key || l->cs_base != cur->cs_base)
+    if (!link_leads_to(l, cur, pc))
         return NULL;
     link_take(cpu, l);
     return l->ops;
@@ -573,12 +570,8 @@ const E386Op *jump_near_slow(E386Cpu *cpu, uint32_t target) { return jump_via_sl
  * (exit link 1, which a CALL's block does not use otherwise), so a return
  * costs a compare however many places call the function.  The stack is a
  * hint: a target that differs (longjmp, a thread switch, an unbalanced
- * stack) just misses.  Not with paging (cpu.h jump_ret). */
-const E386Op *jump_ret_slow(E386Cpu *cpu, uint32_t target)
-{
-    Tb *caller = cpu->ras[cpu->ras_top-- & 15];
-    return jump_via_slow(cpu, target, cpu->softmmu ? NULL : caller);
-}
+ * stack) just misses.  Not with paging (cpu.h ras_pop). */
+const E386Op *jump_ret_slow(E386Cpu *cpu, uint32_t target) { return jump_via_slow(cpu, target, ras_pop(cpu)); }
 
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip)
 {

@@ -224,20 +224,25 @@ const E386Op *op_test_EI(E386Cpu *cpu, const E386Op *op)
 
 enum { FORM_RR, FORM_GR, FORM_RI, FORM_AI, FORM_GM /* reg op= [base + disp] */, FORM_GMI /* [base + index << scale + disp] */ };
 
+/* a op b for the specialised forms, opn a constant there (CMP: a - b);
+ * ADC's and SBB's carry in from carry_in */
+E386_INLINE uint32_t alu_op(E386Cpu *cpu, int opn, uint32_t a, uint32_t b)
+{
+    switch (opn) {
+    case ALU_ADD: return a + b;
+    case ALU_ADC: return a + b + carry_in(cpu);
+    case ALU_SBB: return a - b - carry_in(cpu);
+    case ALU_OR: return a | b;
+    case ALU_AND: return a & b;
+    case ALU_XOR: return a ^ b;
+    default: return a - b;
+    }
+}
+
 /* r32 dst op= b, the flags recorded unless fl is 0 (FX_DEAD) */
 E386_INLINE const E386Op *alu32_flags(E386Cpu *cpu, const E386Op *op, int opn, int dst, uint32_t b, int fl)
 {
-    uint32_t a = cpu->r[dst], cin = opn == ALU_ADC || opn == ALU_SBB ? carry_in(cpu) : 0;
-    uint32_t r;
-    switch (opn) {
-    case ALU_ADD: r = a + b; break;
-    case ALU_ADC: r = a + b + cin; break;
-    case ALU_SBB: r = a - b - cin; break;
-    case ALU_OR: r = a | b; break;
-    case ALU_AND: r = a & b; break;
-    case ALU_XOR: r = a ^ b; break;
-    default: r = a - b; break;
-    }
+    uint32_t a = cpu->r[dst], r = alu_op(cpu, opn, a, b);
     if (opn != ALU_CMP)
         cpu->r[dst] = r;
     if (fl)
@@ -356,21 +361,6 @@ ALU_GM_OPS(gmi, FORM_GMI)
  * the generic alu_rm's: the address checked for writing once, the
  * result stored before the flags change. */
 
-/* the read-modify-write forms' operation (CMP is handled before); cin:
- * ADC's and SBB's carry in */
-static inline uint32_t alu_mem_op(int opn, uint32_t a, uint32_t b, uint32_t cin)
-{
-    switch (opn) {
-    case ALU_ADD: return a + b;
-    case ALU_ADC: return a + b + cin;
-    case ALU_SBB: return a - b - cin;
-    case ALU_OR: return a | b;
-    case ALU_AND: return a & b;
-    case ALU_XOR: return a ^ b;
-    default: return a - b;
-    }
-}
-
 /* [mem] op= b at off through the reference steps: any segment, the soft
  * MMU (reading with write intent), the page map, a page crossing */
 static E386_NOINLINE const E386Op *alu_mem_slow(E386Cpu *cpu, const E386Op *op, int opn, int size, uint32_t off,
@@ -385,8 +375,7 @@ static E386_NOINLINE const E386Op *alu_mem_slow(E386Cpu *cpu, const E386Op *op, 
     uint32_t lin = seg_lin_fast(cpu, op->seg, off, (uint32_t)size, 1);
     if (cpu->softmmu) /* paging reads with write intent: #PF(W), pages dirtied first */
         lin_check_write(cpu, lin, (uint32_t)size);
-    uint32_t cin = opn == ALU_ADC || opn == ALU_SBB ? carry_in(cpu) : 0;
-    uint32_t a = lin_read(cpu, lin, size), r = alu_mem_op(opn, a, b, cin) & m;
+    uint32_t a = lin_read(cpu, lin, size), r = alu_op(cpu, opn, a, b) & m;
     lin_write(cpu, lin, size, r);
     cc_set(cpu, alu_cc[opn], size, r, a, b);
     return op + 1;
@@ -408,7 +397,7 @@ E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int s
         cc_set(cpu, CC_SUB, size, (a - b) & m, a, b);
         return op + 1;
     }
-    uint32_t r = alu_mem_op(opn, a, b, opn == ALU_ADC || opn == ALU_SBB ? carry_in(cpu) : 0) & m;
+    uint32_t r = alu_op(cpu, opn, a, b) & m;
     st_le(p, size, r);
     cc_set(cpu, alu_cc[opn], size, r, a, b);
     return op + 1;
@@ -541,8 +530,8 @@ void alu_specialize(E386Op *op)
         return;
     /* the register forms cannot fault and set every flag from the
      * operands alone, but ADC and SBB read CF; INC/DEC r32 keep CF */
-    int reads_cf = f == adc_rr || f == sbb_rr || f == adc_gr || f == sbb_gr || f == adc_ri || f == sbb_ri ||
-                   f == adc_ai || f == sbb_ai;
+    int alu = op->fn == op_alu_EG || op->fn == op_alu_GE || op->fn == op_alu_EI || op->fn == op_alu_AI;
+    int reads_cf = alu && (op->sub == ALU_ADC || op->sub == ALU_SBB);
     op->fx = f == inc_r32 || f == dec_r32                             ? FX_INCDEC
            : !reads_cf && (op->mod == 3 || op->fn == op_alu_AI) ? FX_ALL
                                                                       : FX_ANY;
