@@ -4,6 +4,7 @@
  * direct chaining between blocks, per-page invalidation for
  * self-modifying code, and the run loop. */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include "core/cpu.h"
 #include "core/decode.h"
@@ -16,6 +17,7 @@ enum {
     PAGE_HASH = 1 << 12,
     POOL_TBS = 1 << 15,
     POOL_OPS = 1 << 19,   /* fixed budget: the cache is flushed whole when full */
+    GO_INDEX = 1 << 10,   /* go_twin's index: a quarter full */
 };
 
 typedef struct TbRef TbRef;
@@ -29,6 +31,8 @@ struct TbCache {
     TbRef refs[POOL_TBS][2];
     uint32_t ntbs, nops;
     E386Op ops[POOL_OPS];
+    GoTwin go[GO_INDEX];  /* by handler (fn_hash), built on first use */
+    uint8_t go_built;
 };
 
 static uint32_t tb_hash(uint32_t pc) { return (pc ^ (pc >> 16)) & (TB_HASH - 1); }
@@ -265,6 +269,64 @@ static void log_ops(E386Cpu *cpu, const Tb *tb, const char *const *names, int n)
     }
 }
 
+/* A handler's slot in the go-on index: a hash of its bytes (a function
+ * pointer has no portable integer value) */
+static uint32_t fn_hash(OpFn f)
+{
+    unsigned char b[sizeof f];
+    memcpy(b, &f, sizeof f);
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < sizeof b; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+static void go_index_build(TbCache *c)
+{
+    const GoTwin *(*const lists[])(size_t *) = { alu_go_twins,       shift_go_twins,  stack_go_twins, stack_run_go_twins,
+                                                 misc_go_twins,      muldiv_go_twins, x87_go_twins };
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+        size_t n;
+        const GoTwin *t = lists[l](&n);
+        for (size_t k = 0; k < n; k++) {
+            uint32_t h = fn_hash(t[k].fn);
+            while (c->go[h & (GO_INDEX - 1)].fn)
+                h++;
+            c->go[h & (GO_INDEX - 1)] = t[k];
+        }
+    }
+    c->go_built = 1;
+}
+
+static OpFn go_twin(TbCache *c, OpFn f)
+{
+    for (uint32_t h = fn_hash(f);; h++) {
+        const GoTwin *e = &c->go[h & (GO_INDEX - 1)];
+        if (!e->fn || e->fn == f)
+            return e->go;
+    }
+}
+
+/* The interpreter's last pass over a block of ninsns instructions (after
+ * pair_fuse, whose handlers go on already): each op that has a go-on
+ * twin (ops.h) gets it, except the last instruction and the ops inside
+ * an x87 run (its handler calls them one by one, x87_run.c) */
+static void go_on_pass(TbCache *c, E386Op *ops, int ninsns)
+{
+    if (!c->go_built)
+        go_index_build(c);
+    for (int i = 0; i + 1 < ninsns; i++) {
+        int span = x87_run_span(&ops[i]);
+        if (span) {
+            i += span;
+            continue;
+        }
+        OpFn g = go_twin(c, ops[i].fn);
+        if (g)
+            ops[i].fn = g;
+    }
+}
+
 static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
 {
     TbCache *c = cpu->tbc;
@@ -319,6 +381,7 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
         if (ends)
             fuse_alu_branch(ops, (int)(last - ops + 1));
         pair_fuse(ops, (int)(last - ops + 1), (key & TB_LIN) != 0);
+        go_on_pass(c, ops, (int)(last - ops + 1));
     }
     uint32_t size = cs_base + last->eip + last->len - pc, last_pa = pc + size - 1, err;
     if (cpu->softmmu && code_phys(cpu, pc + size - 1, &last_pa, &err))

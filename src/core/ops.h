@@ -115,4 +115,38 @@ static inline int lin_seg(const E386Op *op)
 {
     return op->seg == SEG_ES || op->seg == SEG_SS || op->seg == SEG_DS;
 }
+/* Go-on twins (the interpreter only; exec.c's go_on_pass puts them in):
+ * a handler h that returns the op after its instruction (or its n
+ * instructions: a PUSH/POP run) to the run loop, with the loop's step
+ * made in go_h's own frame instead: h's op done, the next op's handler
+ * called by a tail call, one pass of the loop fewer.  Anything else h
+ * returns (NULL, another op) and any pending exit request go back to the
+ * loop, which stops or goes on as before (E386Op.nostop).  Each file
+ * lists its twins (GO_TWIN, GO_ROW over one X-macro list); the originals
+ * stay, for the native back end and the handlers that call others as
+ * steps of their own. */
+E386_INLINE const E386Op *go_on(E386Cpu *cpu, const E386Op *want, const E386Op *next)
+{
+    if (next != want || cpu->exit_request)
+        return next;
+    cpu->cur = next;
+    return next->fn(cpu, next);
+}
+/* the end of a specialised handler's fast path, which its go-on twin
+ * (go 1: the template's own, without GO_TWIN's call) makes there */
+E386_INLINE const E386Op *done(E386Cpu *cpu, const E386Op *next, int go)
+{
+    return go ? go_on(cpu, next, next) : next;
+}
+#define GO_TWIN(h, n) \
+    static const E386Op *go_##h(E386Cpu *c, const E386Op *o) { return go_on(c, o + (n), h(c, o)); }
+#define GO_ROW(h, n) { h, go_##h },
+typedef struct GoTwin { OpFn fn, go; } GoTwin;
+const GoTwin *alu_go_twins(size_t *n);
+const GoTwin *shift_go_twins(size_t *n);
+const GoTwin *stack_go_twins(size_t *n);
+const GoTwin *stack_run_go_twins(size_t *n);
+const GoTwin *misc_go_twins(size_t *n);
+const GoTwin *muldiv_go_twins(size_t *n);
+const GoTwin *x87_go_twins(size_t *n);
 #endif

@@ -170,7 +170,7 @@ static E386_NOINLINE const E386Op *incdec_mem_slow(E386Cpu *cpu, const E386Op *o
     return op + 1;
 }
 
-E386_INLINE const E386Op *incdec_mem(E386Cpu *cpu, const E386Op *op, int kind, int bi, int lin)
+E386_INLINE const E386Op *incdec_mem(E386Cpu *cpu, const E386Op *op, int kind, int bi, int lin, int go)
 {
     uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op);
     uint8_t *p = lin ? lin_host(cpu, off, 4, FH_RMW) : flat_host(cpu, op->seg, off, 4, FH_RMW);
@@ -179,13 +179,16 @@ E386_INLINE const E386Op *incdec_mem(E386Cpu *cpu, const E386Op *op, int kind, i
     uint32_t cf = carry_in(cpu), a = ld_le(p, 4), r = kind == U_DEC ? a - 1 : a + 1;
     st_le(p, 4, r);
     incdec_flags(cpu, 4, a, r, cf, kind == U_DEC);
-    return op + 1;
+    return done(cpu, op + 1, go);
 }
 
-/* each again for TB_LIN blocks (lin_host): alu_lin_twin */
+/* each again for TB_LIN blocks (lin_host): alu_lin_twin; and both as
+ * go-on twins (ops.h) */
 #define INCDEC_MEM(name, kind, bi) \
-    static const E386Op *name(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, kind, bi, 0); } \
-    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, kind, bi, 1); }
+    static const E386Op *name(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, kind, bi, 0, 0); } \
+    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, kind, bi, 1, 0); } \
+    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, kind, bi, 0, 1); } \
+    static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, kind, bi, 1, 1); }
 INCDEC_MEM(inc_m32_b, U_INC, 0)
 INCDEC_MEM(dec_m32_b, U_DEC, 0)
 INCDEC_MEM(inc_m32_bi, U_INC, 1)
@@ -262,14 +265,14 @@ static E386_NOINLINE const E386Op *alu32_gm_slow(E386Cpu *cpu, const E386Op *op,
     return alu32_apply(cpu, op, opn, op->reg, seg_read(cpu, op->seg, off, 4));
 }
 
-E386_INLINE const E386Op *alu32_lin(E386Cpu *cpu, const E386Op *op, int opn, int form, int fl, int lin)
+E386_INLINE const E386Op *alu32_lin(E386Cpu *cpu, const E386Op *op, int opn, int form, int fl, int lin, int go)
 {
     if (form == FORM_GM || form == FORM_GMI) {
         uint32_t off = form == FORM_GMI ? ea_bi(cpu, op) : ea_b(cpu, op);
         uint8_t *p = lin ? lin_host(cpu, off, 4, FH_READ) : flat_host(cpu, op->seg, off, 4, FH_READ);
         if (!p)
             return alu32_gm_slow(cpu, op, opn, off);
-        return alu32_apply(cpu, op, opn, op->reg, ld_le(p, 4));
+        return done(cpu, alu32_apply(cpu, op, opn, op->reg, ld_le(p, 4)), go);
     }
     int dst = form == FORM_RR || form == FORM_RI ? op->rm : form == FORM_GR ? op->reg : 0;
     uint32_t b = form == FORM_RR ? cpu->r[op->reg] : form == FORM_GR ? cpu->r[op->rm] : op->imm;
@@ -278,7 +281,7 @@ E386_INLINE const E386Op *alu32_lin(E386Cpu *cpu, const E386Op *op, int opn, int
 
 E386_INLINE const E386Op *alu32_fl(E386Cpu *cpu, const E386Op *op, int opn, int form, int fl)
 {
-    return alu32_lin(cpu, op, opn, form, fl, 0);
+    return alu32_lin(cpu, op, opn, form, fl, 0, 0);
 }
 
 E386_INLINE const E386Op *alu32(E386Cpu *cpu, const E386Op *op, int opn, int form)
@@ -342,10 +345,13 @@ static const E386Op *and_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c,
 static const E386Op *sub_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_SUB, FORM_AI, 0); }
 static const E386Op *xor_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_XOR, FORM_AI, 0); }
 
-/* r32 op= [base (+ index) + disp], each again for TB_LIN blocks (lin_host) */
+/* r32 op= [base (+ index) + disp], each again for TB_LIN blocks (lin_host),
+ * and both as go-on twins */
 #define ALU_GM(name, opn, form) \
     static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu32(c, o, opn, form); } \
-    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return alu32_lin(c, o, opn, form, 1, 1); }
+    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return alu32_lin(c, o, opn, form, 1, 1, 0); } \
+    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return alu32_lin(c, o, opn, form, 1, 0, 1); } \
+    static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return alu32_lin(c, o, opn, form, 1, 1, 1); }
 #define ALU_GM_OPS(sfx, form) \
     ALU_GM(add_##sfx, ALU_ADD, form) ALU_GM(or_##sfx, ALU_OR, form) ALU_GM(and_##sfx, ALU_AND, form) \
     ALU_GM(sub_##sfx, ALU_SUB, form) ALU_GM(xor_##sfx, ALU_XOR, form) ALU_GM(cmp_##sfx, ALU_CMP, form)
@@ -384,7 +390,8 @@ static E386_NOINLINE const E386Op *alu_mem_slow(E386Cpu *cpu, const E386Op *op, 
 /* The fast path (flat_host): one host read, and for the read-modify-write
  * forms one host write to the same place; a write the host refuses faults
  * before the flags change, as on the slow path. */
-E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int size, int bi, int imm, int lin)
+E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int size, int bi, int imm, int lin,
+                                  int go)
 {
     uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op), m = size_mask(size);
     uint32_t b = imm ? op->imm & m : reg_get(cpu, op->reg, size);
@@ -395,19 +402,21 @@ E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int s
     uint32_t a = ld_le(p, size);
     if (opn == ALU_CMP) {
         cc_set(cpu, CC_SUB, size, (a - b) & m, a, b);
-        return op + 1;
+        return done(cpu, op + 1, go);
     }
     uint32_t r = alu_op(cpu, opn, a, b) & m;
     st_le(p, size, r);
     cc_set(cpu, alu_cc[opn], size, r, a, b);
-    return op + 1;
+    return done(cpu, op + 1, go);
 }
 
 /* one line per handler: name, operation, width, base+index?, immediate?
- * (and its twin for TB_LIN blocks, lin_host) */
+ * (and its twin for TB_LIN blocks, lin_host; both again as go-on twins) */
 #define ALU_MEM(name, opn, size, bi, imm) \
-    static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm, 0); } \
-    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm, 1); }
+    static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm, 0, 0); } \
+    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm, 1, 0); } \
+    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm, 0, 1); } \
+    static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm, 1, 1); }
 ALU_MEM(cmp_mr32_b, ALU_CMP, 4, 0, 0)
 ALU_MEM(cmp_mr32_bi, ALU_CMP, 4, 1, 0)
 ALU_MEM(cmp_mi32_b, ALU_CMP, 4, 0, 1)
@@ -656,4 +665,39 @@ OpFn alu_lin_twin(const E386Op *op)
         if (op->fn == t[k].f)
             return t[k].lin;
     return NULL;
+}
+
+/* go-on twins (ops.h): every handler here, through GO_TWIN's call ... */
+#define ALU_GO(X) \
+    X(op_alu_EG, 1) X(op_alu_GE, 1) X(op_alu_EI, 1) X(op_alu_AI, 1) X(op_test_EG, 1) X(op_test_EI, 1) \
+    X(op_test_AI, 1) X(op_not_E, 1) X(op_neg_E, 1) X(op_inc_E, 1) X(op_dec_E, 1) X(op_inc_R, 1) X(op_dec_R, 1) \
+    X(inc_r32, 1) X(dec_r32, 1) X(inc_r32_nc, 1) X(dec_r32_nc, 1) X(inc_r32_nf, 1) X(dec_r32_nf, 1) \
+    X(test_rr32, 1) X(test_rr8, 1) \
+    X(add_rr, 1) X(or_rr, 1) X(and_rr, 1) X(sub_rr, 1) X(xor_rr, 1) X(cmp_rr, 1) X(adc_rr, 1) X(sbb_rr, 1) \
+    X(add_gr, 1) X(or_gr, 1) X(and_gr, 1) X(sub_gr, 1) X(xor_gr, 1) X(cmp_gr, 1) X(adc_gr, 1) X(sbb_gr, 1) \
+    X(add_ri, 1) X(or_ri, 1) X(and_ri, 1) X(sub_ri, 1) X(xor_ri, 1) X(cmp_ri, 1) X(adc_ri, 1) X(sbb_ri, 1) \
+    X(add_ai, 1) X(or_ai, 1) X(and_ai, 1) X(sub_ai, 1) X(xor_ai, 1) X(cmp_ai, 1) X(adc_ai, 1) X(sbb_ai, 1) \
+    X(add_rr_nf, 1) X(or_rr_nf, 1) X(and_rr_nf, 1) X(sub_rr_nf, 1) X(xor_rr_nf, 1) \
+    X(add_gr_nf, 1) X(or_gr_nf, 1) X(and_gr_nf, 1) X(sub_gr_nf, 1) X(xor_gr_nf, 1) \
+    X(add_ri_nf, 1) X(or_ri_nf, 1) X(and_ri_nf, 1) X(sub_ri_nf, 1) X(xor_ri_nf, 1) \
+    X(add_ai_nf, 1) X(or_ai_nf, 1) X(and_ai_nf, 1) X(sub_ai_nf, 1) X(xor_ai_nf, 1)
+/* the memory forms, whose twins (and their TB_LIN twins' twins, go_lin_)
+ * their templates make (done) */
+#define ALU_GO_MEM(X) \
+    X(inc_m32_b, 1) X(dec_m32_b, 1) X(inc_m32_bi, 1) X(dec_m32_bi, 1) \
+    X(add_gm, 1) X(or_gm, 1) X(and_gm, 1) X(sub_gm, 1) X(xor_gm, 1) X(cmp_gm, 1) \
+    X(add_gmi, 1) X(or_gmi, 1) X(and_gmi, 1) X(sub_gmi, 1) X(xor_gmi, 1) X(cmp_gmi, 1) \
+    X(cmp_mr32_b, 1) X(cmp_mr32_bi, 1) X(cmp_mi32_b, 1) X(cmp_mi32_bi, 1) X(cmp_mr8_b, 1) X(cmp_mr8_bi, 1) \
+    X(cmp_mi8_b, 1) X(cmp_mi8_bi, 1) X(add_mr32_b, 1) X(or_mr32_b, 1) X(and_mr32_b, 1) X(sub_mr32_b, 1) \
+    X(xor_mr32_b, 1) X(add_mi32_b, 1) X(or_mi32_b, 1) X(and_mi32_b, 1) X(sub_mi32_b, 1) X(xor_mi32_b, 1) \
+    X(add_mr32_bi, 1) X(add_mi32_bi, 1) X(sub_mi32_bi, 1) X(adc_mi32_b, 1) X(adc_mr32_b, 1) \
+    X(sbb_mi32_b, 1) X(sbb_mr32_b, 1)
+#define ALU_GO_LIN(h, n) GO_ROW(lin_##h, n)
+ALU_GO(GO_TWIN)
+
+const GoTwin *alu_go_twins(size_t *n)
+{
+    static const GoTwin t[] = { ALU_GO(GO_ROW) ALU_GO_MEM(GO_ROW) ALU_GO_MEM(ALU_GO_LIN) };
+    *n = sizeof t / sizeof t[0];
+    return t;
 }

@@ -288,3 +288,17 @@ const E386Op *op_in_out(E386Cpu *cpu, const E386Op *op)
     /* a device may have raised an interrupt: look at it after this */
     return cpu->sys ? end_block(cpu, next_eip(op)) : op + 1;
 }
+
+/* go-on twins (ops.h) */
+#define MISC_GO(X) \
+    X(op_mov_EG, 1) X(op_mov_GE, 1) X(op_mov_RI, 1) X(op_mov_EI, 1) X(op_mov_AO, 1) X(op_mov_OA, 1) \
+    X(op_lea, 1) X(op_xchg_EG, 1) X(op_xchg_AR, 1) X(op_movzx, 1) X(op_movsx, 1) X(op_cbw, 1) X(op_cwd, 1) \
+    X(op_cmov, 1) X(op_setcc, 1)
+MISC_GO(GO_TWIN)
+
+const GoTwin *misc_go_twins(size_t *n)
+{
+    static const GoTwin t[] = { MISC_GO(GO_ROW) };
+    *n = sizeof t / sizeof t[0];
+    return t;
+}

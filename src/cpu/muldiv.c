@@ -104,3 +104,14 @@ const E386Op *op_idiv_E(E386Cpu *cpu, const E386Op *op)
     acc_set(cpu, size, q & m, r & m);
     return op + 1;
 }
+
+/* go-on twins (ops.h) */
+#define MULDIV_GO(X) X(op_mul_E, 1) X(op_imul_E, 1) X(op_imul_GE, 1) X(op_imul_GEI, 1)
+MULDIV_GO(GO_TWIN)
+
+const GoTwin *muldiv_go_twins(size_t *n)
+{
+    static const GoTwin t[] = { MULDIV_GO(GO_ROW) };
+    *n = sizeof t / sizeof t[0];
+    return t;
+}

@@ -185,7 +185,7 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k, int lin)
 
 /* the op after a pair's second step at op, run from here (see then
  * below) */
-E386_INLINE const E386Op *go_on(E386Cpu *cpu, const E386Op *op)
+E386_INLINE const E386Op *pair_next(E386Cpu *cpu, const E386Op *op)
 {
     const E386Op *next = op + 1;
     cpu->cur = next;
@@ -211,7 +211,7 @@ static E386_NOINLINE const E386Op *pair_slow(E386Cpu *cpu, const E386Op *op, int
     } else if (mem_slow(cpu, op + 1, kb, mem_off(cpu, op + 1, kb))) {
         return op + 2;
     }
-    return go_on(cpu, op + 1);
+    return pair_next(cpu, op + 1);
 }
 
 E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb, int lin)
@@ -224,7 +224,7 @@ E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb, i
     s = step(cpu, op + 1, kb, lin);
     if (s)
         return s == STEP_SLOW ? pair_slow(cpu, op, ka, kb, 1) : op + 2;
-    return go_on(cpu, op + 1);
+    return pair_next(cpu, op + 1);
 }
 
 /* A kind followed by an op of no kind: the step, then that op's own

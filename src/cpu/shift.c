@@ -273,3 +273,18 @@ int shift_inline_kind(const E386Op *op, uint32_t *count)
     }
     return -1;
 }
+
+/* go-on twins (ops.h) */
+#define SHIFT_GO(X) \
+    X(op_shift_E1, 1) X(op_shift_ECL, 1) X(op_shift_EI, 1) X(op_shld, 1) X(op_shrd, 1) \
+    X(shl_ri32, 1) X(shr_ri32, 1) X(sar_ri32, 1) X(rol_ri32, 1) X(ror_ri32, 1) \
+    X(shl_rc32, 1) X(shr_rc32, 1) X(sar_rc32, 1) \
+    X(shl_ri32_nf, 1) X(shr_ri32_nf, 1) X(sar_ri32_nf, 1) X(rol_ri32_nf, 1) X(ror_ri32_nf, 1)
+SHIFT_GO(GO_TWIN)
+
+const GoTwin *shift_go_twins(size_t *n)
+{
+    static const GoTwin t[] = { SHIFT_GO(GO_ROW) };
+    *n = sizeof t / sizeof t[0];
+    return t;
+}

@@ -27,7 +27,7 @@ static E386_NOINLINE const E386Op *pop_r_slow(E386Cpu *cpu, const E386Op *op)
 /* PUSH r32 and POP r32 on a flat 32-bit stack are one host access
  * (flat_host; lin_host in a TB_LIN block); everything else, out of this
  * frame, by a tail call. */
-E386_INLINE const E386Op *push_r(E386Cpu *cpu, const E386Op *op, int lin)
+E386_INLINE const E386Op *push_r(E386Cpu *cpu, const E386Op *op, int lin, int go)
 {
     uint32_t sp = cpu->r[4] - 4;
     uint8_t *p = lin ? lin_host(cpu, sp, 4, FH_WRITE)
@@ -36,10 +36,10 @@ E386_INLINE const E386Op *push_r(E386Cpu *cpu, const E386Op *op, int lin)
         return push_r_slow(cpu, op);
     st_le(p, 4, cpu->r[op->sub]); /* PUSH ESP: old value */
     cpu->r[4] = sp;
-    return op + 1;
+    return done(cpu, op + 1, go);
 }
 
-E386_INLINE const E386Op *pop_r(E386Cpu *cpu, const E386Op *op, int lin)
+E386_INLINE const E386Op *pop_r(E386Cpu *cpu, const E386Op *op, int lin, int go)
 {
     uint8_t *p = lin ? lin_host(cpu, cpu->r[4], 4, FH_READ)
                : op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, cpu->r[4], 4, FH_READ) : NULL;
@@ -48,13 +48,18 @@ E386_INLINE const E386Op *pop_r(E386Cpu *cpu, const E386Op *op, int lin)
     uint32_t v = ld_le(p, 4);
     cpu->r[4] += 4;
     cpu->r[op->sub] = v; /* POP ESP: the popped value wins */
-    return op + 1;
+    return done(cpu, op + 1, go);
 }
 
-const E386Op *op_push_R(E386Cpu *cpu, const E386Op *op) { return push_r(cpu, op, 0); }
-const E386Op *op_pop_R(E386Cpu *cpu, const E386Op *op) { return pop_r(cpu, op, 0); }
-static const E386Op *lin_push_R(E386Cpu *cpu, const E386Op *op) { return push_r(cpu, op, 1); }
-static const E386Op *lin_pop_R(E386Cpu *cpu, const E386Op *op) { return pop_r(cpu, op, 1); }
+const E386Op *op_push_R(E386Cpu *cpu, const E386Op *op) { return push_r(cpu, op, 0, 0); }
+const E386Op *op_pop_R(E386Cpu *cpu, const E386Op *op) { return pop_r(cpu, op, 0, 0); }
+static const E386Op *lin_push_R(E386Cpu *cpu, const E386Op *op) { return push_r(cpu, op, 1, 0); }
+static const E386Op *lin_pop_R(E386Cpu *cpu, const E386Op *op) { return pop_r(cpu, op, 1, 0); }
+/* their go-on twins (ops.h) */
+static const E386Op *go_op_push_R(E386Cpu *cpu, const E386Op *op) { return push_r(cpu, op, 0, 1); }
+static const E386Op *go_op_pop_R(E386Cpu *cpu, const E386Op *op) { return pop_r(cpu, op, 0, 1); }
+static const E386Op *go_lin_push_R(E386Cpu *cpu, const E386Op *op) { return push_r(cpu, op, 1, 1); }
+static const E386Op *go_lin_pop_R(E386Cpu *cpu, const E386Op *op) { return pop_r(cpu, op, 1, 1); }
 
 const E386Op *op_push_I(E386Cpu *cpu, const E386Op *op)
 {
@@ -71,7 +76,7 @@ const E386Op *op_push_E(E386Cpu *cpu, const E386Op *op)
 /* PUSH dword [base + disp] in a TB_LIN block (arguments passed on from
  * the caller's frame): read, then pushed, each one host access; a push
  * that crosses a page, op_push_E (the read changed nothing) */
-static const E386Op *lin_push_m32_b(E386Cpu *cpu, const E386Op *op)
+E386_INLINE const E386Op *push_m32_b(E386Cpu *cpu, const E386Op *op, int go)
 {
     uint32_t v = ld_le(lin_host(cpu, ea_b(cpu, op), 4, FH_READ), 4), sp = cpu->r[4] - 4;
     uint8_t *p = lin_host(cpu, sp, 4, FH_WRITE);
@@ -79,8 +84,10 @@ static const E386Op *lin_push_m32_b(E386Cpu *cpu, const E386Op *op)
         return op_push_E(cpu, op);
     st_le(p, 4, v);
     cpu->r[4] = sp;
-    return op + 1;
+    return done(cpu, op + 1, go);
 }
+static const E386Op *lin_push_m32_b(E386Cpu *cpu, const E386Op *op) { return push_m32_b(cpu, op, 0); }
+static const E386Op *go_lin_push_m32_b(E386Cpu *cpu, const E386Op *op) { return push_m32_b(cpu, op, 1); }
 
 OpFn stack_lin_twin(const E386Op *op)
 {
@@ -196,4 +203,16 @@ const E386Op *op_leave(E386Cpu *cpu, const E386Op *op)
     sp_set(cpu, bp + (uint32_t)op->size);
     reg_set(cpu, 5, op->size, v);
     return op + 1;
+}
+
+/* go-on twins (ops.h): GO_TWIN's, and the fast paths' own (done) */
+#define STACK_GO(X) X(op_push_I, 1) X(op_push_E, 1) X(op_pop_E, 1)
+#define STACK_GO_DONE(X) X(op_push_R, 1) X(op_pop_R, 1) X(lin_push_R, 1) X(lin_pop_R, 1) X(lin_push_m32_b, 1)
+STACK_GO(GO_TWIN)
+
+const GoTwin *stack_go_twins(size_t *n)
+{
+    static const GoTwin t[] = { STACK_GO(GO_ROW) STACK_GO_DONE(GO_ROW) };
+    *n = sizeof t / sizeof t[0];
+    return t;
 }

@@ -16,7 +16,7 @@
 
 enum { RUN_MAX = 8 };
 
-E386_INLINE const E386Op *push_run(E386Cpu *cpu, const E386Op *op, int n, int lin)
+E386_INLINE const E386Op *push_run(E386Cpu *cpu, const E386Op *op, int n, int lin, int go)
 {
     uint32_t sp = cpu->r[4] - 4u * (uint32_t)n;
     uint8_t *p = lin ? lin_host(cpu, sp, 4u * (uint32_t)n, FH_WRITE)
@@ -34,10 +34,10 @@ E386_INLINE const E386Op *push_run(E386Cpu *cpu, const E386Op *op, int n, int li
         }
     }
     cpu->r[4] = sp;
-    return op + n;
+    return done(cpu, op + n, go);
 }
 
-E386_INLINE const E386Op *pop_run(E386Cpu *cpu, const E386Op *op, int n, int lin)
+E386_INLINE const E386Op *pop_run(E386Cpu *cpu, const E386Op *op, int n, int lin, int go)
 {
     uint32_t sp = cpu->r[4];
     uint8_t *p = lin ? ((sp & 0xfff) + 4u * (uint32_t)n > 0x1000 ? NULL : lin_host(cpu, sp, 4u * (uint32_t)n, FH_READ))
@@ -47,18 +47,20 @@ E386_INLINE const E386Op *pop_run(E386Cpu *cpu, const E386Op *op, int n, int lin
     for (int k = 0; k < n; k++) /* a register popped twice keeps the later value */
         cpu->r[op[k].sub] = ld_le(p + 4 * k, 4);
     cpu->r[4] += 4u * (uint32_t)n;
-    return op + n;
+    return done(cpu, op + n, go);
 }
 
 /* one handler per direction and length, and each again for TB_LIN
- * blocks (lin_host) */
-#define RUN(n) \
-    static const E386Op *push_run##n(E386Cpu *c, const E386Op *o) { return push_run(c, o, n, 0); } \
-    static const E386Op *pop_run##n(E386Cpu *c, const E386Op *o) { return pop_run(c, o, n, 0); } \
-    static const E386Op *lin_push_run##n(E386Cpu *c, const E386Op *o) { return push_run(c, o, n, 1); } \
-    static const E386Op *lin_pop_run##n(E386Cpu *c, const E386Op *o) { return pop_run(c, o, n, 1); }
+ * blocks (lin_host); all again as go-on twins (ops.h) */
+#define RUN(n) RUN_GO(n, , 0) RUN_GO(n, go_, 1)
+#define RUN_GO(n, pfx, go) \
+    static const E386Op *pfx##push_run##n(E386Cpu *c, const E386Op *o) { return push_run(c, o, n, 0, go); } \
+    static const E386Op *pfx##pop_run##n(E386Cpu *c, const E386Op *o) { return pop_run(c, o, n, 0, go); } \
+    static const E386Op *pfx##lin_push_run##n(E386Cpu *c, const E386Op *o) { return push_run(c, o, n, 1, go); } \
+    static const E386Op *pfx##lin_pop_run##n(E386Cpu *c, const E386Op *o) { return pop_run(c, o, n, 1, go); }
 RUN(2) RUN(3) RUN(4) RUN(5) RUN(6) RUN(7) RUN(8)
 #undef RUN
+#undef RUN_GO
 
 static const OpFn push_runs[RUN_MAX + 1] = { NULL, NULL, push_run2, push_run3, push_run4,
                                              push_run5, push_run6, push_run7, push_run8 };
@@ -102,4 +104,16 @@ void stack_fuse_runs(E386Op *ops, int ninsns)
             ops[i].fn = fn == op_push_R ? push_runs[n] : pop_runs[n];
         i += n ? n : 1;
     }
+}
+
+/* the go-on twins (made with the handlers, RUN) */
+#define RUNS_GO(X) \
+    RUNS_GO_N(X, 2) RUNS_GO_N(X, 3) RUNS_GO_N(X, 4) RUNS_GO_N(X, 5) RUNS_GO_N(X, 6) RUNS_GO_N(X, 7) RUNS_GO_N(X, 8)
+#define RUNS_GO_N(X, n) X(push_run##n, n) X(pop_run##n, n) X(lin_push_run##n, n) X(lin_pop_run##n, n)
+
+const GoTwin *stack_run_go_twins(size_t *n)
+{
+    static const GoTwin t[] = { RUNS_GO(GO_ROW) };
+    *n = sizeof t / sizeof t[0];
+    return t;
 }

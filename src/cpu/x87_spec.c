@@ -367,3 +367,26 @@ void x87_specialize(E386Op *op)
     if (f)
         op->fn = f;
 }
+
+/* go-on twins (ops.h): every handler x87_pick chooses */
+#define X87_ARITH_GO(name, w, sw) \
+    X87_GO_ONE(x87_##name##_m32) X87_GO_ONE(x87_##name##_m64) X87_GO_ONE(x87_##name##_st0) \
+    X87_GO_ONE(x87_##name##_sti) X87_GO_ONE(x87_##name##_stip)
+#define X87_GO(X) \
+    X(x87_fld_m32, 1) X(x87_fild_m32, 1) X(x87_fld_m80, 1) X(x87_fld_m64, 1) X(x87_fst_m64, 1) \
+    X(x87_fstp_m64, 1) X(x87_fst_m32, 1) X(x87_fstp_m32, 1) X(x87_fstp_m80, 1) X(x87_fld_sti, 1) \
+    X(x87_fxch, 1) X(x87_fst_sti, 1) X(x87_fstp_sti, 1) X(x87_fchs, 1) X(x87_fabs, 1) X(x87_fld1, 1) \
+    X(x87_fldz, 1) X(x87_fucomi_sti, 1) X(x87_fcomi_sti, 1) X(x87_fucomip_sti, 1) X(x87_fcomip_sti, 1)
+#define X87_GO_ONE(h) GO_TWIN(h, 1)
+X87_GO(GO_TWIN)
+ARITH_OPS(X87_ARITH_GO)
+#undef X87_GO_ONE
+
+const GoTwin *x87_go_twins(size_t *n)
+{
+#define X87_GO_ONE(h) GO_ROW(h, 1)
+    static const GoTwin t[] = { X87_GO(GO_ROW) ARITH_OPS(X87_ARITH_GO) };
+#undef X87_GO_ONE
+    *n = sizeof t / sizeof t[0];
+    return t;
+}

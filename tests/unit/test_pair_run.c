@@ -12,7 +12,10 @@
  * their flags), and the kinds that only go on to the next op: MOV r32,
  * imm32, MOV byte/dword [esp + ...], imm, OR/SUB r32, r32, MOVZX r32,
  * r16, DEC r32, PUSH r32 and MOV r32 or EAX to and from an absolute
- * address -- with
+ * address -- and kinds whose handlers go on by their go-on twins (ops.h):
+ * ADD [m], r32, CMP byte [m], imm8, ADD r32, [m], INC dword [m], PUSH
+ * and POP runs, the 16-bit ADD, NEG, IMUL, SETcc, CMOVcc, ADC, SHLD and
+ * MOV word [m], imm16 (a store into the code as well) -- with
  * INC r32 now and then between them, INT3 at the end.  ESP lies anywhere
  * in the stack page (the page below is unmapped: negative displacements
  * fault there) or in the writable code page just above it, where the
@@ -71,9 +74,10 @@ static int make_code(uint8_t *c, uint32_t *s)
         uint32_t r = twin_rng(s), r2 = twin_rng(s);
         int g = any_reg(r >> 8), h = (int)(r >> 12 & 7), idx = any_reg(r >> 16), sc = (int)(r >> 20 & 3);
         uint8_t d = (uint8_t)(r2 >> 8);
-        int bi = (r2 & 1) != 0, kind = (int)(r % 40);
-        if ((bi && ((kind >= 2 && kind <= 5) || kind == 23 || kind == 24)) || kind == 18 || kind == 36 ||
-            kind == 37 || kind == 39) { /* the index made small first: and idx, 0x0c */
+        int bi = (r2 & 1) != 0, kind = (int)(r % 54);
+        if ((bi && ((kind >= 2 && kind <= 5) || kind == 23 || kind == 24 || (kind >= 40 && kind <= 43) ||
+                    kind == 50)) ||
+            kind == 18 || kind == 36 || kind == 37 || kind == 39) { /* the index made small first: and idx, 0x0c */
             c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | idx), c[n++] = 0x0c;
         }
         switch (kind) {
@@ -117,6 +121,21 @@ static int make_code(uint8_t *c, uint32_t *s)
         case 37: c[n++] = 0x8a, n = mem_operand(c, n, h, 4, idx, sc, d); break;        /* mov r8, [m] */
         case 38: c[n++] = 0x88, n = mem_operand(c, n, h, 4, -1, 0, d); break;          /* mov [m], r8 */
         case 39: c[n++] = 0x88, n = mem_operand(c, n, h, 4, idx, sc, d); break;        /* mov [m], r8 */
+        /* kinds whose handlers go on by their go-on twins (ops.h) */
+        case 40: c[n++] = 0x01, n = mem_operand(c, n, h, 4, bi ? idx : -1, sc, d); break; /* add [m], h */
+        case 41: c[n++] = 0x80, n = mem_operand(c, n, 7, 4, bi ? idx : -1, sc, d), c[n++] = (uint8_t)r2; break; /* cmp byte [m], imm8 */
+        case 42: c[n++] = 0x03, n = mem_operand(c, n, g, 4, bi ? idx : -1, sc, d); break; /* add g, [m] */
+        case 43: c[n++] = 0xff, n = mem_operand(c, n, 0, 4, bi ? idx : -1, sc, d); break; /* inc dword [m] */
+        case 44: c[n++] = (uint8_t)(0x50 | h), c[n++] = (uint8_t)(0x50 | g); break;   /* push h; push g */
+        case 45: c[n++] = (uint8_t)(0x58 | g), c[n++] = (uint8_t)(0x58 | any_reg(r2 >> 4)); break; /* pop g; pop */
+        case 46: c[n++] = 0x66, c[n++] = 0x01, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break; /* add g16, h16 */
+        case 47: c[n++] = 0xf7, c[n++] = (uint8_t)(0xd8 | g); break;                   /* neg g */
+        case 48: c[n++] = 0x0f, c[n++] = 0xaf, c[n++] = (uint8_t)(0xc0 | g << 3 | h); break; /* imul g, h */
+        case 49: c[n++] = 0x0f, c[n++] = (uint8_t)(0x90 | (r2 >> 4 & 15)), c[n++] = (uint8_t)(0xc0 | h); break; /* setcc r8 */
+        case 50: c[n++] = 0x66, c[n++] = 0xc7, n = mem_operand(c, n, 0, 4, bi ? idx : -1, sc, d), c[n++] = (uint8_t)(r2 >> 16), c[n++] = (uint8_t)(r2 >> 24); break; /* mov word [m], imm16 */
+        case 51: c[n++] = 0x0f, c[n++] = (uint8_t)(0x40 | (r2 >> 4 & 15)), c[n++] = (uint8_t)(0xc0 | g << 3 | h); break; /* cmovcc g, h */
+        case 52: c[n++] = 0x11, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;           /* adc g, h */
+        case 53: c[n++] = 0x0f, c[n++] = 0xa4, c[n++] = (uint8_t)(0xc0 | h << 3 | g), c[n++] = d; break; /* shld g, h, imm8 */
         default: c[n++] = (uint8_t)(0x40 | g); break;                                   /* inc g */
         }
     }
@@ -214,6 +233,34 @@ START_TEST(test_pair_go_on_across_a_liveness_window_sees_its_own_store)
 }
 END_TEST
 
+/* A go-on twin (ops.h go_on) must leave a pending exit request to the
+ * run loop: here the generic MOV word [m], imm16 rewrites the next
+ * instruction of its own block, and going on regardless ran the stale
+ * MOV EAX, 1. */
+START_TEST(test_go_on_twin_store_into_the_next_instruction_stops_before_it)
+{
+    static const uint8_t code[] = {
+        0x66, 0xc7, 0x43, 0x07, 0x02, 0x00, /* mov word [ebx + 7], 2: into the next instruction */
+        0xb8, 0x01, 0x00, 0x00, 0x00,       /* mov eax, 1 (becomes mov eax, 2) */
+        0xcc,
+    };
+    for (int k = 0; k < 3; k++) {
+        E386Cpu *cpu = new_cpu(k);
+        ck_assert_int_eq(e386_mem_write(cpu, CODE, code, sizeof code), 0);
+        e386_reg_write(cpu, E386_EAX, 0);
+        e386_reg_write(cpu, E386_EBX, CODE);
+        e386_reg_write(cpu, E386_ESP, STACK + 0x800);
+        e386_reg_write(cpu, E386_EIP, CODE);
+        e386_exit x;
+        e386_run(cpu, 1000, &x);
+        ck_assert_int_eq(x.reason, E386_EXIT_INTERRUPT); /* the INT3 */
+        uint32_t eax = e386_reg_read(cpu, E386_EAX);
+        ck_assert_msg(eax == 2, "cpu %d: eax %#x: the stale instruction ran after the store into it", k, eax);
+        e386_cpu_free(cpu);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pair_run");
@@ -221,6 +268,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_pairs_equal_per_instruction);
     tcase_add_test(tc, test_pair_go_on_across_a_liveness_window_sees_its_own_store);
+    tcase_add_test(tc, test_go_on_twin_store_into_the_next_instruction_stops_before_it);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
