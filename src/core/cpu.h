@@ -429,10 +429,31 @@ static inline int cc_cond(E386Cpu *cpu, int cc)
         case 1: r = a < b; break;
         case 2: r = a == b; break;
         case 3: r = a <= b; break;
+        case 4: r = (int32_t)(cpu->cc_dst << sh) < 0; break;
         case 6: r = (int32_t)a < (int32_t)b; break;
         case 7: r = (int32_t)a <= (int32_t)b; break;
         default: return cc_cond_slow(cpu, cc);
         }
+        return (cc & 1) ? !r : r;
+    }
+    /* a 64-bit compare's high half (CMP, then SBB: Lua's and SQLite's
+     * integers) and a bit shifted out to CF: flags.c's carry_of and OF */
+    if (op == CC_SBB && cpu->cc_size == 4) {
+        uint32_t a = cpu->cc_src1, b = cpu->cc_src2, d = cpu->cc_dst;
+        int cf = a < b || (a == b && d != 0), sf = (int32_t)d < 0, of = (int32_t)((a ^ b) & (a ^ d)) < 0;
+        switch (cc >> 1) {
+        case 1: r = cf; break;
+        case 2: r = d == 0; break;
+        case 3: r = cf || d == 0; break;
+        case 4: r = sf; break;
+        case 6: r = sf != of; break;
+        case 7: r = d == 0 || sf != of; break;
+        default: return cc_cond_slow(cpu, cc);
+        }
+        return (cc & 1) ? !r : r;
+    }
+    if (op == CC_SHR && cpu->cc_size == 4 && (cc >> 1) == 1) {
+        r = (cpu->cc_src1 >> ((cpu->cc_src2 - 1) & 31)) & 1;
         return (cc & 1) ? !r : r;
     }
     int32_t d = (int32_t)(cpu->cc_dst << sh);
