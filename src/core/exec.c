@@ -611,12 +611,16 @@ const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, Tb *caller)
     cpu->eip = target;
     cpu->last_tb = NULL;
     Tb *cur = cpu->cur_tb;
-    if (!may_chain(cpu, cur))
-        return NULL;
     uint32_t pc = cur->cs_base + target;
-    const E386Op *next = follow_if(cpu, caller ? &caller->link[1] : &cur->link[0], cur, pc);
-    if (next)
-        return tail_enter(cpu, next);
+    /* icount below chain_end: the interpreter's jump_via, whose hint
+     * missed, and may_chain holds (chain_bound); else test both here */
+    if (cpu->icount >= cpu->chain_end) {
+        if (!may_chain(cpu, cur))
+            return NULL;
+        const E386Op *next = follow_if(cpu, caller ? &caller->link[1] : &cur->link[0], cur, pc);
+        if (next)
+            return tail_enter(cpu, next);
+    }
     Tb *tb = jmp_cache_find(cpu, cur, pc);
     if (!tb)
         return NULL;
