@@ -17,7 +17,7 @@ enum {
     PAGE_HASH = 1 << 12,
     POOL_TBS = 1 << 15,
     POOL_OPS = 1 << 19,   /* fixed budget: the cache is flushed whole when full */
-    GO_INDEX = 1 << 10,   /* go_twin's index: a quarter full */
+    GO_INDEX = 1 << 10,   /* go_twin's index: about 280 twins, a quarter full */
 };
 
 typedef struct TbRef TbRef;
@@ -281,14 +281,17 @@ static uint32_t fn_hash(OpFn f)
     return h;
 }
 
+/* every file's list; past half the index's slots the rest are left out
+ * (their handlers then return to the loop: slower, not wrong) */
 static void go_index_build(TbCache *c)
 {
-    const GoTwin *(*const lists[])(size_t *) = { alu_go_twins,       shift_go_twins,  stack_go_twins, stack_run_go_twins,
-                                                 misc_go_twins,      muldiv_go_twins, x87_go_twins };
+    const GoTwin *(*const lists[])(size_t *) = { alu_go_twins,  shift_go_twins, stack_go_twins, stack_run_go_twins,
+                                                 misc_go_twins, muldiv_go_twins, x87_go_twins };
+    size_t used = 0;
     for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
         size_t n;
         const GoTwin *t = lists[l](&n);
-        for (size_t k = 0; k < n; k++) {
+        for (size_t k = 0; k < n && used < GO_INDEX / 2; k++, used++) {
             uint32_t h = fn_hash(t[k].fn);
             while (c->go[h & (GO_INDEX - 1)].fn)
                 h++;

@@ -132,8 +132,9 @@ E386_INLINE const E386Op *go_on(E386Cpu *cpu, const E386Op *want, const E386Op *
     cpu->cur = next;
     return next->fn(cpu, next);
 }
-/* the end of a specialised handler's fast path, which its go-on twin
- * (go 1: the template's own, without GO_TWIN's call) makes there */
+/* the end of a specialised handler's fast path: next back to the loop,
+ * or (go: the template instantiated as its own go-on twin, without
+ * GO_TWIN's call and the registers it saves) the step to it made here */
 E386_INLINE const E386Op *done(E386Cpu *cpu, const E386Op *next, int go)
 {
     return go ? go_on(cpu, next, next) : next;
