@@ -197,7 +197,29 @@ START_TEST(test_pairs_equal_per_instruction)
 }
 END_TEST
 
-/* A pair that goes on to the next op's handler (pair.c go_on) leaves the
+/* code at CODE (EBX) with a store into its own next instruction, which
+ * turns MOV EAX, 1 into MOV EAX, 2, then INT3: on each CPU the new
+ * instruction must run */
+static void run_own_store(const uint8_t *code, size_t len, uint32_t eax0)
+{
+    for (int k = 0; k < 3; k++) {
+        E386Cpu *cpu = new_cpu(k);
+        ck_assert_int_eq(e386_mem_write(cpu, CODE, code, len), 0);
+        e386_reg_write(cpu, E386_EAX, eax0);
+        e386_reg_write(cpu, E386_EBX, CODE);
+        e386_reg_write(cpu, E386_ESP, STACK + 0x800);
+        e386_reg_write(cpu, E386_EIP, CODE);
+        e386_exit x;
+        e386_run(cpu, 1000, &x);
+        ck_assert_int_eq(x.reason, E386_EXIT_INTERRUPT); /* the INT3 */
+        ck_assert_int_eq(x.vector, 3);
+        uint32_t eax = e386_reg_read(cpu, E386_EAX);
+        ck_assert_msg(eax == 2, "cpu %d: eax %#x: the stale instruction ran after the store into it", k, eax);
+        e386_cpu_free(cpu);
+    }
+}
+
+/* A pair that goes on to the next op's handler (pair.c pair_next) leaves the
  * run loop's exit test to the pair's FX_INEXACT bit.  Here that bit is
  * set (the MOV sits in the window of the ADD whose flags the next ADD
  * rewrites) and the op it went on to -- a pair ending in a store into
@@ -215,21 +237,7 @@ START_TEST(test_pair_go_on_across_a_liveness_window_sees_its_own_store)
         0xb8, 0x01, 0x00, 0x00, 0x00, /* mov eax, 1 (becomes mov eax, 2) */
         0xcc,
     };
-    for (int k = 0; k < 3; k++) {
-        E386Cpu *cpu = new_cpu(k);
-        ck_assert_int_eq(e386_mem_write(cpu, CODE, code, sizeof code), 0);
-        e386_reg_write(cpu, E386_EAX, 0x000002b8u);
-        e386_reg_write(cpu, E386_EBX, CODE);
-        e386_reg_write(cpu, E386_ESP, STACK + 0x800);
-        e386_reg_write(cpu, E386_EIP, CODE);
-        e386_exit x;
-        e386_run(cpu, 1000, &x);
-        ck_assert_int_eq(x.reason, E386_EXIT_INTERRUPT); /* the INT3 */
-        ck_assert_int_eq(x.vector, 3);
-        uint32_t eax = e386_reg_read(cpu, E386_EAX);
-        ck_assert_msg(eax == 2, "cpu %d: eax %#x: the stale instruction ran after the store into it", k, eax);
-        e386_cpu_free(cpu);
-    }
+    run_own_store(code, sizeof code, 0x000002b8u);
 }
 END_TEST
 
@@ -244,20 +252,7 @@ START_TEST(test_go_on_twin_store_into_the_next_instruction_stops_before_it)
         0xb8, 0x01, 0x00, 0x00, 0x00,       /* mov eax, 1 (becomes mov eax, 2) */
         0xcc,
     };
-    for (int k = 0; k < 3; k++) {
-        E386Cpu *cpu = new_cpu(k);
-        ck_assert_int_eq(e386_mem_write(cpu, CODE, code, sizeof code), 0);
-        e386_reg_write(cpu, E386_EAX, 0);
-        e386_reg_write(cpu, E386_EBX, CODE);
-        e386_reg_write(cpu, E386_ESP, STACK + 0x800);
-        e386_reg_write(cpu, E386_EIP, CODE);
-        e386_exit x;
-        e386_run(cpu, 1000, &x);
-        ck_assert_int_eq(x.reason, E386_EXIT_INTERRUPT); /* the INT3 */
-        uint32_t eax = e386_reg_read(cpu, E386_EAX);
-        ck_assert_msg(eax == 2, "cpu %d: eax %#x: the stale instruction ran after the store into it", k, eax);
-        e386_cpu_free(cpu);
-    }
+    run_own_store(code, sizeof code, 0);
 }
 END_TEST
 
