@@ -667,7 +667,7 @@ OpFn alu_lin_twin(const E386Op *op)
     return NULL;
 }
 
-/* go-on twins (ops.h): every handler here, through GO_TWIN's call ... */
+/* go-on twins (ops.h): the generic and register forms through GO_TWIN's call */
 #define ALU_GO(X) \
     X(op_alu_EG, 1) X(op_alu_GE, 1) X(op_alu_EI, 1) X(op_alu_AI, 1) X(op_test_EG, 1) X(op_test_EI, 1) \
     X(op_test_AI, 1) X(op_not_E, 1) X(op_neg_E, 1) X(op_inc_E, 1) X(op_dec_E, 1) X(op_inc_R, 1) X(op_dec_R, 1) \
