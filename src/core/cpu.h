@@ -772,12 +772,18 @@ static inline void link_take(E386Cpu *cpu, TbLink *l)
     cpu->link_from = l;
     cpu->stats.chain_hits++;
 }
-/* and run the successor's first op (a tail call) */
+/* The run loop's step to op next, made by a handler (a tail call):
+ * cpu->cur moves first, so a fault in next is next's instruction's */
+E386_INLINE const E386Op *run_next(E386Cpu *cpu, const E386Op *next)
+{
+    cpu->cur = next;
+    return next->fn(cpu, next);
+}
+/* and run the successor's first op */
 E386_INLINE const E386Op *link_enter(E386Cpu *cpu, TbLink *l)
 {
     link_take(cpu, l);
-    cpu->cur = l->ops;
-    return l->ops->fn(cpu, l->ops);
+    return run_next(cpu, l->ops);
 }
 
 /* Under run_chain, a block end that follows a link runs the next

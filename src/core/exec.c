@@ -525,8 +525,7 @@ static const E386Op *tail_enter(E386Cpu *cpu, const E386Op *next)
 {
     if (cpu->icount >= cpu->chain_end)
         return chain_return(cpu, next);
-    cpu->cur = next;
-    return next->fn(cpu, next);
+    return run_next(cpu, next);
 }
 
 const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot)

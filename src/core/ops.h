@@ -129,8 +129,7 @@ E386_INLINE const E386Op *go_on(E386Cpu *cpu, const E386Op *want, const E386Op *
 {
     if (next != want || cpu->exit_request)
         return next;
-    cpu->cur = next;
-    return next->fn(cpu, next);
+    return run_next(cpu, next);
 }
 /* the end of a specialised handler's fast path: next back to the loop,
  * or (go: the template instantiated as its own go-on twin, without

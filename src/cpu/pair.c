@@ -183,15 +183,6 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k, int lin)
     return cpu->exit_request ? STOP : 0;
 }
 
-/* the op after a pair's second step at op, run from here (see then
- * below) */
-E386_INLINE const E386Op *pair_next(E386Cpu *cpu, const E386Op *op)
-{
-    const E386Op *next = op + 1;
-    cpu->cur = next;
-    return next->fn(cpu, next);
-}
-
 /* The memory steps' reference paths, and the rest of the pair after
  * them, out of the handlers: the fast paths then need no frame (no
  * call but the tail call to the next op).  second: the second step's
@@ -211,7 +202,7 @@ static E386_NOINLINE const E386Op *pair_slow(E386Cpu *cpu, const E386Op *op, int
     } else if (mem_slow(cpu, op + 1, kb, mem_off(cpu, op + 1, kb))) {
         return op + 2;
     }
-    return pair_next(cpu, op + 1);
+    return run_next(cpu, op + 2);
 }
 
 E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb, int lin)
@@ -224,7 +215,7 @@ E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb, i
     s = step(cpu, op + 1, kb, lin);
     if (s)
         return s == STEP_SLOW ? pair_slow(cpu, op, ka, kb, 1) : op + 2;
-    return pair_next(cpu, op + 1);
+    return run_next(cpu, op + 2);
 }
 
 /* A kind followed by an op of no kind: the step, then that op's own
@@ -237,8 +228,7 @@ static E386_NOINLINE const E386Op *then_slow(E386Cpu *cpu, const E386Op *op, int
 {
     if (mem_slow(cpu, op, ka, mem_off(cpu, op, ka)))
         return op + 1;
-    cpu->cur = op + 1;
-    return op[1].fn(cpu, op + 1);
+    return run_next(cpu, op + 1);
 }
 
 E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka, int lin)
@@ -246,8 +236,7 @@ E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka, int lin)
     int s = step(cpu, op, ka, lin);
     if (s)
         return s == STEP_SLOW ? then_slow(cpu, op, ka) : op + 1;
-    cpu->cur = op + 1;
-    return op[1].fn(cpu, op + 1);
+    return run_next(cpu, op + 1);
 }
 
 /* one handler per ordered pair of kinds */
