@@ -611,8 +611,15 @@ E386_INLINE int seg_flat32(const E386Cpu *cpu, int seg) {
  * through a call.) */
 enum { FH_READ = 1, FH_WRITE = 2, FH_RMW = 3 }; /* what the access does */
 E386_INLINE uint8_t *flat_host(const E386Cpu *cpu, int seg, uint32_t off, uint32_t size, int how) {
-    if (!cpu->seg[seg].flat)
-        return NULL;
+    const Seg *s = &cpu->seg[seg];
+    if (!s->flat) {
+        /* a wide segment (FS/GS with a base: thread-local storage, a
+         * kernel's per-CPU data) as seg_lin_fast: base + offset when the
+         * access does not run past 4 GiB, the same tests after that */
+        if (!s->wide || off > ~(size - 1))
+            return NULL;
+        off += s->base;
+    }
     /* On linear memory a single load needs no page-crossing test, as the
      * native back end's: its bytes are read before anything is written,
      * and a host fault on the second page (or the guard after 4 GiB)
