@@ -413,6 +413,25 @@ static inline void cc_set(E386Cpu *cpu, int op, int size, uint32_t dst, uint32_t
 uint32_t cc_flags(E386Cpu *cpu);            /* the 6 arithmetic flags */
 int cc_carry(E386Cpu *cpu);
 int cc_cond_slow(E386Cpu *cpu, int cc);
+/* CF inline for the kinds INC/DEC's kept carry and ADC/SBB's carry-in
+ * meet most (a loop's DEC after DEC or CMP, a 64-bit add's chain), as
+ * flags.c's carry_of; the rest from cc_carry */
+E386_INLINE uint32_t cc_carry_in(E386Cpu *cpu)
+{
+    switch (cpu->cc_op) {
+    case CC_LOGIC: return 0;
+    case CC_INC: case CC_DEC: return cpu->cc_src2 != 0;
+    case CC_ADD: if (cpu->cc_size == 4) return cpu->cc_dst < cpu->cc_src2; break; /* r < a iff r < b */
+    case CC_SUB: if (cpu->cc_size == 4) return cc_first(cpu, CC_SUB) < cpu->cc_src2; break;
+    case CC_ADC: case CC_SBB:
+        if (cpu->cc_size == 4) {
+            uint32_t r = cpu->cc_dst, a = cpu->cc_src1, b = cpu->cc_src2;
+            return cpu->cc_op == CC_ADC ? r < a || (r - a - b && r == a) : a < b || (a - b - r && a == b);
+        }
+        break;
+    }
+    return (uint32_t)cc_carry(cpu);
+}
 /* condition 0..15 (jcc encoding); compare-and-branch without building
  * EFLAGS.  Operands of any width are compared by their top bits (shifted
  * up to bit 31), so byte and word compares take the same path. */

@@ -16,8 +16,8 @@ static uint32_t alu_calc(E386Cpu *cpu, int opn, int size, uint32_t a, uint32_t b
     switch (opn) {
     case ALU_ADD: r = a + b; break;
     case ALU_OR: r = a | b; break;
-    case ALU_ADC: r = a + b + (uint32_t)cc_carry(cpu); break;
-    case ALU_SBB: r = a - b - (uint32_t)cc_carry(cpu); break;
+    case ALU_ADC: r = a + b + cc_carry_in(cpu); break;
+    case ALU_SBB: r = a - b - cc_carry_in(cpu); break;
     case ALU_AND: r = a & b; break;
     case ALU_XOR: r = a ^ b; break;
     default: r = a - b; break; /* SUB, CMP */
@@ -86,7 +86,7 @@ static void incdec_flags(E386Cpu *cpu, int size, uint32_t a, uint32_t r, uint32_
 static void incdec_reg(E386Cpu *cpu, const E386Op *op, int dec)
 {
     int size = op->size;
-    uint32_t cf = (uint32_t)cc_carry(cpu), a = reg_get(cpu, op->sub, size);
+    uint32_t cf = cc_carry_in(cpu), a = reg_get(cpu, op->sub, size);
     uint32_t r = (dec ? a - 1 : a + 1) & size_mask(size);
     reg_set(cpu, op->sub, size, r);
     incdec_flags(cpu, size, a, r, cf, dec);
@@ -95,31 +95,12 @@ static void incdec_reg(E386Cpu *cpu, const E386Op *op, int dec)
 const E386Op *op_inc_R(E386Cpu *cpu, const E386Op *op) { incdec_reg(cpu, op, 0); return op + 1; }
 const E386Op *op_dec_R(E386Cpu *cpu, const E386Op *op) { incdec_reg(cpu, op, 1); return op + 1; }
 
-/* the CF that INC/DEC keep: the common kinds here, the rest from
- * cc_carry */
-E386_INLINE uint32_t carry_in(E386Cpu *cpu)
-{
-    switch (cpu->cc_op) {
-    case CC_LOGIC: return 0;
-    case CC_INC: case CC_DEC: return cpu->cc_src2 != 0;
-    case CC_ADD: if (cpu->cc_size == 4) return cpu->cc_dst < cpu->cc_src2; break; /* r < a iff r < b */
-    case CC_SUB: if (cpu->cc_size == 4) return cc_first(cpu, CC_SUB) < cpu->cc_src2; break;
-    case CC_ADC: case CC_SBB: /* a chain of them (64-bit arithmetic): flags.c's carry_of */
-        if (cpu->cc_size == 4) {
-            uint32_t r = cpu->cc_dst, a = cpu->cc_src1, b = cpu->cc_src2;
-            return cpu->cc_op == CC_ADC ? r < a || (r - a - b && r == a) : a < b || (a - b - r && a == b);
-        }
-        break;
-    }
-    return (uint32_t)cc_carry(cpu);
-}
-
 /* INC/DEC r32 specialised (FX_INCDEC): fl 2 the full update; 1 without
  * the carry-in they keep, whose CF is dead (FX_INCDEC_NC); 0 none, all
  * their flags are (FX_DEAD): core/liveness.c */
 E386_INLINE const E386Op *incdec_r32(E386Cpu *cpu, const E386Op *op, int dec, int fl)
 {
-    uint32_t cf = fl == 2 ? carry_in(cpu) : 0, a = cpu->r[op->sub], r = dec ? a - 1 : a + 1;
+    uint32_t cf = fl == 2 ? cc_carry_in(cpu) : 0, a = cpu->r[op->sub], r = dec ? a - 1 : a + 1;
     cpu->r[op->sub] = r;
     if (fl)
         incdec_flags(cpu, 4, a, r, cf, dec);
@@ -139,7 +120,7 @@ static void unary_rm(E386Cpu *cpu, const E386Op *op, int kind)
 {
     int size = op->size;
     uint32_t lin = 0, m = size_mask(size), r;
-    uint32_t cf = kind <= U_DEC ? (uint32_t)cc_carry(cpu) : 0;
+    uint32_t cf = kind <= U_DEC ? cc_carry_in(cpu) : 0;
     uint32_t a = rm_get_rmw(cpu, op, size, &lin);
     switch (kind) {
     case U_INC: r = (a + 1) & m; break;
@@ -176,7 +157,7 @@ E386_INLINE const E386Op *incdec_mem(E386Cpu *cpu, const E386Op *op, int kind, i
     uint8_t *p = lin ? lin_host(cpu, off, 4, FH_RMW) : flat_host(cpu, op->seg, off, 4, FH_RMW);
     if (!p)
         return incdec_mem_slow(cpu, op, kind);
-    uint32_t cf = carry_in(cpu), a = ld_le(p, 4), r = kind == U_DEC ? a - 1 : a + 1;
+    uint32_t cf = cc_carry_in(cpu), a = ld_le(p, 4), r = kind == U_DEC ? a - 1 : a + 1;
     st_le(p, 4, r);
     incdec_flags(cpu, 4, a, r, cf, kind == U_DEC);
     return done(cpu, op + 1, go);
@@ -222,19 +203,19 @@ const E386Op *op_test_EI(E386Cpu *cpu, const E386Op *op)
  * The decoder asks alu_specialize() for a handler with the operation and
  * the operand form fixed at translation time; with both constant the
  * compiler folds alu32() down to one operation.  ADC and SBB (64-bit
- * arithmetic) take their carry in from carry_in's common kinds.  The
+ * arithmetic) take their carry in from cc_carry_in's common kinds.  The
  * generic handlers above stay the reference and cover everything else. */
 
 enum { FORM_RR, FORM_GR, FORM_RI, FORM_AI, FORM_GM /* reg op= [base + disp] */, FORM_GMI /* [base + index << scale + disp] */ };
 
 /* a op b for the specialised forms, opn a constant there (CMP: a - b);
- * ADC's and SBB's carry in from carry_in */
+ * ADC's and SBB's carry in from cc_carry_in */
 E386_INLINE uint32_t alu_op(E386Cpu *cpu, int opn, uint32_t a, uint32_t b)
 {
     switch (opn) {
     case ALU_ADD: return a + b;
-    case ALU_ADC: return a + b + carry_in(cpu);
-    case ALU_SBB: return a - b - carry_in(cpu);
+    case ALU_ADC: return a + b + cc_carry_in(cpu);
+    case ALU_SBB: return a - b - cc_carry_in(cpu);
     case ALU_OR: return a | b;
     case ALU_AND: return a & b;
     case ALU_XOR: return a ^ b;

@@ -260,7 +260,7 @@ E386_INLINE const E386Op *alu_jcc_lin(E386Cpu *cpu, const E386Op *op, int k, int
     uint32_t m = size_mask(size);
     switch (k) {
     case AJ_INC_R: case AJ_DEC_R: {
-        uint32_t cf = (uint32_t)cc_carry(cpu);
+        uint32_t cf = cc_carry_in(cpu);
         a = cpu->r[op->sub];
         r = k == AJ_DEC_R ? a - 1 : a + 1;
         cpu->r[op->sub] = r;
@@ -290,7 +290,7 @@ E386_INLINE const E386Op *alu_jcc_lin(E386Cpu *cpu, const E386Op *op, int k, int
         return aj_branch(cpu, op, aj_cond(CC_LOGIC, cc, size, 0, 0, r));
     }
     int cck = k == AJ_INC_M ? CC_INC : k == AJ_DEC_M ? CC_DEC : k == AJ_ADD_MI ? CC_ADD : CC_SUB;
-    b = k == AJ_INC_M || k == AJ_DEC_M ? (uint32_t)cc_carry(cpu) : op->imm;
+    b = k == AJ_INC_M || k == AJ_DEC_M ? cc_carry_in(cpu) : op->imm;
     r = k == AJ_INC_M ? a + 1 : k == AJ_DEC_M ? a - 1 : k == AJ_ADD_MI ? a + b : a - b;
     st_le(p, 4, r); /* into a code page: the host's fault, then mem_smc_write */
     cc_set(cpu, cck, 4, r, a, b);
