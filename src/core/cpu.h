@@ -2,6 +2,7 @@
 #ifndef E386_CPU_H
 #define E386_CPU_H
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include "e386.h"
@@ -190,7 +191,7 @@ typedef struct TbLink {
     const E386Op *ops;
     Tb *tb;
     uint32_t ninsns;
-    uint32_t pc, key, cs_base; /* tb's: an indirect exit checks its target against them */
+    uint32_t pc, cs_base, key; /* tb's: an indirect exit checks its target against them */
 } TbLink;
 struct Tb {
     uint32_t pc;        /* linear address of the first instruction */
@@ -645,7 +646,7 @@ E386_INLINE uint8_t *flat_host(const E386Cpu *cpu, int seg, uint32_t off, uint32
      * sends the instruction to the page map's path, which gives the exact
      * CR2 or wraps.  A store keeps the test: a C store may be split. */
     uint8_t *lb = cpu->mem.lfast;
-    int crosses = (off & 0xfff) + size > 0x1000;
+    int crosses = (off & 0xfff) > 0x1000 - size; /* (the compilers' form: no add) */
     if (lb && (!crosses || (how == FH_READ && size <= 4)))
         return lb + off;
     if (crosses)
@@ -668,19 +669,21 @@ E386_INLINE uint8_t *flat_host(const E386Cpu *cpu, int seg, uint32_t off, uint32
     return p->host + (off & 0xfff);
 }
 /* What a block translated with TB_LIN in its key may assume without a
- * test: linear memory on (lfast is lbase) and ES, SS and DS flat, SS
+ * test: linear memory on (lfast is lbase), no paging, CS's limit 4 GiB
+ * (a near jump's target needs no check), and ES, SS and DS flat, SS
  * 32-bit.  The run loop tests it before each block it looks up (the key;
  * chains link blocks of one key), and nothing changes it inside a chain:
  * a segment load ends its block and goes back to the loop (end_block), a
  * fault leaves the run, linear memory's fault handler asks for an exit
  * when it turns lfast off (linear_retry). */
 E386_INLINE int lin_flat(const E386Cpu *cpu) {
-    return cpu->mem.lfast && seg_flat32(cpu, SEG_ES) && seg_flat32(cpu, SEG_SS) && seg_flat32(cpu, SEG_DS);
+    return cpu->mem.lfast && !cpu->softmmu && cpu->seg[SEG_CS].limit == 0xffffffffu &&
+           seg_flat32(cpu, SEG_ES) && seg_flat32(cpu, SEG_SS) && seg_flat32(cpu, SEG_DS);
 }
 /* flat_host for an access through ES, SS or DS in a TB_LIN block: the
  * two tests it saves are the segment's and linear memory's */
 E386_INLINE uint8_t *lin_host(const E386Cpu *cpu, uint32_t off, uint32_t size, int how) {
-    if ((how & FH_WRITE) && (off & 0xfff) + size > 0x1000)
+    if ((how & FH_WRITE) && (off & 0xfff) > 0x1000 - size)
         return NULL; /* flat_host's rule: a C store may be split */
     return cpu->mem.lbase + off;
 }
@@ -856,9 +859,17 @@ Tb *const *tb_jmp_cache(const E386Cpu *cpu); /* JMP_CACHE entries, for the CPU's
  * exit link 1; else the current block's exit link 0. */
 const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, Tb *caller);
 /* hint link l leads to linear pc in cur's mode */
+_Static_assert(offsetof(Tb, key) == offsetof(Tb, cs_base) + 4 && offsetof(TbLink, key) == offsetof(TbLink, cs_base) + 4,
+               "cs_base and key side by side, in the same order (one compare)");
+static inline uint64_t tb_mode(const uint32_t *cs_base_then_key)
+{
+    uint64_t v;
+    memcpy(&v, cs_base_then_key, 8);
+    return v;
+}
 static inline int link_leads_to(const TbLink *l, const Tb *cur, uint32_t pc)
 {
-    return l->ops && l->pc == pc && l->key == cur->key && l->cs_base == cur->cs_base;
+    return l->ops && l->pc == pc && tb_mode(&l->cs_base) == tb_mode(&cur->cs_base);
 }
 E386_INLINE const E386Op *jump_via(E386Cpu *cpu, uint32_t target, Tb *caller)
 {
@@ -878,6 +889,11 @@ static inline Tb *ras_pop(E386Cpu *cpu)
     return cpu->softmmu ? NULL : caller;
 }
 E386_INLINE const E386Op *jump_ret(E386Cpu *cpu, uint32_t target) { return jump_via(cpu, target, ras_pop(cpu)); }
+/* the same in a TB_LIN block: never with paging */
+E386_INLINE const E386Op *jump_ret_lin(E386Cpu *cpu, uint32_t target)
+{
+    return jump_via(cpu, target, cpu->ras[cpu->ras_top-- & 15]);
+}
 /* the same out of line, for the native back end's calls */
 const E386Op *jump_near_slow(E386Cpu *cpu, uint32_t target);
 const E386Op *jump_ret_slow(E386Cpu *cpu, uint32_t target);

@@ -61,12 +61,18 @@ static E386_NOINLINE const E386Op *ret_slow(E386Cpu *cpu, const E386Op *op)
 
 /* RET (imm16) from a flat 32-bit stack with a 4 GiB CS limit (nothing to
  * check: a code segment is never "flat", which needs it writable): one
- * host access (flat_host); everything else by a tail call */
-E386_INLINE const E386Op *ret(E386Cpu *cpu, const E386Op *op, int lin)
+ * host access (flat_host); everything else by a tail call.  In a TB_LIN
+ * block (lin_flat: that limit, no paging) RET and RET imm16 have twins
+ * of their own, with no test of either */
+E386_INLINE const E386Op *ret(E386Cpu *cpu, const E386Op *op, int lin, int imm)
 {
     uint32_t sp = cpu->r[4];
+    if (lin) {
+        uint32_t eip = ld_le(lin_host(cpu, sp, 4, FH_READ), 4);
+        cpu->r[4] = sp + 4 + (imm ? (op->imm & 0xffff) : 0);
+        return jump_ret_lin(cpu, eip);
+    }
     uint8_t *p = cpu->seg[SEG_CS].limit != 0xffffffffu ? NULL
-               : lin ? lin_host(cpu, sp, 4, FH_READ)
                : op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4, FH_READ) : NULL;
     if (!p)
         return ret_slow(cpu, op);
@@ -75,8 +81,9 @@ E386_INLINE const E386Op *ret(E386Cpu *cpu, const E386Op *op, int lin)
     return jump_ret(cpu, eip);
 }
 
-const E386Op *op_ret(E386Cpu *cpu, const E386Op *op) { return ret(cpu, op, 0); }
-static const E386Op *lin_ret(E386Cpu *cpu, const E386Op *op) { return ret(cpu, op, 1); }
+const E386Op *op_ret(E386Cpu *cpu, const E386Op *op) { return ret(cpu, op, 0, 0); }
+static const E386Op *lin_ret(E386Cpu *cpu, const E386Op *op) { return ret(cpu, op, 1, 0); }
+static const E386Op *lin_ret_imm(E386Cpu *cpu, const E386Op *op) { return ret(cpu, op, 1, 1); }
 
 const E386Op *op_jmp_E(E386Cpu *cpu, const E386Op *op)
 {
@@ -97,11 +104,11 @@ const E386Op *op_call_E(E386Cpu *cpu, const E386Op *op)
 /* JMP and CALL dword [base + disp] in a TB_LIN block (the PLT's jumps
  * through the GOT, calls through a pointer in a struct): the target read
  * with lin_host (a host fault there retries the op exactly: nothing has
- * changed yet); a push that crosses a page, op_call_E */
+ * changed yet); a push that crosses a page, op_call_E.  CS's limit is
+ * 4 GiB there (lin_flat): no target is past it */
 static const E386Op *lin_jmp_m32_b(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t eip = ld_le(lin_host(cpu, ea_b(cpu, op), 4, FH_READ), 4);
-    check_cs_limit(cpu, eip);
     return jump_near(cpu, eip);
 }
 
@@ -111,7 +118,6 @@ static const E386Op *lin_call_m32_b(E386Cpu *cpu, const E386Op *op)
     uint8_t *p = lin_host(cpu, sp, 4, FH_WRITE);
     if (!p)
         return op_call_E(cpu, op);
-    check_cs_limit(cpu, eip);
     st_le(p, 4, next_eip(op));
     cpu->r[4] = sp;
     ras_push(cpu);
@@ -130,7 +136,7 @@ OpFn control_lin_twin(const E386Op *op)
     if (op->fn == op_call_J && op->size == 4)
         return lin_call_J;
     if (op->fn == op_ret && op->size == 4)
-        return lin_ret;
+        return op->sub ? lin_ret_imm : lin_ret;
     if (op->fn == op_jmp_E && m32_b(op))
         return lin_jmp_m32_b;
     if (op->fn == op_call_E && m32_b(op))

@@ -409,6 +409,62 @@ START_TEST(test_segment_load_leaves_linear_flat_blocks)
 }
 END_TEST
 
+/* A return-site link is followed only into a block of the running
+ * block's mode (TbLink's cs_base and key, compared as one word).  A
+ * function that loads DS returns to the same site three times: twice
+ * with DS flat (the second return links the calling block's exit 1 to
+ * the site's TB_LIN block), then with DS based, in a RET block of
+ * another key: that link must be refused and the site's read go through
+ * DS's base.  Following it read DATA through lin_host instead.
+ *   mov ebx,DATA ; mov ecx,3 ; mov edi,0xf ; mov ebp,0xf ; xor esi,esi
+ *   L: call F
+ *   R: mov eax,[ebx] ; add esi,eax ; mov edi,ebp ; mov ebp,7 ; mov edx,0xf ;
+ *      mov ds,dx ; dec ecx ; jnz L ; int3
+ *   F: mov ds,di ; ret
+ * (LDT 0, selector 7: base 0x1000; LDT 1, 0xf: flat) */
+START_TEST(test_return_site_link_of_another_mode_is_not_followed)
+{
+    uint8_t code[0x40];
+    size_t n = 0;
+    code[n++] = 0xbb, n = (size_t)put_le(code, (int)n, DATA, 4);
+    static const uint8_t rest[] = { 0xb9, 3, 0, 0, 0, 0xbf, 0x0f, 0, 0, 0, 0xbd, 0x0f, 0, 0, 0, 0x31, 0xf6,
+                                    0xe8, 22, 0, 0, 0,                      /* L: call F */
+                                    0x8b, 0x03, 0x01, 0xc6, 0x89, 0xef, 0xbd, 7, 0, 0, 0, 0xba, 0x0f, 0, 0, 0,
+                                    0x8e, 0xda, 0x49, 0x75, (uint8_t)(0 - 26), 0xcc,
+                                    0x8e, 0xdf, 0xc3 };                     /* F */
+    memcpy(code + n, rest, sizeof rest);
+    n += sizeof rest;
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_ptr_nonnull(cpu);
+    ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_INTERP), E386_ACCEL_INTERP);
+    if (e386_mem_linear(cpu, 1) != 1) {
+        printf("test_return_site_link_of_another_mode_is_not_followed: SKIP: no linear guest memory in this "
+               "process (Valgrind, a 32-bit host?): no TB_LIN blocks to test\n");
+        fflush(stdout);
+        e386_cpu_free(cpu);
+        return;
+    }
+    ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
+    ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x2000, E386_PROT_READ | E386_PROT_WRITE), 0);
+    ck_assert_int_eq(e386_mem_write(cpu, CODE, code, n), 0);
+    e386_reg_write(cpu, E386_EIP, CODE);
+    e386_reg_write(cpu, E386_ESP, DATA + 0x800);
+    uint8_t v[4];
+    put_le(v, 0, 0x01010101u, 4);
+    ck_assert_int_eq(e386_mem_write(cpu, DATA, v, 4), 0);
+    put_le(v, 0, 0x20202020u, 4);
+    ck_assert_int_eq(e386_mem_write(cpu, DATA + 0x1000, v, 4), 0);
+    ck_assert_int_eq(e386_ldt_set(cpu, 0, 0x1000u << 16 | 0xffff, 0x00cff200u), 0);
+    ck_assert_int_eq(e386_ldt_set(cpu, 1, 0x0000ffffu, 0x00cff200u), 0);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
+    ck_assert_msg(e386_reg_read(cpu, E386_ESI) == 0x22222222u, "esi %08x: the third read ignored DS's base",
+                  e386_reg_read(cpu, E386_ESI));
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chain");
@@ -416,6 +472,7 @@ int main(void)
     tcase_add_test(tc, test_stale_chained_successor);
     tcase_add_test(tc, test_stale_return_site);
     tcase_add_test(tc, test_return_elsewhere);
+    tcase_add_test(tc, test_return_site_link_of_another_mode_is_not_followed);
     tcase_add_test(tc, test_fused_compare_branch);
     tcase_add_test(tc, test_tail_calls_between_blocks_keep_the_host_stack_bounded);
     tcase_add_test(tc, test_tail_calls_through_indirect_block_ends_keep_the_host_stack_bounded);
