@@ -497,6 +497,19 @@ static inline int cc_cond(E386Cpu *cpu, int cc)
 }
 /* set the given arithmetic flag bits to the values in v, keep the others */
 void cc_write(E386Cpu *cpu, uint32_t mask, uint32_t v);
+/* CF and OF alone (a rotate's): cc_write's patch over an unpatched kind
+ * inline (md5sum's ROLs, whose flags a later load keeps live) */
+E386_INLINE void cc_write_co(E386Cpu *cpu, uint32_t v)
+{
+    uint32_t op = cpu->cc_op;
+    if (op == CC_EFLAGS || op == CC_MUL || (op & CC_PATCHED)) {
+        cc_write(cpu, F_CF | F_OF, v);
+        return;
+    }
+    cpu->cc_pval = v & (F_CF | F_OF);
+    cpu->cc_pmask = F_CF | F_OF;
+    cpu->cc_op = op | CC_PATCHED;
+}
 uint32_t get_eflags(E386Cpu *cpu);          /* the whole register */
 /* write EFLAGS honouring which bits may change at this CPL/IOPL; mask limits
  * the bits touched (0xffff for 16-bit POPF). */

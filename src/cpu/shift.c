@@ -76,7 +76,7 @@ static const E386Op *shift_rm(E386Cpu *cpu, const E386Op *op, uint32_t count)
     if (kind >= SH_SHL)
         cc_set(cpu, shift_cc[kind], size, r, a, count);
     else
-        cc_write(cpu, F_CF | F_OF, flags);
+        cc_write_co(cpu, flags);
     return op + 1;
 }
 
@@ -152,7 +152,7 @@ static const E386Op *rol_ri32(E386Cpu *cpu, const E386Op *op)
         uint32_t r = (a << n) | (a >> (32 - n));
         uint32_t of = (a >> 31) ^ ((a >> 30) & 1);
         cpu->r[op->rm] = r;
-        cc_write(cpu, F_CF | F_OF, ((r & 1) ? F_CF : 0) | (of ? F_OF : 0));
+        cc_write_co(cpu, ((r & 1) ? F_CF : 0) | (of ? F_OF : 0));
     }
     return op + 1;
 }
@@ -164,7 +164,7 @@ static const E386Op *ror_ri32(E386Cpu *cpu, const E386Op *op)
         uint32_t r = (a >> n) | (a << (32 - n));
         uint32_t of = (a >> 31) ^ (a & 1);
         cpu->r[op->rm] = r;
-        cc_write(cpu, F_CF | F_OF, ((r >> 31) ? F_CF : 0) | (of ? F_OF : 0));
+        cc_write_co(cpu, ((r >> 31) ? F_CF : 0) | (of ? F_OF : 0));
     }
     return op + 1;
 }
