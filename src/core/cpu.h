@@ -162,6 +162,7 @@ struct E386Op {
     uint8_t fx;       /* FX_*: what the handler does to the flags (liveness) */
     uint8_t nostop;   /* the run loop must not stop before this op: the op
                        * before it is FX_INEXACT (exec.c, translate) */
+    uint16_t fop;     /* an x87 escape's last-opcode value (x87_specialize) */
 };
 #define EA_NONE 8
 /* What a specialised handler does to the arithmetic flags, for the

@@ -242,7 +242,7 @@ static inline void record_ip(E386Cpu *cpu, const E386Op *op, int mem)
     Fpu *f = &cpu->fpu;
     f->fip = op->eip;
     f->fcs = cpu->seg[SEG_CS].sel;
-    f->fop = (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
+    f->fop = op->fop;
     if (mem) {
         f->fdp = op_ea(cpu, op);
         f->fds = cpu->seg[op->seg].sel;

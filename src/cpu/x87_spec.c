@@ -120,17 +120,27 @@ ARITH_OPS(ARITH_HANDLERS)
 
 /* ---- loads and stores ---- */
 
+/* FLD m64: the common case (a normal double into an empty ST(7): exact,
+ * no flag, tag valid) pushed inline, the operand through flat_host (the
+ * n-body programs' every other instruction: the generic steps made it
+ * 170 host instructions) */
 const E386Op *x87_fld_m64(E386Cpu *cpu, const E386Op *op)
 {
     Fpu *f = x87_enter(cpu);
-    SfCtx c = ctx_of(f);
     uint32_t ea = op_ea(cpu, op);
-    uint64_t bits = read64(cpu, seg_lin_fast(cpu, op->seg, ea, 8, 0));
-    if (f64_normal(bits)) { /* exact, no flag: load_ok's steps for it */
-        if (is_empty(f, 7))
-            fpu_except(f, 0);
+    const uint8_t *h = flat_host(cpu, op->seg, ea, 8, FH_READ);
+    uint64_t bits = h ? ld_le(h, 4) | (uint64_t)ld_le(h + 4, 4) << 32
+                      : read64(cpu, seg_lin_fast(cpu, op->seg, ea, 8, 0));
+    int top = (fp_top(f) - 1) & 7; /* ST(7), the new ST(0) */
+    if (f64_normal(bits) && tag_of(f, top) == TAG_EMPTY) { /* fpu_push's steps, the tag TAG_VALID */
+        fpu_except(f, 0);
+        f->sw = (uint16_t)((f->sw & ~(SW_C1 | 0x3800)) | top << 11);
+        f->st[top] = f64_to_f80(bits);
+        f->tw &= (uint16_t)~(3 << (2 * top));
+    } else if (f64_normal(bits)) { /* an overflow */
         fpu_push(f, f64_to_f80(bits));
     } else {
+        SfCtx c = ctx_of(f);
         F80 v = sf_from_f64(&c, bits);
         if (load_ok(f, &c))
             fpu_push(f, v);
@@ -363,6 +373,7 @@ void x87_specialize(E386Op *op)
 {
     if (op->fn != op_fpu_esc)
         return;
+    op->fop = x87_fop(op); /* made once: record_ip stores it */
     OpFn f = x87_pick(op);
     if (f)
         op->fn = f;

@@ -27,7 +27,7 @@ E386_INLINE void record_ip_fast(E386Cpu *cpu, const E386Op *op)
     Fpu *f = &cpu->fpu;
     f->fip = op->eip;
     f->fcs = cpu->seg[SEG_CS].sel;
-    f->fop = x87_fop(op);
+    f->fop = op->fop;
 }
 
 E386_INLINE void record_ip_mem(E386Cpu *cpu, const E386Op *op, uint32_t ea)
