@@ -120,6 +120,27 @@ ARITH_OPS(ARITH_HANDLERS)
 
 /* ---- loads and stores ---- */
 
+/* FLD m64's other cases, out of the common case's frame: an operand
+ * flat_host declines (h NULL), a push that overflows, a special double */
+static E386_NOINLINE const E386Op *fld_m64_slow(E386Cpu *cpu, const E386Op *op, uint32_t ea, const uint8_t *h)
+{
+    Fpu *f = &cpu->fpu;
+    uint64_t bits = h ? ld_le(h, 4) | (uint64_t)ld_le(h + 4, 4) << 32
+                      : read64(cpu, seg_lin_fast(cpu, op->seg, ea, 8, 0));
+    if (f64_normal(bits)) { /* exact, no flag: load_ok's steps for it */
+        if (is_empty(f, 7))
+            fpu_except(f, 0);
+        fpu_push(f, f64_to_f80(bits));
+    } else {
+        SfCtx c = ctx_of(f);
+        F80 v = sf_from_f64(&c, bits);
+        if (load_ok(f, &c))
+            fpu_push(f, v);
+    }
+    record_ip_mem(cpu, op, ea);
+    return op + 1;
+}
+
 /* FLD m64: the common case (a normal double into an empty ST(7): exact,
  * no flag, tag valid) pushed inline, the operand through flat_host (the
  * n-body programs' every other instruction: the generic steps made it
@@ -129,22 +150,16 @@ const E386Op *x87_fld_m64(E386Cpu *cpu, const E386Op *op)
     Fpu *f = x87_enter(cpu);
     uint32_t ea = op_ea(cpu, op);
     const uint8_t *h = flat_host(cpu, op->seg, ea, 8, FH_READ);
-    uint64_t bits = h ? ld_le(h, 4) | (uint64_t)ld_le(h + 4, 4) << 32
-                      : read64(cpu, seg_lin_fast(cpu, op->seg, ea, 8, 0));
+    if (!h)
+        return fld_m64_slow(cpu, op, ea, NULL);
+    uint64_t bits = ld_le(h, 4) | (uint64_t)ld_le(h + 4, 4) << 32;
     int top = (fp_top(f) - 1) & 7; /* ST(7), the new ST(0) */
-    if (f64_normal(bits) && tag_of(f, top) == TAG_EMPTY) { /* fpu_push's steps, the tag TAG_VALID */
-        fpu_except(f, 0);
-        f->sw = (uint16_t)((f->sw & ~(SW_C1 | 0x3800)) | top << 11);
-        f->st[top] = f64_to_f80(bits);
-        f->tw &= (uint16_t)~(3 << (2 * top));
-    } else if (f64_normal(bits)) { /* an overflow */
-        fpu_push(f, f64_to_f80(bits));
-    } else {
-        SfCtx c = ctx_of(f);
-        F80 v = sf_from_f64(&c, bits);
-        if (load_ok(f, &c))
-            fpu_push(f, v);
-    }
+    if (!f64_normal(bits) || tag_of(f, top) != TAG_EMPTY)
+        return fld_m64_slow(cpu, op, ea, h);
+    fpu_except(f, 0); /* fpu_push's steps, the tag TAG_VALID */
+    f->sw = (uint16_t)((f->sw & ~(SW_C1 | 0x3800)) | top << 11);
+    f->st[top] = f64_to_f80(bits);
+    f->tw &= (uint16_t)~(3 << (2 * top));
     record_ip_mem(cpu, op, ea);
     return op + 1;
 }
