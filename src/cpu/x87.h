@@ -59,19 +59,21 @@ static inline uint16_t cw_value(uint32_t v)
     return (uint16_t)((v & 0x1f3f) | 0x40);
 }
 
-/* 64-bit operands: one page check when the access stays in one page of
- * the plain fast path (lin_read's and lin_write's conditions for both
- * halves); otherwise the two 4-byte accesses, low half first.  Inline
+/* 64-bit operands: inside one page, linear memory's host access or one
+ * page check of the plain fast path (lin_read's and lin_write's
+ * conditions for both halves); otherwise the two 4-byte accesses, low
+ * half first.  Inline
  * always: the compiler left them out of line in the handlers' default
  * control word instances (7 % of n-body's time in the calls). */
 E386_INLINE uint64_t read64(E386Cpu *cpu, uint32_t lin)
 {
     if (!cpu->softmmu && (lin & 0xfff) <= 0xff8) {
-        Page *p = mem_page_any(&cpu->mem, lin);
-        if (p && (p->flags & PG_READ)) {
-            const uint8_t *h = p->host + (lin & 0xfff);
+        const uint8_t *h = cpu->mem.lfast ? cpu->mem.lfast + lin : NULL;
+        Page *p = h ? NULL : mem_page_any(&cpu->mem, lin);
+        if (p && (p->flags & PG_READ))
+            h = p->host + (lin & 0xfff);
+        if (h)
             return ld_le(h, 4) | (uint64_t)ld_le(h + 4, 4) << 32;
-        }
     }
     uint64_t lo = lin_read(cpu, lin, 4);
     return lo | (uint64_t)lin_read(cpu, lin + 4, 4) << 32;
@@ -80,9 +82,11 @@ E386_INLINE uint64_t read64(E386Cpu *cpu, uint32_t lin)
 E386_INLINE void write64(E386Cpu *cpu, uint32_t lin, uint64_t v)
 {
     if (!cpu->softmmu && (lin & 0xfff) <= 0xff8) {
-        Page *p = mem_page_any(&cpu->mem, lin);
-        if (p && (p->flags & (PG_WRITE | PG_CODE)) == PG_WRITE) {
-            uint8_t *h = p->host + (lin & 0xfff);
+        uint8_t *h = cpu->mem.lfast ? cpu->mem.lfast + lin : NULL; /* into code: the host's fault */
+        Page *p = h ? NULL : mem_page_any(&cpu->mem, lin);
+        if (p && (p->flags & (PG_WRITE | PG_CODE)) == PG_WRITE)
+            h = p->host + (lin & 0xfff);
+        if (h) {
             st_le(h, 4, (uint32_t)v);
             st_le(h + 4, 4, (uint32_t)(v >> 32));
             return;
