@@ -335,7 +335,8 @@ static const E386Op *xor_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c,
     static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return alu32_lin(c, o, opn, form, 1, 1, 1); }
 #define ALU_GM_OPS(sfx, form) \
     ALU_GM(add_##sfx, ALU_ADD, form) ALU_GM(or_##sfx, ALU_OR, form) ALU_GM(and_##sfx, ALU_AND, form) \
-    ALU_GM(sub_##sfx, ALU_SUB, form) ALU_GM(xor_##sfx, ALU_XOR, form) ALU_GM(cmp_##sfx, ALU_CMP, form)
+    ALU_GM(sub_##sfx, ALU_SUB, form) ALU_GM(xor_##sfx, ALU_XOR, form) ALU_GM(cmp_##sfx, ALU_CMP, form) \
+    ALU_GM(adc_##sfx, ALU_ADC, form) ALU_GM(sbb_##sfx, ALU_SBB, form)
 ALU_GM_OPS(gm, FORM_GM)
 ALU_GM_OPS(gmi, FORM_GMI)
 #undef ALU_GM_OPS
@@ -477,14 +478,14 @@ static OpFn alu_pick(const E386Op *op)
         static const OpFn incdec[2][2] = { { inc_m32_b, dec_m32_b }, { inc_m32_bi, dec_m32_bi } };
         return incdec[mem_form(op)][op->fn == op_dec_E];
     }
-    /* [form][ALU operation]; ADC and SBB (NULL) with memory stay generic */
+    /* [form][ALU operation] */
     static const OpFn fast[6][8] = {
         [FORM_RR] = { add_rr, or_rr, adc_rr, sbb_rr, and_rr, sub_rr, xor_rr, cmp_rr },
         [FORM_GR] = { add_gr, or_gr, adc_gr, sbb_gr, and_gr, sub_gr, xor_gr, cmp_gr },
         [FORM_RI] = { add_ri, or_ri, adc_ri, sbb_ri, and_ri, sub_ri, xor_ri, cmp_ri },
         [FORM_AI] = { add_ai, or_ai, adc_ai, sbb_ai, and_ai, sub_ai, xor_ai, cmp_ai },
-        [FORM_GM] = { add_gm, or_gm, NULL, NULL, and_gm, sub_gm, xor_gm, cmp_gm },
-        [FORM_GMI] = { add_gmi, or_gmi, NULL, NULL, and_gmi, sub_gmi, xor_gmi, cmp_gmi },
+        [FORM_GM] = { add_gm, or_gm, adc_gm, sbb_gm, and_gm, sub_gm, xor_gm, cmp_gm },
+        [FORM_GMI] = { add_gmi, or_gmi, adc_gmi, sbb_gmi, and_gmi, sub_gmi, xor_gmi, cmp_gmi },
     };
     if (op->fn == op_test_EG && op->mod == 3)
         return op->size == 4 ? test_rr32 : op->size == 1 ? test_rr8 : op->fn;
@@ -589,8 +590,8 @@ int alu_inline_info(const E386Op *op, AluInline *ai)
         { adc_mi32_b, ALU_ADC, ALI_IMM }, { adc_mr32_b, ALU_ADC, ALI_REG }, { sbb_mi32_b, ALU_SBB, ALI_IMM },
         { sbb_mr32_b, ALU_SBB, ALI_REG },
     };
-    static const OpFn gm[2][8] = { { add_gm, or_gm, NULL, NULL, and_gm, sub_gm, xor_gm, cmp_gm },
-                                   { add_gmi, or_gmi, NULL, NULL, and_gmi, sub_gmi, xor_gmi, cmp_gmi } };
+    static const OpFn gm[2][8] = { { add_gm, or_gm, adc_gm, sbb_gm, and_gm, sub_gm, xor_gm, cmp_gm },
+                                   { add_gmi, or_gmi, adc_gmi, sbb_gmi, and_gmi, sub_gmi, xor_gmi, cmp_gmi } };
     OpFn f = op->fn;
     *ai = (AluInline){ ALI_ALU, op->sub, op->size, ALI_RM, ALI_REG };
     /* ADC and SBB's register forms as the generic handlers they replace */
@@ -637,7 +638,7 @@ OpFn alu_lin_twin(const E386Op *op)
         T(cmp_mr32_b) T(cmp_mr32_bi) T(cmp_mi32_b) T(cmp_mi32_bi) T(cmp_mr8_b) T(cmp_mr8_bi) T(cmp_mi8_b)
         T(cmp_mi8_bi) T(add_mr32_b) T(or_mr32_b) T(and_mr32_b) T(sub_mr32_b) T(xor_mr32_b) T(add_mi32_b)
         T(or_mi32_b) T(and_mi32_b) T(sub_mi32_b) T(xor_mi32_b) T(add_mr32_bi) T(add_mi32_bi) T(sub_mi32_bi)
-        T(adc_mi32_b) T(adc_mr32_b) T(sbb_mi32_b) T(sbb_mr32_b)
+        T(adc_mi32_b) T(adc_mr32_b) T(sbb_mi32_b) T(sbb_mr32_b) T(adc_gm) T(sbb_gm) T(adc_gmi) T(sbb_gmi)
     };
 #undef T
     if (op->mod == 3 || !lin_seg(op)) /* every form here has a memory operand */
@@ -672,7 +673,7 @@ OpFn alu_lin_twin(const E386Op *op)
     X(cmp_mi8_b, 1) X(cmp_mi8_bi, 1) X(add_mr32_b, 1) X(or_mr32_b, 1) X(and_mr32_b, 1) X(sub_mr32_b, 1) \
     X(xor_mr32_b, 1) X(add_mi32_b, 1) X(or_mi32_b, 1) X(and_mi32_b, 1) X(sub_mi32_b, 1) X(xor_mi32_b, 1) \
     X(add_mr32_bi, 1) X(add_mi32_bi, 1) X(sub_mi32_bi, 1) X(adc_mi32_b, 1) X(adc_mr32_b, 1) \
-    X(sbb_mi32_b, 1) X(sbb_mr32_b, 1)
+    X(sbb_mi32_b, 1) X(sbb_mr32_b, 1) X(adc_gm, 1) X(sbb_gm, 1) X(adc_gmi, 1) X(sbb_gmi, 1)
 #define ALU_GO_LIN(h, n) GO_ROW(lin_##h, n)
 ALU_GO(GO_TWIN)
 

@@ -13,7 +13,7 @@
  * imm32, MOV byte/dword [esp + ...], imm, OR/SUB r32, r32, MOVZX r32,
  * r16, DEC r32, PUSH r32 and MOV r32 or EAX to and from an absolute
  * address -- and kinds whose handlers go on by their go-on twins (ops.h):
- * ADD [m], r32, CMP byte [m], imm8, ADD r32, [m], INC dword [m], PUSH
+ * ADD [m], r32, CMP byte [m], imm8, ADD/ADC/SBB r32, [m], INC dword [m], PUSH
  * and POP runs, the 16-bit ADD, NEG, IMUL, SETcc, CMOVcc, ADC, SHLD and
  * MOV word [m], imm16 (a store into the code as well) -- with
  * INC r32 now and then between them, INT3 at the end.  ESP lies anywhere
@@ -124,7 +124,9 @@ static int make_code(uint8_t *c, uint32_t *s)
         /* kinds whose handlers go on by their go-on twins (ops.h) */
         case 40: c[n++] = 0x01, n = mem_operand(c, n, h, 4, bi ? idx : -1, sc, d); break; /* add [m], h */
         case 41: c[n++] = 0x80, n = mem_operand(c, n, 7, 4, bi ? idx : -1, sc, d), c[n++] = (uint8_t)r2; break; /* cmp byte [m], imm8 */
-        case 42: c[n++] = 0x03, n = mem_operand(c, n, g, 4, bi ? idx : -1, sc, d); break; /* add g, [m] */
+        case 42: c[n++] = (uint8_t)(r2 >> 24 & 1 ? 0x03 : r2 >> 25 & 1 ? 0x13 : 0x1b); /* add/adc/sbb g, [m] */
+            n = mem_operand(c, n, g, 4, bi ? idx : -1, sc, d);
+            break;
         case 43: c[n++] = 0xff, n = mem_operand(c, n, 0, 4, bi ? idx : -1, sc, d); break; /* inc dword [m] */
         case 44: c[n++] = (uint8_t)(0x50 | h), c[n++] = (uint8_t)(0x50 | g); break;   /* push h; push g */
         case 45: c[n++] = (uint8_t)(0x58 | g), c[n++] = (uint8_t)(0x58 | any_reg(r2 >> 4)); break; /* pop g; pop */
