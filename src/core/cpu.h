@@ -875,15 +875,15 @@ const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, Tb *caller);
 /* hint link l leads to linear pc in cur's mode */
 _Static_assert(offsetof(Tb, key) == offsetof(Tb, cs_base) + 4 && offsetof(TbLink, key) == offsetof(TbLink, cs_base) + 4,
                "cs_base and key side by side, in the same order (one compare)");
-static inline uint64_t tb_mode(const uint32_t *cs_base_then_key)
+static inline uint64_t tb_mode(const void *tb_or_link, size_t cs_base_at) /* the two as one word */
 {
     uint64_t v;
-    memcpy(&v, cs_base_then_key, 8);
+    memcpy(&v, (const char *)tb_or_link + cs_base_at, 8);
     return v;
 }
 static inline int link_leads_to(const TbLink *l, const Tb *cur, uint32_t pc)
 {
-    return l->ops && l->pc == pc && tb_mode(&l->cs_base) == tb_mode(&cur->cs_base);
+    return l->ops && l->pc == pc && tb_mode(l, offsetof(TbLink, cs_base)) == tb_mode(cur, offsetof(Tb, cs_base));
 }
 E386_INLINE const E386Op *jump_via(E386Cpu *cpu, uint32_t target, Tb *caller)
 {
