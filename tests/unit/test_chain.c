@@ -335,6 +335,40 @@ START_TEST(test_tail_calls_through_indirect_block_ends_keep_the_host_stack_bound
 }
 END_TEST
 
+/* The interpreter on linear memory (TB_LIN blocks), code at CODE, DATA
+ * and page 0 mapped, 0x01010101 at DATA and 0x20202020 at DATA + 0x1000,
+ * ESP DATA + 0x800; LDT 0 (selector 7): base 0x1000; LDT 1 (0xf): flat;
+ * LDT 2 (0x17): flat, B clear.  NULL after a loud skip without linear
+ * memory. */
+static E386Cpu *linear_cpu_with_ldt(const char *test, const uint8_t *code, size_t n)
+{
+    E386Cpu *cpu = e386_cpu_new();
+    ck_assert_ptr_nonnull(cpu);
+    ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_INTERP), E386_ACCEL_INTERP);
+    if (e386_mem_linear(cpu, 1) != 1) {
+        printf("%s: SKIP: no linear guest memory in this process (Valgrind, a 32-bit host?): no TB_LIN blocks "
+               "to test\n", test);
+        fflush(stdout);
+        e386_cpu_free(cpu);
+        return NULL;
+    }
+    ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
+    ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x2000, E386_PROT_READ | E386_PROT_WRITE), 0);
+    ck_assert_int_eq(e386_mem_map(cpu, 0, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
+    ck_assert_int_eq(e386_mem_write(cpu, CODE, code, n), 0);
+    e386_reg_write(cpu, E386_EIP, CODE);
+    e386_reg_write(cpu, E386_ESP, DATA + 0x800);
+    uint8_t v[4];
+    put_le(v, 0, 0x01010101u, 4);
+    ck_assert_int_eq(e386_mem_write(cpu, DATA, v, 4), 0);
+    put_le(v, 0, 0x20202020u, 4);
+    ck_assert_int_eq(e386_mem_write(cpu, DATA + 0x1000, v, 4), 0);
+    ck_assert_int_eq(e386_ldt_set(cpu, 0, 0x1000u << 16 | 0xffff, 0x00cff200u), 0);
+    ck_assert_int_eq(e386_ldt_set(cpu, 1, 0x0000ffffu, 0x00cff200u), 0);
+    ck_assert_int_eq(e386_ldt_set(cpu, 2, 0x0000ffffu, 0x008ff200u), 0);
+    return cpu;
+}
+
 /* The interpreter's blocks translated while linear memory is on and ES,
  * SS and DS flat (TB_LIN in their key) reach guest memory without
  * testing the segment (core/cpu.h lin_host); after a segment load that
@@ -368,29 +402,10 @@ START_TEST(test_segment_load_leaves_linear_flat_blocks)
         code[n++] = 0xeb, code[n++] = 0;                                         /* jmp L: a block of its own */
         memcpy(code + n, ss ? ss_loop : ds_loop, ss ? sizeof ss_loop : sizeof ds_loop);
         n += ss ? sizeof ss_loop : sizeof ds_loop;
-        E386Cpu *cpu = e386_cpu_new();
-        ck_assert_ptr_nonnull(cpu);
-        ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_INTERP), E386_ACCEL_INTERP);
-        if (e386_mem_linear(cpu, 1) != 1) {
-            printf("test_segment_load_leaves_linear_flat_blocks: SKIP: no linear guest memory in this process "
-                   "(Valgrind, a 32-bit host?): no TB_LIN blocks to test\n");
-            fflush(stdout);
-            e386_cpu_free(cpu);
+        E386Cpu *cpu = linear_cpu_with_ldt("test_segment_load_leaves_linear_flat_blocks", code, n);
+        if (!cpu)
             return;
-        }
-        ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
-        ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x2000, E386_PROT_READ | E386_PROT_WRITE), 0);
-        ck_assert_int_eq(e386_mem_write(cpu, CODE, code, n), 0);
-        e386_reg_write(cpu, E386_EIP, CODE);
-        ck_assert_int_eq(e386_mem_map(cpu, 0, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
         uint8_t v[4];
-        put_le(v, 0, 0x01010101u, 4);
-        ck_assert_int_eq(e386_mem_write(cpu, DATA, v, 4), 0);
-        put_le(v, 0, 0x20202020u, 4);
-        ck_assert_int_eq(e386_mem_write(cpu, DATA + 0x1000, v, 4), 0);
-        ck_assert_int_eq(e386_ldt_set(cpu, 0, 0x1000u << 16 | 0xffff, 0x00cff200u), 0);
-        ck_assert_int_eq(e386_ldt_set(cpu, 1, 0x0000ffffu, 0x00cff200u), 0);
-        ck_assert_int_eq(e386_ldt_set(cpu, 2, 0x0000ffffu, 0x008ff200u), 0);
         e386_exit ex;
         ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
         ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
@@ -434,28 +449,9 @@ START_TEST(test_return_site_link_of_another_mode_is_not_followed)
                                     0x8e, 0xdf, 0xc3 };                     /* F */
     memcpy(code + n, rest, sizeof rest);
     n += sizeof rest;
-    E386Cpu *cpu = e386_cpu_new();
-    ck_assert_ptr_nonnull(cpu);
-    ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_INTERP), E386_ACCEL_INTERP);
-    if (e386_mem_linear(cpu, 1) != 1) {
-        printf("test_return_site_link_of_another_mode_is_not_followed: SKIP: no linear guest memory in this "
-               "process (Valgrind, a 32-bit host?): no TB_LIN blocks to test\n");
-        fflush(stdout);
-        e386_cpu_free(cpu);
+    E386Cpu *cpu = linear_cpu_with_ldt("test_return_site_link_of_another_mode_is_not_followed", code, n);
+    if (!cpu)
         return;
-    }
-    ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
-    ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x2000, E386_PROT_READ | E386_PROT_WRITE), 0);
-    ck_assert_int_eq(e386_mem_write(cpu, CODE, code, n), 0);
-    e386_reg_write(cpu, E386_EIP, CODE);
-    e386_reg_write(cpu, E386_ESP, DATA + 0x800);
-    uint8_t v[4];
-    put_le(v, 0, 0x01010101u, 4);
-    ck_assert_int_eq(e386_mem_write(cpu, DATA, v, 4), 0);
-    put_le(v, 0, 0x20202020u, 4);
-    ck_assert_int_eq(e386_mem_write(cpu, DATA + 0x1000, v, 4), 0);
-    ck_assert_int_eq(e386_ldt_set(cpu, 0, 0x1000u << 16 | 0xffff, 0x00cff200u), 0);
-    ck_assert_int_eq(e386_ldt_set(cpu, 1, 0x0000ffffu, 0x00cff200u), 0);
     e386_exit ex;
     ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
     ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
