@@ -897,16 +897,17 @@ E386_INLINE const E386Op *jump_near(E386Cpu *cpu, uint32_t target) { return jump
 /* RET's caller: the block of the matching CALL, popped from the
  * return-address stack; not with paging: the calling block is not
  * running now and its linear page may map something else since */
+static inline Tb *ras_take(E386Cpu *cpu) { return cpu->ras[cpu->ras_top-- & 15]; } /* popped, as it is */
 static inline Tb *ras_pop(E386Cpu *cpu)
 {
-    Tb *caller = cpu->ras[cpu->ras_top-- & 15];
+    Tb *caller = ras_take(cpu);
     return cpu->softmmu ? NULL : caller;
 }
 E386_INLINE const E386Op *jump_ret(E386Cpu *cpu, uint32_t target) { return jump_via(cpu, target, ras_pop(cpu)); }
 /* the same in a TB_LIN block: never with paging */
 E386_INLINE const E386Op *jump_ret_lin(E386Cpu *cpu, uint32_t target)
 {
-    return jump_via(cpu, target, cpu->ras[cpu->ras_top-- & 15]);
+    return jump_via(cpu, target, ras_take(cpu));
 }
 /* the same out of line, for the native back end's calls */
 const E386Op *jump_near_slow(E386Cpu *cpu, uint32_t target);

@@ -241,16 +241,29 @@ static inline int store_done(Fpu *f, const SfCtx *c)
     return fpu_done(f, c);
 }
 
-static inline void record_ip(E386Cpu *cpu, const E386Op *op, int mem)
+/* the last-instruction pointers: FIP, FCS, FOP, and with a memory
+ * operand at offset ea FDP and FDS */
+E386_INLINE void record_ip_fast(E386Cpu *cpu, const E386Op *op)
 {
     Fpu *f = &cpu->fpu;
     f->fip = op->eip;
     f->fcs = cpu->seg[SEG_CS].sel;
     f->fop = op->fop;
-    if (mem) {
-        f->fdp = op_ea(cpu, op);
-        f->fds = cpu->seg[op->seg].sel;
-    }
+}
+
+E386_INLINE void record_ip_mem(E386Cpu *cpu, const E386Op *op, uint32_t ea)
+{
+    record_ip_fast(cpu, op);
+    cpu->fpu.fdp = ea;
+    cpu->fpu.fds = cpu->seg[op->seg].sel;
+}
+
+static inline void record_ip(E386Cpu *cpu, const E386Op *op, int mem)
+{
+    if (mem)
+        record_ip_mem(cpu, op, op_ea(cpu, op));
+    else
+        record_ip_fast(cpu, op);
 }
 
 /* FLD m32/m64: an unmasked IE (SNaN) loads nothing and clears C1; an

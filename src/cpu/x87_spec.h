@@ -21,22 +21,6 @@ E386_INLINE uint16_t x87_fop(const E386Op *op)
     return (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
 }
 
-/* record_ip, with the operand's offset the handler already computed */
-E386_INLINE void record_ip_fast(E386Cpu *cpu, const E386Op *op)
-{
-    Fpu *f = &cpu->fpu;
-    f->fip = op->eip;
-    f->fcs = cpu->seg[SEG_CS].sel;
-    f->fop = op->fop;
-}
-
-E386_INLINE void record_ip_mem(E386Cpu *cpu, const E386Op *op, uint32_t ea)
-{
-    record_ip_fast(cpu, op);
-    cpu->fpu.fdp = ea;
-    cpu->fpu.fds = cpu->seg[op->seg].sel;
-}
-
 /* the ModRM reg order of D8/DC: add mul com comp sub subr div divr; two
  * normal operands go to the inline fast paths, anything else to the
  * functions that screen for special operands */
