@@ -154,6 +154,16 @@ static void linear_retry(E386Cpu *cpu)
         cpu_request_exit(cpu);
 }
 
+/* the running instruction has bytes on lin's page */
+static int insn_on_page(const E386Cpu *cpu, uint32_t lin)
+{
+    const E386Op *op = cpu->cur;
+    if (!op)
+        return 0;
+    uint32_t start = cpu->seg[SEG_CS].base + op->eip, end = start + op->len - 1u;
+    return ((start ^ lin) >> 12) == 0 || ((end ^ lin) >> 12) == 0;
+}
+
 void mem_linear_fault(E386Cpu *cpu, uint32_t lin, int write)
 {
     Page *p = mem_page(&cpu->mem, lin);
@@ -164,6 +174,15 @@ void mem_linear_fault(E386Cpu *cpu, uint32_t lin, int write)
          * the store is retried; a running block ends after this op */
         mem_smc_write(cpu, lin & ~0xfffu, 0x1000);
         if (linmem_sync(&cpu->mem, lin & ~0xfffu, 0x1000) == 0) {
+            /* A store that may rewrite the running instruction: the rest
+             * of it goes the page map's way (lfast off, as in a rerun),
+             * whose faults are exact.  A hint fault later in it would run
+             * it again, decoded from its new bytes (ENTER pushing over
+             * itself, then reading an unmapped frame). */
+            if (cpu->lin_retry == LIN_RETRY_NONE && insn_on_page(cpu, lin)) {
+                cpu->lin_retry = LIN_RETRY_ACTIVE;
+                cpu->mem.lfast = NULL;
+            }
             linear_retry(cpu);
             return;
         }

@@ -4,7 +4,8 @@
  * host's map count ran out) and _i = 0 with it off, and expects the
  * same: precise
  * page faults (EIP, address and the i386 error code: P, W/R, U/S),
- * stores into translated code seen, mremap/munmap/mprotect keeping the
+ * stores into translated code seen (by the instruction itself, before
+ * it faults), mremap/munmap/mprotect keeping the
  * host and guest views equal, a crossing store that faults writing
  * nothing, and two CPUs in one process (and on two host threads) each
  * with its own address space. */
@@ -215,6 +216,42 @@ START_TEST(test_smc_next_instruction)
 }
 END_TEST
 
+/* Bug: ENTER 8, 2 with ESP just past it pushed EBP over its own bytes
+ * (a store into translated code: the host's fault, then mem_smc_write),
+ * then reads the frame pointer at [EBP - 4], unmapped: the host's fault
+ * there is a hint, and the instruction ran again on the page map's path
+ * -- decoded anew from its rewritten bytes, EBP's (NOP; MOV BH, 0x64),
+ * so no #PF and EBX changed.  A store into the running instruction's own
+ * page now sends it to the page map's path before the store lands; the
+ * page map's path had it right: #PF at ENTER, the frame pointer's
+ * address, EBP pushed. */
+START_TEST(test_enter_rewriting_itself_then_faulting_reports_the_fault)
+{
+    E386Cpu *cpu = new_cpu(_i);
+    uint8_t code[0x16];
+    memset(code, 0x90, sizeof code);
+    memcpy(code + 0x10, "\xc8\x08\x00\x02\xcc", 5); /* enter 8, 2; int3 */
+    uint32_t ebp = 0x0464b790; /* as code: nop; mov bh, 0x64; (add al, ...) */
+    ck_assert_int_eq(e386_mem_map(cpu, ebp & ~0xfffu, 0x1000, 0), 0); /* [ebp - 4] unmapped: PROT_NONE */
+    e386_reg_write(cpu, E386_EBP, ebp);
+    e386_reg_write(cpu, E386_EBX, 0);
+    e386_reg_write(cpu, E386_ESP, CODE + 0x14); /* the push writes CODE + 0x10 .. CODE + 0x13 */
+    e386_exit ex;
+    ck_assert_int_eq(run(cpu, code, sizeof code, &ex), E386_EXIT_EXCEPTION);
+    ck_assert_int_eq(ex.vector, 14);
+    ck_assert_uint_eq(ex.fault_addr, ebp - 4);
+    ck_assert_uint_eq(ex.error_code, ERR_U);
+    ck_assert_uint_eq(ex.fault_eip, CODE + 0x10);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EBX), 0);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ESP), CODE + 0x14);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EBP), ebp);
+    uint8_t pushed[4];
+    ck_assert_int_eq(e386_mem_read(cpu, CODE + 0x10, pushed, 4), 0);
+    ck_assert_uint_eq(pushed[0] | pushed[1] << 8 | pushed[2] << 16 | (uint32_t)pushed[3] << 24, ebp);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 static uint32_t load(E386Cpu *cpu, uint32_t a, e386_exit *ex)
 {
     uint8_t ld[] = { 0xa1, 0, 0, 0, 0, 0xcc };
@@ -359,6 +396,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_smc_same_page, 0, 3);
     tcase_add_loop_test(tc, test_smc_next_page, 0, 3);
     tcase_add_loop_test(tc, test_smc_next_instruction, 0, 3);
+    tcase_add_loop_test(tc, test_enter_rewriting_itself_then_faulting_reports_the_fault, 0, 3);
     tcase_add_loop_test(tc, test_remap_unmap_protect_views, 0, 3);
     tcase_add_loop_test(tc, test_two_cpus, 0, 3);
     tcase_add_loop_test(tc, test_two_threads, 0, 3);
