@@ -728,6 +728,11 @@ E386_INLINE uint32_t ea_bi(const E386Cpu *cpu, const E386Op *op)
 {
     return cpu->r[op->base] + (cpu->r[op->index] << op->scale) + op->disp;
 }
+/* [index << scale + disp32], no base: a table indexed by a register */
+E386_INLINE uint32_t ea_ix(const E386Cpu *cpu, const E386Op *op)
+{
+    return (cpu->r[op->index] << op->scale) + op->disp;
+}
 /* linear address of the memory operand, checked for a size-byte access */
 E386_INLINE uint32_t op_lin(E386Cpu *cpu, const E386Op *op, int size, int write) {
     return seg_lin_fast(cpu, op->seg, op_ea(cpu, op), size, write);

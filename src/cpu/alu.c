@@ -349,6 +349,25 @@ ALU_GM_OPS(gmi, FORM_GMI)
  * the generic alu_rm's: the address checked for writing once, the
  * result stored before the flags change. */
 
+/* The memory operand's address form, fixed at translation time (32-bit
+ * addressing, no LOCK): [base + disp], [base + index << scale + disp],
+ * [disp32], [index << scale + disp32] */
+enum { MEM_B, MEM_BI, MEM_D, MEM_IX, MEM_OTHER };
+
+static int mem_form(const E386Op *op)
+{
+    if (op->mod == 3 || op->adsize != 4 || op->lock)
+        return MEM_OTHER;
+    if (op->base == EA_NONE)
+        return op->index == EA_NONE ? MEM_D : MEM_IX;
+    return op->index == EA_NONE ? MEM_B : MEM_BI;
+}
+
+E386_INLINE uint32_t mem_off(const E386Cpu *cpu, const E386Op *op, int at)
+{
+    return at == MEM_B ? ea_b(cpu, op) : at == MEM_BI ? ea_bi(cpu, op) : at == MEM_IX ? ea_ix(cpu, op) : op->disp;
+}
+
 /* [mem] op= b at off through the reference steps: any segment, the soft
  * MMU (reading with write intent), the page map, a page crossing */
 static E386_NOINLINE const E386Op *alu_mem_slow(E386Cpu *cpu, const E386Op *op, int opn, int size, uint32_t off,
@@ -372,10 +391,10 @@ static E386_NOINLINE const E386Op *alu_mem_slow(E386Cpu *cpu, const E386Op *op, 
 /* The fast path (flat_host): one host read, and for the read-modify-write
  * forms one host write to the same place; a write the host refuses faults
  * before the flags change, as on the slow path. */
-E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int size, int bi, int imm, int lin,
+E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int size, int at, int imm, int lin,
                                   int go)
 {
-    uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op), m = size_mask(size);
+    uint32_t off = mem_off(cpu, op, at), m = size_mask(size);
     uint32_t b = imm ? op->imm & m : reg_get(cpu, op->reg, size);
     int how = opn == ALU_CMP ? FH_READ : FH_RMW;
     uint8_t *p = lin ? lin_host(cpu, off, (uint32_t)size, how) : flat_host(cpu, op->seg, off, (uint32_t)size, how);
@@ -392,13 +411,13 @@ E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int s
     return done(cpu, op + 1, go);
 }
 
-/* one line per handler: name, operation, width, base+index?, immediate?
+/* one line per handler: name, operation, width, address form, immediate?
  * (and its twin for TB_LIN blocks, lin_host; both again as go-on twins) */
-#define ALU_MEM(name, opn, size, bi, imm) \
-    static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm, 0, 0); } \
-    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm, 1, 0); } \
-    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm, 0, 1); } \
-    static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, bi, imm, 1, 1); }
+#define ALU_MEM(name, opn, size, at, imm) \
+    static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, at, imm, 0, 0); } \
+    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, at, imm, 1, 0); } \
+    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, at, imm, 0, 1); } \
+    static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, at, imm, 1, 1); }
 ALU_MEM(cmp_mr32_b, ALU_CMP, 4, 0, 0)
 ALU_MEM(cmp_mr32_bi, ALU_CMP, 4, 1, 0)
 ALU_MEM(cmp_mi32_b, ALU_CMP, 4, 0, 1)
@@ -426,6 +445,123 @@ ALU_MEM(sbb_mi32_b, ALU_SBB, 4, 0, 1)
 ALU_MEM(sbb_mr32_b, ALU_SBB, 4, 0, 0)
 #undef ALU_MEM
 
+/* ---- the other widths and address forms, the operation read at run time ----
+ * Byte and word operands, [disp32] and [index << scale + disp32], and
+ * the dword [base + index] forms without a handler above.  Rarer than
+ * those, yet each ran the generic handler's per-execution decisions:
+ * sort's CMP r8, [m], python's OR r8, [esp + d] and SBB r8, r8, the
+ * stack protector's SUB r32, gs:[0x14], sqlite's word compares.  One
+ * handler per width and operand form; the operation is a switch on
+ * op->sub (alu_mem's and alu_reg's steps with opn not a constant). */
+
+/* reg op= [mem] (r8, r16 or r32 by size), the reference steps out of
+ * the fast path's frame */
+static E386_NOINLINE const E386Op *any_gm_slow(E386Cpu *cpu, const E386Op *op, int size, uint32_t off)
+{
+    alu_reg(cpu, op->reg, op->sub, size, seg_read(cpu, op->seg, off, size));
+    return op + 1;
+}
+
+E386_INLINE const E386Op *any_gm(E386Cpu *cpu, const E386Op *op, int size, int at, int lin, int go)
+{
+    uint32_t off = mem_off(cpu, op, at);
+    uint8_t *p = lin ? lin_host(cpu, off, (uint32_t)size, FH_READ)
+                     : flat_host(cpu, op->seg, off, (uint32_t)size, FH_READ);
+    if (!p)
+        return any_gm_slow(cpu, op, size, off);
+    alu_reg(cpu, op->reg, op->sub, size, ld_le(p, size));
+    return done(cpu, op + 1, go);
+}
+
+/* one line per handler: width, address form (and the twins as ALU_MEM's) */
+#define ANY_M(name, size, at, imm) \
+    static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, o->sub, size, at, imm, 0, 0); } \
+    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, o->sub, size, at, imm, 1, 0); } \
+    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, o->sub, size, at, imm, 0, 1); } \
+    static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, o->sub, size, at, imm, 1, 1); }
+#define ANY_GM(name, size, at) \
+    static const E386Op *name(E386Cpu *c, const E386Op *o) { return any_gm(c, o, size, at, 0, 0); } \
+    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return any_gm(c, o, size, at, 1, 0); } \
+    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return any_gm(c, o, size, at, 0, 1); } \
+    static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return any_gm(c, o, size, at, 1, 1); }
+ANY_M(any_mr8_b, 1, MEM_B, 0)      /* [mem] op= reg */
+ANY_M(any_mr8_bi, 1, MEM_BI, 0)
+ANY_M(any_mr16_b, 2, MEM_B, 0)
+ANY_M(any_mr16_bi, 2, MEM_BI, 0)
+ANY_M(any_mr32_bi, 4, MEM_BI, 0)
+ANY_M(any_mr32_d, 4, MEM_D, 0)
+ANY_M(any_mr32_ix, 4, MEM_IX, 0)
+ANY_M(any_mi8_b, 1, MEM_B, 1)      /* [mem] op= imm */
+ANY_M(any_mi8_bi, 1, MEM_BI, 1)
+ANY_M(any_mi16_b, 2, MEM_B, 1)
+ANY_M(any_mi16_bi, 2, MEM_BI, 1)
+ANY_M(any_mi32_bi, 4, MEM_BI, 1)
+ANY_M(any_mi32_d, 4, MEM_D, 1)
+ANY_M(any_mi32_ix, 4, MEM_IX, 1)
+ANY_GM(any_gm8_b, 1, MEM_B)        /* reg op= [mem] */
+ANY_GM(any_gm8_bi, 1, MEM_BI)
+ANY_GM(any_gm16_b, 2, MEM_B)
+ANY_GM(any_gm16_bi, 2, MEM_BI)
+ANY_GM(any_gm32_d, 4, MEM_D)
+ANY_GM(any_gm32_ix, 4, MEM_IX)
+#undef ANY_M
+#undef ANY_GM
+
+/* r8 or r16 op= b: FORM_RR rm op= reg, FORM_GR reg op= rm, FORM_RI rm op=
+ * imm, FORM_AI AL or AX op= imm */
+E386_INLINE const E386Op *any_reg(E386Cpu *cpu, const E386Op *op, int size, int form)
+{
+    int dst = form == FORM_RR || form == FORM_RI ? op->rm : form == FORM_GR ? op->reg : 0;
+    uint32_t b = form == FORM_RR ? reg_get(cpu, op->reg, size) : form == FORM_GR ? reg_get(cpu, op->rm, size) : op->imm;
+    alu_reg(cpu, dst, op->sub, size, b);
+    return op + 1;
+}
+
+static const E386Op *any_rr8(E386Cpu *c, const E386Op *o) { return any_reg(c, o, 1, FORM_RR); }
+static const E386Op *any_gr8(E386Cpu *c, const E386Op *o) { return any_reg(c, o, 1, FORM_GR); }
+static const E386Op *any_ri8(E386Cpu *c, const E386Op *o) { return any_reg(c, o, 1, FORM_RI); }
+static const E386Op *any_ai8(E386Cpu *c, const E386Op *o) { return any_reg(c, o, 1, FORM_AI); }
+static const E386Op *any_rr16(E386Cpu *c, const E386Op *o) { return any_reg(c, o, 2, FORM_RR); }
+static const E386Op *any_gr16(E386Cpu *c, const E386Op *o) { return any_reg(c, o, 2, FORM_GR); }
+static const E386Op *any_ri16(E386Cpu *c, const E386Op *o) { return any_reg(c, o, 2, FORM_RI); }
+static const E386Op *any_ai16(E386Cpu *c, const E386Op *o) { return any_reg(c, o, 2, FORM_AI); }
+
+/* the generic handler each replaces: [width 1, 2][FORM_RR..FORM_AI] */
+static const OpFn any_reg_t[2][4] = { { any_rr8, any_gr8, any_ri8, any_ai8 }, { any_rr16, any_gr16, any_ri16, any_ai16 } };
+static const OpFn any_reg_generic[4] = { op_alu_EG, op_alu_GE, op_alu_EI, op_alu_AI };
+/* [EG, EI, GE][width 1, 2, 4][MEM_B..MEM_IX]; NULL: a handler above, or the generic one */
+static const OpFn any_mem_t[3][3][4] = {
+    { { any_mr8_b, any_mr8_bi }, { any_mr16_b, any_mr16_bi }, { NULL, any_mr32_bi, any_mr32_d, any_mr32_ix } },
+    { { any_mi8_b, any_mi8_bi }, { any_mi16_b, any_mi16_bi }, { NULL, any_mi32_bi, any_mi32_d, any_mi32_ix } },
+    { { any_gm8_b, any_gm8_bi }, { any_gm16_b, any_gm16_bi }, { NULL, NULL, any_gm32_d, any_gm32_ix } },
+};
+static const OpFn any_mem_generic[3] = { op_alu_EG, op_alu_EI, op_alu_GE };
+
+/* op's handler among these, NULL: none (op is one of the generic four) */
+static OpFn alu_any_pick(const E386Op *op)
+{
+    int w = op->size == 1 ? 0 : op->size == 2 ? 1 : 2;
+    if (op->mod == 3 || op->fn == op_alu_AI) {
+        int form = op->fn == op_alu_EG ? FORM_RR : op->fn == op_alu_GE ? FORM_GR
+                 : op->fn == op_alu_EI ? FORM_RI : FORM_AI;
+        return w < 2 ? any_reg_t[w][form] : NULL;
+    }
+    int at = mem_form(op), k = op->fn == op_alu_EG ? 0 : op->fn == op_alu_EI ? 1 : 2;
+    return at == MEM_OTHER ? NULL : any_mem_t[k][w][at];
+}
+
+/* the generic handler f stands for, NULL: f is not one of these */
+static OpFn alu_any_generic(OpFn f)
+{
+    for (int k = 0; k < 8; k++)
+        if (f == any_reg_t[k / 4][k % 4])
+            return any_reg_generic[k % 4];
+    for (int k = 0; k < 36; k++)
+        if (f && f == any_mem_t[k / 12][k / 4 % 3][k % 4])
+            return any_mem_generic[k / 12];
+    return NULL;
+}
+
 /* TEST r32, r32 and TEST r8, r8 (the zero and sign tests before a jcc) */
 static const E386Op *test_rr32(E386Cpu *cpu, const E386Op *op)
 {
@@ -437,15 +573,6 @@ static const E386Op *test_rr8(E386Cpu *cpu, const E386Op *op)
 {
     cc_set(cpu, CC_LOGIC, 1, reg_get(cpu, op->rm, 1) & reg_get(cpu, op->reg, 1), 0, 0);
     return op + 1;
-}
-
-enum { MEM_B, MEM_BI, MEM_OTHER };
-
-static int mem_form(const E386Op *op)
-{
-    if (op->mod == 3 || op->adsize != 4 || op->base == EA_NONE || op->lock)
-        return MEM_OTHER;
-    return op->index == EA_NONE ? MEM_B : MEM_BI;
 }
 
 /* [width 1/4][base, base+index][ALU operation] for r/m, reg (EG) and r/m, imm (EI) */
@@ -460,7 +587,7 @@ static OpFn alu_mem_specialize(const E386Op *op)
         { add_mi32_bi, NULL, NULL, NULL, NULL, sub_mi32_bi, NULL, cmp_mi32_bi },
     };
     int form = mem_form(op);
-    if (form == MEM_OTHER || op->sub > 7)
+    if (form > MEM_BI || op->sub > 7)
         return NULL;
     if (op->size == 4)
         return op->fn == op_alu_EG ? eg32[form][op->sub] : op->fn == op_alu_EI ? ei32[form][op->sub] : NULL;
@@ -474,7 +601,7 @@ static OpFn alu_pick(const E386Op *op)
 {
     if ((op->fn == op_inc_R || op->fn == op_dec_R) && op->size == 4)
         return op->fn == op_inc_R ? inc_r32 : dec_r32;
-    if ((op->fn == op_inc_E || op->fn == op_dec_E) && op->size == 4 && mem_form(op) != MEM_OTHER) {
+    if ((op->fn == op_inc_E || op->fn == op_dec_E) && op->size == 4 && mem_form(op) <= MEM_BI) {
         static const OpFn incdec[2][2] = { { inc_m32_b, dec_m32_b }, { inc_m32_bi, dec_m32_bi } };
         return incdec[mem_form(op)][op->fn == op_dec_E];
     }
@@ -489,12 +616,19 @@ static OpFn alu_pick(const E386Op *op)
     };
     if (op->fn == op_test_EG && op->mod == 3)
         return op->size == 4 ? test_rr32 : op->size == 1 ? test_rr8 : op->fn;
+    int alu = op->fn == op_alu_EG || op->fn == op_alu_GE || op->fn == op_alu_EI || op->fn == op_alu_AI;
+    if (!alu || op->sub > 7)
+        return op->fn;
     if ((op->fn == op_alu_EG || op->fn == op_alu_EI) && op->mod != 3) {
         OpFn f = alu_mem_specialize(op);
+        if (!f)
+            f = alu_any_pick(op);
         return f ? f : op->fn;
     }
-    if (op->size != 4 || op->sub > 7)
-        return op->fn;
+    if (op->size != 4) {
+        OpFn f = alu_any_pick(op);
+        return f ? f : op->fn;
+    }
     int form = op->fn == op_alu_AI ? FORM_AI
              : op->fn == op_alu_GE && op->mod != 3 && op->adsize == 4 && op->base != EA_NONE
                    ? (op->index == EA_NONE ? FORM_GM : FORM_GMI)
@@ -502,7 +636,11 @@ static OpFn alu_pick(const E386Op *op)
              : op->fn == op_alu_EG ? FORM_RR
              : op->fn == op_alu_GE ? FORM_GR
              : op->fn == op_alu_EI ? FORM_RI : -1;
-    return form >= 0 && fast[form][op->sub] ? fast[form][op->sub] : op->fn;
+    if (form < 0) { /* r32 op= [disp32] or [index << scale + disp32] */
+        OpFn f = alu_any_pick(op);
+        return f ? f : op->fn;
+    }
+    return fast[form][op->sub];
 }
 
 int alu_compare_kind(OpFn f)
@@ -592,7 +730,7 @@ int alu_inline_info(const E386Op *op, AluInline *ai)
     };
     static const OpFn gm[2][8] = { { add_gm, or_gm, adc_gm, sbb_gm, and_gm, sub_gm, xor_gm, cmp_gm },
                                    { add_gmi, or_gmi, adc_gmi, sbb_gmi, and_gmi, sub_gmi, xor_gmi, cmp_gmi } };
-    OpFn f = op->fn;
+    OpFn f = alu_any_generic(op->fn) ? alu_any_generic(op->fn) : op->fn;
     *ai = (AluInline){ ALI_ALU, op->sub, op->size, ALI_RM, ALI_REG };
     /* ADC and SBB's register forms as the generic handlers they replace */
     if (f == op_alu_EG || f == adc_rr || f == sbb_rr)
@@ -627,10 +765,18 @@ int alu_inline_info(const E386Op *op, AluInline *ai)
     return f == op_test_EG || f == test_rr8 || f == op_test_EI || f == op_test_AI;
 }
 
+/* the operation-at-run-time memory forms (ALU_GO_MEM and alu_lin_twin's lists) */
+#define ANY_MEM(X) \
+    X(any_mr8_b, 1) X(any_mr8_bi, 1) X(any_mr16_b, 1) X(any_mr16_bi, 1) X(any_mr32_bi, 1) X(any_mr32_d, 1) \
+    X(any_mr32_ix, 1) X(any_mi8_b, 1) X(any_mi8_bi, 1) X(any_mi16_b, 1) X(any_mi16_bi, 1) X(any_mi32_bi, 1) \
+    X(any_mi32_d, 1) X(any_mi32_ix, 1) X(any_gm8_b, 1) X(any_gm8_bi, 1) X(any_gm16_b, 1) X(any_gm16_bi, 1) \
+    X(any_gm32_d, 1) X(any_gm32_ix, 1)
+
 /* the memory forms' twins for TB_LIN blocks (ops.h) */
 OpFn alu_lin_twin(const E386Op *op)
 {
 #define T(name) { name, lin_##name },
+#define T2(name, n) T(name)
     static const struct { OpFn f, lin; } t[] = {
         T(inc_m32_b) T(dec_m32_b) T(inc_m32_bi) T(dec_m32_bi)
         T(add_gm) T(or_gm) T(and_gm) T(sub_gm) T(xor_gm) T(cmp_gm)
@@ -639,8 +785,10 @@ OpFn alu_lin_twin(const E386Op *op)
         T(cmp_mi8_bi) T(add_mr32_b) T(or_mr32_b) T(and_mr32_b) T(sub_mr32_b) T(xor_mr32_b) T(add_mi32_b)
         T(or_mi32_b) T(and_mi32_b) T(sub_mi32_b) T(xor_mi32_b) T(add_mr32_bi) T(add_mi32_bi) T(sub_mi32_bi)
         T(adc_mi32_b) T(adc_mr32_b) T(sbb_mi32_b) T(sbb_mr32_b) T(adc_gm) T(sbb_gm) T(adc_gmi) T(sbb_gmi)
+        ANY_MEM(T2)
     };
 #undef T
+#undef T2
     if (op->mod == 3 || !lin_seg(op)) /* every form here has a memory operand */
         return NULL;
     for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)
@@ -662,7 +810,8 @@ OpFn alu_lin_twin(const E386Op *op)
     X(add_rr_nf, 1) X(or_rr_nf, 1) X(and_rr_nf, 1) X(sub_rr_nf, 1) X(xor_rr_nf, 1) \
     X(add_gr_nf, 1) X(or_gr_nf, 1) X(and_gr_nf, 1) X(sub_gr_nf, 1) X(xor_gr_nf, 1) \
     X(add_ri_nf, 1) X(or_ri_nf, 1) X(and_ri_nf, 1) X(sub_ri_nf, 1) X(xor_ri_nf, 1) \
-    X(add_ai_nf, 1) X(or_ai_nf, 1) X(and_ai_nf, 1) X(sub_ai_nf, 1) X(xor_ai_nf, 1)
+    X(add_ai_nf, 1) X(or_ai_nf, 1) X(and_ai_nf, 1) X(sub_ai_nf, 1) X(xor_ai_nf, 1) \
+    X(any_rr8, 1) X(any_gr8, 1) X(any_ri8, 1) X(any_ai8, 1) X(any_rr16, 1) X(any_gr16, 1) X(any_ri16, 1) X(any_ai16, 1)
 /* the memory forms, whose twins (and their TB_LIN twins' twins, go_lin_)
  * their templates make (done) */
 #define ALU_GO_MEM(X) \
@@ -673,7 +822,8 @@ OpFn alu_lin_twin(const E386Op *op)
     X(cmp_mi8_b, 1) X(cmp_mi8_bi, 1) X(add_mr32_b, 1) X(or_mr32_b, 1) X(and_mr32_b, 1) X(sub_mr32_b, 1) \
     X(xor_mr32_b, 1) X(add_mi32_b, 1) X(or_mi32_b, 1) X(and_mi32_b, 1) X(sub_mi32_b, 1) X(xor_mi32_b, 1) \
     X(add_mr32_bi, 1) X(add_mi32_bi, 1) X(sub_mi32_bi, 1) X(adc_mi32_b, 1) X(adc_mr32_b, 1) \
-    X(sbb_mi32_b, 1) X(sbb_mr32_b, 1) X(adc_gm, 1) X(sbb_gm, 1) X(adc_gmi, 1) X(sbb_gmi, 1)
+    X(sbb_mi32_b, 1) X(sbb_mr32_b, 1) X(adc_gm, 1) X(sbb_gm, 1) X(adc_gmi, 1) X(sbb_gmi, 1) \
+    ANY_MEM(X)
 #define ALU_GO_LIN(h, n) GO_ROW(lin_##h, n)
 ALU_GO(GO_TWIN)
 

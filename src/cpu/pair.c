@@ -42,7 +42,7 @@ enum { P_RR_EG, P_RR_GE, P_LD32_B, P_LD32_BI, P_ST32_B, P_ST32_BI, P_LEA_B, P_LE
        P_MOV_RI = P_KINDS, P_STI8_B, P_STI8_BI, P_STI32_B, P_STI32_BI, P_OR_RR, P_SUB_RR, P_INC_NF, P_DEC_NF,
        P_MOVZX16_R, P_LD32_D, P_ST32_D, P_LD_AO, P_ST_OA, P_PUSH_R, P_MOVZX16_B, P_MOVZX8_BI, P_LD8_BI,
        P_ST8_B, P_ST8_BI, P_MOVSX8_B, P_MOVSX8_BI, P_MOVSX16_B, P_MOVSX16_BI, P_LD32_IX, P_MOVZX16_D,
-       P_MOVZX8_D, P_ALL_KINDS };
+       P_MOVZX8_D, P_ST16_B, P_ST16_BI, P_ALL_KINDS };
 /* _D: MOV r32 to or from [disp32]; _AO/_OA: MOV EAX to or from [moffs32];
  * _IX: [index << scale + disp32], no base (a table indexed by a register) */
 
@@ -67,6 +67,7 @@ static const MemKind mem_kinds[P_ALL_KINDS] = { /* at 0: not a memory kind */
     [P_MOVSX8_BI] = { AT_BI, 1, 0, R_SX },  [P_MOVSX16_B] = { AT_B, 2, 0, R_SX },
     [P_MOVSX16_BI] = { AT_BI, 2, 0, R_SX }, [P_LD32_IX] = { AT_IX, 4, 0, R_REG },
     [P_MOVZX16_D] = { AT_DISP, 2, 0, R_REG }, [P_MOVZX8_D] = { AT_DISP, 1, 0, R_REG },
+    [P_ST16_B] = { AT_B, 2, 1, R_REG },     [P_ST16_BI] = { AT_BI, 2, 1, R_REG },
 };
 
 static int is_mem(int k) { return mem_kinds[k].at != 0; }
@@ -79,7 +80,7 @@ E386_INLINE uint32_t mem_off(const E386Cpu *cpu, const E386Op *o, int k)
     case AT_BI: return ea_bi(cpu, o);
     case AT_DISP: return o->disp;
     case AT_MOFFS: return o->imm;
-    case AT_IX: return (cpu->r[o->index] << o->scale) + o->disp;
+    case AT_IX: return ea_ix(cpu, o);
     default: return cpu->r[4] - 4; /* AT_PUSH */
     }
 }
@@ -267,14 +268,14 @@ E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka, int lin)
     M(P_MOV_RI) M(P_STI8_B) M(P_STI8_BI) M(P_STI32_B) M(P_STI32_BI) M(P_OR_RR) M(P_SUB_RR) M(P_INC_NF) \
     M(P_DEC_NF) M(P_MOVZX16_R) M(P_LD32_D) M(P_ST32_D) M(P_LD_AO) M(P_ST_OA) M(P_PUSH_R) M(P_MOVZX16_B) \
     M(P_MOVZX8_BI) M(P_LD8_BI) M(P_ST8_B) M(P_ST8_BI) M(P_MOVSX8_B) M(P_MOVSX8_BI) M(P_MOVSX16_B) \
-    M(P_MOVSX16_BI) M(P_LD32_IX) M(P_MOVZX16_D) M(P_MOVZX8_D)
+    M(P_MOVSX16_BI) M(P_LD32_IX) M(P_MOVZX16_D) M(P_MOVZX8_D) M(P_ST16_B) M(P_ST16_BI)
 ALL_ROWS(PROW)
 ALL_ROWS(THEN1)
 THEN_ONLY(THEN1)
 static const OpFn pair_table[2][P_KINDS][P_KINDS] = { { ALL_ROWS(TROW) }, { ALL_ROWS(LTROW) } };
 static const OpFn then_table[2][P_ALL_KINDS] = { { ALL_ROWS(THEN_T) THEN_ONLY(THEN_T) },
                                                  { ALL_ROWS(LTHEN_T) THEN_ONLY(LTHEN_T) } };
-_Static_assert(P_KINDS == 22 && P_ALL_KINDS == 49, "FOR_KINDS, ALL_ROWS and THEN_ONLY list every kind");
+_Static_assert(P_KINDS == 22 && P_ALL_KINDS == 51, "FOR_KINDS, ALL_ROWS and THEN_ONLY list every kind");
 #undef FOR_KINDS
 #undef ALL_ROWS
 #undef P1
@@ -325,11 +326,14 @@ static int pair_kind(const E386Op *op)
     if ((op->fn == op_mov_GE || op->fn == op_mov_EG) && op->size == 4 && op->mod != 3 && op->adsize == 4 &&
         op->base == EA_NONE && op->index == EA_NONE && !op->lock)
         return op->fn == op_mov_GE ? P_LD32_D : P_ST32_D;
-    /* loads the decoder leaves to the generic handlers (mov_spec.c takes
-     * a base register): MOVSX r32 from memory, MOV r32 from a table
-     * indexed without a base, MOVZX r32 from [disp32] */
+    /* loads and stores the decoder leaves to the generic handlers
+     * (mov_spec.c takes a base register and bytes or dwords): MOVSX r32
+     * from memory, MOV r32 from a table indexed without a base, MOVZX r32
+     * from [disp32], MOV r/m16, r16 (a store of the register's low half) */
     if (op->mod != 3 && op->adsize == 4 && !op->lock) {
         int b = op->base != EA_NONE, i = op->index != EA_NONE;
+        if (op->fn == op_mov_EG && op->size == 2 && b)
+            return i ? P_ST16_BI : P_ST16_B;
         if (op->fn == op_movsx && op->opsize == 4 && b)
             return op->size == 1 ? (i ? P_MOVSX8_BI : P_MOVSX8_B) : (i ? P_MOVSX16_BI : P_MOVSX16_B);
         if (op->fn == op_mov_GE && op->size == 4 && !b && i)

@@ -15,7 +15,9 @@
  * address -- and kinds whose handlers go on by their go-on twins (ops.h):
  * ADD [m], r32, CMP byte [m], imm8, ADD/ADC/SBB r32, [m], INC dword [m], PUSH
  * and POP runs, the 16-bit ADD, NEG, IMUL, SETcc, CMOVcc, ADC, SHLD and
- * MOV word [m], imm16 (a store into the code as well) -- with
+ * MOV word [m], imm16 (a store into the code as well), byte and word
+ * ALU operations of every kind with a register or memory operand,
+ * dword ones with [a] and [index << scale + a], MOV word [m], r16 -- with
  * INC r32 now and then between them, INT3 at the end.  ESP lies anywhere
  * in the stack page (the page below is unmapped: negative displacements
  * fault there) or in the writable code page just above it, where the
@@ -74,9 +76,10 @@ static int make_code(uint8_t *c, uint32_t *s)
         uint32_t r = twin_rng(s), r2 = twin_rng(s);
         int g = any_reg(r >> 8), h = (int)(r >> 12 & 7), idx = any_reg(r >> 16), sc = (int)(r >> 20 & 3);
         uint8_t d = (uint8_t)(r2 >> 8);
-        int bi = (r2 & 1) != 0, kind = (int)(r % 54);
+        int bi = (r2 & 1) != 0, kind = (int)(r % 58);
+        int opn = (int)(r2 >> 24 & 7), wide = (int)(r2 >> 27 & 1), dir = (int)(r2 >> 28 & 3);
         if ((bi && ((kind >= 2 && kind <= 5) || kind == 23 || kind == 24 || (kind >= 40 && kind <= 43) ||
-                    kind == 50)) ||
+                    kind == 50 || kind == 54 || kind == 55 || kind == 57)) ||
             kind == 18 || kind == 36 || kind == 37 || kind == 39) { /* the index made small first: and idx, 0x0c */
             c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | idx), c[n++] = 0x0c;
         }
@@ -138,6 +141,39 @@ static int make_code(uint8_t *c, uint32_t *s)
         case 51: c[n++] = 0x0f, c[n++] = (uint8_t)(0x40 | (r2 >> 4 & 15)), c[n++] = (uint8_t)(0xc0 | g << 3 | h); break; /* cmovcc g, h */
         case 52: c[n++] = 0x11, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;           /* adc g, h */
         case 53: c[n++] = 0x0f, c[n++] = 0xa4, c[n++] = (uint8_t)(0xc0 | h << 3 | g), c[n++] = d; break; /* shld g, h, imm8 */
+        case 54: /* byte or word op= [m] and [m] op= reg or imm, any operation */
+            if (wide)
+                c[n++] = 0x66;
+            if (dir == 3)
+                c[n++] = wide ? 0x83 : 0x80, n = mem_operand(c, n, opn, 4, bi ? idx : -1, sc, d), c[n++] = (uint8_t)(r2 >> 16);
+            else /* reg op= [m] into a word register other than SP */
+                c[n++] = (uint8_t)(opn << 3 | (dir & 2) | wide), n = mem_operand(c, n, dir == 2 && wide ? g : h, 4, bi ? idx : -1, sc, d);
+            break;
+        case 55: /* dword op= [a] or [idx << sc + a], [a] op= reg or imm */
+            c[n++] = dir == 3 ? 0x83 : (uint8_t)(opn << 3 | (dir & 2) | 1);
+            c[n++] = (uint8_t)((dir == 3 ? opn : dir == 2 ? g : h) << 3 | (bi ? 4 : 5));
+            if (bi)
+                c[n++] = (uint8_t)(sc << 6 | idx << 3 | 5);
+            put32le(c + n, abs_addr(r2)), n += 4;
+            if (dir == 3)
+                c[n++] = d;
+            break;
+        case 56: /* byte or word register op= register or imm, AL/AX op= imm */
+            if (wide)
+                c[n++] = 0x66;
+            if (dir == 3) {
+                c[n++] = (uint8_t)(opn << 3 | 4 | wide), c[n++] = d;
+                if (wide)
+                    c[n++] = (uint8_t)(r2 >> 16);
+            } else if (dir == 2) {
+                c[n++] = wide ? 0x83 : 0x80, c[n++] = (uint8_t)(0xc0 | opn << 3 | (wide ? g : h)), c[n++] = d;
+            } else { /* the destination a word register other than SP */
+                int dst = wide ? g : h, src = (int)(r2 >> 16 & 7);
+                c[n++] = (uint8_t)(opn << 3 | dir << 1 | wide);
+                c[n++] = (uint8_t)(0xc0 | (dir ? dst << 3 | src : src << 3 | dst));
+            }
+            break;
+        case 57: c[n++] = 0x66, c[n++] = 0x89, n = mem_operand(c, n, h, 4, bi ? idx : -1, sc, d); break; /* mov word [m], h16 */
         default: c[n++] = (uint8_t)(0x40 | g); break;                                   /* inc g */
         }
     }
@@ -169,8 +205,11 @@ static void set_state(E386Cpu *const *cpus, int n, uint32_t *s, const uint8_t *c
     for (int i = 0; i < 0x1000; i++)
         page[i] = (uint8_t)twin_rng(s);
     twin_load(cpus, n, regs, CODE, twin_rng(s) & F_ARITH, STACK, page);
-    for (int k = 0; k < n; k++) /* the last run may have rewritten it */
-        if (e386_mem_write(cpus[k], CODE, code, (size_t)len))
+    static uint8_t text[0x1000];
+    memset(text, 0xcc, sizeof text);
+    memcpy(text, code, (size_t)len);
+    for (int k = 0; k < n; k++) /* the last run may have rewritten it (and after it: a run at the budget differs) */
+        if (e386_mem_write(cpus[k], CODE, text, sizeof text))
             ck_abort_msg("e386_mem_write");
 }
 
