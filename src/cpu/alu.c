@@ -9,6 +9,15 @@ enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 /* the lazy-flag kind of each operation, in the ModRM reg order */
 static const uint8_t alu_cc[8] = { CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
 
+/* A memory form's handler and its three twins: for TB_LIN blocks (lin_:
+ * lin_host, alu_lin_twin) and both again as go-on twins (go_, go_lin_:
+ * ops.h).  fn takes the arguments given, then lin and go. */
+#define MEM_TWINS(name, fn, ...) \
+    static const E386Op *name(E386Cpu *c, const E386Op *o) { return fn(c, o, __VA_ARGS__, 0, 0); } \
+    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return fn(c, o, __VA_ARGS__, 1, 0); } \
+    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return fn(c, o, __VA_ARGS__, 0, 1); } \
+    static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return fn(c, o, __VA_ARGS__, 1, 1); }
+
 /* a op b on size-masked operands; reads CF for ADC/SBB */
 static uint32_t alu_calc(E386Cpu *cpu, int opn, int size, uint32_t a, uint32_t b)
 {
@@ -163,13 +172,8 @@ E386_INLINE const E386Op *incdec_mem(E386Cpu *cpu, const E386Op *op, int kind, i
     return done(cpu, op + 1, go);
 }
 
-/* each again for TB_LIN blocks (lin_host): alu_lin_twin; and both as
- * go-on twins (ops.h) */
-#define INCDEC_MEM(name, kind, bi) \
-    static const E386Op *name(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, kind, bi, 0, 0); } \
-    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, kind, bi, 1, 0); } \
-    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, kind, bi, 0, 1); } \
-    static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return incdec_mem(c, o, kind, bi, 1, 1); }
+/* name, kind, base+index? (with MEM_TWINS' twins) */
+#define INCDEC_MEM(name, ...) MEM_TWINS(name, incdec_mem, __VA_ARGS__)
 INCDEC_MEM(inc_m32_b, U_INC, 0)
 INCDEC_MEM(dec_m32_b, U_DEC, 0)
 INCDEC_MEM(inc_m32_bi, U_INC, 1)
@@ -326,13 +330,9 @@ static const E386Op *and_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c,
 static const E386Op *sub_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_SUB, FORM_AI, 0); }
 static const E386Op *xor_ai_nf(E386Cpu *c, const E386Op *o) { return alu32_fl(c, o, ALU_XOR, FORM_AI, 0); }
 
-/* r32 op= [base (+ index) + disp], each again for TB_LIN blocks (lin_host),
- * and both as go-on twins */
-#define ALU_GM(name, opn, form) \
-    static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu32(c, o, opn, form); } \
-    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return alu32_lin(c, o, opn, form, 1, 1, 0); } \
-    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return alu32_lin(c, o, opn, form, 1, 0, 1); } \
-    static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return alu32_lin(c, o, opn, form, 1, 1, 1); }
+/* r32 op= [base (+ index) + disp], with MEM_TWINS' twins (the flags
+ * always recorded) */
+#define ALU_GM(name, opn, form) MEM_TWINS(name, alu32_lin, opn, form, 1)
 #define ALU_GM_OPS(sfx, form) \
     ALU_GM(add_##sfx, ALU_ADD, form) ALU_GM(or_##sfx, ALU_OR, form) ALU_GM(and_##sfx, ALU_AND, form) \
     ALU_GM(sub_##sfx, ALU_SUB, form) ALU_GM(xor_##sfx, ALU_XOR, form) ALU_GM(cmp_##sfx, ALU_CMP, form) \
@@ -412,12 +412,8 @@ E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int s
 }
 
 /* one line per handler: name, operation, width, address form, immediate?
- * (and its twin for TB_LIN blocks, lin_host; both again as go-on twins) */
-#define ALU_MEM(name, opn, size, at, imm) \
-    static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, at, imm, 0, 0); } \
-    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, at, imm, 1, 0); } \
-    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, at, imm, 0, 1); } \
-    static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, opn, size, at, imm, 1, 1); }
+ * (with MEM_TWINS' twins) */
+#define ALU_MEM(name, ...) MEM_TWINS(name, alu_mem, __VA_ARGS__)
 ALU_MEM(cmp_mr32_b, ALU_CMP, 4, 0, 0)
 ALU_MEM(cmp_mr32_bi, ALU_CMP, 4, 1, 0)
 ALU_MEM(cmp_mi32_b, ALU_CMP, 4, 0, 1)
@@ -473,17 +469,10 @@ E386_INLINE const E386Op *any_gm(E386Cpu *cpu, const E386Op *op, int size, int a
     return done(cpu, op + 1, go);
 }
 
-/* one line per handler: width, address form (and the twins as ALU_MEM's) */
-#define ANY_M(name, size, at, imm) \
-    static const E386Op *name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, o->sub, size, at, imm, 0, 0); } \
-    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, o->sub, size, at, imm, 1, 0); } \
-    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, o->sub, size, at, imm, 0, 1); } \
-    static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return alu_mem(c, o, o->sub, size, at, imm, 1, 1); }
-#define ANY_GM(name, size, at) \
-    static const E386Op *name(E386Cpu *c, const E386Op *o) { return any_gm(c, o, size, at, 0, 0); } \
-    static const E386Op *lin_##name(E386Cpu *c, const E386Op *o) { return any_gm(c, o, size, at, 1, 0); } \
-    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return any_gm(c, o, size, at, 0, 1); } \
-    static const E386Op *go_lin_##name(E386Cpu *c, const E386Op *o) { return any_gm(c, o, size, at, 1, 1); }
+/* one line per handler: name, width, address form (, immediate?), with
+ * MEM_TWINS' twins; the operation is the op's own (o: their parameter) */
+#define ANY_M(name, ...) MEM_TWINS(name, alu_mem, o->sub, __VA_ARGS__)
+#define ANY_GM(name, ...) MEM_TWINS(name, any_gm, __VA_ARGS__)
 ANY_M(any_mr8_b, 1, MEM_B, 0)      /* [mem] op= reg */
 ANY_M(any_mr8_bi, 1, MEM_BI, 0)
 ANY_M(any_mr16_b, 2, MEM_B, 0)
@@ -537,29 +526,31 @@ static const OpFn any_mem_t[3][3][4] = {
 };
 static const OpFn any_mem_generic[3] = { op_alu_EG, op_alu_EI, op_alu_GE };
 
-/* op's handler among these, NULL: none (op is one of the generic four) */
+/* op's handler among these, else its own (op is one of the generic four) */
 static OpFn alu_any_pick(const E386Op *op)
 {
     int w = op->size == 1 ? 0 : op->size == 2 ? 1 : 2;
+    OpFn f = NULL;
     if (op->mod == 3 || op->fn == op_alu_AI) {
         int form = op->fn == op_alu_EG ? FORM_RR : op->fn == op_alu_GE ? FORM_GR
                  : op->fn == op_alu_EI ? FORM_RI : FORM_AI;
-        return w < 2 ? any_reg_t[w][form] : NULL;
+        f = w < 2 ? any_reg_t[w][form] : NULL;
+    } else if (mem_form(op) != MEM_OTHER) {
+        f = any_mem_t[op->fn == op_alu_EG ? 0 : op->fn == op_alu_EI ? 1 : 2][w][mem_form(op)];
     }
-    int at = mem_form(op), k = op->fn == op_alu_EG ? 0 : op->fn == op_alu_EI ? 1 : 2;
-    return at == MEM_OTHER ? NULL : any_mem_t[k][w][at];
+    return f ? f : op->fn;
 }
 
-/* the generic handler f stands for, NULL: f is not one of these */
+/* the generic handler f stands for if it is one of these, else f */
 static OpFn alu_any_generic(OpFn f)
 {
     for (int k = 0; k < 8; k++)
         if (f == any_reg_t[k / 4][k % 4])
             return any_reg_generic[k % 4];
     for (int k = 0; k < 36; k++)
-        if (f && f == any_mem_t[k / 12][k / 4 % 3][k % 4])
+        if (f == any_mem_t[k / 12][k / 4 % 3][k % 4]) /* f is never NULL, an empty slot is */
             return any_mem_generic[k / 12];
-    return NULL;
+    return f;
 }
 
 /* TEST r32, r32 and TEST r8, r8 (the zero and sign tests before a jcc) */
@@ -621,14 +612,10 @@ static OpFn alu_pick(const E386Op *op)
         return op->fn;
     if ((op->fn == op_alu_EG || op->fn == op_alu_EI) && op->mod != 3) {
         OpFn f = alu_mem_specialize(op);
-        if (!f)
-            f = alu_any_pick(op);
-        return f ? f : op->fn;
+        return f ? f : alu_any_pick(op);
     }
-    if (op->size != 4) {
-        OpFn f = alu_any_pick(op);
-        return f ? f : op->fn;
-    }
+    if (op->size != 4)
+        return alu_any_pick(op);
     int form = op->fn == op_alu_AI ? FORM_AI
              : op->fn == op_alu_GE && op->mod != 3 && op->adsize == 4 && op->base != EA_NONE
                    ? (op->index == EA_NONE ? FORM_GM : FORM_GMI)
@@ -636,11 +623,7 @@ static OpFn alu_pick(const E386Op *op)
              : op->fn == op_alu_EG ? FORM_RR
              : op->fn == op_alu_GE ? FORM_GR
              : op->fn == op_alu_EI ? FORM_RI : -1;
-    if (form < 0) { /* r32 op= [disp32] or [index << scale + disp32] */
-        OpFn f = alu_any_pick(op);
-        return f ? f : op->fn;
-    }
-    return fast[form][op->sub];
+    return form >= 0 ? fast[form][op->sub] : alu_any_pick(op); /* r32 op= [disp32], [index << scale + disp32] */
 }
 
 int alu_compare_kind(OpFn f)
@@ -730,7 +713,7 @@ int alu_inline_info(const E386Op *op, AluInline *ai)
     };
     static const OpFn gm[2][8] = { { add_gm, or_gm, adc_gm, sbb_gm, and_gm, sub_gm, xor_gm, cmp_gm },
                                    { add_gmi, or_gmi, adc_gmi, sbb_gmi, and_gmi, sub_gmi, xor_gmi, cmp_gmi } };
-    OpFn f = alu_any_generic(op->fn) ? alu_any_generic(op->fn) : op->fn;
+    OpFn f = alu_any_generic(op->fn);
     *ai = (AluInline){ ALI_ALU, op->sub, op->size, ALI_RM, ALI_REG };
     /* ADC and SBB's register forms as the generic handlers they replace */
     if (f == op_alu_EG || f == adc_rr || f == sbb_rr)

@@ -21,6 +21,7 @@
 #include "core/decode.h"
 #include "core/ops.h"
 #include "e386.h"
+#include "twin_cpus.h" /* twin_rng */
 
 enum { CODE = 0x10000, DATA = 0x20000, CASES = 30000 };
 
@@ -36,14 +37,6 @@ static E386Cpu *new_cpu(int *linear)
     return cpu;
 }
 
-static uint32_t rng(uint32_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 17;
-    *s ^= *s << 5;
-    return *s;
-}
-
 static void put32le(uint8_t *p, uint32_t v)
 {
     for (int k = 0; k < 4; k++)
@@ -56,11 +49,11 @@ enum { AT_REG, AT_B, AT_BI, AT_D, AT_IX, AT_FORMS };
  * that put a memory operand at target. */
 static int make_insn(uint8_t *c, uint32_t regs[8], uint32_t *s, uint32_t target, int *form)
 {
-    uint32_t r = rng(s);
+    uint32_t r = twin_rng(s);
     int n = 0, op = (int)(r & 7), width = (int)(r >> 3 & 3) % 3, enc = (int)(r >> 5 & 3), reg = (int)(r >> 7 & 7);
     int at = (int)(r >> 10 & 7) % AT_FORMS, base = (int)(r >> 13 & 7), index = (int)(r >> 16 & 7),
         scale = (int)(r >> 19 & 3);
-    uint32_t disp = rng(s), imm = rng(s);
+    uint32_t disp = twin_rng(s), imm = twin_rng(s);
     if (index == 4)
         index = 6; /* ESP cannot be an index */
     if (width == 1)
@@ -97,7 +90,7 @@ static int make_insn(uint8_t *c, uint32_t regs[8], uint32_t *s, uint32_t target,
         break;
     case AT_BI:
         c[n++] = (uint8_t)(0x84 | reg << 3), c[n++] = (uint8_t)(scale << 6 | index << 3 | base);
-        regs[index] = rng(s) & 0xffff;
+        regs[index] = twin_rng(s) & 0xffff;
         if (base == index)
             disp = target - regs[index] - (regs[index] << scale);
         else
@@ -109,7 +102,7 @@ static int make_insn(uint8_t *c, uint32_t regs[8], uint32_t *s, uint32_t target,
         break;
     default: /* AT_IX */
         c[n++] = (uint8_t)(0x04 | reg << 3), c[n++] = (uint8_t)(scale << 6 | index << 3 | 5);
-        regs[index] = rng(s) & 0xffff;
+        regs[index] = twin_rng(s) & 0xffff;
         disp = target - (regs[index] << scale);
         break;
     }
@@ -158,16 +151,16 @@ START_TEST(test_specialised_alu_equals_generic)
     uint32_t s = 0x2026c0deu;
     int special[AT_FORMS] = { 0 }, twins = 0, bad = 0;
     for (int k = 0; k < CASES; k++) {
-        uint32_t regs[8], target = DATA + 0x100 + (rng(&s) & 0xeff);
+        uint32_t regs[8], target = DATA + 0x100 + (twin_rng(&s) & 0xeff);
         if (k % 4 == 3)
-            target = DATA + 0x1000 - 1 - (rng(&s) & 1); /* across the two pages */
+            target = DATA + 0x1000 - 1 - (twin_rng(&s) & 1); /* across the two pages */
         for (int i = 0; i < 8; i++)
-            regs[i] = rng(&s);
+            regs[i] = twin_rng(&s);
         uint8_t insn[16];
         int form, len = make_insn(insn, regs, &s, target, &form);
         for (int i = 0; i < WINDOW; i++)
-            data[i] = (uint8_t)rng(&s);
-        load(cpus, regs, rng(&s), target, data);
+            data[i] = (uint8_t)twin_rng(&s);
+        load(cpus, regs, twin_rng(&s), target, data);
         E386Op op;
         const OpInfo *info;
         unsigned dec;
