@@ -423,8 +423,16 @@ E386_INLINE uint32_t cc_carry_in(E386Cpu *cpu)
     switch (cpu->cc_op) {
     case CC_LOGIC: return 0;
     case CC_INC: case CC_DEC: return cpu->cc_src2 != 0;
-    case CC_ADD: if (cpu->cc_size == 4) return cpu->cc_dst < cpu->cc_src2; break; /* r < a iff r < b */
-    case CC_SUB: if (cpu->cc_size == 4) return cc_first(cpu, CC_SUB) < cpu->cc_src2; break;
+    case CC_ADD: /* r < a iff r < b; bytes and words masked, as carry_of's (SBB AL, AL after a byte CMP) */
+        if (cpu->cc_size == 4)
+            return cpu->cc_dst < cpu->cc_src2;
+        return (cpu->cc_dst & size_mask(cpu->cc_size)) < (cpu->cc_src2 & size_mask(cpu->cc_size));
+    case CC_SUB:
+        if (cpu->cc_size == 4)
+            return cc_first(cpu, CC_SUB) < cpu->cc_src2;
+        return (cc_first(cpu, CC_SUB) & size_mask(cpu->cc_size)) < (cpu->cc_src2 & size_mask(cpu->cc_size));
+    case CC_NEG: /* a != 0: NEG then SBB r, r (a nonzero test as 0 or -1) */
+        return (cpu->cc_src1 & size_mask(cpu->cc_size)) != 0;
     case CC_ADC: case CC_SBB:
         if (cpu->cc_size == 4) {
             uint32_t r = cpu->cc_dst, a = cpu->cc_src1, b = cpu->cc_src2;

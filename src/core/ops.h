@@ -35,6 +35,9 @@ OpFn incdec_without_carry(OpFn f);
  * handler f, 0 (ROL) or 1 (ROR) for the flagless ROL/ROR r32, imm, -1
  * for any other handler (for cpu/pair.c) */
 int shift_ri_kind(OpFn f);
+/* op is a byte or word register shifted by a constant: op_shift_EI/E1's
+ * or the handler shift_specialize chose for it (native/inline_alu.c) */
+int shift_narrow_reg(const E386Op *op);
 /* Compare-and-branch fusion (cpu/fuse.c): the compare forms that fuse
  * with a following Jcc, alu_compare_kind's answer for a specialised
  * CMP/TEST handler (-1: any other handler).  _BI: [base + index << scale

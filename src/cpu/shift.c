@@ -212,6 +212,61 @@ static const E386Op *sar_ri32_nf(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
+/* ROL/ROR/SHL/SHR/SAR of a byte or word register by a constant (1..31):
+ * shift_rm's steps with the operand, the kind and the size fixed (the
+ * byte swap ROL r16, 8 of SQLite's big-endian records, SHR r16/r8 in
+ * Python's digit arithmetic: 90 host instructions a run generic) */
+E386_INLINE const E386Op *shift_narrow(E386Cpu *cpu, const E386Op *op, int kind, int size)
+{
+    uint32_t n = ri_count(op), a = reg_get(cpu, op->rm, size), flags = 0;
+    uint32_t r = shift_calc(kind, size, a, n, 0, &flags);
+    reg_set(cpu, op->rm, size, r);
+    if (kind >= SH_SHL)
+        cc_set(cpu, shift_cc[kind], size, r, a, n);
+    else
+        cc_write_co(cpu, flags);
+    return op + 1;
+}
+#define NARROW_KINDS(X) X(rol, SH_ROL) X(ror, SH_ROR) X(shl, SH_SHL) X(shr, SH_SHR) X(sar, SH_SAR)
+#define NARROW_HANDLERS(name, kind) \
+    static const E386Op *name##_ri8(E386Cpu *cpu, const E386Op *op) { return shift_narrow(cpu, op, kind, 1); } \
+    static const E386Op *name##_ri16(E386Cpu *cpu, const E386Op *op) { return shift_narrow(cpu, op, kind, 2); }
+NARROW_KINDS(NARROW_HANDLERS)
+#define NARROW_ROW(name, kind) [kind] = { name##_ri8, name##_ri16 },
+static const OpFn narrow_fn[8][2] = { NARROW_KINDS(NARROW_ROW) [SH_SAL] = { shl_ri8, shl_ri16 } };
+
+/* SHLD/SHRD r32, r32, imm8 (1..31): double_shift's steps for a dword
+ * register (the 64-bit halves of Python's and SQLite's integer code) */
+E386_INLINE const E386Op *dshift_r32(E386Cpu *cpu, const E386Op *op, int left)
+{
+    uint32_t n = ri_count(op), d = cpu->r[op->rm], s = cpu->r[op->reg], r, cf, of;
+    if (left) {
+        r = d << n | s >> (32 - n);
+        cf = d >> (32 - n) & 1;
+        of = (d >> 31) ^ (d >> 30 & 1);
+    } else {
+        r = d >> n | s << (32 - n);
+        cf = d >> (n - 1) & 1;
+        of = (d >> 31) ^ (s & 1);
+    }
+    cpu->r[op->rm] = r;
+    cc_write(cpu, F_ARITH, szp(r, 0x80000000u) | (cf ? F_CF : 0) | (of ? F_OF : 0));
+    return op + 1;
+}
+static const E386Op *shld_ri32(E386Cpu *cpu, const E386Op *op) { return dshift_r32(cpu, op, 1); }
+static const E386Op *shrd_ri32(E386Cpu *cpu, const E386Op *op) { return dshift_r32(cpu, op, 0); }
+
+int shift_narrow_reg(const E386Op *op)
+{
+    OpFn f = op->fn;
+    if (f == op_shift_EI || f == op_shift_E1)
+        return 1;
+    for (int k = 0; k < 8; k++)
+        if (narrow_fn[k][0] && (f == narrow_fn[k][0] || f == narrow_fn[k][1]))
+            return 1;
+    return 0;
+}
+
 int shift_ri_kind(OpFn f)
 {
     return f == shl_ri32 || f == shl_ri32_nf ? SH_SHL : f == shr_ri32 || f == shr_ri32_nf ? SH_SHR
@@ -228,7 +283,22 @@ void shift_specialize(E386Op *op)
 {
     static const OpFn fast[8] = { rol_ri32, ror_ri32, NULL, NULL, shl_ri32, shr_ri32, shl_ri32, sar_ri32 };
     static const OpFn by_cl[8] = { NULL, NULL, NULL, NULL, shl_rc32, shr_rc32, shl_rc32, sar_rc32 };
-    if (op->mod != 3 || op->size != 4 || op->sub > 7)
+    if (op->mod != 3 || op->lock)
+        return;
+    if ((op->fn == op_shld || op->fn == op_shrd) && op->size == 4 && !op->sub && ri_count(op)) {
+        op->fn = op->fn == op_shld ? shld_ri32 : shrd_ri32;
+        op->fx = FX_ALL;
+        return;
+    }
+    if ((op->fn == op_shift_EI || op->fn == op_shift_E1) && (op->size == 1 || op->size == 2) && op->sub <= 7 &&
+        narrow_fn[op->sub][0] && (op->fn == op_shift_E1 || ri_count(op))) {
+        if (op->fn == op_shift_E1)
+            op->imm = 1;
+        op->fn = narrow_fn[op->sub][op->size == 2];
+        op->fx = op->sub <= SH_ROR ? FX_CO : FX_ALL; /* never a zero count */
+        return;
+    }
+    if (op->size != 4 || op->sub > 7)
         return;
     if (op->fn == op_shift_ECL && by_cl[op->sub]) {
         op->fn = by_cl[op->sub];
@@ -279,7 +349,9 @@ int shift_inline_kind(const E386Op *op, uint32_t *count)
     X(op_shift_E1, 1) X(op_shift_ECL, 1) X(op_shift_EI, 1) X(op_shld, 1) X(op_shrd, 1) \
     X(shl_ri32, 1) X(shr_ri32, 1) X(sar_ri32, 1) X(rol_ri32, 1) X(ror_ri32, 1) \
     X(shl_rc32, 1) X(shr_rc32, 1) X(sar_rc32, 1) \
-    X(shl_ri32_nf, 1) X(shr_ri32_nf, 1) X(sar_ri32_nf, 1) X(rol_ri32_nf, 1) X(ror_ri32_nf, 1)
+    X(shl_ri32_nf, 1) X(shr_ri32_nf, 1) X(sar_ri32_nf, 1) X(rol_ri32_nf, 1) X(ror_ri32_nf, 1) \
+    X(rol_ri8, 1) X(ror_ri8, 1) X(shl_ri8, 1) X(shr_ri8, 1) X(sar_ri8, 1) \
+    X(rol_ri16, 1) X(ror_ri16, 1) X(shl_ri16, 1) X(shr_ri16, 1) X(sar_ri16, 1) X(shld_ri32, 1) X(shrd_ri32, 1)
 SHIFT_GO(GO_TWIN)
 
 const GoTwin *shift_go_twins(size_t *n)

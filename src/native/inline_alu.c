@@ -450,7 +450,8 @@ static void emit_rotate(Emit *e, NativeState *ns, const Tb *tb, int i, int size,
     native_end_inline(e, ns, i, slow, nslow);
 }
 
-/* op_shift_EI/E1 of a byte or word register (shift_rm: the count & 31, 0
+/* op_shift_EI/E1 of a byte or word register, or shift_specialize's
+ * handler for it (shift_rm: the count & 31, 0
  * changes nothing): SHL/SHR/SAR as cc_set(kind, size, r, a, n) with a
  * zero-extended, ROL/ROR as emit_rotate; 0 for any other (RCL/RCR,
  * memory, dwords: shift_inline_kind's) */
@@ -458,7 +459,7 @@ static int emit_shift_narrow(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
     int size = op->size, kind = op->sub == 6 ? 4 : op->sub; /* SAL is SHL */
-    if ((op->fn != op_shift_EI && op->fn != op_shift_E1) || op->mod != 3 || op->lock || (size != 1 && size != 2) ||
+    if (!shift_narrow_reg(op) || op->mod != 3 || op->lock || (size != 1 && size != 2) ||
         kind == 2 || kind == 3 || kind > 7)
         return 0;
     uint32_t n = (op->fn == op_shift_E1 ? 1 : op->imm) & 31;

@@ -70,6 +70,38 @@ START_TEST(test_add_sub_kinds)
 }
 END_TEST
 
+/* ADC's and SBB's carry-in read inline (cpu.h cc_carry_in) is cc_carry's
+ * for every kind it reads inline, at every width, with the bits above a
+ * byte's or word's width in the lazy state whatever they are (carry_of
+ * masks them: a producer need not) */
+START_TEST(test_carry_in_matches_cc_carry)
+{
+    E386Cpu *cpu = e386_cpu_new();
+    static const int kinds[] = { CC_ADD, CC_ADC, CC_SUB, CC_SBB, CC_LOGIC, CC_INC, CC_DEC, CC_NEG };
+    static const int sizes[] = { 1, 2, 4 };
+    uint32_t junk = 0x9e3779b9u;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        for (int s = 0; s < 3; s++)
+            for (size_t i = 0; i < NV; i++)
+                for (size_t j = 0; j < NV; j++)
+                    for (int dirty = 0; dirty < 2; dirty++) {
+                        int kind = kinds[k], size = sizes[s];
+                        uint32_t m = size_mask(size), a = vals[i] & m, b = vals[j] & m, hi[3] = { 0, 0, 0 };
+                        for (int h = 0; h < 3 && dirty; h++) { /* above the width: anything */
+                            junk = junk * 1103515245u + 12345u;
+                            hi[h] = junk & ~m;
+                        }
+                        if (kind == CC_INC || kind == CC_DEC)
+                            b &= 1; /* the kept CF */
+                        uint32_t r = kind == CC_ADD || kind == CC_ADC ? a + b : kind == CC_NEG ? 0 - a : a - b;
+                        cc_set(cpu, kind, size, (r & m) | hi[0], a | hi[1], b | (kind == CC_INC || kind == CC_DEC ? 0 : hi[2]));
+                        ck_assert_msg(cc_carry_in(cpu) == (uint32_t)cc_carry(cpu), "kind %d size %d a %x b %x hi %x %x %x",
+                                      kind, size, a, b, hi[0], hi[1], hi[2]);
+                    }
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 START_TEST(test_logic_inc_dec_neg)
 {
     E386Cpu *cpu = e386_cpu_new();
@@ -210,6 +242,7 @@ int main(void)
     TCase *tc = tcase_create("flags");
     tcase_add_test(tc, test_flags_after_reset);
     tcase_add_test(tc, test_add_sub_kinds);
+    tcase_add_test(tc, test_carry_in_matches_cc_carry);
     tcase_add_test(tc, test_logic_inc_dec_neg);
     tcase_add_test(tc, test_conditions);
     tcase_add_test(tc, test_conditions_of_every_kind_match_their_flags);
