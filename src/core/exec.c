@@ -330,6 +330,19 @@ static void go_on_pass(TbCache *c, E386Op *ops, int ninsns)
     }
 }
 
+void interp_specialize(E386Op *ops, int ninsns)
+{
+    for (int i = 0; i < ninsns; i++) {
+        OpFn f = alu_interp_pick(&ops[i]);
+        if (!f)
+            f = misc_interp_pick(&ops[i]);
+        if (!f)
+            f = muldiv_interp_pick(&ops[i]);
+        if (f)
+            ops[i].fn = f;
+    }
+}
+
 static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
 {
     TbCache *c = cpu->tbc;
@@ -383,6 +396,7 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
     if (cpu->accel != E386_ACCEL_NATIVE) {
         if (ends)
             fuse_alu_branch(ops, (int)(last - ops + 1));
+        interp_specialize(ops, (int)(last - ops + 1));
         pair_fuse(ops, (int)(last - ops + 1), (key & TB_LIN) != 0);
         go_on_pass(c, ops, (int)(last - ops + 1));
     }

@@ -105,6 +105,14 @@ int rotate_inline_kind(const E386Op *op, uint32_t *count);
  * as one op (cpu/pair.c); for the interpreter only: the native back end
  * does not know the pair handlers */
 void pair_fuse(E386Op *ops, int ninsns, int lin);
+/* Handlers for the interpreter only, of forms the native back end emits
+ * from the generic handler's name (alu_inline_info, native_emit_cond_op,
+ * emit_imul): op's, or NULL for none.  exec.c's interp_specialize puts
+ * them in, before pair_fuse. */
+OpFn alu_interp_pick(const E386Op *op);
+OpFn misc_interp_pick(const E386Op *op);
+OpFn muldiv_interp_pick(const E386Op *op);
+void interp_specialize(E386Op *ops, int ninsns);
 /* Handlers for TB_LIN blocks under the interpreter (cpu.h lin_flat):
  * the twin of op's handler that reaches guest memory with lin_host, NULL
  * for none (pair_fuse puts them in, last) */

@@ -748,6 +748,107 @@ int alu_inline_info(const E386Op *op, AluInline *ai)
     return f == op_test_EG || f == test_rr8 || f == op_test_EI || f == op_test_AI;
 }
 
+/* ---- the interpreter's own forms (alu_interp_pick) ----
+ * TEST r/m, imm and TEST r16, r16, NEG and NOT of a register: the bit
+ * tests of flags words, the sign flips and nonzero tests of integer code
+ * (45-55 host instructions a run generic).  The native back end emits
+ * these from the generic handlers' names (alu_inline_info, fuse.c), so
+ * they are chosen for the interpreter's blocks only (exec.c
+ * interp_specialize). */
+
+E386_INLINE const E386Op *test_ri(E386Cpu *cpu, const E386Op *op, int size)
+{
+    cc_set(cpu, CC_LOGIC, size, reg_get(cpu, op->rm, size) & op->imm & size_mask(size), 0, 0);
+    return op + 1;
+}
+
+static const E386Op *test_ri8(E386Cpu *c, const E386Op *o) { return test_ri(c, o, 1); }
+static const E386Op *test_ri16(E386Cpu *c, const E386Op *o) { return test_ri(c, o, 2); }
+static const E386Op *test_ri32(E386Cpu *c, const E386Op *o) { return test_ri(c, o, 4); }
+
+static const E386Op *test_rr16(E386Cpu *cpu, const E386Op *op)
+{
+    cc_set(cpu, CC_LOGIC, 2, reg_get(cpu, op->rm, 2) & reg_get(cpu, op->reg, 2), 0, 0);
+    return op + 1;
+}
+
+/* TEST [mem], imm: one host read on flat_host's path, else the
+ * reference steps out of the fast path's frame */
+static E386_NOINLINE const E386Op *test_mem_slow(E386Cpu *cpu, const E386Op *op, int size, uint32_t off)
+{
+    test(cpu, size, seg_read(cpu, op->seg, off, size), op->imm);
+    return op + 1;
+}
+
+E386_INLINE const E386Op *test_mem(E386Cpu *cpu, const E386Op *op, int size, int at, int lin, int go)
+{
+    uint32_t off = mem_off(cpu, op, at);
+    uint8_t *p = lin ? lin_host(cpu, off, (uint32_t)size, FH_READ)
+                     : flat_host(cpu, op->seg, off, (uint32_t)size, FH_READ);
+    if (!p)
+        return test_mem_slow(cpu, op, size, off);
+    cc_set(cpu, CC_LOGIC, size, ld_le(p, size) & op->imm & size_mask(size), 0, 0);
+    return done(cpu, op + 1, go);
+}
+
+/* name, width, address form (with MEM_TWINS' twins) */
+#define TEST_M(name, ...) MEM_TWINS(name, test_mem, __VA_ARGS__)
+TEST_M(test_mi8_b, 1, MEM_B)
+TEST_M(test_mi8_bi, 1, MEM_BI)
+TEST_M(test_mi8_d, 1, MEM_D)
+TEST_M(test_mi8_ix, 1, MEM_IX)
+TEST_M(test_mi16_b, 2, MEM_B)
+TEST_M(test_mi16_bi, 2, MEM_BI)
+TEST_M(test_mi32_b, 4, MEM_B)
+TEST_M(test_mi32_bi, 4, MEM_BI)
+TEST_M(test_mi32_d, 4, MEM_D)
+TEST_M(test_mi32_ix, 4, MEM_IX)
+#undef TEST_M
+#define TEST_MEM(X) \
+    X(test_mi8_b, 1) X(test_mi8_bi, 1) X(test_mi8_d, 1) X(test_mi8_ix, 1) X(test_mi16_b, 1) X(test_mi16_bi, 1) \
+    X(test_mi32_b, 1) X(test_mi32_bi, 1) X(test_mi32_d, 1) X(test_mi32_ix, 1)
+
+/* NEG and NOT of a register: unary_rm's steps */
+E386_INLINE const E386Op *negnot_r(E386Cpu *cpu, const E386Op *op, int size, int neg)
+{
+    uint32_t a = reg_get(cpu, op->rm, size), r = (neg ? 0u - a : ~a) & size_mask(size);
+    reg_set(cpu, op->rm, size, r);
+    if (neg)
+        cc_set(cpu, CC_NEG, size, r, a, 0);
+    return op + 1;
+}
+
+static const E386Op *neg_r8(E386Cpu *c, const E386Op *o) { return negnot_r(c, o, 1, 1); }
+static const E386Op *neg_r16(E386Cpu *c, const E386Op *o) { return negnot_r(c, o, 2, 1); }
+static const E386Op *neg_r32(E386Cpu *c, const E386Op *o) { return negnot_r(c, o, 4, 1); }
+static const E386Op *not_r8(E386Cpu *c, const E386Op *o) { return negnot_r(c, o, 1, 0); }
+static const E386Op *not_r16(E386Cpu *c, const E386Op *o) { return negnot_r(c, o, 2, 0); }
+static const E386Op *not_r32(E386Cpu *c, const E386Op *o) { return negnot_r(c, o, 4, 0); }
+
+OpFn alu_interp_pick(const E386Op *op)
+{
+    int size = op->size, k = size == 1 ? 0 : size == 2 ? 1 : 2;
+    if (op->lock || (size != 1 && size != 2 && size != 4))
+        return NULL;
+    if (op->fn == op_test_EG && op->mod == 3 && size == 2)
+        return test_rr16;
+    if (op->fn == op_neg_E || op->fn == op_not_E) {
+        static const OpFn nn[2][3] = { { not_r8, not_r16, not_r32 }, { neg_r8, neg_r16, neg_r32 } };
+        return op->mod == 3 ? nn[op->fn == op_neg_E][k] : NULL;
+    }
+    if (op->fn != op_test_EI)
+        return NULL;
+    if (op->mod == 3) {
+        static const OpFn ri[3] = { test_ri8, test_ri16, test_ri32 };
+        return ri[k];
+    }
+    static const OpFn mi[3][4] = { { test_mi8_b, test_mi8_bi, test_mi8_d, test_mi8_ix },
+                                   { test_mi16_b, test_mi16_bi, NULL, NULL },
+                                   { test_mi32_b, test_mi32_bi, test_mi32_d, test_mi32_ix } };
+    int form = mem_form(op);
+    return form == MEM_OTHER ? NULL : mi[k][form];
+}
+
 /* the operation-at-run-time memory forms (ALU_GO_MEM and alu_lin_twin's lists) */
 #define ANY_MEM(X) \
     X(any_mr8_b, 1) X(any_mr8_bi, 1) X(any_mr16_b, 1) X(any_mr16_bi, 1) X(any_mr32_bi, 1) X(any_mr32_d, 1) \
@@ -768,7 +869,7 @@ OpFn alu_lin_twin(const E386Op *op)
         T(cmp_mi8_bi) T(add_mr32_b) T(or_mr32_b) T(and_mr32_b) T(sub_mr32_b) T(xor_mr32_b) T(add_mi32_b)
         T(or_mi32_b) T(and_mi32_b) T(sub_mi32_b) T(xor_mi32_b) T(add_mr32_bi) T(add_mi32_bi) T(sub_mi32_bi)
         T(adc_mi32_b) T(adc_mr32_b) T(sbb_mi32_b) T(sbb_mr32_b) T(adc_gm) T(sbb_gm) T(adc_gmi) T(sbb_gmi)
-        ANY_MEM(T2)
+        ANY_MEM(T2) TEST_MEM(T2)
     };
 #undef T
 #undef T2
@@ -794,7 +895,9 @@ OpFn alu_lin_twin(const E386Op *op)
     X(add_gr_nf, 1) X(or_gr_nf, 1) X(and_gr_nf, 1) X(sub_gr_nf, 1) X(xor_gr_nf, 1) \
     X(add_ri_nf, 1) X(or_ri_nf, 1) X(and_ri_nf, 1) X(sub_ri_nf, 1) X(xor_ri_nf, 1) \
     X(add_ai_nf, 1) X(or_ai_nf, 1) X(and_ai_nf, 1) X(sub_ai_nf, 1) X(xor_ai_nf, 1) \
-    X(any_rr8, 1) X(any_gr8, 1) X(any_ri8, 1) X(any_ai8, 1) X(any_rr16, 1) X(any_gr16, 1) X(any_ri16, 1) X(any_ai16, 1)
+    X(any_rr8, 1) X(any_gr8, 1) X(any_ri8, 1) X(any_ai8, 1) X(any_rr16, 1) X(any_gr16, 1) X(any_ri16, 1) X(any_ai16, 1) \
+    X(test_ri8, 1) X(test_ri16, 1) X(test_ri32, 1) X(test_rr16, 1) X(neg_r8, 1) X(neg_r16, 1) X(neg_r32, 1) \
+    X(not_r8, 1) X(not_r16, 1) X(not_r32, 1)
 /* the memory forms, whose twins (and their TB_LIN twins' twins, go_lin_)
  * their templates make (done) */
 #define ALU_GO_MEM(X) \
@@ -806,7 +909,7 @@ OpFn alu_lin_twin(const E386Op *op)
     X(xor_mr32_b, 1) X(add_mi32_b, 1) X(or_mi32_b, 1) X(and_mi32_b, 1) X(sub_mi32_b, 1) X(xor_mi32_b, 1) \
     X(add_mr32_bi, 1) X(add_mi32_bi, 1) X(sub_mi32_bi, 1) X(adc_mi32_b, 1) X(adc_mr32_b, 1) \
     X(sbb_mi32_b, 1) X(sbb_mr32_b, 1) X(adc_gm, 1) X(sbb_gm, 1) X(adc_gmi, 1) X(sbb_gmi, 1) \
-    ANY_MEM(X)
+    ANY_MEM(X) TEST_MEM(X)
 #define ALU_GO_LIN(h, n) GO_ROW(lin_##h, n)
 ALU_GO(GO_TWIN)
 

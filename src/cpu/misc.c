@@ -290,10 +290,52 @@ const E386Op *op_in_out(E386Cpu *cpu, const E386Op *op)
 }
 
 /* go-on twins (ops.h) */
+/* ---- the interpreter's own forms (misc_interp_pick) ----
+ * SETcc r8 and CMOVcc r32, r32 with the condition fixed: cc_cond folds
+ * to the one test (SQLite's and Lua's compares made into values, 45-60
+ * host instructions a run generic).  The native back end emits these
+ * from op_setcc and op_cmov (native_emit_cond_op), so they are chosen
+ * for the interpreter's blocks only (exec.c interp_specialize). */
+E386_INLINE const E386Op *setcc_r8(E386Cpu *cpu, const E386Op *op, int cc)
+{
+    reg_set(cpu, op->rm, 1, (uint32_t)cc_cond(cpu, cc));
+    return op + 1;
+}
+
+E386_INLINE const E386Op *cmov_rr32(E386Cpu *cpu, const E386Op *op, int cc)
+{
+    if (cc_cond(cpu, cc))
+        cpu->r[op->reg] = cpu->r[op->rm];
+    return op + 1;
+}
+
+#define CC16(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+#define COND_HANDLERS(cc) \
+    static const E386Op *setcc_r8_##cc(E386Cpu *c, const E386Op *o) { return setcc_r8(c, o, cc); } \
+    static const E386Op *cmov_rr32_##cc(E386Cpu *c, const E386Op *o) { return cmov_rr32(c, o, cc); }
+CC16(COND_HANDLERS)
+#define SETCC_ROW(cc) setcc_r8_##cc,
+#define CMOV_ROW(cc) cmov_rr32_##cc,
+static const OpFn setcc_fn[16] = { CC16(SETCC_ROW) }, cmov_fn[16] = { CC16(CMOV_ROW) };
+
+OpFn misc_interp_pick(const E386Op *op)
+{
+    if (op->mod != 3 || op->lock || op->sub > 15)
+        return NULL;
+    if (op->fn == op_setcc)
+        return setcc_fn[op->sub];
+    if (op->fn == op_cmov && op->size == 4)
+        return cmov_fn[op->sub];
+    return NULL;
+}
+
+#define COND_GO(X, cc) X(setcc_r8_##cc, 1) X(cmov_rr32_##cc, 1)
+#define CC16X(M, X) M(X, 0) M(X, 1) M(X, 2) M(X, 3) M(X, 4) M(X, 5) M(X, 6) M(X, 7) M(X, 8) M(X, 9) M(X, 10) \
+    M(X, 11) M(X, 12) M(X, 13) M(X, 14) M(X, 15)
 #define MISC_GO(X) \
     X(op_mov_EG, 1) X(op_mov_GE, 1) X(op_mov_RI, 1) X(op_mov_EI, 1) X(op_mov_AO, 1) X(op_mov_OA, 1) \
     X(op_lea, 1) X(op_xchg_EG, 1) X(op_xchg_AR, 1) X(op_movzx, 1) X(op_movsx, 1) X(op_cbw, 1) X(op_cwd, 1) \
-    X(op_cmov, 1) X(op_setcc, 1)
+    X(op_cmov, 1) X(op_setcc, 1) CC16X(COND_GO, X)
 MISC_GO(GO_TWIN)
 
 const GoTwin *misc_go_twins(size_t *n)

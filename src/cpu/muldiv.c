@@ -106,7 +106,42 @@ const E386Op *op_idiv_E(E386Cpu *cpu, const E386Op *op)
 }
 
 /* go-on twins (ops.h) */
-#define MULDIV_GO(X) X(op_mul_E, 1) X(op_imul_E, 1) X(op_imul_GE, 1) X(op_imul_GEI, 1)
+/* ---- the interpreter's own forms (muldiv_interp_pick) ----
+ * IMUL r32, r32 (, imm) and MUL r32 of registers: the generic steps with
+ * the width fixed (hashes' and integer code's products).  The native
+ * back end emits the IMULs from op_imul_GE/GEI (emit_imul), so these are
+ * for the interpreter's blocks only (exec.c interp_specialize). */
+E386_INLINE const E386Op *imul_r32(E386Cpu *cpu, const E386Op *op, uint32_t a, uint32_t b)
+{
+    int ovf;
+    uint32_t lo = (uint32_t)smul(4, a, b, &ovf);
+    cpu->r[op->reg] = lo;
+    cc_set(cpu, CC_MUL, 4, lo, (uint32_t)ovf, 0);
+    return op + 1;
+}
+
+static const E386Op *imul_rr32(E386Cpu *cpu, const E386Op *op) { return imul_r32(cpu, op, cpu->r[op->reg], cpu->r[op->rm]); }
+static const E386Op *imul_rri32(E386Cpu *cpu, const E386Op *op) { return imul_r32(cpu, op, cpu->r[op->rm], op->imm); }
+
+static const E386Op *mul_r32(E386Cpu *cpu, const E386Op *op)
+{
+    uint64_t p = (uint64_t)cpu->r[0] * cpu->r[op->rm];
+    uint32_t lo = (uint32_t)p, hi = (uint32_t)(p >> 32);
+    cpu->r[0] = lo;
+    cpu->r[2] = hi;
+    cc_set(cpu, CC_MUL, 4, lo, hi != 0, 0);
+    return op + 1;
+}
+
+OpFn muldiv_interp_pick(const E386Op *op)
+{
+    if (op->mod != 3 || op->lock || op->size != 4)
+        return NULL;
+    return op->fn == op_imul_GE ? imul_rr32 : op->fn == op_imul_GEI ? imul_rri32 : op->fn == op_mul_E ? mul_r32 : NULL;
+}
+
+#define MULDIV_GO(X) X(op_mul_E, 1) X(op_imul_E, 1) X(op_imul_GE, 1) X(op_imul_GEI, 1) \
+    X(imul_rr32, 1) X(imul_rri32, 1) X(mul_r32, 1)
 MULDIV_GO(GO_TWIN)
 
 const GoTwin *muldiv_go_twins(size_t *n)
