@@ -442,14 +442,35 @@ E386_INLINE uint32_t cc_carry_in(E386Cpu *cpu)
     }
     return (uint32_t)cc_carry(cpu);
 }
+/* The conditions, by cc >> 1: O B Z BE S P L LE, of EFLAGS value f */
+static inline int cc_cond_of_flags(uint32_t f, int c)
+{
+    int cf = (f & F_CF) != 0, zf = (f & F_ZF) != 0, sf = (f & F_SF) != 0, of = (f & F_OF) != 0;
+    switch (c) {
+    case 0: return of;
+    case 1: return cf;
+    case 2: return zf;
+    case 3: return cf || zf;
+    case 4: return sf;
+    case 5: return (f & F_PF) != 0;
+    case 6: return sf != of;
+    default: return zf || sf != of;
+    }
+}
 /* condition 0..15 (jcc encoding); compare-and-branch without building
  * EFLAGS.  Operands of any width are compared by their top bits (shifted
- * up to bit 31), so byte and word compares take the same path. */
-static inline int cc_cond(E386Cpu *cpu, int cc)
+ * up to bit 31), so byte and word compares take the same path.  try:
+ * -1 where cc_cond_slow would be called, for a handler that makes that
+ * call out of its own frame (fuse.c jcc_fixed: with a call in it, every
+ * run saved and restored registers) */
+#define CC_COND_SLOW(try) ((try) ? -1 : cc_cond_slow(cpu, cc))
+E386_INLINE int cc_cond_k(E386Cpu *cpu, int cc, int try)
 {
     uint32_t op = cpu->cc_op;
-    if (op == CC_EFLAGS)
-        return cc_cond_slow(cpu, cc);
+    if (op == CC_EFLAGS) { /* after SHLD, BT, POPF: the flags themselves */
+        int r = cc_cond_of_flags(cpu->eflags, cc >> 1);
+        return (cc & 1) ? !r : r;
+    }
     unsigned sh = 32u - 8u * cpu->cc_size;
     int r;
     if (op == CC_SUB) {
@@ -461,7 +482,7 @@ static inline int cc_cond(E386Cpu *cpu, int cc)
         case 4: r = (int32_t)(cpu->cc_dst << sh) < 0; break;
         case 6: r = (int32_t)a < (int32_t)b; break;
         case 7: r = (int32_t)a <= (int32_t)b; break;
-        default: return cc_cond_slow(cpu, cc);
+        default: return CC_COND_SLOW(try);
         }
         return (cc & 1) ? !r : r;
     }
@@ -477,7 +498,7 @@ static inline int cc_cond(E386Cpu *cpu, int cc)
         case 4: r = sf; break;
         case 6: r = sf != of; break;
         case 7: r = d == 0 || sf != of; break;
-        default: return cc_cond_slow(cpu, cc);
+        default: return CC_COND_SLOW(try);
         }
         return (cc & 1) ? !r : r;
     }
@@ -492,7 +513,7 @@ static inline int cc_cond(E386Cpu *cpu, int cc)
         case 2: case 3: r = d == 0; break;
         case 4: case 6: r = d < 0; break;
         case 7: r = d <= 0; break;
-        default: return cc_cond_slow(cpu, cc);
+        default: return CC_COND_SLOW(try);
         }
         return (cc & 1) ? !r : r;
     }
@@ -502,8 +523,10 @@ static inline int cc_cond(E386Cpu *cpu, int cc)
         return (cc & 1) ? d != 0 : d == 0;
     if ((cc >> 1) == 4)
         return (cc & 1) ? d >= 0 : d < 0;
-    return cc_cond_slow(cpu, cc);
+    return CC_COND_SLOW(try);
 }
+#undef CC_COND_SLOW
+static inline int cc_cond(E386Cpu *cpu, int cc) { return cc_cond_k(cpu, cc, 0); }
 /* set the given arithmetic flag bits to the values in v, keep the others */
 void cc_write(E386Cpu *cpu, uint32_t mask, uint32_t v);
 /* CF and OF alone (a rotate's): cc_write's patch over an unpatched kind

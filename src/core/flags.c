@@ -132,22 +132,6 @@ int cc_carry(E386Cpu *cpu)
     return carry_of(cpu, op, size, cpu->cc_dst & m, cc_first(cpu, op) & m, cpu->cc_src2 & m);
 }
 
-/* The conditions, by cc >> 1: O B Z BE S P L LE. */
-static int cond_of_flags(uint32_t f, int c)
-{
-    int cf = (f & F_CF) != 0, zf = (f & F_ZF) != 0, sf = (f & F_SF) != 0, of = (f & F_OF) != 0;
-    switch (c) {
-    case 0: return of;
-    case 1: return cf;
-    case 2: return zf;
-    case 3: return cf || zf;
-    case 4: return sf;
-    case 5: return (f & F_PF) != 0;
-    case 6: return sf != of;
-    default: return zf || sf != of;
-    }
-}
-
 /* Condition c straight from the lazy operands, or -1 if it needs EFLAGS.
  * After SUB, SBB, ADD, ADC and LOGIC every condition is direct; after
  * anything else ZF, SF, PF and CF still follow from the operands alone
@@ -201,7 +185,7 @@ int cc_cond_slow(E386Cpu *cpu, int cc)
 {
     int r = cond_direct(cpu, cc >> 1);
     if (r < 0)
-        r = cond_of_flags(cc_flags(cpu), cc >> 1);
+        r = cc_cond_of_flags(cc_flags(cpu), cc >> 1);
     return (cc & 1) ? !r : r;
 }
 

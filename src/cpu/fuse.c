@@ -120,11 +120,17 @@ static const OpFn lin_cj_table[CJ_KINDS][16] = { CJ_MEM(LCJ_ROW) };
  * per condition, so that the condition is a constant in cc_cond (no
  * switch on it, an indirect jump that mispredicts as the guest's
  * conditions vary) and each condition's host branch is its own. */
+static E386_NOINLINE const E386Op *jcc_slow(E386Cpu *cpu, const E386Op *op, int cc)
+{
+    return jump_direct(cpu, op, cc_cond_slow(cpu, cc) ? 0 : 1);
+}
+
 E386_INLINE const E386Op *jcc_fixed(E386Cpu *cpu, const E386Op *op, int cc)
 {
-    if (cc_cond(cpu, cc))
-        return jump_direct(cpu, op, 0);
-    return jump_direct(cpu, op, 1);
+    int r = cc_cond_k(cpu, cc, 1);
+    if (r < 0)
+        return jcc_slow(cpu, op, cc);
+    return jump_direct(cpu, op, r ? 0 : 1);
 }
 #define JCC1(cc) \
     static const E386Op *jcc_##cc(E386Cpu *c, const E386Op *o) { return jcc_fixed(c, o, cc); }

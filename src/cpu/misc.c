@@ -298,13 +298,19 @@ const E386Op *op_in_out(E386Cpu *cpu, const E386Op *op)
  * for the interpreter's blocks only (exec.c interp_specialize). */
 E386_INLINE const E386Op *setcc_r8(E386Cpu *cpu, const E386Op *op, int cc)
 {
-    reg_set(cpu, op->rm, 1, (uint32_t)cc_cond(cpu, cc));
+    int r = cc_cond_k(cpu, cc, 1);
+    if (r < 0) /* cc_cond_slow's call out of this frame */
+        return op_setcc(cpu, op);
+    reg_set(cpu, op->rm, 1, (uint32_t)r);
     return op + 1;
 }
 
 E386_INLINE const E386Op *cmov_rr32(E386Cpu *cpu, const E386Op *op, int cc)
 {
-    if (cc_cond(cpu, cc))
+    int r = cc_cond_k(cpu, cc, 1);
+    if (r < 0)
+        return op_cmov(cpu, op);
+    if (r)
         cpu->r[op->reg] = cpu->r[op->rm];
     return op + 1;
 }

@@ -89,10 +89,28 @@ E386_INLINE const E386Op *push_m32_b(E386Cpu *cpu, const E386Op *op, int go)
 static const E386Op *lin_push_m32_b(E386Cpu *cpu, const E386Op *op) { return push_m32_b(cpu, op, 0); }
 static const E386Op *go_lin_push_m32_b(E386Cpu *cpu, const E386Op *op) { return push_m32_b(cpu, op, 1); }
 
+/* PUSH imm32 in a TB_LIN block (constant arguments, Lua's and SQLite's
+ * calls): one host access, 53 host instructions a run through
+ * push_fast; a push that crosses a page, op_push_I */
+E386_INLINE const E386Op *push_i32(E386Cpu *cpu, const E386Op *op, int go)
+{
+    uint32_t sp = cpu->r[4] - 4;
+    uint8_t *p = lin_host(cpu, sp, 4, FH_WRITE);
+    if (!p)
+        return op_push_I(cpu, op);
+    st_le(p, 4, op->imm);
+    cpu->r[4] = sp;
+    return done(cpu, op + 1, go);
+}
+static const E386Op *lin_push_I(E386Cpu *cpu, const E386Op *op) { return push_i32(cpu, op, 0); }
+static const E386Op *go_lin_push_I(E386Cpu *cpu, const E386Op *op) { return push_i32(cpu, op, 1); }
+
 OpFn stack_lin_twin(const E386Op *op)
 {
     if (op->size != 4)
         return NULL;
+    if (op->fn == op_push_I)
+        return lin_push_I;
     if (op->fn == op_push_R || op->fn == op_pop_R)
         return op->fn == op_push_R ? lin_push_R : lin_pop_R;
     if (op->fn == op_push_E && op->mod != 3 && op->adsize == 4 && op->base != EA_NONE && op->index == EA_NONE &&
@@ -207,7 +225,7 @@ const E386Op *op_leave(E386Cpu *cpu, const E386Op *op)
 
 /* go-on twins (ops.h): GO_TWIN's, and the fast paths' own (done) */
 #define STACK_GO(X) X(op_push_I, 1) X(op_push_E, 1) X(op_pop_E, 1)
-#define STACK_GO_DONE(X) X(op_push_R, 1) X(op_pop_R, 1) X(lin_push_R, 1) X(lin_pop_R, 1) X(lin_push_m32_b, 1)
+#define STACK_GO_DONE(X) X(op_push_R, 1) X(op_pop_R, 1) X(lin_push_R, 1) X(lin_pop_R, 1) X(lin_push_m32_b, 1) X(lin_push_I, 1)
 STACK_GO(GO_TWIN)
 
 const GoTwin *stack_go_twins(size_t *n)

@@ -17,7 +17,9 @@
  * and POP runs, the 16-bit ADD, NEG, IMUL, SETcc, CMOVcc, ADC, SHLD and
  * MOV word [m], imm16 (a store into the code as well), byte and word
  * ALU operations of every kind with a register or memory operand,
- * dword ones with [a] and [index << scale + a], MOV word [m], r16 -- with
+ * dword ones with [a] and [index << scale + a], MOV word [m], r16, PUSH
+ * imm, TEST r/m, imm, NEG/NOT of registers, MUL r32, byte and word shifts
+ * by a constant -- with
  * INC r32 now and then between them, INT3 at the end.  ESP lies anywhere
  * in the stack page (the page below is unmapped: negative displacements
  * fault there) or in the writable code page just above it, where the
@@ -76,10 +78,10 @@ static int make_code(uint8_t *c, uint32_t *s)
         uint32_t r = twin_rng(s), r2 = twin_rng(s);
         int g = any_reg(r >> 8), h = (int)(r >> 12 & 7), idx = any_reg(r >> 16), sc = (int)(r >> 20 & 3);
         uint8_t d = (uint8_t)(r2 >> 8);
-        int bi = (r2 & 1) != 0, kind = (int)(r % 58);
+        int bi = (r2 & 1) != 0, kind = (int)(r % 62);
         int opn = (int)(r2 >> 24 & 7), wide = (int)(r2 >> 27 & 1), dir = (int)(r2 >> 28 & 3);
         if ((bi && ((kind >= 2 && kind <= 5) || kind == 23 || kind == 24 || (kind >= 40 && kind <= 43) ||
-                    kind == 50 || kind == 54 || kind == 55 || kind == 57)) ||
+                    kind == 50 || kind == 54 || kind == 55 || kind == 57 || kind == 59)) ||
             kind == 18 || kind == 36 || kind == 37 || kind == 39) { /* the index made small first: and idx, 0x0c */
             c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | idx), c[n++] = 0x0c;
         }
@@ -174,6 +176,38 @@ static int make_code(uint8_t *c, uint32_t *s)
             }
             break;
         case 57: c[n++] = 0x66, c[n++] = 0x89, n = mem_operand(c, n, h, 4, bi ? idx : -1, sc, d); break; /* mov word [m], h16 */
+        case 58: /* push imm8 or imm32 */
+            if (wide) {
+                c[n++] = 0x68;
+                for (int k = 0; k < 4; k++)
+                    c[n++] = (uint8_t)(r2 >> 8 * k);
+            } else {
+                c[n++] = 0x6a, c[n++] = d;
+            }
+            break;
+        case 59: /* test r/m, imm: a byte, word or dword register or [m] */
+            if (dir == 1)
+                c[n++] = 0x66;
+            c[n++] = (uint8_t)(dir ? 0xf7 : 0xf6);
+            if (wide)
+                c[n++] = (uint8_t)(0xc0 | h);
+            else
+                n = mem_operand(c, n, 0, 4, bi ? idx : -1, sc, d);
+            for (int k = 0; k < (dir == 0 ? 1 : dir == 1 ? 2 : 4); k++)
+                c[n++] = (uint8_t)(r2 >> 8 * k);
+            break;
+        case 60: /* neg, not of a byte, word or dword register; mul r32 */
+            if (dir == 1)
+                c[n++] = 0x66;
+            c[n++] = (uint8_t)(dir ? 0xf7 : 0xf6);
+            c[n++] = (uint8_t)(0xc0 | (dir == 3 ? 4 : 2 + wide) << 3 | h);
+            break;
+        case 61: /* shifts and rotates of a byte or word register by imm8 */
+            if (wide)
+                c[n++] = 0x66;
+            c[n++] = (uint8_t)(wide ? 0xc1 : 0xc0), c[n++] = (uint8_t)(0xc0 | (opn == 2 || opn == 3 ? 4 : opn) << 3 | h);
+            c[n++] = (uint8_t)(d & 0x1f);
+            break;
         default: c[n++] = (uint8_t)(0x40 | g); break;                                   /* inc g */
         }
     }
