@@ -417,10 +417,13 @@ int cc_carry(E386Cpu *cpu);
 int cc_cond_slow(E386Cpu *cpu, int cc);
 /* CF inline for the kinds INC/DEC's kept carry and ADC/SBB's carry-in
  * meet most (a loop's DEC after DEC or CMP, a 64-bit add's chain), as
- * flags.c's carry_of; the rest from cc_carry */
-E386_INLINE uint32_t cc_carry_in(E386Cpu *cpu)
+ * flags.c's carry_of; the rest from cc_carry, or with try -1, for a
+ * handler that makes that call out of its own frame (a call on its
+ * common path saves and restores registers on every run) */
+E386_INLINE int cc_carry_in_k(E386Cpu *cpu, int try)
 {
     switch (cpu->cc_op) {
+    case CC_EFLAGS: return (cpu->eflags & F_CF) != 0;
     case CC_LOGIC: return 0;
     case CC_INC: case CC_DEC: return cpu->cc_src2 != 0;
     case CC_ADD: /* r < a iff r < b; bytes and words masked, as carry_of's (SBB AL, AL after a byte CMP) */
@@ -440,8 +443,9 @@ E386_INLINE uint32_t cc_carry_in(E386Cpu *cpu)
         }
         break;
     }
-    return (uint32_t)cc_carry(cpu);
+    return try ? -1 : cc_carry(cpu);
 }
+E386_INLINE uint32_t cc_carry_in(E386Cpu *cpu) { return (uint32_t)cc_carry_in_k(cpu, 0); }
 /* The conditions, by cc >> 1: O B Z BE S P L LE, of EFLAGS value f */
 static inline int cc_cond_of_flags(uint32_t f, int c)
 {

@@ -104,24 +104,38 @@ static void incdec_reg(E386Cpu *cpu, const E386Op *op, int dec)
 const E386Op *op_inc_R(E386Cpu *cpu, const E386Op *op) { incdec_reg(cpu, op, 0); return op + 1; }
 const E386Op *op_dec_R(E386Cpu *cpu, const E386Op *op) { incdec_reg(cpu, op, 1); return op + 1; }
 
+static E386_NOINLINE const E386Op *incdec_r32_slow(E386Cpu *cpu, const E386Op *op, int dec, int go)
+{
+    incdec_reg(cpu, op, dec);
+    return done(cpu, op + 1, go);
+}
+
 /* INC/DEC r32 specialised (FX_INCDEC): fl 2 the full update; 1 without
  * the carry-in they keep, whose CF is dead (FX_INCDEC_NC); 0 none, all
  * their flags are (FX_DEAD): core/liveness.c */
-E386_INLINE const E386Op *incdec_r32(E386Cpu *cpu, const E386Op *op, int dec, int fl)
+E386_INLINE const E386Op *incdec_r32(E386Cpu *cpu, const E386Op *op, int dec, int fl, int go)
 {
-    uint32_t cf = fl == 2 ? cc_carry_in(cpu) : 0, a = cpu->r[op->sub], r = dec ? a - 1 : a + 1;
+    int cin = fl == 2 ? cc_carry_in_k(cpu, 1) : 0;
+    if (cin < 0) /* cc_carry's call out of this frame, a tail call */
+        return incdec_r32_slow(cpu, op, dec, go);
+    uint32_t cf = (uint32_t)cin, a = cpu->r[op->sub], r = dec ? a - 1 : a + 1;
     cpu->r[op->sub] = r;
     if (fl)
         incdec_flags(cpu, 4, a, r, cf, dec);
-    return op + 1;
+    return done(cpu, op + 1, go);
 }
 
-static const E386Op *inc_r32(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, 0, 2); }
-static const E386Op *dec_r32(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, 1, 2); }
-static const E386Op *inc_r32_nc(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, 0, 1); }
-static const E386Op *dec_r32_nc(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, 1, 1); }
-static const E386Op *inc_r32_nf(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, 0, 0); }
-static const E386Op *dec_r32_nf(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, 1, 0); }
+/* each with its go-on twin (ops.h done) */
+#define INCDEC_R32(name, ...) \
+    static const E386Op *name(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, __VA_ARGS__, 0); } \
+    static const E386Op *go_##name(E386Cpu *c, const E386Op *o) { return incdec_r32(c, o, __VA_ARGS__, 1); }
+INCDEC_R32(inc_r32, 0, 2)
+INCDEC_R32(dec_r32, 1, 2)
+INCDEC_R32(inc_r32_nc, 0, 1)
+INCDEC_R32(dec_r32_nc, 1, 1)
+INCDEC_R32(inc_r32_nf, 0, 0)
+INCDEC_R32(dec_r32_nf, 1, 0)
+#undef INCDEC_R32
 
 enum { U_INC, U_DEC, U_NOT, U_NEG };
 
@@ -164,9 +178,10 @@ E386_INLINE const E386Op *incdec_mem(E386Cpu *cpu, const E386Op *op, int kind, i
 {
     uint32_t off = bi ? ea_bi(cpu, op) : ea_b(cpu, op);
     uint8_t *p = lin ? lin_host(cpu, off, 4, FH_RMW) : flat_host(cpu, op->seg, off, 4, FH_RMW);
-    if (!p)
-        return incdec_mem_slow(cpu, op, kind);
-    uint32_t cf = cc_carry_in(cpu), a = ld_le(p, 4), r = kind == U_DEC ? a - 1 : a + 1;
+    int cin = p ? cc_carry_in_k(cpu, 1) : -1;
+    if (cin < 0) /* (and cc_carry's call out of this frame) */
+        return done(cpu, incdec_mem_slow(cpu, op, kind), go);
+    uint32_t cf = (uint32_t)cin, a = ld_le(p, 4), r = kind == U_DEC ? a - 1 : a + 1;
     st_le(p, 4, r);
     incdec_flags(cpu, 4, a, r, cf, kind == U_DEC);
     return done(cpu, op + 1, go);
@@ -214,12 +229,12 @@ enum { FORM_RR, FORM_GR, FORM_RI, FORM_AI, FORM_GM /* reg op= [base + disp] */, 
 
 /* a op b for the specialised forms, opn a constant there (CMP: a - b);
  * ADC's and SBB's carry in from cc_carry_in */
-E386_INLINE uint32_t alu_op(E386Cpu *cpu, int opn, uint32_t a, uint32_t b)
+E386_INLINE uint32_t alu_op_c(int opn, uint32_t a, uint32_t b, uint32_t cin)
 {
     switch (opn) {
     case ALU_ADD: return a + b;
-    case ALU_ADC: return a + b + cc_carry_in(cpu);
-    case ALU_SBB: return a - b - cc_carry_in(cpu);
+    case ALU_ADC: return a + b + cin;
+    case ALU_SBB: return a - b - cin;
     case ALU_OR: return a | b;
     case ALU_AND: return a & b;
     case ALU_XOR: return a ^ b;
@@ -227,10 +242,28 @@ E386_INLINE uint32_t alu_op(E386Cpu *cpu, int opn, uint32_t a, uint32_t b)
     }
 }
 
+E386_INLINE uint32_t alu_op(E386Cpu *cpu, int opn, uint32_t a, uint32_t b)
+{
+    return alu_op_c(opn, a, b, opn == ALU_ADC || opn == ALU_SBB ? cc_carry_in(cpu) : 0);
+}
+
+/* ADC or SBB r32 dst, b whose carry-in needs cc_carry: out of the
+ * handlers' frames (cc_carry_in_k), nothing changed before it */
+static E386_NOINLINE const E386Op *alu32_carry_slow(E386Cpu *cpu, const E386Op *op, int opn, int dst, uint32_t b)
+{
+    uint32_t a = cpu->r[dst], r = alu_op(cpu, opn, a, b);
+    cpu->r[dst] = r;
+    cc_set(cpu, alu_cc[opn], 4, r, a, b);
+    return op + 1;
+}
+
 /* r32 dst op= b, the flags recorded unless fl is 0 (FX_DEAD) */
 E386_INLINE const E386Op *alu32_flags(E386Cpu *cpu, const E386Op *op, int opn, int dst, uint32_t b, int fl)
 {
-    uint32_t a = cpu->r[dst], r = alu_op(cpu, opn, a, b);
+    int cin = opn == ALU_ADC || opn == ALU_SBB ? cc_carry_in_k(cpu, 1) : 0;
+    if (cin < 0)
+        return alu32_carry_slow(cpu, op, opn, dst, b);
+    uint32_t a = cpu->r[dst], r = alu_op_c(opn, a, b, (uint32_t)cin);
     if (opn != ALU_CMP)
         cpu->r[dst] = r;
     if (fl)
@@ -400,12 +433,15 @@ E386_INLINE const E386Op *alu_mem(E386Cpu *cpu, const E386Op *op, int opn, int s
     uint8_t *p = lin ? lin_host(cpu, off, (uint32_t)size, how) : flat_host(cpu, op->seg, off, (uint32_t)size, how);
     if (!p)
         return alu_mem_slow(cpu, op, opn, size, off, b);
+    int cin = opn == ALU_ADC || opn == ALU_SBB ? cc_carry_in_k(cpu, 1) : 0;
+    if (cin < 0) /* (see alu32_carry_slow) */
+        return done(cpu, alu_mem_slow(cpu, op, opn, size, off, b), go);
     uint32_t a = ld_le(p, size);
     if (opn == ALU_CMP) {
         cc_set(cpu, CC_SUB, size, (a - b) & m, a, b);
         return done(cpu, op + 1, go);
     }
-    uint32_t r = alu_op(cpu, opn, a, b) & m;
+    uint32_t r = alu_op_c(opn, a, b, (uint32_t)cin) & m;
     st_le(p, size, r);
     cc_set(cpu, alu_cc[opn], size, r, a, b);
     return done(cpu, op + 1, go);
@@ -885,7 +921,6 @@ OpFn alu_lin_twin(const E386Op *op)
 #define ALU_GO(X) \
     X(op_alu_EG, 1) X(op_alu_GE, 1) X(op_alu_EI, 1) X(op_alu_AI, 1) X(op_test_EG, 1) X(op_test_EI, 1) \
     X(op_test_AI, 1) X(op_not_E, 1) X(op_neg_E, 1) X(op_inc_E, 1) X(op_dec_E, 1) X(op_inc_R, 1) X(op_dec_R, 1) \
-    X(inc_r32, 1) X(dec_r32, 1) X(inc_r32_nc, 1) X(dec_r32_nc, 1) X(inc_r32_nf, 1) X(dec_r32_nf, 1) \
     X(test_rr32, 1) X(test_rr8, 1) \
     X(add_rr, 1) X(or_rr, 1) X(and_rr, 1) X(sub_rr, 1) X(xor_rr, 1) X(cmp_rr, 1) X(adc_rr, 1) X(sbb_rr, 1) \
     X(add_gr, 1) X(or_gr, 1) X(and_gr, 1) X(sub_gr, 1) X(xor_gr, 1) X(cmp_gr, 1) X(adc_gr, 1) X(sbb_gr, 1) \
@@ -910,12 +945,15 @@ OpFn alu_lin_twin(const E386Op *op)
     X(add_mr32_bi, 1) X(add_mi32_bi, 1) X(sub_mi32_bi, 1) X(adc_mi32_b, 1) X(adc_mr32_b, 1) \
     X(sbb_mi32_b, 1) X(sbb_mr32_b, 1) X(adc_gm, 1) X(sbb_gm, 1) X(adc_gmi, 1) X(sbb_gmi, 1) \
     ANY_MEM(X) TEST_MEM(X)
+/* the register forms whose templates make their twins (done) */
+#define ALU_GO_DONE(X) \
+    X(inc_r32, 1) X(dec_r32, 1) X(inc_r32_nc, 1) X(dec_r32_nc, 1) X(inc_r32_nf, 1) X(dec_r32_nf, 1)
 #define ALU_GO_LIN(h, n) GO_ROW(lin_##h, n)
 ALU_GO(GO_TWIN)
 
 const GoTwin *alu_go_twins(size_t *n)
 {
-    static const GoTwin t[] = { ALU_GO(GO_ROW) ALU_GO_MEM(GO_ROW) ALU_GO_MEM(ALU_GO_LIN) };
+    static const GoTwin t[] = { ALU_GO(GO_ROW) ALU_GO_MEM(GO_ROW) ALU_GO_MEM(ALU_GO_LIN) ALU_GO_DONE(GO_ROW) };
     *n = sizeof t / sizeof t[0];
     return t;
 }

@@ -1,7 +1,9 @@
 /* The interpreter's own handlers (exec.c interp_specialize: alu.c,
  * misc.c, muldiv.c *_interp_pick) against the generic ones they replace.
  * Random TEST r/m, imm and TEST r/m, r, NEG and NOT, SETcc, CMOVcc,
- * IMUL r, r/m (, imm) and MUL -- bytes, words and dwords, a register
+ * IMUL r, r/m (, imm) and MUL, and the decoder's own INC/DEC and
+ * ADC/SBB handlers, whose carry-in may come from any kind (cc_carry_in_k's
+ * slow path) -- bytes, words and dwords, a register
  * operand or a memory one in each 32-bit address form -- are decoded once
  * and run three times from the same registers, memory and lazy flags:
  * through the handler interp_specialize chose, through its twin for
@@ -99,12 +101,14 @@ static uint32_t draw_value(uint32_t *s)
 static int make_insn(uint8_t *c, uint32_t regs[8], uint32_t *s, uint32_t target)
 {
     uint32_t r = twin_rng(s);
-    int n = 0, kind = (int)(r % 9), width = (int)(r >> 4 & 3) % 3, reg = (int)(r >> 6 & 7), cc = (int)(r >> 9 & 15);
+    int n = 0, kind = (int)(r % 11), width = (int)(r >> 4 & 3) % 3, reg = (int)(r >> 6 & 7), cc = (int)(r >> 9 & 15);
     int at = (int)(r >> 13 & 7) % AT_FORMS, imm_size = 0;
     if (at != AT_REG && (r >> 16 & 1))
         at = AT_REG; /* the register forms, which most handlers are for, half the time */
     if (kind >= 4 && kind != 5 && width == 0)
-        width = 2; /* CMOV and IMUL have no byte form */
+        width = 2; /* CMOV, IMUL and INC r have no byte form; ADC/SBB: dwords */
+    if (kind >= 9)
+        width = 2;
     if (kind == 5)
         width = 0; /* SETcc: a byte */
     if (width == 1)
@@ -135,8 +139,26 @@ static int make_insn(uint8_t *c, uint32_t regs[8], uint32_t *s, uint32_t target)
     case 7: /* IMUL r, r/m, imm8 */
         c[n++] = 0x6b, imm_size = 1;
         break;
-    default: /* IMUL r, r/m, imm */
+    case 8: /* IMUL r, r/m, imm */
         c[n++] = 0x69, imm_size = isz;
+        break;
+    case 9: /* INC/DEC r32 (a carry kept from any kind), INC/DEC r/m32 */
+        if (at == AT_REG && (r >> 17 & 1)) {
+            c[n++] = (uint8_t)(0x40 | (r >> 18 & 8) | reg);
+            return n;
+        }
+        c[n++] = 0xff, reg = (int)(r >> 18 & 1);
+        break;
+    default: /* ADC, SBB (the carry in from any kind): r/m op= r, r op= r/m, r/m op= imm, EAX op= imm */
+        switch (r >> 17 & 3) {
+        case 0: c[n++] = (uint8_t)(0x11 | (r >> 19 & 1) << 4 | (r >> 20 & 1) << 1); break;
+        case 1: c[n++] = 0x81, reg = 2 + (int)(r >> 19 & 1), imm_size = 4; break;
+        case 2: c[n++] = 0x83, reg = 2 + (int)(r >> 19 & 1), imm_size = 1; break;
+        default:
+            c[n++] = (uint8_t)(0x15 | (r >> 19 & 1) << 4);
+            put32le(c + n, twin_rng(s));
+            return n + 4;
+        }
         break;
     }
     n += put_operand(c + n, reg, at, regs, s, target);
