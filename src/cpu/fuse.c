@@ -234,11 +234,15 @@ E386_INLINE const E386Op *aj_branch(E386Cpu *cpu, const E386Op *op, int taken)
     return jump_direct(cpu, j, 1);
 }
 
-/* a memory form through its generic handler (the reference steps), out
- * of the fast path's frame; the condition from the lazy flags */
-static E386_NOINLINE const E386Op *aj_mem_slow(E386Cpu *cpu, const E386Op *op, int k, int cc)
+/* a memory form through its generic handler (the reference steps), or
+ * an INC/DEC whose carry-in needs cc_carry, out of the fast path's frame
+ * (with a call on it, every run saved and restored registers); the
+ * condition from the lazy flags */
+static E386_NOINLINE const E386Op *aj_slow(E386Cpu *cpu, const E386Op *op, int k, int cc)
 {
     switch (k) {
+    case AJ_INC_R: op_inc_R(cpu, op); break;
+    case AJ_DEC_R: op_dec_R(cpu, op); break;
     case AJ_INC_M: op_inc_E(cpu, op); break;
     case AJ_DEC_M: op_dec_E(cpu, op); break;
     case AJ_ADD_MI: case AJ_SUB_MI: op_alu_EI(cpu, op); break;
@@ -266,7 +270,10 @@ E386_INLINE const E386Op *alu_jcc_lin(E386Cpu *cpu, const E386Op *op, int k, int
     uint32_t m = size_mask(size);
     switch (k) {
     case AJ_INC_R: case AJ_DEC_R: {
-        uint32_t cf = cc_carry_in(cpu);
+        int cin = cc_carry_in_k(cpu, 1);
+        if (cin < 0)
+            return aj_slow(cpu, op, k, cc);
+        uint32_t cf = (uint32_t)cin;
         a = cpu->r[op->sub];
         r = k == AJ_DEC_R ? a - 1 : a + 1;
         cpu->r[op->sub] = r;
@@ -288,7 +295,7 @@ E386_INLINE const E386Op *alu_jcc_lin(E386Cpu *cpu, const E386Op *op, int k, int
     uint8_t *p = lin ? lin_host(cpu, ea_b(cpu, op), (uint32_t)size, how)
                      : flat_host(cpu, op->seg, ea_b(cpu, op), (uint32_t)size, how);
     if (!p)
-        return aj_mem_slow(cpu, op, k, cc);
+        return aj_slow(cpu, op, k, cc);
     a = ld_le(p, size);
     if (!rmw) {
         r = a & op->imm & m;
@@ -296,7 +303,10 @@ E386_INLINE const E386Op *alu_jcc_lin(E386Cpu *cpu, const E386Op *op, int k, int
         return aj_branch(cpu, op, aj_cond(CC_LOGIC, cc, size, 0, 0, r));
     }
     int cck = k == AJ_INC_M ? CC_INC : k == AJ_DEC_M ? CC_DEC : k == AJ_ADD_MI ? CC_ADD : CC_SUB;
-    b = k == AJ_INC_M || k == AJ_DEC_M ? cc_carry_in(cpu) : op->imm;
+    int cin = k == AJ_INC_M || k == AJ_DEC_M ? cc_carry_in_k(cpu, 1) : 0;
+    if (cin < 0)
+        return aj_slow(cpu, op, k, cc);
+    b = k == AJ_INC_M || k == AJ_DEC_M ? (uint32_t)cin : op->imm;
     r = k == AJ_INC_M ? a + 1 : k == AJ_DEC_M ? a - 1 : k == AJ_ADD_MI ? a + b : a - b;
     st_le(p, 4, r); /* into a code page: the host's fault, then mem_smc_write */
     cc_set(cpu, cck, 4, r, a, b);

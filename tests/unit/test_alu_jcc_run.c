@@ -5,7 +5,9 @@
  * hook (one instruction per block: nothing fused), the page map (every
  * memory fast path declines: the generic handlers).  The code is a chain
  * of blocks, each a few simple ops (loads, stores, register moves, ADD
- * r, imm, LEA: the paired kinds, and INC r32 between them), then one of
+ * r, imm, LEA: the paired kinds, INC r32 between them, and SHL r32, imm
+ * and IMUL r32, r32, whose carry a fused INC/DEC takes through cc_carry),
+ * then one of
  * the fused ALU forms -- ADD/OR/AND/SUB/XOR r32 with r32 (both
  * encodings), imm8, imm32 or EAX, imm32; INC/DEC r32; INC/DEC dword
  * [esp + disp8]; ADD/SUB dword [esp + disp8], imm8; TEST r32, imm32,
@@ -62,12 +64,15 @@ static int fill(uint8_t *c, int n, uint32_t *s)
         uint32_t r = twin_rng(s);
         int g = any_reg(r >> 8), h = (int)(r >> 12 & 7);
         uint8_t d = (uint8_t)(r >> 16 & 0x3c) | (r >> 30 ? 0 : 0xc0);
-        switch (r % 6) {
+        switch (r % 8) {
         case 0: c[n++] = 0x8b, n = mem_operand(c, n, g, -1, d); break;               /* mov g, [m] */
         case 1: c[n++] = 0x89, n = mem_operand(c, n, h, -1, d); break;               /* mov [m], h */
         case 2: c[n++] = 0x89, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;          /* mov g, h */
         case 3: c[n++] = 0x83, c[n++] = (uint8_t)(0xc0 | g), c[n++] = (uint8_t)(r >> 24); break; /* add */
         case 4: c[n++] = 0x8d, n = mem_operand(c, n, g, -1, d); break;               /* lea g, [m] */
+        /* flags whose CF the fused INC/DEC's carry-in reads through cc_carry */
+        case 5: c[n++] = 0xc1, c[n++] = (uint8_t)(0xe0 | g), c[n++] = (uint8_t)(r >> 24 | 1); break; /* shl g, n */
+        case 6: c[n++] = 0x0f, c[n++] = 0xaf, c[n++] = (uint8_t)(0xc0 | g << 3 | h); break; /* imul g, h */
         default: c[n++] = (uint8_t)(0x40 | g); break;                                /* inc g */
         }
     }
