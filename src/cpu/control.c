@@ -112,6 +112,12 @@ static const E386Op *lin_jmp_m32_b(E386Cpu *cpu, const E386Op *op)
     return jump_near(cpu, eip);
 }
 
+/* JMP r32 there: an interpreter's dispatch (Lua's, SQLite's VDBE) */
+static const E386Op *lin_jmp_r32(E386Cpu *cpu, const E386Op *op)
+{
+    return jump_near(cpu, cpu->r[op->rm]);
+}
+
 static const E386Op *lin_call_m32_b(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t eip = ld_le(lin_host(cpu, ea_b(cpu, op), 4, FH_READ), 4), sp = cpu->r[4] - 4;
@@ -139,6 +145,8 @@ OpFn control_lin_twin(const E386Op *op)
         return op->sub ? lin_ret_imm : lin_ret;
     if (op->fn == op_jmp_E && m32_b(op))
         return lin_jmp_m32_b;
+    if (op->fn == op_jmp_E && op->mod == 3 && op->size == 4)
+        return lin_jmp_r32;
     if (op->fn == op_call_E && m32_b(op))
         return lin_call_m32_b;
     return NULL;

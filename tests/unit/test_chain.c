@@ -424,6 +424,46 @@ START_TEST(test_segment_load_leaves_linear_flat_blocks)
 }
 END_TEST
 
+/* JMP r32 in a TB_LIN block (control.c lin_jmp_r32: a dispatch loop's
+ * jump) goes to the register's address, whichever register it is and
+ * whether the hint link leads there or not: a loop that alternates
+ * between two targets through EBX and EDX, 1000 times, must end with the
+ * same count, registers and EIP as the same code on the page map (no
+ * TB_LIN block: the generic handler).
+ *     mov ecx,1000 ; mov edx,A ; mov ebx,B
+ *  A: dec ecx ; jz D ; jmp ebx
+ *  B: inc esi ; jmp edx
+ *  D: int3 */
+START_TEST(test_linear_jmp_r32_goes_to_its_register)
+{
+    static const uint8_t code[] = {
+        0xb9, 0xe8, 0x03, 0, 0,             /* mov ecx,1000 */
+        0xba, 0x0f, 0, 0x01, 0,             /* mov edx,A (CODE + 15) */
+        0xbb, 0x15, 0, 0x01, 0,             /* mov ebx,B (CODE + 21) */
+        0x49, 0x74, 0x07, 0xff, 0xe3, 0x90, /* A: dec ecx ; jz D ; jmp ebx ; nop */
+        0x46, 0xff, 0xe2, 0x90, 0x90,       /* B: inc esi ; jmp edx ; nop ; nop */
+        0xcc,                               /* D: int3 (CODE + 26) */
+    };
+    E386Cpu *cpu = linear_cpu_with_ldt("test_linear_jmp_r32_goes_to_its_register", code, sizeof code);
+    if (!cpu)
+        return;
+    E386Cpu *ref = cpu_with_code(code, sizeof code);
+    ck_assert_int_eq(e386_set_accel(ref, E386_ACCEL_INTERP), E386_ACCEL_INTERP);
+    e386_reg_write(ref, E386_ESI, 0);
+    e386_reg_write(cpu, E386_ESI, 0);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_int_eq(e386_run(ref, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ESI), 999);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EIP), e386_reg_read(ref, E386_EIP));
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ESI), e386_reg_read(ref, E386_ESI));
+    ck_assert_uint_eq(e386_insn_count(cpu), e386_insn_count(ref));
+    e386_cpu_free(ref);
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 /* A return-site link is followed only into a block of the running
  * block's mode (TbLink's cs_base and key, compared as one word).  A
  * function that loads DS returns to the same site three times: twice
@@ -474,6 +514,7 @@ int main(void)
     tcase_add_test(tc, test_tail_calls_through_indirect_block_ends_keep_the_host_stack_bounded);
     tcase_add_test(tc, test_block_end_after_a_flag_window_stops_for_a_code_change);
     tcase_add_test(tc, test_segment_load_leaves_linear_flat_blocks);
+    tcase_add_test(tc, test_linear_jmp_r32_goes_to_its_register);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
