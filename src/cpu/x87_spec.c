@@ -121,8 +121,11 @@ ARITH_OPS(ARITH_HANDLERS)
 /* ---- loads and stores ---- */
 
 /* FLD m64's other cases, out of the common case's frame: an operand
- * flat_host declines (h NULL), a push that overflows, a special double */
-static E386_NOINLINE const E386Op *fld_m64_slow(E386Cpu *cpu, const E386Op *op, uint32_t ea, const uint8_t *h)
+ * flat_host declines (h NULL), a push that overflows, a special double;
+ * go: on to the next op as the go-on twin would (a tail call here, so
+ * that the common case keeps no frame) */
+static E386_NOINLINE const E386Op *fld_m64_slow(E386Cpu *cpu, const E386Op *op, uint32_t ea, const uint8_t *h,
+                                                int go)
 {
     Fpu *f = &cpu->fpu;
     uint64_t bits = h ? ld_le(h, 4) | (uint64_t)ld_le(h + 4, 4) << 32
@@ -138,31 +141,34 @@ static E386_NOINLINE const E386Op *fld_m64_slow(E386Cpu *cpu, const E386Op *op, 
             fpu_push(f, v);
     }
     record_ip_mem(cpu, op, ea);
-    return op + 1;
+    return done(cpu, op + 1, go);
 }
 
 /* FLD m64: the common case (a normal double into an empty ST(7): exact,
  * no flag, tag valid) pushed inline, the operand through flat_host (the
  * n-body programs' every other instruction: the generic steps made it
- * 170 host instructions) */
-const E386Op *x87_fld_m64(E386Cpu *cpu, const E386Op *op)
+ * 170 host instructions); a template with its own go-on twin (done) */
+E386_INLINE const E386Op *fld_m64(E386Cpu *cpu, const E386Op *op, int go)
 {
     Fpu *f = x87_enter(cpu);
     uint32_t ea = op_ea(cpu, op);
     const uint8_t *h = flat_host(cpu, op->seg, ea, 8, FH_READ);
     if (!h)
-        return fld_m64_slow(cpu, op, ea, NULL);
+        return fld_m64_slow(cpu, op, ea, NULL, go);
     uint64_t bits = ld_le(h, 4) | (uint64_t)ld_le(h + 4, 4) << 32;
     int top = (fp_top(f) - 1) & 7; /* ST(7), the new ST(0) */
     if (!f64_normal(bits) || tag_of(f, top) != TAG_EMPTY)
-        return fld_m64_slow(cpu, op, ea, h);
+        return fld_m64_slow(cpu, op, ea, h, go);
     fpu_except(f, 0); /* fpu_push's steps, the tag TAG_VALID */
     f->sw = (uint16_t)((f->sw & ~(SW_C1 | 0x3800)) | top << 11);
     f->st[top] = f64_to_f80(bits);
     f->tw &= (uint16_t)~(3 << (2 * top));
     record_ip_mem(cpu, op, ea);
-    return op + 1;
+    return done(cpu, op + 1, go);
 }
+
+const E386Op *x87_fld_m64(E386Cpu *cpu, const E386Op *op) { return fld_m64(cpu, op, 0); }
+static const E386Op *go_x87_fld_m64(E386Cpu *cpu, const E386Op *op) { return fld_m64(cpu, op, 1); }
 
 static const E386Op *x87_fld_m32(E386Cpu *cpu, const E386Op *op)
 {
@@ -191,12 +197,14 @@ static const E386Op *x87_fld_m80(E386Cpu *cpu, const E386Op *op)
     return op + 1;
 }
 
-/* FST/FSTP m64 of a non-empty ST(0): x87_store_float's steps */
-E386_INLINE const E386Op *fst_m64(E386Cpu *cpu, const E386Op *op, int pop, int dflt)
+/* FST/FSTP m64 of a non-empty ST(0): x87_store_float's steps (the
+ * result stored after the status word, as there) */
+static E386_NOINLINE const E386Op *fst_m64_slow(E386Cpu *cpu, const E386Op *op, int pop, int go)
 {
-    Fpu *f = x87_enter(cpu);
+    Fpu *f = &cpu->fpu;
     if (is_empty(f, 0))
-        return op_fpu_esc(cpu, op);
+        return done(cpu, op_fpu_esc(cpu, op), go);
+    int dflt = X87_DEFAULT_CW(f);
     SfCtx c = ctx_k(f, dflt);
     uint32_t ea = op_ea(cpu, op), lin = seg_lin_fast(cpu, op->seg, ea, 8, 1);
     F80 v = f->st[phys(f, 0)];
@@ -207,11 +215,37 @@ E386_INLINE const E386Op *fst_m64(E386Cpu *cpu, const E386Op *op, int pop, int d
             fpu_pop(f);
     }
     record_ip_mem(cpu, op, ea);
-    return op + 1;
+    return done(cpu, op + 1, go);
 }
 
-static const E386Op *x87_fst_m64(E386Cpu *cpu, const E386Op *op) { return DFLT_SPLIT(fst_m64, cpu, op, 0); }
-static const E386Op *x87_fstp_m64(E386Cpu *cpu, const E386Op *op) { return DFLT_SPLIT(fst_m64, cpu, op, 1); }
+/* the common case inline: Linux's control word, a normal ST(0), an
+ * operand flat_host reaches (82 host instructions a run before, most of
+ * them a frame for the calls of the rare cases) */
+E386_INLINE const E386Op *fst_m64(E386Cpu *cpu, const E386Op *op, int pop, int go)
+{
+    Fpu *f = x87_enter(cpu);
+    if (!X87_DEFAULT_CW(f) || is_empty(f, 0))
+        return fst_m64_slow(cpu, op, pop, go);
+    F80 v = f->st[phys(f, 0)];
+    uint32_t ea = op_ea(cpu, op);
+    uint8_t *h = sf_is_normal(v) ? flat_host(cpu, op->seg, ea, 8, FH_WRITE) : NULL;
+    if (!h)
+        return fst_m64_slow(cpu, op, pop, go);
+    SfCtx c = ctx_k(f, 1);
+    uint64_t r = sf_to_f64_normal(&c, v);
+    fpu_done_k(f, &c, 1);
+    st_le(h, 4, (uint32_t)r);
+    st_le(h + 4, 4, (uint32_t)(r >> 32));
+    if (pop)
+        fpu_pop(f);
+    record_ip_mem(cpu, op, ea);
+    return done(cpu, op + 1, go);
+}
+
+static const E386Op *x87_fst_m64(E386Cpu *cpu, const E386Op *op) { return fst_m64(cpu, op, 0, 0); }
+static const E386Op *x87_fstp_m64(E386Cpu *cpu, const E386Op *op) { return fst_m64(cpu, op, 1, 0); }
+static const E386Op *go_x87_fst_m64(E386Cpu *cpu, const E386Op *op) { return fst_m64(cpu, op, 0, 1); }
+static const E386Op *go_x87_fstp_m64(E386Cpu *cpu, const E386Op *op) { return fst_m64(cpu, op, 1, 1); }
 
 static const E386Op *x87_fst_m32(E386Cpu *cpu, const E386Op *op)
 {
@@ -399,10 +433,11 @@ void x87_specialize(E386Op *op)
     X87_GO_ONE(x87_##name##_m32) X87_GO_ONE(x87_##name##_m64) X87_GO_ONE(x87_##name##_st0) \
     X87_GO_ONE(x87_##name##_sti) X87_GO_ONE(x87_##name##_stip)
 #define X87_GO(X) \
-    X(x87_fld_m32, 1) X(x87_fild_m32, 1) X(x87_fld_m80, 1) X(x87_fld_m64, 1) X(x87_fst_m64, 1) \
-    X(x87_fstp_m64, 1) X(x87_fst_m32, 1) X(x87_fstp_m32, 1) X(x87_fstp_m80, 1) X(x87_fld_sti, 1) \
+    X(x87_fld_m32, 1) X(x87_fild_m32, 1) X(x87_fld_m80, 1) X(x87_fst_m32, 1) X(x87_fstp_m32, 1) X(x87_fstp_m80, 1) X(x87_fld_sti, 1) \
     X(x87_fxch, 1) X(x87_fst_sti, 1) X(x87_fstp_sti, 1) X(x87_fchs, 1) X(x87_fabs, 1) X(x87_fld1, 1) \
     X(x87_fldz, 1) X(x87_fucomi_sti, 1) X(x87_fcomi_sti, 1) X(x87_fucomip_sti, 1) X(x87_fcomip_sti, 1)
+/* the templates that make their own (done) */
+#define X87_GO_DONE(X) X(x87_fld_m64, 1) X(x87_fst_m64, 1) X(x87_fstp_m64, 1)
 #define X87_GO_ONE(h) GO_TWIN(h, 1)
 X87_GO(GO_TWIN)
 ARITH_OPS(X87_ARITH_GO)
@@ -411,7 +446,7 @@ ARITH_OPS(X87_ARITH_GO)
 const GoTwin *x87_go_twins(size_t *n)
 {
 #define X87_GO_ONE(h) GO_ROW(h, 1)
-    static const GoTwin t[] = { X87_GO(GO_ROW) ARITH_OPS(X87_ARITH_GO) };
+    static const GoTwin t[] = { X87_GO(GO_ROW) ARITH_OPS(X87_ARITH_GO) X87_GO_DONE(GO_ROW) };
 #undef X87_GO_ONE
     *n = sizeof t / sizeof t[0];
     return t;
