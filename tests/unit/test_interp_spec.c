@@ -14,74 +14,9 @@
  * the bytes around the operand must come out identical. */
 #include <check.h>
 #include "unit_main.h"
-#include <stdio.h>
-#include <string.h>
-#include "core/cpu.h"
-#include "core/decode.h"
-#include "core/ops.h"
-#include "e386.h"
-#include "twin_cpus.h" /* twin_rng */
+#include "spec_cpus.h"
 
-enum { CODE = 0x10000, DATA = 0x20000, CASES = 30000, WINDOW = 24 };
-
-static E386Cpu *new_cpu(int *linear)
-{
-    E386Cpu *cpu = e386_cpu_new();
-    ck_assert_ptr_nonnull(cpu);
-    *linear = e386_mem_linear(cpu, *linear);
-    ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_EXEC), 0);
-    ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x2000, E386_PROT_READ | E386_PROT_WRITE), 0);
-    return cpu;
-}
-
-static void put32le(uint8_t *p, uint32_t v)
-{
-    for (int k = 0; k < 4; k++)
-        p[k] = (uint8_t)(v >> 8 * k);
-}
-
-enum { AT_REG, AT_B, AT_BI, AT_D, AT_IX, AT_FORMS };
-
-/* the ModRM operand (reg field reg) in form at, the registers set so
- * that a memory one is at target; its bytes' count */
-static int put_operand(uint8_t *c, int reg, int at, uint32_t regs[8], uint32_t *s, uint32_t target)
-{
-    uint32_t r = twin_rng(s), disp = twin_rng(s);
-    int n = 0, base = (int)(r & 7), index = (int)(r >> 3 & 7), scale = (int)(r >> 6 & 3);
-    if (index == 4)
-        index = 6; /* ESP cannot be an index */
-    switch (at) {
-    case AT_REG:
-        c[n++] = (uint8_t)(0xc0 | reg << 3 | base);
-        return n;
-    case AT_B:
-        if (base == 4)
-            c[n++] = (uint8_t)(0x84 | reg << 3), c[n++] = 0x24;
-        else
-            c[n++] = (uint8_t)(0x80 | reg << 3 | base);
-        regs[base] = target - disp;
-        break;
-    case AT_BI:
-        c[n++] = (uint8_t)(0x84 | reg << 3), c[n++] = (uint8_t)(scale << 6 | index << 3 | base);
-        regs[index] = twin_rng(s) & 0xffff;
-        if (base == index)
-            disp = target - regs[index] - (regs[index] << scale);
-        else
-            regs[base] = target - disp - (regs[index] << scale);
-        break;
-    case AT_D:
-        c[n++] = (uint8_t)(0x05 | reg << 3);
-        disp = target;
-        break;
-    default: /* AT_IX */
-        c[n++] = (uint8_t)(0x04 | reg << 3), c[n++] = (uint8_t)(scale << 6 | index << 3 | 5);
-        regs[index] = twin_rng(s) & 0xffff;
-        disp = target - (regs[index] << scale);
-        break;
-    }
-    put32le(c + n, disp);
-    return n + 4;
-}
+enum { CASES = 30000 };
 
 /* a register's value: anything, or small, or an edge of the signed and
  * unsigned ranges (products that just fit or overflow, zero tests) */
@@ -156,13 +91,13 @@ static int make_insn(uint8_t *c, uint32_t regs[8], uint32_t *s, uint32_t target)
         case 2: c[n++] = 0x83, reg = 2 + (int)(r >> 19 & 1), imm_size = 1; break;
         default:
             c[n++] = (uint8_t)(0x15 | (r >> 19 & 1) << 4);
-            put32le(c + n, twin_rng(s));
+            spec_put32le(c + n, twin_rng(s));
             return n + 4;
         }
         break;
     }
-    n += put_operand(c + n, reg, at, regs, s, target);
-    put32le(c + n, twin_rng(s));
+    n += spec_operand(c + n, reg, at, regs, s, target);
+    spec_put32le(c + n, twin_rng(s));
     return n + imm_size;
 }
 
@@ -189,76 +124,32 @@ static void set_flags(E386Cpu *cpu, uint32_t r, uint32_t a, uint32_t b)
     }
 }
 
-static void load(E386Cpu *const *cpus, const uint32_t regs[8], uint32_t fr, uint32_t fa, uint32_t fb,
-                 uint32_t target, const uint8_t *data)
-{
-    for (int k = 0; k < 3; k++) {
-        for (int i = 0; i < 8; i++)
-            e386_reg_write(cpus[k], E386_EAX + i, regs[i]);
-        e386_reg_write(cpus[k], E386_EIP, CODE);
-        set_flags(cpus[k], fr, fa, fb);
-        if (e386_mem_write(cpus[k], target - 8, data, WINDOW))
-            ck_abort_msg("e386_mem_write");
-    }
-}
-
-static int same(E386Cpu *a, E386Cpu *b, uint32_t target)
-{
-    for (int i = 0; i < 8; i++)
-        if (e386_reg_read(a, E386_EAX + i) != e386_reg_read(b, E386_EAX + i))
-            return 0;
-    uint8_t da[WINDOW], db[WINDOW];
-    if (e386_mem_read(a, target - 8, da, sizeof da) || e386_mem_read(b, target - 8, db, sizeof db))
-        return 0;
-    return !memcmp(da, db, sizeof da) && (get_eflags(a) & F_ARITH) == (get_eflags(b) & F_ARITH);
-}
-
 START_TEST(test_interpreter_handlers_equal_generic)
 {
     /* 0: the chosen handler, 1: its TB_LIN twin (linear memory), 2: generic */
     int off = 0, linear = 1;
-    E386Cpu *cpus[3] = { new_cpu(&off), new_cpu(&linear), new_cpu(&off) };
+    E386Cpu *cpus[3] = { spec_cpu(&off), spec_cpu(&linear), spec_cpu(&off) };
     if (!linear)
         printf("interp_spec: NOTE: no linear memory on this host (or under Valgrind): the TB_LIN twins are not run\n");
-    uint8_t data[WINDOW];
+    uint8_t data[SPEC_WINDOW];
     uint32_t s = 0x1d7e5ec0u;
     int special = 0, twins = 0, bad = 0;
     for (int k = 0; k < CASES; k++) {
-        uint32_t regs[8], target = DATA + 0x100 + (twin_rng(&s) & 0xeff);
-        if (k % 4 == 3)
-            target = DATA + 0x1000 - 1 - (twin_rng(&s) & 1); /* across the two pages */
+        uint32_t regs[8], target = spec_target(&s, k);
         for (int i = 0; i < 8; i++)
             regs[i] = draw_value(&s);
         uint8_t insn[16];
-        int len = make_insn(insn, regs, &s, target);
-        for (int i = 0; i < WINDOW; i++)
+        int len = make_insn(insn, regs, &s, target), sp, tw;
+        for (int i = 0; i < SPEC_WINDOW; i++)
             data[i] = (uint8_t)twin_rng(&s);
+        spec_load(cpus, regs, target, data, insn, len);
         uint32_t fr = twin_rng(&s), fa = twin_rng(&s), fb = twin_rng(&s);
-        load(cpus, regs, fr, fa, fb, target, data);
-        E386Op op;
-        const OpInfo *info;
-        unsigned dec;
-        DecodeFault fault;
-        memset(&op, 0, sizeof op);
         for (int c = 0; c < 3; c++)
-            if (e386_mem_write(cpus[c], CODE, insn, (size_t)len))
-                ck_abort_msg("e386_mem_write");
-        if (decode_insn(cpus[0], CODE, 1, &op, &info, &dec, &fault) != DEC_OK)
-            ck_abort_msg("case %d: the instruction does not decode", k);
-        interp_specialize(&op, 1);
-        OpFn twin = linear ? alu_lin_twin(&op) : NULL; /* lin_host needs linear memory */
-        const E386Op *n0 = op.fn(cpus[0], &op), *n1 = (twin ? twin : op.fn)(cpus[1], &op),
-                     *n2 = info->fn(cpus[2], &op);
-        special += op.fn != info->fn;
-        twins += twin != NULL;
-        if ((n0 != n2 || n1 != n2 || !same(cpus[0], cpus[2], target) || !same(cpus[1], cpus[2], target)) &&
-            bad++ < 5) {
-            printf("case %d:", k);
-            for (int i = 0; i < len; i++)
-                printf(" %02x", insn[i]);
-            printf(" (flags kind %u): the interpreter's handler%s and the generic one differ\n", fr & 15,
-                   twin ? " (or its twin)" : "");
-        }
+            set_flags(cpus[c], fr, fa, fb);
+        if (!spec_run(cpus, linear, 1, target, k, &sp, &tw) && bad++ < 5)
+            spec_report(k, insn, len, "the interpreter's handler (or its twin) and the generic one differ");
+        special += sp;
+        twins += tw;
     }
     printf("interp_spec: %d cases, %d through an interpreter's handler, %d with a twin\n", CASES, special, twins);
     fflush(stdout);
