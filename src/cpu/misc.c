@@ -315,14 +315,16 @@ E386_INLINE const E386Op *cmov_rr32(E386Cpu *cpu, const E386Op *op, int cc)
     return op + 1;
 }
 
-#define CC16(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
-#define COND_HANDLERS(cc) \
+/* the sixteen conditions: M(X, cc) for each (X passed through, for the go-on list) */
+#define CC16(M, X) M(X, 0) M(X, 1) M(X, 2) M(X, 3) M(X, 4) M(X, 5) M(X, 6) M(X, 7) M(X, 8) M(X, 9) M(X, 10) \
+    M(X, 11) M(X, 12) M(X, 13) M(X, 14) M(X, 15)
+#define COND_HANDLERS(_, cc) \
     static const E386Op *setcc_r8_##cc(E386Cpu *c, const E386Op *o) { return setcc_r8(c, o, cc); } \
     static const E386Op *cmov_rr32_##cc(E386Cpu *c, const E386Op *o) { return cmov_rr32(c, o, cc); }
-CC16(COND_HANDLERS)
-#define SETCC_ROW(cc) setcc_r8_##cc,
-#define CMOV_ROW(cc) cmov_rr32_##cc,
-static const OpFn setcc_fn[16] = { CC16(SETCC_ROW) }, cmov_fn[16] = { CC16(CMOV_ROW) };
+CC16(COND_HANDLERS, _)
+#define SETCC_ROW(_, cc) setcc_r8_##cc,
+#define CMOV_ROW(_, cc) cmov_rr32_##cc,
+static const OpFn setcc_fn[16] = { CC16(SETCC_ROW, _) }, cmov_fn[16] = { CC16(CMOV_ROW, _) };
 
 OpFn misc_interp_pick(const E386Op *op)
 {
@@ -336,12 +338,10 @@ OpFn misc_interp_pick(const E386Op *op)
 }
 
 #define COND_GO(X, cc) X(setcc_r8_##cc, 1) X(cmov_rr32_##cc, 1)
-#define CC16X(M, X) M(X, 0) M(X, 1) M(X, 2) M(X, 3) M(X, 4) M(X, 5) M(X, 6) M(X, 7) M(X, 8) M(X, 9) M(X, 10) \
-    M(X, 11) M(X, 12) M(X, 13) M(X, 14) M(X, 15)
 #define MISC_GO(X) \
     X(op_mov_EG, 1) X(op_mov_GE, 1) X(op_mov_RI, 1) X(op_mov_EI, 1) X(op_mov_AO, 1) X(op_mov_OA, 1) \
     X(op_lea, 1) X(op_xchg_EG, 1) X(op_xchg_AR, 1) X(op_movzx, 1) X(op_movsx, 1) X(op_cbw, 1) X(op_cwd, 1) \
-    X(op_cmov, 1) X(op_setcc, 1) CC16X(COND_GO, X)
+    X(op_cmov, 1) X(op_setcc, 1) CC16(COND_GO, X)
 MISC_GO(GO_TWIN)
 
 const GoTwin *misc_go_twins(size_t *n)
