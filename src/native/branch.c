@@ -468,7 +468,7 @@ int native_emit_cond_op(Emit *e, NativeState *ns, const Tb *tb, int i)
     if (cmov && op->mod == 3) {
         x_load32(e, X_RCX, X_RBX, REG_OFF(op->rm));
     } else if (cmov) {
-        native_emit_mem_addr(e, ns, op, 4, LIN_REG, slow, &nslow);
+        native_emit_mem_addr(e, ns, op, 4, FH_READ, LIN_REG, slow, &nslow);
         x_load_idx(e, 4, X_RCX, LIN_REG, X_RAX);
     }
     emit_guess_flags(e, guess, size, known ? NULL : slow + nslow);
@@ -571,12 +571,13 @@ static void emit_cj(Emit *e, NativeState *ns, const Tb *tb, int i, int kind, int
     int test = kind == CJ_TEST || kind == CJ_TEST8;
     int mem = kind != CJ_RR && kind != CJ_GR && kind != CJ_RI && kind != CJ_AI && !test;
     int imm = kind == CJ_RI || kind == CJ_AI || kind == CJ_MI || kind == CJ_MI8 || kind == CJ_MI8_BI || kind == CJ_MI_BI;
-    size_t slow[3];
+    size_t slow[4];
     int nslow = 0;
     if (mem) { /* RDX = the operand in memory */
         native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
         native_emit_ea(e, op, bi);
         native_emit_seg_base(e, ns, op->seg, byte ? 1 : 4, slow, &nslow);
+        native_emit_tlb(e, ns, byte ? 1 : 4, FH_READ, LIN_REG, slow, &nslow);
         x_load_idx(e, byte ? 1 : 4, X_RDX, LIN_REG, X_RAX);
     }
     /* RDX = a, RSI = b (a dword compare's immediate b stays one: the SUB below) */

@@ -14,8 +14,8 @@
  * a dword in memory) do
  * what their handlers (cpu/control.c) and jump_ret/jump_near (cpu.h, exec.c) do,
  * inline, on the handlers' fast path only: a 32-bit flat stack with
- * linear guest memory (native_emit_lin: the code assumes it, so no soft
- * MMU), a CS limit of 4 GiB (the near target's limit check); else the
+ * linear guest memory (native_emit_lin) or the soft TLB's entry
+ * (native_emit_tlb), a CS limit of 4 GiB (the near target's limit check); else the
  * handler is called with nothing changed yet.  cpu->cur is stored
  * first: a host fault in the stack access becomes the guest's, before
  * anything changed, as in the handlers' flat_host path (a slot across
@@ -251,6 +251,7 @@ static void emit_ret(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op)
     x_cmp_m32_imm8(e, X_RBX, SEG_OFF(SEG_CS, limit), -1);
     slow[n++] = x_jcc(e, X_NE);
     x_load32(e, X_RAX, X_RBX, REG_OFF(4));
+    native_emit_tlb(e, ns, 4, FH_READ, X_RDX, slow, &n);
     x_load_idx(e, 4, X_RSI, X_RDX, X_RAX); /* the target: may fault, nothing changed */
     x_alu_ri32(e, 0, X_RAX, 4u + (op->sub ? (op->imm & 0xffff) : 0));
     x_store32(e, X_RBX, REG_OFF(4), X_RAX);
@@ -285,6 +286,7 @@ static void emit_call_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *
     int n = stack_checks(e, ns, slow);
     x_load32(e, X_RAX, X_RBX, REG_OFF(4));
     x_alu_ri32(e, 5, X_RAX, 4);
+    native_emit_tlb(e, ns, 4, FH_WRITE, X_RDX, slow, &n);
     emit_push_ret(e, tb, op);
     x_store32_imm(e, X_RBX, OFF(eip), next_eip(op) + op->imm);
     native_emit_lean_site(e, ns, tb, 0);
@@ -318,13 +320,14 @@ static void emit_jmp_ind(Emit *e, NativeState *ns, const Tb *tb, const E386Op *o
     if (op->mod == 3) {
         x_load32(e, X_RSI, X_RBX, REG_OFF(op->rm)); /* read before the push: CALL ESP */
     } else {
-        native_emit_mem_addr(e, ns, op, 4, LIN_REG, slow, &n);
+        native_emit_mem_addr(e, ns, op, 4, FH_READ, LIN_REG, slow, &n);
         x_load_idx(e, 4, X_RSI, LIN_REG, X_RAX); /* the target: may fault, nothing changed */
     }
     if (call) {
         n += stack_checks(e, ns, slow + n);
         x_load32(e, X_RAX, X_RBX, REG_OFF(4));
         x_alu_ri32(e, 5, X_RAX, 4);
+        native_emit_tlb(e, ns, 4, FH_WRITE, X_RDX, slow, &n);
         emit_push_ret(e, tb, op);
     }
     emit_via(e, ns, tb, 0, jump_near_slow);

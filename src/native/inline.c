@@ -54,7 +54,7 @@ static void emit_cc(Emit *e, NativeState *ns, uint32_t kind, int dst, int src2, 
 /* native_emit_lin with the test of Seg field byte off (flat or wide) */
 static void emit_lin(Emit *e, const NativeState *ns, int seg, int32_t off, int reg, size_t *slow, int *n)
 {
-    if (!ns->lin) {
+    if (!ns->lin && !ns->soft) {
         slow[(*n)++] = x_jmp(e);
         return;
     }
@@ -62,8 +62,37 @@ static void emit_lin(Emit *e, const NativeState *ns, int seg, int32_t off, int r
         x_cmp_m8_imm8(e, X_RBX, off, 0);
         slow[(*n)++] = x_jcc(e, X_E);
     }
-    if (reg != LIN_REG)
+    if (ns->lin && reg != LIN_REG) /* the soft TLB's probe sets reg (native_emit_tlb) */
         x_mov_rr64(e, reg, LIN_REG);
+}
+
+#define TLB_OFF(cpl3, f) ((int32_t)(offsetof(E386Cpu, tlb) + sizeof(TlbEntry) * TLB_SIZE * (size_t)(cpl3) + \
+                                    offsetof(TlbEntry, f)))
+
+void native_emit_tlb(Emit *e, const NativeState *ns, int size, int how, int reg, size_t *slow, int *n)
+{
+    if (!ns->soft)
+        return;
+    _Static_assert(sizeof(TlbEntry) == 16 && TLB_SIZE == 1024, "the entry's offset: (lin >> 8) & 0x3ff0");
+    int cpl3 = (ns->self->key & TB_CPL3) != 0; /* the block runs at the CPL of its key */
+    x_mov_rr64(e, X_R10, X_RAX); /* RAX zero-extended: a 32-bit result */
+    x_shr_ri64(e, X_R10, 8);
+    x_alu_ri32(e, 4, X_R10, (TLB_SIZE - 1) << 4);
+    x_add_rr64(e, X_R10, X_RBX); /* the entry, less the TLB's offset in cpu */
+    x_mov_rr64(e, X_R11, X_RAX);
+    if (size > 1) /* the last byte's page: another page's fails every tag here */
+        x_alu_ri32(e, 0, X_R11, (uint32_t)size - 1);
+    x_alu_ri32(e, 4, X_R11, ~0xfffu);
+    if (how & FH_READ) {
+        x_cmp_rm32(e, X_R11, X_R10, TLB_OFF(cpl3, rtag));
+        slow[(*n)++] = x_jcc(e, X_NE);
+    }
+    if (how & FH_WRITE) {
+        x_cmp_rm32(e, X_R11, X_R10, TLB_OFF(cpl3, wtag));
+        slow[(*n)++] = x_jcc(e, X_NE);
+    }
+    x_load64(e, reg, X_R10, TLB_OFF(cpl3, host));
+    x_sub_rr64(e, reg, X_R11); /* [reg + RAX]: host + the page offset */
 }
 
 void native_emit_lin(Emit *e, const NativeState *ns, int seg, int reg, size_t *slow, int *n)
@@ -74,7 +103,7 @@ void native_emit_lin(Emit *e, const NativeState *ns, int seg, int reg, size_t *s
 /* the stack's accesses add no base: SS flat */
 void native_emit_stack_lin(Emit *e, const NativeState *ns, int reg, size_t *slow, int *n)
 {
-    if (ns->lin && !(ns->flat_segs >> SEG_SS & 1)) { /* not assumed: ss32's test */
+    if ((ns->lin || ns->soft) && !(ns->flat_segs >> SEG_SS & 1)) { /* not assumed: ss32's test */
         x_test_m32_imm(e, X_RBX, SS_FLAGS_OFF, 1u << 22); /* DESC_DB */
         slow[(*n)++] = x_jcc(e, X_E);
     }
@@ -83,18 +112,20 @@ void native_emit_stack_lin(Emit *e, const NativeState *ns, int reg, size_t *slow
 
 void native_emit_seg_base(Emit *e, const NativeState *ns, int seg, int size, size_t *slow, int *n)
 {
-    if (!ns->lin || (ns->flat_segs >> seg & 1))
+    if ((!ns->lin && !ns->soft) || (ns->flat_segs >> seg & 1))
         return;
     x_alu_ri32(e, 7, X_RAX, (uint32_t)-size); /* the offset's last byte within 4 GiB */
     slow[(*n)++] = x_jcc(e, X_A);
     x_alu_rm32(e, 0, X_RAX, X_RBX, SEG_FIELD_OFF(seg, base)); /* mod 2^32 */
 }
 
-void native_emit_mem_addr(Emit *e, const NativeState *ns, const E386Op *op, int size, int reg, size_t *slow, int *n)
+void native_emit_mem_addr(Emit *e, const NativeState *ns, const E386Op *op, int size, int how, int reg, size_t *slow,
+                          int *n)
 {
     native_emit_lin(e, ns, op->seg, reg, slow, n);
     native_emit_ea(e, op, op->index != EA_NONE);
     native_emit_seg_base(e, ns, op->seg, size, slow, n);
+    native_emit_tlb(e, ns, size, how, reg, slow, n);
 }
 
 void native_emit_ea(Emit *e, const E386Op *op, int indexed)
@@ -140,7 +171,7 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
 {
     const E386Op *op = &tb->ops[i];
     int reg = f.moffs ? 0 : op->reg;
-    size_t slow[2];
+    size_t slow[4];
     int nslow = 0;
     native_emit_lin(e, ns, op->seg, LIN_REG, slow, &nslow);
     if (f.moffs)
@@ -148,6 +179,7 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
     else
         native_emit_ea(e, op, f.bi);
     native_emit_seg_base(e, ns, op->seg, f.size, slow, &nslow);
+    native_emit_tlb(e, ns, f.size, f.store ? FH_WRITE : FH_READ, LIN_REG, slow, &nslow);
     if (!f.store) {
         x_load_idx(e, f.size, X_RAX, LIN_REG, X_RAX);
         if (f.byte_reg)
@@ -178,7 +210,7 @@ static void emit_mem(Emit *e, NativeState *ns, const Tb *tb, int i, MemForm f)
 static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, int n)
 {
     const E386Op *op = &tb->ops[i];
-    size_t slow[4];
+    size_t slow[5];
     int nslow = 0;
     native_emit_stack_lin(e, ns, X_RDX, slow, &nslow);
     x_load32(e, X_RAX, X_RBX, REG_OFF(4));
@@ -190,6 +222,7 @@ static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, 
         x_alu_ri32(e, 7, X_RCX, 0x1000u - 4u * (uint32_t)n);
         slow[nslow++] = x_jcc(e, X_A);
     }
+    native_emit_tlb(e, ns, 4 * n, push ? FH_WRITE : FH_READ, X_RDX, slow, &nslow);
     x_add_rr64(e, X_RDX, X_RAX); /* the host address of the lowest slot */
     for (int k = 0; k < n; k++) {
         int r = op[k].sub;
@@ -219,7 +252,7 @@ static void emit_stack(Emit *e, NativeState *ns, const Tb *tb, int i, int push, 
 static void emit_push_value(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
-    size_t slow[4];
+    size_t slow[COLD_JUMPS];
     int nslow = 0;
     native_emit_stack_lin(e, ns, LIN_REG, slow, &nslow);
     if (op->fn == op_push_I) {
@@ -227,11 +260,12 @@ static void emit_push_value(Emit *e, NativeState *ns, const Tb *tb, int i)
     } else if (op->mod == 3) {
         x_load32(e, X_RCX, X_RBX, REG_OFF(op->rm)); /* PUSH ESP: the old value */
     } else {
-        native_emit_mem_addr(e, ns, op, 4, LIN_REG, slow, &nslow);
+        native_emit_mem_addr(e, ns, op, 4, FH_READ, LIN_REG, slow, &nslow);
         x_load_idx(e, 4, X_RCX, LIN_REG, X_RAX);
     }
     x_load32(e, X_RAX, X_RBX, REG_OFF(4));
     x_alu_ri32(e, 5, X_RAX, 4);
+    native_emit_tlb(e, ns, 4, FH_WRITE, LIN_REG, slow, &nslow); /* the slot's page: another entry maybe */
     x_store_idx(e, 4, LIN_REG, X_RAX, X_RCX);
     x_store32(e, X_RBX, REG_OFF(4), X_RAX);
     native_end_inline(e, ns, i, slow, nslow);
@@ -244,12 +278,12 @@ static void emit_push_value(Emit *e, NativeState *ns, const Tb *tb, int i)
 static void emit_imul(Emit *e, NativeState *ns, const Tb *tb, int i)
 {
     const E386Op *op = &tb->ops[i];
-    size_t slow[2];
+    size_t slow[4];
     int nslow = 0;
     if (op->mod == 3) {
         x_load32(e, X_RCX, X_RBX, REG_OFF(op->rm));
     } else {
-        native_emit_mem_addr(e, ns, op, 4, LIN_REG, slow, &nslow);
+        native_emit_mem_addr(e, ns, op, 4, FH_READ, LIN_REG, slow, &nslow);
         x_load_idx(e, 4, X_RCX, LIN_REG, X_RAX);
     }
     if (op->fn == op_imul_GE) {

@@ -274,15 +274,17 @@ static void store_loc(Emit *e, const E386Op *op, int loc, int size)
 static const uint8_t cc_of[8] = { CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB };
 
 /* the slow path's jumps: to the handler's call */
-typedef struct Slow { size_t at[3]; int n; } Slow;
+typedef struct Slow { size_t at[5]; int n; } Slow;
 
-/* RSI = lin + the memory operand's address (op_ea); a segment that is
- * not flat or no linear memory jumps to the slow path (native_emit_lin).
- * No cpu->cur: a host fault finds its op by native_op_at. */
-static void mem_begin(Emit *e, const NativeState *ns, const E386Op *op, Slow *sl)
+/* RSI = the host address of the memory operand (op_ea), which the op
+ * reads or reads and writes (how); a segment that is not flat, or no
+ * linear memory and no entry of the soft TLB, jumps to the slow path
+ * (native_emit_lin, native_emit_tlb).  No cpu->cur: a host fault finds
+ * its op by native_op_at. */
+static void mem_begin(Emit *e, const NativeState *ns, const E386Op *op, int how, Slow *sl)
 {
     sl->n = 0;
-    native_emit_mem_addr(e, ns, op, op->size, LIN_REG, sl->at, &sl->n);
+    native_emit_mem_addr(e, ns, op, op->size, how, LIN_REG, sl->at, &sl->n);
     x_lea64_bi(e, X_RSI, LIN_REG, X_RAX);
 }
 
@@ -310,7 +312,7 @@ static int emit_alu(Emit *e, NativeState *ns, const Tb *tb, int i, const AluInli
     }
     Slow sl;
     if (mem)
-        mem_begin(e, ns, op, &sl);
+        mem_begin(e, ns, op, ai->dst == ALI_RM && writes ? FH_RMW : FH_READ, &sl);
     if (ai->kind == ALI_ALU || ai->kind == ALI_TEST) /* b first, as the handlers */
         load_loc(e, op, ai->src, size, X_RCX);
     /* a: into EDX straight where EAX is not needed after (a LOGIC kind's
@@ -547,7 +549,7 @@ static int emit_move(Emit *e, NativeState *ns, const Tb *tb, int i)
         return 0;
     Slow sl;
     if (mem)
-        mem_begin(e, ns, op, &sl);
+        mem_begin(e, ns, op, load ? FH_READ : FH_WRITE, &sl);
     if (load) {
         load_loc(e, op, ALI_RM, size, X_RDX);
         int to = f == op_mov_GE ? size : op->opsize; /* MOVZX/MOVSX: the row's size is the source's */
@@ -617,7 +619,7 @@ static int emit_setcc(Emit *e, NativeState *ns, const Tb *tb, int i)
         return 1;
     }
     Slow sl;
-    mem_begin(e, ns, op, &sl);
+    mem_begin(e, ns, op, FH_WRITE, &sl);
     store_sz(e, 1, X_RSI, 0, X_R12);
     native_end_inline(e, ns, i, sl.at, sl.n);
     return 1;

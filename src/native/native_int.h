@@ -8,6 +8,9 @@
 /* the shared entry: (cpu, host address of an op's code) -> the op to go on with */
 typedef const E386Op *(*NativeEnter)(E386Cpu *cpu, const uint8_t *at);
 
+/* the most jumps to one op's slow path (PUSH [m] through the soft TLB: 7) */
+enum { COLD_JUMPS = 8 };
+
 typedef struct NativeState {
     CodeBuf *buf;
     NativeEnter enter;
@@ -42,6 +45,9 @@ typedef struct NativeState {
      * with no test of cpu->mem.lfast, as the dispatcher runs code only
      * while lfast is lin (native_lin_ok).  NULL: no inline access. */
     const uint8_t *lin;
+    /* Else, system mode (cpu->softmmu): the inline accesses go through
+     * the soft TLB (native_emit_tlb), the segments tested each time */
+    int soft;
     /* With lin: the segments (bit SEG_*: ES, SS, DS) flat (SS also
      * 32-bit: seg_flat32) when the buffer was emptied, whose accesses the
      * code makes without testing them; the dispatcher runs code only
@@ -60,7 +66,7 @@ typedef struct NativeState {
     int nfix;
     /* and the cold code, emitted after every op's fast path: an op's
      * handler call, reached by the jumps at[] */
-    struct { size_t at[4]; int n, op; } cold[256];
+    struct { size_t at[COLD_JUMPS]; int n, op; } cold[256];
     int ncold;
     /* direct jump sites of pending blocks whose link led nowhere with
      * code yet: tried again when their window is sealed (branch.c) */
@@ -170,8 +176,9 @@ void native_emit_ea(struct Emit *e, const E386Op *op, int indexed);
 /* The start of an inline access through linear memory: a jump to
  * slow[(*n)++] (the handler's call) when segment seg is not wide (flat
  * but for its base, which native_emit_seg_base adds; no test for one the
- * code assumes flat: flat_segs), or always when the code assumes no
- * linear memory; else reg = lin.  A
+ * code assumes flat: flat_segs), or always when the code assumes
+ * neither linear memory nor the soft TLB; else reg = lin (with the soft
+ * TLB, native_emit_tlb sets reg once the address is known).  A
  * single host access needs no page-crossing test: the host faults on the
  * page the guest would, writing nothing (linmem.c's handler; the
  * instruction then runs again on the page map's path), and the
@@ -184,10 +191,22 @@ void native_emit_lin(struct Emit *e, const NativeState *ns, int seg, int reg, si
  * access's last byte is past 4 GiB (the limit); nothing for an assumed
  * one.  FS and GS (TLS: the stack protector's canary) this way. */
 void native_emit_seg_base(struct Emit *e, const NativeState *ns, int seg, int size, size_t *slow, int *n);
-/* the three for op's memory operand of size bytes: native_emit_lin (reg =
- * lin), native_emit_ea (EAX = the offset), native_emit_seg_base */
-void native_emit_mem_addr(struct Emit *e, const NativeState *ns, const E386Op *op, int size, int reg, size_t *slow,
-                          int *n);
+/* The soft TLB's probe (system mode, NativeState.soft; nothing without
+ * it), EAX the linear address of an access of size bytes that does how
+ * (FH_READ, FH_WRITE, FH_RMW): lin_read's and lin_write's tests, the
+ * entry of the block's privilege (its key's TB_CPL3) whose tags match the
+ * access's last byte's page (an access across pages fails them), else a
+ * jump to slow[(*n)++]; reg = the entry's host - the page, so [reg + RAX]
+ * is the byte, as with linear memory.  Clobbers R10 and R11.  A write
+ * tag is given only to a page of RAM without translated code whose dirty
+ * bit is set already (core/paging.c): a store through it needs no exit
+ * check and leaves the dirty log true. */
+void native_emit_tlb(struct Emit *e, const NativeState *ns, int size, int how, int reg, size_t *slow, int *n);
+/* the four for op's memory operand of size bytes that does how:
+ * native_emit_lin (reg = lin), native_emit_ea (EAX = the offset),
+ * native_emit_seg_base, native_emit_tlb */
+void native_emit_mem_addr(struct Emit *e, const NativeState *ns, const E386Op *op, int size, int how, int reg,
+                          size_t *slow, int *n);
 /* ... of the stack (SS), whose accesses add no base: SS flat and 32-bit,
  * tested where the code does not assume them (NativeState.flat_segs) */
 void native_emit_stack_lin(struct Emit *e, const NativeState *ns, int reg, size_t *slow, int *n);

@@ -30,11 +30,19 @@ static void publish(E386Cpu *cpu, NativeState *ns)
     ns->pending_hits = 0;
 }
 
+/* the linear memory new code may assume (native_int.h: NativeState.lin) */
+static const uint8_t *code_lin(const E386Cpu *cpu)
+{
+    return cpu->softmmu || cpu->mem.lloose ? NULL : cpu->mem.lbase;
+}
+
 /* the data segments new code may assume flat (NativeState.flat_segs) */
 static unsigned code_flat_segs(const E386Cpu *cpu)
 {
     static const int segs[] = { SEG_ES, SEG_SS, SEG_DS };
     unsigned m = 0;
+    if (!code_lin(cpu)) /* code_ok tests them only with linear memory */
+        return 0;
     for (size_t k = 0; k < sizeof segs / sizeof segs[0]; k++)
         if (seg_flat32(cpu, segs[k]))
             m |= 1u << segs[k];
@@ -45,7 +53,7 @@ static unsigned code_flat_segs(const E386Cpu *cpu)
 static int code_ok(const E386Cpu *cpu, const NativeState *ns)
 {
     if (!ns->lin)
-        return 1; /* no inline access: nothing assumed */
+        return 1; /* nothing assumed (the soft TLB's code tests each access) */
     if (cpu->mem.lfast != ns->lin)
         return 0;
     for (int s = 0; s < 6; s++)
@@ -54,11 +62,6 @@ static int code_ok(const E386Cpu *cpu, const NativeState *ns)
     return 1;
 }
 
-/* the linear memory new code may assume (native_int.h: NativeState.lin) */
-static const uint8_t *code_lin(const E386Cpu *cpu)
-{
-    return cpu->softmmu || cpu->mem.lloose ? NULL : cpu->mem.lbase;
-}
 
 static NativeState *state(E386Cpu *cpu)
 {
@@ -74,6 +77,7 @@ static NativeState *state(E386Cpu *cpu)
         return NULL;
     }
     ns->lin = code_lin(cpu);
+    ns->soft = cpu->softmmu;
     ns->flat_segs = code_flat_segs(cpu);
     ns->jmp_cache = tb_jmp_cache(cpu);
     if (getenv("E386_PERF_MAP")) { /* perf's convention for JIT code; the file may exist */

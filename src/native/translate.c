@@ -232,7 +232,7 @@ void native_jump_to_op(Emit *e, NativeState *ns, int j)
 
 static void defer(Emit *e, NativeState *ns, int i, const size_t *at, int n)
 {
-    if (ns->ncold == (int)(sizeof ns->cold / sizeof ns->cold[0]) || n > 4) {
+    if (ns->ncold == (int)(sizeof ns->cold / sizeof ns->cold[0]) || n > COLD_JUMPS) {
         e->overflow = 1; /* cannot happen: one an op at most */
         return;
     }
