@@ -142,6 +142,7 @@ static void arith_sti(E386Cpu *cpu, int which, int i, int pop)
 static void store_int(E386Cpu *cpu, const E386Op *op, int bits, int pop)
 {
     Fpu *f = &cpu->fpu;
+    uint16_t sw0 = f->sw;
     SfCtx c = ctx_of(f);
     uint32_t lin = op_lin(cpu, op, (uint32_t)bits / 8, 1);
     int64_t v;
@@ -154,6 +155,7 @@ static void store_int(E386Cpu *cpu, const E386Op *op, int bits, int pop)
         if (!fpu_done(f, &c))
             return;
     }
+    store_check(cpu, sw0, lin, (uint32_t)bits / 8);
     if (bits == 64)
         write64(cpu, lin, (uint64_t)v);
     else
@@ -165,8 +167,9 @@ static void store_int(E386Cpu *cpu, const E386Op *op, int bits, int pop)
 void x87_store_float(E386Cpu *cpu, const E386Op *op, int kind, int pop)
 {
     Fpu *f = &cpu->fpu;
+    uint16_t sw0 = f->sw;
     SfCtx c = ctx_of(f);
-    uint32_t lin = op_lin(cpu, op, kind == 80 ? 10 : (uint32_t)kind / 8, 1);
+    uint32_t len = kind == 80 ? 10 : (uint32_t)kind / 8, lin = op_lin(cpu, op, len, 1);
     F80 v = f->st[phys(f, 0)];
     if (is_empty(f, 0)) {
         if (!underflow(f))
@@ -174,15 +177,18 @@ void x87_store_float(E386Cpu *cpu, const E386Op *op, int kind, int pop)
         v = sf_indefinite();
     }
     if (kind == 80) {
+        store_check(cpu, sw0, lin, len); /* an empty ST(0)'s underflow */
         write80(cpu, lin, v);
         f->sw &= (uint16_t)~SW_C1;
     } else if (kind == 32) {
         uint32_t r = sf_to_f32(&c, v);
         if (!store_done(f, &c)) return;
+        store_check(cpu, sw0, lin, len);
         lin_write(cpu, lin, 4, r);
     } else {
         uint64_t r = sf_to_f64(&c, v);
         if (!store_done(f, &c)) return;
+        store_check(cpu, sw0, lin, len);
         write64(cpu, lin, r);
     }
     if (pop)
@@ -427,6 +433,7 @@ static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
         case 5: fpu_push(f, sf_from_i64((int64_t)read64(cpu, op_lin(cpu, op, 8, 0)))); break;
         case 6: { /* fbstp */
             uint32_t lin = op_lin(cpu, op, 10, 1);
+            uint16_t sw0 = f->sw;
             uint8_t b[10];
             if (is_empty(f, 0)) {
                 if (!underflow(f)) break;
@@ -436,7 +443,8 @@ static const E386Op *esc_mem(E386Cpu *cpu, const E386Op *op)
                 sf_to_bcd(&c, f->st[phys(f, 0)], b);
                 if (!fpu_done(f, &c)) break;
             }
-            lin_check_write(cpu, lin, 10);
+            store_check(cpu, sw0, lin, 10);
+            lin_check_write(cpu, lin, 10); /* no byte written before a fault */
             for (int i = 0; i < 10; i++) lin_write(cpu, lin + (uint32_t)i, 1, b[i]);
             fpu_pop(f);
             break;

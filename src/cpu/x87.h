@@ -227,6 +227,22 @@ static inline void src_denormal(SfCtx *c, F80 a, int den)
         c->flags |= SF_DE;
 }
 
+/* Before a store's write: the status word the instruction changed
+ * (sw0 what it was) must not show a store that faults, as the fault is
+ * precise (real CPUs and Bochs leave C1 and the sticky flags as they
+ * were, system suite n-x87-fault): its operand's pages checked with the
+ * old word in place; no check when the word did not change. */
+static inline void store_check(E386Cpu *cpu, uint16_t sw0, uint32_t lin, uint32_t len)
+{
+    Fpu *f = &cpu->fpu;
+    uint16_t sw = f->sw;
+    if (sw == sw0)
+        return;
+    f->sw = sw0;
+    lin_check_write(cpu, lin, len);
+    f->sw = sw;
+}
+
 /* fpu_done for a single/double memory destination: with OE or UE
  * unmasked and raised, the x87 writes nothing, does not pop and reports
  * that exception alone (no PE), C1 = 0. */

@@ -198,18 +198,20 @@ static const E386Op *x87_fld_m80(E386Cpu *cpu, const E386Op *op)
 }
 
 /* FST/FSTP m64 of a non-empty ST(0): x87_store_float's steps (the
- * result stored after the status word, as there) */
+ * status word made, the operand checked with the old one: store_check) */
 static E386_NOINLINE const E386Op *fst_m64_slow(E386Cpu *cpu, const E386Op *op, int pop, int go)
 {
     Fpu *f = &cpu->fpu;
     if (is_empty(f, 0))
         return done(cpu, op_fpu_esc(cpu, op), go);
+    uint16_t sw0 = f->sw;
     int dflt = X87_DEFAULT_CW(f);
     SfCtx c = ctx_k(f, dflt);
     uint32_t ea = op_ea(cpu, op), lin = seg_lin_fast(cpu, op->seg, ea, 8, 1);
     F80 v = f->st[phys(f, 0)];
     uint64_t r = sf_is_normal(v) ? sf_to_f64_normal(&c, v) : sf_to_f64(&c, v);
     if (dflt ? fpu_done_k(f, &c, 1) : store_done(f, &c)) {
+        store_check(cpu, sw0, lin, 8);
         write64(cpu, lin, r);
         if (pop)
             fpu_pop(f);
@@ -233,9 +235,9 @@ E386_INLINE const E386Op *fst_m64(E386Cpu *cpu, const E386Op *op, int pop, int g
         return fst_m64_slow(cpu, op, pop, go);
     SfCtx c = ctx_k(f, 1);
     uint64_t r = sf_to_f64_normal(&c, v);
-    fpu_done_k(f, &c, 1);
-    st_le(h, 4, (uint32_t)r);
+    st_le(h, 4, (uint32_t)r); /* first: a host fault here (linear memory) is the guest's, nothing changed */
     st_le(h + 4, 4, (uint32_t)(r >> 32));
+    fpu_done_k(f, &c, 1);
     if (pop)
         fpu_pop(f);
     record_ip_mem(cpu, op, ea);
