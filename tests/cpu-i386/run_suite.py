@@ -222,7 +222,7 @@ EMU_GOLDEN = {"t_fpu_trans": compare_trans}
 TWIN_DROP = {
     "t_alu": (), "t_bitops": (), "t_muldiv": (), "t_shift": (),
     "t_fpu": (), "t_fpu_arith": (), "t_fpu_cmp": (), "t_fpu_env": (), "t_fpu_ldst": (),
-    "t_fpu_misc": (), "t_fpu_rand": (), "t_fpu_trans": (),
+    "t_fpu_misc": (), "t_fpu_rand": (), "t_fpu_trans": (), "t_fpu_fault": (),
     "t_misc": ("lea16 ", "enter level ", "loopw "),  # 16-bit addressing, ENTER on the 32-bit stack
     "t_string": ("a16", "a32_movsl "),               # 16-bit addressing, LDT data segments
     "t_smc": ("store-ahead ",),                      # 0x40 (INC EAX) is a REX prefix in 64-bit mode
