@@ -172,9 +172,13 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
     out[n++] = x_jcc(e, X_NE);
     x_test_m32_imm(e, X_RBX, OFF(eflags), F_RF);
     out[n++] = x_jcc(e, X_NE);
-    /* RCX: a base whose "link 1" is the hint link */
+    /* RCX: a base whose "link 1" is the hint link.  Not the RAS's caller
+     * with the soft MMU (cpu.h ras_pop: that block is not running, and
+     * its linear page may map something else now), whose link 1 nothing
+     * sets there (jump_via_slow links it only from ras_pop's caller): the
+     * block's own link 0, as jump_ret_slow; a load and a miss fewer. */
     uintptr_t own = (uintptr_t)&tb->link[0] - sizeof(TbLink) - offsetof(Tb, link);
-    if (ras) {
+    if (ras && !ns->soft) {
         x_load32(e, X_RCX, X_RBX, OFF(ras_top));
         x_alu_ri32(e, 4, X_RCX, 15);
         x_shl_ri32(e, X_RCX, 3);
