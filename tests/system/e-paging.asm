@@ -9,21 +9,6 @@
 PG      equ 0x400000               ; the test pages: PG + n*4K
 FRAME   equ 0x100000               ; their frames: FRAME + n*4K
 
-; map test page n to frame m with flags f
-%macro MAP 3
-    mov eax, PG + (%1)*0x1000
-    mov ecx, FRAME + (%2)*0x1000 + (%3)
-    call map4k
-    invlpg [PG + (%1)*0x1000]
-%endmacro
-; print the low 12 bits of page n's PTE
-%macro PTE 2
-    mov eax, PG + (%2)*0x1000
-    call pte_of
-    mov eax, [edi]
-    and eax, 0xFFF
-    PRINTF %1, eax
-%endmacro
 ; TRY + print vector, error code, CR2 relative to PG, eip
 %macro PF 2+
     TRY %2

@@ -18,21 +18,6 @@ W       equ PG + 0x30000           ; the code page's writable alias
 X       equ PG + 0x31000           ; and its executed alias
 ROUNDS  equ 300
 
-; map test page n to frame m with flags f
-%macro MAP 3
-    mov eax, PG + (%1)*0x1000
-    mov ecx, FRAME + (%2)*0x1000 + (%3)
-    call map4k
-    invlpg [PG + (%1)*0x1000]
-%endmacro
-; print the low 12 bits of page n's PTE
-%macro PTE 2
-    mov eax, PG + (%2)*0x1000
-    call pte_of
-    mov eax, [edi]
-    and eax, 0xFFF
-    PRINTF %1, eax
-%endmacro
 
 ring3_back:                        ; INT 0x30 from ring 3: back to ring 0
     mov ax, SEL_DATA
