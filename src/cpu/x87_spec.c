@@ -435,7 +435,8 @@ void x87_specialize(E386Op *op)
     X87_GO_ONE(x87_##name##_m32) X87_GO_ONE(x87_##name##_m64) X87_GO_ONE(x87_##name##_st0) \
     X87_GO_ONE(x87_##name##_sti) X87_GO_ONE(x87_##name##_stip)
 #define X87_GO(X) \
-    X(x87_fld_m32, 1) X(x87_fild_m32, 1) X(x87_fld_m80, 1) X(x87_fst_m32, 1) X(x87_fstp_m32, 1) X(x87_fstp_m80, 1) X(x87_fld_sti, 1) \
+    X(x87_fld_m32, 1) X(x87_fild_m32, 1) X(x87_fld_m80, 1) X(x87_fst_m32, 1) X(x87_fstp_m32, 1) \
+    X(x87_fstp_m80, 1) X(x87_fld_sti, 1) \
     X(x87_fxch, 1) X(x87_fst_sti, 1) X(x87_fstp_sti, 1) X(x87_fchs, 1) X(x87_fabs, 1) X(x87_fld1, 1) \
     X(x87_fldz, 1) X(x87_fucomi_sti, 1) X(x87_fcomi_sti, 1) X(x87_fucomip_sti, 1) X(x87_fcomip_sti, 1)
 /* the templates that make their own (done) */

@@ -51,10 +51,13 @@ static void emit_cc(Emit *e, NativeState *ns, uint32_t kind, int dst, int src2, 
 #define SS_FLAGS_OFF ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * SEG_SS + offsetof(Seg, flags)))
 #define SEG_FIELD_OFF(s, f) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(s) + offsetof(Seg, f)))
 
+/* the code reaches guest memory inline: linear memory, or the soft TLB */
+static int inline_memory(const NativeState *ns) { return ns->lin || ns->soft; }
+
 /* native_emit_lin with the test of Seg field byte off (flat or wide) */
 static void emit_lin(Emit *e, const NativeState *ns, int seg, int32_t off, int reg, size_t *slow, int *n)
 {
-    if (!ns->lin && !ns->soft) {
+    if (!inline_memory(ns)) {
         slow[(*n)++] = x_jmp(e);
         return;
     }
@@ -103,7 +106,7 @@ void native_emit_lin(Emit *e, const NativeState *ns, int seg, int reg, size_t *s
 /* the stack's accesses add no base: SS flat */
 void native_emit_stack_lin(Emit *e, const NativeState *ns, int reg, size_t *slow, int *n)
 {
-    if ((ns->lin || ns->soft) && !(ns->flat_segs >> SEG_SS & 1)) { /* not assumed: ss32's test */
+    if (inline_memory(ns) && !(ns->flat_segs >> SEG_SS & 1)) { /* not assumed: ss32's test */
         x_test_m32_imm(e, X_RBX, SS_FLAGS_OFF, 1u << 22); /* DESC_DB */
         slow[(*n)++] = x_jcc(e, X_E);
     }
@@ -112,7 +115,7 @@ void native_emit_stack_lin(Emit *e, const NativeState *ns, int reg, size_t *slow
 
 void native_emit_seg_base(Emit *e, const NativeState *ns, int seg, int size, size_t *slow, int *n)
 {
-    if ((!ns->lin && !ns->soft) || (ns->flat_segs >> seg & 1))
+    if (!inline_memory(ns) || (ns->flat_segs >> seg & 1))
         return;
     x_alu_ri32(e, 7, X_RAX, (uint32_t)-size); /* the offset's last byte within 4 GiB */
     slow[(*n)++] = x_jcc(e, X_A);

@@ -62,7 +62,6 @@ static int code_ok(const E386Cpu *cpu, const NativeState *ns)
     return 1;
 }
 
-
 static NativeState *state(E386Cpu *cpu)
 {
     if (cpu->native)

@@ -90,12 +90,7 @@ main:
     MAP 9, 9, 4                    ; user, not present
     SETGATE 0x30, SEL_CODE, ring3_back, 0xEE
     mov dword [scratch+60], .back0
-    push dword SEL_DATA3
-    push dword STACK3
-    push dword 0x3002
-    push dword SEL_CODE3
-    push dword .ring3
-    iretd
+    RING3 .ring3
 .ring3:
     mov ax, SEL_DATA3
     mov ds, ax
@@ -126,12 +121,7 @@ main:
     mov eax, cr3
     mov cr3, eax
     mov dword [scratch+60], .back1
-    push dword SEL_DATA3
-    push dword STACK3
-    push dword 0x3002
-    push dword SEL_CODE3
-    push dword .ring3b
-    iretd
+    RING3 .ring3b
 .ring3b:
     mov ax, SEL_DATA3
     mov ds, ax

@@ -59,14 +59,6 @@ stk_cs   equ scratch+32
     TRY %2
     PRINTF %1, dword [exc_vec], dword [exc_err], dword [exc_cr2]
 %endmacro
-%macro RING3 1                     ; IRETD to ring 3 (IOPL 3) at %1
-    push dword SEL_DATA3
-    push dword STACK3
-    push dword 0x3002
-    push dword SEL_CODE3
-    push dword %1
-    iretd
-%endmacro
 
 ring3_back:                        ; INT3 from ring 3: back to ring 0
     mov ax, SEL_DATA

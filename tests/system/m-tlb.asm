@@ -262,12 +262,7 @@ main:
     mov eax, [PG+0x4008]
     SETGATE 0x30, SEL_CODE, ring3_back, 0xEE
     mov dword [scratch+60], .back0
-    push dword SEL_DATA3
-    push dword STACK3
-    push dword 0x3002
-    push dword SEL_CODE3
-    push dword .ring3
-    iretd
+    RING3 .ring3
 .ring3:
     mov ax, SEL_DATA3
     mov ds, ax
