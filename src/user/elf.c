@@ -145,7 +145,7 @@ static int map_runs(E386Cpu *cpu, uint64_t lo, uint64_t hi, uint32_t tag)
  * contents of both and the union of their rights.  The work is per
  * segment, not per page: a 1 GiB .bss is one mapping. */
 static int map_segments(E386Cpu *cpu, const uint8_t *buf, const Phdr *ph, uint32_t phnum,
-                        uint32_t bias, char *err, size_t errlen)
+                        uint32_t bias, ElfImage *img, char *err, size_t errlen)
 {
     uint64_t cut[256];
     uint32_t ncut = 0;
@@ -155,8 +155,14 @@ static int map_segments(E386Cpu *cpu, const uint8_t *buf, const Phdr *ph, uint32
             continue;
         uint64_t lo = seg_lo(h, bias), hi = seg_hi(h, bias);
         uint64_t file_hi = ((uint64_t)h->vaddr + bias + h->filesz + 0xfff) & ~(uint64_t)0xfff;
-        if (file_hi > lo && map_runs(cpu, lo, file_hi, vma_new_tag(&cpu->mem.vmas)) != 0)
+        uint32_t tag = vma_new_tag(&cpu->mem.vmas);
+        if (file_hi > lo && map_runs(cpu, lo, file_hi, tag) != 0)
             return fail(err, errlen, "out of memory mapping a segment");
+        if (file_hi > lo && img->nseg < ELF_NAMED) {
+            img->seg_tag[img->nseg] = tag;
+            img->seg_start[img->nseg] = (uint32_t)lo;
+            img->seg_off[img->nseg++] = h->offset & ~0xfffu;
+        }
         if (map_runs(cpu, file_hi > lo ? file_hi : lo, hi, VMA_TAG_ANON) != 0)
             return fail(err, errlen, "out of memory mapping a segment");
         if (h->filesz && e386_mem_write(cpu, h->vaddr + bias, buf + h->offset, h->filesz) != 0)
@@ -203,7 +209,8 @@ int elf_load_buffer(E386Cpu *cpu, const uint8_t *buf, size_t len, int is_interp,
     uint32_t bias = dyn ? want - img->lo : 0;
     if (dyn && (uint64_t)want + (img->hi - img->lo) > USER_STACK_TOP - USER_STACK_SIZE)
         return fail(err, errlen, "no room for the image");
-    if (map_segments(cpu, buf, ph, phnum, bias, err, errlen) != 0)
+    img->nseg = 0;
+    if (map_segments(cpu, buf, ph, phnum, bias, img, err, errlen) != 0)
         return -1;
     img->bias = bias;
     img->entry += bias;
@@ -252,8 +259,8 @@ int elf_load_file(UserProc *p, const char *path, int is_interp, ElfImage *img,
             break;
         got += (size_t)n;
     }
-    close(fd);
     if (!buf || got != len) {
+        close(fd);
         free(buf);
         snprintf(err, errlen, "%s: read error", path);
         return -1;
@@ -269,6 +276,7 @@ int elf_load_file(UserProc *p, const char *path, int is_interp, ElfImage *img,
             if (!base || e386_mem_is_mapped(p->cpu, base))
                 base = user_find_free(p, span);
             if (!base) {
+                close(fd);
                 free(buf);
                 return fail(err, errlen, "no address space left for the image");
             }
@@ -276,6 +284,9 @@ int elf_load_file(UserProc *p, const char *path, int is_interp, ElfImage *img,
         }
         rc = elf_load_buffer(p->cpu, buf, len, is_interp, img, err, errlen);
     }
+    for (uint32_t i = 0; rc == 0 && i < img->nseg; i++) /* /proc/self/maps names them */
+        user_name_mapping(p, img->seg_tag[i], img->seg_start[i], img->seg_off[i], fd, 0);
+    close(fd);
     free(buf);
     return rc;
 }

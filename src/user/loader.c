@@ -105,6 +105,18 @@ int user_setup(UserProc *p, const char *path, int argc, char **argv, char **envp
         g_put32(p, w, aux[i][0]), w += 4;
         g_put32(p, w, aux[i][1]), w += 4;
     }
+    /* for /proc/self: the strings' ranges (argv's run up to the first
+     * environment string, pushed above them), the vector, the stack */
+    p->arg_start = argc ? argp[0] : platform;
+    p->arg_end = argc ? argp[argc - 1] + (uint32_t)strlen(argv[argc - 1]) + 1 : platform;
+    p->env_start = envc ? argp[argc] : p->arg_end;
+    p->env_end = envc ? argp[argc + envc - 1] + (uint32_t)strlen(envp[envc - 1]) + 1 : p->arg_end;
+    p->start_stack = sp;
+    p->auxv_words = 0;
+    for (size_t i = 0; i < naux && p->auxv_words + 2 <= sizeof p->auxv / sizeof p->auxv[0]; i++) {
+        p->auxv[p->auxv_words++] = aux[i][0];
+        p->auxv[p->auxv_words++] = aux[i][1];
+    }
     free(argp);
     e386_reg_write(p->cpu, E386_ESP, sp);
     e386_reg_write(p->cpu, E386_EIP, entry);

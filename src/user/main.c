@@ -232,6 +232,7 @@ int main(int argc, char **argv)
     gdb_free(p->gdb);
     gdb_tcp_close(&tcp);
     the_proc = NULL;
+    user_procfs_free(p);
     e386_cpu_free(p->cpu);
     disasm_close(&dis);
     if (p->log)

@@ -140,6 +140,8 @@ int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags,
     }
     if (gprot != (E386_PROT_READ | E386_PROT_WRITE))
         e386_mem_protect(p->cpu, addr, size, gprot);
+    if (tag != VMA_TAG_ANON) /* a file's, or shared memory: /proc/self/maps names it */
+        user_name_mapping(p, tag, addr, off, flags & G_MAP_ANON ? -1 : fd, (flags & G_MAP_SHARED) != 0);
     return (int32_t)addr;
 }
 
@@ -232,6 +234,11 @@ int32_t sys_mremap(UserProc *p, uint32_t old, uint32_t oldlen, uint32_t newlen, 
     if (os && mem_move(p->cpu, dst, old, os, prot) != 0) {
         e386_mem_unmap(p->cpu, dst + os, ns - os);
         return -ENOMEM;
+    }
+    if (os && v.tag != VMA_TAG_ANON) { /* a tag of its own, grown part and all: its file offset is not the rest's */
+        uint32_t tag = vma_new_tag(vmas(p));
+        vma_set(vmas(p), dst, (uint64_t)dst + ns, prot, tag);
+        user_mapping_retag(p, v.tag, old, tag, dst);
     }
     return (int32_t)dst;
 }

@@ -493,6 +493,8 @@ int sys_fs(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         }
         if ((r = user_guest_path(p, pa, path)))
             break;
+        if (path[0] == '/' && user_proc_open(p, path, fl, &r)) /* the guest's /proc/self files */
+            break;
         const char *hp = sysroot_path(p, path, rootbuf);
         int hfl = user_open_flags(fl);
         /* a FIFO's open waits for the other end, which may be another

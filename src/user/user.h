@@ -41,6 +41,10 @@ typedef struct UserProc {
     char exe_path[4096];   /* the guest program, for /proc/self/exe */
     char self_path[4096];  /* this emulator, for execve */
     uint32_t brk_start, brk_cur;
+    /* procfs.c: what the guest's /proc/self files show (loader.c sets them) */
+    uint32_t arg_start, arg_end, env_start, env_end, start_stack;
+    uint32_t auxv[64], auxv_words;
+    struct UserMapNames *map_names;
     uint32_t mmap_hint;
     int debug_syscall, debug_unimp, debug_fault;
     int debug_page;        /* -d page: the guest's mappings at start and after each change */
@@ -91,7 +95,11 @@ typedef struct UserProc {
 typedef struct ElfImage {
     uint32_t entry, bias, phdr, phnum, phent, lo, hi;
     char interp[256];
+    /* the file-backed parts of the segments, for /proc/self/maps: the
+     * tag, start and file offset of each (the first ELF_NAMED of them) */
+    uint32_t nseg, seg_tag[16], seg_start[16], seg_off[16];
 } ElfImage;
+enum { ELF_NAMED = 16 };
 /* Validate and map an ELF image from memory.  For ET_DYN images
  * img->bias on entry is the address to load the lowest segment at.  On
  * error returns -1 and a message in err; nothing is left half-mapped
@@ -115,6 +123,16 @@ int32_t sys_munmap(UserProc *p, uint32_t addr, uint32_t len);
 int32_t sys_mincore(UserProc *p, uint32_t addr, uint32_t len, uint32_t vec);
 int32_t sys_mprotect(UserProc *p, uint32_t addr, uint32_t len, int prot);
 int32_t sys_mremap(UserProc *p, uint32_t old, uint32_t oldlen, uint32_t newlen, int flags, uint32_t newaddr);
+
+/* procfs.c: /proc/self/{maps,cmdline,environ,auxv} as Linux shows them
+ * for the guest.  A mapping's name: the file behind host_fd (-1: none;
+ * with shared, anonymous shared memory), mapped at start from offset off. */
+void user_name_mapping(UserProc *p, uint32_t tag, uint32_t start, uint64_t off, int host_fd, int shared);
+/* mremap moved part of a named mapping, now tagged new_tag */
+void user_mapping_retag(UserProc *p, uint32_t old_tag, uint32_t old_start, uint32_t new_tag, uint32_t new_start);
+/* 1 when path is one of those files (*ret: a host fd or -errno), else 0 */
+int user_proc_open(UserProc *p, const char *path, uint32_t guest_flags, int32_t *ret);
+void user_procfs_free(UserProc *p);
 
 /* syscall.c */
 int user_syscall(E386Cpu *cpu, int vector, void *opaque);
