@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <unistd.h>
 #include "core/cpu.h"
@@ -118,6 +119,10 @@ int user_setup(UserProc *p, const char *path, int argc, char **argv, char **envp
         p->auxv[p->auxv_words++] = aux[i][1];
     }
     free(argp);
+    /* the process's name (/proc/self/comm and stat, ps) is the program's,
+     * as execve makes it: the last part of the path, 15 bytes of it */
+    const char *base = strrchr(path, '/');
+    prctl(PR_SET_NAME, base ? base + 1 : path);
     e386_reg_write(p->cpu, E386_ESP, sp);
     e386_reg_write(p->cpu, E386_EIP, entry);
     e386_reg_write(p->cpu, E386_EDX, 0); /* no atexit function from the "kernel" */

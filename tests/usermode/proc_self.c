@@ -1,7 +1,8 @@
 /* A program's view of itself in /proc: maps (the main thread's stack
  * found by pthread_getattr_np, which reads it; each mapping's range,
  * rights, file offset, device, inode and name, through mprotect, munmap
- * and a moving mremap), cmdline (argv, rewritten too), environ and auxv.
+ * and a moving mremap), cmdline (argv, rewritten too), environ, auxv and
+ * comm.
  * Emulators that pass the host's files through show the emulator's own
  * (64-bit) mappings and command line.  Nothing printed depends on where
  * things are mapped or on how the program was linked. */
@@ -231,6 +232,12 @@ static void strings(int argc, char **argv)
     }
     got = slurp("/proc/self/environ", buf);
     printf("environ is the environment: %s\n", yes(fits && got == (long)n && !memcmp(buf, buf2, n)));
+    /* the name execve gave the process: the program file's */
+    got = slurp("/proc/self/comm", buf);
+    const char *base = strrchr(exe, '/');
+    char name[17]; /* Linux keeps 15 bytes of it */
+    snprintf(name, sizeof name, "%.15s\n", base ? base + 1 : exe);
+    printf("comm is the program's name: %s\n", yes(got > 0 && !strcmp(buf, name)));
 }
 
 static void auxv(void)
