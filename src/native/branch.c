@@ -76,29 +76,47 @@ static const uint8_t *succ_code(const NativeState *ns, const Tb *succ)
     return t ? (const uint8_t *)t + t[0] : NULL;
 }
 
+/* With the soft MMU a direct jump into another linear page is followed
+ * only while the TLB maps that page as when its block was translated
+ * (exec.c tb_link keeps such links' ops NULL, for jump_direct_slow's
+ * tb_mapped).  Its lean site makes the same test inline (a guarded
+ * site): the TLB entry's read tag for the target's page, and its
+ * physical page against the successor's (an immediate patched with the
+ * successor).  A successor over two pages is not followed so. */
+static int guarded(const NativeState *ns, const Tb *tb, uint32_t lin)
+{
+    return ns->soft && ((lin ^ tb->pc) & ~0xfffu) != 0;
+}
+
 /* Where link slot of tb leads now, as a direct jump's target: the
- * successor and its op 0's code, or 0 */
+ * successor and its op 0's code, or 0.  A guarded site's link has ops
+ * NULL: its successor is taken when on one page. */
 static int site_target(const NativeState *ns, const Tb *tb, int slot, const Tb **succ, const uint8_t **code)
 {
     const TbLink *l = &tb->link[slot];
-    *succ = l->ops ? l->tb : NULL;
-    *code = *succ && (*succ)->valid && l->ops == (*succ)->ops ? succ_code(ns, *succ) : NULL;
+    int guard = !l->ops && l->tb && guarded(ns, tb, l->tb->pc) && !l->tb->spans;
+    *succ = l->ops || guard ? l->tb : NULL;
+    *code = *succ && (*succ)->valid && (guard || l->ops == (*succ)->ops) ? succ_code(ns, *succ) : NULL;
     return *code != NULL;
 }
 
 /* A lean site's count of the successor's instructions: the imm32 of
- * its SUB right before its jump (E9 rel32) */
-enum { LEAN_COUNT_BACK = 5 };
+ * its SUB right before its jump (E9 rel32); a guarded one's physical
+ * page: the imm32 of its CMP right before the MOV of the successor */
+enum { LEAN_COUNT_BACK = 5, LEAN_PHYS_BACK = 6 };
 
 /* Point a site at succ and its code; a lean site (lean) also gets the
- * successor's instruction count */
-static void put_site(uint8_t *imm, uint8_t *rel, int lean, const Tb *succ, const uint8_t *code)
+ * successor's instruction count, a guarded one its physical page */
+static void put_site(const NativeState *ns, const Tb *tb, uint8_t *imm, uint8_t *rel, int lean, const Tb *succ,
+                     const uint8_t *code)
 {
     uint64_t v = (uint64_t)(uintptr_t)succ;
     for (int k = 0; k < 8; k++)
         imm[k] = (uint8_t)(v >> 8 * k);
     for (int k = 0; lean && k < 4; k++)
         rel[k - LEAN_COUNT_BACK] = (uint8_t)(succ->ninsns >> 8 * k);
+    for (int k = 0; lean && guarded(ns, tb, succ->pc) && k < 4; k++)
+        imm[k - LEAN_PHYS_BACK] = (uint8_t)((succ->page[0] << 12) >> 8 * k);
     uint32_t d = (uint32_t)(int32_t)(code - (rel + 4));
     for (int k = 0; k < 4; k++)
         rel[k] = (uint8_t)(d >> 8 * k);
@@ -112,7 +130,7 @@ static void set_site(NativeState *ns, const Tb *tb, int slot, uint8_t *imm, uint
     const Tb *succ;
     const uint8_t *code;
     if (site_target(ns, tb, slot, &succ, &code))
-        put_site(imm, rel, lean, succ, code);
+        put_site(ns, tb, imm, rel, lean, succ, code);
     else if (ns->nsites < (int)(sizeof ns->sites / sizeof ns->sites[0]))
         ns->sites[ns->nsites++] = (NativeSite){ .tb = tb, .slot = slot, .lean = lean, .imm = imm, .rel = rel };
 }
@@ -153,7 +171,7 @@ void native_resolve_sites(NativeState *ns)
         const Tb *succ;
         const uint8_t *code;
         if (st->imm >= open && st->tb->valid && site_target(ns, st->tb, st->slot, &succ, &code))
-            put_site(st->imm, st->rel, st->lean, succ, code);
+            put_site(ns, st->tb, st->imm, st->rel, st->lean, succ, code);
     }
     ns->nsites = 0;
 }
@@ -208,21 +226,34 @@ static const Tb no_tb;
  * which the lean site never does, and every path that may (jump_direct,
  * follow_if, the generic follow below) sets it first.  Anything else
  * goes on below, to the generic follow. */
-void native_emit_lean_site(Emit *e, NativeState *ns, const Tb *tb, int slot)
+void native_emit_lean_site(Emit *e, NativeState *ns, const Tb *tb, int slot, uint32_t target)
 {
-    size_t miss[2];
+    size_t miss[4];
+    int n = 0;
+    uint32_t lin = tb->cs_base + target;
+    int guard = guarded(ns, tb, lin);
+    if (guard) { /* exec.c tb_mapped, inline: the block's privilege is the TLB's */
+        size_t at = TLB_SIZE * ((tb->key & TB_CPL3) != 0) + ((lin >> 12) & (TLB_SIZE - 1));
+        x_cmp_m32_imm(e, X_RBX, (int32_t)(offsetof(E386Cpu, tlb) + sizeof(TlbEntry) * at + offsetof(TlbEntry, rtag)),
+                      lin & ~0xfffu);
+        miss[n++] = x_jcc(e, X_NE);
+        /* 1 matches no page until patched (LEAN_PHYS_BACK) */
+        x_cmp_m32_imm(e, X_RBX, (int32_t)(offsetof(E386Cpu, tlb_aux) + sizeof(TlbAux) * at + offsetof(TlbAux, phys)), 1);
+    }
     uint8_t *imm = e->p + 2;
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)&no_tb);
+    if (guard)
+        miss[n++] = x_jcc(e, X_NE);
     x_cmp_m8_imm8(e, X_RSI, (int32_t)offsetof(Tb, valid), 0);
-    miss[0] = x_jcc(e, X_E);
-    miss[1] = emit_may_follow(e);
+    miss[n++] = x_jcc(e, X_E);
+    miss[n++] = emit_may_follow(e);
     x_store64(e, X_RBX, OFF(cur_tb), X_RSI);
     x_inc64(e, HITS_REG); /* chain_hits */
     x_sub_ri64_imm32(e, LEFT_REG, 0); /* icount += the successor's ninsns (patched with it) */
     const uint8_t *count = e->p - 4;
     size_t jmp = x_jmp(e);
     x_patch(e, jmp, e->p); /* until patched: never taken */
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < n; k++)
         x_patch(e, miss[k], e->p);
     if (e->overflow)
         return;
@@ -242,8 +273,21 @@ const E386Op *native_lean_resolve(E386Cpu *cpu, const Tb *tb, int slot)
     /* code stays writable on this host (not W^X), the block has a lean
      * site for the slot, and the link leads to a block with host code */
     if (!ns->buf->wx && t && t[tb->nops + 2 * slot] && site_target(ns, tb, slot, &succ, &code) && succ->native)
-        put_site((uint8_t *)t + t[tb->nops + 2 * slot], (uint8_t *)t + t[tb->nops + 2 * slot + 1], 1, succ, code);
+        put_site(ns, tb, (uint8_t *)t + t[tb->nops + 2 * slot], (uint8_t *)t + t[tb->nops + 2 * slot + 1], 1, succ,
+                 code);
     return tb->link[slot].ops;
+}
+
+/* The generic follow's jump_direct_slow.  A link it followed into
+ * another linear page (the TLB checked in C) points tb's guarded lean
+ * site there, as native_lean_resolve does for the others: the next time
+ * the site follows it itself. */
+static const E386Op *follow_slow(E386Cpu *cpu, uint32_t target, int slot, const Tb *tb)
+{
+    const E386Op *next = jump_direct_slow(cpu, target, slot);
+    if (next && cpu->native->soft)
+        native_lean_resolve(cpu, tb, slot);
+    return next;
 }
 
 /* Both sides of a branch, each jump_direct(cpu, j, slot) then on
@@ -263,7 +307,7 @@ static void emit_sides(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op,
             for (int k = 0; k < ntaken; k++)
                 x_patch(e, taken[k], e->p);
         x_store32_imm(e, X_RBX, OFF(eip), direct_target(j, side));
-        native_emit_lean_site(e, ns, tb, side);
+        native_emit_lean_site(e, ns, tb, side, direct_target(j, side));
         x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[side]);
         x_mov_ri32(e, X_R12, (uint32_t)side);
         if (side)
@@ -299,10 +343,11 @@ void native_emit_follow_stub(Emit *e, NativeState *ns)
     x_patch(e, x_jmp(e), ns->exit);
     for (int k = 0; k < 2; k++)
         x_patch(e, slow[k], e->p);
-    const E386Op *(*slow_fn)(E386Cpu *, uint32_t, int) = jump_direct_slow;
+    const E386Op *(*slow_fn)(E386Cpu *, uint32_t, int, const Tb *) = follow_slow;
     x_mov_rr64(e, X_RDI, X_RBX);
     x_load32(e, X_RSI, X_RBX, OFF(eip));
     x_mov_rr64(e, X_RDX, X_R12);
+    x_mov_rr64(e, X_RCX, X_R13);
     native_call_out(e, fn_addr(&slow_fn, sizeof slow_fn));
     x_patch(e, x_jmp(e), ns->exit);
 }

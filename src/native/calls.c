@@ -293,7 +293,7 @@ static void emit_call_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *
     native_emit_tlb(e, ns, 4, FH_WRITE, X_RDX, slow, &n);
     emit_push_ret(e, tb, op);
     x_store32_imm(e, X_RBX, OFF(eip), next_eip(op) + op->imm);
-    native_emit_lean_site(e, ns, tb, 0);
+    native_emit_lean_site(e, ns, tb, 0, next_eip(op) + op->imm);
     x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[0]);
     x_mov_ri32(e, X_R12, 0);
     native_emit_follow(e, ns, tb, op, slow, n);
@@ -305,7 +305,7 @@ static void emit_call_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *
 static void emit_jmp_rel(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, uint32_t target, int slot)
 {
     x_store32_imm(e, X_RBX, OFF(eip), target);
-    native_emit_lean_site(e, ns, tb, slot);
+    native_emit_lean_site(e, ns, tb, slot, target);
     x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)&tb->link[slot]);
     x_mov_ri32(e, X_R12, (uint32_t)slot);
     native_emit_follow(e, ns, tb, op, NULL, 0);

@@ -149,7 +149,7 @@ void native_emit_sites(struct Emit *e, NativeState *ns, const Tb *tb, const E386
 /* jump_direct of link slot in one (eip stored) when it leads to the
  * block the site was made for, straight to its code; else on below
  * (branch.c) */
-void native_emit_lean_site(struct Emit *e, NativeState *ns, const Tb *tb, int slot);
+void native_emit_lean_site(struct Emit *e, NativeState *ns, const Tb *tb, int slot, uint32_t target);
 /* Called by the generic follow of link slot of tb, which its lean site
  * missed: point the site at where the link leads now if that block runs
  * as host code (on a host where code stays writable); the link's ops,
