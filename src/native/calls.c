@@ -82,6 +82,33 @@ static int stack_checks(Emit *e, const NativeState *ns, size_t *slow)
     return n;
 }
 
+/* With the soft MMU, exec.c's tb_mapped for the block at RDX, found for
+ * linear pc RDI: its one page (a block over two: out) is what the TLB of
+ * cur's privilege maps pc's page to.  RAX, R10 and R11 are spent. */
+static void emit_tlb_maps(Emit *e, const Tb *cur, size_t *out, int *n)
+{
+    _Static_assert(sizeof(TlbEntry) == 16 && sizeof(TlbAux) == 8 && TLB_SIZE == 1024, "the offsets below");
+    size_t at = TLB_SIZE * (size_t)((cur->key & TB_CPL3) != 0);
+    x_cmp_m8_imm8(e, X_RDX, TB_OFF(spans), 0);
+    out[(*n)++] = x_jcc(e, X_NE);
+    x_mov_rr64(e, X_R10, X_RDI);
+    x_shr_ri64(e, X_R10, 8);
+    x_alu_ri32(e, 4, X_R10, (TLB_SIZE - 1) << 4); /* the entry's offset */
+    x_mov_rr64(e, X_R11, X_R10);
+    x_add_rr64(e, X_R10, X_RBX);
+    x_mov_rr64(e, X_RAX, X_RDI);
+    x_alu_ri32(e, 4, X_RAX, ~0xfffu);
+    x_cmp_rm32(e, X_RAX, X_R10,
+               (int32_t)(offsetof(E386Cpu, tlb) + sizeof(TlbEntry) * at + offsetof(TlbEntry, rtag)));
+    out[(*n)++] = x_jcc(e, X_NE);
+    x_shr_ri64(e, X_R11, 1); /* the same index's TlbAux */
+    x_add_rr64(e, X_R11, X_RBX);
+    x_load32(e, X_RAX, X_RDX, TB_OFF(page));
+    x_shl_ri32(e, X_RAX, 12);
+    x_cmp_rm32(e, X_RAX, X_R11, (int32_t)(offsetof(E386Cpu, tlb_aux) + sizeof(TlbAux) * at + offsetof(TlbAux, phys)));
+    out[(*n)++] = x_jcc(e, X_NE);
+}
+
 /* The hint link missed (RSI the target, RDI the pc = target + cs_base,
  * RCX the Tb whose link 1 is the hint, own: the block's own such base):
  * jmp_cache_find's probe of the jump cache, the hint re-linked and
@@ -106,8 +133,12 @@ static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, i
     out[(*n)++] = x_jcc(e, X_E);
     x_cmp_rm32(e, X_RDI, X_RDX, TB_OFF(pc));
     out[(*n)++] = x_jcc(e, X_NE);
-    x_cmp_rm32(e, X_RDI, X_RDX, TB_OFF(phys_pc)); /* linear memory: physical is linear */
-    out[(*n)++] = x_jcc(e, X_NE);
+    if (ns->soft) {
+        emit_tlb_maps(e, tb, out, n);
+    } else {
+        x_cmp_rm32(e, X_RDI, X_RDX, TB_OFF(phys_pc)); /* linear memory: physical is linear */
+        out[(*n)++] = x_jcc(e, X_NE);
+    }
     x_cmp_m32_imm(e, X_RDX, TB_OFF(key), tb->key);
     out[(*n)++] = x_jcc(e, X_NE);
     x_cmp_m32_imm(e, X_RDX, TB_OFF(cs_base), tb->cs_base);
@@ -128,6 +159,14 @@ static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, i
         x_patch(e, is_own, e->p);
     }
     x_load64(e, X_RAX, X_RDX, TB_OFF(ops)); /* linear memory: a fast link */
+    if (ns->soft) { /* tb_link's: a fast link only to the linking block's own page */
+        x_mov_rr64(e, X_R10, X_RDI);
+        x_alu_ri32(e, 6, X_R10, tb->pc);
+        x_alu_ri32(e, 4, X_R10, ~0xfffu);
+        size_t same = x_jcc(e, X_E);
+        x_mov_ri32(e, X_RAX, 0);
+        x_patch(e, same, e->p);
+    }
     x_store64(e, X_RCX, LINK1_OFF(ops), X_RAX);
     x_store64(e, X_RCX, LINK1_OFF(tb), X_RDX);
     x_movzx16_load(e, X_RAX, X_RDX, TB_OFF(ninsns));
@@ -164,7 +203,7 @@ static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, i
  * none), popped. */
 static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, const E386Op *(*miss)(E386Cpu *, uint32_t))
 {
-    size_t out[12], other[4];
+    size_t out[24], other[16];
     int n = 0, nother = 0;
     x_cmp_rm64(e, LEFT_REG, X_RBX, OFF(exit_request)); /* icount < budget_end, no exit request */
     out[n++] = x_jcc(e, X_LE); /* (branch.c emit_may_follow) */
@@ -196,7 +235,9 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
         x_alu_ri32(e, 0, X_RDI, tb->cs_base); /* pc */
     x_load64(e, X_RAX, X_RCX, LINK1_OFF(ops));
     x_test_rr64(e, X_RAX, X_RAX);
-    other[nother++] = x_jcc(e, X_E);
+    size_t guard = x_jcc(e, X_E); /* with the soft MMU: maybe another page's */
+    if (!ns->soft)
+        other[nother++] = guard;
     x_cmp_rm32(e, X_RDI, X_RCX, LINK1_OFF(pc));
     other[nother++] = x_jcc(e, X_NE);
     x_cmp_m32_imm(e, X_RCX, LINK1_OFF(key), tb->key);
@@ -204,6 +245,7 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
     x_cmp_m32_imm(e, X_RCX, LINK1_OFF(cs_base), tb->cs_base);
     other[nother++] = x_jcc(e, X_NE);
     /* jump_via: eip, last_tb; jump_ret: the pop; follow_if's stores */
+    const uint8_t *hit = e->p;
     x_store32(e, X_RBX, OFF(eip), X_RSI);
     x_mov_ri32(e, X_RDX, 0);
     x_store64(e, X_RBX, OFF(last_tb), X_RDX);
@@ -223,9 +265,27 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
      * run_chain's, as in jump_via. */
     const uint8_t *join = e->p;
     emit_enter(e, ns, X_RDX);
+    if (ns->soft) {
+        /* a hint link into another linear page (tb_link left its ops
+         * NULL): followed while the TLB maps the page as when its block
+         * was translated, as jump_direct_slow would (tb_mapped) */
+        x_patch(e, guard, e->p);
+        x_load64(e, X_RDX, X_RCX, LINK1_OFF(tb));
+        x_test_rr64(e, X_RDX, X_RDX);
+        other[nother++] = x_jcc(e, X_E);
+        x_cmp_rm32(e, X_RDI, X_RCX, LINK1_OFF(pc));
+        other[nother++] = x_jcc(e, X_NE);
+        x_cmp_m32_imm(e, X_RCX, LINK1_OFF(key), tb->key);
+        other[nother++] = x_jcc(e, X_NE);
+        x_cmp_m32_imm(e, X_RCX, LINK1_OFF(cs_base), tb->cs_base);
+        other[nother++] = x_jcc(e, X_NE);
+        emit_tlb_maps(e, tb, other, &nother);
+        x_load64(e, X_RAX, X_RDX, TB_OFF(ops));
+        x_patch(e, x_jmp(e), hit);
+    }
     for (int k = 0; k < nother; k++)
         x_patch(e, other[k], e->p);
-    if (ns->lin) /* linear memory: no soft MMU, no tb_mapped to ask */
+    if (ns->lin || ns->soft) /* linear memory, or the soft MMU's TLB to ask */
         emit_jmp_cache_probe(e, ns, tb, ras, own, join, out, &n);
     else
         for (int k = 0; k < nother; k++)

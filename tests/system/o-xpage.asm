@@ -2,8 +2,9 @@
 ; paging on.  A block so linked may run only while the page still maps
 ; the frame its successor was translated from: emu386's native back end
 ; checks the TLB inline at each such jump (a JMP rel32, the taken side of
-; a Jcc, a CALL rel32, and a block that runs over a page's end into the
-; next).  In a loop of 300 rounds the four targets' pages are remapped to
+; a Jcc, a CALL rel32, a block that runs over a page's end into the next)
+; and at the indirect ones (JMP r32, JMP m32, CALL r32, a RET into the
+; remapped page), whose hint links and jump cache it probes inline.  In a loop of 300 rounds the four targets' pages are remapped to
 ; frames holding other code at round 150, their TLB entries invalidated
 ; and refilled at once by a read (so that the entry's tag matches again
 ; and only its frame tells the old mapping from the new), and mapped back
@@ -20,12 +21,21 @@ CODE1   equ PG + 0x1000            ; the loop
 CODE2   equ PG + 0x2000            ; the jump, branch and call targets
 CODE3   equ PG + 0x3000            ; a block at its end runs into
 CODE4   equ PG + 0x4000            ; this page
+CODE5   equ PG + 0x5000            ; the indirect jumps' targets (a page of
+                                   ; their own: their TLB entry is theirs)
 FA      equ FRAME + 0x2000         ; CODE2's frame, then
 FB      equ FRAME + 0x7000
 FD      equ FRAME + 0x4000         ; CODE4's frame, then
 FE      equ FRAME + 0x8000
-ALIAS   equ 0x400000               ; CODE2 and CODE4 + ALIAS: FB and FE, same TLB entries
+FG      equ FRAME + 0x9000         ; CODE5's frame, then
+FH      equ FRAME + 0xA000
+ALIAS   equ 0x400000               ; CODE2, 4 and 5 + ALIAS: FB, FE and FH, same TLB entries
 ROUNDS  equ 300
+ACC_JR  equ scratch                ; the indirect forms' sums
+ACC_JM  equ scratch + 4
+ACC_CR  equ scratch + 8
+ACC_RET equ scratch + 12
+JTAB    equ scratch + 16           ; JMP m32's target
 
 ; ADDJMP at, run, reg, k, target: at physical `at` (run at linear `run`),
 ; ADD reg, k then JMP rel32 to linear target
@@ -35,6 +45,23 @@ ROUNDS  equ 300
     mov dword [%1+2], %4
     mov byte [%1+6], 0xE9
     mov dword [%1+7], (%5) - ((%2) + 11)
+%endmacro
+; ADDMJMP at, run, acc, k, target: ADD dword [acc], k then JMP rel32 to target
+%macro ADDMJMP 5
+    mov byte [%1], 0x81
+    mov byte [%1+1], 0x05          ; ADD m32, imm32 (disp32)
+    mov dword [%1+2], %3
+    mov dword [%1+6], %4
+    mov byte [%1+10], 0xE9
+    mov dword [%1+11], (%5) - ((%2) + 15)
+%endmacro
+; ADDMRET at, acc, k: ADD dword [acc], k then RET
+%macro ADDMRET 3
+    mov byte [%1], 0x81
+    mov byte [%1+1], 0x05
+    mov dword [%1+2], %2
+    mov dword [%1+6], %3
+    mov byte [%1+10], 0xC3
 %endmacro
 ; ADDRET at, reg, k: ADD reg, k then RET
 %macro ADDRET 3
@@ -49,7 +76,8 @@ R_EBP equ 5
 R_ESI equ 6
 
 ; the loop, copied to CODE1 and called there through S_FLAT; EDI: the PTE
-; of CODE2 (CODE4's is 8 bytes on); the rel32 fields are filled in main
+; of CODE2 (CODE4's and CODE5's are 8 and 12 bytes on); the rel32 fields
+; are filled in main
 lt:
     xor ecx, ecx
     xor edx, edx
@@ -69,29 +97,47 @@ lt_k: dd 0
     db 0xE9                        ; JMP rel32 CODE3+0xFFA (ADD EBP over the page end)
 lt_f: dd 0
 lt_b3:
+    mov eax, CODE5 + 0x400         ; JMP r32 (ADD [ACC_JR])
+    jmp eax
+lt_b4:
+    jmp [JTAB]                     ; JMP m32 to CODE5+0x480 (ADD [ACC_JM])
+lt_b5:
+    mov eax, CODE5 + 0x380         ; CALL r32 (ADD [ACC_CR], RET)
+    call eax
+    db 0xE9                        ; JMP rel32 CODE5+0x500: a CALL of lt_ret, whose
+lt_r: dd 0                         ; RET goes back into CODE5 (ADD [ACC_RET])
+lt_b6:
     cmp ecx, 150
     jne lt_back
-    mov dword [edi], FB | 3        ; CODE2 and CODE4 to their other frames
+    mov dword [edi], FB | 3        ; CODE2, 4 and 5 to their other frames
     mov dword [edi+8], FE | 3
+    mov dword [edi+12], FH | 3
     invlpg [CODE2]
     invlpg [CODE4]
+    invlpg [CODE5]
     mov eax, [CODE2]               ; and the TLB entries filled again
     mov eax, [CODE4]
+    mov eax, [CODE5]
     jmp short lt_next
 lt_back:
     cmp ecx, 225
     jne lt_next
     mov dword [edi], FA | 3        ; back to the first frames; the TLB entries
     mov dword [edi+8], FD | 3      ; then hold the aliases 4 MiB up (the same
-    invlpg [CODE2]                 ; entries), which map the other frames
+    mov dword [edi+12], FG | 3     ; entries), which map the other frames
+    invlpg [CODE2]
     invlpg [CODE4]
+    invlpg [CODE5]
     mov eax, [CODE2 + ALIAS]
     mov eax, [CODE4 + ALIAS]
+    mov eax, [CODE5 + ALIAS]
 lt_next:
     inc ecx
     cmp ecx, ROUNDS
     jb lt_loop
     retf
+lt_ret:
+    ret
 lt_end:
 
 main:
@@ -102,11 +148,15 @@ main:
     MAP 2, 2, 3
     MAP 3, 3, 3
     MAP 4, 4, 3
+    MAP 5, 9, 3
     mov eax, CODE2 + ALIAS
     mov ecx, FB | 3
     call map4k
     mov eax, CODE4 + ALIAS
     mov ecx, FE | 3
+    call map4k
+    mov eax, CODE5 + ALIAS
+    mov ecx, FH | 3
     call map4k
     ; the loop, its jumps' targets filled in
     mov esi, ROMLIN + lt
@@ -117,6 +167,13 @@ main:
     mov dword [FRAME + 0x1000 + (lt_c - lt)], (CODE2 + 0x200) - (CODE1 + (lt_c - lt) + 4)
     mov dword [FRAME + 0x1000 + (lt_k - lt)], (CODE2 + 0x300) - (CODE1 + (lt_k - lt) + 4)
     mov dword [FRAME + 0x1000 + (lt_f - lt)], (CODE3 + 0xFFA) - (CODE1 + (lt_f - lt) + 4)
+    mov dword [FRAME + 0x1000 + (lt_r - lt)], (CODE5 + 0x500) - (CODE1 + (lt_r - lt) + 4)
+    mov dword [JTAB], CODE5 + 0x480
+    xor eax, eax
+    mov [ACC_JR], eax
+    mov [ACC_JM], eax
+    mov [ACC_CR], eax
+    mov [ACC_RET], eax
     ; the targets in both frames of CODE2 and of CODE4
     ADDJMP FA + 0x100, CODE2 + 0x100, R_EDX, 1, CODE1 + (lt_b1 - lt)
     ADDJMP FB + 0x100, CODE2 + 0x100, R_EDX, 0x10000, CODE1 + (lt_b1 - lt)
@@ -124,6 +181,20 @@ main:
     ADDJMP FB + 0x200, CODE2 + 0x200, R_EBX, 0x10000, CODE1 + (lt_b2 - lt)
     ADDRET FA + 0x300, R_ESI, 1
     ADDRET FB + 0x300, R_ESI, 0x10000
+    ADDMJMP FG + 0x400, CODE5 + 0x400, ACC_JR, 1, CODE1 + (lt_b4 - lt)
+    ADDMJMP FH + 0x400, CODE5 + 0x400, ACC_JR, 0x10000, CODE1 + (lt_b4 - lt)
+    ADDMJMP FG + 0x480, CODE5 + 0x480, ACC_JM, 1, CODE1 + (lt_b5 - lt)
+    ADDMJMP FH + 0x480, CODE5 + 0x480, ACC_JM, 0x10000, CODE1 + (lt_b5 - lt)
+    ADDMRET FG + 0x380, ACC_CR, 1
+    ADDMRET FH + 0x380, ACC_CR, 0x10000
+    %assign f FG                   ; CALL rel32 lt_ret, then the RET's target
+    %rep 2
+    mov byte [f + 0x500], 0xE8
+    mov dword [f + 0x501], (CODE1 + (lt_ret - lt)) - (CODE5 + 0x505)
+    %assign f FH
+    %endrep
+    ADDMJMP FG + 0x505, CODE5 + 0x505, ACC_RET, 1, CODE1 + (lt_b6 - lt)
+    ADDMJMP FH + 0x505, CODE5 + 0x505, ACC_RET, 0x10000, CODE1 + (lt_b6 - lt)
     ; ADD EBP, 0x100 in the last 6 bytes of CODE3: its block ends there
     mov byte [FRAME + 0x3FFA], 0x81
     mov byte [FRAME + 0x3FFB], 0xC0 + R_EBP
@@ -136,5 +207,6 @@ main:
     call S_FLAT:CODE1
     sub ebp, ROUNDS * 0x100
     PRINTF `jmp rel32: edx=%8  jcc: ebx=%8  call rel32: esi=%8  over a page end: ebp=%8\n`, edx, ebx, esi, ebp
+    PRINTF `jmp r32: %8  jmp m32: %8  call r32: %8  ret: %8\n`, dword [ACC_JR], dword [ACC_JM], dword [ACC_CR], dword [ACC_RET]
     DONE 0
     ROM_END
