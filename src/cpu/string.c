@@ -100,30 +100,47 @@ static int do_scas(E386Cpu *cpu, const E386Op *op, const StrCtx *s)
     return a == b;
 }
 
+/* The host address of linear lin for a run of accesses inside its page
+ * that read (or write) it as each element would: the page map's rights
+ * (no translated code for a write), or with the soft MMU the TLB entry's
+ * tag of the current privilege (a write tag: dirty RAM without code that
+ * the dirty log does not wait for, paging.c); NULL: the general path. */
+static uint8_t *run_host(E386Cpu *cpu, uint32_t lin, int write)
+{
+    uint32_t page = lin & ~0xfffu;
+    if (cpu->softmmu) {
+        const TlbEntry *e = tlb_entry(cpu, lin);
+        return (write ? e->wtag : e->rtag) == page ? e->host + (lin & 0xfff) : NULL;
+    }
+    Page *p = mem_page(&cpu->mem, lin);
+    if (!p || (write ? (p->flags & (PG_WRITE | PG_CODE)) != PG_WRITE : !(p->flags & PG_READ)))
+        return NULL;
+    return p->host + (lin & 0xfff);
+}
+
 /* REP MOVSB/MOVSD and STOSB/STOSD forward in flat segments: whole runs
  * inside one source and one destination page at a time. */
 static const E386Op *fast_rep(E386Cpu *cpu, const E386Op *op, int movs)
 {
     int size = op->size;
     uint32_t n = cpu->r[1];
-    Page *sp = NULL, *dp;
     uint32_t si = cpu->r[6], di = cpu->r[7];
     uint32_t room = (0x1000 - (di & 0xfff)) / (uint32_t)size;
+    const uint8_t *src = NULL;
     if (movs) {
         uint32_t r2 = (0x1000 - (si & 0xfff)) / (uint32_t)size;
         if (r2 < room) room = r2;
-        sp = mem_page(&cpu->mem, si);
+        src = run_host(cpu, si, 0);
     }
-    dp = mem_page(&cpu->mem, di);
+    uint8_t *d = run_host(cpu, di, 1);
     if (room > n) room = n;
-    if (room == 0 || !dp || (dp->flags & (PG_WRITE | PG_CODE)) != PG_WRITE ||
-        (movs && (!sp || !(sp->flags & PG_READ) || di - si < (uint32_t)size)))
+    /* the overlap in host memory, where two linear pages may be one */
+    uintptr_t ahead = (uintptr_t)d - (uintptr_t)src;
+    if (room == 0 || !d || (movs && (!src || ahead < (uintptr_t)size)))
         return NULL; /* take the general path for this element */
-    uint8_t *d = dp->host + (di & 0xfff);
     if (movs) {
-        const uint8_t *src = sp->host + (si & 0xfff);
         uint32_t len = room * (uint32_t)size;
-        if (di - si >= len) { /* no destination byte is a later source byte: memmove is the forward copy */
+        if (ahead >= len) { /* no destination byte is a later source byte: memmove is the forward copy */
             memmove(d, src, len);
         } else { /* byte-wise forward copy keeps overlapping-move semantics (a pattern repeats) */
             for (uint32_t i = 0; i < len; i++)
@@ -142,8 +159,8 @@ static const E386Op *fast_rep(E386Cpu *cpu, const E386Op *op, int movs)
 
 static int fast_ok(E386Cpu *cpu, const E386Op *op)
 {
-    return op->rep && op->adsize == 4 && !(cpu->eflags & (F_DF | F_TF)) && !cpu->softmmu &&
-           cpu->seg[SEG_ES].flat && (op->size == 1 || op->size == 4);
+    return op->rep && op->adsize == 4 && !(cpu->eflags & (F_DF | F_TF)) && cpu->seg[SEG_ES].flat &&
+           (op->size == 1 || op->size == 4);
 }
 
 /* One element of a REP MOVS/STOS the general way (one that crosses a
