@@ -1,20 +1,24 @@
-; o-xpage: direct jumps into another linear page from hot code, with
-; paging on.  A block so linked may run only while the page still maps
-; the frame its successor was translated from: emu386's native back end
-; checks the TLB inline at each such jump (a JMP rel32, the taken side of
-; a Jcc, a CALL rel32, a block that runs over a page's end into the next)
-; and at the indirect ones (JMP r32, JMP m32, CALL r32, a RET into the
-; remapped page), whose hint links and jump cache it probes inline.  In a loop of 300 rounds the four targets' pages are remapped to
-; frames holding other code at round 150, their TLB entries invalidated
-; and refilled at once by a read (so that the entry's tag matches again
-; and only its frame tells the old mapping from the new), and mapped back
-; at round 225, their entries then filled by aliases 4 MiB up that map the
-; other frames (so that only the tag tells).  Each form adds 1 to its own
-; register per round in the first frames and 0x10000 in the others.
+; o-xpage: jumps into another linear page from hot code, with paging on.
+; A block so linked may run only while the page still maps the frame its
+; successor was translated from: emu386's native back end checks the TLB
+; inline at each such jump, direct (a JMP rel32, the taken side of a Jcc,
+; a CALL rel32, a block that runs over a page's end into the next) and
+; indirect (JMP r32, JMP m32, CALL r32, a RET into the remapped page,
+; whose hint links and jump cache it probes).  In a loop of 300 rounds
+; the targets' pages are remapped to frames holding other code at round
+; 150, their TLB entries invalidated and refilled at once by a read (so
+; that the entry's tag matches again and only its frame tells the old
+; mapping from the new), and mapped back at round 225, their entries then
+; filled by aliases 4 MiB up that map the other frames (so that only the
+; tag tells).  Each form adds 1 to its own register per round in the
+; first frames and 0x10000 in the others.  Then a ring-3 loop jumps into
+; a page that the supervisor makes its own and whose supervisor TLB entry
+; it fills: the jump must fault.
 %include "lib.inc"
     bits 32
 
 S_FLAT  equ 0x40                   ; flat 32-bit code, base 0
+S_FLAT3 equ 0x48                   ; the same for ring 3
 PG      equ 0x400000               ; the test pages: PG + n*4K
 FRAME   equ 0x100000               ; their frames: FRAME + n*4K (identity-mapped too)
 CODE1   equ PG + 0x1000            ; the loop
@@ -23,6 +27,8 @@ CODE3   equ PG + 0x3000            ; a block at its end runs into
 CODE4   equ PG + 0x4000            ; this page
 CODE5   equ PG + 0x5000            ; the indirect jumps' targets (a page of
                                    ; their own: their TLB entry is theirs)
+CODE6   equ PG + 0x6000            ; ring 3's target, made supervisor-only
+CODE7   equ PG + 0x7000            ; ring 3's loop
 FA      equ FRAME + 0x2000         ; CODE2's frame, then
 FB      equ FRAME + 0x7000
 FD      equ FRAME + 0x4000         ; CODE4's frame, then
@@ -140,15 +146,62 @@ lt_ret:
     ret
 lt_end:
 
+; ring 3's loop, copied to CODE7: a JMP rel32 into CODE6, which the
+; supervisor makes its own at round 150 (INT 0x31), filling its TLB entry
+; for CODE6 but not the user's: the next jump faults (#PF, resumed at l3_out)
+l3:
+    xor ecx, ecx
+    xor edx, edx
+l3_loop:
+    db 0xE9                        ; JMP rel32 CODE6+0x100 (ADD EDX, 1)
+l3_j: dd 0
+l3_b1:
+    cmp ecx, 150
+    jne l3_next
+    int 0x31
+l3_next:
+    inc ecx
+    cmp ecx, ROUNDS
+    jb l3_loop
+l3_out:
+    int 0x30
+l3_end:
+
+ring3_back:                        ; INT 0x30 from ring 3: back to ring 0
+    mov ax, SEL_DATA
+    mov ds, ax
+    mov es, ax
+    mov esp, STACK0
+    jmp dword [scratch+60]
+
+make_supervisor:                   ; INT 0x31: CODE6 for the supervisor only
+    push ds                        ; (ring 3 runs with DS null)
+    push eax
+    push edi
+    mov ax, SEL_DATA
+    mov ds, ax
+    mov eax, CODE6
+    call pte_of
+    and dword [edi], ~4
+    invlpg [CODE6]
+    mov eax, [CODE6]               ; its supervisor TLB entry filled again
+    pop edi
+    pop eax
+    pop ds
+    iretd
+
 main:
     SETDESC S_FLAT, 0, 0xFFFFF, 0x9B, 0xC
-    mov eax, 3
+    SETDESC S_FLAT3, 0, 0xFFFFF, 0xFB, 0xC
+    mov eax, 7
     call pg_init
     MAP 1, 1, 3
     MAP 2, 2, 3
     MAP 3, 3, 3
     MAP 4, 4, 3
     MAP 5, 9, 3
+    MAP 6, 0xB, 7
+    MAP 7, 0xC, 7
     mov eax, CODE2 + ALIAS
     mov ecx, FB | 3
     call map4k
@@ -208,5 +261,28 @@ main:
     sub ebp, ROUNDS * 0x100
     PRINTF `jmp rel32: edx=%8  jcc: ebx=%8  call rel32: esi=%8  over a page end: ebp=%8\n`, edx, ebx, esi, ebp
     PRINTF `jmp r32: %8  jmp m32: %8  call r32: %8  ret: %8\n`, dword [ACC_JR], dword [ACC_JM], dword [ACC_CR], dword [ACC_RET]
+
+    ; --- ring 3: a jump into a page only the supervisor's TLB entry allows ---
+    mov esi, ROMLIN + l3
+    mov edi, FRAME + 0xC000
+    mov ecx, l3_end - l3
+    rep movsb
+    mov dword [FRAME + 0xC000 + (l3_j - l3)], (CODE6 + 0x100) - (CODE7 + (l3_j - l3) + 4)
+    ADDJMP FRAME + 0xB100, CODE6 + 0x100, R_EDX, 1, CODE7 + (l3_b1 - l3)
+    SETGATE 0x30, SEL_CODE, ring3_back, 0xEE
+    SETGATE 0x31, SEL_CODE, make_supervisor, 0xEE
+    mov dword [scratch+60], .back0
+    mov dword [exc_vec], 0xFFFFFFFF
+    mov dword [resume], CODE7 + (l3_out - l3)
+    push dword SEL_DATA3
+    push dword STACK3
+    push dword 0x3002
+    push dword S_FLAT3 | 3
+    push dword CODE7
+    iretd
+.back0:
+    mov eax, [exc_cr2]
+    sub eax, PG
+    PRINTF `cpl3 jmp rel32 into a page made the supervisor's: round %d vec=%2 err=%8 cr2=PG+%5 edx=%8\n`, ecx, dword [exc_vec], dword [exc_err], eax, edx
     DONE 0
     ROM_END
