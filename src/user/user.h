@@ -92,14 +92,14 @@ typedef struct UserProc {
 } UserProc;
 
 /* elf.c */
+enum { ELF_NAMED = 16 };
 typedef struct ElfImage {
     uint32_t entry, bias, phdr, phnum, phent, lo, hi;
     char interp[256];
     /* the file-backed parts of the segments, for /proc/self/maps: the
      * tag, start and file offset of each (the first ELF_NAMED of them) */
-    uint32_t nseg, seg_tag[16], seg_start[16], seg_off[16];
+    uint32_t nseg, seg_tag[ELF_NAMED], seg_start[ELF_NAMED], seg_off[ELF_NAMED];
 } ElfImage;
-enum { ELF_NAMED = 16 };
 /* Validate and map an ELF image from memory.  For ET_DYN images
  * img->bias on entry is the address to load the lowest segment at.  On
  * error returns -1 and a message in err; nothing is left half-mapped
