@@ -194,6 +194,18 @@ static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, i
     x_patch(e, x_jmp(e), join);
 }
 
+/* link_leads_to for the hint link (link 1 of RCX) and pc RDI in tb's
+ * mode: a miss to out[(*n)++] */
+static void emit_leads_to(Emit *e, const Tb *tb, size_t *out, int *n)
+{
+    x_cmp_rm32(e, X_RDI, X_RCX, LINK1_OFF(pc));
+    out[(*n)++] = x_jcc(e, X_NE);
+    x_cmp_m32_imm(e, X_RCX, LINK1_OFF(key), tb->key);
+    out[(*n)++] = x_jcc(e, X_NE);
+    x_cmp_m32_imm(e, X_RCX, LINK1_OFF(cs_base), tb->cs_base);
+    out[(*n)++] = x_jcc(e, X_NE);
+}
+
 /* jump_via's chaining for target ESI (the pushes and pops done): with
  * may_chain's conditions, follow the hint link at RCX (a Tb whose link 1
  * it is) as follow_if does, else (on linear memory) the block the jump
@@ -238,12 +250,7 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
     size_t guard = x_jcc(e, X_E); /* with the soft MMU: maybe another page's */
     if (!ns->soft)
         other[nother++] = guard;
-    x_cmp_rm32(e, X_RDI, X_RCX, LINK1_OFF(pc));
-    other[nother++] = x_jcc(e, X_NE);
-    x_cmp_m32_imm(e, X_RCX, LINK1_OFF(key), tb->key);
-    other[nother++] = x_jcc(e, X_NE);
-    x_cmp_m32_imm(e, X_RCX, LINK1_OFF(cs_base), tb->cs_base);
-    other[nother++] = x_jcc(e, X_NE);
+    emit_leads_to(e, tb, other, &nother);
     /* jump_via: eip, last_tb; jump_ret: the pop; follow_if's stores */
     const uint8_t *hit = e->p;
     x_store32(e, X_RBX, OFF(eip), X_RSI);
@@ -273,12 +280,7 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
         x_load64(e, X_RDX, X_RCX, LINK1_OFF(tb));
         x_test_rr64(e, X_RDX, X_RDX);
         other[nother++] = x_jcc(e, X_E);
-        x_cmp_rm32(e, X_RDI, X_RCX, LINK1_OFF(pc));
-        other[nother++] = x_jcc(e, X_NE);
-        x_cmp_m32_imm(e, X_RCX, LINK1_OFF(key), tb->key);
-        other[nother++] = x_jcc(e, X_NE);
-        x_cmp_m32_imm(e, X_RCX, LINK1_OFF(cs_base), tb->cs_base);
-        other[nother++] = x_jcc(e, X_NE);
+        emit_leads_to(e, tb, other, &nother);
         emit_tlb_maps(e, tb, other, &nother);
         x_load64(e, X_RAX, X_RDX, TB_OFF(ops));
         x_patch(e, x_jmp(e), hit);

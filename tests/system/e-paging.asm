@@ -18,11 +18,7 @@ FRAME   equ 0x100000               ; their frames: FRAME + n*4K
 %endmacro
 
 ring3_back:                        ; INT 0x30 from ring 3: back to ring 0
-    mov ax, SEL_DATA
-    mov ds, ax
-    mov es, ax
-    mov esp, STACK0
-    jmp dword [scratch+60]
+    RING3_BACK
 
 main:
     ; frames 0-15 hold their number
@@ -88,13 +84,7 @@ main:
     MAP 7, 7, 7                    ; user read-write
     MAP 8, 8, 3                    ; supervisor read-write
     MAP 9, 9, 4                    ; user, not present
-    SETGATE 0x30, SEL_CODE, ring3_back, 0xEE
-    mov dword [scratch+60], .back0
-    RING3 .ring3
-.ring3:
-    mov ax, SEL_DATA3
-    mov ds, ax
-    mov es, ax
+    TO_RING3 .back0
     mov eax, cs
     PRINTF `ring 3: cs=%4\n`, eax
     PF `cpl3 read user rw: vec=%2 err=%8 cr2=PG+%5 eip=+%4\n`, mov eax, [PG+0x7000]

@@ -20,11 +20,7 @@ ROUNDS  equ 300
 
 
 ring3_back:                        ; INT 0x30 from ring 3: back to ring 0
-    mov ax, SEL_DATA
-    mov ds, ax
-    mov es, ax
-    mov esp, STACK0
-    jmp dword [scratch+60]
+    RING3_BACK
 
 add3:
     add edx, 3
@@ -57,18 +53,7 @@ smc_loop2:
 smc_end:
 
 main:
-    ; frames 0-15: dword k of frame n holds n << 24 | 4k
-    mov edi, FRAME
-    xor eax, eax
-.fill:
-    mov [edi], eax
-    add edi, 4
-    add eax, 4
-    test eax, 0xFFF
-    jnz .fill
-    add eax, 0x01000000 - 0x1000
-    cmp edi, FRAME + 16*0x1000
-    jb .fill
+    FILL_FRAMES
     SETDESC S_FLAT, 0, 0xFFFFF, 0x9B, 0xC
     SETDESC S_BASED, PG, 0xFFFFF, 0x93, 0xC
     mov eax, 7
@@ -260,13 +245,7 @@ main:
     ; --- user mode ---
     mov eax, [PG+0x3008]           ; the supervisor's TLB entry for page 3
     mov eax, [PG+0x4008]
-    SETGATE 0x30, SEL_CODE, ring3_back, 0xEE
-    mov dword [scratch+60], .back0
-    RING3 .ring3
-.ring3:
-    mov ax, SEL_DATA3
-    mov ds, ax
-    mov es, ax
+    TO_RING3 .back0
     ; a hot loop on a user page that reaches the supervisor's page 3
     xor ecx, ecx
     xor edx, edx

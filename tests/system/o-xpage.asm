@@ -168,11 +168,7 @@ l3_out:
 l3_end:
 
 ring3_back:                        ; INT 0x30 from ring 3: back to ring 0
-    mov ax, SEL_DATA
-    mov ds, ax
-    mov es, ax
-    mov esp, STACK0
-    jmp dword [scratch+60]
+    RING3_BACK
 
 make_supervisor:                   ; INT 0x31: CODE6 for the supervisor only
     push ds                        ; (ring 3 runs with DS null)

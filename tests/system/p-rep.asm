@@ -23,11 +23,7 @@ FRAME   equ 0x100000               ; their frames: FRAME + n*4K
 %endmacro
 
 ring3_back:                        ; INT 0x30 from ring 3: back to ring 0
-    mov ax, SEL_DATA
-    mov ds, ax
-    mov es, ax
-    mov esp, STACK0
-    jmp dword [scratch+60]
+    RING3_BACK
 
 sum:
     xor eax, eax
@@ -39,18 +35,7 @@ sum:
     ret
 
 main:
-    ; frames 0-15: dword k of frame n holds n << 24 | 4k
-    mov edi, FRAME
-    xor eax, eax
-.fill:
-    mov [edi], eax
-    add edi, 4
-    add eax, 4
-    test eax, 0xFFF
-    jnz .fill
-    add eax, 0x01000000 - 0x1000
-    cmp edi, FRAME + 16*0x1000
-    jb .fill
+    FILL_FRAMES
     mov eax, 7
     call pg_init
     MAP 0, 0, 7                    ; user read-write
@@ -133,13 +118,7 @@ main:
 
     ; --- user mode ---
     mov dword [PG+0x4800], 0x12345678 ; the supervisor's TLB entry for page 4, writable
-    SETGATE 0x30, SEL_CODE, ring3_back, 0xEE
-    mov dword [scratch+60], .back0
-    RING3 .ring3
-.ring3:
-    mov ax, SEL_DATA3
-    mov ds, ax
-    mov es, ax
+    TO_RING3 .back0
     mov edi, PG+0xFC0              ; across 0|1, both user-writable
     mov ecx, 0x20
     mov eax, 0x3C3C0000
