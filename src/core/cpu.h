@@ -103,7 +103,9 @@ typedef struct Mmio {
     void *opaque;
     uint32_t pages; /* pages that point here: 0 frees the slot for the next e386_mmio_map */
 } Mmio;
-typedef struct Region { uint8_t *host; size_t size; uint32_t live; } Region;
+/* shared: the block is the host's own MAP_SHARED mapping (core/mem.c
+ * mem_map_shared), unmapped rather than given back to the allocator */
+typedef struct Region { uint8_t *host; size_t size; uint32_t live; int shared; } Region;
 typedef struct Mem {
     GuestAlloc alloc;  /* where the host blocks come from */
     Page *l1[1024];
@@ -642,6 +644,12 @@ int linmem_map(Mem *m, uint32_t addr, uint32_t size, uint32_t flags); /* fresh z
 void linmem_unmap(Mem *m, uint32_t addr, uint32_t size);   /* back to the reservation */
 int linmem_move(Mem *m, uint32_t dst, uint32_t src, uint32_t size);
 int linmem_sync(Mem *m, uint32_t addr, uint32_t size);     /* host protection from the flags; 0 or -1 */
+/* the host's MAP_SHARED mapping of fd at off (fd -1: shared anonymous
+ * memory) replaces [addr, addr + size); 0 or -errno, nothing changed */
+int linmem_map_shared(Mem *m, uint32_t addr, uint32_t size, uint32_t flags, int fd, uint64_t off);
+/* [old, old + os) moves to dst grown to ns by the host's mremap (a shared
+ * mapping grows into its file); dst may be old; 0 or -1, nothing changed */
+int linmem_grow(Mem *m, uint32_t old, uint32_t os, uint32_t dst, uint32_t ns);
 int linmem_open(Mem *m, uint32_t addr, int write);         /* one page, for a host copy */
 void linmem_loosen(Mem *m); /* host out of mappings: every mapped page read-write, lfast off */
 /* The CPU running guest code on this host thread (its faults are ours):

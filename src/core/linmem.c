@@ -7,6 +7,7 @@
  * elsewhere linmem_reserve fails and the page map's host blocks are used
  * (docs/architecture.md "Memory"). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/cpu.h"
@@ -216,6 +217,41 @@ int linmem_sync(Mem *m, uint32_t addr, uint32_t size)
     return rc;
 }
 
+int linmem_map_shared(Mem *m, uint32_t addr, uint32_t size, uint32_t flags, int fd, uint64_t off)
+{
+    Page pg = { NULL, flags, 0 };
+    /* the host checks the descriptor (EACCES, ENODEV) before it unmaps
+     * what was there, so a refusal changes nothing */
+    int mf = MAP_SHARED | MAP_FIXED | (fd < 0 ? MAP_ANONYMOUS : 0);
+    if (mmap(m->lbase + addr, size, host_prot(m, &pg), mf, fd, (off_t)off) != MAP_FAILED)
+        return 0;
+    /* loose: read-write is asked for every page, which a read-only file
+     * refuses; the page map keeps the guest from writing */
+    if (errno == EACCES && m->lloose && !(flags & PG_WRITE) &&
+        mmap(m->lbase + addr, size, PROT_READ, mf, fd, (off_t)off) != MAP_FAILED)
+        return 0;
+    return -errno;
+}
+
+/* By way of a host address outside the reservation: mremap grows in place
+ * only into unmapped space, and the reservation's own pieces are never
+ * unmapped but replaced (MREMAP_FIXED), as linmem_move does. */
+int linmem_grow(Mem *m, uint32_t old, uint32_t os, uint32_t dst, uint32_t ns)
+{
+    void *x = mremap(m->lbase + old, os, ns, MREMAP_MAYMOVE);
+    if (x == MAP_FAILED)
+        return -1;
+    if (mremap(x, ns, ns, MREMAP_MAYMOVE | MREMAP_FIXED, m->lbase + dst) == MAP_FAILED) {
+        /* back where it was (the hole at old is ours): shrunk, then fixed */
+        if (mremap(x, ns, os, MREMAP_MAYMOVE | MREMAP_FIXED, m->lbase + old) == MAP_FAILED)
+            m->lfast = NULL;
+        return -1;
+    }
+    if (dst != old)
+        linmem_unmap(m, old, os);
+    return 0;
+}
+
 int linmem_open(Mem *m, uint32_t addr, int write)
 {
     return mprotect(m->lbase + (addr & ~0xfffu), 4096, write ? PROT_READ | PROT_WRITE : PROT_READ);
@@ -240,6 +276,16 @@ int linmem_move(Mem *m, uint32_t dst, uint32_t src, uint32_t size)
 int linmem_sync(Mem *m, uint32_t addr, uint32_t size)
 {
     (void)m, (void)addr, (void)size;
+    return -1;
+}
+int linmem_map_shared(Mem *m, uint32_t addr, uint32_t size, uint32_t flags, int fd, uint64_t off)
+{
+    (void)m, (void)addr, (void)size, (void)flags, (void)fd, (void)off;
+    return -1;
+}
+int linmem_grow(Mem *m, uint32_t old, uint32_t os, uint32_t dst, uint32_t ns)
+{
+    (void)m, (void)old, (void)os, (void)dst, (void)ns;
     return -1;
 }
 int linmem_open(Mem *m, uint32_t addr, int write)

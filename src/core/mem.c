@@ -2,7 +2,10 @@
  * host blocks from the guest allocator.  All guest accesses go through
  * lin_read/lin_write (cpu.h); this file has their slow paths, the mapping
  * calls of the public API and the self-modifying-code hook. */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include "core/cpu.h"
 
 Page *mem_page(Mem *m, uint32_t lin)
@@ -275,7 +278,7 @@ static uint32_t region_new(Mem *m, uint8_t *host, size_t size, uint32_t pages)
         }
         i = m->nregions++;
     }
-    m->regions[i] = (Region){ host, size, pages };
+    m->regions[i] = (Region){ host, size, pages, 0 };
     return i;
 }
 
@@ -293,7 +296,11 @@ static void page_release(Mem *m, Page *p)
     }
     Region *r = &m->regions[p->region];
     if (--r->live == 0) {
-        galloc_free(&m->alloc, r->host, r->size);
+        if (r->shared)
+            munmap(r->host, r->size);
+        else
+            galloc_free(&m->alloc, r->host, r->size);
+        r->shared = 0;
         r->host = NULL;
         r->live = m->region_free; /* onto the free chain */
         m->region_free = p->region + 1;
@@ -374,7 +381,7 @@ int mem_map_tagged(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_
     uint32_t reg = region_new(m, host, size, pages);
     if (reg == UINT32_MAX || vma_set(&m->vmas, addr, (uint64_t)addr + size, prot & 7, tag) != 0) {
         if (reg != UINT32_MAX) { /* give the slot back */
-            m->regions[reg] = (Region){ NULL, 0, m->region_free };
+            m->regions[reg] = (Region){ NULL, 0, m->region_free, 0 };
             m->region_free = reg + 1;
         }
         galloc_free(&m->alloc, host, size);
@@ -478,6 +485,118 @@ int mem_move(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot)
         *dp = (Page){ sp->host, flags | (sp->flags & PG_LOG), sp->region };
         *sp = (Page){ NULL, 0, 0 };
     }
+    return 0;
+}
+
+/* The page entries of [addr, addr + size) point into host (linear:
+ * lbase + addr), region reg; translations and old entries are dropped. */
+static void install(E386Cpu *cpu, uint32_t addr, uint32_t size, uint8_t *host, uint32_t flags, uint32_t reg)
+{
+    Mem *m = &cpu->mem;
+    m->vmas.ops += size >> 12;
+    for (uint32_t off = 0; off < size; off += 4096) {
+        Page *p = mem_page_any(m, addr + off);
+        page_changed(cpu, addr + off, p);
+        page_release(m, p);
+        *p = (Page){ host + off, flags, reg };
+    }
+}
+
+int mem_map_shared(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag, int fd, uint64_t off)
+{
+    Mem *m = &cpu->mem;
+    uint32_t flags = prot_flags(prot);
+    if (!range_ok(addr, size) || l2_alloc(m, addr, size >> 12))
+        return -ENOMEM;
+    if (m->lbase) {
+        for (uint32_t o = 0; o < size; o += 4096) /* translations first: they change flags */
+            page_changed(cpu, addr + o, mem_page_any(m, addr + o));
+        int r = linmem_map_shared(m, addr, size, flags, fd, off);
+        if (r)
+            return r;
+        if (vma_set(&m->vmas, addr, (uint64_t)addr + size, prot & 7, tag) != 0) {
+            e386_mem_unmap(cpu, addr, size); /* the old pages are gone already */
+            return -ENOMEM;
+        }
+        install(cpu, addr, size, m->lbase + addr, flags, 0);
+        return 0;
+    }
+    /* read-write on the host whatever the guest asks, as its mprotect may
+     * add write later; a read-only file allows only reading */
+    int mf = MAP_SHARED | (fd < 0 ? MAP_ANONYMOUS : 0);
+    uint8_t *host = mmap(NULL, size, PROT_READ | PROT_WRITE, mf, fd, (off_t)off);
+    if (host == MAP_FAILED && errno == EACCES && !(prot & E386_PROT_WRITE))
+        host = mmap(NULL, size, PROT_READ, mf, fd, (off_t)off);
+    if (host == MAP_FAILED)
+        return -errno;
+    uint32_t reg = region_new(m, host, size, size >> 12);
+    if (reg == UINT32_MAX || vma_set(&m->vmas, addr, (uint64_t)addr + size, prot & 7, tag) != 0) {
+        if (reg != UINT32_MAX) {
+            m->regions[reg] = (Region){ NULL, 0, m->region_free, 0 };
+            m->region_free = reg + 1;
+        }
+        munmap(host, size);
+        return -ENOMEM;
+    }
+    m->regions[reg].shared = 1;
+    install(cpu, addr, size, host, flags, reg);
+    return 0;
+}
+
+int mem_grow_shared(E386Cpu *cpu, uint32_t old, uint32_t os, uint32_t dst, uint32_t ns, int prot)
+{
+    Mem *m = &cpu->mem;
+    Vma v;
+    if (!range_ok(old, os) || !range_ok(dst, ns) || ns <= os || !vma_at(&m->vmas, old, &v) ||
+        l2_alloc(m, dst, ns >> 12))
+        return -1;
+    uint32_t flags = prot_flags(prot), tag = v.tag;
+    Page *p0 = mem_page(m, old);
+    Region *r = !m->lbase && p0 ? &m->regions[p0->region] : NULL;
+    if (!m->lbase) { /* page map: the mapping must be its host block, whole */
+        if (!r || !r->shared || r->size != os || r->live != os >> 12)
+            return -1;
+        for (uint32_t o = 0; o < os; o += 4096) {
+            Page *p = mem_page(m, old + o);
+            if (!p || p->region != p0->region || p->host != r->host + o)
+                return -1;
+        }
+    }
+    for (uint32_t o = 0; o < os; o += 4096) /* translations stay behind: keyed by address */
+        page_changed(cpu, old + o, mem_page(m, old + o));
+    uint8_t *host = NULL;
+    if (m->lbase) {
+        if (linmem_grow(m, old, os, dst, ns) != 0)
+            return -1;
+        host = m->lbase + dst;
+    } else {
+        void *x = mremap(r->host, os, ns, MREMAP_MAYMOVE);
+        if (x == MAP_FAILED)
+            return -1;
+        host = x;
+        r->host = host;
+        r->size = ns;
+    }
+    vma_clear(&m->vmas, old, (uint64_t)old + os);
+    if (vma_set(&m->vmas, dst, (uint64_t)dst + ns, prot & 7, tag) != 0)
+        return -1; /* cannot happen: the set had room for the old range */
+    uint32_t reg = m->lbase ? 0 : p0->region;
+    for (uint32_t o = 0; o < os; o += 4096) /* the old entries: the region lives on */
+        *mem_page(m, old + o) = (Page){ NULL, 0, 0 };
+    if (!m->lbase)
+        m->regions[reg].live = 0;
+    for (uint32_t o = 0; o < ns; o += 4096) {
+        Page *p = mem_page_any(m, dst + o);
+        page_changed(cpu, dst + o, p);
+        if (p->host || (p->flags & PG_MMIO)) /* cannot happen: dst's range was free */
+            page_release(m, p);
+        *p = (Page){ host + o, flags, reg };
+        if (!m->lbase)
+            m->regions[reg].live++;
+    }
+    m->vmas.ops += ns >> 12;
+    if (m->lbase)
+        linmem_sync(m, dst, ns);
     return 0;
 }
 

@@ -46,4 +46,15 @@ void vma_free_all(VmaSet *s);
  * mremap's move of page entries (no byte copied, no host page touched). */
 int mem_map_tagged(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag);
 int mem_move(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot);
+/* MAP_SHARED (user mode): the host's own shared mapping of fd at off (fd
+ * -1: shared anonymous memory) backs [addr, addr + size), so writes reach
+ * the file and a fork's child shares the pages; 0 or -errno (the host's:
+ * EACCES, ENODEV...), the old mapping unchanged on failure. */
+int mem_map_shared(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag, int fd, uint64_t off);
+/* mremap's growth of such a mapping: [old, old + os) becomes [dst, dst +
+ * ns) (dst == old: in place, [old + os, old + ns) free; otherwise dst's
+ * range is free and apart from old's), grown by the host into its file or
+ * shared memory object; 0 or -1 (page map: the mapping is not one whole
+ * host block), nothing changed on failure. */
+int mem_grow_shared(E386Cpu *cpu, uint32_t old, uint32_t os, uint32_t dst, uint32_t ns, int prot);
 #endif

@@ -111,11 +111,19 @@ int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags,
     int gprot = prot & 7;
     /* private anonymous memory merges; a file's or a shared one never does here */
     uint32_t tag = (flags & G_MAP_ANON) && !(flags & G_MAP_SHARED) ? VMA_TAG_ANON : vma_new_tag(vmas(p));
+    if (flags & G_MAP_SHARED) { /* the host's own shared mapping: writes reach the file, a fork shares it */
+        int anon = (flags & G_MAP_ANON) != 0;
+        int32_t r = mem_map_shared(p->cpu, addr, size, gprot, tag, anon ? -1 : fd, anon ? 0 : off);
+        if (r)
+            return r;
+        user_name_mapping(p, tag, addr, off, anon ? -1 : fd, 1);
+        return (int32_t)addr;
+    }
     if (mem_map_tagged(p->cpu, addr, size, E386_PROT_READ | E386_PROT_WRITE, tag) != 0)
         return -ENOMEM;
     if (!(flags & G_MAP_ANON)) {
-        /* File mappings are copies: MAP_SHARED writes do not reach the
-         * file (nothing in the suites needs that yet). */
+        /* a private file mapping is a copy (the file's later changes to
+         * pages the guest has not written do not show, as they would on Linux) */
         uint8_t *chunk = malloc(65536);
         if (!chunk) {
             e386_mem_unmap(p->cpu, addr, size);
@@ -140,8 +148,8 @@ int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags,
     }
     if (gprot != (E386_PROT_READ | E386_PROT_WRITE))
         e386_mem_protect(p->cpu, addr, size, gprot);
-    if (tag != VMA_TAG_ANON) /* a file's, or shared memory: /proc/self/maps names it */
-        user_name_mapping(p, tag, addr, off, flags & G_MAP_ANON ? -1 : fd, (flags & G_MAP_SHARED) != 0);
+    if (tag != VMA_TAG_ANON) /* a file's: /proc/self/maps names it */
+        user_name_mapping(p, tag, addr, off, fd, 0);
     return (int32_t)addr;
 }
 
@@ -167,9 +175,13 @@ int32_t sys_mprotect(UserProc *p, uint32_t addr, uint32_t len, int prot)
         return -ENOMEM;
     uint64_t end = (uint64_t)addr + size;
     Vma v;
-    for (uint64_t a = addr; a < end; a = v.end) /* a hole anywhere: ENOMEM, nothing changed */
+    for (uint64_t a = addr; a < end; a = v.end) { /* a hole anywhere: ENOMEM, nothing changed */
         if (!vma_at(vmas(p), a, &v))
             return -ENOMEM;
+        /* a file open read-only never becomes writable through a shared mapping */
+        if ((prot & E386_PROT_WRITE) && user_mapping_kind(p, v.tag) == (USER_MAP_SHARED | USER_MAP_RDONLY))
+            return -EACCES;
+    }
     /* range by range as Linux's mprotect_fixup: a piece that merges with
      * the neighbour past its range's edge needs no split; every split
      * needs room under the limit (an earlier piece stays changed) */
@@ -213,7 +225,10 @@ int32_t sys_mremap(UserProc *p, uint32_t old, uint32_t oldlen, uint32_t newlen, 
             e386_mem_unmap(p->cpu, old + ns, os - ns);
         return (int32_t)old;
     }
+    int shared = user_mapping_kind(p, v.tag) & USER_MAP_SHARED; /* grows into its file, by the host */
     if ((uint64_t)old + ns <= MMAP_TOP && range_free(p, old + os, ns - os)) {
+        if (shared)
+            return mem_grow_shared(p->cpu, old, os, old, ns, prot) ? -ENOMEM : (int32_t)old;
         if (mem_map_tagged(p->cpu, old + os, ns - os, prot, v.tag) != 0) /* grows the range */
             return -ENOMEM;
         return (int32_t)old;
@@ -229,9 +244,10 @@ int32_t sys_mremap(UserProc *p, uint32_t old, uint32_t oldlen, uint32_t newlen, 
         return -ENOMEM;
     /* the pages move (their host blocks with them): untouched ones stay
      * untouched, and no byte is copied */
-    if (mem_map_tagged(p->cpu, dst + os, ns - os, prot, VMA_TAG_ANON) != 0)
+    if (shared ? mem_grow_shared(p->cpu, old, os, dst, ns, prot) != 0
+               : mem_map_tagged(p->cpu, dst + os, ns - os, prot, VMA_TAG_ANON) != 0)
         return -ENOMEM;
-    if (os && mem_move(p->cpu, dst, old, os, prot) != 0) {
+    if (!shared && os && mem_move(p->cpu, dst, old, os, prot) != 0) {
         e386_mem_unmap(p->cpu, dst + os, ns - os);
         return -ENOMEM;
     }
@@ -278,6 +294,42 @@ void user_log_pages(UserProc *p, const char *why)
     }
     if (cur >= 0)
         log_range(f, start, end, cur);
+}
+
+/* msync: Linux's checks; the host's msync of a shared mapping's pages
+ * (mem_map_shared) writes them to the file, of any other is a no-op.  A
+ * hole in the range: the rest is done, then ENOMEM. */
+int32_t sys_msync(UserProc *p, uint32_t addr, uint32_t len, uint32_t flags)
+{
+    enum { G_MS_ASYNC = 1, G_MS_INVALIDATE = 2, G_MS_SYNC = 4 };
+    if ((flags & ~7u) || (addr & 0xfff) || ((flags & G_MS_ASYNC) && (flags & G_MS_SYNC)))
+        return -EINVAL;
+    uint64_t end = ((uint64_t)addr + len + 0xfff) & ~0xfffull;
+    if (end > USER_STACK_TOP)
+        return -ENOMEM;
+    int hflags = (flags & G_MS_ASYNC ? MS_ASYNC : 0) | (flags & G_MS_SYNC ? MS_SYNC : 0) |
+                 (flags & G_MS_INVALIDATE ? MS_INVALIDATE : 0);
+    int32_t r = 0;
+    Vma v;
+    for (uint64_t a = addr; a < end; a = v.end) {
+        if (!vma_from(vmas(p), a, &v) || v.start >= end) {
+            r = -ENOMEM;
+            break;
+        }
+        if (v.start > a)
+            r = -ENOMEM;
+        if (!(user_mapping_kind(p, v.tag) & USER_MAP_SHARED))
+            continue;
+        /* page by page: the host pages of one guest range need not be one
+         * host range (the page map's host blocks) */
+        uint64_t e = v.end < end ? v.end : end;
+        for (uint64_t g = v.start > a ? v.start : a; g < e; g += 4096) {
+            uint8_t *h = e386_mem_ptr(p->cpu, (uint32_t)g, 1);
+            if (h && msync(h, 4096, hflags) != 0 && errno == EBUSY)
+                return -EBUSY;
+        }
+    }
+    return r;
 }
 
 /* mincore: every mapped guest page has a host page behind it (reserved

@@ -31,6 +31,7 @@
 typedef struct MapName {
     uint32_t tag, start; /* the mapping's tag; the address file offset off was mapped at */
     int shared, live; /* live: names_gc's mark */
+    int rdonly;       /* the file was open read-only: a shared one can never be written */
     uint64_t off, dev, ino;
     char *path;          /* as the guest sees it; NULL: shared anonymous memory */
 } MapName;
@@ -122,9 +123,10 @@ static void guest_visible(const UserProc *p, const char *host, char *out, size_t
 
 void user_name_mapping(UserProc *p, uint32_t tag, uint32_t start, uint64_t off, int host_fd, int shared)
 {
-    MapName m = { tag, start, shared, 0, off, 0, 0, NULL };
+    MapName m = { tag, start, shared, 0, 0, off, 0, 0, NULL };
     struct stat st;
     if (host_fd >= 0) {
+        m.rdonly = (fcntl(host_fd, F_GETFL) & O_ACCMODE) == O_RDONLY;
         char link[64], host[PATH_MAX], guest[PATH_MAX];
         snprintf(link, sizeof link, "/proc/self/fd/%d", host_fd);
         ssize_t len = readlink(link, host, sizeof host - 1);
@@ -140,6 +142,12 @@ void user_name_mapping(UserProc *p, uint32_t tag, uint32_t start, uint64_t off, 
         return; /* private anonymous memory has no name */
     }
     add_name(p, &m);
+}
+
+int user_mapping_kind(const UserProc *p, uint32_t tag)
+{
+    const MapName *m = name_of(p, tag);
+    return !m || !m->shared ? 0 : USER_MAP_SHARED | (m->rdonly ? USER_MAP_RDONLY : 0);
 }
 
 void user_mapping_retag(UserProc *p, uint32_t old_tag, uint32_t old_start, uint32_t new_tag, uint32_t new_start)

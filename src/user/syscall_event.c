@@ -68,20 +68,32 @@ static int32_t do_epoll_wait(UserProc *p, uint32_t epfd, uint32_t events, uint32
         user_sigmask_end(p, -EINTR);
         return -EINTR;
     }
+    /* all maxevents in one host call: a second call could not tell the
+     * events still to come from the level-triggered ones already taken,
+     * which the host queues again.  The guest's buffer (checked writable
+     * above) bounds the allocation; without memory, a batch is taken. */
     int n = maxevents < EPOLL_HOST_BATCH ? (int)maxevents : EPOLL_HOST_BATCH;
-    struct epoll_event hev[EPOLL_HOST_BATCH];
+    struct epoll_event batch[EPOLL_HOST_BATCH], *hev = batch;
+    if (maxevents > EPOLL_HOST_BATCH && (hev = malloc((size_t)maxevents * sizeof *hev)) != NULL)
+        n = (int)maxevents;
+    else if (!hev)
+        hev = batch;
     int r;
     USER_BLOCKING(p, r, epoll_wait((int)epfd, hev, n, timeout_ms));
     ret = r < 0 ? host_err() : r;
-    if (r > 0) {
+    for (int done = 0; done < r && ret >= 0;) {
         uint8_t b[EPOLL_HOST_BATCH * G_EPOLL_EVENT];
-        for (int i = 0; i < r; i++) {
-            put_le(b + i * G_EPOLL_EVENT, 4, hev[i].events);
-            put_le(b + i * G_EPOLL_EVENT + 4, 8, hev[i].data.u64);
+        int k = r - done < EPOLL_HOST_BATCH ? r - done : EPOLL_HOST_BATCH;
+        for (int i = 0; i < k; i++) {
+            put_le(b + i * G_EPOLL_EVENT, 4, hev[done + i].events);
+            put_le(b + i * G_EPOLL_EVENT + 4, 8, hev[done + i].data.u64);
         }
-        if (g_write(p, events, b, (size_t)r * G_EPOLL_EVENT))
+        if (g_write(p, events + (uint32_t)done * G_EPOLL_EVENT, b, (size_t)k * G_EPOLL_EVENT))
             ret = -EFAULT;
+        done += k;
     }
+    if (hev != batch)
+        free(hev);
     if (has)
         user_sigmask_end(p, ret);
     return ret;

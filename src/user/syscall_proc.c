@@ -401,6 +401,7 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         r = sys_mremap(p, a[0], a[1], a[2], (int)a[3], a[4]);
         break;
     case 219: r = 0; break; /* madvise: advice only */
+    case 144: r = sys_msync(p, a[0], a[1], a[2]); break;
     case 218: r = sys_mincore(p, a[0], a[1], a[2]); break;
     case 20: r = getpid(); break;
     case 224: r = user_tid(p); break; /* gettid */
@@ -489,7 +490,9 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         uint32_t in = nr == 340 ? a[2] : nr == 75 ? a[1] : 0, out = nr == 340 ? a[3] : nr == 75 ? 0 : a[1];
         struct rlimit rl, nl;
         uint8_t b[16];
-        if (nr == 340 && a[0] && (pid_t)a[0] != getpid()) { r = -EPERM; break; }
+        /* guest tids are host tids: prlimit64 of another process (or -1:
+         * ESRCH) is the host's, with the memory limits as for our own */
+        pid_t pid = nr == 340 ? (pid_t)a[0] : 0;
         if (in) { /* 32-bit limits: all ones is RLIM_INFINITY */
             if (g_read(p, in, b, nr == 340 ? 16 : 8)) { r = -EFAULT; break; }
             uint64_t c = nr == 340 ? get_le(b, 8) : get_le(b, 4), m = nr == 340 ? get_le(b + 8, 8) : get_le(b + 4, 4);
@@ -497,14 +500,14 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
             nl.rlim_cur = c == inf ? RLIM_INFINITY : (rlim_t)c;
             nl.rlim_max = m == inf ? RLIM_INFINITY : (rlim_t)m;
         }
-        if ((unsigned)res >= 16) { r = -EINVAL; break; }
-        if (getrlimit(res, &rl)) { r = host_err(); break; }
+        /* the host's checks, in Linux's order: ESRCH, EPERM, EINVAL */
+        if (prlimit(pid, res, NULL, &rl)) { r = host_err(); break; }
         if (in) {
             if (nl.rlim_cur > nl.rlim_max) { r = -EINVAL; break; }
             /* the limits on memory would bind the emulator itself, not just
              * the guest: checked, then not applied */
             int mem = res == RLIMIT_AS || res == RLIMIT_DATA || res == RLIMIT_STACK || res == RLIMIT_MEMLOCK;
-            if (mem ? nl.rlim_max > rl.rlim_max && geteuid() != 0 : setrlimit(res, &nl) != 0) {
+            if (mem ? nl.rlim_max > rl.rlim_max && geteuid() != 0 : prlimit(pid, res, &nl, NULL) != 0) {
                 r = mem ? -EPERM : host_err();
                 break;
             }

@@ -120,6 +120,7 @@ uint32_t user_find_free(UserProc *p, uint32_t size);
 int32_t sys_brk(UserProc *p, uint32_t addr);
 int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags, int fd, uint64_t off);
 int32_t sys_munmap(UserProc *p, uint32_t addr, uint32_t len);
+int32_t sys_msync(UserProc *p, uint32_t addr, uint32_t len, uint32_t flags);
 int32_t sys_mincore(UserProc *p, uint32_t addr, uint32_t len, uint32_t vec);
 int32_t sys_mprotect(UserProc *p, uint32_t addr, uint32_t len, int prot);
 int32_t sys_mremap(UserProc *p, uint32_t old, uint32_t oldlen, uint32_t newlen, int flags, uint32_t newaddr);
@@ -129,6 +130,11 @@ int32_t sys_mremap(UserProc *p, uint32_t old, uint32_t oldlen, uint32_t newlen, 
  * with shared, anonymous shared memory), mapped at start from offset off. */
 void user_name_mapping(UserProc *p, uint32_t tag, uint32_t start, uint64_t off, int host_fd, int shared);
 /* mremap moved part of a named mapping, now tagged new_tag */
+/* a mapping's kind by its tag: USER_MAP_SHARED (a MAP_SHARED one, the
+ * host's own: mem_map_shared), with USER_MAP_RDONLY for a file open
+ * read-only; 0 for any other */
+enum { USER_MAP_SHARED = 1, USER_MAP_RDONLY = 2 };
+int user_mapping_kind(const UserProc *p, uint32_t tag);
 void user_mapping_retag(UserProc *p, uint32_t old_tag, uint32_t old_start, uint32_t new_tag, uint32_t new_start);
 /* 1 when path is one of those files (*ret: a host fd or -errno), else 0 */
 int user_proc_open(UserProc *p, const char *path, uint32_t guest_flags, int32_t *ret);
