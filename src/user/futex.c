@@ -7,12 +7,18 @@
  * guest word is not an option; and since every guest access happens with
  * the turn held, the check of the word and the queueing are atomic with
  * respect to the guest code of every other thread, which is all FUTEX_WAIT
- * promises.  Private and shared futexes are the same here: all the
- * process's threads share one address space, and shared futexes between
- * processes (MAP_SHARED across fork) are not supported. */
+ * promises.  Private and shared futexes are the same here (all the
+ * process's threads share one address space), except on a word of a
+ * MAP_SHARED mapping: that one is the host's own memory (mem_map_shared)
+ * and other processes wait on it too, so a shared (not FUTEX_PRIVATE)
+ * wait, wake or requeue there is the host's futex, as Linux keys shared
+ * futexes by the page and not by the address space. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "user/syscall.h"
 #include "user/thread.h"
 
@@ -92,9 +98,24 @@ static int requeue(UserProc *p, uint32_t addr, uint32_t addr2, int n, int nreq)
     return woken + moved;
 }
 
+static long host_futex(uint8_t *w, int op, uint32_t val, const struct timespec *ts, uint8_t *w2, uint32_t val3)
+{
+    return syscall(SYS_futex, w, op, val, ts, w2, val3);
+}
+
+/* a wake: the host's on a shared word of a MAP_SHARED mapping, ours else */
+static int32_t wake(UserProc *p, uint32_t addr, int n, uint32_t bitset, int shared)
+{
+    uint8_t *w = shared ? user_shared_word(p, addr) : NULL;
+    if (!w)
+        return user_futex_wake(p, addr, n, bitset);
+    long r = host_futex(w, FUTEX_WAKE_BITSET_, (uint32_t)n, NULL, NULL, bitset);
+    return r < 0 ? host_err() : (int32_t)r;
+}
+
 /* FUTEX_WAKE_OP: *addr2 = *addr2 OP oparg, wake on addr, and on addr2 if
  * the old value passes the comparison (futex_atomic_op_inuser) */
-static int32_t wake_op(UserProc *p, uint32_t addr, uint32_t addr2, int n, int n2, uint32_t enc)
+static int32_t wake_op(UserProc *p, uint32_t addr, uint32_t addr2, int n, int n2, uint32_t enc, int shared)
 {
     unsigned op = (enc >> 28) & 7, cmp = (enc >> 24) & 15;
     int32_t oparg = (int32_t)(enc << 8) >> 20, cmparg = (int32_t)(enc << 20) >> 20;
@@ -129,10 +150,10 @@ static int32_t wake_op(UserProc *p, uint32_t addr, uint32_t addr2, int n, int n2
     case 4: hit = o > cmparg; break;
     default: hit = o >= cmparg; break;
     }
-    int woken = user_futex_wake(p, addr, n, ~0u);
-    if (hit)
-        woken += user_futex_wake(p, addr2, n2, ~0u);
-    return woken;
+    /* on shared words the operation is ours (under the turn, not atomic
+     * against another process), the wakes the host's */
+    int32_t woken = wake(p, addr, n, ~0u, shared), w2 = hit ? wake(p, addr2, n2, ~0u, shared) : 0;
+    return woken < 0 ? woken : w2 < 0 ? w2 : woken + w2;
 }
 
 static void ts_add(struct timespec *t, const struct timespec *d)
@@ -164,8 +185,37 @@ static void to_monotonic(clockid_t clock, const struct timespec *abs, struct tim
     ts_add(out, &d);
 }
 
+/* a guest word's value as the host's futex compares it (the guest's
+ * bytes are little-endian) */
+static uint32_t host_word(uint32_t v)
+{
+    uint8_t b[4];
+    put_le(b, 4, v);
+    uint32_t h;
+    memcpy(&h, b, 4);
+    return h;
+}
+
+/* A shared wait on a MAP_SHARED word: the host's, with the turn given
+ * away, until a wake from any process, the deadline or a signal. */
+static int32_t host_wait(UserProc *p, uint8_t *w, uint32_t val, const struct timespec *deadline, uint32_t bitset)
+{
+    long r;
+    USER_BLOCKING(p, r, host_futex(w, FUTEX_WAIT_BITSET_, host_word(val), deadline, NULL, bitset));
+    if (r == 0)
+        return 0;
+    if (errno == EAGAIN || errno == ETIMEDOUT)
+        return -errno;
+    if (errno != EINTR)
+        return host_err();
+    /* as wait_: EINTR only with a signal for the guest, else spurious */
+    if (((p->sigpending | p->shared_pending) & ~p->sigblocked) || p->host_pending)
+        return -EINTR;
+    return 0;
+}
+
 static int32_t wait_(UserProc *p, uint32_t addr, uint32_t val, uint32_t tsaddr, int abs, clockid_t clock,
-                     uint32_t bitset, int time64)
+                     uint32_t bitset, int time64, int shared)
 {
     struct timespec ts, deadline;
     if (tsaddr) {
@@ -191,6 +241,9 @@ static int32_t wait_(UserProc *p, uint32_t addr, uint32_t val, uint32_t tsaddr, 
         return -EAGAIN;
     if ((p->sigpending & ~p->sigblocked) || p->host_pending)
         return -EINTR;
+    uint8_t *w = shared ? user_shared_word(p, addr) : NULL;
+    if (w)
+        return host_wait(p, w, val, tsaddr ? &deadline : NULL, bitset);
     int st = user_wait(p, 1, addr, bitset, tsaddr ? &deadline : NULL);
     if (st == W_WOKEN)
         return 0;
@@ -218,24 +271,30 @@ int32_t sys_futex(UserProc *p, const uint32_t a[6], int time64)
     if (addr & 3 && cmd != FUTEX_WAIT_ && cmd != FUTEX_WAIT_BITSET_)
         return -EINVAL;
     clockid_t clock = (op & FUTEX_CLOCK_REALTIME_) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+    int shared = !(op & FUTEX_PRIVATE_);
+    uint8_t *w = shared && cmd != FUTEX_WAIT_ && cmd != FUTEX_WAIT_BITSET_ ? user_shared_word(p, addr) : NULL;
+    long r;
     switch (cmd) {
     case FUTEX_WAIT_:
         /* a relative timeout, whatever the clock flag says */
-        return wait_(p, addr, val, a[3], 0, clock, ~0u, time64);
+        return wait_(p, addr, val, a[3], 0, clock, ~0u, time64, shared);
     case FUTEX_WAIT_BITSET_:
-        return wait_(p, addr, val, a[3], 1, clock, val3, time64);
-    case FUTEX_WAKE_:
-        return user_futex_wake(p, addr, (int32_t)val, ~0u);
-    case FUTEX_WAKE_BITSET_:
-        if (!val3)
+        return wait_(p, addr, val, a[3], 1, clock, val3, time64, shared);
+    case FUTEX_WAKE_: case FUTEX_WAKE_BITSET_:
+        if (cmd == FUTEX_WAKE_BITSET_ && !val3)
             return -EINVAL;
-        return user_futex_wake(p, addr, (int32_t)val, val3);
+        return wake(p, addr, (int32_t)val, cmd == FUTEX_WAKE_ ? ~0u : val3, shared);
     case FUTEX_CMP_REQUEUE_: case FUTEX_REQUEUE_: {
         int32_t n = (int32_t)val, nreq = (int32_t)a[3];
         if (n < 0 || nreq < 0)
             return -EINVAL;
         if (a[4] & 3)
             return -EINVAL;
+        uint8_t *w2 = w ? user_shared_word(p, a[4]) : NULL;
+        if (w2) { /* both words shared: the host's requeue, waiters of every process */
+            r = host_futex(w, (int)cmd, val, (const struct timespec *)(uintptr_t)a[3], w2, host_word(val3));
+            return r < 0 ? host_err() : (int32_t)r;
+        }
         if (cmd == FUTEX_CMP_REQUEUE_) {
             uint32_t v;
             if (g_get32(p, addr, &v))
@@ -246,7 +305,7 @@ int32_t sys_futex(UserProc *p, const uint32_t a[6], int time64)
         return requeue(p, addr, a[4], n, nreq);
     }
     case FUTEX_WAKE_OP_:
-        return wake_op(p, addr, a[4], (int32_t)val, (int32_t)a[3], val3);
+        return wake_op(p, addr, a[4], (int32_t)val, (int32_t)a[3], val3, shared);
     default: /* the PI futexes (6-8, 11-13) and the long-removed FUTEX_FD */
         return -ENOSYS;
     }

@@ -296,6 +296,14 @@ void user_log_pages(UserProc *p, const char *why)
         log_range(f, start, end, cur);
 }
 
+uint8_t *user_shared_word(UserProc *p, uint32_t addr)
+{
+    Vma v;
+    if ((addr & 3) || !vma_at(vmas(p), addr, &v) || !(user_mapping_kind(p, v.tag) & USER_MAP_SHARED))
+        return NULL;
+    return e386_mem_ptr(p->cpu, addr, 4);
+}
+
 /* msync: Linux's checks; the host's msync of a shared mapping's pages
  * (mem_map_shared) writes them to the file, of any other is a no-op.  A
  * hole in the range: the rest is done, then ENOMEM. */

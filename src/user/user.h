@@ -120,6 +120,9 @@ uint32_t user_find_free(UserProc *p, uint32_t size);
 int32_t sys_brk(UserProc *p, uint32_t addr);
 int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags, int fd, uint64_t off);
 int32_t sys_munmap(UserProc *p, uint32_t addr, uint32_t len);
+/* the host's address of an aligned word in a MAP_SHARED mapping (for the
+ * host's futex, which wakes across processes), or NULL */
+uint8_t *user_shared_word(UserProc *p, uint32_t addr);
 int32_t sys_msync(UserProc *p, uint32_t addr, uint32_t len, uint32_t flags);
 int32_t sys_mincore(UserProc *p, uint32_t addr, uint32_t len, uint32_t vec);
 int32_t sys_mprotect(UserProc *p, uint32_t addr, uint32_t len, int prot);

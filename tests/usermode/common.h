@@ -20,6 +20,7 @@ static const char *ename(int e)
         { EDEADLK, "EDEADLK" }, { ENOBUFS, "ENOBUFS" }, { EXDEV, "EXDEV" }, { ELOOP, "ELOOP" },
         { EDOM, "EDOM" }, { ESRCH, "ESRCH" }, { ENOTBLK, "ENOTBLK" }, { ENODEV, "ENODEV" },
         { ENXIO, "ENXIO" }, { ENODATA, "ENODATA" }, { E2BIG, "E2BIG" }, { ENOMEM, "ENOMEM" },
+        { ETIMEDOUT, "ETIMEDOUT" },
     };
     for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++)
         if (t[i].e == e)
