@@ -203,6 +203,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     user_timers_free(p);
     user_sigfd_free(p);
+    user_procfs_free(p); /* the names of the mappings an mmap made */
     user_threads_free(p); /* a futex call sets the thread machinery up */
     e386_cpu_free(p->cpu);
     free(p);

@@ -9,3 +9,6 @@ e386_fuzz_regression(json-double-kind fuzz_qmp corpus/fuzz_qmp/regress-json-doub
 # one) through, and the input waited forever (libFuzzer's timeout in the
 # fuzz leg); the harness now hands every wait a zero timeout.
 e386_fuzz_regression(futex-wait-forever fuzz_syscall corpus/fuzz_syscall/regress-futex-wait-forever)
+# fuzz_syscall's teardown did not free what procfs.c keeps for the file
+# mappings' names (an mmap of a descriptor): LeakSanitizer in the fuzz leg.
+e386_fuzz_regression(procfs-names-leak fuzz_syscall corpus/fuzz_syscall/regress-procfs-names-leak)
