@@ -365,6 +365,27 @@ static int map_linear(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint
     return 0;
 }
 
+/* a slot region_new gave, back unused */
+static void region_give_back(Mem *m, uint32_t reg)
+{
+    m->regions[reg] = (Region){ NULL, 0, m->region_free, 0 };
+    m->region_free = reg + 1;
+}
+
+/* The page entries of [addr, addr + size) point into host (linear:
+ * lbase + addr), region reg; translations and old entries are dropped. */
+static void install(E386Cpu *cpu, uint32_t addr, uint32_t size, uint8_t *host, uint32_t flags, uint32_t reg)
+{
+    Mem *m = &cpu->mem;
+    m->vmas.ops += size >> 12;
+    for (uint32_t off = 0; off < size; off += 4096) {
+        Page *p = mem_page_any(m, addr + off);
+        page_changed(cpu, addr + off, p);
+        page_release(m, p);
+        *p = (Page){ host + off, flags, reg };
+    }
+}
+
 int mem_map_tagged(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag)
 {
     Mem *m = &cpu->mem;
@@ -380,22 +401,12 @@ int mem_map_tagged(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_
         return -1;
     uint32_t reg = region_new(m, host, size, pages);
     if (reg == UINT32_MAX || vma_set(&m->vmas, addr, (uint64_t)addr + size, prot & 7, tag) != 0) {
-        if (reg != UINT32_MAX) { /* give the slot back */
-            m->regions[reg] = (Region){ NULL, 0, m->region_free, 0 };
-            m->region_free = reg + 1;
-        }
+        if (reg != UINT32_MAX)
+            region_give_back(m, reg);
         galloc_free(&m->alloc, host, size);
         return -1;
     }
-    uint32_t flags = prot_flags(prot);
-    m->vmas.ops += pages;
-    for (uint32_t i = 0; i < pages; i++) { /* host pages are not touched: zero by construction */
-        uint32_t a = addr + (i << 12);
-        Page *p = mem_page_any(m, a);
-        page_changed(cpu, a, p);
-        page_release(m, p);
-        *p = (Page){ host + ((size_t)i << 12), flags, reg };
-    }
+    install(cpu, addr, size, host, prot_flags(prot), reg); /* host pages are not touched: zero by construction */
     return 0;
 }
 
@@ -488,20 +499,6 @@ int mem_move(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot)
     return 0;
 }
 
-/* The page entries of [addr, addr + size) point into host (linear:
- * lbase + addr), region reg; translations and old entries are dropped. */
-static void install(E386Cpu *cpu, uint32_t addr, uint32_t size, uint8_t *host, uint32_t flags, uint32_t reg)
-{
-    Mem *m = &cpu->mem;
-    m->vmas.ops += size >> 12;
-    for (uint32_t off = 0; off < size; off += 4096) {
-        Page *p = mem_page_any(m, addr + off);
-        page_changed(cpu, addr + off, p);
-        page_release(m, p);
-        *p = (Page){ host + off, flags, reg };
-    }
-}
-
 int mem_map_shared(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag, int fd, uint64_t off)
 {
     Mem *m = &cpu->mem;
@@ -531,10 +528,8 @@ int mem_map_shared(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_
         return -errno;
     uint32_t reg = region_new(m, host, size, size >> 12);
     if (reg == UINT32_MAX || vma_set(&m->vmas, addr, (uint64_t)addr + size, prot & 7, tag) != 0) {
-        if (reg != UINT32_MAX) {
-            m->regions[reg] = (Region){ NULL, 0, m->region_free, 0 };
-            m->region_free = reg + 1;
-        }
+        if (reg != UINT32_MAX)
+            region_give_back(m, reg);
         munmap(host, size);
         return -ENOMEM;
     }
