@@ -147,25 +147,36 @@ typedef const E386Op *(*OpFn)(E386Cpu *cpu, const E386Op *op);
 struct E386Op {
     OpFn fn;
     uint32_t eip;     /* address (offset in CS) of this instruction */
-    uint32_t disp;    /* displacement of the memory operand */
+    union {
+        uint32_t disp; /* displacement of the memory operand */
+        uint32_t imm2; /* second immediate (far selector, ENTER level): only
+                        * instructions without a ModRM byte have one */
+    };
     uint32_t imm;     /* first immediate (sign-extended where the table says) */
-    uint32_t imm2;    /* second immediate: far selector, ENTER level */
-    uint16_t opcode;  /* 0x000-0x0ff one byte, 0x100-0x1ff 0F-prefixed */
-    uint8_t len;      /* instruction length in bytes */
-    uint8_t size;     /* operand width in bytes: 1, 2 or 4 */
-    uint8_t opsize;   /* effective operand size: 2 or 4 */
-    uint8_t adsize;   /* effective address size: 2 or 4 */
+    uint8_t reg, rm;  /* ModRM fields; mod == 3: register operand rm */
+    uint8_t base, index; /* EA: registers (8 = none) */
     uint8_t seg;      /* segment for the memory operand (default or override) */
-    uint8_t mod, reg, rm; /* ModRM fields; mod == 3: register operand */
-    uint8_t base, index, scale; /* EA: registers (8 = none), scale shift */
-    uint8_t rep;      /* 0, 0xf3 (REP/REPE), 0xf2 (REPNE) */
-    uint8_t lock;
+    uint8_t size;     /* operand width in bytes: 1, 2 or 4 */
     uint8_t sub;      /* the table's per-opcode parameter (ALU op, cc, reg, ...) */
+    uint8_t len;      /* instruction length in bytes */
     uint8_t fx;       /* FX_*: what the handler does to the flags (liveness) */
-    uint8_t nostop;   /* the run loop must not stop before this op: the op
-                       * before it is FX_INEXACT (exec.c, translate) */
-    uint16_t fop;     /* an x87 escape's last-opcode value (x87_specialize) */
+    /* The rest is read by generic handlers and the translator only, so it
+     * is packed: an op is 32 bytes on 64-bit hosts, two to a cache line
+     * (a 48-byte op made CPython's hot code miss the data cache a third
+     * more often: docs/performance.md "Interpreter step 16"). */
+    unsigned mod : 2;
+    unsigned scale : 2;  /* EA: index scale shift */
+    unsigned rep : 2;    /* 0, REP_E (F3: REP/REPE), REP_NE (F2) */
+    unsigned lock : 1;
+    unsigned nostop : 1; /* the run loop must not stop before this op: the op
+                          * before it is FX_INEXACT (exec.c, translate) */
+    unsigned opsize : 3; /* effective operand size: 2 or 4 */
+    unsigned adsize : 3; /* effective address size: 2 or 4 */
+    unsigned opcode : 9; /* 0x000-0x0ff one byte, 0x100-0x1ff 0F-prefixed */
 };
+_Static_assert(sizeof(E386Op) <= 24 + sizeof(OpFn), "an op is two to a 64-byte line on 64-bit hosts");
+/* op->rep: the prefix byte's low bits */
+enum { REP_NE = 0xf2 & 3, REP_E = 0xf3 & 3 };
 #define EA_NONE 8
 /* What a specialised handler does to the arithmetic flags, for the
  * block's flag-liveness pass (core/liveness.c).  FX_ANY (0, every generic

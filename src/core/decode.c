@@ -1,5 +1,6 @@
 /* The decoder: prefixes, opcode, ModRM/SIB, displacement and immediates.
  * Everything it knows about individual opcodes comes from opcodes.inc. */
+#include <assert.h>
 #include "core/decode.h"
 #include "core/ops.h"
 
@@ -172,7 +173,7 @@ int decode_insn(E386Cpu *cpu, uint32_t eip, int code32, E386Op *op,
         case 0x66: opsize = code32 ? 2 : 4; continue;
         case 0x67: adsize = code32 ? 2 : 4; continue;
         case 0xf0: op->lock = 1; continue;
-        case 0xf2: case 0xf3: op->rep = (uint8_t)b; continue;
+        case 0xf2: case 0xf3: op->rep = b & 3; continue;
         case 0x26: seg = SEG_ES; continue;
         case 0x2e: seg = SEG_CS; continue;
         case 0x36: seg = SEG_SS; continue;
@@ -185,9 +186,9 @@ int decode_insn(E386Cpu *cpu, uint32_t eip, int code32, E386Op *op,
     int opcode = (int)b;
     if (b == 0x0f)
         opcode = 0x100 | (int)fetch8(&f);
-    op->opcode = (uint16_t)opcode;
-    op->opsize = (uint8_t)opsize;
-    op->adsize = (uint8_t)adsize;
+    op->opcode = (unsigned)opcode;
+    op->opsize = (unsigned)opsize;
+    op->adsize = (unsigned)adsize;
     const OpInfo *pi = &primary[opcode], *i = pi;
     int def_ss = 0;
     op->base = op->index = EA_NONE;
@@ -211,6 +212,8 @@ int decode_insn(E386Cpu *cpu, uint32_t eip, int code32, E386Op *op,
     if (dec & D_IZ) op->imm = fetch(&f, opsize);
     if (dec & D_JZ) op->imm = opsize == 2 ? (uint32_t)(int32_t)(int16_t)fetch(&f, 2) : fetch(&f, 4);
     if (dec & D_MO) op->imm = fetch(&f, adsize);
+    /* imm2 shares disp's word (E386Op): only instructions without ModRM have one */
+    assert(!(dec & (D_AP | D_EN)) || !(dec & D_M));
     if (dec & D_AP) {
         op->imm = fetch(&f, opsize);
         op->imm2 = fetch(&f, 2);

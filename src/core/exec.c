@@ -30,7 +30,7 @@ struct TbCache {
     Tb tbs[POOL_TBS];
     TbRef refs[POOL_TBS][2];
     uint32_t ntbs, nops;
-    E386Op ops[POOL_OPS];
+    _Alignas(64) E386Op ops[POOL_OPS]; /* no op across two cache lines */
     GoTwin go[GO_INDEX];  /* by handler (fn_hash), built on first use */
     uint8_t go_built;
 };
@@ -261,9 +261,9 @@ static void log_ops(E386Cpu *cpu, const Tb *tb, const char *const *names, int n)
         const E386Op *o = &tb->ops[i];
         fprintf(cpu->log, "op:  %2d eip=%08x %-8s", i, o->eip, i < n ? names[i] : "(end)");
         if (i < n)
-            fprintf(cpu->log, " len=%u w=%u os=%u as=%u seg=%u mod=%u reg=%u rm=%u ea=%u,%u,%u disp=%08x "
-                    "imm=%08x,%08x rep=%02x lock=%u sub=%u", o->len, o->size, o->opsize, o->adsize, o->seg,
-                    o->mod, o->reg, o->rm, o->base, o->index, o->scale, o->disp, o->imm, o->imm2, o->rep,
+            fprintf(cpu->log, " len=%u w=%u os=%u as=%u seg=%u mod=%u reg=%u rm=%u ea=%u,%u,%u disp/imm2=%08x "
+                    "imm=%08x rep=%02x lock=%u sub=%u", o->len, o->size, o->opsize, o->adsize, o->seg,
+                    o->mod, o->reg, o->rm, o->base, o->index, o->scale, o->disp, o->imm, o->rep ? 0xf0 | o->rep : 0,
                     o->lock, o->sub);
         fputc('\n', cpu->log);
     }

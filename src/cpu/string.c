@@ -46,7 +46,7 @@ static const E386Op *str_run(E386Cpu *cpu, const E386Op *op, StrBody body, int c
             return op + 1;
         int eq = body(cpu, op, &s);
         reg_set(cpu, 1, s.as, cpu->r[1] - 1);
-        if (cond && (op->rep == 0xf3 ? !eq : eq))
+        if (cond && (op->rep == REP_E ? !eq : eq))
             return op + 1;
         if (cpu->db_hits) /* a data breakpoint: the trap comes after this iteration */
             break;

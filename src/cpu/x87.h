@@ -257,6 +257,12 @@ static inline int store_done(Fpu *f, const SfCtx *c)
     return fpu_done(f, c);
 }
 
+/* the last-opcode register's value for op: the escape's low bits, ModRM */
+E386_INLINE uint16_t x87_fop(const E386Op *op)
+{
+    return (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
+}
+
 /* the last-instruction pointers: FIP, FCS, FOP, and with a memory
  * operand at offset ea FDP and FDS */
 E386_INLINE void record_ip_fast(E386Cpu *cpu, const E386Op *op)
@@ -264,7 +270,7 @@ E386_INLINE void record_ip_fast(E386Cpu *cpu, const E386Op *op)
     Fpu *f = &cpu->fpu;
     f->fip = op->eip;
     f->fcs = cpu->seg[SEG_CS].sel;
-    f->fop = op->fop;
+    f->fop = x87_fop(op);
 }
 
 E386_INLINE void record_ip_mem(E386Cpu *cpu, const E386Op *op, uint32_t ea)

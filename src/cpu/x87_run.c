@@ -131,7 +131,7 @@ E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, i
  * its result or leaves one pending), so the steps run on locals and the
  * state is written once: the status word, the registers and their tags
  * (TOP moves only without the popping step) and the last-instruction
- * pointers, whose opcodes the translator stored in the FLD's imm2.
+ * pointers.
  * Returns NULL, having changed nothing, when the run needs run_ld_arith's
  * step-by-step checks. */
 E386_INLINE const E386Op *run_straight(E386Cpu *cpu, const E386Op *op, int w1, int w2)
@@ -149,12 +149,11 @@ E386_INLINE const E386Op *run_straight(E386Cpu *cpu, const E386Op *op, int w1, i
     SfCtx c = { 0, 3, 0, 0 };
     F80 v = arith_normal(&c, w1 >= 0 ? w1 : (int)(op->imm >> 16 & 0xff), f64_to_f80(b0), f64_to_f80(b1));
     unsigned flags = c.flags;
-    uint16_t fop1 = (uint16_t)op->imm2;
     if (!k2) {
         f->sw = (uint16_t)((f->sw & ~(SW_C1 | 0x3800)) | (c.c1 ? SW_C1 : 0) | (flags & 0x7f) | p << 11);
         put_reg(f, p, v, classify_tag(v));
         f->fip = o1->eip;
-        f->fop = fop1;
+        f->fop = x87_fop(o1);
     } else {
         for (const E386Op *o = o1 + 1; o < o2; o++)
             o->fn(cpu, o);
@@ -168,7 +167,7 @@ E386_INLINE const E386Op *run_straight(E386Cpu *cpu, const E386Op *op, int w1, i
         put_reg(f, q, r, classify_tag(r));
         f->st[p] = v; /* pushed and popped: empty, the value stays */
         f->fip = o2->eip;
-        f->fop = (uint16_t)(op->imm2 >> 16);
+        f->fop = x87_fop(o2);
     }
     f->fcs = cpu->seg[SEG_CS].sel;
     f->fdp = ea1;
@@ -244,7 +243,6 @@ void x87_fuse_runs(E386Op *ops, int ninsns)
             (ops[k].fx & FX_INEXACT))
             k = i, w2 = 0; /* the pair alone */
         ops[i].imm = (uint32_t)(j - i) | (uint32_t)(k - i) << 8 | (uint32_t)w1 << 16 | (uint32_t)w2 << 24;
-        ops[i].imm2 = x87_fop(&ops[j]) | (uint32_t)x87_fop(&ops[k]) << 16; /* for run_straight */
         ops[i].fn = k > i && w1 == 1 && w2 == 0 ? x87_run_ld_mul_add : x87_run_ld_arith;
         i = k > i ? k : j;
     }

@@ -424,7 +424,6 @@ void x87_specialize(E386Op *op)
 {
     if (op->fn != op_fpu_esc)
         return;
-    op->fop = x87_fop(op); /* made once: record_ip stores it */
     OpFn f = x87_pick(op);
     if (f)
         op->fn = f;

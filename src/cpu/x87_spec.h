@@ -15,12 +15,6 @@ E386_INLINE Fpu *x87_enter(E386Cpu *cpu)
     return &cpu->fpu;
 }
 
-/* the last-opcode register's value for op: the escape's low bits, ModRM */
-E386_INLINE uint16_t x87_fop(const E386Op *op)
-{
-    return (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
-}
-
 /* the ModRM reg order of D8/DC: add mul com comp sub subr div divr; two
  * normal operands go to the inline fast paths, anything else to the
  * functions that screen for special operands */
