@@ -162,8 +162,8 @@ struct E386Op {
     uint8_t fx;       /* FX_*: what the handler does to the flags (liveness) */
     /* The rest is read by generic handlers and the translator only, so it
      * is packed: an op is 32 bytes on 64-bit hosts, two to a cache line
-     * (a 48-byte op made CPython's hot code miss the data cache a third
-     * more often: docs/performance.md "Interpreter step 16"). */
+     * (48-byte ops, half of them across two lines, missed the data cache
+     * 45% more often in CPython: docs/performance.md "Interpreter step 16"). */
     unsigned mod : 2;
     unsigned scale : 2;  /* EA: index scale shift */
     unsigned rep : 2;    /* 0, REP_E (F3: REP/REPE), REP_NE (F2) */

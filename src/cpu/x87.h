@@ -262,6 +262,10 @@ E386_INLINE uint16_t x87_fop(const E386Op *op)
 {
     return (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
 }
+/* ... as the decoder left it in an escape's imm (x87_specialize: an
+ * escape has no immediate, and made from the fields at each step it cost
+ * 5% more host instructions in the x87 handlers) */
+E386_INLINE uint16_t x87_op_fop(const E386Op *op) { return (uint16_t)(op->imm & 0x7ff); }
 
 /* the last-instruction pointers: FIP, FCS, FOP, and with a memory
  * operand at offset ea FDP and FDS */
@@ -270,7 +274,7 @@ E386_INLINE void record_ip_fast(E386Cpu *cpu, const E386Op *op)
     Fpu *f = &cpu->fpu;
     f->fip = op->eip;
     f->fcs = cpu->seg[SEG_CS].sel;
-    f->fop = x87_fop(op);
+    f->fop = x87_op_fop(op);
 }
 
 E386_INLINE void record_ip_mem(E386Cpu *cpu, const E386Op *op, uint32_t ea)

@@ -54,7 +54,8 @@ static void commit_push(E386Cpu *cpu, const E386Op *last, uint32_t ea, uint16_t 
     record_ip_mem(cpu, last, ea);
 }
 
-/* op->imm: k1 | k2 << 8 | w1 << 16 | w2 << 24, the arithmetic ops'
+/* The run's FLD keeps its FOP in op->imm's low bits (x87_op_fop); above
+ * them: k1 << 16 | k2 << 20 | w1 << 24 | w2 << 28, the arithmetic ops'
  * distances from the FLD (k2 = 0: none) and their operations, which the
  * callers pass as constants where they can (w < 0: read op->imm); dflt:
  * the control word is Linux's default (RC nearest, PC 64, all exceptions
@@ -79,7 +80,7 @@ E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, i
         commit_push(cpu, op, ea, sw, p, v);
         return op + 1;
     }
-    unsigned k1 = op->imm & 0xff, k2 = (op->imm >> 8) & 0xff;
+    unsigned k1 = op->imm >> 16 & 15, k2 = op->imm >> 20 & 15;
     const E386Op *o = op + 1, *o1 = op + k1;
     for (; o < o1; o++)
         o->fn(cpu, o);
@@ -90,7 +91,7 @@ E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, i
         return o1;
     }
     SfCtx c = c0;
-    F80 r = arith_k(&c, w1 >= 0 ? w1 : (int)(op->imm >> 16 & 0xff), v, f64_to_f80(bits));
+    F80 r = arith_k(&c, w1 >= 0 ? w1 : (int)(op->imm >> 24 & 15), v, f64_to_f80(bits));
     if (step_done(f, &sw, &c, dflt)) /* unmasked IE/DE/ZE: no store */
         v = r;
     if (!k2 || (!dflt && (sw & SW_ES))) {
@@ -107,7 +108,7 @@ E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, i
         return o2;
     }
     c = c0;
-    r = arith_k(&c, w2 >= 0 ? w2 : (int)(op->imm >> 24), f->st[q], v);
+    r = arith_k(&c, w2 >= 0 ? w2 : (int)(op->imm >> 28), f->st[q], v);
     if (step_done(f, &sw, &c, dflt)) {
         f->sw = sw;
         put_reg(f, q, r, classify_tag(r));
@@ -137,7 +138,7 @@ E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, i
 E386_INLINE const E386Op *run_straight(E386Cpu *cpu, const E386Op *op, int w1, int w2)
 {
     Fpu *f = &cpu->fpu;
-    unsigned k1 = op->imm & 0xff, k2 = (op->imm >> 8) & 0xff;
+    unsigned k1 = op->imm >> 16 & 15, k2 = op->imm >> 20 & 15;
     const E386Op *o1 = op + 1, *o2 = op + k2;
     int p = (fp_top(f) - 1) & 7, q = (p + o2->rm) & 7;
     uint64_t b0, b1;
@@ -147,13 +148,13 @@ E386_INLINE const E386Op *run_straight(E386Cpu *cpu, const E386Op *op, int w1, i
         !f64_normal(b1))
         return NULL;
     SfCtx c = { 0, 3, 0, 0 };
-    F80 v = arith_normal(&c, w1 >= 0 ? w1 : (int)(op->imm >> 16 & 0xff), f64_to_f80(b0), f64_to_f80(b1));
+    F80 v = arith_normal(&c, w1 >= 0 ? w1 : (int)(op->imm >> 24 & 15), f64_to_f80(b0), f64_to_f80(b1));
     unsigned flags = c.flags;
     if (!k2) {
         f->sw = (uint16_t)((f->sw & ~(SW_C1 | 0x3800)) | (c.c1 ? SW_C1 : 0) | (flags & 0x7f) | p << 11);
         put_reg(f, p, v, classify_tag(v));
         f->fip = o1->eip;
-        f->fop = x87_fop(o1);
+        f->fop = x87_op_fop(o1);
     } else {
         for (const E386Op *o = o1 + 1; o < o2; o++)
             o->fn(cpu, o);
@@ -162,12 +163,12 @@ E386_INLINE const E386Op *run_straight(E386Cpu *cpu, const E386Op *op, int w1, i
          * branch on the terms' signs; a product of two normal doubles is
          * normal (its exponent is far inside the extended range) */
         F80 r = w2 == 0 && (w1 == 1 || sf_is_normal(v)) ? sf_add_normal_mixed(&c, f->st[q], v, 0)
-                                                       : arith_k(&c, w2 >= 0 ? w2 : (int)(op->imm >> 24), f->st[q], v);
+                                                       : arith_k(&c, w2 >= 0 ? w2 : (int)(op->imm >> 28), f->st[q], v);
         f->sw = (uint16_t)((f->sw & ~SW_C1) | (c.c1 ? SW_C1 : 0) | ((flags | c.flags) & 0x7f));
         put_reg(f, q, r, classify_tag(r));
         f->st[p] = v; /* pushed and popped: empty, the value stays */
         f->fip = o2->eip;
-        f->fop = x87_fop(o2);
+        f->fop = x87_op_fop(o2);
     }
     f->fcs = cpu->seg[SEG_CS].sel;
     f->fdp = ea1;
@@ -226,7 +227,7 @@ int x87_run_span(const E386Op *op)
 {
     if (op->fn != x87_run_ld_mul_add && op->fn != x87_run_ld_arith)
         return 0;
-    unsigned k1 = op->imm & 0xff, k2 = (op->imm >> 8) & 0xff;
+    unsigned k1 = op->imm >> 16 & 15, k2 = op->imm >> 20 & 15;
     return (int)(k2 > k1 ? k2 : k1);
 }
 
@@ -236,13 +237,14 @@ void x87_fuse_runs(E386Op *ops, int ninsns)
         if (ops[i].fn != x87_fld_m64 || (ops[i].fx & FX_INEXACT))
             continue;
         int w1, w2, j = next_active(ops, i + 1, ninsns);
-        if (j < 0 || j - i > 255 || x87_arith_form(ops[j].fn, &w1) != X87F_M64 || (ops[j].fx & FX_INEXACT))
+        if (j < 0 || j - i > 15 || x87_arith_form(ops[j].fn, &w1) != X87F_M64 || (ops[j].fx & FX_INEXACT))
             continue;
         int k = next_active(ops, j + 1, ninsns);
-        if (k < 0 || k - i > 255 || x87_arith_form(ops[k].fn, &w2) != X87F_STIP || ops[k].rm == 0 ||
+        if (k < 0 || k - i > 15 || x87_arith_form(ops[k].fn, &w2) != X87F_STIP || ops[k].rm == 0 ||
             (ops[k].fx & FX_INEXACT))
             k = i, w2 = 0; /* the pair alone */
-        ops[i].imm = (uint32_t)(j - i) | (uint32_t)(k - i) << 8 | (uint32_t)w1 << 16 | (uint32_t)w2 << 24;
+        ops[i].imm = (ops[i].imm & 0xffff) | (uint32_t)(j - i) << 16 | (uint32_t)(k - i) << 20 | (uint32_t)w1 << 24 |
+                      (uint32_t)w2 << 28;
         ops[i].fn = k > i && w1 == 1 && w2 == 0 ? x87_run_ld_mul_add : x87_run_ld_arith;
         i = k > i ? k : j;
     }

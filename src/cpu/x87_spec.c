@@ -424,6 +424,7 @@ void x87_specialize(E386Op *op)
 {
     if (op->fn != op_fpu_esc)
         return;
+    op->imm = x87_fop(op); /* record_ip's, made once (x87_op_fop) */
     OpFn f = x87_pick(op);
     if (f)
         op->fn = f;

@@ -39,7 +39,7 @@ static const Enc encodings[] = {
     { "e9fbffffff",            1, 1, 5, 4, 4, 0, 0, 0, N, N, 0, SEG_DS, 0, 0xfffffffb, 0 }, /* jmp rel32 */
     { "f00100",                1, 1, 3, 4, 4, 0, 0, 0, 0, N, 0, SEG_DS, 0, 0, 0 },          /* lock add [eax],eax */
     { "0fc708",                1, 1, 3, 4, 4, 0, 1, 0, 0, N, 0, SEG_DS, 0, 0, 0 },          /* cmpxchg8b [eax] */
-    { "d9ee",                  1, 1, 2, 4, 4, 3, 5, 6, N, N, 0, SEG_DS, 0, 0, 0 },          /* fldz */
+    { "d9ee",                  1, 1, 2, 4, 4, 3, 5, 6, N, N, 0, SEG_DS, 0, 0x1ee, 0 },      /* fldz: imm is its FOP */
     { "0f0b",                  1, 1, 2, 4, 4, 0, 0, 0, N, N, 0, SEG_DS, 0, 0, 0 },          /* ud2 decodes; runs #UD */
     { "a178563412",            1, 1, 5, 4, 4, 0, 0, 0, N, N, 0, SEG_DS, 0, 0x12345678, 0 }, /* mov eax,[moffs32] */
     { "67a13412",              1, 1, 4, 4, 2, 0, 0, 0, N, N, 0, SEG_DS, 0, 0x1234, 0 },     /* mov eax,[moffs16] */

@@ -259,6 +259,77 @@ START_TEST(test_random_x87_code_is_contained)
 }
 END_TEST
 
+/* FOP after each way an x87 instruction runs: a generic escape, a
+ * specialised handler, the fused FLD m64 runs (src/cpu/x87_run.c: all
+ * checked before, and step by step under a control word that is not
+ * Linux's), and one instruction per block.  The rule (Intel SDM vol. 1,
+ * 8.1.9): the low 3 bits of the escape byte above the ModRM byte of the
+ * last non-control x87 instruction; FIP its address.  Regression: the
+ * 32-byte E386Op keeps an escape's FOP in imm, where the runs keep their
+ * shape too; an FOP made from the wrong op or losing bit 10 (DC, DE, DF)
+ * failed here only. */
+static int no_stop(E386Cpu *cpu, uint32_t pc, void *opaque)
+{
+    (void)cpu, (void)pc, (void)opaque;
+    return 0;
+}
+
+START_TEST(test_fop_fip_of_last_x87_instruction)
+{
+    /* each: code (the last x87 instruction at offset last), ending in INT3;
+     * the doubles 1.0 and 2.0 at CODE + 0x100 and + 0x108 */
+    static const struct { uint8_t code[24]; int len, last; uint16_t cw; int vector; } cases[] = {
+        { { 0xd9, 0xee, 0xcc }, 3, 0, 0x037f, 0 },                                   /* fldz */
+        { { 0xd9, 0xe8, 0xd9, 0xfa, 0xcc }, 5, 2, 0x037f, 0 },                       /* fld1; fsqrt */
+        { { 0xdd, 0x05, 0x00, 0x01, 0x01, 0x00, 0xdc, 0x0d, 0x08, 0x01, 0x01, 0x00, 0xde, 0xc1, 0xcc },
+          15, 12, 0x037f, 0 },  /* fld m64; fmul m64; faddp: the dot product's run */
+        { { 0xdd, 0x05, 0x00, 0x01, 0x01, 0x00, 0xdc, 0x0d, 0x08, 0x01, 0x01, 0x00, 0xde, 0xc1, 0xcc },
+          15, 12, 0x0f7f, 0 },  /* the same, step by step (RC toward zero) */
+        { { 0xdd, 0x05, 0x00, 0x01, 0x01, 0x00, 0xdc, 0x25, 0x08, 0x01, 0x01, 0x00, 0x89, 0xc0, 0xde, 0xf9, 0xcc },
+          17, 14, 0x037f, 0 },  /* fld m64; fsub m64; mov eax,eax; fdivp: a run with an op between */
+        { { 0xdd, 0x05, 0x00, 0x01, 0x01, 0x00, 0xdc, 0x05, 0x08, 0x01, 0x01, 0x00, 0xcc }, 13, 6, 0x037f, 0 },
+        /* fld m64; fadd m64: the pair alone */
+        { { 0xdf, 0xe0, 0xcc }, 3, 0, 0x037f, 0 },  /* fnstsw ax: a control instruction keeps FOP (0 here) */
+        { { 0xdd, 0x05, 0x00, 0x01, 0x01, 0x00, 0xdc, 0x0d, 0x00, 0x00, 0x05, 0x00, 0xde, 0xc1, 0xcc },
+          15, 0, 0x037f, 14 },  /* the run's FMUL faults (#PF): FOP and FIP are the FLD's */
+    };
+    static const uint8_t doubles[16] = { 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0x40 };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int per_insn = 0; per_insn < 2; per_insn++) {
+            E386Cpu *cpu = e386_cpu_new();
+            ck_assert_ptr_nonnull(cpu);
+            ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_EXEC), 0);
+            ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
+            ck_assert_int_eq(e386_mem_write(cpu, CODE, cases[i].code, (size_t)cases[i].len), 0);
+            ck_assert_int_eq(e386_mem_write(cpu, CODE + 0x100, doubles, sizeof doubles), 0);
+            if (per_insn)
+                e386_set_debug_hook(cpu, no_stop, NULL);
+            uint8_t img[108];
+            memset(img, 0, sizeof img);
+            put16(img, cases[i].cw);
+            put16(img + 8, 0xfffe); /* ST(0) = 1.0 in use: FADDP/FDIVP have their ST(1) */
+            put_x(img + 28, one);
+            e386_fpu_restore(cpu, img);
+            e386_reg_write(cpu, E386_EIP, CODE);
+            e386_reg_write(cpu, E386_ESP, DATA + 0x1000);
+            e386_exit ex;
+            ck_assert_int_eq(e386_run(cpu, 100, &ex), cases[i].vector ? E386_EXIT_EXCEPTION : E386_EXIT_INTERRUPT);
+            if (cases[i].vector)
+                ck_assert_int_eq(ex.vector, cases[i].vector);
+            e386_fpu_save(cpu, img);
+            e386_cpu_free(cpu);
+            const uint8_t *x = &cases[i].code[cases[i].last];
+            uint16_t want = x[0] == 0xdf && x[1] == 0xe0 ? 0 : (uint16_t)((x[0] & 7) << 8 | x[1]);
+            uint32_t fip = (uint32_t)(img[12] | img[13] << 8 | img[14] << 16 | (uint32_t)img[15] << 24);
+            ck_assert_msg((get16(img + 18) & 0x7ff) == want, "case %zu per_insn %d: FOP %03x, want %03x", i,
+                          per_insn, get16(img + 18) & 0x7ff, want);
+            if (want)
+                ck_assert_msg(fip == CODE + (uint32_t)cases[i].last, "case %zu per_insn %d: FIP %08x", i,
+                              per_insn, fip);
+        }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("x87");
@@ -271,6 +342,7 @@ int main(void)
     tcase_add_test(tc, test_fnstenv_clears_es);
     tcase_add_test(tc, test_fldcw_fldenv_frstor_wait);
     tcase_add_test(tc, test_random_x87_code_is_contained);
+    tcase_add_test(tc, test_fop_fip_of_last_x87_instruction);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
