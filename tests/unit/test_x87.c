@@ -264,10 +264,11 @@ END_TEST
  * checked before, and step by step under a control word that is not
  * Linux's), and one instruction per block.  The rule (Intel SDM vol. 1,
  * 8.1.9): the low 3 bits of the escape byte above the ModRM byte of the
- * last non-control x87 instruction; FIP its address.  Regression: the
- * 32-byte E386Op keeps an escape's FOP in imm, where the runs keep their
- * shape too; an FOP made from the wrong op or losing bit 10 (DC, DE, DF)
- * failed here only. */
+ * last non-control x87 instruction; FIP its address.  The 32-byte
+ * E386Op keeps an escape's FOP in imm, and a run's shape above it: an FOP
+ * taken from the wrong op of a run, or losing bit 10 (DC, DE, DF
+ * escapes), fails here and nowhere else (the cpu-i386 suites never print
+ * FOP: CPUs differ). */
 static int no_stop(E386Cpu *cpu, uint32_t pc, void *opaque)
 {
     (void)cpu, (void)pc, (void)opaque;
