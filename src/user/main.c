@@ -228,11 +228,10 @@ int main(int argc, char **argv)
         }
     }
     int status = user_run(p);
-    user_threads_free(p);
     gdb_free(p->gdb);
     gdb_tcp_close(&tcp);
-    the_proc = NULL;
-    user_procfs_free(p);
+    the_proc = NULL; /* before release: the host's signal handler reads the signalfd table */
+    user_proc_release(p);
     e386_cpu_free(p->cpu);
     disasm_close(&dis);
     if (p->log)

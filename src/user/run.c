@@ -97,3 +97,11 @@ int user_run(UserProc *p)
             user_fault(p, &(e386_exit){ .vector = 13, .has_error_code = 1, .fault_eip = ex.fault_eip });
     }
 }
+
+void user_proc_release(UserProc *p)
+{
+    user_timers_free(p);
+    user_sigfd_free(p);
+    user_procfs_free(p);
+    user_threads_free(p);
+}

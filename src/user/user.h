@@ -249,6 +249,11 @@ int32_t sys_futex(UserProc *p, const uint32_t a[6], int time64);
 
 /* run loop (run.c): returns the process exit status (as for wait) */
 int user_run(UserProc *p);
+/* What the subsystems keep for the process (host timers, signalfds'
+ * pipes, the mappings' names, the thread state), freed: every owner of
+ * a UserProc ends it here, so that a new subsystem is freed everywhere
+ * (run.c).  Not the CPU, not the log. */
+void user_proc_release(UserProc *p);
 /* The -d logs' stream (-D FILE, or stderr). */
 static inline FILE *user_log(const UserProc *p) { return p->log ? p->log : stderr; }
 /* -d page: the guest's mappings, one line per run of pages with the same

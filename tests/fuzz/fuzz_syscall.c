@@ -201,10 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(r != -38 || c->nr == 386 || c->nr == 240 || c->nr == 123, "system call %d answered ENOSYS",
                    c->nr);
     }
-    user_timers_free(p);
-    user_sigfd_free(p);
-    user_procfs_free(p); /* the names of the mappings an mmap made */
-    user_threads_free(p); /* a futex call sets the thread machinery up */
+    user_proc_release(p);
     e386_cpu_free(p->cpu);
     free(p);
     return 0;

@@ -26,8 +26,7 @@ static UserProc *proc(void)
 
 static void done(UserProc *p)
 {
-    user_procfs_free(p);
-    user_threads_free(p);
+    user_proc_release(p);
     e386_cpu_free(p->cpu);
     free(p);
 }
@@ -196,7 +195,6 @@ START_TEST(test_timer_create_for_check_timeouts)
     ck_assert_int_eq(sc(p, 259, 1, 0x10000, 0x10100, 0, 0, 0), -EINVAL);
     ck_assert_int_eq(sc(p, 263, id, 0, 0, 0, 0, 0), 0); /* timer_delete */
     ck_assert_int_eq(sc(p, 263, id, 0, 0, 0, 0, 0), -EINVAL);
-    user_timers_free(p);
     done(p);
 }
 END_TEST

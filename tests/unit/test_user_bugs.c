@@ -37,8 +37,7 @@ static UserProc *proc(void)
 
 static void done(UserProc *p)
 {
-    user_procfs_free(p);
-    user_threads_free(p);
+    user_proc_release(p);
     e386_cpu_free(p->cpu);
     free(p);
 }
