@@ -257,14 +257,10 @@ static inline int store_done(Fpu *f, const SfCtx *c)
     return fpu_done(f, c);
 }
 
-/* the last-opcode register's value for op: the escape's low bits, ModRM */
-E386_INLINE uint16_t x87_fop(const E386Op *op)
-{
-    return (uint16_t)(((op->sub & 7) << 8) | (op->mod << 6) | (op->reg << 3) | op->rm);
-}
-/* ... as the decoder left it in an escape's imm (x87_specialize: an
- * escape has no immediate, and made from the fields at each step it cost
- * 5% more host instructions in the x87 handlers) */
+/* the last-opcode register's value for op (the escape's low bits, ModRM)
+ * as the decoder left it in an escape's imm (x87_specialize: an escape
+ * has no immediate, and made from the fields at each step it cost 5% more
+ * host instructions in the x87 handlers) */
 E386_INLINE uint16_t x87_op_fop(const E386Op *op) { return (uint16_t)(op->imm & 0x7ff); }
 
 /* the last-instruction pointers: FIP, FCS, FOP, and with a memory

@@ -54,6 +54,12 @@ static void commit_push(E386Cpu *cpu, const E386Op *last, uint32_t ea, uint16_t 
     record_ip_mem(cpu, last, ea);
 }
 
+/* a run's shape, in its FLD's imm (below) */
+static inline unsigned run_k1(const E386Op *op) { return op->imm >> 16 & 15; }
+static inline unsigned run_k2(const E386Op *op) { return op->imm >> 20 & 15; }
+static inline int run_w1(const E386Op *op) { return (int)(op->imm >> 24 & 15); }
+static inline int run_w2(const E386Op *op) { return (int)(op->imm >> 28); }
+
 /* The run's FLD keeps its FOP in op->imm's low bits (x87_op_fop); above
  * them: k1 << 16 | k2 << 20 | w1 << 24 | w2 << 28, the arithmetic ops'
  * distances from the FLD (k2 = 0: none) and their operations, which the
@@ -80,7 +86,7 @@ E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, i
         commit_push(cpu, op, ea, sw, p, v);
         return op + 1;
     }
-    unsigned k1 = op->imm >> 16 & 15, k2 = op->imm >> 20 & 15;
+    unsigned k1 = run_k1(op), k2 = run_k2(op);
     const E386Op *o = op + 1, *o1 = op + k1;
     for (; o < o1; o++)
         o->fn(cpu, o);
@@ -91,7 +97,7 @@ E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, i
         return o1;
     }
     SfCtx c = c0;
-    F80 r = arith_k(&c, w1 >= 0 ? w1 : (int)(op->imm >> 24 & 15), v, f64_to_f80(bits));
+    F80 r = arith_k(&c, w1 >= 0 ? w1 : run_w1(op), v, f64_to_f80(bits));
     if (step_done(f, &sw, &c, dflt)) /* unmasked IE/DE/ZE: no store */
         v = r;
     if (!k2 || (!dflt && (sw & SW_ES))) {
@@ -108,7 +114,7 @@ E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, i
         return o2;
     }
     c = c0;
-    r = arith_k(&c, w2 >= 0 ? w2 : (int)(op->imm >> 28), f->st[q], v);
+    r = arith_k(&c, w2 >= 0 ? w2 : run_w2(op), f->st[q], v);
     if (step_done(f, &sw, &c, dflt)) {
         f->sw = sw;
         put_reg(f, q, r, classify_tag(r));
@@ -138,7 +144,7 @@ E386_INLINE const E386Op *run_ld_arith(E386Cpu *cpu, const E386Op *op, int w1, i
 E386_INLINE const E386Op *run_straight(E386Cpu *cpu, const E386Op *op, int w1, int w2)
 {
     Fpu *f = &cpu->fpu;
-    unsigned k1 = op->imm >> 16 & 15, k2 = op->imm >> 20 & 15;
+    unsigned k1 = run_k1(op), k2 = run_k2(op);
     const E386Op *o1 = op + 1, *o2 = op + k2;
     int p = (fp_top(f) - 1) & 7, q = (p + o2->rm) & 7;
     uint64_t b0, b1;
@@ -148,7 +154,7 @@ E386_INLINE const E386Op *run_straight(E386Cpu *cpu, const E386Op *op, int w1, i
         !f64_normal(b1))
         return NULL;
     SfCtx c = { 0, 3, 0, 0 };
-    F80 v = arith_normal(&c, w1 >= 0 ? w1 : (int)(op->imm >> 24 & 15), f64_to_f80(b0), f64_to_f80(b1));
+    F80 v = arith_normal(&c, w1 >= 0 ? w1 : run_w1(op), f64_to_f80(b0), f64_to_f80(b1));
     unsigned flags = c.flags;
     if (!k2) {
         f->sw = (uint16_t)((f->sw & ~(SW_C1 | 0x3800)) | (c.c1 ? SW_C1 : 0) | (flags & 0x7f) | p << 11);
@@ -163,7 +169,7 @@ E386_INLINE const E386Op *run_straight(E386Cpu *cpu, const E386Op *op, int w1, i
          * branch on the terms' signs; a product of two normal doubles is
          * normal (its exponent is far inside the extended range) */
         F80 r = w2 == 0 && (w1 == 1 || sf_is_normal(v)) ? sf_add_normal_mixed(&c, f->st[q], v, 0)
-                                                       : arith_k(&c, w2 >= 0 ? w2 : (int)(op->imm >> 28), f->st[q], v);
+                                                       : arith_k(&c, w2 >= 0 ? w2 : run_w2(op), f->st[q], v);
         f->sw = (uint16_t)((f->sw & ~SW_C1) | (c.c1 ? SW_C1 : 0) | ((flags | c.flags) & 0x7f));
         put_reg(f, q, r, classify_tag(r));
         f->st[p] = v; /* pushed and popped: empty, the value stays */
@@ -227,7 +233,7 @@ int x87_run_span(const E386Op *op)
 {
     if (op->fn != x87_run_ld_mul_add && op->fn != x87_run_ld_arith)
         return 0;
-    unsigned k1 = op->imm >> 16 & 15, k2 = op->imm >> 20 & 15;
+    unsigned k1 = run_k1(op), k2 = run_k2(op);
     return (int)(k2 > k1 ? k2 : k1);
 }
 

@@ -424,7 +424,8 @@ void x87_specialize(E386Op *op)
 {
     if (op->fn != op_fpu_esc)
         return;
-    op->imm = x87_fop(op); /* record_ip's, made once (x87_op_fop) */
+    /* record_ip's FOP, made once (x87_op_fop) */
+    op->imm = ((op->sub & 7u) << 8) | (op->mod << 6) | ((unsigned)op->reg << 3) | op->rm;
     OpFn f = x87_pick(op);
     if (f)
         op->fn = f;
