@@ -944,13 +944,17 @@ static inline int link_leads_to(const TbLink *l, const Tb *cur, uint32_t pc)
 {
     return l->ops && l->pc == pc && tb_mode(l, offsetof(TbLink, cs_base)) == tb_mode(cur, offsetof(Tb, cs_base));
 }
+/* the hint missed inside a chain: the jump cache's lean probe (exec.c) */
+const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, Tb *caller);
 E386_INLINE const E386Op *jump_via(E386Cpu *cpu, uint32_t target, Tb *caller)
 {
     Tb *cur = cpu->cur_tb;
     TbLink *l = caller ? &caller->link[1] : &cur->link[0];
-    if (cpu->icount < cpu->chain_end && link_leads_to(l, cur, cur->cs_base + target))
+    if (cpu->icount >= cpu->chain_end)
+        return jump_via_slow(cpu, target, caller);
+    if (link_leads_to(l, cur, cur->cs_base + target))
         return link_enter(cpu, l);
-    return jump_via_slow(cpu, target, caller);
+    return jump_via_miss(cpu, target, caller);
 }
 E386_INLINE const E386Op *jump_near(E386Cpu *cpu, uint32_t target) { return jump_via(cpu, target, NULL); }
 /* RET's caller: the block of the matching CALL, popped from the

@@ -649,6 +649,33 @@ const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, Tb *caller)
 
 const E386Op *jump_near_slow(E386Cpu *cpu, uint32_t target) { return jump_via_slow(cpu, target, NULL); }
 
+/* jump_via's hint missed inside a chain (icount below chain_end: may_chain
+ * holds).  An indirect jump whose target changes every time (an
+ * interpreter's dispatch: Lua's, CPython's) comes here at each
+ * execution, so the common case, a block in the jump cache without
+ * paging, is taken without jump_via_slow's frame and its tests of what
+ * the chain already holds: the block is entered as a followed link is
+ * (cpu.h link_enter: eip not stored, the bound tested before), and the
+ * hint relinked.  Anything else goes the slow way. */
+const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, Tb *caller)
+{
+    Tb *cur = cpu->cur_tb;
+    uint32_t pc = cur->cs_base + target;
+    Tb *tb = cpu->tbc->jmp[jmp_hash(pc)];
+    if (!tb || cpu->softmmu || tb->pc != pc || tb->phys_pc != pc || !tb->valid ||
+        tb_mode(tb, offsetof(Tb, cs_base)) != tb_mode(cur, offsetof(Tb, cs_base)))
+        return jump_via_slow(cpu, target, caller);
+    if (!caller)
+        tb_link(cpu, cur, 0, tb);
+    else if (caller->valid && caller->key == tb->key)
+        tb_link(cpu, caller, 1, tb);
+    cpu->cur_tb = tb;
+    cpu->link_from = NULL;
+    cpu->icount += tb->ninsns;
+    cpu->stats.chain_hits++;
+    return run_next(cpu, tb->ops);
+}
+
 /* RET: the block that ended in the matching CALL links its return site
  * (exit link 1, which a CALL's block does not use otherwise), so a return
  * costs a compare however many places call the function.  The stack is a

@@ -501,6 +501,49 @@ START_TEST(test_return_site_link_of_another_mode_is_not_followed)
 }
 END_TEST
 
+/* An indirect jump whose hint link misses, inside a chain, looks its
+ * target up in the jump cache (exec.c jump_via_miss) and enters what it
+ * finds only when the block has the running block's mode.  A loop of two
+ * passes loads DS, flat on the first (the target's TB_LIN block goes
+ * into the jump cache) and based on the second, then jumps through EDX
+ * from a block of the new key, whose hint link is still empty, to a read
+ * through DS.  Entering the cached TB_LIN block read DATA through
+ * lin_host, ignoring DS's base.
+ *   mov ebx,DATA ; mov ecx,2 ; mov edi,0xf ; xor esi,esi ; mov edx,T
+ *   L: mov ds,di ; jmp edx
+ *   T: mov eax,[ebx] ; add esi,eax ; mov edi,7 ; dec ecx ; jnz L ; int3
+ * (LDT 0, selector 7: base 0x1000; LDT 1, 0xf: flat) */
+START_TEST(test_jump_cache_block_of_another_mode_is_not_entered)
+{
+    uint8_t code[0x40];
+    int n = 0;
+    code[n++] = 0xbb, n = put_le(code, n, DATA, 4);        /* mov ebx,DATA */
+    code[n++] = 0xb9, n = put_le(code, n, 2, 4);           /* mov ecx,2 */
+    code[n++] = 0xbf, n = put_le(code, n, 0xf, 4);         /* mov edi,0xf */
+    code[n++] = 0x31, code[n++] = 0xf6;                    /* xor esi,esi */
+    int at_t = n + 1;
+    code[n++] = 0xba, n = put_le(code, n, 0, 4);           /* mov edx,T (below) */
+    int l = n;
+    code[n++] = 0x8e, code[n++] = 0xdf;                    /* L: mov ds,di */
+    code[n++] = 0xff, code[n++] = 0xe2;                    /* jmp edx */
+    put_le(code, at_t, CODE + (uint32_t)n, 4);
+    static const uint8_t t[] = { 0x8b, 0x03, 0x01, 0xc6, 0xbf, 7, 0, 0, 0, 0x49 }; /* T: ... dec ecx */
+    memcpy(code + n, t, sizeof t);
+    n += (int)sizeof t;
+    code[n++] = 0x75, code[n] = (uint8_t)(l - (n + 1)), n++; /* jnz L */
+    code[n++] = 0xcc;
+    E386Cpu *cpu = linear_cpu_with_ldt("test_jump_cache_block_of_another_mode_is_not_entered", code, (size_t)n);
+    if (!cpu)
+        return;
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
+    ck_assert_msg(e386_reg_read(cpu, E386_ESI) == 0x21212121u, "esi %08x: the second read ignored DS's base",
+                  e386_reg_read(cpu, E386_ESI));
+    e386_cpu_free(cpu);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chain");
@@ -515,6 +558,7 @@ int main(void)
     tcase_add_test(tc, test_block_end_after_a_flag_window_stops_for_a_code_change);
     tcase_add_test(tc, test_segment_load_leaves_linear_flat_blocks);
     tcase_add_test(tc, test_linear_jmp_r32_goes_to_its_register);
+    tcase_add_test(tc, test_jump_cache_block_of_another_mode_is_not_entered);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
