@@ -25,6 +25,12 @@
 #else
 #define E386_NOINLINE
 #endif
+/* a hint to fetch a cache line soon to be read (no effect elsewhere) */
+#if defined(__GNUC__)
+#define E386_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define E386_PREFETCH(p) ((void)(p))
+#endif
 
 /* ---- EFLAGS ---- */
 enum {
@@ -869,6 +875,7 @@ const E386Op *jump_direct_out(E386Cpu *cpu, const E386Op *op, int slot);
  * successor's (the ops not run yet: the caller returns or enters them) */
 static inline void link_take(E386Cpu *cpu, TbLink *l)
 {
+    E386_PREFETCH(l->tb->link); /* read at the block's end, a few ops on */
     cpu->cur_tb = l->tb;
     cpu->icount += l->ninsns;
     cpu->link_from = l;

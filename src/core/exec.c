@@ -669,6 +669,7 @@ const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, Tb *caller)
         tb_link(cpu, cur, 0, tb);
     else if (caller->valid && caller->key == tb->key)
         tb_link(cpu, caller, 1, tb);
+    E386_PREFETCH(tb->link); /* as link_take */
     cpu->cur_tb = tb;
     cpu->link_from = NULL;
     cpu->icount += tb->ninsns;
