@@ -108,6 +108,17 @@ for src in "$SRC"/*.c; do
         echo "$LABEL: SKIP $name: qemu-i386's shared GDT crashes threads that exit while another forks (a qemu-user flaw, not emu386's; it runs on every other leg)"
         continue
     fi
+    # qemu-i386 hands a 32-bit program the 64-bit kernel's sysinfo memory
+    # sizes cut to 32 bits, mem_unit still 1 (the kernel's own
+    # compat_sys_sysinfo scales them to pages): on a 24 GiB host it gave
+    # totalram 3801317376 (24 GiB mod 4 GiB), so the i386 emu386's "free <=
+    # total" depends on the host's free memory mod 4 GiB.  The host32 leg
+    # failed on it once in CI (free 19.5-20 GiB); the program runs on every
+    # other leg, and emu386's own scaling is checked there
+    if [[ "$WRAP" == qemu-i386* ]] && [ "$name" = sysinfo_times ]; then
+        echo "$LABEL: SKIP $name: qemu-i386 cuts the host's sysinfo memory sizes to 32 bits without scaling mem_unit (a qemu-user flaw, not emu386's; it runs on every other leg)"
+        continue
+    fi
     if [ ! -f "$EXPECTED/$name.txt" ]; then
         echo "$LABEL: FAIL $name: no expected/$name.txt (write it with --update-expected on an x86-64 host)"
         fail=$((fail + 1)); continue
