@@ -606,13 +606,30 @@ static Tb *jmp_cache_find(E386Cpu *cpu, const Tb *cur, uint32_t pc)
     return tb;
 }
 
-static const E386Op *enter(E386Cpu *cpu, Tb *tb)
+/* tb becomes the running block, found without a link (as link_take) */
+static inline void take_found(E386Cpu *cpu, Tb *tb)
 {
+    E386_PREFETCH(tb->link); /* read at the block's end, a few ops on */
     cpu->cur_tb = tb;
     cpu->link_from = NULL;
     cpu->icount += tb->ninsns;
     cpu->stats.chain_hits++;
+}
+
+static const E386Op *enter(E386Cpu *cpu, Tb *tb)
+{
+    take_found(cpu, tb);
     return tail_enter(cpu, tb->ops);
+}
+
+/* the indirect exit's hint now leads to tb: the caller's return-site
+ * link, or the jumping block's own link 0 */
+static void relink_hint(E386Cpu *cpu, Tb *cur, Tb *caller, Tb *tb)
+{
+    if (!caller)
+        tb_link(cpu, cur, 0, tb);
+    else if (caller->valid && caller->key == tb->key)
+        tb_link(cpu, caller, 1, tb);
 }
 
 /* An indirect jump to target when the main loop would do nothing but
@@ -640,10 +657,7 @@ const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, Tb *caller)
     Tb *tb = jmp_cache_find(cpu, cur, pc);
     if (!tb)
         return NULL;
-    if (!caller)
-        tb_link(cpu, cur, 0, tb);
-    else if (caller->valid && caller->key == tb->key)
-        tb_link(cpu, caller, 1, tb);
+    relink_hint(cpu, cur, caller, tb);
     return enter(cpu, tb);
 }
 
@@ -665,15 +679,8 @@ const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, Tb *caller)
     if (!tb || cpu->softmmu || tb->pc != pc || tb->phys_pc != pc || !tb->valid ||
         tb_mode(tb, offsetof(Tb, cs_base)) != tb_mode(cur, offsetof(Tb, cs_base)))
         return jump_via_slow(cpu, target, caller);
-    if (!caller)
-        tb_link(cpu, cur, 0, tb);
-    else if (caller->valid && caller->key == tb->key)
-        tb_link(cpu, caller, 1, tb);
-    E386_PREFETCH(tb->link); /* as link_take */
-    cpu->cur_tb = tb;
-    cpu->link_from = NULL;
-    cpu->icount += tb->ninsns;
-    cpu->stats.chain_hits++;
+    relink_hint(cpu, cur, caller, tb);
+    take_found(cpu, tb);
     return run_next(cpu, tb->ops);
 }
 

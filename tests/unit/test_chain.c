@@ -464,6 +464,18 @@ START_TEST(test_linear_jmp_r32_goes_to_its_register)
 }
 END_TEST
 
+/* Run a loop that sums its reads through DS into ESI, counting ECX down,
+ * to its INT3; want: the sum when the read named by which used DS's base */
+static void run_sums_reads(E386Cpu *cpu, uint32_t want, const char *which)
+{
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
+    ck_assert_msg(e386_reg_read(cpu, E386_ESI) == want, "esi %08x: the %s read ignored DS's base",
+                  e386_reg_read(cpu, E386_ESI), which);
+    e386_cpu_free(cpu);
+}
+
 /* A return-site link is followed only into a block of the running
  * block's mode (TbLink's cs_base and key, compared as one word).  A
  * function that loads DS returns to the same site three times: twice
@@ -492,12 +504,7 @@ START_TEST(test_return_site_link_of_another_mode_is_not_followed)
     E386Cpu *cpu = linear_cpu_with_ldt("test_return_site_link_of_another_mode_is_not_followed", code, n);
     if (!cpu)
         return;
-    e386_exit ex;
-    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
-    ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
-    ck_assert_msg(e386_reg_read(cpu, E386_ESI) == 0x22222222u, "esi %08x: the third read ignored DS's base",
-                  e386_reg_read(cpu, E386_ESI));
-    e386_cpu_free(cpu);
+    run_sums_reads(cpu, 0x22222222u, "third");
 }
 END_TEST
 
@@ -535,12 +542,7 @@ START_TEST(test_jump_cache_block_of_another_mode_is_not_entered)
     E386Cpu *cpu = linear_cpu_with_ldt("test_jump_cache_block_of_another_mode_is_not_entered", code, (size_t)n);
     if (!cpu)
         return;
-    e386_exit ex;
-    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
-    ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
-    ck_assert_msg(e386_reg_read(cpu, E386_ESI) == 0x21212121u, "esi %08x: the second read ignored DS's base",
-                  e386_reg_read(cpu, E386_ESI));
-    e386_cpu_free(cpu);
+    run_sums_reads(cpu, 0x21212121u, "second");
 }
 END_TEST
 
