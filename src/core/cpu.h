@@ -218,11 +218,12 @@ struct Tb {
     uint32_t phys_pc;   /* its physical address: the cache's index */
     uint32_t cs_base;
     uint32_t key;       /* TB_* mode bits the block was translated under */
-    uint32_t size;      /* bytes of guest code covered */
+    uint32_t size;      /* bytes of guest code covered from pc on */
     uint32_t page[2];   /* physical page numbers covered (page[1] == page[0] if one) */
     uint16_t nops, ninsns;
     uint8_t valid;
     uint8_t spans;      /* its code covers two linear pages */
+    uint16_t back;      /* and pc - back on: code before pc it jumped back to (exec.c jump_goes_on) */
     Tb *hash_next;      /* chain in the lookup hash */
     Tb *page_next[2];   /* chains in the per-page lists */
     TbLink link[2];     /* chained successors (taken, fall-through) */
@@ -923,6 +924,9 @@ E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, int slot)
     return jump_direct_out(cpu, op, slot);
 }
 const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target);
+/* a JMP that goes on in its block (exec.c translate) */
+const E386Op *op_jmp_next(E386Cpu *cpu, const E386Op *op);
+const E386Op *op_jmp_on(E386Cpu *cpu, const E386Op *op);
 /* The jump cache (exec.c): direct-mapped, linear pc -> the block last
  * found there, a hint checked like a hash hit; the native back end
  * probes it inline (native/calls.c emit_via), with this hash */

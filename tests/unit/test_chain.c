@@ -546,6 +546,62 @@ START_TEST(test_jump_cache_block_of_another_mode_is_not_entered)
 }
 END_TEST
 
+/* A JMP back to code before its block's start, on the same page, goes on
+ * in the block (exec.c jump_goes_on): one block, no link followed, and
+ * the jump and the instructions after it counted as ever.
+ *   0: T: mov eax,[esi] ; int3
+ *  32: S: inc ebx ; jmp T
+ * A store to T (before S, the block's pc) must invalidate the block:
+ * rewritten to mov eax,ebx, the second run from S returns ebx.  Then T
+ * reads unmapped memory: the fault is T's, after inc and jmp. */
+static void jump_back_run(int accel)
+{
+    uint8_t code[0x23] = { 0x8b, 0x06, 0xcc };
+    memset(code + 3, 0x90, 0x20 - 3);
+    code[0x20] = 0x43, code[0x21] = 0xeb, code[0x22] = (uint8_t)(0 - 0x23); /* inc ebx ; jmp T */
+    E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    ck_assert_int_eq(e386_set_accel(cpu, accel), accel);
+    uint8_t v[4] = { 0x78, 0x56, 0x34, 0x12 };
+    ck_assert_int_eq(e386_mem_write(cpu, DATA, v, 4), 0);
+    e386_reg_write(cpu, E386_ESI, DATA);
+    e386_reg_write(cpu, E386_EIP, CODE + 0x20);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 0x12345678u);
+    ck_assert_uint_eq(e386_insn_count(cpu), 4);
+    e386_stats st;
+    e386_get_stats(cpu, &st);
+    ck_assert_uint_eq(st.tb_translated, 1); /* S's block holds T's code */
+    ck_assert_uint_eq(st.chain_hits, 0);
+    static const uint8_t mov_eax_ebx[2] = { 0x89, 0xd8 };
+    ck_assert_int_eq(e386_mem_write(cpu, CODE, mov_eax_ebx, 2), 0);
+    e386_reg_write(cpu, E386_EIP, CODE + 0x20);
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 2); /* ebx after the second inc */
+    static const uint8_t mov_eax_esi[2] = { 0x8b, 0x06 };
+    ck_assert_int_eq(e386_mem_write(cpu, CODE, mov_eax_esi, 2), 0);
+    e386_reg_write(cpu, E386_ESI, 0x50000);
+    e386_reg_write(cpu, E386_EIP, CODE + 0x20);
+    uint64_t before = e386_insn_count(cpu);
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_EXCEPTION);
+    ck_assert_uint_eq(ex.fault_eip, CODE);
+    ck_assert_uint_eq(ex.fault_addr, 0x50000);
+    ck_assert_uint_eq(e386_insn_count(cpu) - before, 2); /* inc, jmp */
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EBX), 3);
+    e386_cpu_free(cpu);
+}
+
+START_TEST(test_jump_back_in_block_sees_a_store_before_its_start)
+{
+    jump_back_run(E386_ACCEL_INTERP);
+    E386Cpu *probe = e386_cpu_new();
+    int has = e386_set_accel(probe, E386_ACCEL_NATIVE) == E386_ACCEL_NATIVE;
+    e386_cpu_free(probe);
+    if (has) /* host code for the block only after it ran a while: blocks all the same */
+        jump_back_run(E386_ACCEL_NATIVE);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chain");
@@ -561,6 +617,7 @@ int main(void)
     tcase_add_test(tc, test_segment_load_leaves_linear_flat_blocks);
     tcase_add_test(tc, test_linear_jmp_r32_goes_to_its_register);
     tcase_add_test(tc, test_jump_cache_block_of_another_mode_is_not_entered);
+    tcase_add_test(tc, test_jump_back_in_block_sees_a_store_before_its_start);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
