@@ -555,10 +555,11 @@ static inline int cc_cond(E386Cpu *cpu, int cc) { return cc_cond_k(cpu, cc, 0); 
 void cc_write(E386Cpu *cpu, uint32_t mask, uint32_t v);
 /* CF and OF alone (a rotate's): cc_write's patch over an unpatched kind
  * inline (md5sum's ROLs, whose flags a later load keeps live) */
+static inline int cc_co_patchable(uint32_t op) { return !(op == CC_EFLAGS || op == CC_MUL || (op & CC_PATCHED)); }
 E386_INLINE void cc_write_co(E386Cpu *cpu, uint32_t v)
 {
     uint32_t op = cpu->cc_op;
-    if (op == CC_EFLAGS || op == CC_MUL || (op & CC_PATCHED)) {
+    if (!cc_co_patchable(op)) {
         cc_write(cpu, F_CF | F_OF, v);
         return;
     }
