@@ -927,7 +927,6 @@ E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, int slot)
 const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target);
 /* a JMP that goes on in its block (exec.c translate) */
 const E386Op *op_jmp_next(E386Cpu *cpu, const E386Op *op);
-const E386Op *op_jmp_on(E386Cpu *cpu, const E386Op *op);
 /* The jump cache (exec.c): direct-mapped, linear pc -> the block last
  * found there, a hint checked like a hash hit; the native back end
  * probes it inline (native/calls.c emit_via), with this hash */

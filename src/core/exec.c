@@ -205,18 +205,25 @@ static const E386Op *op_block_end(E386Cpu *cpu, const E386Op *op)
  * faults nor touches the flags.  The block's bytes for invalidation are
  * the hull of what it ran, [pc - back, pc + size): a store there
  * invalidates it, as it would a block that ran them all.  Both engines
- * make the same blocks (the native tests compare them slice by slice);
- * op_jmp_on is the interpreter's go-on twin, op_jmp_next the one native
- * code leaves out (inline.c). */
+ * make the same blocks (the native tests compare them slice by slice):
+ * op_jmp_next, which native code leaves out (inline.c), with op_jmp_on
+ * its go-on twin for the interpreter (go_on_pass). */
 const E386Op *op_jmp_next(E386Cpu *cpu, const E386Op *op)
 {
     (void)cpu;
     return op + 1;
 }
 
-const E386Op *op_jmp_on(E386Cpu *cpu, const E386Op *op)
+static const E386Op *op_jmp_on(E386Cpu *cpu, const E386Op *op)
 {
     return run_next(cpu, op + 1);
+}
+
+static const GoTwin *exec_go_twins(size_t *n)
+{
+    static const GoTwin t[] = { { op_jmp_next, op_jmp_on } };
+    *n = sizeof t / sizeof t[0];
+    return t;
 }
 
 /* lo, hi: the linear hull of the block's bytes so far */
@@ -319,7 +326,7 @@ static uint32_t fn_hash(OpFn f)
 static void go_index_build(TbCache *c)
 {
     const GoTwin *(*const lists[])(size_t *) = { alu_go_twins,  shift_go_twins, stack_go_twins, stack_run_go_twins,
-                                                 misc_go_twins, muldiv_go_twins, x87_go_twins };
+                                                 misc_go_twins, muldiv_go_twins, x87_go_twins, exec_go_twins };
     size_t used = 0;
     for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
         size_t n;
@@ -412,7 +419,7 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
             eip = direct_target(&ops[n - 1], 0);
             if (cs_base + eip < lo)
                 lo = cs_base + eip;
-            ops[n - 1].fn = cpu->accel == E386_ACCEL_NATIVE ? op_jmp_next : op_jmp_on;
+            ops[n - 1].fn = op_jmp_next;
             ops[n - 1].fx = FX_NONE;
             ends = 0;
         }

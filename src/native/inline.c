@@ -328,7 +328,7 @@ int native_cc_defer_ok(const Tb *tb, int i)
            alu_reg_form(f, &opn) >= 0 || alu_compare_kind(f) == CJ_TEST || alu_inline_info(op, &ai) ||
            shift_inline_kind(op, &n) >= 0 || rotate_inline_kind(op, &n) >= 0 || f == op_mov_RI ||
            f == op_mov_GE || f == op_mov_EG || f == op_mov_EI || f == op_movzx || f == op_movsx || f == op_cbw ||
-           f == op_cwd || f == op_xchg_AR || f == op_xchg_EG || f == op_jmp_next || f == op_jmp_on;
+           f == op_cwd || f == op_xchg_AR || f == op_xchg_EG || f == op_jmp_next;
 }
 
 int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
@@ -339,7 +339,7 @@ int native_inline_op(Emit *e, NativeState *ns, const Tb *tb, int i)
         emit_stack(e, ns, tb, i, push, n);
         return 1;
     }
-    if (op->fn == op_jmp_next || op->fn == op_jmp_on)
+    if (op->fn == op_jmp_next)
         return 1; /* a JMP its block goes on after: no code (exec.c) */
     if ((op->fn == op_push_R || op->fn == op_pop_R) && op->size == 4 && op->sub != 4) {
         emit_stack(e, ns, tb, i, op->fn == op_push_R, 1);
