@@ -224,6 +224,8 @@ struct Tb {
     uint8_t valid;
     uint8_t spans;      /* its code covers two linear pages */
     uint16_t back;      /* and pc - back on: code before pc it jumped back to (exec.c jump_goes_on) */
+    uint16_t hop_lo, hop_hi; /* hop_hi != 0: a JMP took it on to page[1], where its bytes are
+                              * [hop_lo, hop_hi) (offsets in the page; exec.c jump_goes_on) */
     Tb *hash_next;      /* chain in the lookup hash */
     Tb *page_next[2];   /* chains in the per-page lists */
     TbLink link[2];     /* chained successors (taken, fall-through) */

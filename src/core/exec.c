@@ -119,6 +119,22 @@ static const E386Op *op_tb_stale(E386Cpu *cpu, const E386Op *op)
     return NULL;
 }
 
+/* the bytes [start, end) of tb on physical page, one of its two */
+static void tb_bytes_on(const Tb *tb, uint32_t page, uint32_t *start, uint32_t *end)
+{
+    uint32_t base = page << 12;
+    if (page == tb->page[0]) { /* up to the page's end when the code goes on into the next */
+        *start = tb->phys_pc - tb->back;
+        *end = tb->page[1] == page || tb->hop_hi ? tb->phys_pc + tb->size : base + 0x1000;
+    } else if (tb->hop_hi) { /* where a JMP took it */
+        *start = base + tb->hop_lo;
+        *end = base + tb->hop_hi;
+    } else { /* the rest of an instruction or of the code from the page before */
+        *start = base;
+        *end = base + ((tb->pc + tb->size) & 0xfff);
+    }
+}
+
 /* Invalidate the blocks that overlap [lin, lin+len) on one page (len 0:
  * all blocks of the page).  The page stays a code page while any valid
  * block remains on it. */
@@ -134,12 +150,8 @@ static void invalidate_range(E386Cpu *cpu, uint32_t page, uint32_t lin, uint32_t
             continue;
         }
         if (r->page == page) {
-            /* the bytes of the block on this physical page */
-            uint32_t start = page == tb->page[0] ? tb->phys_pc - tb->back : page << 12;
-            uint32_t end = page == tb->page[0] && tb->page[1] == tb->page[0]
-                               ? tb->phys_pc + tb->size
-                               : page == tb->page[0] ? (page << 12) + 0x1000
-                                                     : start + ((tb->pc + tb->size) & 0xfff);
+            uint32_t start, end;
+            tb_bytes_on(tb, page, &start, &end);
             if (len == 0 || (lin < end && start < lin + len)) {
                 tb->valid = 0;
                 tb->ops[0].fn = op_tb_stale; /* for the links still leading here */
@@ -226,13 +238,23 @@ static const GoTwin *exec_go_twins(size_t *n)
     return t;
 }
 
-/* lo, hi: the linear hull of the block's bytes so far */
-static int jump_goes_on(const E386Cpu *cpu, const E386Op *op, int code32, uint32_t lo, uint32_t hi)
+/* lo, hi: the linear hull of the block's bytes so far on its current
+ * page.  JUMP_ON: the block goes on at the target, on that page; JUMP_HOP:
+ * on another page, which becomes the block's second (hop: none yet).
+ * Only without the soft MMU (user mode), where a linear page is its
+ * physical page: Lua's and SQLite's loops jump back to their head from
+ * code on other pages (1-4% of their ops).  A block's bytes so far must
+ * lie on one page, and after a hop every instruction on the new one
+ * (translate). */
+enum { JUMP_ENDS, JUMP_ON, JUMP_HOP };
+static int jump_goes_on(const E386Cpu *cpu, const E386Op *op, int code32, uint32_t lo, uint32_t hi, int hop)
 {
     if (op->fn != op_jmp_J || !code32 || op->opsize != 4 || cpu->log_mask || cpu->seg[SEG_CS].limit != 0xffffffffu)
-        return 0;
+        return JUMP_ENDS;
     uint32_t target = cpu->seg[SEG_CS].base + direct_target(op, 0);
-    return (target >> 12) == (lo >> 12) && (target < lo || target >= hi);
+    if ((target >> 12) == (lo >> 12))
+        return target < lo || target >= hi ? JUMP_ON : JUMP_ENDS;
+    return !hop && !cpu->softmmu && ((hi - 1) >> 12) == (lo >> 12) ? JUMP_HOP : JUMP_ENDS;
 }
 
 /* A fault found while decoding an instruction that is not the first one of
@@ -392,9 +414,10 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
     E386Op *ops = &c->ops[c->nops];
     int code32 = (key & TB_CODE32) != 0;
     int max = (key & (TB_TF | TB_ONE)) ? 1 : TB_MAX_INSNS;
-    uint32_t cs_base = cpu->seg[SEG_CS].base, eip = cpu->eip, first_page = pc >> 12;
-    uint32_t lo = pc, hi = pc; /* the hull of the bytes decoded (jump_goes_on) */
-    int n = 0, ends = 0;
+    uint32_t cs_base = cpu->seg[SEG_CS].base, eip = cpu->eip, page = pc >> 12;
+    uint32_t lo = pc, hi = pc; /* the hull of the bytes decoded on page (jump_goes_on) */
+    uint32_t first_lo = pc, first_hi = pc; /* first page's, after a hop */
+    int n = 0, ends = 0, hop = 0;
     const char *names[TB_MAX_INSNS]; /* -d op */
     for (;;) {
         const OpInfo *info;
@@ -405,28 +428,37 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
                 decode_fault(cpu, &fault);
             break;
         }
+        uint32_t lin_end = cs_base + eip + ops[n].len - 1;
+        if (hop && (lin_end >> 12) != page)
+            break; /* no third page: the block ends before this instruction */
         if (cpu->log_mask & E386_LOG_IN_ASM)
             log_insn(cpu, cs_base + eip, ops[n].len, code32);
         names[n] = info->name;
-        uint32_t lin_end = cs_base + eip + ops[n].len - 1;
         if (lin_end >= hi)
             hi = lin_end + 1;
         eip += ops[n].len;
         if (!code32) eip &= 0xffff;
         n++;
         ends = (dec & D_END) != 0;
-        if (ends && n < max && jump_goes_on(cpu, &ops[n - 1], code32, lo, hi)) {
+        int crosses = (lin_end >> 12) != page; /* into the next page */
+        int on = ends && n < max ? jump_goes_on(cpu, &ops[n - 1], code32, lo, hi, hop) : JUMP_ENDS;
+        if (on != JUMP_ENDS) {
             eip = direct_target(&ops[n - 1], 0);
-            if (cs_base + eip < lo)
+            if (on == JUMP_HOP) {
+                first_lo = lo, first_hi = hi, hop = 1;
+                lo = hi = cs_base + eip, page = lo >> 12;
+            } else if (cs_base + eip < lo) {
                 lo = cs_base + eip;
+            }
             ops[n - 1].fn = op_jmp_next;
             ops[n - 1].fx = FX_NONE;
             ends = 0;
         }
-        if (ends || n >= max || (lin_end >> 12) != first_page ||
-            ((cs_base + eip) >> 12) != first_page)
+        if (ends || n >= max || crosses || ((cs_base + eip) >> 12) != page)
             break;
     }
+    if (hop && hi == lo) /* nothing decoded there: the block ends at the target */
+        hop = 0, lo = first_lo, hi = first_hi;
     E386Op *last = &ops[n - 1];
     if (!ends) {
         /* fall through to the next instruction */
@@ -451,10 +483,13 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
         pair_fuse(ops, (int)(last - ops + 1), (key & TB_LIN) != 0);
         go_on_pass(c, ops, (int)(last - ops + 1));
     }
-    uint32_t size = hi - pc, last_pa = pc + size - 1, err;
+    uint32_t a_lo = hop ? first_lo : lo, size = (hop ? first_hi : hi) - pc, last_pa = pc + size - 1, err;
     if (cpu->softmmu && code_phys(cpu, pc + size - 1, &last_pa, &err))
         last_pa = phys_pc; /* cannot happen: the byte was just fetched */
-    *tb = (Tb){ .pc = pc, .phys_pc = phys_pc, .cs_base = cs_base, .key = key, .size = size, .back = (uint16_t)(pc - lo),
+    if (hop) /* no soft MMU: the linear page is the physical one */
+        last_pa = lo;
+    *tb = (Tb){ .pc = pc, .phys_pc = phys_pc, .cs_base = cs_base, .key = key, .size = size, .back = (uint16_t)(pc - a_lo),
+                .hop_lo = (uint16_t)(hop ? lo & 0xfff : 0), .hop_hi = (uint16_t)(hop ? hi - (lo & ~0xfffu) : 0),
                 .page = { phys_pc >> 12, last_pa >> 12 },
                 .nops = (uint16_t)n, .ninsns = (uint16_t)(last - ops + 1),
                 .valid = 1, .spans = ((pc ^ (pc + size - 1)) >> 12) != 0, .ops = ops };

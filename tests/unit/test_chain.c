@@ -602,6 +602,76 @@ START_TEST(test_jump_back_in_block_sees_a_store_before_its_start)
 }
 END_TEST
 
+/* A JMP to another page goes on there too, in user mode (exec.c
+ * jump_goes_on, JUMP_HOP): the block's second page is the target's.
+ *   0x0020: S: inc ebx ; jmp T
+ *   0x1100: T: mov eax,[esi] ; jmp U        (on T's page: goes on too)
+ *   0x1ff0: U: nop x 13 ; mov edx,imm32 ; int3   (the MOV crosses into 0x2000)
+ * One block from S to U's NOPs: a store to T invalidates it, one to
+ * 0x1080 (on its second page, below the code it ran there) does not.  The MOV, which
+ * would take it to a third page, starts a block of its own (which ends
+ * after it, as it crosses a page): a store to its immediate there is
+ * seen.  Then T faults: the fault is T's, after inc and jmp. */
+static void jump_hop_run(int accel)
+{
+    enum { T = 0x1100, U = 0x1ff0, MOVI = U + 13 };
+    uint8_t code[0x2010];
+    memset(code, 0x90, sizeof code);
+    code[0x20] = 0x43, code[0x21] = 0xe9, put_le(code, 0x22, T - 0x26, 4);       /* inc ebx ; jmp T */
+    code[T] = 0x8b, code[T + 1] = 0x06, code[T + 2] = 0xe9, put_le(code, T + 3, U - (T + 7), 4);
+    code[MOVI] = 0xba, put_le(code, MOVI + 1, 0x11111111u, 4), code[MOVI + 5] = 0xcc; /* mov edx ; int3 */
+    E386Cpu *cpu = cpu_with_code(code, 0x2000);
+    ck_assert_int_eq(e386_mem_map(cpu, CODE + 0x2000, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
+    ck_assert_int_eq(e386_mem_write(cpu, CODE + 0x2000, code + 0x2000, sizeof code - 0x2000), 0);
+    ck_assert_int_eq(e386_set_accel(cpu, accel), accel);
+    uint8_t v[4] = { 0x78, 0x56, 0x34, 0x12 };
+    ck_assert_int_eq(e386_mem_write(cpu, DATA, v, 4), 0);
+    e386_reg_write(cpu, E386_ESI, DATA);
+    e386_reg_write(cpu, E386_EIP, CODE + 0x20);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 0x12345678u);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EDX), 0x11111111u);
+    ck_assert_uint_eq(e386_insn_count(cpu), 2 + 2 + 13 + 2);
+    e386_stats st;
+    e386_get_stats(cpu, &st);
+    ck_assert_uint_eq(st.tb_translated, 3); /* S to the NOPs; the MOV; the INT3 */
+    uint8_t data_byte = 0x55;
+    ck_assert_int_eq(e386_mem_write(cpu, CODE + 0x1080, &data_byte, 1), 0);
+    e386_get_stats(cpu, &st);
+    ck_assert_uint_eq(st.tb_invalidated, 0);
+    static const uint8_t mov_eax_ebx[2] = { 0x89, 0xd8 };
+    ck_assert_int_eq(e386_mem_write(cpu, CODE + T, mov_eax_ebx, 2), 0);
+    uint8_t imm[2] = { 0x22, 0x22 }; /* the immediate's bytes on the third page */
+    ck_assert_int_eq(e386_mem_write(cpu, CODE + 0x2000, imm, 2), 0);
+    e386_reg_write(cpu, E386_EIP, CODE + 0x20);
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 2); /* ebx after the second inc */
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EDX), 0x22221111u);
+    static const uint8_t mov_eax_esi[2] = { 0x8b, 0x06 };
+    ck_assert_int_eq(e386_mem_write(cpu, CODE + T, mov_eax_esi, 2), 0);
+    e386_reg_write(cpu, E386_ESI, 0x50000);
+    e386_reg_write(cpu, E386_EIP, CODE + 0x20);
+    uint64_t before = e386_insn_count(cpu);
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_EXCEPTION);
+    ck_assert_uint_eq(ex.fault_eip, CODE + T);
+    ck_assert_uint_eq(ex.fault_addr, 0x50000);
+    ck_assert_uint_eq(e386_insn_count(cpu) - before, 2); /* inc, jmp */
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EBX), 3);
+    e386_cpu_free(cpu);
+}
+
+START_TEST(test_jump_to_another_page_goes_on_and_sees_stores_there)
+{
+    jump_hop_run(E386_ACCEL_INTERP);
+    E386Cpu *probe = e386_cpu_new();
+    int has = e386_set_accel(probe, E386_ACCEL_NATIVE) == E386_ACCEL_NATIVE;
+    e386_cpu_free(probe);
+    if (has)
+        jump_hop_run(E386_ACCEL_NATIVE);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chain");
@@ -618,6 +688,7 @@ int main(void)
     tcase_add_test(tc, test_linear_jmp_r32_goes_to_its_register);
     tcase_add_test(tc, test_jump_cache_block_of_another_mode_is_not_entered);
     tcase_add_test(tc, test_jump_back_in_block_sees_a_store_before_its_start);
+    tcase_add_test(tc, test_jump_to_another_page_goes_on_and_sees_stores_there);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
