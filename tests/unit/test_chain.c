@@ -546,6 +546,52 @@ START_TEST(test_jump_cache_block_of_another_mode_is_not_entered)
 }
 END_TEST
 
+/* jump_back_run's and jump_hop_run's first run from S (CODE + 0x20)
+ * under accel: T loads [esi] into eax */
+static void first_run_from_s(E386Cpu *cpu, int accel)
+{
+    ck_assert_int_eq(e386_set_accel(cpu, accel), accel);
+    uint8_t v[4] = { 0x78, 0x56, 0x34, 0x12 };
+    ck_assert_int_eq(e386_mem_write(cpu, DATA, v, 4), 0);
+    e386_reg_write(cpu, E386_ESI, DATA);
+    e386_reg_write(cpu, E386_EIP, CODE + 0x20);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 0x12345678u);
+}
+
+/* T (at t), rewritten back to mov eax,[esi], reads unmapped memory when
+ * run from S: the fault is T's, after inc and jmp (jump_back_run and
+ * jump_hop_run's last step, which frees the CPU) */
+static void fault_in_jumped_to_code(E386Cpu *cpu, uint32_t t)
+{
+    static const uint8_t mov_eax_esi[2] = { 0x8b, 0x06 };
+    ck_assert_int_eq(e386_mem_write(cpu, t, mov_eax_esi, 2), 0);
+    e386_reg_write(cpu, E386_ESI, 0x50000);
+    e386_reg_write(cpu, E386_EIP, CODE + 0x20);
+    uint64_t before = e386_insn_count(cpu);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_EXCEPTION);
+    ck_assert_uint_eq(ex.fault_eip, t);
+    ck_assert_uint_eq(ex.fault_addr, 0x50000);
+    ck_assert_uint_eq(e386_insn_count(cpu) - before, 2); /* inc, jmp */
+    ck_assert_uint_eq(e386_reg_read(cpu, E386_EBX), 3);
+    e386_cpu_free(cpu);
+}
+
+/* run(accel) under the interpreter, and under the native engine where
+ * there is one (host code for a block only after it ran a while: the
+ * blocks are the same) */
+static void in_both_engines(void (*run)(int accel))
+{
+    run(E386_ACCEL_INTERP);
+    E386Cpu *probe = e386_cpu_new();
+    int has = e386_set_accel(probe, E386_ACCEL_NATIVE) == E386_ACCEL_NATIVE;
+    e386_cpu_free(probe);
+    if (has)
+        run(E386_ACCEL_NATIVE);
+}
+
 /* A JMP back to code before its block's start, on the same page, goes on
  * in the block (exec.c jump_goes_on): one block, no link followed, and
  * the jump and the instructions after it counted as ever.
@@ -560,14 +606,8 @@ static void jump_back_run(int accel)
     memset(code + 3, 0x90, 0x20 - 3);
     code[0x20] = 0x43, code[0x21] = 0xeb, code[0x22] = (uint8_t)(0 - 0x23); /* inc ebx ; jmp T */
     E386Cpu *cpu = cpu_with_code(code, sizeof code);
-    ck_assert_int_eq(e386_set_accel(cpu, accel), accel);
-    uint8_t v[4] = { 0x78, 0x56, 0x34, 0x12 };
-    ck_assert_int_eq(e386_mem_write(cpu, DATA, v, 4), 0);
-    e386_reg_write(cpu, E386_ESI, DATA);
-    e386_reg_write(cpu, E386_EIP, CODE + 0x20);
+    first_run_from_s(cpu, accel);
     e386_exit ex;
-    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
-    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 0x12345678u);
     ck_assert_uint_eq(e386_insn_count(cpu), 4);
     e386_stats st;
     e386_get_stats(cpu, &st);
@@ -578,27 +618,12 @@ static void jump_back_run(int accel)
     e386_reg_write(cpu, E386_EIP, CODE + 0x20);
     ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
     ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 2); /* ebx after the second inc */
-    static const uint8_t mov_eax_esi[2] = { 0x8b, 0x06 };
-    ck_assert_int_eq(e386_mem_write(cpu, CODE, mov_eax_esi, 2), 0);
-    e386_reg_write(cpu, E386_ESI, 0x50000);
-    e386_reg_write(cpu, E386_EIP, CODE + 0x20);
-    uint64_t before = e386_insn_count(cpu);
-    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_EXCEPTION);
-    ck_assert_uint_eq(ex.fault_eip, CODE);
-    ck_assert_uint_eq(ex.fault_addr, 0x50000);
-    ck_assert_uint_eq(e386_insn_count(cpu) - before, 2); /* inc, jmp */
-    ck_assert_uint_eq(e386_reg_read(cpu, E386_EBX), 3);
-    e386_cpu_free(cpu);
+    fault_in_jumped_to_code(cpu, CODE);
 }
 
 START_TEST(test_jump_back_in_block_sees_a_store_before_its_start)
 {
-    jump_back_run(E386_ACCEL_INTERP);
-    E386Cpu *probe = e386_cpu_new();
-    int has = e386_set_accel(probe, E386_ACCEL_NATIVE) == E386_ACCEL_NATIVE;
-    e386_cpu_free(probe);
-    if (has) /* host code for the block only after it ran a while: blocks all the same */
-        jump_back_run(E386_ACCEL_NATIVE);
+    in_both_engines(jump_back_run);
 }
 END_TEST
 
@@ -623,14 +648,8 @@ static void jump_hop_run(int accel)
     E386Cpu *cpu = cpu_with_code(code, 0x2000);
     ck_assert_int_eq(e386_mem_map(cpu, CODE + 0x2000, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
     ck_assert_int_eq(e386_mem_write(cpu, CODE + 0x2000, code + 0x2000, sizeof code - 0x2000), 0);
-    ck_assert_int_eq(e386_set_accel(cpu, accel), accel);
-    uint8_t v[4] = { 0x78, 0x56, 0x34, 0x12 };
-    ck_assert_int_eq(e386_mem_write(cpu, DATA, v, 4), 0);
-    e386_reg_write(cpu, E386_ESI, DATA);
-    e386_reg_write(cpu, E386_EIP, CODE + 0x20);
+    first_run_from_s(cpu, accel);
     e386_exit ex;
-    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
-    ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 0x12345678u);
     ck_assert_uint_eq(e386_reg_read(cpu, E386_EDX), 0x11111111u);
     ck_assert_uint_eq(e386_insn_count(cpu), 2 + 2 + 13 + 2);
     e386_stats st;
@@ -648,27 +667,12 @@ static void jump_hop_run(int accel)
     ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
     ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 2); /* ebx after the second inc */
     ck_assert_uint_eq(e386_reg_read(cpu, E386_EDX), 0x22221111u);
-    static const uint8_t mov_eax_esi[2] = { 0x8b, 0x06 };
-    ck_assert_int_eq(e386_mem_write(cpu, CODE + T, mov_eax_esi, 2), 0);
-    e386_reg_write(cpu, E386_ESI, 0x50000);
-    e386_reg_write(cpu, E386_EIP, CODE + 0x20);
-    uint64_t before = e386_insn_count(cpu);
-    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_EXCEPTION);
-    ck_assert_uint_eq(ex.fault_eip, CODE + T);
-    ck_assert_uint_eq(ex.fault_addr, 0x50000);
-    ck_assert_uint_eq(e386_insn_count(cpu) - before, 2); /* inc, jmp */
-    ck_assert_uint_eq(e386_reg_read(cpu, E386_EBX), 3);
-    e386_cpu_free(cpu);
+    fault_in_jumped_to_code(cpu, CODE + T);
 }
 
 START_TEST(test_jump_to_another_page_goes_on_and_sees_stores_there)
 {
-    jump_hop_run(E386_ACCEL_INTERP);
-    E386Cpu *probe = e386_cpu_new();
-    int has = e386_set_accel(probe, E386_ACCEL_NATIVE) == E386_ACCEL_NATIVE;
-    e386_cpu_free(probe);
-    if (has)
-        jump_hop_run(E386_ACCEL_NATIVE);
+    in_both_engines(jump_hop_run);
 }
 END_TEST
 
