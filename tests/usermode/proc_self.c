@@ -249,7 +249,12 @@ static void auxv(void)
         memcpy(v, buf + i, sizeof v);
         count++;
         if (v[0] == AT_NULL) {
-            end = i + (long)sizeof v == n;
+            /* an x86-64 kernel's file for a 32-bit process can go on past
+               AT_NULL with zero pairs (it finds the end in 64-bit words);
+               an i386 kernel's ends at it: both are accepted, nothing else */
+            end = 1;
+            for (long j = i; j < n; j++)
+                end &= buf[j] == 0;
             break;
         }
         pagesz |= v[0] == AT_PAGESZ && v[1] == 4096;
