@@ -57,8 +57,18 @@ enable_arch() {
 }
 
 # configure_build DIR [cmake args...]
+# A build other than ci/check's ($E386_ROOT/build) takes that build's i386
+# emu386-user for selfvirt when it has one (the guest is built with
+# gcc -m32 whatever the leg's compiler), after letting its inner build
+# bring it up to date: the same binary, built once per CI run, not in
+# every leg.
 configure_build() {
-    local dir=$1; shift
+    local dir=$1 guest=$E386_ROOT/build/tests/selfvirt/i386/emu386-user; shift
+    if [ "$(cd "$dir" 2>/dev/null && pwd)" != "$E386_ROOT/build" ] && [ -x "$guest" ] &&
+       cmake --build "$E386_ROOT/build" --target emu386-user-i386 -j"$JOBS" >/dev/null; then
+        echo "ci: selfvirt's guest is ci/check's i386 emu386-user ($guest)"
+        set -- "$@" -DE386_SELFVIRT_GUEST="$guest"
+    fi
     cmake -S "$E386_ROOT" -B "$dir" -DE386_WERROR=ON "$@" >/dev/null
     cmake --build "$dir" -j"$JOBS"
 }
