@@ -45,6 +45,7 @@ static void mop(Emit *e, int w, int two, unsigned opc, int reg, int base, int32_
     if (two)
         x_byte(e, 0x0f);
     x_byte(e, opc);
+    x_rc_touch(e, base, disp, w ? 8 : 4); /* a write of cpu->r[] or not: not cached after it */
     int short_disp = disp >= -128 && disp <= 127;
     x_byte(e, (short_disp ? 0x40u : 0x80u) | (unsigned)(reg & 7) << 3 | (unsigned)(base & 7));
     if (short_disp)
@@ -53,13 +54,10 @@ static void mop(Emit *e, int w, int two, unsigned opc, int reg, int base, int32_
         x_u32(e, (uint32_t)disp);
 }
 
-static void ld32(Emit *e, int dst, int base, int32_t disp) { mop(e, 0, 0, 0x8b, dst, base, disp); }
-static void st32(Emit *e, int base, int32_t disp, int src) { mop(e, 0, 0, 0x89, src, base, disp); }
-static void st32_imm(Emit *e, int base, int32_t disp, uint32_t imm)
-{
-    mop(e, 0, 0, 0xc7, 0, base, disp);
-    x_u32(e, imm);
-}
+/* the register cache's forms (x64emit.h) */
+static void ld32(Emit *e, int dst, int base, int32_t disp) { x_load32(e, dst, base, disp); }
+static void st32(Emit *e, int base, int32_t disp, int src) { x_store32(e, base, disp, src); }
+static void st32_imm(Emit *e, int base, int32_t disp, uint32_t imm) { x_store32_imm(e, base, disp, imm); }
 
 static void rr(Emit *e, unsigned opc, int reg, int rm) /* 32-bit opc reg, rm (ModRM 11) */
 {
@@ -373,8 +371,7 @@ static void emit_shift(Emit *e, NativeState *ns, const E386Op *op, int kind, uin
     if (n == 0)
         return;
     if (kind < 4 || FX_CLASS(op->fx) == FX_DEAD) { /* no flags: the register shifted in place */
-        mop(e, 0, 0, 0xc1, kind, X_RBX, REG_OFF(op->rm));
-        x_byte(e, n);
+        x_shift_mi32(e, kind, X_RBX, REG_OFF(op->rm), (int)n);
         return;
     }
     ld32(e, X_RAX, X_RBX, REG_OFF(op->rm));
@@ -653,6 +650,7 @@ int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
      * call (shorter), else it is the handler's call */
     uint8_t *at = e->p;
     int overflow = e->overflow;
+    unsigned rc_valid = e->rc_valid;
     uint32_t pend = ns->cc_pend;
     for (int compact = 0; compact < 2; compact++) { /* compact: the carry-in through the call */
         int done = is_alu ? emit_alu(e, ns, tb, i, &ai, compact) : op->fn == op_setcc ? emit_setcc(e, ns, tb, i)
@@ -662,6 +660,7 @@ int native_inline_alu(Emit *e, NativeState *ns, const Tb *tb, int i)
             return 1;
         e->p = at;
         e->overflow = overflow;
+        e->rc_valid = rc_valid;
         ns->cc_pend = pend;
         if (!done || !is_alu)
             break;

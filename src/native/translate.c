@@ -305,6 +305,43 @@ void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
     }
 }
 
+/* The register cache (x64emit.h): the guest registers a block uses most
+ * (at least twice), up to four, in R8-R11 (two, R8 and R9, with the soft
+ * TLB, whose probes use R10 and R11); nothing else of the blocks uses
+ * them.  Written through: cpu->r[] stays the truth at every exit, fault
+ * and call, and a register is cached from its first load or store in the
+ * block.  Why: a chain of guest instructions through cpu->r[] is a chain
+ * of stores and loads of the same addresses, which a Zen 3 forwards at
+ * about a register's cost only while the chain's pairs are few (about 16
+ * in flight: docs/performance.md "Native step 15"). */
+static void cache_choose(Emit *e, const NativeState *ns, const Tb *tb)
+{
+    int uses[8] = { 0 };
+    for (int i = 0; i < tb->nops; i++) {
+        const E386Op *op = &tb->ops[i];
+        if (op->reg < 8)
+            uses[op->reg]++;
+        if (op->mod == 3 && op->rm < 8)
+            uses[op->rm]++;
+        if (op->mod != 3 && op->base < 8)
+            uses[op->base]++;
+        if (op->mod != 3 && op->index < 8)
+            uses[op->index]++;
+    }
+    static const int8_t host[4] = { X_R8, X_R9, X_R10, X_R11 };
+    int n = ns->soft ? 2 : 4;
+    e->rc_off = (int32_t)offsetof(E386Cpu, r);
+    for (int k = 0; k < n; k++) {
+        int best = -1;
+        for (int g = 0; g < 8; g++)
+            if (e->rc_host[g] < 0 && uses[g] >= 2 && (best < 0 || uses[g] > uses[best]))
+                best = g;
+        if (best < 0)
+            break;
+        e->rc_host[best] = host[k];
+    }
+}
+
 const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
 {
     (void)cpu;
@@ -330,6 +367,9 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     memset(p, 0xcc, table); /* the table, filled below */
     e.p += table;
     uint32_t off[3 * MAX_OPS + LEAN_WORDS], *code = off + tb->nops + LEAN_WORDS, *pend = code + tb->nops;
+    unsigned cached[MAX_OPS];  /* the registers cached where op i's code starts */
+    uint32_t reload[MAX_OPS];  /* where op i's code is entered from elsewhere: loads of them first */
+    cache_choose(&e, ns, tb);
     ns->nfix = 0;
     ns->ncold = 0;
     ns->cc_pend = 0;
@@ -345,14 +385,29 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
         }
         pend[i] = ns->cc_pend;
         code[i] = (uint32_t)x_len(&e);
+        cached[i] = e.rc_valid;
         if (native_emit_branch(&e, ns, tb, i) || native_emit_call_ret(&e, ns, tb, i))
             continue;
         if (i + 1 == tb->nops || !native_inline_op(&e, ns, tb, i))
             native_emit_call(&e, ns, tb, i);
     }
     emit_cold(&e, ns, tb, pend);
+    /* Every way into op i's code but from op i - 1's fast path (the
+     * dispatcher, the shared exit, a jump from the cold code or a run of
+     * PUSH/POP) goes through its reload: the cached registers loaded */
+    for (int i = 0; i < tb->nops; i++) {
+        reload[i] = code[i];
+        if (!cached[i])
+            continue;
+        reload[i] = (uint32_t)x_len(&e);
+        e.rc_valid = 0;
+        for (int g = 0; g < 8; g++)
+            if (cached[i] >> g & 1)
+                x_load32(&e, e.rc_host[g], CPU_REG, (int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)g));
+        x_patch(&e, x_jmp(&e), p + code[i]);
+    }
     for (int i = 0; i < tb->nops; i++) { /* the entries */
-        off[i] = code[i];
+        off[i] = reload[i];
         if (!pend[i])
             continue;
         off[i] = (uint32_t)x_len(&e); /* the dispatcher interprets op i (code_for) */
@@ -366,7 +421,7 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
         return NULL;
     }
     for (int k = 0; k < ns->nfix; k++) /* each from a call, after a flush: to the code */
-        x_patch(&e, ns->fix[k].at, p + code[ns->fix[k].op]);
+        x_patch(&e, ns->fix[k].at, p + reload[ns->fix[k].op]);
     ns->self = NULL;
     for (int k = 0; k < 2; k++) {
         off[tb->nops + 2 * k] = ns->lean_imm[k] ? (uint32_t)(ns->lean_imm[k] - p) : 0;

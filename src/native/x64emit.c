@@ -7,6 +7,39 @@ void x_init(Emit *e, uint8_t *buf, size_t len)
     e->p = e->start = buf;
     e->end = buf + len;
     e->overflow = 0;
+    e->rc_off = 0;
+    memset(e->rc_host, -1, sizeof e->rc_host);
+    e->rc_valid = 0;
+}
+
+int x_rc_reg(const Emit *e, int base, int32_t disp)
+{
+    int32_t d = disp - e->rc_off;
+    if (base != X_RBX || d < 0 || d >= 32 || (d & 3) != 0 || e->rc_host[d >> 2] < 0)
+        return -1;
+    return d >> 2;
+}
+
+void x_rc_touch(Emit *e, int base, int32_t disp, int size)
+{
+    if (base != X_RBX)
+        return;
+    for (int g = 0; g < 8; g++)
+        if (disp < e->rc_off + 4 * g + 4 && disp + size > e->rc_off + 4 * g)
+            e->rc_valid &= ~(1u << g);
+}
+
+/* guest register g's host register if it holds its value here, else -1 */
+static int cached(const Emit *e, int g) { return g >= 0 && (e->rc_valid >> g & 1) ? e->rc_host[g] : -1; }
+
+/* after a write of cpu->r[g] from host register src: its host register too */
+static void write_through(Emit *e, int g, int src)
+{
+    if (g < 0)
+        return;
+    if (src != e->rc_host[g])
+        x_mov_rr32(e, e->rc_host[g], src);
+    e->rc_valid |= 1u << g;
 }
 
 size_t x_len(const Emit *e) { return (size_t)(e->p - e->start); }
@@ -72,14 +105,66 @@ static void mem_op(Emit *e, int w, unsigned opc, int reg, int base, int32_t disp
 }
 
 void x_load64(Emit *e, int dst, int base, int32_t disp) { mem_op(e, 1, 0x8b, dst, base, disp); }
-void x_store64(Emit *e, int base, int32_t disp, int src) { mem_op(e, 1, 0x89, src, base, disp); }
-void x_load32(Emit *e, int dst, int base, int32_t disp) { mem_op(e, 0, 0x8b, dst, base, disp); }
-void x_store32(Emit *e, int base, int32_t disp, int src) { mem_op(e, 0, 0x89, src, base, disp); }
+void x_store64(Emit *e, int base, int32_t disp, int src)
+{
+    mem_op(e, 1, 0x89, src, base, disp);
+    x_rc_touch(e, base, disp, 8);
+}
+void x_load32(Emit *e, int dst, int base, int32_t disp)
+{
+    int g = x_rc_reg(e, base, disp), h = cached(e, g);
+    if (h >= 0) {
+        if (h != dst)
+            x_mov_rr32(e, dst, h);
+        return;
+    }
+    mem_op(e, 0, 0x8b, dst, base, disp);
+    write_through(e, g, dst); /* loaded once: cached from here on */
+}
+
+void x_store32(Emit *e, int base, int32_t disp, int src)
+{
+    mem_op(e, 0, 0x89, src, base, disp);
+    int g = x_rc_reg(e, base, disp);
+    if (g < 0)
+        x_rc_touch(e, base, disp, 4);
+    write_through(e, g, src);
+}
+
+void x_mov_rr32(Emit *e, int dst, int src)
+{
+    rex(e, 0, src, dst);
+    x_byte(e, 0x89);
+    modrm_rr(e, src, dst);
+}
+
+void x_shift_mi32(Emit *e, int kind, int base, int32_t disp, int n)
+{
+    int g = x_rc_reg(e, base, disp), h = cached(e, g);
+    if (h >= 0) { /* in the host register, then written through */
+        rex(e, 0, 0, h);
+        x_byte(e, 0xc1);
+        modrm_rr(e, kind, h);
+        x_byte(e, (unsigned)n);
+        mem_op(e, 0, 0x89, h, base, disp);
+        return;
+    }
+    mem_op(e, 0, 0xc1, kind, base, disp);
+    x_byte(e, (unsigned)n);
+    x_rc_touch(e, base, disp, 4);
+}
 
 void x_store32_imm(Emit *e, int base, int32_t disp, uint32_t imm)
 {
     mem_op(e, 0, 0xc7, 0, base, disp);
     x_u32(e, imm);
+    int g = x_rc_reg(e, base, disp);
+    if (g < 0) {
+        x_rc_touch(e, base, disp, 4);
+        return;
+    }
+    x_mov_ri32(e, e->rc_host[g], imm);
+    e->rc_valid |= 1u << g;
 }
 
 void x_cmp_rr64(Emit *e, int a, int b)
@@ -227,7 +312,11 @@ void x_store_idx_imm(Emit *e, int size, int base, int index, uint32_t imm)
         x_u32(e, imm);
 }
 
-void x_store8(Emit *e, int base, int32_t disp, int src) { mem_op(e, 0, 0x88, src, base, disp); }
+void x_store8(Emit *e, int base, int32_t disp, int src)
+{
+    mem_op(e, 0, 0x88, src, base, disp);
+    x_rc_touch(e, base, disp, 1);
+}
 
 void x_movzx16_load(Emit *e, int dst, int base, int32_t disp)
 {
@@ -280,6 +369,7 @@ void x_shl_ri32(Emit *e, int r, int n)
 
 void x_call(Emit *e, uintptr_t target)
 {
+    e->rc_valid = 0; /* the callee may write cpu->r[], and the cache's registers are caller-saved */
     intptr_t rel = (intptr_t)(target - (uintptr_t)(e->p + 5));
     if (rel == (int32_t)rel) {
         x_byte(e, 0xe8);
@@ -317,6 +407,8 @@ size_t x_jmp(Emit *e)
 
 void x_patch(Emit *e, size_t at, const uint8_t *target)
 {
+    if (target == e->p)
+        e->rc_valid = 0; /* a label: another path joins here */
     if (e->overflow)
         return;
     int32_t rel = (int32_t)(target - (e->start + at + 4));
@@ -340,7 +432,11 @@ void x_test_rr32(Emit *e, int a, int b)
     modrm_rr(e, b, a);
 }
 
-void x_add_mr64(Emit *e, int base, int32_t disp, int src) { mem_op(e, 1, 0x01, src, base, disp); }
+void x_add_mr64(Emit *e, int base, int32_t disp, int src)
+{
+    mem_op(e, 1, 0x01, src, base, disp);
+    x_rc_touch(e, base, disp, 8);
+}
 
 void x_inc64(Emit *e, int r)
 {
@@ -367,16 +463,42 @@ void x_rsp_adjust(Emit *e, int8_t n)
 
 void x_alu_rm32(Emit *e, int op, int dst, int base, int32_t disp)
 {
-    mem_op(e, 0, (unsigned)op << 3 | 3u, dst, base, disp); /* 03 /r, 0B /r, ... */
+    int h = cached(e, x_rc_reg(e, base, disp));
+    if (h >= 0)
+        x_alu_rr32(e, op, dst, h);
+    else
+        mem_op(e, 0, (unsigned)op << 3 | 3u, dst, base, disp); /* 03 /r, 0B /r, ... */
+}
+
+/* a read-modify-write of a cached register is the ALU op on its host
+ * register (the same flags), then this write through (CMP writes nothing) */
+static void alu_written(Emit *e, int op, int base, int32_t disp, int h)
+{
+    if (op != 7)
+        mem_op(e, 0, 0x89, h, base, disp);
 }
 
 void x_alu_mr32(Emit *e, int op, int base, int32_t disp, int src)
 {
+    int h = cached(e, x_rc_reg(e, base, disp));
+    if (h >= 0) {
+        x_alu_rr32(e, op, h, src);
+        alu_written(e, op, base, disp, h);
+        return;
+    }
     mem_op(e, 0, (unsigned)op << 3 | 1u, src, base, disp); /* 01 /r, 09 /r, ... */
+    if (op != 7)
+        x_rc_touch(e, base, disp, 4);
 }
 
 void x_alu_mi32(Emit *e, int op, int base, int32_t disp, uint32_t imm)
 {
+    int h = cached(e, x_rc_reg(e, base, disp));
+    if (h >= 0) {
+        x_alu_ri32(e, op, h, imm);
+        alu_written(e, op, base, disp, h);
+        return;
+    }
     int8_t imm8 = (int8_t)(uint8_t)imm;
     int short_form = (uint32_t)(int32_t)imm8 == imm; /* 83 /op ib: sign-extended */
     mem_op(e, 0, short_form ? 0x83 : 0x81, op, base, disp);
@@ -384,10 +506,13 @@ void x_alu_mi32(Emit *e, int op, int base, int32_t disp, uint32_t imm)
         x_byte(e, (uint8_t)imm8);
     else
         x_u32(e, imm);
+    if (op != 7)
+        x_rc_touch(e, base, disp, 4);
 }
 
 void x_add_m32_imm8(Emit *e, int base, int32_t disp, int8_t imm)
 {
     mem_op(e, 0, 0x83, 0, base, disp);
     x_byte(e, (uint8_t)imm);
+    x_rc_touch(e, base, disp, 4);
 }

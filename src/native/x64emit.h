@@ -12,12 +12,32 @@ enum { X_RAX, X_RCX, X_RDX, X_RBX, X_RSP, X_RBP, X_RSI, X_RDI,
 /* condition codes of Jcc/SETcc, the guest's encoding too */
 enum { X_O, X_NO, X_B, X_AE, X_E, X_NE, X_BE, X_A, X_S, X_NS, X_P, X_NP, X_L, X_GE, X_LE, X_G };
 
+/* The register cache (native_int.h): guest register g, cpu->r[g] at
+ * [RBX + rc_off + 4g], is also in host register rc_host[g] (-1: none)
+ * while bit g of rc_valid is set.  The memory forms below keep it true
+ * on every path they emit: a cached register is read from its host
+ * register and written through to both; any other write to cpu->r[]
+ * drops the bit, a call drops them all (the handler writes cpu->r[]
+ * and the caller-saved registers die), and so does a label (x_patch to
+ * the current position: a path from elsewhere joins there). */
 typedef struct Emit {
     uint8_t *p, *start, *end;
     int overflow; /* ran past end: the caller drops what it wrote */
+    int32_t rc_off;
+    int8_t rc_host[8];
+    unsigned rc_valid;
 } Emit;
 
-void x_init(Emit *e, uint8_t *buf, size_t len);
+void x_init(Emit *e, uint8_t *buf, size_t len); /* no register cached */
+/* the guest register whose cpu->r[] is exactly [base + disp], else -1 */
+int x_rc_reg(const Emit *e, int base, int32_t disp);
+/* [base + disp] op= imm8 for a C1 shift or rotate (kind: its ModRM
+ * reg), of 32 bits; the flags of the result as the memory form's */
+void x_shift_mi32(Emit *e, int kind, int base, int32_t disp, int n);
+/* any other access of size bytes at [base + disp]: what it may write of
+ * cpu->r[] is no longer cached (inline_alu.c's own encodings) */
+void x_rc_touch(Emit *e, int base, int32_t disp, int size);
+void x_mov_rr32(Emit *e, int dst, int src);
 size_t x_len(const Emit *e);
 /* Inline: a block's translation is mostly these (as calls they were a
  * few percent of a short program's time, each byte reloading e->p) */

@@ -1044,6 +1044,43 @@ START_TEST(test_native_dead_flag_shifts_in_place)
 }
 END_TEST
 
+/* The register cache (translate.c cache_choose): EAX, EDX, ESI and EDI
+ * are the loop's most used registers, in host registers between its ops.
+ * Each way a cached register changes or the code is entered must leave
+ * the host register true: byte stores into EAX and DH (not cached after
+ * them), BSWAP (a handler's call: nothing cached after it), and an x87
+ * run, whose handler returns the op after the run, which the shared exit
+ * enters through the table (its reload stub loads the cached registers).
+ * Against the same loop in C. */
+START_TEST(test_native_register_cache_stays_true)
+{
+    if (!has_native_linear("native_register_cache_stays_true"))
+        return;
+    /* mov ecx, 300; mov eax, 0x12345678; mov edx, 0x9e3779b9; top: add eax, edx; mov al, cl;
+     * add esi, eax; mov dh, al; add edi, edx; bswap eax; add esi, eax; fld1; fld1; faddp st1, st0;
+     * fstp st0; add edi, eax; add edx, esi; dec ecx; jnz top; int3 (nasm) */
+    Hand h;
+    hand_loop("b9 2c 01 00 00 b8 78 56 34 12 ba b9 79 37 9e 01 d0 88 c8 01 c6 88 c6 01 d7 0f c8 01 c6",
+              "d9 e8 d9 e8 de c1 dd d8 01 c7 01 f2 49 75 e3 cc", &h);
+    uint32_t a = 0x12345678u, d = 0x9e3779b9u, si = 0, di = 0;
+    for (uint32_t c = 300; c; c--) {
+        a += d;
+        a = (a & ~0xffu) | (c & 0xff);
+        si += a;
+        d = (d & ~0xff00u) | (a & 0xff) << 8;
+        di += d;
+        a = a >> 24 | (a >> 8 & 0xff00u) | (a << 8 & 0xff0000u) | a << 24;
+        si += a;
+        di += a;
+        d += si;
+    }
+    ck_assert_uint_eq(h.regs[E386_EAX], a);
+    ck_assert_uint_eq(h.regs[E386_EDX], d);
+    ck_assert_uint_eq(h.regs[E386_ESI], si);
+    ck_assert_uint_eq(h.regs[E386_EDI], di);
+}
+END_TEST
+
 /* ADC and INC right after an op whose lazy kind the translator knows and
  * has not stored (ADD, SUB, INC, AND: emit_known_carry computes the
  * carry-in from the stored operands without looking at cc_op): the
@@ -1360,6 +1397,7 @@ int main(void)
     tcase_add_test(t, test_native_adc_sbb_flags_take_the_carry_in);
     tcase_add_test(t, test_native_rotate_patches_a_pending_kind);
     tcase_add_test(t, test_native_dead_flag_shifts_in_place);
+    tcase_add_test(t, test_native_register_cache_stays_true);
     tcase_add_test(t, test_native_carry_in_of_a_pending_kind);
     tcase_add_test(t, test_native_compare_read_in_the_next_block_derives_its_first_source);
     tcase_add_test(t, test_native_chain_hits_survive_a_guest_exception);
