@@ -1046,12 +1046,12 @@ END_TEST
 
 /* The register cache (translate.c cache_choose): EAX, EDX, ESI and EDI
  * are the loop's most used registers, in host registers between its ops.
- * Each way a cached register changes or the code is entered must leave
- * the host register true: byte stores into EAX and DH (not cached after
- * them), BSWAP (a handler's call: nothing cached after it), and an x87
- * run, whose handler returns the op after the run, which the shared exit
- * enters through the table (its reload stub loads the cached registers).
- * Against the same loop in C. */
+ * Each way a cached register changes must leave the host register true:
+ * byte stores into EAX and DH (not cached after them), BSWAP and an x87
+ * run (handlers' calls: nothing cached after them).  Against the same
+ * loop in C.  (The reload stubs, for code entered from elsewhere, are
+ * what test_native_equals_interpreter's faulting programs and
+ * test_native_access_wraps_at_4gib need: each fails without them.) */
 START_TEST(test_native_register_cache_stays_true)
 {
     if (!has_native_linear("native_register_cache_stays_true"))
