@@ -34,6 +34,15 @@ enum { ALU_ADC = 2, ALU_SBB = 3, ALU_CMP = 7 };
 
 /* ---- encodings this file needs beyond x64emit's ---- */
 
+/* the forms below that only read their memory operand: MOV r, m, the
+ * ALU forms r op= m (CMP too), MOVZX/MOVSX r, m, TEST m, r and CMP m, imm8 */
+static int mop_reads_only(int two, unsigned opc, int reg)
+{
+    if (two)
+        return opc == 0xb6 || opc == 0xb7 || opc == 0xbe || opc == 0xbf;
+    return opc == 0x8b || (opc < 0x40 && (opc & 7) == 3) || opc == 0x85 || (opc == 0x83 && reg == 7);
+}
+
 /* opc (0F opc if two) with ModRM reg, [base + disp]: disp8 where it fits
  * (cpu->r[] and the lazy flags are at the start of E386Cpu), base not
  * RSP/R12 */
@@ -45,7 +54,8 @@ static void mop(Emit *e, int w, int two, unsigned opc, int reg, int base, int32_
     if (two)
         x_byte(e, 0x0f);
     x_byte(e, opc);
-    x_rc_touch(e, base, disp, w ? 8 : 4); /* a write of cpu->r[] or not: not cached after it */
+    if (!mop_reads_only(two, opc, reg))
+        x_rc_touch(e, base, disp, w ? 8 : 4); /* what it may write of cpu->r[] is not cached after it */
     int short_disp = disp >= -128 && disp <= 127;
     x_byte(e, (short_disp ? 0x40u : 0x80u) | (unsigned)(reg & 7) << 3 | (unsigned)(base & 7));
     if (short_disp)
@@ -93,6 +103,10 @@ static void load_sz(Emit *e, int size, int dst, int base, int32_t disp)
 
 static void store_sz(Emit *e, int size, int base, int32_t disp, int src) /* src: RAX..RDX */
 {
+    if (size == 4) {
+        st32(e, base, disp, src);
+        return;
+    }
     if (size == 2)
         x_byte(e, 0x66);
     mop(e, 0, 0, size == 1 ? 0x88 : 0x89, src, base, disp);
