@@ -92,8 +92,10 @@ enum { TB_PENDING = 0xffffffffu };
 /* The room native_translate gives a block: OP_MAX_BYTES per op (an
  * inline load or store takes about 200) plus BRANCH_BYTES for an inline
  * block end (branch.c); a longer form fits only if the ops after it keep
- * theirs (inline_alu.c) */
-enum { OP_MAX_BYTES = 256, BRANCH_BYTES = 1024, LEAVE_STUB_BYTES = 16 };
+ * theirs (inline_alu.c); and per op ENTRY_STUB_BYTES for its entry
+ * stubs: a pending kind's (15 bytes) and a reload of the register cache
+ * (four loads and a jump: 21) */
+enum { OP_MAX_BYTES = 256, BRANCH_BYTES = 1024, ENTRY_STUB_BYTES = 40 };
 
 /* A block's host code starts with a table of nops uint32 offsets (from
  * the table) of each op's entry: the dispatcher enters at any op, at its

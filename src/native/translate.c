@@ -312,8 +312,8 @@ void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
  * and call, and a register is cached from its first load or store in the
  * block.  Why: a chain of guest instructions through cpu->r[] is a chain
  * of stores and loads of the same addresses, which a Zen 3 forwards at
- * about a register's cost only while the chain's pairs are few (about 16
- * in flight: docs/performance.md "Native step 15"). */
+ * about a register's cost only while the chain's pairs are few (about 20
+ * in a loop: docs/performance.md "Native step 15"). */
 static void cache_choose(Emit *e, const NativeState *ns, const Tb *tb)
 {
     int uses[8] = { 0 };
@@ -356,7 +356,7 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
         ns->blocks_cap = cap;
     }
     size_t table = ((size_t)(3 * tb->nops + LEAN_WORDS) * 4 + 15) & ~(size_t)15;
-    size_t max = table + (size_t)tb->nops * (OP_MAX_BYTES + LEAVE_STUB_BYTES) + BRANCH_BYTES;
+    size_t max = table + (size_t)tb->nops * (OP_MAX_BYTES + ENTRY_STUB_BYTES) + BRANCH_BYTES;
     uint8_t *p = codebuf_begin(ns->buf, max);
     if (!p) {
         ns->full = 1;
