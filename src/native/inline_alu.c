@@ -64,11 +64,6 @@ static void mop(Emit *e, int w, int two, unsigned opc, int reg, int base, int32_
         x_u32(e, (uint32_t)disp);
 }
 
-/* the register cache's forms (x64emit.h) */
-static void ld32(Emit *e, int dst, int base, int32_t disp) { x_load32(e, dst, base, disp); }
-static void st32(Emit *e, int base, int32_t disp, int src) { x_store32(e, base, disp, src); }
-static void st32_imm(Emit *e, int base, int32_t disp, uint32_t imm) { x_store32_imm(e, base, disp, imm); }
-
 static void rr(Emit *e, unsigned opc, int reg, int rm) /* 32-bit opc reg, rm (ModRM 11) */
 {
     if ((reg | rm) & 8)
@@ -96,7 +91,7 @@ static void shift_ri(Emit *e, int kind, int r, uint32_t n) /* C1 /kind r32, n */
 static void load_sz(Emit *e, int size, int dst, int base, int32_t disp)
 {
     if (size == 4)
-        ld32(e, dst, base, disp);
+        x_load32(e, dst, base, disp);
     else
         mop(e, 0, 1, size == 2 ? 0xb7 : 0xb6, dst, base, disp); /* movzx */
 }
@@ -104,7 +99,7 @@ static void load_sz(Emit *e, int size, int dst, int base, int32_t disp)
 static void store_sz(Emit *e, int size, int base, int32_t disp, int src) /* src: RAX..RDX */
 {
     if (size == 4) {
-        st32(e, base, disp, src);
+        x_store32(e, base, disp, src);
         return;
     }
     if (size == 2)
@@ -119,26 +114,26 @@ static int32_t reg_off(int size, int n) { return size == 1 ? BYTE_REG_OFF(n) : R
  * not stored (inline.c emit_cc says why). */
 static void emit_cc_values(Emit *e, uint32_t kind, int src1, int src2)
 {
-    st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
+    x_store32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
     if (kind == CC_LOGIC)
         return;
     if (!cc_src1_derived(kind)) {
         if (src1 < 0)
-            st32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
+            x_store32_imm(e, X_RBX, CC_OFF(cc_src1), 0);
         else
-            st32(e, X_RBX, CC_OFF(cc_src1), src1);
+            x_store32(e, X_RBX, CC_OFF(cc_src1), src1);
     }
     if (src2 < 0)
-        st32_imm(e, X_RBX, CC_OFF(cc_src2), 0);
+        x_store32_imm(e, X_RBX, CC_OFF(cc_src2), 0);
     else
-        st32(e, X_RBX, CC_OFF(cc_src2), src2);
+        x_store32(e, X_RBX, CC_OFF(cc_src2), src2);
 }
 
 /* cc_set(kind, size, EDX, src1, src2) */
 static void emit_cc(Emit *e, uint32_t kind, int size, int src1, int src2)
 {
-    st32_imm(e, X_RBX, CC_OFF(cc_op), kind);
-    st32_imm(e, X_RBX, CC_OFF(cc_size), (uint32_t)size);
+    x_store32_imm(e, X_RBX, CC_OFF(cc_op), kind);
+    x_store32_imm(e, X_RBX, CC_OFF(cc_size), (uint32_t)size);
     emit_cc_values(e, kind, src1, src2);
 }
 
@@ -184,7 +179,7 @@ static void carry_of_incdec(Emit *e)
  * cleared before) */
 static void carry_of_add_sub(Emit *e, int add)
 {
-    ld32(e, X_RCX, X_RBX, CC_OFF(cc_dst));
+    x_load32(e, X_RCX, X_RBX, CC_OFF(cc_dst));
     mop(e, 0, 0, add ? 0x3b : 0x03, X_RCX, X_RBX, CC_OFF(cc_src2)); /* cmp / add ecx, [cc_src2] */
     x_byte(e, 0x41); /* setb (setc) r12b */
     x_byte(e, 0x0f);
@@ -203,7 +198,7 @@ static void emit_carry(Emit *e, int compact)
         return;
     }
     rr(e, 0x31, X_R12, X_R12); /* xor r12d, r12d */
-    ld32(e, X_RAX, X_RBX, CC_OFF(cc_op));
+    x_load32(e, X_RAX, X_RBX, CC_OFF(cc_op));
     cmp_eax_imm8(e, CC_LOGIC);
     size_t zero = x_jcc(e, X_E);
     cmp_eax_imm8(e, CC_SUB);
@@ -375,9 +370,9 @@ static const uint8_t shift_cc_kind[8] = { 0, 0, 0, 0, CC_SHL, CC_SHR, CC_SHL, CC
 static void emit_shift_cc(Emit *e, NativeState *ns, int kind, int size, uint32_t n)
 {
     ns->cc_pend = CC_PEND_SET | shift_cc_kind[kind] | (uint32_t)size << 8; /* left pending: emit_cc_pend */
-    st32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
-    st32(e, X_RBX, CC_OFF(cc_src1), X_RAX);
-    st32_imm(e, X_RBX, CC_OFF(cc_src2), n);
+    x_store32(e, X_RBX, CC_OFF(cc_dst), X_RDX);
+    x_store32(e, X_RBX, CC_OFF(cc_src1), X_RAX);
+    x_store32_imm(e, X_RBX, CC_OFF(cc_src2), n);
 }
 
 static void emit_shift(Emit *e, NativeState *ns, const E386Op *op, int kind, uint32_t n)
@@ -388,10 +383,10 @@ static void emit_shift(Emit *e, NativeState *ns, const E386Op *op, int kind, uin
         x_shift_mi32(e, kind, X_RBX, REG_OFF(op->rm), (int)n);
         return;
     }
-    ld32(e, X_RAX, X_RBX, REG_OFF(op->rm));
+    x_load32(e, X_RAX, X_RBX, REG_OFF(op->rm));
     x_mov_rr64(e, X_RDX, X_RAX);
     shift_ri(e, kind, X_RDX, n);
-    st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
+    x_store32(e, X_RBX, REG_OFF(op->rm), X_RDX);
     emit_shift_cc(e, ns, kind, 4, n);
 }
 
@@ -425,7 +420,7 @@ static void emit_rotate(Emit *e, NativeState *ns, const Tb *tb, int i, int size,
     size_t slow[2];
     uint32_t pend = ns->cc_pend; /* a kind the code knows, never EFLAGS or MUL (emit_cc_pend's) */
     if (!pend) {
-        ld32(e, X_RAX, X_RBX, CC_OFF(cc_op));
+        x_load32(e, X_RAX, X_RBX, CC_OFF(cc_op));
         cmp_eax_imm8(e, CC_EFLAGS);
         slow[nslow++] = x_jcc(e, X_E);
         cmp_eax_imm8(e, CC_MUL);
@@ -454,8 +449,8 @@ static void emit_rotate(Emit *e, NativeState *ns, const Tb *tb, int i, int size,
         shift_ri(e, 4, X_RSI, (uint32_t)(11 - of_at));
     x_alu_ri32(e, 4, X_RSI, F_OF);
     rr(e, 0x09, X_RSI, X_RAX); /* or eax, esi */
-    st32(e, X_RBX, CC_OFF(cc_pval), X_RAX);
-    st32_imm(e, X_RBX, CC_OFF(cc_pmask), F_CF | F_OF);
+    x_store32(e, X_RBX, CC_OFF(cc_pval), X_RAX);
+    x_store32_imm(e, X_RBX, CC_OFF(cc_pmask), F_CF | F_OF);
     if (pend)
         ns->cc_pend = pend | CC_PATCHED; /* still pending, patched */
     else
@@ -497,13 +492,13 @@ static int emit_shift_narrow(Emit *e, NativeState *ns, const Tb *tb, int i)
 /* SHL/SHR/SAR r32, CL: the count (CL & 31) at run time, zero: nothing */
 static void emit_shift_cl(Emit *e, const E386Op *op, int kind)
 {
-    ld32(e, X_RCX, X_RBX, REG_OFF(1));
+    x_load32(e, X_RCX, X_RBX, REG_OFF(1));
     x_alu_ri32(e, 4, X_RCX, 0x1f);
     size_t zero = x_jcc(e, X_E);
-    ld32(e, X_RAX, X_RBX, REG_OFF(op->rm));
+    x_load32(e, X_RAX, X_RBX, REG_OFF(op->rm));
     x_mov_rr64(e, X_RDX, X_RAX);
     rr(e, 0xd3, kind, X_RDX); /* D3 /kind: by CL */
-    st32(e, X_RBX, REG_OFF(op->rm), X_RDX);
+    x_store32(e, X_RBX, REG_OFF(op->rm), X_RDX);
     emit_cc(e, shift_cc_kind[kind], 4, X_RAX, X_RCX);
     x_patch(e, zero, e->p);
 }
@@ -594,18 +589,18 @@ static int emit_setcc(Emit *e, NativeState *ns, const Tb *tb, int i)
     mop(e, 0, 0, 0x83, 7, X_RBX, CC_OFF(cc_size)); /* cmp dword [cc_size], 4 */
     x_byte(e, 4);
     slow[0] = x_jcc(e, X_NE);
-    ld32(e, X_RAX, X_RBX, CC_OFF(cc_op));
+    x_load32(e, X_RAX, X_RBX, CC_OFF(cc_op));
     cmp_eax_imm8(e, CC_LOGIC);
     size_t logic = x_jcc(e, X_E);
     cmp_eax_imm8(e, CC_SUB);
     slow[1] = x_jcc(e, X_NE);
-    ld32(e, X_RCX, X_RBX, CC_OFF(cc_dst));
+    x_load32(e, X_RCX, X_RBX, CC_OFF(cc_dst));
     mop(e, 0, 0, 0x03, X_RCX, X_RBX, CC_OFF(cc_src2)); /* add ecx, [cc_src2]: src1 (cc_first) */
     mop(e, 0, 0, 0x3b, X_RCX, X_RBX, CC_OFF(cc_src2)); /* cmp ecx, [cc_src2] */
     for (int k = 0; k < 2; k++) {
         if (k) {
             x_patch(e, logic, e->p);
-            ld32(e, X_RCX, X_RBX, CC_OFF(cc_dst));
+            x_load32(e, X_RCX, X_RBX, CC_OFF(cc_dst));
             rr(e, 0x85, X_RCX, X_RCX); /* test ecx, ecx: CF = OF = 0 */
         }
         x_byte(e, 0x41); /* setcc r12b */
