@@ -46,6 +46,12 @@ const OpInfo *decode_lookup(int opcode, int reg)
     return i->fn ? i : NULL;
 }
 
+int decode_reg_is_operand(int opcode)
+{
+    const OpInfo *i = &primary[opcode & 0x1ff];
+    return (i->dec & D_M) && !(i->dec & D_GRP);
+}
+
 /* LOCK is only legal on these read-modify-write forms with a memory
  * destination (SDM vol.2 "LOCK"). */
 static int lockable(const OpInfo *i, const E386Op *op)

@@ -32,4 +32,6 @@ typedef struct DecodeFault {
 int decode_insn(E386Cpu *cpu, uint32_t eip, int code32, E386Op *op,
                 const OpInfo **info, unsigned *dec, DecodeFault *fault);
 const OpInfo *decode_lookup(int opcode, int reg);
+/* does opcode's ModRM reg field name a register (not a group's row)? */
+int decode_reg_is_operand(int opcode);
 #endif

@@ -10,6 +10,36 @@ void x_init(Emit *e, uint8_t *buf, size_t len)
     e->rc_off = 0;
     memset(e->rc_host, -1, sizeof e->rc_host);
     e->rc_valid = 0;
+    e->rc_njumps = 0;
+}
+
+uint32_t x_rc_sig(const Emit *e, unsigned valid)
+{
+    uint32_t sig = 0;
+    for (int g = 0; g < 8; g++)
+        if ((valid >> g & 1) && e->rc_host[g] >= X_R8)
+            sig |= (uint32_t)(e->rc_host[g] - X_R8 + 1) << 4 * g;
+    return sig;
+}
+
+static void rc_jump(Emit *e, size_t at)
+{
+    unsigned k = e->rc_njumps++ % RC_JUMPS;
+    e->rc_jump_at[k] = (uint32_t)at;
+    e->rc_jump_valid[k] = (uint8_t)e->rc_valid;
+}
+
+/* rc_valid where the jump at at was made (the latest there), 0 when
+ * not recorded */
+static unsigned rc_jump_valid(const Emit *e, size_t at)
+{
+    unsigned n = e->rc_njumps < RC_JUMPS ? e->rc_njumps : RC_JUMPS;
+    for (unsigned k = 1; k <= n; k++) {
+        unsigned i = (e->rc_njumps - k) % RC_JUMPS;
+        if (e->rc_jump_at[i] == at)
+            return e->rc_jump_valid[i];
+    }
+    return 0;
 }
 
 int x_rc_reg(const Emit *e, int base, int32_t disp)
@@ -104,6 +134,22 @@ static void mem_op(Emit *e, int w, unsigned opc, int reg, int base, int32_t disp
     modrm_mem(e, reg, base, disp);
 }
 
+/* guest register g's host register, loaded first if it does not hold
+ * its value yet (-1: g is not cached).  A read-modify-write of cpu->r[]
+ * followed by a load of it would wait for the store to forward (about
+ * 8 cycles on a Zen 3 once its renaming runs out: performance.md native
+ * step 16); a load, the op on the host register and a store do not. */
+static int fill(Emit *e, int g)
+{
+    if (g < 0)
+        return -1;
+    if (!(e->rc_valid >> g & 1)) {
+        mem_op(e, 0, 0x8b, e->rc_host[g], X_RBX, e->rc_off + 4 * g);
+        e->rc_valid |= 1u << g;
+    }
+    return e->rc_host[g];
+}
+
 void x_load64(Emit *e, int dst, int base, int32_t disp) { mem_op(e, 1, 0x8b, dst, base, disp); }
 void x_store64(Emit *e, int base, int32_t disp, int src)
 {
@@ -140,7 +186,7 @@ void x_mov_rr32(Emit *e, int dst, int src)
 
 void x_shift_mi32(Emit *e, int kind, int base, int32_t disp, int n)
 {
-    int g = x_rc_reg(e, base, disp), h = cached(e, g);
+    int h = fill(e, x_rc_reg(e, base, disp));
     if (h >= 0) { /* in the host register, then written through */
         rex(e, 0, 0, h);
         x_byte(e, 0xc1);
@@ -394,6 +440,7 @@ size_t x_jcc(Emit *e, int cc)
     x_byte(e, 0x80u + (unsigned)cc);
     size_t at = x_len(e);
     x_u32(e, 0);
+    rc_jump(e, at);
     return at;
 }
 
@@ -402,13 +449,14 @@ size_t x_jmp(Emit *e)
     x_byte(e, 0xe9);
     size_t at = x_len(e);
     x_u32(e, 0);
+    rc_jump(e, at);
     return at;
 }
 
 void x_patch(Emit *e, size_t at, const uint8_t *target)
 {
-    if (target == e->p)
-        e->rc_valid = 0; /* a label: another path joins here */
+    if (target == e->p) /* a label: what this path and the jump's both have */
+        e->rc_valid &= rc_jump_valid(e, at);
     if (e->overflow)
         return;
     int32_t rel = (int32_t)(target - (e->start + at + 4));
@@ -480,7 +528,7 @@ static void alu_written(Emit *e, int op, int base, int32_t disp, int h)
 
 void x_alu_mr32(Emit *e, int op, int base, int32_t disp, int src)
 {
-    int h = cached(e, x_rc_reg(e, base, disp));
+    int h = fill(e, x_rc_reg(e, base, disp));
     if (h >= 0) {
         x_alu_rr32(e, op, h, src);
         alu_written(e, op, base, disp, h);
@@ -493,7 +541,7 @@ void x_alu_mr32(Emit *e, int op, int base, int32_t disp, int src)
 
 void x_alu_mi32(Emit *e, int op, int base, int32_t disp, uint32_t imm)
 {
-    int h = cached(e, x_rc_reg(e, base, disp));
+    int h = fill(e, x_rc_reg(e, base, disp));
     if (h >= 0) {
         x_alu_ri32(e, op, h, imm);
         alu_written(e, op, base, disp, h);

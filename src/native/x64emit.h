@@ -18,15 +18,37 @@ enum { X_O, X_NO, X_B, X_AE, X_E, X_NE, X_BE, X_A, X_S, X_NS, X_P, X_NP, X_L, X_
  * on every path they emit: a cached register is read from its host
  * register and written through to both; any other write to cpu->r[]
  * drops the bit, a call drops them all (the handler writes cpu->r[]
- * and the caller-saved registers die), and so does a label (x_patch to
- * the current position: a path from elsewhere joins there). */
+ * and the caller-saved registers die).  A label (x_patch to the current
+ * position) keeps what every path into it has: the fall-through's and
+ * that of each jump patched there, as x_jcc and x_jmp recorded it (a
+ * jump not recorded, or no longer: nothing). */
+enum { RC_JUMPS = 32 };
 typedef struct Emit {
     uint8_t *p, *start, *end;
     int overflow; /* ran past end: the caller drops what it wrote */
     int32_t rc_off;
     int8_t rc_host[8];
     unsigned rc_valid;
+    /* the last RC_JUMPS jumps (a ring): where, and rc_valid there */
+    uint32_t rc_jump_at[RC_JUMPS];
+    uint8_t rc_jump_valid[RC_JUMPS];
+    unsigned rc_njumps;
 } Emit;
+
+/* A block's or a jump site's cache as one word: 4 bits a guest register
+ * (register g in bits 4g..4g+3): 0 not cached (or not valid, for a
+ * site), else its host register - X_R8 + 1 */
+uint32_t x_rc_sig(const Emit *e, unsigned valid);
+/* A site of signature site may enter code that assumes the block's
+ * signature entry: each register entry caches is valid there, in the
+ * same host register */
+static inline int x_rc_fits(uint32_t site, uint32_t entry)
+{
+    uint32_t used = 0;
+    for (int g = 0; g < 8; g++)
+        used |= (entry >> 4 * g & 15u) ? 15u << 4 * g : 0;
+    return (site & used) == entry;
+}
 
 void x_init(Emit *e, uint8_t *buf, size_t len); /* no register cached */
 /* the guest register whose cpu->r[] is exactly [base + disp], else -1 */

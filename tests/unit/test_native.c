@@ -1081,6 +1081,47 @@ START_TEST(test_native_register_cache_stays_true)
 }
 END_TEST
 
+/* The register cache passed from block to block (branch.c put_site): a
+ * site enters its successor past the cold entry's loads only when it
+ * holds every register the successor caches, in the same host register.
+ * Block A (top .. JZ) caches EAX, ECX, EDX and ESI; its taken side, C
+ * (ADD EAX, ECX; DEC; JNZ), caches EAX and ECX where A has them: that
+ * jump goes past C's loads.  Its other side, B (three ALU ops, then C's
+ * code), caches the same four as A but EDX and ESI in each other's host
+ * registers (translate.c cache_choose; B's SUB of them tells which is
+ * which), and C's site back to A holds neither EDX nor ESI: those two
+ * go through the loads.  Against the same loop in C.  Entering past the
+ * loads whenever the registers are valid at the site, wherever they
+ * are, fails it; so does entering past them always. */
+START_TEST(test_native_register_cache_passes_only_what_fits)
+{
+    if (!has_native_linear("native_register_cache_passes_only_what_fits"))
+        return;
+    /* mov ecx, 300; mov eax, 0x12345678; mov edx, 0x9e3779b9; xor esi, esi; top: add eax, edx;
+     * add esi, eax; add eax, esi; test ecx, 1; jz skip; sub edx, esi; add edx, ecx; xor edx, eax;
+     * skip: add eax, ecx; dec ecx; jnz top; int3 (nasm) */
+    Hand h;
+    hand_loop("b9 2c 01 00 00 b8 78 56 34 12 ba b9 79 37 9e 31 f6",
+              "01 d0 01 c6 01 f0 f7 c1 01 00 00 00 74 06 29 f2 01 ca 31 c2 01 c8 49 75 e7 cc", &h);
+    uint32_t a = 0x12345678u, d = 0x9e3779b9u, si = 0;
+    for (uint32_t c = 300; c; c--) {
+        a += d;
+        si += a;
+        a += si;
+        if (c & 1) {
+            d -= si;
+            d += c;
+            d ^= a;
+        }
+        a += c;
+    }
+    ck_assert_uint_eq(h.regs[E386_EAX], a);
+    ck_assert_uint_eq(h.regs[E386_EDX], d);
+    ck_assert_uint_eq(h.regs[E386_ESI], si);
+    ck_assert_uint_gt(h.st.chain_hits, 500); /* the blocks chained, not through the dispatcher */
+}
+END_TEST
+
 /* ADC and INC right after an op whose lazy kind the translator knows and
  * has not stored (ADD, SUB, INC, AND: emit_known_carry computes the
  * carry-in from the stored operands without looking at cc_op): the
@@ -1398,6 +1439,7 @@ int main(void)
     tcase_add_test(t, test_native_rotate_patches_a_pending_kind);
     tcase_add_test(t, test_native_dead_flag_shifts_in_place);
     tcase_add_test(t, test_native_register_cache_stays_true);
+    tcase_add_test(t, test_native_register_cache_passes_only_what_fits);
     tcase_add_test(t, test_native_carry_in_of_a_pending_kind);
     tcase_add_test(t, test_native_compare_read_in_the_next_block_derives_its_first_source);
     tcase_add_test(t, test_native_chain_hits_survive_a_guest_exception);
