@@ -64,23 +64,16 @@ static uintptr_t fn_addr(const void *fnp, size_t n)
     return a;
 }
 
-/* where a jump from a site with cache signature sig enters succ's op 0
- * if it has code now, else NULL: its code, when the site holds every
- * register it caches (x64emit.h x_rc_fits), else its cold entry, which
- * loads them */
-static const uint8_t *succ_code(const NativeState *ns, const Tb *succ, uint32_t sig)
+/* the host code of succ's op 0 if it has code now, else NULL */
+static const uint8_t *succ_code(const NativeState *ns, const Tb *succ)
 {
     if (succ == ns->self)
-        return x_rc_fits(sig, ns->self_sig) ? ns->self_warm : ns->self_op0;
+        return ns->self_op0;
     const uint32_t *t = succ->native;
     for (int k = 0; !t && succ->heat == TB_PENDING && k < ns->npending; k++)
         if (ns->pending[k].tb == succ)
             t = ns->pending[k].code;
-    if (!t)
-        return NULL;
-    if (x_rc_fits(sig, t[succ->nops + LEAN_ENTRY_SIG]))
-        return (const uint8_t *)t + native_code_word(t, succ->nops, 0);
-    return (const uint8_t *)t + t[0];
+    return t ? (const uint8_t *)t + t[0] : NULL;
 }
 
 /* With the soft MMU a direct jump into another linear page is followed
@@ -98,13 +91,12 @@ static int guarded(const NativeState *ns, const Tb *tb, uint32_t lin)
 /* Where link slot of tb leads now, as a direct jump's target: the
  * successor and its op 0's code, or 0.  A guarded site's link has ops
  * NULL: its successor is taken when on one page. */
-static int site_target(const NativeState *ns, const Tb *tb, int slot, uint32_t sig, const Tb **succ,
-                       const uint8_t **code)
+static int site_target(const NativeState *ns, const Tb *tb, int slot, const Tb **succ, const uint8_t **code)
 {
     const TbLink *l = &tb->link[slot];
     int guard = !l->ops && l->tb && guarded(ns, tb, l->tb->pc) && !l->tb->spans;
     *succ = l->ops || guard ? l->tb : NULL;
-    *code = *succ && (*succ)->valid && (guard || l->ops == (*succ)->ops) ? succ_code(ns, *succ, sig) : NULL;
+    *code = *succ && (*succ)->valid && (guard || l->ops == (*succ)->ops) ? succ_code(ns, *succ) : NULL;
     return *code != NULL;
 }
 
@@ -133,15 +125,14 @@ static void put_site(const NativeState *ns, const Tb *tb, uint8_t *imm, uint8_t 
 /* Point a site (its successor's imm64 and rel32 jump) where link slot
  * of tb leads now if that block has code, else when the window is
  * sealed (native_resolve_sites), else never */
-static void set_site(NativeState *ns, const Tb *tb, int slot, uint8_t *imm, uint8_t *rel, int lean, uint32_t sig)
+static void set_site(NativeState *ns, const Tb *tb, int slot, uint8_t *imm, uint8_t *rel, int lean)
 {
     const Tb *succ;
     const uint8_t *code;
-    if (site_target(ns, tb, slot, sig, &succ, &code))
+    if (site_target(ns, tb, slot, &succ, &code))
         put_site(ns, tb, imm, rel, lean, succ, code);
     else if (ns->nsites < (int)(sizeof ns->sites / sizeof ns->sites[0]))
-        ns->sites[ns->nsites++] =
-            (NativeSite){ .tb = tb, .slot = slot, .lean = lean, .imm = imm, .rel = rel, .sig = sig };
+        ns->sites[ns->nsites++] = (NativeSite){ .tb = tb, .slot = slot, .lean = lean, .imm = imm, .rel = rel };
 }
 
 /* A direct jump site for link slot of tb, RAX the op to go on with and
@@ -168,8 +159,8 @@ static void emit_site(Emit *e, NativeState *ns, const Tb *tb, const E386Op *op, 
     size_t jmp = x_jmp(e);
     x_patch(e, jmp, ns->exit);
     x_patch(e, other, e->p);
-    if (!e->overflow) /* after the handler's call: nothing cached */
-        set_site(ns, tb, slot, imm, e->start + jmp, 0, 0);
+    if (!e->overflow)
+        set_site(ns, tb, slot, imm, e->start + jmp, 0);
 }
 
 void native_resolve_sites(NativeState *ns)
@@ -179,7 +170,7 @@ void native_resolve_sites(NativeState *ns)
         const NativeSite *st = &ns->sites[k];
         const Tb *succ;
         const uint8_t *code;
-        if (st->imm >= open && st->tb->valid && site_target(ns, st->tb, st->slot, st->sig, &succ, &code))
+        if (st->imm >= open && st->tb->valid && site_target(ns, st->tb, st->slot, &succ, &code))
             put_site(ns, st->tb, st->imm, st->rel, st->lean, succ, code);
     }
     ns->nsites = 0;
@@ -249,7 +240,6 @@ void native_emit_lean_site(Emit *e, NativeState *ns, const Tb *tb, int slot, uin
         /* 1 matches no page until patched (LEAN_PHYS_BACK) */
         x_cmp_m32_imm(e, X_RBX, (int32_t)(offsetof(E386Cpu, tlb_aux) + sizeof(TlbAux) * at + offsetof(TlbAux, phys)), 1);
     }
-    uint32_t sig = x_rc_sig(e, e->rc_valid); /* what the site holds: nothing below writes R8-R11 */
     uint8_t *imm = e->p + 2;
     x_mov_ri64(e, X_RSI, (uint64_t)(uintptr_t)&no_tb);
     if (guard)
@@ -269,10 +259,9 @@ void native_emit_lean_site(Emit *e, NativeState *ns, const Tb *tb, int slot, uin
         return;
     assert(e->start + jmp - LEAN_COUNT_BACK == count);
     (void)count;
-    set_site(ns, tb, slot, imm, e->start + jmp, 1, sig);
+    set_site(ns, tb, slot, imm, e->start + jmp, 1);
     ns->lean_imm[slot] = imm;
     ns->lean_rel[slot] = e->start + jmp;
-    ns->lean_sig[slot] = sig;
 }
 
 const E386Op *native_lean_resolve(E386Cpu *cpu, const Tb *tb, int slot)
@@ -283,8 +272,7 @@ const E386Op *native_lean_resolve(E386Cpu *cpu, const Tb *tb, int slot)
     const uint8_t *code;
     /* code stays writable on this host (not W^X), the block has a lean
      * site for the slot, and the link leads to a block with host code */
-    if (!ns->buf->wx && t && t[tb->nops + 2 * slot] &&
-        site_target(ns, tb, slot, t[tb->nops + LEAN_SITE_SIG + slot], &succ, &code) && succ->native)
+    if (!ns->buf->wx && t && t[tb->nops + 2 * slot] && site_target(ns, tb, slot, &succ, &code) && succ->native)
         put_site(ns, tb, (uint8_t *)t + t[tb->nops + 2 * slot], (uint8_t *)t + t[tb->nops + 2 * slot + 1], 1, succ,
                  code);
     return tb->link[slot].ops;

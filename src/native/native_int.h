@@ -70,18 +70,15 @@ typedef struct NativeState {
     int ncold;
     /* direct jump sites of pending blocks whose link led nowhere with
      * code yet: tried again when their window is sealed (branch.c) */
-    struct NativeSite { const Tb *tb; int slot, lean; uint8_t *imm, *rel; uint32_t sig; } sites[1024]; /* 4 a block at most */
+    struct NativeSite { const Tb *tb; int slot, lean; uint8_t *imm, *rel; } sites[1024]; /* 4 a block at most */
     int nsites;
     /* every block's code in the buffer, in address order (the buffer
      * fills upwards), for native_op_at; emptied with the buffer */
     struct NativeBlock { const uint8_t *code; const Tb *tb; } *blocks;
     size_t nblocks, blocks_cap;
     const Tb *self;          /* the block being translated */
-    const uint8_t *self_op0; /* and its cold entry (translate.c) */
-    const uint8_t *self_warm; /* where op 0's code starts, its registers cached */
-    uint32_t self_sig;        /* which (x64emit.h x_rc_sig) */
+    const uint8_t *self_op0; /* and where its op 0's code starts */
     uint8_t *lean_imm[2], *lean_rel[2]; /* its lean sites (branch.c), NULL: none */
-    uint32_t lean_sig[2];               /* and what they hold cached */
     /* E386_PERF_MAP set: each block's code named by its guest address in
      * perf's map of JIT code (/tmp/perf-PID.map), for perf report;
      * E386_CODE_DUMP=FILE: each block's host address, guest address and
@@ -106,14 +103,10 @@ enum { OP_MAX_BYTES = 256, BRANCH_BYTES = 1024, ENTRY_STUB_BYTES = 40 };
  * lazy flags (NativeState.cc_pend), at a stub that returns the op to the
  * dispatcher, which interprets it (run.c code_for); then LEAN_WORDS
  * more: per link slot the offsets of its lean site's successor (imm64)
- * and jump (rel32), 0: none (native_lean_resolve); per link slot the
- * cache signature of its lean site (x64emit.h x_rc_sig), and the
- * block's entry signature (what op 0's code starts with cached: a site
- * that fits it jumps to op 0's code, any other entry goes through the
- * loads before it); then nops offsets of each op's code, in address
- * order (native_op_at), op 0's the warm entry; then nops words: the
+ * and jump (rel32), 0: none (native_lean_resolve); then nops offsets of
+ * each op's code, in address order (native_op_at); then nops words: the
  * cc_pend each op's code starts with. */
-enum { LEAN_SITE_SIG = 4, LEAN_ENTRY_SIG = 6, LEAN_WORDS = 7, CC_PEND_SET = 1u << 16 };
+enum { LEAN_WORDS = 4, CC_PEND_SET = 1u << 16 };
 /* the table's words of op i's code and of the cc_pend it starts with */
 static inline uint32_t native_code_word(const uint32_t *t, int nops, int i) { return t[nops + LEAN_WORDS + i]; }
 static inline uint32_t native_pend_word(const uint32_t *t, int nops, int i) { return t[2 * nops + LEAN_WORDS + i]; }

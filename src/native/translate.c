@@ -306,92 +306,51 @@ void native_emit_call(Emit *e, NativeState *ns, const Tb *tb, int i)
     }
 }
 
-/* How many of op's operands name guest register g (a guess: the op's
- * implicit registers are not counted) */
+/* How many of op's operands name all 32 bits of guest register g (a
+ * guess: implicit registers are not counted, nor AL..BH and AX..DI,
+ * whose accesses do not go through the cache) */
 static int op_names(const E386Op *op, int g)
 {
     unsigned opc = op->opcode;
-    int n = op->reg == g && decode_reg_is_operand((int)opc);
-    if ((opc >= 0x40 && opc < 0x60) || (opc >= 0x91 && opc < 0x98) || (opc >= 0xb0 && opc < 0xc0) ||
-        (opc >= 0x1c8 && opc < 0x1d0)) /* INC, DEC, PUSH, POP r; XCHG; MOV r, imm; BSWAP */
-        n += (int)(opc < 0xb8 && opc >= 0xb0 ? opc & 3 : opc & 7) == g;
+    int ext = opc == 0x1b6 || opc == 0x1b7 || opc == 0x1be || opc == 0x1bf; /* MOVZX, MOVSX: reg is r32 */
+    int n = op->reg == g && decode_reg_is_operand((int)opc) && (op->size == 4 || (ext && op->opsize == 4));
+    if (((opc >= 0x40 && opc < 0x60) || (opc >= 0x91 && opc < 0x98) || (opc >= 0xb8 && opc < 0xc0) ||
+         (opc >= 0x1c8 && opc < 0x1d0)) && op->opsize == 4) /* INC, DEC, PUSH, POP r; XCHG; MOV r, imm; BSWAP */
+        n += (int)(opc & 7) == g;
     if (op->mod == 3)
-        n += op->rm == g;
+        n += op->rm == g && op->size == 4;
     else
         n += (op->base == g) + (op->index == g);
     return n;
 }
 
-/* Is op's only access of guest register g a write of all 32 bits (MOV,
- * LEA, MOVZX/MOVSX to r32, MOV r32, imm)?  A guess that errs towards no:
- * the block's cold entry loads the registers whose first access is not
- * such a write, and a load of one whose last write was narrower (a byte
- * store into cpu->r[]) waits for that store to retire: busybox gzip's
- * longest_match spent a quarter of its time on such a load. */
-static int only_written(const E386Op *op, int g)
-{
-    unsigned opc = op->opcode;
-    int dst = -1, mem = op->mod != 3;
-    if (mem && (op->base == g || op->index == g))
-        return 0;
-    if (opc >= 0xb8 && opc < 0xc0 && op->opsize == 4)
-        return (int)(opc & 7) == g;
-    if (op->opsize != 4 || op->lock)
-        return 0;
-    if ((opc == 0x8b || opc == 0x8d || opc == 0x1b6 || opc == 0x1b7 || opc == 0x1be || opc == 0x1bf) &&
-        (mem || (op->rm & 3) != (g & 3)) && (mem || op->rm != g))
-        dst = op->reg; /* (a byte source AL..BH is rm & 3's: not g's either) */
-    else if (opc == 0x89 && !mem && op->reg != g)
-        dst = op->rm;
-    return dst == g;
-}
-
 /* The register cache (x64emit.h): the guest registers a block uses most
- * (twice or more: one use gains nothing within the block, and its copy
- * in a host register costs a move), up to four, in R8-R11 (two, R8 and
- * R9, with the soft TLB, whose probes use R10 and R11); nothing else of
- * the blocks uses them.  Written through: cpu->r[] stays the truth at
- * every exit, fault and call.  The block's cold entry loads those read
- * before written, and a site that holds them enters past those loads
- * (branch.c put_site), so a loop's blocks pass them on in host
- * registers.  Why: a chain of guest instructions through cpu->r[] is a
- * chain of stores and loads of the same addresses, which a Zen 3
- * forwards at about a register's cost only while the chain's pairs are
- * few (about 20 in a loop: docs/performance.md "Native step 15"). */
+ * (at least twice), up to four, in R8-R11 (two, R8 and R9, with the soft
+ * TLB, whose probes use R10 and R11); nothing else of the blocks uses
+ * them.  Written through: cpu->r[] stays the truth at every exit, fault
+ * and call, and a register is cached from its first load or store in the
+ * block.  Why: a chain of guest instructions through cpu->r[] is a chain
+ * of stores and loads of the same addresses, which a Zen 3 forwards at
+ * about a register's cost only while the chain's pairs are few (about 20
+ * in a loop: docs/performance.md "Native step 15"). */
 static void cache_choose(Emit *e, const NativeState *ns, const Tb *tb)
 {
     int uses[8] = { 0 };
     for (int i = 0; i < tb->nops; i++)
         for (int g = 0; g < 8; g++)
             uses[g] += op_names(&tb->ops[i], g);
-    int n = ns->soft ? 2 : 4, chosen[4], nchosen = 0;
-    unsigned taken = 0;
+    static const int8_t host[4] = { X_R8, X_R9, X_R10, X_R11 };
+    int n = ns->soft ? 2 : 4;
     e->rc_off = (int32_t)offsetof(E386Cpu, r);
     for (int k = 0; k < n; k++) {
         int best = -1;
         for (int g = 0; g < 8; g++)
-            if (uses[g] >= 2 && (best < 0 || uses[g] > uses[best]))
+            if (e->rc_host[g] < 0 && uses[g] >= 2 && (best < 0 || uses[g] > uses[best]))
                 best = g;
         if (best < 0)
             break;
-        uses[best] = 0;
-        chosen[nchosen++] = best;
+        e->rc_host[best] = host[k];
     }
-    /* each in its home (g mod n) where free, the most used first, so
-     * that the blocks of a loop agree and pass them on (branch.c
-     * put_site: a site enters its successor past the loads only when it
-     * holds the same registers in the same places) */
-    for (int pass = 0; pass < 2; pass++)
-        for (int k = 0; k < nchosen; k++) {
-            int g = chosen[k], slot = g % n;
-            for (int s = 0; pass && e->rc_host[g] < 0 && s < n; s++)
-                if (!(taken >> s & 1))
-                    slot = s;
-            if (e->rc_host[g] < 0 && !(taken >> slot & 1)) {
-                e->rc_host[g] = (int8_t)(X_R8 + slot);
-                taken |= 1u << slot;
-            }
-        }
 }
 
 const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
@@ -429,23 +388,6 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     ns->self = tb;
     ns->self_op0 = p + table;
     ns->lean_imm[0] = ns->lean_imm[1] = ns->lean_rel[0] = ns->lean_rel[1] = NULL;
-    ns->lean_sig[0] = ns->lean_sig[1] = 0;
-    /* The cold entry (every way into op 0 but a direct jump from a site
-     * that holds them: branch.c put_site): the cached registers loaded
-     * but those the block writes first; op 0's code starts with them.
-     * Which ones is a guess either way: correct whatever it says */
-    unsigned all = 0;
-    for (int g = 0; g < 8; g++) {
-        int k = 0;
-        while (k < tb->nops && !op_names(&tb->ops[k], g))
-            k++;
-        if (e.rc_host[g] >= 0 && (k == tb->nops || !only_written(&tb->ops[k], g))) {
-            x_load32(&e, e.rc_host[g], CPU_REG, (int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)g));
-            all |= 1u << g;
-        }
-    }
-    ns->self_sig = x_rc_sig(&e, all);
-    ns->self_warm = e.p;
     for (int i = 0; i < tb->nops; i++) {
         ns->cc_known = 0;
         if (ns->cc_pend && !native_cc_defer_ok(tb, i)) {
@@ -465,8 +407,8 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
      * dispatcher, the shared exit, a jump from the cold code or a run of
      * PUSH/POP) goes through its reload: the cached registers loaded */
     for (int i = 0; i < tb->nops; i++) {
-        reload[i] = i ? code[i] : table; /* op 0's: the cold entry */
-        if (!cached[i] || !i)
+        reload[i] = code[i];
+        if (!cached[i])
             continue;
         reload[i] = (uint32_t)x_len(&e);
         e.rc_valid = 0;
@@ -495,9 +437,7 @@ const uint32_t *native_translate(E386Cpu *cpu, NativeState *ns, Tb *tb)
     for (int k = 0; k < 2; k++) {
         off[tb->nops + 2 * k] = ns->lean_imm[k] ? (uint32_t)(ns->lean_imm[k] - p) : 0;
         off[tb->nops + 2 * k + 1] = ns->lean_rel[k] ? (uint32_t)(ns->lean_rel[k] - p) : 0;
-        off[tb->nops + LEAN_SITE_SIG + k] = ns->lean_sig[k];
     }
-    off[tb->nops + LEAN_ENTRY_SIG] = ns->self_sig;
     memcpy(p, off, (size_t)(3 * tb->nops + LEAN_WORDS) * 4);
     codebuf_commit(ns->buf, p, x_len(&e));
     ns->blocks[ns->nblocks++] = (struct NativeBlock){ .code = p, .tb = tb };

@@ -13,15 +13,6 @@ void x_init(Emit *e, uint8_t *buf, size_t len)
     e->rc_njumps = 0;
 }
 
-uint32_t x_rc_sig(const Emit *e, unsigned valid)
-{
-    uint32_t sig = 0;
-    for (int g = 0; g < 8; g++)
-        if ((valid >> g & 1) && e->rc_host[g] >= X_R8)
-            sig |= (uint32_t)(e->rc_host[g] - X_R8 + 1) << 4 * g;
-    return sig;
-}
-
 static void rc_jump(Emit *e, size_t at)
 {
     unsigned k = e->rc_njumps++ % RC_JUMPS;

@@ -35,21 +35,6 @@ typedef struct Emit {
     unsigned rc_njumps;
 } Emit;
 
-/* A block's or a jump site's cache as one word: 4 bits a guest register
- * (register g in bits 4g..4g+3): 0 not cached (or not valid, for a
- * site), else its host register - X_R8 + 1 */
-uint32_t x_rc_sig(const Emit *e, unsigned valid);
-/* A site of signature site may enter code that assumes the block's
- * signature entry: each register entry caches is valid there, in the
- * same host register */
-static inline int x_rc_fits(uint32_t site, uint32_t entry)
-{
-    uint32_t used = 0;
-    for (int g = 0; g < 8; g++)
-        used |= (entry >> 4 * g & 15u) ? 15u << 4 * g : 0;
-    return (site & used) == entry;
-}
-
 void x_init(Emit *e, uint8_t *buf, size_t len); /* no register cached */
 /* the guest register whose cpu->r[] is exactly [base + disp], else -1 */
 int x_rc_reg(const Emit *e, int base, int32_t disp);

@@ -1081,47 +1081,6 @@ START_TEST(test_native_register_cache_stays_true)
 }
 END_TEST
 
-/* The register cache passed from block to block (branch.c put_site): a
- * site enters its successor past the cold entry's loads only when it
- * holds every register the successor caches, in the same host register.
- * Block A (top .. JZ) caches EAX, ECX, EDX and ESI; its taken side, C
- * (ADD EAX, ECX; DEC; JNZ), caches EAX and ECX where A has them: that
- * jump goes past C's loads.  Its other side, B (three ALU ops, then C's
- * code), caches the same four as A but EDX and ESI in each other's host
- * registers (translate.c cache_choose; B's SUB of them tells which is
- * which), and C's site back to A holds neither EDX nor ESI: those two
- * go through the loads.  Against the same loop in C.  Entering past the
- * loads whenever the registers are valid at the site, wherever they
- * are, fails it; so does entering past them always. */
-START_TEST(test_native_register_cache_passes_only_what_fits)
-{
-    if (!has_native_linear("native_register_cache_passes_only_what_fits"))
-        return;
-    /* mov ecx, 300; mov eax, 0x12345678; mov edx, 0x9e3779b9; xor esi, esi; top: add eax, edx;
-     * add esi, eax; add eax, esi; test ecx, 1; jz skip; sub edx, esi; add edx, ecx; xor edx, eax;
-     * skip: add eax, ecx; dec ecx; jnz top; int3 (nasm) */
-    Hand h;
-    hand_loop("b9 2c 01 00 00 b8 78 56 34 12 ba b9 79 37 9e 31 f6",
-              "01 d0 01 c6 01 f0 f7 c1 01 00 00 00 74 06 29 f2 01 ca 31 c2 01 c8 49 75 e7 cc", &h);
-    uint32_t a = 0x12345678u, d = 0x9e3779b9u, si = 0;
-    for (uint32_t c = 300; c; c--) {
-        a += d;
-        si += a;
-        a += si;
-        if (c & 1) {
-            d -= si;
-            d += c;
-            d ^= a;
-        }
-        a += c;
-    }
-    ck_assert_uint_eq(h.regs[E386_EAX], a);
-    ck_assert_uint_eq(h.regs[E386_EDX], d);
-    ck_assert_uint_eq(h.regs[E386_ESI], si);
-    ck_assert_uint_gt(h.st.chain_hits, 500); /* the blocks chained, not through the dispatcher */
-}
-END_TEST
-
 /* ADC and INC right after an op whose lazy kind the translator knows and
  * has not stored (ADD, SUB, INC, AND: emit_known_carry computes the
  * carry-in from the stored operands without looking at cc_op): the
@@ -1420,6 +1379,61 @@ START_TEST(test_codebuf_blocks_stay_aligned_across_windows)
     codebuf_free(b);
 }
 END_TEST
+
+#include "native/x64emit.h"
+/* The register cache at a label (x64emit.c x_patch to the current
+ * position): it keeps the guest registers held on every path into it,
+ * the fall-through's and each patched jump's as x_jcc and x_jmp recorded
+ * them, and nothing of a jump it has no record of.  EAX is held before
+ * the jump, ECX only after it: at the label, EAX only.  Keeping the
+ * fall-through's alone fails it; so does the rule of before (nothing
+ * kept), which cost a reload of every register after each label. */
+START_TEST(test_native_label_keeps_what_every_path_holds)
+{
+    static uint8_t buf[1024];
+    Emit e;
+    x_init(&e, buf, sizeof buf);
+    e.rc_off = 0;
+    e.rc_host[0] = X_R8; /* EAX */
+    e.rc_host[1] = X_R9; /* ECX */
+    x_load32(&e, X_RAX, X_RBX, 0);
+    ck_assert_uint_eq(e.rc_valid, 1);
+    size_t jump = x_jcc(&e, X_E);
+    x_load32(&e, X_RDX, X_RBX, 4);
+    ck_assert_uint_eq(e.rc_valid, 3);
+    x_patch(&e, jump, e.p);
+    ck_assert_uint_eq(e.rc_valid, 1);
+    /* a jump with both held, then more jumps than the record keeps */
+    x_load32(&e, X_RDX, X_RBX, 4);
+    size_t old = x_jmp(&e);
+    for (int k = 0; k < RC_JUMPS; k++)
+        (void)x_jcc(&e, X_NE);
+    x_patch(&e, old, e.p);
+    ck_assert_uint_eq(e.rc_valid, 0);
+    ck_assert_int_eq(e.overflow, 0);
+}
+END_TEST
+
+/* A read-modify-write of a cached register not held yet (x64emit.c
+ * fill): loaded into its host register, the ALU op there, then stored,
+ * instead of the op in memory and a load of the result after it, which
+ * waits for the store to forward (int_sieve's ADD EBX, 1 then CMP EBX).
+ * After it the register is held, and the host code adds 1 to R11D. */
+START_TEST(test_native_alu_on_a_cached_register_loads_it_first)
+{
+    static uint8_t buf[256];
+    Emit e;
+    x_init(&e, buf, sizeof buf);
+    e.rc_off = 0;
+    e.rc_host[3] = X_R11; /* EBX */
+    x_alu_mi32(&e, 0, X_RBX, 12, 1);
+    ck_assert_uint_eq(e.rc_valid, 1u << 3);
+    /* mov r11d, [rbx + 12]; add r11d, 1; mov [rbx + 12], r11d */
+    static const uint8_t want[] = { 0x44, 0x8b, 0x5b, 0x0c, 0x41, 0x83, 0xc3, 0x01, 0x44, 0x89, 0x5b, 0x0c };
+    ck_assert_uint_eq(x_len(&e), sizeof want);
+    ck_assert_mem_eq(buf, want, sizeof want);
+}
+END_TEST
 #endif
 
 int main(void)
@@ -1439,7 +1453,6 @@ int main(void)
     tcase_add_test(t, test_native_rotate_patches_a_pending_kind);
     tcase_add_test(t, test_native_dead_flag_shifts_in_place);
     tcase_add_test(t, test_native_register_cache_stays_true);
-    tcase_add_test(t, test_native_register_cache_passes_only_what_fits);
     tcase_add_test(t, test_native_carry_in_of_a_pending_kind);
     tcase_add_test(t, test_native_compare_read_in_the_next_block_derives_its_first_source);
     tcase_add_test(t, test_native_chain_hits_survive_a_guest_exception);
@@ -1448,6 +1461,8 @@ int main(void)
     tcase_add_test(t, test_native_fused_compare_stores_the_pending_kind_before_its_handler);
 #ifdef E386_NATIVE_BUILT
     tcase_add_test(t, test_codebuf_blocks_stay_aligned_across_windows);
+    tcase_add_test(t, test_native_label_keeps_what_every_path_holds);
+    tcase_add_test(t, test_native_alu_on_a_cached_register_loads_it_first);
 #endif
     suite_add_tcase(s, t);
     return run_suite(s);
