@@ -134,10 +134,8 @@ static int fill(Emit *e, int g)
 {
     if (g < 0)
         return -1;
-    if (!(e->rc_valid >> g & 1)) {
-        mem_op(e, 0, 0x8b, e->rc_host[g], X_RBX, e->rc_off + 4 * g);
-        e->rc_valid |= 1u << g;
-    }
+    if (!(e->rc_valid >> g & 1))
+        x_load32(e, e->rc_host[g], X_RBX, e->rc_off + 4 * g); /* held from here on */
     return e->rc_host[g];
 }
 

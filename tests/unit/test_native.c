@@ -1381,6 +1381,18 @@ START_TEST(test_codebuf_blocks_stay_aligned_across_windows)
 END_TEST
 
 #include "native/x64emit.h"
+/* an emitter into buf with cpu->r[] at [RBX] and guest registers g0 and
+ * g1 (-1: none) cached in R8 and R9, nothing held yet */
+static void cache_emitter(Emit *e, uint8_t *buf, size_t len, int g0, int g1)
+{
+    x_init(e, buf, len);
+    e->rc_off = 0;
+    if (g0 >= 0)
+        e->rc_host[g0] = X_R8;
+    if (g1 >= 0)
+        e->rc_host[g1] = X_R9;
+}
+
 /* The register cache at a label (x64emit.c x_patch to the current
  * position): it keeps the guest registers held on every path into it,
  * the fall-through's and each patched jump's as x_jcc and x_jmp recorded
@@ -1392,10 +1404,7 @@ START_TEST(test_native_label_keeps_what_every_path_holds)
 {
     static uint8_t buf[1024];
     Emit e;
-    x_init(&e, buf, sizeof buf);
-    e.rc_off = 0;
-    e.rc_host[0] = X_R8; /* EAX */
-    e.rc_host[1] = X_R9; /* ECX */
+    cache_emitter(&e, buf, sizeof buf, 0, 1); /* EAX in R8, ECX in R9 */
     x_load32(&e, X_RAX, X_RBX, 0);
     ck_assert_uint_eq(e.rc_valid, 1);
     size_t jump = x_jcc(&e, X_E);
@@ -1423,8 +1432,7 @@ START_TEST(test_native_alu_on_a_cached_register_loads_it_first)
 {
     static uint8_t buf[256];
     Emit e;
-    x_init(&e, buf, sizeof buf);
-    e.rc_off = 0;
+    cache_emitter(&e, buf, sizeof buf, -1, -1);
     e.rc_host[3] = X_R11; /* EBX */
     x_alu_mi32(&e, 0, X_RBX, 12, 1);
     ck_assert_uint_eq(e.rc_valid, 1u << 3);
