@@ -31,82 +31,11 @@
  * memory on, ES, SS and DS flat: cpu.h lin_flat), an op through one of
  * those segments reaches guest memory with lin_host, without
  * flat_host's tests of the segment and of linear memory (about a tenth
- * of sha256sum's host instructions). */
-#include "core/ops.h"
-
-enum { P_RR_EG, P_RR_GE, P_LD32_B, P_LD32_BI, P_ST32_B, P_ST32_BI, P_LEA_B, P_LEA_BI, P_MOVZX8_R,
-       P_MOVZX8_B, P_ADD_RR, P_XOR_RR, P_AND_RR, P_ADD_RI, P_SUB_RI, P_AND_RI, P_SHL_RI, P_SHR_RI,
-       P_MOVZX16_BI, P_LD8_B, P_ROL_RI, P_ROR_RI, P_KINDS,
-       /* kinds that go on to the next op's handler (then) but do not
-        * pair: the pair table grows with the square of the kinds */
-       P_MOV_RI = P_KINDS, P_STI8_B, P_STI8_BI, P_STI32_B, P_STI32_BI, P_OR_RR, P_SUB_RR, P_INC_NF, P_DEC_NF,
-       P_MOVZX16_R, P_LD32_D, P_ST32_D, P_LD_AO, P_ST_OA, P_PUSH_R, P_MOVZX16_B, P_MOVZX8_BI, P_LD8_BI,
-       P_ST8_B, P_ST8_BI, P_MOVSX8_B, P_MOVSX8_BI, P_MOVSX16_B, P_MOVSX16_BI, P_LD32_IX, P_MOVZX16_D,
-       P_MOVZX8_D, P_ST16_B, P_ST16_BI, P_ALL_KINDS };
-/* _D: MOV r32 to or from [disp32]; _AO/_OA: MOV EAX to or from [moffs32];
- * _IX: [index << scale + disp32], no base (a table indexed by a register) */
-
-/* The memory kinds, by what their step does: where the offset comes
- * from, the width, load or store, and the register (for a store the
- * value: a register, EAX or the immediate). */
-enum { AT_B = 1, AT_BI, AT_DISP, AT_MOFFS, AT_PUSH, AT_IX }; /* [base + disp], [base + index << scale + disp], ... */
-enum { R_REG, R_REG8, R_EAX, R_IMM, R_SUB, R_SX }; /* R_SX: r32, the value sign-extended (MOVSX) */
-typedef struct MemKind { uint8_t at, size, store, reg; } MemKind;
-static const MemKind mem_kinds[P_ALL_KINDS] = { /* at 0: not a memory kind */
-    [P_LD32_B] = { AT_B, 4, 0, R_REG },     [P_LD32_BI] = { AT_BI, 4, 0, R_REG },
-    [P_ST32_B] = { AT_B, 4, 1, R_REG },     [P_ST32_BI] = { AT_BI, 4, 1, R_REG },
-    [P_MOVZX8_B] = { AT_B, 1, 0, R_REG },   [P_MOVZX16_BI] = { AT_BI, 2, 0, R_REG },
-    [P_LD8_B] = { AT_B, 1, 0, R_REG8 },     [P_STI8_B] = { AT_B, 1, 1, R_IMM },
-    [P_STI8_BI] = { AT_BI, 1, 1, R_IMM },   [P_STI32_B] = { AT_B, 4, 1, R_IMM },
-    [P_STI32_BI] = { AT_BI, 4, 1, R_IMM },  [P_LD32_D] = { AT_DISP, 4, 0, R_REG },
-    [P_ST32_D] = { AT_DISP, 4, 1, R_REG },  [P_LD_AO] = { AT_MOFFS, 4, 0, R_EAX },
-    [P_ST_OA] = { AT_MOFFS, 4, 1, R_EAX },  [P_PUSH_R] = { AT_PUSH, 4, 1, R_SUB },
-    [P_MOVZX16_B] = { AT_B, 2, 0, R_REG },  [P_MOVZX8_BI] = { AT_BI, 1, 0, R_REG },
-    [P_LD8_BI] = { AT_BI, 1, 0, R_REG8 },   [P_ST8_B] = { AT_B, 1, 1, R_REG8 },
-    [P_ST8_BI] = { AT_BI, 1, 1, R_REG8 },   [P_MOVSX8_B] = { AT_B, 1, 0, R_SX },
-    [P_MOVSX8_BI] = { AT_BI, 1, 0, R_SX },  [P_MOVSX16_B] = { AT_B, 2, 0, R_SX },
-    [P_MOVSX16_BI] = { AT_BI, 2, 0, R_SX }, [P_LD32_IX] = { AT_IX, 4, 0, R_REG },
-    [P_MOVZX16_D] = { AT_DISP, 2, 0, R_REG }, [P_MOVZX8_D] = { AT_DISP, 1, 0, R_REG },
-    [P_ST16_B] = { AT_B, 2, 1, R_REG },     [P_ST16_BI] = { AT_BI, 2, 1, R_REG },
-};
-
-static int is_mem(int k) { return mem_kinds[k].at != 0; }
-
-/* a memory kind's offset (SS's for a push) */
-E386_INLINE uint32_t mem_off(const E386Cpu *cpu, const E386Op *o, int k)
-{
-    switch (mem_kinds[k].at) {
-    case AT_B: return ea_b(cpu, o);
-    case AT_BI: return ea_bi(cpu, o);
-    case AT_DISP: return o->disp;
-    case AT_MOFFS: return o->imm;
-    case AT_IX: return ea_ix(cpu, o);
-    default: return cpu->r[4] - 4; /* AT_PUSH */
-    }
-}
-
-/* a store's value */
-E386_INLINE uint32_t mem_value(const E386Cpu *cpu, const E386Op *o, const MemKind *m)
-{
-    switch (m->reg) {
-    case R_EAX: return cpu->r[0];
-    case R_IMM: return o->imm & size_mask(m->size);
-    case R_REG8: return reg_get(cpu, o->reg, 1);
-    case R_SUB: return cpu->r[o->sub]; /* PUSH ESP: the old value */
-    default: return cpu->r[o->reg];
-    }
-}
-
-/* a load's value into its register */
-E386_INLINE void mem_loaded(E386Cpu *cpu, const E386Op *o, const MemKind *m, uint32_t v)
-{
-    if (m->reg == R_REG8)
-        reg_set(cpu, o->reg, 1, v);
-    else if (m->reg == R_SX)
-        cpu->r[o->reg] = sext(v, m->size);
-    else
-        cpu->r[m->reg == R_EAX ? 0 : o->reg] = v;
-}
+ * of sha256sum's host instructions).  A TB_LIN pair whose second op
+ * reads the register the first wrote takes a third form that hands the
+ * value over in a host register (pair_fw.c).  The steps themselves are
+ * in pair_step.h, shared by the two files. */
+#include "cpu/pair_step.h"
 
 /* a memory kind's reference steps (any segment, the soft MMU, the page
  * map, a page crossing), out of the fast path's frame; non-zero when the
@@ -123,72 +52,11 @@ static E386_NOINLINE int mem_slow(E386Cpu *cpu, const E386Op *o, int k, uint32_t
     return cpu->exit_request != 0;
 }
 
-/* the register ALU forms as alu.c's alu32_apply: r32 dst op= b */
-E386_INLINE void alu(E386Cpu *cpu, const E386Op *o, int dst, int cc, uint32_t r, uint32_t a, uint32_t b)
-{
-    cpu->r[dst] = r;
-    if (FX_CLASS(o->fx) != FX_DEAD)
-        cc_set(cpu, cc, 4, r, a, b);
-}
-
-/* one op of kind k; 0: go on, STOP: stop before the next op, STEP_SLOW:
- * a memory step's fast path does not apply (nothing done yet).  lin: the
- * op is in a TB_LIN block and its segment ES, SS or DS (pair_fuse) */
-enum { STOP = 1, STEP_SLOW = 2 };
-E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k, int lin)
-{
-    uint32_t a, b;
-    switch (k) {
-    case P_RR_EG: cpu->r[o->rm] = cpu->r[o->reg]; return 0;
-    case P_RR_GE: cpu->r[o->reg] = cpu->r[o->rm]; return 0;
-    case P_LEA_B: cpu->r[o->reg] = ea_b(cpu, o); return 0;
-    case P_LEA_BI: cpu->r[o->reg] = ea_bi(cpu, o); return 0;
-    case P_MOVZX8_R: cpu->r[o->reg] = reg_get(cpu, o->rm, 1); return 0;
-    case P_ADD_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o, o->rm, CC_ADD, a + b, a, b); return 0;
-    case P_XOR_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o, o->rm, CC_LOGIC, a ^ b, a, b); return 0;
-    case P_AND_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o, o->rm, CC_LOGIC, a & b, a, b); return 0;
-    case P_ADD_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o, o->rm, CC_ADD, a + b, a, b); return 0;
-    case P_SUB_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o, o->rm, CC_SUB, a - b, a, b); return 0;
-    case P_AND_RI: a = cpu->r[o->rm], b = o->imm; alu(cpu, o, o->rm, CC_LOGIC, a & b, a, b); return 0;
-    case P_SHL_RI: case P_SHR_RI: /* shift.c's shl_ri32, shr_ri32: a zero count changes nothing */
-        a = cpu->r[o->rm], b = o->imm & 0x1f;
-        if (b)
-            alu(cpu, o, o->rm, k == P_SHL_RI ? CC_SHL : CC_SHR, k == P_SHL_RI ? a << b : a >> b, a, b);
-        return 0;
-    case P_ROL_RI: case P_ROR_RI: /* their flags dead (the only ones paired): shift.c's rol/ror_ri32_nf */
-        a = cpu->r[o->rm], b = o->imm & 0x1f;
-        cpu->r[o->rm] = k == P_ROL_RI ? (a << b) | (a >> ((32 - b) & 31)) : (a >> b) | (a << ((32 - b) & 31));
-        return 0;
-    case P_MOV_RI: cpu->r[o->sub] = o->imm; return 0;
-    case P_OR_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o, o->rm, CC_LOGIC, a | b, a, b); return 0;
-    case P_SUB_RR: a = cpu->r[o->rm], b = cpu->r[o->reg]; alu(cpu, o, o->rm, CC_SUB, a - b, a, b); return 0;
-    case P_INC_NF: cpu->r[o->sub]++; return 0; /* alu.c's inc/dec_r32_nf: the flags dead */
-    case P_DEC_NF: cpu->r[o->sub]--; return 0;
-    case P_MOVZX16_R: cpu->r[o->reg] = cpu->r[o->rm] & 0xffff; return 0;
-    }
-    const MemKind *m = &mem_kinds[k];
-    uint32_t off = mem_off(cpu, o, k);
-    int how = m->store ? FH_WRITE : FH_READ;
-    uint8_t *p = lin ? lin_host(cpu, off, m->size, how)
-               : m->at != AT_PUSH ? flat_host(cpu, o->seg, off, m->size, how)
-               : ss32(cpu) ? flat_host(cpu, SEG_SS, off, 4, FH_WRITE) : NULL; /* stack.c's op_push_R */
-    if (!p)
-        return STEP_SLOW;
-    if (!m->store) {
-        mem_loaded(cpu, o, m, ld_le(p, m->size));
-        return 0;
-    }
-    st_le(p, m->size, mem_value(cpu, o, m)); /* into a code page: the host's fault, then mem_smc_write */
-    if (m->at == AT_PUSH)
-        cpu->r[4] = off;
-    return cpu->exit_request ? STOP : 0;
-}
-
 /* The memory steps' reference paths, and the rest of the pair after
  * them, out of the handlers: the fast paths then need no frame (no
  * call but the tail call to the next op).  second: the second step's
  * fast path failed (the first step is done). */
-static E386_NOINLINE const E386Op *pair_slow(E386Cpu *cpu, const E386Op *op, int ka, int kb, int second)
+E386_NOINLINE const E386Op *pair_slow(E386Cpu *cpu, const E386Op *op, int ka, int kb, int second)
 {
     if (!second) {
         if (mem_slow(cpu, op, ka, mem_off(cpu, op, ka)))
@@ -203,19 +71,6 @@ static E386_NOINLINE const E386Op *pair_slow(E386Cpu *cpu, const E386Op *op, int
     } else if (mem_slow(cpu, op + 1, kb, mem_off(cpu, op + 1, kb))) {
         return op + 2;
     }
-    return run_next(cpu, op + 2);
-}
-
-E386_INLINE const E386Op *pair(E386Cpu *cpu, const E386Op *op, int ka, int kb, int lin)
-{
-    int s = step(cpu, op, ka, lin);
-    if (s)
-        return s == STEP_SLOW ? pair_slow(cpu, op, ka, kb, 0) : op + 1;
-    if (is_mem(kb))
-        cpu->cur = op + 1; /* a fault in the second op is the second instruction's */
-    s = step(cpu, op + 1, kb, lin);
-    if (s)
-        return s == STEP_SLOW ? pair_slow(cpu, op, ka, kb, 1) : op + 2;
     return run_next(cpu, op + 2);
 }
 
@@ -252,8 +107,8 @@ E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka, int lin)
     M(P_SHL_RI) M(P_SHR_RI) M(P_MOVZX16_BI) M(P_LD8_B) M(P_ROL_RI) M(P_ROR_RI)
 /* each twice: the general one and the TB_LIN one (lin_) */
 #define P1(a, b) \
-    static const E386Op *pair_##a##_##b(E386Cpu *c, const E386Op *o) { return pair(c, o, a, b, 0); } \
-    static const E386Op *lin_pair_##a##_##b(E386Cpu *c, const E386Op *o) { return pair(c, o, a, b, 1); }
+    static const E386Op *pair_##a##_##b(E386Cpu *c, const E386Op *o) { return pair(c, o, a, b, 0, FW_NONE); } \
+    static const E386Op *lin_pair_##a##_##b(E386Cpu *c, const E386Op *o) { return pair(c, o, a, b, 1, FW_NONE); }
 #define PROW(a) FOR_KINDS(P1, a)
 #define T1(a, b) pair_##a##_##b,
 #define TROW(a) [a] = { FOR_KINDS(T1, a) },
@@ -385,7 +240,9 @@ void pair_fuse(E386Op *ops, int ninsns, int lin)
             i++;
             continue;
         }
-        ops[i].fn = pair_table[lin && lin_ok(&ops[i], ka) && lin_ok(&ops[i + 1], kb)][ka][kb];
+        int l = lin && lin_ok(&ops[i], ka) && lin_ok(&ops[i + 1], kb);
+        OpFn fw = l ? pair_fw_pick(&ops[i], ka, &ops[i + 1], kb) : NULL;
+        ops[i].fn = fw ? fw : pair_table[l][ka][kb];
         role[i] = 1, role[i + 1] = 2;
         i += 2;
     }

@@ -272,6 +272,158 @@ START_TEST(test_pairs_equal_per_instruction)
 }
 END_TEST
 
+/* [base + d8] (idx < 0) or [base + idx << sc + d8], any base (mod 1:
+ * EBP is a base like the others), any index but ESP */
+static int addr_operand(uint8_t *c, int n, int reg, int base, int idx, int sc, uint8_t d)
+{
+    if (idx < 0 && base != 4) {
+        c[n++] = (uint8_t)(0x40 | reg << 3 | base);
+    } else {
+        c[n++] = (uint8_t)(0x44 | reg << 3);
+        c[n++] = (uint8_t)(idx < 0 ? 0x24 : (sc << 6 | idx << 3 | base));
+    }
+    c[n++] = d;
+    return n;
+}
+
+/* A program of units that pair an op writing register g whole with one
+ * reading g (cpu/pair_fw.c): NOP (no kind, so the pair starts after
+ * it), the writer, the reader.  The reader reads g as its source
+ * register, its destination operand, the base of its address or its
+ * index.  For the last two the writer mostly makes g a pointer near ESP
+ * (MOV g, ESP either way, LEA, ADD or SUB after a MOV g, ESP, a load of
+ * ESP stored before) or a small index (AND, MOVZX, SHR, a MOV of a
+ * small register); any writer at all now and then (the access faults
+ * anywhere).  Each writer's index register is made small first. */
+static int make_forwarding_code(uint8_t *c, uint32_t *s)
+{
+    int n = 0, count = 2 + (int)(twin_rng(s) % 16);
+    for (int i = 0; i < count; i++) {
+        uint32_t r = twin_rng(s), r2 = twin_rng(s);
+        int g = any_reg(r), h = any_reg(r >> 4), idx = any_reg(r >> 8), sc = (int)(r >> 12 & 3);
+        int slot = (int)(r >> 14 & 3), any = (r >> 16 & 7) == 0, w = (int)(r >> 19 & 0xff);
+        uint8_t d = (uint8_t)(r2 >> 8), d2 = (uint8_t)(r2 >> 16);
+        if (idx == g)
+            idx = g == 1 ? 2 : 1;
+        c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | idx), c[n++] = 0x0c; /* and idx, 0x0c */
+        if (slot == 2 && !any) { /* g a pointer near ESP */
+            switch (w % 8) {
+            case 4: case 5: c[n++] = 0x89, c[n++] = (uint8_t)(0xe0 | g), c[n++] = 0x90; /* mov g, esp */
+                c[n++] = 0x83, c[n++] = (uint8_t)((w % 8 == 4 ? 0xc0 : 0xe8) | g), c[n++] = d & 0x7f; break;
+            case 6: c[n++] = 0x89, n = mem_operand(c, n, 4, 4, -1, 0, d), c[n++] = 0x90; /* mov [esp + d], esp */
+                c[n++] = 0x8b, n = mem_operand(c, n, g, 4, -1, 0, d); break;
+            default: c[n++] = 0x90;
+                switch (w % 4) {
+                case 0: c[n++] = 0x89, c[n++] = (uint8_t)(0xe0 | g); break;
+                case 1: c[n++] = 0x8b, c[n++] = (uint8_t)(0xc4 | g << 3); break;
+                case 2: c[n++] = 0x8d, n = mem_operand(c, n, g, 4, -1, 0, d & 0x7f); break;
+                default: c[n++] = 0x8d, n = mem_operand(c, n, g, 4, idx, sc, d & 0x7f); break;
+                }
+            }
+        } else if (slot == 3 && !any) { /* g a small index */
+            c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | h), c[n++] = 0x1c, c[n++] = 0x90; /* and h, 0x1c */
+            switch (w % 5) {
+            case 0: c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | g), c[n++] = d & 0x3c; break;
+            case 1: c[n++] = 0x0f, c[n++] = 0xb6, c[n++] = (uint8_t)(0xc0 | g << 3 | (h & 3)); break;
+            case 2: c[n++] = 0xc1, c[n++] = (uint8_t)(0xe8 | g), c[n++] = 26; break;
+            case 3: c[n++] = 0x89, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;
+            default: c[n++] = 0x8b, c[n++] = (uint8_t)(0xc0 | g << 3 | h); break;
+            }
+        } else { /* any op that writes g whole: the pair kinds but the stores and MOV r8 */
+            c[n++] = 0x90;
+            switch (w % 19) {
+            case 0: c[n++] = 0x89, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;
+            case 1: c[n++] = 0x8b, c[n++] = (uint8_t)(0xc0 | g << 3 | h); break;
+            case 2: c[n++] = 0x8b, n = mem_operand(c, n, g, 4, -1, 0, d); break;
+            case 3: c[n++] = 0x8b, n = mem_operand(c, n, g, 4, idx, sc, d); break;
+            case 4: c[n++] = 0x8d, n = addr_operand(c, n, g, h, -1, 0, d); break;
+            case 5: c[n++] = 0x8d, n = addr_operand(c, n, g, h == 5 ? 4 : h, idx, sc, d); break;
+            case 6: c[n++] = 0x0f, c[n++] = 0xb6, c[n++] = (uint8_t)(0xc0 | g << 3 | h); break;
+            case 7: c[n++] = 0x0f, c[n++] = 0xb6, n = mem_operand(c, n, g, 4, -1, 0, d); break;
+            case 8: c[n++] = 0x01, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;
+            case 9: c[n++] = 0x31, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;
+            case 10: c[n++] = 0x21, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;
+            case 11: c[n++] = 0x83, c[n++] = (uint8_t)(0xc0 | g), c[n++] = d; break;
+            case 12: c[n++] = 0x83, c[n++] = (uint8_t)(0xe8 | g), c[n++] = d; break;
+            case 13: c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | g), c[n++] = d; break;
+            case 14: c[n++] = 0xc1, c[n++] = (uint8_t)(0xe0 | g), c[n++] = d; break;
+            case 15: c[n++] = 0xc1, c[n++] = (uint8_t)(0xe8 | g), c[n++] = d; break;
+            case 16: c[n++] = 0x0f, c[n++] = 0xb7, n = mem_operand(c, n, g, 4, idx, sc, d); break;
+            case 17: c[n++] = 0xc1, c[n++] = (uint8_t)(0xc0 | g), c[n++] = d; break; /* rol */
+            default: c[n++] = 0xc1, c[n++] = (uint8_t)(0xc8 | g), c[n++] = d; break; /* ror */
+            }
+        }
+        int v = (int)(r2 % 16); /* the reader */
+        switch (slot) {
+        case 0: /* g the source register */
+            switch (v % 6) {
+            case 0: c[n++] = 0x89, c[n++] = (uint8_t)(0xc0 | g << 3 | h); break;
+            case 1: c[n++] = 0x89, n = mem_operand(c, n, g, 4, -1, 0, d2); break;
+            case 2: c[n++] = 0x89, n = mem_operand(c, n, g, 4, idx, sc, d2); break;
+            default: c[n++] = (uint8_t)(v % 6 == 3 ? 0x01 : v % 6 == 4 ? 0x31 : 0x21), c[n++] = (uint8_t)(0xc0 | g << 3 | h); break;
+            }
+            break;
+        case 1: /* g the destination operand */
+            switch (v % 11) {
+            case 0: c[n++] = 0x8b, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;
+            case 1: case 2: case 3: c[n++] = (uint8_t)(v % 11 == 1 ? 0x01 : v % 11 == 2 ? 0x31 : 0x21), c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;
+            case 4: case 5: case 6: c[n++] = 0x83, c[n++] = (uint8_t)((v % 11 == 4 ? 0xc0 : v % 11 == 5 ? 0xe8 : 0xe0) | g), c[n++] = d2; break;
+            default: c[n++] = 0xc1, c[n++] = (uint8_t)((v % 11 == 7 ? 0xe0 : v % 11 == 8 ? 0xe8 : v % 11 == 9 ? 0xc0 : 0xc8) | g), c[n++] = d2; break;
+            }
+            break;
+        case 2: /* g the base */
+            switch (v % 9) {
+            case 0: c[n++] = 0x8b, n = addr_operand(c, n, h, g, -1, 0, d2); break;
+            case 1: c[n++] = 0x8b, n = addr_operand(c, n, h, g, idx, sc, d2); break;
+            case 2: c[n++] = 0x89, n = addr_operand(c, n, h, g, -1, 0, d2); break;
+            case 3: c[n++] = 0x89, n = addr_operand(c, n, h, g, idx, sc, d2); break;
+            case 4: c[n++] = 0x8d, n = addr_operand(c, n, h, g, -1, 0, d2); break;
+            case 5: c[n++] = 0x8d, n = addr_operand(c, n, h, g, idx, sc, d2); break;
+            case 6: c[n++] = 0x0f, c[n++] = 0xb6, n = addr_operand(c, n, h, g, -1, 0, d2); break;
+            case 7: c[n++] = 0x0f, c[n++] = 0xb7, n = addr_operand(c, n, h, g, idx, sc, d2); break;
+            default: c[n++] = 0x8a, n = addr_operand(c, n, h, g, -1, 0, d2); break;
+            }
+            break;
+        default: /* g the index */
+            switch (v % 4) {
+            case 0: c[n++] = 0x8b, n = mem_operand(c, n, h, 4, g, sc, d2); break;
+            case 1: c[n++] = 0x89, n = mem_operand(c, n, h, 4, g, sc, d2); break;
+            case 2: c[n++] = 0x8d, n = mem_operand(c, n, h, 4, g, sc, d2); break;
+            default: c[n++] = 0x0f, c[n++] = 0xb7, n = mem_operand(c, n, h, 4, g, sc, d2); break;
+            }
+        }
+    }
+    c[n++] = 0xcc;
+    return n;
+}
+
+/* The pairs that forward their first op's value to the second against
+ * the same instructions one at a time, as above */
+START_TEST(test_pairs_that_forward_equal_per_instruction)
+{
+    E386Cpu *cpus[3] = { new_cpu(0), new_cpu(1), new_cpu(2) };
+    uint32_t s = 0x2468ace1u;
+    TwinCount t = { 0, 0, 0, 0 };
+    int code_bad = 0;
+    for (int p = 0; p < PROGS; p++) {
+        uint8_t code[512];
+        int len = make_forwarding_code(code, &s);
+        for (int st = 0; st < STATES; st++) {
+            set_state(cpus, 3, &s, code, len);
+            twin_run_code(cpus, STACK, CODE, "forwarding pair run", p, st, &t, &code_bad, 100000);
+        }
+    }
+    printf("forwarding pairs: %d runs, %d ending in a fault, %d differences, %d code pages differ\n", t.cases,
+           t.faults, t.bad, code_bad);
+    fflush(stdout);
+    for (int k = 0; k < 3; k++)
+        e386_cpu_free(cpus[k]);
+    ck_assert_int_lt(t.faults, t.cases / 2); /* most units run through */
+    ck_assert_int_eq(t.bad, 0);
+    ck_assert_int_eq(code_bad, 0);
+}
+END_TEST
+
 /* code at CODE (EBX) with a store into its own next instruction, which
  * turns MOV EAX, 1 into MOV EAX, 2, then INT3: on each CPU the new
  * instruction must run */
@@ -404,6 +556,7 @@ int main(void)
     TCase *tc = tcase_create("pair_run");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_pairs_equal_per_instruction);
+    tcase_add_test(tc, test_pairs_that_forward_equal_per_instruction);
     tcase_add_test(tc, test_pair_go_on_across_a_liveness_window_sees_its_own_store);
     tcase_add_test(tc, test_go_on_twin_store_into_the_next_instruction_stops_before_it);
     tcase_add_test(tc, test_gs_with_a_base_reaches_base_plus_offset);
