@@ -24,7 +24,7 @@
     M(a, P_XOR_RR, FW_REG) M(a, P_AND_RR, FW_REG) \
     M(a, P_RR_GE, FW_RM) M(a, P_ADD_RR, FW_RM) M(a, P_XOR_RR, FW_RM) M(a, P_AND_RR, FW_RM) M(a, P_ADD_RI, FW_RM) \
     M(a, P_SUB_RI, FW_RM) M(a, P_AND_RI, FW_RM) M(a, P_SHL_RI, FW_RM) M(a, P_SHR_RI, FW_RM) M(a, P_ROL_RI, FW_RM) \
-    M(a, P_ROR_RI, FW_RM) \
+    M(a, P_ROR_RI, FW_RM) M(a, P_MOVZX8_R, FW_RM) M(a, P_MOVZX8_R, FW_RM8H) \
     M(a, P_LD32_B, FW_BASE) M(a, P_LD32_BI, FW_BASE) M(a, P_ST32_B, FW_BASE) M(a, P_ST32_BI, FW_BASE) \
     M(a, P_LEA_B, FW_BASE) M(a, P_LEA_BI, FW_BASE) M(a, P_MOVZX8_B, FW_BASE) M(a, P_MOVZX16_BI, FW_BASE) \
     M(a, P_LD8_B, FW_BASE) \
@@ -59,7 +59,8 @@ static int pair_dst(const E386Op *op, int k)
 }
 
 /* the slot in which op, of kind k, reads register r whole (the first of
- * them, if several), FW_NONE for none */
+ * them, if several) or, MOVZX r32, r8, one of its two low bytes;
+ * FW_NONE for none */
 static int pair_reads(const E386Op *op, int k, int r)
 {
     int reg = k == P_RR_EG || k == P_ST32_B || k == P_ST32_BI || k == P_ADD_RR || k == P_XOR_RR || k == P_AND_RR;
@@ -68,6 +69,8 @@ static int pair_reads(const E386Op *op, int k, int r)
     int at = k == P_LEA_B ? AT_B : k == P_LEA_BI ? AT_BI : mem_kinds[k].at;
     if (reg && op->reg == r)
         return FW_REG;
+    if (k == P_MOVZX8_R) /* a byte register: AL..BL, or AH..BH (rm 4-7) */
+        return op->rm == r ? (r < 4 ? FW_RM : FW_NONE) : op->rm == r + 4 && r < 4 ? FW_RM8H : FW_NONE;
     if (rm && op->rm == r)
         return FW_RM;
     if ((at == AT_B || at == AT_BI) && op->base == r)

@@ -52,7 +52,8 @@ static inline int is_mem(int k) { return mem_kinds[k].at != 0; }
  * load.  The first step still stores the register; a slot that is not
  * fw reads cpu->r[] as before, so a second read of the same register
  * is right either way. */
-enum { FW_NONE, FW_REG, FW_RM, FW_BASE, FW_INDEX, FW_SLOTS };
+enum { FW_NONE, FW_REG, FW_RM, FW_BASE, FW_INDEX, FW_RM8H, FW_SLOTS };
+/* FW_RM8H: MOVZX r32, AH..BH reads bits 8-15 of the register forwarded */
 #define GR(slot, i) (fw == (slot) ? fwv : cpu->r[i])
 
 /* a memory kind's offset (SS's for a push) */
@@ -122,7 +123,9 @@ E386_INLINE int step_fw(E386Cpu *cpu, const E386Op *o, int k, int lin, int fw, u
     case P_RR_GE: *out = cpu->r[o->reg] = GR(FW_RM, o->rm); return 0;
     case P_LEA_B: *out = cpu->r[o->reg] = mem_off_fw(cpu, o, P_LD32_B, fw, fwv); return 0;
     case P_LEA_BI: *out = cpu->r[o->reg] = mem_off_fw(cpu, o, P_LD32_BI, fw, fwv); return 0;
-    case P_MOVZX8_R: *out = cpu->r[o->reg] = reg_get(cpu, o->rm, 1); return 0;
+    case P_MOVZX8_R: /* forwarded: the byte register's host register's low byte, or AH..BH's */
+        *out = cpu->r[o->reg] = fw == FW_RM ? fwv & 0xff : fw == FW_RM8H ? fwv >> 8 & 0xff : reg_get(cpu, o->rm, 1);
+        return 0;
     case P_ADD_RR: a = GR(FW_RM, o->rm), b = GR(FW_REG, o->reg); *out = alu(cpu, o, o->rm, CC_ADD, a + b, a, b); return 0;
     case P_XOR_RR: a = GR(FW_RM, o->rm), b = GR(FW_REG, o->reg); *out = alu(cpu, o, o->rm, CC_LOGIC, a ^ b, a, b); return 0;
     case P_AND_RR: a = GR(FW_RM, o->rm), b = GR(FW_REG, o->reg); *out = alu(cpu, o, o->rm, CC_LOGIC, a & b, a, b); return 0;

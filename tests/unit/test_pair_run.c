@@ -363,12 +363,14 @@ static int make_forwarding_code(uint8_t *c, uint32_t *s)
             default: c[n++] = (uint8_t)(v % 6 == 3 ? 0x01 : v % 6 == 4 ? 0x31 : 0x21), c[n++] = (uint8_t)(0xc0 | g << 3 | h); break;
             }
             break;
-        case 1: /* g the destination operand */
-            switch (v % 11) {
+        case 1: /* g the destination operand, or MOVZX's byte register */
+            switch (v % 13) {
             case 0: c[n++] = 0x8b, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;
-            case 1: case 2: case 3: c[n++] = (uint8_t)(v % 11 == 1 ? 0x01 : v % 11 == 2 ? 0x31 : 0x21), c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;
-            case 4: case 5: case 6: c[n++] = 0x83, c[n++] = (uint8_t)((v % 11 == 4 ? 0xc0 : v % 11 == 5 ? 0xe8 : 0xe0) | g), c[n++] = d2; break;
-            default: c[n++] = 0xc1, c[n++] = (uint8_t)((v % 11 == 7 ? 0xe0 : v % 11 == 8 ? 0xe8 : v % 11 == 9 ? 0xc0 : 0xc8) | g), c[n++] = d2; break;
+            case 1: case 2: case 3: c[n++] = (uint8_t)(v % 13 == 1 ? 0x01 : v % 13 == 2 ? 0x31 : 0x21), c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;
+            case 4: case 5: case 6: c[n++] = 0x83, c[n++] = (uint8_t)((v % 13 == 4 ? 0xc0 : v % 13 == 5 ? 0xe8 : 0xe0) | g), c[n++] = d2; break;
+            case 11: case 12: /* movzx h, g's low byte or (g < 4) its second, AH..BH */
+                c[n++] = 0x0f, c[n++] = 0xb6, c[n++] = (uint8_t)(0xc0 | h << 3 | (v % 13 == 12 && g < 4 ? g + 4 : g)); break;
+            default: c[n++] = 0xc1, c[n++] = (uint8_t)((v % 13 == 7 ? 0xe0 : v % 13 == 8 ? 0xe8 : v % 13 == 9 ? 0xc0 : 0xc8) | g), c[n++] = d2; break;
             }
             break;
         case 2: /* g the base */
