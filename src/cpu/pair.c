@@ -80,7 +80,7 @@ E386_NOINLINE const E386Op *pair_slow(E386Cpu *cpu, const E386Op *op, int ka, in
  * moved, and a pending exit request left to the loop before the second
  * op where the step may have raised one.  The loop tests for a request
  * before whatever op comes back to it (E386Op.nostop). */
-static E386_NOINLINE const E386Op *then_slow(E386Cpu *cpu, const E386Op *op, int ka)
+E386_NOINLINE const E386Op *pair_then_slow(E386Cpu *cpu, const E386Op *op, int ka)
 {
     if (mem_slow(cpu, op, ka, mem_off(cpu, op, ka)))
         return op + 1;
@@ -91,7 +91,7 @@ E386_INLINE const E386Op *then(E386Cpu *cpu, const E386Op *op, int ka, int lin)
 {
     int s = step(cpu, op, ka, lin);
     if (s)
-        return s == STEP_SLOW ? then_slow(cpu, op, ka) : op + 1;
+        return s == STEP_SLOW ? pair_then_slow(cpu, op, ka) : op + 1;
     return run_next(cpu, op + 1);
 }
 
@@ -251,8 +251,11 @@ void pair_fuse(E386Op *ops, int ninsns, int lin)
     for (int i = 0; i + 1 < ninsns; i++) {
         int span = x87_run_span(&ops[i]), ka = role[i] ? -1 : pair_kind(&ops[i]);
         i += span; /* the run's own ops neither */
-        if (!span && ka >= 0)
-            ops[i].fn = then_table[lin && lin_ok(&ops[i], ka)][ka];
+        if (!span && ka >= 0) {
+            int l = lin && lin_ok(&ops[i], ka);
+            OpFn f = l && i == ninsns - 3 ? fuse_fw_pick(&ops[i], ka, ops, ninsns) : NULL;
+            ops[i].fn = f ? f : then_table[l][ka];
+        }
     }
     /* last, as the passes before look handlers up by identity: the
      * other ops' twins for TB_LIN blocks */

@@ -2,10 +2,10 @@
  * second op reads a register the first has just written whole runs a
  * handler of its own, in which that read is the first step's value as
  * the host holds it (cpu/pair_step.h GR) and not a load of cpu->r[]
- * right after the first step's store to it.  Zen 3 forwards such a store
- * to the load in some 7 cycles when the address is indexed, as every
- * cpu->r[op->reg] is, and the dependent pairs of hashing and compression
- * code wait on each (docs/performance.md "Interpreter step 20").
+ * right after the first step's store to it: such a load waits for the
+ * store to be forwarded (several cycles on the Zen 3 this was measured
+ * on), and the dependent pairs of hashing and compression code wait on
+ * each (docs/performance.md "Interpreter step 20").
  *
  * Exactness: the first step still stores the register, and every other
  * read (another slot naming the same register too) loads it as before,
@@ -42,21 +42,6 @@ static const OpFn fw_table[P_KINDS][P_KINDS][FW_SLOTS] = { FW_PRODUCERS(FWTROW) 
 #undef FWPROW
 #undef FWT
 #undef FWTROW
-
-/* the register op of kind k writes whole (forwarded to the next), -1
- * for none */
-static int pair_dst(const E386Op *op, int k)
-{
-    switch (k) {
-    case P_RR_EG: case P_ADD_RR: case P_XOR_RR: case P_AND_RR: case P_ADD_RI: case P_SUB_RI: case P_AND_RI:
-    case P_SHL_RI: case P_SHR_RI: case P_ROL_RI: case P_ROR_RI:
-        return op->rm;
-    case P_RR_GE: case P_LD32_B: case P_LD32_BI: case P_LEA_B: case P_LEA_BI: case P_MOVZX8_R: case P_MOVZX8_B:
-    case P_MOVZX16_BI:
-        return op->reg;
-    }
-    return -1;
-}
 
 /* the slot in which op, of kind k, reads register r whole (the first of
  * them, if several) or, MOVZX r32, r8, one of its two low bytes;

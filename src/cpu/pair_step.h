@@ -52,8 +52,9 @@ static inline int is_mem(int k) { return mem_kinds[k].at != 0; }
  * load.  The first step still stores the register; a slot that is not
  * fw reads cpu->r[] as before, so a second read of the same register
  * is right either way. */
-enum { FW_NONE, FW_REG, FW_RM, FW_BASE, FW_INDEX, FW_RM8H, FW_SLOTS };
-/* FW_RM8H: MOVZX r32, AH..BH reads bits 8-15 of the register forwarded */
+enum { FW_NONE, FW_REG, FW_RM, FW_BASE, FW_INDEX, FW_RM8H, FW_RMREG, FW_SLOTS };
+/* FW_RM8H: MOVZX r32, AH..BH reads bits 8-15 of the register forwarded;
+ * FW_RMREG: a compare reads it as both operands (fuse_step.h) */
 #define GR(slot, i) (fw == (slot) ? fwv : cpu->r[i])
 
 /* a memory kind's offset (SS's for a push) */
@@ -172,6 +173,25 @@ E386_INLINE int step(E386Cpu *cpu, const E386Op *o, int k, int lin)
     return step_fw(cpu, o, k, lin, FW_NONE, 0, &out);
 }
 
+/* the register op of kind k writes whole (forwarded to the next), -1
+ * for none */
+static inline int pair_dst(const E386Op *op, int k)
+{
+    switch (k) {
+    case P_RR_EG: case P_ADD_RR: case P_XOR_RR: case P_AND_RR: case P_ADD_RI: case P_SUB_RI: case P_AND_RI:
+    case P_SHL_RI: case P_SHR_RI: case P_ROL_RI: case P_ROR_RI:
+        return op->rm;
+    case P_RR_GE: case P_LD32_B: case P_LD32_BI: case P_LEA_B: case P_LEA_BI: case P_MOVZX8_R: case P_MOVZX8_B:
+    case P_MOVZX16_BI:
+        return op->reg;
+    }
+    return -1;
+}
+
+/* a single kind's step when its fast path declined, and the rest of
+ * then_* after it (pair.c) */
+const E386Op *pair_then_slow(E386Cpu *cpu, const E386Op *op, int ka);
+
 /* the rest of a pair after a memory step's fast path declined
  * (pair.c): second, the second step's (the first is done) */
 const E386Op *pair_slow(E386Cpu *cpu, const E386Op *op, int ka, int kb, int second);
@@ -179,6 +199,11 @@ const E386Op *pair_slow(E386Cpu *cpu, const E386Op *op, int ka, int kb, int seco
 /* the forwarding pair's handler for op a of kind ka, then op b of kind
  * kb (cpu/pair_fw.c), NULL for none */
 OpFn pair_fw_pick(const E386Op *a, int ka, const E386Op *b, int kb);
+
+/* the handler for op a of kind ka, the third op from the end of ops
+ * (n of them), and the compare-and-branch after it that reads what a
+ * wrote (cpu/fuse_fw.c), NULL for none */
+OpFn fuse_fw_pick(const E386Op *a, int ka, const E386Op *ops, int n);
 
 /* a pair of kinds ka, kb; fw: the slot of the second that reads what the
  * first wrote (FW_NONE: none, or not known) */

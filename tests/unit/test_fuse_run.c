@@ -2,7 +2,8 @@
  * every compare form and the Jcc handlers with their condition fixed,
  * against the generic handlers.  Twin CPUs run the same random code from
  * the same random state: one normally (its blocks end in the fused or
- * fixed ops), one with a debugger hook, which makes every block one
+ * fixed ops; with the default engine, which ctest runs a second time as
+ * the interpreter: unit/test_fuse_run-interp), one with a debugger hook, which makes every block one
  * instruction long (nothing fused, op_jcc_J itself), both with linear
  * guest memory where the host has it; a third runs normally on the page
  * map (every memory fast path declines).  The code is a chain of blocks,
@@ -141,12 +142,81 @@ START_TEST(test_fused_jcc_equal_per_instruction)
 }
 END_TEST
 
+/* Blocks that end in a load or an add, then a compare reading the
+ * register it wrote, then a Jcc (cpu/fuse_fw.c): MOV g, [esp + d] or
+ * [esp + idx + d] (idx made small before a NOP, so that the load is the
+ * block's third op from the end), ADD or SUB g, imm8, ADD g, h; then
+ * TEST g, g, TEST with g on either side, CMP g, imm8, CMP of g and
+ * another register in either encoding and order, or (g EAX) CMP EAX,
+ * imm32; a Jcc of any condition over one instruction. */
+static int make_forwarding_code(uint8_t *c, uint32_t *s)
+{
+    int n = 0, blocks = 1 + (int)(twin_rng(s) % 6);
+    for (int b = 0; b < blocks; b++) {
+        uint32_t r = twin_rng(s), r2 = twin_rng(s);
+        int g = any_reg(r >> 8), h = any_reg(r >> 12), idx = any_reg(r >> 16);
+        uint8_t d = (uint8_t)(r >> 20 & 0x3c);
+        if (idx == g)
+            idx = g == 1 ? 2 : 1;
+        if (r2 >> 12 & 1) /* now and then g is EAX, for CMP EAX, imm32 */
+            g = 0;
+        switch (r % 5) {
+        case 4: c[n++] = 0x01, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break; /* add g, h */
+        case 0: c[n++] = 0x8b, n = mem_operand(c, n, g, -1, d); break; /* mov g, [esp + d] */
+        case 1: c[n++] = 0x83, c[n++] = (uint8_t)(0xe0 | idx), c[n++] = 0x3c, c[n++] = 0x90; /* and idx, 0x3c; nop */
+            c[n++] = 0x8b, n = mem_operand(c, n, g, idx, d); break; /* mov g, [esp + idx + d] */
+        case 2: c[n++] = 0x83, c[n++] = (uint8_t)(0xc0 | g), c[n++] = (uint8_t)r2; break; /* add g, imm8 */
+        default: c[n++] = 0x83, c[n++] = (uint8_t)(0xe8 | g), c[n++] = (uint8_t)r2; break; /* sub g, imm8 */
+        }
+        switch (g == 0 && (r2 >> 13 & 1) ? 8 : r2 >> 8 & 7) {
+        case 0: case 1: c[n++] = 0x85, c[n++] = (uint8_t)(0xc0 | g << 3 | g); break; /* test g, g */
+        case 2: c[n++] = 0x85, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;         /* test g, h (rm g) */
+        case 3: c[n++] = 0x85, c[n++] = (uint8_t)(0xc0 | g << 3 | h); break;         /* test h, g (reg g) */
+        case 4: c[n++] = 0x83, c[n++] = (uint8_t)(0xf8 | g), c[n++] = (uint8_t)(r2 >> 16); break; /* cmp g, imm8 */
+        case 5: c[n++] = 0x39, c[n++] = (uint8_t)(0xc0 | h << 3 | g); break;         /* cmp g, h */
+        case 6: c[n++] = 0x39, c[n++] = (uint8_t)(0xc0 | g << 3 | h); break;         /* cmp h, g */
+        default: c[n++] = 0x3b, c[n++] = (uint8_t)(0xc0 | (r2 >> 11 & 1 ? g << 3 | h : h << 3 | g)); break; /* cmp, 3B */
+        case 8: c[n++] = 0x3d, c[n++] = (uint8_t)(r2 >> 16), c[n++] = 0, c[n++] = 0, c[n++] = (uint8_t)(r2 >> 24); break; /* cmp eax, imm32 */
+        }
+        c[n++] = (uint8_t)(0x70 | (r2 >> 28)), c[n++] = 1; /* jcc over: */
+        c[n++] = (uint8_t)(0x40 | any_reg(r2 >> 24));     /* inc r32 */
+    }
+    c[n++] = 0xcc;
+    return n;
+}
+
+START_TEST(test_load_or_add_into_compare_equal_per_instruction)
+{
+    E386Cpu *cpus[3] = { new_cpu(0), new_cpu(1), new_cpu(2) };
+    uint32_t s = 0x7531fdb9u;
+    TwinCount t = { 0, 0, 0, 0 };
+    for (int p = 0; p < PROGS; p++) {
+        uint8_t code[256];
+        int len = make_forwarding_code(code, &s);
+        for (int k = 0; k < 3; k++)
+            ck_assert_int_eq(e386_mem_write(cpus[k], CODE, code, (size_t)len), 0);
+        for (int st = 0; st < STATES; st++) {
+            set_state(cpus, 3, &s);
+            twin_run(cpus, STACK, "forwarding fuse run", p, st, &t, 0);
+        }
+    }
+    printf("forwarding fuse_run: %d runs, %d ending in a fault, %d differences\n", t.cases, t.faults, t.bad);
+    fflush(stdout);
+    for (int k = 0; k < 3; k++)
+        e386_cpu_free(cpus[k]);
+    ck_assert_int_gt(t.faults, t.cases / 50);
+    ck_assert_int_lt(t.faults, t.cases / 2);
+    ck_assert_int_eq(t.bad, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fuse_run");
     TCase *tc = tcase_create("fuse_run");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_fused_jcc_equal_per_instruction);
+    tcase_add_test(tc, test_load_or_add_into_compare_equal_per_instruction);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
