@@ -1,7 +1,7 @@
 /* Pairs that forward (the portable engine, TB_LIN blocks): a pair whose
  * second op reads a register the first has just written whole runs a
  * handler of its own, in which that read is the first step's value as
- * the host holds it (cpu/pair_step.h GR) and not a load of cpu->r[]
+ * the host holds it (cpu/pair_step.h FW_GET) and not a load of cpu->r[]
  * right after the first step's store to it: such a load waits for the
  * store to be forwarded (several cycles on the Zen 3 this was measured
  * on), and the dependent pairs of hashing and compression code wait on

@@ -47,22 +47,21 @@ static inline int is_mem(int k) { return mem_kinds[k].at != 0; }
  * register the first op has just written whole (pair_fuse sees it when
  * it fuses, and picks the handler that knows it).  That read takes the
  * first step's value as the host holds it, instead of a load of
- * cpu->r[] right after the store to it: a host whose store-to-load
- * forwarding is slow (Zen 3 for indexed addresses) waits on every such
- * load.  The first step still stores the register; a slot that is not
+ * cpu->r[] right after the store to it: such a load waits for the store
+ * to be forwarded (several cycles on the Zen 3 this was measured on).  The first step still stores the register; a slot that is not
  * fw reads cpu->r[] as before, so a second read of the same register
  * is right either way. */
 enum { FW_NONE, FW_REG, FW_RM, FW_BASE, FW_INDEX, FW_RM8H, FW_RMREG, FW_SLOTS };
 /* FW_RM8H: MOVZX r32, AH..BH reads bits 8-15 of the register forwarded;
  * FW_RMREG: a compare reads it as both operands (fuse_step.h) */
-#define GR(slot, i) (fw == (slot) ? fwv : cpu->r[i])
+#define FW_GET(slot, i) (fw == (slot) ? fwv : cpu->r[i])
 
 /* a memory kind's offset (SS's for a push) */
 E386_INLINE uint32_t mem_off_fw(const E386Cpu *cpu, const E386Op *o, int k, int fw, uint32_t fwv)
 {
     switch (mem_kinds[k].at) {
-    case AT_B: return GR(FW_BASE, o->base) + o->disp;
-    case AT_BI: return GR(FW_BASE, o->base) + (GR(FW_INDEX, o->index) << o->scale) + o->disp;
+    case AT_B: return FW_GET(FW_BASE, o->base) + o->disp;
+    case AT_BI: return FW_GET(FW_BASE, o->base) + (FW_GET(FW_INDEX, o->index) << o->scale) + o->disp;
     case AT_DISP: return o->disp;
     case AT_MOFFS: return o->imm;
     case AT_IX: return ea_ix(cpu, o);
@@ -79,7 +78,7 @@ E386_INLINE uint32_t mem_value_fw(const E386Cpu *cpu, const E386Op *o, const Mem
     case R_IMM: return o->imm & size_mask(m->size);
     case R_REG8: return reg_get(cpu, o->reg, 1);
     case R_SUB: return cpu->r[o->sub]; /* PUSH ESP: the old value */
-    default: return GR(FW_REG, o->reg);
+    default: return FW_GET(FW_REG, o->reg);
     }
 }
 E386_INLINE uint32_t mem_value(const E386Cpu *cpu, const E386Op *o, const MemKind *m)
@@ -120,27 +119,27 @@ E386_INLINE int step_fw(E386Cpu *cpu, const E386Op *o, int k, int lin, int fw, u
 {
     uint32_t a, b;
     switch (k) {
-    case P_RR_EG: *out = cpu->r[o->rm] = GR(FW_REG, o->reg); return 0;
-    case P_RR_GE: *out = cpu->r[o->reg] = GR(FW_RM, o->rm); return 0;
+    case P_RR_EG: *out = cpu->r[o->rm] = FW_GET(FW_REG, o->reg); return 0;
+    case P_RR_GE: *out = cpu->r[o->reg] = FW_GET(FW_RM, o->rm); return 0;
     case P_LEA_B: *out = cpu->r[o->reg] = mem_off_fw(cpu, o, P_LD32_B, fw, fwv); return 0;
     case P_LEA_BI: *out = cpu->r[o->reg] = mem_off_fw(cpu, o, P_LD32_BI, fw, fwv); return 0;
     case P_MOVZX8_R: /* forwarded: the byte register's host register's low byte, or AH..BH's */
         *out = cpu->r[o->reg] = fw == FW_RM ? fwv & 0xff : fw == FW_RM8H ? fwv >> 8 & 0xff : reg_get(cpu, o->rm, 1);
         return 0;
-    case P_ADD_RR: a = GR(FW_RM, o->rm), b = GR(FW_REG, o->reg); *out = alu(cpu, o, o->rm, CC_ADD, a + b, a, b); return 0;
-    case P_XOR_RR: a = GR(FW_RM, o->rm), b = GR(FW_REG, o->reg); *out = alu(cpu, o, o->rm, CC_LOGIC, a ^ b, a, b); return 0;
-    case P_AND_RR: a = GR(FW_RM, o->rm), b = GR(FW_REG, o->reg); *out = alu(cpu, o, o->rm, CC_LOGIC, a & b, a, b); return 0;
-    case P_ADD_RI: a = GR(FW_RM, o->rm), b = o->imm; *out = alu(cpu, o, o->rm, CC_ADD, a + b, a, b); return 0;
-    case P_SUB_RI: a = GR(FW_RM, o->rm), b = o->imm; *out = alu(cpu, o, o->rm, CC_SUB, a - b, a, b); return 0;
-    case P_AND_RI: a = GR(FW_RM, o->rm), b = o->imm; *out = alu(cpu, o, o->rm, CC_LOGIC, a & b, a, b); return 0;
+    case P_ADD_RR: a = FW_GET(FW_RM, o->rm), b = FW_GET(FW_REG, o->reg); *out = alu(cpu, o, o->rm, CC_ADD, a + b, a, b); return 0;
+    case P_XOR_RR: a = FW_GET(FW_RM, o->rm), b = FW_GET(FW_REG, o->reg); *out = alu(cpu, o, o->rm, CC_LOGIC, a ^ b, a, b); return 0;
+    case P_AND_RR: a = FW_GET(FW_RM, o->rm), b = FW_GET(FW_REG, o->reg); *out = alu(cpu, o, o->rm, CC_LOGIC, a & b, a, b); return 0;
+    case P_ADD_RI: a = FW_GET(FW_RM, o->rm), b = o->imm; *out = alu(cpu, o, o->rm, CC_ADD, a + b, a, b); return 0;
+    case P_SUB_RI: a = FW_GET(FW_RM, o->rm), b = o->imm; *out = alu(cpu, o, o->rm, CC_SUB, a - b, a, b); return 0;
+    case P_AND_RI: a = FW_GET(FW_RM, o->rm), b = o->imm; *out = alu(cpu, o, o->rm, CC_LOGIC, a & b, a, b); return 0;
     case P_SHL_RI: case P_SHR_RI: /* shift.c's shl_ri32, shr_ri32: a zero count changes nothing */
-        a = GR(FW_RM, o->rm), b = o->imm & 0x1f;
+        a = FW_GET(FW_RM, o->rm), b = o->imm & 0x1f;
         *out = a;
         if (b)
             *out = alu(cpu, o, o->rm, k == P_SHL_RI ? CC_SHL : CC_SHR, k == P_SHL_RI ? a << b : a >> b, a, b);
         return 0;
     case P_ROL_RI: case P_ROR_RI: /* their flags dead (the only ones paired): shift.c's rol/ror_ri32_nf */
-        a = GR(FW_RM, o->rm), b = o->imm & 0x1f;
+        a = FW_GET(FW_RM, o->rm), b = o->imm & 0x1f;
         *out = cpu->r[o->rm] = k == P_ROL_RI ? (a << b) | (a >> ((32 - b) & 31)) : (a >> b) | (a << ((32 - b) & 31));
         return 0;
     case P_MOV_RI: cpu->r[o->sub] = o->imm; return 0;
