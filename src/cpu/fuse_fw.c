@@ -65,12 +65,12 @@ static int tc_form(const E386Op *cmp, int kind, int r)
     return -1;
 }
 
-OpFn fuse_fw_pick(const E386Op *a, int ka, const E386Op *ops, int n)
+OpFn fuse_fw_pick(const E386Op *ops, int n, int ka)
 {
     int i = ka == P_LD32_B ? 0 : ka == P_LD32_BI ? 1 : ka == P_ADD_RI ? 2 : ka == P_SUB_RI ? 3 : ka == P_ADD_RR ? 4 : -1, cc;
-    if (i < 0 || n < 3 || a != &ops[n - 3])
+    if (i < 0 || n < 3)
         return NULL;
     int kind = branch_form(ops, n, n - 2, &cc);
-    int j = kind >= 0 && kind < CJ_KINDS ? tc_form(&ops[n - 2], kind, pair_dst(a, ka)) : -1;
+    int j = kind >= 0 && kind < CJ_KINDS ? tc_form(&ops[n - 2], kind, pair_dst(&ops[n - 3], ka)) : -1;
     return j < 0 ? NULL : tc_table[i][j][cc & 15];
 }

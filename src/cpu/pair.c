@@ -253,7 +253,7 @@ void pair_fuse(E386Op *ops, int ninsns, int lin)
         i += span; /* the run's own ops neither */
         if (!span && ka >= 0) {
             int l = lin && lin_ok(&ops[i], ka);
-            OpFn f = l && i == ninsns - 3 ? fuse_fw_pick(&ops[i], ka, ops, ninsns) : NULL;
+            OpFn f = l && i == ninsns - 3 ? fuse_fw_pick(ops, ninsns, ka) : NULL;
             ops[i].fn = f ? f : then_table[l][ka];
         }
     }

@@ -199,10 +199,9 @@ const E386Op *pair_slow(E386Cpu *cpu, const E386Op *op, int ka, int kb, int seco
  * kb (cpu/pair_fw.c), NULL for none */
 OpFn pair_fw_pick(const E386Op *a, int ka, const E386Op *b, int kb);
 
-/* the handler for op a of kind ka, the third op from the end of ops
- * (n of them), and the compare-and-branch after it that reads what a
- * wrote (cpu/fuse_fw.c), NULL for none */
-OpFn fuse_fw_pick(const E386Op *a, int ka, const E386Op *ops, int n);
+/* the handler for ops[n - 3], of kind ka, and the compare-and-branch
+ * after it that reads what it wrote (cpu/fuse_fw.c), NULL for none */
+OpFn fuse_fw_pick(const E386Op *ops, int n, int ka);
 
 /* a pair of kinds ka, kb; fw: the slot of the second that reads what the
  * first wrote (FW_NONE: none, or not known) */

@@ -118,25 +118,32 @@ static void set_state(E386Cpu *const *cpus, int n, uint32_t *s)
     twin_load(cpus, n, regs, CODE, twin_rng(s) & F_ARITH, STACK, page);
 }
 
-START_TEST(test_fused_jcc_equal_per_instruction)
+/* PROGS programs of make's, each from STATES random states, on the three
+ * CPUs; the counts in *t */
+static void run_programs(int (*make)(uint8_t *, uint32_t *), uint32_t seed, const char *what, TwinCount *t)
 {
     E386Cpu *cpus[3] = { new_cpu(0), new_cpu(1), new_cpu(2) };
-    uint32_t s = 0x2468ace1u;
-    TwinCount t = { 0, 0, 0, 0 };
+    uint32_t s = seed;
     for (int p = 0; p < PROGS; p++) {
         uint8_t code[256];
-        int len = make_code(code, &s);
+        int len = make(code, &s);
         for (int k = 0; k < 3; k++)
             ck_assert_int_eq(e386_mem_write(cpus[k], CODE, code, (size_t)len), 0);
         for (int st = 0; st < STATES; st++) {
             set_state(cpus, 3, &s);
-            twin_run(cpus, STACK, "fuse run", p, st, &t, 0);
+            twin_run(cpus, STACK, what, p, st, t, 0);
         }
     }
-    printf("fuse_run: %d runs, %d ending in a fault, %d differences\n", t.cases, t.faults, t.bad);
+    printf("%s: %d runs, %d ending in a fault, %d differences\n", what, t->cases, t->faults, t->bad);
     fflush(stdout);
     for (int k = 0; k < 3; k++)
         e386_cpu_free(cpus[k]);
+}
+
+START_TEST(test_fused_jcc_equal_per_instruction)
+{
+    TwinCount t = { 0, 0, 0, 0 };
+    run_programs(make_code, 0x2468ace1u, "fuse run", &t);
     ck_assert_int_gt(t.faults, t.cases / 50);
     ck_assert_int_eq(t.bad, 0);
 }
@@ -187,23 +194,8 @@ static int make_forwarding_code(uint8_t *c, uint32_t *s)
 
 START_TEST(test_load_or_add_into_compare_equal_per_instruction)
 {
-    E386Cpu *cpus[3] = { new_cpu(0), new_cpu(1), new_cpu(2) };
-    uint32_t s = 0x7531fdb9u;
     TwinCount t = { 0, 0, 0, 0 };
-    for (int p = 0; p < PROGS; p++) {
-        uint8_t code[256];
-        int len = make_forwarding_code(code, &s);
-        for (int k = 0; k < 3; k++)
-            ck_assert_int_eq(e386_mem_write(cpus[k], CODE, code, (size_t)len), 0);
-        for (int st = 0; st < STATES; st++) {
-            set_state(cpus, 3, &s);
-            twin_run(cpus, STACK, "forwarding fuse run", p, st, &t, 0);
-        }
-    }
-    printf("forwarding fuse_run: %d runs, %d ending in a fault, %d differences\n", t.cases, t.faults, t.bad);
-    fflush(stdout);
-    for (int k = 0; k < 3; k++)
-        e386_cpu_free(cpus[k]);
+    run_programs(make_forwarding_code, 0x7531fdb9u, "forwarding fuse run", &t);
     ck_assert_int_gt(t.faults, t.cases / 50);
     ck_assert_int_lt(t.faults, t.cases / 2);
     ck_assert_int_eq(t.bad, 0);

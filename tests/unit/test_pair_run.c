@@ -247,25 +247,33 @@ static void set_state(E386Cpu *const *cpus, int n, uint32_t *s, const uint8_t *c
             ck_abort_msg("e386_mem_write");
 }
 
-START_TEST(test_pairs_equal_per_instruction)
+/* PROGS programs of make's, each from STATES random states, on the three
+ * CPUs; the counts in *t and *code_bad */
+static void run_programs(int (*make)(uint8_t *, uint32_t *), uint32_t seed, const char *what, TwinCount *t,
+                         int *code_bad)
 {
     E386Cpu *cpus[3] = { new_cpu(0), new_cpu(1), new_cpu(2) };
-    uint32_t s = 0x13572468u;
-    TwinCount t = { 0, 0, 0, 0 };
-    int code_bad = 0;
+    uint32_t s = seed;
     for (int p = 0; p < PROGS; p++) {
         uint8_t code[512];
-        int len = make_code(code, &s);
+        int len = make(code, &s);
         for (int st = 0; st < STATES; st++) {
             set_state(cpus, 3, &s, code, len);
-            twin_run_code(cpus, STACK, CODE, "pair run", p, st, &t, &code_bad, 100000);
+            twin_run_code(cpus, STACK, CODE, what, p, st, t, code_bad, 100000);
         }
     }
-    printf("pair_run: %d runs, %d ending in a fault, %d differences, %d code pages differ, %d at the budget\n",
-           t.cases, t.faults, t.bad, code_bad, t.looped);
+    printf("%s: %d runs, %d ending in a fault, %d differences, %d code pages differ, %d at the budget\n", what,
+           t->cases, t->faults, t->bad, *code_bad, t->looped);
     fflush(stdout);
     for (int k = 0; k < 3; k++)
         e386_cpu_free(cpus[k]);
+}
+
+START_TEST(test_pairs_equal_per_instruction)
+{
+    TwinCount t = { 0, 0, 0, 0 };
+    int code_bad = 0;
+    run_programs(make_code, 0x13572468u, "pair run", &t, &code_bad);
     ck_assert_int_gt(t.faults, t.cases / 50);
     ck_assert_int_eq(t.bad, 0);
     ck_assert_int_eq(code_bad, 0);
@@ -403,23 +411,9 @@ static int make_forwarding_code(uint8_t *c, uint32_t *s)
  * the same instructions one at a time, as above */
 START_TEST(test_pairs_that_forward_equal_per_instruction)
 {
-    E386Cpu *cpus[3] = { new_cpu(0), new_cpu(1), new_cpu(2) };
-    uint32_t s = 0x2468ace1u;
     TwinCount t = { 0, 0, 0, 0 };
     int code_bad = 0;
-    for (int p = 0; p < PROGS; p++) {
-        uint8_t code[512];
-        int len = make_forwarding_code(code, &s);
-        for (int st = 0; st < STATES; st++) {
-            set_state(cpus, 3, &s, code, len);
-            twin_run_code(cpus, STACK, CODE, "forwarding pair run", p, st, &t, &code_bad, 100000);
-        }
-    }
-    printf("forwarding pairs: %d runs, %d ending in a fault, %d differences, %d code pages differ\n", t.cases,
-           t.faults, t.bad, code_bad);
-    fflush(stdout);
-    for (int k = 0; k < 3; k++)
-        e386_cpu_free(cpus[k]);
+    run_programs(make_forwarding_code, 0x2468ace1u, "forwarding pair run", &t, &code_bad);
     ck_assert_int_lt(t.faults, t.cases / 2); /* most units run through */
     ck_assert_int_eq(t.bad, 0);
     ck_assert_int_eq(code_bad, 0);
