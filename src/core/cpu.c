@@ -136,4 +136,15 @@ void e386_set_int_hook(E386Cpu *cpu, e386_int_hook hook, void *opaque)
 
 uint64_t e386_insn_count(const E386Cpu *cpu) { return cpu->icount; }
 
-void e386_get_stats(const E386Cpu *cpu, e386_stats *st) { *st = cpu->stats; }
+void e386_get_stats(const E386Cpu *cpu, e386_stats *st)
+{
+    *st = cpu->stats;
+    if (!cpu->count_chains) /* the native back end counts in a register anyway */
+        st->chain_hits = 0;
+}
+
+void e386_count_chain_hits(E386Cpu *cpu, int on)
+{
+    cpu->count_chains = on != 0;
+    cpu->stats.chain_hits = 0;
+}

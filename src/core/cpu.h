@@ -312,6 +312,7 @@ struct E386Cpu {
     uint64_t icount, budget_end; /* budget_end - icount <= RUN_BUDGET_MAX at e386_run's start */
     uint64_t tsc_offset;
     e386_stats stats;
+    uint8_t count_chains;       /* e386_count_chain_hits: the interpreter counts chain_hits */
 
     /* system mode (core/system.c) */
     uint8_t sys;              /* e386_system_init was called */
@@ -882,8 +883,7 @@ static inline void link_take(E386Cpu *cpu, TbLink *l)
     E386_PREFETCH(l->tb->link); /* read at the block's end, a few ops on */
     cpu->cur_tb = l->tb;
     cpu->icount += l->ninsns;
-    cpu->link_from = l;
-    cpu->stats.chain_hits++;
+    cpu->link_from = l; /* not counted in chain_hits here: exec.c chain_rebound */
 }
 /* The run loop's step to op next, made by a handler (a tail call):
  * cpu->cur moves first, so a fault in next is next's instruction's */

@@ -126,6 +126,7 @@ static const StateSkip unmigrated[] = {
     MEMBER(debug_opaque, "wiring (the host's debugger)"),
     MEMBER(budget_end, "set by each e386_run call"),
     MEMBER(stats, "host statistics of this process"),
+    MEMBER(count_chains, "host statistics of this process (whether chain_hits counts)"),
     MEMBER(sys, "configuration: e386_system_init"),
     MEMBER(irq_level, "the INTR pin, driven by the interrupt controller: the machine drives it after a load"),
     MEMBER(delivering, "inside an event delivery only: -1 between e386_run calls"),

@@ -610,6 +610,7 @@ static void jump_back_run(int accel)
     memset(code + 3, 0x90, 0x20 - 3);
     code[0x20] = 0x43, code[0x21] = 0xeb, code[0x22] = (uint8_t)(0 - 0x23); /* inc ebx ; jmp T */
     E386Cpu *cpu = cpu_with_code(code, sizeof code);
+    e386_count_chain_hits(cpu, 1);
     first_run_from_s(cpu, accel);
     e386_exit ex;
     ck_assert_uint_eq(e386_insn_count(cpu), 4);

@@ -28,6 +28,7 @@ static const uint8_t sum_loop[] = { 0xb9, 0xe8, 0x03, 0, 0, 0x31, 0xc0, 0x01, 0x
 START_TEST(test_loop_and_chaining)
 {
     E386Cpu *cpu = cpu_with_code(sum_loop, sizeof sum_loop);
+    e386_count_chain_hits(cpu, 1);
     e386_exit ex;
     ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
     ck_assert_int_eq(ex.vector, 3);
@@ -37,6 +38,26 @@ START_TEST(test_loop_and_chaining)
     e386_stats st;
     e386_get_stats(cpu, &st);
     ck_assert_uint_gt(st.chain_hits, 900); /* the loop ran chained */
+    e386_cpu_free(cpu);
+}
+END_TEST
+
+/* chain_hits counts only when asked (e386_count_chain_hits): the
+ * interpreter's add per chained block is a cost every program paid */
+START_TEST(test_chain_hits_count_only_when_asked)
+{
+    E386Cpu *cpu = cpu_with_code(sum_loop, sizeof sum_loop);
+    e386_exit ex;
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    e386_stats st;
+    e386_get_stats(cpu, &st);
+    ck_assert_uint_eq(st.chain_hits, 0);
+    e386_count_chain_hits(cpu, 1);
+    e386_reg_write(cpu, E386_EIP, CODE);
+    ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+    e386_get_stats(cpu, &st);
+    ck_assert_uint_gt(st.chain_hits, 900);
+    ck_assert_uint_lt(st.chain_hits, 1100); /* this run's, from 0 */
     e386_cpu_free(cpu);
 }
 END_TEST
@@ -359,6 +380,7 @@ int main(void)
     Suite *s = suite_create("exec");
     TCase *tc = tcase_create("exec");
     tcase_add_test(tc, test_loop_and_chaining);
+    tcase_add_test(tc, test_chain_hits_count_only_when_asked);
     tcase_add_test(tc, test_budget);
     tcase_add_test(tc, test_huge_budget_does_not_wrap);
     tcase_add_test(tc, test_rep_movs_stos_are_their_elements_in_order);

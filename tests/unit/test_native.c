@@ -571,6 +571,7 @@ static E386Cpu *new_cpu(int accel, int linear, const Code *c, Rng *g)
     E386Cpu *cpu = e386_cpu_new();
     ck_assert_ptr_nonnull(cpu);
     ck_assert_int_eq(e386_set_accel(cpu, accel), accel);
+    e386_count_chain_hits(cpu, 1);
     e386_mem_linear(cpu, linear);
     ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
     ck_assert_int_eq(e386_mem_map(cpu, DATA, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
@@ -729,6 +730,7 @@ static void hand_run(int accel, const uint32_t *pages, int npages, const Code *c
     E386Cpu *cpu = e386_cpu_new();
     ck_assert_ptr_nonnull(cpu);
     ck_assert_int_eq(e386_set_accel(cpu, accel), accel);
+    e386_count_chain_hits(cpu, 1);
     ck_assert_int_eq(e386_mem_linear(cpu, 1), 1);
     uint8_t fill[0x1000];
     for (int p = 0; p < npages; p++) {
@@ -1316,6 +1318,7 @@ START_TEST(test_native_stop_ends_a_chain_of_lean_sites)
     enum { C = 0x50000 };
     E386Cpu *cpu = e386_cpu_new();
     ck_assert_int_eq(e386_set_accel(cpu, E386_ACCEL_NATIVE), E386_ACCEL_NATIVE);
+    e386_count_chain_hits(cpu, 1);
     ck_assert_int_eq(e386_mem_linear(cpu, 1), 1);
     ck_assert_int_eq(e386_mem_map(cpu, C, 0x1000, E386_PROT_READ | E386_PROT_WRITE | E386_PROT_EXEC), 0);
     /* top: add eax, 1; jmp next; next: add ebx, eax; jmp top (nasm) */
