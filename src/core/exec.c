@@ -610,6 +610,13 @@ static inline void count_hit(E386Cpu *cpu)
     cpu->stats.chain_hits += cpu->count_chains;
 }
 
+/* link_take on the out-of-line paths, counted */
+static inline void link_take_counted(E386Cpu *cpu, TbLink *l)
+{
+    link_take(cpu, l);
+    count_hit(cpu);
+}
+
 /* run_chain's first bound: 0 (no tail calls, and jump_via's fast path
  * off) also where the rest of may_chain fails, as a chain's blocks all
  * have the running one's key; log_mask is read once a run_chain; RF is
@@ -650,8 +657,7 @@ const E386Op *jump_direct_slow(E386Cpu *cpu, uint32_t target, int slot)
      * the TLB still maps its pages as when it was translated. */
     if (next && next->valid && !cpu->exit_request && cpu->icount < cpu->budget_end &&
         (!cpu->softmmu || tb_mapped(cpu, next))) {
-        link_take(cpu, l); /* l->tb is next */
-        count_hit(cpu);
+        link_take_counted(cpu, l); /* l->tb is next */
         return chain_return(cpu, next->ops);
     }
     cpu->last_tb = tb;
@@ -668,8 +674,7 @@ const E386Op *jump_direct_out(E386Cpu *cpu, const E386Op *op, int slot)
     TbLink *l = &cpu->cur_tb->link[slot];
     if (l->ops && !cpu->exit_request && cpu->icount < cpu->budget_end) {
         cpu->eip = target;
-        link_take(cpu, l);
-        count_hit(cpu);
+        link_take_counted(cpu, l);
         return chain_return(cpu, l->ops);
     }
     return jump_direct_slow(cpu, target, slot);
@@ -688,8 +693,7 @@ static inline const E386Op *follow_if(E386Cpu *cpu, TbLink *l, const Tb *cur, ui
 {
     if (!link_leads_to(l, cur, pc))
         return NULL;
-    link_take(cpu, l);
-    count_hit(cpu);
+    link_take_counted(cpu, l);
     return l->ops;
 }
 
