@@ -56,6 +56,13 @@ enable_arch() {
     fi
 }
 
+# ci/check's build configuration, also ci/leg-valgrind's (the same build
+# tree): RelWithDebInfo with line tables only (-g1): Valgrind's reports
+# and backtraces keep file:line, and the build takes 20% less time (145 s
+# to 121 s on 2 cores: the handler families' debug info of inlined code
+# is most of their compile time).  A build for gdb: any -g of your own.
+E386_CHECK_CMAKE=(-DCMAKE_C_COMPILER=gcc "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG")
+
 # configure_build DIR [cmake args...]
 # A build other than ci/check's ($E386_ROOT/build) takes that build's i386
 # emu386-user for selfvirt when it has one (the guest is built with
