@@ -6,4 +6,6 @@
 /* Continue crc (0 to start) over len bytes: mig_crc32(0, "123456789", 9)
  * is 0xCBF43926. */
 uint32_t mig_crc32(uint32_t crc, const void *data, size_t len);
+/* The eight slicing tables, crc_table[8][256], for the unit test. */
+const uint32_t (*mig_crc32_tables(void))[256];
 #endif
