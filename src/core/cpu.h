@@ -681,6 +681,8 @@ E386Cpu *linmem_enter(E386Cpu *cpu);
 /* ---- segmented access (core/seg.c) ----
  * seg_lin checks the segment's limit and rights and returns base+off. */
 uint32_t seg_lin(E386Cpu *cpu, int seg, uint32_t off, uint32_t len, int write);
+/* the bytes from off on that seg_lin would let one run touch (0: none) */
+uint64_t seg_room(const E386Cpu *cpu, int seg, uint32_t off, int write);
 E386_INLINE uint32_t seg_lin_fast(E386Cpu *cpu, int seg, uint32_t off, uint32_t len, int write) {
     const Seg *s = &cpu->seg[seg];
     if (s->flat) return off;

@@ -182,6 +182,27 @@ uint32_t seg_lin(E386Cpu *cpu, int seg, uint32_t off, uint32_t len, int write)
     return s->base + off;
 }
 
+/* How many bytes from off on an access may touch in one run, by
+ * seg_lin's own rules (0: not even the first byte), without raising:
+ * the string instructions' runs (cpu/string.c) take that many, and an
+ * element past them goes through seg_lin, which raises its fault. */
+uint64_t seg_room(const E386Cpu *cpu, int seg, uint32_t off, int write)
+{
+    const Seg *s = &cpu->seg[seg];
+    if (!cpu->pe)
+        return off <= s->limit ? (uint64_t)s->limit - off + 1 : 0;
+    if (!s->valid)
+        return 0;
+    unsigned type = DESC_TYPE(s->flags);
+    if ((type & 8) ? write || !(type & 2) : write && !(type & 2))
+        return 0;
+    if (!(type & 8) && (type & 4)) { /* expand-down: above the limit, up to 64 KiB or 4 GiB */
+        uint32_t upper = DESC_DB(s->flags) ? 0xffffffffu : 0xffffu;
+        return off > s->limit && off <= upper ? (uint64_t)upper - off + 1 : 0;
+    }
+    return off <= s->limit ? (uint64_t)s->limit - off + 1 : 0;
+}
+
 /* Fetch and check the descriptor a selector names; faults with the
  * selector as error code. */
 static void fetch_desc(E386Cpu *cpu, uint16_t sel, uint32_t d[2], int vec)

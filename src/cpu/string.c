@@ -175,6 +175,93 @@ static void one_element(E386Cpu *cpu, const E386Op *op, StrBody body)
     reg_set(cpu, 1, s.as, cpu->r[1] - 1);
 }
 
+/* The elements of a forward REP MOVS/STOS, from the current ones on and
+ * at most max of them, that one run can do in any segment and address
+ * size: inside the segment's limit and rights (seg_room), without
+ * wrapping the address size, inside one page for the source and one for
+ * the destination (run_host's); 0 when the next element must go the
+ * general way (it crosses a page or the limit, faults, is I/O memory). */
+static uint32_t seg_run(E386Cpu *cpu, const E386Op *op, const StrCtx *s, int movs, uint32_t max)
+{
+    uint32_t size = (uint32_t)s->size, room = max;
+    uint32_t di = idx(cpu, s, 7), si = idx(cpu, s, 6);
+    uint64_t wrap = (uint64_t)s->amask + 1; /* the offsets end there */
+    uint64_t fit = seg_room(cpu, SEG_ES, di, 1);
+    fit = (wrap - di < fit ? wrap - di : fit) / size;
+    uint32_t dlin = cpu->seg[SEG_ES].base + di, slin = 0;
+    if (fit < room)
+        room = (uint32_t)fit;
+    if ((0x1000 - (dlin & 0xfff)) / size < room)
+        room = (0x1000 - (dlin & 0xfff)) / size;
+    if (movs) {
+        uint64_t sfit = seg_room(cpu, op->seg, si, 0);
+        sfit = (wrap - si < sfit ? wrap - si : sfit) / size;
+        slin = cpu->seg[op->seg].base + si;
+        if (sfit < room)
+            room = (uint32_t)sfit;
+        if ((0x1000 - (slin & 0xfff)) / size < room)
+            room = (0x1000 - (slin & 0xfff)) / size;
+    }
+    if (room == 0)
+        return 0;
+    uint8_t *d = run_host(cpu, dlin, 1);
+    const uint8_t *src = movs ? run_host(cpu, slin, 0) : NULL;
+    uint32_t len = room * size;
+    if (!d || (movs && !src))
+        return 0;
+    if (movs) {
+        uintptr_t ahead = (uintptr_t)d - (uintptr_t)src;
+        if (ahead >= len) {
+            memmove(d, src, len);
+        } else if (ahead >= size) { /* an overlap: the forward copy, element by element (a pattern repeats) */
+            for (uint32_t i = 0; i < len; i++)
+                d[i] = src[i];
+        } else {
+            return 0; /* the destination at or just behind the source */
+        }
+        reg_set(cpu, 6, s->as, si + len);
+    } else {
+        uint32_t v = cpu->r[0];
+        for (uint32_t i = 0; i < len; i += size)
+            st_le(d + i, (int)size, v);
+    }
+    reg_set(cpu, 7, s->as, di + len);
+    reg_set(cpu, 1, s->as, cpu->r[1] - room);
+    return room;
+}
+
+/* REP MOVS/STOS forward where fast_rep does not go (a segment with a
+ * base or a limit, 16-bit addresses, word elements: real-mode and 16-bit
+ * code): str_run's chunk of CHUNK elements and its restart, so that an
+ * instruction count (-icount) sees the same passes, with the runs
+ * seg_run finds done as one and the other elements the general way. */
+static const E386Op *seg_rep(E386Cpu *cpu, const E386Op *op, int movs)
+{
+    StrCtx s = str_ctx(cpu, op);
+    StrBody body = movs ? do_movs : do_stos;
+    uint32_t budget = CHUNK;
+    while (budget) {
+        uint32_t n = reg_get(cpu, 1, s.as);
+        if (n == 0)
+            return op + 1;
+        uint32_t k = seg_run(cpu, op, &s, movs, n < budget ? n : budget);
+        if (k == 0) {
+            body(cpu, op, &s);
+            reg_set(cpu, 1, s.as, cpu->r[1] - 1);
+            k = 1;
+        }
+        budget -= k;
+    }
+    if (reg_get(cpu, 1, s.as) == 0)
+        return op + 1;
+    return end_block(cpu, op->eip);
+}
+
+static int seg_rep_ok(const E386Cpu *cpu, const E386Op *op)
+{
+    return op->rep && !(cpu->eflags & (F_DF | F_TF)) && !cpu->dbg_data;
+}
+
 /* Whole pages at a time (64 at most, then the instruction restarts, as
  * str_run's chunk does), an element fast_rep leaves the general way;
  * with data breakpoints str_run's check after each element */
@@ -186,6 +273,8 @@ const E386Op *op_movs(E386Cpu *cpu, const E386Op *op)
                 one_element(cpu, op, do_movs);
         return cpu->r[1] == 0 ? op + 1 : end_block(cpu, op->eip);
     }
+    if (seg_rep_ok(cpu, op))
+        return seg_rep(cpu, op, 1);
     return str_run(cpu, op, do_movs, 0);
 }
 
@@ -197,6 +286,8 @@ const E386Op *op_stos(E386Cpu *cpu, const E386Op *op)
                 one_element(cpu, op, do_stos);
         return cpu->r[1] == 0 ? op + 1 : end_block(cpu, op->eip);
     }
+    if (seg_rep_ok(cpu, op))
+        return seg_rep(cpu, op, 0);
     return str_run(cpu, op, do_stos, 0);
 }
 

@@ -502,6 +502,112 @@ START_TEST(test_task_switch_by_jmp)
 END_TEST
 
 /* CPUID reports exactly what system mode implements: a P6 without SSE */
+/* Real-mode REP MOVS and STOS forward (16-bit offsets, segment bases,
+ * word elements: the runs cpu/string.c seg_rep does a page at a time)
+ * are their elements one after the other, each read whole and then
+ * written, computed here on a copy of the memory: DI wrapping at 64 KiB,
+ * elements crossing pages, more than one restart of 4096 elements (each
+ * a pass the instruction count sees, as element by element), copies
+ * onto themselves shifted by one and by three bytes, a copy to just
+ * below its source, 32-bit offsets (a32), and a run into the segment's
+ * limit: #GP at the first element past it, the registers at that one. */
+enum { RR_CODE = 0x1000, RR_GP = 0x3000, RR_MEM = 0x100000 };
+
+static uint32_t rr_reference(uint8_t *m, const uint32_t c[9], uint32_t *done)
+{
+    /* c: movs, size, a32, ds, si, es, di, n, eax */
+    uint32_t size = c[1], amask = c[2] ? 0xffffffffu : 0xffffu, si = c[4], di = c[6], k;
+    for (k = 0; k < c[7]; k++) {
+        uint32_t so = (si + k * size) & amask, dof = (di + k * size) & amask;
+        if (dof + size - 1 > 0xffff || (c[0] && so + size - 1 > 0xffff))
+            break; /* #GP: past the real-mode limit */
+        uint8_t el[4];
+        for (uint32_t b = 0; b < size; b++)
+            el[b] = c[0] ? m[c[3] * 16 + so + b] : (uint8_t)(c[8] >> 8 * b);
+        for (uint32_t b = 0; b < size; b++)
+            m[c[5] * 16 + dof + b] = el[b];
+    }
+    *done = k;
+    return k;
+}
+
+START_TEST(test_real_mode_rep_runs_are_their_elements)
+{
+    static const uint32_t cases[][9] = {
+        /* movs, size, a32, ds, si, es, di, n, eax */
+        { 0, 2, 0, 0, 0, 0x2008, 0xf000, 0x1000, 0x1234 },      /* DI wraps mid-page */
+        { 0, 1, 0, 0, 0, 0x2000, 0x0003, 10000, 0x99 },         /* three passes */
+        { 0, 4, 0, 0, 0, 0x2000, 0x0002, 0x3000, 0xa1b2c3d4 },
+        { 1, 2, 0, 0x3000, 0x0001, 0x2000, 0x0100, 0x2000, 0 }, /* odd SI: elements across pages */
+        { 1, 1, 0, 0x2000, 0x0100, 0x2000, 0x0101, 5000, 0 },   /* onto itself, one byte on */
+        { 1, 2, 0, 0x2000, 0x0100, 0x2000, 0x0103, 3000, 0 },   /* words three bytes on */
+        { 1, 2, 0, 0x2000, 0x0101, 0x2000, 0x0100, 3000, 0 },   /* to just below the source */
+        { 1, 4, 1, 0x3000, 0x0010, 0x2000, 0x8000, 0x1000, 0 }, /* a32 */
+        { 1, 2, 0, 0x3004, 0xfff0, 0x2000, 0x4000, 0x100, 0 },  /* SI wraps mid-page */
+        { 0, 4, 1, 0, 0, 0x2008, 0xff00, 0x100, 0x55aa55aa },   /* into the limit mid-page: #GP */
+    };
+    static uint8_t want[RR_MEM], got[RR_MEM];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const uint32_t *c = cases[i];
+        Bus b;
+        E386Cpu *cpu = machine(&b);
+        for (uint32_t a = 0x10000; a < RR_MEM; a++) /* a pattern from 64 KiB on */
+            got[a - 0x10000] = (uint8_t)(a * 13 + (a >> 11));
+        put(cpu, 0x10000, got, RR_MEM - 0x10000);
+        static const uint8_t ivt13[] = { RR_GP & 0xff, RR_GP >> 8, 0, 0 };
+        static const uint8_t gp[] = { 0xf4 }; /* hlt */
+        put(cpu, 13 * 4, ivt13, sizeof ivt13);
+        put(cpu, RR_GP, gp, sizeof gp);
+        uint8_t code[64];
+        size_t n = 0;
+        code[n++] = 0xb8, code[n++] = (uint8_t)c[3], code[n++] = (uint8_t)(c[3] >> 8); /* mov ax, ds */
+        code[n++] = 0x8e, code[n++] = 0xd8;                                            /* mov ds, ax */
+        code[n++] = 0xb8, code[n++] = (uint8_t)c[5], code[n++] = (uint8_t)(c[5] >> 8); /* mov ax, es */
+        code[n++] = 0x8e, code[n++] = 0xc0;                                            /* mov es, ax */
+        const uint32_t regs[4][2] = { { 0xbe, c[4] }, { 0xbf, c[6] }, { 0xb9, c[7] }, { 0xb8, c[8] } };
+        for (int r = 0; r < 4; r++) { /* mov esi/edi/ecx/eax, imm32 */
+            code[n++] = 0x66, code[n++] = (uint8_t)regs[r][0];
+            for (int k = 0; k < 4; k++)
+                code[n++] = (uint8_t)(regs[r][1] >> 8 * k);
+        }
+        if (c[1] == 4)
+            code[n++] = 0x66;
+        if (c[2])
+            code[n++] = 0x67;
+        code[n++] = 0xf3, code[n++] = (uint8_t)((c[0] ? 0xa4 : 0xaa) | (c[1] > 1)); /* rep movs/stos */
+        code[n++] = 0xf4; /* hlt */
+        put(cpu, RR_CODE, code, n);
+        start_real(cpu, RR_CODE);
+        /* the reference, on the same bytes: the memory from 0 as the machine has it */
+        ck_assert_int_eq(e386_mem_read(cpu, 0, want, RR_MEM), 0);
+        uint32_t done;
+        rr_reference(want, c, &done);
+        e386_exit ex;
+        ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_HLT);
+        ck_assert_int_eq(e386_mem_read(cpu, 0, got, RR_MEM), 0);
+        uint32_t amask = c[2] ? 0xffffffffu : 0xffffu, keep = ~amask;
+        ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), (c[7] & keep) | ((c[7] - done) & amask));
+        ck_assert_uint_eq(e386_reg_read(cpu, E386_EDI), (c[6] & keep) | ((c[6] + done * c[1]) & amask));
+        if (c[0])
+            ck_assert_uint_eq(e386_reg_read(cpu, E386_ESI), (c[4] & keep) | ((c[4] + done * c[1]) & amask));
+        if (done < c[7]) {
+            ck_assert_uint_eq(e386_reg_read(cpu, E386_EIP), RR_GP + 1); /* the #GP handler's HLT */
+            memcpy(want + 0x7ff0, got + 0x7ff0, 0x10);                    /* and the #GP's frame */
+        } else {
+            /* 8 moves, then the REP's block (the REP and the HLT) once
+             * a pass of 4096 elements: the count the element-by-element
+             * path gave before seg_rep, measured on it.  (That a restart
+             * counts the HLT after the REP again is an overcount of
+             * end_block's, noticed here and left for its own fix.) */
+            ck_assert_uint_eq(e386_reg_read(cpu, E386_EIP), RR_CODE + n);
+            ck_assert_uint_eq(e386_insn_count(cpu), 8 + 2 * ((c[7] + 4095) / 4096));
+        }
+        ck_assert_msg(memcmp(got, want, RR_MEM) == 0, "case %zu: memory differs", i);
+        e386_cpu_free(cpu);
+    }
+}
+END_TEST
+
 START_TEST(test_cpuid_features)
 {
     Bus b;
@@ -533,6 +639,7 @@ int main(void)
     tcase_add_test(tc, test_mmio_alias_and_floating_bus);
     tcase_add_test(tc, test_fault_loop_uses_the_budget);
     tcase_add_test(tc, test_cpuid_features);
+    tcase_add_test(tc, test_real_mode_rep_runs_are_their_elements);
     tcase_add_test(tc, test_tlb_invlpg_and_global_pages);
     tcase_add_test(tc, test_cross_page_chain_follows_the_tlb);
     tcase_add_test(tc, test_task_switch_by_jmp);
