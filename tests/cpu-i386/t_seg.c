@@ -23,6 +23,33 @@ static void write_fs(uint16_t sel, uint32_t off, uint32_t v)
     __asm__ volatile("mov %w0, %%fs\n\tmovl %2, %%fs:(%1)" : : "r"(sel), "r"(off), "r"(v) : "memory");
 }
 
+/* REP MOVS from FS (a segment with a base and a limit) into dst, n
+ * elements of size 1, 2 or 4 from offset off: the elements up to the
+ * limit are copied one by one (or a run at a time: the same bytes), the
+ * first past it faults with nothing of it written */
+static uint8_t dst[1024];
+
+static void rep_movs_fs(uint16_t sel, uint32_t off, uint32_t n, int size)
+{
+    memset(dst, 0xee, sizeof dst);
+    uint32_t d = (uint32_t)(uintptr_t)dst;
+    if (size == 1)
+        __asm__ volatile("mov %w0, %%fs\n\tcld\n\tfs rep movsb" : "+r"(sel), "+S"(off), "+D"(d), "+c"(n) : : "memory");
+    else if (size == 2)
+        __asm__ volatile("mov %w0, %%fs\n\tcld\n\tfs rep movsw" : "+r"(sel), "+S"(off), "+D"(d), "+c"(n) : : "memory");
+    else
+        __asm__ volatile("mov %w0, %%fs\n\tcld\n\tfs rep movsl" : "+r"(sel), "+S"(off), "+D"(d), "+c"(n) : : "memory");
+}
+
+/* what dst holds: a checksum of every byte at its place */
+static void print_dst(const char *name)
+{
+    uint32_t sum = 0;
+    for (unsigned i = 0; i < sizeof dst; i++)
+        sum = (sum << 5 | sum >> 27) + dst[i] * (i + 1);
+    printf("%-14s dst %08x\n", name, sum);
+}
+
 int main(void)
 {
     install();
@@ -103,6 +130,25 @@ int main(void)
     uint8_t copy[8] = { 0 };
     __asm__ volatile("mov %w0, %%fs\n\tcld\n\tfs rep movsb" : : "r"(SEL(0)), "S"(0x20), "D"(copy), "c"(8) : "memory");
     printf("fs: rep movsb %02x%02x%02x%02x%02x%02x%02x%02x\n", copy[0], copy[1], copy[2], copy[3], copy[4], copy[5], copy[6], copy[7]);
+    /* REP MOVS through the LDT segments: into the limit, from above an
+     * expand-down limit (32- and 16-bit: its top at 4 GiB or 64 KiB), a
+     * readable code segment, and a first element already past the limit */
+    EXPECT_FAULT_ANYWHERE("movsw to lim", rep_movs_fs(SEL(0), 0xf00, 0x100, 2));
+    print_dst("movsw to lim");
+    EXPECT_FAULT_ANYWHERE("movsd to lim", rep_movs_fs(SEL(0), 0xfe0, 0x10, 4));
+    print_dst("movsd to lim");
+    EXPECT_FAULT_ANYWHERE("movsb inside", rep_movs_fs(SEL(0), 0x10, 0x300, 1));
+    print_dst("movsb inside");
+    EXPECT_FAULT_ANYWHERE("expdn movsw", rep_movs_fs(SEL(2), 0x1000, 0x180, 2));
+    print_dst("expdn movsw");
+    EXPECT_FAULT_ANYWHERE("expdn below", rep_movs_fs(SEL(2), 0xff0, 0x10, 2));
+    print_dst("expdn below");
+    EXPECT_FAULT_ANYWHERE("expdn16 top", rep_movs_fs(SEL(6), 0xff00, 0x80, 4));
+    print_dst("expdn16 top");
+    EXPECT_FAULT_ANYWHERE("code movsd", rep_movs_fs(SEL(3), 0x20, 0x40, 4));
+    print_dst("code movsd");
+    EXPECT_FAULT_ANYWHERE("ro movsw", rep_movs_fs(SEL(1), 0x80, 0x100, 2));
+    print_dst("ro movsw");
     uint16_t g;
     __asm__ volatile("mov %%gs, %0" : "=r"(g));
     /* the TLS entry number differs between i386 (6) and x86-64 (12) kernels */
