@@ -61,10 +61,10 @@ START_TEST(test_add_sub_kinds)
                         uint32_t m = size_mask(size), a = vals[i] & m, b = vals[j] & m;
                         uint32_t r = (kind == CC_ADD || kind == CC_ADC) ? a + b + cin : a - b - cin;
                         cc_set(cpu, kind, size, r & m, a, b);
-                        ck_assert_msg(cc_flags(cpu) == ref_flags(kind, size, a, b, cin),
+                        loop_assert_msg(cc_flags(cpu) == ref_flags(kind, size, a, b, cin),
                                       "kind %d size %d a %x b %x cin %u: %x != %x", kind, size, a, b, cin,
                                       cc_flags(cpu), ref_flags(kind, size, a, b, cin));
-                        ck_assert_int_eq(cc_carry(cpu), (ref_flags(kind, size, a, b, cin) & F_CF) != 0);
+                        loop_assert_eq(cc_carry(cpu), (ref_flags(kind, size, a, b, cin) & F_CF) != 0);
                     }
     e386_cpu_free(cpu);
 }
@@ -95,7 +95,7 @@ START_TEST(test_carry_in_matches_cc_carry)
                             b &= 1; /* the kept CF */
                         uint32_t r = kind == CC_ADD || kind == CC_ADC ? a + b : kind == CC_NEG ? 0 - a : a - b;
                         cc_set(cpu, kind, size, (r & m) | hi[0], a | hi[1], b | (kind == CC_INC || kind == CC_DEC ? 0 : hi[2]));
-                        ck_assert_msg(cc_carry_in(cpu) == (uint32_t)cc_carry(cpu), "kind %d size %d a %x b %x hi %x %x %x",
+                        loop_assert_msg(cc_carry_in(cpu) == (uint32_t)cc_carry(cpu), "kind %d size %d a %x b %x hi %x %x %x",
                                       kind, size, a, b, hi[0], hi[1], hi[2]);
                     }
     e386_cpu_free(cpu);
@@ -109,15 +109,15 @@ START_TEST(test_logic_inc_dec_neg)
         for (uint32_t cf = 0; cf < 2; cf++) {
             uint32_t a = vals[i], r;
             cc_set(cpu, CC_LOGIC, 4, a, 0, 0);
-            ck_assert_uint_eq(cc_flags(cpu), (a ? 0 : F_ZF) | (a >> 31 ? F_SF : 0) | parity(a));
+            loop_assert_eq(cc_flags(cpu), (a ? 0 : F_ZF) | (a >> 31 ? F_SF : 0) | parity(a));
             r = a + 1;
             cc_set(cpu, CC_INC, 4, r, a, cf);
-            ck_assert_uint_eq(cc_flags(cpu), (ref_flags(CC_ADD, 4, a, 1, 0) & ~F_CF) | (cf ? F_CF : 0));
+            loop_assert_eq(cc_flags(cpu), (ref_flags(CC_ADD, 4, a, 1, 0) & ~F_CF) | (cf ? F_CF : 0));
             r = a - 1;
             cc_set(cpu, CC_DEC, 4, r, a, cf);
-            ck_assert_uint_eq(cc_flags(cpu), (ref_flags(CC_SUB, 4, a, 1, 0) & ~F_CF) | (cf ? F_CF : 0));
+            loop_assert_eq(cc_flags(cpu), (ref_flags(CC_SUB, 4, a, 1, 0) & ~F_CF) | (cf ? F_CF : 0));
             cc_set(cpu, CC_NEG, 4, 0 - a, a, 0);
-            ck_assert_uint_eq(cc_flags(cpu), ref_flags(CC_SUB, 4, 0, a, 0));
+            loop_assert_eq(cc_flags(cpu), ref_flags(CC_SUB, 4, 0, a, 0));
         }
     e386_cpu_free(cpu);
 }
@@ -136,7 +136,7 @@ START_TEST(test_conditions)
                 int cf = !!(f & F_CF), zf = !!(f & F_ZF), sf = !!(f & F_SF), of = !!(f & F_OF), pf = !!(f & F_PF);
                 int expect[8] = { of, cf, zf, cf | zf, sf, pf, sf != of, zf | (sf != of) };
                 for (int cc = 0; cc < 16; cc++)
-                    ck_assert_int_eq(cc_cond(cpu, cc), (cc & 1) ? !expect[cc >> 1] : expect[cc >> 1]);
+                    loop_assert_eq(cc_cond(cpu, cc), (cc & 1) ? !expect[cc >> 1] : expect[cc >> 1]);
             }
     e386_cpu_free(cpu);
 }
@@ -154,7 +154,7 @@ static void check_all_conditions(E386Cpu *cpu)
     int cf = !!(f & F_CF), zf = !!(f & F_ZF), sf = !!(f & F_SF), of = !!(f & F_OF), pf = !!(f & F_PF);
     int expect[8] = { of, cf, zf, cf | zf, sf, pf, sf != of, zf | (sf != of) };
     for (int cc = 0; cc < 16; cc++)
-        ck_assert_msg(cc_cond(cpu, cc) == ((cc & 1) ? !expect[cc >> 1] : expect[cc >> 1]),
+        loop_assert_msg(cc_cond(cpu, cc) == ((cc & 1) ? !expect[cc >> 1] : expect[cc >> 1]),
                       "kind %u size %u dst %x src %x %x: condition %d", cpu->cc_op, cpu->cc_size, cpu->cc_dst,
                       cpu->cc_src1, cpu->cc_src2, cc);
 }
@@ -191,16 +191,16 @@ START_TEST(test_conditions_of_every_kind_match_their_flags)
                         /* a rotate's CF and OF, then BT's CF, over it (CC_PATCHED unless MUL) */
                         uint32_t f = cc_flags(cpu), co = (a & 1 ? F_CF : 0) | (b & 1 ? F_OF : 0);
                         cc_write(cpu, F_CF | F_OF, co);
-                        ck_assert_uint_eq(cc_flags(cpu), (f & ~(F_CF | F_OF)) | co);
-                        ck_assert_int_eq(cc_carry(cpu), (co & F_CF) != 0);
+                        loop_assert_eq(cc_flags(cpu), (f & ~(F_CF | F_OF)) | co);
+                        loop_assert_eq(cc_carry(cpu), (co & F_CF) != 0);
                         check_all_conditions(cpu);
                         cc_write(cpu, F_CF, cin ? F_CF : 0);
                         uint32_t want = (f & ~(F_CF | F_OF)) | (co & F_OF) | (cin ? F_CF : 0);
-                        ck_assert_uint_eq(cc_flags(cpu), want);
-                        ck_assert_int_eq(cc_carry(cpu), (int)cin);
+                        loop_assert_eq(cc_flags(cpu), want);
+                        loop_assert_eq(cc_carry(cpu), (int)cin);
                         check_all_conditions(cpu);
                         uint32_t patched = kind == CC_MUL ? (uint32_t)CC_EFLAGS : (uint32_t)(kind | CC_PATCHED);
-                        ck_assert_uint_eq(cpu->cc_op, patched);
+                        loop_assert_eq(cpu->cc_op, patched);
                     }
     e386_cpu_free(cpu);
 }

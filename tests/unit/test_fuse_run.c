@@ -24,8 +24,8 @@ enum { CODE = 0x10000, STACK = 0x20000, PROGS = 3000, STATES = 8 };
 static E386Cpu *new_cpu(int k)
 {
     E386Cpu *cpu = twin_cpu(k);
-    ck_assert_int_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_EXEC), 0);
-    ck_assert_int_eq(e386_mem_map(cpu, STACK, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
+    loop_assert_eq(e386_mem_map(cpu, CODE, 0x1000, E386_PROT_READ | E386_PROT_EXEC), 0);
+    loop_assert_eq(e386_mem_map(cpu, STACK, 0x1000, E386_PROT_READ | E386_PROT_WRITE), 0);
     return cpu;
 }
 
@@ -128,7 +128,7 @@ static void run_programs(int (*make)(uint8_t *, uint32_t *), uint32_t seed, cons
         uint8_t code[256];
         int len = make(code, &s);
         for (int k = 0; k < 3; k++)
-            ck_assert_int_eq(e386_mem_write(cpus[k], CODE, code, (size_t)len), 0);
+            loop_assert_eq(e386_mem_write(cpus[k], CODE, code, (size_t)len), 0);
         for (int st = 0; st < STATES; st++) {
             set_state(cpus, 3, &s);
             twin_run(cpus, STACK, what, p, st, t, 0);
