@@ -182,7 +182,7 @@ static inline int mh_ram_diff_pages(Machine *a, Machine *b)
         if (pn >= 0xA0 && pn < 0x100)
             continue;
         const uint8_t *x = mh_ram_page(a, pn), *y = mh_ram_page(b, pn);
-        ck_assert(x && y);
+        loop_assert(x && y);
         n += memcmp(x, y, 4096) != 0;
     }
     return n;

@@ -50,7 +50,7 @@ static E386Cpu *new_cpu(int mode)
 /* Run code placed at CODE until it stops (INT3 or a fault). */
 static int run(E386Cpu *cpu, const uint8_t *code, size_t n, e386_exit *ex)
 {
-    ck_assert_int_eq(e386_mem_write(cpu, CODE, code, n), 0);
+    loop_assert_eq(e386_mem_write(cpu, CODE, code, n), 0);
     e386_reg_write(cpu, E386_EIP, CODE);
     return e386_run(cpu, 1000000, ex);
 }

@@ -192,7 +192,7 @@ START_TEST(test_runs_equal_per_instruction)
         uint8_t code[128];
         int len = make_code(code, &s);
         for (int k = 0; k < 3; k++)
-            ck_assert_int_eq(e386_mem_write(cpus[k], CODE, code, (size_t)len), 0);
+            loop_assert_eq(e386_mem_write(cpus[k], CODE, code, (size_t)len), 0);
         for (int st = 0; st < STATES; st++) {
             set_state(cpus, 3, &s);
             twin_run(cpus, STACK, "stack run", p, st, &t, 0);

@@ -98,8 +98,8 @@ START_TEST(test_300000_mmaps_work_is_per_mapping)
     uint32_t prev = 0;
     for (int i = 0; i < 300000; i++) {
         int32_t a = sys_mmap2(p, 0, 4096, RW, ANON_PRIV, -1, 0);
-        ck_assert(addr_ok(a));
-        ck_assert((uint32_t)a != prev);
+        loop_assert(addr_ok(a));
+        loop_assert((uint32_t)a != prev);
         prev = (uint32_t)a;
     }
     /* neighbours with the same rights merge, as on Linux */
@@ -214,13 +214,13 @@ START_TEST(test_vma_tree_matches_page_model)
         int a = (int)((seed >> 8) % N), b = a + 1 + (int)((seed >> 16) % (N - a)), op = (int)((seed >> 24) % 3);
         int pr = (int)((seed >> 4) % 3), tg = (int)((seed >> 12) % 2);
         if (op == 0) {
-            ck_assert_int_eq(vma_set(&s, (uint64_t)a << 12, (uint64_t)b << 12, pr, (uint32_t)tg), 0);
+            loop_assert_eq(vma_set(&s, (uint64_t)a << 12, (uint64_t)b << 12, pr, (uint32_t)tg), 0);
             for (int i = a; i < b; i++) prot[i] = pr, tag[i] = tg;
         } else if (op == 1) {
-            ck_assert_int_eq(vma_clear(&s, (uint64_t)a << 12, (uint64_t)b << 12), 0);
+            loop_assert_eq(vma_clear(&s, (uint64_t)a << 12, (uint64_t)b << 12), 0);
             for (int i = a; i < b; i++) prot[i] = -1;
         } else {
-            ck_assert_int_eq(vma_protect(&s, (uint64_t)a << 12, (uint64_t)b << 12, pr), 0);
+            loop_assert_eq(vma_protect(&s, (uint64_t)a << 12, (uint64_t)b << 12, pr), 0);
             for (int i = a; i < b; i++) if (prot[i] >= 0) prot[i] = pr;
         }
         uint32_t runs = 0;
@@ -236,12 +236,12 @@ START_TEST(test_vma_tree_matches_page_model)
             loop_assert(i == 0 || prot[i - 1] < 0 || (prot[i - 1] == prot[i] && tag[i - 1] == tag[i]) ? 1
                       : v.start == (uint64_t)i << 12);
         }
-        ck_assert_uint_eq(s.count, runs);
+        loop_assert_eq(s.count, runs);
         uint32_t walked = 0;
         Vma v;
         for (uint64_t x = 0; vma_from(&s, x, &v); x = v.end)
             walked++;
-        ck_assert_uint_eq(walked, runs);
+        loop_assert_eq(walked, runs);
     }
     vma_free_all(&s);
 }
