@@ -181,27 +181,29 @@ static void one_element(E386Cpu *cpu, const E386Op *op, StrBody body)
  * wrapping the address size, inside one page for the source and one for
  * the destination (run_host's); 0 when the next element must go the
  * general way (it crosses a page or the limit, faults, is I/O memory). */
-static uint32_t seg_run(E386Cpu *cpu, const E386Op *op, const StrCtx *s, int movs, uint32_t max)
+/* room cut to the elements from offset off of segment seg that stay in
+ * its limit and rights, the address size and one page; *lin: off's */
+static uint32_t run_fit(const E386Cpu *cpu, const StrCtx *s, int seg, uint32_t off, int write, uint32_t room,
+                        uint32_t *lin)
 {
-    uint32_t size = (uint32_t)s->size, room = max;
-    uint32_t di = idx(cpu, s, 7), si = idx(cpu, s, 6);
-    uint64_t wrap = (uint64_t)s->amask + 1; /* the offsets end there */
-    uint64_t fit = seg_room(cpu, SEG_ES, di, 1);
-    fit = (wrap - di < fit ? wrap - di : fit) / size;
-    uint32_t dlin = cpu->seg[SEG_ES].base + di, slin = 0;
+    uint64_t wrap = (uint64_t)s->amask + 1, fit = seg_room(cpu, seg, off, write); /* the offsets end at wrap */
+    uint32_t size = (uint32_t)s->size;
+    fit = (wrap - off < fit ? wrap - off : fit) / size;
+    *lin = cpu->seg[seg].base + off;
     if (fit < room)
         room = (uint32_t)fit;
-    if ((0x1000 - (dlin & 0xfff)) / size < room)
-        room = (0x1000 - (dlin & 0xfff)) / size;
-    if (movs) {
-        uint64_t sfit = seg_room(cpu, op->seg, si, 0);
-        sfit = (wrap - si < sfit ? wrap - si : sfit) / size;
-        slin = cpu->seg[op->seg].base + si;
-        if (sfit < room)
-            room = (uint32_t)sfit;
-        if ((0x1000 - (slin & 0xfff)) / size < room)
-            room = (0x1000 - (slin & 0xfff)) / size;
-    }
+    if ((0x1000 - (*lin & 0xfff)) / size < room)
+        room = (0x1000 - (*lin & 0xfff)) / size;
+    return room;
+}
+
+static uint32_t seg_run(E386Cpu *cpu, const E386Op *op, const StrCtx *s, int movs, uint32_t max)
+{
+    uint32_t size = (uint32_t)s->size, dlin, slin = 0;
+    uint32_t di = idx(cpu, s, 7), si = idx(cpu, s, 6);
+    uint32_t room = run_fit(cpu, s, SEG_ES, di, 1, max, &dlin);
+    if (movs)
+        room = run_fit(cpu, s, op->seg, si, 0, room, &slin);
     if (room == 0)
         return 0;
     uint8_t *d = run_host(cpu, dlin, 1);
