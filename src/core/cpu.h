@@ -1009,6 +1009,10 @@ static inline uint64_t icount_before(const E386Cpu *cpu, const E386Op *op)
 }
 /* instruction ended the block state-wise (mode change): exit to the loop */
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip);
+/* A REP string op that stops after a pass with work left: it runs again
+ * from the loop, its pass counted as one instruction and the block's ops
+ * after it, not run, taken back out of icount */
+const E386Op *restart_insn(E386Cpu *cpu, const E386Op *op);
 void tb_invalidate_page(E386Cpu *cpu, uint32_t page);
 void tb_flush(E386Cpu *cpu);
 TbCache *tb_cache_new(void);

@@ -799,6 +799,14 @@ const E386Op *end_block(E386Cpu *cpu, uint32_t eip)
     return jump_indirect(cpu, eip);
 }
 
+/* end_block's D_END instructions are their blocks' last; a REP is not,
+ * and the block entered for the restart counts what follows it again */
+const E386Op *restart_insn(E386Cpu *cpu, const E386Op *op)
+{
+    cpu->icount = icount_before(cpu, op) + 1;
+    return jump_indirect(cpu, op->eip);
+}
+
 void chain_stop_before(E386Cpu *cpu, const E386Op *next)
 {
     cpu->icount = icount_before(cpu, next);

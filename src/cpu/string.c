@@ -53,7 +53,7 @@ static const E386Op *str_run(E386Cpu *cpu, const E386Op *op, StrBody body, int c
     }
     if (reg_get(cpu, 1, s.as) == 0)
         return op + 1;
-    return end_block(cpu, op->eip); /* more to do: restart this instruction */
+    return restart_insn(cpu, op); /* more to do: restart this instruction */
 }
 
 static int do_movs(E386Cpu *cpu, const E386Op *op, const StrCtx *s)
@@ -256,7 +256,7 @@ static const E386Op *seg_rep(E386Cpu *cpu, const E386Op *op, int movs)
     }
     if (reg_get(cpu, 1, s.as) == 0)
         return op + 1;
-    return end_block(cpu, op->eip);
+    return restart_insn(cpu, op);
 }
 
 static int seg_rep_ok(const E386Cpu *cpu, const E386Op *op)
@@ -273,7 +273,7 @@ const E386Op *op_movs(E386Cpu *cpu, const E386Op *op)
         for (int i = 0; i < 64 && cpu->r[1]; i++)
             if (!fast_rep(cpu, op, 1))
                 one_element(cpu, op, do_movs);
-        return cpu->r[1] == 0 ? op + 1 : end_block(cpu, op->eip);
+        return cpu->r[1] == 0 ? op + 1 : restart_insn(cpu, op);
     }
     if (seg_rep_ok(cpu, op))
         return seg_rep(cpu, op, 1);
@@ -286,7 +286,7 @@ const E386Op *op_stos(E386Cpu *cpu, const E386Op *op)
         for (int i = 0; i < 64 && cpu->r[1]; i++)
             if (!fast_rep(cpu, op, 0))
                 one_element(cpu, op, do_stos);
-        return cpu->r[1] == 0 ? op + 1 : end_block(cpu, op->eip);
+        return cpu->r[1] == 0 ? op + 1 : restart_insn(cpu, op);
     }
     if (seg_rep_ok(cpu, op))
         return seg_rep(cpu, op, 0);

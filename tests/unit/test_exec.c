@@ -375,6 +375,49 @@ START_TEST(test_rdtsc_counts_the_same_whatever_the_blocks)
 }
 END_TEST
 
+/* A REP that stops after a pass with work left runs again from the
+ * loop, in a block that starts at it.  Its first block went on past it
+ * (three INCs and the INT3 here), and the engines add a whole block to
+ * icount on entry: before restart_insn each restart counted what follows
+ * the REP once more (4 x 3 extra here).  The rule: each pass is one
+ * instruction (REP STOSD forward, flat: 64 pages a pass; backward:
+ * str_run's 4096 elements), what follows once, the same in every engine
+ * and with one instruction a block.  mov edi; mov ecx; cld or std;
+ * rep stosd; inc eax x3; int3 */
+START_TEST(test_rep_restart_counts_what_follows_once)
+{
+    static const struct { uint8_t dir; uint32_t edi, ecx, passes; } cases[] = {
+        { 0xfc, STR_BASE, 200 * 1024, 4 },            /* 200 pages: 64 + 64 + 64 + 8 */
+        { 0xfd, STR_BASE + 0xfff00, 10000, 3 },      /* 4096 + 4096 + 1808 elements */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (int mode = 0; mode < 3; mode++) { /* interp, interp one instruction a block, native */
+            uint8_t code[] = { 0xbf, 0, 0, 0, 0, 0xb9, 0, 0, 0, 0, cases[c].dir, 0xf3, 0xab, 0x40, 0x40, 0x40, 0xcc };
+            for (int k = 0; k < 4; k++) {
+                code[1 + k] = (uint8_t)(cases[c].edi >> 8 * k);
+                code[6 + k] = (uint8_t)(cases[c].ecx >> 8 * k);
+            }
+            E386Cpu *cpu = cpu_with_code(code, sizeof code);
+            int accel = mode == 2 ? E386_ACCEL_NATIVE : E386_ACCEL_INTERP;
+            if (e386_set_accel(cpu, accel) != accel) {
+                printf("test_rep_restart_counts_what_follows_once: SKIP native (not built for this host)\n");
+                e386_cpu_free(cpu);
+                continue;
+            }
+            if (mode == 1)
+                e386_set_debug_hook(cpu, no_stop, NULL);
+            ck_assert_int_eq(e386_mem_map(cpu, STR_BASE, STR_SIZE, E386_PROT_READ | E386_PROT_WRITE), 0);
+            e386_exit ex;
+            ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
+            ck_assert_uint_eq(e386_reg_read(cpu, E386_ECX), 0);
+            ck_assert_uint_eq(e386_reg_read(cpu, E386_EAX), 3);
+            ck_assert_msg(e386_insn_count(cpu) == 3 + cases[c].passes + 3 + 1, "case %zu mode %d: %llu instructions", c,
+                          mode, (unsigned long long)e386_insn_count(cpu));
+            e386_cpu_free(cpu);
+        }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("exec");
@@ -394,6 +437,7 @@ int main(void)
     tcase_add_test(tc, test_rotate_flags_liveness);
     tcase_add_test(tc, test_alu_memory_forms);
     tcase_add_test(tc, test_rdtsc_counts_the_same_whatever_the_blocks);
+    tcase_add_test(tc, test_rep_restart_counts_what_follows_once);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
