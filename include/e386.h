@@ -38,6 +38,9 @@ typedef struct e386_exit {
     uint32_t fault_eip;   /* the EIP saved for the exception: the faulting
                              instruction for faults, the next one for traps */
     uint32_t insn_eip;    /* start of the instruction that faulted or trapped */
+    int bus_error;        /* a #PF that the host raised as a bus error: a page of a
+                             shared file mapping past its file's end (user mode's
+                             SIGBUS, BUS_ADRERR; fault_addr the byte) */
 } e386_exit;
 
 /* Optional callback for INT n (software interrupts).  Return 1 if handled

@@ -356,6 +356,7 @@ struct E386Cpu {
 _Noreturn void raise_exc(E386Cpu *cpu, int vector);
 _Noreturn void raise_exc_err(E386Cpu *cpu, int vector, uint32_t err);
 _Noreturn void raise_pf(E386Cpu *cpu, uint32_t lin, uint32_t err);
+_Noreturn void raise_bus_error(E386Cpu *cpu, uint32_t lin, uint32_t err);
 /* INT n, INT3, INTO: a trap after the instruction; eip = next */
 _Noreturn void raise_soft_int(E386Cpu *cpu, const E386Op *op, int vector);
 /* an exception that is a trap (ICEBP's #DB): eip = next */
@@ -658,6 +659,11 @@ void mem_free_all(Mem *m);
  * else raises the guest's #PF. */
 void mem_linear_fault(E386Cpu *cpu, uint32_t lin, int write);
 _Noreturn void mem_linear_wrap_fault(E386Cpu *cpu, int write);
+/* A host bus error at host address a while this CPU ran guest code (a
+ * shared file mapping's page past the file's end): raises the guest's
+ * bus error (user mode: SIGBUS) when a is a guest page's, else returns.
+ * Async-signal-safe up to the raise: reads the page map only. */
+void mem_bus_fault(E386Cpu *cpu, uintptr_t a, int write);
 
 /* ---- linear guest memory, the host side (core/linmem.c) ---- */
 int linmem_reserve(Mem *m);                                 /* 0, or -1: not here */
@@ -674,9 +680,24 @@ int linmem_map_shared(Mem *m, uint32_t addr, uint32_t size, uint32_t flags, int 
 int linmem_grow(Mem *m, uint32_t old, uint32_t os, uint32_t dst, uint32_t ns);
 int linmem_open(Mem *m, uint32_t addr, int write);         /* one page, for a host copy */
 void linmem_loosen(Mem *m); /* host out of mappings: every mapped page read-write, lfast off */
+/* the reservation: 4 GiB, then PROT_NONE: the native back end's single
+ * host accesses do not test for a page crossing (a crossing access faults
+ * on the host like the guest's), so one at the top of the guest space
+ * runs into this guard, not into whatever the host has mapped next */
+#define LINMEM_GUEST_SPAN (1ull << 32)
+#define LINMEM_GUARD_SPAN 4096ull
+
+/* ---- host faults that are the guest's (core/hostfault.c) ---- */
 /* The CPU running guest code on this host thread (its faults are ours):
  * set around e386_run, cleared around the hooks; returns the previous. */
-E386Cpu *linmem_enter(E386Cpu *cpu);
+E386Cpu *fault_enter(E386Cpu *cpu);
+/* the handler installed for SIGBUS, and SIGSEGV too if segv (linear
+ * memory's faults; without it an embedder's own handler stays):
+ * idempotent; 0, or -1 where there is none */
+int fault_catch(int segv);
+/* memcpy between guest memory and the emulator's: 0, or -1 when the
+ * guest's side raised a bus error (with fault_catch's handler) */
+int fault_copy(void *dst, const void *src, size_t n);
 
 /* ---- segmented access (core/seg.c) ----
  * seg_lin checks the segment's limit and rights and returns base+off. */

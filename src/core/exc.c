@@ -3,9 +3,10 @@
  * before any op runs (while translating) cpu->eip is that instruction. */
 #include "core/cpu.h"
 
-static _Noreturn void unwind(E386Cpu *cpu, int reason, int vector, int has_err,
-                             uint32_t err, uint32_t eip)
+static _Noreturn void unwind_as(E386Cpu *cpu, int reason, int vector, int has_err, uint32_t err, uint32_t eip,
+                                int bus_error)
 {
+    cpu->exit.bus_error = bus_error;
     cpu->exit.insn_eip = cpu->cur ? cpu->cur->eip : cpu->eip;
     cpu->exit.reason = reason;
     cpu->exit.vector = vector;
@@ -14,6 +15,11 @@ static _Noreturn void unwind(E386Cpu *cpu, int reason, int vector, int has_err,
     cpu->exit.fault_eip = eip;
     cpu->eip = eip;
     longjmp(*cpu->jmp, 1);
+}
+
+static _Noreturn void unwind(E386Cpu *cpu, int reason, int vector, int has_err, uint32_t err, uint32_t eip)
+{
+    unwind_as(cpu, reason, vector, has_err, err, eip, 0);
 }
 
 static uint32_t fault_eip(E386Cpu *cpu)
@@ -36,6 +42,15 @@ void raise_pf(E386Cpu *cpu, uint32_t lin, uint32_t err)
     cpu->cr2 = lin;
     cpu->exit.fault_addr = lin;
     unwind(cpu, E386_EXIT_EXCEPTION, EX_PF, 1, err, fault_eip(cpu));
+}
+
+/* the #PF that Linux ends in SIGBUS: the mapping allows the access, the
+ * host cannot back the page */
+void raise_bus_error(E386Cpu *cpu, uint32_t lin, uint32_t err)
+{
+    cpu->cr2 = lin;
+    cpu->exit.fault_addr = lin;
+    unwind_as(cpu, E386_EXIT_EXCEPTION, EX_PF, 1, err, fault_eip(cpu), 1);
 }
 
 void raise_soft_int(E386Cpu *cpu, const E386Op *op, int vector)

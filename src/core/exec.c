@@ -846,9 +846,9 @@ void e386_set_debug_hook(E386Cpu *cpu, e386_debug_fn fn, void *opaque)
  * a host fault there must not become the guest's. */
 static int hook_handles(E386Cpu *cpu)
 {
-    E386Cpu *self = linmem_enter(NULL);
+    E386Cpu *self = fault_enter(NULL);
     int handled = cpu->int_hook(cpu, cpu->exit.vector, cpu->int_hook_opaque);
-    linmem_enter(self);
+    fault_enter(self);
     return handled;
 }
 
@@ -862,7 +862,7 @@ static void lin_retry_end(E386Cpu *cpu)
 
 int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
 {
-    E386Cpu *outer = linmem_enter(cpu); /* host faults in the reservation are this CPU's */
+    E386Cpu *outer = fault_enter(cpu); /* host faults in the reservation are this CPU's */
     jmp_buf jb, *saved = cpu->jmp;
     cpu->jmp = &jb;
     /* at most 2^62 instructions a run (0: that many, "no limit"): the
@@ -875,7 +875,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
     volatile int reason = -1;
     if (setjmp(jb)) {
         /* a fault or INT: cpu->exit and cpu->eip are set */
-        linmem_enter(cpu); /* after a fault raised inside the hook too */
+        fault_enter(cpu); /* after a fault raised inside the hook too */
         cpu->chain_end = 0; /* as run_chain leaves it */
         Tb *tb = cpu->cur_tb;
         if (tb && cpu->cur && cpu->cur >= tb->ops && cpu->cur < tb->ops + tb->nops)
@@ -934,7 +934,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
                 uint32_t hits = dbg_exec_match(cpu, cpu->seg[SEG_CS].base + cpu->eip);
                 if (hits) { /* an instruction breakpoint: a fault before it runs */
                     cpu->dr[6] = (cpu->dr[6] & ~0xfu) | hits;
-                    cpu->exit = (e386_exit){ E386_EXIT_EXCEPTION, EX_DB, 0, 0, 0, cpu->eip, cpu->eip };
+                    cpu->exit = (e386_exit){ .reason = E386_EXIT_EXCEPTION, .vector = EX_DB, .fault_eip = cpu->eip, .insn_eip = cpu->eip };
                     reason = sys_deliver_exit(cpu);
                     continue;
                 }
@@ -945,7 +945,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
              * was taken, so a breakpoint on its handler is seen) */
             extra_key = TB_ONE;
             if (cpu->debug_hook(cpu, cpu->seg[SEG_CS].base + cpu->eip, cpu->debug_opaque)) {
-                cpu->exit = (e386_exit){ E386_EXIT_DEBUG, 0, 0, 0, 0, cpu->eip, cpu->eip };
+                cpu->exit = (e386_exit){ .reason = E386_EXIT_DEBUG, .fault_eip = cpu->eip, .insn_eip = cpu->eip };
                 reason = E386_EXIT_DEBUG;
                 break;
             }
@@ -992,7 +992,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         if ((tf && !cpu->inhibit_irq) || data_bp) {
             /* single-step and data breakpoints: one trap after the
              * instruction (not in the shadow of MOV SS) */
-            cpu->exit = (e386_exit){ E386_EXIT_EXCEPTION, EX_DB, 0, 0, 0, cpu->eip, cpu->eip };
+            cpu->exit = (e386_exit){ .reason = E386_EXIT_EXCEPTION, .vector = EX_DB, .fault_eip = cpu->eip, .insn_eip = cpu->eip };
             if (cpu->sys) {
                 if (data_bp)
                     cpu->dr[6] = (cpu->dr[6] & ~0xfu) | cpu->db_hits;
@@ -1006,15 +1006,15 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         }
         if (cpu->dwatch_hit && reason < 0) { /* the debugger's watchpoint: a stop after the instruction */
             int s = cpu->dwatch_slot;
-            cpu->exit = (e386_exit){ E386_EXIT_DEBUG, s, 0, cpu->dwatch_hit, cpu->dwatch[s].addr, cpu->eip,
-                                     cpu->eip };
+            cpu->exit = (e386_exit){ .reason = E386_EXIT_DEBUG, .vector = s, .error_code = cpu->dwatch_hit,
+                                     .fault_addr = cpu->dwatch[s].addr, .fault_eip = cpu->eip, .insn_eip = cpu->eip };
             cpu->dwatch_hit = 0;
             reason = E386_EXIT_DEBUG;
         }
     }
     cpu->exit_request = 0;
     cpu->jmp = saved;
-    linmem_enter(outer);
+    fault_enter(outer);
     if (out)
         *out = cpu->exit;
     return reason;

@@ -1,8 +1,8 @@
 /* Linear guest memory, the host side: one 4 GiB reservation per address
  * space (PROT_NONE, MAP_NORESERVE), every guest page at lbase + its
  * address, the host's protection mirroring the page flags (a page holding
- * translated code is read-only), and the SIGSEGV handler that turns a host
- * fault inside the reservation into the guest's fault.  Only x86-64 Linux
+ * translated code is read-only); core/hostfault.c turns a host fault
+ * inside the reservation into the guest's fault.  Only x86-64 Linux
  * with 4 KiB pages: the handler needs the fault's write bit (REG_ERR);
  * elsewhere linmem_reserve fails and the page map's host blocks are used
  * (docs/architecture.md "Memory"). */
@@ -11,76 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/cpu.h"
-#include "native/native.h"
 
 #if defined(__linux__) && defined(__x86_64__)
 #define LINMEM_HOST 1
-#include <signal.h>
 #include <sys/mman.h>
-#include <ucontext.h>
 #include <unistd.h>
 #endif
 
-#define GUEST_SPAN (1ull << 32)
-/* PROT_NONE after the 4 GiB: the native back end's single host accesses
- * do not test for a page crossing (a crossing access faults on the host
- * like the guest's), so one at the top of the guest space runs into this
- * guard, not into whatever the host has mapped next */
-#define GUARD_SPAN 4096ull
-
 #ifdef LINMEM_HOST
-
-/* Per host thread, not per process: several CPUs (machines) may run on
- * different threads of one process, each with its own reservation. */
-static _Thread_local E386Cpu *running;
-
-E386Cpu *linmem_enter(E386Cpu *cpu)
-{
-    E386Cpu *old = running;
-    running = cpu;
-    return old;
-}
-
-static void on_fault(int sig, siginfo_t *si, void *ucv)
-{
-    E386Cpu *cpu = running;
-    uintptr_t a = (uintptr_t)si->si_addr;
-    if (cpu && cpu->mem.lbase && a - (uintptr_t)cpu->mem.lbase < GUEST_SPAN + GUARD_SPAN && sig == SIGSEGV &&
-        si->si_code > 0 /* from the MMU, not kill(2) */) {
-        ucontext_t *uc = ucv;
-        int write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
-        uint64_t lin = a - (uintptr_t)cpu->mem.lbase;
-        /* the native back end's inline accesses leave cpu->cur,
-         * cpu->icount and the count of followings to this */
-        uint64_t hits = (uint64_t)uc->uc_mcontext.gregs[REG_RBP];
-        int in_code = native_host_fault(cpu, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
-                                        (uint64_t)uc->uc_mcontext.gregs[REG_R15], &hits);
-        uc->uc_mcontext.gregs[REG_RBP] = (greg_t)hits;
-        if (lin >= GUEST_SPAN) /* an access that wraps at 4 GiB */
-            mem_linear_wrap_fault(cpu, write);
-        mem_linear_fault(cpu, (uint32_t)lin, write); /* or longjmp */
-        if (in_code) /* resolved: not the access again, the op by its handler (native.h) */
-            uc->uc_mcontext.gregs[REG_RIP] = (greg_t)native_redo_stub(cpu);
-        return;
-    }
-    /* not a guest access: the emulator's own crash (the access faults
-     * again when we return) or a signal sent to it, as without us */
-    signal(sig, SIG_DFL);
-    if (si->si_code <= 0)
-        raise(sig);
-}
-
-static int install_handler(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    /* NODEFER: the guest fault leaves by longjmp, and SIGSEGV must not
-     * stay blocked after it */
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    return sigaction(SIGSEGV, &sa, NULL) == 0 && sigaction(SIGBUS, &sa, NULL) == 0 ? 0 : -1;
-}
 
 /* Valgrind's memcheck would report every guest fault (an access to the
  * reservation) as an invalid access before the signal: under it, the
@@ -99,9 +37,9 @@ int linmem_reserve(Mem *m)
 {
     if (m->lbase)
         return 0;
-    if (sysconf(_SC_PAGESIZE) != 4096 || under_valgrind() || install_handler() != 0)
+    if (sysconf(_SC_PAGESIZE) != 4096 || under_valgrind() || fault_catch(1) != 0)
         return -1;
-    void *p = mmap(NULL, GUEST_SPAN + GUARD_SPAN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = mmap(NULL, LINMEM_GUEST_SPAN + LINMEM_GUARD_SPAN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return -1;
     m->lbase = m->lfast = p;
@@ -111,7 +49,7 @@ int linmem_reserve(Mem *m)
 void linmem_release(Mem *m)
 {
     if (m->lbase)
-        munmap(m->lbase, GUEST_SPAN + GUARD_SPAN);
+        munmap(m->lbase, LINMEM_GUEST_SPAN + LINMEM_GUARD_SPAN);
     m->lbase = m->lfast = NULL;
 }
 
@@ -259,7 +197,6 @@ int linmem_open(Mem *m, uint32_t addr, int write)
 
 #else /* no linear memory on this host: the page map's host blocks */
 
-E386Cpu *linmem_enter(E386Cpu *cpu) { (void)cpu; return NULL; }
 int linmem_reserve(Mem *m) { (void)m; return -1; }
 void linmem_release(Mem *m) { (void)m; }
 int linmem_map(Mem *m, uint32_t addr, uint32_t size, uint32_t flags)

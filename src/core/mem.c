@@ -200,6 +200,32 @@ void mem_linear_fault(E386Cpu *cpu, uint32_t lin, int write)
     linear_hint_fault(cpu, lin, p, write);
 }
 
+/* The guest page whose host block holds host address a, by a walk of the
+ * page map: a bus error is rare, and the map's host pointers are the only
+ * record of where a shared block sits in the guest's space after an
+ * mremap (with linear memory they are lbase + the page's address) */
+static int host_to_guest(const Mem *m, uintptr_t a, uint32_t *lin)
+{
+    uintptr_t page = a & ~(uintptr_t)0xfff;
+    for (uint32_t i = 0; i < 1024; i++) {
+        const Page *l2 = m->l1[i];
+        for (uint32_t j = 0; l2 && j < 1024; j++)
+            if (l2[j].host && (uintptr_t)l2[j].host == page && !(l2[j].flags & PG_MMIO)) {
+                *lin = i << 22 | j << 12 | (uint32_t)(a & 0xfff);
+                return 1;
+            }
+    }
+    return 0;
+}
+
+void mem_bus_fault(E386Cpu *cpu, uintptr_t a, int write)
+{
+    uint32_t lin;
+    if (!host_to_guest(&cpu->mem, a, &lin))
+        return;
+    raise_bus_error(cpu, lin, pf_err(cpu, mem_page(&cpu->mem, lin), write));
+}
+
 /* A host access ran past the 4 GiB into the reservation's guard: the
  * guest's access wraps to address 0, which only the page map's path
  * does; the instruction runs again on it, as after any hinted fault. */
@@ -535,6 +561,7 @@ int mem_map_shared(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_
     }
     m->regions[reg].shared = 1;
     install(cpu, addr, size, host, flags, reg);
+    fault_catch(0); /* a page past the file's end: the guest's SIGBUS (core/hostfault.c) */
     return 0;
 }
 
@@ -736,16 +763,19 @@ static int host_copy(E386Cpu *cpu, uint32_t addr, uint8_t *buf, size_t len, int 
                                             : !(p->flags & PG_READ));
         if (open && linmem_open(&cpu->mem, a, write) != 0)
             return -1;
-        if (write) {
-            memcpy(p->host + (a & 0xfff), buf + done, n);
+        /* a shared file mapping's page past the file's end fails the
+         * copy (a system call's EFAULT) instead of ending the emulator */
+        int bad = write ? fault_copy(p->host + (a & 0xfff), buf + done, n)
+                        : fault_copy(buf + done, p->host + (a & 0xfff), n);
+        if (write && !bad) {
             dirty_mark(cpu, p, a); /* device DMA, loaders: the log sees them too */
             if (p->flags & PG_CODE)
                 mem_smc_write(cpu, a, (uint32_t)n);
-        } else {
-            memcpy(buf + done, p->host + (a & 0xfff), n);
         }
         if (open)
             linmem_sync(&cpu->mem, a & ~0xfffu, 0x1000);
+        if (bad)
+            return -1;
         done += n;
     }
     return 0;

@@ -186,6 +186,13 @@ void user_fault(UserProc *p, const e386_exit *ex)
     case 6: si.signo = SIGILL; si.code = 2; si.addr = ex->fault_eip; break; /* ILL_ILLOPN */
     case 11: case 12: si.signo = SIGBUS; si.code = 0x80; break;
     case 14:
+        if (ex->bus_error) { /* do_sigbus: the page past a shared file mapping's file */
+            si.signo = SIGBUS;
+            si.code = 2; /* BUS_ADRERR */
+            si.addr = ex->fault_addr;
+            si.cr2 = ex->fault_addr;
+            break;
+        }
         si.signo = SIGSEGV;
         /* Linux decides by the mapping, not the P bit */
         si.code = e386_mem_is_mapped(p->cpu, ex->fault_addr) ? 2 : 1; /* SEGV_ACCERR : SEGV_MAPERR */

@@ -1,0 +1,134 @@
+/* A shared file mapping past its file's end: the bytes of the last
+ * page after the end read as zeros, a whole page past it raises SIGBUS
+ * (BUS_ADRERR, si_addr the first byte the access touched there) for a
+ * load, a store and an access that straddles into it, and for a REP
+ * MOVSB that runs into it (its si_addr printed by page only: emu386
+ * copies a page's part of a run at once, and the host reports whichever
+ * byte of the page its copy touched first); after the file grows the
+ * same page reads as zeros; a system call given such a buffer fails with
+ * EFAULT; without a handler the process dies by SIGBUS.  emu386 let the
+ * host's SIGBUS end the emulator: the guest's handler never ran. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "common.h"
+
+enum { PG = 4096 };
+
+static sigjmp_buf back;
+static volatile int got_sig, got_code;
+static char *volatile got_addr;
+
+static void on_bus(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    got_sig = sig;
+    got_code = si->si_code;
+    got_addr = si->si_addr;
+    siglongjmp(back, 1);
+}
+
+static char *m;
+static int by_page; /* report si_addr as the page of the mapping it is in */
+
+/* what touching the mapping did: "value v" or the signal and where */
+static void report(const char *what, int r, int sig)
+{
+    if (!sig)
+        printf("%s: value %d\n", what, r);
+    else
+        printf("%s: signal %s code %d at +%ld\n", what, got_sig == SIGBUS ? "SIGBUS" : "other", got_code,
+               (long)(got_addr - m) / (by_page ? PG : 1));
+    fflush(stdout);
+}
+
+#define TRY(what, expr)                                  \
+    do {                                                 \
+        got_sig = 0;                                     \
+        int r_ = 0;                                      \
+        if (sigsetjmp(back, 1) == 0)                     \
+            r_ = (expr);                                 \
+        report(what, r_, got_sig);                       \
+    } while (0)
+
+static int load(int off) { return ((volatile char *)m)[off]; }
+static int store(int off) { ((volatile char *)m)[off] = 'w'; return 0; }
+static int load32(int off) { int v; memcpy(&v, (const char *)m + off, 4); return *(volatile int *)&v; }
+static int straddle(int off) { return *(volatile int *)(m + off); }
+/* REP MOVSB of 2 pages from m + off: the instruction itself, not a C
+ * library's copy, whose order of accesses differs between builds */
+static int rep_movsb(int off)
+{
+    static char buf[2 * PG];
+    void *d = buf, *src = m + off;
+    unsigned long n = sizeof buf;
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+    return buf[0];
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    const char *f = "sigbus-eof.tmp";
+    int fd = open(f, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || write(fd, "0123456789", 10) != 10)
+        return 1;
+    m = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED)
+        return 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_bus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
+
+    TRY("load in the file", load(5));
+    TRY("load past the end, same page", load(100));
+    TRY("store past the end, same page", store(200));
+    TRY("load a page past the end", load(PG + 10));
+    TRY("store two pages past the end", store(2 * PG + 1));
+    TRY("load32 a page past the end", load32(PG + 64));
+    TRY("load straddling into the page past the end", straddle(PG - 2));
+    by_page = 1;
+    TRY("rep movsb from the file into the page past the end (page)", rep_movsb(PG - 16));
+    by_page = 0;
+    TRY("load a page past the end, again", load(PG + 20));
+
+    /* a file: /dev/null's write never reads the buffer */
+    int out = open("sigbus-eof.out", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    show("write from a page past the end", write(out, m + PG, 10));
+    show("write from the file's page", write(out, m, 10));
+    close(out);
+    unlink("sigbus-eof.out");
+
+    if (ftruncate(fd, 2 * PG) != 0)
+        return 1;
+    TRY("load a page in after the file grew", load(PG + 10));
+    TRY("store in it", store(PG + 11));
+    char c = '?';
+    show("pread of that byte", pread(fd, &c, 1, PG + 11));
+    printf("byte: %c\n", c);
+    TRY("load the page still past the end", load(2 * PG + 3));
+
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGBUS, SIG_DFL);
+        load(2 * PG);
+        _exit(0);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    printf("child without a handler: %s\n",
+           WIFSIGNALED(st) ? (WTERMSIG(st) == SIGBUS ? "killed by SIGBUS" : "killed by another signal")
+                           : "exited");
+    munmap(m, 3 * PG);
+    close(fd);
+    unlink(f);
+    return 0;
+}
