@@ -102,6 +102,11 @@ enum { PG_MMIO = 16 }; /* system mode: device registers, region = Mem.mmio index
  * TLB fill gives such a page no write tag, so its first write goes slow
  * (bus_write), which sets its bit in cpu->dirty_log and clears this. */
 enum { PG_LOG = 32 };
+/* The host's MAP_SHARED mapping (user mode, core/mem.c mem_map_shared):
+ * another process may write it at any time, so LOCK'd read-modify-writes
+ * are host atomics there (cpu/atomic.c).  Kept, as PG_LOG, by mprotect
+ * and mremap. */
+enum { PG_SHARED = 64 };
 typedef struct Mmio {
     uint32_t base, size;
     e386_mmio_read_fn rd;
@@ -298,6 +303,10 @@ struct E386Cpu {
      * alone on the page map's path (LIN_RETRY_ACTIVE: lfast off), whose
      * checks give the exact address and error code (core/linmem.c). */
     uint8_t lin_retry;  /* LIN_RETRY_* */
+    /* a LOCK'd operand's host word on a shared page, as locked_get read
+     * it (cpu/atomic.c); NULL: the plain path */
+    uint8_t *lk_host;
+    uint64_t lk_raw;
     /* leave the block after the current op: 0 or EXIT_REQUESTED, never
      * another value (cpu_request_exit) */
     volatile int64_t exit_request;
@@ -357,6 +366,8 @@ _Noreturn void raise_exc(E386Cpu *cpu, int vector);
 _Noreturn void raise_exc_err(E386Cpu *cpu, int vector, uint32_t err);
 _Noreturn void raise_pf(E386Cpu *cpu, uint32_t lin, uint32_t err);
 _Noreturn void raise_bus_error(E386Cpu *cpu, uint32_t lin, uint32_t err);
+/* the current instruction again from its start, alone (a LOCK'd swap that lost) */
+_Noreturn void raise_retry(E386Cpu *cpu);
 /* INT n, INT3, INTO: a trap after the instruction; eip = next */
 _Noreturn void raise_soft_int(E386Cpu *cpu, const E386Op *op, int vector);
 /* an exception that is a trap (ICEBP's #DB): eip = next */
@@ -834,6 +845,12 @@ E386_INLINE void rm_write(E386Cpu *cpu, const E386Op *op, int size, uint32_t v) 
     else lin_write(cpu, op_lin(cpu, op, size, 1), size, v);
 }
 
+/* LOCK'd read-modify-writes on shared pages (cpu/atomic.c): the read,
+ * and the write as a compare-and-swap with what it read, or the
+ * instruction again (raise_retry); size 1, 2, 4 or 8 */
+uint64_t locked_get(E386Cpu *cpu, uint32_t lin, int size);
+void locked_put(E386Cpu *cpu, uint32_t lin, int size, uint64_t v);
+
 /* Read-modify-write of the ModRM operand: the address is computed and
  * checked for writing once; *lin is then handed back to rm_put. */
 static inline uint32_t rm_get_rmw(E386Cpu *cpu, const E386Op *op, int size, uint32_t *lin)
@@ -843,12 +860,16 @@ static inline uint32_t rm_get_rmw(E386Cpu *cpu, const E386Op *op, int size, uint
     *lin = op_lin(cpu, op, (uint32_t)size, 1);
     if (cpu->softmmu) /* paging reads with write intent: #PF(W), pages dirtied first */
         lin_check_write(cpu, *lin, (uint32_t)size);
+    if (op->lock)
+        return (uint32_t)locked_get(cpu, *lin, size);
     return lin_read(cpu, *lin, size);
 }
 static inline void rm_put_rmw(E386Cpu *cpu, const E386Op *op, int size, uint32_t lin, uint32_t v)
 {
     if (op->mod == 3)
         reg_set(cpu, op->rm, size, v);
+    else if (op->lock)
+        locked_put(cpu, lin, size, v);
     else
         lin_write(cpu, lin, size, v);
 }

@@ -44,6 +44,17 @@ void raise_pf(E386Cpu *cpu, uint32_t lin, uint32_t err)
     unwind(cpu, E386_EXIT_EXCEPTION, EX_PF, 1, err, fault_eip(cpu));
 }
 
+/* Nothing happened: the instruction runs again, alone on the page map's
+ * path as after a linear-memory hint (e386_run), whatever the retry
+ * state was; the exit's reason is not one the run loop acts on. */
+void raise_retry(E386Cpu *cpu)
+{
+    cpu->lin_retry = LIN_RETRY_PENDING;
+    cpu->exit.reason = E386_EXIT_EXCEPTION;
+    cpu->eip = fault_eip(cpu);
+    longjmp(*cpu->jmp, 1);
+}
+
 /* the #PF that Linux ends in SIGBUS: the mapping allows the access, the
  * host cannot back the page */
 void raise_bus_error(E386Cpu *cpu, uint32_t lin, uint32_t err)

@@ -467,7 +467,7 @@ static int move_linear(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, 
     }
     for (uint32_t off = 0; off < size; off += 4096) {
         Page *sp = mem_page_any(m, src + off), *dp = mem_page_any(m, dst + off);
-        uint32_t log = sp && sp->host ? sp->flags & PG_LOG : 0;
+        uint32_t log = sp && sp->host ? sp->flags & (PG_LOG | PG_SHARED) : 0;
         page_release(m, dp);
         if (sp)
             page_release(m, sp);
@@ -519,7 +519,7 @@ int mem_move(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot)
         page_changed(cpu, src + off, sp); /* translations stay behind: keyed by address */
         page_changed(cpu, dst + off, dp);
         page_release(m, dp);
-        *dp = (Page){ sp->host, flags | (sp->flags & PG_LOG), sp->region };
+        *dp = (Page){ sp->host, flags | (sp->flags & (PG_LOG | PG_SHARED)), sp->region };
         *sp = (Page){ NULL, 0, 0 };
     }
     return 0;
@@ -541,7 +541,7 @@ int mem_map_shared(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_
             e386_mem_unmap(cpu, addr, size); /* the old pages are gone already */
             return -ENOMEM;
         }
-        install(cpu, addr, size, m->lbase + addr, flags, 0);
+        install(cpu, addr, size, m->lbase + addr, flags | PG_SHARED, 0);
         return 0;
     }
     /* read-write on the host whatever the guest asks, as its mprotect may
@@ -560,7 +560,7 @@ int mem_map_shared(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_
         return -ENOMEM;
     }
     m->regions[reg].shared = 1;
-    install(cpu, addr, size, host, flags, reg);
+    install(cpu, addr, size, host, flags | PG_SHARED, reg);
     fault_catch(0); /* a page past the file's end: the guest's SIGBUS (core/hostfault.c) */
     return 0;
 }
@@ -612,7 +612,7 @@ int mem_grow_shared(E386Cpu *cpu, uint32_t old, uint32_t os, uint32_t dst, uint3
         page_changed(cpu, dst + o, p);
         if (p->host || (p->flags & PG_MMIO)) /* cannot happen: dst's range was free */
             page_release(m, p);
-        *p = (Page){ host + o, flags, reg };
+        *p = (Page){ host + o, flags | PG_SHARED, reg };
         if (!m->lbase)
             m->regions[reg].live++;
     }
@@ -639,7 +639,7 @@ int e386_mem_alias(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int 
         m->regions[sp.region].live++; /* before a release that may drop the same region */
         page_changed(cpu, dst + off, dp);
         page_release(m, dp);
-        *dp = (Page){ sp.host, prot_flags(prot) | (sp.flags & (PG_CODE | PG_LOG)), sp.region };
+        *dp = (Page){ sp.host, prot_flags(prot) | (sp.flags & (PG_CODE | PG_LOG | PG_SHARED)), sp.region };
     }
     return 0;
 }
@@ -709,7 +709,7 @@ int e386_mem_protect(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot)
     for (uint64_t a = addr; a < (uint64_t)addr + size; a += 4096) {
         Page *p = mem_page(&cpu->mem, (uint32_t)a);
         page_changed(cpu, (uint32_t)a, p);
-        p->flags = prot_flags(prot) | (p->flags & (PG_CODE | PG_LOG));
+        p->flags = prot_flags(prot) | (p->flags & (PG_CODE | PG_LOG | PG_SHARED));
     }
     if (cpu->mem.lbase)
         linmem_sync(&cpu->mem, addr, size);

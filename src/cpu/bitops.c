@@ -36,8 +36,10 @@ static const E386Op *bit_test(E386Cpu *cpu, const E386Op *op, uint32_t offset, i
     }
     uint32_t bit = 1u << (offset & (uint32_t)(bits - 1));
     uint32_t lin = seg_lin_fast(cpu, op->seg, ea, (uint32_t)size, kind != BT);
-    uint32_t v = lin_read(cpu, lin, size);
-    if (kind != BT)
+    uint32_t v = op->lock ? (uint32_t)locked_get(cpu, lin, size) : lin_read(cpu, lin, size);
+    if (op->lock)
+        locked_put(cpu, lin, size, bit_apply(kind, v, bit));
+    else if (kind != BT)
         lin_write(cpu, lin, size, bit_apply(kind, v, bit));
     cc_write(cpu, F_CF, (v & bit) ? F_CF : 0);
     return op + 1;

@@ -56,8 +56,8 @@ const E386Op *op_xchg_EG(E386Cpu *cpu, const E386Op *op)
         reg_set(cpu, op->rm, size, g);
     } else {
         uint32_t lin = op_lin(cpu, op, (uint32_t)size, 1);
-        uint32_t v = lin_read(cpu, lin, size);
-        lin_write(cpu, lin, size, g);
+        uint32_t v = (uint32_t)locked_get(cpu, lin, size); /* locked with or without the prefix */
+        locked_put(cpu, lin, size, g);
         reg_set(cpu, op->reg, size, v);
     }
     return op + 1;
@@ -205,14 +205,19 @@ const E386Op *op_cmpxchg8b(E386Cpu *cpu, const E386Op *op)
         raise_exc(cpu, EX_UD);
     uint32_t lin = op_lin(cpu, op, 8, 1);
     lin_check_write(cpu, lin, 8);
-    uint32_t lo = lin_read(cpu, lin, 4), hi = lin_read(cpu, lin + 4, 4);
+    uint64_t old = op->lock ? locked_get(cpu, lin, 8)
+                            : (uint64_t)lin_read(cpu, lin, 4) | (uint64_t)lin_read(cpu, lin + 4, 4) << 32;
+    uint32_t lo = (uint32_t)old, hi = (uint32_t)(old >> 32);
     int eq = lo == cpu->r[0] && hi == cpu->r[2];
-    if (eq) {
-        lin_write(cpu, lin, 4, cpu->r[3]);
-        lin_write(cpu, lin + 4, 4, cpu->r[1]);
+    /* written back either way: the old value when unequal */
+    uint64_t v = eq ? (uint64_t)cpu->r[3] | (uint64_t)cpu->r[1] << 32 : old;
+    if (op->lock) {
+        locked_put(cpu, lin, 8, v);
     } else {
-        lin_write(cpu, lin, 4, lo); /* written back either way */
-        lin_write(cpu, lin + 4, 4, hi);
+        lin_write(cpu, lin, 4, (uint32_t)v);
+        lin_write(cpu, lin + 4, 4, (uint32_t)(v >> 32));
+    }
+    if (!eq) {
         cpu->r[0] = lo;
         cpu->r[2] = hi;
     }
