@@ -307,6 +307,12 @@ struct E386Cpu {
      * it (cpu/atomic.c); NULL: the plain path */
     uint8_t *lk_host;
     uint64_t lk_raw;
+    /* A host bus error names a byte of the right page but not the guest's
+     * (a compiler orders and splits host accesses as it likes): the page
+     * loses its rights in the page map (bus_flags kept) and the
+     * instruction runs again alone on the page map's path, whose #PF on it
+     * is exact and becomes the bus error (core/mem.c mem_bus_fault) */
+    uint32_t bus_page, bus_flags; /* page number + 1 while armed, 0 not */
     /* leave the block after the current op: 0 or EXIT_REQUESTED, never
      * another value (cpu_request_exit) */
     volatile int64_t exit_request;
@@ -671,10 +677,14 @@ void mem_free_all(Mem *m);
 void mem_linear_fault(E386Cpu *cpu, uint32_t lin, int write);
 _Noreturn void mem_linear_wrap_fault(E386Cpu *cpu, int write);
 /* A host bus error at host address a while this CPU ran guest code (a
- * shared file mapping's page past the file's end): raises the guest's
- * bus error (user mode: SIGBUS) when a is a guest page's, else returns.
- * Async-signal-safe up to the raise: reads the page map only. */
+ * shared file mapping's page past the file's end): when a is a guest
+ * page's, arms it (CPU.bus_page) and runs the instruction again, else
+ * returns.  Async-signal-safe up to the longjmp: the page map only. */
 void mem_bus_fault(E386Cpu *cpu, uintptr_t a, int write);
+/* the armed page's rights back (a rerun's end, whatever it was) */
+void mem_bus_disarm(E386Cpu *cpu);
+/* a #PF at lin on the armed page: disarmed, *err made the page's own, 1 */
+int mem_bus_take(E386Cpu *cpu, uint32_t lin, uint32_t *err);
 
 /* ---- linear guest memory, the host side (core/linmem.c) ---- */
 int linmem_reserve(Mem *m);                                 /* 0, or -1: not here */

@@ -39,6 +39,8 @@ void raise_exc_err(E386Cpu *cpu, int vector, uint32_t err)
 
 void raise_pf(E386Cpu *cpu, uint32_t lin, uint32_t err)
 {
+    if (cpu->bus_page && mem_bus_take(cpu, lin, &err))
+        raise_bus_error(cpu, lin, err);
     cpu->cr2 = lin;
     cpu->exit.fault_addr = lin;
     unwind(cpu, E386_EXIT_EXCEPTION, EX_PF, 1, err, fault_eip(cpu));

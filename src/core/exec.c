@@ -856,6 +856,7 @@ static int hook_handles(E386Cpu *cpu)
  * (unless the host ran out of mappings meanwhile: linmem_loosen). */
 static void lin_retry_end(E386Cpu *cpu)
 {
+    mem_bus_disarm(cpu);
     cpu->lin_retry = LIN_RETRY_NONE;
     cpu->mem.lfast = cpu->mem.lloose ? NULL : cpu->mem.lbase;
 }
@@ -1014,6 +1015,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
     }
     cpu->exit_request = 0;
     cpu->jmp = saved;
+    mem_bus_disarm(cpu); /* a rerun left pending at the budget's end: the page's rights back */
     fault_enter(outer);
     if (out)
         *out = cpu->exit;

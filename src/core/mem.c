@@ -221,9 +221,35 @@ static int host_to_guest(const Mem *m, uintptr_t a, uint32_t *lin)
 void mem_bus_fault(E386Cpu *cpu, uintptr_t a, int write)
 {
     uint32_t lin;
+    (void)write;
     if (!host_to_guest(&cpu->mem, a, &lin))
         return;
-    raise_bus_error(cpu, lin, pf_err(cpu, mem_page(&cpu->mem, lin), write));
+    mem_bus_disarm(cpu); /* another page of the same instruction's */
+    Page *p = mem_page(&cpu->mem, lin);
+    cpu->bus_page = (lin >> 12) + 1;
+    cpu->bus_flags = p->flags;
+    p->flags &= ~(uint32_t)(PG_READ | PG_WRITE);
+    raise_retry(cpu);
+}
+
+void mem_bus_disarm(E386Cpu *cpu)
+{
+    if (!cpu->bus_page)
+        return;
+    Page *p = mem_page(&cpu->mem, (cpu->bus_page - 1) << 12);
+    if (p)
+        p->flags = cpu->bus_flags;
+    cpu->bus_page = 0;
+}
+
+/* raise_pf's #PF at lin is the armed page's bus error */
+int mem_bus_take(E386Cpu *cpu, uint32_t lin, uint32_t *err)
+{
+    if (!cpu->bus_page || (lin >> 12) != cpu->bus_page - 1)
+        return 0;
+    mem_bus_disarm(cpu);
+    *err = pf_err(cpu, mem_page(&cpu->mem, lin), (*err & 2) != 0);
+    return 1;
 }
 
 /* A host access ran past the 4 GiB into the reservation's guard: the
