@@ -861,6 +861,13 @@ static void lin_retry_end(E386Cpu *cpu)
     cpu->mem.lfast = cpu->mem.lloose ? NULL : cpu->mem.lbase;
 }
 
+/* a #DB at eip: an instruction breakpoint before it, a single step or
+ * data breakpoint after the instruction before it */
+static e386_exit db_exit(uint32_t eip)
+{
+    return (e386_exit){ .reason = E386_EXIT_EXCEPTION, .vector = EX_DB, .fault_eip = eip, .insn_eip = eip };
+}
+
 int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
 {
     E386Cpu *outer = fault_enter(cpu); /* host faults in the reservation are this CPU's */
@@ -935,7 +942,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
                 uint32_t hits = dbg_exec_match(cpu, cpu->seg[SEG_CS].base + cpu->eip);
                 if (hits) { /* an instruction breakpoint: a fault before it runs */
                     cpu->dr[6] = (cpu->dr[6] & ~0xfu) | hits;
-                    cpu->exit = (e386_exit){ .reason = E386_EXIT_EXCEPTION, .vector = EX_DB, .fault_eip = cpu->eip, .insn_eip = cpu->eip };
+                    cpu->exit = db_exit(cpu->eip);
                     reason = sys_deliver_exit(cpu);
                     continue;
                 }
@@ -993,7 +1000,7 @@ int e386_run(E386Cpu *cpu, uint64_t max_insns, e386_exit *out)
         if ((tf && !cpu->inhibit_irq) || data_bp) {
             /* single-step and data breakpoints: one trap after the
              * instruction (not in the shadow of MOV SS) */
-            cpu->exit = (e386_exit){ .reason = E386_EXIT_EXCEPTION, .vector = EX_DB, .fault_eip = cpu->eip, .insn_eip = cpu->eip };
+            cpu->exit = db_exit(cpu->eip);
             if (cpu->sys) {
                 if (data_bp)
                     cpu->dr[6] = (cpu->dr[6] & ~0xfu) | cpu->db_hits;

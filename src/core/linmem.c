@@ -39,7 +39,8 @@ int linmem_reserve(Mem *m)
         return 0;
     if (sysconf(_SC_PAGESIZE) != 4096 || under_valgrind() || fault_catch(1) != 0)
         return -1;
-    void *p = mmap(NULL, LINMEM_GUEST_SPAN + LINMEM_GUARD_SPAN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = mmap(NULL, LINMEM_GUEST_SPAN + LINMEM_GUARD_SPAN, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return -1;
     m->lbase = m->lfast = p;

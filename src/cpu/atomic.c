@@ -69,10 +69,13 @@ static uint64_t load_raw(uint8_t *h, int size)
 
 static int swap_raw(uint8_t *h, int size, uint64_t old, uint64_t new_)
 {
+    uint8_t o1 = (uint8_t)old;
+    uint16_t o2 = (uint16_t)old;
+    uint32_t o4 = (uint32_t)old;
     switch (size) {
-    case 1: { uint8_t o = (uint8_t)old; return atomic_compare_exchange_strong((_Atomic uint8_t *)(void *)h, &o, (uint8_t)new_); }
-    case 2: { uint16_t o = (uint16_t)old; return atomic_compare_exchange_strong((_Atomic uint16_t *)(void *)h, &o, (uint16_t)new_); }
-    case 4: { uint32_t o = (uint32_t)old; return atomic_compare_exchange_strong((_Atomic uint32_t *)(void *)h, &o, (uint32_t)new_); }
+    case 1: return atomic_compare_exchange_strong((_Atomic uint8_t *)(void *)h, &o1, (uint8_t)new_);
+    case 2: return atomic_compare_exchange_strong((_Atomic uint16_t *)(void *)h, &o2, (uint16_t)new_);
+    case 4: return atomic_compare_exchange_strong((_Atomic uint32_t *)(void *)h, &o4, (uint32_t)new_);
     default: return atomic_compare_exchange_strong((_Atomic uint64_t *)(void *)h, &old, new_);
     }
 }
