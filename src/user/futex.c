@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -113,6 +114,28 @@ static int32_t wake(UserProc *p, uint32_t addr, int n, uint32_t bitset, int shar
     return r < 0 ? host_err() : (int32_t)r;
 }
 
+/* a guest word's value as the host's futex compares it (the guest's
+ * bytes are little-endian) */
+static uint32_t host_word(uint32_t v)
+{
+    uint8_t b[4];
+    put_le(b, 4, v);
+    uint32_t h;
+    memcpy(&h, b, 4);
+    return h;
+}
+
+static uint32_t wake_op_value(unsigned op, uint32_t old, uint32_t a)
+{
+    switch (op) {
+    case 0: return a;
+    case 1: return old + a;
+    case 2: return old | a;
+    case 3: return old & ~a;
+    default: return old ^ a;
+    }
+}
+
 /* FUTEX_WAKE_OP: *addr2 = *addr2 OP oparg, wake on addr, and on addr2 if
  * the old value passes the comparison (futex_atomic_op_inuser) */
 static int32_t wake_op(UserProc *p, uint32_t addr, uint32_t addr2, int n, int n2, uint32_t enc, int shared)
@@ -130,16 +153,16 @@ static int32_t wake_op(UserProc *p, uint32_t addr, uint32_t addr2, int n, int n2
         return -EINVAL;
     if (g_get32(p, addr2, &old) || g_writable(p, addr2, 4))
         return -EFAULT;
-    uint32_t a = (uint32_t)oparg, v;
-    switch (op) {
-    case 0: v = a; break;
-    case 1: v = old + a; break;
-    case 2: v = old | a; break;
-    case 3: v = old & ~a; break;
-    default: v = old ^ a; break;
-    }
-    if (g_wput32(p, addr2, v))
+    uint8_t *host2 = shared ? user_shared_word(p, addr2) : NULL;
+    if (host2) { /* another process may update it at the same time: as the kernel's, one atomic step */
+        _Atomic uint32_t *aw = (_Atomic uint32_t *)(void *)host2;
+        uint32_t raw = atomic_load(aw);
+        do
+            old = host_word(raw); /* its own inverse */
+        while (!atomic_compare_exchange_weak(aw, &raw, host_word(wake_op_value(op, old, (uint32_t)oparg))));
+    } else if (g_wput32(p, addr2, wake_op_value(op, old, (uint32_t)oparg))) {
         return -EFAULT;
+    }
     int32_t o = (int32_t)old;
     int hit;
     switch (cmp) {
@@ -150,8 +173,7 @@ static int32_t wake_op(UserProc *p, uint32_t addr, uint32_t addr2, int n, int n2
     case 4: hit = o > cmparg; break;
     default: hit = o >= cmparg; break;
     }
-    /* on shared words the operation is ours (under the turn, not atomic
-     * against another process), the wakes the host's */
+    /* on shared words the wakes are the host's */
     int32_t woken = wake(p, addr, n, ~0u, shared), w2 = hit ? wake(p, addr2, n2, ~0u, shared) : 0;
     return woken < 0 ? woken : w2 < 0 ? w2 : woken + w2;
 }
@@ -185,16 +207,6 @@ static void to_monotonic(clockid_t clock, const struct timespec *abs, struct tim
     ts_add(out, &d);
 }
 
-/* a guest word's value as the host's futex compares it (the guest's
- * bytes are little-endian) */
-static uint32_t host_word(uint32_t v)
-{
-    uint8_t b[4];
-    put_le(b, 4, v);
-    uint32_t h;
-    memcpy(&h, b, 4);
-    return h;
-}
 
 /* A shared wait on a MAP_SHARED word: the host's, with the turn given
  * away, until a wake from any process, the deadline or a signal. */

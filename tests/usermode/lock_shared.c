@@ -3,23 +3,25 @@
  * once, each N times, every form emu386 makes atomic (ADD, INC, DEC,
  * SUB, XADD, CMPXCHG in a loop, CMPXCHG8B in a loop, XCHG as a spin
  * lock around a plain increment, BTS/BTR as a second lock, NOT, and
- * byte and word widths); every count must come out exact.  emu386 ran
- * them as a load, the operation and a store, atomic only against its
- * own threads (they take turns): the children lost each other's
- * updates. */
+ * byte and word widths), and FUTEX_WAKE_OP's update of a shared word;
+ * every count must come out exact.  emu386 ran them as a load, the
+ * operation and a store, atomic only against its own threads (they take
+ * turns): the children lost each other's updates. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 enum { N = 100000, KIDS = 2 };
 
 struct shared {
-    uint32_t add, inc, dec, sub, xadd, cas, xchg_lock, plain, bts_lock, plain2, not_;
+    uint32_t add, inc, dec, sub, xadd, cas, xchg_lock, plain, bts_lock, plain2, not_, wake_op, wake_word;
     uint16_t word;
     uint8_t byte;
     uint8_t pad;
@@ -59,6 +61,9 @@ static void work(volatile struct shared *s)
         __asm__ volatile("lock notl %0" : "+m"(s->not_));
         __asm__ volatile("lock incw %0" : "+m"(s->word));
         __asm__ volatile("lock addb $7, %0" : "+m"(s->byte));
+        if (i % 4 == 0) /* a system call: a quarter of the rounds */
+            syscall(SYS_futex, &s->wake_word, FUTEX_WAKE_OP, 0, 0, &s->wake_op,
+                    FUTEX_OP(FUTEX_OP_ADD, 1, FUTEX_OP_CMP_EQ, 0));
     }
 }
 
@@ -81,8 +86,8 @@ static int run(const char *what, volatile struct shared *s)
     }
     printf("%s: add %u inc %u dec %d sub %d xadd %u cmpxchg %u cmpxchg8b %08x:%08x\n", what, s->add, s->inc,
            (int)s->dec, (int)s->sub, s->xadd, s->cas, (unsigned)(s->cas8 >> 32), (unsigned)s->cas8);
-    printf("%s: xchg lock's count %u, bts lock's count %u, not %08x, word %u, byte %u\n", what, s->plain,
-           s->plain2, s->not_, s->word, s->byte);
+    printf("%s: xchg lock's count %u, bts lock's count %u, not %08x, word %u, byte %u, futex wake_op %u\n", what,
+           s->plain, s->plain2, s->not_, s->word, s->byte, s->wake_op);
     return 0;
 }
 
