@@ -221,11 +221,14 @@ static int host_to_guest(const Mem *m, uintptr_t a, uint32_t *lin)
 void mem_bus_fault(E386Cpu *cpu, uintptr_t a, int write)
 {
     uint32_t lin;
-    (void)write;
     if (!host_to_guest(&cpu->mem, a, &lin))
         return;
-    mem_bus_disarm(cpu); /* another page of the same instruction's */
     Page *p = mem_page(&cpu->mem, lin);
+    if (cpu->bus_page == (lin >> 12) + 1) { /* the armed page again: a path that ignored its rights */
+        mem_bus_disarm(cpu);
+        raise_bus_error(cpu, lin, pf_err(cpu, p, write)); /* the host's byte, rather than a loop */
+    }
+    mem_bus_disarm(cpu); /* another page of the same instruction's */
     cpu->bus_page = (lin >> 12) + 1;
     cpu->bus_flags = p->flags;
     p->flags &= ~(uint32_t)(PG_READ | PG_WRITE);

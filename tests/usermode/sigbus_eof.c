@@ -69,6 +69,33 @@ static int rep_movsb(int off)
     return buf[0];
 }
 
+/* REP STOSB of 64 bytes into m + off */
+static int rep_stosb(int off)
+{
+    void *d = m + off;
+    unsigned long n = 64;
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(0x5a) : "memory");
+    return 0;
+}
+
+/* REPE CMPSB of the file's bytes against themselves from m + off: equal
+ * until it reads into the page past the end */
+static int repe_cmpsb(int off)
+{
+    const void *a = m + off, *b = m + off;
+    unsigned long n = 64;
+    __asm__ volatile("repe cmpsb" : "+S"(a), "+D"(b), "+c"(n) : : "cc", "memory");
+    return (int)n;
+}
+
+/* an x87 load of a double */
+static int fld(int off)
+{
+    double d;
+    __asm__ volatile("fldl %1; fstpl %0" : "=m"(d) : "m"(*(const double *)(const void *)(m + off)));
+    return (int)d;
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -94,6 +121,9 @@ int main(void)
     TRY("load32 a page past the end", load32(PG + 64));
     TRY("load straddling into the page past the end", straddle(PG - 2));
     TRY("rep movsb from the file into the page past the end", rep_movsb(PG - 16));
+    TRY("rep stosb from the file's page into the page past the end", rep_stosb(PG - 8));
+    TRY("repe cmpsb into the page past the end", repe_cmpsb(PG - 4));
+    TRY("x87 load straddling into the page past the end", fld(PG - 4));
     TRY("load a page past the end, again", load(PG + 20));
 
     /* a file: /dev/null's write never reads the buffer */
