@@ -352,19 +352,30 @@ static int no_stop(E386Cpu *cpu, uint32_t pc, void *opaque)
     return 0;
 }
 
+/* code on a CPU in mode 0 (interp), 1 (interp, one instruction a block:
+ * a debug hook that never stops) or 2 (native); NULL, said loudly, where
+ * the native back end is not built */
+static E386Cpu *cpu_in_mode(const uint8_t *code, size_t n, int mode, const char *test)
+{
+    E386Cpu *cpu = cpu_with_code(code, n);
+    int accel = mode == 2 ? E386_ACCEL_NATIVE : E386_ACCEL_INTERP;
+    if (e386_set_accel(cpu, accel) != accel) {
+        printf("%s: SKIP native (not built for this host)\n", test);
+        e386_cpu_free(cpu);
+        return NULL;
+    }
+    if (mode == 1)
+        e386_set_debug_hook(cpu, no_stop, NULL);
+    return cpu;
+}
+
 START_TEST(test_rdtsc_counts_the_same_whatever_the_blocks)
 {
     static const uint8_t code[] = { 0x90, 0x90, 0x0f, 0x31, 0x89, 0xc3, 0x90, 0x0f, 0x31, 0xcc };
     for (int mode = 0; mode < 3; mode++) { /* interp, interp one instruction a block, native */
-        E386Cpu *cpu = cpu_with_code(code, sizeof code);
-        int accel = mode == 2 ? E386_ACCEL_NATIVE : E386_ACCEL_INTERP;
-        if (e386_set_accel(cpu, accel) != accel) {
-            printf("test_rdtsc_counts_the_same_whatever_the_blocks: SKIP native (not built for this host)\n");
-            e386_cpu_free(cpu);
+        E386Cpu *cpu = cpu_in_mode(code, sizeof code, mode, "test_rdtsc_counts_the_same_whatever_the_blocks");
+        if (!cpu)
             continue;
-        }
-        if (mode == 1)
-            e386_set_debug_hook(cpu, no_stop, NULL);
         e386_exit ex;
         ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
         ck_assert_msg(e386_reg_read(cpu, E386_EBX) == 2 * 2 && e386_reg_read(cpu, E386_EAX) == 2 * 5,
@@ -397,15 +408,9 @@ START_TEST(test_rep_restart_counts_what_follows_once)
                 code[1 + k] = (uint8_t)(cases[c].edi >> 8 * k);
                 code[6 + k] = (uint8_t)(cases[c].ecx >> 8 * k);
             }
-            E386Cpu *cpu = cpu_with_code(code, sizeof code);
-            int accel = mode == 2 ? E386_ACCEL_NATIVE : E386_ACCEL_INTERP;
-            if (e386_set_accel(cpu, accel) != accel) {
-                printf("test_rep_restart_counts_what_follows_once: SKIP native (not built for this host)\n");
-                e386_cpu_free(cpu);
+            E386Cpu *cpu = cpu_in_mode(code, sizeof code, mode, "test_rep_restart_counts_what_follows_once");
+            if (!cpu)
                 continue;
-            }
-            if (mode == 1)
-                e386_set_debug_hook(cpu, no_stop, NULL);
             ck_assert_int_eq(e386_mem_map(cpu, STR_BASE, STR_SIZE, E386_PROT_READ | E386_PROT_WRITE), 0);
             e386_exit ex;
             ck_assert_int_eq(e386_run(cpu, 0, &ex), E386_EXIT_INTERRUPT);
