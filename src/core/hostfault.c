@@ -57,11 +57,11 @@ int fault_copy(void *dst, const void *src, size_t n)
 
 /* A bus error on a guest page, in native code or in a handler: the
  * guest's own, at the instruction (native_host_fault makes cpu->cur and
- * the counts true first, as for a #PF).  Its address is the host's first
- * faulting byte; a page's part of a REP run is one host copy, which may
- * touch the page's bytes in another order than the instruction's
- * elements.  Without the context (other hosts) the access counts as a
- * read in the error code. */
+ * the counts true first, as for a #PF).  Its address names the page, not
+ * the guest's byte (host accesses come in a compiler's order and width):
+ * mem_bus_fault runs the instruction again on the page map's exact
+ * checks.  Without the context (other hosts) the access counts as a read
+ * in the error code. */
 static void bus_fault(E386Cpu *cpu, uintptr_t a, void *ucv)
 {
     int write = 0;
