@@ -1,6 +1,7 @@
 /* Internal CPU state and the helpers every instruction family uses. */
 #ifndef E386_CPU_H
 #define E386_CPU_H
+#include <assert.h>
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -231,14 +232,24 @@ struct Tb {
     uint16_t back;      /* and pc - back on: code before pc it jumped back to (exec.c jump_goes_on) */
     uint16_t hop_lo, hop_hi; /* hop_hi != 0: a JMP took it on to page[1], where its bytes are
                               * [hop_lo, hop_hi) (offsets in the page; exec.c jump_goes_on) */
+    E386Op *ops;
+    TbLink *link;       /* its two chained successors (taken, fall-through), right after
+                         * its ops in the op pool: see op_links */
     Tb *hash_next;      /* chain in the lookup hash */
     Tb *page_next[2];   /* chains in the per-page lists */
-    TbLink link[2];     /* chained successors (taken, fall-through) */
-    E386Op *ops;
     const void *native; /* host code for the ops (src/native), NULL: none yet */
     uint32_t heat;      /* entries while it has none (src/native) */
     const void *entry;  /* with native: its op 0's code (an indirect exit's jump target) */
 };
+/* A block's links follow its last op in the op pool (exec.c translate),
+ * so a block end finds them from its own op, next to it in memory, not
+ * through cur_tb and its Tb (docs/performance.md "Interpreter step 22"). */
+enum { TB_LINK_OPS = 2 }; /* op slots they take */
+_Static_assert(2 * sizeof(TbLink) <= TB_LINK_OPS * sizeof(E386Op) && _Alignof(TbLink) <= _Alignof(E386Op),
+               "a block's two links fit in the op slots after its ops");
+/* the links of the block whose last op is last (the block end's op: a
+ * jump, a CALL or RET, op_block_end): writable, as the pool is */
+static inline TbLink *op_links(const E386Op *last) { return (TbLink *)(uintptr_t)(last + 1); }
 /* a log bit the library sets itself: one-instruction blocks and the step
  * hook while IF is clear (core/irqedge.c) */
 enum { E386_LOG_STEP = 1 << 8 };
@@ -288,7 +299,8 @@ struct E386Cpu {
     Tb *last_tb;        /* block that left through an unchained direct jump */
     int last_slot;
     TbLink *link_from;  /* the link last followed (op_tb_stale clears it) */
-    Tb *ras[16];        /* return-address stack: the blocks that ended in the last CALLs (a hint) */
+    TbLink *ras[16];    /* return-address stack: the links of the blocks that ended in the
+                         * last CALLs (a hint) */
     unsigned ras_top;
     const E386Op *cur;  /* the op being executed, for precise faults */
     /* the interpreter: a block end may go on into the next block's first
@@ -934,7 +946,6 @@ const E386Op *jump_direct_out(E386Cpu *cpu, const E386Op *op, int slot);
  * successor's (the ops not run yet: the caller returns or enters them) */
 static inline void link_take(E386Cpu *cpu, TbLink *l)
 {
-    E386_PREFETCH(l->tb->link); /* read at the block's end, a few ops on */
     cpu->cur_tb = l->tb;
     cpu->icount += l->ninsns;
     cpu->link_from = l; /* not counted in chain_hits here: exec.c chain_rebound */
@@ -975,7 +986,8 @@ E386_INLINE const E386Op *link_enter(E386Cpu *cpu, TbLink *l)
  * the slow path.  Validity is not tested here: see op_tb_stale. */
 E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, int slot)
 {
-    TbLink *l = &cpu->cur_tb->link[slot];
+    assert(op == cpu->cur_tb->ops + cpu->cur_tb->nops - 1); /* op_links */
+    TbLink *l = op_links(op) + slot;
     if (l->ops && cpu->icount < cpu->chain_end)
         return link_enter(cpu, l);
     return jump_direct_out(cpu, op, slot);
@@ -996,8 +1008,9 @@ Tb *const *tb_jmp_cache(const E386Cpu *cpu); /* JMP_CACHE entries, for the CPU's
  * (icount below chain_end also stands for no single-step, log or RF:
  * exec.c chain_bound), with their own host indirect jump: for RET with a
  * caller, the block of the matching CALL (the return-address stack), its
- * exit link 1; else the current block's exit link 0. */
-const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, Tb *caller);
+ * exit link 1; else the current block's exit link 0.  The hint is
+ * relinked to the target found when it misses. */
+const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, TbLink *hint);
 /* hint link l leads to linear pc in cur's mode */
 _Static_assert(offsetof(Tb, key) == offsetof(Tb, cs_base) + 4 && offsetof(TbLink, key) == offsetof(TbLink, cs_base) + 4,
                "cs_base and key side by side, in the same order (one compare)");
@@ -1012,38 +1025,50 @@ static inline int link_leads_to(const TbLink *l, const Tb *cur, uint32_t pc)
     return l->ops && l->pc == pc && tb_mode(l, offsetof(TbLink, cs_base)) == tb_mode(cur, offsetof(Tb, cs_base));
 }
 /* the hint missed inside a chain: the jump cache's lean probe (exec.c) */
-const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, Tb *caller);
-E386_INLINE const E386Op *jump_via(E386Cpu *cpu, uint32_t target, Tb *caller)
+const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, TbLink *hint);
+E386_INLINE const E386Op *jump_via(E386Cpu *cpu, uint32_t target, TbLink *hint)
 {
     Tb *cur = cpu->cur_tb;
-    TbLink *l = caller ? &caller->link[1] : &cur->link[0];
     if (cpu->icount >= cpu->chain_end)
-        return jump_via_slow(cpu, target, caller);
-    if (link_leads_to(l, cur, cur->cs_base + target))
-        return link_enter(cpu, l);
-    return jump_via_miss(cpu, target, caller);
+        return jump_via_slow(cpu, target, hint);
+    if (link_leads_to(hint, cur, cur->cs_base + target))
+        return link_enter(cpu, hint);
+    return jump_via_miss(cpu, target, hint);
 }
-E386_INLINE const E386Op *jump_near(E386Cpu *cpu, uint32_t target) { return jump_via(cpu, target, NULL); }
-/* RET's caller: the block of the matching CALL, popped from the
- * return-address stack; not with paging: the calling block is not
- * running now and its linear page may map something else since */
-static inline Tb *ras_take(E386Cpu *cpu) { return cpu->ras[cpu->ras_top-- & 15]; } /* popped, as it is */
-static inline Tb *ras_pop(E386Cpu *cpu)
+/* op, the block's last, jumps to target */
+E386_INLINE const E386Op *jump_near(E386Cpu *cpu, const E386Op *op, uint32_t target)
 {
-    Tb *caller = ras_take(cpu);
+    assert(op == cpu->cur_tb->ops + cpu->cur_tb->nops - 1); /* op_links */
+    return jump_via(cpu, target, op_links(op));
+}
+/* RET's caller: the links of the block of the matching CALL, popped from
+ * the return-address stack; not with paging: the calling block is not
+ * running now and its linear page may map something else since */
+static inline TbLink *ras_take(E386Cpu *cpu) { return cpu->ras[cpu->ras_top-- & 15]; } /* popped, as it is */
+static inline TbLink *ras_pop(E386Cpu *cpu)
+{
+    TbLink *caller = ras_take(cpu);
     return cpu->softmmu ? NULL : caller;
 }
-E386_INLINE const E386Op *jump_ret(E386Cpu *cpu, uint32_t target) { return jump_via(cpu, target, ras_pop(cpu)); }
-/* the same in a TB_LIN block: never with paging */
-E386_INLINE const E386Op *jump_ret_lin(E386Cpu *cpu, uint32_t target)
+/* RET's hint: the caller's link 1, else the block's own link 0 */
+static inline TbLink *ret_hint(TbLink *caller, const E386Op *op) { return caller ? caller + 1 : op_links(op); }
+E386_INLINE const E386Op *jump_ret(E386Cpu *cpu, const E386Op *op, uint32_t target)
 {
-    return jump_via(cpu, target, ras_take(cpu));
+    assert(op == cpu->cur_tb->ops + cpu->cur_tb->nops - 1); /* op_links */
+    return jump_via(cpu, target, ret_hint(ras_pop(cpu), op));
+}
+/* the same in a TB_LIN block: never with paging */
+E386_INLINE const E386Op *jump_ret_lin(E386Cpu *cpu, const E386Op *op, uint32_t target)
+{
+    assert(op == cpu->cur_tb->ops + cpu->cur_tb->nops - 1); /* op_links */
+    return jump_via(cpu, target, ret_hint(ras_take(cpu), op));
 }
 /* the same out of line, for the native back end's calls */
 const E386Op *jump_near_slow(E386Cpu *cpu, uint32_t target);
 const E386Op *jump_ret_slow(E386Cpu *cpu, uint32_t target);
-/* a CALL is about to leave the current block: remember it for the RET */
-static inline void ras_push(E386Cpu *cpu) { cpu->ras[++cpu->ras_top & 15] = cpu->cur_tb; }
+/* a CALL (op, the block's last) is about to leave its block: remember
+ * the block's links for the RET */
+static inline void ras_push(E386Cpu *cpu, const E386Op *op) { cpu->ras[++cpu->ras_top & 15] = op_links(op); }
 static inline uint32_t next_eip(const E386Op *op) { return op->eip + op->len; }
 /* op is one of the running block's instructions */
 static inline int op_in_block(const E386Cpu *cpu, const E386Op *op)

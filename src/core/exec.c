@@ -408,7 +408,7 @@ void interp_specialize(E386Op *ops, int ninsns)
 static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
 {
     TbCache *c = cpu->tbc;
-    if (c->ntbs == POOL_TBS || c->nops + TB_MAX_INSNS + 1 > POOL_OPS)
+    if (c->ntbs == POOL_TBS || c->nops + TB_MAX_INSNS + 1 + TB_LINK_OPS > POOL_OPS)
         tb_flush(cpu);
     Tb *tb = &c->tbs[c->ntbs];
     E386Op *ops = &c->ops[c->nops];
@@ -492,9 +492,11 @@ static Tb *translate(E386Cpu *cpu, uint32_t pc, uint32_t phys_pc, uint32_t key)
                 .hop_lo = (uint16_t)(hop ? lo & 0xfff : 0), .hop_hi = (uint16_t)(hop ? hi - (lo & ~0xfffu) : 0),
                 .page = { phys_pc >> 12, last_pa >> 12 },
                 .nops = (uint16_t)n, .ninsns = (uint16_t)(last - ops + 1),
-                .valid = 1, .spans = ((pc ^ (pc + size - 1)) >> 12) != 0, .ops = ops };
+                .valid = 1, .spans = ((pc ^ (pc + size - 1)) >> 12) != 0, .ops = ops,
+                .link = op_links(&ops[n - 1]) };
+    tb->link[0] = tb->link[1] = (TbLink){ 0 };
     c->ntbs++;
-    c->nops += (uint32_t)n;
+    c->nops += (uint32_t)n + TB_LINK_OPS;
     tb->hash_next = c->hash[tb_hash(phys_pc)];
     c->hash[tb_hash(phys_pc)] = tb;
     for (int k = 0; k < 2; k++) {
@@ -566,12 +568,13 @@ static Tb *tb_find(E386Cpu *cpu, uint32_t extra_key)
  * when tb lies in from's linear page (a mapping change can then not
  * redirect the jump, as invalidation covers the physical pages).  Other
  * links keep ops NULL and are checked against the TLB each time. */
-static void tb_link(E386Cpu *cpu, Tb *from, int slot, Tb *tb)
+static void tb_link_to(E386Cpu *cpu, TbLink *l, const Tb *from, Tb *tb)
 {
     int fast = !cpu->softmmu || (!tb->spans && !((tb->pc ^ from->pc) & ~0xfffu));
-    from->link[slot] = (TbLink){ .ops = fast ? tb->ops : NULL, .tb = tb, .ninsns = tb->ninsns,
-                                 .pc = tb->pc, .key = tb->key, .cs_base = tb->cs_base };
+    *l = (TbLink){ .ops = fast ? tb->ops : NULL, .tb = tb, .ninsns = tb->ninsns,
+                   .pc = tb->pc, .key = tb->key, .cs_base = tb->cs_base };
 }
+static void tb_link(E386Cpu *cpu, Tb *from, int slot, Tb *tb) { tb_link_to(cpu, &from->link[slot], from, tb); }
 
 /* Nothing for the main loop to do between the blocks: no event pending,
  * no budget end, no single-step, breakpoint or log work. */
@@ -710,9 +713,18 @@ static Tb *jmp_cache_find(E386Cpu *cpu, const Tb *cur, uint32_t pc)
 }
 
 /* tb becomes the running block, found without a link (as link_take) */
+/* The indirect exit's hint now leads to tb.  With paging it is always
+ * the block's own (ras_pop), whose page is cur's (tb_link_to's fast
+ * link).  A caller's is relinked even if that block was invalidated
+ * since: its links stay in the pool until a flush, which clears the RAS,
+ * and a link is checked where it is used (link_leads_to, op_tb_stale). */
+static void relink_hint(E386Cpu *cpu, Tb *cur, TbLink *hint, Tb *tb)
+{
+    tb_link_to(cpu, hint, cur, tb);
+}
+
 static inline void take_found(E386Cpu *cpu, Tb *tb)
 {
-    E386_PREFETCH(tb->link); /* read at the block's end, a few ops on */
     cpu->cur_tb = tb;
     cpu->link_from = NULL;
     cpu->icount += tb->ninsns;
@@ -725,24 +737,14 @@ static const E386Op *enter(E386Cpu *cpu, Tb *tb)
     return tail_enter(cpu, tb->ops);
 }
 
-/* the indirect exit's hint now leads to tb: the caller's return-site
- * link, or the jumping block's own link 0 */
-static void relink_hint(E386Cpu *cpu, Tb *cur, Tb *caller, Tb *tb)
-{
-    if (!caller)
-        tb_link(cpu, cur, 0, tb);
-    else if (caller->valid && caller->key == tb->key)
-        tb_link(cpu, caller, 1, tb);
-}
-
 /* An indirect jump to target when the main loop would do nothing but
- * find the target's block.  The hint link is tried first: for RET, JMP
- * r/m and CALL r/m (caller NULL) the block's own exit link 0, which
- * remembers the last target (an inline cache: one compare for the jump
- * through a function pointer or the PLT that goes to the same place each
- * time); for RET with a caller, that block's exit link 1.  Then the jump
- * cache, which also re-links the hint. */
-const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, Tb *caller)
+ * find the target's block.  The hint link is tried first: for RET
+ * without a caller, JMP r/m and CALL r/m the block's own exit link 0,
+ * which remembers the last target (an inline cache: one compare for the
+ * jump through a function pointer or the PLT that goes to the same place
+ * each time); for RET with a caller, that block's exit link 1.  Then the
+ * jump cache, which also re-links the hint (relink_hint). */
+const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, TbLink *hint)
 {
     cpu->eip = target;
     cpu->last_tb = NULL;
@@ -753,18 +755,18 @@ const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, Tb *caller)
     if (cpu->icount >= cpu->chain_end) {
         if (!may_chain(cpu, cur))
             return NULL;
-        const E386Op *next = follow_if(cpu, caller ? &caller->link[1] : &cur->link[0], cur, pc);
+        const E386Op *next = follow_if(cpu, hint, cur, pc);
         if (next)
             return tail_enter(cpu, next);
     }
     Tb *tb = jmp_cache_find(cpu, cur, pc);
     if (!tb)
         return NULL;
-    relink_hint(cpu, cur, caller, tb);
+    relink_hint(cpu, cur, hint, tb);
     return enter(cpu, tb);
 }
 
-const E386Op *jump_near_slow(E386Cpu *cpu, uint32_t target) { return jump_via_slow(cpu, target, NULL); }
+const E386Op *jump_near_slow(E386Cpu *cpu, uint32_t target) { return jump_via_slow(cpu, target, cpu->cur_tb->link); }
 
 /* jump_via's hint missed inside a chain (icount below chain_end: may_chain
  * holds).  An indirect jump whose target changes every time (an
@@ -774,15 +776,15 @@ const E386Op *jump_near_slow(E386Cpu *cpu, uint32_t target) { return jump_via_sl
  * the chain already holds: the block is entered as a followed link is
  * (cpu.h link_enter: eip not stored, the bound tested before), and the
  * hint relinked.  Anything else goes the slow way. */
-const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, Tb *caller)
+const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, TbLink *hint)
 {
     Tb *cur = cpu->cur_tb;
     uint32_t pc = cur->cs_base + target;
     Tb *tb = cpu->tbc->jmp[jmp_hash(pc)];
     if (!tb || cpu->softmmu || tb->pc != pc || tb->phys_pc != pc || !tb->valid ||
         tb_mode(tb, offsetof(Tb, cs_base)) != tb_mode(cur, offsetof(Tb, cs_base)))
-        return jump_via_slow(cpu, target, caller);
-    relink_hint(cpu, cur, caller, tb);
+        return jump_via_slow(cpu, target, hint);
+    relink_hint(cpu, cur, hint, tb);
     take_found(cpu, tb);
     return run_next(cpu, tb->ops);
 }
@@ -792,7 +794,11 @@ const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, Tb *caller)
  * costs a compare however many places call the function.  The stack is a
  * hint: a target that differs (longjmp, a thread switch, an unbalanced
  * stack) just misses.  Not with paging (cpu.h ras_pop). */
-const E386Op *jump_ret_slow(E386Cpu *cpu, uint32_t target) { return jump_via_slow(cpu, target, ras_pop(cpu)); }
+const E386Op *jump_ret_slow(E386Cpu *cpu, uint32_t target)
+{
+    TbLink *caller = ras_pop(cpu);
+    return jump_via_slow(cpu, target, caller ? caller + 1 : cpu->cur_tb->link);
+}
 
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip)
 {

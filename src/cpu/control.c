@@ -17,7 +17,7 @@ const E386Op *op_jcc_J(E386Cpu *cpu, const E386Op *op)
 static E386_NOINLINE const E386Op *call_j_slow(E386Cpu *cpu, const E386Op *op)
 {
     push_fast(cpu, op->size, next_eip(op));
-    ras_push(cpu);
+    ras_push(cpu, op);
     return jump_direct(cpu, op, 0);
 }
 
@@ -33,7 +33,7 @@ E386_INLINE const E386Op *call_j(E386Cpu *cpu, const E386Op *op, int lin)
         return call_j_slow(cpu, op);
     st_le(p, 4, next_eip(op));
     cpu->r[4] = sp;
-    ras_push(cpu);
+    ras_push(cpu, op);
     return jump_direct(cpu, op, 0);
 }
 
@@ -56,7 +56,7 @@ static E386_NOINLINE const E386Op *ret_slow(E386Cpu *cpu, const E386Op *op)
         eip &= 0xffff;
     check_cs_limit(cpu, eip);
     sp_set(cpu, sp_get(cpu) + (uint32_t)size + (op->sub ? (op->imm & 0xffff) : 0));
-    return jump_ret(cpu, eip);
+    return jump_ret(cpu, op, eip);
 }
 
 /* RET (imm16) from a flat 32-bit stack with a 4 GiB CS limit (nothing to
@@ -70,7 +70,7 @@ E386_INLINE const E386Op *ret(E386Cpu *cpu, const E386Op *op, int lin, int imm)
     if (lin) {
         uint32_t eip = ld_le(lin_host(cpu, sp, 4, FH_READ), 4);
         cpu->r[4] = sp + 4 + (imm ? (op->imm & 0xffff) : 0);
-        return jump_ret_lin(cpu, eip);
+        return jump_ret_lin(cpu, op, eip);
     }
     uint8_t *p = cpu->seg[SEG_CS].limit != 0xffffffffu ? NULL
                : op->size == 4 && ss32(cpu) ? flat_host(cpu, SEG_SS, sp, 4, FH_READ) : NULL;
@@ -78,7 +78,7 @@ E386_INLINE const E386Op *ret(E386Cpu *cpu, const E386Op *op, int lin, int imm)
         return ret_slow(cpu, op);
     uint32_t eip = ld_le(p, 4);
     cpu->r[4] = sp + 4 + (op->sub ? (op->imm & 0xffff) : 0);
-    return jump_ret(cpu, eip);
+    return jump_ret(cpu, op, eip);
 }
 
 const E386Op *op_ret(E386Cpu *cpu, const E386Op *op) { return ret(cpu, op, 0, 0); }
@@ -89,7 +89,7 @@ const E386Op *op_jmp_E(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t eip = rm_read(cpu, op, op->size);
     check_cs_limit(cpu, eip);
-    return jump_near(cpu, eip);
+    return jump_near(cpu, op, eip);
 }
 
 const E386Op *op_call_E(E386Cpu *cpu, const E386Op *op)
@@ -97,8 +97,8 @@ const E386Op *op_call_E(E386Cpu *cpu, const E386Op *op)
     uint32_t eip = rm_read(cpu, op, op->size);
     check_cs_limit(cpu, eip);
     push(cpu, op->size, next_eip(op));
-    ras_push(cpu);
-    return jump_near(cpu, eip);
+    ras_push(cpu, op);
+    return jump_near(cpu, op, eip);
 }
 
 /* JMP and CALL dword [base + disp] in a TB_LIN block (the PLT's jumps
@@ -109,13 +109,13 @@ const E386Op *op_call_E(E386Cpu *cpu, const E386Op *op)
 static const E386Op *lin_jmp_m32_b(E386Cpu *cpu, const E386Op *op)
 {
     uint32_t eip = ld_le(lin_host(cpu, ea_b(cpu, op), 4, FH_READ), 4);
-    return jump_near(cpu, eip);
+    return jump_near(cpu, op, eip);
 }
 
 /* JMP r32 there: an interpreter's dispatch (Lua's, SQLite's VDBE) */
 static const E386Op *lin_jmp_r32(E386Cpu *cpu, const E386Op *op)
 {
-    return jump_near(cpu, cpu->r[op->rm]);
+    return jump_near(cpu, op, cpu->r[op->rm]);
 }
 
 static const E386Op *lin_call_m32_b(E386Cpu *cpu, const E386Op *op)
@@ -126,8 +126,8 @@ static const E386Op *lin_call_m32_b(E386Cpu *cpu, const E386Op *op)
         return op_call_E(cpu, op);
     st_le(p, 4, next_eip(op));
     cpu->r[4] = sp;
-    ras_push(cpu);
-    return jump_near(cpu, eip);
+    ras_push(cpu, op);
+    return jump_near(cpu, op, eip);
 }
 
 /* a dword at [base + disp] through ES, SS or DS */

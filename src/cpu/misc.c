@@ -142,7 +142,7 @@ const E386Op *op_flagop(E386Cpu *cpu, const E386Op *op)
      * shadow); the others change nothing it looks at */
     if (op->sub == 4)
         return end_block(cpu, next_eip(op));
-    return jump_near(cpu, next_eip(op));
+    return jump_near(cpu, op, next_eip(op));
 }
 
 const E386Op *op_xlat(E386Cpu *cpu, const E386Op *op)

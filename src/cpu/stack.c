@@ -182,7 +182,7 @@ const E386Op *op_popf(E386Cpu *cpu, const E386Op *op)
      * interrupt in: the main loop looks at both; otherwise go straight on */
     if (((old ^ cpu->eflags) & F_TF) || (~old & cpu->eflags & F_IF))
         return end_block(cpu, next_eip(op));
-    return jump_near(cpu, next_eip(op));
+    return jump_near(cpu, op, next_eip(op));
 }
 
 const E386Op *op_enter(E386Cpu *cpu, const E386Op *op)

@@ -34,8 +34,9 @@
 #define REG_OFF(n) ((int32_t)(offsetof(E386Cpu, r) + 4 * (size_t)(n)))
 #define SEG_OFF(sg, f) ((int32_t)(offsetof(E386Cpu, seg) + sizeof(Seg) * (size_t)(sg) + offsetof(Seg, f)))
 #define TB_OFF(f) ((int32_t)offsetof(Tb, f))
-/* a field of link 1 of the Tb at the base register */
-#define LINK1_OFF(f) ((int32_t)(offsetof(Tb, link) + sizeof(TbLink) + offsetof(TbLink, f)))
+/* a field of link 1 of the link pair at the base register (a block's
+ * links, Tb.link: the RAS holds those of the CALLs' blocks) */
+#define LINK1_OFF(f) ((int32_t)(sizeof(TbLink) + offsetof(TbLink, f)))
 
 static uintptr_t fn_addr(const void *fnp, size_t n)
 {
@@ -110,14 +111,14 @@ static void emit_tlb_maps(Emit *e, const Tb *cur, size_t *out, int *n)
 }
 
 /* The hint link missed (RSI the target, RDI the pc = target + cs_base,
- * RCX the Tb whose link 1 is the hint, own: the block's own such base):
+ * RCX the link pair whose link 1 is the hint):
  * jmp_cache_find's probe of the jump cache, the hint re-linked and
  * enter()'s stores, as jump_via, inline, then on to join (RAX the block's
  * ops); a miss to out[(*n)++].  (Without the re-link, `chain_hits`
  * differed from the interpreter's: test_native's programs with CMOVcc
  * and SETcc found it.) */
-static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, int ras, uintptr_t own,
-                                 const uint8_t *join, size_t *out, int *n)
+static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, int ras, const uint8_t *join,
+                                 size_t *out, int *n)
 {
     x_mov_rr64(e, X_RAX, X_RDI); /* tb_jmp_hash(pc) (RDI zero-extended), times 8 */
     x_shr_ri64(e, X_RAX, 12);
@@ -143,21 +144,7 @@ static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, i
     out[(*n)++] = x_jcc(e, X_NE);
     x_cmp_m32_imm(e, X_RDX, TB_OFF(cs_base), tb->cs_base);
     out[(*n)++] = x_jcc(e, X_NE);
-    /* jump_via's tb_link of the hint link (RCX's link 1) to the block: the
-     * block's own always, the RAS caller's if valid and of the same key */
-    size_t keep[2];
-    int nkeep = 0;
-    if (ras) {
-        x_mov_ri64(e, X_RAX, (uint64_t)own);
-        x_cmp_rr64(e, X_RCX, X_RAX);
-        size_t is_own = x_jcc(e, X_E);
-        x_cmp_m8_imm8(e, X_RCX, TB_OFF(valid), 0);
-        keep[nkeep++] = x_jcc(e, X_E);
-        x_load32(e, X_RAX, X_RDX, TB_OFF(key));
-        x_cmp_rm32(e, X_RAX, X_RCX, TB_OFF(key));
-        keep[nkeep++] = x_jcc(e, X_NE);
-        x_patch(e, is_own, e->p);
-    }
+    /* jump_via's relink_hint: the hint link (RCX's link 1) to the block */
     x_load64(e, X_RAX, X_RDX, TB_OFF(ops)); /* linear memory: a fast link */
     if (ns->soft) { /* tb_link's: a fast link only to the linking block's own page */
         x_mov_rr64(e, X_R10, X_RDI);
@@ -177,8 +164,6 @@ static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, i
         x_load32(e, X_RAX, X_RDX, same[k][0]);
         x_store32(e, X_RCX, same[k][1], X_RAX);
     }
-    for (int k = 0; k < nkeep; k++)
-        x_patch(e, keep[k], e->p);
     /* jump_via: eip, last_tb; jump_ret: the pop; enter's stores */
     x_store32(e, X_RBX, OFF(eip), X_RSI);
     x_mov_ri32(e, X_RAX, 0);
@@ -207,7 +192,7 @@ static void emit_leads_to(Emit *e, const Tb *tb, size_t *out, int *n)
 }
 
 /* jump_via's chaining for target ESI (the pushes and pops done): with
- * may_chain's conditions, follow the hint link at RCX (a Tb whose link 1
+ * may_chain's conditions, follow the hint link at RCX (a link pair whose link 1
  * it is) as follow_if does, else (on linear memory) the block the jump
  * cache holds for the target, RDX that block and RAX its ops, and into
  * its code; a miss calls miss(cpu, ESI) and goes on after this code.
@@ -223,18 +208,20 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
     out[n++] = x_jcc(e, X_NE);
     x_test_m32_imm(e, X_RBX, OFF(eflags), F_RF);
     out[n++] = x_jcc(e, X_NE);
-    /* RCX: a base whose "link 1" is the hint link.  Not the RAS's caller
-     * with the soft MMU (cpu.h ras_pop: that block is not running, and
-     * its linear page may map something else now), whose link 1 nothing
-     * sets there (jump_via_slow links it only from ras_pop's caller): the
-     * block's own link 0, as jump_ret_slow; a load and a miss fewer. */
-    uintptr_t own = (uintptr_t)&tb->link[0] - sizeof(TbLink) - offsetof(Tb, link);
+    /* RCX: a base whose "link 1" is the hint link: the RAS's caller's
+     * links, or one link before the block's own link 0.  Not the RAS's
+     * caller with the soft MMU (cpu.h ras_pop: that block is not running,
+     * and its linear page may map something else now), whose link 1
+     * nothing sets there (jump_via_slow links it only from ras_pop's
+     * caller): the block's own link 0, as jump_ret_slow; a load and a miss
+     * fewer. */
+    uintptr_t own = (uintptr_t)tb->link - sizeof(TbLink);
     if (ras && !ns->soft) {
         x_load32(e, X_RCX, X_RBX, OFF(ras_top));
         x_alu_ri32(e, 4, X_RCX, 15);
         x_shl_ri32(e, X_RCX, 3);
         x_add_rr64(e, X_RCX, X_RBX);
-        x_load64(e, X_RCX, X_RCX, OFF(ras)); /* the caller */
+        x_load64(e, X_RCX, X_RCX, OFF(ras)); /* the caller's links */
         x_test_rr64(e, X_RCX, X_RCX);
         size_t has = x_jcc(e, X_NE);
         x_mov_ri64(e, X_RCX, (uint64_t)own);
@@ -262,7 +249,7 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
     x_store64(e, X_RBX, OFF(cur_tb), X_RDX);
     x_load32(e, X_RDI, X_RCX, LINK1_OFF(ninsns));
     x_sub_rr64(e, LEFT_REG, X_RDI); /* icount += ninsns */
-    x_mov_ri32(e, X_RDI, (uint32_t)(offsetof(Tb, link) + sizeof(TbLink)));
+    x_mov_ri32(e, X_RDI, (uint32_t)sizeof(TbLink));
     x_add_rr64(e, X_RDI, X_RCX);
     x_store64(e, X_RBX, OFF(link_from), X_RDI);
     x_inc64(e, HITS_REG); /* chain_hits */
@@ -288,7 +275,7 @@ static void emit_via(Emit *e, const NativeState *ns, const Tb *tb, int ras, cons
     for (int k = 0; k < nother; k++)
         x_patch(e, other[k], e->p);
     if (ns->lin || ns->soft) /* linear memory, or the soft MMU's TLB to ask */
-        emit_jmp_cache_probe(e, ns, tb, ras, own, join, out, &n);
+        emit_jmp_cache_probe(e, ns, tb, ras, join, out, &n);
     else
         for (int k = 0; k < nother; k++)
             out[n++] = other[k];
@@ -341,7 +328,7 @@ static void emit_push_ret(Emit *e, const Tb *tb, const E386Op *op)
     x_alu_ri32(e, 4, X_RAX, 15);
     x_shl_ri32(e, X_RAX, 3);
     x_add_rr64(e, X_RAX, X_RBX);
-    x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)tb); /* cpu->cur_tb */
+    x_mov_ri64(e, X_RCX, (uint64_t)(uintptr_t)tb->link); /* ras_push: the block's links */
     x_store64(e, X_RAX, OFF(ras), X_RCX);
 }
 
