@@ -309,6 +309,11 @@ struct E386Cpu {
      * request (cpu_request_exit), outside run_chain and under native.  One
      * compare at each chained block end stands for three tests. */
     volatile uint64_t chain_end;
+    /* the mode (CS base, key) of run_chain's first block, which is every
+     * block's of the chain (chains link blocks of one key: see lin_flat),
+     * so that an indirect block end compares its hint with it without
+     * reading its own Tb (cpu.h jump_via) */
+    uint32_t chain_cs_base, chain_key;
     /* A guest fault seen by the host MMU on the linear fast path is only a
      * hint: a compiler may split a host access and touch any of its bytes
      * first, so si_addr is not the guest's CR2.  The instruction runs again
@@ -942,6 +947,14 @@ static inline uint32_t direct_target(const E386Op *op, int slot)
 /* the rest of jump_direct, out of the handlers' frames */
 const E386Op *jump_direct_out(E386Cpu *cpu, const E386Op *op, int slot);
 
+_Static_assert(offsetof(Tb, key) == offsetof(Tb, cs_base) + 4 && offsetof(TbLink, key) == offsetof(TbLink, cs_base) + 4,
+               "cs_base and key side by side, in the same order (one compare)");
+static inline uint64_t tb_mode(const void *tb_or_link, size_t cs_base_at) /* the two as one word */
+{
+    uint64_t v;
+    memcpy(&v, (const char *)tb_or_link + cs_base_at, 8);
+    return v;
+}
 /* follow link l: the running block and the instruction count become its
  * successor's (the ops not run yet: the caller returns or enters them) */
 static inline void link_take(E386Cpu *cpu, TbLink *l)
@@ -988,8 +1001,10 @@ E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, int slot)
 {
     assert(op == cpu->cur_tb->ops + cpu->cur_tb->nops - 1); /* op_links */
     TbLink *l = op_links(op) + slot;
-    if (l->ops && cpu->icount < cpu->chain_end)
+    if (l->ops && cpu->icount < cpu->chain_end) {
+        assert(tb_mode(l, offsetof(TbLink, cs_base)) == tb_mode(cpu, offsetof(E386Cpu, chain_cs_base)));
         return link_enter(cpu, l);
+    }
     return jump_direct_out(cpu, op, slot);
 }
 const E386Op *jump_indirect(E386Cpu *cpu, uint32_t target);
@@ -1012,26 +1027,25 @@ Tb *const *tb_jmp_cache(const E386Cpu *cpu); /* JMP_CACHE entries, for the CPU's
  * relinked to the target found when it misses. */
 const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, TbLink *hint);
 /* hint link l leads to linear pc in cur's mode */
-_Static_assert(offsetof(Tb, key) == offsetof(Tb, cs_base) + 4 && offsetof(TbLink, key) == offsetof(TbLink, cs_base) + 4,
-               "cs_base and key side by side, in the same order (one compare)");
-static inline uint64_t tb_mode(const void *tb_or_link, size_t cs_base_at) /* the two as one word */
-{
-    uint64_t v;
-    memcpy(&v, (const char *)tb_or_link + cs_base_at, 8);
-    return v;
-}
 static inline int link_leads_to(const TbLink *l, const Tb *cur, uint32_t pc)
 {
     return l->ops && l->pc == pc && tb_mode(l, offsetof(TbLink, cs_base)) == tb_mode(cur, offsetof(Tb, cs_base));
+}
+_Static_assert(offsetof(E386Cpu, chain_key) == offsetof(E386Cpu, chain_cs_base) + 4, "as Tb's cs_base and key");
+/* the same inside run_chain (icount below chain_end), in the chain's mode */
+static inline int link_leads_on(const TbLink *l, const E386Cpu *cpu, uint32_t target)
+{
+    return l->ops && l->pc == cpu->chain_cs_base + target &&
+           tb_mode(l, offsetof(TbLink, cs_base)) == tb_mode(cpu, offsetof(E386Cpu, chain_cs_base));
 }
 /* the hint missed inside a chain: the jump cache's lean probe (exec.c) */
 const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, TbLink *hint);
 E386_INLINE const E386Op *jump_via(E386Cpu *cpu, uint32_t target, TbLink *hint)
 {
-    Tb *cur = cpu->cur_tb;
     if (cpu->icount >= cpu->chain_end)
         return jump_via_slow(cpu, target, hint);
-    if (link_leads_to(hint, cur, cur->cs_base + target))
+    assert(tb_mode(cpu->cur_tb, offsetof(Tb, cs_base)) == tb_mode(cpu, offsetof(E386Cpu, chain_cs_base)));
+    if (link_leads_on(hint, cpu, target))
         return link_enter(cpu, hint);
     return jump_via_miss(cpu, target, hint);
 }

@@ -114,6 +114,8 @@ static const StateSkip unmigrated[] = {
     MEMBER(ras_top, "a hint for RET into the translation cache, which a load flushes"),
     MEMBER(cur, "inside e386_run only"),
     MEMBER(chain_end, "inside e386_run only (the interpreter's chaining)"),
+    MEMBER(chain_cs_base, "inside e386_run only (the interpreter's chaining)"),
+    MEMBER(chain_key, "inside e386_run only (the interpreter's chaining)"),
     MEMBER(lin_retry, "inside e386_run only: an instruction rerun without the linear path after a host fault"),
     MEMBER(lk_host, "inside one instruction only: a LOCK'd operand's host word (cpu/atomic.c)"),
     MEMBER(lk_raw, "inside one instruction only: a LOCK'd operand's host word (cpu/atomic.c)"),

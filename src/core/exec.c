@@ -627,6 +627,8 @@ static inline void link_take_counted(E386Cpu *cpu, TbLink *l)
 static void chain_bound(E386Cpu *cpu)
 {
     chain_rebound(cpu);
+    cpu->chain_cs_base = cpu->cur_tb->cs_base;
+    cpu->chain_key = cpu->cur_tb->key;
     if (!may_chain(cpu, cpu->cur_tb))
         cpu->chain_end = 0;
 }
@@ -779,10 +781,10 @@ const E386Op *jump_near_slow(E386Cpu *cpu, uint32_t target) { return jump_via_sl
 const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, TbLink *hint)
 {
     Tb *cur = cpu->cur_tb;
-    uint32_t pc = cur->cs_base + target;
+    uint32_t pc = cpu->chain_cs_base + target;
     Tb *tb = cpu->tbc->jmp[jmp_hash(pc)];
     if (!tb || cpu->softmmu || tb->pc != pc || tb->phys_pc != pc || !tb->valid ||
-        tb_mode(tb, offsetof(Tb, cs_base)) != tb_mode(cur, offsetof(Tb, cs_base)))
+        tb_mode(tb, offsetof(Tb, cs_base)) != tb_mode(cpu, offsetof(E386Cpu, chain_cs_base)))
         return jump_via_slow(cpu, target, hint);
     relink_hint(cpu, cur, hint, tb);
     take_found(cpu, tb);
