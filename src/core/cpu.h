@@ -26,12 +26,6 @@
 #else
 #define E386_NOINLINE
 #endif
-/* a hint to fetch a cache line soon to be read (no effect elsewhere) */
-#if defined(__GNUC__)
-#define E386_PREFETCH(p) __builtin_prefetch(p)
-#else
-#define E386_PREFETCH(p) ((void)(p))
-#endif
 
 /* ---- EFLAGS ---- */
 enum {
@@ -955,6 +949,14 @@ static inline uint64_t tb_mode(const void *tb_or_link, size_t cs_base_at) /* the
     memcpy(&v, (const char *)tb_or_link + cs_base_at, 8);
     return v;
 }
+_Static_assert(offsetof(E386Cpu, chain_key) == offsetof(E386Cpu, chain_cs_base) + 4, "as Tb's cs_base and key");
+/* inside run_chain: the mode of every block of the chain */
+static inline uint64_t chain_mode(const E386Cpu *cpu) { return tb_mode(cpu, offsetof(E386Cpu, chain_cs_base)); }
+/* op ends the running block (its links follow it: op_links) */
+static inline int op_ends_block(const E386Cpu *cpu, const E386Op *op)
+{
+    return op == cpu->cur_tb->ops + cpu->cur_tb->nops - 1;
+}
 /* follow link l: the running block and the instruction count become its
  * successor's (the ops not run yet: the caller returns or enters them) */
 static inline void link_take(E386Cpu *cpu, TbLink *l)
@@ -999,10 +1001,10 @@ E386_INLINE const E386Op *link_enter(E386Cpu *cpu, TbLink *l)
  * the slow path.  Validity is not tested here: see op_tb_stale. */
 E386_INLINE const E386Op *jump_direct(E386Cpu *cpu, const E386Op *op, int slot)
 {
-    assert(op == cpu->cur_tb->ops + cpu->cur_tb->nops - 1); /* op_links */
+    assert(op_ends_block(cpu, op)); /* op_links */
     TbLink *l = op_links(op) + slot;
     if (l->ops && cpu->icount < cpu->chain_end) {
-        assert(tb_mode(l, offsetof(TbLink, cs_base)) == tb_mode(cpu, offsetof(E386Cpu, chain_cs_base)));
+        assert(tb_mode(l, offsetof(TbLink, cs_base)) == chain_mode(cpu));
         return link_enter(cpu, l);
     }
     return jump_direct_out(cpu, op, slot);
@@ -1031,12 +1033,11 @@ static inline int link_leads_to(const TbLink *l, const Tb *cur, uint32_t pc)
 {
     return l->ops && l->pc == pc && tb_mode(l, offsetof(TbLink, cs_base)) == tb_mode(cur, offsetof(Tb, cs_base));
 }
-_Static_assert(offsetof(E386Cpu, chain_key) == offsetof(E386Cpu, chain_cs_base) + 4, "as Tb's cs_base and key");
 /* the same inside run_chain (icount below chain_end), in the chain's mode */
 static inline int link_leads_on(const TbLink *l, const E386Cpu *cpu, uint32_t target)
 {
     return l->ops && l->pc == cpu->chain_cs_base + target &&
-           tb_mode(l, offsetof(TbLink, cs_base)) == tb_mode(cpu, offsetof(E386Cpu, chain_cs_base));
+           tb_mode(l, offsetof(TbLink, cs_base)) == chain_mode(cpu);
 }
 /* the hint missed inside a chain: the jump cache's lean probe (exec.c) */
 const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, TbLink *hint);
@@ -1044,7 +1045,7 @@ E386_INLINE const E386Op *jump_via(E386Cpu *cpu, uint32_t target, TbLink *hint)
 {
     if (cpu->icount >= cpu->chain_end)
         return jump_via_slow(cpu, target, hint);
-    assert(tb_mode(cpu->cur_tb, offsetof(Tb, cs_base)) == tb_mode(cpu, offsetof(E386Cpu, chain_cs_base)));
+    assert(tb_mode(cpu->cur_tb, offsetof(Tb, cs_base)) == chain_mode(cpu));
     if (link_leads_on(hint, cpu, target))
         return link_enter(cpu, hint);
     return jump_via_miss(cpu, target, hint);
@@ -1052,7 +1053,7 @@ E386_INLINE const E386Op *jump_via(E386Cpu *cpu, uint32_t target, TbLink *hint)
 /* op, the block's last, jumps to target */
 E386_INLINE const E386Op *jump_near(E386Cpu *cpu, const E386Op *op, uint32_t target)
 {
-    assert(op == cpu->cur_tb->ops + cpu->cur_tb->nops - 1); /* op_links */
+    assert(op_ends_block(cpu, op)); /* op_links */
     return jump_via(cpu, target, op_links(op));
 }
 /* RET's caller: the links of the block of the matching CALL, popped from
@@ -1068,13 +1069,13 @@ static inline TbLink *ras_pop(E386Cpu *cpu)
 static inline TbLink *ret_hint(TbLink *caller, const E386Op *op) { return caller ? caller + 1 : op_links(op); }
 E386_INLINE const E386Op *jump_ret(E386Cpu *cpu, const E386Op *op, uint32_t target)
 {
-    assert(op == cpu->cur_tb->ops + cpu->cur_tb->nops - 1); /* op_links */
+    assert(op_ends_block(cpu, op)); /* op_links */
     return jump_via(cpu, target, ret_hint(ras_pop(cpu), op));
 }
 /* the same in a TB_LIN block: never with paging */
 E386_INLINE const E386Op *jump_ret_lin(E386Cpu *cpu, const E386Op *op, uint32_t target)
 {
-    assert(op == cpu->cur_tb->ops + cpu->cur_tb->nops - 1); /* op_links */
+    assert(op_ends_block(cpu, op)); /* op_links */
     return jump_via(cpu, target, ret_hint(ras_take(cpu), op));
 }
 /* the same out of line, for the native back end's calls */

@@ -714,7 +714,6 @@ static Tb *jmp_cache_find(E386Cpu *cpu, const Tb *cur, uint32_t pc)
     return tb;
 }
 
-/* tb becomes the running block, found without a link (as link_take) */
 /* The indirect exit's hint now leads to tb.  With paging it is always
  * the block's own (ras_pop), whose page is cur's (tb_link_to's fast
  * link).  A caller's is relinked even if that block was invalidated
@@ -725,6 +724,7 @@ static void relink_hint(E386Cpu *cpu, Tb *cur, TbLink *hint, Tb *tb)
     tb_link_to(cpu, hint, cur, tb);
 }
 
+/* tb becomes the running block, found without a link (as link_take) */
 static inline void take_found(E386Cpu *cpu, Tb *tb)
 {
     cpu->cur_tb = tb;
@@ -784,7 +784,7 @@ const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, TbLink *hint)
     uint32_t pc = cpu->chain_cs_base + target;
     Tb *tb = cpu->tbc->jmp[jmp_hash(pc)];
     if (!tb || cpu->softmmu || tb->pc != pc || tb->phys_pc != pc || !tb->valid ||
-        tb_mode(tb, offsetof(Tb, cs_base)) != tb_mode(cpu, offsetof(E386Cpu, chain_cs_base)))
+        tb_mode(tb, offsetof(Tb, cs_base)) != chain_mode(cpu))
         return jump_via_slow(cpu, target, hint);
     relink_hint(cpu, cur, hint, tb);
     take_found(cpu, tb);
