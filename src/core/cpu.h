@@ -1066,17 +1066,17 @@ static inline TbLink *ras_pop(E386Cpu *cpu)
     return cpu->softmmu ? NULL : caller;
 }
 /* RET's hint: the caller's link 1, else the block's own link 0 */
-static inline TbLink *ret_hint(TbLink *caller, const E386Op *op) { return caller ? caller + 1 : op_links(op); }
+static inline TbLink *ret_hint(TbLink *caller, TbLink *own) { return caller ? caller + 1 : own; }
 E386_INLINE const E386Op *jump_ret(E386Cpu *cpu, const E386Op *op, uint32_t target)
 {
     assert(op_ends_block(cpu, op)); /* op_links */
-    return jump_via(cpu, target, ret_hint(ras_pop(cpu), op));
+    return jump_via(cpu, target, ret_hint(ras_pop(cpu), op_links(op)));
 }
 /* the same in a TB_LIN block: never with paging */
 E386_INLINE const E386Op *jump_ret_lin(E386Cpu *cpu, const E386Op *op, uint32_t target)
 {
     assert(op_ends_block(cpu, op)); /* op_links */
-    return jump_via(cpu, target, ret_hint(ras_take(cpu), op));
+    return jump_via(cpu, target, ret_hint(ras_take(cpu), op_links(op)));
 }
 /* the same out of line, for the native back end's calls */
 const E386Op *jump_near_slow(E386Cpu *cpu, uint32_t target);

@@ -714,16 +714,6 @@ static Tb *jmp_cache_find(E386Cpu *cpu, const Tb *cur, uint32_t pc)
     return tb;
 }
 
-/* The indirect exit's hint now leads to tb.  With paging it is always
- * the block's own (ras_pop), whose page is cur's (tb_link_to's fast
- * link).  A caller's is relinked even if that block was invalidated
- * since: its links stay in the pool until a flush, which clears the RAS,
- * and a link is checked where it is used (link_leads_to, op_tb_stale). */
-static void relink_hint(E386Cpu *cpu, Tb *cur, TbLink *hint, Tb *tb)
-{
-    tb_link_to(cpu, hint, cur, tb);
-}
-
 /* tb becomes the running block, found without a link (as link_take) */
 static inline void take_found(E386Cpu *cpu, Tb *tb)
 {
@@ -745,7 +735,11 @@ static const E386Op *enter(E386Cpu *cpu, Tb *tb)
  * which remembers the last target (an inline cache: one compare for the
  * jump through a function pointer or the PLT that goes to the same place
  * each time); for RET with a caller, that block's exit link 1.  Then the
- * jump cache, which also re-links the hint (relink_hint). */
+ * jump cache, which also re-links the hint.  With paging the hint is
+ * always the block's own (ras_pop), whose page is cur's (tb_link_to's
+ * fast link).  A caller's is relinked even if that block was invalidated
+ * since: its links stay in the pool until a flush, which clears the RAS,
+ * and a link is checked where it is used (link_leads_to, op_tb_stale). */
 const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, TbLink *hint)
 {
     cpu->eip = target;
@@ -764,7 +758,7 @@ const E386Op *jump_via_slow(E386Cpu *cpu, uint32_t target, TbLink *hint)
     Tb *tb = jmp_cache_find(cpu, cur, pc);
     if (!tb)
         return NULL;
-    relink_hint(cpu, cur, hint, tb);
+    tb_link_to(cpu, hint, cur, tb); /* the hint leads there now */
     return enter(cpu, tb);
 }
 
@@ -786,7 +780,7 @@ const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, TbLink *hint)
     if (!tb || cpu->softmmu || tb->pc != pc || tb->phys_pc != pc || !tb->valid ||
         tb_mode(tb, offsetof(Tb, cs_base)) != chain_mode(cpu))
         return jump_via_slow(cpu, target, hint);
-    relink_hint(cpu, cur, hint, tb);
+    tb_link_to(cpu, hint, cur, tb); /* the hint leads there now */
     take_found(cpu, tb);
     return run_next(cpu, tb->ops);
 }
@@ -798,8 +792,7 @@ const E386Op *jump_via_miss(E386Cpu *cpu, uint32_t target, TbLink *hint)
  * stack) just misses.  Not with paging (cpu.h ras_pop). */
 const E386Op *jump_ret_slow(E386Cpu *cpu, uint32_t target)
 {
-    TbLink *caller = ras_pop(cpu);
-    return jump_via_slow(cpu, target, caller ? caller + 1 : cpu->cur_tb->link);
+    return jump_via_slow(cpu, target, ret_hint(ras_pop(cpu), cpu->cur_tb->link));
 }
 
 const E386Op *end_block(E386Cpu *cpu, uint32_t eip)

@@ -144,7 +144,7 @@ static void emit_jmp_cache_probe(Emit *e, const NativeState *ns, const Tb *tb, i
     out[(*n)++] = x_jcc(e, X_NE);
     x_cmp_m32_imm(e, X_RDX, TB_OFF(cs_base), tb->cs_base);
     out[(*n)++] = x_jcc(e, X_NE);
-    /* jump_via's relink_hint: the hint link (RCX's link 1) to the block */
+    /* jump_via_slow's relink: the hint link (RCX's link 1) to the block */
     x_load64(e, X_RAX, X_RDX, TB_OFF(ops)); /* linear memory: a fast link */
     if (ns->soft) { /* tb_link's: a fast link only to the linking block's own page */
         x_mov_rr64(e, X_R10, X_RDI);
