@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Boot-to-transcript time of Debian's i386 kernel (tests/linux's kit and
-# guest script) under emu386-system and under qemu-system-i386 (TCG), side
+# guest script) under emu386-system, with each of its engines (-accel
+# native where built, and interp), and under qemu-system-i386 (TCG), side
 # by side in one run, interleaved: wall and CPU (user+sys) seconds, best of
-# --reps, their ratios, and the peak RSS of each.  Not part of the suites.
+# --reps, the peak RSS of each and the ratios to qemu's.  Not part of the
+# suites.
 #   bash bench/boot.sh [--emu build/emu386-system] [--reps 3]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -31,17 +33,28 @@ run() { # name command...: one boot; "wall cpu rss" on stdout
     awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$work/time"
 }
 min() { awk -v a="$1" -v b="$2" 'BEGIN{print (a == "" || b + 0 < a + 0) ? b : a}'; }
-ew='' ec='' er='' qw='' qc='' qr=''
+# both of emu386's engines (when the build has the native back end) and
+# qemu-system-i386 (TCG), interleaved in each repetition
+ENGINES="native interp"
+declare -A W C R
 for _ in $(seq "$REPS"); do
-    read -r w c r < <(run emu "$EMU" -m 128M -kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND" \
-                          -no-reboot -serial "file:$work/emu.serial")
-    ew=$(min "$ew" "$w"); ec=$(min "$ec" "$c"); er=$r
+    for e in $ENGINES; do
+        out=$(run "emu-$e" "$EMU" -accel "$e" -m 128M -kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND" \
+                  -no-reboot -serial "file:$work/emu-$e.serial" 2>/dev/null) || {
+            grep -q "not built for this host" "$work/emu-$e.err" 2>/dev/null || { cat "$work/emu-$e.err" >&2; exit 1; }
+            echo "bench: -accel $e is not built for this host: not measured" >&2
+            ENGINES=${ENGINES/$e/}; continue; }
+        read -r w c r <<<"$out"
+        W[$e]=$(min "${W[$e]:-}" "$w"); C[$e]=$(min "${C[$e]:-}" "$c"); R[$e]=$r
+    done
     read -r w c r < <(run qemu qemu-system-i386 -M pc -cpu pentium2 -m 128M -accel tcg -nographic -no-reboot \
                           -kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND")
-    qw=$(min "$qw" "$w"); qc=$(min "$qc" "$c"); qr=$r
+    W[qemu]=$(min "${W[qemu]:-}" "$w"); C[qemu]=$(min "${C[qemu]:-}" "$c"); R[qemu]=$r
 done
-printf "%-18s %10s %10s %12s\n" "" "wall s" "CPU s" "peak RSS KiB"
-printf "%-18s %10s %10s %12s\n" emu386-system "$ew" "$ec" "$er"
-printf "%-18s %10s %10s %12s\n" qemu-system-i386 "$qw" "$qc" "$qr"
-printf "%-18s %10.2f %10.2f %12.2f\n" "emu386 / qemu" "$(awk "BEGIN{print $ew / $qw}")" \
-    "$(awk "BEGIN{print $ec / $qc}")" "$(awk "BEGIN{print $er / $qr}")"
+printf "%-28s %8s %8s %12s %12s %12s\n" "" "wall s" "CPU s" "peak RSS KiB" "wall / qemu" "CPU / qemu"
+for e in $ENGINES qemu; do
+    name="emu386-system -accel $e"
+    [ "$e" != qemu ] || name=qemu-system-i386
+    printf "%-28s %8s %8s %12s %12.2f %12.2f\n" "$name" "${W[$e]}" "${C[$e]}" "${R[$e]}" \
+        "$(awk "BEGIN{print ${W[$e]} / ${W[qemu]}}")" "$(awk "BEGIN{print ${C[$e]} / ${C[qemu]}}")"
+done
