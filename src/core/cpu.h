@@ -97,7 +97,7 @@ enum { PG_MMIO = 16 }; /* system mode: device registers, region = Mem.mmio index
  * TLB fill gives such a page no write tag, so its first write goes slow
  * (bus_write), which sets its bit in cpu->dirty_log and clears this. */
 enum { PG_LOG = 32 };
-/* The host's MAP_SHARED mapping (user mode, core/mem.c mem_map_shared):
+/* The host's MAP_SHARED mapping (user mode, core/mem.c mem_map_file):
  * another process may write it at any time, so LOCK'd read-modify-writes
  * are host atomics there (cpu/atomic.c).  Kept, as PG_LOG, by mprotect
  * and mremap. */
@@ -109,9 +109,10 @@ typedef struct Mmio {
     void *opaque;
     uint32_t pages; /* pages that point here: 0 frees the slot for the next e386_mmio_map */
 } Mmio;
-/* shared: the block is the host's own MAP_SHARED mapping (core/mem.c
- * mem_map_shared), unmapped rather than given back to the allocator */
-typedef struct Region { uint8_t *host; size_t size; uint32_t live; int shared; } Region;
+/* mapped: the block is the host's own mapping of a file or of shared
+ * memory (core/mem.c mem_map_file), unmapped rather than given back to
+ * the allocator */
+typedef struct Region { uint8_t *host; size_t size; uint32_t live; int mapped; } Region;
 typedef struct Mem {
     GuestAlloc alloc;  /* where the host blocks come from */
     Page *l1[1024];
@@ -704,9 +705,10 @@ int linmem_map(Mem *m, uint32_t addr, uint32_t size, uint32_t flags); /* fresh z
 void linmem_unmap(Mem *m, uint32_t addr, uint32_t size);   /* back to the reservation */
 int linmem_move(Mem *m, uint32_t dst, uint32_t src, uint32_t size);
 int linmem_sync(Mem *m, uint32_t addr, uint32_t size);     /* host protection from the flags; 0 or -1 */
-/* the host's MAP_SHARED mapping of fd at off (fd -1: shared anonymous
- * memory) replaces [addr, addr + size); 0 or -errno, nothing changed */
-int linmem_map_shared(Mem *m, uint32_t addr, uint32_t size, uint32_t flags, int fd, uint64_t off);
+/* the host's mapping of fd at off, MAP_SHARED or MAP_PRIVATE (fd -1:
+ * shared anonymous memory), replaces [addr, addr + size); 0 or -errno,
+ * nothing changed */
+int linmem_map_file(Mem *m, uint32_t addr, uint32_t size, uint32_t flags, int fd, uint64_t off, int shared);
 /* [old, old + os) moves to dst grown to ns by the host's mremap (a shared
  * mapping grows into its file); dst may be old; 0 or -1, nothing changed */
 int linmem_grow(Mem *m, uint32_t old, uint32_t os, uint32_t dst, uint32_t ns);

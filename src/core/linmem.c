@@ -156,17 +156,17 @@ int linmem_sync(Mem *m, uint32_t addr, uint32_t size)
     return rc;
 }
 
-int linmem_map_shared(Mem *m, uint32_t addr, uint32_t size, uint32_t flags, int fd, uint64_t off)
+int linmem_map_file(Mem *m, uint32_t addr, uint32_t size, uint32_t flags, int fd, uint64_t off, int shared)
 {
     Page pg = { NULL, flags, 0 };
     /* the host checks the descriptor (EACCES, ENODEV) before it unmaps
      * what was there, so a refusal changes nothing */
-    int mf = MAP_SHARED | MAP_FIXED | (fd < 0 ? MAP_ANONYMOUS : 0);
+    int mf = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED | (fd < 0 ? MAP_ANONYMOUS : 0);
     if (mmap(m->lbase + addr, size, host_prot(m, &pg), mf, fd, (off_t)off) != MAP_FAILED)
         return 0;
     /* loose: read-write is asked for every page, which a read-only file
-     * refuses; the page map keeps the guest from writing */
-    if (errno == EACCES && m->lloose && !(flags & PG_WRITE) &&
+     * refuses when shared; the page map keeps the guest from writing */
+    if (errno == EACCES && shared && m->lloose && !(flags & PG_WRITE) &&
         mmap(m->lbase + addr, size, PROT_READ, mf, fd, (off_t)off) != MAP_FAILED)
         return 0;
     return -errno;
@@ -216,9 +216,9 @@ int linmem_sync(Mem *m, uint32_t addr, uint32_t size)
     (void)m, (void)addr, (void)size;
     return -1;
 }
-int linmem_map_shared(Mem *m, uint32_t addr, uint32_t size, uint32_t flags, int fd, uint64_t off)
+int linmem_map_file(Mem *m, uint32_t addr, uint32_t size, uint32_t flags, int fd, uint64_t off, int shared)
 {
-    (void)m, (void)addr, (void)size, (void)flags, (void)fd, (void)off;
+    (void)m, (void)addr, (void)size, (void)flags, (void)fd, (void)off, (void)shared;
     return -1;
 }
 int linmem_grow(Mem *m, uint32_t old, uint32_t os, uint32_t dst, uint32_t ns)

@@ -351,11 +351,11 @@ static void page_release(Mem *m, Page *p)
     }
     Region *r = &m->regions[p->region];
     if (--r->live == 0) {
-        if (r->shared)
+        if (r->mapped)
             munmap(r->host, r->size);
         else
             galloc_free(&m->alloc, r->host, r->size);
-        r->shared = 0;
+        r->mapped = 0;
         r->host = NULL;
         r->live = m->region_free; /* onto the free chain */
         m->region_free = p->region + 1;
@@ -554,30 +554,34 @@ int mem_move(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot)
     return 0;
 }
 
-int mem_map_shared(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag, int fd, uint64_t off)
+int mem_map_file(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag, int fd, uint64_t off,
+                 int shared)
 {
     Mem *m = &cpu->mem;
-    uint32_t flags = prot_flags(prot);
+    uint32_t flags = prot_flags(prot) | (shared ? PG_SHARED : 0);
+    if (!shared && fd < 0)
+        return -EINVAL; /* private anonymous memory is mem_map_tagged's */
     if (!range_ok(addr, size) || l2_alloc(m, addr, size >> 12))
         return -ENOMEM;
     if (m->lbase) {
         for (uint32_t o = 0; o < size; o += 4096) /* translations first: they change flags */
             page_changed(cpu, addr + o, mem_page_any(m, addr + o));
-        int r = linmem_map_shared(m, addr, size, flags, fd, off);
+        int r = linmem_map_file(m, addr, size, flags, fd, off, shared);
         if (r)
             return r;
         if (vma_set(&m->vmas, addr, (uint64_t)addr + size, prot & 7, tag) != 0) {
             e386_mem_unmap(cpu, addr, size); /* the old pages are gone already */
             return -ENOMEM;
         }
-        install(cpu, addr, size, m->lbase + addr, flags | PG_SHARED, 0);
+        install(cpu, addr, size, m->lbase + addr, flags, 0);
         return 0;
     }
     /* read-write on the host whatever the guest asks, as its mprotect may
-     * add write later; a read-only file allows only reading */
-    int mf = MAP_SHARED | (fd < 0 ? MAP_ANONYMOUS : 0);
+     * add write later; a read-only file allows only reading, and only
+     * shared: a private mapping's writes are never the file's */
+    int mf = (shared ? MAP_SHARED : MAP_PRIVATE) | (fd < 0 ? MAP_ANONYMOUS : 0);
     uint8_t *host = mmap(NULL, size, PROT_READ | PROT_WRITE, mf, fd, (off_t)off);
-    if (host == MAP_FAILED && errno == EACCES && !(prot & E386_PROT_WRITE))
+    if (host == MAP_FAILED && errno == EACCES && shared && !(prot & E386_PROT_WRITE))
         host = mmap(NULL, size, PROT_READ, mf, fd, (off_t)off);
     if (host == MAP_FAILED)
         return -errno;
@@ -588,8 +592,8 @@ int mem_map_shared(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_
         munmap(host, size);
         return -ENOMEM;
     }
-    m->regions[reg].shared = 1;
-    install(cpu, addr, size, host, flags | PG_SHARED, reg);
+    m->regions[reg].mapped = 1;
+    install(cpu, addr, size, host, flags, reg);
     fault_catch(0); /* a page past the file's end: the guest's SIGBUS (core/hostfault.c) */
     return 0;
 }
@@ -605,7 +609,7 @@ int mem_grow_shared(E386Cpu *cpu, uint32_t old, uint32_t os, uint32_t dst, uint3
     Page *p0 = mem_page(m, old);
     Region *r = !m->lbase && p0 ? &m->regions[p0->region] : NULL;
     if (!m->lbase) { /* page map: the mapping must be its host block, whole */
-        if (!r || !r->shared || r->size != os || r->live != os >> 12)
+        if (!r || !r->mapped || !(p0->flags & PG_SHARED) || r->size != os || r->live != os >> 12)
             return -1;
         for (uint32_t o = 0; o < os; o += 4096) {
             Page *p = mem_page(m, old + o);

@@ -46,11 +46,15 @@ void vma_free_all(VmaSet *s);
  * mremap's move of page entries (no byte copied, no host page touched). */
 int mem_map_tagged(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag);
 int mem_move(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot);
-/* MAP_SHARED (user mode): the host's own shared mapping of fd at off (fd
- * -1: shared anonymous memory) backs [addr, addr + size), so writes reach
- * the file and a fork's child shares the pages; 0 or -errno (the host's:
+/* A file mapping (user mode): the host's own mapping of fd at off backs
+ * [addr, addr + size), so its pages come from the file when first touched
+ * and a page wholly past the file's end raises the guest's SIGBUS, as on
+ * Linux.  shared: MAP_SHARED (fd -1: shared anonymous memory), so writes
+ * reach the file and a fork's child shares the pages (PG_SHARED); else
+ * MAP_PRIVATE, the guest's writes its own.  0 or -errno (the host's:
  * EACCES, ENODEV...), the old mapping unchanged on failure. */
-int mem_map_shared(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag, int fd, uint64_t off);
+int mem_map_file(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag, int fd, uint64_t off,
+                 int shared);
 /* mremap's growth of such a mapping: [old, old + os) becomes [dst, dst +
  * ns) (dst == old: in place, [old + os, old + ns) free; otherwise dst's
  * range is free and apart from old's), grown by the host into its file or

@@ -9,7 +9,7 @@
  * respect to the guest code of every other thread, which is all FUTEX_WAIT
  * promises.  Private and shared futexes are the same here (all the
  * process's threads share one address space), except on a word of a
- * MAP_SHARED mapping: that one is the host's own memory (mem_map_shared)
+ * MAP_SHARED mapping: that one is the host's own memory (mem_map_file)
  * and other processes wait on it too, so a shared (not FUTEX_PRIVATE)
  * wait, wake or requeue there is the host's futex, as Linux keys shared
  * futexes by the page and not by the address space. */

@@ -113,17 +113,30 @@ int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags,
     uint32_t tag = (flags & G_MAP_ANON) && !(flags & G_MAP_SHARED) ? VMA_TAG_ANON : vma_new_tag(vmas(p));
     if (flags & G_MAP_SHARED) { /* the host's own shared mapping: writes reach the file, a fork shares it */
         int anon = (flags & G_MAP_ANON) != 0;
-        int32_t r = mem_map_shared(p->cpu, addr, size, gprot, tag, anon ? -1 : fd, anon ? 0 : off);
+        int32_t r = mem_map_file(p->cpu, addr, size, gprot, tag, anon ? -1 : fd, anon ? 0 : off, 1);
         if (r)
             return r;
         user_name_mapping(p, tag, addr, off, anon ? -1 : fd, 1);
         return (int32_t)addr;
     }
+    if (!(flags & G_MAP_ANON) && sysconf(_SC_PAGESIZE) == 4096) {
+        /* a private file mapping is the host's too: its pages are read
+         * when first touched, a page wholly past the file's end is the
+         * guest's SIGBUS, and the file's later changes show on the pages
+         * the guest has not written, all as on Linux */
+        int32_t r = mem_map_file(p->cpu, addr, size, gprot, tag, fd, off, 0);
+        if (r)
+            return r;
+        user_name_mapping(p, tag, addr, off, fd, 0);
+        return (int32_t)addr;
+    }
     if (mem_map_tagged(p->cpu, addr, size, E386_PROT_READ | E386_PROT_WRITE, tag) != 0)
         return -ENOMEM;
     if (!(flags & G_MAP_ANON)) {
-        /* a private file mapping is a copy (the file's later changes to
-         * pages the guest has not written do not show, as they would on Linux) */
+        /* a host whose pages are not 4 KiB cannot map a file at every
+         * offset the guest may ask: there the mapping is a copy (the
+         * file's later changes do not show, and the pages past the file's
+         * end read zeros rather than raise SIGBUS) */
         uint8_t *chunk = malloc(65536);
         if (!chunk) {
             e386_mem_unmap(p->cpu, addr, size);
@@ -305,7 +318,7 @@ uint8_t *user_shared_word(UserProc *p, uint32_t addr)
 }
 
 /* msync: Linux's checks; the host's msync of a shared mapping's pages
- * (mem_map_shared) writes them to the file, of any other is a no-op.  A
+ * (mem_map_file) writes them to the file, of any other is a no-op.  A
  * hole in the range: the rest is done, then ENOMEM. */
 int32_t sys_msync(UserProc *p, uint32_t addr, uint32_t len, uint32_t flags)
 {

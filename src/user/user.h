@@ -134,7 +134,7 @@ int32_t sys_mremap(UserProc *p, uint32_t old, uint32_t oldlen, uint32_t newlen, 
 void user_name_mapping(UserProc *p, uint32_t tag, uint32_t start, uint64_t off, int host_fd, int shared);
 /* mremap moved part of a named mapping, now tagged new_tag */
 /* a mapping's kind by its tag: USER_MAP_SHARED (a MAP_SHARED one, the
- * host's own: mem_map_shared), with USER_MAP_RDONLY for a file open
+ * host's own: mem_map_file), with USER_MAP_RDONLY for a file open
  * read-only; 0 for any other */
 enum { USER_MAP_SHARED = 1, USER_MAP_RDONLY = 2 };
 int user_mapping_kind(const UserProc *p, uint32_t tag);
