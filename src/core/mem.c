@@ -5,7 +5,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "core/cpu.h"
 
 Page *mem_page(Mem *m, uint32_t lin)
@@ -595,6 +597,36 @@ int mem_map_file(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t 
     m->regions[reg].mapped = 1;
     install(cpu, addr, size, host, flags, reg);
     fault_catch(0); /* a page past the file's end: the guest's SIGBUS (core/hostfault.c) */
+    return 0;
+}
+
+int mem_drop_pages(E386Cpu *cpu, uint32_t addr, uint32_t size, int anon)
+{
+    Mem *m = &cpu->mem;
+    if (!range_ok(addr, size))
+        return -1;
+    int host4k = sysconf(_SC_PAGESIZE) == 4096;
+    uint8_t *run = NULL; /* a run of host-contiguous pages, dropped with one madvise */
+    size_t run_len = 0;
+    for (uint64_t a = addr; a <= (uint64_t)addr + size; a += 4096) {
+        Page *p = a < (uint64_t)addr + size ? mem_page(m, (uint32_t)a) : NULL;
+        int drop = p && p->host && !(p->flags & (PG_SHARED | PG_MMIO));
+        if (run && (!drop || p->host != run + run_len)) {
+            if (madvise(run, run_len, MADV_DONTNEED) != 0)
+                return -1;
+            run = NULL;
+        }
+        if (!drop)
+            continue;
+        page_changed(cpu, (uint32_t)a, p);
+        if (host4k) {
+            if (!run)
+                run = p->host, run_len = 0;
+            run_len += 4096;
+        } else if (anon) {
+            memset(p->host, 0, 4096);
+        }
+    }
     return 0;
 }
 

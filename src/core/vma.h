@@ -55,6 +55,16 @@ int mem_move(E386Cpu *cpu, uint32_t dst, uint32_t src, uint32_t size, int prot);
  * EACCES, ENODEV...), the old mapping unchanged on failure. */
 int mem_map_file(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t tag, int fd, uint64_t off,
                  int shared);
+/* madvise(MADV_DONTNEED) on [addr, addr + size): a private page's
+ * contents go, by the host's own madvise on the host memory behind it, so
+ * anonymous memory reads zeros again and a private file mapping's page
+ * the file's bytes; a shared page keeps its data, as on Linux; the
+ * translations of a dropped page go with it.  Where the host's pages are
+ * not 4 KiB (no madvise of one guest page) a page is zeroed when anon
+ * says it is anonymous memory, else left (a private file mapping is a
+ * copy there).  0, or -1 (the range is not page-aligned, or the host
+ * refused). */
+int mem_drop_pages(E386Cpu *cpu, uint32_t addr, uint32_t size, int anon);
 /* mremap's growth of such a mapping: [old, old + os) becomes [dst, dst +
  * ns) (dst == old: in place, [old + os, old + ns) free; otherwise dst's
  * range is free and apart from old's), grown by the host into its file or

@@ -285,7 +285,7 @@ int elf_load_file(UserProc *p, const char *path, int is_interp, ElfImage *img,
         rc = elf_load_buffer(p->cpu, buf, len, is_interp, img, err, errlen);
     }
     for (uint32_t i = 0; rc == 0 && i < img->nseg; i++) /* /proc/self/maps names them */
-        user_name_mapping(p, img->seg_tag[i], img->seg_start[i], img->seg_off[i], fd, 0);
+        user_name_mapping(p, img->seg_tag[i], img->seg_start[i], img->seg_off[i], fd, USER_MAP_COPY);
     close(fd);
     free(buf);
     return rc;

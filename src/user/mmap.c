@@ -116,7 +116,7 @@ int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags,
         int32_t r = mem_map_file(p->cpu, addr, size, gprot, tag, anon ? -1 : fd, anon ? 0 : off, 1);
         if (r)
             return r;
-        user_name_mapping(p, tag, addr, off, anon ? -1 : fd, 1);
+        user_name_mapping(p, tag, addr, off, anon ? -1 : fd, USER_MAP_SHARED);
         return (int32_t)addr;
     }
     if (!(flags & G_MAP_ANON) && sysconf(_SC_PAGESIZE) == 4096) {
@@ -127,7 +127,7 @@ int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags,
         int32_t r = mem_map_file(p->cpu, addr, size, gprot, tag, fd, off, 0);
         if (r)
             return r;
-        user_name_mapping(p, tag, addr, off, fd, 0);
+        user_name_mapping(p, tag, addr, off, fd, USER_MAP_FILE);
         return (int32_t)addr;
     }
     if (mem_map_tagged(p->cpu, addr, size, E386_PROT_READ | E386_PROT_WRITE, tag) != 0)
@@ -162,7 +162,7 @@ int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags,
     if (gprot != (E386_PROT_READ | E386_PROT_WRITE))
         e386_mem_protect(p->cpu, addr, size, gprot);
     if (tag != VMA_TAG_ANON) /* a file's: /proc/self/maps names it */
-        user_name_mapping(p, tag, addr, off, fd, 0);
+        user_name_mapping(p, tag, addr, off, fd, USER_MAP_COPY);
     return (int32_t)addr;
 }
 
@@ -309,6 +309,12 @@ void user_log_pages(UserProc *p, const char *why)
         log_range(f, start, end, cur);
 }
 
+/* the mapping that holds x, else the first one above it */
+static int vma_holding_or_above(UserProc *p, uint64_t x, Vma *v)
+{
+    return vma_at(vmas(p), x, v) || vma_from(vmas(p), x, v);
+}
+
 uint8_t *user_shared_word(UserProc *p, uint32_t addr)
 {
     Vma v;
@@ -333,7 +339,7 @@ int32_t sys_msync(UserProc *p, uint32_t addr, uint32_t len, uint32_t flags)
     int32_t r = 0;
     Vma v;
     for (uint64_t a = addr; a < end; a = v.end) {
-        if (!vma_from(vmas(p), a, &v) || v.start >= end) {
+        if (!vma_holding_or_above(p, a, &v) || v.start >= end) {
             r = -ENOMEM;
             break;
         }
@@ -349,6 +355,51 @@ int32_t sys_msync(UserProc *p, uint32_t addr, uint32_t len, uint32_t flags)
             if (h && msync(h, 4096, hflags) != 0 && errno == EBUSY)
                 return -EBUSY;
         }
+    }
+    return r;
+}
+
+/* madvise, with Linux's checks: an advice it knows (6.1's list; EINVAL
+ * otherwise), a page-aligned start, and a hole in the range: ENOMEM once
+ * the rest is done.  MADV_DONTNEED (and _LOCKED) drops the private
+ * pages (mem_drop_pages: anonymous memory reads zeros after it, a private
+ * file mapping's page the file's bytes, a shared one keeps its data);
+ * MADV_FREE, only on private anonymous memory (EINVAL on a file's or a
+ * shared mapping), keeps the bytes, which is one of the outcomes Linux
+ * allows; the poisoning kinds need CAP_SYS_ADMIN of the host (EPERM).
+ * The rest are advice and change nothing here, two of them with a
+ * difference a program could see: MADV_DONTFORK and MADV_WIPEONFORK
+ * do not change what a fork's child gets (docs/syscalls.md). */
+int32_t sys_madvise(UserProc *p, uint32_t addr, uint32_t len, int advice)
+{
+    enum { G_DONTNEED = 4, G_FREE = 8, G_DONTNEED_LOCKED = 24, G_HWPOISON = 100, G_SOFT_OFFLINE = 101 };
+    int known = (advice >= 0 && advice <= 4) || (advice >= 8 && advice <= 25);
+    if (advice == G_HWPOISON || advice == G_SOFT_OFFLINE)
+        return -EPERM;
+    if (!known || (addr & 0xfff))
+        return -EINVAL;
+    /* a 32-bit process on a 64-bit kernel: the end never wraps, and what
+     * lies past 4 GiB is a hole */
+    uint64_t end = ((uint64_t)addr + len + 0xfff) & ~0xfffull;
+    if (end == addr)
+        return 0;
+    int32_t r = 0;
+    Vma v;
+    for (uint64_t a = addr; a < end; a = v.end) {
+        if (!vma_holding_or_above(p, a, &v) || v.start >= end) {
+            r = -ENOMEM;
+            break;
+        }
+        if (v.start > a)
+            r = -ENOMEM;
+        uint64_t s = v.start > a ? v.start : a, e = v.end < end ? v.end : end;
+        int kind = user_mapping_kind(p, v.tag), anon = !(kind & (USER_MAP_SHARED | USER_MAP_FILE | USER_MAP_COPY));
+        if (advice == G_FREE && !anon)
+            return -EINVAL;
+        /* a copy of a file's bytes cannot have them back: left as it is */
+        if ((advice == G_DONTNEED || advice == G_DONTNEED_LOCKED) && !(kind & USER_MAP_COPY) &&
+            mem_drop_pages(p->cpu, (uint32_t)s, (uint32_t)(e - s), anon) != 0)
+            return -ENOMEM;
     }
     return r;
 }

@@ -30,7 +30,7 @@
 
 typedef struct MapName {
     uint32_t tag, start; /* the mapping's tag; the address file offset off was mapped at */
-    int shared, live; /* live: names_gc's mark */
+    int kind, live; /* kind: USER_MAP_SHARED, _FILE or _COPY (user.h); live: names_gc's mark */
     int rdonly;       /* the file was open read-only: a shared one can never be written */
     uint64_t off, dev, ino;
     char *path;          /* as the guest sees it; NULL: shared anonymous memory */
@@ -121,9 +121,9 @@ static void guest_visible(const UserProc *p, const char *host, char *out, size_t
     snprintf(out, outlen, "%s", host);
 }
 
-void user_name_mapping(UserProc *p, uint32_t tag, uint32_t start, uint64_t off, int host_fd, int shared)
+void user_name_mapping(UserProc *p, uint32_t tag, uint32_t start, uint64_t off, int host_fd, int kind)
 {
-    MapName m = { tag, start, shared, 0, 0, off, 0, 0, NULL };
+    MapName m = { tag, start, kind, 0, 0, off, 0, 0, NULL };
     struct stat st;
     if (host_fd >= 0) {
         m.rdonly = (fcntl(host_fd, F_GETFL) & O_ACCMODE) == O_RDONLY;
@@ -138,7 +138,7 @@ void user_name_mapping(UserProc *p, uint32_t tag, uint32_t start, uint64_t off, 
             return;
         m.dev = st.st_dev;
         m.ino = st.st_ino;
-    } else if (!shared) {
+    } else if (kind != USER_MAP_SHARED) {
         return; /* private anonymous memory has no name */
     }
     add_name(p, &m);
@@ -147,7 +147,9 @@ void user_name_mapping(UserProc *p, uint32_t tag, uint32_t start, uint64_t off, 
 int user_mapping_kind(const UserProc *p, uint32_t tag)
 {
     const MapName *m = name_of(p, tag);
-    return !m || !m->shared ? 0 : USER_MAP_SHARED | (m->rdonly ? USER_MAP_RDONLY : 0);
+    if (!m)
+        return 0;
+    return m->kind | (m->kind == USER_MAP_SHARED && m->rdonly ? USER_MAP_RDONLY : 0);
 }
 
 void user_mapping_retag(UserProc *p, uint32_t old_tag, uint32_t old_start, uint32_t new_tag, uint32_t new_start)
@@ -213,7 +215,7 @@ static void maps_text(UserProc *p, Text *t)
         int n = snprintf(line, sizeof line, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
                          (unsigned long long)v.start, (unsigned long long)v.end,
                          v.prot & E386_PROT_READ ? 'r' : '-', v.prot & E386_PROT_WRITE ? 'w' : '-',
-                         v.prot & E386_PROT_EXEC ? 'x' : '-', m && m->shared ? 's' : 'p',
+                         v.prot & E386_PROT_EXEC ? 'x' : '-', m && m->kind == USER_MAP_SHARED ? 's' : 'p',
                          (unsigned long long)off, m ? major(m->dev) : 0, m ? minor(m->dev) : 0,
                          (unsigned long long)(m ? m->ino : 0));
         const char *name = NULL;

@@ -400,7 +400,7 @@ int sys_proc(UserProc *p, uint32_t nr, const uint32_t a[6], int32_t *ret)
         }
         r = sys_mremap(p, a[0], a[1], a[2], (int)a[3], a[4]);
         break;
-    case 219: r = 0; break; /* madvise: advice only */
+    case 219: r = sys_madvise(p, a[0], a[1], (int)a[2]); break;
     case 144: r = sys_msync(p, a[0], a[1], a[2]); break;
     case 218: r = sys_mincore(p, a[0], a[1], a[2]); break;
     case 20: r = getpid(); break;

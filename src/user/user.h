@@ -125,18 +125,24 @@ int32_t sys_munmap(UserProc *p, uint32_t addr, uint32_t len);
 uint8_t *user_shared_word(UserProc *p, uint32_t addr);
 int32_t sys_msync(UserProc *p, uint32_t addr, uint32_t len, uint32_t flags);
 int32_t sys_mincore(UserProc *p, uint32_t addr, uint32_t len, uint32_t vec);
+int32_t sys_madvise(UserProc *p, uint32_t addr, uint32_t len, int advice);
 int32_t sys_mprotect(UserProc *p, uint32_t addr, uint32_t len, int prot);
 int32_t sys_mremap(UserProc *p, uint32_t old, uint32_t oldlen, uint32_t newlen, int flags, uint32_t newaddr);
 
 /* procfs.c: /proc/self/{maps,cmdline,environ,auxv} as Linux shows them
  * for the guest.  A mapping's name: the file behind host_fd (-1: none;
- * with shared, anonymous shared memory), mapped at start from offset off. */
-void user_name_mapping(UserProc *p, uint32_t tag, uint32_t start, uint64_t off, int host_fd, int shared);
+ * with kind USER_MAP_SHARED, anonymous shared memory), mapped at start
+ * from offset off; kind as user_mapping_kind's, without _RDONLY. */
+void user_name_mapping(UserProc *p, uint32_t tag, uint32_t start, uint64_t off, int host_fd, int kind);
 /* mremap moved part of a named mapping, now tagged new_tag */
 /* a mapping's kind by its tag: USER_MAP_SHARED (a MAP_SHARED one, the
  * host's own: mem_map_file), with USER_MAP_RDONLY for a file open
- * read-only; 0 for any other */
-enum { USER_MAP_SHARED = 1, USER_MAP_RDONLY = 2 };
+ * read-only; USER_MAP_FILE, a private mapping of a file that is the
+ * host's too (mem_map_file); USER_MAP_COPY, a private mapping of a file
+ * that is a copy of its bytes (the ELF loader's segments; mmap where the
+ * host's pages are not 4 KiB); 0: none of them (anonymous memory, the
+ * stack, brk) */
+enum { USER_MAP_SHARED = 1, USER_MAP_RDONLY = 2, USER_MAP_FILE = 4, USER_MAP_COPY = 8 };
 int user_mapping_kind(const UserProc *p, uint32_t tag);
 void user_mapping_retag(UserProc *p, uint32_t old_tag, uint32_t old_start, uint32_t new_tag, uint32_t new_start);
 /* 1 when path is one of those files (*ret: a host fd or -errno), else 0 */
