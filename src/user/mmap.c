@@ -309,10 +309,19 @@ void user_log_pages(UserProc *p, const char *why)
         log_range(f, start, end, cur);
 }
 
-/* the mapping that holds x, else the first one above it */
-static int vma_holding_or_above(UserProc *p, uint64_t x, Vma *v)
+/* One step of a walk over the mappings of [a, end) as Linux's msync and
+ * madvise make it: *v, the mapping that holds a, else the first one above
+ * it; a hole before it sets *r to -ENOMEM.  0: none is left in the range
+ * (a hole to the end: *r -ENOMEM too). */
+static int walk_next(UserProc *p, uint64_t a, uint64_t end, Vma *v, int32_t *r)
 {
-    return vma_at(vmas(p), x, v) || vma_from(vmas(p), x, v);
+    if (!(vma_at(vmas(p), a, v) || vma_from(vmas(p), a, v)) || v->start >= end) {
+        *r = -ENOMEM;
+        return 0;
+    }
+    if (v->start > a)
+        *r = -ENOMEM;
+    return 1;
 }
 
 uint8_t *user_shared_word(UserProc *p, uint32_t addr)
@@ -338,13 +347,7 @@ int32_t sys_msync(UserProc *p, uint32_t addr, uint32_t len, uint32_t flags)
                  (flags & G_MS_INVALIDATE ? MS_INVALIDATE : 0);
     int32_t r = 0;
     Vma v;
-    for (uint64_t a = addr; a < end; a = v.end) {
-        if (!vma_holding_or_above(p, a, &v) || v.start >= end) {
-            r = -ENOMEM;
-            break;
-        }
-        if (v.start > a)
-            r = -ENOMEM;
+    for (uint64_t a = addr; a < end && walk_next(p, a, end, &v, &r); a = v.end) {
         if (!(user_mapping_kind(p, v.tag) & USER_MAP_SHARED))
             continue;
         /* page by page: the host pages of one guest range need not be one
@@ -385,13 +388,7 @@ int32_t sys_madvise(UserProc *p, uint32_t addr, uint32_t len, int advice)
         return 0;
     int32_t r = 0;
     Vma v;
-    for (uint64_t a = addr; a < end; a = v.end) {
-        if (!vma_holding_or_above(p, a, &v) || v.start >= end) {
-            r = -ENOMEM;
-            break;
-        }
-        if (v.start > a)
-            r = -ENOMEM;
+    for (uint64_t a = addr; a < end && walk_next(p, a, end, &v, &r); a = v.end) {
         uint64_t s = v.start > a ? v.start : a, e = v.end < end ? v.end : end;
         int kind = user_mapping_kind(p, v.tag), anon = !(kind & (USER_MAP_SHARED | USER_MAP_FILE | USER_MAP_COPY));
         if (advice == G_FREE && !anon)

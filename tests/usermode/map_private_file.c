@@ -20,43 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "common.h"
+#include "fault_try.h"
 
 enum { PG = 4096 };
-
-static sigjmp_buf back;
-static volatile int got_sig, got_code;
-static char *volatile got_addr;
-
-static void on_fault(int sig, siginfo_t *si, void *uc)
-{
-    (void)uc;
-    got_sig = sig;
-    got_code = si->si_code;
-    got_addr = si->si_addr;
-    siglongjmp(back, 1);
-}
-
-static char *m;
-
-static void report(const char *what, int r, int sig)
-{
-    if (!sig)
-        printf("%s: value %d\n", what, r);
-    else
-        printf("%s: signal %s code %d at +%ld\n", what,
-               got_sig == SIGBUS ? "SIGBUS" : got_sig == SIGSEGV ? "SIGSEGV" : "other", got_code,
-               (long)(got_addr - m));
-    fflush(stdout);
-}
-
-#define TRY(what, expr)                                  \
-    do {                                                 \
-        got_sig = 0;                                     \
-        volatile int r_ = 0;                             \
-        if (sigsetjmp(back, 1) == 0)                     \
-            r_ = (expr);                                 \
-        report(what, r_, got_sig);                       \
-    } while (0)
 
 static int load(int off) { return ((volatile char *)m)[off]; }
 static int store(int off, char c) { ((volatile char *)m)[off] = c; return 0; }
@@ -70,13 +36,7 @@ static int file_byte(int fd, off_t off)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGBUS, &sa, NULL);
-    sigaction(SIGSEGV, &sa, NULL);
+    catch_faults();
 
     const char *f = "map-private-file.tmp";
     int fd = open(f, O_RDWR | O_CREAT | O_TRUNC, 0600);

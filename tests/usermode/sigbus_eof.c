@@ -16,43 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "common.h"
+#include "fault_try.h"
 
 enum { PG = 4096 };
-
-static sigjmp_buf back;
-static volatile int got_sig, got_code;
-static char *volatile got_addr;
-
-static void on_bus(int sig, siginfo_t *si, void *uc)
-{
-    (void)uc;
-    got_sig = sig;
-    got_code = si->si_code;
-    got_addr = si->si_addr;
-    siglongjmp(back, 1);
-}
-
-static char *m;
-
-/* what touching the mapping did: "value v" or the signal and where */
-static void report(const char *what, int r, int sig)
-{
-    if (!sig)
-        printf("%s: value %d\n", what, r);
-    else
-        printf("%s: signal %s code %d at +%ld\n", what, got_sig == SIGBUS ? "SIGBUS" : "other", got_code,
-               (long)(got_addr - m));
-    fflush(stdout);
-}
-
-#define TRY(what, expr)                                  \
-    do {                                                 \
-        got_sig = 0;                                     \
-        int r_ = 0;                                      \
-        if (sigsetjmp(back, 1) == 0)                     \
-            r_ = (expr);                                 \
-        report(what, r_, got_sig);                       \
-    } while (0)
 
 static int load(int off) { return ((volatile char *)m)[off]; }
 static int store(int off) { ((volatile char *)m)[off] = 'w'; return 0; }
@@ -106,12 +72,7 @@ int main(void)
     m = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED)
         return 1;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_bus;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGBUS, &sa, NULL);
+    catch_faults();
 
     TRY("load in the file", load(5));
     TRY("load past the end, same page", load(100));
