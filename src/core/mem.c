@@ -600,34 +600,45 @@ int mem_map_file(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t 
     return 0;
 }
 
+int mem_host_pages_4k(void)
+{
+    return sysconf(_SC_PAGESIZE) == 4096;
+}
+
+/* mem_drop_pages' run of host-contiguous pages, dropped with one madvise */
+static int drop_run(uint8_t **run, size_t *len)
+{
+    int r = *run && madvise(*run, *len, MADV_DONTNEED) != 0 ? -1 : 0;
+    *run = NULL;
+    *len = 0;
+    return r;
+}
+
 int mem_drop_pages(E386Cpu *cpu, uint32_t addr, uint32_t size, int anon)
 {
     Mem *m = &cpu->mem;
     if (!range_ok(addr, size))
         return -1;
-    int host4k = sysconf(_SC_PAGESIZE) == 4096;
-    uint8_t *run = NULL; /* a run of host-contiguous pages, dropped with one madvise */
+    int host4k = mem_host_pages_4k();
+    uint8_t *run = NULL;
     size_t run_len = 0;
-    for (uint64_t a = addr; a <= (uint64_t)addr + size; a += 4096) {
-        Page *p = a < (uint64_t)addr + size ? mem_page(m, (uint32_t)a) : NULL;
-        int drop = p && p->host && !(p->flags & (PG_SHARED | PG_MMIO));
-        if (run && (!drop || p->host != run + run_len)) {
-            if (madvise(run, run_len, MADV_DONTNEED) != 0)
-                return -1;
-            run = NULL;
-        }
-        if (!drop)
+    for (uint64_t a = addr; a < (uint64_t)addr + size; a += 4096) {
+        Page *p = mem_page(m, (uint32_t)a);
+        int keep = !p || !p->host || (p->flags & (PG_SHARED | PG_MMIO)); /* a shared page keeps its data */
+        if ((keep || (run && p->host != run + run_len)) && drop_run(&run, &run_len) != 0)
+            return -1;
+        if (keep)
             continue;
         page_changed(cpu, (uint32_t)a, p);
         if (host4k) {
             if (!run)
-                run = p->host, run_len = 0;
+                run = p->host;
             run_len += 4096;
         } else if (anon) {
             memset(p->host, 0, 4096);
         }
     }
-    return 0;
+    return drop_run(&run, &run_len);
 }
 
 int mem_grow_shared(E386Cpu *cpu, uint32_t old, uint32_t os, uint32_t dst, uint32_t ns, int prot)

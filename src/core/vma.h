@@ -65,6 +65,9 @@ int mem_map_file(E386Cpu *cpu, uint32_t addr, uint32_t size, int prot, uint32_t 
  * copy there).  0, or -1 (the range is not page-aligned, or the host
  * refused). */
 int mem_drop_pages(E386Cpu *cpu, uint32_t addr, uint32_t size, int anon);
+/* the host's pages are the guest's 4 KiB: it can map a file at any guest
+ * page offset and drop one guest page */
+int mem_host_pages_4k(void);
 /* mremap's growth of such a mapping: [old, old + os) becomes [dst, dst +
  * ns) (dst == old: in place, [old + os, old + ns) free; otherwise dst's
  * range is free and apart from old's), grown by the host into its file or

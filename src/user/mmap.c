@@ -119,7 +119,7 @@ int32_t sys_mmap2(UserProc *p, uint32_t addr, uint32_t len, int prot, int flags,
         user_name_mapping(p, tag, addr, off, anon ? -1 : fd, USER_MAP_SHARED);
         return (int32_t)addr;
     }
-    if (!(flags & G_MAP_ANON) && sysconf(_SC_PAGESIZE) == 4096) {
+    if (!(flags & G_MAP_ANON) && mem_host_pages_4k()) {
         /* a private file mapping is the host's too: its pages are read
          * when first touched, a page wholly past the file's end is the
          * guest's SIGBUS, and the file's later changes show on the pages
