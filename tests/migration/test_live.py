@@ -83,6 +83,8 @@ def reference(guest):
 # its second migration needs live rounds, and with PASSES it could reach
 # its end during them (seen once in a CI run: 'completed' after 16 rounds
 # with downtime-limit 0, nothing left to dirty).  Four times the passes.
+# (A round that fell wholly inside the guest's read-only check completed
+# such a migration too, at any pass: guest_live.asm's heartbeat.)
 LONG_PASSES = 4 * PASSES
 
 
